@@ -1,0 +1,114 @@
+package api
+
+import "time"
+
+// StatsQuery is GET /v1/stats?from&to&interval=day|week|month&channel&team&sl=.
+type StatsQuery struct {
+	From      time.Time `json:"from"`
+	To        time.Time `json:"to"`
+	Interval  string    `json:"interval"` // day, week, month
+	ChannelID int64     `json:"channel_id,omitempty"`
+	TeamID    int64     `json:"team_id,omitempty"`
+	// ServiceLevelS overrides the channel's service-level threshold.
+	ServiceLevelS int `json:"service_level_s,omitempty"`
+}
+
+// StatsPeriod holds the figures of one period.
+type StatsPeriod struct {
+	Start        time.Time            `json:"start"`
+	End          time.Time            `json:"end"`
+	Inbound      int                  `json:"inbound"`
+	Outbound     int                  `json:"outbound"`
+	Answered     int                  `json:"answered"`
+	Missed       int                  `json:"missed"`
+	MissedBy     map[MissedReason]int `json:"missed_by_reason"`
+	AvgWaitS     float64              `json:"avg_wait_s"`
+	AvgTalkS     float64              `json:"avg_talk_s"`
+	ServiceLevel float64              `json:"service_level"` // answered within N s / inbound, 0..1
+}
+
+// Stats is the response of GET /v1/stats.
+type Stats struct {
+	Query   StatsQuery    `json:"query"`
+	Periods []StatsPeriod `json:"periods"`
+	Total   StatsPeriod   `json:"total"`
+}
+
+// ExportRow is one call of the raw export (SPEC §3), CSV columns in this order.
+type ExportRow struct {
+	ChatID              int64        `json:"chat_id"`
+	CallID              int64        `json:"call_id"`
+	Direction           Direction    `json:"direction"`
+	From                string       `json:"from"`
+	To                  string       `json:"to"`
+	Channel             string       `json:"channel"`
+	Team                string       `json:"team"`
+	Assignee            string       `json:"assignee"`
+	Tags                []string     `json:"tags"`
+	Created             time.Time    `json:"created"`
+	FirstWaitingStarted *time.Time   `json:"first_waiting_started"`
+	FirstRingStarted    *time.Time   `json:"first_ring_started"`
+	Answered            *time.Time   `json:"answered"`
+	Ended               *time.Time   `json:"ended"`
+	DurationS           int          `json:"duration_seconds"`
+	MissedReason        MissedReason `json:"missed_reason"`
+	CallbackOf          *int64       `json:"callback_of"`
+}
+
+// ExportColumns is the CSV header of the raw export.
+var ExportColumns = []string{"chat_id", "call_id", "direction", "from", "to", "channel", "team",
+	"assignee", "tags", "created", "first_waiting_started", "first_ring_started", "answered",
+	"ended", "duration_seconds", "missed_reason", "callback_of"}
+
+// AuditEntry records one export (who, when, why, filters, rows).
+type AuditEntry struct {
+	ID      int64     `json:"id"`
+	StaffID int64     `json:"staff_id"`
+	At      time.Time `json:"at"`
+	Action  string    `json:"action"` // "export.calls.csv", "export.calls.jsonl"
+	Purpose string    `json:"purpose"`
+	Filters string    `json:"filters"`
+	Rows    int64     `json:"rows"`
+}
+
+// Automation is a post-call rule of a channel, evaluated in order on call end.
+type Automation struct {
+	ID        int64            `json:"id"`
+	ChannelID int64            `json:"channel_id"`
+	Name      string           `json:"name"`
+	Enabled   bool             `json:"enabled"`
+	When      AutomationCond   `json:"when"`
+	Actions   []AutomationStep `json:"actions"`
+}
+
+// AutomationCond are the conditions; empty fields match anything.
+type AutomationCond struct {
+	Direction   Direction      `json:"direction,omitempty"`
+	Outcome     string         `json:"outcome,omitempty"` // "answered" or "missed"
+	Reasons     []MissedReason `json:"reasons,omitempty"`
+	TagsInclude []string       `json:"tags_include,omitempty"`
+	TagsExclude []string       `json:"tags_exclude,omitempty"`
+	TeamID      int64          `json:"team_id,omitempty"`
+}
+
+// AutomationStep is one action: "sms" (Template), "tag" (Tag), "close".
+type AutomationStep struct {
+	Type     string `json:"type"`
+	Template string `json:"template,omitempty"`
+	Tag      string `json:"tag,omitempty"`
+}
+
+// SMS is one message of the durable outbox.
+type SMS struct {
+	ID       int64      `json:"id"`
+	ChatID   int64      `json:"chat_id"`
+	CallID   int64      `json:"call_id"`
+	To       string     `json:"to"`
+	From     string     `json:"from"`
+	Body     string     `json:"body"`
+	Status   string     `json:"status"` // queued, sent, failed
+	Attempts int        `json:"attempts"`
+	LastErr  string     `json:"last_error,omitempty"`
+	NextAt   *time.Time `json:"next_at,omitempty"`
+	SentAt   *time.Time `json:"sent_at,omitempty"`
+}
