@@ -1,0 +1,298 @@
+// Package mixer is a mix-minus conference mixer: 48 kHz mono, 20 ms ticks.
+//
+// Every tick the mixer reads one frame from each leg's Source, sums them in
+// int32 by audience (public, whisper, prompt) and writes to each leg's Sink
+// what that leg may hear (its Role), minus its own voice, saturated to int16.
+// A tick allocates nothing.
+//
+// New owns the ticker; the unexported mixOnce/tick core is what tests drive.
+package mixer
+
+import (
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+const (
+	// Rate is the mixing sample rate.
+	Rate = 48000
+	// FrameSamples is one 20 ms tick at Rate.
+	FrameSamples = 960
+	// Period is the tick length.
+	Period = 20 * time.Millisecond
+)
+
+// Source gives one leg's audio, one 960-sample frame per tick. ReadFrame must
+// not block; it returns false (dst may be left anything) when the leg is silent.
+// It is called from the mixer goroutine and must not call back into the Mixer.
+type Source interface {
+	ReadFrame(dst []int16) bool
+}
+
+// Sink receives what a leg hears, one 960-sample frame per tick. src is only
+// valid during the call. It must not block nor call back into the Mixer.
+type Sink interface {
+	WriteFrame(src []int16) error
+}
+
+// Leg is one participant of a Mixer.
+type Leg struct {
+	name   string
+	role   Role
+	src    Source
+	dst    Sink
+	active bool
+	errs   uint64
+	in     [FrameSamples]int16
+	out    [FrameSamples]int16
+}
+
+// Name is the leg's name given to Add.
+func (l *Leg) Name() string { return l.name }
+
+// Stats are the mixer's counters.
+type Stats struct {
+	Ticks       uint64        // ticks mixed
+	Late        uint64        // ticks started later than the threshold, or skipped
+	MaxLateness time.Duration // worst start delay seen
+	MaxMix      time.Duration // worst time spent in one tick
+	Legs        int
+}
+
+// Option configures a Mixer.
+type Option func(*Mixer)
+
+// WithLogger sets the logger (add call_id etc. with slog.Logger.With).
+func WithLogger(l *slog.Logger) Option { return func(m *Mixer) { m.log = l } }
+
+// WithLateThreshold sets how late a tick may start before it counts as late
+// (default 10 ms, half a tick).
+func WithLateThreshold(d time.Duration) Option { return func(m *Mixer) { m.lateAfter = d } }
+
+// Mixer mixes its legs every 20 ms.
+type Mixer struct {
+	log       *slog.Logger
+	lateAfter time.Duration
+
+	mu      sync.Mutex
+	legs    []*Leg
+	pub     [FrameSamples]int32
+	whisper [FrameSamples]int32
+	prompt  [FrameSamples]int32
+	next    time.Time // when the next tick is due
+
+	ticks, late     atomic.Uint64
+	maxLate, maxMix atomic.Int64
+
+	stop     chan struct{}
+	finished chan struct{}
+	once     sync.Once
+}
+
+// New starts a mixer ticking every 20 ms until Close.
+func New(opts ...Option) *Mixer {
+	m := newMixer(opts...)
+	m.stop = make(chan struct{})
+	m.finished = make(chan struct{})
+	go m.run()
+	return m
+}
+
+func newMixer(opts ...Option) *Mixer {
+	m := &Mixer{log: slog.Default(), lateAfter: Period / 2}
+	for _, o := range opts {
+		o(m)
+	}
+	return m
+}
+
+// Close stops the ticker and waits for the current tick to end. Legs are not
+// closed. Close is idempotent.
+func (m *Mixer) Close() {
+	m.once.Do(func() {
+		if m.stop != nil {
+			close(m.stop)
+			<-m.finished
+		}
+	})
+}
+
+func (m *Mixer) run() {
+	defer close(m.finished)
+	t := time.NewTicker(Period)
+	defer t.Stop()
+	m.next = time.Now().Add(Period)
+	for {
+		select {
+		case <-m.stop:
+			return
+		case <-t.C:
+			m.tick(time.Now())
+		}
+	}
+}
+
+// tick accounts for lateness against the schedule, then mixes once.
+func (m *Mixer) tick(now time.Time) {
+	if m.next.IsZero() {
+		m.next = now
+	}
+	lateness := now.Sub(m.next)
+	if lateness > time.Duration(m.maxLate.Load()) {
+		m.maxLate.Store(int64(lateness))
+	}
+	if lateness > m.lateAfter {
+		m.late.Add(1)
+	}
+	m.next = m.next.Add(Period)
+	if lateness >= Period {
+		// A whole tick behind: the ticker dropped what we missed. Re-align
+		// the schedule rather than counting every later tick as late.
+		m.next = now.Add(Period)
+		m.log.Warn("mixer fell behind", "lateness", lateness)
+	}
+	m.mixOnce()
+	if d := time.Since(now); d > time.Duration(m.maxMix.Load()) {
+		m.maxMix.Store(int64(d))
+	}
+}
+
+// Stats returns the counters.
+func (m *Mixer) Stats() Stats {
+	m.mu.Lock()
+	n := len(m.legs)
+	m.mu.Unlock()
+	return Stats{
+		Ticks:       m.ticks.Load(),
+		Late:        m.late.Load(),
+		MaxLateness: time.Duration(m.maxLate.Load()),
+		MaxMix:      time.Duration(m.maxMix.Load()),
+		Legs:        n,
+	}
+}
+
+// Add adds a leg. src may be nil (hears only), dst may be nil (speaks only).
+func (m *Mixer) Add(name string, role Role, src Source, dst Sink) *Leg {
+	l := &Leg{name: name, role: role, src: src, dst: dst}
+	m.mu.Lock()
+	m.legs = append(m.legs, l)
+	m.mu.Unlock()
+	return l
+}
+
+// Remove takes a leg out; it is not read or written after Remove returns.
+func (m *Mixer) Remove(l *Leg) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i, x := range m.legs {
+		if x == l {
+			m.legs = append(m.legs[:i], m.legs[i+1:]...)
+			m.legs[len(m.legs):cap(m.legs)][0] = nil // drop the reference
+			return
+		}
+	}
+}
+
+// SetRole changes a leg's role from the next tick on.
+func (m *Mixer) SetRole(l *Leg, r Role) {
+	m.mu.Lock()
+	l.role = r
+	m.mu.Unlock()
+}
+
+// Role returns a leg's current role.
+func (m *Mixer) Role(l *Leg) Role {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return l.role
+}
+
+// mixOnce reads every source, sums by audience and writes every sink.
+func (m *Mixer) mixOnce() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.ticks.Add(1)
+	clear(m.pub[:])
+	clear(m.whisper[:])
+	clear(m.prompt[:])
+	var anyWhisper, anyPrompt bool
+	for _, l := range m.legs {
+		l.active = l.src != nil && l.role != RoleListen && l.role != RoleUnknown && l.src.ReadFrame(l.in[:])
+		if !l.active {
+			continue
+		}
+		switch {
+		case l.role.public():
+			accumulate(&m.pub, &l.in)
+		case l.role == RoleWhisper:
+			accumulate(&m.whisper, &l.in)
+			anyWhisper = true
+		case l.role == RolePrompt:
+			accumulate(&m.prompt, &l.in)
+			anyPrompt = true
+		}
+	}
+	for _, l := range m.legs {
+		if l.dst == nil || !l.role.hearsPublic() {
+			continue
+		}
+		var extra *[FrameSamples]int32
+		switch {
+		case l.role == RoleTalk && anyWhisper:
+			extra = &m.whisper
+		case l.role == RoleCaller && anyPrompt:
+			extra = &m.prompt
+		}
+		var self *[FrameSamples]int16
+		if l.active && l.role.public() {
+			self = &l.in
+		}
+		mixMinus(&l.out, &m.pub, extra, self)
+		if err := l.dst.WriteFrame(l.out[:]); err != nil {
+			l.errs++
+			if l.errs == 1 || l.errs%500 == 0 {
+				m.log.Warn("mixer sink write failed", "leg", l.name, "errors", l.errs, "err", err)
+			}
+		}
+	}
+}
+
+func accumulate(acc *[FrameSamples]int32, in *[FrameSamples]int16) {
+	for i, s := range in {
+		acc[i] += int32(s)
+	}
+}
+
+// mixMinus writes sat16(pub + extra - self); extra and self may be nil.
+func mixMinus(out *[FrameSamples]int16, pub, extra *[FrameSamples]int32, self *[FrameSamples]int16) {
+	switch {
+	case extra == nil && self == nil:
+		for i, v := range pub {
+			out[i] = sat16(v)
+		}
+	case extra == nil:
+		for i, v := range pub {
+			out[i] = sat16(v - int32(self[i]))
+		}
+	case self == nil:
+		for i, v := range pub {
+			out[i] = sat16(v + extra[i])
+		}
+	default:
+		for i, v := range pub {
+			out[i] = sat16(v + extra[i] - int32(self[i]))
+		}
+	}
+}
+
+func sat16(v int32) int16 {
+	if v > 32767 {
+		return 32767
+	}
+	if v < -32768 {
+		return -32768
+	}
+	return int16(v)
+}
