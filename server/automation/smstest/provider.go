@@ -18,11 +18,11 @@ import (
 type Fault int
 
 const (
-	OK       Fault = iota
-	Fail500        // answers 500 without delivering
-	Timeout        // delivers, then hangs past the client's timeout (the response is lost)
-	Reset          // closes the connection without answering or delivering
-	Reject400      // a permanent error
+	OK        Fault = iota
+	Fail500         // answers 500 without delivering
+	Timeout         // delivers, then hangs past the client's timeout (the response is lost)
+	Reset           // closes the connection without answering or delivering
+	Reject400       // a permanent error
 )
 
 // Message is one delivered SMS.
