@@ -1,0 +1,247 @@
+package denoise
+
+import (
+	"fmt"
+	"math"
+)
+
+// fft is a mixed-radix (4, 2, 3, 5 and generic) complex FFT of a fixed size,
+// decimation in time, with precomputed twiddles. It never allocates after
+// construction. The structure follows the classic recursive scheme: the
+// input is split into p interleaved sub-sequences of length m = n/p, each is
+// transformed, and a radix-p butterfly combines them.
+type fft struct {
+	n       int
+	factors []int       // pairs (p, m): radix and remaining length
+	tw      []complex64 // exp(-2πik/n), k < n
+	scratch []complex64 // generic-radix butterfly scratch, len = largest odd radix
+}
+
+func newFFT(n int) (*fft, error) {
+	if n < 1 {
+		return nil, fmt.Errorf("denoise: fft size %d must be positive", n)
+	}
+	f := &fft{n: n, tw: make([]complex64, n)}
+	for k := range n {
+		s, c := math.Sincos(-2 * math.Pi * float64(k) / float64(n))
+		f.tw[k] = complex(float32(c), float32(s))
+	}
+	// Factor n: radix 4 first, then 2, then odd numbers.
+	p, rest := 4, n
+	root := int(math.Floor(math.Sqrt(float64(n))))
+	maxGeneric := 0
+	for rest > 1 {
+		for rest%p != 0 {
+			switch p {
+			case 4:
+				p = 2
+			case 2:
+				p = 3
+			default:
+				p += 2
+			}
+			if p > root {
+				p = rest
+			}
+		}
+		rest /= p
+		f.factors = append(f.factors, p, rest)
+		if p > 5 && p > maxGeneric {
+			maxGeneric = p
+		}
+	}
+	f.scratch = make([]complex64, maxGeneric)
+	return f, nil
+}
+
+// forward computes out = DFT(in). out and in must not overlap and both have
+// length n.
+func (f *fft) forward(out, in []complex64) {
+	if f.n == 1 {
+		out[0] = in[0]
+		return
+	}
+	f.work(out, 0, in, 0, 1, f.factors)
+}
+
+func (f *fft) work(out []complex64, o int, in []complex64, i, fstride int, factors []int) {
+	p, m := factors[0], factors[1]
+	end := o + p*m
+	if m == 1 {
+		for j := o; j < end; j++ {
+			out[j] = in[i]
+			i += fstride
+		}
+	} else {
+		for j := o; j < end; j += m {
+			f.work(out, j, in, i, fstride*p, factors[2:])
+			i += fstride
+		}
+	}
+	switch p {
+	case 2:
+		f.bfly2(out[o:end], fstride, m)
+	case 3:
+		f.bfly3(out[o:end], fstride, m)
+	case 4:
+		f.bfly4(out[o:end], fstride, m)
+	case 5:
+		f.bfly5(out[o:end], fstride, m)
+	default:
+		f.bflyGeneric(out[o:end], fstride, m, p)
+	}
+}
+
+func (f *fft) bfly2(x []complex64, fstride, m int) {
+	for u := range m {
+		t := x[u+m] * f.tw[u*fstride]
+		x[u+m] = x[u] - t
+		x[u] += t
+	}
+}
+
+func (f *fft) bfly3(x []complex64, fstride, m int) {
+	epi := imag(f.tw[fstride*m])
+	for u := range m {
+		s1 := x[u+m] * f.tw[u*fstride]
+		s2 := x[u+2*m] * f.tw[2*u*fstride]
+		s3 := s1 + s2
+		s0 := s1 - s2
+		a := x[u] - complex(0.5*real(s3), 0.5*imag(s3))
+		s0 = complex(real(s0)*epi, imag(s0)*epi)
+		x[u] += s3
+		x[u+2*m] = complex(real(a)+imag(s0), imag(a)-real(s0))
+		x[u+m] = complex(real(a)-imag(s0), imag(a)+real(s0))
+	}
+}
+
+func (f *fft) bfly4(x []complex64, fstride, m int) {
+	for u := range m {
+		s0 := x[u+m] * f.tw[u*fstride]
+		s1 := x[u+2*m] * f.tw[2*u*fstride]
+		s2 := x[u+3*m] * f.tw[3*u*fstride]
+		s5 := x[u] - s1
+		a := x[u] + s1
+		s3 := s0 + s2
+		s4 := s0 - s2
+		x[u+2*m] = a - s3
+		x[u] = a + s3
+		x[u+m] = complex(real(s5)+imag(s4), imag(s5)-real(s4))
+		x[u+3*m] = complex(real(s5)-imag(s4), imag(s5)+real(s4))
+	}
+}
+
+func (f *fft) bfly5(x []complex64, fstride, m int) {
+	ya := f.tw[fstride*m]
+	yb := f.tw[2*fstride*m]
+	yar, yai, ybr, ybi := real(ya), imag(ya), real(yb), imag(yb)
+	for u := range m {
+		s0 := x[u]
+		s1 := x[u+m] * f.tw[u*fstride]
+		s2 := x[u+2*m] * f.tw[2*u*fstride]
+		s3 := x[u+3*m] * f.tw[3*u*fstride]
+		s4 := x[u+4*m] * f.tw[4*u*fstride]
+		s7 := s1 + s4
+		s10 := s1 - s4
+		s8 := s2 + s3
+		s9 := s2 - s3
+		x[u] = s0 + s7 + s8
+		s5 := complex(real(s0)+real(s7)*yar+real(s8)*ybr, imag(s0)+imag(s7)*yar+imag(s8)*ybr)
+		s6 := complex(imag(s10)*yai+imag(s9)*ybi, -(real(s10)*yai + real(s9)*ybi))
+		x[u+m] = s5 - s6
+		x[u+4*m] = s5 + s6
+		s11 := complex(real(s0)+real(s7)*ybr+real(s8)*yar, imag(s0)+imag(s7)*ybr+imag(s8)*yar)
+		s12 := complex(-imag(s10)*ybi+imag(s9)*yai, real(s10)*ybi-real(s9)*yai)
+		x[u+2*m] = s11 + s12
+		x[u+3*m] = s11 - s12
+	}
+}
+
+func (f *fft) bflyGeneric(x []complex64, fstride, m, p int) {
+	s := f.scratch[:p]
+	for u := range m {
+		for q := range p {
+			s[q] = x[u+q*m]
+		}
+		for q := range p {
+			k := u + q*m
+			acc := s[0]
+			twidx := 0
+			for j := 1; j < p; j++ {
+				twidx += fstride * k
+				if twidx >= f.n {
+					twidx -= f.n
+				}
+				acc += s[j] * f.tw[twidx]
+			}
+			x[k] = acc
+		}
+	}
+}
+
+// realFFT transforms real frames of even length n through a complex FFT of
+// n/2 points (the usual even/odd packing).
+type realFFT struct {
+	n    int
+	half *fft
+	w    []complex64 // exp(-2πik/n), k <= n/2
+	z, Z []complex64
+}
+
+func newRealFFT(n int) (*realFFT, error) {
+	if n < 2 || n%2 != 0 {
+		return nil, fmt.Errorf("denoise: real fft size %d must be even", n)
+	}
+	h, err := newFFT(n / 2)
+	if err != nil {
+		return nil, err
+	}
+	r := &realFFT{n: n, half: h, w: make([]complex64, n/2+1), z: make([]complex64, n/2), Z: make([]complex64, n/2)}
+	for k := range r.w {
+		s, c := math.Sincos(-2 * math.Pi * float64(k) / float64(n))
+		r.w[k] = complex(float32(c), float32(s))
+	}
+	return r, nil
+}
+
+// forward writes the n/2+1 non-negative-frequency bins of DFT(x) to X.
+func (r *realFFT) forward(X []complex64, x []float32) {
+	m := r.n / 2
+	for i := range m {
+		r.z[i] = complex(x[2*i], x[2*i+1])
+	}
+	r.half.forward(r.Z, r.z)
+	Z := r.Z
+	X[0] = complex(real(Z[0])+imag(Z[0]), 0)
+	X[m] = complex(real(Z[0])-imag(Z[0]), 0)
+	for k := 1; k < m; k++ {
+		a := Z[k]
+		b := Z[m-k]
+		bc := complex(real(b), -imag(b))
+		e := (a + bc) * 0.5
+		d := (a - bc) * 0.5
+		o := complex(imag(d), -real(d)) // d / i
+		X[k] = e + r.w[k]*o
+	}
+}
+
+// inverse writes x = IDFT(X) (scaled by 1/n) from the n/2+1 bins X.
+func (r *realFFT) inverse(x []float32, X []complex64) {
+	m := r.n / 2
+	for k := range m {
+		a := X[k]
+		b := X[m-k]
+		bc := complex(real(b), -imag(b))
+		e := (a + bc) * 0.5
+		wc := complex(real(r.w[k]), -imag(r.w[k]))
+		o := (a - bc) * 0.5 * wc
+		zk := e + complex(-imag(o), real(o))  // e + i·o
+		r.Z[k] = complex(real(zk), -imag(zk)) // conjugate for the inverse
+	}
+	r.half.forward(r.z, r.Z)
+	s := 1 / float32(m)
+	for i := range m {
+		x[2*i] = real(r.z[i]) * s
+		x[2*i+1] = -imag(r.z[i]) * s
+	}
+}

@@ -1,0 +1,79 @@
+package denoise
+
+import (
+	"math"
+	"math/cmplx"
+	"math/rand/v2"
+	"testing"
+)
+
+func naiveDFT(x []complex128) []complex128 {
+	n := len(x)
+	out := make([]complex128, n)
+	for k := range n {
+		var acc complex128
+		for j := range n {
+			acc += x[j] * cmplx.Exp(complex(0, -2*math.Pi*float64(j*k)/float64(n)))
+		}
+		out[k] = acc
+	}
+	return out
+}
+
+func TestFFTMatchesDFT(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{1, 2, 3, 4, 5, 7, 8, 12, 15, 16, 40, 49, 80, 160, 240, 480} {
+		f, err := newFFT(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := make([]complex64, n)
+		ref := make([]complex128, n)
+		for i := range in {
+			in[i] = complex(float32(rng.NormFloat64()), float32(rng.NormFloat64()))
+			ref[i] = complex128(in[i])
+		}
+		out := make([]complex64, n)
+		f.forward(out, in)
+		want := naiveDFT(ref)
+		for k := range want {
+			if d := cmplx.Abs(complex128(out[k]) - want[k]); d > 1e-4*math.Sqrt(float64(n))*3 {
+				t.Fatalf("n=%d bin %d: got %v want %v", n, k, out[k], want[k])
+			}
+		}
+	}
+}
+
+func TestRealFFTRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{160, 320, 960} {
+		r, err := newRealFFT(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := make([]float32, n)
+		ref := make([]complex128, n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+			ref[i] = complex(float64(x[i]), 0)
+		}
+		X := make([]complex64, n/2+1)
+		r.forward(X, x)
+		want := naiveDFT(ref)
+		for k := range X {
+			if d := cmplx.Abs(complex128(X[k]) - want[k]); d > 1e-3 {
+				t.Fatalf("n=%d bin %d: got %v want %v", n, k, X[k], want[k])
+			}
+		}
+		y := make([]float32, n)
+		r.inverse(y, X)
+		for i := range y {
+			if math.Abs(float64(y[i]-x[i])) > 1e-4 {
+				t.Fatalf("n=%d sample %d: got %v want %v", n, i, y[i], x[i])
+			}
+		}
+	}
+	if _, err := newRealFFT(7); err == nil {
+		t.Fatal("odd real fft size accepted")
+	}
+}
