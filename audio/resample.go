@@ -1,0 +1,245 @@
+package audio
+
+import (
+	"fmt"
+	"math"
+	"sync"
+)
+
+// The resampler is a polyphase windowed-sinc interpolator (Kaiser window).
+// A rate pair from→to is reduced to up/down factors L/M; output sample n sits
+// at input position n·M/L. Its integer part picks the input window, its
+// fractional part (k/L) picks one of L precomputed filter phases. When L is
+// large (rates without a useful common divisor) a table of maxPhases phases is
+// used with linear interpolation between neighbouring phases.
+//
+// The low-pass cutoff is at cutoff × the lower of the two Nyquist frequencies,
+// so downsampling rejects what would alias and upsampling removes images.
+
+const (
+	zeroCrossings = 24   // sinc zero crossings on each side of the centre
+	cutoff        = 0.90 // of the lower Nyquist frequency
+	kaiserBeta    = 8.6  // ≈ 85 dB stop-band
+	maxPhases     = 1024 // above this, interpolate between table phases
+)
+
+// filterBank holds the coefficients for one L/M pair. Read-only once built.
+type filterBank struct {
+	l, m   int       // up, down factors
+	phases int       // rows in coef (l, or maxPhases+1 when interpolating)
+	interp bool      // linear interpolation between rows
+	taps   int       // 2·half
+	half   int       // input samples on each side
+	coef   []float32 // phases × taps
+}
+
+var banks sync.Map // [2]int{l,m} → *filterBank
+
+func bankFor(l, m int) *filterBank {
+	key := [2]int{l, m}
+	if b, ok := banks.Load(key); ok {
+		return b.(*filterBank)
+	}
+	b, _ := banks.LoadOrStore(key, newFilterBank(l, m))
+	return b.(*filterBank)
+}
+
+func newFilterBank(l, m int) *filterBank {
+	fc := cutoff * math.Min(1, float64(l)/float64(m)) // of the input Nyquist
+	half := int(math.Ceil(zeroCrossings / fc))
+	b := &filterBank{l: l, m: m, half: half, taps: 2 * half, phases: l}
+	if l > maxPhases {
+		b.interp = true
+		b.phases = maxPhases + 1
+	}
+	b.coef = make([]float32, b.phases*b.taps)
+	i0 := bessel0(kaiserBeta)
+	div := l
+	if b.interp {
+		div = maxPhases
+	}
+	for p := 0; p < b.phases; p++ {
+		frac := float64(p) / float64(div)
+		row := b.coef[p*b.taps : (p+1)*b.taps]
+		sum := 0.0
+		for j := range row {
+			// tap j multiplies input x[i-half+1+j]; distance from the output point:
+			t := frac + float64(half-1-j)
+			v := 0.0
+			if r := t / float64(half); r > -1 && r < 1 {
+				v = fc * sinc(fc*t) * bessel0(kaiserBeta*math.Sqrt(1-r*r)) / i0
+			}
+			row[j] = float32(v)
+			sum += v
+		}
+		for j := range row { // unity gain at DC for every phase
+			row[j] = float32(float64(row[j]) / sum)
+		}
+	}
+	return b
+}
+
+func sinc(x float64) float64 {
+	if x == 0 {
+		return 1
+	}
+	return math.Sin(math.Pi*x) / (math.Pi * x)
+}
+
+// bessel0 is the modified Bessel function of the first kind, order 0.
+func bessel0(x float64) float64 {
+	sum, term := 1.0, 1.0
+	for k := 1; k < 64; k++ {
+		term *= (x / 2) / float64(k)
+		sum += term * term
+		if term*term < sum*1e-17 {
+			break
+		}
+	}
+	return sum
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
+// polyphase is the rate converter state shared by the streaming Writer and Resample.
+type polyphase struct {
+	b    *filterBank
+	buf  []float32 // input history; buf[pos] is the current input sample
+	pos  int
+	frac int // output position within the input sample, in 1/L steps
+}
+
+// newPolyphase starts with lead zeros of history before the first input.
+func newPolyphase(from, to, lead int) *polyphase {
+	g := gcd(from, to)
+	b := bankFor(to/g, from/g)
+	p := &polyphase{b: b, buf: make([]float32, lead, lead+4096), pos: b.half - 1}
+	return p
+}
+
+// push appends input samples.
+func (p *polyphase) push(in PCM16) {
+	for _, v := range in {
+		p.buf = append(p.buf, float32(v))
+	}
+}
+
+// pull appends every output sample computable from the history to out.
+func (p *polyphase) pull(out PCM16) PCM16 {
+	b := p.b
+	for p.pos+b.half < len(p.buf) {
+		win := p.buf[p.pos-b.half+1 : p.pos+b.half+1]
+		var acc float32
+		if !b.interp {
+			row := b.coef[p.frac*b.taps : (p.frac+1)*b.taps]
+			acc = dot(win, row)
+		} else {
+			x := float64(p.frac) * maxPhases / float64(b.l)
+			k := int(x)
+			a := float32(x - float64(k))
+			r0 := b.coef[k*b.taps : (k+1)*b.taps]
+			r1 := b.coef[(k+1)*b.taps : (k+2)*b.taps]
+			acc = (1-a)*dot(win, r0) + a*dot(win, r1)
+		}
+		out = append(out, clip16(float64(acc)))
+		p.frac += b.m
+		p.pos += p.frac / b.l
+		p.frac %= b.l
+	}
+	// Keep only the history the next output needs.
+	if drop := p.pos - b.half + 1; drop > 0 {
+		n := copy(p.buf, p.buf[drop:])
+		p.buf = p.buf[:n]
+		p.pos -= drop
+	}
+	return out
+}
+
+func dot(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return s0 + s1 + s2 + s3
+}
+
+// Resample converts a whole buffer from one rate to another, time-aligned
+// (no filter delay) and ending where the input ends: the output has
+// ceil(len(in)·to/from) samples. Invalid rates yield nil.
+func Resample(in PCM16, fromRate, toRate int) PCM16 {
+	if !validRate(fromRate) || !validRate(toRate) {
+		return nil
+	}
+	if fromRate == toRate {
+		return append(PCM16(nil), in...)
+	}
+	p := newPolyphase(fromRate, toRate, 0)
+	p.buf = make([]float32, p.b.half-1, p.b.half-1+len(in)+p.b.half)
+	p.push(in)
+	p.buf = append(p.buf, make([]float32, p.b.half)...) // flush the tail
+	n := (len(in)*p.b.l + p.b.m - 1) / p.b.m
+	out := p.pull(make(PCM16, 0, n+1))
+	return out[:min(n, len(out))]
+}
+
+// Resampler is a streaming Writer stage converting to dst's rate.
+type Resampler struct {
+	dst      Writer
+	from, to int
+	p        *polyphase
+	out      PCM16
+}
+
+// NewResampler returns a stage that accepts samples at fromRate and writes
+// them to dst at dst.SampleRate(). It keeps its filter state across frames,
+// so frames of any size (even one sample) join without clicks. Output lags
+// the input by a fixed filter delay (see Resampler.Delay) and, in steady
+// state, every input frame of N samples yields N·to/from output samples
+// (exactly, when N is a multiple of from/gcd(from,to)).
+// When the rates are equal dst itself is returned.
+func NewResampler(dst Writer, fromRate int) Writer {
+	to := dst.SampleRate()
+	if !validRate(fromRate) || !validRate(to) {
+		return &errWriter{name: fmt.Sprintf("Resample(%d->%d)", fromRate, to), rate: fromRate,
+			err: fmt.Errorf("%w: resample %d -> %d Hz", ErrInvalidRate, fromRate, to)}
+	}
+	if fromRate == to {
+		return dst
+	}
+	r := &Resampler{dst: dst, from: fromRate, to: to}
+	r.p = newPolyphase(fromRate, to, 0)
+	r.p.buf = append(r.p.buf, make([]float32, 2*r.p.b.half-1)...)
+	return r
+}
+
+// WriteSample resamples s and writes whatever output it completes to dst.
+func (r *Resampler) WriteSample(s PCM16) error {
+	r.p.push(s)
+	r.out = r.p.pull(r.out[:0])
+	if len(r.out) == 0 {
+		return nil
+	}
+	return r.dst.WriteSample(r.out)
+}
+
+func (r *Resampler) SampleRate() int { return r.from }
+func (r *Resampler) String() string {
+	return fmt.Sprintf("Resample(%d->%d) -> %s", r.from, r.to, r.dst)
+}
+func (r *Resampler) Close() error { return r.dst.Close() }
+
+// Delay is the stage's fixed latency in input samples.
+func (r *Resampler) Delay() int { return r.p.b.half }
