@@ -1,0 +1,244 @@
+// Package routing is the pure call-routing policy of SPEC §2: given a snapshot
+// of a channel, its auto-assign team and its staff, it decides whether the
+// channel is in operation, who is eligible and in what order, why every other
+// member is not rung, and whom to ring now. It does no I/O and reads no clock:
+// the caller passes the instant in Input.Now and acts on the Decision.
+package routing
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/server/hours"
+)
+
+// Mode is how a call rings.
+type Mode int
+
+const (
+	ModeUnknown    Mode = iota
+	ModeRingAll         // no auto-assignment: every eligible member rings at once
+	ModeOneAtATime      // team auto-assignment: one member at a time, by strategy
+)
+
+func (m Mode) String() string {
+	switch m {
+	case ModeRingAll:
+		return "ring-all"
+	case ModeOneAtATime:
+		return "one-at-a-time"
+	}
+	return "unknown"
+}
+
+// Member is one staff member as the policy sees them.
+type Member struct {
+	ID        int64
+	Name      string // for display only
+	InChannel bool   // a member of the channel being routed
+	Settings  api.Settings
+	Online    bool // softphone connected
+	InCall    bool // taking part in a call, any channel
+	// RingingCallID is the call ringing for them right now, 0 when none.
+	RingingCallID int64
+	// OpenedPhoneChats counts opened phone chats holding a call assigned to
+	// them in this channel (the auto-assignment rule of SPEC §2.3).
+	OpenedPhoneChats int
+	// OpenChats counts their unfinished chats (opened or snoozed) for the
+	// fewest-open-chats strategy.
+	OpenChats     int
+	LastCallEnded time.Time // zero: never had a call
+}
+
+// Input is everything one decision depends on.
+type Input struct {
+	Channel api.Channel
+	// Location is the channel's zone; nil loads Channel.Timezone.
+	Location *time.Location
+	// Team is the auto-assign team; required when Channel.AutoAssignTeamID is set.
+	Team  *api.Team
+	Staff []Member
+	// CallID is the call being routed (0 for a hypothetical call). Members
+	// already ringing for it are eligible and stay first in line.
+	CallID int64
+	// Tried holds earlier ring outcomes of this call per member: a member who
+	// declined is not rung again; one who timed out goes to the back of the line.
+	Tried map[int64]api.RingOutcome
+	// Cursor is the id of the team member rung last (round-robin).
+	Cursor int64
+	Now    time.Time
+}
+
+// Decision is what the policy says about a call at Input.Now.
+type Decision struct {
+	At          time.Time
+	InOperation bool
+	Mode        Mode
+	Strategy    api.Strategy // one-at-a-time only
+	Eligible    []int64      // in ring order
+	NotEligible []api.Ineligible
+	// Ring is whom to ring now: every eligible member (ring-all) or the first
+	// one (one-at-a-time); empty out of operation or when nobody is eligible.
+	Ring []int64
+}
+
+// Eligibility renders the decision as the wire type.
+func (d Decision) Eligibility(callID, channelID int64) api.Eligibility {
+	e := api.Eligibility{CallID: callID, ChannelID: channelID, At: d.At, InOperation: d.InOperation,
+		Eligible: d.Eligible, NotEligible: d.NotEligible}
+	if e.Eligible == nil {
+		e.Eligible = []int64{}
+	}
+	if e.NotEligible == nil {
+		e.NotEligible = []api.Ineligible{}
+	}
+	return e
+}
+
+// Reason returns why member id is not rung, or "" when eligible (or unknown).
+func (d Decision) Reason(id int64) api.IneligibleReason {
+	for _, n := range d.NotEligible {
+		if n.StaffID == id {
+			return n.Reason
+		}
+	}
+	return ""
+}
+
+// Decide applies SPEC §2 to in. It fails only on a bad time zone or an
+// auto-assign team that does not match the channel.
+func Decide(in Input) (Decision, error) {
+	loc := in.Location
+	if loc == nil {
+		l, err := hours.LoadLocation(in.Channel.Timezone)
+		if err != nil {
+			return Decision{}, fmt.Errorf("channel %d: %w", in.Channel.ID, err)
+		}
+		loc = l
+	}
+	d := Decision{At: in.Now, InOperation: hours.InOperation(in.Channel.Hours, loc, in.Now), Mode: ModeRingAll}
+	var team map[int64]int // member id → position in the team
+	if in.Channel.AutoAssignTeamID != nil {
+		if in.Team == nil || in.Team.ID != *in.Channel.AutoAssignTeamID {
+			return Decision{}, fmt.Errorf("channel %d auto-assigns team %d but the input holds no such team", in.Channel.ID, *in.Channel.AutoAssignTeamID)
+		}
+		d.Mode = ModeOneAtATime
+		d.Strategy = in.Team.Strategy
+		if !d.Strategy.Valid() {
+			d.Strategy = api.StrategyLongestIdle
+		}
+		team = make(map[int64]int, len(in.Team.Members))
+		for i, id := range in.Team.Members {
+			team[id] = i
+		}
+	}
+
+	d.Eligible = order(&in, &d, team)
+	if d.InOperation && len(d.Eligible) > 0 {
+		if d.Mode == ModeOneAtATime {
+			d.Ring = d.Eligible[:1:1]
+		} else {
+			d.Ring = d.Eligible
+		}
+	}
+	return d, nil
+}
+
+// reason is the first rule of SPEC §2.3 that keeps m from ringing, "" when none.
+func reason(m *Member, in *Input, auto, inTeam bool, tried api.RingOutcome) api.IneligibleReason {
+	ringingThis := in.CallID != 0 && m.RingingCallID == in.CallID
+	switch {
+	case !m.InChannel:
+		return api.IneligibleNotInChannel
+	case auto && !inTeam:
+		return api.IneligibleNotInTeam
+	case !m.Settings.NotificationOn(in.Channel.ID):
+		return api.IneligibleNotificationOff
+	case m.Settings.DND:
+		return api.IneligibleDND
+	case !m.Online:
+		return api.IneligibleSoftphoneOffline
+	case m.InCall:
+		return api.IneligibleInCall
+	case m.RingingCallID != 0 && !ringingThis:
+		return api.IneligibleAlreadyRinging
+	case auto && m.OpenedPhoneChats > 0:
+		return api.IneligibleOpenedPhoneChat
+	case tried == api.RingDeclined && !ringingThis:
+		return api.IneligibleDeclined
+	}
+	return ""
+}
+
+// order applies the rules to every member, recording why the ineligible are
+// not rung, and sorts the eligible into ring order: whoever is ringing for this
+// call first, then members not yet tried by strategy, then those who already
+// let it ring out (a second round) by strategy. Keys are computed once so the
+// sort compares plain integers.
+func order(in *Input, d *Decision, team map[int64]int) []int64 {
+	type key struct{ rank, primary, idle, id int64 } // no pointers: cheap swaps
+	start, n := -1, len(team)
+	if p, ok := team[in.Cursor]; ok {
+		start = p
+	}
+	keys := make([]key, 0, len(in.Staff))
+	for i := range in.Staff {
+		m := &in.Staff[i]
+		pos, inTeam := team[m.ID]
+		var tried api.RingOutcome
+		if len(in.Tried) > 0 {
+			tried = in.Tried[m.ID]
+		}
+		if r := reason(m, in, team != nil, inTeam, tried); r != "" {
+			d.NotEligible = append(d.NotEligible, api.Ineligible{StaffID: m.ID, Reason: r})
+			continue
+		}
+		k := key{rank: 1, id: m.ID}
+		switch {
+		case in.CallID != 0 && m.RingingCallID == in.CallID:
+			k.rank = 0
+		case tried == api.RingTimedOut:
+			k.rank = 2
+		}
+		switch d.Strategy {
+		case api.StrategyRoundRobin:
+			k.primary = int64((pos - start - 1 + n) % n)
+		case api.StrategyFewestOpenChats:
+			k.primary = int64(m.OpenChats)
+		}
+		if !m.LastCallEnded.IsZero() {
+			k.idle = m.LastCallEnded.UnixNano()
+		} else {
+			k.idle = -1 << 62
+		}
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		switch {
+		case a.rank != b.rank:
+			return cmpInt(a.rank, b.rank)
+		case a.primary != b.primary:
+			return cmpInt(a.primary, b.primary)
+		case a.idle != b.idle:
+			return cmpInt(a.idle, b.idle)
+		}
+		return cmpInt(a.id, b.id)
+	})
+	ids := make([]int64, len(keys))
+	for i := range keys {
+		ids[i] = keys[i].id
+	}
+	return ids
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
