@@ -1,0 +1,171 @@
+// Package sqlite is the embedded default store.Store: one SQLite file in WAL
+// mode (modernc.org/sqlite, no cgo), numbered embedded migrations and one
+// transaction helper. Writes go through a single connection so they are
+// serialised in Go (no SQLITE_BUSY between our own goroutines) and committed
+// events reach the OnCommit hook in id order.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/server/store"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// DB is a store.Store backed by one SQLite file.
+type DB struct {
+	path     string
+	w        *sql.DB // one connection, writes
+	r        *sql.DB // readers, query_only
+	mu       sync.Mutex
+	readOnly bool
+	onCommit func([]api.Event)
+	log      *slog.Logger
+	busy     time.Duration
+	now      func() time.Time
+}
+
+var _ store.Store = (*DB)(nil)
+
+// Option configures Open.
+type Option func(*DB)
+
+// WithOnCommit receives the events of every committed write transaction, in
+// id order, after the commit succeeded. It must not block for long.
+func WithOnCommit(f func([]api.Event)) Option { return func(d *DB) { d.onCommit = f } }
+
+// WithLogger sets the logger.
+func WithLogger(l *slog.Logger) Option { return func(d *DB) { d.log = l } }
+
+// WithBusyTimeout sets how long a write waits for a lock held by another
+// process before failing with storage_unavailable (default 5 s).
+func WithBusyTimeout(t time.Duration) Option { return func(d *DB) { d.busy = t } }
+
+// WithClock sets the clock used for created/updated stamps (tests).
+func WithClock(now func() time.Time) Option { return func(d *DB) { d.now = now } }
+
+// Open opens (creating when missing) the database at path and applies pending
+// migrations. A file without any write permission bit is opened read-only:
+// reads work and every write fails with the read_only code.
+func Open(path string, opts ...Option) (*DB, error) {
+	d := &DB{path: path, log: slog.Default(), busy: 5 * time.Second, now: time.Now}
+	for _, o := range opts {
+		o(d)
+	}
+	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o222 == 0 {
+		d.readOnly = true
+		d.log.Warn("database file is read-only; writes will fail", "path", path)
+	}
+	var err error
+	if d.w, err = sql.Open("sqlite", d.dsn(true)); err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	d.w.SetMaxOpenConns(1)
+	d.w.SetConnMaxIdleTime(0)
+	if d.r, err = sql.Open("sqlite", d.dsn(false)); err != nil {
+		d.w.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	d.r.SetMaxOpenConns(8)
+	if err := d.w.Ping(); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("open %s: %w", path, mapErr(err))
+	}
+	if err := d.migrate(context.Background()); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	}
+	return d, nil
+}
+
+func (d *DB) dsn(write bool) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", d.busy.Milliseconds()))
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	switch {
+	case d.readOnly:
+		q.Set("mode", "ro")
+	case write:
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Set("_txlock", "immediate")
+	default:
+		q.Add("_pragma", "query_only(1)")
+	}
+	return "file:" + (&url.URL{Path: d.path}).EscapedPath() + "?" + q.Encode()
+}
+
+// Path is the database file.
+func (d *DB) Path() string { return d.path }
+
+// ReadOnly reports whether the file was opened read-only.
+func (d *DB) ReadOnly() bool { return d.readOnly }
+
+// Close closes both pools.
+func (d *DB) Close() error {
+	var errs []error
+	if d.r != nil {
+		errs = append(errs, d.r.Close())
+	}
+	if d.w != nil {
+		errs = append(errs, d.w.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Update runs fn in one write transaction; events it appended are handed to
+// the OnCommit hook after the commit.
+func (d *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
+	if d.readOnly {
+		return api.Errorf(api.CodeReadOnly, "database %s is read-only", d.path)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	sqlTx, err := d.w.BeginTx(ctx, nil)
+	if err != nil {
+		return mapErr(err)
+	}
+	t := &tx{ctx: ctx, q: sqlTx, now: d.now().UTC(), write: true}
+	if err := fn(t); err != nil {
+		sqlTx.Rollback()
+		return mapErr(err)
+	}
+	if err := sqlTx.Commit(); err != nil {
+		sqlTx.Rollback()
+		return mapErr(err)
+	}
+	if d.onCommit != nil && len(t.events) > 0 {
+		d.onCommit(t.events)
+	}
+	return nil
+}
+
+// View runs fn in a read-only transaction (a consistent snapshot).
+func (d *DB) View(ctx context.Context, fn func(store.Tx) error) error {
+	sqlTx, err := d.r.BeginTx(ctx, nil)
+	if err != nil {
+		return mapErr(err)
+	}
+	defer sqlTx.Rollback()
+	t := &tx{ctx: ctx, q: sqlTx, now: d.now().UTC()}
+	if err := fn(t); err != nil {
+		return mapErr(err)
+	}
+	return nil
+}
+
+// Query gives read access to the raw database for reporting code (stats,
+// exports) that streams large results; rows come from a reader connection.
+func (d *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rows, err := d.r.QueryContext(ctx, query, args...)
+	return rows, mapErr(err)
+}

@@ -1,0 +1,61 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/meet-dev/meet/api"
+	sqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// mapErr turns driver errors into api errors with stable codes.
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ae *api.Error
+	if errors.As(err, &ae) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return api.Errorf(api.CodeNotFound, "not found")
+	}
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return fmt.Errorf("sqlite: %w", err)
+	}
+	code := se.Code()
+	switch code & 0xff {
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		return api.Errorf(api.CodeStorageUnavailable, "database is locked, try again (%s)", se.Error())
+	case sqlite3.SQLITE_READONLY:
+		return api.Errorf(api.CodeReadOnly, "database is read-only (%s)", se.Error())
+	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_CORRUPT,
+		sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_PROTOCOL:
+		return api.Errorf(api.CodeStorageUnavailable, "database unavailable (%s)", se.Error())
+	case sqlite3.SQLITE_CONSTRAINT:
+		switch code {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return api.Errorf(api.CodeConflict, "already exists (%s)", se.Error())
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return api.Errorf(api.CodeNotFound, "a referenced record does not exist")
+		}
+		return api.Errorf(api.CodeBadRequest, "invalid value (%s)", se.Error())
+	}
+	return fmt.Errorf("sqlite: %w", err)
+}
+
+func notFound(what string, id any) error {
+	return api.Errorf(api.CodeNotFound, "%s %v not found", what, id)
+}
+
+// one maps a missing row to a not_found naming what was looked up.
+func one(err error, what string, id any) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound(what, id)
+	}
+	return err
+}

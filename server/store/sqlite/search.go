@@ -1,0 +1,118 @@
+package sqlite
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/meet-dev/meet/api"
+)
+
+// Page sizes of SearchChats.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 200
+)
+
+// SearchChats pages through the inbox newest first (by id, which is creation
+// order). The cursor is the id of the last chat of the previous page.
+// Free text (q) matches customer name and number and memo text as a
+// case-insensitive substring: trigram FTS5 from 3 characters, LIKE below.
+func (t *tx) SearchChats(q api.ChatQuery, channels []int64) (api.ChatList, error) {
+	out := api.ChatList{Chats: []api.Chat{}}
+	limit := q.Limit
+	switch {
+	case limit <= 0:
+		limit = DefaultPageSize
+	case limit > MaxPageSize:
+		limit = MaxPageSize
+	}
+	if channels != nil && len(channels) == 0 {
+		return out, nil
+	}
+	var where []string
+	var args []any
+	add := func(cond string, a ...any) {
+		where = append(where, cond)
+		args = append(args, a...)
+	}
+
+	from := ` FROM chats c`
+	idCol := "c.id"
+	if q.Tag != "" {
+		// Drive from the tag index: (tag, chat_id) walks backwards in id order.
+		from = ` FROM chat_tags g JOIN chats c ON c.id = g.chat_id`
+		idCol = "g.chat_id"
+		add("g.tag = ?", q.Tag)
+	}
+	if q.Cursor != "" {
+		cur, err := strconv.ParseInt(q.Cursor, 10, 64)
+		if err != nil || cur <= 0 {
+			return out, api.Errorf(api.CodeBadRequest, "invalid cursor %q", q.Cursor)
+		}
+		add(idCol+" < ?", cur)
+	}
+	switch len(channels) {
+	case 0:
+	case 1:
+		add("c.channel_id = ?", channels[0])
+	default:
+		ph, a := placeholders(channels)
+		add("+c.channel_id IN ("+ph+")", a...) // "+": keep id order from another index
+	}
+	if q.ChannelID != 0 {
+		add("c.channel_id = ?", q.ChannelID)
+	}
+	if q.Medium != "" {
+		add("c.medium = ?", string(q.Medium))
+	}
+	if q.State != "" {
+		add("c.state = ?", string(q.State))
+	}
+	if q.Missed != nil {
+		add("c.missed = ?", boolInt(*q.Missed))
+	}
+	if q.Reason != "" {
+		add("c.missed_reason = ?", string(q.Reason))
+	}
+	if q.AssigneeID != nil {
+		if *q.AssigneeID == 0 {
+			add("c.assignee_id IS NULL")
+		} else {
+			add("c.assignee_id = ?", *q.AssigneeID)
+		}
+	}
+	if q.From != nil {
+		add("+c.created >= ?", ns(*q.From))
+	}
+	if q.To != nil {
+		add("+c.created < ?", ns(*q.To))
+	}
+	if text := strings.TrimSpace(q.Q); text != "" {
+		if utf8.RuneCountInString(text) >= 3 {
+			m := `"` + strings.ReplaceAll(text, `"`, `""`) + `"`
+			add(`c.id IN (SELECT id FROM chats WHERE customer_id IN
+				(SELECT rowid FROM customers_fts WHERE customers_fts MATCH ?)
+				UNION SELECT chat_id FROM memos_fts WHERE memos_fts MATCH ?)`, m, m)
+		} else {
+			like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(text) + "%"
+			add(`(c.customer_id IN (SELECT id FROM customers WHERE name LIKE ? ESCAPE '\' OR number LIKE ? ESCAPE '\')
+				OR c.id IN (SELECT chat_id FROM memos WHERE text LIKE ? ESCAPE '\'))`, like, like, like)
+		}
+	}
+	query := `SELECT ` + idCol + from
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	query += ` ORDER BY ` + idCol + ` DESC LIMIT ` + strconv.Itoa(limit+1)
+	ids, err := t.int64s(query, args...)
+	if err != nil {
+		return out, err
+	}
+	if len(ids) > limit {
+		ids = ids[:limit]
+		out.NextCursor = strconv.FormatInt(ids[len(ids)-1], 10)
+	}
+	out.Chats, err = t.loadChats(ids)
+	return out, err
+}

@@ -1,0 +1,170 @@
+package sqlite
+
+import (
+	"database/sql"
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/meet-dev/meet/api"
+)
+
+func (t *tx) CreateStaff(s *api.Staff, passwordHash string) error {
+	s.Created = t.now
+	res, err := t.exec(`INSERT INTO staff(email, name, role, password_hash, created) VALUES (?,?,?,?,?)`,
+		s.Email, s.Name, string(s.Role), passwordHash, ns(s.Created))
+	if err != nil {
+		if api.CodeOf(mapErr(err)) == api.CodeConflict {
+			return api.Errorf(api.CodeConflict, "email %s is taken", s.Email)
+		}
+		return err
+	}
+	if s.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	for _, c := range s.Channels {
+		if err := t.AddStaffChannel(s.ID, c); err != nil {
+			return err
+		}
+	}
+	for _, tm := range s.Teams {
+		if err := t.AddTeamMember(tm, s.ID); err != nil {
+			return err
+		}
+	}
+	if s.Channels == nil {
+		s.Channels = []int64{}
+	}
+	if s.Teams == nil {
+		s.Teams = []int64{}
+	}
+	return nil
+}
+
+func (t *tx) fillStaff(s *api.Staff) (err error) {
+	if s.Channels, err = t.int64s(`SELECT channel_id FROM staff_channels WHERE staff_id=? ORDER BY channel_id`, s.ID); err != nil {
+		return err
+	}
+	s.Teams, err = t.int64s(`SELECT team_id FROM team_members WHERE staff_id=? ORDER BY team_id`, s.ID)
+	return err
+}
+
+func (t *tx) Staff(id int64) (api.Staff, error) {
+	var s api.Staff
+	var role string
+	var created int64
+	err := t.row(`SELECT id, email, name, role, created FROM staff WHERE id=?`, id).
+		Scan(&s.ID, &s.Email, &s.Name, &role, &created)
+	if err != nil {
+		return s, one(err, "staff", id)
+	}
+	s.Role, s.Created = api.Role(role), fromNS(created)
+	return s, t.fillStaff(&s)
+}
+
+func (t *tx) StaffByEmail(email string) (api.Staff, string, error) {
+	var s api.Staff
+	var role, hash string
+	var created int64
+	err := t.row(`SELECT id, email, name, role, created, password_hash FROM staff WHERE email=?`, email).
+		Scan(&s.ID, &s.Email, &s.Name, &role, &created, &hash)
+	if err != nil {
+		return s, "", one(err, "staff with email", email)
+	}
+	s.Role, s.Created = api.Role(role), fromNS(created)
+	return s, hash, t.fillStaff(&s)
+}
+
+func (t *tx) ListStaff(channelID int64) ([]api.Staff, error) {
+	var ids []int64
+	var err error
+	if channelID == 0 {
+		ids, err = t.int64s(`SELECT id FROM staff ORDER BY id`)
+	} else {
+		ids, err = t.int64s(`SELECT staff_id FROM staff_channels WHERE channel_id=? ORDER BY staff_id`, channelID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]api.Staff, 0, len(ids))
+	for _, id := range ids {
+		s, err := t.Staff(id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func (t *tx) AddStaffChannel(staffID, channelID int64) error {
+	if _, err := t.Channel(channelID); err != nil {
+		return err
+	}
+	if _, err := t.Staff(staffID); err != nil {
+		return err
+	}
+	_, err := t.exec(`INSERT OR IGNORE INTO staff_channels(staff_id, channel_id) VALUES (?,?)`, staffID, channelID)
+	return err
+}
+
+func (t *tx) Settings(staffID int64) (api.Settings, error) {
+	s := api.Settings{UnassignedCallNotification: map[int64]bool{}}
+	var dnd, mute int
+	var notif string
+	err := t.row(`SELECT dnd, mute_on_join, notifications FROM staff_settings WHERE staff_id=?`, staffID).Scan(&dnd, &mute, &notif)
+	if err == sql.ErrNoRows {
+		if _, err := t.Staff(staffID); err != nil {
+			return s, err
+		}
+		return s, nil
+	}
+	if err != nil {
+		return s, err
+	}
+	s.DND, s.MuteOnJoin = dnd != 0, mute != 0
+	var m map[string]bool
+	if err := json.Unmarshal([]byte(notif), &m); err != nil {
+		return s, err
+	}
+	for k, v := range m {
+		id, err := strconv.ParseInt(k, 10, 64)
+		if err == nil {
+			s.UnassignedCallNotification[id] = v
+		}
+	}
+	return s, nil
+}
+
+func (t *tx) PutSettings(staffID int64, s api.Settings) error {
+	if _, err := t.Staff(staffID); err != nil {
+		return err
+	}
+	m := map[string]bool{}
+	for k, v := range s.UnassignedCallNotification {
+		m[strconv.FormatInt(k, 10)] = v
+	}
+	_, err := t.exec(`INSERT INTO staff_settings(staff_id, dnd, mute_on_join, notifications) VALUES (?,?,?,?)
+		ON CONFLICT(staff_id) DO UPDATE SET dnd=excluded.dnd, mute_on_join=excluded.mute_on_join,
+		notifications=excluded.notifications`, staffID, boolInt(s.DND), boolInt(s.MuteOnJoin), mustJSON(m))
+	return err
+}
+
+func (t *tx) CreateToken(staffID int64, tokenHash []byte, expires time.Time) error {
+	_, err := t.exec(`INSERT INTO tokens(hash, staff_id, created, expires) VALUES (?,?,?,?)`,
+		tokenHash, staffID, ns(t.now), ns(expires))
+	return err
+}
+
+func (t *tx) TokenStaff(tokenHash []byte, now time.Time) (int64, error) {
+	var id int64
+	err := t.row(`SELECT staff_id FROM tokens WHERE hash=? AND revoked IS NULL AND expires > ?`, tokenHash, ns(now)).Scan(&id)
+	if err == sql.ErrNoRows {
+		return 0, api.Errorf(api.CodeUnauthorized, "invalid, expired or revoked token")
+	}
+	return id, err
+}
+
+func (t *tx) RevokeToken(tokenHash []byte) error {
+	return t.update("token", "", `UPDATE tokens SET revoked=? WHERE hash=? AND revoked IS NULL`, ns(t.now), tokenHash)
+}
