@@ -1,0 +1,237 @@
+// Package opus encodes and decodes Opus (RFC 6716) with libopus through cgo
+// (gopkg.in/hraban/opus.v2), set up for voice calls: VOIP application,
+// in-band FEC on with an expected packet loss, DTX off, 20 ms frames.
+//
+// Encoders and decoders are not safe for concurrent use; give each stream its own.
+package opus
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	hopus "gopkg.in/hraban/opus.v2"
+
+	"github.com/meet-dev/meet/audio"
+)
+
+// Defaults for a voice call.
+const (
+	DefaultBitrate      = 32000 // bits per second
+	DefaultExpectedLoss = 10    // percent; sizes the in-band FEC
+	FrameDuration       = 20 * time.Millisecond
+	maxPacket           = 1500
+)
+
+// ErrBadPacket is wrapped by decoding errors caused by the packet itself.
+var ErrBadPacket = errors.New("opus: bad packet")
+
+func checkRate(rate, channels int) error {
+	switch rate {
+	case 8000, 12000, 16000, 24000, 48000:
+	default:
+		return fmt.Errorf("opus: sample rate %d Hz is not supported (8000, 12000, 16000, 24000 or 48000)", rate)
+	}
+	if channels != 1 && channels != 2 {
+		return fmt.Errorf("opus: %d channels is not supported (1 or 2)", channels)
+	}
+	return nil
+}
+
+// validFrame reports whether n samples per channel is an Opus frame size
+// (2.5, 5, 10, 20, 40 or 60 ms) at rate.
+func validFrame(rate, n int) bool {
+	for _, tenthMs := range []int{25, 50, 100, 200, 400, 600} {
+		if n == rate*tenthMs/10000 {
+			return true
+		}
+	}
+	return false
+}
+
+// Option configures an Encoder.
+type Option func(*encConfig)
+
+type encConfig struct {
+	bitrate, loss int
+	fec           bool
+	complexity    int
+}
+
+// WithBitrate sets the target bitrate in bits per second (6000..510000).
+func WithBitrate(bps int) Option { return func(c *encConfig) { c.bitrate = bps } }
+
+// WithExpectedLoss sets the expected packet loss in percent (0..100), which
+// decides how much in-band FEC the encoder spends.
+func WithExpectedLoss(pct int) Option { return func(c *encConfig) { c.loss = pct } }
+
+// WithFEC switches in-band forward error correction (on by default).
+func WithFEC(on bool) Option { return func(c *encConfig) { c.fec = on } }
+
+// WithComplexity sets the encoder complexity 0..10 (default 9: voice calls are cheap).
+func WithComplexity(n int) Option { return func(c *encConfig) { c.complexity = n } }
+
+// Encoder turns PCM frames into Opus packets.
+type Encoder struct {
+	enc            *hopus.Encoder
+	rate, channels int
+	buf            []byte
+}
+
+// NewEncoder returns a VOIP encoder at rate with FEC on, DTX off and
+// DefaultBitrate, adjusted by opts.
+func NewEncoder(rate, channels int, opts ...Option) (*Encoder, error) {
+	if err := checkRate(rate, channels); err != nil {
+		return nil, err
+	}
+	cfg := encConfig{bitrate: DefaultBitrate, loss: DefaultExpectedLoss, fec: true, complexity: 9}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	enc, err := hopus.NewEncoder(rate, channels, hopus.AppVoIP)
+	if err != nil {
+		return nil, fmt.Errorf("opus: new encoder: %w", err)
+	}
+	e := &Encoder{enc: enc, rate: rate, channels: channels, buf: make([]byte, maxPacket)}
+	if err := e.SetBitrate(cfg.bitrate); err != nil {
+		return nil, err
+	}
+	if err := e.SetExpectedLoss(cfg.loss); err != nil {
+		return nil, err
+	}
+	if cfg.complexity < 0 || cfg.complexity > 10 {
+		return nil, fmt.Errorf("opus: complexity %d out of range 0..10", cfg.complexity)
+	}
+	for _, step := range []struct {
+		what string
+		err  error
+	}{
+		{"in-band FEC", enc.SetInBandFEC(cfg.fec)},
+		{"DTX", enc.SetDTX(false)},
+		{"complexity", enc.SetComplexity(cfg.complexity)},
+	} {
+		if step.err != nil {
+			return nil, fmt.Errorf("opus: setting %s: %w", step.what, step.err)
+		}
+	}
+	return e, nil
+}
+
+// SetBitrate changes the target bitrate in bits per second (6000..510000).
+func (e *Encoder) SetBitrate(bps int) error {
+	if bps < 6000 || bps > 510000 {
+		return fmt.Errorf("opus: bitrate %d out of range 6000..510000", bps)
+	}
+	if err := e.enc.SetBitrate(bps); err != nil {
+		return fmt.Errorf("opus: setting bitrate %d: %w", bps, err)
+	}
+	return nil
+}
+
+// Bitrate returns the target bitrate in bits per second.
+func (e *Encoder) Bitrate() (int, error) { return e.enc.Bitrate() }
+
+// SetExpectedLoss tells the encoder how much packet loss to protect against (percent).
+func (e *Encoder) SetExpectedLoss(pct int) error {
+	if pct < 0 || pct > 100 {
+		return fmt.Errorf("opus: expected loss %d%% out of range 0..100", pct)
+	}
+	if err := e.enc.SetPacketLossPerc(pct); err != nil {
+		return fmt.Errorf("opus: setting expected loss: %w", err)
+	}
+	return nil
+}
+
+// SampleRate is the rate of the PCM the encoder takes.
+func (e *Encoder) SampleRate() int { return e.rate }
+
+// FrameSamples is the length of a 20 ms frame (per channel).
+func (e *Encoder) FrameSamples() int { return e.rate / 50 }
+
+// Encode compresses one frame (2.5 to 60 ms; 20 ms normally, interleaved
+// when stereo) into a new packet the caller owns.
+func (e *Encoder) Encode(pcm audio.PCM16) ([]byte, error) {
+	if len(pcm)%e.channels != 0 || !validFrame(e.rate, len(pcm)/e.channels) {
+		return nil, fmt.Errorf("opus: frame of %d samples is not 2.5/5/10/20/40/60 ms at %d Hz × %d channels (20 ms = %d)",
+			len(pcm), e.rate, e.channels, e.rate/50*e.channels)
+	}
+	n, err := e.enc.Encode(pcm, e.buf)
+	if err != nil {
+		return nil, fmt.Errorf("opus: encode: %w", err)
+	}
+	return append([]byte(nil), e.buf[:n]...), nil
+}
+
+// Decoder turns Opus packets back into PCM, concealing losses.
+type Decoder struct {
+	dec            *hopus.Decoder
+	rate, channels int
+	buf            []int16
+}
+
+// NewDecoder returns a decoder producing rate Hz PCM with channels channels.
+func NewDecoder(rate, channels int) (*Decoder, error) {
+	if err := checkRate(rate, channels); err != nil {
+		return nil, err
+	}
+	dec, err := hopus.NewDecoder(rate, channels)
+	if err != nil {
+		return nil, fmt.Errorf("opus: new decoder: %w", err)
+	}
+	// 120 ms is the longest a packet can carry.
+	return &Decoder{dec: dec, rate: rate, channels: channels, buf: make([]int16, rate*120/1000*channels)}, nil
+}
+
+// SampleRate is the rate of the PCM the decoder produces.
+func (d *Decoder) SampleRate() int { return d.rate }
+
+// Decode decodes one packet into a new PCM slice (interleaved when stereo).
+// A malformed packet returns an error wrapping ErrBadPacket.
+func (d *Decoder) Decode(pkt []byte) (audio.PCM16, error) {
+	if len(pkt) == 0 {
+		return nil, fmt.Errorf("%w: empty", ErrBadPacket)
+	}
+	n, err := d.dec.Decode(pkt, d.buf)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %d bytes: %v", ErrBadPacket, len(pkt), err)
+	}
+	return append(audio.PCM16(nil), d.buf[:n*d.channels]...), nil
+}
+
+// DecodeFEC recovers the n samples (per channel) lost just before pkt from the
+// redundancy pkt carries, falling back to concealment when it carries none.
+// n must be a multiple of 2.5 ms; call Decode(pkt) afterwards for pkt itself.
+func (d *Decoder) DecodeFEC(pkt []byte, n int) (audio.PCM16, error) {
+	if err := d.checkGap(n); err != nil {
+		return nil, err
+	}
+	if len(pkt) == 0 {
+		return nil, fmt.Errorf("%w: empty", ErrBadPacket)
+	}
+	out := make(audio.PCM16, n*d.channels)
+	if err := d.dec.DecodeFEC(pkt, out); err != nil {
+		return nil, fmt.Errorf("%w: FEC from %d bytes: %v", ErrBadPacket, len(pkt), err)
+	}
+	return out, nil
+}
+
+// PLC conceals n lost samples (per channel) from what was decoded before.
+// n must be a multiple of 2.5 ms.
+func (d *Decoder) PLC(n int) (audio.PCM16, error) {
+	if err := d.checkGap(n); err != nil {
+		return nil, err
+	}
+	out := make(audio.PCM16, n*d.channels)
+	if err := d.dec.DecodePLC(out); err != nil {
+		return nil, fmt.Errorf("opus: concealment: %w", err)
+	}
+	return out, nil
+}
+
+func (d *Decoder) checkGap(n int) error {
+	step := d.rate / 400 // 2.5 ms
+	if n <= 0 || n%step != 0 || n > d.rate*120/1000 {
+		return fmt.Errorf("opus: %d samples is not a positive multiple of 2.5 ms (%d) up to 120 ms", n, step)
+	}
+	return nil
+}

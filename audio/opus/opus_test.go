@@ -1,0 +1,247 @@
+package opus
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/meet-dev/meet/audio"
+	"github.com/meet-dev/meet/audio/audiotest"
+)
+
+// voiceLike is a crude voiced signal: a gliding pitch with harmonics and a
+// syllable-rate envelope, which keeps Opus in its speech (SILK) modes.
+func voiceLike(rate, n int) audio.PCM16 {
+	out := make(audio.PCM16, n)
+	phase := 0.0
+	for i := range out {
+		t := float64(i) / float64(rate)
+		f0 := 140 + 40*math.Sin(2*math.Pi*1.3*t)
+		phase += 2 * math.Pi * f0 / float64(rate)
+		v := 0.0
+		for h := 1; h <= 12; h++ {
+			v += math.Sin(float64(h)*phase) / float64(h)
+		}
+		env := 0.55 + 0.45*math.Sin(2*math.Pi*4*t)
+		out[i] = int16(v * env * 6000)
+	}
+	return out
+}
+
+func TestToneSurvivesEncodeDecode(t *testing.T) {
+	for _, rate := range []int{48000, 16000, 8000} {
+		enc, err := NewEncoder(rate, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec, err := NewDecoder(rate, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := audiotest.Tone(rate, 1000, 0.5, rate) // 1 s
+		var out audio.PCM16
+		bytes := 0
+		for i := 0; i+enc.FrameSamples() <= len(in); i += enc.FrameSamples() {
+			pkt, err := enc.Encode(in[i : i+enc.FrameSamples()])
+			if err != nil {
+				t.Fatal(err)
+			}
+			bytes += len(pkt)
+			pcm, err := dec.Decode(pkt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(pcm) != enc.FrameSamples() {
+				t.Fatalf("decoded %d samples, want %d", len(pcm), enc.FrameSamples())
+			}
+			out = append(out, pcm...)
+		}
+		tail := out[rate/5:]
+		if !audiotest.HasTone(tail, rate, 1000) {
+			t.Fatalf("%d Hz: 1 kHz tone lost (ratio %.2f)", rate, audiotest.ToneRatio(tail, rate, 1000))
+		}
+		if rms, _ := audio.Level(tail); math.Abs(rms-(-9.03)) > 1.5 {
+			t.Fatalf("%d Hz: level %.1f dBFS after the codec, want ≈ -9", rate, rms)
+		}
+		if kbps := float64(bytes*8) / 1000; kbps > 40 || kbps < 10 {
+			t.Fatalf("%d Hz: %.1f kbit/s for a 32 kbit/s target", rate, kbps)
+		}
+	}
+}
+
+func snrDB(ref, got audio.PCM16) float64 {
+	var s, n float64
+	for i := range ref {
+		d := float64(ref[i]) - float64(got[i])
+		s += float64(ref[i]) * float64(ref[i])
+		n += d * d
+	}
+	return 10 * math.Log10(s/(n+1))
+}
+
+// TestFECBeatsPLC drops packets and recovers them once from the next
+// packet's redundancy and once by concealment; FEC must come closer to what
+// a lossless decoder produced.
+func TestFECBeatsPLC(t *testing.T) {
+	const rate, frame = 48000, 960
+	enc, err := NewEncoder(rate, 1, WithExpectedLoss(20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := voiceLike(rate, 3*rate)
+	var pkts [][]byte
+	for i := 0; i+frame <= len(in); i += frame {
+		pkt, err := enc.Encode(in[i : i+frame])
+		if err != nil {
+			t.Fatal(err)
+		}
+		pkts = append(pkts, pkt)
+	}
+	decodeAll := func(lost map[int]bool, fec bool) []audio.PCM16 {
+		dec, _ := NewDecoder(rate, 1)
+		out := make([]audio.PCM16, len(pkts))
+		for i, p := range pkts {
+			if lost[i] {
+				continue
+			}
+			if i > 0 && lost[i-1] {
+				var rec audio.PCM16
+				var err error
+				if fec {
+					rec, err = dec.DecodeFEC(p, frame)
+				} else {
+					rec, err = dec.PLC(frame)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				out[i-1] = rec
+			}
+			pcm, err := dec.Decode(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[i] = pcm
+		}
+		return out
+	}
+	ref := decodeAll(nil, false)
+	lost := map[int]bool{}
+	for i := 20; i < len(pkts)-2; i += 13 {
+		lost[i] = true
+	}
+	withFEC, withPLC := decodeAll(lost, true), decodeAll(lost, false)
+	var fecSNR, plcSNR float64
+	for i := range lost {
+		fecSNR += snrDB(ref[i], withFEC[i]) / float64(len(lost))
+		plcSNR += snrDB(ref[i], withPLC[i]) / float64(len(lost))
+	}
+	t.Logf("recovered frames vs lossless decode: FEC %.1f dB, PLC %.1f dB (%d losses)", fecSNR, plcSNR, len(lost))
+	if fecSNR < plcSNR+3 {
+		t.Fatalf("FEC (%.1f dB) not clearly better than PLC (%.1f dB)", fecSNR, plcSNR)
+	}
+}
+
+func TestBadInputGivesErrors(t *testing.T) {
+	if _, err := NewEncoder(44100, 1); err == nil || !strings.Contains(err.Error(), "44100") {
+		t.Fatalf("44.1 kHz encoder: %v", err)
+	}
+	if _, err := NewEncoder(48000, 3); err == nil {
+		t.Fatal("3 channels accepted")
+	}
+	if _, err := NewEncoder(48000, 1, WithBitrate(100)); err == nil {
+		t.Fatal("100 bit/s accepted")
+	}
+	enc, _ := NewEncoder(48000, 1)
+	if _, err := enc.Encode(make(audio.PCM16, 1000)); err == nil || !strings.Contains(err.Error(), "20 ms = 960") {
+		t.Fatalf("1000-sample frame: %v", err)
+	}
+	if err := enc.SetBitrate(64000); err != nil {
+		t.Fatal(err)
+	}
+	if br, _ := enc.Bitrate(); br != 64000 {
+		t.Fatalf("bitrate %d", br)
+	}
+	dec, _ := NewDecoder(48000, 1)
+	// Garbage never panics; when it is refused the error says it is the packet.
+	for _, pkt := range [][]byte{{0xff}, {0xff, 0xff, 0xff, 0xff}, make([]byte, 2000), {0x0b, 0xff, 0xff}} {
+		if _, err := dec.Decode(pkt); err != nil && !errors.Is(err, ErrBadPacket) {
+			t.Fatalf("packet % x: error %v does not wrap ErrBadPacket", pkt[:min(4, len(pkt))], err)
+		}
+	}
+	if _, err := dec.Decode(nil); !errors.Is(err, ErrBadPacket) {
+		t.Fatalf("nil packet: %v", err)
+	}
+	if _, err := dec.Decode([]byte{0x03}); !errors.Is(err, ErrBadPacket) { // code 3 without a frame count byte
+		t.Fatalf("truncated code-3 packet: %v", err)
+	}
+	if _, err := dec.PLC(100); err == nil {
+		t.Fatal("PLC of 100 samples (not a 2.5 ms multiple) accepted")
+	}
+	if _, err := dec.DecodeFEC(nil, 960); !errors.Is(err, ErrBadPacket) {
+		t.Fatalf("FEC from nil: %v", err)
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	enc, _ := NewEncoder(48000, 1)
+	pkt, _ := enc.Encode(audiotest.Tone(48000, 440, 0.5, 960))
+	f.Add(pkt)
+	f.Add([]byte{0x03})
+	f.Add([]byte{0xfc, 0xff, 0xfe})
+	f.Fuzz(func(t *testing.T, pkt []byte) {
+		dec, _ := NewDecoder(48000, 1)
+		pcm, err := dec.Decode(pkt)
+		if err == nil && len(pcm)%120 != 0 {
+			t.Fatalf("decoded %d samples", len(pcm))
+		}
+		if len(pkt) > 0 {
+			_, _ = dec.DecodeFEC(pkt, 960)
+		}
+	})
+}
+
+func TestEncodeWriter(t *testing.T) {
+	enc, _ := NewEncoder(48000, 1)
+	dec, _ := NewDecoder(48000, 1)
+	var out audio.PCM16
+	w := NewEncodeWriter(enc, "Track", func(pkt []byte) error {
+		pcm, err := dec.Decode(pkt)
+		out = append(out, pcm...)
+		return err
+	})
+	if w.String() != "Opus(encode) -> Track" || w.SampleRate() != 48000 {
+		t.Fatalf("%s at %d", w, w.SampleRate())
+	}
+	in := audiotest.Tone(48000, 700, 0.4, 48000)
+	for i := 0; i < len(in); i += 480 { // 10 ms device frames
+		if err := w.WriteSample(in[i : i+480]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(out) != 48000 || !audiotest.HasTone(out[9600:], 48000, 700) {
+		t.Fatalf("%d samples out", len(out))
+	}
+}
+
+func BenchmarkEncode20ms(b *testing.B) {
+	enc, _ := NewEncoder(48000, 1)
+	frame := voiceLike(48000, 960)
+	for b.Loop() {
+		if _, err := enc.Encode(frame); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecode20ms(b *testing.B) {
+	enc, _ := NewEncoder(48000, 1)
+	pkt, _ := enc.Encode(voiceLike(48000, 960))
+	dec, _ := NewDecoder(48000, 1)
+	for b.Loop() {
+		if _, err := dec.Decode(pkt); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
