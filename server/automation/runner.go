@@ -1,0 +1,226 @@
+package automation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/server/store"
+)
+
+// Runner applies the channel's automations to every ended call, exactly once:
+// the actions, their events and the cursor over the call.ended event commit
+// together, and on start it catches up on calls that ended while it was down.
+type Runner struct {
+	st        store.Store
+	rules     func(ctx context.Context, channelID int64) ([]api.Automation, error)
+	from      string // SMS sender number
+	chatURL   func(chatID int64) string
+	surveyURL func(chatID, callID int64) string
+	wake      func()
+	log       *slog.Logger
+}
+
+// RunnerConfig configures a Runner.
+type RunnerConfig struct {
+	// Rules lists a channel's automations (store.Reports.Automations).
+	Rules func(ctx context.Context, channelID int64) ([]api.Automation, error)
+	// SMSFrom is the sender number of queued messages.
+	SMSFrom string
+	// ChatURL and SurveyURL fill the template variables; nil leaves them empty.
+	ChatURL   func(chatID int64) string
+	SurveyURL func(chatID, callID int64) string
+	// Wake is called after messages were queued (Worker.Wake).
+	Wake   func()
+	Logger *slog.Logger
+}
+
+// NewRunner builds a runner. The store's transactions must implement store.AutomationTx.
+func NewRunner(st store.Store, cfg RunnerConfig) *Runner {
+	r := &Runner{st: st, rules: cfg.Rules, from: cfg.SMSFrom, chatURL: cfg.ChatURL, surveyURL: cfg.SurveyURL,
+		wake: cfg.Wake, log: cfg.Logger}
+	if r.log == nil {
+		r.log = slog.New(slog.DiscardHandler)
+	}
+	if r.wake == nil {
+		r.wake = func() {}
+	}
+	return r
+}
+
+// Catchup handles every call.ended event after the cursor, in order.
+func (r *Runner) Catchup(ctx context.Context) error {
+	for {
+		var evs []api.Event
+		err := r.st.View(ctx, func(tx store.Tx) error {
+			at, ok := tx.(store.AutomationTx)
+			if !ok {
+				return errors.New("automation: store has no automation cursor")
+			}
+			cur, err := at.AutomationCursor()
+			if err != nil {
+				return err
+			}
+			evs, err = tx.EventsSince(cur, 500)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if len(evs) == 0 {
+			return nil
+		}
+		for _, ev := range evs {
+			if err := r.Handle(ctx, ev); err != nil {
+				return err
+			}
+		}
+		// Move past events that were not call.ended too.
+		last := evs[len(evs)-1].ID
+		if err := r.st.Update(ctx, func(tx store.Tx) error { return tx.(store.AutomationTx).SetAutomationCursor(last) }); err != nil {
+			return err
+		}
+	}
+}
+
+// Run follows the live event stream until ctx ends.
+func (r *Runner) Run(ctx context.Context, events <-chan api.Event) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-events:
+			if !ok {
+				return
+			}
+			if ev.Type != api.EvCallEnded {
+				continue
+			}
+			if err := r.Handle(ctx, ev); err != nil && ctx.Err() == nil {
+				r.log.Warn("automation", "call_id", ev.CallID, "err", err)
+			}
+		}
+	}
+}
+
+// Handle runs the automations for one call.ended event, once.
+func (r *Runner) Handle(ctx context.Context, ev api.Event) error {
+	if ev.Type != api.EvCallEnded || ev.CallID == 0 {
+		return nil
+	}
+	queued := false
+	err := r.st.Update(ctx, func(tx store.Tx) error {
+		at, ok := tx.(store.AutomationTx)
+		if !ok {
+			return errors.New("automation: store has no outbox")
+		}
+		cur, err := at.AutomationCursor()
+		if err != nil {
+			return err
+		}
+		if ev.ID <= cur {
+			return nil // handled before
+		}
+		if err := at.SetAutomationCursor(ev.ID); err != nil {
+			return err
+		}
+		call, err := tx.Call(ev.CallID)
+		if err != nil {
+			return err
+		}
+		chat, err := tx.Chat(call.ChatID)
+		if err != nil {
+			return err
+		}
+		rules, err := r.rules(ctx, call.ChannelID)
+		if err != nil {
+			return err
+		}
+		f := Facts{Call: call, Chat: chat, Customer: chat.Customer}
+		if chat.TeamID != nil {
+			f.TeamID = *chat.TeamID
+		}
+		if r.chatURL != nil {
+			f.ChatURL = r.chatURL(chat.ID)
+		}
+		if r.surveyURL != nil {
+			f.SurveyURL = r.surveyURL(chat.ID, call.ID)
+		}
+		steps := Plan(rules, f)
+		if len(steps) == 0 {
+			return nil
+		}
+		q, err := r.apply(tx, at, call, &chat, steps)
+		queued = q
+		return err
+	})
+	if err == nil && queued {
+		r.wake()
+	}
+	return err
+}
+
+func (r *Runner) apply(tx store.Tx, at store.AutomationTx, call api.Call, chat *api.Chat, steps []Step) (queued bool, err error) {
+	type done struct {
+		Rule   int64  `json:"rule_id"`
+		Name   string `json:"rule"`
+		Action string `json:"action"`
+		Detail string `json:"detail,omitempty"`
+	}
+	var log []done
+	for _, s := range steps {
+		d := done{Rule: s.Rule, Name: s.Name, Action: s.Type}
+		switch s.Type {
+		case "sms":
+			to := chat.Customer.Number
+			if call.Direction == api.Outbound {
+				to = call.To
+			}
+			if to == "" || r.from == "" {
+				d.Detail = "skipped: no customer number or no SMS sender configured"
+				break
+			}
+			m := api.SMS{ChatID: chat.ID, CallID: call.ID, To: to, From: r.from, Body: s.SMSBody}
+			if err := at.EnqueueSMS(&m); err != nil {
+				return false, err
+			}
+			d.Detail = fmt.Sprintf("sms %d queued to %s", m.ID, to)
+			queued = true
+		case "tag":
+			if err := tx.AddTag(chat.ID, s.Tag); err != nil && api.CodeOf(err) != api.CodeConflict {
+				return false, err
+			}
+			d.Detail = s.Tag
+			if err := tx.Append(&api.Event{Type: api.EvChatTagged, ChannelID: chat.ChannelID, ChatID: chat.ID,
+				Data: mustRaw(map[string]string{"tag": s.Tag, "by": "automation"})}); err != nil {
+				return false, err
+			}
+		case "close":
+			if chat.State == api.ChatClosed {
+				d.Detail = "already closed"
+				break
+			}
+			now := time.Now().UTC()
+			chat.State, chat.SnoozedUntil, chat.Closed = api.ChatClosed, nil, &now
+			if err := tx.UpdateChat(chat); err != nil {
+				return false, err
+			}
+			if err := tx.Append(&api.Event{Type: api.EvChatUpdated, ChannelID: chat.ChannelID, ChatID: chat.ID,
+				Data: mustRaw(map[string]string{"state": string(api.ChatClosed), "by": "automation"})}); err != nil {
+				return false, err
+			}
+		}
+		log = append(log, d)
+	}
+	return queued, tx.Append(&api.Event{Type: api.EvAutomationRun, ChannelID: chat.ChannelID, ChatID: chat.ID, CallID: call.ID,
+		Data: mustRaw(map[string]any{"steps": log})})
+}
+
+func mustRaw(v any) json.RawMessage {
+	b, _ := json.Marshal(v)
+	return b
+}
