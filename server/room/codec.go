@@ -1,0 +1,223 @@
+package room
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/pion/sdp/v3"
+	"github.com/zaf/g711"
+
+	"github.com/meet-dev/meet/audio"
+	"github.com/meet-dev/meet/audio/mixer"
+	"github.com/meet-dev/meet/audio/opus"
+)
+
+// codecKind is an operator leg's audio codec.
+type codecKind uint8
+
+const (
+	codecUnknown codecKind = iota
+	codecOpus              // 48 kHz
+	codecPCMU              // 8 kHz G.711 μ-law
+)
+
+func (c codecKind) String() string {
+	switch c {
+	case codecOpus:
+		return "opus"
+	case codecPCMU:
+		return "pcmu"
+	}
+	return "unknown"
+}
+
+// decoder turns payloads into 48 kHz samples. The returned slice is only
+// valid until the next call.
+type decoder interface {
+	Decode(payload []byte) (audio.PCM16, error)
+	// DecodeFEC recovers the n samples lost before next from its in-band FEC.
+	DecodeFEC(next []byte, n int) (audio.PCM16, error)
+	// PLC conceals n lost samples.
+	PLC(n int) (audio.PCM16, error)
+}
+
+// encoder turns one 960-sample 48 kHz frame into a payload.
+type encoder interface {
+	Encode(pcm audio.PCM16) ([]byte, error)
+}
+
+// offerCodecs reads an SDP offer's audio payload types.
+func offerCodecs(offer string) (map[uint8]codecKind, error) {
+	var sd sdp.SessionDescription
+	if err := sd.UnmarshalString(offer); err != nil {
+		return nil, fmt.Errorf("offer is not valid SDP: %w", err)
+	}
+	pts := map[uint8]codecKind{}
+	audioLines := 0
+	for _, md := range sd.MediaDescriptions {
+		if md.MediaName.Media != "audio" {
+			continue
+		}
+		audioLines++
+		for _, a := range md.Attributes {
+			if a.Key != "rtpmap" {
+				continue
+			}
+			// "111 opus/48000/2"
+			num, enc, ok := strings.Cut(a.Value, " ")
+			if !ok {
+				continue
+			}
+			pt, err := strconv.ParseUint(num, 10, 7)
+			if err != nil {
+				continue
+			}
+			name, rest, _ := strings.Cut(enc, "/")
+			rate, _, _ := strings.Cut(rest, "/")
+			switch {
+			case strings.EqualFold(name, "opus") && rate == "48000":
+				pts[uint8(pt)] = codecOpus
+			case strings.EqualFold(name, "PCMU") && rate == "8000":
+				pts[uint8(pt)] = codecPCMU
+			}
+		}
+		// PCMU is static payload type 0 and may come without an rtpmap.
+		for _, f := range md.MediaName.Formats {
+			if f == "0" {
+				if _, ok := pts[0]; !ok {
+					pts[0] = codecPCMU
+				}
+			}
+		}
+	}
+	if audioLines == 0 {
+		return nil, fmt.Errorf("offer has no audio media section")
+	}
+	if len(pts) == 0 {
+		return nil, fmt.Errorf("offer has neither Opus/48000 nor PCMU/8000 audio")
+	}
+	return pts, nil
+}
+
+// sendCodec prefers Opus.
+func sendCodec(pts map[uint8]codecKind) codecKind {
+	for _, c := range pts {
+		if c == codecOpus {
+			return codecOpus
+		}
+	}
+	return codecPCMU
+}
+
+// pcmuDecoder is G.711 μ-law at 8 kHz, upsampled to 48 kHz.
+type pcmuDecoder struct {
+	lin  audio.PCM16
+	out  audio.PCM16
+	up   audio.Writer
+	last audio.PCM16 // last decoded 8 kHz frame, for concealment
+	gain int32       // concealment gain in 1/256
+}
+
+func newPCMUDecoder() *pcmuDecoder {
+	d := &pcmuDecoder{}
+	d.up = audio.NewResampler(audio.NewFunc("collect", mixer.Rate, func(s audio.PCM16) error {
+		d.out = append(d.out, s...)
+		return nil
+	}), 8000)
+	return d
+}
+
+func (d *pcmuDecoder) Decode(p []byte) (audio.PCM16, error) {
+	d.lin = d.lin[:0]
+	for _, b := range p {
+		d.lin = append(d.lin, g711.DecodeUlawFrame(b))
+	}
+	d.last = append(d.last[:0], d.lin...)
+	d.gain = 256
+	return d.upsample(d.lin)
+}
+
+func (d *pcmuDecoder) upsample(lin audio.PCM16) (audio.PCM16, error) {
+	d.out = d.out[:0]
+	if err := d.up.WriteSample(lin); err != nil {
+		return nil, err
+	}
+	return d.out, nil
+}
+
+// DecodeFEC: G.711 has no FEC; conceal instead.
+func (d *pcmuDecoder) DecodeFEC(_ []byte, n int) (audio.PCM16, error) { return d.PLC(n) }
+
+// PLC repeats the last frame, halving its level each time.
+func (d *pcmuDecoder) PLC(n int) (audio.PCM16, error) {
+	n8 := max(n/6, 1)
+	d.gain /= 2
+	d.lin = d.lin[:0]
+	for i := range n8 {
+		var v int32
+		if len(d.last) > 0 {
+			v = int32(d.last[i%len(d.last)]) * d.gain / 256
+		}
+		d.lin = append(d.lin, int16(v))
+	}
+	return d.upsample(d.lin)
+}
+
+// pcmuEncoder downsamples 48 kHz frames to 8 kHz and encodes μ-law.
+type pcmuEncoder struct {
+	down audio.Writer
+	out  []byte
+}
+
+func newPCMUEncoder() *pcmuEncoder {
+	e := &pcmuEncoder{}
+	e.down = audio.NewResampler(audio.NewFunc("ulaw", 8000, func(s audio.PCM16) error {
+		for _, v := range s {
+			e.out = append(e.out, g711.EncodeUlawFrame(v))
+		}
+		return nil
+	}), mixer.Rate)
+	return e
+}
+
+func (e *pcmuEncoder) Encode(pcm audio.PCM16) ([]byte, error) {
+	e.out = e.out[:0]
+	if err := e.down.WriteSample(pcm); err != nil {
+		return nil, err
+	}
+	return e.out, nil
+}
+
+// ServerOpusComplexity is the libopus complexity of operator-bound streams:
+// the server encodes one stream per attached operator every tick, so it
+// trades a little quality for CPU (see BenchmarkCallCPU).
+const ServerOpusComplexity = 5
+
+func (m *Manager) newDecoder(c codecKind) (decoder, error) {
+	switch c {
+	case codecOpus:
+		d, err := opus.NewDecoder(mixer.Rate, 1)
+		if err != nil {
+			return nil, fmt.Errorf("room: opus decoder: %w", err)
+		}
+		return d, nil
+	case codecPCMU:
+		return newPCMUDecoder(), nil
+	}
+	return nil, fmt.Errorf("room: no decoder for %s", c)
+}
+
+func (m *Manager) newEncoder(c codecKind) (encoder, error) {
+	switch c {
+	case codecOpus:
+		e, err := opus.NewEncoder(mixer.Rate, 1, opus.WithComplexity(ServerOpusComplexity))
+		if err != nil {
+			return nil, fmt.Errorf("room: opus encoder: %w", err)
+		}
+		return e, nil
+	case codecPCMU:
+		return newPCMUEncoder(), nil
+	}
+	return nil, fmt.Errorf("room: no encoder for %s", c)
+}

@@ -1,0 +1,60 @@
+package room
+
+import (
+	"log/slog"
+
+	"github.com/meet-dev/meet/api"
+)
+
+// GuidanceFunc returns stored guidance audio, 48 kHz mono s16le PCM, or an
+// error (an api not_found error when the slot is unset).
+type GuidanceFunc func(channelID int64, kind api.GuidanceKind) ([]byte, error)
+
+// Option configures a Manager.
+type Option func(*config)
+
+type config struct {
+	log        *slog.Logger
+	loopback   bool
+	publicIPs  []string
+	portMin    uint16
+	portMax    uint16
+	guidance   GuidanceFunc
+	onPresence func(staffID int64, online bool)
+	jitter     int
+}
+
+// WithLogger sets the logger; records carry call_id, staff_id and leg.
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
+
+// WithLoopbackICE makes peer connections usable on one machine: loopback
+// candidates included, UDP over IPv4 only, mDNS off. For tests and the demo.
+func WithLoopbackICE() Option { return func(c *config) { c.loopback = true } }
+
+// WithPublicIP announces ip (the server's public address, e.g. behind 1:1
+// NAT) as its host candidate.
+func WithPublicIP(ips ...string) Option {
+	return func(c *config) { c.publicIPs = append(c.publicIPs, ips...) }
+}
+
+// WithPortRange restricts the UDP ports of ICE candidates to [min, max].
+func WithPortRange(min, max uint16) Option {
+	return func(c *config) { c.portMin, c.portMax = min, max }
+}
+
+// WithGuidance sets where guidance audio comes from (usually the store's
+// Guidance in a View transaction). Without it no guidance plays.
+func WithGuidance(f GuidanceFunc) Option { return func(c *config) { c.guidance = f } }
+
+// WithOnPresence is called whenever a softphone's peer connection becomes
+// connected (true) or disconnected, failed or closed (false). Calls for one
+// staff member arrive in order; fn must not block for long.
+func WithOnPresence(fn func(staffID int64, online bool)) Option {
+	return func(c *config) { c.onPresence = fn }
+}
+
+// WithJitterFrames sets the target depth of the operator receive jitter
+// buffer in 20 ms frames (default 2, from 1 to 10).
+func WithJitterFrames(n int) Option {
+	return func(c *config) { c.jitter = max(1, min(n, 10)) }
+}

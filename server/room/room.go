@@ -1,0 +1,252 @@
+// Package room runs one conference per call: the caller's SIP leg, the
+// operators' and supervisors' WebRTC legs, guidance playback, all mixed by
+// audio/mixer at 48 kHz in 20 ms ticks.
+//
+// Each logged-in softphone keeps ONE peer connection (Offer); Attach points
+// that connection's audio into a call's room and Detach takes it out again,
+// without any renegotiation. *Manager implements the lifecycle's Media
+// interface and httpapi's Signaller.
+package room
+
+import (
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/audio/mixer"
+)
+
+// CallerMedia is one call's decoded trunk audio: 8 kHz mono, 20 ms =
+// 160-sample frames. A trunk.CallMedia satisfies it.
+type CallerMedia interface {
+	ReadFrame(dst []int16) bool   // next jitter-buffered frame; never blocks; false when nothing flows
+	WriteFrame(src []int16) error // encode and send
+}
+
+// Manager owns every room and every softphone connection.
+type Manager struct {
+	cfg config
+	log *slog.Logger
+	api *webrtc.API
+	gc  *guidanceCache
+
+	mu     sync.Mutex
+	rooms  map[int64]*Room
+	staff  map[int64]*staffLeg
+	closed bool
+}
+
+// Room is one call's conference.
+type Room struct {
+	callID int64
+	log    *slog.Logger
+	mix    *mixer.Mixer
+	prompt *prompt
+	// Guarded by Manager.mu.
+	caller    *callerLeg
+	callerLeg *mixer.Leg
+	staff     map[int64]*staffLeg
+}
+
+// New builds a Manager.
+func New(opts ...Option) (*Manager, error) {
+	c := config{log: slog.Default(), jitter: 2}
+	for _, o := range opts {
+		o(&c)
+	}
+	a, err := newAPI(&c)
+	if err != nil {
+		return nil, err
+	}
+	return &Manager{
+		cfg:   c,
+		log:   c.log,
+		api:   a,
+		gc:    newGuidanceCache(c.guidance),
+		rooms: map[int64]*Room{},
+		staff: map[int64]*staffLeg{},
+	}, nil
+}
+
+// Close closes every room and every softphone connection.
+func (m *Manager) Close() error {
+	m.mu.Lock()
+	m.closed = true
+	var ids []int64
+	for id := range m.rooms {
+		ids = append(ids, id)
+	}
+	var staff []int64
+	for id := range m.staff {
+		staff = append(staff, id)
+	}
+	m.mu.Unlock()
+	for _, id := range ids {
+		m.CloseRoom(id)
+	}
+	for _, id := range staff {
+		m.Disconnect(id)
+	}
+	return nil
+}
+
+func (m *Manager) staffLeg(id int64) *staffLeg {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := m.staff[id]
+	if s == nil {
+		s = &staffLeg{id: id, log: m.log.With("staff_id", id, "leg", "webrtc")}
+		m.staff[id] = s
+	}
+	return s
+}
+
+// OpenRoom starts the call's room; opening an open room is a no-op.
+func (m *Manager) OpenRoom(callID int64) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return api.Errorf(api.CodeUnavailable, "media is shut down")
+	}
+	if m.rooms[callID] != nil {
+		return nil
+	}
+	log := m.log.With("call_id", callID)
+	r := &Room{callID: callID, log: log, staff: map[int64]*staffLeg{}, prompt: &prompt{}}
+	r.mix = mixer.New(mixer.WithLogger(log))
+	r.mix.Add("guidance", mixer.RolePrompt, r.prompt, nil)
+	m.rooms[callID] = r
+	log.Debug("room opened")
+	return nil
+}
+
+// CloseRoom stops the room: staff legs are detached (their connections
+// stay up), guidance stops without calling done.
+func (m *Manager) CloseRoom(callID int64) {
+	m.mu.Lock()
+	r := m.rooms[callID]
+	if r == nil {
+		m.mu.Unlock()
+		return
+	}
+	delete(m.rooms, callID)
+	for id, s := range r.staff {
+		s.room, s.leg, s.mode = nil, nil, ""
+		delete(r.staff, id)
+	}
+	m.mu.Unlock()
+	r.prompt.stop()
+	r.mix.Close()
+	st := r.mix.Stats()
+	r.log.Info("room closed", "ticks", st.Ticks, "late_ticks", st.Late, "max_lateness", st.MaxLateness)
+}
+
+// SetCaller connects the caller's trunk audio to the room (nil removes it).
+func (m *Manager) SetCaller(callID int64, media CallerMedia) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r := m.rooms[callID]
+	if r == nil {
+		return api.Errorf(api.CodeNotFound, "no room for call %d", callID)
+	}
+	if r.callerLeg != nil {
+		r.mix.Remove(r.callerLeg)
+		r.caller, r.callerLeg = nil, nil
+	}
+	if media == nil {
+		return nil
+	}
+	r.caller = newCallerLeg(media)
+	r.callerLeg = r.mix.Add("caller", mixer.RoleCaller, r.caller, r.caller)
+	return nil
+}
+
+// Stats returns the room's mixer counters.
+func (m *Manager) Stats(callID int64) (mixer.Stats, bool) {
+	m.mu.Lock()
+	r := m.rooms[callID]
+	m.mu.Unlock()
+	if r == nil {
+		return mixer.Stats{}, false
+	}
+	return r.mix.Stats(), true
+}
+
+func roleOf(mode api.JoinMode) (mixer.Role, error) {
+	switch mode {
+	case api.ModeTalk:
+		return mixer.RoleTalk, nil
+	case api.ModeListen:
+		return mixer.RoleListen, nil
+	case api.ModeWhisper:
+		return mixer.RoleWhisper, nil
+	case api.ModeBarge:
+		return mixer.RoleBarge, nil
+	}
+	return mixer.RoleUnknown, api.Errorf(api.CodeBadRequest, "unknown join mode %q", mode)
+}
+
+// Attach points the staff member's softphone connection into the call's
+// room in the given mode (talk, listen, whisper, barge). It leaves any other
+// room first; attaching again to the same room changes the mode. No
+// renegotiation: audio flows from the next tick.
+func (m *Manager) Attach(callID, staffID int64, mode api.JoinMode) error {
+	role, err := roleOf(mode)
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r := m.rooms[callID]
+	if r == nil {
+		return api.Errorf(api.CodeNotFound, "no room for call %d", callID)
+	}
+	s := m.staff[staffID]
+	if s == nil || !s.hasPeer() {
+		return api.Errorf(api.CodeUnavailable, "softphone of staff %d is not connected", staffID)
+	}
+	if s.room == r {
+		r.mix.SetRole(s.leg, role)
+		s.mode = mode
+		r.log.Info("staff mode changed", "staff_id", staffID, "mode", mode)
+		return nil
+	}
+	if s.room != nil {
+		m.detachLocked(s)
+	}
+	s.restart()
+	s.room, s.mode = r, mode
+	s.leg = r.mix.Add(fmt.Sprintf("staff:%d", staffID), role, s, s)
+	r.staff[staffID] = s
+	r.log.Info("staff attached", "staff_id", staffID, "mode", mode)
+	return nil
+}
+
+// Detach takes the staff member out of the call's room; their connection
+// stays up and sends nothing until the next Attach.
+func (m *Manager) Detach(callID, staffID int64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := m.staff[staffID]
+	if s == nil || s.room == nil || s.room.callID != callID {
+		return
+	}
+	m.detachLocked(s)
+}
+
+func (m *Manager) detachLocked(s *staffLeg) {
+	r := s.room
+	r.mix.Remove(s.leg)
+	delete(r.staff, s.id)
+	s.room, s.leg, s.mode = nil, nil, ""
+	r.log.Info("staff detached", "staff_id", s.id)
+}
+
+func (s *staffLeg) hasPeer() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cur != nil
+}

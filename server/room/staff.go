@@ -1,0 +1,189 @@
+package room
+
+import (
+	"log/slog"
+	"sync"
+
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media"
+
+	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/audio"
+	"github.com/meet-dev/meet/audio/mixer"
+)
+
+// staffLeg is one softphone: its current peer connection and, when
+// attached, its place in a room. It is the mixer Source and Sink of the
+// staff member, so re-pointing it to a room needs no renegotiation.
+type staffLeg struct {
+	id  int64
+	log *slog.Logger
+
+	mu  sync.Mutex // guards cur and the peer's media state
+	cur *peer
+
+	presenceMu sync.Mutex // orders presence announcements
+	online     bool       // guarded by presenceMu
+
+	// Guarded by Manager.mu.
+	room *Room
+	leg  *mixer.Leg
+	mode api.JoinMode
+}
+
+// peer is one negotiated peer connection of a staff leg. A new offer
+// replaces it with a fresh one.
+type peer struct {
+	pc    *webrtc.PeerConnection
+	track *webrtc.TrackLocalStaticSample
+	pts   map[uint8]codecKind
+	send  codecKind
+	enc   encoder
+
+	// Receive side, guarded by staffLeg.mu.
+	jb    *jitter
+	decs  [3]decoder // by codecKind, created on first use
+	fifo  audio.PCM16
+	lastN int
+	newDe func(codecKind) (decoder, error)
+}
+
+// push stores a received RTP packet (read loop goroutine).
+func (s *staffLeg) push(p *peer, pkt *rtp.Packet) {
+	codec, ok := p.pts[pkt.PayloadType]
+	if !ok || len(pkt.Payload) == 0 {
+		return // comfort noise, DTMF, padding: not for the mix
+	}
+	s.mu.Lock()
+	if s.cur == p {
+		p.jb.push(pkt.SequenceNumber, codec, pkt.Payload)
+	}
+	s.mu.Unlock()
+}
+
+// ReadFrame is the mixer Source: one 20 ms frame from the jitter buffer.
+func (s *staffLeg) ReadFrame(dst []int16) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.cur
+	if p == nil {
+		return false
+	}
+	for len(p.fifo) < len(dst) {
+		kind, slot := p.jb.pop()
+		if kind == popNone {
+			if len(p.fifo) == 0 {
+				return false
+			}
+			p.fifo = append(p.fifo, silence[:len(dst)-len(p.fifo)]...)
+			break
+		}
+		pcm, err := p.decode(kind, slot)
+		if err != nil {
+			s.log.Debug("decode failed", "err", err)
+			pcm = nil
+		}
+		if len(pcm) == 0 { // undecodable: fill the frame with silence
+			pcm = silence[:p.lastN]
+		}
+		p.fifo = append(p.fifo, pcm...)
+	}
+	copy(dst, p.fifo)
+	p.fifo = p.fifo[:copy(p.fifo, p.fifo[len(dst):])]
+	return true
+}
+
+var silence = make(audio.PCM16, 5760) // 120 ms at 48 kHz, the longest Opus frame
+
+func (p *peer) decoder(c codecKind) (decoder, error) {
+	if p.decs[c] == nil {
+		d, err := p.newDe(c)
+		if err != nil {
+			return nil, err
+		}
+		p.decs[c] = d
+	}
+	return p.decs[c], nil
+}
+
+func (p *peer) decode(kind popKind, slot *jbSlot) (audio.PCM16, error) {
+	c := codecOpus
+	if slot != nil {
+		c = slot.codec
+	} else if p.send == codecPCMU {
+		c = codecPCMU
+	}
+	d, err := p.decoder(c)
+	if err != nil {
+		return nil, err
+	}
+	switch kind {
+	case popPacket:
+		pcm, err := d.Decode(slot.payload)
+		if err == nil && len(pcm) > 0 && len(pcm) <= len(silence) {
+			p.lastN = len(pcm)
+		}
+		return pcm, err
+	case popFEC:
+		return d.DecodeFEC(slot.payload, p.lastN)
+	default:
+		return d.PLC(p.lastN)
+	}
+}
+
+// WriteFrame is the mixer Sink: encode what the staff member hears and send it.
+func (s *staffLeg) WriteFrame(src []int16) error {
+	s.mu.Lock()
+	p := s.cur
+	if p == nil {
+		s.mu.Unlock()
+		return nil
+	}
+	payload, err := p.enc.Encode(src)
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	err = p.track.WriteSample(media.Sample{Data: payload, Duration: mixer.Period})
+	if isClosed(err) {
+		return nil // the connection went away; presence tells the lifecycle
+	}
+	return err
+}
+
+// restart re-primes the jitter buffer so a newly attached leg plays the
+// freshest audio from the first tick.
+func (s *staffLeg) restart() {
+	s.mu.Lock()
+	if p := s.cur; p != nil {
+		p.jb.restart()
+		p.fifo = p.fifo[:0]
+	}
+	s.mu.Unlock()
+}
+
+// readLoop feeds the jitter buffer from a remote track until it ends.
+func (s *staffLeg) readLoop(p *peer, tr *webrtc.TrackRemote) {
+	buf := make([]byte, 1500)
+	var pkt rtp.Packet
+	for {
+		n, _, err := tr.Read(buf)
+		if err != nil {
+			if s.current(p) && !isClosed(err) {
+				s.log.Debug("track read ended", "err", err)
+			}
+			return
+		}
+		if err := pkt.Unmarshal(buf[:n]); err != nil {
+			continue
+		}
+		s.push(p, &pkt)
+	}
+}
+
+func (s *staffLeg) current(p *peer) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cur == p
+}
