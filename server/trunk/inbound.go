@@ -1,0 +1,490 @@
+package trunk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+	"github.com/meet-dev/meet/api"
+	"github.com/pion/sdp/v3"
+)
+
+// routes installs the SIP request handlers, each behind a recover.
+func (s *Server) routes() {
+	s.sip.OnInvite(s.guard(s.onInvite))
+	s.sip.OnAck(s.guard(s.onAck))
+	s.sip.OnBye(s.guard(s.onBye))
+	s.sip.OnCancel(s.guard(s.onCancel))
+	s.sip.OnOptions(s.guard(s.onOptions))
+	s.sip.OnNoRoute(s.guard(func(req *sip.Request, tx sip.ServerTransaction) {
+		res := sip.NewResponseFromRequest(req, sip.StatusMethodNotAllowed, "Method Not Allowed", nil)
+		res.AppendHeader(sip.NewHeader("Allow", allowMethods))
+		s.respond(tx, res)
+	}))
+}
+
+const allowMethods = "INVITE, ACK, BYE, CANCEL, OPTIONS"
+
+// guard keeps a bad message from taking the server down.
+func (s *Server) guard(h sipgo.RequestHandler) sipgo.RequestHandler {
+	return func(req *sip.Request, tx sip.ServerTransaction) {
+		defer func() {
+			if r := recover(); r != nil {
+				s.log.Error("panic in SIP handler", "panic", fmt.Sprint(r), "method", req.Method.String(), "stack", string(debug.Stack()))
+				if !req.IsAck() && tx != nil {
+					_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusInternalServerError, "Server Internal Error", nil))
+				}
+			}
+		}()
+		h(req, tx)
+	}
+}
+
+func (s *Server) respond(tx sip.ServerTransaction, res *sip.Response) {
+	if err := tx.Respond(res); err != nil {
+		s.log.Debug("sip respond failed", "status", res.StatusCode, "error", err)
+	}
+}
+
+func (s *Server) reply(req *sip.Request, tx sip.ServerTransaction, code int, reason string, hdrs ...sip.Header) {
+	res := sip.NewResponseFromRequest(req, code, reason, nil)
+	for _, h := range hdrs {
+		res.AppendHeader(h)
+	}
+	s.respond(tx, res)
+}
+
+// safeHandler calls into the Handler, containing its panics.
+func (s *Server) safeHandler(fn func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("panic in trunk handler", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		}
+	}()
+	fn()
+}
+
+func (s *Server) dialogUA(transport string) *sipgo.DialogUA {
+	host := s.cfg.host
+	network := strings.ToLower(transport)
+	var port int
+	client := s.udpClient
+	if a := s.Addr(network); a != nil {
+		_, port, _ = splitHostPort(a.String())
+	}
+	uri := sip.Uri{Scheme: "sip", User: "meetd", Host: host, Port: port}
+	if network == "tcp" || network == "tls" {
+		client = s.tcpClient
+		uri.UriParams = sip.NewParams()
+		uri.UriParams.Add("transport", network)
+	}
+	return &sipgo.DialogUA{Client: client, ContactHDR: sip.ContactHeader{Address: uri}, RewriteContact: true}
+}
+
+func (s *Server) onOptions(req *sip.Request, tx sip.ServerTransaction) {
+	s.reply(req, tx, sip.StatusOK, "OK",
+		sip.NewHeader("Allow", allowMethods), sip.NewHeader("Accept", "application/sdp"))
+}
+
+func (s *Server) onCancel(req *sip.Request, tx sip.ServerTransaction) {
+	// A CANCEL matching a pending INVITE is handled by the transaction layer.
+	s.reply(req, tx, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
+}
+
+func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
+	c := s.bySIPCallID(req)
+	if c == nil || c.in == nil {
+		return // e.g. the ACK to a 401 over TCP: no dialog, nothing to do
+	}
+	_ = c.in.ReadAck(req, tx)
+}
+
+func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
+	c := s.bySIPCallID(req)
+	if c == nil {
+		s.reply(req, tx, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
+		return
+	}
+	in, out := c.dialogs()
+	var err error
+	if in != nil {
+		err = in.ReadBye(req, tx)
+	} else if out != nil {
+		err = out.ReadBye(req, tx)
+	}
+	if err != nil {
+		s.reply(req, tx, sip.StatusOK, "OK")
+	}
+	if c.finish("bye") {
+		s.safeHandler(func() { s.h.CallerHungUp(c.id, "bye") })
+	}
+}
+
+func hasToTag(req *sip.Request) bool {
+	to := req.To()
+	if to == nil || to.Params == nil {
+		return false
+	}
+	tag, ok := to.Params.Get("tag")
+	return ok && tag != ""
+}
+
+func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
+	if hasToTag(req) {
+		s.onReInvite(req, tx)
+		return
+	}
+	if s.closed.Load() {
+		s.reply(req, tx, sip.StatusServiceUnavailable, "Service Unavailable")
+		return
+	}
+	authz := ""
+	if h := req.GetHeader("Authorization"); h != nil {
+		authz = h.Value()
+	}
+	switch s.auth.check("INVITE", sourceAddr(req.Source()), authz) {
+	case challenge:
+		s.reply(req, tx, sip.StatusUnauthorized, "Unauthorized", s.auth.challengeHeader(false))
+		return
+	case stale:
+		s.reply(req, tx, sip.StatusUnauthorized, "Unauthorized", s.auth.challengeHeader(true))
+		return
+	case refused:
+		s.log.Warn("inbound INVITE refused", "source", req.Source())
+		s.reply(req, tx, sip.StatusForbidden, "Forbidden")
+		return
+	}
+	if ct := req.ContentType(); ct != nil && !strings.HasPrefix(strings.ToLower(ct.Value()), "application/sdp") {
+		s.reply(req, tx, sip.StatusUnsupportedMediaType, "Unsupported Media Type", sip.NewHeader("Accept", "application/sdp"))
+		return
+	}
+	params, offer, err := negotiateOffer(req.Body())
+	if err != nil {
+		if errors.Is(err, ErrBadSDP) && len(req.Body()) > 0 {
+			s.reply(req, tx, sip.StatusBadRequest, "Bad SDP")
+		} else {
+			s.reply(req, tx, sip.StatusNotAcceptableHere, "Not Acceptable Here", sip.NewHeader("Warning", `304 meetd "PCMU or PCMA audio offer required"`))
+		}
+		return
+	}
+	to := sanitizeNumber(req.Recipient.User)
+	if to == "" && req.To() != nil {
+		to = sanitizeNumber(req.To().Address.User)
+	}
+	from := ""
+	if f := req.From(); f != nil {
+		from = sanitizeNumber(f.Address.User)
+	}
+	if to == "" {
+		s.reply(req, tx, sip.StatusNotFound, "Not Found")
+		return
+	}
+	s.mu.Lock()
+	full := len(s.calls)+s.inflight >= s.cfg.maxCalls
+	if !full {
+		s.inflight++
+	}
+	s.mu.Unlock()
+	if full {
+		s.reply(req, tx, sip.StatusServiceUnavailable, "Service Unavailable")
+		return
+	}
+	c, ok := s.setupInbound(req, tx, from, to, params, offer)
+	if ok {
+		s.inviteLoop(c)
+	}
+}
+
+// setupInbound asks the Handler about the call and registers it. It always
+// releases the inflight slot taken by onInvite.
+func (s *Server) setupInbound(req *sip.Request, tx sip.ServerTransaction, from, to string, params mediaParams, offer *sdp.SessionDescription) (*call, bool) {
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			s.mu.Lock()
+			s.inflight--
+			s.mu.Unlock()
+		}
+	}
+	defer release()
+	dlg, err := s.dialogUA(req.Transport()).ReadInvite(req, tx)
+	if err != nil {
+		s.reply(req, tx, sip.StatusBadRequest, "Bad Request")
+		return nil, false
+	}
+	c := newCall(s, req.CallID().Value(), false)
+	c.in, c.offer, c.params = dlg, offer, params
+	_ = dlg.Respond(sip.StatusTrying, "Trying", nil)
+
+	var id int64
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("handler panic: %v", r)
+				s.log.Error("panic in Handler.Inbound", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			}
+		}()
+		id, err = s.h.Inbound(dlg.Context(), from, to)
+	}()
+	if err != nil {
+		code, reason := statusFor(err)
+		c.log.Info("inbound call refused", "from", from, "to", to, "status", code, "error", err)
+		_ = dlg.Respond(code, reason, nil)
+		return nil, false
+	}
+	c.setID(id)
+	acts, err := s.register(c)
+	release()
+	if err != nil {
+		c.log.Error("inbound call not registered", "error", err)
+		_ = dlg.Respond(sip.StatusInternalServerError, "Server Internal Error", nil)
+		return nil, false
+	}
+	c.log.Info("inbound call", "from", from, "to", to, "codec", params.Codec.Name)
+	for _, a := range acts {
+		s.deliver(c, a)
+	}
+	if c.getState() == stateSetup && !c.isEnded() {
+		_ = dlg.Respond(sip.StatusRinging, "Ringing", nil)
+	}
+	return c, true
+}
+
+// statusFor maps a Handler.Inbound error to a SIP response.
+func statusFor(err error) (int, string) {
+	var ae *api.Error
+	if errors.As(err, &ae) {
+		switch ae.Code {
+		case api.CodeNotFound:
+			return sip.StatusNotFound, "Not Found"
+		case api.CodeUnavailable, api.CodeStorageUnavailable, api.CodeReadOnly:
+			return sip.StatusServiceUnavailable, "Service Unavailable"
+		case api.CodeForbidden, api.CodeUnauthorized:
+			return sip.StatusForbidden, "Forbidden"
+		case api.CodeConflict, api.CodeInvalidTransition:
+			return sip.StatusBusyHere, "Busy Here"
+		}
+	}
+	return sip.StatusInternalServerError, "Server Internal Error"
+}
+
+// hangupStatus picks the final response for refusing an unanswered call.
+func hangupStatus(detail string) (int, string) {
+	d := strings.ToLower(detail)
+	switch {
+	case strings.Contains(d, "busy"):
+		return sip.StatusBusyHere, "Busy Here"
+	case strings.Contains(d, "declin"), strings.Contains(d, "reject"):
+		return 603, "Decline"
+	case strings.Contains(d, "timeout"):
+		return sip.StatusRequestTimeout, "Request Timeout"
+	case strings.Contains(d, "shutdown"):
+		return sip.StatusServiceUnavailable, "Service Unavailable"
+	}
+	return sip.StatusTemporarilyUnavailable, "Temporarily Unavailable"
+}
+
+// inviteLoop owns the INVITE server transaction until the call is answered
+// (and ACKed) or refused.
+func (s *Server) inviteLoop(c *call) {
+	dlg := c.in
+	timer := time.NewTimer(s.cfg.setupTimeout)
+	defer timer.Stop()
+	for {
+		select {
+		case a := <-c.actions:
+			switch a.kind {
+			case actEarly:
+				a.reply(s.sendEarly(c))
+			case actAnswer:
+				if s.answerInbound(c, a) {
+					return
+				}
+			case actHangup:
+				code, reason := a.code, a.detail
+				if code == 0 {
+					code, reason = hangupStatus(a.detail)
+				}
+				_ = dlg.Respond(code, reason, nil)
+				a.reply(nil)
+				return
+			}
+		case <-dlg.Context().Done():
+			detail := "cancelled"
+			if !errors.Is(context.Cause(dlg.Context()), sip.ErrTransactionCanceled) {
+				detail = "transaction ended"
+			}
+			if c.finish(detail) {
+				s.safeHandler(func() { s.h.CallerHungUp(c.id, detail) })
+			}
+			return
+		case <-timer.C:
+			if c.finish("setup timeout") {
+				_ = dlg.Respond(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", nil)
+				s.safeHandler(func() { s.h.CallerHungUp(c.id, "setup timeout") })
+			}
+			return
+		}
+	}
+}
+
+func (a pendingAction) reply(err error) {
+	if a.done != nil {
+		a.done <- err
+	}
+}
+
+// answerSDP builds (once) our answer to the caller's offer and starts media.
+func (s *Server) answerSDP(c *call) ([]byte, error) {
+	m, err := c.ensureMedia(c.params.RTCPMux)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	body := c.answer
+	c.mu.Unlock()
+	if body != nil {
+		return body, nil
+	}
+	body, err = buildAnswer(c.offer, c.params, c.local(m), false)
+	if err != nil {
+		return nil, fmt.Errorf("trunk: build answer: %w", err)
+	}
+	c.mu.Lock()
+	c.answer = body
+	c.mu.Unlock()
+	m.start(c.params, c.params.RemoteDir.reverse())
+	return body, nil
+}
+
+func (s *Server) sendEarly(c *call) error {
+	if st := c.getState(); st != stateSetup {
+		return nil
+	}
+	body, err := s.answerSDP(c)
+	if err != nil {
+		return err
+	}
+	res := sip.NewResponseFromRequest(c.in.InviteRequest, sip.StatusSessionInProgress, "Session Progress", body)
+	res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	if err := c.in.WriteResponse(res); err != nil {
+		return fmt.Errorf("trunk: 183: %w", err)
+	}
+	c.setState(stateEarly)
+	return nil
+}
+
+// answerInbound sends 200 OK and waits for the ACK. It returns false when
+// the call was ended meanwhile and the INVITE still needs its final response
+// (which the queued hangup action carries).
+func (s *Server) answerInbound(c *call, a pendingAction) bool {
+	body, err := s.answerSDP(c)
+	if err != nil {
+		a.reply(err)
+		if c.finish("answer failed") {
+			_ = c.in.Respond(sip.StatusInternalServerError, "Server Internal Error", nil)
+			s.safeHandler(func() { s.h.CallerHungUp(c.id, "answer failed: "+err.Error()) })
+			return true
+		}
+		return false
+	}
+	c.mu.Lock()
+	if c.ended {
+		c.mu.Unlock()
+		a.reply(ErrCallEnded)
+		return false
+	}
+	c.state = stateAnswered
+	c.mu.Unlock()
+	a.reply(nil)
+	err = c.in.WriteResponse(sip.NewSDPResponseFromRequest(c.in.InviteRequest, body))
+	if err != nil {
+		detail := "no ACK"
+		if errors.Is(context.Cause(c.in.Context()), sip.ErrTransactionCanceled) {
+			detail = "cancelled"
+		}
+		if c.finish(detail) {
+			if detail == "no ACK" {
+				s.byeAsync(c)
+			}
+			s.safeHandler(func() { s.h.CallerHungUp(c.id, detail) })
+		}
+		return true
+	}
+	c.log.Debug("inbound call confirmed")
+	return true
+}
+
+func (s *Server) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
+	c := s.bySIPCallID(req)
+	if c == nil || c.isEnded() {
+		s.reply(req, tx, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
+		return
+	}
+	m := c.mediaSession()
+	if c.getState() != stateAnswered || m == nil {
+		s.reply(req, tx, sip.StatusRequestPending, "Request Pending")
+		return
+	}
+	if c.in != nil {
+		_ = c.in.ReadRequest(req, tx)
+	}
+	var body []byte
+	if len(req.Body()) == 0 {
+		// Offer-less re-INVITE: offer our current session again.
+		c.mu.Lock()
+		body = c.answer
+		c.mu.Unlock()
+	} else {
+		params, offer, err := negotiateOffer(req.Body())
+		if err != nil {
+			if errors.Is(err, ErrBadSDP) {
+				s.reply(req, tx, sip.StatusBadRequest, "Bad SDP")
+			} else {
+				s.reply(req, tx, sip.StatusNotAcceptableHere, "Not Acceptable Here")
+			}
+			return
+		}
+		if !c.outbound && params.RTCPMux != c.params.RTCPMux {
+			params.RTCPMux = c.params.RTCPMux // sockets are already bound
+		}
+		body, err = buildAnswer(offer, params, c.local(m), false)
+		if err != nil {
+			s.reply(req, tx, sip.StatusInternalServerError, "Server Internal Error")
+			return
+		}
+		m.update(params, params.RemoteDir.reverse())
+		c.mu.Lock()
+		c.params, c.answer = params, body
+		c.mu.Unlock()
+		c.log.Info("call re-negotiated", "remote_direction", params.RemoteDir.String())
+	}
+	res := sip.NewSDPResponseFromRequest(req, body)
+	res.AppendHeader(&s.dialogUA(req.Transport()).ContactHDR)
+	s.respond(tx, res)
+}
+
+// byeAsync sends BYE without blocking the caller.
+func (s *Server) byeAsync(c *call) {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		in, out := c.dialogs()
+		var err error
+		switch {
+		case in != nil:
+			err = in.Bye(ctx)
+		case out != nil:
+			err = out.Bye(ctx)
+		}
+		if err != nil {
+			c.log.Debug("BYE failed", "error", err)
+		}
+	}()
+}

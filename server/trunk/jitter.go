@@ -1,0 +1,162 @@
+package trunk
+
+// jitterBuffer reorders decoded RTP payloads by sequence number and hands
+// out fixed 160-sample frames. It holds playout back until `prime` packets
+// are queued (≈ prime×20 ms of delay), drops late and duplicate packets,
+// trims itself when it grows past `max`, and conceals a missing packet by
+// repeating the last frame with a fading gain. It has no clock and no lock:
+// the caller (rtpSession) serialises Push and Pop.
+type jitterBuffer struct {
+	prime, max int
+
+	slots   map[uint16][]int16
+	next    uint16 // sequence number to play next
+	playing bool   // primed and playing out
+	pending []int16
+
+	last      []int16 // last real or concealed frame, for concealment
+	concealed int     // consecutive concealed packets
+
+	// counters for stats and tests
+	late, dropped, lost int
+}
+
+const (
+	frameSamples      = 160
+	maxConcealPackets = 3 // 60 ms of fade before going quiet
+)
+
+func newJitterBuffer(prime, max int) *jitterBuffer {
+	if prime < 1 {
+		prime = 1
+	}
+	if max < prime+2 {
+		max = prime + 2
+	}
+	return &jitterBuffer{prime: prime, max: max, slots: make(map[uint16][]int16, max+1)}
+}
+
+// seqLess reports a < b in RFC 3550 sequence space.
+func seqLess(a, b uint16) bool { return int16(a-b) < 0 }
+
+// Push queues a decoded payload.
+func (j *jitterBuffer) Push(seq uint16, samples []int16) {
+	if len(samples) == 0 || len(samples) > 8*frameSamples {
+		j.dropped++
+		return
+	}
+	if j.playing && seqLess(seq, j.next) {
+		j.late++
+		return
+	}
+	if _, dup := j.slots[seq]; dup {
+		j.dropped++
+		return
+	}
+	if j.playing && int(seq-j.next) > 4*j.max {
+		// A jump far ahead (new stream, SSRC change): restart playout.
+		j.reset()
+	}
+	j.slots[seq] = samples
+	if !j.playing {
+		if len(j.slots) == 1 || seqLess(seq, j.next) {
+			j.next = seq
+		}
+		if len(j.slots) >= j.prime {
+			j.playing = true
+		}
+		return
+	}
+	for len(j.slots) > j.max {
+		// Too much delay built up: skip ahead to keep `prime` packets.
+		j.skipOldest()
+	}
+}
+
+func (j *jitterBuffer) reset() {
+	clear(j.slots)
+	j.playing = false
+	j.pending = j.pending[:0]
+	j.concealed = 0
+}
+
+// skipOldest drops the packet (or gap) at the head of the queue.
+func (j *jitterBuffer) skipOldest() {
+	if _, ok := j.slots[j.next]; ok {
+		delete(j.slots, j.next)
+		j.dropped++
+	}
+	j.next++
+}
+
+// Pop fills dst (len 160) with the next frame. It returns false, with dst
+// zeroed, when nothing is playing.
+func (j *jitterBuffer) Pop(dst []int16) bool {
+	for len(j.pending) < len(dst) {
+		if !j.playing {
+			break
+		}
+		if s, ok := j.slots[j.next]; ok {
+			delete(j.slots, j.next)
+			j.next++
+			j.concealed = 0
+			j.pending = append(j.pending, s...)
+			j.last = append(j.last[:0], s...)
+			continue
+		}
+		if j.concealed >= maxConcealPackets {
+			if len(j.slots) == 0 {
+				// Stream stopped: go quiet and prime again on the next packet.
+				j.reset()
+				break
+			}
+			// Long gap: jump to the oldest queued packet.
+			j.next = j.oldest()
+			continue
+		}
+		// Missing packet (lost or still late): conceal it.
+		j.lost++
+		j.next++
+		j.concealed++
+		j.pending = append(j.pending, j.concealment()...)
+	}
+	if len(j.pending) < len(dst) {
+		clear(dst)
+		j.pending = j.pending[:0]
+		return false
+	}
+	n := copy(dst, j.pending)
+	j.pending = j.pending[:copy(j.pending, j.pending[n:])]
+	return true
+}
+
+// concealment is the last frame attenuated by 6 dB per concealed packet.
+func (j *jitterBuffer) concealment() []int16 {
+	n := len(j.last)
+	if n == 0 {
+		n = frameSamples
+	}
+	out := make([]int16, n)
+	if len(j.last) == 0 {
+		return out
+	}
+	shift := uint(j.concealed)
+	for i, s := range j.last {
+		out[i] = s >> shift
+	}
+	return out
+}
+
+func (j *jitterBuffer) oldest() uint16 {
+	first := true
+	var min uint16
+	for seq := range j.slots {
+		if first || seqLess(seq, min) {
+			min, first = seq, false
+		}
+	}
+	return min
+}
+
+// Depth is the number of queued packets.
+func (j *jitterBuffer) Depth() int { return len(j.slots) }

@@ -1,0 +1,455 @@
+package trunk
+
+import (
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/zaf/g711"
+)
+
+var (
+	// ErrNoMedia is returned by WriteFrame while a call has no media path
+	// (not answered yet, ended, or unknown).
+	ErrNoMedia = errors.New("trunk: no media for this call")
+)
+
+const rtcpInterval = 5 * time.Second
+
+// rtpSession is one call's RTP/RTCP endpoint: a UDP socket (and one for
+// RTCP unless rtcp-mux), symmetric latching, G.711, the jitter buffer,
+// RFC 4733 events, RTCP reports and the RTP timeout.
+type rtpSession struct {
+	log      *slog.Logger
+	conn     *net.UDPConn
+	rtcpConn *net.UDPConn // nil when rtcp-mux is used
+	timeout  time.Duration
+
+	onDTMF    func(rune)
+	onTimeout func()
+
+	mu       sync.Mutex
+	params   mediaParams
+	localDir direction
+	remote   netip.AddrPort // where we send RTP
+	rtcpTo   netip.AddrPort // where we send RTCP
+	latched  bool
+	rtcpLat  bool
+	jb       *jitterBuffer
+	dtmf     dtmfDecoder
+	started  time.Time // media start: answer sent or received
+	lastRTP  time.Time
+	closed   bool
+	timedOut bool
+
+	tx  txState
+	rx  rxStats
+	buf []byte
+
+	done chan struct{}
+	wg   sync.WaitGroup
+}
+
+type txState struct {
+	ssrc    uint32
+	seq     uint16
+	ts      uint32
+	packets uint32
+	octets  uint32
+	sentAny bool
+}
+
+// rxStats follows RFC 3550 appendix A.1, A.3 and A.8.
+type rxStats struct {
+	ssrc          uint32
+	init          bool
+	maxSeq        uint16
+	cycles        uint32
+	baseSeq       uint32
+	received      uint32
+	expectedPrior uint32
+	receivedPrior uint32
+	transit       int64
+	jitter        float64
+	lastSR        uint32
+	lastSRAt      time.Time
+}
+
+type sessionConfig struct {
+	log       *slog.Logger
+	timeout   time.Duration
+	jbPrime   int
+	jbMax     int
+	onDTMF    func(rune)
+	onTimeout func()
+}
+
+func newRTPSession(conn, rtcpConn *net.UDPConn, cfg sessionConfig) *rtpSession {
+	s := &rtpSession{
+		log: cfg.log, conn: conn, rtcpConn: rtcpConn, timeout: cfg.timeout,
+		onDTMF: cfg.onDTMF, onTimeout: cfg.onTimeout,
+		jb:   newJitterBuffer(cfg.jbPrime, cfg.jbMax),
+		buf:  make([]byte, 12+8*frameSamples),
+		done: make(chan struct{}),
+	}
+	s.tx.ssrc = rand.Uint32()
+	s.tx.seq = uint16(rand.Uint32())
+	s.tx.ts = rand.Uint32()
+	return s
+}
+
+func (s *rtpSession) localPort() int     { return s.conn.LocalAddr().(*net.UDPAddr).Port }
+func (s *rtpSession) localRTCPPort() int {
+	if s.rtcpConn == nil {
+		return s.localPort()
+	}
+	return s.rtcpConn.LocalAddr().(*net.UDPAddr).Port
+}
+
+// start begins media with the negotiated parameters and starts the reader
+// and report goroutines.
+func (s *rtpSession) start(p mediaParams, localDir direction) {
+	s.mu.Lock()
+	s.applyLocked(p, localDir)
+	s.started = time.Now()
+	s.mu.Unlock()
+	s.wg.Add(2)
+	go s.readLoop(s.conn)
+	go s.monitor()
+	if s.rtcpConn != nil {
+		s.wg.Add(1)
+		go s.readLoop(s.rtcpConn)
+	}
+}
+
+// update applies a re-negotiation (re-INVITE: hold, unhold, new address).
+func (s *rtpSession) update(p mediaParams, localDir direction) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p.Remote != s.params.Remote && p.Remote.IsValid() {
+		s.latched, s.rtcpLat = false, false
+	}
+	s.applyLocked(p, localDir)
+	s.lastRTP = time.Now() // a re-negotiation restarts the timeout window
+}
+
+func (s *rtpSession) applyLocked(p mediaParams, localDir direction) {
+	s.params, s.localDir = p, localDir
+	if !s.latched && p.Remote.IsValid() {
+		s.remote = p.Remote
+	}
+	if !s.rtcpLat && p.RemoteRTCP.IsValid() {
+		s.rtcpTo = p.RemoteRTCP
+	}
+}
+
+func (s *rtpSession) close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	s.mu.Unlock()
+	close(s.done)
+	s.conn.Close()
+	if s.rtcpConn != nil {
+		s.rtcpConn.Close()
+	}
+	s.wg.Wait()
+}
+
+// ReadFrame implements CallMedia.
+func (s *rtpSession) ReadFrame(dst []int16) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || len(dst) == 0 {
+		clear(dst)
+		return false
+	}
+	return s.jb.Pop(dst)
+}
+
+// WriteFrame implements CallMedia: encode and send one frame.
+func (s *rtpSession) WriteFrame(src []int16) error {
+	if len(src) == 0 || len(src) > 8*frameSamples {
+		return errors.New("trunk: frame must hold 1..1280 samples")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrNoMedia
+	}
+	if !s.remote.IsValid() || !s.localDir.canSend() || s.started.IsZero() {
+		return nil // on hold or no address yet: nothing to send, not an error
+	}
+	b := s.buf[:12+len(src)]
+	b[0] = 0x80
+	b[1] = s.params.Codec.PT
+	if !s.tx.sentAny {
+		b[1] |= 0x80 // marker on the first packet
+	}
+	putU16(b[2:], s.tx.seq)
+	putU32(b[4:], s.tx.ts)
+	putU32(b[8:], s.tx.ssrc)
+	payload := b[12:]
+	if s.params.Codec.Name == "PCMA" {
+		for i, v := range src {
+			payload[i] = g711.EncodeAlawFrame(v)
+		}
+	} else {
+		for i, v := range src {
+			payload[i] = g711.EncodeUlawFrame(v)
+		}
+	}
+	s.tx.seq++
+	s.tx.ts += uint32(len(src))
+	s.tx.packets++
+	s.tx.octets += uint32(len(src))
+	s.tx.sentAny = true
+	_, err := s.conn.WriteToUDPAddrPort(b, s.remote)
+	return err
+}
+
+func putU16(b []byte, v uint16) { b[0], b[1] = byte(v>>8), byte(v) }
+func putU32(b []byte, v uint32) { b[0], b[1], b[2], b[3] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v) }
+
+func (s *rtpSession) readLoop(conn *net.UDPConn) {
+	defer s.wg.Done()
+	buf := make([]byte, 1500)
+	for {
+		n, from, err := conn.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			select {
+			case <-s.done:
+				return
+			default:
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+		pkt := buf[:n]
+		if conn == s.rtcpConn || isRTCP(pkt) {
+			s.handleRTCP(pkt, from)
+			continue
+		}
+		s.handleRTP(pkt, from)
+	}
+}
+
+// isRTCP demultiplexes RTP and RTCP on one port (RFC 5761 §4).
+func isRTCP(b []byte) bool { return len(b) >= 2 && b[1] >= 192 && b[1] <= 223 }
+
+func (s *rtpSession) handleRTP(b []byte, from netip.AddrPort) {
+	var p rtp.Packet
+	if err := p.Unmarshal(b); err != nil || p.Version != 2 {
+		return
+	}
+	now := time.Now()
+	var digits []rune
+	s.mu.Lock()
+	pt := p.PayloadType
+	isAudio := pt == s.params.Codec.PT
+	isDTMF := s.params.DTMFPT >= 0 && int(pt) == s.params.DTMFPT
+	if s.closed || (!isAudio && !isDTMF) {
+		s.mu.Unlock()
+		return
+	}
+	if !s.latched {
+		s.latched, s.remote = true, from // symmetric RTP: answer where it comes from
+		if s.params.RTCPMux || s.rtcpConn == nil {
+			s.rtcpTo = from
+		}
+	} else if from != s.remote {
+		s.mu.Unlock()
+		return // not our peer
+	}
+	s.lastRTP = now
+	s.rx.update(p.SSRC, p.SequenceNumber, p.Timestamp, now)
+	if isDTMF {
+		digits = s.dtmf.Decode(p.Timestamp, p.Payload)
+	} else if len(p.Payload) > 0 && len(p.Payload) <= 8*frameSamples {
+		pcm := make([]int16, len(p.Payload))
+		if s.params.Codec.Name == "PCMA" {
+			for i, v := range p.Payload {
+				pcm[i] = g711.DecodeAlawFrame(v)
+			}
+		} else {
+			for i, v := range p.Payload {
+				pcm[i] = g711.DecodeUlawFrame(v)
+			}
+		}
+		s.jb.Push(p.SequenceNumber, pcm)
+	}
+	s.mu.Unlock()
+	for _, d := range digits {
+		if s.onDTMF != nil {
+			s.onDTMF(d)
+		}
+	}
+}
+
+func (rx *rxStats) update(ssrc uint32, seq uint16, ts uint32, now time.Time) {
+	if !rx.init || ssrc != rx.ssrc {
+		*rx = rxStats{ssrc: ssrc, init: true, maxSeq: seq, baseSeq: uint32(seq), lastSR: rx.lastSR, lastSRAt: rx.lastSRAt}
+	}
+	rx.received++
+	if d := seq - rx.maxSeq; d < 0x8000 {
+		if seq < rx.maxSeq {
+			rx.cycles += 1 << 16
+		}
+		rx.maxSeq = seq
+	}
+	// Interarrival jitter in 8 kHz units (RFC 3550 A.8).
+	arrival := now.UnixNano() * 8000 / int64(time.Second)
+	transit := arrival - int64(ts)
+	if rx.transit != 0 {
+		d := transit - rx.transit
+		if d < 0 {
+			d = -d
+		}
+		rx.jitter += (float64(d) - rx.jitter) / 16
+	}
+	rx.transit = transit
+}
+
+func (rx *rxStats) report(now time.Time) (rtcp.ReceptionReport, bool) {
+	if !rx.init {
+		return rtcp.ReceptionReport{}, false
+	}
+	extMax := rx.cycles + uint32(rx.maxSeq)
+	expected := extMax - rx.baseSeq + 1
+	lost := int64(expected) - int64(rx.received)
+	if lost < 0 {
+		lost = 0
+	}
+	expInt := expected - rx.expectedPrior
+	recInt := rx.received - rx.receivedPrior
+	rx.expectedPrior, rx.receivedPrior = expected, rx.received
+	var fraction uint8
+	if lostInt := int64(expInt) - int64(recInt); expInt > 0 && lostInt > 0 {
+		fraction = uint8((lostInt << 8) / int64(expInt))
+	}
+	rr := rtcp.ReceptionReport{
+		SSRC: rx.ssrc, FractionLost: fraction, TotalLost: uint32(min(lost, 0x7fffff)),
+		LastSequenceNumber: extMax, Jitter: uint32(rx.jitter), LastSenderReport: rx.lastSR,
+	}
+	if rx.lastSR != 0 {
+		rr.Delay = uint32(now.Sub(rx.lastSRAt).Seconds() * 65536)
+	}
+	return rr, true
+}
+
+func (s *rtpSession) handleRTCP(b []byte, from netip.AddrPort) {
+	pkts, err := rtcp.Unmarshal(b)
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.rtcpLat && s.rtcpConn != nil {
+		s.rtcpLat, s.rtcpTo = true, from
+	}
+	for _, p := range pkts {
+		if sr, ok := p.(*rtcp.SenderReport); ok {
+			s.rx.lastSR = uint32(sr.NTPTime >> 16)
+			s.rx.lastSRAt = time.Now()
+		}
+	}
+}
+
+// monitor sends RTCP reports and enforces the RTP timeout.
+func (s *rtpSession) monitor() {
+	defer s.wg.Done()
+	tick := min(time.Second, max(s.timeout/4, 10*time.Millisecond))
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	nextReport := time.Now().Add(rtcpInterval / 2)
+	for {
+		select {
+		case <-s.done:
+			return
+		case now := <-t.C:
+			if now.After(nextReport) {
+				s.sendRTCP(now)
+				nextReport = now.Add(rtcpInterval)
+			}
+			if s.checkTimeout(now) && s.onTimeout != nil {
+				s.onTimeout()
+				return
+			}
+		}
+	}
+}
+
+func (s *rtpSession) checkTimeout(now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.timeout <= 0 || s.timedOut || s.closed || s.started.IsZero() {
+		return false
+	}
+	if !s.params.RemoteDir.canSend() {
+		return false // held with inactive/recvonly: no RTP expected
+	}
+	last := s.started
+	if s.lastRTP.After(last) {
+		last = s.lastRTP
+	}
+	if now.Sub(last) < s.timeout {
+		return false
+	}
+	s.timedOut = true
+	return true
+}
+
+func ntpTime(t time.Time) uint64 {
+	secs := uint64(t.Unix()) + 2208988800
+	frac := uint64(t.Nanosecond()) << 32 / uint64(time.Second)
+	return secs<<32 | frac
+}
+
+func (s *rtpSession) sendRTCP(now time.Time) {
+	s.mu.Lock()
+	if s.closed || !s.rtcpTo.IsValid() {
+		s.mu.Unlock()
+		return
+	}
+	var reports []rtcp.ReceptionReport
+	if rr, ok := s.rx.report(now); ok {
+		reports = append(reports, rr)
+	}
+	var first rtcp.Packet
+	if s.tx.sentAny {
+		first = &rtcp.SenderReport{SSRC: s.tx.ssrc, NTPTime: ntpTime(now), RTPTime: s.tx.ts,
+			PacketCount: s.tx.packets, OctetCount: s.tx.octets, Reports: reports}
+	} else {
+		first = &rtcp.ReceiverReport{SSRC: s.tx.ssrc, Reports: reports}
+	}
+	to := s.rtcpTo
+	conn := s.rtcpConn
+	if conn == nil || s.params.RTCPMux {
+		conn = s.conn
+	}
+	ssrc := s.tx.ssrc
+	s.mu.Unlock()
+	b, err := rtcp.Marshal([]rtcp.Packet{first, rtcp.NewCNAMESourceDescription(ssrc, "meetd")})
+	if err != nil {
+		return
+	}
+	if _, err := conn.WriteToUDPAddrPort(b, to); err != nil {
+		s.log.Debug("rtcp send failed", "error", err)
+	}
+}
