@@ -1,0 +1,120 @@
+// Package tui is the root bubbletea model of `meet`: it owns the screens
+// (inbox, chat, board, stats, settings, help), the ringing overlay, the call
+// bar and the prompt, turns keys into actions, runs every network call in a
+// tea.Cmd that returns a typed message, and follows the server's event
+// stream through a re-armed wait command.
+package tui
+
+import (
+	"context"
+
+	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/tui/common"
+	"github.com/meet-dev/meet/tui/settings"
+)
+
+// Backend is the part of meetd's API the TUI uses. *client.Client
+// implements it (through a thin adapter in cmd/meet when signatures differ).
+type Backend interface {
+	Me(ctx context.Context) (api.Staff, error)
+	Settings(ctx context.Context) (api.Settings, error)
+	PutSettings(ctx context.Context, s api.Settings) (api.Settings, error)
+	StaffList(ctx context.Context) ([]api.Staff, error)
+	Channels(ctx context.Context) ([]api.Channel, error)
+	Chats(ctx context.Context, q api.ChatQuery) (api.ChatList, error)
+	Chat(ctx context.Context, id int64) (api.Chat, error)
+	PatchChat(ctx context.Context, id int64, p api.ChatPatch) (api.Chat, error)
+	ChatEvents(ctx context.Context, id int64) ([]api.Event, error)
+	ChatCalls(ctx context.Context, id int64) ([]api.Call, error)
+	AddTag(ctx context.Context, chatID int64, tag string) (api.Chat, error)
+	RemoveTag(ctx context.Context, chatID int64, tag string) (api.Chat, error)
+	Memos(ctx context.Context, chatID int64) ([]api.Memo, error)
+	AddMemo(ctx context.Context, chatID int64, text string) (api.Memo, error)
+	Messages(ctx context.Context, chatID int64) ([]api.Message, error)
+	AddMessage(ctx context.Context, chatID int64, text string) (api.Message, error)
+	Callback(ctx context.Context, chatID int64) (api.CallbackResult, error)
+	Calls(ctx context.Context, live bool, channelID int64) ([]api.Call, error)
+	Call(ctx context.Context, id int64) (api.Call, error)
+	Dial(ctx context.Context, req api.DialRequest) (api.CallbackResult, error)
+	Accept(ctx context.Context, callID int64) (api.JoinResult, error)
+	Decline(ctx context.Context, callID int64) error
+	Join(ctx context.Context, callID int64, mode api.JoinMode) (api.JoinResult, error)
+	Invite(ctx context.Context, callID, staffID int64) error
+	Leave(ctx context.Context, callID int64) error
+	Hangup(ctx context.Context, callID int64) error
+	Stats(ctx context.Context, q api.StatsQuery) (api.Stats, error)
+}
+
+// ConnState is the event stream's connection state.
+type ConnState int
+
+const (
+	Connecting ConnState = iota
+	Connected
+	Reconnecting
+)
+
+func (s ConnState) String() string {
+	switch s {
+	case Connected:
+		return "connected"
+	case Reconnecting:
+		return "reconnecting"
+	}
+	return "connecting"
+}
+
+// ConnStatus is one change of the stream's connection.
+type ConnStatus struct {
+	State ConnState
+	Err   error
+}
+
+// Events is the live event stream (*client.Stream, adapted in cmd/meet).
+// Both channels close when the stream ends.
+type Events interface {
+	Events() <-chan api.Event
+	Status() <-chan ConnStatus
+}
+
+// Phone is the softphone as the TUI drives it (*softphone.Phone, adapted in
+// cmd/meet).
+type Phone interface {
+	Joined(r api.JoinResult) // applies mute_on_join
+	Left()
+	SetMuted(bool)
+	Muted() bool
+	SetDenoise(bool)
+	Ring(on bool)
+	Stats() common.PhoneStats
+}
+
+// Prefs are the local audio preferences, kept in the config file.
+type Prefs struct {
+	Input   string
+	Output  string
+	Denoise bool
+}
+
+// Option configures the model.
+type Option func(*Model)
+
+// WithPhone sets the softphone; without one the TUI still works for the
+// inbox and shows that audio is unavailable.
+func WithPhone(p Phone) Option { return func(m *Model) { m.phone = p } }
+
+// WithEvents sets the live event stream.
+func WithEvents(e Events) Option { return func(m *Model) { m.events = e } }
+
+// WithDevices sets how audio devices are listed for the settings picker.
+func WithDevices(list func() ([]settings.Device, error)) Option {
+	return func(m *Model) { m.listDevices = list }
+}
+
+// WithPrefs sets the local preferences shown and a function saving them.
+func WithPrefs(p Prefs, save func(Prefs) error) Option {
+	return func(m *Model) { m.prefs, m.savePrefs = p, save }
+}
+
+// WithServerLabel names the server in the top bar.
+func WithServerLabel(s string) Option { return func(m *Model) { m.server = s } }

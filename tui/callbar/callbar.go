@@ -1,0 +1,87 @@
+// Package callbar draws the two-line bar shown while in a call: caller,
+// timer, participants, mute, levels, noise suppression and link quality.
+package callbar
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/tui/common"
+)
+
+// Height is how many lines the bar takes.
+const Height = 2
+
+// State is what the bar shows.
+type State struct {
+	Call     api.Call
+	Customer string
+	Mode     api.JoinMode // how we are in the call
+	Since    time.Time    // when we joined (timer start when the call has no answer time)
+	Phone    common.PhoneStats
+}
+
+// View draws the bar at width w.
+func View(ctx *common.Context, s State, w int) string {
+	st := ctx.Styles
+	now := ctx.Now()
+	start := s.Since
+	if s.Call.Answered != nil {
+		start = *s.Call.Answered
+	}
+	mute := "mic on"
+	if s.Phone.Muted {
+		mute = "MUTED"
+	}
+	ns := "NS off"
+	if s.Phone.Denoise {
+		ns = "NS on"
+	}
+	state := "●"
+	if s.Call.State != api.CallActive && s.Call.State != "" {
+		state = "● " + string(s.Call.State)
+	}
+	mode := ""
+	if s.Mode != "" && s.Mode != api.ModeTalk {
+		mode = " [" + string(s.Mode) + "]"
+	}
+	l1 := fmt.Sprintf(" %s %s %s%s  %s  %s  with: %s", state, s.Customer, common.Clock(now.Sub(start)), mode, mute, ns,
+		participants(ctx, s.Call.Participants))
+	link := "link: connecting"
+	if s.Phone.Connected {
+		link = fmt.Sprintf("rtt %dms loss %.1f%% jitter %dms", s.Phone.RTT.Milliseconds(), s.Phone.Loss*100, s.Phone.Jitter.Milliseconds())
+	}
+	if s.Phone.Problem != "" {
+		link = "audio: " + s.Phone.Problem
+	}
+	mw := 8
+	if w >= 100 {
+		mw = 12
+	}
+	l2 := fmt.Sprintf(" mic %s spk %s  %s  %s hang up · %s mute", common.Meter(s.Phone.MicDBFS, mw), common.Meter(s.Phone.SpeakerDBFS, mw),
+		link, ctx.Keys.First(common.ActHangup), ctx.Keys.First(common.ActMute))
+	return st.CallBar.Render(common.Fit(l1, w)) + "\n" + st.CallBar.Render(common.Fit(l2, w))
+}
+
+func participants(ctx *common.Context, ps []api.Participant) string {
+	var out []string
+	for _, p := range ps {
+		if p.Left != nil {
+			continue
+		}
+		s := ctx.StaffName(p.StaffID)
+		if p.Mode != "" && p.Mode != api.ModeTalk {
+			s += " (" + string(p.Mode) + ")"
+		}
+		if p.Muted {
+			s += " (muted)"
+		}
+		out = append(out, s)
+	}
+	if len(out) == 0 {
+		return "nobody yet"
+	}
+	return strings.Join(out, ", ")
+}

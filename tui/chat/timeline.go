@@ -1,0 +1,206 @@
+package chat
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/tui/common"
+)
+
+// Item is one line of the timeline.
+type Item struct {
+	At   time.Time
+	Kind string // "call", "chat", "memo", "message"
+	Text string
+	Link int64 // a chat this line links to, 0 for none
+}
+
+// Timeline merges events, memos and messages into time order, in words.
+func Timeline(ctx *common.Context, chatID int64, evs []api.Event, calls []api.Call, memos []api.Memo, msgs []api.Message) []Item {
+	byCall := map[int64]api.Call{}
+	for _, c := range calls {
+		byCall[c.ID] = c
+	}
+	var items []Item
+	for _, e := range evs {
+		if it, ok := describe(ctx, chatID, e, byCall); ok {
+			items = append(items, it)
+		}
+	}
+	for _, m := range memos {
+		items = append(items, Item{At: m.Created, Kind: "memo", Text: "memo by " + ctx.StaffName(m.StaffID) + ": " + m.Text})
+	}
+	for _, m := range msgs {
+		items = append(items, Item{At: m.Created, Kind: "message", Text: ctx.StaffName(m.StaffID) + " » " + m.Text})
+	}
+	sort.SliceStable(items, func(i, j int) bool { return items[i].At.Before(items[j].At) })
+	return items
+}
+
+type evData struct {
+	Kind           string           `json:"kind"`
+	Outcome        api.RingOutcome  `json:"outcome"`
+	Mode           api.JoinMode     `json:"mode"`
+	MuteOnJoin     bool             `json:"mute_on_join"`
+	By             int64            `json:"by"`
+	Digit          string           `json:"digit"`
+	MissedReason   api.MissedReason `json:"missed_reason"`
+	Detail         string           `json:"detail"`
+	CallbackChatID int64            `json:"callback_chat_id"`
+	CallbackOf     int64            `json:"callback_of"`
+	Tag            string           `json:"tag"`
+	State          api.ChatState    `json:"state"`
+	SnoozedUntil   *time.Time       `json:"snoozed_until"`
+	AssigneeID     *int64           `json:"assignee_id"`
+	Name           string           `json:"name"`
+	Status         string           `json:"status"`
+	Error          string           `json:"error"`
+}
+
+func describe(ctx *common.Context, chatID int64, e api.Event, calls map[int64]api.Call) (Item, bool) {
+	var d evData
+	if len(e.Data) > 0 {
+		_ = json.Unmarshal(e.Data, &d) // unknown shapes leave fields empty; the line still reads
+	}
+	who := ctx.StaffName(e.StaffID)
+	actor := ctx.StaffName(e.ActorID)
+	it := Item{At: e.At, Kind: "call"}
+	switch e.Type {
+	case api.EvCallCreated:
+		c, ok := calls[e.CallID]
+		switch {
+		case ok && c.Direction == api.Outbound:
+			it.Text = fmt.Sprintf("outbound call to %s by %s", c.To, actor)
+		case ok:
+			it.Text = fmt.Sprintf("inbound call from %s to %s", c.From, c.To)
+		default:
+			it.Text = "call started"
+		}
+	case api.EvCallGuidance:
+		it.Text = "played " + d.Kind + " guidance"
+	case api.EvCallWaiting:
+		it.Text = "caller waiting for an operator"
+	case api.EvCallEligibility:
+		var el api.Eligibility
+		if json.Unmarshal(e.Data, &el) != nil {
+			return it, false
+		}
+		it.Text = eligibilityText(ctx, el)
+	case api.EvCallRinging:
+		it.Text = "rang " + who
+	case api.EvCallRingEnded:
+		switch d.Outcome {
+		case api.RingAccepted:
+			it.Text = who + " accepted"
+		case api.RingDeclined:
+			it.Text = who + " declined"
+		case api.RingTimedOut:
+			it.Text = who + " did not answer"
+		case api.RingCancelled:
+			it.Text = "stopped ringing " + who
+		default:
+			it.Text = "stopped ringing " + who
+		}
+	case api.EvCallDialing:
+		it.Text = "dialing the customer"
+	case api.EvCallAnswered:
+		it.Text = "answered by " + who
+	case api.EvCallJoined:
+		mode := string(d.Mode)
+		if mode == "" {
+			mode = string(api.ModeTalk)
+		}
+		it.Text = fmt.Sprintf("%s joined (%s)", who, mode)
+		if d.MuteOnJoin {
+			it.Text += ", muted on join"
+		}
+	case api.EvCallLeft:
+		it.Text = who + " left"
+	case api.EvCallInvited:
+		it.Text = fmt.Sprintf("%s invited %s", ctx.StaffName(max(d.By, e.ActorID)), who)
+	case api.EvCallDTMF:
+		it.Text = "caller pressed " + d.Digit
+	case api.EvCallEnded:
+		if d.MissedReason != "" {
+			it.Text = "missed: " + common.ReasonText(d.MissedReason)
+		} else {
+			it.Text = "call ended"
+			if c, ok := calls[e.CallID]; ok && c.Answered != nil {
+				it.Text += " after " + common.Clock(time.Duration(c.DurationS)*time.Second)
+			}
+		}
+		if d.Detail != "" {
+			it.Text += " (" + d.Detail + ")"
+		}
+	case api.EvChatCreated:
+		it.Kind, it.Text = "chat", "chat opened"
+	case api.EvChatUpdated:
+		it.Kind = "chat"
+		switch {
+		case d.State == api.ChatSnoozed && d.SnoozedUntil != nil:
+			it.Text = fmt.Sprintf("%s snoozed until %s", actor, d.SnoozedUntil.In(ctx.Now().Location()).Format("Mon 2 Jan 15:04"))
+		case d.State != "":
+			it.Text = fmt.Sprintf("%s set %s", actor, d.State)
+		case d.AssigneeID != nil:
+			it.Text = fmt.Sprintf("%s assigned it to %s", actor, ctx.StaffName(*d.AssigneeID))
+		default:
+			it.Text = actor + " updated the chat"
+		}
+	case api.EvChatTagged:
+		it.Kind, it.Text = "chat", fmt.Sprintf("%s tagged %q", actor, d.Tag)
+	case api.EvChatUntagged:
+		it.Kind, it.Text = "chat", fmt.Sprintf("%s removed tag %q", actor, d.Tag)
+	case api.EvChatFollowed:
+		it.Kind, it.Text = "chat", who+" follows the chat"
+	case api.EvChatLinked:
+		it.Kind = "chat"
+		by := ctx.StaffName(max(d.By, e.ActorID))
+		switch {
+		case d.CallbackChatID != 0 && d.CallbackChatID != chatID:
+			it.Text, it.Link = fmt.Sprintf("called back by %s → chat #%d", by, d.CallbackChatID), d.CallbackChatID
+		case d.CallbackOf != 0:
+			it.Text, it.Link = fmt.Sprintf("callback of chat #%d by %s", d.CallbackOf, by), d.CallbackOf
+		default:
+			it.Text = "linked to another chat by " + by
+		}
+	case api.EvAutomationRun:
+		it.Kind, it.Text = "chat", "automation ran"
+		if d.Name != "" {
+			it.Text += ": " + d.Name
+		}
+	case api.EvSMSStatus:
+		it.Kind, it.Text = "chat", "SMS "+d.Status
+		if d.Error != "" {
+			it.Text += ": " + d.Error
+		}
+	default: // memos and messages come from their own lists
+		return it, false
+	}
+	return it, true
+}
+
+func eligibilityText(ctx *common.Context, el api.Eligibility) string {
+	if !el.InOperation {
+		return "outside operating hours"
+	}
+	var rung []string
+	for _, id := range el.Eligible {
+		rung = append(rung, ctx.StaffName(id))
+	}
+	s := "to ring: " + strings.Join(rung, ", ")
+	if len(rung) == 0 {
+		s = "nobody could be rung"
+	}
+	if len(el.NotEligible) > 0 {
+		var not []string
+		for _, n := range el.NotEligible {
+			not = append(not, ctx.StaffName(n.StaffID)+" ("+common.IneligibleText(n.Reason)+")")
+		}
+		s += "; not rung: " + strings.Join(not, ", ")
+	}
+	return s
+}

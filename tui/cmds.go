@@ -1,0 +1,244 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/tui/chat"
+	"github.com/meet-dev/meet/tui/common"
+	"github.com/meet-dev/meet/tui/ring"
+)
+
+// requestTimeout bounds every API call a key press starts.
+const requestTimeout = 15 * time.Second
+
+func (m *Model) rctx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(m.base, requestTimeout)
+}
+
+func (m *Model) loadInit() tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := m.rctx()
+		defer cancel()
+		var r initMsg
+		if r.me, r.err = m.backend.Me(ctx); r.err != nil {
+			return r
+		}
+		// The rest is helpful, not vital: show what arrives.
+		r.staff, _ = m.backend.StaffList(ctx)
+		r.channels, _ = m.backend.Channels(ctx)
+		r.settings, _ = m.backend.Settings(ctx)
+		return r
+	}
+}
+
+func (m *Model) loadTab(t common.Tab) tea.Cmd {
+	q, ok := m.inbox.Query(t)
+	if !ok {
+		return nil
+	}
+	gen := m.filterGen
+	return func() tea.Msg {
+		ctx, cancel := m.rctx()
+		defer cancel()
+		l, err := m.backend.Chats(ctx, q)
+		return chatsMsg{tab: t, cursor: q.Cursor, gen: gen, list: l, err: err}
+	}
+}
+
+func (m *Model) loadChat(id int64) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := m.rctx()
+		defer cancel()
+		var d chat.Data
+		var errs [5]error
+		var wg sync.WaitGroup
+		wg.Add(5)
+		go func() { defer wg.Done(); d.Chat, errs[0] = m.backend.Chat(ctx, id) }()
+		go func() { defer wg.Done(); d.Events, errs[1] = m.backend.ChatEvents(ctx, id) }()
+		go func() { defer wg.Done(); d.Calls, errs[2] = m.backend.ChatCalls(ctx, id) }()
+		go func() { defer wg.Done(); d.Memos, errs[3] = m.backend.Memos(ctx, id) }()
+		go func() { defer wg.Done(); d.Messages, errs[4] = m.backend.Messages(ctx, id) }()
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				return chatDataMsg{data: d, err: fmt.Errorf("chat #%d: %w", id, err)}
+			}
+		}
+		return chatDataMsg{data: d}
+	}
+}
+
+func (m *Model) fetchChat(id int64) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := m.rctx()
+		defer cancel()
+		c, err := m.backend.Chat(ctx, id)
+		return chatMsg{chat: c, err: err}
+	}
+}
+
+func (m *Model) fetchCall(id int64) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := m.rctx()
+		defer cancel()
+		c, err := m.backend.Call(ctx, id)
+		return callMsg{call: c, err: err}
+	}
+}
+
+// fetchOffer loads a call asking for us and its customer.
+func (m *Model) fetchOffer(callID, invitedBy int64, inCall bool) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := m.rctx()
+		defer cancel()
+		c, err := m.backend.Call(ctx, callID)
+		if err != nil {
+			return offerMsg{err: err}
+		}
+		o := ring.Offer{Call: c, InvitedBy: invitedBy, InCall: inCall}
+		if ch, err := m.backend.Chat(ctx, c.ChatID); err == nil {
+			o.Customer = ch.Customer
+		} else {
+			o.Customer = api.Customer{Number: c.From}
+		}
+		return offerMsg{offer: o}
+	}
+}
+
+func (m *Model) accept(o ring.Offer) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := m.rctx()
+		defer cancel()
+		var r api.JoinResult
+		var err error
+		if o.Invitation() {
+			r, err = m.backend.Join(ctx, o.Call.ID, api.ModeTalk)
+		} else {
+			r, err = m.backend.Accept(ctx, o.Call.ID)
+		}
+		return joinedMsg{res: r, err: err}
+	}
+}
+
+func (m *Model) join(callID int64, mode api.JoinMode) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := m.rctx()
+		defer cancel()
+		r, err := m.backend.Join(ctx, callID, mode)
+		return joinedMsg{res: r, err: err}
+	}
+}
+
+func (m *Model) leave(callID int64, hangup bool) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := m.rctx()
+		defer cancel()
+		var err error
+		if hangup {
+			err = m.backend.Hangup(ctx, callID)
+		} else {
+			err = m.backend.Leave(ctx, callID)
+		}
+		return leftMsg{callID: callID, err: err}
+	}
+}
+
+// do runs an action that returns nothing worth keeping.
+func (m *Model) do(text string, reload int64, f func(ctx context.Context) error) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := m.rctx()
+		defer cancel()
+		return doneMsg{text: text, err: f(ctx), reload: reload}
+	}
+}
+
+// patch runs an action that returns the changed chat.
+func (m *Model) patch(text string, f func(ctx context.Context) (api.Chat, error)) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := m.rctx()
+		defer cancel()
+		c, err := f(ctx)
+		if err != nil {
+			return doneMsg{err: err}
+		}
+		return chatMsg{chat: c, text: text}
+	}
+}
+
+func (m *Model) loadLiveCalls() tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := m.rctx()
+		defer cancel()
+		cs, err := m.backend.Calls(ctx, true, 0)
+		return liveCallsMsg{calls: cs, err: err}
+	}
+}
+
+func (m *Model) loadStats() tea.Cmd {
+	q := m.stats.Query()
+	return func() tea.Msg {
+		ctx, cancel := m.rctx()
+		defer cancel()
+		s, err := m.backend.Stats(ctx, q)
+		return statsMsg{stats: s, err: err}
+	}
+}
+
+func (m *Model) loadSettings() tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := m.rctx()
+		defer cancel()
+		s, err := m.backend.Settings(ctx)
+		return settingsMsg{settings: s, err: err}
+	}
+}
+
+func (m *Model) putSettings(s api.Settings, text string) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := m.rctx()
+		defer cancel()
+		got, err := m.backend.PutSettings(ctx, s)
+		if err != nil {
+			return doneMsg{err: err}
+		}
+		return settingsMsg{settings: got, text: text}
+	}
+}
+
+func (m *Model) loadDevices() tea.Cmd {
+	if m.listDevices == nil {
+		return func() tea.Msg { return devicesMsg{err: fmt.Errorf("no audio device support in this build")} }
+	}
+	list := m.listDevices
+	return func() tea.Msg {
+		ds, err := list()
+		return devicesMsg{devices: ds, err: err}
+	}
+}
+
+// waitEvent is re-armed after every event so the stream is read one event
+// at a time, in order.
+func waitEvent(ch <-chan api.Event) tea.Cmd {
+	return func() tea.Msg {
+		ev, ok := <-ch
+		if !ok {
+			return eventsEndMsg{}
+		}
+		return eventMsg{ev: ev}
+	}
+}
+
+func waitConn(ch <-chan ConnStatus) tea.Cmd {
+	return func() tea.Msg {
+		s, ok := <-ch
+		if !ok {
+			return nil
+		}
+		return connMsg{status: s}
+	}
+}

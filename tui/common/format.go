@@ -1,0 +1,177 @@
+package common
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/meet-dev/meet/api"
+)
+
+// ReasonText says in words why a call was missed.
+func ReasonText(r api.MissedReason) string {
+	switch r {
+	case api.ReasonNotInOperation:
+		return "outside operating hours"
+	case api.ReasonNoOperator:
+		return "no operator available"
+	case api.ReasonUserLeft:
+		return "caller hung up while waiting"
+	case api.ReasonRingTimeout:
+		return "nobody answered in time"
+	case api.ReasonNone:
+		return ""
+	}
+	return string(r)
+}
+
+// ReasonShort is a column-sized name of a missed reason.
+func ReasonShort(r api.MissedReason) string {
+	switch r {
+	case api.ReasonNotInOperation:
+		return "closed hrs"
+	case api.ReasonNoOperator:
+		return "no operator"
+	case api.ReasonUserLeft:
+		return "caller left"
+	case api.ReasonRingTimeout:
+		return "ring timeout"
+	}
+	return string(r)
+}
+
+// ParseReason accepts a reason by its wire name or a short alias.
+func ParseReason(s string) (api.MissedReason, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "notinoperation", "hours", "closed":
+		return api.ReasonNotInOperation, nil
+	case "nooperator", "busy", "nobody":
+		return api.ReasonNoOperator, nil
+	case "userleft", "left", "abandoned":
+		return api.ReasonUserLeft, nil
+	case "ringtimeout", "timeout":
+		return api.ReasonRingTimeout, nil
+	}
+	return "", fmt.Errorf("unknown missed reason %q (want notInOperation, noOperator, userLeft or ringTimeout)", s)
+}
+
+// IneligibleText says in words why a staff member was not rung.
+func IneligibleText(r api.IneligibleReason) string {
+	switch r {
+	case api.IneligibleNotificationOff:
+		return "notifications off"
+	case api.IneligibleDND:
+		return "do not disturb"
+	case api.IneligibleInCall:
+		return "in a call"
+	case api.IneligibleAlreadyRinging:
+		return "already ringing"
+	case api.IneligibleOpenedPhoneChat:
+		return "has an opened phone chat"
+	case api.IneligibleSoftphoneOffline:
+		return "softphone offline"
+	case api.IneligibleNotInTeam:
+		return "not in the team"
+	case api.IneligibleNotInChannel:
+		return "not in the channel"
+	}
+	return string(r)
+}
+
+// Clock formats a duration as m:ss or h:mm:ss.
+func Clock(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	s := int(d / time.Second)
+	if s >= 3600 {
+		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
+	}
+	return fmt.Sprintf("%d:%02d", s/60, s%60)
+}
+
+// When formats a time relative to now: "15:04" today, "Mon 15:04" this
+// week, "2006-01-02" before.
+func When(t, now time.Time) string {
+	t = t.In(now.Location())
+	y1, m1, d1 := t.Date()
+	y2, m2, d2 := now.Date()
+	switch {
+	case y1 == y2 && m1 == m2 && d1 == d2:
+		return t.Format("15:04")
+	case now.Sub(t) < 6*24*time.Hour && now.After(t):
+		return t.Format("Mon 15:04")
+	}
+	return t.Format("2006-01-02")
+}
+
+// Fit truncates s to width cells (with …) and pads it to exactly width.
+func Fit(s string, width int) string {
+	if width <= 0 {
+		return ""
+	}
+	w := ansi.StringWidth(s)
+	if w > width {
+		return ansi.Truncate(s, width, "…")
+	}
+	return s + strings.Repeat(" ", width-w)
+}
+
+// Truncate shortens s to width cells with an ellipsis, without padding.
+func Truncate(s string, width int) string {
+	if width <= 0 {
+		return ""
+	}
+	return ansi.Truncate(s, width, "…")
+}
+
+// Meter draws a level meter of width cells for a dBFS value (-60…0).
+func Meter(dbfs float64, width int) string {
+	if width <= 0 {
+		return ""
+	}
+	if math.IsNaN(dbfs) || math.IsInf(dbfs, -1) || dbfs < -60 {
+		dbfs = -60
+	}
+	if dbfs > 0 {
+		dbfs = 0
+	}
+	n := int(math.Round((dbfs + 60) / 60 * float64(width)))
+	return strings.Repeat("█", n) + strings.Repeat("░", width-n)
+}
+
+// Lines pads or cuts a block of text to exactly h lines of width w.
+func Lines(block string, w, h int) string {
+	ls := strings.Split(block, "\n")
+	if len(ls) > h {
+		ls = ls[:h]
+	}
+	for i, l := range ls {
+		ls[i] = Fit(l, w)
+	}
+	for len(ls) < h {
+		ls = append(ls, strings.Repeat(" ", max(w, 0)))
+	}
+	return strings.Join(ls, "\n")
+}
+
+// Center places a block in the middle of a w×h area.
+func Center(block string, w, h int) string {
+	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, block)
+}
+
+// CustomerLabel is "Name (number)" or the number alone.
+func CustomerLabel(c api.Customer) string {
+	switch {
+	case c.Name != "" && c.Number != "":
+		return c.Name + " (" + c.Number + ")"
+	case c.Name != "":
+		return c.Name
+	case c.Number != "":
+		return c.Number
+	}
+	return "unknown caller"
+}

@@ -1,0 +1,72 @@
+package common
+
+import (
+	"io"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+)
+
+// Styles are the lipgloss styles of every screen. Without colour (NO_COLOR,
+// a dumb terminal, tests) they fall back to bold, reverse and underline.
+type Styles struct {
+	Color      bool
+	Title      lipgloss.Style
+	Tab        lipgloss.Style
+	TabActive  lipgloss.Style
+	Header     lipgloss.Style
+	Selected   lipgloss.Style
+	Dim        lipgloss.Style
+	Bold       lipgloss.Style
+	Missed     lipgloss.Style
+	OK         lipgloss.Style
+	Warn       lipgloss.Style
+	Error      lipgloss.Style
+	Key        lipgloss.Style
+	CallBar    lipgloss.Style
+	Overlay    lipgloss.Style
+	Link       lipgloss.Style
+	StatusLine lipgloss.Style
+}
+
+// NewStyles builds styles rendering to w; color false gives plain styles.
+func NewStyles(w io.Writer, color bool) *Styles {
+	r := lipgloss.NewRenderer(w)
+	if !color {
+		r.SetColorProfile(termenv.Ascii)
+	} else {
+		r.SetColorProfile(termenv.ANSI256)
+	}
+	s := &Styles{Color: color}
+	ns := r.NewStyle
+	s.Title = ns().Bold(true)
+	s.Tab = ns().Padding(0, 1)
+	s.TabActive = ns().Padding(0, 1).Bold(true).Reverse(true)
+	s.Header = ns().Bold(true).Underline(true)
+	s.Selected = ns().Reverse(true)
+	s.Dim = ns().Faint(true)
+	s.Bold = ns().Bold(true)
+	s.Missed = ns().Bold(true)
+	s.OK = ns()
+	s.Warn = ns().Bold(true)
+	s.Error = ns().Bold(true)
+	s.Key = ns().Bold(true)
+	s.CallBar = ns().Reverse(true)
+	s.Overlay = ns().Border(lipgloss.NormalBorder()).Padding(0, 1)
+	s.Link = ns().Underline(true)
+	s.StatusLine = ns()
+	if color {
+		s.TabActive = s.TabActive.Reverse(false).Foreground(lipgloss.Color("0")).Background(lipgloss.Color("39"))
+		s.Selected = s.Selected.Reverse(false).Foreground(lipgloss.Color("15")).Background(lipgloss.Color("24"))
+		s.Dim = s.Dim.Foreground(lipgloss.Color("245"))
+		s.Missed = s.Missed.Foreground(lipgloss.Color("203"))
+		s.OK = s.OK.Foreground(lipgloss.Color("42"))
+		s.Warn = s.Warn.Foreground(lipgloss.Color("214"))
+		s.Error = s.Error.Foreground(lipgloss.Color("196"))
+		s.Key = s.Key.Foreground(lipgloss.Color("39"))
+		s.CallBar = s.CallBar.Reverse(false).Foreground(lipgloss.Color("15")).Background(lipgloss.Color("22"))
+		s.Overlay = s.Overlay.BorderForeground(lipgloss.Color("214"))
+		s.Link = s.Link.Foreground(lipgloss.Color("39"))
+	}
+	return s
+}

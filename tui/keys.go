@@ -1,0 +1,410 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/tui/common"
+	"github.com/meet-dev/meet/tui/prompt"
+)
+
+// key turns a key press into an action. An open prompt takes every key;
+// then screen-local keys (settings space, stats < >); then the key map.
+func (m *Model) key(k tea.KeyMsg) tea.Cmd {
+	if m.prompt != nil {
+		done, cmd := m.prompt.Update(k)
+		if done {
+			m.prompt = nil
+		}
+		return cmd
+	}
+	switch {
+	case m.screen == ScreenSettings && k.String() == " ":
+		return m.settingsIntent(m.settings.Activate())
+	case m.screen == ScreenStats && (k.String() == "<" || k.String() == ">"):
+		dir := 1
+		if k.String() == "<" {
+			dir = -1
+		}
+		m.stats.Cycle(dir)
+		return m.loadStats()
+	}
+	a := m.ctx.Keys.Action(k)
+	if a == common.ActNone {
+		return nil
+	}
+	if !m.ready && a != common.ActQuit && a != common.ActRefresh && a != common.ActHelp && a != common.ActBack {
+		return nil // nothing to act on before we know who we are
+	}
+	return m.act(a)
+}
+
+func (m *Model) open(kind prompt.Kind, title, value string, chatID, callID int64) tea.Cmd {
+	m.prompt = prompt.New(m.ctx, kind, title, value)
+	m.prompt.ChatID, m.prompt.CallID = chatID, callID
+	return nil
+}
+
+// targetChat is the chat an action applies to: the open chat, the inbox
+// selection, or the chat of the call we are in.
+func (m *Model) targetChat() (api.Chat, bool) {
+	switch m.screen {
+	case ScreenChat:
+		if c := m.chat.Chat(); c.ID != 0 {
+			return c, true
+		}
+	case ScreenInbox:
+		if c, ok := m.inbox.Selected(); ok {
+			return c, true
+		}
+	}
+	if m.call != nil {
+		if c, ok := m.inbox.Chat(m.call.call.ChatID); ok {
+			return c, true
+		}
+		return api.Chat{ID: m.call.call.ChatID}, true
+	}
+	return api.Chat{}, false
+}
+
+// targetCall is the call a join applies to: the board's selection or the
+// open chat's live call.
+func (m *Model) targetCall() (api.Call, bool) {
+	switch m.screen {
+	case ScreenBoard:
+		return m.board.Selected()
+	case ScreenChat:
+		if c, ok := m.chat.LastCall(); ok && c.State != api.CallEnded {
+			return c, true
+		}
+	}
+	return api.Call{}, false
+}
+
+func (m *Model) act(a common.Action) tea.Cmd {
+	switch a {
+	case common.ActAnswer:
+		if len(m.offers) == 0 {
+			return m.setFlash("nothing is ringing", false)
+		}
+		return m.accept(m.offers[0])
+	case common.ActDecline:
+		if len(m.offers) == 0 {
+			return nil
+		}
+		o := m.offers[0]
+		m.removeOffer(o.Call.ID)
+		if o.Invitation() {
+			return m.setFlash("invitation declined", false)
+		}
+		return m.do("declined", 0, func(ctx context.Context) error { return m.backend.Decline(ctx, o.Call.ID) })
+	case common.ActHangup, common.ActLeave:
+		if m.call == nil {
+			return m.setFlash("not in a call", false)
+		}
+		hangup := a == common.ActHangup && m.call.mode == api.ModeTalk
+		return m.leave(m.call.call.ID, hangup)
+	case common.ActMute:
+		muted := !m.phone.Muted()
+		m.phone.SetMuted(muted)
+		return m.setFlash(onOff("mute", muted), false)
+	case common.ActDenoise:
+		return m.toggleDenoise()
+	case common.ActDial:
+		return m.open(prompt.Dial, "call number", "", 0, 0)
+	case common.ActCallback:
+		c, ok := m.targetChat()
+		if !ok {
+			return m.setFlash("select a chat to call back", false)
+		}
+		return func() tea.Msg {
+			ctx, cancel := m.rctx()
+			defer cancel()
+			r, err := m.backend.Callback(ctx, c.ID)
+			return callbackMsg{res: r, err: err}
+		}
+	case common.ActInvite:
+		if m.call == nil {
+			return m.setFlash("invite works during a call", false)
+		}
+		return m.open(prompt.Invite, "invite staff (name or e-mail)", "", 0, m.call.call.ID)
+	case common.ActJoin, common.ActListen, common.ActWhisper, common.ActBarge:
+		mode := map[common.Action]api.JoinMode{common.ActJoin: api.ModeTalk, common.ActListen: api.ModeListen,
+			common.ActWhisper: api.ModeWhisper, common.ActBarge: api.ModeBarge}[a]
+		if mode.Supervisory() && !m.ctx.IsSupervisor() {
+			return m.setFlash(string(mode)+" needs the supervisor role", true)
+		}
+		c, ok := m.targetCall()
+		if !ok {
+			return m.setFlash("select a live call (board: "+m.ctx.Keys.First(common.ActBoard)+")", false)
+		}
+		return m.join(c.ID, mode)
+	case common.ActSnooze, common.ActClose, common.ActReopen, common.ActTag, common.ActMemo, common.ActMessage, common.ActAssign:
+		return m.chatAction(a)
+	case common.ActLinkBack, common.ActLinkNext:
+		if m.screen != ScreenChat {
+			return nil
+		}
+		id := m.chat.LinkBack()
+		if a == common.ActLinkNext {
+			id = m.chat.LinkNext()
+		}
+		if id == 0 {
+			return m.setFlash("no linked chat that way", false)
+		}
+		return m.openChat(api.Chat{ID: id}, true)
+	case common.ActUp, common.ActDown, common.ActPageUp, common.ActPageDown, common.ActTop, common.ActBottom:
+		return m.navigate(a)
+	case common.ActOpen:
+		switch m.screen {
+		case ScreenInbox:
+			if c, ok := m.inbox.Selected(); ok {
+				return m.openChat(c, false)
+			}
+		case ScreenBoard:
+			if c, ok := m.board.Selected(); ok {
+				return m.openChat(api.Chat{ID: c.ChatID}, false)
+			}
+		case ScreenSettings:
+			return m.settingsIntent(m.settings.Activate())
+		}
+		return nil
+	case common.ActBack:
+		if m.screen == ScreenSettings && m.settings.Back() {
+			return nil
+		}
+		return m.goBack()
+	case common.ActNextTab, common.ActPrevTab, common.ActTab1, common.ActTab2, common.ActTab3, common.ActTab4:
+		t := m.inbox.Active()
+		switch a {
+		case common.ActNextTab:
+			t = (t + 1) % 4
+		case common.ActPrevTab:
+			t = (t + 3) % 4
+		case common.ActTab1, common.ActTab2, common.ActTab3, common.ActTab4:
+			t = common.Tab(map[common.Action]int{common.ActTab1: 0, common.ActTab2: 1, common.ActTab3: 2, common.ActTab4: 3}[a])
+		}
+		m.goTo(ScreenInbox)
+		m.inbox.SetActive(t)
+		return m.loadTab(t)
+	case common.ActSearch:
+		m.goTo(ScreenInbox)
+		return m.open(prompt.Search, "search", m.inbox.Filter().Text, 0, 0)
+	case common.ActFilter:
+		m.goTo(ScreenInbox)
+		return m.open(prompt.Filter, "filter", m.inbox.Filter().String(m.ctx.StaffName), 0, 0)
+	case common.ActClear:
+		return m.setFilter(common.Filter{})
+	case common.ActRefresh:
+		return m.refresh()
+	case common.ActBoard:
+		m.goTo(ScreenBoard)
+		return m.loadLiveCalls()
+	case common.ActStats:
+		m.goTo(ScreenStats)
+		return m.loadStats()
+	case common.ActSettings:
+		m.goTo(ScreenSettings)
+		return m.loadSettings()
+	case common.ActDND:
+		s := m.settings.Settings()
+		s.DND = !s.DND
+		return m.putSettings(s, onOff("do not disturb", s.DND))
+	case common.ActHelp:
+		if m.screen == ScreenHelp {
+			return m.goBack()
+		}
+		m.goTo(ScreenHelp)
+		return nil
+	case common.ActQuit:
+		if m.call != nil {
+			return m.open(prompt.ConfirmQuit, "You are in a call. Quit and leave it?", "", 0, m.call.call.ID)
+		}
+		return m.quit()
+	}
+	return nil
+}
+
+func (m *Model) quit() tea.Cmd {
+	m.quitting = true
+	m.Close()
+	return tea.Quit
+}
+
+func (m *Model) navigate(a common.Action) tea.Cmd {
+	switch m.screen {
+	case ScreenInbox:
+		if m.inbox.Move(a) {
+			return m.loadTab(m.inbox.Active())
+		}
+	case ScreenChat:
+		m.chat.Scroll(a)
+	case ScreenBoard:
+		m.board.Move(a)
+	case ScreenSettings:
+		m.settings.Move(a)
+	case ScreenHelp:
+		m.help.Scroll(a)
+	}
+	return nil
+}
+
+func (m *Model) chatAction(a common.Action) tea.Cmd {
+	c, ok := m.targetChat()
+	if !ok {
+		return m.setFlash("select a chat first", false)
+	}
+	switch a {
+	case common.ActSnooze:
+		return m.open(prompt.Snooze, fmt.Sprintf("snooze chat #%d for (30m, 2h, tomorrow, mon, 17:30)", c.ID), "", c.ID, 0)
+	case common.ActClose, common.ActReopen:
+		st, text := api.ChatClosed, "closed"
+		if a == common.ActReopen {
+			st, text = api.ChatOpened, "reopened"
+		}
+		return m.patch(fmt.Sprintf("chat #%d %s", c.ID, text), func(ctx context.Context) (api.Chat, error) {
+			return m.backend.PatchChat(ctx, c.ID, api.ChatPatch{State: &st})
+		})
+	case common.ActTag:
+		return m.open(prompt.Tag, fmt.Sprintf("tag chat #%d (-tag removes)", c.ID), "", c.ID, 0)
+	case common.ActMemo:
+		return m.open(prompt.Memo, fmt.Sprintf("memo on chat #%d", c.ID), "", c.ID, 0)
+	case common.ActMessage:
+		return m.open(prompt.Message, fmt.Sprintf("message to staff on chat #%d", c.ID), "", c.ID, 0)
+	case common.ActAssign:
+		return m.open(prompt.Assign, fmt.Sprintf("assign chat #%d to (me, none, name)", c.ID), "me", c.ID, 0)
+	}
+	return nil
+}
+
+func (m *Model) setFilter(f common.Filter) tea.Cmd {
+	m.filterGen++
+	m.inbox.SetFilter(f)
+	var cmds []tea.Cmd
+	for _, t := range common.Tabs {
+		cmds = append(cmds, m.loadTab(t))
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) refresh() tea.Cmd {
+	if !m.ready {
+		return m.loadInit()
+	}
+	switch m.screen {
+	case ScreenChat:
+		return m.loadChat(m.chat.Chat().ID)
+	case ScreenBoard:
+		return m.loadLiveCalls()
+	case ScreenStats:
+		return m.loadStats()
+	case ScreenSettings:
+		return m.loadSettings()
+	}
+	return m.setFilter(m.inbox.Filter())
+}
+
+// lookupStaff finds a staff member by name, e-mail or e-mail prefix.
+func (m *Model) lookupStaff(s string) (int64, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" {
+		return 0, false
+	}
+	if s == "me" || s == "you" {
+		return m.ctx.Me.ID, true
+	}
+	var found []int64
+	for id, st := range m.ctx.Staff {
+		name, email := strings.ToLower(st.Name), strings.ToLower(st.Email)
+		if name == s || email == s {
+			return id, true
+		}
+		if strings.HasPrefix(name, s) || strings.HasPrefix(email, s) {
+			found = append(found, id)
+		}
+	}
+	if len(found) == 1 {
+		return found[0], true
+	}
+	return 0, false
+}
+
+// submit acts on a submitted prompt.
+func (m *Model) submit(s prompt.SubmitMsg) tea.Cmd {
+	text := strings.TrimSpace(s.Text)
+	id := s.ChatID
+	switch s.Kind {
+	case prompt.ConfirmQuit:
+		if m.call != nil {
+			callID := m.call.call.ID
+			m.endCall()
+			leave := m.leave(callID, false)
+			return tea.Sequence(func() tea.Msg { return leave() }, m.quit())
+		}
+		return m.quit()
+	case prompt.Search:
+		f := m.inbox.Filter()
+		f.Text = text
+		return m.setFilter(f)
+	case prompt.Filter:
+		f, err := common.ParseFilter(text, m.ctx.Now(), m.ctx.Me.ID, m.lookupStaff)
+		if err != nil {
+			return m.setFlash(err.Error(), true)
+		}
+		return m.setFilter(f)
+	}
+	if text == "" {
+		return nil
+	}
+	switch s.Kind {
+	case prompt.Snooze:
+		until, err := common.ParseSnooze(text, m.ctx.Now())
+		if err != nil {
+			return m.setFlash(err.Error(), true)
+		}
+		st := api.ChatSnoozed
+		return m.patch(fmt.Sprintf("chat #%d snoozed until %s", id, until.Format("Mon 2 Jan 15:04")), func(ctx context.Context) (api.Chat, error) {
+			return m.backend.PatchChat(ctx, id, api.ChatPatch{State: &st, SnoozedUntil: &until})
+		})
+	case prompt.Tag:
+		if tag, ok := strings.CutPrefix(text, "-"); ok {
+			return m.patch("tag "+tag+" removed", func(ctx context.Context) (api.Chat, error) { return m.backend.RemoveTag(ctx, id, tag) })
+		}
+		return m.patch("tagged "+text, func(ctx context.Context) (api.Chat, error) { return m.backend.AddTag(ctx, id, text) })
+	case prompt.Memo:
+		return m.do("memo saved", id, func(ctx context.Context) error { _, err := m.backend.AddMemo(ctx, id, text); return err })
+	case prompt.Message:
+		return m.do("message sent", id, func(ctx context.Context) error { _, err := m.backend.AddMessage(ctx, id, text); return err })
+	case prompt.Assign:
+		var who int64
+		if strings.ToLower(text) != "none" {
+			n, ok := m.lookupStaff(text)
+			if !ok {
+				return m.setFlash(fmt.Sprintf("no single staff member matches %q", text), true)
+			}
+			who = n
+		}
+		return m.patch("assigned to "+m.ctx.StaffName(who), func(ctx context.Context) (api.Chat, error) {
+			return m.backend.PatchChat(ctx, id, api.ChatPatch{AssigneeID: &who})
+		})
+	case prompt.Invite:
+		staff, ok := m.lookupStaff(text)
+		if !ok {
+			return m.setFlash(fmt.Sprintf("no single staff member matches %q", text), true)
+		}
+		callID := s.CallID
+		return m.do("invited "+m.ctx.StaffName(staff), 0, func(ctx context.Context) error { return m.backend.Invite(ctx, callID, staff) })
+	case prompt.Dial:
+		req := api.DialRequest{To: text}
+		return func() tea.Msg {
+			ctx, cancel := m.rctx()
+			defer cancel()
+			r, err := m.backend.Dial(ctx, req)
+			return callbackMsg{res: r, err: err}
+		}
+	}
+	return nil
+}

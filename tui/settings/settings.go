@@ -1,0 +1,251 @@
+// Package settings is the settings screen: do not disturb, mute on join,
+// unassigned-call notifications per channel, noise suppression, and the
+// audio devices with a live microphone level meter.
+package settings
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/tui/common"
+)
+
+// Device is an audio device the user can pick.
+type Device struct {
+	Name    string
+	Input   bool
+	Output  bool
+	Default bool
+}
+
+// IntentKind says what activating a row asks the root model to do.
+type IntentKind int
+
+const (
+	None IntentKind = iota
+	ToggleDND
+	ToggleMuteOnJoin
+	ToggleNotify // Channel
+	ToggleDenoise
+	ListDevices // open the picker: the root loads the devices
+	SetInput    // Device
+	SetOutput   // Device
+)
+
+// Intent is a request to the root model.
+type Intent struct {
+	Kind    IntentKind
+	Channel int64
+	Device  string
+}
+
+type row struct {
+	label  string
+	value  string
+	intent Intent
+}
+
+// Model is the settings screen.
+type Model struct {
+	ctx      *common.Context
+	settings api.Settings
+	loaded   bool
+	denoise  bool
+	input    string
+	output   string
+	cursor   int
+	picking  IntentKind // SetInput or SetOutput while the picker is open
+	devices  []Device
+	pcursor  int
+	devErr   string
+	mic      float64
+	w, h     int
+}
+
+// New returns the screen.
+func New(ctx *common.Context) *Model { return &Model{ctx: ctx, w: ctx.Width, h: ctx.Height, mic: -90} }
+
+// SetSize sets the drawing area.
+func (m *Model) SetSize(w, h int) { m.w, m.h = w, h }
+
+// SetSettings shows the server-side settings.
+func (m *Model) SetSettings(s api.Settings) { m.settings, m.loaded = s, true }
+
+// Settings are the server-side settings shown.
+func (m *Model) Settings() api.Settings { return m.settings }
+
+// SetLocal shows the local audio choices.
+func (m *Model) SetLocal(denoise bool, input, output string) {
+	m.denoise, m.input, m.output = denoise, input, output
+}
+
+// SetMicLevel feeds the live level meter.
+func (m *Model) SetMicLevel(dbfs float64) { m.mic = dbfs }
+
+// SetDevices fills the picker; err explains an empty list.
+func (m *Model) SetDevices(ds []Device, err error) {
+	m.devices, m.devErr = ds, ""
+	if err != nil {
+		m.devErr = err.Error()
+	}
+	m.pcursor = 0
+}
+
+// Picking reports whether the device picker is open.
+func (m *Model) Picking() bool { return m.picking != None }
+
+func (m *Model) rows() []row {
+	on := func(b bool) string {
+		if b {
+			return "[x]"
+		}
+		return "[ ]"
+	}
+	rs := []row{
+		{"Do not disturb", on(m.settings.DND), Intent{Kind: ToggleDND}},
+		{"Mute microphone when joining a call", on(m.settings.MuteOnJoin), Intent{Kind: ToggleMuteOnJoin}},
+	}
+	ids := make([]int64, 0, len(m.ctx.Channels))
+	for id := range m.ctx.Channels {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	for _, id := range ids {
+		rs = append(rs, row{"Ring me for unassigned calls of " + m.ctx.Channels[id].Name, on(m.settings.NotificationOn(id)),
+			Intent{Kind: ToggleNotify, Channel: id}})
+	}
+	dev := func(s string) string {
+		if s == "" {
+			return "(system default)"
+		}
+		return s
+	}
+	rs = append(rs,
+		row{"Noise suppression", on(m.denoise), Intent{Kind: ToggleDenoise}},
+		row{"Microphone", dev(m.input), Intent{Kind: ListDevices, Channel: int64(SetInput)}},
+		row{"Speaker", dev(m.output), Intent{Kind: ListDevices, Channel: int64(SetOutput)}},
+	)
+	return rs
+}
+
+// Move moves the cursor of the list or of the open picker.
+func (m *Model) Move(a common.Action) {
+	n := len(m.rows())
+	c := &m.cursor
+	if m.Picking() {
+		n, c = len(m.pickable()), &m.pcursor
+	}
+	switch a {
+	case common.ActUp:
+		*c--
+	case common.ActDown:
+		*c++
+	case common.ActTop:
+		*c = 0
+	case common.ActBottom:
+		*c = n - 1
+	}
+	*c = min(max(*c, 0), max(n-1, 0))
+}
+
+func (m *Model) pickable() []Device {
+	var out []Device
+	for _, d := range m.devices {
+		if (m.picking == SetInput && d.Input) || (m.picking == SetOutput && d.Output) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// Activate acts on the row under the cursor (enter / space).
+func (m *Model) Activate() Intent {
+	if m.Picking() {
+		ds := m.pickable()
+		kind := m.picking
+		if m.pcursor >= len(ds) {
+			return Intent{}
+		}
+		m.picking = None
+		return Intent{Kind: kind, Device: ds[m.pcursor].Name}
+	}
+	rs := m.rows()
+	if m.cursor >= len(rs) {
+		return Intent{}
+	}
+	in := rs[m.cursor].intent
+	if in.Kind == ListDevices {
+		m.picking = IntentKind(in.Channel)
+		m.devices, m.devErr = nil, ""
+		return Intent{Kind: ListDevices}
+	}
+	return in
+}
+
+// Back closes the picker; it reports false when there was none to close.
+func (m *Model) Back() bool {
+	if m.Picking() {
+		m.picking = None
+		return true
+	}
+	return false
+}
+
+// View draws the screen.
+func (m *Model) View() string {
+	st := m.ctx.Styles
+	out := []string{st.Title.Render(common.Fit("Settings   (enter/space toggles or picks)", m.w)), ""}
+	if !m.loaded {
+		out = append(out, st.Dim.Render(common.Fit("  loading…", m.w)))
+	}
+	for i, r := range m.rows() {
+		line := common.Fit(fmt.Sprintf(" %-48s %s", r.label, r.value), m.w)
+		if i == m.cursor && !m.Picking() {
+			line = st.Selected.Render(line)
+		}
+		out = append(out, line)
+	}
+	out = append(out, "", common.Fit(fmt.Sprintf(" mic level %s %s", common.Meter(m.mic, 30), dbfs(m.mic)), m.w))
+	if m.Picking() {
+		what := "microphone"
+		if m.picking == SetOutput {
+			what = "speaker"
+		}
+		out = append(out, "", st.Header.Render(common.Fit("Pick a "+what+" (esc cancels)", m.w)))
+		ds := m.pickable()
+		switch {
+		case m.devErr != "":
+			out = append(out, st.Error.Render(common.Fit("  "+m.devErr, m.w)))
+		case m.devices == nil:
+			out = append(out, st.Dim.Render(common.Fit("  listing devices…", m.w)))
+		case len(ds) == 0:
+			out = append(out, st.Dim.Render(common.Fit("  no "+what+" found", m.w)))
+		}
+		room := max(m.h-len(out), 1)
+		first := max(m.pcursor-room+1, 0)
+		for i := first; i < len(ds) && i < first+room; i++ {
+			name := ds[i].Name
+			if ds[i].Default {
+				name += " (default)"
+			}
+			line := common.Fit("  "+name, m.w)
+			if i == m.pcursor {
+				line = st.Selected.Render(line)
+			}
+			out = append(out, line)
+		}
+	}
+	for len(out) < m.h {
+		out = append(out, strings.Repeat(" ", m.w))
+	}
+	return strings.Join(out[:min(len(out), max(m.h, 1))], "\n")
+}
+
+func dbfs(v float64) string {
+	if v <= -90 {
+		return "silent"
+	}
+	return fmt.Sprintf("%.0f dBFS", v)
+}

@@ -1,0 +1,164 @@
+// Package stats is the statistics screen: per-period counts from
+// /v1/stats as sparklines and missed reasons as bars.
+package stats
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/tui/common"
+)
+
+// Intervals the screen cycles through, with how many periods each shows.
+var Intervals = []struct {
+	Name    string
+	Periods int
+}{{"day", 14}, {"week", 12}, {"month", 12}}
+
+// Model is the statistics screen.
+type Model struct {
+	ctx      *common.Context
+	interval int
+	stats    *api.Stats
+	err      string
+	w, h     int
+}
+
+// New returns the screen on daily figures.
+func New(ctx *common.Context) *Model { return &Model{ctx: ctx, w: ctx.Width, h: ctx.Height} }
+
+// SetSize sets the drawing area.
+func (m *Model) SetSize(w, h int) { m.w, m.h = w, h }
+
+// Query is the /v1/stats query for the current interval, ending now.
+func (m *Model) Query() api.StatsQuery {
+	now := m.ctx.Now()
+	y, mo, d := now.Date()
+	end := time.Date(y, mo, d, 0, 0, 0, 0, now.Location()).AddDate(0, 0, 1)
+	iv := Intervals[m.interval]
+	var from time.Time
+	switch iv.Name {
+	case "day":
+		from = end.AddDate(0, 0, -iv.Periods)
+	case "week":
+		from = end.AddDate(0, 0, -7*iv.Periods)
+	default:
+		from = time.Date(y, mo, 1, 0, 0, 0, 0, now.Location()).AddDate(0, -(iv.Periods - 1), 0)
+	}
+	return api.StatsQuery{From: from, To: end, Interval: iv.Name}
+}
+
+// Cycle moves to the next (+1) or previous (-1) interval; the caller reloads.
+func (m *Model) Cycle(dir int) {
+	m.interval = (m.interval + dir + len(Intervals)) % len(Intervals)
+	m.stats = nil
+}
+
+// Set shows loaded statistics.
+func (m *Model) Set(s api.Stats) { m.stats, m.err = &s, "" }
+
+// SetError shows why statistics could not be loaded.
+func (m *Model) SetError(err error) { m.err = err.Error() }
+
+// Loaded reports whether figures are shown.
+func (m *Model) Loaded() bool { return m.stats != nil }
+
+var sparks = []rune("▁▂▃▄▅▆▇█")
+
+// Sparkline draws one rune per value scaled to the largest.
+func Sparkline(vals []int) string {
+	top := 0
+	for _, v := range vals {
+		top = max(top, v)
+	}
+	var b strings.Builder
+	for _, v := range vals {
+		if top == 0 || v == 0 {
+			b.WriteRune(' ')
+			continue
+		}
+		b.WriteRune(sparks[min(v*(len(sparks)-1)/top, len(sparks)-1)])
+	}
+	return b.String()
+}
+
+// View draws the screen.
+func (m *Model) View() string {
+	st := m.ctx.Styles
+	iv := Intervals[m.interval]
+	out := []string{st.Title.Render(common.Fit(fmt.Sprintf("Statistics · last %d %ss   (< > change period)", iv.Periods, iv.Name), m.w))}
+	switch {
+	case m.err != "":
+		out = append(out, st.Error.Render(common.Fit("cannot load statistics: "+m.err, m.w)))
+	case m.stats == nil:
+		out = append(out, st.Dim.Render(common.Fit("  loading…", m.w)))
+	default:
+		out = append(out, m.body()...)
+	}
+	for len(out) < m.h {
+		out = append(out, strings.Repeat(" ", m.w))
+	}
+	return strings.Join(out[:min(len(out), max(m.h, 1))], "\n")
+}
+
+func (m *Model) body() []string {
+	st, s := m.ctx.Styles, m.stats
+	t := s.Total
+	var out []string
+	out = append(out, common.Fit(fmt.Sprintf("inbound %d · outbound %d · answered %d · missed %d", t.Inbound, t.Outbound, t.Answered, t.Missed), m.w))
+	out = append(out, common.Fit(fmt.Sprintf("avg wait %s · avg talk %s · service level %.0f%%",
+		common.Clock(time.Duration(t.AvgWaitS*float64(time.Second))), common.Clock(time.Duration(t.AvgTalkS*float64(time.Second))), t.ServiceLevel*100), m.w))
+	out = append(out, "")
+	series := []struct {
+		name string
+		get  func(api.StatsPeriod) int
+	}{
+		{"inbound", func(p api.StatsPeriod) int { return p.Inbound }},
+		{"outbound", func(p api.StatsPeriod) int { return p.Outbound }},
+		{"answered", func(p api.StatsPeriod) int { return p.Answered }},
+		{"missed", func(p api.StatsPeriod) int { return p.Missed }},
+	}
+	for _, r := range api.MissedReasons {
+		series = append(series, struct {
+			name string
+			get  func(api.StatsPeriod) int
+		}{"  " + common.ReasonShort(r), func(p api.StatsPeriod) int { return p.MissedBy[r] }})
+	}
+	out = append(out, st.Header.Render(common.Fit(fmt.Sprintf("%-14s %s", "per "+Intervals[m.interval].Name, periodAxis(s.Periods)), m.w)))
+	for _, se := range series {
+		vals := make([]int, len(s.Periods))
+		peak := 0
+		for i, p := range s.Periods {
+			vals[i] = se.get(p)
+			peak = max(peak, vals[i])
+		}
+		out = append(out, common.Fit(fmt.Sprintf("%-14s %s  max %d", se.name, Sparkline(vals), peak), m.w))
+	}
+	out = append(out, "", st.Header.Render(common.Fit("missed by reason", m.w)))
+	reasons := append([]api.MissedReason(nil), api.MissedReasons...)
+	sort.SliceStable(reasons, func(i, j int) bool { return t.MissedBy[reasons[i]] > t.MissedBy[reasons[j]] })
+	top := 0
+	for _, r := range reasons {
+		top = max(top, t.MissedBy[r])
+	}
+	bw := max(m.w-30, 10)
+	for _, r := range reasons {
+		n := t.MissedBy[r]
+		bar := 0
+		if top > 0 {
+			bar = n * bw / top
+		}
+		out = append(out, common.Fit(fmt.Sprintf("%-14s %s %d", common.ReasonShort(r), strings.Repeat("█", bar), n), m.w))
+	}
+	return out
+}
+
+func periodAxis(ps []api.StatsPeriod) string {
+	if len(ps) == 0 {
+		return "no periods"
+	}
+	return ps[0].Start.Format("Jan 2") + " … " + ps[len(ps)-1].Start.Format("Jan 2")
+}

@@ -1,0 +1,445 @@
+package tui
+
+import (
+	"fmt"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/tui/callbar"
+	"github.com/meet-dev/meet/tui/common"
+	"github.com/meet-dev/meet/tui/prompt"
+	"github.com/meet-dev/meet/tui/ring"
+	"github.com/meet-dev/meet/tui/settings"
+)
+
+// Update handles one message.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := m.update(msg)
+	m.syncRing()
+	if m.needsTick() {
+		cmd = tea.Batch(cmd, m.startTick())
+	}
+	return m, cmd
+}
+
+func (m *Model) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.resize(msg.Width, msg.Height)
+		return nil
+	case tea.KeyMsg:
+		return m.key(msg)
+	case prompt.SubmitMsg:
+		return m.submit(msg)
+	case initMsg:
+		if msg.err != nil {
+			if api.CodeOf(msg.err) == api.CodeUnauthorized {
+				m.fatal = "not logged in or the session expired: run `meet login --server URL --email E`"
+			} else {
+				m.fatal = "cannot reach the server: " + msg.err.Error() + " (ctrl+r retries)"
+			}
+			m.log.Error("start-up failed", "err", msg.err)
+			return nil
+		}
+		m.fatal, m.ready = "", true
+		m.ctx.Me = msg.me
+		for _, s := range msg.staff {
+			m.ctx.Staff[s.ID] = s
+		}
+		m.ctx.Staff[msg.me.ID] = msg.me
+		for _, c := range msg.channels {
+			m.ctx.Channels[c.ID] = c
+		}
+		m.settings.SetSettings(msg.settings)
+		return nil
+	case chatsMsg:
+		if msg.gen != m.filterGen {
+			return nil // asked under an older filter
+		}
+		if msg.err != nil {
+			m.inbox.LoadFailed(msg.tab)
+			return m.fail("loading "+msg.tab.String(), msg.err)
+		}
+		m.inbox.Loaded(msg.tab, msg.cursor, msg.list)
+		return nil
+	case chatDataMsg:
+		if msg.err != nil {
+			return m.fail("loading chat", msg.err)
+		}
+		if m.screen == ScreenChat && m.chat.Chat().ID == msg.data.Chat.ID {
+			m.chat.Set(msg.data)
+		}
+		m.inbox.Apply(msg.data.Chat)
+		return nil
+	case chatMsg:
+		if msg.err != nil {
+			return m.fail("refreshing a chat", msg.err)
+		}
+		m.inbox.Apply(msg.chat)
+		var cmds []tea.Cmd
+		if m.screen == ScreenChat && m.chat.Chat().ID == msg.chat.ID {
+			m.chat.SetChat(msg.chat)
+			cmds = append(cmds, m.loadChat(msg.chat.ID))
+		}
+		if msg.text != "" {
+			cmds = append(cmds, m.setFlash(msg.text, false))
+		}
+		return tea.Batch(cmds...)
+	case callMsg:
+		if msg.err != nil {
+			return m.fail("refreshing the call", msg.err)
+		}
+		return m.callChanged(msg.call)
+	case offerMsg:
+		if msg.err != nil {
+			return m.fail("loading a ringing call", msg.err)
+		}
+		return m.addOffer(msg.offer)
+	case joinedMsg:
+		if msg.err != nil {
+			return m.fail("joining the call", msg.err)
+		}
+		return m.joined(msg.res)
+	case leftMsg:
+		if msg.err != nil && api.CodeOf(msg.err) != api.CodeNotFound && api.CodeOf(msg.err) != api.CodeInvalidTransition {
+			return m.fail("leaving the call", msg.err)
+		}
+		if m.call != nil && m.call.call.ID == msg.callID {
+			m.endCall()
+			return m.setFlash("left the call", false)
+		}
+		return nil
+	case doneMsg:
+		if msg.err != nil {
+			return m.fail("action failed", msg.err)
+		}
+		var cmds []tea.Cmd
+		if msg.text != "" {
+			cmds = append(cmds, m.setFlash(msg.text, false))
+		}
+		if msg.reload != 0 && m.screen == ScreenChat && m.chat.Chat().ID == msg.reload {
+			cmds = append(cmds, m.loadChat(msg.reload))
+		}
+		return tea.Batch(cmds...)
+	case callbackMsg:
+		if msg.err != nil {
+			return m.fail("callback", msg.err)
+		}
+		m.inbox.Apply(msg.res.Chat)
+		return tea.Batch(m.setFlash(fmt.Sprintf("calling %s in chat #%d", msg.res.Call.To, msg.res.Chat.ID), false),
+			m.openChat(msg.res.Chat, true))
+	case liveCallsMsg:
+		if msg.err != nil {
+			return m.fail("loading live calls", msg.err)
+		}
+		m.board.SetCalls(msg.calls)
+		return nil
+	case statsMsg:
+		if msg.err != nil {
+			m.stats.SetError(msg.err)
+			return nil
+		}
+		m.stats.Set(msg.stats)
+		return nil
+	case settingsMsg:
+		if msg.err != nil {
+			return m.fail("loading settings", msg.err)
+		}
+		m.settings.SetSettings(msg.settings)
+		if msg.text != "" {
+			return m.setFlash(msg.text, false)
+		}
+		return nil
+	case devicesMsg:
+		m.settings.SetDevices(msg.devices, msg.err)
+		return nil
+	case eventMsg:
+		cmd := m.event(msg.ev)
+		return tea.Batch(cmd, waitEvent(m.events.Events()))
+	case eventsEndMsg:
+		m.conn = ConnStatus{State: Reconnecting, Err: fmt.Errorf("event stream closed")}
+		return nil
+	case connMsg:
+		prev := m.conn.State
+		m.conn = msg.status
+		m.log.Info("event stream", "state", msg.status.State.String(), "err", msg.status.Err)
+		cmds := []tea.Cmd{waitConn(m.events.Status())}
+		if msg.status.State == Connected && prev == Reconnecting && m.call != nil {
+			cmds = append(cmds, m.fetchCall(m.call.call.ID)) // events caught up; re-read the call to be sure
+		}
+		return tea.Batch(cmds...)
+	case flushMsg:
+		return m.flush()
+	case tickMsg:
+		m.ticking = false
+		m.phoneStats = m.phone.Stats()
+		m.settings.SetMicLevel(m.phoneStats.MicDBFS)
+		return m.startTick()
+	case clearFlashMsg:
+		if msg.seq == m.flashSeq {
+			m.flash = ""
+		}
+		return nil
+	}
+	return nil
+}
+
+// callChanged applies a fresh copy of a call: the one we are in, a ringing
+// offer, or a row of the board.
+func (m *Model) callChanged(c api.Call) tea.Cmd {
+	if m.call != nil && m.call.call.ID == c.ID {
+		m.call.call = c
+		if c.State == api.CallEnded || !m.present(c) {
+			m.endCall()
+			return m.setFlash("call ended", false)
+		}
+	}
+	for i := range m.offers {
+		if m.offers[i].Call.ID == c.ID {
+			m.offers[i].Call = c
+		}
+	}
+	m.dropStaleOffers()
+	return nil
+}
+
+// present reports whether we are still a participant of c.
+func (m *Model) present(c api.Call) bool {
+	if len(c.Participants) == 0 {
+		return true // not reported: trust the events
+	}
+	for _, p := range c.Participants {
+		if p.StaffID == m.ctx.Me.ID && p.Left == nil {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *Model) addOffer(o ring.Offer) tea.Cmd {
+	if o.Call.State == api.CallEnded || o.Call.State == api.CallActive && !o.Invitation() {
+		return nil // it stopped ringing while we looked it up
+	}
+	if m.call != nil && m.call.call.ID == o.Call.ID {
+		return nil
+	}
+	for i := range m.offers {
+		if m.offers[i].Call.ID == o.Call.ID {
+			m.offers[i] = o
+			return nil
+		}
+	}
+	o.InCall = m.call != nil
+	m.offers = append(m.offers, o)
+	if ch, ok := m.ctx.Channels[o.Call.ChannelID]; ok {
+		m.offers[len(m.offers)-1].Channel = ch.Name
+	}
+	m.log.Info("offer", "call_id", o.Call.ID, "chat_id", o.Call.ChatID, "invited_by", o.InvitedBy)
+	return nil
+}
+
+func (m *Model) removeOffer(callID int64) {
+	out := m.offers[:0]
+	for _, o := range m.offers {
+		if o.Call.ID != callID {
+			out = append(out, o)
+		}
+	}
+	m.offers = out
+}
+
+func (m *Model) dropStaleOffers() {
+	out := m.offers[:0]
+	for _, o := range m.offers {
+		if o.Call.State == api.CallEnded {
+			continue
+		}
+		out = append(out, o)
+	}
+	m.offers = out
+}
+
+// joined starts showing the call we accepted or joined, and opens its chat.
+func (m *Model) joined(r api.JoinResult) tea.Cmd {
+	if m.call != nil && m.call.call.ID != r.Call.ID {
+		m.phone.Left() // the server left the old call for us (r.LeftCallID)
+	}
+	m.removeOffer(r.Call.ID)
+	m.phone.Joined(r)
+	customer := r.Call.From
+	if r.Call.Direction == api.Outbound {
+		customer = r.Call.To
+	}
+	if c, ok := m.inbox.Chat(r.Call.ChatID); ok {
+		customer = common.CustomerLabel(c.Customer)
+	}
+	mode := r.Mode
+	if mode == "" {
+		mode = api.ModeTalk
+	}
+	m.call = &inCall{call: r.Call, mode: mode, since: m.ctx.Now(), customer: customer}
+	for i := range m.offers {
+		m.offers[i].InCall = true
+	}
+	m.phoneStats = m.phone.Stats()
+	m.resize(m.ctx.Width, m.ctx.Height)
+	m.log.Info("joined call", "call_id", r.Call.ID, "chat_id", r.Call.ChatID, "mode", mode, "mute_on_join", r.MuteOnJoin)
+	text := "in call with " + customer
+	if r.MuteOnJoin {
+		text += " (muted on join)"
+	}
+	return tea.Batch(m.setFlash(text, false), m.openChat(api.Chat{ID: r.Call.ChatID}, m.screen == ScreenChat))
+}
+
+func (m *Model) endCall() {
+	if m.call == nil {
+		return
+	}
+	m.log.Info("call over", "call_id", m.call.call.ID)
+	m.phone.Left()
+	m.call = nil
+	for i := range m.offers {
+		m.offers[i].InCall = false
+	}
+	m.resize(m.ctx.Width, m.ctx.Height)
+}
+
+// callBar is the state of the call bar.
+func (m *Model) callBar() callbar.State {
+	s := callbar.State{Call: m.call.call, Customer: m.call.customer, Mode: m.call.mode, Since: m.call.since, Phone: m.phoneStats}
+	s.Phone.Muted = m.phone.Muted()
+	return s
+}
+
+// openChat shows a chat and loads it; push keeps the chat shown now for esc.
+func (m *Model) openChat(c api.Chat, push bool) tea.Cmd {
+	if known, ok := m.inbox.Chat(c.ID); ok && c.Customer.Number == "" {
+		c = known
+	}
+	if m.screen == ScreenChat && push && m.chat.Chat().ID != 0 && m.chat.Chat().ID != c.ID {
+		m.history = append(m.history, m.chat.Chat().ID)
+	}
+	if m.screen != ScreenChat {
+		m.goTo(ScreenChat)
+	}
+	m.chat.Loading(c)
+	return m.loadChat(c.ID)
+}
+
+// goTo switches screens, remembering where esc returns to.
+func (m *Model) goTo(s Screen) {
+	if s == m.screen {
+		return
+	}
+	if s == ScreenInbox {
+		m.back, m.history = nil, nil
+	} else {
+		m.back = append(m.back, m.screen)
+	}
+	m.screen = s
+}
+
+func (m *Model) goBack() tea.Cmd {
+	if m.screen == ScreenChat && len(m.history) > 0 {
+		id := m.history[len(m.history)-1]
+		m.history = m.history[:len(m.history)-1]
+		m.chat.Loading(api.Chat{ID: id})
+		return m.loadChat(id)
+	}
+	if n := len(m.back); n > 0 {
+		m.screen = m.back[n-1]
+		m.back = m.back[:n-1]
+	} else {
+		m.screen = ScreenInbox
+	}
+	if m.screen != ScreenChat {
+		m.history = nil
+	}
+	return nil
+}
+
+// settingsIntent carries out what the settings screen asked for.
+func (m *Model) settingsIntent(in settings.Intent) tea.Cmd {
+	s := m.settings.Settings()
+	switch in.Kind {
+	case settings.ToggleDND:
+		s.DND = !s.DND
+		return m.putSettings(s, onOff("do not disturb", s.DND))
+	case settings.ToggleMuteOnJoin:
+		s.MuteOnJoin = !s.MuteOnJoin
+		return m.putSettings(s, onOff("mute on join", s.MuteOnJoin))
+	case settings.ToggleNotify:
+		n := make(map[int64]bool, len(s.UnassignedCallNotification)+1)
+		for k, v := range s.UnassignedCallNotification {
+			n[k] = v
+		}
+		n[in.Channel] = !s.NotificationOn(in.Channel)
+		s.UnassignedCallNotification = n
+		return m.putSettings(s, onOff("notifications for "+m.ctx.Channels[in.Channel].Name, n[in.Channel]))
+	case settings.ToggleDenoise:
+		return m.toggleDenoise()
+	case settings.ListDevices:
+		return m.loadDevices()
+	case settings.SetInput, settings.SetOutput:
+		if in.Kind == settings.SetInput {
+			m.prefs.Input = in.Device
+		} else {
+			m.prefs.Output = in.Device
+		}
+		m.settings.SetLocal(m.prefs.Denoise, m.prefs.Input, m.prefs.Output)
+		return m.saveLocal("audio device saved; it is used from the next start of meet")
+	}
+	return nil
+}
+
+func (m *Model) toggleDenoise() tea.Cmd {
+	m.prefs.Denoise = !m.prefs.Denoise
+	m.phone.SetDenoise(m.prefs.Denoise)
+	m.phoneStats.Denoise = m.prefs.Denoise
+	m.settings.SetLocal(m.prefs.Denoise, m.prefs.Input, m.prefs.Output)
+	return m.saveLocal(onOff("noise suppression", m.prefs.Denoise))
+}
+
+func (m *Model) saveLocal(text string) tea.Cmd {
+	if m.savePrefs != nil {
+		if err := m.savePrefs(m.prefs); err != nil {
+			return m.fail("saving preferences", err)
+		}
+	}
+	return m.setFlash(text, false)
+}
+
+func onOff(what string, on bool) string {
+	if on {
+		return what + " on"
+	}
+	return what + " off"
+}
+
+// flush fetches what events marked as changed, once per chat or call.
+func (m *Model) flush() tea.Cmd {
+	m.flushing = false
+	var cmds []tea.Cmd
+	for id := range m.dirtyChats {
+		cmds = append(cmds, m.fetchChat(id))
+	}
+	for id := range m.dirtyCalls {
+		cmds = append(cmds, m.fetchCall(id))
+	}
+	if m.dirtyLive && m.screen == ScreenBoard {
+		cmds = append(cmds, m.loadLiveCalls())
+	}
+	clear(m.dirtyChats)
+	clear(m.dirtyCalls)
+	m.dirtyLive = false
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) scheduleFlush() tea.Cmd {
+	if m.flushing {
+		return nil
+	}
+	m.flushing = true
+	return tea.Tick(flushDelay, func(time.Time) tea.Msg { return flushMsg{} })
+}
