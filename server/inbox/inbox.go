@@ -60,4 +60,6 @@ func appendChat(tx store.Tx, c api.Chat, typ api.EventType, actor, staff int64, 
 	return tx.Append(&api.Event{Type: typ, ChannelID: c.ChannelID, ChatID: c.ID, ActorID: actor, StaffID: staff, Data: data(d)})
 }
 
-func badRequest(format string, args ...any) error { return api.Errorf(api.CodeBadRequest, format, args...) }
+func badRequest(format string, args ...any) error {
+	return api.Errorf(api.CodeBadRequest, format, args...)
+}

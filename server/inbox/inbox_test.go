@@ -108,4 +108,5 @@ func TestChatTransitions(t *testing.T) {
 		return nil
 	})
 }
+
 type storeTx = store.Tx
