@@ -1,0 +1,178 @@
+package calls
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"time"
+
+	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/server/routing"
+	"github.com/meet-dev/meet/server/store"
+)
+
+// after is what a finished guidance leads to.
+type after int
+
+const (
+	afterRoute          after = iota // greeting played: look for staff
+	afterNotInOperation              // out-of-hours played: end notInOperation
+	afterNotAccepting                // not-accepting played: end noOperator
+)
+
+// timer slots of a call.
+type slot int
+
+const (
+	slotRing     slot = iota // overall ring timeout (ringTimeout)
+	slotMember               // one member's ring under auto-assignment
+	slotWait                 // max wait (noOperator)
+	slotGuidance             // a guidance whose done never came
+	slotDial                 // outbound not answered
+	numSlots
+)
+
+// call is one live call: the persisted api.Call plus what the state machine
+// needs in memory. It is guarded by Manager.mu.
+type call struct {
+	api.Call
+	seq       uint64
+	channel   api.Channel
+	queued    bool           // looking for staff (waiting or ringing)
+	after     after          // what the current guidance leads to
+	guideTok  uint64         // identifies the current guidance play
+	early     bool           // 183 sent
+	music     bool           // wait guidance looping
+	trunkGone bool           // the trunk side already ended (BYE/CANCEL/failure)
+	ringing   map[int64]bool // staff rung right now
+	tried     map[int64]api.RingOutcome
+	parts     map[int64]api.JoinMode // staff taking part now
+	ringDue   time.Time              // first ring + ring timeout
+	timers    [numSlots]Timer
+	toks      [numSlots]uint64
+	tok       uint64
+	lastElig  string // last recorded eligibility, to record changes only
+	mode      routing.Mode
+}
+
+func (c *call) snapshot() api.Call {
+	s := c.Call
+	s.Participants = slices.Clone(c.Participants)
+	s.RingAttempts = slices.Clone(c.RingAttempts)
+	return s
+}
+
+// rec collects one input's store writes (run in one transaction, events
+// included) and its side effects (run on the queue after the commit).
+type rec struct {
+	ops     []func(store.Tx) error
+	effects []func()
+	reroute bool // staff may have become free or a call needs routing
+}
+
+func (m *Manager) newRec() *rec { return &rec{} }
+
+func (r *rec) do(op func(store.Tx) error) { r.ops = append(r.ops, op) }
+func (r *rec) effect(f func())            { r.effects = append(r.effects, f) }
+
+// event appends an event about call c.
+func (m *Manager) event(r *rec, c *call, typ api.EventType, staffID, actorID int64, data any) {
+	e := api.Event{Type: typ, At: m.clock.Now().UTC(), ChannelID: c.ChannelID, ChatID: c.ChatID, CallID: c.ID,
+		StaffID: staffID, ActorID: actorID, Data: mustJSON(data)}
+	r.do(func(tx store.Tx) error { return tx.Append(&e) })
+}
+
+func mustJSON(v any) json.RawMessage {
+	if v == nil {
+		return nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+// saveCall writes the call row as it is now.
+func (m *Manager) saveCall(r *rec, c *call) {
+	snap := c.snapshot()
+	r.do(func(tx store.Tx) error { return tx.UpdateCall(&snap) })
+}
+
+// commit writes r's operations in one transaction and queues its effects;
+// while it asks for rerouting, routes every waiting call (in arrival order)
+// and commits again. Storage errors are logged: a live call goes on.
+func (m *Manager) commit(ctx context.Context, r *rec) error {
+	var first error
+	for range 8 {
+		if err := m.write(ctx, r.ops); err != nil && first == nil {
+			first = err
+		}
+		m.q.push(r.effects...)
+		if !r.reroute || m.closed {
+			return first
+		}
+		*r = rec{}
+		m.routeAll(r)
+	}
+	return first
+}
+
+func (m *Manager) write(ctx context.Context, ops []func(store.Tx) error) error {
+	if len(ops) == 0 {
+		return nil
+	}
+	err := m.st.Update(context.WithoutCancel(ctx), func(tx store.Tx) error {
+		for _, op := range ops {
+			if err := op(tx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		m.log.Error("storing call state failed", "err", err)
+	}
+	return err
+}
+
+// startTimer arms slot s of c; fire runs under the manager's lock unless the
+// slot was re-armed or stopped meanwhile.
+func (m *Manager) startTimer(c *call, s slot, d time.Duration, fire func(r *rec)) {
+	m.stopTimer(c, s)
+	c.tok++
+	tok := c.tok
+	c.toks[s] = tok
+	id := c.ID
+	c.timers[s] = m.clock.AfterFunc(d, func() {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		c, ok := m.calls[id]
+		if !ok || c.toks[s] != tok {
+			return
+		}
+		c.timers[s], c.toks[s] = nil, 0
+		r := m.newRec()
+		fire(r)
+		m.commit(context.Background(), r)
+	})
+}
+
+func (m *Manager) stopTimer(c *call, s slot) {
+	if c.timers[s] != nil {
+		c.timers[s].Stop()
+	}
+	c.timers[s], c.toks[s] = nil, 0
+}
+
+func (m *Manager) sortedCalls() []*call {
+	out := make([]*call, 0, len(m.calls))
+	for _, c := range m.calls {
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b *call) int { return int(a.seq) - int(b.seq) })
+	return out
+}
+
+func ptrTime(t time.Time) *time.Time { return &t }
+func ptrInt(v int64) *int64          { return &v }

@@ -1,0 +1,189 @@
+package calls
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/server/hours"
+	"github.com/meet-dev/meet/server/store"
+)
+
+// This file is the trunk side: the methods of trunk.Handler.
+
+// Inbound handles a new INVITE to number to from from: it creates (or finds)
+// the customer, an opened phone chat and the call, then plays the greeting
+// (or the out-of-hours guidance) and routes. Errors carry api codes:
+// not_found when no channel has the number, unavailable when shutting down.
+func (m *Manager) Inbound(ctx context.Context, from, to string) (int64, error) {
+	from, to = strings.TrimSpace(from), strings.TrimSpace(to)
+	if to == "" {
+		return 0, api.Errorf(api.CodeNotFound, "no number dialled")
+	}
+	if from == "" {
+		from = "anonymous"
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return 0, api.Errorf(api.CodeUnavailable, "meetd is shutting down")
+	}
+	now := m.clock.Now()
+	var ch api.Channel
+	var c api.Call
+	err := m.st.Update(ctx, func(tx store.Tx) error {
+		var err error
+		if ch, err = tx.ChannelByNumber(to); err != nil {
+			if errors.Is(err, api.ErrNotFound) {
+				return api.Errorf(api.CodeNotFound, "no channel has number %s", to)
+			}
+			return err
+		}
+		chat, err := newChat(tx, ch, from, nil)
+		if err != nil {
+			return err
+		}
+		c = api.Call{ChatID: chat.ID, ChannelID: ch.ID, Direction: api.Inbound, From: from, To: to,
+			State: api.CallGuidance, Created: now}
+		return createCall(tx, &chat, &c, 0)
+	})
+	if err != nil {
+		return 0, err
+	}
+	lc := m.register(c, ch)
+	m.log.Info("inbound call", "call_id", c.ID, "chat_id", c.ChatID, "channel_id", ch.ID, "from", from, "to", to)
+	r := m.newRec()
+	r.effect(func() {
+		if err := m.media.OpenRoom(c.ID); err != nil {
+			m.log.Error("opening the call's room failed", "call_id", c.ID, "err", err)
+		}
+	})
+	loc, err := hours.LoadLocation(ch.Timezone)
+	if err != nil {
+		m.log.Warn("channel time zone unusable, using UTC", "channel_id", ch.ID, "err", err)
+	}
+	if hours.InOperation(ch.Hours, loc, now) {
+		m.playGuidance(r, lc, api.GuidanceGreeting, afterRoute)
+	} else {
+		m.playGuidance(r, lc, api.GuidanceOutOfHours, afterNotInOperation)
+	}
+	m.commit(ctx, r)
+	return c.ID, nil
+}
+
+// newChat finds or creates the customer of number and opens a phone chat for them.
+func newChat(tx store.Tx, ch api.Channel, number string, assignee *int64) (api.Chat, error) {
+	cust, err := tx.CustomerByNumber(number)
+	if errors.Is(err, api.ErrNotFound) {
+		cust = api.Customer{Number: number}
+		err = tx.CreateCustomer(&cust)
+	}
+	if err != nil {
+		return api.Chat{}, fmt.Errorf("customer %s: %w", number, err)
+	}
+	chat := api.Chat{ChannelID: ch.ID, Medium: api.MediumPhone, State: api.ChatOpened, AssigneeID: assignee,
+		TeamID: ch.AutoAssignTeamID, Customer: cust, Followers: []int64{}, Tags: []string{}, Callbacks: []int64{}}
+	if err := tx.CreateChat(&chat); err != nil {
+		return api.Chat{}, err
+	}
+	return chat, nil
+}
+
+// createCall stores c in chat, points the chat at it and records both creations.
+func createCall(tx store.Tx, chat *api.Chat, c *api.Call, actor int64) error {
+	if err := tx.CreateCall(c); err != nil {
+		return err
+	}
+	chat.LastCallID = &c.ID
+	if err := tx.UpdateChat(chat); err != nil {
+		return err
+	}
+	if err := tx.Append(&api.Event{Type: api.EvChatCreated, At: c.Created.UTC(), ChannelID: chat.ChannelID, ChatID: chat.ID,
+		CallID: c.ID, ActorID: actor, StaffID: deref(chat.AssigneeID)}); err != nil {
+		return err
+	}
+	return tx.Append(&api.Event{Type: api.EvCallCreated, At: c.Created.UTC(), ChannelID: chat.ChannelID, ChatID: chat.ID,
+		CallID: c.ID, ActorID: actor, Data: mustJSON(map[string]any{"direction": c.Direction, "from": c.From, "to": c.To})})
+}
+
+func deref(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// register makes a stored call live.
+func (m *Manager) register(c api.Call, ch api.Channel) *call {
+	m.seq++
+	if c.Participants == nil {
+		c.Participants = []api.Participant{}
+	}
+	if c.RingAttempts == nil {
+		c.RingAttempts = []api.RingAttempt{}
+	}
+	lc := &call{Call: c, seq: m.seq, channel: ch, ringing: map[int64]bool{}, tried: map[int64]api.RingOutcome{},
+		parts: map[int64]api.JoinMode{}}
+	m.calls[c.ID] = lc
+	return lc
+}
+
+// trunkInput runs fn on live call callID; unknown or ended calls are ignored
+// (the trunk may report late).
+func (m *Manager) trunkInput(callID int64, fn func(r *rec, c *call)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.calls[callID]
+	if !ok {
+		m.log.Debug("trunk input for a call that is not live", "call_id", callID)
+		return
+	}
+	r := m.newRec()
+	fn(r, c)
+	m.commit(context.Background(), r)
+}
+
+// CallerHungUp: BYE or CANCEL from the caller. An unanswered call is missed
+// with userLeft.
+func (m *Manager) CallerHungUp(callID int64, detail string) {
+	if detail == "" {
+		detail = "caller hung up"
+	}
+	m.trunkInput(callID, func(r *rec, c *call) { m.end(r, c, api.ReasonUserLeft, detail, true) })
+}
+
+// MediaTimeout: no RTP for the configured time; the call ends and the trunk hangs up.
+func (m *Manager) MediaTimeout(callID int64) {
+	m.trunkInput(callID, func(r *rec, c *call) { m.end(r, c, api.ReasonUserLeft, "media timeout", false) })
+}
+
+// OutboundAnswered: the customer picked up an outbound call.
+func (m *Manager) OutboundAnswered(callID int64) {
+	m.trunkInput(callID, func(r *rec, c *call) {
+		if c.State != api.CallDialing {
+			m.log.Warn("outbound answer for a call not dialing", "call_id", callID, "state", string(c.State))
+			return
+		}
+		m.stopTimer(c, slotDial)
+		c.State, c.Answered = api.CallActive, ptrTime(m.clock.Now())
+		m.saveCall(r, c)
+		m.event(r, c, api.EvCallAnswered, deref(c.AssigneeID), 0, map[string]any{"direction": api.Outbound})
+	})
+}
+
+// OutboundFailed: the outbound INVITE failed (busy, no answer, rejected).
+func (m *Manager) OutboundFailed(callID int64, detail string) {
+	if detail == "" {
+		detail = "dial failed"
+	}
+	m.trunkInput(callID, func(r *rec, c *call) { m.end(r, c, api.ReasonNone, detail, true) })
+}
+
+// DTMF records a telephone-event digit from the caller.
+func (m *Manager) DTMF(callID int64, digit rune) {
+	m.trunkInput(callID, func(r *rec, c *call) {
+		m.event(r, c, api.EvCallDTMF, 0, 0, map[string]any{"digit": string(digit)})
+	})
+}

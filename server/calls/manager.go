@@ -1,0 +1,168 @@
+// Package calls is the call lifecycle of meetd: one state machine per call,
+// driven by the SIP trunk (it implements trunk.Handler) and by staff through
+// the HTTP API (it implements httpapi.CallControl). It asks server/routing who
+// rings, persists every change with its event through store.Store, and drives
+// the trunk and the call's room through the Trunk and Media interfaces.
+//
+// Inbound:  guidance (greeting or out-of-hours) → waiting ⇄ ringing → active → ended
+// Outbound: dialing → active → ended
+//
+// Every call ends through Manager.end, which sets the outcome (answered, or
+// missed with notInOperation / noOperator / userLeft / ringTimeout), writes
+// call.ended and closes the chat of a missed call with its reason.
+package calls
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/server/store"
+)
+
+// Trunk is the SIP side (implemented by server/trunk).
+type Trunk interface {
+	EarlyMedia(callID int64) error            // 183 Session Progress with SDP: guidance can play before answer
+	Answer(callID int64) error                // 200 OK to the inbound INVITE
+	Dial(callID int64, from, to string) error // outbound INVITE; result arrives as OutboundAnswered / OutboundFailed
+	Hangup(callID int64, detail string)       // BYE, CANCEL or a final error response, whatever fits the dialog state
+}
+
+// Media is the room side (implemented by server/room + glue).
+type Media interface {
+	OpenRoom(callID int64) error
+	CloseRoom(callID int64)
+	PlayGuidance(callID, channelID int64, kind api.GuidanceKind, loop bool, done func()) // into the caller's leg; done after one play when !loop (at once when none is set)
+	StopGuidance(callID int64)
+	Attach(callID, staffID int64, mode api.JoinMode) error // re-point the staff's persistent peer connection into the room
+	Detach(callID, staffID int64)
+	Online(staffID int64) bool // softphone peer connection connected
+}
+
+// Defaults used when a channel leaves a setting at zero, and for the timers
+// that have no channel setting.
+const (
+	DefaultRingTimeout       = 30 * time.Second
+	DefaultMaxWait           = 120 * time.Second
+	DefaultMemberRingTimeout = 15 * time.Second
+	DefaultGuidanceTimeout   = 2 * time.Minute
+	DefaultDialTimeout       = 60 * time.Second
+)
+
+// Manager runs every live call of this meetd. It is safe for concurrent use.
+type Manager struct {
+	st    store.Store
+	trunk Trunk
+	media Media
+	clock Clock
+	log   *slog.Logger
+
+	memberRing time.Duration
+	guidanceTO time.Duration
+	dialTO     time.Duration
+	ringTO     time.Duration
+	maxWait    time.Duration
+
+	q        *queue
+	reevalQd atomic.Bool // a Reevaluate is queued
+
+	mu        sync.Mutex
+	closed    bool
+	seq       uint64
+	calls     map[int64]*call     // live calls
+	inCall    map[int64]int64     // staff → the call they take part in
+	ringing   map[int64]int64     // staff → the call ringing for them
+	lastEnded map[int64]time.Time // staff → when their last call ended
+	cursor    map[int64]int64     // team → member rung last (round-robin)
+}
+
+// Option configures New.
+type Option func(*Manager)
+
+// WithLogger sets the logger (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(m *Manager) { m.log = l } }
+
+// WithClock sets the clock (default SystemClock()).
+func WithClock(c Clock) Option { return func(m *Manager) { m.clock = c } }
+
+// WithMemberRingTimeout sets how long one member rings under auto-assignment
+// before the next one is tried (default 15 s; never past the channel's ring timeout).
+func WithMemberRingTimeout(d time.Duration) Option { return func(m *Manager) { m.memberRing = d } }
+
+// WithGuidanceTimeout bounds one guidance play whose done never comes (default 2 min).
+func WithGuidanceTimeout(d time.Duration) Option { return func(m *Manager) { m.guidanceTO = d } }
+
+// WithDialTimeout bounds an outbound call that is neither answered nor failed (default 60 s).
+func WithDialTimeout(d time.Duration) Option { return func(m *Manager) { m.dialTO = d } }
+
+// WithChannelDefaults sets the ring timeout and max wait used for channels that
+// leave them at zero (defaults 30 s and 120 s).
+func WithChannelDefaults(ringTimeout, maxWait time.Duration) Option {
+	return func(m *Manager) { m.ringTO, m.maxWait = ringTimeout, maxWait }
+}
+
+// New builds a Manager over a store, the trunk and the media side. Call Close
+// to end live calls and stop its worker.
+func New(st store.Store, trunk Trunk, media Media, opts ...Option) *Manager {
+	m := &Manager{
+		st: st, trunk: trunk, media: media, clock: SystemClock(), log: slog.Default(),
+		memberRing: DefaultMemberRingTimeout, guidanceTO: DefaultGuidanceTimeout, dialTO: DefaultDialTimeout,
+		ringTO: DefaultRingTimeout, maxWait: DefaultMaxWait,
+		calls: map[int64]*call{}, inCall: map[int64]int64{}, ringing: map[int64]int64{},
+		lastEnded: map[int64]time.Time{}, cursor: map[int64]int64{},
+	}
+	for _, o := range opts {
+		o(m)
+	}
+	m.q = newQueue()
+	return m
+}
+
+// Close ends every live call ("server shutting down"), waits for the trunk
+// and media side effects to run and stops the worker. Later inbound calls are
+// refused with unavailable.
+func (m *Manager) Close() error {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return nil
+	}
+	m.closed = true
+	r := m.newRec()
+	for _, c := range m.sortedCalls() {
+		reason := api.ReasonNone
+		if c.Answered == nil && c.Direction == api.Inbound {
+			reason = api.ReasonNoOperator
+		}
+		m.end(r, c, reason, "server shutting down", false)
+	}
+	m.commit(context.Background(), r)
+	m.mu.Unlock()
+	m.q.close()
+	return nil
+}
+
+// LiveCalls returns a snapshot of the calls in progress, oldest first.
+func (m *Manager) LiveCalls() []api.Call {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]api.Call, 0, len(m.calls))
+	for _, c := range m.sortedCalls() {
+		out = append(out, c.snapshot())
+	}
+	return out
+}
+
+// Call returns a live call's current state.
+func (m *Manager) Call(callID int64) (api.Call, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.calls[callID]
+	if !ok {
+		return api.Call{}, false
+	}
+	return c.snapshot(), true
+}

@@ -1,0 +1,398 @@
+package calls
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/server/hours"
+	"github.com/meet-dev/meet/server/routing"
+	"github.com/meet-dev/meet/server/store"
+)
+
+// channelView is what routing needs from the store about one channel; the
+// live parts (in call, ringing, online) are added at decision time.
+type channelView struct {
+	channel api.Channel
+	loc     *time.Location
+	team    *api.Team
+	staff   []routing.Member
+}
+
+// loadChannel reads a channel, its auto-assign team and its staff with their
+// settings and opened phone chats.
+func (m *Manager) loadChannel(ctx context.Context, channelID int64) (*channelView, error) {
+	v := &channelView{}
+	err := m.st.View(ctx, func(tx store.Tx) error {
+		ch, err := tx.Channel(channelID)
+		if err != nil {
+			return err
+		}
+		v.channel = ch
+		if ch.AutoAssignTeamID != nil {
+			t, err := tx.Team(*ch.AutoAssignTeamID)
+			if err != nil {
+				return fmt.Errorf("auto-assign team of channel %d: %w", ch.ID, err)
+			}
+			v.team = &t
+		}
+		staff, err := tx.ListStaff(channelID)
+		if err != nil {
+			return err
+		}
+		opened, err := tx.OpenedPhoneChats(channelID)
+		if err != nil {
+			return err
+		}
+		fewest := v.team != nil && v.team.Strategy == api.StrategyFewestOpenChats
+		for _, s := range staff {
+			set, err := tx.Settings(s.ID)
+			if err != nil {
+				return err
+			}
+			mem := routing.Member{ID: s.ID, Name: s.Name, InChannel: true, Settings: set, OpenedPhoneChats: opened[s.ID]}
+			if fewest {
+				if mem.OpenChats, err = openChats(tx, channelID, s.ID); err != nil {
+					return err
+				}
+			}
+			v.staff = append(v.staff, mem)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	loc, err := hours.LoadLocation(v.channel.Timezone)
+	if err != nil {
+		m.log.Warn("channel time zone unusable, using UTC", "channel_id", channelID, "err", err)
+		loc = time.UTC
+	}
+	v.loc = loc
+	return v, nil
+}
+
+// openChats counts a member's unfinished (opened or snoozed) chats, up to 1000.
+func openChats(tx store.Tx, channelID, staffID int64) (int, error) {
+	n := 0
+	for _, st := range []api.ChatState{api.ChatOpened, api.ChatSnoozed} {
+		q := api.ChatQuery{ChannelID: channelID, State: st, AssigneeID: &staffID, Limit: 100}
+		for pages := 0; pages < 5; pages++ {
+			l, err := tx.SearchChats(q, nil)
+			if err != nil {
+				return 0, err
+			}
+			n += len(l.Chats)
+			if l.NextCursor == "" {
+				break
+			}
+			q.Cursor = l.NextCursor
+		}
+	}
+	return n, nil
+}
+
+// decide runs the policy for call c (nil: a hypothetical new call) on view v.
+func (m *Manager) decide(v *channelView, c *call) routing.Decision {
+	staff := make([]routing.Member, len(v.staff))
+	for i, s := range v.staff {
+		_, s.InCall = m.inCall[s.ID]
+		s.RingingCallID = m.ringing[s.ID]
+		s.Online = m.media.Online(s.ID)
+		s.LastCallEnded = m.lastEnded[s.ID]
+		staff[i] = s
+	}
+	in := routing.Input{Channel: v.channel, Location: v.loc, Team: v.team, Staff: staff, Now: m.clock.Now()}
+	if v.team != nil {
+		in.Cursor = m.cursor[v.team.ID]
+	}
+	if c != nil {
+		in.CallID, in.Tried = c.ID, c.tried
+	}
+	d, err := routing.Decide(in)
+	if err != nil { // only a team mismatch is left; ring everyone rather than no one
+		m.log.Warn("routing decision failed; ringing all", "channel_id", v.channel.ID, "err", err)
+		in.Channel.AutoAssignTeamID, in.Team = nil, nil
+		d, _ = routing.Decide(in)
+	}
+	return d
+}
+
+// routeAll offers every call that looks for staff, oldest first, to whoever
+// is eligible now.
+func (m *Manager) routeAll(r *rec) {
+	views := map[int64]*channelView{}
+	for _, c := range m.sortedCalls() {
+		if !c.queued || c.State == api.CallEnded || c.State == api.CallActive {
+			continue
+		}
+		v, ok := views[c.ChannelID]
+		if !ok {
+			var err error
+			if v, err = m.loadChannel(context.Background(), c.ChannelID); err != nil {
+				m.log.Error("loading channel for routing failed", "call_id", c.ID, "channel_id", c.ChannelID, "err", err)
+				continue
+			}
+			views[c.ChannelID] = v
+		}
+		m.route(r, c, v)
+	}
+}
+
+// route applies one decision to c: cancel rings of members no longer
+// eligible, ring whom the plan says, or wait.
+func (m *Manager) route(r *rec, c *call, v *channelView) {
+	c.channel = v.channel
+	d := m.decide(v, c)
+	c.mode = d.Mode
+	m.recordEligibility(r, c, d)
+	if !d.InOperation && c.FirstRingStarted == nil && c.State == api.CallGuidance {
+		// Closed between the greeting and now: treat as out of hours.
+		m.playGuidance(r, c, api.GuidanceOutOfHours, afterNotInOperation)
+		return
+	}
+	eligible := make(map[int64]bool, len(d.Eligible))
+	for _, id := range d.Eligible {
+		eligible[id] = true
+	}
+	for id := range c.ringing {
+		if !eligible[id] {
+			m.stopRing(r, c, id, api.RingCancelled)
+		}
+	}
+	switch {
+	case len(c.ringing) > 0 && d.Mode == routing.ModeOneAtATime:
+		return // the current member keeps ringing until their turn ends
+	case len(d.Ring) > 0:
+		m.ring(r, c, v, d.Ring)
+	case len(c.ringing) > 0:
+		return
+	case c.FirstRingStarted == nil && c.FirstWaitingStarted == nil && nobodyCould(d):
+		m.playGuidance(r, c, api.GuidanceNotAccepting, afterNotAccepting)
+	default:
+		m.wait(r, c)
+	}
+}
+
+// nobodyCould reports that no member could ring without an administrator or
+// the members themselves changing settings: the "redirect calls to chat"
+// set-up of SPEC §2.12.
+func nobodyCould(d routing.Decision) bool {
+	for _, n := range d.NotEligible {
+		switch n.Reason {
+		case api.IneligibleNotInChannel, api.IneligibleNotInTeam, api.IneligibleNotificationOff:
+		default:
+			return false
+		}
+	}
+	return len(d.Eligible) == 0
+}
+
+func (m *Manager) recordEligibility(r *rec, c *call, d routing.Decision) {
+	e := d.Eligibility(c.ID, c.ChannelID)
+	key := fmt.Sprint(e.InOperation, e.Eligible, e.NotEligible)
+	if key == c.lastElig {
+		return
+	}
+	c.lastElig = key
+	m.event(r, c, api.EvCallEligibility, 0, 0, e)
+}
+
+// ring starts ringing ids for c (those not ringing for it yet).
+func (m *Manager) ring(r *rec, c *call, v *channelView, ids []int64) {
+	now := m.clock.Now()
+	if c.FirstWaitingStarted == nil {
+		c.FirstWaitingStarted = ptrTime(now)
+	}
+	if c.FirstRingStarted == nil {
+		c.FirstRingStarted = ptrTime(now)
+		c.ringDue = now.Add(m.ringTimeout(c.channel))
+		m.startTimer(c, slotRing, c.ringDue.Sub(now), func(r *rec) { m.onRingTimeout(r, c) })
+	}
+	m.stopTimer(c, slotWait)
+	m.startMusic(r, c)
+	c.State = api.CallRinging
+	for _, id := range ids {
+		if c.ringing[id] {
+			continue
+		}
+		if other, busy := m.ringing[id]; busy && other != c.ID {
+			m.log.Error("refusing to ring a member already ringing", "call_id", c.ID, "staff_id", id, "other_call_id", other)
+			continue
+		}
+		c.ringing[id] = true
+		m.ringing[id] = c.ID
+		if v.team != nil {
+			m.cursor[v.team.ID] = id
+		}
+		att := api.RingAttempt{StaffID: id, Started: now}
+		c.RingAttempts = append(c.RingAttempts, att)
+		callID := c.ID
+		r.do(func(tx store.Tx) error { return tx.AddRingAttempt(callID, att) })
+		m.event(r, c, api.EvCallRinging, id, 0, nil)
+	}
+	m.saveCall(r, c)
+	if c.mode == routing.ModeOneAtATime {
+		d := min(m.memberRing, c.ringDue.Sub(now))
+		m.startTimer(c, slotMember, d, func(r *rec) { m.onMemberTimeout(r, c) })
+	}
+}
+
+// stopRing ends member id's ring attempt for c with outcome.
+func (m *Manager) stopRing(r *rec, c *call, id int64, outcome api.RingOutcome) {
+	if !c.ringing[id] {
+		return
+	}
+	delete(c.ringing, id)
+	if m.ringing[id] == c.ID {
+		delete(m.ringing, id)
+	}
+	if outcome != api.RingCancelled {
+		c.tried[id] = outcome
+	}
+	now := m.clock.Now()
+	for i := len(c.RingAttempts) - 1; i >= 0; i-- {
+		if a := &c.RingAttempts[i]; a.StaffID == id && a.Ended == nil {
+			a.Ended, a.Outcome = ptrTime(now), outcome
+			break
+		}
+	}
+	callID := c.ID
+	r.do(func(tx store.Tx) error { return tx.EndRingAttempt(callID, id, now, outcome) })
+	m.event(r, c, api.EvCallRingEnded, id, 0, map[string]any{"outcome": outcome})
+	if len(c.ringing) == 0 {
+		m.stopTimer(c, slotMember)
+	}
+	r.reroute = true // the member is free again
+}
+
+// wait parks c until someone becomes eligible or max wait passes.
+func (m *Manager) wait(r *rec, c *call) {
+	now := m.clock.Now()
+	if c.FirstWaitingStarted == nil {
+		c.FirstWaitingStarted = ptrTime(now)
+	}
+	m.startMusic(r, c)
+	due := c.FirstWaitingStarted.Add(m.maxWaitOf(c.channel))
+	if !due.After(now) {
+		m.end(r, c, api.ReasonNoOperator, "max wait reached", false)
+		return
+	}
+	if c.State == api.CallWaiting {
+		return
+	}
+	m.stopTimer(c, slotMember)
+	c.State = api.CallWaiting
+	m.saveCall(r, c)
+	m.event(r, c, api.EvCallWaiting, 0, 0, map[string]any{"until": due.UTC()})
+	m.startTimer(c, slotWait, due.Sub(now), func(r *rec) {
+		if c.State == api.CallWaiting {
+			m.end(r, c, api.ReasonNoOperator, "max wait reached", false)
+		}
+	})
+}
+
+func (m *Manager) onRingTimeout(r *rec, c *call) {
+	if c.State == api.CallRinging {
+		m.end(r, c, api.ReasonRingTimeout, "ring timeout", false)
+	}
+}
+
+// onMemberTimeout moves auto-assignment on to the next member.
+func (m *Manager) onMemberTimeout(r *rec, c *call) {
+	if c.State != api.CallRinging {
+		return
+	}
+	for id := range c.ringing {
+		m.stopRing(r, c, id, api.RingTimedOut)
+	}
+	r.reroute = true
+}
+
+// startMusic loops the wait guidance to the caller while they wait or ring.
+func (m *Manager) startMusic(r *rec, c *call) {
+	if c.music {
+		return
+	}
+	c.music = true
+	m.earlyMedia(r, c)
+	id, ch := c.ID, c.ChannelID
+	r.effect(func() { m.media.PlayGuidance(id, ch, api.GuidanceWait, true, func() {}) })
+}
+
+func (m *Manager) earlyMedia(r *rec, c *call) {
+	if c.early || c.Direction != api.Inbound {
+		return
+	}
+	c.early = true
+	id := c.ID
+	r.effect(func() {
+		if err := m.trunk.EarlyMedia(id); err != nil {
+			m.log.Warn("early media failed; the caller will not hear guidance", "call_id", id, "err", err)
+		}
+	})
+}
+
+// playGuidance plays kind once into the caller's leg, then continues as next says.
+func (m *Manager) playGuidance(r *rec, c *call, kind api.GuidanceKind, next after) {
+	c.State, c.after, c.music = api.CallGuidance, next, false
+	c.queued = next == afterRoute && c.queued
+	c.guideTok++
+	tok := c.guideTok
+	m.saveCall(r, c)
+	m.event(r, c, api.EvCallGuidance, 0, 0, map[string]any{"kind": kind})
+	m.earlyMedia(r, c)
+	id, ch := c.ID, c.ChannelID
+	done := func() { m.q.push(func() { m.guidanceDone(id, tok) }) }
+	r.effect(func() {
+		m.media.StopGuidance(id)
+		m.media.PlayGuidance(id, ch, kind, false, done)
+	})
+	m.startTimer(c, slotGuidance, m.guidanceTO, func(r *rec) {
+		m.log.Warn("guidance did not finish in time", "call_id", id, "kind", kind)
+		m.afterGuidance(r, c, tok)
+	})
+}
+
+func (m *Manager) guidanceDone(callID int64, tok uint64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.calls[callID]
+	if !ok {
+		return
+	}
+	r := m.newRec()
+	m.afterGuidance(r, c, tok)
+	m.commit(context.Background(), r)
+}
+
+func (m *Manager) afterGuidance(r *rec, c *call, tok uint64) {
+	if c.State != api.CallGuidance || c.guideTok != tok {
+		return
+	}
+	m.stopTimer(c, slotGuidance)
+	switch c.after {
+	case afterNotInOperation:
+		m.end(r, c, api.ReasonNotInOperation, "out of hours", false)
+	case afterNotAccepting:
+		m.end(r, c, api.ReasonNoOperator, "not accepting calls", false)
+	default:
+		c.queued = true
+		r.reroute = true
+	}
+}
+
+func (m *Manager) ringTimeout(ch api.Channel) time.Duration {
+	if ch.RingTimeoutS > 0 {
+		return time.Duration(ch.RingTimeoutS) * time.Second
+	}
+	return m.ringTO
+}
+
+func (m *Manager) maxWaitOf(ch api.Channel) time.Duration {
+	if ch.MaxWaitS > 0 {
+		return time.Duration(ch.MaxWaitS) * time.Second
+	}
+	return m.maxWait
+}
