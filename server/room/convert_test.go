@@ -112,8 +112,11 @@ func TestConvertGuidanceErrors(t *testing.T) {
 		t.Fatalf("sox: %v %s", err, b)
 	}
 	ulawBytes, _ := os.ReadFile(ulaw)
-	long := soxTone(t, dir, "long.wav", []string{"-r", "4000", "-b", "8", "-e", "unsigned-integer", "-c", "1"}, 601, 440)
-	longBytes, _ := os.ReadFile(long)
+	var long bytes.Buffer // 10 min 1 s at 1 kHz
+	if err := audio.WriteWAV(&long, 1000, make(audio.PCM16, 601000)); err != nil {
+		t.Fatal(err)
+	}
+	longBytes := long.Bytes()
 	var emptyData bytes.Buffer
 	if err := audio.WriteWAV(&emptyData, 8000, nil); err != nil {
 		t.Fatal(err)
@@ -186,7 +189,7 @@ func TestGuidanceStore(t *testing.T) {
 	path := soxTone(t, dir, "g.wav", []string{"-r", "22050", "-b", "16", "-c", "2"}, 0.5, 800)
 	fs := &fakeStore{tx: &fakeTx{set: map[guidanceKey][]byte{}}}
 	var stored []guidanceKey
-	g := NewGuidanceStore(fs, WithOnStored(func(ch int64, k api.GuidanceKind) { stored = append(stored, guidanceKey{ch, k}) }))
+	g := NewGuidanceStore(fs, WithStoreLogger(testLogger()), WithOnStored(func(ch int64, k api.GuidanceKind) { stored = append(stored, guidanceKey{ch, k}) }))
 	f, _ := os.Open(path)
 	defer f.Close()
 	if err := g.SetGuidance(context.Background(), 7, api.GuidanceGreeting, f); err != nil {

@@ -1,0 +1,120 @@
+package room
+
+import (
+	"testing"
+)
+
+type popped struct {
+	kind popKind
+	seq  uint16 // of the slot (packet, or the FEC carrier)
+}
+
+func popAll(j *jitter, n int) []popped {
+	var out []popped
+	for range n {
+		k, s := j.pop()
+		p := popped{kind: k}
+		if s != nil {
+			p.seq = s.seq
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func pushSeq(j *jitter, seqs ...uint16) {
+	for _, s := range seqs {
+		j.push(s, codecOpus, []byte{byte(s)})
+	}
+}
+
+func TestJitter(t *testing.T) {
+	P := func(s uint16) popped { return popped{popPacket, s} }
+	F := func(s uint16) popped { return popped{popFEC, s} }
+	C := popped{kind: popConceal}
+	N := popped{kind: popNone}
+	cases := []struct {
+		name string
+		run  func(j *jitter) []popped
+		want []popped
+	}{
+		{"primes to target then plays in order", func(j *jitter) []popped {
+			pushSeq(j, 10)
+			out := popAll(j, 1)
+			pushSeq(j, 11)
+			return append(out, popAll(j, 2)...)
+		}, []popped{N, P(10), P(11)}},
+		{"reordered packets play in order", func(j *jitter) []popped {
+			pushSeq(j, 10, 12, 11, 13)
+			return popAll(j, 2)
+		}, []popped{P(12), P(13)}}, // primes on the newest target packets
+		{"a hole with the next packet present uses FEC", func(j *jitter) []popped {
+			pushSeq(j, 1, 2)
+			out := popAll(j, 2)
+			pushSeq(j, 4, 5)
+			return append(out, popAll(j, 3)...)
+		}, []popped{P(1), P(2), F(4), P(4), P(5)}},
+		{"two holes: conceal, then FEC", func(j *jitter) []popped {
+			pushSeq(j, 1, 2)
+			out := popAll(j, 2)
+			pushSeq(j, 5, 6)
+			return append(out, popAll(j, 4)...)
+		}, []popped{P(1), P(2), C, F(5), P(5), P(6)}},
+		{"underrun conceals, a late packet is dropped", func(j *jitter) []popped {
+			pushSeq(j, 1, 2)
+			out := popAll(j, 3)
+			pushSeq(j, 3, 4, 5)
+			return append(out, popAll(j, 2)...)
+		}, []popped{P(1), P(2), C, P(4), P(5)}},
+		{"long underrun stops and re-primes", func(j *jitter) []popped {
+			pushSeq(j, 1, 2)
+			out := popAll(j, 2+maxMisses+1)
+			pushSeq(j, 40)
+			out = append(out, popAll(j, 1)...)
+			pushSeq(j, 41)
+			return append(out, popAll(j, 1)...)
+		}, []popped{P(1), P(2), C, C, C, C, C, N, N, P(40)}},
+		{"too deep skips ahead", func(j *jitter) []popped {
+			pushSeq(j, 1, 2)
+			out := popAll(j, 1)
+			for s := uint16(3); s < 3+maxDepth+2; s++ {
+				pushSeq(j, s)
+			}
+			return append(out, popAll(j, 2)...)
+		}, []popped{P(1), P(3 + maxDepth), P(4 + maxDepth)}},
+		{"sequence numbers wrap", func(j *jitter) []popped {
+			pushSeq(j, 65534, 65535, 0, 1)
+			return popAll(j, 2)
+		}, []popped{P(0), P(1)}},
+		{"restart plays the freshest packets at once", func(j *jitter) []popped {
+			pushSeq(j, 1, 2, 3, 4, 5, 6, 7, 8)
+			j.restart()
+			return popAll(j, 3)
+		}, []popped{P(7), P(8), C}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := c.run(newJitter(2))
+			if len(got) != len(c.want) {
+				t.Fatalf("got %v, want %v", got, c.want)
+			}
+			for i := range got {
+				if got[i] != c.want[i] {
+					t.Fatalf("pop %d: got %v, want %v (all: %v)", i, got[i], c.want[i], got)
+				}
+			}
+		})
+	}
+}
+
+func TestJitterCounters(t *testing.T) {
+	j := newJitter(1)
+	pushSeq(j, 1)
+	popAll(j, 1)
+	pushSeq(j, 3)
+	popAll(j, 2)
+	pushSeq(j, 2) // late
+	if j.received != 3 || j.late != 1 || j.lost != 1 || j.fec != 1 {
+		t.Fatalf("received %d late %d lost %d fec %d", j.received, j.late, j.lost, j.fec)
+	}
+}
