@@ -195,6 +195,6 @@ func (m *Manager) Disconnect(staffID int64) {
 }
 
 func isClosed(err error) bool {
-	return err != nil && ( errors.Is(err, io.EOF) || errors.Is(err, io.ErrClosedPipe) ||
+	return err != nil && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrClosedPipe) ||
 		strings.Contains(err.Error(), "closed"))
 }
