@@ -91,6 +91,8 @@ type Model struct {
 	ticking    bool
 	phoneStats common.PhoneStats
 	quitting   bool
+	// tick makes the model's timers; tests replace it to drive time by hand.
+	tick func(time.Duration, func(time.Time) tea.Msg) tea.Cmd
 }
 
 // New builds the root model. ctx bounds every request it makes; cancel it
@@ -100,7 +102,7 @@ func New(ctx context.Context, uictx *common.Context, b Backend, log *slog.Logger
 		log = slog.New(slog.DiscardHandler)
 	}
 	m := &Model{ctx: uictx, base: ctx, log: log, backend: b, prefs: Prefs{Denoise: true},
-		dirtyChats: map[int64]bool{}, dirtyCalls: map[int64]bool{}}
+		dirtyChats: map[int64]bool{}, dirtyCalls: map[int64]bool{}, tick: tea.Tick}
 	for _, o := range opts {
 		o(m)
 	}
@@ -181,7 +183,7 @@ func (m *Model) setFlash(text string, isErr bool) tea.Cmd {
 	m.flash, m.flashErr = text, isErr
 	m.flashSeq++
 	seq := m.flashSeq
-	return tea.Tick(flashFor, func(time.Time) tea.Msg { return clearFlashMsg{seq: seq} })
+	return m.tick(flashFor, func(time.Time) tea.Msg { return clearFlashMsg{seq: seq} })
 }
 
 func (m *Model) fail(what string, err error) tea.Cmd {
@@ -203,7 +205,7 @@ func (m *Model) startTick() tea.Cmd {
 		return nil
 	}
 	m.ticking = true
-	return tea.Tick(tickEvery, func(t time.Time) tea.Msg { return tickMsg(t) })
+	return m.tick(tickEvery, func(t time.Time) tea.Msg { return tickMsg(t) })
 }
 
 // syncRing turns the ring tone on while a call (not an invitation) rings

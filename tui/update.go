@@ -156,6 +156,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case eventMsg:
 		cmd := m.event(msg.ev)
+		if m.events == nil {
+			return cmd
+		}
 		return tea.Batch(cmd, waitEvent(m.events.Events()))
 	case eventsEndMsg:
 		m.conn = ConnStatus{State: Reconnecting, Err: fmt.Errorf("event stream closed")}
@@ -164,7 +167,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		prev := m.conn.State
 		m.conn = msg.status
 		m.log.Info("event stream", "state", msg.status.State.String(), "err", msg.status.Err)
-		cmds := []tea.Cmd{waitConn(m.events.Status())}
+		var cmds []tea.Cmd
+		if m.events != nil {
+			cmds = append(cmds, waitConn(m.events.Status()))
+		}
 		if msg.status.State == Connected && prev == Reconnecting && m.call != nil {
 			cmds = append(cmds, m.fetchCall(m.call.call.ID)) // events caught up; re-read the call to be sure
 		}
@@ -441,5 +447,5 @@ func (m *Model) scheduleFlush() tea.Cmd {
 		return nil
 	}
 	m.flushing = true
-	return tea.Tick(flushDelay, func(time.Time) tea.Msg { return flushMsg{} })
+	return m.tick(flushDelay, func(time.Time) tea.Msg { return flushMsg{} })
 }
