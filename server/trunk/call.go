@@ -67,11 +67,11 @@ type call struct {
 	in  *sipgo.DialogServerSession
 	out *sipgo.DialogClientSession
 
-	offer     *sdp.SessionDescription // inbound: the caller's offer
-	answer    []byte                  // our SDP (answer inbound, offer outbound)
-	params    mediaParams
-	sessID    uint64
-	sdpVer    uint64
+	offer      *sdp.SessionDescription // inbound: the caller's offer
+	answer     []byte                  // our SDP (answer inbound, offer outbound)
+	params     mediaParams
+	sessID     uint64
+	sdpVer     uint64
 	cancelDial func()
 
 	mu    sync.Mutex

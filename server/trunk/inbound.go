@@ -470,10 +470,23 @@ func (s *Server) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
 	s.respond(tx, res)
 }
 
-// byeAsync sends BYE without blocking the caller.
+// byeAsync sends BYE without blocking the caller. The ended call stays
+// findable by SIP Call-ID meanwhile: the BYE may wait for the caller's ACK.
 func (s *Server) byeAsync(c *call) {
+	s.mu.Lock()
+	if _, taken := s.bySIP[c.sipCallID]; !taken {
+		s.bySIP[c.sipCallID] = c
+	}
+	s.mu.Unlock()
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer func() {
+			s.mu.Lock()
+			if s.bySIP[c.sipCallID] == c {
+				delete(s.bySIP, c.sipCallID)
+			}
+			s.mu.Unlock()
+		}()
+		ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 		defer cancel()
 		in, out := c.dialogs()
 		var err error

@@ -104,7 +104,7 @@ func newRTPSession(conn, rtcpConn *net.UDPConn, cfg sessionConfig) *rtpSession {
 	return s
 }
 
-func (s *rtpSession) localPort() int     { return s.conn.LocalAddr().(*net.UDPAddr).Port }
+func (s *rtpSession) localPort() int { return s.conn.LocalAddr().(*net.UDPAddr).Port }
 func (s *rtpSession) localRTCPPort() int {
 	if s.rtcpConn == nil {
 		return s.localPort()
@@ -218,7 +218,9 @@ func (s *rtpSession) WriteFrame(src []int16) error {
 }
 
 func putU16(b []byte, v uint16) { b[0], b[1] = byte(v>>8), byte(v) }
-func putU32(b []byte, v uint32) { b[0], b[1], b[2], b[3] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v) }
+func putU32(b []byte, v uint32) {
+	b[0], b[1], b[2], b[3] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
+}
 
 func (s *rtpSession) readLoop(conn *net.UDPConn) {
 	defer s.wg.Done()

@@ -236,6 +236,10 @@ func (s *Server) Start(ctx context.Context) error {
 	if tlsLn != nil {
 		s.serve(func() error { return s.sip.ServeTLS(tlsLn) }, tlsLn)
 	}
+	if err := waitListening(ua, udpAddr.String()); err != nil {
+		s.Close()
+		return err
+	}
 	if s.cfg.register != nil {
 		s.reg = newRegistration(s, *s.cfg.register)
 		s.wg.Add(1)
@@ -273,6 +277,18 @@ func (s *Server) serve(fn func() error, c interface{ Close() error }) {
 		}
 		close(done)
 	}()
+}
+
+// waitListening waits until the UDP listener is in sipgo's connection pool,
+// so requests sent right after Start leave from it.
+func waitListening(ua *sipgo.UserAgent, addr string) error {
+	for range 500 {
+		if c, err := ua.TransportLayer().GetConnection("udp", addr); err == nil && c != nil {
+			return nil
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return fmt.Errorf("trunk: UDP listener %s did not start", addr)
 }
 
 // listenPair binds UDP and TCP on the same port (port 0: a free one).

@@ -1,0 +1,182 @@
+package trunk
+
+import "testing"
+
+func frameOf(v int16) []int16 {
+	f := make([]int16, frameSamples)
+	for i := range f {
+		f[i] = v
+	}
+	return f
+}
+
+func popValue(t *testing.T, j *jitterBuffer) (int16, bool) {
+	t.Helper()
+	dst := make([]int16, frameSamples)
+	ok := j.Pop(dst)
+	return dst[0], ok
+}
+
+func TestJitterPrimesThenPlays(t *testing.T) {
+	j := newJitterBuffer(2, 10)
+	if _, ok := popValue(t, j); ok {
+		t.Fatal("empty buffer must not play")
+	}
+	j.Push(100, frameOf(1))
+	if _, ok := popValue(t, j); ok {
+		t.Fatal("must wait for prime depth")
+	}
+	j.Push(101, frameOf(2))
+	for _, want := range []int16{1, 2} {
+		if v, ok := popValue(t, j); !ok || v != want {
+			t.Fatalf("got %d,%v want %d", v, ok, want)
+		}
+	}
+}
+
+func TestJitterReorders(t *testing.T) {
+	j := newJitterBuffer(3, 10)
+	j.Push(12, frameOf(3))
+	j.Push(10, frameOf(1))
+	j.Push(11, frameOf(2))
+	for _, want := range []int16{1, 2, 3} {
+		if v, ok := popValue(t, j); !ok || v != want {
+			t.Fatalf("got %d,%v want %d", v, ok, want)
+		}
+	}
+}
+
+func TestJitterDropsLateAndDuplicate(t *testing.T) {
+	j := newJitterBuffer(2, 10)
+	j.Push(1, frameOf(1))
+	j.Push(2, frameOf(2))
+	popValue(t, j)
+	j.Push(1, frameOf(9)) // late
+	j.Push(2, frameOf(9)) // duplicate of a queued packet
+	if j.late != 1 || j.dropped != 1 {
+		t.Fatalf("late=%d dropped=%d", j.late, j.dropped)
+	}
+	if v, _ := popValue(t, j); v != 2 {
+		t.Fatalf("got %d", v)
+	}
+}
+
+func TestJitterConcealsLossWithFade(t *testing.T) {
+	j := newJitterBuffer(2, 10)
+	j.Push(1, frameOf(1000))
+	j.Push(3, frameOf(3000))
+	if v, _ := popValue(t, j); v != 1000 {
+		t.Fatal(v)
+	}
+	v, ok := popValue(t, j) // seq 2 lost
+	if !ok || v != 500 {
+		t.Fatalf("concealed = %d,%v want 500 (last frame at -6 dB)", v, ok)
+	}
+	if v, _ := popValue(t, j); v != 3000 {
+		t.Fatal(v)
+	}
+	if j.lost != 1 {
+		t.Fatalf("lost = %d", j.lost)
+	}
+}
+
+func TestJitterGoesQuietWhenStreamStops(t *testing.T) {
+	j := newJitterBuffer(1, 10)
+	j.Push(1, frameOf(800))
+	popValue(t, j)
+	for i := 0; i < maxConcealPackets; i++ {
+		if _, ok := popValue(t, j); !ok {
+			t.Fatalf("conceal frame %d should play", i)
+		}
+	}
+	dst := frameOf(5)
+	if j.Pop(dst) || dst[0] != 0 {
+		t.Fatal("after concealment the buffer must report nothing flowing, zeroed")
+	}
+	// A new packet primes again.
+	j.Push(50, frameOf(7))
+	if v, ok := popValue(t, j); !ok || v != 7 {
+		t.Fatalf("restart: %d %v", v, ok)
+	}
+}
+
+func TestJitterTrimsWhenTooDeep(t *testing.T) {
+	j := newJitterBuffer(2, 5)
+	for s := uint16(0); s < 20; s++ {
+		j.Push(s, frameOf(int16(s)))
+	}
+	if j.Depth() > 5 {
+		t.Fatalf("depth %d > max", j.Depth())
+	}
+	v, ok := popValue(t, j)
+	if !ok || v < 14 {
+		t.Fatalf("after trimming playout should be recent, got %d", v)
+	}
+}
+
+func TestJitterSequenceWrap(t *testing.T) {
+	j := newJitterBuffer(2, 10)
+	j.Push(65535, frameOf(1))
+	j.Push(0, frameOf(2))
+	j.Push(1, frameOf(3))
+	for _, want := range []int16{1, 2, 3} {
+		if v, ok := popValue(t, j); !ok || v != want {
+			t.Fatalf("got %d,%v want %d", v, ok, want)
+		}
+	}
+}
+
+func TestJitterOtherPacketSizes(t *testing.T) {
+	j := newJitterBuffer(2, 10)
+	// 30 ms packets (240 samples) still come out as 160-sample frames.
+	for s := uint16(0); s < 4; s++ {
+		p := make([]int16, 240)
+		for i := range p {
+			p[i] = int16(s + 1)
+		}
+		j.Push(s, p)
+	}
+	dst := make([]int16, frameSamples)
+	total := 0
+	for j.Pop(dst) && total < 6 {
+		total++
+	}
+	if total < 6 {
+		t.Fatalf("960 samples should give 6 frames, got %d", total)
+	}
+}
+
+func TestDTMFDecoder(t *testing.T) {
+	ev := func(code byte, end bool, dur uint16) []byte {
+		b := []byte{code, 10, byte(dur >> 8), byte(dur)}
+		if end {
+			b[1] |= 0x80
+		}
+		return b
+	}
+	var d dtmfDecoder
+	var got []rune
+	feed := func(ts uint32, p []byte) { got = append(got, d.Decode(ts, p)...) }
+	// '5': three progress packets, three end packets.
+	for i := uint16(1); i <= 3; i++ {
+		feed(1000, ev(5, false, i*160))
+	}
+	for range 3 {
+		feed(1000, ev(5, true, 640))
+	}
+	// '#': end packets all lost, then '*' starts.
+	feed(2000, ev(11, false, 160))
+	feed(3000, ev(10, false, 160))
+	feed(3000, ev(10, true, 320))
+	// A late retransmission of an old event must not re-report.
+	feed(1000, ev(5, true, 640))
+	// 'A' and an unknown event code 16 (flash) which is not a key.
+	feed(4000, ev(12, true, 160))
+	feed(5000, ev(16, true, 160))
+	if string(got) != "5#*A" {
+		t.Fatalf("digits = %q, want 5#*A", string(got))
+	}
+	if d.Decode(6000, []byte{1, 2}) != nil {
+		t.Fatal("short payload must be ignored")
+	}
+}
