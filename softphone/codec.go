@@ -1,0 +1,179 @@
+package softphone
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/zaf/g711"
+
+	"github.com/meet-dev/meet/audio"
+	"github.com/meet-dev/meet/audio/opus"
+)
+
+// Codec is the audio codec negotiated with meetd. The zero value is CodecUnknown.
+type Codec int
+
+const (
+	CodecUnknown Codec = iota
+	CodecOpus          // 48 kHz, 20 ms frames, in-band FEC
+	CodecPCMU          // G.711 µ-law, 8 kHz, 20 ms frames
+)
+
+func (c Codec) String() string {
+	switch c {
+	case CodecOpus:
+		return "opus"
+	case CodecPCMU:
+		return "pcmu"
+	}
+	return "unknown"
+}
+
+// ParseCodec reads a codec name or an SDP rtpmap encoding name ("opus", "PCMU").
+func ParseCodec(s string) (Codec, error) {
+	switch strings.ToLower(s) {
+	case "opus":
+		return CodecOpus, nil
+	case "pcmu":
+		return CodecPCMU, nil
+	}
+	return CodecUnknown, fmt.Errorf("softphone: unsupported codec %q (want opus or pcmu)", s)
+}
+
+// rate is the codec's PCM sample rate.
+func (c Codec) rate() int {
+	if c == CodecPCMU {
+		return 8000
+	}
+	return 48000
+}
+
+const frameDuration = 20 * time.Millisecond
+
+// packetSink receives one encoded 20 ms frame at a time (the WebRTC track).
+type packetSink interface {
+	WritePacket(payload []byte, d time.Duration) error
+	String() string
+}
+
+// frameStage collects samples into whole 20 ms frames and hands them to enc.
+type frameStage struct {
+	name  string
+	rate  int
+	pend  audio.PCM16
+	frame int
+	enc   func(audio.PCM16) ([]byte, error)
+	out   packetSink
+}
+
+func (f *frameStage) WriteSample(s audio.PCM16) error {
+	for len(s) > 0 {
+		n := min(f.frame-len(f.pend), len(s))
+		f.pend = append(f.pend, s[:n]...)
+		s = s[n:]
+		if len(f.pend) < f.frame {
+			break
+		}
+		pkt, err := f.enc(f.pend)
+		f.pend = f.pend[:0]
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.name, err)
+		}
+		if err := f.out.WritePacket(pkt, frameDuration); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (f *frameStage) SampleRate() int { return f.rate }
+func (f *frameStage) String() string  { return f.name + " -> " + f.out.String() }
+func (f *frameStage) Close() error    { return nil }
+
+// newEncoder returns the encoding stage for c in front of out.
+func newEncoder(c Codec, out packetSink) (audio.Writer, error) {
+	switch c {
+	case CodecOpus:
+		enc, err := opus.NewEncoder(48000, 1)
+		if err != nil {
+			return nil, fmt.Errorf("opus encoder: %w", err)
+		}
+		return &frameStage{name: "Opus(encode)", rate: 48000, frame: 960, enc: enc.Encode, out: out}, nil
+	case CodecPCMU:
+		buf := make([]byte, 160)
+		return &frameStage{name: "PCMU(encode)", rate: 8000, frame: 160, out: out,
+			enc: func(s audio.PCM16) ([]byte, error) {
+				for i, v := range s {
+					buf[i] = g711.EncodeUlawFrame(v)
+				}
+				return buf, nil
+			}}, nil
+	}
+	return nil, fmt.Errorf("softphone: no encoder for codec %v", c)
+}
+
+// frameDecoder turns received payloads into PCM at its codec's rate.
+type frameDecoder interface {
+	decode(pkt []byte) (audio.PCM16, error)
+	// conceal produces one frame for a missing packet; next is the packet
+	// after it when already received (Opus recovers it from in-band FEC).
+	conceal(next []byte) (audio.PCM16, error)
+	String() string
+}
+
+func newDecoder(c Codec) (frameDecoder, error) {
+	switch c {
+	case CodecOpus:
+		d, err := opus.NewDecoder(48000, 1)
+		if err != nil {
+			return nil, fmt.Errorf("opus decoder: %w", err)
+		}
+		return &opusDecoder{d: d}, nil
+	case CodecPCMU:
+		return &pcmuDecoder{}, nil
+	}
+	return nil, fmt.Errorf("softphone: no decoder for codec %v", c)
+}
+
+type opusDecoder struct{ d *opus.Decoder }
+
+func (o *opusDecoder) decode(pkt []byte) (audio.PCM16, error) { return o.d.Decode(pkt) }
+func (o *opusDecoder) conceal(next []byte) (audio.PCM16, error) {
+	if next != nil {
+		return o.d.DecodeFEC(next, 960)
+	}
+	return o.d.PLC(960)
+}
+func (o *opusDecoder) String() string { return "Opus(decode)" }
+
+// pcmuDecoder decodes G.711 µ-law; it conceals a loss by repeating the last
+// frame at half level once, then silence.
+type pcmuDecoder struct {
+	last   audio.PCM16
+	faded  bool
+	buffer audio.PCM16
+}
+
+func (p *pcmuDecoder) decode(pkt []byte) (audio.PCM16, error) {
+	p.buffer = p.buffer[:0]
+	for _, b := range pkt {
+		p.buffer = append(p.buffer, g711.DecodeUlawFrame(b))
+	}
+	p.last = append(p.last[:0], p.buffer...)
+	p.faded = false
+	return p.buffer, nil
+}
+
+func (p *pcmuDecoder) conceal([]byte) (audio.PCM16, error) {
+	p.buffer = append(p.buffer[:0], make(audio.PCM16, 160)...)
+	if !p.faded && len(p.last) == 160 {
+		for i, v := range p.last {
+			p.buffer[i] = v / 2
+		}
+		p.faded = true
+	}
+	return p.buffer, nil
+}
+
+func (p *pcmuDecoder) String() string { return "PCMU(decode)" }

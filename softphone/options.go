@@ -1,0 +1,96 @@
+package softphone
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// Option configures a Phone.
+type Option func(*options)
+
+type options struct {
+	log        *slog.Logger
+	loopback   bool
+	iceServers []webrtc.ICEServer
+	noOpus     bool
+
+	inWAV, outWAV   string
+	inDev, outDev   string
+	useInDevice     bool
+	useOutDevice    bool
+	loopInput       bool
+	denoise         bool
+	backoffMin      time.Duration
+	backoffMax      time.Duration
+	negotiateTimout time.Duration
+	eventBuffer     int
+}
+
+func defaultOptions() options {
+	return options{
+		log:             slog.Default(),
+		loopInput:       true,
+		denoise:         true,
+		backoffMin:      250 * time.Millisecond,
+		backoffMax:      10 * time.Second,
+		negotiateTimout: 15 * time.Second,
+		eventBuffer:     64,
+	}
+}
+
+// WithLogger sets the structured logger (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+
+// WithLoopbackICE gathers loopback host candidates, UDP4 only, mDNS off: for
+// tests and the local demo where meetd runs on 127.0.0.1.
+func WithLoopbackICE() Option { return func(o *options) { o.loopback = true } }
+
+// WithICEServers sets STUN/TURN servers.
+func WithICEServers(s ...webrtc.ICEServer) Option {
+	return func(o *options) { o.iceServers = append(o.iceServers, s...) }
+}
+
+// WithInputDevice captures from the named PortAudio device ("" = default).
+func WithInputDevice(name string) Option {
+	return func(o *options) { o.inDev, o.useInDevice, o.inWAV = name, true, "" }
+}
+
+// WithOutputDevice plays to the named PortAudio device ("" = default).
+func WithOutputDevice(name string) Option {
+	return func(o *options) { o.outDev, o.useOutDevice, o.outWAV = name, true, "" }
+}
+
+// WithInputWAV uses a WAV file (any rate, mono mixdown) as the microphone,
+// paced in real time and looped, for headless use.
+func WithInputWAV(path string) Option {
+	return func(o *options) { o.inWAV, o.useInDevice = path, false }
+}
+
+// WithInputOnce plays the input WAV once, then silence (default: loop).
+func WithInputOnce() Option { return func(o *options) { o.loopInput = false } }
+
+// WithOutputWAV records the speaker (the far end plus the ring tone) to a
+// 48 kHz WAV file in real time, for headless use; written on Close.
+func WithOutputWAV(path string) Option {
+	return func(o *options) { o.outWAV, o.useOutDevice = path, false }
+}
+
+// WithDenoise sets whether noise suppression starts on (default true).
+func WithDenoise(on bool) Option { return func(o *options) { o.denoise = on } }
+
+// WithReconnectBackoff bounds the back-off between negotiation attempts.
+func WithReconnectBackoff(min, max time.Duration) Option {
+	return func(o *options) {
+		if min > 0 {
+			o.backoffMin = min
+		}
+		if max >= o.backoffMin {
+			o.backoffMax = max
+		}
+	}
+}
+
+// WithoutOpus offers PCMU only (a test and interop switch).
+func WithoutOpus() Option { return func(o *options) { o.noOpus = true } }

@@ -1,0 +1,170 @@
+package softphone
+
+import (
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+
+	"github.com/meet-dev/meet/audio"
+	"github.com/meet-dev/meet/audio/denoise"
+)
+
+// sendPipeline is the send direction from the microphone's first stage on.
+type sendPipeline struct {
+	head    audio.Writer // what the microphone writes into
+	ns      *denoiseStage
+	meter   *audio.Meter
+	mute    *audio.Mute
+	encoder audio.Writer
+}
+
+// buildSendPipeline builds the send direction, microphone → meetd:
+//
+//	Denoise -> Meter -> Mute -> Opus(encode) -> Track
+//	Denoise -> Meter -> Mute -> Resample(48000->8000) -> PCMU(encode) -> Track
+//
+// at 48 kHz from the microphone (10 ms frames) to 20 ms packets on the
+// track. The meter reads the microphone level before mute, so a level meter
+// works while muted. Denoise is always in the chain and switched live.
+func buildSendPipeline(c Codec, out packetSink, denoiseOn bool) (*sendPipeline, error) {
+	enc, err := newEncoder(c, out)
+	if err != nil {
+		return nil, err
+	}
+	var w audio.Writer = enc
+	if c.rate() != 48000 {
+		w = audio.NewResampler(enc, 48000)
+	}
+	sp := &sendPipeline{encoder: enc}
+	sp.mute = audio.NewMute(w)
+	sp.meter = audio.NewMeter(sp.mute)
+	if sp.ns, err = newDenoiseStage(sp.meter); err != nil {
+		return nil, err
+	}
+	sp.ns.s.SetEnabled(denoiseOn)
+	sp.head = sp.ns
+	return sp, nil
+}
+
+// denoiseStage runs the noise suppressor on 10 ms frames at 48 kHz.
+type denoiseStage struct {
+	dst  audio.Writer
+	s    *denoise.Suppressor
+	pend audio.PCM16
+}
+
+func newDenoiseStage(dst audio.Writer) (*denoiseStage, error) {
+	s, err := denoise.New(48000)
+	if err != nil {
+		return nil, fmt.Errorf("denoise: %w", err)
+	}
+	return &denoiseStage{dst: dst, s: s}, nil
+}
+
+func (d *denoiseStage) WriteSample(in audio.PCM16) error {
+	d.pend = append(d.pend, in...)
+	hop := d.s.FrameSize()
+	n := len(d.pend) / hop * hop
+	if n == 0 {
+		return nil
+	}
+	if err := d.s.ProcessPCM16(d.pend[:n]); err != nil {
+		return err
+	}
+	err := d.dst.WriteSample(d.pend[:n])
+	d.pend = append(d.pend[:0], d.pend[n:]...)
+	return err
+}
+
+func (d *denoiseStage) SampleRate() int { return 48000 }
+func (d *denoiseStage) String() string  { return "Denoise -> " + d.dst.String() }
+func (d *denoiseStage) Close() error    { return d.dst.Close() }
+
+// sendSwitch is what the microphone writes into. It forwards to the current
+// peer's send pipeline (nothing while disconnected, but the mic is still
+// metered) and applies mute and denoise switches in the writer's goroutine.
+type sendSwitch struct {
+	p     *Phone
+	mu    sync.Mutex
+	pipe  *sendPipeline
+	owner *peer
+	idle  *sendPipeline // meters the mic while no peer is attached
+	level levelHold
+}
+
+func newSendSwitch(p *Phone) *sendSwitch {
+	s := &sendSwitch{p: p}
+	idle := &sendPipeline{}
+	idle.meter = audio.NewMeter(audio.Discard(48000))
+	idle.head = idle.meter
+	s.idle, s.pipe = idle, idle
+	return s
+}
+
+// attach builds a send pipeline for pr's codec and switches to it.
+func (s *sendSwitch) attach(pr *peer) error {
+	sp, err := buildSendPipeline(pr.codec, trackSink{pr}, s.p.denoise.Load())
+	if err != nil {
+		return err
+	}
+	sp.mute.SetMuted(s.p.sendGate())
+	s.mu.Lock()
+	s.pipe, s.owner = sp, pr
+	s.mu.Unlock()
+	return nil
+}
+
+// detach switches back to metering only, if pr is still the current peer.
+func (s *sendSwitch) detach(pr *peer) {
+	s.mu.Lock()
+	if s.owner == pr {
+		s.pipe, s.owner = s.idle, nil
+	}
+	s.mu.Unlock()
+}
+
+func (s *sendSwitch) WriteSample(frame audio.PCM16) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sp := s.pipe
+	if sp.mute != nil {
+		sp.mute.SetMuted(s.p.sendGate())
+	}
+	if sp.ns != nil {
+		sp.ns.s.SetEnabled(s.p.denoise.Load())
+	}
+	err := sp.head.WriteSample(frame)
+	rms, _ := sp.meter.Levels()
+	s.level.update(rms, len(frame))
+	return err
+}
+
+func (s *sendSwitch) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pipe.head.String()
+}
+
+// micLevel is the microphone's RMS level with a falling hold (see levelHold).
+func (s *sendSwitch) micLevel() float64 { return s.level.get() }
+
+func (s *sendSwitch) SampleRate() int { return 48000 }
+func (s *sendSwitch) Close() error    { return nil }
+
+// levelHold smooths a frame-by-frame level for a meter: it jumps up at once
+// and falls by at most 40 dB per second, so a poll every 100 ms sees the
+// recent peak rather than whatever the last 10 ms happened to be.
+// The zero value holds silence.
+type levelHold struct {
+	bits atomic.Uint64 // math.Float64bits(level - audio.MinDBFS): zero is silence
+}
+
+func (l *levelHold) update(db float64, samples int) {
+	cur := l.get()
+	fall := 40 * float64(samples) / 48000
+	cur = max(db, cur-fall, audio.MinDBFS)
+	l.bits.Store(math.Float64bits(cur - audio.MinDBFS))
+}
+
+func (l *levelHold) get() float64 { return math.Float64frombits(l.bits.Load()) + audio.MinDBFS }

@@ -1,0 +1,78 @@
+package softphone
+
+import (
+	"time"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// Stats is a snapshot of the phone and its call quality.
+type Stats struct {
+	State     State
+	Connected bool
+	Codec     Codec
+	InCall    bool
+	CallID    int64
+	Muted     bool
+	Denoise   bool
+	Ringing   bool
+
+	RTT         time.Duration // from RTCP receiver reports (RFC 3550), else the ICE pair's STUN RTT
+	Loss        float64       // fraction of the packets sent to us that never arrived (0..1)
+	RemoteLoss  float64       // fraction of our packets meetd reports lost (0..1)
+	Jitter      time.Duration // interarrival jitter of what we receive
+	BufferDepth time.Duration // the jitter buffer's current target depth
+	BufferWait  time.Duration // mean time a played packet waited in the jitter buffer
+
+	MicDBFS     float64 // RMS of the last microphone frame (before mute)
+	SpeakerDBFS float64 // RMS of the last frame received from meetd (before the ring tone)
+
+	PacketsSent     uint64
+	PacketsReceived uint64
+	LatePackets     uint64 // dropped because they came too late or the buffer overflowed
+	Concealed       uint64 // frames made up by FEC or PLC
+	Reconnects      int
+}
+
+// Snapshot returns the current figures.
+func (p *Phone) Snapshot() Stats {
+	p.mu.Lock()
+	st := Stats{
+		State:      p.state,
+		Connected:  p.state == StateConnected,
+		CallID:     p.callID,
+		RTT:        p.rtt,
+		RemoteLoss: p.remoteLoss,
+		Reconnects: p.reconnects,
+	}
+	cur := p.cur
+	p.mu.Unlock()
+	st.InCall = p.inCall.Load()
+	st.Muted = p.muted.Load()
+	st.Denoise = p.denoise.Load()
+	st.Ringing = p.ringing.Load()
+	if cur != nil {
+		st.Codec = cur.codec
+		st.PacketsSent = cur.sent.Load()
+		if st.RTT == 0 {
+			st.RTT = iceRTT(cur.pc)
+		}
+	}
+	if p.send != nil {
+		st.MicDBFS = p.send.micLevel()
+	}
+	if p.recv != nil {
+		p.recv.stats(&st)
+	}
+	return st
+}
+
+// iceRTT is the current round-trip time of the nominated ICE candidate pair.
+func iceRTT(pc *webrtc.PeerConnection) time.Duration {
+	for _, s := range pc.GetStats() {
+		if cp, ok := s.(webrtc.ICECandidatePairStats); ok && cp.Nominated && cp.CurrentRoundTripTime > 0 {
+			return time.Duration(cp.CurrentRoundTripTime * float64(time.Second))
+		}
+	}
+	return 0
+}

@@ -1,0 +1,118 @@
+package softphone
+
+import (
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/meet-dev/meet/audio"
+)
+
+// source is the microphone: it writes 10 ms frames at 48 kHz into dst from
+// its own goroutine (or PortAudio's callback) until closed.
+type source interface {
+	start(dst audio.Writer, fail func(error)) error
+	close() error
+	String() string
+}
+
+// wavSource plays a WAV file as the microphone, paced in real time.
+type wavSource struct {
+	name    string
+	samples audio.PCM16 // at 48 kHz
+	loop    bool
+
+	stop chan struct{}
+	wg   sync.WaitGroup
+}
+
+// newSilenceSource is a paced microphone that is always silent.
+func newSilenceSource() *wavSource {
+	return &wavSource{samples: make(audio.PCM16, 480), loop: true, stop: make(chan struct{}), name: "Silence(48000)"}
+}
+
+func openWAVSource(path string, loop bool) (*wavSource, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("input wav: %w", err)
+	}
+	defer f.Close()
+	w, err := audio.ReadWAV(f)
+	if err != nil {
+		return nil, fmt.Errorf("input wav %s: %w", path, err)
+	}
+	s := w.Samples
+	if w.Rate != 48000 {
+		s = audio.Resample(s, w.Rate, 48000)
+	}
+	if len(s) == 0 {
+		return nil, fmt.Errorf("input wav %s: no samples", path)
+	}
+	return &wavSource{samples: s, loop: loop, stop: make(chan struct{}), name: "WAV(48000)"}, nil
+}
+
+func (w *wavSource) String() string { return w.name }
+
+func (w *wavSource) start(dst audio.Writer, fail func(error)) error {
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		const n = 480
+		frame := make(audio.PCM16, n)
+		pos := 0
+		next := time.Now()
+		t := time.NewTimer(0)
+		defer t.Stop()
+		for {
+			select {
+			case <-w.stop:
+				return
+			case <-t.C:
+			}
+			now := time.Now()
+			if now.Sub(next) > 200*time.Millisecond {
+				next = now // we stalled: do not burst to catch up
+			}
+			for !next.After(now) {
+				for i := range frame {
+					if pos < len(w.samples) {
+						frame[i] = w.samples[pos]
+						pos++
+					} else {
+						frame[i] = 0
+					}
+					if pos == len(w.samples) && w.loop {
+						pos = 0
+					}
+				}
+				if err := dst.WriteSample(frame); err != nil {
+					fail(err)
+				}
+				next = next.Add(10 * time.Millisecond)
+			}
+			t.Reset(next.Sub(now))
+		}
+	}()
+	return nil
+}
+
+func (w *wavSource) close() error {
+	select {
+	case <-w.stop:
+	default:
+		close(w.stop)
+	}
+	w.wg.Wait()
+	return nil
+}
+
+// createWAVSink records the speaker to a 48 kHz WAV file; Close fixes the
+// header and closes the file.
+func createWAVSink(path string) (audio.Writer, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("output wav: %w", err)
+	}
+	return audio.NewWAVWriter(f, 48000), nil
+}
