@@ -48,6 +48,7 @@ type Suppressor struct {
 
 	enabled atomic.Bool
 	active  bool // enabled state applied to the previous frame
+	warm    bool // a frame has been seen
 
 	fft  *realFFT
 	win  []float32 // sqrt-Hann, length n
@@ -173,6 +174,11 @@ func (s *Suppressor) processFrame(x []float32) {
 			v = 0
 		}
 		newIn[i] = v
+	}
+	if !s.warm {
+		// Nothing processed yet: start in the requested mode at once.
+		s.active = on
+		s.warm = true
 	}
 	switch {
 	case !on && !s.active:

@@ -94,7 +94,7 @@ func (f *fft) work(out []complex64, o int, in []complex64, i, fstride int, facto
 
 func (f *fft) bfly2(x []complex64, fstride, m int) {
 	for u := range m {
-		t := x[u+m] * f.tw[u*fstride]
+		t := cmul(x[u+m], f.tw[u*fstride])
 		x[u+m] = x[u] - t
 		x[u] += t
 	}
@@ -103,8 +103,8 @@ func (f *fft) bfly2(x []complex64, fstride, m int) {
 func (f *fft) bfly3(x []complex64, fstride, m int) {
 	epi := imag(f.tw[fstride*m])
 	for u := range m {
-		s1 := x[u+m] * f.tw[u*fstride]
-		s2 := x[u+2*m] * f.tw[2*u*fstride]
+		s1 := cmul(x[u+m], f.tw[u*fstride])
+		s2 := cmul(x[u+2*m], f.tw[2*u*fstride])
 		s3 := s1 + s2
 		s0 := s1 - s2
 		a := x[u] - complex(0.5*real(s3), 0.5*imag(s3))
@@ -117,9 +117,9 @@ func (f *fft) bfly3(x []complex64, fstride, m int) {
 
 func (f *fft) bfly4(x []complex64, fstride, m int) {
 	for u := range m {
-		s0 := x[u+m] * f.tw[u*fstride]
-		s1 := x[u+2*m] * f.tw[2*u*fstride]
-		s2 := x[u+3*m] * f.tw[3*u*fstride]
+		s0 := cmul(x[u+m], f.tw[u*fstride])
+		s1 := cmul(x[u+2*m], f.tw[2*u*fstride])
+		s2 := cmul(x[u+3*m], f.tw[3*u*fstride])
 		s5 := x[u] - s1
 		a := x[u] + s1
 		s3 := s0 + s2
@@ -137,10 +137,10 @@ func (f *fft) bfly5(x []complex64, fstride, m int) {
 	yar, yai, ybr, ybi := real(ya), imag(ya), real(yb), imag(yb)
 	for u := range m {
 		s0 := x[u]
-		s1 := x[u+m] * f.tw[u*fstride]
-		s2 := x[u+2*m] * f.tw[2*u*fstride]
-		s3 := x[u+3*m] * f.tw[3*u*fstride]
-		s4 := x[u+4*m] * f.tw[4*u*fstride]
+		s1 := cmul(x[u+m], f.tw[u*fstride])
+		s2 := cmul(x[u+2*m], f.tw[2*u*fstride])
+		s3 := cmul(x[u+3*m], f.tw[3*u*fstride])
+		s4 := cmul(x[u+4*m], f.tw[4*u*fstride])
 		s7 := s1 + s4
 		s10 := s1 - s4
 		s8 := s2 + s3
@@ -172,7 +172,7 @@ func (f *fft) bflyGeneric(x []complex64, fstride, m, p int) {
 				if twidx >= f.n {
 					twidx -= f.n
 				}
-				acc += s[j] * f.tw[twidx]
+				acc += cmul(s[j], f.tw[twidx])
 			}
 			x[k] = acc
 		}
@@ -221,7 +221,7 @@ func (r *realFFT) forward(X []complex64, x []float32) {
 		e := (a + bc) * 0.5
 		d := (a - bc) * 0.5
 		o := complex(imag(d), -real(d)) // d / i
-		X[k] = e + r.w[k]*o
+		X[k] = e + cmul(r.w[k], o)
 	}
 }
 
@@ -234,7 +234,7 @@ func (r *realFFT) inverse(x []float32, X []complex64) {
 		bc := complex(real(b), -imag(b))
 		e := (a + bc) * 0.5
 		wc := complex(real(r.w[k]), -imag(r.w[k]))
-		o := (a - bc) * 0.5 * wc
+		o := cmul((a-bc)*0.5, wc)
 		zk := e + complex(-imag(o), real(o))  // e + i·o
 		r.Z[k] = complex(real(zk), -imag(zk)) // conjugate for the inverse
 	}
@@ -244,4 +244,10 @@ func (r *realFFT) inverse(x []float32, X []complex64) {
 		x[2*i] = real(r.z[i]) * s
 		x[2*i+1] = -imag(r.z[i]) * s
 	}
+}
+
+// cmul multiplies in float32 (Go's complex64 product widens to float64).
+func cmul(a, b complex64) complex64 {
+	ar, ai, br, bi := real(a), imag(a), real(b), imag(b)
+	return complex(ar*br-ai*bi, ar*bi+ai*br)
 }

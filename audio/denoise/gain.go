@@ -14,11 +14,13 @@ const (
 	zetaMin      = 0.1   // -10 dB: below, speech surely absent
 	zetaMax      = 0.316 // -5 dB: above, speech surely present
 	qMax         = 0.95  // most probable speech absence
+	smoothAlpha  = 0.7   // time smoothing of the power spectrum
+	downCap      = 2.0   // noise estimate may not exceed this many times the smoothed power
 	initFrames   = 8     // frames averaged to start the noise estimate
 	minNoisePow  = 1e-12 // floor of the noise power (keeps silence finite)
 	transientLo  = 1000  // Hz: transient detection looks above this
 	transientHi  = 16000 // Hz: ... and below this
-	transientJmp = 8.0   // band power jump (9 dB) that counts a band as hit
+	transientJmp = 10.0  // band power jump (10 dB) that counts a band as hit
 	transientHit = 0.6   // share of bands hit for a frame to be a transient
 	transientRun = 2     // frames the transient stays in force (onset + tail)
 	envAlpha     = 0.6   // recent spectral envelope used as transient reference
@@ -33,6 +35,7 @@ type state struct {
 	frames int
 
 	pow       []float32 // |Y|² of the current frame
+	smooth    []float32 // time and frequency smoothed |Y|²
 	noise     []float32 // tracked noise power
 	sppAvg    []float32 // smoothed posterior speech presence (stagnation guard)
 	prevClean []float32 // |Â|² of the previous frame for the decision-directed rule
@@ -44,12 +47,13 @@ type state struct {
 	trNoise   []float32 // transient noise power for this frame
 	local     []float32 // zeta averaged over neighbouring bins
 
-	bands   []band // ERB-spaced bands over the whole spectrum
-	bandOf  []int  // band index of each bin
-	bandVal []float32
-	trBands []int // indices of bands used for transient detection
-	bandPow []float32
-	bandEnv []float32
+	bands     []band // ERB-spaced bands over the whole spectrum
+	bandOf    []int  // band index of each bin
+	bandVal   []float32
+	trBands   []int // indices of bands used for transient detection
+	bandPow   []float32
+	bandNoise []float32
+	prevBand  []float32 // band powers of the previous frame
 
 	transient int // frames left of the current transient
 }
@@ -57,7 +61,7 @@ type state struct {
 func (s *state) init(rate, bins int) {
 	s.bins = bins
 	mk := func() []float32 { return make([]float32, bins) }
-	s.pow, s.noise, s.sppAvg, s.prevClean = mk(), mk(), mk(), mk()
+	s.pow, s.smooth, s.noise, s.sppAvg, s.prevClean = mk(), mk(), mk(), mk(), mk()
 	s.zeta, s.xi, s.gamma, s.gain, s.env, s.trNoise, s.local = mk(), mk(), mk(), mk(), mk(), mk(), mk()
 	s.bands = erbBands(rate, bins)
 	s.bandOf = make([]int, bins)
@@ -68,7 +72,8 @@ func (s *state) init(rate, bins int) {
 	}
 	s.bandVal = make([]float32, len(s.bands))
 	s.bandPow = make([]float32, len(s.bands))
-	s.bandEnv = make([]float32, len(s.bands))
+	s.bandNoise = make([]float32, len(s.bands))
+	s.prevBand = make([]float32, len(s.bands))
 	binHz := float64(rate) / float64(2*(bins-1))
 	for i, b := range s.bands {
 		c := float64(b.lo+b.hi) / 2 * binHz
@@ -117,9 +122,19 @@ func (s *state) gains(Y []complex64) {
 			s.env[k] = s.noise[k]
 		}
 	}
+	s.smoothPower()
 	s.trackNoise()
 	s.detectTransient()
 	s.omlsa()
+}
+
+// smoothPower updates the time and frequency smoothed power spectrum.
+func (s *state) smoothPower() {
+	last := s.bins - 1
+	for k := range s.pow {
+		f := 0.25*s.pow[max(k-1, 0)] + 0.5*s.pow[k] + 0.25*s.pow[min(k+1, last)]
+		s.smooth[k] = smoothAlpha*s.smooth[k] + (1-smoothAlpha)*f
+	}
 }
 
 // trackNoise updates the noise power with the MMSE estimate under a
@@ -129,33 +144,52 @@ func (s *state) trackNoise() {
 	for k, p := range s.pow {
 		n := max(s.noise[k], minNoisePow)
 		g := min(p/n, 80)
-		spp := 1 / (1 + (1+sppPriorSNR)*float32(math.Exp(float64(-g*c))))
+		spp := 1 / (1 + (1+sppPriorSNR)*fastExp(-g*c))
 		s.sppAvg[k] = 0.9*s.sppAvg[k] + 0.1*spp
 		if s.sppAvg[k] > sppStuck {
 			spp = min(spp, sppStuck)
 		}
 		est := (1-spp)*p + spp*n
-		s.noise[k] = max(noiseAlpha*n+(1-noiseAlpha)*est, minNoisePow)
+		// The estimate never stays far above the smoothed power itself: it
+		// falls at once when the signal does (pauses, start-up).
+		s.noise[k] = max(min(noiseAlpha*n+(1-noiseAlpha)*est, downCap*s.smooth[k]), minNoisePow)
 	}
 }
 
 // detectTransient flags broadband impulses (key clicks) and sets trNoise to
-// their excess power over the recent envelope.
+// their excess power over the spectral envelope from before the impulse.
+//
+// A frame is an impulse onset when, in most bands between transientLo and
+// transientHi, the power jumps by transientJmp over the previous frame and
+// over the noise, and each such band carries a fair share of the frame's
+// energy in that range (so spectral leakage of a loud tone is no hit). Voiced
+// speech onsets fail the test: they rise more slowly and hardly reach the
+// upper bands. The decision holds for transientRun frames, the onset and the
+// tail of the 20 ms window.
 func (s *state) detectTransient() {
 	for i := range s.bandPow {
-		s.bandPow[i], s.bandEnv[i] = 0, 0
+		s.bandPow[i], s.bandNoise[i] = 0, 0
 	}
 	for k, p := range s.pow {
 		b := s.bandOf[k]
 		s.bandPow[b] += p
-		s.bandEnv[b] += max(s.env[k], s.noise[k])
+		s.bandNoise[b] += s.noise[k]
+	}
+	var total float32
+	width := 0
+	for _, b := range s.trBands {
+		total += s.bandPow[b]
+		width += s.bands[b].hi - s.bands[b].lo
 	}
 	hits := 0
 	for _, b := range s.trBands {
-		if s.bandPow[b] > transientJmp*s.bandEnv[b] {
+		p := s.bandPow[b]
+		fair := 0.1 * total * float32(s.bands[b].hi-s.bands[b].lo) / float32(max(width, 1))
+		if p > transientJmp*max(s.prevBand[b], s.bandNoise[b]) && p > fair {
 			hits++
 		}
 	}
+	copy(s.prevBand, s.bandPow)
 	if len(s.trBands) > 0 && float32(hits) >= transientHit*float32(len(s.trBands)) && s.frames > initFrames {
 		s.transient = transientRun
 	}
@@ -203,15 +237,24 @@ func (s *state) omlsa() {
 		pa := presence(s.local[k]) * s.bandVal[s.bandOf[k]]
 		q := min(1-pa, qMax)
 		r := xi / (1 + xi)
-		v := r * g
-		gh1 := min(r*expint05(v), 1)
+		v := min(r*g, 80)
+		ev := fastExp(-v)
+		// Log-spectral amplitude gain: ln G = ln r + E1(v)/2.
+		lnG := min(fastLog(r)+0.5*expint(v, ev), 0)
 		// Posterior speech presence probability.
 		var ppres float32 = 1
 		if q > 0 {
-			ppres = 1 / (1 + q/(1-q)*(1+xi)*float32(math.Exp(float64(-min(v, 80)))))
+			ppres = 1 / (1 + q/(1-q)*(1+xi)*ev)
 		}
-		gain := float32(math.Exp(float64(ppres*float32(math.Log(float64(max(gh1, 1e-6)))) + (1-ppres)*lnFloor)))
-		s.gain[k] = gain
+		gh1 := fastExp(lnG)
+		switch {
+		case ppres > 0.995:
+			s.gain[k] = gh1
+		case ppres < 0.005:
+			s.gain[k] = gainFloor
+		default:
+			s.gain[k] = fastExp(ppres*lnG + (1-ppres)*lnFloor)
+		}
 		s.prevClean[k] = gh1 * gh1 * s.pow[k]
 	}
 }
@@ -225,22 +268,18 @@ func presence(z float32) float32 {
 	case z >= zetaMax:
 		return 1
 	}
-	return float32(math.Log(float64(z/zetaMin)) / math.Log(zetaMax/zetaMin))
+	return fastLog(z*(1/zetaMin)) * float32(1/math.Log(zetaMax/zetaMin))
 }
 
-// expint05 returns exp(E1(v)/2), the log-spectral-amplitude gain factor,
-// with the Abramowitz & Stegun approximations of the exponential integral
-// (5.1.53 below 1, 5.1.56 above).
-func expint05(v float32) float32 {
-	x := float64(max(v, 1e-8))
-	var e1 float64
+// expint returns the exponential integral E1(v) given ev = exp(-v), with
+// the Abramowitz & Stegun approximations (5.1.53 below 1, 5.1.56 above).
+func expint(v, ev float32) float32 {
 	switch {
-	case x < 1:
-		e1 = -math.Log(x) + (-0.57721566 + x*(0.99999193+x*(-0.24991055+x*(0.05519968+x*(-0.00976004+x*0.00107857)))))
-	case x < 30:
-		e1 = math.Exp(-x) / x * (x*x + 2.334733*x + 0.250621) / (x*x + 3.330657*x + 1.681534)
-	default:
-		return 1
+	case v < 1:
+		v = max(v, 1e-10)
+		return -fastLog(v) + (-0.57721566 + v*(0.99999193+v*(-0.24991055+v*(0.05519968+v*(-0.00976004+v*0.00107857)))))
+	case v < 40:
+		return ev / v * (v*v + 2.334733*v + 0.250621) / (v*v + 3.330657*v + 1.681534)
 	}
-	return float32(math.Exp(0.5 * e1))
+	return 0
 }
