@@ -71,3 +71,8 @@ func (t *tx) UpdateCustomer(c *api.Customer) error {
 	profile, tags := customerJSON(c)
 	return t.update("customer", c.ID, `UPDATE customers SET name=?, profile=?, tags=? WHERE id=?`, c.Name, profile, tags, c.ID)
 }
+
+// CustomerChannels lists the channels in which a customer has chats.
+func (t *tx) CustomerChannels(customerID int64) ([]int64, error) {
+	return t.int64s(`SELECT DISTINCT channel_id FROM chats WHERE customer_id=?`, customerID)
+}
