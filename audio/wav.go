@@ -83,7 +83,8 @@ type wavFormat struct {
 // IEEE float 32/64-bit, plain or WAVE_FORMAT_EXTENSIBLE, any channel count
 // (mixed down to mono by averaging). Unknown chunks (LIST, fact, cue…) are
 // skipped, odd-sized chunks honour their pad byte, and a data chunk whose size
-// is unset (0 or 0xFFFFFFFF, as streaming writers leave it) runs to the end.
+// is unset (0, 0xFFFFFFFF or sox's 0x7FFFF000, as streaming writers leave it)
+// runs to the end.
 // Errors name what is wrong and wrap ErrNotWAV, ErrTruncated, ErrUnsupported or ErrMalformed.
 func ReadWAV(r io.Reader) (*WAV, error) {
 	var hdr [12]byte
@@ -215,11 +216,15 @@ func parseFmt(b []byte) (*wavFormat, error) {
 	return f, nil
 }
 
+// unknownDataSize and above is what writers that cannot seek back put in the
+// data chunk size (sox writes 0x7ffff000, others 0xffffffff): read to EOF.
+const unknownDataSize = 0x7FFFF000
+
 // readData reads the data chunk and mixes it down.
 func readData(r io.Reader, f *wavFormat, size uint32) (*WAV, error) {
 	var data []byte
 	var err error
-	if size == 0 || size == 0xFFFFFFFF {
+	if size == 0 || size >= unknownDataSize {
 		data, err = io.ReadAll(r)
 		if err != nil {
 			return nil, fmt.Errorf("wav: reading data: %w", err)
