@@ -66,6 +66,8 @@ type deviceSink struct {
 	*device.Playback
 	stop chan struct{}
 	wg   sync.WaitGroup
+	once sync.Once
+	err  error
 }
 
 func openPlaybackDevice(name string, fail func(error)) (audio.Writer, error) {
@@ -90,7 +92,10 @@ func openPlaybackDevice(name string, fail func(error)) (audio.Writer, error) {
 }
 
 func (s *deviceSink) Close() error {
-	close(s.stop)
-	s.wg.Wait()
-	return s.Playback.Close()
+	s.once.Do(func() {
+		close(s.stop)
+		s.wg.Wait()
+		s.err = s.Playback.Close()
+	})
+	return s.err
 }

@@ -148,7 +148,7 @@ func (p *Phone) openAudio() error {
 	}
 	if err := p.src.start(p.send, p.deviceError); err != nil {
 		p.recv.close()
-		return fmt.Errorf("start %s: %w", p.src, err)
+		return err
 	}
 	p.wg.Add(1)
 	go func() { defer p.wg.Done(); p.recv.playout(p.ctx) }()

@@ -33,6 +33,7 @@ type receiver struct {
 	level   levelHold // speaker level, updated per frame
 
 	playedFrames uint64
+	closed       bool
 }
 
 func newReceiver(sink audio.Writer, p *Phone) (*receiver, error) {
@@ -207,6 +208,10 @@ func (r *receiver) stats(st *Stats) {
 func (r *receiver) close() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.closed {
+		return nil
+	}
+	r.closed = true
 	return r.sink.Close()
 }
 
