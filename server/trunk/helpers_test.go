@@ -50,9 +50,11 @@ func (h *fakeHandler) Inbound(ctx context.Context, from, to string) (int64, erro
 	}
 	return id, err
 }
-func (h *fakeHandler) CallerHungUp(id int64, d string) { h.events <- event{kind: "hungup", id: id, detail: d} }
-func (h *fakeHandler) MediaTimeout(id int64)           { h.events <- event{kind: "timeout", id: id} }
-func (h *fakeHandler) OutboundAnswered(id int64)       { h.events <- event{kind: "answered", id: id} }
+func (h *fakeHandler) CallerHungUp(id int64, d string) {
+	h.events <- event{kind: "hungup", id: id, detail: d}
+}
+func (h *fakeHandler) MediaTimeout(id int64)     { h.events <- event{kind: "timeout", id: id} }
+func (h *fakeHandler) OutboundAnswered(id int64) { h.events <- event{kind: "answered", id: id} }
 func (h *fakeHandler) OutboundFailed(id int64, d string) {
 	h.events <- event{kind: "failed", id: id, detail: d}
 }
@@ -112,7 +114,10 @@ type phone struct {
 	byes   chan *sip.Request
 }
 
-func newPhone(t testing.TB) *phone {
+func newPhone(t testing.TB) *phone { return newPhoneWith(t, nil) }
+
+// newPhoneWith lets setup install handlers before the phone starts serving.
+func newPhoneWith(t testing.TB, setup func(*phone)) *phone {
 	t.Helper()
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent("testphone"), sipgo.WithUserAgentHostname("127.0.0.1"))
 	if err != nil {
@@ -143,6 +148,9 @@ func newPhone(t testing.TB) *phone {
 		}
 		p.byes <- req
 	})
+	if setup != nil {
+		setup(p)
+	}
 	go srv.ServeUDP(conn)
 	if err := waitListening(ua, addr.String()); err != nil {
 		t.Fatal(err)
