@@ -100,6 +100,14 @@ func New(opts ...Option) *Mixer {
 	return m
 }
 
+// NewStepped returns a mixer without a ticker: each Step mixes one tick.
+// For benchmarks and simulations that drive time themselves.
+func NewStepped(opts ...Option) *Mixer { return newMixer(opts...) }
+
+// Step mixes one tick now (only for NewStepped mixers; a ticking mixer
+// would mix twice).
+func (m *Mixer) Step() { m.mixOnce() }
+
 func newMixer(opts ...Option) *Mixer {
 	m := &Mixer{log: slog.Default(), lateAfter: Period / 2}
 	for _, o := range opts {

@@ -192,7 +192,7 @@ func (e *pcmuEncoder) Encode(pcm audio.PCM16) ([]byte, error) {
 // ServerOpusComplexity is the libopus complexity of operator-bound streams:
 // the server encodes one stream per attached operator every tick, so it
 // trades a little quality for CPU (see BenchmarkCallCPU).
-const ServerOpusComplexity = 5
+const ServerOpusComplexity = 1
 
 func (m *Manager) newDecoder(c codecKind) (decoder, error) {
 	switch c {

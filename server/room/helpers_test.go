@@ -137,7 +137,7 @@ func (c *fakeCaller) WriteFrame(src []int16) error {
 // client is a softphone stand-in: a real pion peer connection that sends a
 // tone and records what it receives.
 type client struct {
-	t       *testing.T
+	t       testing.TB
 	pc      *webrtc.PeerConnection
 	track   *webrtc.TrackLocalStaticSample
 	rec     *recorder
@@ -154,7 +154,7 @@ var (
 	clientPCMU = webrtc.RTPCodecParameters{RTPCodecCapability: pcmuCap, PayloadType: 0}
 )
 
-func newClient(t *testing.T, m *Manager, staffID int64, freq float64, codecs ...webrtc.RTPCodecParameters) *client {
+func newClient(t testing.TB, m *Manager, staffID int64, freq float64, codecs ...webrtc.RTPCodecParameters) *client {
 	t.Helper()
 	me := &webrtc.MediaEngine{}
 	for _, c := range codecs {
@@ -292,7 +292,7 @@ func (c *client) close() {
 }
 
 // waitOnline waits for the Manager to see the staff member online.
-func waitOnline(t *testing.T, m *Manager, staffID int64, want bool) {
+func waitOnline(t testing.TB, m *Manager, staffID int64, want bool) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for m.Online(staffID) != want {

@@ -1,0 +1,255 @@
+package room
+
+import (
+	"fmt"
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+	"github.com/zaf/g711"
+
+	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/audio/audiotest"
+	"github.com/meet-dev/meet/audio/mixer"
+	"github.com/meet-dev/meet/audio/opus"
+)
+
+// g711Caller stands in for the trunk's CallMedia including its G.711 work:
+// every ReadFrame decodes a μ-law frame, every WriteFrame encodes one. It
+// also delivers the operator's next Opus packet, as if it had just arrived.
+type g711Caller struct {
+	ulaw  [][]byte
+	n     int
+	out   [CallerFrame]byte
+	staff *staffLeg
+	opus  [][]byte
+	seq   uint16
+	pkt   rtp.Packet
+}
+
+func (c *g711Caller) ReadFrame(dst []int16) bool {
+	if c.staff != nil {
+		c.pkt.PayloadType, c.pkt.SequenceNumber, c.pkt.Payload = 111, c.seq, c.opus[int(c.seq)%len(c.opus)]
+		c.staff.push(c.staff.cur, &c.pkt)
+		c.seq++
+	}
+	f := c.ulaw[c.n%len(c.ulaw)]
+	c.n++
+	for i, b := range f {
+		dst[i] = g711.DecodeUlawFrame(b)
+	}
+	return true
+}
+
+func (c *g711Caller) WriteFrame(src []int16) error {
+	for i, v := range src {
+		c.out[i] = g711.EncodeUlawFrame(v)
+	}
+	return nil
+}
+
+// benchMedia is one second of a caller's μ-law tone and an operator's Opus tone.
+func benchMedia(tb testing.TB) (ulaw, opusPkts [][]byte) {
+	enc, err := opus.NewEncoder(48000, 1)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for i := range 50 {
+		pcm8 := audiotest.ToneAt(8000, callerTone, toneAmp, i*160, 160)
+		f := make([]byte, 160)
+		for j, v := range pcm8 {
+			f[j] = g711.EncodeUlawFrame(v)
+		}
+		ulaw = append(ulaw, f)
+		p, err := enc.Encode(audiotest.ToneAt(48000, staffTone, toneAmp, i*960, 960))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		opusPkts = append(opusPkts, p)
+	}
+	return ulaw, opusPkts
+}
+
+// benchStaff is an operator leg with a real Opus codec and an (unbound)
+// track: everything but SRTP and the socket.
+func benchStaff(tb testing.TB, m *Manager, id int64) *staffLeg {
+	p := &peer{pts: map[uint8]codecKind{111: codecOpus}, send: codecOpus, jb: newJitter(2), lastN: 960, newDe: m.newDecoder}
+	var err error
+	if p.enc, err = m.newEncoder(codecOpus); err != nil {
+		tb.Fatal(err)
+	}
+	if p.track, err = webrtc.NewTrackLocalStaticSample(opusCap, "audio", "bench"); err != nil {
+		tb.Fatal(err)
+	}
+	return &staffLeg{id: id, log: m.log, cur: p}
+}
+
+// BenchmarkCallCPU is the server's media work for one two-party call per
+// 20 ms tick: caller G.711 8 kHz decode, resample to 48 kHz, operator jitter
+// buffer and Opus decode, mix, Opus encode for the operator, resample to
+// 8 kHz and G.711 encode for the caller. %core/call = time per tick / 20 ms.
+func BenchmarkCallCPU(b *testing.B) {
+	m := newTestManager(b)
+	ulaw, pkts := benchMedia(b)
+	s := benchStaff(b, m, 1)
+	caller := &g711Caller{ulaw: ulaw, opus: pkts, staff: s}
+	mix := mixer.NewStepped(mixer.WithLogger(testLogger()))
+	cl := newCallerLeg(caller)
+	mix.Add("caller", mixer.RoleCaller, cl, cl)
+	mix.Add("staff", mixer.RoleTalk, s, s)
+	for range 10 {
+		mix.Step()
+	}
+	b.ReportAllocs()
+	c0 := cpuTime()
+	for b.Loop() {
+		mix.Step()
+	}
+	reportCPU(b, cpuTime()-c0, "call")
+}
+
+// BenchmarkRoom10Party: one tick of a room with a caller and nine Opus
+// operator legs (each decoded and encoded), as BenchmarkCallCPU.
+func BenchmarkRoom10Party(b *testing.B) {
+	m := newTestManager(b)
+	ulaw, pkts := benchMedia(b)
+	mix := mixer.NewStepped(mixer.WithLogger(testLogger()))
+	feeders := make([]*g711Caller, 9)
+	for i := range feeders {
+		s := benchStaff(b, m, int64(i+1))
+		feeders[i] = &g711Caller{ulaw: ulaw, opus: pkts, staff: s}
+		mix.Add(fmt.Sprint("staff", i), mixer.RoleTalk, s, s)
+	}
+	cl := newCallerLeg(&g711Caller{ulaw: ulaw})
+	mix.Add("caller", mixer.RoleCaller, cl, cl)
+	step := func() {
+		var d [CallerFrame]int16
+		for _, f := range feeders {
+			f.ReadFrame(d[:]) // delivers each operator's next packet
+		}
+		mix.Step()
+	}
+	for range 10 {
+		step()
+	}
+	b.ReportAllocs()
+	c0 := cpuTime()
+	for b.Loop() {
+		step()
+	}
+	reportCPU(b, cpuTime()-c0, "room")
+}
+
+// reportCPU reports process CPU time per tick (robust against a busy
+// machine stretching wall time) and as a share of one core at 50 ticks/s.
+func reportCPU(b *testing.B, cpu time.Duration, what string) {
+	per := float64(cpu.Nanoseconds()) / float64(b.N)
+	b.ReportMetric(per/1000, "cpu-µs/tick")
+	b.ReportMetric(per/float64(mixer.Period.Nanoseconds())*100, "%core/"+what)
+}
+
+// cpuTime is the process's user+system CPU time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkConcurrentCalls runs N real rooms (each its own 20 ms ticker)
+// with a G.711 caller and an Opus operator for a few seconds and reports
+// the process CPU per call and the late ticks (started > 10 ms late).
+func BenchmarkConcurrentCalls(b *testing.B) {
+	for _, n := range []int{50, 200} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			m := newTestManager(b)
+			ulaw, pkts := benchMedia(b)
+			for i := range n {
+				id := int64(i + 1)
+				s := benchStaff(b, m, id)
+				m.mu.Lock()
+				m.staff[id] = s
+				m.mu.Unlock()
+				if err := m.OpenRoom(id); err != nil {
+					b.Fatal(err)
+				}
+				if err := m.SetCaller(id, &g711Caller{ulaw: ulaw, opus: pkts, staff: s}); err != nil {
+					b.Fatal(err)
+				}
+				if err := m.Attach(id, id, api.ModeTalk); err != nil {
+					b.Fatal(err)
+				}
+			}
+			time.Sleep(200 * time.Millisecond) // settle
+			var late0, ticks0 uint64
+			for i := range n {
+				st, _ := m.Stats(int64(i + 1))
+				late0 += st.Late
+				ticks0 += st.Ticks
+			}
+			runtime.GC()
+			c0, w0 := cpuTime(), time.Now()
+			for b.Loop() {
+				time.Sleep(3 * time.Second)
+			}
+			cpu, wall := cpuTime()-c0, time.Since(w0)
+			var late, ticks uint64
+			var worst time.Duration
+			for i := range n {
+				st, _ := m.Stats(int64(i + 1))
+				late += st.Late
+				ticks += st.Ticks
+				worst = max(worst, st.MaxLateness)
+			}
+			b.ReportMetric(float64(cpu)/float64(wall)/float64(n)*100, "%core/call")
+			b.ReportMetric(float64(late-late0), "late-ticks")
+			b.ReportMetric(float64(ticks-ticks0), "ticks")
+			b.ReportMetric(float64(worst.Microseconds())/1000, "max-lateness-ms")
+		})
+	}
+}
+
+// BenchmarkAttachToTwoWayAudio: a connected softphone, a room with a
+// caller; time from Attach until both sides receive the other's tone.
+func BenchmarkAttachToTwoWayAudio(b *testing.B) {
+	m := newTestManager(b)
+	cl := newClient(b, m, 1, staffTone, clientOpus, clientPCMU)
+	waitOnline(b, m, 1, true)
+	caller := newFakeCaller(callerTone)
+	if err := m.OpenRoom(1); err != nil {
+		b.Fatal(err)
+	}
+	if err := m.SetCaller(1, caller); err != nil {
+		b.Fatal(err)
+	}
+	var total, worst time.Duration
+	n := 0
+	for b.Loop() {
+		m.Detach(1, 1)
+		time.Sleep(150 * time.Millisecond)
+		toCaller, toClient := caller.rec.arm(staffTone), cl.rec.arm(callerTone)
+		t0 := time.Now()
+		if err := m.Attach(1, 1, api.ModeTalk); err != nil {
+			b.Fatal(err)
+		}
+		var t1, t2 time.Time
+		select {
+		case t1 = <-toCaller:
+		case <-time.After(5 * time.Second):
+			b.Fatal("caller heard nothing")
+		}
+		select {
+		case t2 = <-toClient:
+		case <-time.After(5 * time.Second):
+			b.Fatal("client heard nothing")
+		}
+		d := max(t1.Sub(t0), t2.Sub(t0))
+		total += d
+		worst = max(worst, d)
+		n++
+	}
+	b.ReportMetric(float64(total.Microseconds())/float64(n)/1000, "ms-to-audio")
+	b.ReportMetric(float64(worst.Microseconds())/1000, "max-ms-to-audio")
+}
