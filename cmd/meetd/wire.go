@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/server"
+	"github.com/meet-dev/meet/server/automation"
+	"github.com/meet-dev/meet/server/stats"
+	"github.com/meet-dev/meet/server/telephony"
+	"github.com/meet-dev/meet/server/trunk"
+)
+
+// features are the parts of meetd beyond the core API: the phone side
+// (trunk, routing lifecycle, rooms), statistics and exports, automations
+// and the SMS sender. One function wires them so `serve` and `demo` agree.
+type features struct {
+	Phone telephony.Config
+	// SMS enables the SMS sender; nil queues nothing (automations still tag and close).
+	SMS *automation.ProviderConfig
+	// PublicURL is the base of chat links in SMS templates ({{chat_url}}).
+	PublicURL string
+	// SurveyURL is a template base for {{survey_url}}; chat and call ids are appended as query.
+	SurveyURL string
+}
+
+// withFeatures plugs the features into a server being built.
+func withFeatures(f features) server.Option {
+	return server.WithSetup(func(s *server.Server) error {
+		db, log := s.Store(), s.Logger()
+		tel, err := telephony.New(db, f.Phone, log)
+		if err != nil {
+			return err
+		}
+		s.SetCallControl(tel.Calls)
+		s.SetSignaller(tel.Rooms)
+		s.SetGuidanceStore(tel.Guidance)
+		s.Go(func(ctx context.Context) error {
+			if err := tel.Start(ctx); err != nil {
+				tel.Close()
+				return fmt.Errorf("sip: %w", err)
+			}
+			if tel.Trunk != nil {
+				log.Info("sip listening", "udp", addrString(tel.Trunk, "udp"), "tcp", addrString(tel.Trunk, "tcp"))
+			}
+			defer tel.Close()
+			follow(ctx, s, func(evs []api.Event) { tel.HandleEvents(evs) }, tel.Calls.Reevaluate)
+			return nil
+		})
+
+		svc := stats.NewService(db, db)
+		s.AddRoutes(stats.Routes(svc, db, log))
+
+		wake := func() {}
+		from := ""
+		if f.SMS != nil {
+			snd, err := automation.NewSender(*f.SMS, &http.Client{})
+			if err != nil {
+				return err
+			}
+			from = snd.From()
+			w := automation.NewWorker(db, snd.Send, automation.WithLogger(log))
+			wake = w.Wake
+			s.Go(func(ctx context.Context) error { w.Run(ctx); return nil })
+		}
+		runner := automation.NewRunner(db, automation.RunnerConfig{
+			Rules: db.Automations, SMSFrom: from, Wake: wake, Logger: log,
+			ChatURL: func(chatID int64) string {
+				if f.PublicURL == "" {
+					return ""
+				}
+				return strings.TrimSuffix(f.PublicURL, "/") + "/chats/" + strconv.FormatInt(chatID, 10)
+			},
+			SurveyURL: func(chatID, callID int64) string {
+				if f.SurveyURL == "" {
+					return ""
+				}
+				sep := "?"
+				if strings.Contains(f.SurveyURL, "?") {
+					sep = "&"
+				}
+				return f.SurveyURL + sep + "chat=" + strconv.FormatInt(chatID, 10) + "&call=" + strconv.FormatInt(callID, 10)
+			},
+		})
+		s.Go(func(ctx context.Context) error {
+			catchup := func() {
+				if err := runner.Catchup(ctx); err != nil && ctx.Err() == nil {
+					log.Warn("automation catch-up", "err", err)
+				}
+			}
+			follow(ctx, s, func(evs []api.Event) {
+				for _, ev := range evs {
+					if err := runner.Handle(ctx, ev); err != nil && ctx.Err() == nil {
+						log.Warn("automation", "call_id", ev.CallID, "err", err)
+					}
+				}
+			}, catchup)
+			return nil
+		})
+		return nil
+	})
+}
+
+// follow feeds bus events to fn until ctx ends. resync runs at the start and
+// whenever the subscription was dropped for falling behind (the store holds
+// what was missed), and once a minute as a safety net.
+func follow(ctx context.Context, s *server.Server, fn func([]api.Event), resync func()) {
+	tick := time.NewTicker(time.Minute)
+	defer tick.Stop()
+	for ctx.Err() == nil {
+		ch, cancel := s.Bus().Subscribe(4096)
+		resync()
+	loop:
+		for {
+			select {
+			case <-ctx.Done():
+				cancel()
+				return
+			case <-tick.C:
+				resync()
+			case ev, ok := <-ch:
+				if !ok {
+					break loop
+				}
+				fn([]api.Event{ev})
+			}
+		}
+		cancel()
+	}
+}
+
+func addrString(tr *trunk.Server, network string) string {
+	if a := tr.Addr(network); a != nil {
+		return a.String()
+	}
+	return ""
+}

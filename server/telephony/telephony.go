@@ -1,0 +1,262 @@
+// Package telephony wires meetd's phone side together: the SIP trunk
+// (server/trunk) feeds the call lifecycle (server/calls), which rings staff
+// through the routing policy and moves audio between the caller's RTP and
+// the staff's WebRTC legs in per-call rooms (server/room).
+//
+//	trunk ──Handler──▶ calls.Manager ──Trunk──▶ trunk
+//	                        │
+//	                      Media (this package: rooms + the trunk's RTP)
+//	                        ▼
+//	                  room.Manager ◀── WebRTC signalling (httpapi /v1/ws)
+package telephony
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/server/calls"
+	"github.com/meet-dev/meet/server/room"
+	"github.com/meet-dev/meet/server/store"
+	"github.com/meet-dev/meet/server/trunk"
+)
+
+// Config is the phone side of meetd's configuration.
+type Config struct {
+	// SIPListen is where SIP listens over UDP and TCP ("127.0.0.1:5060"); empty disables the trunk.
+	SIPListen string
+	// SIPTLSListen, SIPCert and SIPKey enable SIP over TLS.
+	SIPTLSListen, SIPCert, SIPKey string
+	// ExternalHost is the host put in Contact/Via and SDP when it differs from the listen address (NAT).
+	ExternalHost string
+	RTPIP        string
+	RTPPortMin   int
+	RTPPortMax   int
+	TrunkAllow   []string          // CIDRs admitted without digest auth
+	DigestUsers  map[string]string // trunk peers admitted with digest auth
+	Outbound     *trunk.OutboundConfig
+	Register     *trunk.RegisterConfig
+	RTPTimeout   time.Duration
+	DialTimeout  time.Duration
+	// WebRTC side.
+	ICELoopback  bool     // loopback candidates, UDP4 only, no mDNS (local demo and tests)
+	PublicIPs    []string // NAT 1:1 addresses announced in ICE candidates
+	ICEPortMin   uint16
+	ICEPortMax   uint16
+	MemberRingTO time.Duration
+}
+
+// Telephony owns the trunk, the rooms and the lifecycle.
+type Telephony struct {
+	Calls    *calls.Manager
+	Trunk    *trunk.Server // nil when SIP is disabled
+	Rooms    *room.Manager
+	Guidance *room.GuidanceStore
+
+	log *slog.Logger
+}
+
+// New builds the phone side over the store. presence is told when a
+// softphone connects or disconnects (for the lifecycle's re-offer).
+func New(st store.Store, cfg Config, log *slog.Logger) (*Telephony, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	t := &Telephony{log: log}
+	handler := &lateHandler{}
+	guidance := func(channelID int64, kind api.GuidanceKind) ([]byte, error) {
+		var pcm []byte
+		err := st.View(context.Background(), func(tx store.Tx) (err error) { pcm, err = tx.Guidance(channelID, kind); return err })
+		return pcm, err
+	}
+	ropts := []room.Option{room.WithLogger(log), room.WithGuidance(guidance),
+		room.WithOnPresence(func(staffID int64, online bool) { handler.presence(staffID, online) })}
+	if cfg.ICELoopback {
+		ropts = append(ropts, room.WithLoopbackICE())
+	}
+	if len(cfg.PublicIPs) > 0 {
+		ropts = append(ropts, room.WithPublicIP(cfg.PublicIPs...))
+	}
+	if cfg.ICEPortMin > 0 && cfg.ICEPortMax >= cfg.ICEPortMin {
+		ropts = append(ropts, room.WithPortRange(cfg.ICEPortMin, cfg.ICEPortMax))
+	}
+	rooms, err := room.New(ropts...)
+	if err != nil {
+		return nil, fmt.Errorf("rooms: %w", err)
+	}
+	t.Rooms = rooms
+	t.Guidance = room.NewGuidanceStore(st, room.WithStoreLogger(log),
+		room.WithOnStored(func(channelID int64, kind api.GuidanceKind) { rooms.InvalidateGuidance(channelID, kind) }))
+
+	var sipTrunk calls.Trunk = noTrunk{}
+	if cfg.SIPListen != "" || cfg.SIPTLSListen != "" {
+		topts := []trunk.Option{trunk.WithLogger(log)}
+		if cfg.SIPListen != "" {
+			topts = append(topts, trunk.WithListen(cfg.SIPListen))
+		}
+		if cfg.SIPTLSListen != "" {
+			topts = append(topts, trunk.WithTLS(cfg.SIPTLSListen, cfg.SIPCert, cfg.SIPKey))
+		}
+		if cfg.ExternalHost != "" {
+			topts = append(topts, trunk.WithExternalHost(cfg.ExternalHost))
+		}
+		if cfg.RTPIP != "" {
+			topts = append(topts, trunk.WithRTPIP(cfg.RTPIP))
+		}
+		if cfg.RTPPortMin > 0 {
+			topts = append(topts, trunk.WithRTPPorts(cfg.RTPPortMin, cfg.RTPPortMax))
+		}
+		if len(cfg.TrunkAllow) > 0 {
+			topts = append(topts, trunk.WithAllow(cfg.TrunkAllow...))
+		}
+		if len(cfg.DigestUsers) > 0 {
+			topts = append(topts, trunk.WithDigestUsers(cfg.DigestUsers))
+		}
+		if cfg.Outbound != nil {
+			topts = append(topts, trunk.WithOutbound(*cfg.Outbound))
+		}
+		if cfg.Register != nil {
+			topts = append(topts, trunk.WithRegister(*cfg.Register))
+		}
+		if cfg.RTPTimeout > 0 {
+			topts = append(topts, trunk.WithRTPTimeout(cfg.RTPTimeout))
+		}
+		if cfg.DialTimeout > 0 {
+			topts = append(topts, trunk.WithDialTimeout(cfg.DialTimeout))
+		}
+		tr, err := trunk.New(handler, topts...)
+		if err != nil {
+			rooms.Close()
+			return nil, fmt.Errorf("trunk: %w", err)
+		}
+		t.Trunk, sipTrunk = tr, tr
+	}
+	copts := []calls.Option{calls.WithLogger(log)}
+	if cfg.MemberRingTO > 0 {
+		copts = append(copts, calls.WithMemberRingTimeout(cfg.MemberRingTO))
+	}
+	t.Calls = calls.New(st, sipTrunk, &media{rooms: rooms, trunk: t.Trunk, log: log}, copts...)
+	handler.set(t.Calls)
+	return t, nil
+}
+
+// Start starts the SIP listeners.
+func (t *Telephony) Start(ctx context.Context) error {
+	if t.Trunk == nil {
+		return nil
+	}
+	return t.Trunk.Start(ctx)
+}
+
+// HandleEvents feeds committed events to the lifecycle (chat closed or
+// snoozed, settings and presence changes can free staff for waiting calls).
+func (t *Telephony) HandleEvents(evs []api.Event) { t.Calls.HandleEvents(evs) }
+
+// Close stops everything; live calls end.
+func (t *Telephony) Close() error {
+	var errs []error
+	errs = append(errs, t.Calls.Close())
+	if t.Trunk != nil {
+		errs = append(errs, t.Trunk.Close())
+	}
+	errs = append(errs, t.Rooms.Close())
+	return errors.Join(errs...)
+}
+
+// media implements calls.Media: a room per call, with the caller's RTP as one leg.
+type media struct {
+	rooms *room.Manager
+	trunk *trunk.Server
+	log   *slog.Logger
+}
+
+func (m *media) OpenRoom(callID int64) error {
+	if err := m.rooms.OpenRoom(callID); err != nil {
+		return err
+	}
+	if m.trunk != nil {
+		if cm := m.trunk.Media(callID); cm != nil {
+			if err := m.rooms.SetCaller(callID, cm); err != nil {
+				m.log.Warn("caller leg", "call_id", callID, "err", err)
+			}
+		}
+	}
+	return nil
+}
+
+func (m *media) CloseRoom(callID int64) { m.rooms.CloseRoom(callID) }
+func (m *media) PlayGuidance(callID, channelID int64, kind api.GuidanceKind, loop bool, done func()) {
+	m.rooms.PlayGuidance(callID, channelID, kind, loop, done)
+}
+func (m *media) StopGuidance(callID int64) { m.rooms.StopGuidance(callID) }
+func (m *media) Attach(callID, staffID int64, mode api.JoinMode) error {
+	return m.rooms.Attach(callID, staffID, mode)
+}
+func (m *media) Detach(callID, staffID int64) { m.rooms.Detach(callID, staffID) }
+func (m *media) Online(staffID int64) bool    { return m.rooms.Online(staffID) }
+
+// lateHandler lets the trunk be built before the lifecycle that handles it.
+type lateHandler struct {
+	mu sync.RWMutex
+	m  *calls.Manager
+}
+
+func (h *lateHandler) set(m *calls.Manager) { h.mu.Lock(); h.m = m; h.mu.Unlock() }
+func (h *lateHandler) get() *calls.Manager {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.m
+}
+
+func (h *lateHandler) presence(staffID int64, online bool) {
+	if m := h.get(); m != nil {
+		m.Reevaluate()
+	}
+}
+
+func (h *lateHandler) Inbound(ctx context.Context, from, to string) (int64, error) {
+	m := h.get()
+	if m == nil {
+		return 0, api.Errorf(api.CodeUnavailable, "starting up")
+	}
+	return m.Inbound(ctx, from, to)
+}
+func (h *lateHandler) CallerHungUp(callID int64, detail string) {
+	if m := h.get(); m != nil {
+		m.CallerHungUp(callID, detail)
+	}
+}
+func (h *lateHandler) MediaTimeout(callID int64) {
+	if m := h.get(); m != nil {
+		m.MediaTimeout(callID)
+	}
+}
+func (h *lateHandler) OutboundAnswered(callID int64) {
+	if m := h.get(); m != nil {
+		m.OutboundAnswered(callID)
+	}
+}
+func (h *lateHandler) OutboundFailed(callID int64, detail string) {
+	if m := h.get(); m != nil {
+		m.OutboundFailed(callID, detail)
+	}
+}
+func (h *lateHandler) DTMF(callID int64, digit rune) {
+	if m := h.get(); m != nil {
+		m.DTMF(callID, digit)
+	}
+}
+
+// noTrunk answers every trunk request with "not configured" (meetd without SIP).
+type noTrunk struct{}
+
+var errNoTrunk = api.Errorf(api.CodeUnavailable, "no SIP trunk is configured (meetd serve --sip)")
+
+func (noTrunk) EarlyMedia(int64) error           { return errNoTrunk }
+func (noTrunk) Answer(int64) error               { return errNoTrunk }
+func (noTrunk) Dial(int64, string, string) error { return errNoTrunk }
+func (noTrunk) Hangup(int64, string)             {}
