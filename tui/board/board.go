@@ -84,9 +84,9 @@ func (m *Model) View() string {
 	st, k := m.ctx.Styles, m.ctx.Keys
 	now := m.ctx.Now()
 	out := []string{st.Title.Render(common.Fit(fmt.Sprintf("Live calls (%d)", len(m.calls)), m.w))}
-	hw := max(m.w-44, 12)
+	hw := max(m.w-48, 12)
 	out = append(out, st.Header.Render(" "+common.Fit("caller", 18)+" "+common.Fit("state", 9)+" "+common.Fit("for", 8)+" "+
-		common.Fit("channel", 6)+" "+common.Fit("on the call", hw)))
+		common.Fit("channel", 8)+" "+common.Fit("on the call", hw)))
 	rows := max(m.h-4, 1)
 	first := max(m.cursor-rows+1, 0)
 	for i := first; i < len(m.calls) && i < first+rows; i++ {
@@ -104,7 +104,7 @@ func (m *Model) View() string {
 			ch = chn.Name
 		}
 		line := " " + common.Fit(caller, 18) + " " + common.Fit(string(c.State), 9) + " " + common.Fit(common.Clock(now.Sub(since)), 8) +
-			" " + common.Fit(ch, 6) + " " + common.Fit(who(m.ctx, c, now), hw)
+			" " + common.Fit(ch, 8) + " " + common.Fit(who(m.ctx, c, now), hw)
 		if i == m.cursor {
 			line = st.Selected.Render(line)
 		}
