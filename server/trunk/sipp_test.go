@@ -1,0 +1,200 @@
+package trunk
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// sippPath finds the sipp binary: required when CI is set, else the test skips.
+func sippPath(t testing.TB) string {
+	t.Helper()
+	p, err := exec.LookPath("sipp")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("sipp not installed (Debian package sip-tester): %v", err)
+		}
+		t.Skip("sipp not installed (Debian package sip-tester)")
+	}
+	return p
+}
+
+// freeUDPPort asks the OS for a currently free port (for sipp's -p/-mp).
+func freeUDPPort(t testing.TB) int {
+	t.Helper()
+	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port
+}
+
+type sippRun struct {
+	cmd    *exec.Cmd
+	out    bytes.Buffer
+	done   chan error
+	cancel context.CancelFunc
+}
+
+// startSipp runs sipp bounded by a context timeout; args follow sipp's CLI.
+func startSipp(t testing.TB, timeout time.Duration, args ...string) *sippRun {
+	t.Helper()
+	bin := sippPath(t)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	base := []string{"-nostdin", "-i", "127.0.0.1", "-timeout", fmt.Sprintf("%ds", int(timeout.Seconds())), "-timeout_error",
+		"-mp", fmt.Sprint(freeUDPPort(t)), "-trace_err", "-error_file", filepath.Join(t.TempDir(), "sipp_errors.log")}
+	r := &sippRun{cmd: exec.CommandContext(ctx, bin, append(base, args...)...), done: make(chan error, 1), cancel: cancel}
+	r.cmd.Stdout = &r.out
+	r.cmd.Stderr = &r.out
+	r.cmd.Dir = t.TempDir()
+	if err := r.cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	go func() { r.done <- r.cmd.Wait() }()
+	t.Cleanup(func() {
+		cancel()
+		<-r.done
+	})
+	return r
+}
+
+func (r *sippRun) wait(t testing.TB) {
+	t.Helper()
+	err := <-r.done
+	r.done <- err
+	if err != nil {
+		t.Fatalf("sipp failed: %v\n%s", err, tail(r.out.String(), 3000))
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+func scenario(name string) string {
+	p, _ := filepath.Abs(filepath.Join("testdata", "sipp", name))
+	return p
+}
+
+func TestSippInboundAnsweredAndHungUp(t *testing.T) {
+	var s *Server
+	h := answeringHandler(&s)
+	s = startServer(t, h)
+	r := startSipp(t, 20*time.Second, s.Addr("udp").String(), "-sf", scenario("uac_answered.xml"),
+		"-s", "+4930222", "-m", "1", "-d", "200")
+	r.wait(t)
+	if ev := h.wait(t, "inbound", time.Second); ev.detail != "+4930111>+4930222" {
+		t.Fatalf("inbound %+v", ev)
+	}
+	h.wait(t, "hungup", 2*time.Second)
+	waitNoCalls(t, s)
+}
+
+func TestSippCancelWhileRinging(t *testing.T) {
+	h := newFakeHandler()
+	h.InboundFunc = func(ctx context.Context, from, to string) (int64, error) { return 77, nil }
+	s := startServer(t, h)
+	r := startSipp(t, 20*time.Second, s.Addr("udp").String(), "-sf", scenario("uac_cancel.xml"), "-s", "100", "-m", "1")
+	r.wait(t)
+	if ev := h.wait(t, "hungup", 2*time.Second); ev.id != 77 || ev.detail != "cancelled" {
+		t.Fatalf("got %+v", ev)
+	}
+	waitNoCalls(t, s)
+}
+
+func TestSippEarlyMediaThenRejected(t *testing.T) {
+	var s *Server
+	h := newFakeHandler()
+	h.InboundFunc = func(ctx context.Context, from, to string) (int64, error) {
+		go func() {
+			if err := s.EarlyMedia(88); err != nil {
+				t.Errorf("early media: %v", err)
+			}
+			for i := range 10 { // guidance before the refusal
+				s.Media(88).WriteFrame(tone(425, i*160, 160))
+				time.Sleep(20 * time.Millisecond)
+			}
+			s.Hangup(88, "busy")
+		}()
+		return 88, nil
+	}
+	s = startServer(t, h)
+	r := startSipp(t, 20*time.Second, s.Addr("udp").String(), "-sf", scenario("uac_early_rejected.xml"), "-s", "100", "-m", "1")
+	r.wait(t)
+	waitNoCalls(t, s)
+}
+
+func TestSippUASAnswersDial(t *testing.T) {
+	for _, tt := range []struct{ name, file, user, pass string }{
+		{"plain", "uas_answer.xml", "", ""},
+		{"digest 401", "uas_auth_answer.xml", "meet", "trunkpw"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			port := freeUDPPort(t)
+			r := startSipp(t, 20*time.Second, "-sf", scenario(tt.file), "-p", fmt.Sprint(port), "-m", "1")
+			time.Sleep(300 * time.Millisecond) // let sipp bind
+			h := newFakeHandler()
+			s := startServer(t, h, WithOutbound(OutboundConfig{Proxy: fmt.Sprintf("127.0.0.1:%d", port),
+				Username: tt.user, Password: tt.pass, CallerID: "+4930100", Domain: "provider.test"}))
+			if err := s.Dial(3, "", "+4930999"); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case ev := <-h.events:
+				if ev.kind != "answered" || ev.id != 3 {
+					t.Fatalf("got %+v\n%s", ev, tail(r.out.String(), 2000))
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("no answer\n%s", tail(r.out.String(), 2000))
+			}
+			time.Sleep(100 * time.Millisecond)
+			s.Hangup(3, "done")
+			r.wait(t)
+			waitNoCalls(t, s)
+		})
+	}
+}
+
+// BenchmarkSippCPS drives sipp's load generator at the trunk with a handler
+// that answers at once: 5000 calls, rate ramping from 300 to 1000 calls/s.
+// It reports the achieved calls per second; any failed call fails it.
+func BenchmarkSippCPS(b *testing.B) {
+	for range b.N {
+		var s *Server
+		var answered atomic.Int64
+		h := answeringHandler(&s)
+		s = startServer(b, h, WithRTPTimeout(0))
+		go func() { // drain events
+			for ev := range h.events {
+				if ev.kind == "inbound" {
+					answered.Add(1)
+				}
+			}
+		}()
+		const calls = 5000
+		start := time.Now()
+		r := startSipp(b, 60*time.Second, s.Addr("udp").String(), "-sf", scenario("uac_answered.xml"), "-s", "100",
+			"-m", fmt.Sprint(calls), "-r", "300", "-rate_increase", "100", "-rate_interval", "1s", "-rate_max", "1000",
+			"-no_rate_quit", "-l", "2000", "-d", "0")
+		r.wait(b)
+		el := time.Since(start)
+		b.ReportMetric(float64(calls)/el.Seconds(), "calls/s")
+		b.ReportMetric(0, "failed")
+		if answered.Load() != calls {
+			b.Fatalf("handler saw %d calls, want %d", answered.Load(), calls)
+		}
+		s.Close()
+	}
+}
