@@ -110,83 +110,59 @@ func sendCodec(pts map[uint8]codecKind) codecKind {
 	return codecPCMU
 }
 
-// pcmuDecoder is G.711 μ-law at 8 kHz, upsampled to 48 kHz.
+// pcmuDecoder is G.711 μ-law at 8 kHz, upsampled to 48 kHz. Payloads of
+// other than 160 samples (20 ms) are zero-padded or cut to 20 ms.
 type pcmuDecoder struct {
-	lin  audio.PCM16
+	lin  [CallerFrame]int16
+	last [CallerFrame]int16 // last decoded frame, for concealment
+	gain int32              // concealment gain in 1/256
+	up   up6
 	out  audio.PCM16
-	up   audio.Writer
-	last audio.PCM16 // last decoded 8 kHz frame, for concealment
-	gain int32       // concealment gain in 1/256
 }
 
-func newPCMUDecoder() *pcmuDecoder {
-	d := &pcmuDecoder{}
-	d.up = audio.NewResampler(audio.NewFunc("collect", mixer.Rate, func(s audio.PCM16) error {
-		d.out = append(d.out, s...)
-		return nil
-	}), 8000)
-	return d
-}
+func newPCMUDecoder() *pcmuDecoder { return &pcmuDecoder{out: make(audio.PCM16, mixer.FrameSamples)} }
 
 func (d *pcmuDecoder) Decode(p []byte) (audio.PCM16, error) {
-	d.lin = d.lin[:0]
-	for _, b := range p {
-		d.lin = append(d.lin, g711.DecodeUlawFrame(b))
+	clear(d.lin[:])
+	for i, b := range p[:min(len(p), CallerFrame)] {
+		d.lin[i] = g711.DecodeUlawFrame(b)
 	}
-	d.last = append(d.last[:0], d.lin...)
-	d.gain = 256
-	return d.upsample(d.lin)
-}
-
-func (d *pcmuDecoder) upsample(lin audio.PCM16) (audio.PCM16, error) {
-	d.out = d.out[:0]
-	if err := d.up.WriteSample(lin); err != nil {
-		return nil, err
-	}
+	d.last, d.gain = d.lin, 256
+	d.up.process(d.lin[:], d.out)
 	return d.out, nil
 }
 
 // DecodeFEC: G.711 has no FEC; conceal instead.
 func (d *pcmuDecoder) DecodeFEC(_ []byte, n int) (audio.PCM16, error) { return d.PLC(n) }
 
-// PLC repeats the last frame, halving its level each time.
-func (d *pcmuDecoder) PLC(n int) (audio.PCM16, error) {
-	n8 := max(n/6, 1)
+// PLC repeats the last frame, halving its level each time (20 ms at a time).
+func (d *pcmuDecoder) PLC(int) (audio.PCM16, error) {
 	d.gain /= 2
-	d.lin = d.lin[:0]
-	for i := range n8 {
-		var v int32
-		if len(d.last) > 0 {
-			v = int32(d.last[i%len(d.last)]) * d.gain / 256
-		}
-		d.lin = append(d.lin, int16(v))
+	for i, v := range d.last {
+		d.lin[i] = int16(int32(v) * d.gain / 256)
 	}
-	return d.upsample(d.lin)
+	d.up.process(d.lin[:], d.out)
+	return d.out, nil
 }
 
 // pcmuEncoder downsamples 48 kHz frames to 8 kHz and encodes μ-law.
 type pcmuEncoder struct {
-	down audio.Writer
-	out  []byte
+	down down6
+	lin  [CallerFrame]int16
+	out  [CallerFrame]byte
 }
 
-func newPCMUEncoder() *pcmuEncoder {
-	e := &pcmuEncoder{}
-	e.down = audio.NewResampler(audio.NewFunc("ulaw", 8000, func(s audio.PCM16) error {
-		for _, v := range s {
-			e.out = append(e.out, g711.EncodeUlawFrame(v))
-		}
-		return nil
-	}), mixer.Rate)
-	return e
-}
+func newPCMUEncoder() *pcmuEncoder { return &pcmuEncoder{} }
 
 func (e *pcmuEncoder) Encode(pcm audio.PCM16) ([]byte, error) {
-	e.out = e.out[:0]
-	if err := e.down.WriteSample(pcm); err != nil {
-		return nil, err
+	if len(pcm) != mixer.FrameSamples {
+		return nil, fmt.Errorf("room: pcmu encoder wants %d samples, got %d", mixer.FrameSamples, len(pcm))
 	}
-	return e.out, nil
+	e.down.process(pcm, e.lin[:])
+	for i, v := range e.lin {
+		e.out[i] = g711.EncodeUlawFrame(v)
+	}
+	return e.out[:], nil
 }
 
 // ServerOpusComplexity is the libopus complexity of operator-bound streams:
