@@ -1,0 +1,139 @@
+package common
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/meet-dev/meet/api"
+	"github.com/stretchr/testify/require"
+)
+
+func TestDefaultKeysHaveNoClashAndEveryActionIsDocumented(t *testing.T) {
+	k, err := NewKeys(nil)
+	require.NoError(t, err)
+	seen := map[Action]bool{}
+	for _, g := range HelpGroups {
+		for _, a := range g.Actions {
+			require.NotEmpty(t, k.Keys(a), a)
+			require.NotEmpty(t, Descriptions[a], a)
+			seen[a] = true
+		}
+	}
+	for a := range DefaultBindings() {
+		require.True(t, seen[a], "%s missing from help", a)
+	}
+	require.Equal(t, ActAnswer, k.Action(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("a")}))
+	require.Equal(t, ActQuit, k.Action(tea.KeyMsg{Type: tea.KeyCtrlC}))
+	require.Equal(t, ActOpen, k.Action(tea.KeyMsg{Type: tea.KeyEnter}))
+}
+
+func TestKeyOverrides(t *testing.T) {
+	k, err := NewKeys(map[string][]string{"mute": {"M", "ctrl+m"}, "memo": {"N"}})
+	require.NoError(t, err)
+	require.Equal(t, ActMute, k.Action(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("M")}))
+	require.Equal(t, ActNone, k.Action(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("m")}), "old key freed")
+	require.Equal(t, "M/ctrl+m", k.Label(ActMute))
+
+	_, err = NewKeys(map[string][]string{"mute": {"a"}})
+	require.ErrorContains(t, err, `"a" is bound to both`)
+	_, err = NewKeys(map[string][]string{"fly": {"y"}})
+	require.ErrorContains(t, err, `unknown action "fly"`)
+	_, err = NewKeys(map[string][]string{"mute": {" "}})
+	require.ErrorContains(t, err, "has no keys")
+}
+
+func TestParseSnooze(t *testing.T) {
+	tokyo := time.FixedZone("JST", 9*3600)
+	now := time.Date(2026, 11, 25, 14, 30, 0, 0, tokyo) // a Wednesday
+	cases := []struct {
+		in   string
+		want time.Time
+		err  string
+	}{
+		{in: "30m", want: now.Add(30 * time.Minute)},
+		{in: "2h", want: now.Add(2 * time.Hour)},
+		{in: "1h30m", want: now.Add(90 * time.Minute)},
+		{in: " 3d ", want: now.AddDate(0, 0, 3)},
+		{in: "1w", want: now.AddDate(0, 0, 7)},
+		{in: "tomorrow", want: time.Date(2026, 11, 26, 9, 0, 0, 0, tokyo)},
+		{in: "Monday", want: time.Date(2026, 11, 30, 9, 0, 0, 0, tokyo)},
+		{in: "wed", want: time.Date(2026, 12, 2, 9, 0, 0, 0, tokyo)},
+		{in: "17:30", want: time.Date(2026, 11, 25, 17, 30, 0, 0, tokyo)},
+		{in: "09:00", want: time.Date(2026, 11, 26, 9, 0, 0, 0, tokyo)},
+		{in: "2026-12-01", want: time.Date(2026, 12, 1, 9, 0, 0, 0, tokyo)},
+		{in: "2026-12-01 14:00", want: time.Date(2026, 12, 1, 14, 0, 0, 0, tokyo)},
+		{in: "", err: "empty snooze"},
+		{in: "-5m", err: "future"},
+		{in: "0d", err: "days must be"},
+		{in: "2020-01-01", err: "past"},
+		{in: "soon", err: "cannot read"},
+	}
+	for _, c := range cases {
+		got, err := ParseSnooze(c.in, now)
+		if c.err != "" {
+			require.ErrorContains(t, err, c.err, c.in)
+			continue
+		}
+		require.NoError(t, err, c.in)
+		require.True(t, c.want.Equal(got), "%q: want %v got %v", c.in, c.want, got)
+	}
+}
+
+func TestParseFilterAndMatch(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	lookup := func(s string) (int64, bool) { return 7, s == "bob" }
+	f, err := ParseFilter("reason:noOperator tag:vip assignee:bob from:2026-11-01 to:2026-11-30 medium:phone yamada", now, 1, lookup)
+	require.NoError(t, err)
+	require.Equal(t, api.ReasonNoOperator, f.Reason)
+	require.Equal(t, "vip", f.Tag)
+	require.EqualValues(t, 7, *f.Assignee)
+	require.Equal(t, "yamada", f.Text)
+	require.Equal(t, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), *f.To, "to: includes the whole day")
+	require.Equal(t, "medium:phone reason:noOperator tag:vip assignee:bob from:2026-11-01 to:2026-11-30 yamada",
+		f.String(func(int64) string { return "bob" }))
+	q := f.Query(TabMissed, 50)
+	require.True(t, *q.Missed)
+	require.Equal(t, "yamada", q.Q)
+
+	seven := int64(7)
+	c := api.Chat{State: api.ChatClosed, Missed: true, MissedReason: api.ReasonNoOperator, Tags: []string{"VIP"}, AssigneeID: &seven,
+		Medium: api.MediumPhone, Customer: api.Customer{Name: "Taro Yamada"}, Created: now.AddDate(0, 0, -3)}
+	require.True(t, f.Match(TabMissed, c))
+	require.True(t, f.Match(TabClosed, c))
+	require.False(t, f.Match(TabOpened, c))
+	c.MissedReason = api.ReasonUserLeft
+	require.False(t, f.Match(TabMissed, c))
+
+	f, err = ParseFilter("assignee:none phone:+8150 from:7d", now, 1, lookup)
+	require.NoError(t, err)
+	require.EqualValues(t, 0, *f.Assignee)
+	require.Equal(t, "+8150", f.Text)
+	require.Equal(t, time.Date(2026, 11, 18, 0, 0, 0, 0, time.UTC), *f.From)
+	for _, bad := range []string{"reason:x", "assignee:zed", "from:yesterdayish", "color:red", "medium:sms"} {
+		_, err := ParseFilter(bad, now, 1, lookup)
+		require.Error(t, err, bad)
+	}
+}
+
+func TestFormatting(t *testing.T) {
+	require.Equal(t, "1:23", Clock(83*time.Second))
+	require.Equal(t, "1:01:01", Clock(3661*time.Second))
+	require.Equal(t, "0:00", Clock(-time.Second))
+	require.Equal(t, "█████░░░░░", Meter(-30, 10))
+	require.Equal(t, "░░░░░░░░░░", Meter(-200, 10))
+	require.Equal(t, "ab…", Fit("abcdef", 3))
+	require.Equal(t, "ab  ", Fit("ab", 4))
+	for _, r := range api.MissedReasons {
+		require.NotEqual(t, string(r), ReasonText(r), "every reason has words")
+		p, err := ParseReason(string(r))
+		require.NoError(t, err)
+		require.Equal(t, r, p)
+	}
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	require.Equal(t, "09:00", When(now.Add(-3*time.Hour), now))
+	require.Equal(t, "Mon 09:00", When(now.AddDate(0, 0, -2).Add(-3*time.Hour), now))
+	require.Equal(t, "2026-11-01", When(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), now))
+	require.Equal(t, 3, strings.Count(Lines("a\nb", 2, 3), "\n")+1)
+}
