@@ -20,7 +20,7 @@ func manyChats(n int) api.ChatList {
 		r := reasons[i%len(reasons)]
 		l.Chats[i] = api.Chat{ID: int64(n - i), ChannelID: 1, Medium: api.MediumPhone, State: api.ChatOpened,
 			Customer: api.Customer{Number: fmt.Sprintf("+8190%08d", i), Name: fmt.Sprintf("Customer %d", i)},
-			Missed: r != "", MissedReason: r, Tags: []string{"vip", "follow-up"}, Updated: t0.Add(-time.Duration(i) * time.Minute)}
+			Missed:   r != "", MissedReason: r, Tags: []string{"vip", "follow-up"}, Updated: t0.Add(-time.Duration(i) * time.Minute)}
 	}
 	return l
 }
