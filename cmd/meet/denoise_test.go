@@ -1,0 +1,70 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/meet-dev/meet/audio"
+	"github.com/meet-dev/meet/audio/audiotest"
+)
+
+// TestDenoiseFile runs `meet denoise` on a 16 kHz file of a gated tone in
+// white noise: same rate and length out, the noise down, the tone kept.
+func TestDenoiseFile(t *testing.T) {
+	const rate = 16000
+	n := 3 * rate
+	tone := audiotest.Tone(rate, 700, 0.3, n)
+	for i := range tone { // 250 ms on, 250 ms off: speech-like
+		if i%(rate/2) >= rate/4 {
+			tone[i] = 0
+		}
+	}
+	noise := audiotest.Noise(n, 0.03, 7)
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in.wav"), filepath.Join(dir, "out.wav")
+	f, err := os.Create(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := audio.WriteWAV(f, rate, audiotest.Mix(tone, noise)); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	st, err := denoiseFile(in, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	w, err := audio.ReadWAV(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Rate != rate || len(w.Samples) != n {
+		t.Fatalf("output %d Hz, %d samples; want %d Hz, %d samples", w.Rate, len(w.Samples), rate, n)
+	}
+	// Compare a gap (noise only) and a tone burst, after the suppressor settled.
+	gapIn, gapOut := noise[2*rate+rate/4+800:2*rate+rate/2-800], w.Samples[2*rate+rate/4+800:2*rate+rate/2-800]
+	inRMS, _ := audio.Level(gapIn)
+	outRMS, _ := audio.Level(gapOut)
+	if outRMS > inRMS-10 {
+		t.Errorf("noise in the gaps %.1f dBFS → %.1f dBFS, want at least 10 dB less", inRMS, outRMS)
+	}
+	burst := w.Samples[2*rate+800 : 2*rate+rate/4-800]
+	if !audiotest.HasTone(burst, rate, 700) {
+		t.Errorf("tone lost (dominant %.0f Hz)", audiotest.DominantFreq(burst, rate))
+	}
+	t.Logf("noise %.1f → %.1f dBFS; %.1f µs per frame", inRMS, outRMS, st.perFrame)
+
+	if _, err := denoiseFile(filepath.Join(dir, "missing.wav"), out); err == nil {
+		t.Error("missing input accepted")
+	}
+	os.WriteFile(in, []byte("RIFF junk"), 0o600)
+	if _, err := denoiseFile(in, out); err == nil {
+		t.Error("garbage input accepted")
+	}
+}
