@@ -12,12 +12,12 @@ import "math"
 
 const (
 	r6Ratio   = 6
-	r6Half    = 8                 // input (8 kHz) samples each side of the centre
-	r6Taps    = 2 * r6Half        // taps per upsampling phase
-	r6Len     = r6Ratio * r6Taps  // prototype length at 48 kHz
-	r6Cutoff  = 3600.0 / 24000    // of the 48 kHz Nyquist
-	r6Beta    = 8.0               // Kaiser window
-	r6InFrame = CallerFrame       // 160
+	r6Half    = 8                // input (8 kHz) samples each side of the centre
+	r6Taps    = 2 * r6Half       // taps per upsampling phase
+	r6Len     = r6Ratio * r6Taps // prototype length at 48 kHz
+	r6Cutoff  = 3600.0 / 24000   // of the 48 kHz Nyquist
+	r6Beta    = 8.0              // Kaiser window
+	r6InFrame = CallerFrame      // 160
 	r6Out     = CallerFrame * r6Ratio
 )
 
