@@ -3,6 +3,7 @@ package audio
 import (
 	"fmt"
 	"math"
+	"sync"
 	"sync/atomic"
 )
 
@@ -42,6 +43,11 @@ type Meter struct {
 	dst       Writer
 	rms, peak atomic.Uint64 // float64 bits
 	frames    atomic.Uint64
+
+	mu      sync.Mutex // interval totals for Take
+	sumSq   float64
+	n       int
+	maxPeak int
 }
 
 // NewMeter returns a metering stage in front of dst.
@@ -53,11 +59,38 @@ func NewMeter(dst Writer) *Meter {
 }
 
 func (m *Meter) WriteSample(s PCM16) error {
-	rms, peak := Level(s)
-	m.rms.Store(math.Float64bits(rms))
-	m.peak.Store(math.Float64bits(peak))
+	var sum float64
+	peak := 0
+	for _, v := range s {
+		x := int(v)
+		sum += float64(x * x)
+		peak = max(peak, x, -x)
+	}
+	if len(s) > 0 {
+		m.rms.Store(math.Float64bits(dbfs(math.Sqrt(sum / float64(len(s))))))
+		m.peak.Store(math.Float64bits(dbfs(float64(peak))))
+	}
+	m.mu.Lock()
+	m.sumSq += sum
+	m.n += len(s)
+	m.maxPeak = max(m.maxPeak, peak)
+	m.mu.Unlock()
 	m.frames.Add(1)
 	return m.dst.WriteSample(s)
+}
+
+// Take returns the RMS over everything written since the previous Take and
+// the highest peak in that time, then starts a new interval: what a level
+// meter redrawn a few times a second should show. MinDBFS when nothing came.
+func (m *Meter) Take() (rmsDBFS, peakDBFS float64) {
+	m.mu.Lock()
+	sum, n, peak := m.sumSq, m.n, m.maxPeak
+	m.sumSq, m.n, m.maxPeak = 0, 0, 0
+	m.mu.Unlock()
+	if n == 0 {
+		return MinDBFS, MinDBFS
+	}
+	return dbfs(math.Sqrt(sum / float64(n))), dbfs(float64(peak))
 }
 
 // Levels returns the RMS and peak dBFS of the last frame written.

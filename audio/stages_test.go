@@ -53,6 +53,21 @@ func TestMeterConcurrentRead(t *testing.T) {
 	if math.Abs(rms+9.03) > 0.1 || math.Abs(peak+6.02) > 0.1 || m.Frames() != 200 {
 		t.Fatalf("levels %.2f %.2f after %d frames", rms, peak, m.Frames())
 	}
+	// Take covers the whole interval: one loud frame among quiet ones shows in
+	// the peak, and the RMS is the interval's.
+	m.Take()
+	_ = m.WriteSample(audiotest.Tone(48000, 440, 0.9, 480))
+	_ = m.WriteSample(make(audio.PCM16, 480))
+	rms, peak = m.Take()
+	if math.Abs(peak-20*math.Log10(0.9)) > 0.1 || math.Abs(rms-(20*math.Log10(0.9)-3.01-3.01)) > 0.1 {
+		t.Fatalf("Take() = %.2f, %.2f", rms, peak)
+	}
+	if rms, _ := m.Levels(); rms != audio.MinDBFS {
+		t.Fatalf("Levels() after a silent frame = %.1f", rms)
+	}
+	if rms, peak := m.Take(); rms != audio.MinDBFS || peak != audio.MinDBFS {
+		t.Fatal("Take() of an empty interval")
+	}
 }
 
 func TestMuteSilencesWithoutClicks(t *testing.T) {
