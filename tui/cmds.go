@@ -50,6 +50,25 @@ func (m *Model) loadTab(t common.Tab) tea.Cmd {
 	}
 }
 
+// refreshTabs reloads the first page of every loaded tab in place.
+func (m *Model) refreshTabs() tea.Cmd {
+	var cmds []tea.Cmd
+	gen := m.filterGen
+	for _, t := range common.Tabs {
+		q, ok := m.inbox.Refresh(t)
+		if !ok {
+			continue
+		}
+		cmds = append(cmds, func() tea.Msg {
+			ctx, cancel := m.rctx()
+			defer cancel()
+			l, err := m.backend.Chats(ctx, q)
+			return chatsMsg{tab: t, gen: gen, list: l, err: err}
+		})
+	}
+	return tea.Batch(cmds...)
+}
+
 func (m *Model) loadChat(id int64) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := m.rctx()

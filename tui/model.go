@@ -73,16 +73,18 @@ type Model struct {
 	help     *help.Model
 	prompt   *prompt.Model
 
-	offers    []ring.Offer
-	ringing   bool // ring tone on
-	call      *inCall
-	conn      ConnStatus
-	ready     bool // who we are is known
-	fatal     string
-	flash     string
-	flashErr  bool
-	flashSeq  int
-	filterGen int
+	offers  []ring.Offer
+	ringing bool // ring tone on
+	call    *inCall
+	conn    ConnStatus
+	// connectedOnce: the stream has connected at least once
+	connectedOnce bool
+	ready         bool // who we are is known
+	fatal         string
+	flash         string
+	flashErr      bool
+	flashSeq      int
+	filterGen     int
 
 	dirtyChats map[int64]bool
 	dirtyCalls map[int64]bool

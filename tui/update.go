@@ -171,6 +171,12 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		if m.events != nil {
 			cmds = append(cmds, waitConn(m.events.Status()))
 		}
+		if msg.status.State == Connected && !m.connectedOnce {
+			// the stream starts at the newest event: reload what was listed
+			// before it connected so nothing falls between
+			m.connectedOnce = true
+			cmds = append(cmds, m.refreshTabs())
+		}
 		if msg.status.State == Connected && prev == Reconnecting && m.call != nil {
 			cmds = append(cmds, m.fetchCall(m.call.call.ID)) // events caught up; re-read the call to be sure
 		}

@@ -72,6 +72,17 @@ func (m *Model) Query(t common.Tab) (q api.ChatQuery, ok bool) {
 	return q, true
 }
 
+// Refresh is the query of tab t's first page again, keeping what is shown
+// until it arrives; ok is false for a tab never loaded or loading.
+func (m *Model) Refresh(t common.Tab) (q api.ChatQuery, ok bool) {
+	l := &m.tabs[t]
+	if !l.loaded || l.loading {
+		return api.ChatQuery{}, false
+	}
+	l.loading = true
+	return m.filter.Query(t, PageSize), true
+}
+
 // Loaded stores a page of tab t. cursor is the cursor the page was asked
 // with ("" = first page, which replaces the list).
 func (m *Model) Loaded(t common.Tab, cursor string, page api.ChatList) {

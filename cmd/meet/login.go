@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/term"
+	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/client"
+	"github.com/spf13/cobra"
+)
+
+func (a *app) loginCmd() *cobra.Command {
+	var email, password string
+	cmd := &cobra.Command{
+		Use:   "login --server URL --email E [--password P]",
+		Short: "Log in to meetd and keep the token (0600) in the config dir",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			server, err := normalizeServer(a.v.GetString(keyServer))
+			if err != nil {
+				return err
+			}
+			if email == "" {
+				return errors.New("--email is required")
+			}
+			if password == "" {
+				password, err = readPassword(cmd.InOrStdin(), cmd.ErrOrStderr())
+				if err != nil {
+					return err
+				}
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
+			defer cancel()
+			c := client.New(server)
+			res, err := c.Login(ctx, email, password)
+			if err != nil {
+				if api.CodeOf(err) == api.CodeUnauthorized {
+					return errors.New("login refused: wrong e-mail or password")
+				}
+				return fmt.Errorf("login to %s: %w", server, err)
+			}
+			path, err := credentialsPath(a.v)
+			if err != nil {
+				return err
+			}
+			if err := saveCredentials(path, Credentials{Server: server, Email: email, Token: res.Token,
+				Expires: res.Expires, StaffID: res.Staff.ID}); err != nil {
+				return fmt.Errorf("saving credentials: %w", err)
+			}
+			name := res.Staff.Name
+			if name == "" {
+				name = res.Staff.Email
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "logged in to %s as %s (%s); token saved in %s\n", server, name, res.Staff.Role, path)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&email, "email", "", "your e-mail")
+	cmd.Flags().StringVar(&password, "password", "", "password (prompted without echo when not given)")
+	return cmd
+}
+
+func (a *app) logoutCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "logout",
+		Short: "Revoke the saved token and forget it",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			path, err := credentialsPath(a.v)
+			if err != nil {
+				return err
+			}
+			creds, err := loadCredentials(path)
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), 15*time.Second)
+			defer cancel()
+			if err := client.New(creds.Server, client.WithToken(creds.Token)).Logout(ctx); err != nil &&
+				api.CodeOf(err) != api.CodeUnauthorized {
+				fmt.Fprintln(cmd.ErrOrStderr(), "warning: could not revoke the token on the server:", err)
+			}
+			if err := os.Remove(path); err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), "logged out")
+			return nil
+		},
+	}
+}
+
+// readPassword prompts on the terminal without echo, or reads one line
+// from a pipe (scripts).
+func readPassword(in io.Reader, prompt io.Writer) (string, error) {
+	if f, ok := in.(*os.File); ok && term.IsTerminal(f.Fd()) {
+		fmt.Fprint(prompt, "Password: ")
+		b, err := term.ReadPassword(f.Fd())
+		fmt.Fprintln(prompt)
+		if err != nil {
+			return "", fmt.Errorf("reading password: %w", err)
+		}
+		return string(b), nil
+	}
+	line, err := bufio.NewReader(in).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("reading password: %w", err)
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", errors.New("no password: give --password or type it when asked")
+	}
+	return line, nil
+}
+
+// normalizeServer checks a server URL and drops a trailing slash.
+func normalizeServer(s string) (string, error) {
+	if s == "" {
+		return "", errors.New("--server is required (e.g. http://127.0.0.1:8080)")
+	}
+	if !strings.Contains(s, "://") {
+		s = "http://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return "", fmt.Errorf("server %q is not an http(s) URL", s)
+	}
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// session returns a client logged in to the configured server.
+func (a *app) session() (*client.Client, Credentials, error) {
+	path, err := credentialsPath(a.v)
+	if err != nil {
+		return nil, Credentials{}, err
+	}
+	creds, err := loadCredentials(path)
+	if err != nil {
+		return nil, creds, err
+	}
+	if s := a.v.GetString(keyServer); s != "" {
+		server, err := normalizeServer(s)
+		if err != nil {
+			return nil, creds, err
+		}
+		if server != creds.Server {
+			return nil, creds, fmt.Errorf("logged in to %s, not %s: run `meet login --server %s --email E`", creds.Server, server, server)
+		}
+	}
+	return client.New(creds.Server, client.WithToken(creds.Token)), creds, nil
+}

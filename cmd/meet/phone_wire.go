@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+
+	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/softphone"
+	"github.com/meet-dev/meet/tui"
+	"github.com/meet-dev/meet/tui/common"
+)
+
+// phoneConfig picks devices or files for the softphone inside the TUI.
+type phoneConfig struct {
+	prefs       tui.Prefs
+	inWAV       string // headless: a WAV as the microphone
+	outWAV      string // headless: record the speaker to a WAV
+	loopbackICE bool
+}
+
+// openPhone starts the softphone in the background so the first screen
+// does not wait for WebRTC; a phone that cannot start leaves the TUI
+// working, with the reason shown in the call bar.
+func openPhone(ctx context.Context, sig softphone.Signaller, pc phoneConfig, log *slog.Logger) (tui.Phone, func()) {
+	opts := []softphone.Option{softphone.WithLogger(log), softphone.WithDenoise(pc.prefs.Denoise)}
+	if pc.inWAV != "" {
+		opts = append(opts, softphone.WithInputWAV(pc.inWAV))
+	} else {
+		opts = append(opts, softphone.WithInputDevice(pc.prefs.Input))
+	}
+	if pc.outWAV != "" {
+		opts = append(opts, softphone.WithOutputWAV(pc.outWAV))
+	} else {
+		opts = append(opts, softphone.WithOutputDevice(pc.prefs.Output))
+	}
+	if pc.loopbackICE {
+		opts = append(opts, softphone.WithLoopbackICE())
+	}
+	p, err := softphone.New(sig, opts...)
+	if err != nil {
+		log.Error("softphone unavailable", "err", err)
+		return tui.NoPhone(err.Error()), func() {}
+	}
+	a := &phoneAdapter{p: p}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		if err := p.Start(ctx); err != nil && ctx.Err() == nil {
+			log.Error("softphone did not start", "err", err)
+			a.setProblem(err.Error())
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for ev := range p.Events() { // closed by Close
+			log.Info("softphone", "event", ev.String(), "call_id", ev.CallID)
+			switch ev.Type {
+			case softphone.EventError:
+				msg := ev.Message
+				if msg == "" && ev.Err != nil {
+					msg = ev.Err.Error()
+				}
+				a.setProblem(msg)
+			case softphone.EventDevice:
+				a.setProblem("")
+			case softphone.EventState:
+				if ev.State == softphone.StateConnected {
+					a.setProblem("")
+				}
+			}
+		}
+	}()
+	return a, func() {
+		if err := p.Close(); err != nil {
+			log.Warn("closing softphone", "err", err)
+		}
+		wg.Wait()
+	}
+}
+
+// phoneAdapter is *softphone.Phone as the TUI sees it.
+type phoneAdapter struct {
+	p       *softphone.Phone
+	mu      sync.Mutex
+	problem string
+}
+
+func (a *phoneAdapter) setProblem(s string) { a.mu.Lock(); a.problem = s; a.mu.Unlock() }
+
+func (a *phoneAdapter) Joined(r api.JoinResult) { a.p.Joined(r) }
+func (a *phoneAdapter) Left()                   { a.p.Left() }
+func (a *phoneAdapter) SetMuted(b bool)         { a.p.SetMuted(b) }
+func (a *phoneAdapter) Muted() bool             { return a.p.Muted() }
+func (a *phoneAdapter) SetDenoise(b bool)       { a.p.SetDenoise(b) }
+func (a *phoneAdapter) Ring(on bool)            { a.p.Ring(on) }
+
+func (a *phoneAdapter) Stats() common.PhoneStats {
+	s := a.p.Snapshot()
+	a.mu.Lock()
+	problem := a.problem
+	a.mu.Unlock()
+	return common.PhoneStats{Connected: s.Connected, RTT: s.RTT, Loss: s.Loss, Jitter: s.Jitter,
+		MicDBFS: s.MicDBFS, SpeakerDBFS: s.SpeakerDBFS, Muted: s.Muted, Denoise: s.Denoise, Problem: problem}
+}

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/term"
+	"github.com/meet-dev/meet/tui"
+	"github.com/meet-dev/meet/tui/common"
+	"github.com/spf13/cobra"
+)
+
+// runTUI opens the TUI: client, event stream and softphone wired into the
+// root model; logs go to the log file only.
+func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
+	if !term.IsTerminal(os.Stdin.Fd()) || !term.IsTerminal(os.Stdout.Fd()) {
+		return errors.New("the TUI needs a terminal; for scripts use `meet chats`, `meet call`, `meet callback`, `meet export`")
+	}
+	keys, err := keyBindings(a.v)
+	if err != nil {
+		return err
+	}
+	km, err := common.NewKeys(keys)
+	if err != nil {
+		return err
+	}
+	log, closeLog, err := openLog(a.v.GetString(keyLog))
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	c, creds, err := a.session()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(cmd.Context())
+	defer cancel()
+	log.Info("meet starting", "server", creds.Server, "staff_id", creds.StaffID)
+
+	events, stream, closeStream := openEvents(ctx, c, log)
+	defer closeStream()
+	prefs := tui.Prefs{Input: a.v.GetString(keyInput), Output: a.v.GetString(keyOutput), Denoise: a.v.GetBool(keyDenoise)}
+	phone, closePhone := openPhone(ctx, stream, phoneConfig{prefs: prefs, inWAV: a.v.GetString(keyInWAV),
+		outWAV: a.v.GetString(keyOutWAV), loopbackICE: a.v.GetBool(keyLoopback)}, log)
+	defer closePhone()
+
+	color := os.Getenv("NO_COLOR") == "" && !a.v.GetBool(keyNoColor) && os.Getenv("TERM") != "dumb"
+	uictx := common.NewContext(common.NewStyles(os.Stdout, color), km)
+	cfgFile := a.v.ConfigFileUsed()
+	m := tui.New(ctx, uictx, backend{c}, log,
+		tui.WithEvents(events),
+		tui.WithPhone(phone),
+		tui.WithServerLabel(creds.Server),
+		tui.WithDevices(listDevices),
+		tui.WithPrefs(prefs, func(p tui.Prefs) error { return savePrefs(cfgFile, p.Input, p.Output, p.Denoise) }),
+	)
+	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx))
+	_, err = p.Run()
+	m.Close()
+	if err != nil && !errors.Is(err, tea.ErrProgramKilled) && ctx.Err() == nil {
+		return fmt.Errorf("tui: %w", err)
+	}
+	log.Info("meet stopped")
+	return nil
+}
