@@ -205,7 +205,7 @@ func (m *Manager) Attach(callID, staffID int64, mode api.JoinMode) error {
 		return api.Errorf(api.CodeNotFound, "no room for call %d", callID)
 	}
 	s := m.staff[staffID]
-	if s == nil || !s.hasPeer() {
+	if s == nil || !s.usable() {
 		return api.Errorf(api.CodeUnavailable, "softphone of staff %d is not connected", staffID)
 	}
 	if s.room == r {
@@ -245,8 +245,18 @@ func (m *Manager) detachLocked(s *staffLeg) {
 	r.log.Info("staff detached", "staff_id", s.id)
 }
 
-func (s *staffLeg) hasPeer() bool {
+// usable reports whether the staff leg has a connection that is up or
+// still coming up (a brief ICE disconnection counts as up).
+func (s *staffLeg) usable() bool {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.cur != nil
+	p := s.cur
+	s.mu.Unlock()
+	if p == nil {
+		return false
+	}
+	if p.pc == nil {
+		return true // a connection-less leg (benchmarks)
+	}
+	st := p.pc.ConnectionState()
+	return st != webrtc.PeerConnectionStateFailed && st != webrtc.PeerConnectionStateClosed
 }

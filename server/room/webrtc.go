@@ -188,10 +188,10 @@ func (m *Manager) Disconnect(staffID int64) {
 	old := s.cur
 	s.cur = nil
 	s.mu.Unlock()
-	if old != nil {
+	if old != nil && old.pc != nil {
 		_ = old.pc.Close()
-		m.presence(s, nil)
 	}
+	m.presence(s, nil)
 }
 
 func isClosed(err error) bool {
