@@ -32,7 +32,7 @@ type stack struct {
 
 // startStack runs meetd in-process: SQLite, HTTP API, SIP trunk, rooms and
 // the lifecycle, wired as cmd/meetd wires them, on 127.0.0.1 ports.
-func startStack(t *testing.T, ctx context.Context, seed func(tx store.Tx) error) *stack {
+func startStack(t *testing.T, ctx context.Context, seed func(tx store.Tx) error, tweak ...func(*telephony.Config)) *stack {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
@@ -42,8 +42,12 @@ func startStack(t *testing.T, ctx context.Context, seed func(tx store.Tx) error)
 	srv, err := server.New(server.Config{DBPath: filepath.Join(t.TempDir(), "meetd.db"), HTTPAddr: "127.0.0.1:0"},
 		server.WithLogger(log),
 		server.WithSetup(func(s *server.Server) error {
-			tel, err := telephony.New(s.Store(), telephony.Config{SIPListen: "127.0.0.1:0", TrunkAllow: []string{"127.0.0.0/8"},
-				ICELoopback: true, RTPTimeout: 10 * time.Second}, log)
+			cfg := telephony.Config{SIPListen: "127.0.0.1:0", TrunkAllow: []string{"127.0.0.0/8"},
+				ICELoopback: true, RTPTimeout: 10 * time.Second}
+			for _, f := range tweak {
+				f(&cfg)
+			}
+			tel, err := telephony.New(s.Store(), cfg, log)
 			if err != nil {
 				return err
 			}
