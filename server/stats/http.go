@@ -1,0 +1,204 @@
+package stats
+
+import (
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/server/automation"
+	"github.com/meet-dev/meet/server/httpapi"
+	"github.com/meet-dev/meet/server/store"
+)
+
+// Routes adds statistics, exports, the audit log, automations and the SMS
+// outbox view to the API (httpapi.WithRoutes(stats.Routes(...))).
+func Routes(svc *Service, rep store.Reports, log *slog.Logger) func(*http.ServeMux, httpapi.Auth) {
+	h := &handlers{svc: svc, rep: rep, log: log}
+	return func(mux *http.ServeMux, auth httpapi.Auth) {
+		mux.Handle("GET /v1/stats", auth(api.RoleSupervisor, h.stats))
+		mux.Handle("GET /v1/exports/calls.csv", auth(api.RoleSupervisor, h.export("csv")))
+		mux.Handle("GET /v1/exports/calls.jsonl", auth(api.RoleSupervisor, h.export("jsonl")))
+		mux.Handle("GET /v1/exports/audit", auth(api.RoleAdmin, h.audit))
+		mux.Handle("GET /v1/admin/channels/{id}/automations", auth(api.RoleAdmin, h.getAutomations))
+		mux.Handle("PUT /v1/admin/channels/{id}/automations", auth(api.RoleAdmin, h.putAutomations))
+		mux.Handle("GET /v1/admin/sms", auth(api.RoleSupervisor, h.sms))
+	}
+}
+
+type handlers struct {
+	svc *Service
+	rep store.Reports
+	log *slog.Logger
+}
+
+// parseTime accepts RFC 3339 or a plain date (midnight UTC).
+func parseTime(v url.Values, key string, required bool) (time.Time, error) {
+	s := v.Get(key)
+	if s == "" {
+		if required {
+			return time.Time{}, api.Errorf(api.CodeBadRequest, "%s is required (RFC 3339 or YYYY-MM-DD)", key)
+		}
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, api.Errorf(api.CodeBadRequest, "%s=%q: want RFC 3339 or YYYY-MM-DD", key, s)
+}
+
+func parseID(v url.Values, key string) (int64, error) {
+	s := v.Get(key)
+	if s == "" {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id < 0 {
+		return 0, api.Errorf(api.CodeBadRequest, "%s=%q is not an id", key, s)
+	}
+	return id, nil
+}
+
+func (h *handlers) stats(w http.ResponseWriter, r *http.Request, me *httpapi.Me) {
+	v := r.URL.Query()
+	q := api.StatsQuery{Interval: v.Get("interval")}
+	var err error
+	if q.From, err = parseTime(v, "from", true); err == nil {
+		if q.To, err = parseTime(v, "to", true); err == nil {
+			if q.ChannelID, err = parseID(v, "channel"); err == nil {
+				if q.TeamID, err = parseID(v, "team"); err == nil && v.Get("sl") != "" {
+					q.ServiceLevelS, err = strconv.Atoi(v.Get("sl"))
+					if err != nil || q.ServiceLevelS <= 0 {
+						err = api.Errorf(api.CodeBadRequest, "sl=%q: want a positive number of seconds", v.Get("sl"))
+					}
+				}
+			}
+		}
+	}
+	if err != nil {
+		httpapi.WriteError(w, h.log, err)
+		return
+	}
+	st, err := h.svc.Stats(r.Context(), q, me.Channels())
+	if err != nil {
+		httpapi.WriteError(w, h.log, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, st)
+}
+
+func (h *handlers) export(format string) httpapi.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, me *httpapi.Me) {
+		v := r.URL.Query()
+		req := ExportRequest{StaffID: me.ID(), Format: format, Purpose: v.Get("purpose"),
+			Filter: store.ExportFilter{Reason: api.MissedReason(v.Get("reason")), Channels: me.Channels()}}
+		var err error
+		if req.Filter.From, err = parseTime(v, "from", true); err == nil {
+			if req.Filter.To, err = parseTime(v, "to", true); err == nil {
+				if req.Filter.ChannelID, err = parseID(v, "channel"); err == nil {
+					req.Filter.TeamID, err = parseID(v, "team")
+				}
+			}
+		}
+		if err == nil {
+			err = req.Validate()
+		}
+		if err == nil && req.Filter.ChannelID != 0 && !me.CanSee(req.Filter.ChannelID) {
+			err = api.Errorf(api.CodeForbidden, "channel %d is not yours", req.Filter.ChannelID)
+		}
+		if err != nil {
+			httpapi.WriteError(w, h.log, err)
+			return
+		}
+		rw, _ := NewRowWriter(format, nil)
+		w.Header().Set("Content-Type", rw.ContentType())
+		w.Header().Set("Content-Disposition", `attachment; filename="calls.`+format+`"`)
+		n, err := h.svc.Export(r.Context(), req, w)
+		if err != nil {
+			// Headers are gone; the audit entry holds the row count.
+			h.log.Warn("export broke off", "staff_id", me.ID(), "rows", n, "err", err)
+			return
+		}
+		h.log.Info("export", "staff_id", me.ID(), "rows", n, "purpose", req.Purpose)
+	}
+}
+
+func (h *handlers) audit(w http.ResponseWriter, r *http.Request, _ *httpapi.Me) {
+	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+	list, err := h.rep.ListAudit(r.Context(), limit)
+	if err != nil {
+		httpapi.WriteError(w, h.log, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, list)
+}
+
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, api.Errorf(api.CodeBadRequest, "%q is not an id", r.PathValue("id"))
+	}
+	return id, nil
+}
+
+func (h *handlers) getAutomations(w http.ResponseWriter, r *http.Request, _ *httpapi.Me) {
+	id, err := pathID(r)
+	if err == nil {
+		var list []api.Automation
+		if list, err = h.rep.Automations(r.Context(), id); err == nil {
+			httpapi.WriteJSON(w, http.StatusOK, list)
+			return
+		}
+	}
+	httpapi.WriteError(w, h.log, err)
+}
+
+func (h *handlers) putAutomations(w http.ResponseWriter, r *http.Request, _ *httpapi.Me) {
+	id, err := pathID(r)
+	var list []api.Automation
+	if err == nil {
+		err = httpapi.DecodeJSON(w, r, &list, 0)
+	}
+	for i := 0; err == nil && i < len(list); i++ {
+		err = automation.Validate(list[i])
+	}
+	if err == nil {
+		list, err = h.rep.PutAutomations(r.Context(), id, list)
+	}
+	if err != nil {
+		httpapi.WriteError(w, h.log, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, list)
+}
+
+func (h *handlers) sms(w http.ResponseWriter, r *http.Request, me *httpapi.Me) {
+	chatID, err := parseID(r.URL.Query(), "chat")
+	if err == nil && chatID == 0 {
+		err = api.Errorf(api.CodeBadRequest, "chat is required")
+	}
+	if err == nil {
+		err = h.svc.st.View(r.Context(), func(tx store.Tx) error {
+			c, err := tx.Chat(chatID)
+			if err == nil && !me.CanSee(c.ChannelID) {
+				err = api.Errorf(api.CodeNotFound, "chat %d not found", chatID)
+			}
+			return err
+		})
+	}
+	if err != nil {
+		httpapi.WriteError(w, h.log, err)
+		return
+	}
+	list, err := h.rep.ListSMS(r.Context(), chatID)
+	if err != nil {
+		httpapi.WriteError(w, h.log, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, list)
+}
