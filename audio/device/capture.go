@@ -98,7 +98,11 @@ func OpenCapture(name string, rate, frameSamples int, dst audio.Writer, opts ...
 		Terminate()
 		return nil, err
 	}
-	st, err := openStream(dev, input, rate, frameSamples)
+	var st *paStream
+	err = quietStderr(func() (err error) {
+		st, err = openStream(dev, input, rate, frameSamples)
+		return err
+	})
 	if err != nil {
 		Terminate()
 		return nil, err

@@ -37,7 +37,7 @@ func Initialize() error {
 	paMu.Lock()
 	defer paMu.Unlock()
 	if paCount == 0 {
-		if err := portaudio.Initialize(); err != nil {
+		if err := quietStderr(portaudio.Initialize); err != nil {
 			return fmt.Errorf("device: initialising PortAudio: %w", err)
 		}
 		paEverInitialized = true

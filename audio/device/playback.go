@@ -49,7 +49,11 @@ func OpenPlayback(name string, rate, frameSamples int, opts ...Option) (*Playbac
 		Terminate()
 		return nil, err
 	}
-	st, err := openStream(dev, output, rate, frameSamples)
+	var st *paStream
+	err = quietStderr(func() (err error) {
+		st, err = openStream(dev, output, rate, frameSamples)
+		return err
+	})
 	if err != nil {
 		Terminate()
 		return nil, err

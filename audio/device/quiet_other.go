@@ -1,0 +1,5 @@
+//go:build !linux
+
+package device
+
+func quietStderr(fn func() error) error { return fn() }
