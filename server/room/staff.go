@@ -187,3 +187,39 @@ func (s *staffLeg) current(p *peer) bool {
 	defer s.mu.Unlock()
 	return s.cur == p
 }
+
+// StaffStats describe one softphone leg as the server sees it.
+type StaffStats struct {
+	Online   bool
+	Codec    string // what the server sends: "opus" or "pcmu"
+	CallID   int64  // attached room, 0 when none
+	Mode     api.JoinMode
+	Received uint64 // RTP packets received
+	Lost     uint64 // frames missing at playout (FEC or concealment used)
+	FEC      uint64 // of which recovered from the next packet's FEC
+	Late     uint64 // packets that arrived after their playout time
+	Skipped  uint64 // packets dropped to cut latency
+}
+
+// StaffStats returns a softphone leg's counters.
+func (m *Manager) StaffStats(staffID int64) (StaffStats, bool) {
+	m.mu.Lock()
+	s := m.staff[staffID]
+	var st StaffStats
+	if s != nil && s.room != nil {
+		st.CallID, st.Mode = s.room.callID, s.mode
+	}
+	m.mu.Unlock()
+	if s == nil {
+		return StaffStats{}, false
+	}
+	st.Online = m.Online(staffID)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p := s.cur; p != nil {
+		st.Codec = p.send.String()
+		j := p.jb
+		st.Received, st.Lost, st.FEC, st.Late, st.Skipped = j.received, j.lost, j.fec, j.late, j.skipped
+	}
+	return st, true
+}

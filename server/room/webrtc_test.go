@@ -81,8 +81,9 @@ func TestTwoWayAudioOpus(t *testing.T) {
 
 	expectTones(t, "caller", caller.rec, []float64{staffTone}, []float64{callerTone})
 	expectTones(t, "client", cl.rec, []float64{callerTone}, []float64{staffTone})
-	if s := m.staff[1]; s.cur.send != codecOpus {
-		t.Fatalf("send codec %s, want opus", s.cur.send)
+	if st, ok := m.StaffStats(1); !ok || st.Codec != "opus" || st.CallID != 100 || st.Mode != api.ModeTalk ||
+		!st.Online || st.Received < 5 {
+		t.Fatalf("staff stats %+v", st)
 	}
 
 	// Detach: the caller stops hearing the operator, the client stops
@@ -128,8 +129,8 @@ func TestTwoWayAudioPCMUOnly(t *testing.T) {
 	}
 	expectTones(t, "caller", caller.rec, []float64{staffTone}, nil)
 	expectTones(t, "client", cl.rec, []float64{callerTone}, []float64{staffTone})
-	if s := m.staff[2]; s.cur.send != codecPCMU {
-		t.Fatalf("send codec %s, want pcmu", s.cur.send)
+	if st, _ := m.StaffStats(2); st.Codec != "pcmu" {
+		t.Fatalf("send codec %s, want pcmu", st.Codec)
 	}
 }
 
