@@ -195,15 +195,29 @@ func writeFileAtomic(path string, b []byte, mode os.FileMode) error {
 var errNotLoggedIn = errors.New("not logged in: run `meet login --server URL --email E`")
 
 // openLog opens the log file (never the terminal). "" picks the default
-// under the user cache dir; "-" discards.
+// under the user cache dir; "-" discards. (Used by other subcommands too.)
 func openLog(path string) (*slog.Logger, func(), error) {
+	log, f, err := openLogFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return log, func() { f.Close() }, nil
+}
+
+// openLogFile is openLog returning the file, so stderr can be pointed at it
+// while the TUI runs ("-" gives /dev/null).
+func openLogFile(path string) (*slog.Logger, *os.File, error) {
 	if path == "-" {
-		return slog.New(slog.DiscardHandler), func() {}, nil
+		f, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+		if err != nil {
+			return nil, nil, err
+		}
+		return slog.New(slog.DiscardHandler), f, nil
 	}
 	if path == "" {
 		d, err := os.UserCacheDir()
 		if err != nil {
-			return slog.New(slog.DiscardHandler), func() {}, nil
+			return nil, nil, fmt.Errorf("no cache dir for the log (%w): give --log FILE", err)
 		}
 		path = filepath.Join(d, "meet", "meet.log")
 	}
@@ -214,5 +228,5 @@ func openLog(path string) (*slog.Logger, func(), error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("log file: %w", err)
 	}
-	return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelDebug})), func() { f.Close() }, nil
+	return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelDebug})), f, nil
 }

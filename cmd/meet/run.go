@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	stdlog "log"
+	"log/slog"
 	"os"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -27,11 +29,17 @@ func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	log, closeLog, err := openLog(a.v.GetString(keyLog))
+	log, logFile, err := openLogFile(a.v.GetString(keyLog))
 	if err != nil {
 		return err
 	}
-	defer closeLog()
+	defer logFile.Close()
+	// Everything that would print over the screen — other packages' default
+	// loggers, pion, ALSA/PortAudio from C — goes to the log file instead.
+	slog.SetDefault(log)
+	stdlog.SetOutput(logFile)
+	restore := redirectStderr(logFile, log)
+	defer restore()
 	c, creds, err := a.session()
 	if err != nil {
 		return err
