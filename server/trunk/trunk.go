@@ -305,7 +305,12 @@ func listenPair(addr string) (*net.UDPConn, net.Listener, error) {
 		p := uc.LocalAddr().(*net.UDPAddr).Port
 		tl, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(p)))
 		if err == nil {
-			return uc.(*net.UDPConn), tl, nil
+			u := uc.(*net.UDPConn)
+			// Bursts of calls must not overflow the kernel queue (the OS caps
+			// these at net.core.rmem_max / wmem_max).
+			_ = u.SetReadBuffer(4 << 20)
+			_ = u.SetWriteBuffer(4 << 20)
+			return u, tl, nil
 		}
 		uc.Close()
 		if port != 0 {
