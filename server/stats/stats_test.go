@@ -112,3 +112,47 @@ func TestExportFormats(t *testing.T) {
 		t.Fatal("xml accepted")
 	}
 }
+
+func TestJSONLMatchesEncodingJSON(t *testing.T) {
+	ans := time.Date(2026, 3, 8, 7, 30, 1, 500, time.UTC)
+	cb := int64(42)
+	rows := []api.ExportRow{
+		{ChatID: 1, CallID: 2, Direction: api.Outbound, From: "\"quoted\"\\back", To: "line\nbreak\ttab\x01",
+			Channel: "日本語チャネル", Team: "", Assignee: "Zoë", Tags: []string{"a,b", "</script>"}, Created: ans,
+			Answered: &ans, Ended: &ans, DurationS: 7, CallbackOf: &cb},
+		{ChatID: 3, CallID: 4, Direction: api.Inbound, From: "bad\xffutf8", Tags: nil, Created: ans, MissedReason: api.ReasonUserLeft},
+	}
+	var b bytes.Buffer
+	w, _ := NewRowWriter("jsonl", &b)
+	for i := range rows {
+		if err := w.Write(&rows[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d lines", len(lines))
+	}
+	for i, line := range lines {
+		var got api.ExportRow
+		if err := json.Unmarshal([]byte(line), &got); err != nil {
+			t.Fatalf("line %d is not JSON: %v\n%s", i, err, line)
+		}
+		want := rows[i]
+		if want.Tags == nil {
+			want.Tags = []string{}
+		}
+		// What encoding/json would have produced, decoded the same way.
+		ref, _ := json.Marshal(want)
+		var wantBack api.ExportRow
+		_ = json.Unmarshal(ref, &wantBack)
+		gb, _ := json.Marshal(got)
+		wb, _ := json.Marshal(wantBack)
+		if string(gb) != string(wb) {
+			t.Fatalf("line %d:\n got %s\nwant %s", i, gb, wb)
+		}
+	}
+}
