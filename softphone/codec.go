@@ -95,7 +95,7 @@ func (f *frameStage) Close() error    { return nil }
 func newEncoder(c Codec, out packetSink) (audio.Writer, error) {
 	switch c {
 	case CodecOpus:
-		enc, err := opus.NewEncoder(48000, 1)
+		enc, err := opus.NewEncoder(48000, 1, opus.WithComplexity(5))
 		if err != nil {
 			return nil, fmt.Errorf("opus encoder: %w", err)
 		}

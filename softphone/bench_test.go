@@ -1,0 +1,158 @@
+package softphone
+
+import (
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/meet-dev/meet/audio"
+	"github.com/meet-dev/meet/audio/audiotest"
+)
+
+// packetRecorder is a packetSink that keeps the last packet.
+type packetRecorder struct {
+	last []byte
+	n    int
+}
+
+func (r *packetRecorder) WritePacket(b []byte, _ time.Duration) error {
+	r.last = append(r.last[:0], b...)
+	r.n++
+	return nil
+}
+func (r *packetRecorder) String() string { return "Track" }
+
+// BenchmarkClientPipeline is the softphone's whole audio work for one 20 ms
+// frame of a call: two 10 ms microphone frames through Denoise -> Meter ->
+// Mute -> Opus(encode), and one received packet through the jitter buffer,
+// Opus(decode) -> Meter -> Ring -> speaker. "%core" is the share of one core
+// the call costs (time per frame / 20 ms).
+func BenchmarkClientPipeline(b *testing.B) {
+	for _, ns := range []bool{true, false} {
+		name := "denoise"
+		if !ns {
+			name = "no-denoise"
+		}
+		b.Run(name, func(b *testing.B) {
+			rec := &packetRecorder{}
+			sp, err := buildSendPipeline(CodecOpus, rec, ns)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ring, err := newRingStage(audio.Discard(48000))
+			if err != nil {
+				b.Fatal(err)
+			}
+			rp, err := buildRecvPipeline(CodecOpus, audio.NewMeter(ring))
+			if err != nil {
+				b.Fatal(err)
+			}
+			jb := newJitterBuffer(frameDuration, 48000)
+			mic := audiotest.Mix(audiotest.Tone(48000, 440, 0.3, 48000), audiotest.Noise(48000, 0.02, 1))
+			frame := make(audio.PCM16, 480)
+			t0 := time.Now()
+			pos := 0
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu0 := cpuTime()
+			for i := 0; i < b.N; i++ {
+				for k := 0; k < 2; k++ {
+					copy(frame, mic[pos:pos+480])
+					pos = (pos + 480) % len(mic)
+					if err := sp.head.WriteSample(frame); err != nil {
+						b.Fatal(err)
+					}
+				}
+				now := t0.Add(time.Duration(i) * frameDuration)
+				jb.push(uint16(i), uint32(i*960), rec.last, now)
+				st, pkt := jb.pop(now)
+				if st != jbFrame {
+					b.Fatalf("jitter buffer gave %v", st)
+				}
+				pcm, err := rp.dec.decode(pkt)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := rp.head.WriteSample(pcm); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			// CPU time, not wall time: the machine is shared, and what a call
+			// costs is the processor time it takes.
+			perFrame := float64(cpuTime()-cpu0) / float64(b.N)
+			b.ReportMetric(perFrame/1e3, "cpu-µs/frame")
+			b.ReportMetric(100*perFrame/float64(frameDuration), "%core")
+		})
+	}
+}
+
+// TestPipelineDelay measures the send and receive chains' algorithmic delay
+// with an impulse (sample-exact, no clock): the figures behind the latency
+// budget reported by the benchmarks.
+func TestPipelineDelay(t *testing.T) {
+	rec := &packetRecorder{}
+	sp, err := buildSendPipeline(CodecOpus, rec, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := audio.NewBuffer(48000)
+	rp, err := buildRecvPipeline(CodecOpus, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Speech-like bed so the suppressor passes the click: a gated tone, and a
+	// click at a known sample.
+	const n, click = 48000, 30000
+	in := audiotest.Tone(48000, 300, 0.2, n)
+	for i := click; i < click+48; i++ {
+		in[i] = 30000
+	}
+	var packetAt []int // input sample count when each packet came out
+	for off := 0; off < n; off += 480 {
+		before := rec.n
+		if err := sp.head.WriteSample(in[off : off+480]); err != nil {
+			t.Fatal(err)
+		}
+		if rec.n > before {
+			pcm, err := rp.dec.decode(rec.last)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rp.head.WriteSample(pcm)
+			packetAt = append(packetAt, off+480)
+		}
+	}
+	got := out.Samples()
+	peak := 0
+	for i := click - 480; i < len(got); i++ {
+		if i >= 0 && abs16(got[i]) > abs16(got[peak]) {
+			peak = i
+		}
+	}
+	algo := peak - click
+	// The packet carrying the click left when the input reached packetAt[k].
+	k := peak / 960
+	wait := packetAt[k] - click
+	t.Logf("algorithmic delay (denoise + Opus) %.1f ms; click packetized %.1f ms after capture",
+		float64(algo)/48, float64(wait)/48)
+	if algo < 0 || algo > 48*30 {
+		t.Errorf("algorithmic delay %d samples, want 0..30 ms", algo)
+	}
+}
+
+// cpuTime is the process's user+system CPU time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func abs16(v int16) int {
+	if v < 0 {
+		return -int(v)
+	}
+	return int(v)
+}

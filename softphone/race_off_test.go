@@ -1,0 +1,5 @@
+//go:build !race
+
+package softphone
+
+const raceEnabled = false
