@@ -149,35 +149,37 @@ func (p *polyphase) push(in PCM16) {
 // pull appends every output sample computable from the history to out.
 func (p *polyphase) pull(out PCM16) PCM16 {
 	b := p.b
-	for p.pos+b.half < len(p.buf) {
-		win := p.buf[p.pos-b.half+1 : p.pos+b.half+1]
+	buf, pos, frac := p.buf, p.pos, p.frac
+	half, taps, l, mq, mr := b.half, b.taps, b.l, b.mq, b.mr
+	for pos+half < len(buf) {
+		win := buf[pos-half+1 : pos+half+1]
 		var acc float32
 		if !b.interp {
-			row := b.coef[p.frac*b.taps : (p.frac+1)*b.taps]
-			acc = dot(win, row)
+			acc = dot(win, b.coef[frac*taps:frac*taps+taps])
 		} else {
-			x := float64(p.frac) * maxPhases / float64(b.l)
+			x := float64(frac) * maxPhases / float64(l)
 			k := int(x)
 			a := float32(x - float64(k))
-			r0 := b.coef[k*b.taps : (k+1)*b.taps]
-			r1 := b.coef[(k+1)*b.taps : (k+2)*b.taps]
+			r0 := b.coef[k*taps : k*taps+taps]
+			r1 := b.coef[k*taps+taps : k*taps+2*taps]
 			acc = (1-a)*dot(win, r0) + a*dot(win, r1)
 		}
 		out = append(out, round16(acc))
 		// Advance by M/L input samples without dividing.
-		p.pos += b.mq
-		p.frac += b.mr
-		if p.frac >= b.l {
-			p.frac -= b.l
-			p.pos++
+		pos += mq
+		frac += mr
+		if frac >= l {
+			frac -= l
+			pos++
 		}
 	}
 	// Keep only the history the next output needs.
-	if drop := p.pos - b.half + 1; drop > 0 {
-		n := copy(p.buf, p.buf[drop:])
-		p.buf = p.buf[:n]
-		p.pos -= drop
+	if drop := pos - half + 1; drop > 0 {
+		n := copy(buf, buf[drop:])
+		buf = buf[:n]
+		pos -= drop
 	}
+	p.buf, p.pos, p.frac = buf, pos, frac
 	return out
 }
 
