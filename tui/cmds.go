@@ -144,6 +144,22 @@ func (m *Model) accept(o ring.Offer) tea.Cmd {
 	}
 }
 
+// joinedByServer loads a call the server joined us to and reports it as joined.
+func (m *Model) joinedByServer(callID int64, mode api.JoinMode, mute bool) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := m.rctx()
+		defer cancel()
+		c, err := m.backend.Call(ctx, callID)
+		if err != nil {
+			return joinedMsg{err: err}
+		}
+		if c.State == api.CallEnded {
+			return nil
+		}
+		return joinedMsg{res: api.JoinResult{Call: c, Mode: mode, MuteOnJoin: mute}}
+	}
+}
+
 func (m *Model) join(callID int64, mode api.JoinMode) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := m.rctx()

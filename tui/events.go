@@ -47,6 +47,17 @@ func (m *Model) event(ev api.Event) tea.Cmd {
 			}
 			cmds = append(cmds, m.fetchOffer(ev.CallID, by, m.call != nil))
 		}
+	case api.EvCallJoined:
+		// joined by the server for us (a callback or dial we placed, or
+		// another client of ours): take the call as if we had accepted it
+		if ev.StaffID == me && me != 0 && (m.call == nil || m.call.call.ID != ev.CallID) {
+			var d struct {
+				Mode       api.JoinMode `json:"mode"`
+				MuteOnJoin bool         `json:"mute_on_join"`
+			}
+			_ = json.Unmarshal(ev.Data, &d) // missing data: talk, not muted
+			cmds = append(cmds, m.joinedByServer(ev.CallID, d.Mode, d.MuteOnJoin))
+		}
 	case api.EvCallRingEnded:
 		if ev.StaffID == me {
 			m.removeOffer(ev.CallID)

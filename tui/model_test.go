@@ -490,3 +490,27 @@ func TestViewFitsEverySize(t *testing.T) {
 		}
 	}
 }
+
+func TestServerJoinsUsToOurCallbackAndAnswerIsIdempotent(t *testing.T) {
+	f := newFake()
+	seed(f)
+	h := newHarness(t, f)
+	h.keys("4", "enter", "b")
+	newID := h.m.chat.Chat().ID
+	f.calls[newID].State = api.CallActive
+	h.send(eventMsg{ev: api.Event{ID: 600, Type: api.EvCallJoined, At: t0, ChatID: newID, CallID: newID, StaffID: 1,
+		Data: []byte(`{"mode":"talk","mute_on_join":true}`)}})
+	call, in := h.m.InCall()
+	require.True(t, in, "the server joined us to the callback")
+	require.Equal(t, newID, call.ID)
+	require.Len(t, h.phone.joined, 1)
+	require.True(t, h.phone.Muted())
+	h.keys("m")
+	h.send(joinedMsg{res: api.JoinResult{Call: *f.calls[newID], Mode: api.ModeTalk, MuteOnJoin: true}})
+	require.Len(t, h.phone.joined, 1, "the same call is not joined twice")
+	require.False(t, h.phone.Muted(), "a late duplicate does not re-mute")
+	h.send(eventMsg{ev: api.Event{ID: 601, Type: api.EvCallLeft, At: t0, ChatID: newID, CallID: newID, StaffID: 1}})
+	_, in = h.m.InCall()
+	require.False(t, in)
+	require.Equal(t, 1, h.phone.left)
+}

@@ -274,7 +274,12 @@ func (m *Model) dropStaleOffers() {
 
 // joined starts showing the call we accepted or joined, and opens its chat.
 func (m *Model) joined(r api.JoinResult) tea.Cmd {
-	if m.call != nil && m.call.call.ID != r.Call.ID {
+	if m.call != nil && m.call.call.ID == r.Call.ID {
+		m.call.call = r.Call // already in it (the answer and the event both tell)
+		m.removeOffer(r.Call.ID)
+		return nil
+	}
+	if m.call != nil {
 		m.phone.Left() // the server left the old call for us (r.LeftCallID)
 	}
 	m.removeOffer(r.Call.ID)
