@@ -7,6 +7,7 @@ package tui
 
 import (
 	"context"
+	"time"
 
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/tui/common"
@@ -118,3 +119,7 @@ func WithPrefs(p Prefs, save func(Prefs) error) Option {
 
 // WithServerLabel names the server in the top bar.
 func WithServerLabel(s string) Option { return func(m *Model) { m.server = s } }
+
+// WithStartTime is when the program started; the log records how long the
+// first full screen took ("first screen", elapsed).
+func WithStartTime(t time.Time) Option { return func(m *Model) { m.started = t } }

@@ -73,14 +73,17 @@ type Model struct {
 	help     *help.Model
 	prompt   *prompt.Model
 
-	offers  []ring.Offer
-	ringing bool // ring tone on
-	call    *inCall
-	conn    ConnStatus
+	offers      []ring.Offer
+	ringing     bool // ring tone on
+	call        *inCall
+	conn        ConnStatus
+	started     time.Time // program start, for the first-screen figure
+	firstScreen bool
 	// connectedOnce: the stream has connected at least once
 	connectedOnce bool
 	ready         bool // who we are is known
 	fatal         string
+	initErr       error
 	flash         string
 	flashErr      bool
 	flashSeq      int

@@ -514,3 +514,15 @@ func TestServerJoinsUsToOurCallbackAndAnswerIsIdempotent(t *testing.T) {
 	require.False(t, in)
 	require.Equal(t, 1, h.phone.left)
 }
+
+func TestStartWhileServerIsAwayRetriesWhenStreamConnects(t *testing.T) {
+	f := newFake()
+	seed(f)
+	f.failNext = errors.New("connection refused")
+	h := newHarness(t, f)
+	require.Contains(t, h.m.View(), "cannot reach the server")
+	h.send(connMsg{status: ConnStatus{State: Connected}})
+	require.True(t, h.m.ready)
+	require.NotContains(t, h.m.View(), "cannot reach")
+	require.Contains(t, h.m.View(), "Taro Yamada")
+}

@@ -16,6 +16,12 @@ import (
 // Update handles one message.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	cmd := m.update(msg)
+	if !m.firstScreen && m.ready && m.inbox.Count(common.TabOpened) != "…" {
+		m.firstScreen = true
+		if !m.started.IsZero() {
+			m.log.Info("first screen", "elapsed", time.Since(m.started))
+		}
+	}
 	m.syncRing()
 	if m.needsTick() {
 		cmd = tea.Batch(cmd, m.startTick())
@@ -33,11 +39,12 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case prompt.SubmitMsg:
 		return m.submit(msg)
 	case initMsg:
+		m.initErr = msg.err
 		if msg.err != nil {
 			if api.CodeOf(msg.err) == api.CodeUnauthorized {
 				m.fatal = "not logged in or the session expired: run `meet login --server URL --email E`"
 			} else {
-				m.fatal = "cannot reach the server: " + msg.err.Error() + " (ctrl+r retries)"
+				m.fatal = "cannot reach the server: " + msg.err.Error() + " (retrying when it is back; ctrl+r now)"
 			}
 			m.log.Error("start-up failed", "err", msg.err)
 			return nil
@@ -176,6 +183,17 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			// before it connected so nothing falls between
 			m.connectedOnce = true
 			cmds = append(cmds, m.refreshTabs())
+		}
+		if msg.status.State == Connected {
+			// the server is back: retry what failed while it was away
+			if !m.ready && api.CodeOf(m.initErr) != api.CodeUnauthorized {
+				cmds = append(cmds, m.loadInit())
+			}
+			for _, t := range common.Tabs {
+				if m.inbox.NeedsLoad(t) {
+					cmds = append(cmds, m.loadTab(t))
+				}
+			}
 		}
 		if msg.status.State == Connected && prev == Reconnecting && m.call != nil {
 			cmds = append(cmds, m.fetchCall(m.call.call.ID)) // events caught up; re-read the call to be sure

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
@@ -23,6 +24,9 @@ import (
 // extraCommands lets other files of this package add subcommands without
 // editing this one: func init() { extraCommands = append(extraCommands, newXCmd) }.
 var extraCommands []func() *cobra.Command
+
+// processStart is taken as early as possible for the start-up figure.
+var processStart = time.Now()
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

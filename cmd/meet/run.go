@@ -62,6 +62,7 @@ func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
 		tui.WithEvents(events),
 		tui.WithPhone(phone),
 		tui.WithServerLabel(creds.Server),
+		tui.WithStartTime(processStart),
 		tui.WithDevices(listDevices),
 		tui.WithPrefs(prefs, func(p tui.Prefs) error { return savePrefs(cfgFile, p.Input, p.Output, p.Denoise) }),
 	)
