@@ -137,3 +137,13 @@ func TestFormatting(t *testing.T) {
 	require.Equal(t, "2026-11-01", When(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), now))
 	require.Equal(t, 3, strings.Count(Lines("a\nb", 2, 3), "\n")+1)
 }
+
+func TestNoColorStylesEmitNoColourCodes(t *testing.T) {
+	plain := NewStyles(&strings.Builder{}, false)
+	for _, s := range []string{plain.Selected.Render("x"), plain.Missed.Render("x"), plain.TabActive.Render("x"), plain.CallBar.Render("x")} {
+		require.NotContains(t, s, "38;5", "no foreground colour")
+		require.NotContains(t, s, "48;5", "no background colour")
+	}
+	col := NewStyles(&strings.Builder{}, true)
+	require.Contains(t, col.Selected.Render("x"), "48;5", "colour when allowed")
+}
