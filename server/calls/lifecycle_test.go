@@ -322,3 +322,35 @@ func TestUnknownNumberAndShutdown(t *testing.T) {
 	_, err = e.m.Inbound(e.ctx, "+1", e.ch.Numbers[0])
 	wantCode(t, err, api.CodeUnavailable)
 }
+
+// A call that rang, went back to waiting and rings again after its first ring
+// phase's deadline gets a fresh ring phase (found by the simulation: the
+// member timer used to be armed with a deadline in the past).
+func TestSecondRingPhase(t *testing.T) {
+	e := newEnv(t, newMemStore(), api.StrategyLongestIdle, nil, WithMemberRingTimeout(10*time.Second))
+	ann := e.addStaff(t, "ann", api.RoleOperator)
+	id := e.inbound(t, "+4915100")
+	e.advance(5 * time.Second)
+	e.media.setOnline(ann, false)
+	e.m.HandleEvents([]api.Event{{Type: api.EvStaffPresence, StaffID: ann}})
+	e.drain()
+	if e.state(id) != api.CallWaiting {
+		t.Fatalf("state %s, want waiting", e.state(id))
+	}
+	e.advance(60 * time.Second) // past the first phase's ring deadline
+	e.media.setOnline(ann, true)
+	e.m.HandleEvents([]api.Event{{Type: api.EvStaffPresence, StaffID: ann}})
+	e.drain()
+	if got := e.ringingFor(id); len(got) != 1 || got[0] != ann {
+		t.Fatalf("ringing %v", got)
+	}
+	e.advance(10 * time.Second) // ann's turn ends; she is rung again (second round)
+	if got := e.ringingFor(id); len(got) != 1 {
+		t.Fatalf("ringing %v after a member timeout", got)
+	}
+	e.advance(20 * time.Second)
+	c := missed(t, e, id, api.ReasonRingTimeout)
+	if !c.Ended.Equal(t0.Add(95 * time.Second)) {
+		t.Errorf("ended %v, want 30 s after the second phase began", c.Ended)
+	}
+}

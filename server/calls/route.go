@@ -207,6 +207,12 @@ func (m *Manager) ring(r *rec, c *call, v *channelView, ids []int64) {
 	}
 	if c.FirstRingStarted == nil {
 		c.FirstRingStarted = ptrTime(now)
+	}
+	if !c.ringDue.After(now) {
+		// A ring phase starts: the first one, or a new one after the call went
+		// back to waiting (everyone declined or became unavailable) past the
+		// previous phase's deadline. Ringing is bounded by the ring timeout,
+		// waiting by the max wait.
 		c.ringDue = now.Add(m.ringTimeout(c.channel))
 		m.startTimer(c, slotRing, c.ringDue.Sub(now), func(r *rec) { m.onRingTimeout(r, c) })
 	}
