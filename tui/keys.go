@@ -195,7 +195,7 @@ func (m *Model) act(a common.Action) tea.Cmd {
 		return m.open(prompt.Search, "search", m.inbox.Filter().Text, 0, 0)
 	case common.ActFilter:
 		m.goTo(ScreenInbox)
-		return m.open(prompt.Filter, "filter", m.inbox.Filter().String(m.ctx.StaffName), 0, 0)
+		return m.open(prompt.Filter, "filter (reason: tag: assignee: from: to: number:)", m.inbox.Filter().String(m.ctx.StaffName), 0, 0)
 	case common.ActClear:
 		return m.setFilter(common.Filter{})
 	case common.ActRefresh:
