@@ -29,7 +29,6 @@ type phoneFlags struct {
 	duration, statsEvery   time.Duration
 	loopback               string
 	denoise                bool
-	logPath                string
 }
 
 // newPhoneCmd is `meet phone`: the softphone without a TUI, for tests and
@@ -60,7 +59,6 @@ func newPhoneCmd() *cobra.Command {
 	fl.DurationVar(&f.statsEvery, "stats-every", 0, "print call quality every D while connected (0: only at the end of calls)")
 	fl.StringVar(&f.loopback, "loopback-ice", "auto", "loopback ICE candidates, UDP4, no mDNS: on, off or auto (on for a loopback server)")
 	fl.BoolVar(&f.denoise, "noise-suppression", true, "noise suppression of the microphone")
-	fl.StringVar(&f.logPath, "log", "-", "log file (default: none; the log never goes to stdout)")
 	return cmd
 }
 
@@ -198,7 +196,8 @@ func runPhone(cmd *cobra.Command, f phoneFlags) error {
 		ctx, cancel = context.WithTimeout(ctx, f.duration)
 		defer cancel()
 	}
-	log, closeLog, err := openLog(f.logPath)
+	logPath, _ := cmd.Flags().GetString("log") // the root's --log
+	log, closeLog, err := openLog(logPath)
 	if err != nil {
 		return err
 	}
@@ -227,6 +226,20 @@ func runPhone(cmd *cobra.Command, f phoneFlags) error {
 	if err != nil {
 		return err
 	}
+	// Offers travel on the event stream's socket: wait until it is up, so the
+	// first negotiation does not fail for nothing.
+	wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
+	for connected := false; !connected; {
+		select {
+		case cs := <-stream.Status():
+			printStream(out, cs)
+			connected = cs.State == client.Connected
+		case <-wctx.Done():
+			connected = true // go on: the phone retries on its own
+			out.print("error", "error", "event stream not connected after 20s")
+		}
+	}
+	wcancel()
 	op := &operator{c: c, me: me, phone: phone, out: out, log: log, autoAnswer: f.autoAnswer}
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -295,11 +308,7 @@ func (o *operator) loop(ctx context.Context, s *client.Stream, every time.Durati
 		case <-ctx.Done():
 			return
 		case cs := <-s.Status():
-			kv := []any{"state", cs.State.String(), "last_event_id", cs.LastEventID}
-			if cs.Err != nil {
-				kv = append(kv, "error", cs.Err.Error())
-			}
-			o.out.print("stream", kv...)
+			printStream(o.out, cs)
 		case ev, ok := <-s.Events():
 			if !ok {
 				return
@@ -311,6 +320,14 @@ func (o *operator) loop(ctx context.Context, s *client.Stream, every time.Durati
 			}
 		}
 	}
+}
+
+func printStream(out *jsonOut, cs client.ConnState) {
+	kv := []any{"state", cs.State.String(), "last_event_id", cs.LastEventID}
+	if cs.Err != nil {
+		kv = append(kv, "error", cs.Err.Error())
+	}
+	out.print("stream", kv...)
 }
 
 // event reacts to one server event that concerns this staff member.
