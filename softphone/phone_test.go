@@ -117,6 +117,7 @@ func TestToneBothWaysOpus(t *testing.T) {
 		t.Errorf("server did not hear the %v Hz microphone tone (%d samples, dominant %.0f Hz)", micHz, len(got), audiotest.DominantFreq(got, 48000))
 	}
 	st := p.Snapshot()
+	t.Logf("rtt=%v jitter=%v buffer target=%v mean wait in buffer=%v late=%d concealed=%d", st.RTT, st.Jitter, st.BufferDepth, st.BufferWait, st.LatePackets, st.Concealed)
 	if !st.Connected || st.Codec != CodecOpus || !st.InCall || st.CallID != 7 {
 		t.Errorf("snapshot %+v: want connected, opus, in call 7", st)
 	}
