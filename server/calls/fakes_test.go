@@ -150,6 +150,25 @@ type env struct {
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
+// storeErrors fails the test when the lifecycle logs a storage failure: the
+// lifecycle carries on after one (a live call must), so tests watch the log.
+type storeErrors struct {
+	slog.Handler
+	t testing.TB
+}
+
+func (h storeErrors) Enabled(context.Context, slog.Level) bool { return true }
+func (h storeErrors) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == "storing call state failed" || r.Message == "loading channel for routing failed" {
+		var detail string
+		r.Attrs(func(a slog.Attr) bool { detail += " " + a.String(); return true })
+		h.t.Errorf("lifecycle logged %q:%s", r.Message, detail)
+	}
+	return nil
+}
+func (h storeErrors) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h storeErrors) WithGroup(string) slog.Handler      { return h }
+
 // newEnv builds the channel; a non-empty auto gives it an auto-assign team with that strategy.
 func newEnv(t testing.TB, st store.Store, auto api.Strategy, mutate func(*api.Channel), opts ...Option) *env {
 	t.Helper()
@@ -190,7 +209,7 @@ func newEnv(t testing.TB, st store.Store, auto api.Strategy, mutate func(*api.Ch
 		return err
 	}))
 	e.ch = ch
-	opts = append([]Option{WithClock(e.clock), WithLogger(quietLogger())}, opts...)
+	opts = append([]Option{WithClock(e.clock), WithLogger(slog.New(storeErrors{t: t}))}, opts...)
 	e.m = New(st, e.trunk, e.media, opts...)
 	t.Cleanup(func() { e.m.Close() })
 	return e
