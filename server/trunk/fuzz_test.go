@@ -80,7 +80,7 @@ func FuzzSIPRequest(f *testing.F) {
 		go s.Hangup(id, "busy")
 		return id, nil
 	}
-	s = startServer(f, h, WithDigestUsers(map[string]string{"u": "p"}))
+	s = startServer(f, h, WithAllow("127.0.0.1"), WithDigestUsers(map[string]string{"u": "p"}))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		msg, err := sip.ParseMessage(data)
 		if err != nil {
@@ -90,7 +90,10 @@ func FuzzSIPRequest(f *testing.F) {
 		if !ok {
 			return
 		}
-		req.SetSource("127.0.0.1:5999")
+		req.SetSource("127.0.0.1:5999") // admitted by address
+		if req.GetHeader("Authorization") != nil {
+			req.SetSource("192.0.2.1:5999") // must pass digest
+		}
 		if _, err := sip.ServerTxKeyMake(req); err != nil {
 			return // the transaction layer answers these with 400 itself
 		}
