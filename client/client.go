@@ -67,10 +67,11 @@ func (c *Client) SetToken(tok string) {
 func (c *Client) BaseURL() string { return c.base.String() }
 
 func (c *Client) url(path string, q url.Values) string {
-	u := *c.base
-	u.Path = strings.TrimRight(u.Path, "/") + path
-	u.RawQuery = q.Encode()
-	return u.String()
+	s := strings.TrimRight(c.base.String(), "/") + path // path is already escaped
+	if len(q) > 0 {
+		s += "?" + q.Encode()
+	}
+	return s
 }
 
 // do sends a request; body is JSON-encoded unless it is an io.Reader; out is
