@@ -4,18 +4,20 @@ import "math"
 
 // Tuning. Time constants are per 10 ms frame.
 const (
-	noiseAlpha   = 0.85  // smoothing of the MMSE noise power estimate
+	noiseAlpha   = 0.95  // smoothing of the MMSE noise power estimate
 	sppPriorSNR  = 31.62 // fixed a-priori SNR (15 dB) of the noise tracker's speech hypothesis
+	noiseBias    = 1.25  // the tracker settles about 1 dB below the true noise power
 	sppStuck     = 0.99  // cap that keeps the tracker from freezing
-	ddAlpha      = 0.97  // decision-directed weight
+	ddAlpha      = 0.85  // decision-directed weight
 	xiMin        = 0.003 // a-priori SNR floor (-25 dB)
 	gainFloor    = 0.1   // residual noise level (-20 dB)
 	zetaAlpha    = 0.7   // smoothing of the a-priori SNR for the presence estimate
 	zetaMin      = 0.1   // -10 dB: below, speech surely absent
 	zetaMax      = 0.316 // -5 dB: above, speech surely present
-	qMax         = 0.95  // most probable speech absence
+	qMax         = 0.99  // most probable speech absence
 	smoothAlpha  = 0.7   // time smoothing of the power spectrum
-	downCap      = 2.0   // noise estimate may not exceed this many times the smoothed power
+	downCap      = 3.0   // noise estimate may not exceed this many times the smoothed power
+	bandMix      = 0.3   // weight of the ERB band mean in the final gain
 	initFrames   = 8     // frames averaged to start the noise estimate
 	minNoisePow  = 1e-12 // floor of the noise power (keeps silence finite)
 	transientLo  = 1000  // Hz: transient detection looks above this
@@ -211,7 +213,7 @@ func (s *state) detectTransient() {
 func (s *state) omlsa() {
 	// Decision-directed a-priori SNR and the presence statistics.
 	for k, p := range s.pow {
-		n := s.noise[k] + s.trNoise[k]
+		n := noiseBias*s.noise[k] + s.trNoise[k]
 		g := p / n
 		xi := ddAlpha*s.prevClean[k]/n + (1-ddAlpha)*max(g-1, 0)
 		xi = max(xi, xiMin)
@@ -234,19 +236,20 @@ func (s *state) omlsa() {
 	lnFloor := float32(math.Log(gainFloor))
 	for k := range s.pow {
 		xi, g := s.xi[k], s.gamma[k]
-		pa := presence(s.local[k]) * s.bandVal[s.bandOf[k]]
-		q := min(1-pa, qMax)
+		var pa float32
+		if bv := s.bandVal[s.bandOf[k]]; bv > 0 {
+			pa = presence(s.local[k]) * bv
+		}
 		r := xi / (1 + xi)
 		v := min(r*g, 80)
 		ev := fastExp(-v)
 		// Log-spectral amplitude gain: ln G = ln r + E1(v)/2.
 		lnG := min(fastLog(r)+0.5*expint(v, ev), 0)
-		// Posterior speech presence probability.
-		var ppres float32 = 1
-		if q > 0 {
-			ppres = 1 / (1 + q/(1-q)*(1+xi)*ev)
-		}
 		gh1 := fastExp(lnG)
+		// Posterior speech presence probability under the a-priori
+		// absence probability q.
+		q := min(1-pa, qMax)
+		ppres := (1 - q) / ((1 - q) + q*(1+xi)*ev)
 		switch {
 		case ppres > 0.995:
 			s.gain[k] = gh1
@@ -256,6 +259,24 @@ func (s *state) omlsa() {
 			s.gain[k] = fastExp(ppres*lnG + (1-ppres)*lnFloor)
 		}
 		s.prevClean[k] = gh1 * gh1 * s.pow[k]
+	}
+	s.smoothBands()
+}
+
+// smoothBands pulls each bin's gain toward the mean gain of its ERB band, so
+// lone bins that noise pushed up (or down) do not stand out as musical
+// tones; bins far above the band mean are capped.
+func (s *state) smoothBands() {
+	for _, b := range s.bands {
+		var m float32
+		for k := b.lo; k < b.hi; k++ {
+			m += s.gain[k]
+		}
+		m /= float32(b.hi - b.lo)
+		for k := b.lo; k < b.hi; k++ {
+			g := bandMix*m + (1-bandMix)*s.gain[k]
+			s.gain[k] = min(g, 1)
+		}
 	}
 }
 
