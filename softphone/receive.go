@@ -134,16 +134,28 @@ func (r *receiver) readTrack(pr *peer, t *webrtc.TrackRemote) {
 }
 
 // playout writes one frame to the speaker every 20 ms until ctx is done.
+// It keeps to the wall clock: frames missed while the process was starved
+// are played late (up to 200 ms worth) rather than lost, so a recording
+// keeps its real length.
 func (r *receiver) playout(ctx context.Context) {
-	t := time.NewTicker(frameDuration)
+	next := time.Now().Add(frameDuration)
+	t := time.NewTimer(frameDuration)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case now := <-t.C:
-			r.playOnce(now)
+		case <-t.C:
 		}
+		now := time.Now()
+		if now.Sub(next) > 10*frameDuration {
+			next = now // starved for long: skip ahead instead of bursting
+		}
+		for !next.After(now) {
+			r.playOnce(now)
+			next = next.Add(frameDuration)
+		}
+		t.Reset(next.Sub(now))
 	}
 }
 
