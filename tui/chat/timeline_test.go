@@ -1,0 +1,78 @@
+package chat
+
+import (
+	"io"
+	"testing"
+	"time"
+
+	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/tui/common"
+	"github.com/stretchr/testify/require"
+)
+
+func TestTimelineInWords(t *testing.T) {
+	ctx := common.NewContext(common.NewStyles(io.Discard, false), common.MustDefaultKeys())
+	ctx.Me = api.Staff{ID: 1, Name: "Ann"}
+	ctx.Staff[2] = api.Staff{ID: 2, Name: "Bob"}
+	at := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	ctx.Now = func() time.Time { return at.Add(time.Hour) }
+	ev := func(i int, typ api.EventType, staff, actor int64, data string) api.Event {
+		e := api.Event{ID: int64(i), Type: typ, At: at.Add(time.Duration(i) * time.Second), ChatID: 5, CallID: 50, StaffID: staff, ActorID: actor}
+		if data != "" {
+			e.Data = []byte(data)
+		}
+		return e
+	}
+	answered := at.Add(10 * time.Second)
+	calls := []api.Call{{ID: 50, ChatID: 5, Direction: api.Inbound, From: "+8190", To: "+8150", Answered: &answered, DurationS: 95}}
+	evs := []api.Event{
+		ev(1, api.EvCallCreated, 0, 0, ""),
+		ev(2, api.EvCallGuidance, 0, 0, `{"kind":"greeting"}`),
+		ev(3, api.EvCallRinging, 2, 0, ""),
+		ev(4, api.EvCallRingEnded, 2, 0, `{"outcome":"timeout"}`),
+		ev(5, api.EvCallAnswered, 1, 1, ""),
+		ev(6, api.EvCallJoined, 1, 1, `{"mode":"talk","mute_on_join":true}`),
+		ev(7, api.EvCallInvited, 2, 1, `{"by":1}`),
+		ev(8, api.EvCallJoined, 2, 2, `{"mode":"listen"}`),
+		ev(9, api.EvCallLeft, 2, 2, ""),
+		ev(10, api.EvCallDTMF, 0, 0, `{"digit":"5"}`),
+		ev(11, api.EvCallEnded, 0, 0, `{"detail":"caller hung up"}`),
+		ev(12, api.EvChatLinked, 0, 2, `{"callback_chat_id":9,"by":2}`),
+		ev(13, api.EvChatTagged, 0, 1, `{"tag":"vip"}`),
+		ev(14, api.EvMemoAdded, 0, 1, ""), // drawn from the memo list instead
+		ev(15, api.EvCallEnded, 0, 0, `{"missed_reason":"userLeft"}`),
+	}
+	memos := []api.Memo{{StaffID: 1, Text: "refund", Created: at.Add(13500 * time.Millisecond)}}
+	msgs := []api.Message{{StaffID: 2, Text: "on it", Created: at.Add(8500 * time.Millisecond)}}
+	items := Timeline(ctx, 5, evs, calls, memos, msgs)
+	var texts []string
+	for _, it := range items {
+		texts = append(texts, it.Text)
+	}
+	require.Equal(t, []string{
+		"inbound call from +8190 to +8150",
+		"played greeting guidance",
+		"rang Bob",
+		"Bob did not answer",
+		"answered by you",
+		"you joined (talk), muted on join",
+		"you invited Bob",
+		"Bob joined (listen)",
+		"Bob » on it",
+		"Bob left",
+		"caller pressed 5",
+		"call ended after 1:35 (caller hung up)",
+		"called back by Bob → chat #9",
+		"you tagged \"vip\"",
+		"memo by you: refund",
+		"missed: caller hung up while waiting",
+	}, texts)
+	require.EqualValues(t, 9, items[12].Link)
+
+	m := New(ctx)
+	m.SetSize(80, 20)
+	m.Set(Data{Chat: api.Chat{ID: 5, Customer: api.Customer{Number: "+8190"}, Callbacks: []int64{9}}, Events: evs, Calls: calls, Memos: memos, Messages: msgs})
+	require.EqualValues(t, 9, m.LinkNext())
+	require.EqualValues(t, 0, m.LinkBack())
+	require.Contains(t, m.View(), "] → called back in chat #9")
+}
