@@ -18,13 +18,25 @@ type channelView struct {
 	loc     *time.Location
 	team    *api.Team
 	staff   []routing.Member
+	tzErr   error // the channel's zone did not load; loc is UTC
 }
 
 // loadChannel reads a channel, its auto-assign team and its staff with their
 // settings and opened phone chats.
 func (m *Manager) loadChannel(ctx context.Context, channelID int64) (*channelView, error) {
+	v, err := loadView(ctx, m.st, channelID)
+	if err != nil {
+		return nil, err
+	}
+	if v.tzErr != nil {
+		m.log.Warn("channel time zone unusable, using UTC", "channel_id", channelID, "err", v.tzErr)
+	}
+	return v, nil
+}
+
+func loadView(ctx context.Context, st store.Store, channelID int64) (*channelView, error) {
 	v := &channelView{}
-	err := m.st.View(ctx, func(tx store.Tx) error {
+	err := st.View(ctx, func(tx store.Tx) error {
 		ch, err := tx.Channel(channelID)
 		if err != nil {
 			return err
@@ -64,12 +76,9 @@ func (m *Manager) loadChannel(ctx context.Context, channelID int64) (*channelVie
 	if err != nil {
 		return nil, err
 	}
-	loc, err := hours.LoadLocation(v.channel.Timezone)
-	if err != nil {
-		m.log.Warn("channel time zone unusable, using UTC", "channel_id", channelID, "err", err)
-		loc = time.UTC
+	if v.loc, v.tzErr = hours.LoadLocation(v.channel.Timezone); v.tzErr != nil {
+		v.loc = time.UTC
 	}
-	v.loc = loc
 	return v, nil
 }
 

@@ -125,5 +125,5 @@ func TestSimulationOnSQLite(t *testing.T) {
 	if testing.Short() {
 		steps = 150
 	}
-	runSimulation(t, openSQLite(t), 11, steps)
+	runSimulation(t, openSQLite(t), 11, steps, false)
 }
