@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/meet-dev/meet/server"
+)
+
+func addDBFlag(cmd *cobra.Command) {
+	cmd.Flags().String("db", server.DefaultDBPath(), "SQLite database file (MEETD_DB)")
+}
+
+func newServeCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the server: HTTP API and WebSocket (TLS when --tls-cert and --tls-key are set), and the phone side when --sip is set",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			v, err := config(cmd)
+			if err != nil {
+				return err
+			}
+			cfg := server.Config{
+				DBPath:   v.GetString("db"),
+				HTTPAddr: v.GetString("http"),
+				TLSCert:  v.GetString("tls-cert"),
+				TLSKey:   v.GetString("tls-key"),
+				TokenTTL: v.GetDuration("token-ttl"),
+			}
+			level := slog.LevelInfo
+			if err := level.UnmarshalText([]byte(v.GetString("log-level"))); err != nil {
+				return fmt.Errorf("--log-level: %w", err)
+			}
+			log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+			feat, err := featuresFromViper(v)
+			if err != nil {
+				return err
+			}
+			srv, err := server.New(cfg, server.WithLogger(log), withFeatures(feat))
+			if err != nil {
+				return err
+			}
+			if err := srv.Listen(); err != nil {
+				srv.Close()
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "meetd listening on %s (database %s)\n", srv.URL(), cfg.DBPath)
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return srv.Run(ctx)
+		},
+	}
+	addDBFlag(cmd)
+	f := cmd.Flags()
+	f.String("http", "127.0.0.1:8080", "HTTP listen address (MEETD_HTTP)")
+	f.String("tls-cert", "", "PEM certificate file: serve HTTPS (with --tls-key)")
+	f.String("tls-key", "", "PEM private key file")
+	f.Duration("token-ttl", 7*24*time.Hour, "lifetime of login tokens")
+	f.String("log-level", "info", "debug, info, warn or error")
+	addFeatureFlags(f)
+	return cmd
+}
+
+// runCtx is the context of a short command.
+func runCtx(cmd *cobra.Command) context.Context {
+	if ctx := cmd.Context(); ctx != nil {
+		return ctx
+	}
+	return context.Background()
+}
