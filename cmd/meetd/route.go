@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/server"
+	"github.com/meet-dev/meet/server/calls"
+	"github.com/meet-dev/meet/server/hours"
+	"github.com/meet-dev/meet/server/routing"
+	"github.com/meet-dev/meet/server/store"
+	"github.com/meet-dev/meet/server/store/sqlite"
+)
+
+func init() { extraCommands = append(extraCommands, newRouteCmd) }
+
+type routeSimOpts struct {
+	db, channel, at string
+	offline         []string
+	json            bool
+	now             func() time.Time
+}
+
+func newRouteCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "route",
+		Short: "Inspect call routing",
+	}
+	o := routeSimOpts{now: time.Now}
+	sim := &cobra.Command{
+		Use:   "simulate --channel NAME [--at TIME] [--db PATH]",
+		Short: "Print who would ring for a call at a time, in what order, and why the others would not",
+		Long: `simulate applies the routing rules to a hypothetical inbound call to a channel,
+using the database: operating hours, the auto-assign team and its strategy, every
+member's settings (notification, dnd), opened phone chats and the calls in progress.
+A database cannot tell whether softphones are connected: they count as connected
+unless named with --offline.
+
+--at takes RFC 3339 ("2026-03-04T09:30:00+01:00"), or "YYYY-MM-DD HH:MM",
+"YYYY-MM-DDTHH:MM" or "HH:MM" (today) in the channel's time zone; default now.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			v, err := config(cmd) // --db, MEETD_DB or the config file
+			if err != nil {
+				return err
+			}
+			o.db = v.GetString("db")
+			return runRouteSimulate(cmd.Context(), cmd.OutOrStdout(), o)
+		},
+	}
+	f := sim.Flags()
+	f.String("db", server.DefaultDBPath(), "SQLite database file (MEETD_DB)")
+	f.StringVar(&o.channel, "channel", "", "channel name (required)")
+	f.StringVar(&o.at, "at", "now", "when the call comes in")
+	f.StringSliceVar(&o.offline, "offline", nil, "emails (or ids) of staff whose softphone counts as not connected")
+	f.BoolVar(&o.json, "json", false, "print the eligibility as JSON")
+	_ = sim.MarkFlagRequired("channel")
+	cmd.AddCommand(sim)
+	return cmd
+}
+
+func runRouteSimulate(ctx context.Context, w io.Writer, o routeSimOpts) error {
+	if o.db == "" {
+		return errors.New("no database: pass --db PATH")
+	}
+	if _, err := os.Stat(o.db); err != nil {
+		return fmt.Errorf("database %s: %w", o.db, err)
+	}
+	db, err := sqlite.Open(o.db)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var ch api.Channel
+	var team *api.Team
+	err = db.View(ctx, func(tx store.Tx) error {
+		var err error
+		if ch, err = tx.ChannelByName(o.channel); err != nil {
+			if api.CodeOf(err) == api.CodeNotFound {
+				return fmt.Errorf("no channel named %q", o.channel)
+			}
+			return err
+		}
+		if ch.AutoAssignTeamID != nil {
+			t, err := tx.Team(*ch.AutoAssignTeamID)
+			if err != nil {
+				return err
+			}
+			team = &t
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	loc, err := hours.LoadLocation(ch.Timezone)
+	if err != nil {
+		return fmt.Errorf("channel %s: %w", ch.Name, err)
+	}
+	now := time.Now
+	if o.now != nil {
+		now = o.now
+	}
+	at, err := parseAt(o.at, loc, now())
+	if err != nil {
+		return err
+	}
+	var staffList []api.Staff
+	if err := db.View(ctx, func(tx store.Tx) error {
+		staffList, err = tx.ListStaff(ch.ID)
+		return err
+	}); err != nil {
+		return err
+	}
+	offline := map[int64]bool{}
+	for _, who := range o.offline {
+		id, ok := findStaff(staffList, who)
+		if !ok {
+			return fmt.Errorf("--offline %q: no such staff member in channel %s", who, ch.Name)
+		}
+		offline[id] = true
+	}
+	d, staff, err := calls.SimulateStore(ctx, db, ch.ID, at, calls.Offline{Online: func(id int64) bool { return !offline[id] }})
+	if err != nil {
+		return err
+	}
+	if o.json {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(d.Eligibility(0, ch.ID))
+	}
+	printDecision(w, ch, team, loc, d, staff, len(o.offline) > 0)
+	return nil
+}
+
+// parseAt reads --at in the channel's zone.
+func parseAt(s string, loc *time.Location, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || s == "now" {
+		return now, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	for _, layout := range []string{"2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02T15:04:05"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t, nil
+		}
+	}
+	if t, err := time.ParseInLocation("15:04", s, loc); err == nil {
+		n := now.In(loc)
+		return time.Date(n.Year(), n.Month(), n.Day(), t.Hour(), t.Minute(), 0, 0, loc), nil
+	}
+	return time.Time{}, fmt.Errorf("--at %q: want RFC 3339, \"YYYY-MM-DD HH:MM\" or \"HH:MM\" (channel time zone %s)", s, loc)
+}
+
+func findStaff(list []api.Staff, who string) (int64, bool) {
+	for _, s := range list {
+		if strings.EqualFold(s.Email, who) || fmt.Sprint(s.ID) == who {
+			return s.ID, true
+		}
+	}
+	return 0, false
+}
+
+var reasonText = map[api.IneligibleReason]string{
+	api.IneligibleNotificationOff:  "unassigned call notification is off for this channel",
+	api.IneligibleDND:              "do-not-disturb is on",
+	api.IneligibleInCall:           "already in a call",
+	api.IneligibleAlreadyRinging:   "another call is ringing for them",
+	api.IneligibleOpenedPhoneChat:  "has an opened phone chat (auto-assignment waits for it to be closed or snoozed)",
+	api.IneligibleSoftphoneOffline: "softphone not connected",
+	api.IneligibleNotInTeam:        "not in the auto-assign team",
+	api.IneligibleNotInChannel:     "not a member of the channel",
+	api.IneligibleDeclined:         "declined this call",
+}
+
+func printDecision(w io.Writer, ch api.Channel, team *api.Team, loc *time.Location, d routing.Decision, staff []api.Staff, offlineGiven bool) {
+	name := map[int64]string{}
+	for _, s := range staff {
+		label := s.Email
+		if s.Name != "" {
+			label = s.Name + " <" + s.Email + ">"
+		}
+		name[s.ID] = fmt.Sprintf("%s (id %d)", label, s.ID)
+	}
+	yes := map[bool]string{true: "yes", false: "no"}
+	fmt.Fprintf(w, "channel %s, %s\n", ch.Name, d.At.In(loc).Format("Monday 2006-01-02 15:04 MST"))
+	fmt.Fprintf(w, "in operation: %s\n", yes[d.InOperation])
+	switch {
+	case team != nil:
+		fmt.Fprintf(w, "ring plan: one at a time, team %s, strategy %s, within the ring timeout of %ds\n", team.Name, d.Strategy, ch.RingTimeoutS)
+	default:
+		fmt.Fprintf(w, "ring plan: ring all eligible at once, ring timeout %ds\n", ch.RingTimeoutS)
+	}
+	switch {
+	case !d.InOperation:
+		fmt.Fprintln(w, "nobody would ring: out of operation, the caller hears the out-of-hours guidance (missed: notInOperation)")
+	case len(d.Eligible) == 0:
+		fmt.Fprintf(w, "nobody would ring now: the caller would wait up to %ds for someone to become eligible (then missed: noOperator)\n", ch.MaxWaitS)
+	}
+	if len(d.Eligible) > 0 {
+		if d.InOperation {
+			fmt.Fprintln(w, "would ring, in order:")
+		} else {
+			fmt.Fprintln(w, "eligible (if it were in operation), in order:")
+		}
+		for i, id := range d.Eligible {
+			fmt.Fprintf(w, "  %d. %s\n", i+1, name[id])
+		}
+	}
+	if len(d.NotEligible) > 0 {
+		fmt.Fprintln(w, "not rung:")
+		for _, n := range d.NotEligible {
+			fmt.Fprintf(w, "  %s: %s (%s)\n", name[n.StaffID], n.Reason, reasonText[n.Reason])
+		}
+	}
+	if !offlineGiven {
+		fmt.Fprintln(w, "softphones count as connected (a database cannot tell); mark some with --offline EMAIL,...")
+	}
+}
