@@ -275,7 +275,7 @@ func (m *Model) chatAction(a common.Action) tea.Cmd {
 	case common.ActMessage:
 		return m.open(prompt.Message, fmt.Sprintf("message to staff on chat #%d", c.ID), "", c.ID, 0)
 	case common.ActAssign:
-		return m.open(prompt.Assign, fmt.Sprintf("assign chat #%d to (me, none, name)", c.ID), "me", c.ID, 0)
+		return m.open(prompt.Assign, fmt.Sprintf("assign chat #%d to (name, none; empty = me)", c.ID), "", c.ID, 0)
 	}
 	return nil
 }
@@ -355,6 +355,9 @@ func (m *Model) submit(s prompt.SubmitMsg) tea.Cmd {
 			return m.setFlash(err.Error(), true)
 		}
 		return m.setFilter(f)
+	}
+	if text == "" && s.Kind == prompt.Assign {
+		text = "me"
 	}
 	if text == "" {
 		return nil

@@ -144,7 +144,9 @@ func TestCloseReopenTagMemoMessageAssign(t *testing.T) {
 	require.True(t, f.calledWith("AddMessage 1 Bob, can you take this?"))
 	require.Contains(t, h.m.View(), "you » Bob, can you take this?")
 
-	h.keys("A", "ctrl+u")
+	h.keys("A", "enter")
+	require.EqualValues(t, 1, *f.chats[1].AssigneeID, "empty assigns to me")
+	h.keys("A")
 	h.typeText("bob")
 	h.keys("enter")
 	require.EqualValues(t, 2, *f.chats[1].AssigneeID)
