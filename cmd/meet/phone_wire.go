@@ -48,7 +48,7 @@ func openPhone(ctx context.Context, sig softphone.Signaller, pc phoneConfig, log
 	go func() {
 		defer wg.Done()
 		if err := p.Start(ctx); err != nil && ctx.Err() == nil {
-			log.Error("softphone did not start", "err", err)
+			log.Warn("softphone did not start; it keeps retrying", "err", err)
 			a.setProblem(err.Error())
 		}
 	}()
