@@ -220,7 +220,7 @@ func (s *Suppressor) analyse() {
 	}
 	s.fft.forward(s.spec, s.work)
 	s.st.gains(s.spec)
-	for k, g := range s.st.gain {
+	for k, g := range s.st.binGain {
 		s.spec[k] *= complex(g, 0)
 	}
 	s.fft.inverse(s.work, s.spec)
