@@ -174,7 +174,7 @@ func (c *call) ensureMedia(mux bool) (*rtpSession, error) {
 		return nil, err
 	}
 	cfg := sessionConfig{
-		log: c.log, timeout: c.s.cfg.rtpTimeout,
+		log: c.log, timeout: c.s.cfg.rtpTimeout, rtcp: c.s.cfg.rtcpInterval,
 		jbPrime: c.s.cfg.jitterPrime, jbMax: c.s.cfg.jitterMax,
 		onDTMF:    func(d rune) { c.s.safeHandler(func() { c.s.h.DTMF(c.id, d) }) },
 		onTimeout: func() { go c.s.mediaTimeout(c) },

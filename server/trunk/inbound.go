@@ -478,7 +478,9 @@ func (s *Server) byeAsync(c *call) {
 		s.bySIP[c.sipCallID] = c
 	}
 	s.mu.Unlock()
+	s.byes.Add(1)
 	go func() {
+		defer s.byes.Done()
 		defer func() {
 			s.mu.Lock()
 			if s.bySIP[c.sipCallID] == c {

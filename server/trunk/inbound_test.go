@@ -336,12 +336,12 @@ func TestEarlyMediaThenBusy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var early *sip.Response
+	early := make(chan *sip.Response, 1)
 	done := make(chan error, 1)
 	go func() {
 		done <- dlg.WaitAnswer(ctx, sipgo.AnswerOptions{OnResponse: func(r *sip.Response) error {
 			if r.StatusCode == 183 {
-				early = r
+				early <- r
 			}
 			return nil
 		}})
@@ -362,13 +362,20 @@ func TestEarlyMediaThenBusy(t *testing.T) {
 	if err != nil || n != 172 || buf[1]&0x7f != 8 {
 		t.Fatalf("early media packet: n=%d pt=%d err=%v", n, buf[1]&0x7f, err)
 	}
+	// sipgo hands each response to its own goroutine: see the 183 before
+	// refusing, so the 486 cannot overtake it on the caller's side.
+	select {
+	case r := <-early:
+		if !strings.Contains(string(r.Body()), "PCMA") {
+			t.Fatalf("183 without SDP answer:\n%s", r.Body())
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("no 183")
+	}
 	s.Hangup(7, "busy")
 	err = <-done
 	if got := responseCode(err); got != 486 {
 		t.Fatalf("final = %d (%v), want 486", got, err)
-	}
-	if early == nil || !strings.Contains(string(early.Body()), "PCMA") {
-		t.Fatal("183 without SDP answer")
 	}
 	waitNoCalls(t, s)
 }

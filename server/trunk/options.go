@@ -49,6 +49,7 @@ type config struct {
 	dialTimeout  time.Duration
 	rtpTimeout   time.Duration
 	setupTimeout time.Duration
+	rtcpInterval time.Duration // 0: 5 s (tests shorten it)
 	maxCalls     int
 	jitterPrime  int
 	jitterMax    int

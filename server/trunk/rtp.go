@@ -20,16 +20,17 @@ var (
 	ErrNoMedia = errors.New("trunk: no media for this call")
 )
 
-const rtcpInterval = 5 * time.Second
+const defaultRTCPInterval = 5 * time.Second
 
 // rtpSession is one call's RTP/RTCP endpoint: a UDP socket (and one for
 // RTCP unless rtcp-mux), symmetric latching, G.711, the jitter buffer,
 // RFC 4733 events, RTCP reports and the RTP timeout.
 type rtpSession struct {
-	log      *slog.Logger
-	conn     *net.UDPConn
-	rtcpConn *net.UDPConn // nil when rtcp-mux is used
-	timeout  time.Duration
+	log          *slog.Logger
+	conn         *net.UDPConn
+	rtcpConn     *net.UDPConn // nil when rtcp-mux is used
+	timeout      time.Duration
+	rtcpInterval time.Duration
 
 	onDTMF    func(rune)
 	onTimeout func()
@@ -84,6 +85,7 @@ type rxStats struct {
 type sessionConfig struct {
 	log       *slog.Logger
 	timeout   time.Duration
+	rtcp      time.Duration
 	jbPrime   int
 	jbMax     int
 	onDTMF    func(rune)
@@ -92,7 +94,7 @@ type sessionConfig struct {
 
 func newRTPSession(conn, rtcpConn *net.UDPConn, cfg sessionConfig) *rtpSession {
 	s := &rtpSession{
-		log: cfg.log, conn: conn, rtcpConn: rtcpConn, timeout: cfg.timeout,
+		log: cfg.log, conn: conn, rtcpConn: rtcpConn, timeout: cfg.timeout, rtcpInterval: cfg.rtcp,
 		onDTMF: cfg.onDTMF, onTimeout: cfg.onTimeout,
 		jb:   newJitterBuffer(cfg.jbPrime, cfg.jbMax),
 		buf:  make([]byte, 12+8*frameSamples),
@@ -174,6 +176,13 @@ func (s *rtpSession) ReadFrame(dst []int16) bool {
 		return false
 	}
 	return s.jb.Pop(dst)
+}
+
+// depth is the jitter buffer's queue length.
+func (s *rtpSession) depth() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.jb.Depth()
 }
 
 // WriteFrame implements CallMedia: encode and send one frame.
@@ -376,10 +385,17 @@ func (s *rtpSession) handleRTCP(b []byte, from netip.AddrPort) {
 // monitor sends RTCP reports and enforces the RTP timeout.
 func (s *rtpSession) monitor() {
 	defer s.wg.Done()
-	tick := min(time.Second, max(s.timeout/4, 10*time.Millisecond))
+	interval := s.rtcpInterval
+	if interval <= 0 {
+		interval = defaultRTCPInterval
+	}
+	tick := min(time.Second, interval/2)
+	if s.timeout > 0 {
+		tick = min(tick, max(s.timeout/4, 10*time.Millisecond))
+	}
 	t := time.NewTicker(tick)
 	defer t.Stop()
-	nextReport := time.Now().Add(rtcpInterval / 2)
+	nextReport := time.Now().Add(interval / 2)
 	for {
 		select {
 		case <-s.done:
@@ -387,7 +403,7 @@ func (s *rtpSession) monitor() {
 		case now := <-t.C:
 			if now.After(nextReport) {
 				s.sendRTCP(now)
-				nextReport = now.Add(rtcpInterval)
+				nextReport = now.Add(interval)
 			}
 			if s.checkTimeout(now) && s.onTimeout != nil {
 				s.onTimeout()

@@ -88,6 +88,7 @@ type Server struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	byes   sync.WaitGroup // BYEs in flight; Close lets them finish
 }
 
 // New builds a Server; Start binds its sockets.
@@ -349,6 +350,7 @@ func (s *Server) Close() error {
 		}()
 	}
 	waitTimeout(&wg, 3*time.Second)
+	waitTimeout(&s.byes, 3*time.Second)
 	if !started {
 		return nil
 	}
