@@ -3,6 +3,8 @@ package calls
 import (
 	"errors"
 	"fmt"
+	"log/slog"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -352,5 +354,56 @@ func TestSecondRingPhase(t *testing.T) {
 	c := missed(t, e, id, api.ReasonRingTimeout)
 	if !c.Ended.Equal(t0.Add(95 * time.Second)) {
 		t.Errorf("ended %v, want 30 s after the second phase began", c.Ended)
+	}
+}
+
+// Calls a crashed meetd left live in the store end when the next one starts.
+func TestRecoverStaleCalls(t *testing.T) {
+	st := newMemStore()
+	e := newEnv(t, st, "", nil)
+	ann := e.addStaff(t, "ann", api.RoleOperator)
+	bob := e.addStaff(t, "bob", api.RoleOperator)
+	ringing := e.inbound(t, "+4915100")
+	answered := e.inbound(t, "+4915101")
+	if _, err := e.m.Accept(e.ctx, bob, answered); err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	// Simulate a crash: a second manager starts on the same store while the
+	// first one's calls are still live there.
+	// The first manager is gone for good: it must not end the calls again.
+	e.m.mu.Lock()
+	e.m.calls, e.m.closed = map[int64]*call{}, true
+	e.m.mu.Unlock()
+	m2 := New(st, &fakeTrunk{}, newFakeMedia(), WithClock(e.clock), WithLogger(slog.New(storeErrors{t: t})))
+	defer m2.Close()
+	m2.q.drain()
+	rc := e.call(t, ringing)
+	if rc.State != api.CallEnded || rc.MissedReason != api.ReasonNoOperator || rc.RingAttempts[0].Ended == nil {
+		t.Errorf("stale ringing call %+v", rc)
+	}
+	if ch := e.chat(t, rc.ChatID); ch.State != api.ChatClosed || ch.MissedReason != api.ReasonNoOperator {
+		t.Errorf("stale missed chat %+v", ch)
+	}
+	ac := e.call(t, answered)
+	if ac.State != api.CallEnded || ac.MissedReason != "" || ac.Participants[0].Left == nil || ac.EndDetail != "meetd restarted" {
+		t.Errorf("stale answered call %+v", ac)
+	}
+	_ = ann
+}
+
+func TestCloseLeaksNoGoroutines(t *testing.T) {
+	before := runtime.NumGoroutine()
+	for range 5 {
+		m := New(newMemStore(), &fakeTrunk{}, newFakeMedia(), WithLogger(quietLogger()))
+		must(t, m.Close())
+		must(t, m.Close()) // idempotent
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines before, %d after closing managers", before, n)
 	}
 }

@@ -118,7 +118,50 @@ func New(st store.Store, trunk Trunk, media Media, opts ...Option) *Manager {
 		o(m)
 	}
 	m.q = newQueue()
+	m.recoverStale()
 	return m
+}
+
+// recoverStale ends the calls a previous meetd left unfinished in the store
+// (a crash or a kill): their trunk dialogs and rooms are gone, so they end
+// at once through the one end function, "meetd restarted", and missed
+// inbound ones close their chats with noOperator.
+func (m *Manager) recoverStale() {
+	var stale []api.Call
+	ctx := context.Background()
+	err := m.st.View(ctx, func(tx store.Tx) error {
+		var err error
+		stale, err = tx.LiveCalls(0)
+		return err
+	})
+	if err != nil {
+		m.log.Error("listing unfinished calls failed", "err", err)
+		return
+	}
+	if len(stale) == 0 {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r := m.newRec()
+	for _, sc := range stale {
+		c := m.register(sc, api.Channel{ID: sc.ChannelID})
+		c.trunkGone = true
+		for _, a := range sc.RingAttempts {
+			if a.Ended == nil {
+				c.ringing[a.StaffID] = true
+			}
+		}
+		for _, p := range sc.Participants {
+			if p.Left == nil {
+				c.parts[p.StaffID] = p.Mode
+			}
+		}
+		m.end(r, c, api.ReasonNoOperator, "meetd restarted", true)
+	}
+	r.reroute = false
+	m.commit(ctx, r)
+	m.log.Warn("ended calls left unfinished by a previous run", "count", len(stale))
 }
 
 // Close ends every live call ("server shutting down"), waits for the trunk

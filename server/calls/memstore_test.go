@@ -312,6 +312,7 @@ func (s *memStore) LiveCalls(ch int64) ([]api.Call, error) {
 	var out []api.Call
 	for _, c := range s.calls {
 		if c.State != api.CallEnded && (ch == 0 || c.ChannelID == ch) {
+			c.Participants, c.RingAttempts = slices.Clone(c.Participants), slices.Clone(c.RingAttempts)
 			out = append(out, c)
 		}
 	}
@@ -321,6 +322,7 @@ func (s *memStore) ChatCalls(chatID int64) ([]api.Call, error) {
 	var out []api.Call
 	for _, c := range s.calls {
 		if c.ChatID == chatID {
+			c.Participants, c.RingAttempts = slices.Clone(c.Participants), slices.Clone(c.RingAttempts)
 			out = append(out, c)
 		}
 	}
