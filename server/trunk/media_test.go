@@ -25,6 +25,11 @@ func answeredCall(t *testing.T, s *Server, h *fakeHandler, p *phone, offer []byt
 	if err := dlg.Ack(ctx); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { // before the phone goes away, so the trunk is not left waiting
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		dlg.Bye(ctx)
+	})
 	return dlg, h.wait(t, "inbound", time.Second).id
 }
 
