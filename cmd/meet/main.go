@@ -58,7 +58,9 @@ func newRootCmd() *cobra.Command {
 		Short: "Terminal softphone and inbox for meetd",
 		Long: "meet opens the operator's TUI (inbox, chats, calls) against a meetd server.\n" +
 			"Log in first with `meet login --server URL --email E`.\n" +
-			"Config: ~/.config/meet/config.yaml, MEET_* environment, flags.",
+			"Config: ~/.config/meet/config.yaml, MEET_* environment, flags.\n" +
+			"Keys: press ? in the TUI for all of them; rebind in config.yaml, e.g.\n" +
+			"  keys:\n    mute: M\n    hangup: [h, ctrl+h]",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
