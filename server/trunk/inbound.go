@@ -401,7 +401,9 @@ func (s *Server) answerInbound(c *call, a pendingAction) bool {
 		return false
 	}
 	c.state = stateAnswered
+	m := c.media
 	c.mu.Unlock()
+	m.arm()
 	a.reply(nil)
 	err = c.in.WriteResponse(sip.NewSDPResponseFromRequest(c.in.InviteRequest, body))
 	if err != nil {

@@ -542,3 +542,32 @@ func TestMalformedDatagramsDoNotWedge(t *testing.T) {
 	dlg.Ack(ctx)
 	dlg.Bye(ctx)
 }
+
+func TestNoRTPTimeoutDuringEarlyMedia(t *testing.T) {
+	h := newFakeHandler()
+	h.InboundFunc = func(ctx context.Context, from, to string) (int64, error) { return 12, nil }
+	s := startServer(t, h, WithRTPTimeout(150*time.Millisecond))
+	p := newPhone(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	dlg, err := p.invite(ctx, s, "udp", "1", "2", defaultOffer(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- dlg.WaitAnswer(ctx, sipgo.AnswerOptions{}) }()
+	h.wait(t, "inbound", 2*time.Second)
+	if err := s.EarlyMedia(12); err != nil {
+		t.Fatal(err)
+	}
+	// A caller listening to guidance sends no RTP: that is no timeout.
+	select {
+	case ev := <-h.events:
+		t.Fatalf("unexpected %+v during early media", ev)
+	case <-time.After(600 * time.Millisecond):
+	}
+	s.Hangup(12, "noOperator")
+	if got := responseCode(<-done); got != 480 {
+		t.Fatalf("final %d", got)
+	}
+}

@@ -173,6 +173,7 @@ func (s *Server) runDial(ctx context.Context, c *call, ob OutboundConfig, from, 
 		return
 	}
 	m.start(params, params.RemoteDir.reverse())
+	m.arm()
 	c.log.Info("outbound call answered", "codec", params.Codec.Name)
 	s.safeHandler(func() { s.h.OutboundAnswered(c.id) })
 }

@@ -44,7 +44,8 @@ type rtpSession struct {
 	rtcpLat  bool
 	jb       *jitterBuffer
 	dtmf     dtmfDecoder
-	started  time.Time // media start: answer sent or received
+	started  time.Time // media start: 183 or 200 sent, or 200 received
+	armedAt  time.Time // RTP timeout runs from here: the call was answered
 	lastRTP  time.Time
 	closed   bool
 	timedOut bool
@@ -127,6 +128,16 @@ func (s *rtpSession) start(p mediaParams, localDir direction) {
 	if s.rtcpConn != nil {
 		s.wg.Add(1)
 		go s.readLoop(s.rtcpConn)
+	}
+}
+
+// arm starts the RTP timeout: callers often send nothing during early
+// media, so only an answered call is expected to keep RTP flowing.
+func (s *rtpSession) arm() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.armedAt.IsZero() {
+		s.armedAt = time.Now()
 	}
 }
 
@@ -416,13 +427,13 @@ func (s *rtpSession) monitor() {
 func (s *rtpSession) checkTimeout(now time.Time) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.timeout <= 0 || s.timedOut || s.closed || s.started.IsZero() {
+	if s.timeout <= 0 || s.timedOut || s.closed || s.armedAt.IsZero() {
 		return false
 	}
 	if !s.params.RemoteDir.canSend() {
 		return false // held with inactive/recvonly: no RTP expected
 	}
-	last := s.started
+	last := s.armedAt
 	if s.lastRTP.After(last) {
 		last = s.lastRTP
 	}
