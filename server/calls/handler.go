@@ -67,6 +67,10 @@ func (m *Manager) Inbound(ctx context.Context, from, to string) (int64, error) {
 	if hours.InOperation(ch.Hours, loc, now) {
 		m.playGuidance(r, lc, api.GuidanceGreeting, afterRoute)
 	} else {
+		// Nobody will be rung; record who would have been, for "why didn't I ring?".
+		if v, err := m.loadChannel(ctx, ch.ID); err == nil {
+			m.recordEligibility(r, lc, m.decide(v, lc))
+		}
 		m.playGuidance(r, lc, api.GuidanceOutOfHours, afterNotInOperation)
 	}
 	m.commit(ctx, r)

@@ -53,6 +53,11 @@ func TestOutOfHours(t *testing.T) {
 	if c.FirstRingStarted != nil || len(c.RingAttempts) != 0 {
 		t.Errorf("an out-of-hours call rang: %+v", c)
 	}
+	el, err := e.m.CallEligibility(e.ctx, id)
+	must(t, err)
+	if el.InOperation || len(el.Eligible) != 1 || countType(e.events(t, id), api.EvCallEligibility) != 1 {
+		t.Errorf("recorded eligibility of an out-of-hours call: %+v", el)
+	}
 	if !c.Created.Equal(t0) || !c.Ended.Equal(t0) {
 		t.Errorf("timestamps created %v ended %v", c.Created, c.Ended)
 	}
