@@ -21,6 +21,7 @@ type Backend interface {
 	Settings(ctx context.Context) (api.Settings, error)
 	PutSettings(ctx context.Context, s api.Settings) (api.Settings, error)
 	StaffList(ctx context.Context) ([]api.Staff, error)
+	StaffEligibility(ctx context.Context, staffID int64) (api.StaffEligibility, error)
 	Channels(ctx context.Context) ([]api.Channel, error)
 	Chats(ctx context.Context, q api.ChatQuery) (api.ChatList, error)
 	Chat(ctx context.Context, id int64) (api.Chat, error)

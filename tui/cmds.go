@@ -233,6 +233,17 @@ func (m *Model) loadSettings() tea.Cmd {
 	}
 }
 
+// loadEligibility asks "would I ring now, and if not why" per channel.
+func (m *Model) loadEligibility() tea.Cmd {
+	me := m.ctx.Me.ID
+	return func() tea.Msg {
+		ctx, cancel := m.rctx()
+		defer cancel()
+		el, err := m.backend.StaffEligibility(ctx, me)
+		return eligibilityMsg{el: el, err: err}
+	}
+}
+
 func (m *Model) putSettings(s api.Settings, text string) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := m.rctx()

@@ -96,6 +96,15 @@ func (f *fakeBackend) PutSettings(_ context.Context, s api.Settings) (api.Settin
 	return s, nil
 }
 func (f *fakeBackend) StaffList(context.Context) ([]api.Staff, error) { return f.staff, nil }
+func (f *fakeBackend) StaffEligibility(_ context.Context, id int64) (api.StaffEligibility, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	el := api.StaffEligibility{StaffID: id, Channels: map[int64]api.IneligibleReason{1: ""}}
+	if f.settings.DND {
+		el.Channels[1] = api.IneligibleDND
+	}
+	return el, nil
+}
 func (f *fakeBackend) Channels(context.Context) ([]api.Channel, error) {
 	return f.channels, nil
 }

@@ -381,9 +381,11 @@ func TestSettingsToggleAndDND(t *testing.T) {
 	h.keys(",")
 	require.Equal(t, ScreenSettings, h.m.Screen())
 	require.Contains(t, h.m.View(), "Do not disturb")
+	require.Contains(t, h.m.View(), "now: would ring")
 	h.keys("enter")
 	require.True(t, f.settings.DND)
 	require.Contains(t, h.m.View(), "DND")
+	require.Contains(t, h.m.View(), "now: not rung, do not disturb", "why-didn't-I-ring after the change")
 	h.keys("j", " ")
 	require.True(t, f.settings.MuteOnJoin)
 	h.keys("j", "enter") // notifications for Support

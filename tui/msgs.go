@@ -74,6 +74,10 @@ type (
 		text     string
 		err      error
 	}
+	eligibilityMsg struct {
+		el  api.StaffEligibility
+		err error
+	}
 	devicesMsg struct {
 		devices []settings.Device
 		err     error

@@ -154,9 +154,20 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			return m.fail("loading settings", msg.err)
 		}
 		m.settings.SetSettings(msg.settings)
-		if msg.text != "" {
-			return m.setFlash(msg.text, false)
+		var cmds []tea.Cmd
+		if m.screen == ScreenSettings {
+			cmds = append(cmds, m.loadEligibility())
 		}
+		if msg.text != "" {
+			cmds = append(cmds, m.setFlash(msg.text, false))
+		}
+		return tea.Batch(cmds...)
+	case eligibilityMsg:
+		if msg.err != nil {
+			m.log.Warn("eligibility", "err", msg.err) // informative only
+			return nil
+		}
+		m.settings.SetEligibility(msg.el.Channels)
 		return nil
 	case devicesMsg:
 		m.settings.SetDevices(msg.devices, msg.err)

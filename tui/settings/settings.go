@@ -61,6 +61,7 @@ type Model struct {
 	pcursor  int
 	devErr   string
 	mic      float64
+	elig     map[int64]api.IneligibleReason
 	w, h     int
 }
 
@@ -80,6 +81,10 @@ func (m *Model) Settings() api.Settings { return m.settings }
 func (m *Model) SetLocal(denoise bool, input, output string) {
 	m.denoise, m.input, m.output = denoise, input, output
 }
+
+// SetEligibility shows per channel whether an unassigned call would ring
+// us now ("" = yes) and why not.
+func (m *Model) SetEligibility(e map[int64]api.IneligibleReason) { m.elig = e }
 
 // SetMicLevel feeds the live level meter.
 func (m *Model) SetMicLevel(dbfs float64) { m.mic = dbfs }
@@ -113,7 +118,15 @@ func (m *Model) rows() []row {
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	for _, id := range ids {
-		rs = append(rs, row{"Ring me for unassigned calls of " + m.ctx.Channels[id].Name, on(m.settings.NotificationOn(id)),
+		v := on(m.settings.NotificationOn(id))
+		if r, ok := m.elig[id]; ok {
+			if r == "" {
+				v += "  now: would ring"
+			} else {
+				v += "  now: not rung, " + common.IneligibleText(r)
+			}
+		}
+		rs = append(rs, row{"Ring me for unassigned calls of " + m.ctx.Channels[id].Name, v,
 			Intent{Kind: ToggleNotify, Channel: id}})
 	}
 	dev := func(s string) string {
@@ -201,7 +214,7 @@ func (m *Model) View() string {
 		out = append(out, st.Dim.Render(common.Fit("  loading…", m.w)))
 	}
 	for i, r := range m.rows() {
-		line := common.Fit(fmt.Sprintf(" %-48s %s", r.label, r.value), m.w)
+		line := common.Fit(fmt.Sprintf(" %-40s %s", common.Truncate(r.label, 40), r.value), m.w)
 		if i == m.cursor && !m.Picking() {
 			line = st.Selected.Render(line)
 		}
