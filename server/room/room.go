@@ -87,9 +87,11 @@ func (m *Manager) Close() error {
 	for _, id := range ids {
 		m.CloseRoom(id)
 	}
+	var wg sync.WaitGroup
 	for _, id := range staff {
-		m.Disconnect(id)
+		wg.Go(func() { m.Disconnect(id) })
 	}
+	wg.Wait()
 	return nil
 }
 

@@ -59,6 +59,12 @@ func newAPI(c *config) (*webrtc.API, error) {
 // member replaces their previous connection; a room it was attached to keeps
 // the staff member and hears the new connection from the next tick.
 func (m *Manager) Offer(ctx context.Context, staffID int64, offerSDP string) (string, error) {
+	m.mu.Lock()
+	closed := m.closed
+	m.mu.Unlock()
+	if closed {
+		return "", api.Errorf(api.CodeUnavailable, "media is shut down")
+	}
 	pts, err := offerCodecs(offerSDP)
 	if err != nil {
 		return "", api.Errorf(api.CodeBadRequest, "%v", err)
