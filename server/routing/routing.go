@@ -119,7 +119,7 @@ func Decide(in Input) (Decision, error) {
 		loc = l
 	}
 	d := Decision{At: in.Now, InOperation: hours.InOperation(in.Channel.Hours, loc, in.Now), Mode: ModeRingAll}
-	var team map[int64]int // member id → position in the team
+	var team *teamIndex
 	if in.Channel.AutoAssignTeamID != nil {
 		if in.Team == nil || in.Team.ID != *in.Channel.AutoAssignTeamID {
 			return Decision{}, fmt.Errorf("channel %d auto-assigns team %d but the input holds no such team", in.Channel.ID, *in.Channel.AutoAssignTeamID)
@@ -129,10 +129,7 @@ func Decide(in Input) (Decision, error) {
 		if !d.Strategy.Valid() {
 			d.Strategy = api.StrategyLongestIdle
 		}
-		team = make(map[int64]int, len(in.Team.Members))
-		for i, id := range in.Team.Members {
-			team[id] = i
-		}
+		team = newTeamIndex(in.Team.Members)
 	}
 
 	d.Eligible = order(&in, &d, team)
@@ -177,16 +174,17 @@ func reason(m *Member, in *Input, auto, inTeam bool, tried api.RingOutcome) api.
 // call first, then members not yet tried by strategy, then those who already
 // let it ring out (a second round) by strategy. Keys are computed once so the
 // sort compares plain integers.
-func order(in *Input, d *Decision, team map[int64]int) []int64 {
+func order(in *Input, d *Decision, team *teamIndex) []int64 {
 	type key struct{ rank, primary, idle, id int64 } // no pointers: cheap swaps
-	start, n := -1, len(team)
-	if p, ok := team[in.Cursor]; ok {
+	start, n := -1, team.len()
+	if p, ok := team.pos(in.Cursor); ok {
 		start = p
 	}
 	keys := make([]key, 0, len(in.Staff))
+	d.NotEligible = make([]api.Ineligible, 0, len(in.Staff)/2)
 	for i := range in.Staff {
 		m := &in.Staff[i]
-		pos, inTeam := team[m.ID]
+		pos, inTeam := team.pos(m.ID)
 		var tried api.RingOutcome
 		if len(in.Tried) > 0 {
 			tried = in.Tried[m.ID]
@@ -241,4 +239,63 @@ func cmpInt(a, b int64) int {
 		return 1
 	}
 	return 0
+}
+
+// teamIndex maps a member id to their position in the team. Store ids are
+// dense, so a slice indexed by id usually replaces a hash map (the hashing
+// was half the cost of a decision over 1,000 staff).
+type teamIndex struct {
+	min   int64
+	dense []int32 // position+1 by id-min; 0: not in the team
+	m     map[int64]int
+	n     int
+}
+
+func newTeamIndex(members []int64) *teamIndex {
+	t := &teamIndex{n: len(members)}
+	if len(members) == 0 {
+		return t
+	}
+	lo, hi := members[0], members[0]
+	for _, id := range members {
+		lo, hi = min(lo, id), max(hi, id)
+	}
+	if span := hi - lo + 1; span > 0 && span <= int64(8*len(members)+64) {
+		t.min, t.dense = lo, make([]int32, span)
+		for i, id := range members {
+			if t.dense[id-lo] == 0 { // a duplicate keeps its first position
+				t.dense[id-lo] = int32(i + 1)
+			}
+		}
+		return t
+	}
+	t.m = make(map[int64]int, len(members))
+	for i, id := range members {
+		if _, dup := t.m[id]; !dup {
+			t.m[id] = i
+		}
+	}
+	return t
+}
+
+func (t *teamIndex) len() int {
+	if t == nil {
+		return 0
+	}
+	return t.n
+}
+
+// pos is the position of id in the team; false when not a member (or no team).
+func (t *teamIndex) pos(id int64) (int, bool) {
+	switch {
+	case t == nil:
+		return 0, false
+	case t.dense != nil:
+		if i := id - t.min; i >= 0 && i < int64(len(t.dense)) && t.dense[i] != 0 {
+			return int(t.dense[i] - 1), true
+		}
+		return 0, false
+	}
+	p, ok := t.m[id]
+	return p, ok
 }
