@@ -263,53 +263,65 @@ func readN(r io.Reader, n int) ([]byte, error) {
 
 // decode converts interleaved frames to a mono mixdown.
 func decode(out PCM16, data []byte, f *wavFormat) {
-	ba, nch, bps := f.blockAlign, f.channels, f.bits/8
-	if f.tag == wavePCM && f.bits == 16 && nch == 1 {
+	ba, nch := f.blockAlign, f.channels
+	if f.tag == waveFloat {
+		read := binary.LittleEndian.Uint32
+		inv := 32768 / float64(nch)
+		for i := range out {
+			frame := data[i*ba:]
+			sum := 0.0
+			for c := 0; c < nch; c++ {
+				if f.bits == 32 {
+					sum += finite(float64(math.Float32frombits(read(frame[4*c:]))))
+				} else {
+					sum += finite(math.Float64frombits(binary.LittleEndian.Uint64(frame[8*c:])))
+				}
+			}
+			out[i] = clip16(sum * inv)
+		}
+		return
+	}
+	if f.bits == 16 && nch == 1 {
 		for i := range out {
 			out[i] = int16(binary.LittleEndian.Uint16(data[i*ba:]))
 		}
 		return
 	}
-	sample := sampleReader(f)
-	inv := 1 / float64(nch)
+	// Integer PCM: every sample scaled to 32-bit full scale, averaged in
+	// 64 bits, rounded to 16.
+	bps := f.bits / 8
 	for i := range out {
 		frame := data[i*ba:]
-		sum := 0.0
+		var sum int64
 		for c := 0; c < nch; c++ {
-			sum += sample(frame[c*bps:])
+			b := frame[c*bps:]
+			switch bps {
+			case 1:
+				sum += int64(int32(b[0])-128) << 24
+			case 2:
+				sum += int64(int16(binary.LittleEndian.Uint16(b))) << 16
+			case 3:
+				sum += int64(int32(uint32(b[0])<<8|uint32(b[1])<<16|uint32(b[2])<<24))
+			default:
+				sum += int64(int32(binary.LittleEndian.Uint32(b)))
+			}
 		}
-		out[i] = clip16(sum * inv * 32768)
+		v := (sum/int64(nch) + 1<<15) >> 16
+		out[i] = int16(max(-32768, min(32767, v)))
 	}
 }
 
-// sampleReader returns a function decoding one sample to [-1, 1).
-func sampleReader(f *wavFormat) func([]byte) float64 {
-	switch {
-	case f.tag == waveFloat && f.bits == 32:
-		return func(b []byte) float64 {
-			return finite(float64(math.Float32frombits(binary.LittleEndian.Uint32(b))))
-		}
-	case f.tag == waveFloat:
-		return func(b []byte) float64 { return finite(math.Float64frombits(binary.LittleEndian.Uint64(b))) }
-	case f.bits == 8:
-		return func(b []byte) float64 { return float64(int(b[0])-128) / 128 }
-	case f.bits == 16:
-		return func(b []byte) float64 { return float64(int16(binary.LittleEndian.Uint16(b))) / 32768 }
-	case f.bits == 24:
-		return func(b []byte) float64 {
-			v := int32(uint32(b[0])<<8|uint32(b[1])<<16|uint32(b[2])<<24) >> 8
-			return float64(v) / (1 << 23)
-		}
-	default:
-		return func(b []byte) float64 { return float64(int32(binary.LittleEndian.Uint32(b))) / (1 << 31) }
-	}
-}
-
+// finite clamps a float sample to [-1, 1]; NaN becomes 0.
 func finite(v float64) float64 {
-	if math.IsNaN(v) {
-		return 0
+	switch {
+	case v > 1:
+		return 1
+	case v < -1:
+		return -1
+	case v == v:
+		return v
 	}
-	return math.Max(-1, math.Min(1, v))
+	return 0
 }
 
 func printableID(b []byte) bool {
