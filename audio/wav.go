@@ -301,7 +301,7 @@ func decode(out PCM16, data []byte, f *wavFormat) {
 			case 2:
 				sum += int64(int16(binary.LittleEndian.Uint16(b))) << 16
 			case 3:
-				sum += int64(int32(uint32(b[0])<<8|uint32(b[1])<<16|uint32(b[2])<<24))
+				sum += int64(int32(uint32(b[0])<<8 | uint32(b[1])<<16 | uint32(b[2])<<24))
 			default:
 				sum += int64(int32(binary.LittleEndian.Uint32(b)))
 			}
