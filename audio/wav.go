@@ -104,10 +104,10 @@ func ReadWAV(r io.Reader) (*WAV, error) {
 	case "RF64", "BW64":
 		return nil, wavErr(ErrUnsupported, "%s (64-bit WAV) files are not supported", id)
 	default:
-		return nil, wavErr(ErrNotWAV, "not a RIFF file (starts with %q)", printable(hdr[:4]))
+		return nil, wavErr(ErrNotWAV, "not a RIFF file (starts with %q)", string(hdr[:4]))
 	}
 	if form := string(hdr[8:12]); form != "WAVE" {
-		return nil, wavErr(ErrNotWAV, "RIFF form type is %q, not WAVE", printable(hdr[8:12]))
+		return nil, wavErr(ErrNotWAV, "RIFF form type is %q, not WAVE", string(hdr[8:12]))
 	}
 
 	var f *wavFormat
@@ -150,7 +150,7 @@ func ReadWAV(r io.Reader) (*WAV, error) {
 			return readData(r, f, size)
 		default:
 			if !printableID(ch[:4]) {
-				return nil, wavErr(ErrMalformed, "garbage where a chunk header should be (%q)", printable(ch[:4]))
+				return nil, wavErr(ErrMalformed, "garbage where a chunk header should be (%q)", string(ch[:4]))
 			}
 			skip := int64(size) + int64(size&1)
 			if n, err := io.CopyN(io.Discard, r, skip); err != nil {
@@ -333,4 +333,3 @@ func printableID(b []byte) bool {
 	return true
 }
 
-func printable(b []byte) string { return string(b) }
