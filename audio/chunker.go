@@ -55,7 +55,9 @@ func (c *Chunker) Flush() error {
 	if len(c.buf) == 0 {
 		return nil
 	}
-	c.buf = append(c.buf, make(PCM16, c.size-len(c.buf))...)
+	n := len(c.buf)
+	c.buf = c.buf[:c.size]
+	clear(c.buf[n:])
 	err := c.dst.WriteSample(c.buf)
 	c.buf = c.buf[:0]
 	return err

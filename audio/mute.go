@@ -38,12 +38,21 @@ func (m *Mute) WriteSample(s PCM16) error {
 		if target == 1 {
 			return m.dst.WriteSample(s)
 		}
-		m.buf = append(m.buf[:0], make(PCM16, len(s))...)
+		m.buf = resize(m.buf, len(s))
+		clear(m.buf)
 		return m.dst.WriteSample(m.buf)
 	}
 	m.buf = append(m.buf[:0], s...)
 	m.g = ramp(m.buf, m.g, target, m.dst.SampleRate())
 	return m.dst.WriteSample(m.buf)
+}
+
+// resize returns buf with length n, reusing its storage when it can.
+func resize(buf PCM16, n int) PCM16 {
+	if cap(buf) < n {
+		return make(PCM16, n)
+	}
+	return buf[:n]
 }
 
 // ramp scales s in place moving the gain from g toward target in rampMs,

@@ -245,3 +245,19 @@ func TestToneSourceCadence(t *testing.T) {
 		t.Fatal("rate 0 accepted")
 	}
 }
+
+func TestStagesDoNotAllocate(t *testing.T) {
+	frame := audiotest.Tone(48000, 440, 0.5, 480)
+	mute := audio.NewMute(audio.Discard(48000))
+	mute.SetMuted(true)
+	gain := audio.NewGain(audio.Discard(48000), -3)
+	meter := audio.NewMeter(audio.Discard(48000))
+	chunk := audio.NewChunker(audio.Discard(48000), 160)
+	res := audio.NewResampler(audio.Discard(8000), 48000)
+	for _, w := range []audio.Writer{mute, gain, meter, chunk, res} {
+		_ = w.WriteSample(frame)
+		if n := testing.AllocsPerRun(50, func() { _ = w.WriteSample(frame) }); n > 0 {
+			t.Errorf("%s: %.1f allocations per frame", w, n)
+		}
+	}
+}
