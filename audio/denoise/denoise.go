@@ -219,6 +219,7 @@ func (s *Suppressor) analyse() {
 		s.work[i] = v * s.win[i]
 	}
 	s.fft.forward(s.spec, s.work)
+	s.st.crest = crest(s.in[s.n-s.hop:])
 	s.st.gains(s.spec)
 	for k, g := range s.st.binGain {
 		s.spec[k] *= complex(g, 0)
@@ -227,6 +228,30 @@ func (s *Suppressor) analyse() {
 	for i := range s.work {
 		s.work[i] *= s.win[i]
 	}
+}
+
+// crest measures how much the high-passed (first difference) energy of x
+// bunches up in time: the largest energy of ten sub-blocks over their mean.
+// A key click gives a high value; noise and most speech stay near 1-2.
+func crest(x []float32) float32 {
+	const blocks = 10
+	size := len(x) / blocks
+	var peak, total float32
+	prev := x[0]
+	for b := range blocks {
+		var e float32
+		for _, v := range x[b*size : (b+1)*size] {
+			d := v - prev
+			prev = v
+			e += d * d
+		}
+		peak = max(peak, e)
+		total += e
+	}
+	if total <= 0 {
+		return 0
+	}
+	return peak * blocks / total
 }
 
 func clamp(v float32) float32 {

@@ -4,28 +4,29 @@ import "math"
 
 // Tuning. Time constants are per 10 ms frame.
 const (
-	noiseAlpha   = 0.95  // smoothing of the MMSE noise power estimate
-	sppPriorSNR  = 31.62 // fixed a-priori SNR (15 dB) of the noise tracker's speech hypothesis
-	noiseBias    = 1.25  // the tracker settles about 1 dB below the true noise power
-	sppStuck     = 0.99  // cap that keeps the tracker from freezing
-	ddAlpha      = 0.85  // decision-directed weight
-	xiMin        = 0.003 // a-priori SNR floor (-25 dB)
-	gainFloor    = 0.1   // residual noise level (-20 dB)
-	zetaAlpha    = 0.7   // smoothing of the a-priori SNR for the presence estimate
-	zetaMin      = 0.1   // -10 dB: below, speech surely absent
-	zetaMax      = 0.316 // -5 dB: above, speech surely present
-	qMax         = 0.99  // most probable speech absence
-	smoothAlpha  = 0.7   // time smoothing of the power spectrum
-	downCap      = 3.0   // noise estimate may not exceed this many times the smoothed power
-	bandMix      = 0.3   // weight of the ERB band mean in the final gain
-	initFrames   = 8     // frames averaged to start the noise estimate
-	minNoisePow  = 1e-12 // floor of the noise power (keeps silence finite)
-	transientLo  = 1000  // Hz: transient detection looks above this
-	transientHi  = 16000 // Hz: ... and below this
-	transientJmp = 10.0  // band power jump (10 dB) that counts a band as hit
-	transientHit = 0.6   // share of bands hit for a frame to be a transient
-	transientRun = 2     // frames the transient stays in force (onset + tail)
-	envAlpha     = 0.6   // recent spectral envelope used as transient reference
+	noiseAlpha     = 0.95  // smoothing of the MMSE noise power estimate
+	sppPriorSNR    = 31.62 // fixed a-priori SNR (15 dB) of the noise tracker's speech hypothesis
+	noiseBias      = 1.25  // the tracker settles about 1 dB below the true noise power
+	sppStuck       = 0.99  // cap that keeps the tracker from freezing
+	ddAlpha        = 0.85  // decision-directed weight
+	xiMin          = 0.003 // a-priori SNR floor (-25 dB)
+	gainFloor      = 0.1   // residual noise level (-20 dB)
+	zetaAlpha      = 0.7   // smoothing of the a-priori SNR for the presence estimate
+	zetaMin        = 0.1   // -10 dB: below, speech surely absent
+	zetaMax        = 0.316 // -5 dB: above, speech surely present
+	qMax           = 0.99  // most probable speech absence
+	smoothAlpha    = 0.7   // time smoothing of the power spectrum
+	downCap        = 3.0   // noise estimate may not exceed this many times the smoothed power
+	bandMix        = 0.3   // weight of the ERB band mean in the final gain
+	initFrames     = 8     // frames averaged to start the noise estimate
+	minNoisePow    = 1e-12 // floor of the noise power (keeps silence finite)
+	transientLo    = 1000  // Hz: transient detection looks above this
+	transientHi    = 16000 // Hz: ... and below this
+	transientJmp   = 5.0   // band power jump (7 dB) that counts a band as hit
+	transientHit   = 0.5   // share of bands hit for a frame to be a transient
+	transientCrest = 2.5   // ... and the energy must bunch up in time (see crest)
+	transientRun   = 2     // frames the transient stays in force (onset + tail)
+	envAlpha       = 0.6   // recent spectral envelope used as transient reference
 )
 
 // band is a range of cells [lo, hi) and its width in FFT bins.
@@ -67,7 +68,8 @@ type state struct {
 	bandNoise []float32
 	prevBand  []float32 // band powers of the previous frame
 
-	transient int // frames left of the current transient
+	transient int     // frames left of the current transient
+	crest     float32 // time-domain crest of the newest 10 ms (see crest)
 }
 
 func (s *state) init(rate, bins int) {
@@ -255,7 +257,7 @@ func (s *state) detectTransient() {
 		}
 	}
 	copy(s.prevBand, s.bandPow)
-	if len(s.trBands) > 0 && float32(hits) >= transientHit*float32(len(s.trBands)) && s.frames > initFrames {
+	if len(s.trBands) > 0 && float32(hits) >= transientHit*float32(len(s.trBands)) && s.crest >= transientCrest && s.frames > initFrames {
 		s.transient = transientRun
 	}
 	if s.transient > 0 {
