@@ -332,4 +332,3 @@ func printableID(b []byte) bool {
 	}
 	return true
 }
-
