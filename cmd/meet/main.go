@@ -93,7 +93,7 @@ func newRootCmd() *cobra.Command {
 	f.Bool("no-color", false, "no colours (also NO_COLOR=1)")
 	f.String("input-wav", "", "headless: use this WAV file as the microphone")
 	f.String("output-wav", "", "headless: record what the speaker would play to this WAV file")
-	f.Bool("loopback-ice", false, "WebRTC over loopback candidates only (meetd on 127.0.0.1)")
+	f.Bool("loopback-ice", false, "WebRTC over loopback candidates only (automatic when the server is on 127.0.0.1/localhost)")
 	root.AddCommand(a.loginCmd(), a.logoutCmd(), a.chatsCmd(), a.callCmd(), a.callbackCmd(), a.exportCmd())
 	for _, mk := range extraCommands {
 		root.AddCommand(mk())

@@ -52,7 +52,7 @@ func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
 	defer closeStream()
 	prefs := tui.Prefs{Input: a.v.GetString(keyInput), Output: a.v.GetString(keyOutput), Denoise: a.v.GetBool(keyDenoise)}
 	phone, closePhone := openPhone(ctx, stream, phoneConfig{prefs: prefs, inWAV: a.v.GetString(keyInWAV),
-		outWAV: a.v.GetString(keyOutWAV), loopbackICE: a.v.GetBool(keyLoopback)}, log)
+		outWAV: a.v.GetString(keyOutWAV), loopbackICE: a.v.GetBool(keyLoopback) || isLoopbackURL(creds.Server)}, log)
 	defer closePhone()
 
 	color := os.Getenv("NO_COLOR") == "" && !a.v.GetBool(keyNoColor) && os.Getenv("TERM") != "dumb"
