@@ -1,7 +1,9 @@
 package audiotest
 
 import (
+	"fmt"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -67,5 +69,49 @@ func TestSilenceAndPower(t *testing.T) {
 	}
 	if p := Power(Tone(8000, 500, 1, 8000)); math.Abs(p-0.5) > 0.01 {
 		t.Fatalf("power of full-scale sine %v", p)
+	}
+}
+
+// fakeT records failures instead of stopping the test.
+type fakeT struct {
+	testing.TB
+	failed bool
+	msg    string
+}
+
+func (f *fakeT) Helper() {}
+func (f *fakeT) Fatalf(format string, args ...any) {
+	f.failed = true
+	f.msg = fmt.Sprintf(format, args...)
+}
+
+func TestRequireHelpers(t *testing.T) {
+	tone := Tone(8000, 440, 0.5, 1600)
+	silence := make([]int16, 1600)
+	cases := []struct {
+		name string
+		fn   func(testing.TB)
+		fail bool
+	}{
+		{"tone present", func(tb testing.TB) { RequireTone(tb, tone, 8000, 440) }, false},
+		{"tone absent", func(tb testing.TB) { RequireTone(tb, silence, 8000, 440) }, true},
+		{"no tone ok", func(tb testing.TB) { RequireNoTone(tb, silence, 8000, 440) }, false},
+		{"no tone fails", func(tb testing.TB) { RequireNoTone(tb, tone, 8000, 440) }, true},
+		{"silence ok", func(tb testing.TB) { RequireSilence(tb, silence, 8000, -60) }, false},
+		{"silence fails", func(tb testing.TB) { RequireSilence(tb, tone, 8000, -60) }, true},
+		{"signal ok", func(tb testing.TB) { RequireSignal(tb, tone, 8000, -20) }, false},
+		{"signal fails", func(tb testing.TB) { RequireSignal(tb, silence, 8000, -20) }, true},
+	}
+	for _, c := range cases {
+		ft := &fakeT{}
+		c.fn(ft)
+		if ft.failed != c.fail {
+			t.Errorf("%s: failed=%v (%s)", c.name, ft.failed, ft.msg)
+		}
+	}
+	ft := &fakeT{}
+	RequireTone(ft, Tone(8000, 1000, 0.5, 1600), 8000, 440)
+	if !strings.Contains(ft.msg, "dominant 1000 Hz") || !strings.Contains(ft.msg, "RMS -9.0 dBFS") {
+		t.Fatalf("message %q does not describe the signal", ft.msg)
 	}
 }
