@@ -23,6 +23,7 @@ type jitterBuffer struct {
 	next    uint16 // sequence number of the next frame to play
 	started bool   // playing (false: buffering up to target)
 	misses  int    // consecutive empty pops while started
+	lastArr time.Time
 
 	boost     int
 	goodPops  int
@@ -75,6 +76,7 @@ func (j *jitterBuffer) target() int {
 func (j *jitterBuffer) push(seq uint16, ts uint32, payload []byte, arrival time.Time) {
 	j.account(seq)
 	j.updateJitter(ts, arrival)
+	j.lastArr = arrival
 	if j.started && seqBefore(seq, j.next) {
 		j.late++
 		return
@@ -110,11 +112,15 @@ func (j *jitterBuffer) pop(now time.Time) (jbStatus, []byte) {
 		j.misses++
 		j.boost = min(j.boost+1, j.maxDepth)
 		j.goodPops = 0
-		if j.misses > 3 {
-			j.started = false // stream stopped: rebuffer when it comes back
+		if j.misses > 3 && now.Sub(j.lastArr) > 3*j.frame {
+			// The stream stopped (not just a burst of catch-up pops after
+			// the process was starved): rebuffer when it comes back.
+			j.started = false
 			return jbSilence, nil
 		}
-		j.next++
+		// Nothing waits: conceal, but keep expecting the same packet, which
+		// is more likely delayed than lost (if it was lost, the next pop
+		// that finds later packets skips it).
 		j.concealed++
 		return jbLost, nil
 	}

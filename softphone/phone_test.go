@@ -164,8 +164,8 @@ func TestPCMUFallback(t *testing.T) {
 		t.Errorf("codec %v, want pcmu", c)
 	}
 	p.Close()
-	if last := tail(readWAV(t, out).Samples, 48000, 600*time.Millisecond); !audiotest.HasTone(last, 48000, serverHz) {
-		t.Errorf("phone did not play the server's tone over PCMU (dominant %.0f Hz)", audiotest.DominantFreq(last, 48000))
+	if s := readWAV(t, out).Samples; !hasToneSomewhere(s, serverHz) {
+		t.Errorf("phone did not play the server's tone over PCMU (dominant %.0f Hz)", audiotest.DominantFreq(s, 48000))
 	}
 }
 
