@@ -125,6 +125,14 @@ func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
 	}
 }
 
+func viaBranch(req *sip.Request) string {
+	if v := req.Via(); v != nil && v.Params != nil {
+		b, _ := v.Params.Get("branch")
+		return b
+	}
+	return ""
+}
+
 func hasToTag(req *sip.Request) bool {
 	to := req.To()
 	if to == nil || to.Params == nil {
@@ -184,13 +192,35 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.reply(req, tx, sip.StatusNotFound, "Not Found")
 		return
 	}
+	sipCallID, branch := req.CallID().Value(), viaBranch(req)
 	s.mu.Lock()
+	dupBranch, dup := s.setup[sipCallID]
+	if c := s.bySIP[sipCallID]; c != nil {
+		dup, dupBranch = true, ""
+		if c.in != nil {
+			dupBranch = viaBranch(c.in.InviteRequest)
+		}
+	}
 	full := len(s.calls)+s.inflight >= s.cfg.maxCalls
-	if !full {
+	if !full && !dup {
 		s.inflight++
+		s.setup[sipCallID] = branch
 	}
 	s.mu.Unlock()
+	if dup {
+		// Never a second call for one Call-ID: a late retransmission (same
+		// branch) is absorbed, a merged request (RFC 3261 §8.2.2.2) gets 482.
+		s.log.Debug("duplicate INVITE", "sip_call_id", sipCallID, "retransmission", dupBranch == branch)
+		if dupBranch != branch {
+			s.reply(req, tx, sip.StatusLoopDetected, "Loop Detected")
+		}
+		return
+	}
 	if full {
+		s.mu.Lock()
+		s.inflight--
+		delete(s.setup, sipCallID)
+		s.mu.Unlock()
 		s.reply(req, tx, sip.StatusServiceUnavailable, "Service Unavailable")
 		return
 	}
@@ -209,6 +239,7 @@ func (s *Server) setupInbound(req *sip.Request, tx sip.ServerTransaction, from, 
 			released = true
 			s.mu.Lock()
 			s.inflight--
+			delete(s.setup, req.CallID().Value())
 			s.mu.Unlock()
 		}
 	}

@@ -204,7 +204,9 @@ func BenchmarkSippCPS(b *testing.B) {
 		el := time.Since(start)
 		b.ReportMetric(float64(calls)/el.Seconds(), "calls/s")
 		b.ReportMetric(0, "failed")
-		b.Logf("handler saw %d calls, %d dead-call messages", answered.Load(), bytes.Count(r.out.Bytes(), []byte("Dead call")))
+		if n := answered.Load(); n != calls {
+			b.Fatalf("handler saw %d calls for %d INVITE dialogs", n, calls)
+		}
 		if os.Getenv("SIPP_OUT") != "" {
 			os.WriteFile(os.Getenv("SIPP_OUT"), r.out.Bytes(), 0o644)
 		}

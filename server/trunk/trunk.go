@@ -78,6 +78,7 @@ type Server struct {
 	calls    map[int64]*call
 	bySIP    map[string]*call
 	pending  map[int64][]pendingAction // actions for IDs Inbound has not returned yet
+	setup    map[string]string         // SIP Call-ID → Via branch of INVITEs not yet registered
 	inflight int                       // INVITEs inside Handler.Inbound
 	addrs    map[string]net.Addr
 	started  bool
@@ -126,6 +127,7 @@ func New(h Handler, opts ...Option) (*Server, error) {
 		calls:   make(map[int64]*call),
 		bySIP:   make(map[string]*call),
 		pending: make(map[int64][]pendingAction),
+		setup:   make(map[string]string),
 		addrs:   make(map[string]net.Addr),
 	}
 	return s, nil
