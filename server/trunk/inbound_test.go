@@ -3,6 +3,7 @@ package trunk
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"sync/atomic"
@@ -569,5 +570,52 @@ func TestNoRTPTimeoutDuringEarlyMedia(t *testing.T) {
 	s.Hangup(12, "noOperator")
 	if got := responseCode(<-done); got != 480 {
 		t.Fatalf("final %d", got)
+	}
+}
+
+func TestMergedInviteIsNotASecondCall(t *testing.T) {
+	h := newFakeHandler()
+	h.InboundFunc = func(ctx context.Context, from, to string) (int64, error) { return 31, nil }
+	s := startServer(t, h)
+	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	srv, _ := net.ResolveUDPAddr("udp", s.Addr("udp").String())
+	local := c.LocalAddr().String()
+	invite := func(branch string) {
+		body := "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"
+		msg := "INVITE sip:2@" + srv.String() + " SIP/2.0\r\nVia: SIP/2.0/UDP " + local + ";branch=" + branch + "\r\n" +
+			"From: <sip:1@127.0.0.1>;tag=abc\r\nTo: <sip:2@127.0.0.1>\r\nCall-ID: merged-1\r\nCSeq: 1 INVITE\r\n" +
+			"Contact: <sip:1@" + local + ">\r\nContent-Type: application/sdp\r\nContent-Length: " + fmt.Sprint(len(body)) + "\r\n\r\n" + body
+		c.WriteToUDP([]byte(msg), srv)
+	}
+	readStatus := func(want string) {
+		t.Helper()
+		buf := make([]byte, 4096)
+		c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		for {
+			n, err := c.Read(buf)
+			if err != nil {
+				t.Fatalf("no %s: %v", want, err)
+			}
+			if strings.HasPrefix(string(buf[:n]), "SIP/2.0 "+want) {
+				return
+			}
+		}
+	}
+	invite("z9hG4bK-first")
+	readStatus("180")
+	invite("z9hG4bK-second") // same dialog identifiers, another transaction
+	readStatus("482")
+	invite("z9hG4bK-first") // a retransmission is absorbed by its transaction
+	s.Hangup(31, "busy")
+	readStatus("486")
+	h.wait(t, "inbound", time.Second)
+	select {
+	case ev := <-h.events:
+		t.Fatalf("a second call was created: %+v", ev)
+	case <-time.After(100 * time.Millisecond):
 	}
 }
