@@ -43,6 +43,7 @@ type filterBank struct {
 	taps   int       // 2·half
 	half   int       // input samples on each side
 	coef   []float32 // phases × taps
+	coefT  []float32 // taps × 6, for upsampling by exactly 6 (8k→48k)
 }
 
 type bankKey struct {
@@ -91,6 +92,14 @@ func newFilterBank(l, m int, d design) *filterBank {
 		}
 		for j := range row { // unity gain at DC for every phase
 			row[j] = float32(float64(row[j]) / sum)
+		}
+	}
+	if m == 1 && l == 6 {
+		b.coefT = make([]float32, len(b.coef))
+		for p := 0; p < l; p++ {
+			for j := 0; j < b.taps; j++ {
+				b.coefT[j*l+p] = b.coef[p*b.taps+j]
+			}
 		}
 	}
 	return b
@@ -149,6 +158,9 @@ func (p *polyphase) push(in PCM16) {
 // pull appends every output sample computable from the history to out.
 func (p *polyphase) pull(out PCM16) PCM16 {
 	b := p.b
+	if b.coefT != nil && p.frac == 0 && !slowPath {
+		return p.pullUp6(out)
+	}
 	buf, pos, frac := p.buf, p.pos, p.frac
 	half, taps, l, mq, mr := b.half, b.taps, b.l, b.mq, b.mr
 	for pos+half < len(buf) {
@@ -182,6 +194,43 @@ func (p *polyphase) pull(out PCM16) PCM16 {
 	p.buf, p.pos, p.frac = buf, pos, frac
 	return out
 }
+
+// pullUp6 is pull for upsampling by 6 (8 kHz → 48 kHz, every telephone
+// leg): each input position yields six outputs, computed in one pass over
+// the window so each input sample is loaded once for six multiply-adds
+// (about 1.6× faster than six separate dot products).
+func (p *polyphase) pullUp6(out PCM16) PCM16 {
+	b := p.b
+	buf, pos := p.buf, p.pos
+	half, coefT := b.half, b.coefT
+	for pos+half < len(buf) {
+		win := buf[pos-half+1 : pos+half+1]
+		var a0, a1, a2, a3, a4, a5 float32
+		c := coefT[:len(win)*6]
+		for _, x := range win {
+			r := c[:6:6]
+			a0 += x * r[0]
+			a1 += x * r[1]
+			a2 += x * r[2]
+			a3 += x * r[3]
+			a4 += x * r[4]
+			a5 += x * r[5]
+			c = c[6:]
+		}
+		out = append(out, round16(a0), round16(a1), round16(a2), round16(a3), round16(a4), round16(a5))
+		pos++
+	}
+	if drop := pos - half + 1; drop > 0 {
+		n := copy(buf, buf[drop:])
+		buf = buf[:n]
+		pos -= drop
+	}
+	p.buf, p.pos = buf, pos
+	return out
+}
+
+// slowPath disables pullUp6 (a test compares the two).
+var slowPath = false
 
 // round16 rounds to the nearest int16, saturating.
 func round16(v float32) int16 {
