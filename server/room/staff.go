@@ -46,7 +46,9 @@ type peer struct {
 	decs  [3]decoder // by codecKind, created on first use
 	fifo  audio.PCM16
 	lastN int
-	newDe func(codecKind) (decoder, error)
+	// lastCodec is the codec of the last decoded packet.
+	lastCodec codecKind
+	newDe     func(codecKind) (decoder, error)
 }
 
 // push stores a received RTP packet (read loop goroutine).
@@ -108,11 +110,12 @@ func (p *peer) decoder(c codecKind) (decoder, error) {
 }
 
 func (p *peer) decode(kind popKind, slot *jbSlot) (audio.PCM16, error) {
-	c := codecOpus
+	c := p.lastCodec // concealment continues the last stream
 	if slot != nil {
 		c = slot.codec
-	} else if p.send == codecPCMU {
-		c = codecPCMU
+	}
+	if c == codecUnknown {
+		c = p.send
 	}
 	d, err := p.decoder(c)
 	if err != nil {
@@ -122,7 +125,7 @@ func (p *peer) decode(kind popKind, slot *jbSlot) (audio.PCM16, error) {
 	case popPacket:
 		pcm, err := d.Decode(slot.payload)
 		if err == nil && len(pcm) > 0 && len(pcm) <= len(silence) {
-			p.lastN = len(pcm)
+			p.lastN, p.lastCodec = len(pcm), c
 		}
 		return pcm, err
 	case popFEC:
