@@ -2,8 +2,11 @@ package opus
 
 import (
 	"errors"
+	"fmt"
 	"math"
+	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/meet-dev/meet/audio"
@@ -226,12 +229,18 @@ func TestEncodeWriter(t *testing.T) {
 }
 
 func BenchmarkEncode20ms(b *testing.B) {
-	enc, _ := NewEncoder(48000, 1)
-	frame := voiceLike(48000, 960)
-	for b.Loop() {
-		if _, err := enc.Encode(frame); err != nil {
-			b.Fatal(err)
-		}
+	for _, c := range []int{0, 5, 9} {
+		b.Run(fmt.Sprintf("complexity%d", c), func(b *testing.B) {
+			enc, _ := NewEncoder(48000, 1, WithComplexity(c))
+			frame := voiceLike(48000, 960)
+			threadCPU(b, func() {
+				for b.Loop() {
+					if _, err := enc.Encode(frame); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		})
 	}
 }
 
@@ -239,9 +248,28 @@ func BenchmarkDecode20ms(b *testing.B) {
 	enc, _ := NewEncoder(48000, 1)
 	pkt, _ := enc.Encode(voiceLike(48000, 960))
 	dec, _ := NewDecoder(48000, 1)
-	for b.Loop() {
-		if _, err := dec.Decode(pkt); err != nil {
-			b.Fatal(err)
+	threadCPU(b, func() {
+		for b.Loop() {
+			if _, err := dec.Decode(pkt); err != nil {
+				b.Fatal(err)
+			}
 		}
+	})
+}
+
+// threadCPU runs fn on one locked OS thread and reports its CPU time per op
+// as cpu-ns/op, meaningful on a loaded machine where wall time is not.
+func threadCPU(b *testing.B, fn func()) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	const rusageThread = 1 // RUSAGE_THREAD (Linux)
+	var r0, r1 syscall.Rusage
+	if err := syscall.Getrusage(rusageThread, &r0); err != nil {
+		fn()
+		return
 	}
+	fn()
+	_ = syscall.Getrusage(rusageThread, &r1)
+	ns := (r1.Utime.Nano() + r1.Stime.Nano()) - (r0.Utime.Nano() + r0.Stime.Nano())
+	b.ReportMetric(float64(ns)/float64(b.N), "cpu-ns/op")
 }
