@@ -22,6 +22,7 @@ type config struct {
 	guidance   GuidanceFunc
 	onPresence func(staffID int64, online bool)
 	jitter     int
+	stun       []string
 }
 
 // WithLogger sets the logger; records carry call_id, staff_id and leg.
@@ -41,6 +42,11 @@ func WithPublicIP(ips ...string) Option {
 func WithPortRange(min, max uint16) Option {
 	return func(c *config) { c.portMin, c.portMax = min, max }
 }
+
+// WithSTUN adds STUN servers (e.g. "stun:stun.example.net:3478") so the
+// answer also carries server-reflexive candidates when the public address
+// is not known in advance. Gathering waits for them (non-trickle).
+func WithSTUN(urls ...string) Option { return func(c *config) { c.stun = append(c.stun, urls...) } }
 
 // WithGuidance sets where guidance audio comes from (usually the store's
 // Guidance in a View transaction). Without it no guidance plays.

@@ -70,7 +70,11 @@ func (m *Manager) Offer(ctx context.Context, staffID int64, offerSDP string) (st
 		return "", api.Errorf(api.CodeBadRequest, "%v", err)
 	}
 	send := sendCodec(pts)
-	pc, err := m.api.NewPeerConnection(webrtc.Configuration{})
+	var conf webrtc.Configuration
+	if len(m.cfg.stun) > 0 {
+		conf.ICEServers = []webrtc.ICEServer{{URLs: m.cfg.stun}}
+	}
+	pc, err := m.api.NewPeerConnection(conf)
 	if err != nil {
 		return "", fmt.Errorf("room: new peer connection: %w", err)
 	}
