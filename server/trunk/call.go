@@ -74,10 +74,11 @@ type call struct {
 	sdpVer     uint64
 	cancelDial func()
 
-	mu    sync.Mutex
-	state callState
-	media *rtpSession
-	ended bool
+	mu      sync.Mutex
+	state   callState
+	media   *rtpSession
+	mediaOn bool // RTP session started
+	ended   bool
 }
 
 func newCall(s *Server, sipCallID string, outbound bool) *call {

@@ -101,7 +101,34 @@ func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
 	if c == nil || c.in == nil {
 		return // e.g. the ACK to a 401 over TCP: no dialog, nothing to do
 	}
+	if c.offer == nil && !c.isEnded() {
+		s.ackAnswer(c, req.Body())
+	}
 	_ = c.in.ReadAck(req, tx)
+}
+
+// ackAnswer takes the caller's SDP answer from the ACK of a delayed-offer
+// call and starts media; a missing or unusable answer ends the call.
+func (s *Server) ackAnswer(c *call, body []byte) {
+	c.mu.Lock()
+	m, started := c.media, c.mediaOn
+	c.mediaOn = true
+	c.mu.Unlock()
+	if started || m == nil {
+		return
+	}
+	params, err := parseAnswer(body)
+	if err != nil {
+		if c.finish("bad SDP answer in ACK") {
+			s.byeAsync(c)
+			s.safeHandler(func() { s.h.CallerHungUp(c.id, "bad SDP answer in ACK: "+err.Error()) })
+		}
+		return
+	}
+	c.mu.Lock()
+	c.params = params
+	c.mu.Unlock()
+	m.start(params, params.RemoteDir.reverse())
 }
 
 func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
@@ -171,9 +198,16 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.reply(req, tx, sip.StatusUnsupportedMediaType, "Unsupported Media Type", sip.NewHeader("Accept", "application/sdp"))
 		return
 	}
-	params, offer, err := negotiateOffer(req.Body())
+	// An INVITE without SDP (delayed offer): we offer in the 200, the
+	// caller answers in the ACK.
+	var params mediaParams
+	var offer *sdp.SessionDescription
+	var err error
+	if len(req.Body()) > 0 {
+		params, offer, err = negotiateOffer(req.Body())
+	}
 	if err != nil {
-		if errors.Is(err, ErrBadSDP) && len(req.Body()) > 0 {
+		if errors.Is(err, ErrBadSDP) {
 			s.reply(req, tx, sip.StatusBadRequest, "Bad SDP")
 		} else {
 			s.reply(req, tx, sip.StatusNotAcceptableHere, "Not Acceptable Here", sip.NewHeader("Warning", `304 meetd "PCMU or PCMA audio offer required"`))
@@ -383,19 +417,36 @@ func (s *Server) answerSDP(c *call) ([]byte, error) {
 	if body != nil {
 		return body, nil
 	}
-	body, err = buildAnswer(c.offer, c.params, c.local(m), false)
+	if c.offer == nil {
+		body, err = buildOffer(c.local(m)) // delayed offer: media starts at the ACK
+	} else {
+		body, err = buildAnswer(c.offer, c.params, c.local(m), false)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("trunk: build answer: %w", err)
+		return nil, fmt.Errorf("trunk: build SDP: %w", err)
 	}
 	c.mu.Lock()
 	c.answer = body
+	startNow := c.offer != nil
+	c.mediaOn = c.mediaOn || startNow
 	c.mu.Unlock()
-	m.start(c.params, c.params.RemoteDir.reverse())
+	if startNow {
+		m.start(c.params, c.params.RemoteDir.reverse())
+	}
 	return body, nil
 }
 
 func (s *Server) sendEarly(c *call) error {
 	if st := c.getState(); st != stateSetup {
+		return nil
+	}
+	if c.offer == nil {
+		// Delayed offer: without reliable provisionals there is no early
+		// media; the caller still learns the call is progressing.
+		if err := c.in.Respond(sip.StatusSessionInProgress, "Session Progress", nil); err != nil {
+			return fmt.Errorf("trunk: 183: %w", err)
+		}
+		c.setState(stateEarly)
 		return nil
 	}
 	body, err := s.answerSDP(c)

@@ -179,6 +179,26 @@ func TestInboundOverTCP(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.wait(t, "hungup", 2*time.Second)
+
+	// And the trunk's BYE travels back over the caller's TCP connection.
+	dlg, err = p.invite(ctx, s, "tcp", "100", "200", defaultOffer(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dlg.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	dlg.Ack(ctx)
+	ev := h.wait(t, "inbound", time.Second)
+	s.Hangup(ev.id, "operator left")
+	select {
+	case req := <-p.byes:
+		if req.Transport() != "TCP" {
+			t.Fatalf("BYE over %s", req.Transport())
+		}
+	case <-ctx.Done():
+		t.Fatal("no BYE over TCP")
+	}
 }
 
 func TestInboundRefusals(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
 	"github.com/pion/rtcp"
 )
 
@@ -159,4 +160,45 @@ func TestOptionValidation(t *testing.T) {
 	if _, err := New(nil); err == nil {
 		t.Error("nil handler accepted")
 	}
+}
+
+func TestDelayedOfferAnsweredInAck(t *testing.T) {
+	var s *Server
+	h := answeringHandler(&s)
+	s = startServer(t, h)
+	p := newPhone(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	dlg, err := p.invite(ctx, s, "udp", "1", "2", nil) // no SDP
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dlg.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ourOffer, err := parseAnswer(dlg.InviteResponse.Body())
+	if err != nil || ourOffer.Codec.Name != "PCMU" {
+		t.Fatalf("200 must carry our offer: %v\n%s", err, dlg.InviteResponse.Body())
+	}
+	ack := sip.NewRequest(sip.ACK, dlg.InviteResponse.Contact().Address)
+	ack.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	ack.SetBody(p.offer("8", "a=rtpmap:8 PCMA/8000"))
+	if err := dlg.WriteAck(ctx, ack); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dlg.Bye(context.Background()) })
+	id := h.wait(t, "inbound", time.Second).id
+	buf := make([]byte, 1500)
+	deadline := time.Now().Add(2 * time.Second)
+	for time.Now().Before(deadline) {
+		s.Media(id).WriteFrame(tone(440, 0, 160))
+		p.rtp.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+		if n, err := p.rtp.Read(buf); err == nil && n == 172 {
+			if pt := buf[1] & 0x7f; pt != 8 {
+				t.Fatalf("payload type %d, want PCMA from the ACK's answer", pt)
+			}
+			return
+		}
+	}
+	t.Fatal("no RTP after the ACK answer")
 }
