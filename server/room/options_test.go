@@ -75,4 +75,7 @@ func TestICEOptions(t *testing.T) {
 	if _, err := New(WithPortRange(500, 100)); err == nil {
 		t.Fatal("inverted port range accepted")
 	}
+	if _, err := New(WithSTUN("http://nope")); err == nil {
+		t.Fatal("bad STUN URL accepted")
+	}
 }

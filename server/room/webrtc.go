@@ -45,6 +45,11 @@ func newAPI(c *config) (*webrtc.API, error) {
 	if len(c.publicIPs) > 0 {
 		se.SetNAT1To1IPs(c.publicIPs, webrtc.ICECandidateTypeHost)
 	}
+	for _, u := range c.stun {
+		if _, err := ice.ParseURL(u); err != nil {
+			return nil, fmt.Errorf("room: STUN server %q: %w", u, err)
+		}
+	}
 	if c.portMin != 0 || c.portMax != 0 {
 		if err := se.SetEphemeralUDPPortRange(c.portMin, c.portMax); err != nil {
 			return nil, fmt.Errorf("room: port range %d-%d: %w", c.portMin, c.portMax, err)
