@@ -89,16 +89,11 @@ func (t *tx) SearchChats(q api.ChatQuery, channels []int64) (api.ChatList, error
 		add("+c.created < ?", ns(*q.To))
 	}
 	if text := strings.TrimSpace(q.Q); text != "" {
-		if utf8.RuneCountInString(text) >= 3 {
-			m := `"` + strings.ReplaceAll(text, `"`, `""`) + `"`
-			add(`c.id IN (SELECT id FROM chats WHERE customer_id IN
-				(SELECT rowid FROM customers_fts WHERE customers_fts MATCH ?)
-				UNION SELECT chat_id FROM memos_fts WHERE memos_fts MATCH ?)`, m, m)
-		} else {
-			like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(text) + "%"
-			add(`(c.customer_id IN (SELECT id FROM customers WHERE name LIKE ? ESCAPE '\' OR number LIKE ? ESCAPE '\')
-				OR c.id IN (SELECT chat_id FROM memos WHERE text LIKE ? ESCAPE '\'))`, like, like, like)
+		cond, a, err := t.textCondition(text)
+		if err != nil {
+			return out, err
 		}
+		add(cond, a...)
 	}
 	query := `SELECT ` + idCol + from
 	if len(where) > 0 {
@@ -115,4 +110,47 @@ func (t *tx) SearchChats(q api.ChatQuery, channels []int64) (api.ChatList, error
 	}
 	out.Chats, err = t.loadChats(ids)
 	return out, err
+}
+
+// textSetLimit is the number of matching customers or memos up to which a
+// text search looks the matches up by id; above it, matches are common and
+// walking chats newest first fills a page sooner.
+const textSetLimit = 2000
+
+// textCondition matches q against customer name/number and memo text.
+func (t *tx) textCondition(text string) (string, []any, error) {
+	if utf8.RuneCountInString(text) < 3 { // below the trigram size: LIKE
+		like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(text) + "%"
+		return `(c.customer_id IN (SELECT id FROM customers WHERE name LIKE ? ESCAPE '\' OR number LIKE ? ESCAPE '\')
+			OR c.id IN (SELECT chat_id FROM memos WHERE text LIKE ? ESCAPE '\'))`, []any{like, like, like}, nil
+	}
+	m := `"` + strings.ReplaceAll(text, `"`, `""`) + `"`
+	customers, err := t.int64s(`SELECT rowid FROM customers_fts WHERE customers_fts MATCH ? LIMIT ?`, m, textSetLimit+1)
+	if err != nil {
+		return "", nil, err
+	}
+	memoChats, err := t.int64s(`SELECT chat_id FROM memos_fts WHERE memos_fts MATCH ? LIMIT ?`, m, textSetLimit+1)
+	if err != nil {
+		return "", nil, err
+	}
+	if len(customers) > textSetLimit || len(memoChats) > textSetLimit {
+		// Common text: scan chats newest first ("+": no index), checking each
+		// against the match sets, which SQLite builds once.
+		return `(+c.customer_id IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ?)
+			OR +c.id IN (SELECT chat_id FROM memos_fts WHERE memos_fts MATCH ?))`, []any{m, m}, nil
+	}
+	if len(customers)+len(memoChats) == 0 {
+		return "0", nil, nil
+	}
+	var parts []string
+	var args []any
+	if len(customers) > 0 {
+		ph, a := placeholders(customers)
+		parts, args = append(parts, "c.customer_id IN ("+ph+")"), append(args, a...)
+	}
+	if len(memoChats) > 0 {
+		ph, a := placeholders(memoChats)
+		parts, args = append(parts, "c.id IN ("+ph+")"), append(args, a...)
+	}
+	return "(" + strings.Join(parts, " OR ") + ")", args, nil
 }
