@@ -53,9 +53,6 @@ const MaxRate = 768000
 
 func validRate(r int) bool { return r > 0 && r <= MaxRate }
 
-// Duration in samples for ms milliseconds at rate.
-func Samples(rate, ms int) int { return rate * ms / 1000 }
-
 // clip16 rounds a float sample in int16 units and saturates it.
 func clip16(v float64) int16 {
 	if v >= 32767 {
