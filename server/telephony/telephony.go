@@ -212,9 +212,13 @@ func (h *lateHandler) get() *calls.Manager {
 	return h.m
 }
 
+// presence is called by the room manager with its own lock held: the
+// lifecycle is only told through its queue (HandleEvents never blocks and
+// never calls back), so Reevaluate's Online lookups cannot re-enter the room
+// manager from here.
 func (h *lateHandler) presence(staffID int64, online bool) {
 	if m := h.get(); m != nil {
-		m.Reevaluate()
+		m.HandleEvents([]api.Event{{Type: api.EvStaffPresence, StaffID: staffID}})
 	}
 }
 
