@@ -76,12 +76,13 @@ type Mixer struct {
 	log       *slog.Logger
 	lateAfter time.Duration
 
-	mu      sync.Mutex
-	legs    []*Leg
-	pub     [FrameSamples]int32
-	whisper [FrameSamples]int32
-	prompt  [FrameSamples]int32
-	next    time.Time // when the next tick is due
+	mu       sync.Mutex
+	legs     []*Leg
+	pub      [FrameSamples]int32
+	whisper  [FrameSamples]int32
+	prompt   [FrameSamples]int32
+	next     time.Time // when the next tick is due
+	lastWarn time.Time
 
 	ticks, late     atomic.Uint64
 	maxLate, maxMix atomic.Int64
@@ -159,7 +160,10 @@ func (m *Mixer) tick(now time.Time) {
 		// A whole tick behind: the ticker dropped what we missed. Re-align
 		// the schedule rather than counting every later tick as late.
 		m.next = now.Add(Period)
-		m.log.Warn("mixer fell behind", "lateness", lateness)
+		if now.Sub(m.lastWarn) > 10*time.Second { // at most one record per 10 s
+			m.lastWarn = now
+			m.log.Warn("mixer fell behind", "lateness", lateness, "late_ticks", m.late.Load())
+		}
 	}
 	m.mixOnce()
 	if d := time.Since(now); d > time.Duration(m.maxMix.Load()) {
