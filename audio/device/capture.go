@@ -89,6 +89,9 @@ func OpenCapture(name string, rate, frameSamples int, dst audio.Writer, opts ...
 	if rate <= 0 || frameSamples <= 0 {
 		return nil, fmt.Errorf("device: capture needs a positive rate and frame size, got %d Hz, %d samples", rate, frameSamples)
 	}
+	if dst == nil {
+		return nil, errors.New("device: capture needs a writer")
+	}
 	cfg := newConfig(opts)
 	if err := Initialize(); err != nil {
 		return nil, err

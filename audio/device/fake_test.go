@@ -318,3 +318,15 @@ func BenchmarkCaptureDeliver(b *testing.B) {
 		})
 	}
 }
+
+func TestOpenArgumentsChecked(t *testing.T) {
+	if _, err := OpenCapture("", 48000, 480, nil); err == nil {
+		t.Fatal("nil writer accepted")
+	}
+	if _, err := OpenCapture("", 0, 480, audio.Discard(48000)); err == nil {
+		t.Fatal("rate 0 accepted")
+	}
+	if _, err := OpenPlayback("", 48000, 0); err == nil {
+		t.Fatal("frame 0 accepted")
+	}
+}
