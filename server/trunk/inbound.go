@@ -178,6 +178,10 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.reply(req, tx, sip.StatusServiceUnavailable, "Service Unavailable")
 		return
 	}
+	if req.CallID() == nil || req.From() == nil || req.To() == nil || req.CSeq() == nil {
+		s.reply(req, tx, sip.StatusBadRequest, "Bad Request")
+		return
+	}
 	authz := ""
 	if h := req.GetHeader("Authorization"); h != nil {
 		authz = h.Value()
@@ -251,10 +255,6 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	if full {
-		s.mu.Lock()
-		s.inflight--
-		delete(s.setup, sipCallID)
-		s.mu.Unlock()
 		s.reply(req, tx, sip.StatusServiceUnavailable, "Service Unavailable")
 		return
 	}

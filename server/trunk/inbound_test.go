@@ -639,3 +639,41 @@ func TestMergedInviteIsNotASecondCall(t *testing.T) {
 	case <-time.After(100 * time.Millisecond):
 	}
 }
+
+func TestMaxCallsRefusesWith503(t *testing.T) {
+	h := newFakeHandler()
+	var ids atomic.Int64
+	h.InboundFunc = func(ctx context.Context, from, to string) (int64, error) { return ids.Add(1), nil }
+	s := startServer(t, h, WithMaxCalls(1))
+	p := newPhone(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	first, err := p.invite(ctx, s, "udp", "1", "2", defaultOffer(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	go first.WaitAnswer(ctx, sipgo.AnswerOptions{})
+	h.wait(t, "inbound", 2*time.Second)
+	for range 3 { // refusals must not leak capacity
+		second, err := p.invite(ctx, s, "udp", "1", "2", defaultOffer(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := responseCode(second.WaitAnswer(ctx, sipgo.AnswerOptions{})); got != 503 {
+			t.Fatalf("second call: %d, want 503", got)
+		}
+	}
+	s.Hangup(1, "busy")
+	waitNoCalls(t, s)
+	third, err := p.invite(ctx, s, "udp", "1", "2", defaultOffer(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- third.WaitAnswer(ctx, sipgo.AnswerOptions{}) }()
+	if ev := h.wait(t, "inbound", 2*time.Second); ev.id != 2 {
+		t.Fatalf("capacity not released: %+v", ev)
+	}
+	s.Hangup(2, "busy")
+	<-done
+}
