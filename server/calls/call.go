@@ -1,6 +1,7 @@
 package calls
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"slices"
@@ -170,7 +171,7 @@ func (m *Manager) sortedCalls() []*call {
 	for _, c := range m.calls {
 		out = append(out, c)
 	}
-	slices.SortFunc(out, func(a, b *call) int { return int(a.seq) - int(b.seq) })
+	slices.SortFunc(out, func(a, b *call) int { return cmp.Compare(a.seq, b.seq) })
 	return out
 }
 

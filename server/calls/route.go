@@ -227,6 +227,7 @@ func (m *Manager) ring(r *rec, c *call, v *channelView, ids []int64) {
 	}
 	m.stopTimer(c, slotWait)
 	m.startMusic(r, c)
+	changed := c.State != api.CallRinging
 	c.State = api.CallRinging
 	for _, id := range ids {
 		if c.ringing[id] {
@@ -236,6 +237,7 @@ func (m *Manager) ring(r *rec, c *call, v *channelView, ids []int64) {
 			m.log.Error("refusing to ring a member already ringing", "call_id", c.ID, "staff_id", id, "other_call_id", other)
 			continue
 		}
+		changed = true
 		c.ringing[id] = true
 		m.ringing[id] = c.ID
 		if v.team != nil {
@@ -247,7 +249,9 @@ func (m *Manager) ring(r *rec, c *call, v *channelView, ids []int64) {
 		r.do(func(tx store.Tx) error { return tx.AddRingAttempt(callID, att) })
 		m.event(r, c, api.EvCallRinging, id, 0, nil)
 	}
-	m.saveCall(r, c)
+	if changed {
+		m.saveCall(r, c)
+	}
 	if c.mode == routing.ModeOneAtATime {
 		d := min(m.memberRing, c.ringDue.Sub(now))
 		m.startTimer(c, slotMember, d, func(r *rec) { m.onMemberTimeout(r, c) })
