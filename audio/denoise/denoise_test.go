@@ -133,7 +133,7 @@ func TestSpeechLikeSignalPasses(t *testing.T) {
 }
 
 func TestWhiteNoiseReduced(t *testing.T) {
-	for _, r := range []int{48000, 16000, 8000} {
+	for _, r := range []int{48000, 44100, 32000, 16000, 8000} {
 		s := newT(t, r)
 		x := white(4*r, 0.03, uint64(r))
 		y := run(t, s, x)
