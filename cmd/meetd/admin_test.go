@@ -1,0 +1,100 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func run(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	cmd := newRootCmd()
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	cmd.SetArgs(args)
+	err := cmd.Execute()
+	return out.String(), err
+}
+
+func TestAdminCommands(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "m.db")
+	steps := [][]string{
+		{"admin", "channel", "add", "support", "--db", db, "--timezone", "Asia/Tokyo"},
+		{"admin", "number", "add", "--db", db, "--channel", "support", "+81 3 1234 5678"},
+		{"admin", "team", "add", "--db", db, "--channel", "support", "first", "--strategy", "round-robin"},
+		{"admin", "staff", "add", "--db", db, "--email", "op@example.com", "--password", "password1", "--role", "operator",
+			"--channel", "support", "--team", "first", "--name", "Olga"},
+		{"admin", "hours", "set", "--db", db, "--channel", "support", "--weekly", "mon-fri 09:00-18:00", "--holiday", "2026-12-25"},
+		{"admin", "channel", "set", "support", "--db", db, "--ring-timeout", "20s", "--max-wait", "90s", "--auto-assign", "first"},
+	}
+	for _, s := range steps {
+		if out, err := run(t, s...); err != nil {
+			t.Fatalf("%v: %v\n%s", s, err, out)
+		}
+	}
+	out, err := run(t, "admin", "channel", "list", "--db", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"support", "Asia/Tokyo", "20s", "90s", "team 1", "+81312345678", "mon 09:00-18:00", "1 holidays"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("channel list lacks %q:\n%s", want, out)
+		}
+	}
+	if out, _ := run(t, "admin", "staff", "list", "--db", db); !strings.Contains(out, "op@example.com") {
+		t.Errorf("staff list:\n%s", out)
+	}
+	bad := [][]string{
+		{"admin", "hours", "set", "--db", db, "--channel", "support", "--weekly", "someday 09:00-18:00"},
+		{"admin", "hours", "set", "--db", db, "--channel", "support"},
+		{"admin", "hours", "set", "--db", db, "--channel", "support", "--always-open", "--holiday", "25.12.2026"},
+		{"admin", "channel", "set", "support", "--db", db, "--auto-assign", "nobody"},
+		{"admin", "channel", "set", "support", "--db", db, "--ring-timeout", "1500ms"},
+		{"admin", "channel", "set", "support", "--db", db},
+		{"admin", "channel", "add", "support", "--db", db},
+		{"admin", "number", "add", "--db", db, "--channel", "nowhere", "+1"},
+		{"admin", "staff", "add", "--db", db, "--email", "op@example.com", "--password", "password1"},
+		{"admin", "staff", "add", "--db", db, "--email", "x@example.com", "--password", "password1", "--role", "king"},
+		{"admin", "team", "add", "--db", db, "--channel", "support", "other", "--strategy", "random"},
+	}
+	for _, b := range bad {
+		if out, err := run(t, b...); err == nil {
+			t.Errorf("%v succeeded:\n%s", b, out)
+		}
+	}
+}
+
+func TestConfigFileAndEnv(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "from-env.db")
+	t.Setenv("MEETD_DB", db)
+	if _, err := run(t, "admin", "channel", "add", "envchan"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, "admin", "channel", "list", "--db", db)
+	if err != nil || !strings.Contains(out, "envchan") {
+		t.Fatalf("MEETD_DB not used: %v\n%s", err, out)
+	}
+}
+
+func TestConfigFile(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "from-file.db")
+	cfg := filepath.Join(dir, "meetd.yaml")
+	if err := os.WriteFile(cfg, []byte("db: "+db+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, "--config", cfg, "admin", "channel", "add", "filechan"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, "admin", "channel", "list", "--db", db)
+	if err != nil || !strings.Contains(out, "filechan") {
+		t.Fatalf("config file not used: %v\n%s", err, out)
+	}
+	if _, err := run(t, "--config", filepath.Join(dir, "missing.yaml"), "admin", "channel", "list"); err == nil {
+		t.Fatal("missing config file accepted")
+	}
+}
