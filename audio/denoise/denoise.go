@@ -228,7 +228,8 @@ func (s *Suppressor) analyse() {
 	s.st.crest = crest(s.in[s.n-s.hop:])
 	s.st.gains(s.spec)
 	for k, g := range s.st.binGain {
-		s.spec[k] *= complex(g, 0)
+		y := s.spec[k]
+		s.spec[k] = complex(real(y)*g, imag(y)*g)
 	}
 	s.fft.inverse(s.work, s.spec)
 	for i := range s.work {

@@ -218,8 +218,8 @@ func (r *realFFT) forward(X []complex64, x []float32) {
 		a := Z[k]
 		b := Z[m-k]
 		bc := complex(real(b), -imag(b))
-		e := (a + bc) * 0.5
-		d := (a - bc) * 0.5
+		e := half(a + bc)
+		d := half(a - bc)
 		o := complex(imag(d), -real(d)) // d / i
 		X[k] = e + cmul(r.w[k], o)
 	}
@@ -232,9 +232,9 @@ func (r *realFFT) inverse(x []float32, X []complex64) {
 		a := X[k]
 		b := X[m-k]
 		bc := complex(real(b), -imag(b))
-		e := (a + bc) * 0.5
+		e := half(a + bc)
 		wc := complex(real(r.w[k]), -imag(r.w[k]))
-		o := cmul((a-bc)*0.5, wc)
+		o := cmul(half(a-bc), wc)
 		zk := e + complex(-imag(o), real(o))  // e + i·o
 		r.Z[k] = complex(real(zk), -imag(zk)) // conjugate for the inverse
 	}
@@ -251,3 +251,6 @@ func cmul(a, b complex64) complex64 {
 	ar, ai, br, bi := real(a), imag(a), real(b), imag(b)
 	return complex(ar*br-ai*bi, ar*bi+ai*br)
 }
+
+// half scales by 0.5 in float32.
+func half(a complex64) complex64 { return complex(0.5*real(a), 0.5*imag(a)) }
