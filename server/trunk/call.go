@@ -151,6 +151,11 @@ func (c *call) end(reason string) (callState, bool) {
 		m.close()
 	}
 	c.s.unregister(c)
+	branch := ""
+	if c.in != nil {
+		branch = viaBranch(c.in.InviteRequest)
+	}
+	c.s.recent.add(c.sipCallID, branch, time.Now())
 	c.log.Info("call ended", "reason", reason, "state", prev.String())
 	return prev, true
 }

@@ -231,8 +231,11 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	sipCallID, branch := req.CallID().Value(), viaBranch(req)
+	dupBranch, dup := s.recent.lookup(sipCallID, time.Now())
 	s.mu.Lock()
-	dupBranch, dup := s.setup[sipCallID]
+	if b, settingUp := s.setup[sipCallID]; settingUp {
+		dup, dupBranch = true, b
+	}
 	if c := s.bySIP[sipCallID]; c != nil {
 		dup, dupBranch = true, ""
 		if c.in != nil {

@@ -632,6 +632,11 @@ func TestMergedInviteIsNotASecondCall(t *testing.T) {
 	invite("z9hG4bK-first") // a retransmission is absorbed by its transaction
 	s.Hangup(31, "busy")
 	readStatus("486")
+	waitNoCalls(t, s)
+	// Once the call is over, its INVITE still must not start another call.
+	invite("z9hG4bK-first")
+	invite("z9hG4bK-third")
+	readStatus("482")
 	h.wait(t, "inbound", time.Second)
 	select {
 	case ev := <-h.events:

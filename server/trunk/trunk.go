@@ -84,7 +84,8 @@ type Server struct {
 	started  bool
 	closed   atomic.Bool
 
-	reg *registration
+	reg    *registration
+	recent *recentCalls // ended calls, against late INVITE retransmissions
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -128,6 +129,7 @@ func New(h Handler, opts ...Option) (*Server, error) {
 		bySIP:   make(map[string]*call),
 		pending: make(map[int64][]pendingAction),
 		setup:   make(map[string]string),
+		recent:  newRecentCalls(64*sip.T1, 1<<16),
 		addrs:   make(map[string]net.Addr),
 	}
 	return s, nil
