@@ -147,8 +147,18 @@ func (p *Phone) openAudio() error {
 		}
 	}
 	if err := p.src.start(p.send, p.deviceError); err != nil {
-		p.recv.close()
-		return err
+		if !p.o.useInDevice || p.o.inDev != "" {
+			p.recv.close()
+			return err
+		}
+		// No microphone at all (a machine without a sound card): the phone
+		// still connects and rings; callers hear silence; the user is told.
+		p.deviceError(fmt.Errorf("no microphone: callers will hear silence (%w)", err))
+		p.src = newSilenceSource()
+		if err := p.src.start(p.send, p.deviceError); err != nil {
+			p.recv.close()
+			return err
+		}
 	}
 	p.wg.Add(1)
 	go func() { defer p.wg.Done(); p.recv.playout(p.ctx) }()

@@ -1,13 +1,24 @@
 package softphone
 
-import "github.com/meet-dev/meet/audio"
+import (
+	"fmt"
+
+	"github.com/meet-dev/meet/audio"
+)
 
 // openSink opens the speaker: a playback device, an output WAV file, or
 // nowhere (the call still runs; levels are still measured).
 func (p *Phone) openSink() (audio.Writer, error) {
 	switch {
 	case p.o.useOutDevice:
-		return openPlaybackDevice(p.o.outDev, p.deviceError)
+		w, err := openPlaybackDevice(p.o.outDev, p.deviceError)
+		if err != nil && p.o.outDev == "" {
+			// No speaker at all (a machine without a sound card): the phone
+			// still connects and rings in the TUI; the user is told.
+			p.deviceError(fmt.Errorf("no speaker: calls connect but you will not hear them (%w)", err))
+			return audio.Discard(48000), nil
+		}
+		return w, err
 	case p.o.outWAV != "":
 		return createWAVSink(p.o.outWAV)
 	}
