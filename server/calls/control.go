@@ -29,6 +29,15 @@ func (m *Manager) member(ctx context.Context, staffID int64) (api.Staff, api.Set
 	return s, set, err
 }
 
+// connected refuses a member whose softphone is not connected: answering or
+// joining would leave the caller talking to nobody.
+func (m *Manager) connected(staffID int64) error {
+	if !m.media.Online(staffID) {
+		return api.Errorf(api.CodeUnavailable, "staff member %d has no connected softphone; connect it and try again", staffID)
+	}
+	return nil
+}
+
 func inChannel(s api.Staff, channelID int64) error {
 	if !slices.Contains(s.Channels, channelID) {
 		return api.Errorf(api.CodeForbidden, "staff member %d is not a member of channel %d", s.ID, channelID)
@@ -64,6 +73,9 @@ func (m *Manager) Accept(ctx context.Context, staffID, callID int64) (api.JoinRe
 			return api.Errorf(api.CodeConflict, "call %d was already answered by staff member %d", callID, deref(c.AssigneeID))
 		case api.CallDialing:
 			return api.Errorf(api.CodeInvalidTransition, "call %d is an outbound call being dialled; join it instead", callID)
+		}
+		if err := m.connected(staffID); err != nil {
+			return err
 		}
 		now := m.clock.Now()
 		for _, sl := range []slot{slotRing, slotMember, slotWait, slotGuidance} {
@@ -171,6 +183,9 @@ func (m *Manager) Join(ctx context.Context, staffID, callID int64, mode api.Join
 		}
 		if c.State != api.CallActive && c.State != api.CallDialing {
 			return api.Errorf(api.CodeInvalidTransition, "call %d is %s, not answered yet; accept it instead", callID, c.State)
+		}
+		if err := m.connected(staffID); err != nil {
+			return err
 		}
 		left := m.addParticipant(r, c, staffID, mode, set.MuteOnJoin)
 		id := c.ID

@@ -37,6 +37,10 @@ func TestJoinModesAndRoles(t *testing.T) {
 	if e.media.attached[id][sue] != api.ModeWhisper {
 		t.Errorf("mode not switched: %v", e.media.attached[id])
 	}
+	e.media.setOnline(bob, false)
+	_, err = e.m.Join(e.ctx, bob, id, "")
+	wantCode(t, err, api.CodeUnavailable)
+	e.media.setOnline(bob, true)
 	res, err = e.m.Join(e.ctx, bob, id, "")
 	must(t, err)
 	if res.Mode != api.ModeTalk || res.MuteOnJoin {

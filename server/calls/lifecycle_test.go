@@ -80,6 +80,10 @@ func TestRingAllAcceptAndHangup(t *testing.T) {
 		t.Fatalf("ringing %v, want both", got)
 	}
 	e.clock.Advance(4 * time.Second)
+	e.media.setOnline(ann, false) // ann's softphone drops: she cannot answer
+	_, err := e.m.Accept(e.ctx, ann, id)
+	wantCode(t, err, api.CodeUnavailable)
+	e.media.setOnline(ann, true)
 	res, err := e.m.Accept(e.ctx, bob, id)
 	must(t, err)
 	e.drain()

@@ -116,7 +116,7 @@ func (s *sim) ok(what string, err error) {
 		return
 	}
 	switch api.CodeOf(err) {
-	case api.CodeConflict, api.CodeInvalidTransition, api.CodeForbidden:
+	case api.CodeConflict, api.CodeInvalidTransition, api.CodeForbidden, api.CodeUnavailable:
 		return
 	}
 	s.t.Errorf("%s: unexpected error %v", what, err)
