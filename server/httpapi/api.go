@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -188,9 +189,7 @@ func (a *API) routes() {
 	m.Handle("POST /v1/admin/staff", a.auth(admin, a.adminCreateStaff))
 
 	// Anything else under /v1 is a JSON 404 / 405, not the mux's text page.
-	m.Handle("/v1/", a.public(func(w http.ResponseWriter, r *http.Request, _ *Me) {
-		WriteError(w, nil, api.Errorf(api.CodeNotFound, "no route %s %s", r.Method, r.URL.Path))
-	}))
+	m.Handle("/v1/", a.public(a.noRoute))
 }
 
 func (a *API) healthz(w http.ResponseWriter, r *http.Request, _ *Me) {
@@ -201,4 +200,27 @@ func (a *API) healthz(w http.ResponseWriter, r *http.Request, _ *Me) {
 		return
 	}
 	WriteJSON(w, http.StatusOK, map[string]any{"status": "ok", "last_event_id": last})
+}
+
+// noRoute answers 405 when the path exists with other methods, else 404.
+func (a *API) noRoute(w http.ResponseWriter, r *http.Request, _ *Me) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := a.mux.Handler(probe); pattern != "" && pattern != "/v1/" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		e := api.Errorf(api.CodeBadRequest, "%s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, strings.Join(allow, ", "))
+		e.Status = http.StatusMethodNotAllowed
+		WriteError(w, nil, e)
+		return
+	}
+	WriteError(w, nil, api.Errorf(api.CodeNotFound, "no route %s %s", r.Method, r.URL.Path))
 }

@@ -408,6 +408,7 @@ func TestBadInput(t *testing.T) {
 		{"bad id", "GET", "/v1/chats/abc", ``, e.cOp1, 400, api.CodeBadRequest},
 		{"negative id", "GET", "/v1/chats/-3", ``, e.cOp1, 400, api.CodeBadRequest},
 		{"unknown route", "GET", "/v1/nope", ``, e.cOp1, 404, api.CodeNotFound},
+		{"wrong method", "PUT", p, `{}`, e.cOp1, 405, api.CodeBadRequest},
 		{"bad filter", "GET", "/v1/chats?reason=bored", ``, e.cOp1, 400, api.CodeBadRequest},
 		{"bad missed", "GET", "/v1/chats?missed=maybe", ``, e.cOp1, 400, api.CodeBadRequest},
 		{"bad limit", "GET", "/v1/chats?limit=5000", ``, e.cOp1, 400, api.CodeBadRequest},
