@@ -682,3 +682,56 @@ func TestMaxCallsRefusesWith503(t *testing.T) {
 	s.Hangup(2, "busy")
 	<-done
 }
+
+func TestEarlyMediaThenAnswerKeepsTheAnswer(t *testing.T) {
+	var s *Server
+	h := newFakeHandler()
+	h.InboundFunc = func(ctx context.Context, from, to string) (int64, error) {
+		go func() {
+			if err := s.EarlyMedia(21); err != nil {
+				t.Errorf("early: %v", err)
+			}
+			if err := s.EarlyMedia(21); err != nil { // idempotent
+				t.Errorf("early again: %v", err)
+			}
+			time.Sleep(50 * time.Millisecond)
+			if err := s.Answer(21); err != nil {
+				t.Errorf("answer: %v", err)
+			}
+		}()
+		return 21, nil
+	}
+	s = startServer(t, h)
+	p := newPhone(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	dlg, err := p.invite(ctx, s, "udp", "1", "2", defaultOffer(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var early []byte
+	err = dlg.WaitAnswer(ctx, sipgo.AnswerOptions{OnResponse: func(r *sip.Response) error {
+		if r.StatusCode == 183 {
+			early = r.Body()
+		}
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dlg.Ack(ctx)
+	if string(early) != string(dlg.InviteResponse.Body()) {
+		t.Fatalf("200 must repeat the 183's answer:\n183:\n%s\n200:\n%s", early, dlg.InviteResponse.Body())
+	}
+	if err := s.Answer(21); err != nil {
+		t.Fatalf("answering an answered call is a no-op, got %v", err)
+	}
+	if err := s.Answer(999); err != ErrUnknownCall {
+		t.Fatalf("unknown call: %v", err)
+	}
+	dlg.Bye(ctx)
+	h.wait(t, "hungup", 2*time.Second)
+	if err := s.Answer(21); err != ErrUnknownCall {
+		t.Fatalf("ended call: %v", err)
+	}
+}
