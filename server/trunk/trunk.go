@@ -7,6 +7,23 @@
 // The call lifecycle (server/calls) implements Handler and drives a call with
 // EarlyMedia, Answer, Dial and Hangup; the room (server/room) reads and
 // writes the caller's audio through Media(callID).
+//
+// Wiring (cmd/meetd):
+//
+//	tr, err := trunk.New(lifecycle,
+//		trunk.WithListen(sipAddr),             // --sip, e.g. 0.0.0.0:5060
+//		trunk.WithAllow(trunkAllow...),        // --trunk-allow CIDR (repeatable)
+//		trunk.WithDigestUsers(users),          // optional: peers that authenticate
+//		trunk.WithRTPIP(publicIP), trunk.WithRTPPorts(10000, 20000),
+//		trunk.WithOutbound(trunk.OutboundConfig{Proxy: "sip.provider:5060", Username: u, Password: p, CallerID: "+4930123"}),
+//		trunk.WithRegister(trunk.RegisterConfig{Registrar: "sip.provider:5060", Username: u, Password: p}),
+//		trunk.WithLogger(log))
+//	err = tr.Start(ctx)     // binds UDP+TCP (+TLS)
+//	defer tr.Close()
+//	lifecycle.SetTrunk(tr)  // *trunk.Server has EarlyMedia, Answer, Dial, Hangup
+//	room.Attach(callID, tr.Media(callID)) // trunk.CallMedia: 8 kHz, 160-sample frames
+//
+// Without WithAllow and WithDigestUsers only loopback peers are admitted.
 package trunk
 
 import (
