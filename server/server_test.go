@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -103,6 +104,36 @@ func TestStopAndRestartKeepsEverything(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("no event after restart")
+	}
+}
+
+func TestNoGoroutinesLeftAfterStop(t *testing.T) {
+	ctx := context.Background()
+	base := runtime.NumGoroutine()
+	srv, stop := start(t, server.Config{DBPath: filepath.Join(t.TempDir(), "m.db")})
+	if _, err := srv.Inbox().CreateStaff(ctx, 0, api.AdminStaffRequest{Email: "a@example.com", Password: "password1", Role: api.RoleAdmin}); err != nil {
+		t.Fatal(err)
+	}
+	c := client.New(srv.URL())
+	if _, err := c.Login(ctx, "a@example.com", "password1"); err != nil {
+		t.Fatal(err)
+	}
+	streams := []*client.Stream{c.Stream(ctx, 0), c.Stream(ctx, 0)}
+	for _, s := range streams {
+		waitState(t, s, client.Connected)
+	}
+	stop() // with the sockets still open
+	for _, s := range streams {
+		s.Close()
+	}
+	http.DefaultClient.CloseIdleConnections()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > base+2 {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("%d goroutines left (base %d):\n%s", runtime.NumGoroutine(), base, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
