@@ -26,6 +26,7 @@ const (
 	transientHit   = 0.5   // share of bands hit for a frame to be a transient
 	transientCrest = 2.5   // ... and the energy must bunch up in time (see crest)
 	transientRun   = 2     // frames the transient stays in force (onset + tail)
+	transientRef   = 4.0   // a transient may raise the power this far over the envelope before it
 	envAlpha       = 0.6   // recent spectral envelope used as transient reference
 )
 
@@ -263,7 +264,7 @@ func (s *state) detectTransient() {
 	if s.transient > 0 {
 		s.transient--
 		for k, p := range s.pow {
-			s.trNoise[k] = max(0, p-2*max(s.env[k], s.noise[k]))
+			s.trNoise[k] = max(0, p-transientRef*max(s.env[k], s.noise[k]))
 		}
 		return // the envelope stays frozen during the transient
 	}
