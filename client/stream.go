@@ -211,7 +211,9 @@ func (s *Stream) session(ctx context.Context) (connected bool, err error) {
 		}
 		switch m.Type {
 		case api.WSHello:
-			if s.last.Load() == 0 {
+			// Start at the newest event on a live-only start, and after the
+			// server's log was reset (it knows fewer events than we saw).
+			if last := s.last.Load(); last == 0 || m.LastEventID < last {
 				s.last.Store(m.LastEventID)
 			}
 			connected = true
