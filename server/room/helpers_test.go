@@ -146,7 +146,6 @@ type client struct {
 	wg      sync.WaitGroup
 	freq    float64
 	pcmu    bool
-	neg     atomic.Int64 // negotiationneeded events after the first answer
 }
 
 var (
@@ -181,7 +180,6 @@ func newClient(t testing.TB, m *Manager, staffID int64, freq float64, codecs ...
 	}
 	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { c.receive(tr) })
 	c.negotiate(m, staffID)
-	pc.OnNegotiationNeeded(func() { c.neg.Add(1) })
 	c.wg.Add(1)
 	go c.send()
 	t.Cleanup(c.close)
