@@ -26,7 +26,7 @@ const (
 	transientHit   = 0.5   // share of bands hit for a frame to be a transient
 	transientCrest = 2.5   // ... and the energy must bunch up in time (see crest)
 	transientRun   = 2     // frames the transient stays in force (onset + tail)
-	transientRef   = 4.0   // a transient may raise the power this far over the envelope before it
+	transientRef   = 4.0   // a transient is cut to this power relative to the envelope from before it (6 dB)
 	envAlpha       = 0.6   // recent spectral envelope used as transient reference
 )
 
