@@ -175,7 +175,12 @@ func reason(m *Member, in *Input, auto, inTeam bool, tried api.RingOutcome) api.
 // let it ring out (a second round) by strategy. Keys are computed once so the
 // sort compares plain integers.
 func order(in *Input, d *Decision, team *teamIndex) []int64 {
-	type key struct{ rank, primary, idle, id int64 } // no pointers: cheap swaps
+	// Keys hold no pointers (cheap swaps); rank and primary share one word.
+	type key struct {
+		order uint64 // rank<<60 | primary
+		idle  int64
+		id    int64
+	}
 	start, n := -1, team.len()
 	if p, ok := team.pos(in.Cursor); ok {
 		start = p
@@ -193,19 +198,20 @@ func order(in *Input, d *Decision, team *teamIndex) []int64 {
 			d.NotEligible = append(d.NotEligible, api.Ineligible{StaffID: m.ID, Reason: r})
 			continue
 		}
-		k := key{rank: 1, id: m.ID}
+		rank, primary := uint64(1), uint64(0)
 		switch {
 		case in.CallID != 0 && m.RingingCallID == in.CallID:
-			k.rank = 0
+			rank = 0
 		case tried == api.RingTimedOut:
-			k.rank = 2
+			rank = 2
 		}
 		switch d.Strategy {
 		case api.StrategyRoundRobin:
-			k.primary = int64((pos - start - 1 + n) % n)
+			primary = uint64((pos - start - 1 + n) % n)
 		case api.StrategyFewestOpenChats:
-			k.primary = int64(m.OpenChats)
+			primary = uint64(max(m.OpenChats, 0))
 		}
+		k := key{order: rank<<60 | min(primary, 1<<60-1), id: m.ID}
 		if !m.LastCallEnded.IsZero() {
 			k.idle = m.LastCallEnded.UnixNano()
 		} else {
@@ -215,10 +221,11 @@ func order(in *Input, d *Decision, team *teamIndex) []int64 {
 	}
 	slices.SortFunc(keys, func(a, b key) int {
 		switch {
-		case a.rank != b.rank:
-			return cmpInt(a.rank, b.rank)
-		case a.primary != b.primary:
-			return cmpInt(a.primary, b.primary)
+		case a.order != b.order:
+			if a.order < b.order {
+				return -1
+			}
+			return 1
 		case a.idle != b.idle:
 			return cmpInt(a.idle, b.idle)
 		}
