@@ -2,8 +2,8 @@ package routing
 
 import (
 	"fmt"
-	"syscall"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 
