@@ -538,7 +538,7 @@ func (s *Server) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
 			}
 			return
 		}
-		if !c.outbound && params.RTCPMux != c.params.RTCPMux {
+		if params.RTCPMux != c.params.RTCPMux {
 			params.RTCPMux = c.params.RTCPMux // sockets are already bound
 		}
 		body, err = buildAnswer(offer, params, c.local(m), false)
