@@ -3,6 +3,7 @@
 package nseval
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -88,7 +89,7 @@ func TestNSEval(t *testing.T) {
 	speak := func(voice, text string) []float64 {
 		x, err := Speak(dir, voice, text, evalRate)
 		if err != nil {
-			if os.Getenv("CI") == "" && strings.Contains(err.Error(), "tool missing") {
+			if os.Getenv("CI") == "" && errors.Is(err, ErrTool) {
 				t.Skip(err)
 			}
 			t.Fatal(err)
