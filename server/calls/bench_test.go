@@ -10,18 +10,23 @@ import (
 )
 
 // BenchmarkLifecycle measures whole inbound calls per second: greeting,
-// routing (ring-all over 20 staff), accept, hang-up, every state change
-// written with its events. The figure to quote is calls/s.
+// routing (ring-all over N staff, each ring attempt stored), accept,
+// hang-up, every state change written with its events. The figure to quote
+// is calls/s.
 func BenchmarkLifecycle(b *testing.B) {
-	for _, backend := range []string{"memory", "sqlite"} {
-		b.Run(backend, func(b *testing.B) {
+	for _, bc := range []struct {
+		backend string
+		staff   int
+	}{{"memory", 20}, {"sqlite", 3}, {"sqlite", 20}} {
+		backend := bc.backend
+		b.Run(fmt.Sprintf("%s/staff=%d", backend, bc.staff), func(b *testing.B) {
 			var st store.Store = newMemStore()
 			if backend == "sqlite" {
 				st = openSQLite(b)
 			}
 			e := newEnv(b, st, "", nil)
 			var staff []int64
-			for i := range 20 {
+			for i := range bc.staff {
 				staff = append(staff, e.addStaff(b, fmt.Sprint("op", i), api.RoleOperator))
 			}
 			b.ResetTimer()
