@@ -49,8 +49,9 @@ func inChannel(s api.Staff, channelID int64) error {
 // it, so a caller returns once its trunk and media effects have run.
 func (m *Manager) effectsDone() {
 	done := make(chan struct{})
-	m.q.push(func() { close(done) })
-	<-done
+	if m.q.push(func() { close(done) }) {
+		<-done
+	}
 }
 
 // Accept answers a ringing (or waiting) inbound call: the first accept wins,

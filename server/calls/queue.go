@@ -23,17 +23,18 @@ func newQueue() *queue {
 	return q
 }
 
-func (q *queue) push(fs ...func()) {
-	if len(fs) == 0 {
-		return
-	}
+// push queues fs; false when the queue is closed (fs will never run).
+func (q *queue) push(fs ...func()) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.closed {
-		return
+		return false
 	}
-	q.items = append(q.items, fs...)
-	q.cond.Broadcast()
+	if len(fs) > 0 {
+		q.items = append(q.items, fs...)
+		q.cond.Broadcast()
+	}
+	return true
 }
 
 func (q *queue) run() {
