@@ -10,6 +10,18 @@
 // Every call ends through Manager.end, which sets the outcome (answered, or
 // missed with notInOperation / noOperator / userLeft / ringTimeout), writes
 // call.ended and closes the chat of a missed call with its reason.
+//
+// Concurrency: one mutex guards every call's state and is held while the
+// store is written; trunk and media calls never run under it. They run in
+// order on one worker goroutine (the effect queue), so the trunk may call the
+// Handler methods from any goroutine, and Media may call a guidance's done
+// from inside PlayGuidance. HandleEvents only queues work: it may be called
+// from a store's OnCommit hook.
+//
+// Wiring: m := calls.New(store, trunk, media, calls.WithLogger(l)); pass m to
+// trunk.New as its Handler and to httpapi as its CallControl; feed committed
+// events to m.HandleEvents; call m.Close on shutdown. New ends calls a
+// previous run left unfinished in the store.
 package calls
 
 import (
