@@ -76,7 +76,8 @@ func benchMedia(tb testing.TB) (ulaw, opusPkts [][]byte) {
 // benchStaff is an operator leg with a real Opus codec and an (unbound)
 // track: everything but SRTP and the socket.
 func benchStaff(tb testing.TB, m *Manager, id int64) *staffLeg {
-	p := &peer{pts: map[uint8]codecKind{111: codecOpus}, send: codecOpus, jb: newJitter(2), lastN: 960, newDe: m.newDecoder}
+	p := &peer{pts: map[uint8]codecKind{111: codecOpus}, send: codecOpus, jb: newJitter(2), lastN: 960,
+		newDe: m.newDecoder, newEnc: m.newOpusEncoder}
 	var err error
 	if p.enc, err = m.newEncoder(codecOpus); err != nil {
 		tb.Fatal(err)
@@ -95,6 +96,7 @@ func BenchmarkCallCPU(b *testing.B) {
 	m := newTestManager(b)
 	ulaw, pkts := benchMedia(b)
 	s := benchStaff(b, m, 1)
+	s.narrow.Store(true) // as the Manager sets it for a two-party room
 	caller := &g711Caller{ulaw: ulaw, opus: pkts, staff: s}
 	mix := mixer.NewStepped(mixer.WithLogger(testLogger()))
 	cl := newCallerLeg(caller)

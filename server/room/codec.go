@@ -187,13 +187,22 @@ func (m *Manager) newDecoder(c codecKind) (decoder, error) {
 func (m *Manager) newEncoder(c codecKind) (encoder, error) {
 	switch c {
 	case codecOpus:
-		e, err := opus.NewEncoder(mixer.Rate, 1, opus.WithComplexity(ServerOpusComplexity))
-		if err != nil {
-			return nil, fmt.Errorf("room: opus encoder: %w", err)
-		}
-		return e, nil
+		return m.newOpusEncoder(false)
 	case codecPCMU:
 		return newPCMUEncoder(), nil
 	}
 	return nil, fmt.Errorf("room: no encoder for %s", c)
+}
+
+// newOpusEncoder encodes 48 kHz, or 8 kHz input when narrow.
+func (m *Manager) newOpusEncoder(narrow bool) (encoder, error) {
+	rate := mixer.Rate
+	if narrow {
+		rate = CallerRate
+	}
+	e, err := opus.NewEncoder(rate, 1, opus.WithComplexity(ServerOpusComplexity))
+	if err != nil {
+		return nil, fmt.Errorf("room: opus encoder (%d Hz): %w", rate, err)
+	}
+	return e, nil
 }

@@ -137,6 +137,7 @@ func (m *Manager) CloseRoom(callID int64) {
 	delete(m.rooms, callID)
 	for id, s := range r.staff {
 		s.room, s.leg, s.mode = nil, nil, ""
+		s.narrow.Store(false)
 		delete(r.staff, id)
 	}
 	m.mu.Unlock()
@@ -213,6 +214,7 @@ func (m *Manager) Attach(callID, staffID int64, mode api.JoinMode) error {
 	if s.room == r {
 		r.mix.SetRole(s.leg, role)
 		s.mode = mode
+		r.updateNarrow()
 		r.log.Info("staff mode changed", "staff_id", staffID, "mode", mode)
 		return nil
 	}
@@ -223,6 +225,7 @@ func (m *Manager) Attach(callID, staffID int64, mode api.JoinMode) error {
 	s.room, s.mode = r, mode
 	s.leg = r.mix.Add(fmt.Sprintf("staff:%d", staffID), role, s, s)
 	r.staff[staffID] = s
+	r.updateNarrow()
 	r.log.Info("staff attached", "staff_id", staffID, "mode", mode)
 	return nil
 }
@@ -244,7 +247,25 @@ func (m *Manager) detachLocked(s *staffLeg) {
 	r.mix.Remove(s.leg)
 	delete(r.staff, s.id)
 	s.room, s.leg, s.mode = nil, nil, ""
+	s.narrow.Store(false)
+	r.updateNarrow()
 	r.log.Info("staff detached", "staff_id", s.id)
+}
+
+// updateNarrow tells each staff leg whether all it hears is the caller:
+// true when every other staff member in the room only listens. Called
+// with Manager.mu held after any change of the room's staff.
+func (r *Room) updateNarrow() {
+	for id, s := range r.staff {
+		narrow := true
+		for other, t := range r.staff {
+			if other != id && t.mode != api.ModeListen {
+				narrow = false
+				break
+			}
+		}
+		s.narrow.Store(narrow)
+	}
 }
 
 // usable reports whether the staff leg has a connection that is up or

@@ -3,6 +3,7 @@ package room
 import (
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
@@ -23,6 +24,10 @@ type staffLeg struct {
 	mu  sync.Mutex // guards cur and the peer's media state
 	cur *peer
 
+	// narrow: everyone else this leg hears is the 8 kHz caller (set by the
+	// Manager on every room change), so the Opus stream may be narrowband.
+	narrow atomic.Bool
+
 	presenceMu sync.Mutex // orders presence announcements
 	online     bool       // guarded by presenceMu
 
@@ -39,7 +44,14 @@ type peer struct {
 	track *webrtc.TrackLocalStaticSample
 	pts   map[uint8]codecKind
 	send  codecKind
-	enc   encoder
+	enc   encoder // 48 kHz
+	// Narrowband send path (Opus only), used while the staff member hears
+	// nothing but the 8 kHz caller: Mixer(48000) -> Resample(48000->8000)
+	// -> Opus(8000). It sounds the same and costs a fraction of the CPU.
+	enc8   encoder
+	down   down6
+	nb8    [CallerFrame]int16
+	newEnc func(narrow bool) (encoder, error)
 
 	// Receive side, guarded by staffLeg.mu.
 	jb    *jitter
@@ -143,7 +155,19 @@ func (s *staffLeg) WriteFrame(src []int16) error {
 		s.mu.Unlock()
 		return nil
 	}
-	payload, err := p.enc.Encode(src)
+	var payload []byte
+	var err error
+	if p.send == codecOpus && s.narrow.Load() {
+		if p.enc8 == nil {
+			p.enc8, err = p.newEnc(true)
+		}
+		if err == nil {
+			p.down.process(src, p.nb8[:])
+			payload, err = p.enc8.Encode(p.nb8[:])
+		}
+	} else {
+		payload, err = p.enc.Encode(src)
+	}
 	s.mu.Unlock()
 	if err != nil {
 		return err

@@ -83,7 +83,8 @@ func (m *Manager) Offer(ctx context.Context, staffID int64, offerSDP string) (st
 	if err != nil {
 		return "", fmt.Errorf("room: new peer connection: %w", err)
 	}
-	p := &peer{pc: pc, pts: pts, send: send, jb: newJitter(m.cfg.jitter), lastN: 960, newDe: m.newDecoder}
+	p := &peer{pc: pc, pts: pts, send: send, jb: newJitter(m.cfg.jitter), lastN: 960,
+		newDe: m.newDecoder, newEnc: m.newOpusEncoder}
 	s := m.staffLeg(staffID)
 	pc.OnConnectionStateChange(func(webrtc.PeerConnectionState) { m.presence(s, p) })
 	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {

@@ -81,6 +81,9 @@ func TestTwoWayAudioOpus(t *testing.T) {
 
 	expectTones(t, "caller", caller.rec, []float64{staffTone}, []float64{callerTone})
 	expectTones(t, "client", cl.rec, []float64{callerTone}, []float64{staffTone})
+	if !m.staff[1].narrow.Load() {
+		t.Fatal("two-party call not sent narrowband")
+	}
 	if st, ok := m.StaffStats(1); !ok || st.Codec != "opus" || st.CallID != 100 || st.Mode != api.ModeTalk ||
 		!st.Online || st.Received < 5 {
 		t.Fatalf("staff stats %+v", st)
@@ -154,6 +157,9 @@ func TestModes(t *testing.T) {
 	expectTones(t, "listen: supervisor", sup.rec, []float64{callerTone, staffTone}, []float64{superTone})
 	expectTones(t, "listen: caller", caller.rec, []float64{staffTone}, []float64{superTone, callerTone})
 	expectTones(t, "listen: operator", op.rec, []float64{callerTone}, []float64{superTone, staffTone})
+	if !m.staff[1].narrow.Load() || m.staff[2].narrow.Load() {
+		t.Fatal("listen: operator should get narrowband (hears only the caller), supervisor wideband")
+	}
 
 	if err := m.Attach(300, 2, api.ModeWhisper); err != nil {
 		t.Fatal(err)
@@ -164,6 +170,9 @@ func TestModes(t *testing.T) {
 
 	if err := m.Attach(300, 2, api.ModeBarge); err != nil {
 		t.Fatal(err)
+	}
+	if m.staff[1].narrow.Load() || m.staff[2].narrow.Load() {
+		t.Fatal("barge: everyone should get wideband")
 	}
 	expectTones(t, "barge: caller", caller.rec, []float64{staffTone, superTone}, []float64{callerTone})
 	expectTones(t, "barge: operator", op.rec, []float64{callerTone, superTone}, []float64{staffTone})
