@@ -30,6 +30,7 @@ const (
 	slotWait                 // max wait (noOperator)
 	slotGuidance             // a guidance whose done never came
 	slotDial                 // outbound not answered
+	slotRecheck              // a waiting call looks for staff again (missed events, other processes)
 	numSlots
 )
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/server/store"
 )
 
 func wantCode(t *testing.T, err error, code api.Code) {
@@ -414,5 +415,26 @@ func TestCloseLeaksNoGoroutines(t *testing.T) {
 	}
 	if n := runtime.NumGoroutine(); n > before {
 		t.Errorf("%d goroutines before, %d after closing managers", before, n)
+	}
+}
+
+// A change nobody announced (here: dnd turned off straight in the database,
+// as another process would) reaches a waiting call by the periodic recheck.
+func TestRecheckWithoutEvents(t *testing.T) {
+	e := newEnv(t, newMemStore(), "", nil)
+	ann := e.addStaff(t, "ann", api.RoleOperator)
+	e.settings(t, ann, func(s *api.Settings) { s.DND = true })
+	id := e.inbound(t, "+4915100")
+	if e.state(id) != api.CallWaiting {
+		t.Fatalf("state %s", e.state(id))
+	}
+	must(t, e.st.Update(e.ctx, func(tx store.Tx) error { return tx.PutSettings(ann, api.Settings{}) }))
+	e.advance(DefaultRecheckInterval - time.Second)
+	if len(e.ringingFor(id)) != 0 {
+		t.Fatal("rang before the recheck")
+	}
+	e.advance(time.Second)
+	if got := e.ringingFor(id); !slices.Equal(got, []int64{ann}) {
+		t.Fatalf("after the recheck: ringing %v", got)
 	}
 }

@@ -62,6 +62,7 @@ const (
 	DefaultMemberRingTimeout = 15 * time.Second
 	DefaultGuidanceTimeout   = 2 * time.Minute
 	DefaultDialTimeout       = 60 * time.Second
+	DefaultRecheckInterval   = 10 * time.Second
 )
 
 // Manager runs every live call of this meetd. It is safe for concurrent use.
@@ -72,11 +73,12 @@ type Manager struct {
 	clock Clock
 	log   *slog.Logger
 
-	memberRing time.Duration
-	guidanceTO time.Duration
-	dialTO     time.Duration
-	ringTO     time.Duration
-	maxWait    time.Duration
+	memberRing   time.Duration
+	guidanceTO   time.Duration
+	dialTO       time.Duration
+	recheckEvery time.Duration
+	ringTO       time.Duration
+	maxWait      time.Duration
 
 	q        *queue
 	reevalQd atomic.Bool // a Reevaluate is queued
@@ -110,6 +112,10 @@ func WithGuidanceTimeout(d time.Duration) Option { return func(m *Manager) { m.g
 // WithDialTimeout bounds an outbound call that is neither answered nor failed (default 60 s).
 func WithDialTimeout(d time.Duration) Option { return func(m *Manager) { m.dialTO = d } }
 
+// WithRecheckInterval sets how often a waiting call looks for staff again on
+// its own (default 10 s; 0 turns it off and relies on HandleEvents alone).
+func WithRecheckInterval(d time.Duration) Option { return func(m *Manager) { m.recheckEvery = d } }
+
 // WithChannelDefaults sets the ring timeout and max wait used for channels that
 // leave them at zero (defaults 30 s and 120 s).
 func WithChannelDefaults(ringTimeout, maxWait time.Duration) Option {
@@ -122,7 +128,8 @@ func New(st store.Store, trunk Trunk, media Media, opts ...Option) *Manager {
 	m := &Manager{
 		st: st, trunk: trunk, media: media, clock: SystemClock(), log: slog.Default(),
 		memberRing: DefaultMemberRingTimeout, guidanceTO: DefaultGuidanceTimeout, dialTO: DefaultDialTimeout,
-		ringTO: DefaultRingTimeout, maxWait: DefaultMaxWait,
+		recheckEvery: DefaultRecheckInterval,
+		ringTO:       DefaultRingTimeout, maxWait: DefaultMaxWait,
 		calls: map[int64]*call{}, inCall: map[int64]int64{}, ringing: map[int64]int64{},
 		lastEnded: map[int64]time.Time{}, cursor: map[int64]int64{},
 	}

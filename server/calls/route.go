@@ -310,6 +310,22 @@ func (m *Manager) wait(r *rec, c *call) {
 			m.end(r, c, api.ReasonNoOperator, "max wait reached", false)
 		}
 	})
+	m.recheck(c)
+}
+
+// recheck routes a waiting call again every so often, so a change nobody
+// announced (an event lost on the bus, a setting changed by another process)
+// does not leave it waiting until max wait.
+func (m *Manager) recheck(c *call) {
+	if m.recheckEvery <= 0 {
+		return
+	}
+	m.startTimer(c, slotRecheck, m.recheckEvery, func(r *rec) {
+		if c.State == api.CallWaiting {
+			r.reroute = true
+			m.recheck(c)
+		}
+	})
 }
 
 func (m *Manager) onRingTimeout(r *rec, c *call) {
