@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -52,6 +53,9 @@ func startSipp(t testing.TB, timeout time.Duration, args ...string) *sippRun {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	base := []string{"-nostdin", "-i", "127.0.0.1", "-timeout", fmt.Sprintf("%ds", int(timeout.Seconds())), "-timeout_error",
 		"-mp", fmt.Sprint(freeUDPPort(t)), "-trace_err", "-error_file", filepath.Join(t.TempDir(), "sipp_errors.log")}
+	if !slices.Contains(args, "-p") {
+		base = append(base, "-p", fmt.Sprint(freeUDPPort(t))) // never sipp's default 5060
+	}
 	r := &sippRun{cmd: exec.CommandContext(ctx, bin, append(base, args...)...), done: make(chan error, 1), cancel: cancel}
 	r.cmd.Stdout = &r.out
 	r.cmd.Stderr = &r.out
@@ -187,7 +191,7 @@ func BenchmarkSippCPS(b *testing.B) {
 		const calls = 5000
 		start := time.Now()
 		args := []string{s.Addr("udp").String(), "-sf", scenario("uac_answered.xml"), "-s", "100",
-			"-m", fmt.Sprint(calls), "-l", "2000", "-buff_size", "4194304", "-d", "0", "-p", fmt.Sprint(freeUDPPort(b))}
+			"-m", fmt.Sprint(calls), "-l", "2000", "-buff_size", "4194304", "-d", "0"}
 		if rate := os.Getenv("SIPP_RATE"); rate != "" {
 			args = append(args, "-r", rate) // fixed rate
 		} else {
