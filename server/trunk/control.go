@@ -1,6 +1,7 @@
 package trunk
 
 import (
+	"strconv"
 	"time"
 )
 
@@ -30,6 +31,9 @@ func (s *Server) act(callID int64, kind actionKind) error {
 	}
 	a := pendingAction{kind: kind, done: make(chan error, 1), at: time.Now()}
 	c := s.lookup(callID)
+	if c == nil && s.hasEnded(callID) {
+		return ErrCallEnded
+	}
 	if c == nil {
 		// Inbound may not have returned this ID to us yet.
 		if !s.queuePending(callID, a) {
@@ -62,6 +66,11 @@ func (s *Server) act(callID int64, kind actionKind) error {
 	case <-time.After(actionWait):
 		return ErrCallEnded
 	}
+}
+
+func (s *Server) hasEnded(callID int64) bool {
+	_, ok := s.ended.lookup(strconv.FormatInt(callID, 10), time.Now())
+	return ok
 }
 
 // queuePending keeps an action for an ID that Handler.Inbound may be about
@@ -117,7 +126,9 @@ func (s *Server) deliver(c *call, a pendingAction) {
 func (s *Server) Hangup(callID int64, detail string) {
 	c := s.lookup(callID)
 	if c == nil {
-		s.queuePending(callID, pendingAction{kind: actHangup, detail: detail, at: time.Now()})
+		if !s.hasEnded(callID) {
+			s.queuePending(callID, pendingAction{kind: actHangup, detail: detail, at: time.Now()})
+		}
 		return
 	}
 	s.hangup(c, detail, 0)

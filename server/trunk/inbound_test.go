@@ -731,7 +731,7 @@ func TestEarlyMediaThenAnswerKeepsTheAnswer(t *testing.T) {
 	}
 	dlg.Bye(ctx)
 	h.wait(t, "hungup", 2*time.Second)
-	if err := s.Answer(21); err != ErrUnknownCall {
+	if err := s.Answer(21); err != ErrCallEnded {
 		t.Fatalf("ended call: %v", err)
 	}
 }

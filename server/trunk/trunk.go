@@ -103,6 +103,7 @@ type Server struct {
 
 	reg    *registration
 	recent *recentCalls // ended calls, against late INVITE retransmissions
+	ended  *recentCalls // IDs of ended calls, so late actions fail fast
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -147,6 +148,7 @@ func New(h Handler, opts ...Option) (*Server, error) {
 		pending: make(map[int64][]pendingAction),
 		setup:   make(map[string]string),
 		recent:  newRecentCalls(64*sip.T1, 1<<16),
+		ended:   newRecentCalls(5*time.Minute, 1<<16),
 		addrs:   make(map[string]net.Addr),
 	}
 	return s, nil
