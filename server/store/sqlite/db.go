@@ -61,11 +61,20 @@ func Open(path string, opts ...Option) (*DB, error) {
 	for _, o := range opts {
 		o(d)
 	}
-	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o222 == 0 {
+	fi, err := os.Stat(path)
+	switch {
+	case err == nil && fi.Mode().Perm()&0o222 == 0:
 		d.readOnly = true
 		d.log.Warn("database file is read-only; writes will fail", "path", path)
+	case os.IsNotExist(err):
+		// Password and token hashes live here: owner-only from the start
+		// (SQLite gives the -wal and -shm files the same permissions).
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("create %s: %w", path, err)
+		}
+		f.Close()
 	}
-	var err error
 	if d.w, err = sql.Open("sqlite", d.dsn(true)); err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -113,6 +122,9 @@ func (d *DB) ReadOnly() bool { return d.readOnly }
 // Close closes both pools.
 func (d *DB) Close() error {
 	var errs []error
+	if d.w != nil && !d.readOnly {
+		d.w.Exec(`PRAGMA optimize`) // refresh planner statistics where useful; best effort
+	}
 	if d.r != nil {
 		errs = append(errs, d.r.Close())
 	}

@@ -343,6 +343,9 @@ func TestReadOnlyFileAndRestart(t *testing.T) {
 
 func TestMigrationsIdempotent(t *testing.T) {
 	db, path := openTest(t)
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("new database file mode = %v %v, want 0600", fi.Mode(), err)
+	}
 	db.Close()
 	db2, err := Open(path)
 	if err != nil {
