@@ -54,7 +54,8 @@ func WithGuidance(f GuidanceFunc) Option { return func(c *config) { c.guidance =
 
 // WithOnPresence is called whenever a softphone's peer connection becomes
 // connected (true) or disconnected, failed or closed (false). Calls for one
-// staff member arrive in order; fn must not block for long.
+// staff member arrive in order, with no Manager lock held (fn may call
+// Online, Attach…); fn should not block for long.
 func WithOnPresence(fn func(staffID int64, online bool)) Option {
 	return func(c *config) { c.onPresence = fn }
 }

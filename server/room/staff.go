@@ -28,8 +28,10 @@ type staffLeg struct {
 	// Manager on every room change), so the Opus stream may be narrowband.
 	narrow atomic.Bool
 
-	presenceMu sync.Mutex // orders presence announcements
-	online     bool       // guarded by presenceMu
+	online     atomic.Bool
+	presenceMu sync.Mutex // orders presence changes and their announcements
+	pending    []bool     // announcements not yet delivered, guarded by presenceMu
+	delivering bool       // a goroutine is delivering pending, guarded by presenceMu
 
 	// Guarded by Manager.mu.
 	room *Room

@@ -158,24 +158,43 @@ func (m *Manager) negotiate(ctx context.Context, p *peer, offerSDP string) (stri
 
 // presence recomputes whether a staff member's softphone is connected and
 // announces a change. p is the connection that changed (nil: replaced).
+// Announcements for one staff member are delivered in order and without
+// any lock held, so the callback may call back into the Manager.
 func (m *Manager) presence(s *staffLeg, p *peer) {
 	s.presenceMu.Lock()
-	defer s.presenceMu.Unlock()
 	s.mu.Lock()
 	cur := s.cur
 	s.mu.Unlock()
 	if p != nil && p != cur {
+		s.presenceMu.Unlock()
 		return // an old connection closing
 	}
-	online := cur != nil && cur.pc.ConnectionState() == webrtc.PeerConnectionStateConnected
-	if online == s.online {
+	online := cur != nil && cur.pc != nil && cur.pc.ConnectionState() == webrtc.PeerConnectionStateConnected
+	if online == s.online.Load() {
+		s.presenceMu.Unlock()
 		return
 	}
-	s.online = online
+	s.online.Store(online)
 	s.log.Info("softphone presence", "online", online)
-	if m.cfg.onPresence != nil {
-		m.cfg.onPresence(s.id, online)
+	if m.cfg.onPresence == nil {
+		s.presenceMu.Unlock()
+		return
 	}
+	s.pending = append(s.pending, online)
+	if s.delivering { // another goroutine is in the loop below and will deliver it
+		s.presenceMu.Unlock()
+		return
+	}
+	s.delivering = true
+	for len(s.pending) > 0 {
+		next := s.pending[0]
+		s.pending = s.pending[1:]
+		s.presenceMu.Unlock()
+		m.cfg.onPresence(s.id, next)
+		s.presenceMu.Lock()
+	}
+	s.delivering = false
+	s.presenceMu.Unlock()
 }
 
 // Online reports whether the staff member's softphone connection is up.
@@ -183,12 +202,7 @@ func (m *Manager) Online(staffID int64) bool {
 	m.mu.Lock()
 	s := m.staff[staffID]
 	m.mu.Unlock()
-	if s == nil {
-		return false
-	}
-	s.presenceMu.Lock()
-	defer s.presenceMu.Unlock()
-	return s.online
+	return s != nil && s.online.Load()
 }
 
 // Disconnect closes a staff member's softphone connection (e.g. on logout);

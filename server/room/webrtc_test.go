@@ -53,7 +53,13 @@ func TestTwoWayAudioOpus(t *testing.T) {
 	checkGoroutines(t)
 	var presMu sync.Mutex
 	var pres []bool
-	m := newTestManager(t, WithOnPresence(func(id int64, on bool) {
+	var m *Manager
+	m = newTestManager(t, WithOnPresence(func(id int64, on bool) {
+		// Calling back into the Manager from the callback must not deadlock.
+		if m.Online(id) != on {
+			t.Errorf("Online(%d) = %v inside the callback announcing %v", id, !on, on)
+		}
+		_, _ = m.StaffStats(id)
 		presMu.Lock()
 		pres = append(pres, on)
 		presMu.Unlock()
