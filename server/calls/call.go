@@ -68,14 +68,21 @@ func (c *call) snapshot() api.Call {
 // included) and its side effects (run on the queue after the commit).
 type rec struct {
 	ops     []func(store.Tx) error
-	effects []func()
+	effects []effect
 	reroute bool // staff may have become free or a call needs routing
 }
 
 func (m *Manager) newRec() *rec { return &rec{} }
 
 func (r *rec) do(op func(store.Tx) error) { r.ops = append(r.ops, op) }
-func (r *rec) effect(f func())            { r.effects = append(r.effects, f) }
+
+// effect queues f on the lane of call lane, after the commit.
+func (r *rec) effect(lane int64, f func()) { r.effects = append(r.effects, effect{lane, f}) }
+
+type effect struct {
+	lane int64
+	f    func()
+}
 
 // event appends an event about call c.
 func (m *Manager) event(r *rec, c *call, typ api.EventType, staffID, actorID int64, data any) {
@@ -110,7 +117,9 @@ func (m *Manager) commit(ctx context.Context, r *rec) error {
 		if err := m.write(ctx, r.ops); err != nil && first == nil {
 			first = err
 		}
-		m.q.push(r.effects...)
+		for _, e := range r.effects {
+			m.q.push(e.lane, e.f)
+		}
 		if !r.reroute || m.closed {
 			return first
 		}

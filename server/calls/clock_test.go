@@ -43,10 +43,10 @@ func TestQueue(t *testing.T) {
 	q := newQueue()
 	var order []int
 	for i := range 5 {
-		q.push(func() {
+		q.push(7, func() {
 			order = append(order, i)
 			if i == 2 {
-				q.push(func() { order = append(order, 99) }) // queued by a queued item
+				q.push(7, func() { order = append(order, 99) }) // queued by a queued item
 			}
 		})
 	}
@@ -54,12 +54,12 @@ func TestQueue(t *testing.T) {
 	if !slices.Equal(order, []int{0, 1, 2, 3, 4, 99}) {
 		t.Errorf("order %v", order)
 	}
-	q.push(func() { order = append(order, 5) })
+	q.push(7, func() { order = append(order, 5) })
 	q.close()
 	if order[len(order)-1] != 5 {
 		t.Error("close must run what was queued")
 	}
-	if q.push(func() { t.Error("ran after close") }) {
+	if q.push(7, func() { t.Error("ran after close") }) {
 		t.Error("push after close accepted")
 	}
 	q.drain() // returns at once on a closed queue

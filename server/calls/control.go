@@ -45,11 +45,12 @@ func inChannel(s api.Staff, channelID int64) error {
 	return nil
 }
 
-// effectsDone queues a marker after everything queued so far and waits for
-// it, so a caller returns once its trunk and media effects have run.
-func (m *Manager) effectsDone() {
+// effectsDone queues a marker after everything queued so far on the call's
+// lane and waits for it, so a caller returns once its trunk and media
+// effects have run.
+func (m *Manager) effectsDone(callID int64) {
 	done := make(chan struct{})
-	if m.q.push(func() { close(done) }) {
+	if m.q.push(callID, func() { close(done) }) {
 		<-done
 	}
 }
@@ -94,7 +95,7 @@ func (m *Manager) Accept(ctx context.Context, staffID, callID int64) (api.JoinRe
 		m.event(r, c, api.EvCallAnswered, staffID, staffID, nil)
 		m.assignChat(r, c, staffID)
 		id := c.ID
-		r.effect(func() {
+		r.effect(id, func() {
 			m.media.StopGuidance(id)
 			if answerErr = m.trunk.Answer(id); answerErr != nil {
 				m.log.Error("trunk answer failed", "call_id", id, "staff_id", staffID, "err", answerErr)
@@ -117,7 +118,7 @@ func (m *Manager) Accept(ctx context.Context, staffID, callID int64) (api.JoinRe
 	if err != nil {
 		return api.JoinResult{}, err
 	}
-	m.effectsDone()
+	m.effectsDone(callID)
 	if answerErr != nil {
 		return api.JoinResult{}, api.Errorf(api.CodeUnavailable, "the trunk could not answer call %d: %v", callID, answerErr)
 	}
@@ -190,7 +191,7 @@ func (m *Manager) Join(ctx context.Context, staffID, callID int64, mode api.Join
 		}
 		left := m.addParticipant(r, c, staffID, mode, set.MuteOnJoin)
 		id := c.ID
-		r.effect(func() { attachErr = m.media.Attach(id, staffID, mode) })
+		r.effect(id, func() { attachErr = m.media.Attach(id, staffID, mode) })
 		res = api.JoinResult{Call: c.snapshot(), Mode: mode, MuteOnJoin: set.MuteOnJoin}
 		if left != 0 {
 			res.LeftCallID = ptrInt(left)
@@ -200,7 +201,7 @@ func (m *Manager) Join(ctx context.Context, staffID, callID int64, mode api.Join
 	if err != nil {
 		return api.JoinResult{}, err
 	}
-	m.effectsDone()
+	m.effectsDone(callID)
 	if attachErr != nil {
 		return res, api.Errorf(api.CodeUnavailable, "your softphone could not be connected to call %d (join again to retry): %v", callID, attachErr)
 	}
@@ -304,7 +305,7 @@ func (m *Manager) HandleEvents(evs []api.Event) {
 		switch e.Type {
 		case api.EvChatUpdated, api.EvSettingsUpdated, api.EvStaffPresence, api.EvCallEnded, api.EvChannelUpdated, api.EvCallLeft:
 			if m.reevalQd.CompareAndSwap(false, true) {
-				m.q.push(m.Reevaluate)
+				m.q.push(laneGeneral, m.Reevaluate)
 			}
 			return
 		}

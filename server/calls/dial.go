@@ -129,13 +129,13 @@ func (m *Manager) dial(ctx context.Context, staffID, channelID int64, to string,
 	r := m.newRec()
 	m.event(r, lc, api.EvCallDialing, staffID, staffID, map[string]any{"to": number, "callback_of": callbackOf})
 	id, from := lc.ID, lc.From
-	r.effect(func() {
+	r.effect(id, func() {
 		if err := m.media.OpenRoom(id); err != nil {
 			m.log.Error("opening the call's room failed", "call_id", id, "err", err)
 		}
 	})
 	m.addParticipant(r, lc, staffID, api.ModeTalk, set.MuteOnJoin)
-	r.effect(func() {
+	r.effect(id, func() {
 		if err := m.media.Attach(id, staffID, api.ModeTalk); err != nil {
 			m.log.Warn("attaching the dialer failed", "call_id", id, "staff_id", staffID, "err", err)
 		}

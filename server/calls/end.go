@@ -46,7 +46,7 @@ func (m *Manager) end(r *rec, c *call, reason api.MissedReason, detail string, t
 		m.closeMissedChat(r, c, reason)
 	}
 	id, gone := c.ID, c.trunkGone
-	r.effect(func() {
+	r.effect(id, func() {
 		m.media.StopGuidance(id)
 		if !gone {
 			m.trunk.Hangup(id, detail)
@@ -129,7 +129,7 @@ func (m *Manager) removeParticipant(r *rec, c *call, staffID int64) {
 	callID := c.ID
 	r.do(func(tx store.Tx) error { return tx.EndParticipant(callID, staffID, now) })
 	m.event(r, c, api.EvCallLeft, staffID, staffID, nil)
-	r.effect(func() { m.media.Detach(callID, staffID) })
+	r.effect(callID, func() { m.media.Detach(callID, staffID) })
 	r.reroute = true
 }
 

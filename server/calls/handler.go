@@ -55,7 +55,7 @@ func (m *Manager) Inbound(ctx context.Context, from, to string) (int64, error) {
 	lc := m.register(c, ch)
 	m.log.Info("inbound call", "call_id", c.ID, "chat_id", c.ChatID, "channel_id", ch.ID, "from", from, "to", to)
 	r := m.newRec()
-	r.effect(func() {
+	r.effect(c.ID, func() {
 		if err := m.media.OpenRoom(c.ID); err != nil {
 			m.log.Error("opening the call's room failed", "call_id", c.ID, "err", err)
 		}

@@ -12,11 +12,11 @@
 // call.ended and closes the chat of a missed call with its reason.
 //
 // Concurrency: one mutex guards every call's state and is held while the
-// store is written; trunk and media calls never run under it. They run in
-// order on one worker goroutine (the effect queue), so the trunk may call the
-// Handler methods from any goroutine, and Media may call a guidance's done
-// from inside PlayGuidance. HandleEvents only queues work: it may be called
-// from a store's OnCommit hook.
+// store is written; trunk and media calls never run under it. They run on
+// the effect queue, in order per call and in parallel across calls, so the
+// trunk may call the Handler methods from any goroutine and Media may call a
+// guidance's done from inside PlayGuidance. HandleEvents only queues work:
+// it may be called from a store's OnCommit hook.
 //
 // Wiring: m := calls.New(store, trunk, media, calls.WithLogger(l)); pass m to
 // trunk.New as its Handler and to httpapi as its CallControl; feed committed

@@ -353,7 +353,7 @@ func (m *Manager) startMusic(r *rec, c *call) {
 	c.music = true
 	m.earlyMedia(r, c)
 	id, ch := c.ID, c.ChannelID
-	r.effect(func() { m.media.PlayGuidance(id, ch, api.GuidanceWait, true, func() {}) })
+	r.effect(id, func() { m.media.PlayGuidance(id, ch, api.GuidanceWait, true, func() {}) })
 }
 
 func (m *Manager) earlyMedia(r *rec, c *call) {
@@ -362,7 +362,7 @@ func (m *Manager) earlyMedia(r *rec, c *call) {
 	}
 	c.early = true
 	id := c.ID
-	r.effect(func() {
+	r.effect(id, func() {
 		if err := m.trunk.EarlyMedia(id); err != nil {
 			m.log.Warn("early media failed; the caller will not hear guidance", "call_id", id, "err", err)
 		}
@@ -379,8 +379,8 @@ func (m *Manager) playGuidance(r *rec, c *call, kind api.GuidanceKind, next afte
 	m.event(r, c, api.EvCallGuidance, 0, 0, map[string]any{"kind": kind})
 	m.earlyMedia(r, c)
 	id, ch := c.ID, c.ChannelID
-	done := func() { m.q.push(func() { m.guidanceDone(id, tok) }) }
-	r.effect(func() {
+	done := func() { m.q.push(id, func() { m.guidanceDone(id, tok) }) }
+	r.effect(id, func() {
 		m.media.StopGuidance(id)
 		m.media.PlayGuidance(id, ch, kind, false, done)
 	})
