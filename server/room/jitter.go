@@ -18,8 +18,9 @@ type jitter struct {
 
 const (
 	jitterSlots = 64
-	// maxDepth packets ahead of playout is too much latency: skip forward.
-	maxDepth = 12
+	// maxDepth packets ahead of playout (120 ms) is too much latency, e.g.
+	// after a stall of the mixer: skip forward to the target depth.
+	maxDepth = 6
 	// After this many consecutive missing frames playout stops and re-primes.
 	maxMisses = 5
 )
