@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -57,8 +58,10 @@ func TestWSReconnectCatchesUpExactly(t *testing.T) {
 	waitConnected(t, s)
 
 	done := make(chan error, 1)
+	var cuts atomic.Int64
 	go func() {
-		for i := 0; i < 150; i++ {
+		// Write at least 150 pairs, and on until the connection was cut 3 times.
+		for i := 0; i < 150 || (cuts.Load() < 3 && i < 5000); i++ {
 			if _, err := e.cOp1.AddMemo(ctx, c1.ID, fmt.Sprintf("live %d", i)); err != nil {
 				done <- err
 				return
@@ -70,7 +73,6 @@ func TestWSReconnectCatchesUpExactly(t *testing.T) {
 		}
 		done <- nil
 	}()
-	cuts := 0
 	var got []api.Event
 	ticker := time.NewTicker(25 * time.Millisecond)
 	defer ticker.Stop()
@@ -91,7 +93,7 @@ func TestWSReconnectCatchesUpExactly(t *testing.T) {
 			}
 		case <-ticker.C:
 			if writing && p.cut() > 0 {
-				cuts++
+				cuts.Add(1)
 			}
 		case ev := <-s.Events():
 			got = append(got, ev)
@@ -102,8 +104,8 @@ func TestWSReconnectCatchesUpExactly(t *testing.T) {
 			break
 		}
 	}
-	if cuts < 3 {
-		t.Fatalf("only %d connection cuts happened", cuts)
+	if cuts.Load() < 3 {
+		t.Fatalf("only %d connection cuts happened", cuts.Load())
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %d events, want %d", len(got), len(want))
@@ -116,7 +118,7 @@ func TestWSReconnectCatchesUpExactly(t *testing.T) {
 	if s.LastEventID() != want[len(want)-1].ID {
 		t.Fatalf("LastEventID %d, want %d", s.LastEventID(), want[len(want)-1].ID)
 	}
-	t.Logf("%d events across %d connection cuts", len(got), cuts)
+	t.Logf("%d events across %d connection cuts", len(got), cuts.Load())
 }
 
 func TestWSLiveOnlyAndAdminSeesAll(t *testing.T) {
