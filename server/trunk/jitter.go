@@ -46,8 +46,11 @@ func (j *jitterBuffer) Push(seq uint16, samples []int16) {
 		return
 	}
 	if j.playing && seqLess(seq, j.next) {
-		j.late++
-		return
+		if int(j.next-seq) <= 4*j.max {
+			j.late++
+			return
+		}
+		j.reset() // far behind: the sender restarted its sequence
 	}
 	if _, dup := j.slots[seq]; dup {
 		j.dropped++

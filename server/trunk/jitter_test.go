@@ -180,3 +180,16 @@ func TestDTMFDecoder(t *testing.T) {
 		t.Fatal("short payload must be ignored")
 	}
 }
+
+func TestJitterSequenceRestart(t *testing.T) {
+	j := newJitterBuffer(2, 10)
+	j.Push(30000, frameOf(1))
+	j.Push(30001, frameOf(2))
+	popValue(t, j)
+	// The sender restarts far behind: it must be played, not dropped as late.
+	j.Push(100, frameOf(7))
+	j.Push(101, frameOf(8))
+	if v, ok := popValue(t, j); !ok || v != 7 {
+		t.Fatalf("after restart got %d,%v want 7", v, ok)
+	}
+}

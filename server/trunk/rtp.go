@@ -300,6 +300,9 @@ func (s *rtpSession) handleRTP(b []byte, from netip.AddrPort) {
 		return // not our peer
 	}
 	s.lastRTP = now
+	if s.rx.init && p.SSRC != s.rx.ssrc {
+		s.jb.reset() // a new source (re-INVITE, transfer): new sequence space
+	}
 	s.rx.update(p.SSRC, p.SequenceNumber, p.Timestamp, now)
 	if isDTMF {
 		digits = s.dtmf.Decode(p.Timestamp, p.Payload)
