@@ -56,8 +56,12 @@ func TestLoginLogoutAndTokens(t *testing.T) {
 	// Tokens expire.
 	now := time.Now()
 	e2 := newEnv(t, httpapi.WithClock(func() time.Time { return now }), httpapi.WithTokenTTL(time.Hour))
+	c2 := e2.login("op1@example.com")
+	if _, err := c2.Me(ctx); err != nil {
+		t.Fatal(err)
+	}
 	now = now.Add(2 * time.Hour)
-	_, err = e2.cOp1.Me(ctx)
+	_, err = c2.Me(ctx)
 	wantCode(t, err, api.CodeUnauthorized)
 }
 

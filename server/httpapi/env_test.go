@@ -2,6 +2,9 @@ package httpapi_test
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"io"
 	"log/slog"
 	"net"
@@ -69,8 +72,8 @@ func newEnv(t *testing.T, opts ...httpapi.Option) *env {
 	e.ch2, err = e.in.CreateChannel(ctx, 0, api.Channel{Name: "sales", Numbers: []string{"+200"}})
 	must(err)
 	mk := func(email string, role api.Role, chans ...int64) api.Staff {
-		s, err := e.in.CreateStaff(ctx, 0, api.AdminStaffRequest{Email: email, Password: password, Role: role, Channels: chans})
-		must(err)
+		s := api.Staff{Email: email, Role: role, Channels: chans}
+		must(db.Update(ctx, func(tx store.Tx) error { return tx.CreateStaff(&s, fixtureHash()) }))
 		return s
 	}
 	e.op1 = mk("op1@example.com", api.RoleOperator, e.ch1.ID)
@@ -79,9 +82,42 @@ func newEnv(t *testing.T, opts ...httpapi.Option) *env {
 	e.adm = mk("admin@example.com", api.RoleAdmin)
 	e.team, err = e.in.CreateTeam(ctx, 0, api.Team{ChannelID: e.ch1.ID, Name: "first", Members: []int64{e.op1.ID}})
 	must(err)
-	e.cOp1, e.cOp2, e.cSup, e.cAdm = e.login("op1@example.com"), e.login("op2@example.com"), e.login("sup@example.com"), e.login("admin@example.com")
+	e.cOp1, e.cOp2, e.cSup, e.cAdm = e.token(e.op1), e.token(e.op2), e.token(e.sup), e.token(e.adm)
 	e.cNo = client.New(e.srv.URL)
 	return e
+}
+
+var (
+	hashOnce sync.Once
+	pwHash   string
+)
+
+// fixtureHash is the argon2id hash of password, computed once per run.
+func fixtureHash() string {
+	hashOnce.Do(func() {
+		var err error
+		if pwHash, err = inbox.HashPassword(password); err != nil {
+			panic(err)
+		}
+	})
+	return pwHash
+}
+
+// token gives a client a fresh bearer token straight from the store (the
+// login route itself is tested in TestLoginLogoutAndTokens).
+func (e *env) token(s api.Staff) *client.Client {
+	e.t.Helper()
+	raw := make([]byte, 32)
+	rand.Read(raw)
+	tok := base64.RawURLEncoding.EncodeToString(raw)
+	h := sha256.Sum256([]byte(tok))
+	err := e.db.Update(context.Background(), func(tx store.Tx) error {
+		return tx.CreateToken(s.ID, h[:], time.Now().Add(24*time.Hour))
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return client.New(e.srv.URL, client.WithToken(tok))
 }
 
 func (e *env) login(email string) *client.Client {
