@@ -115,3 +115,14 @@ func TestRequireHelpers(t *testing.T) {
 		t.Fatalf("message %q does not describe the signal", ft.msg)
 	}
 }
+
+func TestToneWindows(t *testing.T) {
+	s := append(Tone(8000, 440, 0, 8000), Tone(8000, 440, 0.3, 4000)...) // 1 s silence, 0.5 s tone
+	s = append(s, Noise(8000, 0.1, 1)...)
+	if n := ToneWindows(s, 8000, 440); n != 2 {
+		t.Fatalf("440 Hz in %d windows, want 2", n)
+	}
+	if n := ToneWindows(s, 8000, 1000); n != 0 {
+		t.Fatalf("1000 Hz in %d windows", n)
+	}
+}
