@@ -54,7 +54,8 @@ func TestGuidance(t *testing.T) {
 	waitHit(t, heard, "caller (guidance)")
 	select {
 	case at := <-done:
-		if d := at.Sub(t0); d < 280*time.Millisecond || d > 2*time.Second {
+		// 15 ticks; a tick the ticker kept while we were busy may come early.
+		if d := at.Sub(t0); d < 240*time.Millisecond || d > 2*time.Second {
 			t.Fatalf("done after %v, want about 300 ms", d)
 		}
 	case <-time.After(5 * time.Second):
@@ -103,7 +104,7 @@ func TestGuidance(t *testing.T) {
 		play(func() { done <- time.Now() })
 		select {
 		case at := <-done:
-			if d := at.Sub(t0); d > 100*time.Millisecond {
+			if d := at.Sub(t0); d > 500*time.Millisecond {
 				t.Fatalf("%s: done after %v", name, d)
 			}
 		case <-time.After(2 * time.Second):
