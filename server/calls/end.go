@@ -22,8 +22,14 @@ func (m *Manager) end(r *rec, c *call, reason api.MissedReason, detail string, t
 	for s := range numSlots {
 		m.stopTimer(c, slot(s))
 	}
+	// Members still ringing when the ring time runs out did not answer in
+	// time; otherwise the caller left or the call ended around them.
+	outcome := api.RingCancelled
+	if reason == api.ReasonRingTimeout {
+		outcome = api.RingTimedOut
+	}
 	for id := range c.ringing {
-		m.stopRing(r, c, id, api.RingCancelled)
+		m.stopRing(r, c, id, outcome)
 	}
 	for id := range c.parts {
 		m.removeParticipant(r, c, id)

@@ -212,7 +212,7 @@ func TestRingTimeoutAndDecline(t *testing.T) {
 		t.Errorf("ring attempts %+v", c.RingAttempts)
 	}
 	for _, a := range c.RingAttempts {
-		want := map[int64]api.RingOutcome{ann: api.RingDeclined, bob: api.RingCancelled}[a.StaffID]
+		want := map[int64]api.RingOutcome{ann: api.RingDeclined, bob: api.RingTimedOut}[a.StaffID]
 		if a.Outcome != want || a.Ended == nil {
 			t.Errorf("attempt %+v, want %s", a, want)
 		}
