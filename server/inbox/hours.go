@@ -1,11 +1,11 @@
 package inbox
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
 	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/server/hours"
 )
 
 var dayNames = map[string]time.Weekday{
@@ -15,7 +15,7 @@ var dayNames = map[string]time.Weekday{
 
 // ParseWeekly parses a weekly schedule: entries separated by ";" or ",",
 // each "DAYS HH:MM-HH:MM[ HH:MM-HH:MM…]" where DAYS is a day ("mon"), a range
-// ("mon-fri", may wrap: "fri-mon") or a list joined by "+" ("sat+sun").
+// ("mon-fri", may wrap: "fri-mon"), a list joined by "+" ("sat+sun") or "daily".
 // An end at or before the start runs past midnight ("22:00-06:00").
 // Example: "mon-fri 09:00-12:00 13:00-18:00; sat 10:00-14:00".
 func ParseWeekly(spec string) ([]api.Span, error) {
@@ -51,6 +51,10 @@ func ParseWeekly(spec string) ([]api.Span, error) {
 func parseDays(s string) ([]time.Weekday, error) {
 	var out []time.Weekday
 	for _, part := range strings.Split(strings.ToLower(s), "+") {
+		if part == "daily" {
+			out = append(out, time.Sunday, time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday)
+			continue
+		}
 		from, to, isRange := strings.Cut(part, "-")
 		a, ok := dayNames[from]
 		if !ok {
@@ -74,44 +78,12 @@ func parseDays(s string) ([]time.Weekday, error) {
 	return out, nil
 }
 
-func parseClock(s string) (int, error) {
-	t, err := time.Parse("15:04", s)
-	if err != nil || len(s) != 5 {
-		if s == "24:00" {
-			return 24 * 60, nil
-		}
-		return 0, fmt.Errorf("%q is not HH:MM", s)
-	}
-	return t.Hour()*60 + t.Minute(), nil
-}
-
-// ValidateHours checks spans, holidays and closures.
+// ValidateHours checks spans, holidays and closures with the same rules the
+// router applies (server/hours): an end at or before the start runs past
+// midnight, 24:00 may only end a span.
 func ValidateHours(h api.Hours) error {
-	for i, s := range h.Weekly {
-		if s.Day < time.Sunday || s.Day > time.Saturday {
-			return badRequest("weekly[%d]: day %d is not 0 (Sunday) … 6 (Saturday)", i, s.Day)
-		}
-		a, err := parseClock(s.Start)
-		if err != nil {
-			return badRequest("weekly[%d]: start %v", i, err)
-		}
-		b, err := parseClock(s.End)
-		if err != nil {
-			return badRequest("weekly[%d]: end %v", i, err)
-		}
-		if a == 24*60 || (a == b && a != 0) {
-			return badRequest("weekly[%d]: %s-%s is empty", i, s.Start, s.End)
-		}
-	}
-	for i, d := range h.Holidays {
-		if _, err := time.Parse(time.DateOnly, d); err != nil {
-			return badRequest("holidays[%d]: %q is not YYYY-MM-DD", i, d)
-		}
-	}
-	for i, c := range h.Closures {
-		if c.From.IsZero() || !c.To.After(c.From) {
-			return badRequest("closures[%d]: to must be after from", i)
-		}
+	if err := hours.Validate(h); err != nil {
+		return badRequest("hours: %v", err)
 	}
 	return nil
 }

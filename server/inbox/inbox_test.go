@@ -20,10 +20,13 @@ func TestParseWeekly(t *testing.T) {
 		spans[11] != (api.Span{Day: time.Sunday, Start: "22:00", End: "02:00"}) {
 		t.Fatalf("spans = %+v", spans)
 	}
+	if spans, _ := ParseWeekly("daily 00:00-24:00"); len(spans) != 7 {
+		t.Fatalf("daily: %+v", spans)
+	}
 	if spans, _ := ParseWeekly("fri-mon 10:00-11:00"); len(spans) != 4 {
 		t.Fatalf("wrapping range: %+v", spans)
 	}
-	for _, bad := range []string{"", "mon", "funday 09:00-10:00", "mon 9-10", "mon 09:00-09:00", "mon 25:00-26:00", "mon 09:00"} {
+	for _, bad := range []string{"", "mon", "funday 09:00-10:00", "mon 9-10", "mon 24:00-02:00", "mon 25:00-26:00", "mon 09:00"} {
 		if _, err := ParseWeekly(bad); api.CodeOf(err) != api.CodeBadRequest {
 			t.Errorf("%q: %v", bad, err)
 		}
