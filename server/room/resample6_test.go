@@ -101,3 +101,26 @@ func BenchmarkAudioResampler48kTo8k(b *testing.B) {
 		_ = w.WriteSample(in)
 	}
 }
+
+func TestCallerLegPipeline(t *testing.T) {
+	c := newCallerLeg(newFakeCaller(440))
+	want := "Trunk(8000) -> Resample(8000->48000) -> Mixer(48000) -> Resample(48000->8000) -> Trunk(8000)"
+	if got := c.String(); got != want {
+		t.Fatalf("pipeline %q, want %q", got, want)
+	}
+	// And it carries the tone both ways at the right rates.
+	dst := make([]int16, 960)
+	for range 5 {
+		if !c.ReadFrame(dst) {
+			t.Fatal("no frame")
+		}
+	}
+	if a := amp(dst, 48000, 440); math.Abs(a-toneAmp) > 0.01 {
+		t.Fatalf("upsampled caller tone amplitude %.3f, want %.2f", a, toneAmp)
+	}
+	for range 5 {
+		if err := c.WriteFrame(audiotest.Tone(48000, 1000, toneAmp, 960)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
