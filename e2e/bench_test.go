@@ -1,0 +1,299 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/client"
+)
+
+// sippStep is the outcome of one sipp run at a fixed call rate.
+type sippStep struct {
+	rate              int     // target calls/s
+	created, ok, fail int     // calls started, succeeded, failed
+	achieved          float64 // calls created / elapsed, as sipp measured it
+	elapsed           time.Duration
+}
+
+// BenchmarkSippCPS drives sipp's load generator at the real meetd (SQLite
+// store, routing, trunk, rooms) with calls to a closed channel: each gets
+// early media with the out-of-hours guidance and then 480, and is stored as
+// a missed notInOperation call. The rate rises step by step (MEET_SIPP_RATES,
+// default 100,150,200,300,500,700,1000 calls/s) and stops after the first step with
+// failed calls. It reports the highest rate with zero failed calls ("cps",
+// aim ≥ 500), the calls sipp counted failed at each step, and checks
+// through /v1/stats that meetd stored every call sipp saw answered.
+func BenchmarkSippCPS(b *testing.B) {
+	if testing.Short() {
+		b.Skip("drives thousands of SIP calls")
+	}
+	rates := []int{100, 150, 200, 300, 500, 700, 1000}
+	if s := os.Getenv("MEET_SIPP_RATES"); s != "" {
+		rates = nil
+		for _, f := range strings.Split(s, ",") {
+			r, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || r <= 0 {
+				b.Fatalf("MEET_SIPP_RATES=%q: want comma-separated positive calls/s", s)
+			}
+			rates = append(rates, r)
+		}
+	}
+	for range b.N {
+		m := benchMeetd(b)
+		best, stored := 0, 0
+		var steps []sippStep
+		for _, rate := range rates {
+			st := sippLoad(b, m.sip, rate, min(max(rate*6, 1000), 3000))
+			steps = append(steps, st)
+			stored += st.ok
+			b.Logf("rate %4d/s: %d calls, %d ok, %d failed, sipp achieved %.0f calls/s in %s",
+				st.rate, st.created, st.ok, st.fail, st.achieved, st.elapsed.Round(10*time.Millisecond))
+			b.ReportMetric(float64(st.fail), fmt.Sprintf("failed@%d", rate))
+			if st.fail > 0 || st.ok == 0 {
+				break
+			}
+			best = rate
+			time.Sleep(time.Second) // let the store settle between steps
+		}
+		b.ReportMetric(float64(best), "cps")
+		if got := storedMissed(b, m, stored); got < stored {
+			b.Errorf("meetd stored %d notInOperation calls, sipp saw %d end with 480", got, stored)
+		}
+	}
+}
+
+// benchMeetd sets up a closed channel with closedNumber and an admin
+// through `meetd admin` and serves it, as startMeetd does for tests (whose
+// helpers take a *testing.T). Logs go to a file at info level.
+func benchMeetd(b *testing.B) *meetd {
+	b.Helper()
+	dir := b.TempDir()
+	m := &meetd{db: filepath.Join(dir, "meetd.db")}
+	admin := func(args ...string) {
+		args = append(append([]string{"admin"}, args...), "--db", m.db)
+		if out, err := exec.Command(bins.meetd, args...).CombinedOutput(); err != nil {
+			b.Fatalf("meetd %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	admin("channel", "add", "night", "--timezone", "Asia/Tokyo")
+	admin("number", "add", "--channel", "night", closedNumber)
+	admin("staff", "add", "--email", "admin@e2e.test", "--password", password, "--role", "admin", "--channel", "night")
+	httpAddr, sip := freeAddrB(b, "tcp"), freeAddrB(b, "udp")
+	m.url, m.sip = "http://"+httpAddr, sip
+	logf, err := os.Create(filepath.Join(dir, "meetd.log"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command(bins.meetd, "serve", "--db", m.db, "--http", httpAddr, "--sip", sip,
+		"--trunk-allow", "127.0.0.0/8", "--ice-loopback", "--log-level", "info")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); logf.Close(); close(done) }()
+	b.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	})
+	c := client.New(m.url)
+	for deadline := time.Now().Add(20 * time.Second); c.Healthz(context.Background()) != nil; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			log, _ := os.ReadFile(logf.Name())
+			b.Fatalf("meetd did not come up:\n%s", tail(string(log), 3000))
+		}
+	}
+	return m
+}
+
+// freeAddrB is a free 127.0.0.1 port; for "udp" it is free for TCP too
+// (meetd's SIP listens on both).
+func freeAddrB(b *testing.B, network string) string {
+	b.Helper()
+	for range 50 {
+		if network == "tcp" {
+			l, err := net.Listen("tcp4", "127.0.0.1:0")
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer l.Close()
+			return l.Addr().String()
+		}
+		c, err := net.ListenPacket("udp4", "127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		addr := c.LocalAddr().String()
+		c.Close()
+		if l, err := net.Listen("tcp4", addr); err == nil {
+			l.Close()
+			return addr
+		}
+	}
+	b.Fatal("no free port")
+	return ""
+}
+
+func freeUDPPortB(b *testing.B) string {
+	_, port, _ := net.SplitHostPort(freeAddrB(b, "udp"))
+	return port
+}
+
+func sippBin(b *testing.B) string {
+	p, err := exec.LookPath("sipp")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			b.Fatal("sipp is not installed (make deps installs it)")
+		}
+		b.Skip("sipp is not installed")
+	}
+	return p
+}
+
+func adminClient(b *testing.B, m *meetd) *client.Client {
+	b.Helper()
+	c := client.New(m.url)
+	if _, err := c.Login(context.Background(), "admin@e2e.test", password); err != nil {
+		b.Fatal(err)
+	}
+	return c
+}
+
+// sippLoad runs sipp at rate calls/s for n calls and reads its statistics.
+func sippLoad(b *testing.B, target string, rate, n int) sippStep {
+	b.Helper()
+	dir := b.TempDir()
+	sf, _ := filepath.Abs(filepath.Join("testdata", "sipp_cps", "uac_guidance_480.xml"))
+	stat := filepath.Join(dir, "stat.csv")
+	timeout := time.Duration(n/rate)*time.Second + 30*time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), timeout+10*time.Second)
+	defer cancel()
+	args := []string{"-nostdin", "-i", "127.0.0.1", "-p", freeUDPPortB(b), "-mp", freeUDPPortB(b),
+		"-sf", sf, "-s", closedNumber, "-r", fmt.Sprint(rate), "-m", fmt.Sprint(n), "-l", "2000",
+		"-buff_size", "4194304", "-timeout", fmt.Sprintf("%ds", int(timeout.Seconds())), "-timeout_error",
+		"-trace_stat", "-stf", stat, "-fd", "1", target}
+	cmd := exec.CommandContext(ctx, sippBin(b), args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	// sipp exits 1 when some calls failed: the statistics say how many.
+	st, perr := readSippStat(stat)
+	if perr != nil {
+		b.Fatalf("sipp at %d calls/s: %v (exit: %v)\n%s", rate, perr, err, tail(string(out), 3000))
+	}
+	st.rate = rate
+	if st.created < n && st.fail == 0 {
+		b.Fatalf("sipp at %d calls/s started %d of %d calls (exit: %v)\n%s", rate, st.created, n, err, tail(string(out), 3000))
+	}
+	return st
+}
+
+// readSippStat parses the last row of sipp's -trace_stat CSV (';'-separated,
+// cumulative columns marked "(C)").
+func readSippStat(path string) (sippStep, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return sippStep{}, err
+	}
+	defer f.Close()
+	var header, last []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		row := strings.Split(strings.TrimSpace(sc.Text()), ";")
+		if header == nil {
+			header = row
+			continue
+		}
+		if len(row) > 1 {
+			last = row
+		}
+	}
+	if header == nil || last == nil {
+		return sippStep{}, fmt.Errorf("%s: no statistics rows", path)
+	}
+	col := func(name string) (string, error) {
+		for i, h := range header {
+			if h == name && i < len(last) {
+				return last[i], nil
+			}
+		}
+		return "", fmt.Errorf("%s: no column %q", path, name)
+	}
+	num := func(name string) (float64, error) {
+		s, err := col(name)
+		if err != nil {
+			return 0, err
+		}
+		return strconv.ParseFloat(s, 64)
+	}
+	var st sippStep
+	var e error
+	get := func(name string) float64 {
+		v, err := num(name)
+		if err != nil && e == nil {
+			e = err
+		}
+		return v
+	}
+	st.created = int(get("OutgoingCall(C)"))
+	st.ok = int(get("SuccessfulCall(C)"))
+	st.fail = int(get("FailedCall(C)"))
+	st.achieved = get("CallRate(C)")
+	if s, err := col("ElapsedTime(C)"); err == nil {
+		st.elapsed = parseSippDuration(s)
+	}
+	return st, e
+}
+
+// parseSippDuration reads sipp's "HH:MM:SS:mmm" (older: "HH:MM:SS").
+func parseSippDuration(s string) time.Duration {
+	parts := strings.Split(s, ":")
+	units := []time.Duration{time.Hour, time.Minute, time.Second, time.Millisecond}
+	var d time.Duration
+	for i, p := range parts {
+		if i >= len(units) {
+			break
+		}
+		v, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil {
+			return 0
+		}
+		d += time.Duration(v) * units[i]
+	}
+	return d
+}
+
+// storedMissed waits until meetd's statistics count want missed
+// notInOperation calls (or 30 s pass) and returns the count.
+func storedMissed(b *testing.B, m *meetd, want int) int {
+	b.Helper()
+	c := adminClient(b, m)
+	now := time.Now()
+	deadline := now.Add(30 * time.Second)
+	for {
+		s, err := c.Stats(context.Background(), api.StatsQuery{From: now.Add(-48 * time.Hour), To: now.Add(48 * time.Hour), Interval: "day"})
+		if err != nil {
+			b.Fatalf("stats: %v", err)
+		}
+		got := s.Total.MissedBy[api.ReasonNotInOperation]
+		if got >= want || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Runs every benchmark of the project and prints one table (Markdown) with,
+# for each, the figure, the aim from the issues and the reference it is
+# compared against. `make bench` runs it after building.
+#
+# Environment:
+#   BENCH_OUT   directory for the raw outputs (default bin/bench)
+#   BENCH_MD    also write the table, dated and with the machine, to this file
+#   BENCH_ONLY  run only the steps whose name matches this regex (e.g. 'tui|denoise')
+#
+# Heavy benchmarks use small -benchtime values (1x, 10x, 100x) so the whole
+# run stays within about 15 minutes on 2 cores. The 1M-chat store and the
+# 1M-call export database are generated on first use and cached in the temp
+# directory (first run: several minutes more).
+set -uo pipefail
+
+cd "$(dirname "$0")/.."
+GO=${GO:-go}
+OUT=${BENCH_OUT:-bin/bench}
+mkdir -p "$OUT"
+rm -f "$OUT"/*.txt
+
+# name | package | go test arguments
+STEPS=(
+	"store|./server/store/sqlite/|-bench ^BenchmarkSearch1M$ -benchtime 100x -timeout 30m"
+	"export|./server/stats/|-bench ^BenchmarkExport1M$ -benchtime 1x -timeout 30m"
+	"routing|./server/routing/|-bench . -benchtime 500ms"
+	"calls|./server/calls/|-bench . -benchtime 1s"
+	"room|./server/room/|-bench ^(BenchmarkCallCPU|BenchmarkRoom10Party|BenchmarkUp6|BenchmarkDown6|BenchmarkAudioResampler.*)$ -benchtime 500ms"
+	"room-load|./server/room/|-bench ^(BenchmarkConcurrentCalls|BenchmarkNetworkCalls)$ -benchtime 1x"
+	"room-attach|./server/room/|-bench ^BenchmarkAttachToTwoWayAudio$ -benchtime 10x"
+	"mixer|./audio/mixer/|-bench . -benchtime 300ms"
+	"trunk|./server/trunk/|-bench ^BenchmarkInviteAnswerBye$ -benchtime 1s"
+	"trunk-sipp|./server/trunk/|-bench ^BenchmarkSippCPS$ -benchtime 1x"
+	"e2e-sipp|./e2e/|-bench ^BenchmarkSippCPS$ -benchtime 1x -timeout 15m"
+	"softphone|./softphone/|-bench ^BenchmarkClientPipeline$ -benchtime 1s -run ^TestPipelineDelay$ -v"
+	"audio|./audio/ ./audio/opus/ ./audio/device/|-bench . -benchtime 300ms"
+	"denoise|./audio/denoise/|-bench . -benchtime 1s"
+	"nseval|./audio/denoise/nseval/|-tags nseval -bench ^BenchmarkNS$ -benchtime 1s -run ^TestNSEval$ -v -timeout 20m"
+	"tui|./tui/|-bench . -benchtime 1s"
+)
+
+load() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || uptime; }
+load0=$(load)
+start=$SECONDS
+i=0
+set -f # the -bench regexes are not globs
+for s in "${STEPS[@]}"; do
+	IFS='|' read -r name pkgs args <<<"$s"
+	i=$((i + 1))
+	if [[ -n "${BENCH_ONLY:-}" && ! $name =~ ${BENCH_ONLY} ]]; then
+		continue
+	fi
+	f=$(printf '%s/%02d-%s.txt' "$OUT" "$i" "$name")
+	t0=$SECONDS
+	printf '%-12s %-45s ' "$name" "$pkgs" >&2
+	# -run '^$' unless the step names tests to run; word splitting of $args
+	# and $pkgs is intended.
+	run=(-run '^$')
+	[[ $args == *"-run "* ]] && run=()
+	# shellcheck disable=SC2086
+	$GO test -count 1 "${run[@]}" $args $pkgs >"$f.tmp" 2>&1
+	rc=$?
+	secs=$((SECONDS - t0))
+	{ echo "# step $name pkg=${pkgs// /,} exit=$rc seconds=$secs"; cat "$f.tmp"; } >"$f"
+	rm -f "$f.tmp"
+	if [[ $rc -ne 0 ]]; then
+		printf '%4ss  exit %d (see %s)\n' "$secs" "$rc" "$f" >&2
+		grep -E '^(--- FAIL|FAIL|#|.*\.go:[0-9]+:)' "$f" | head -5 | sed 's/^/      /' >&2
+	else
+		printf '%4ss\n' "$secs" >&2
+	fi
+done
+set +f
+total=$((SECONDS - start))
+
+table=$("$GO" run ./scripts/benchtable "$OUT"/*.txt) || { echo "bench: no table (raw outputs in $OUT)" >&2; exit 1; }
+notes=$(grep -hoE 'generated [0-9]+ chats in [^:]+' "$OUT"/*.txt | sed 's/^/first run: /')
+machine="$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(uname -sr), $("$GO" env GOVERSION)"
+header="Benchmarks of meet/meetd, $(date -u '+%Y-%m-%d %H:%M UTC'); ${machine}; load average at start ${load0}, at end $(load); total ${total} s."
+
+echo "$header"
+echo
+echo "$table"
+[[ -n $notes ]] && { echo; echo "$notes"; }
+echo
+echo "Raw outputs: $OUT/"
+if [[ -n "${BENCH_MD:-}" ]]; then
+	{
+		echo "# Benchmarks"
+		echo
+		echo "$header"
+		echo
+		echo "Produced by \`make bench\` (scripts/bench.sh → scripts/benchtable). \"Met\" compares the figure with the"
+		echo "aim of the issue; the machine was shared with other work while this ran, so wall-clock figures"
+		echo "(ns/op, calls/s, lateness) are pessimistic; CPU-time figures are less affected."
+		echo
+		echo "$table"
+		[[ -n $notes ]] && { echo; echo "$notes"; }
+	} >"$BENCH_MD"
+	echo "wrote $BENCH_MD"
+fi

@@ -1,0 +1,129 @@
+package main
+
+import "regexp"
+
+const modulePrefix = "github.com/meet-dev/meet/"
+
+// show is one figure of a row: a metric, scaled, with a label.
+type show struct {
+	unit  string  // metric unit as reported, e.g. "p99-ms", "ns/op"
+	scale float64 // multiply by this (0 = 1)
+	label string  // printed after the number, e.g. "ms p99"
+}
+
+// cond is one machine-checkable part of an aim.
+type cond struct {
+	unit string
+	max  bool    // true: value ≤ limit; false: value ≥ limit
+	lim  float64 // in the metric's own unit (unscaled)
+}
+
+// entry describes benchmarks whose name matches pattern.
+type entry struct {
+	area    string
+	pattern *regexp.Regexp // matched against "pkg/path.BenchmarkX/sub"
+	show    []show
+	aim     string // the aim as the issue states it ("" = none stated)
+	conds   []cond // checks of the aim on this row's metrics
+	ref     func(o *runOutput, r result) string
+	expect  []string // names this entry must produce; missing ones are listed as not run
+}
+
+func re(s string) *regexp.Regexp { return regexp.MustCompile("^" + s + "$") }
+
+var (
+	ms     = func(u, l string) show { return show{unit: u, label: l} }
+	nsToUS = func(u, l string) show { return show{unit: u, scale: 1e-3, label: l} }
+	nsToMS = func(u, l string) show { return show{unit: u, scale: 1e-6, label: l} }
+	asIs   = func(u, l string) show { return show{unit: u, label: l} }
+	le     = func(u string, v float64) cond { return cond{unit: u, max: true, lim: v} }
+	ge     = func(u string, v float64) cond { return cond{unit: u, lim: v} }
+)
+
+// catalogue lists every benchmark of the project in table order, with the
+// aim from the issues and the reference it is compared against.
+var catalogue = []entry{
+	// issue 2 — store
+	{area: "store", pattern: re(`server/store/sqlite\.BenchmarkSearch1M/(missed|tag|state)_.*`),
+		show: []show{ms("p99-ms", "ms p99"), ms("p50-ms", "ms p50")},
+		aim:  "p99 ≤ 20 ms (filters, 1M chats)", conds: []cond{le("p99-ms", 20)},
+		expect: []string{"server/store/sqlite.BenchmarkSearch1M/missed_noOperator", "server/store/sqlite.BenchmarkSearch1M/tag_vip"}},
+	{area: "store", pattern: re(`server/store/sqlite\.BenchmarkSearch1M/text_.*`),
+		show: []show{ms("p99-ms", "ms p99"), ms("p50-ms", "ms p50")},
+		aim:  "— (aim is for filters)", expect: []string{"server/store/sqlite.BenchmarkSearch1M/text_name"}},
+	{area: "store", pattern: re(`server/store/sqlite\.BenchmarkSearch1M/.*`),
+		show: []show{ms("p99-ms", "ms p99"), ms("p50-ms", "ms p50")}, aim: "p99 ≤ 20 ms", conds: []cond{le("p99-ms", 20)}},
+	// issue 7 — export
+	{area: "export", pattern: re(`server/stats\.BenchmarkExport1M/.*`),
+		show: []show{asIs("rows/s", "rows/s"), asIs("peak-RSS-MB", "MB peak RSS")},
+		aim:  "flat, < 100 MB RSS (1M rows)", conds: []cond{le("peak-RSS-MB", 100)},
+		expect: []string{"server/stats.BenchmarkExport1M/csv", "server/stats.BenchmarkExport1M/jsonl"}},
+	// issue 3 — routing and lifecycle
+	{area: "routing", pattern: re(`server/routing\.BenchmarkDecide1000/.*`),
+		show: []show{nsToUS("cpu-ns/op", "µs CPU"), nsToUS("ns/op", "µs wall")},
+		aim:  "≤ 100 µs per decision, 1,000 staff", conds: []cond{le("cpu-ns/op", 100_000)},
+		expect: []string{"server/routing.BenchmarkDecide1000/auto=false", "server/routing.BenchmarkDecide1000/auto=true"}},
+	{area: "routing", pattern: re(`server/calls\.BenchmarkReevaluate1000Staff`),
+		show: []show{nsToUS("ns/op", "µs wall")}, aim: "— (re-offer, 1,000 staff)",
+		ref: refMetric("server/routing.BenchmarkDecide1000/auto=false", "cpu-ns/op", 1e-3, "one decision %.1f µs CPU")},
+	{area: "lifecycle", pattern: re(`server/calls\.BenchmarkLifecycle/.*`),
+		show: []show{asIs("calls/s", "calls/s")}, aim: "figure asked (whole calls with store writes)",
+		ref:    refLifecycle,
+		expect: []string{"server/calls.BenchmarkLifecycle/sqlite"}},
+	// issue 4 — media
+	{area: "media", pattern: re(`server/room\.BenchmarkCallCPU`),
+		show: []show{asIs("%core/call", "% core/call"), asIs("cpu-µs/tick", "µs/tick")},
+		aim:  "≤ 0.5 % core per call", conds: []cond{le("%core/call", 0.5)}, expect: []string{"server/room.BenchmarkCallCPU"}},
+	{area: "media", pattern: re(`server/room\.BenchmarkConcurrentCalls/\d+`),
+		show: []show{asIs("%core/call", "% core/call"), asIs("late-ticks", "late ticks"), asIs("max-lateness-ms", "ms max lateness")},
+		aim:  "≤ 0.5 % core/call, no late ticks", conds: []cond{le("%core/call", 0.5), le("late-ticks", 0)},
+		ref:    refMetric("server/room.BenchmarkCallCPU", "%core/call", 1, "one call, stepped: %.3f %% core"),
+		expect: []string{"server/room.BenchmarkConcurrentCalls/200"}},
+	{area: "media", pattern: re(`server/room\.BenchmarkNetworkCalls/\d+`),
+		show: []show{asIs("%core/call", "% core/call"), asIs("late-ticks", "late ticks"), asIs("%operator-loss", "% operator loss")},
+		aim:  "≤ 0.5 % core/call, no late ticks (over real WebRTC)", conds: []cond{le("%core/call", 0.5), le("late-ticks", 0)},
+		expect: []string{"server/room.BenchmarkNetworkCalls/200"}},
+	{area: "media", pattern: re(`server/room\.BenchmarkRoom10Party`),
+		show: []show{asIs("%core/room", "% core/room"), asIs("cpu-µs/tick", "µs/tick")}, aim: "— (figure asked: 10-party room)",
+		ref:    refMetric("audio/mixer.BenchmarkTick10Party", "%core/room", 1, "mix only: %.3f %% core"),
+		expect: []string{"server/room.BenchmarkRoom10Party"}},
+	{area: "media", pattern: re(`server/room\.BenchmarkAttachToTwoWayAudio`),
+		show: []show{asIs("ms-to-audio", "ms mean"), asIs("max-ms-to-audio", "ms max")},
+		aim:  "≤ 50 ms accept → two-way audio", conds: []cond{le("ms-to-audio", 50)}, expect: []string{"server/room.BenchmarkAttachToTwoWayAudio"}},
+	{area: "media", pattern: re(`server/room\.BenchmarkUp6`), show: []show{asIs("ns/op", "ns/20 ms")}, aim: "—",
+		ref: refMetric("server/room.BenchmarkAudioResampler8kTo48k", "ns/op", 1, "audio.Resampler %.0f ns")},
+	{area: "media", pattern: re(`server/room\.BenchmarkDown6`), show: []show{asIs("ns/op", "ns/20 ms")}, aim: "—",
+		ref: refMetric("server/room.BenchmarkAudioResampler48kTo8k", "ns/op", 1, "audio.Resampler %.0f ns")},
+	{area: "media", pattern: re(`server/room\.BenchmarkAudioResampler.*`), show: []show{asIs("ns/op", "ns/20 ms")}, aim: "—"},
+	{area: "media", pattern: re(`audio/mixer\.BenchmarkTick\d+Party`),
+		show: []show{asIs("%core/room", "% core/room"), nsToUS("ns/op", "µs/tick")}, aim: "—"},
+	// issue 4 — SIP
+	{area: "sip", pattern: re(`e2e\.BenchmarkSippCPS`),
+		show: []show{asIs("cps", "calls/s with 0 failed")}, aim: "≥ 500 CPS into guidance, 0 failed (real meetd)",
+		conds: []cond{ge("cps", 500)}, ref: refFailed, expect: []string{"e2e.BenchmarkSippCPS"}},
+	{area: "sip", pattern: re(`server/trunk\.BenchmarkSippCPS`),
+		show: []show{asIs("calls/s", "calls/s"), asIs("failed", "failed")}, aim: "— (trunk alone, answering handler, no store)"},
+	{area: "sip", pattern: re(`server/trunk\.BenchmarkInviteAnswerBye/.*`), show: []show{asIs("calls/s", "calls/s")}, aim: "— (trunk alone, in-process caller)"},
+	// issue 5 — softphone and audio
+	{area: "softphone", pattern: re(`softphone\.BenchmarkClientPipeline/.*`),
+		show: []show{asIs("%core", "% core"), asIs("cpu-µs/frame", "µs/20 ms")},
+		aim:  "≤ 3 % of a core during a call", conds: []cond{le("%core", 3)},
+		expect: []string{"softphone.BenchmarkClientPipeline/denoise"}},
+	{area: "denoise", pattern: re(`audio/denoise\.BenchmarkProcess48k`),
+		show: []show{nsToUS("ns/op", "µs/10 ms frame")}, aim: "≤ 50 µs per 10 ms frame", conds: []cond{le("ns/op", 50_000)},
+		ref: refNSBench, expect: []string{"audio/denoise.BenchmarkProcess48k"}},
+	{area: "denoise", pattern: re(`audio/denoise\.Benchmark.*`), show: []show{nsToUS("ns/op", "µs/frame")}, aim: "—"},
+	{area: "denoise", pattern: re(`audio/denoise/nseval\.BenchmarkNS/.*`),
+		show: []show{nsToUS("ns/op", "µs/10 ms frame")}, aim: "ours ≤ 50 µs", conds: []cond{le("ns/op", 50_000)}},
+	{area: "audio", pattern: re(`audio\.BenchmarkResampler/.*`), show: []show{nsToUS("cpu-ns/op", "µs CPU/20 ms")}, aim: "—"},
+	{area: "audio", pattern: re(`audio\.BenchmarkReadWAV/.*`), show: []show{asIs("MB/s", "MB/s")}, aim: "—"},
+	{area: "audio", pattern: re(`audio/opus\.Benchmark.*`), show: []show{nsToUS("cpu-ns/op", "µs CPU/20 ms")}, aim: "—"},
+	{area: "audio", pattern: re(`audio/device\.Benchmark.*`), show: []show{nsToUS("ns/op", "µs/10 ms frame")}, aim: "—"},
+	// issue 6 — TUI
+	{area: "tui", pattern: re(`tui\.BenchmarkInboxView/.*`), show: []show{nsToMS("ns/op", "ms/frame")},
+		aim: "≤ 5 ms per frame, 10,000 chats", conds: []cond{le("ns/op", 5e6)}, expect: []string{"tui.BenchmarkInboxView/10k_80x24"}},
+	{area: "tui", pattern: re(`tui\.BenchmarkInboxLiveUpdate`), show: []show{nsToMS("ns/op", "ms/update+frame")},
+		aim: "≤ 5 ms per frame", conds: []cond{le("ns/op", 5e6)}},
+	{area: "tui", pattern: re(`tui\.BenchmarkStartupToFirstScreen`), show: []show{nsToMS("ns/op", "ms")},
+		aim: "≤ 300 ms start-up to first screen", conds: []cond{le("ns/op", 300e6)}, expect: []string{"tui.BenchmarkStartupToFirstScreen"}},
+}

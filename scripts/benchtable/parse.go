@@ -1,0 +1,176 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// result is one benchmark line of `go test -bench` output.
+type result struct {
+	name    string             // "pkg/path.BenchmarkX/sub", GOMAXPROCS suffix removed
+	iters   int64              // b.N
+	metrics map[string]float64 // unit → value ("ns/op", "p99-ms", …)
+}
+
+// status is what happened to a benchmark that printed no result line.
+type status struct {
+	name, state, reason string // state: "skipped" or "failed"
+}
+
+// runOutput is everything read from the files of one bench run.
+type runOutput struct {
+	results  map[string]result
+	order    []string // result names in the order they were read
+	statuses map[string]status
+	steps    []step
+	extras   map[string]float64 // named figures from test logs (nseval, pipeline delay)
+
+	nsNames   []string // algorithm columns of the nseval overall table
+	inOverall bool     // inside nseval's "== overall" block
+}
+
+// step is one command of scripts/bench.sh, from its "# step" header line.
+type step struct {
+	name, pkg string
+	exit      int
+	seconds   float64
+}
+
+var (
+	benchLine = regexp.MustCompile(`^(Benchmark\S+?)(-\d+)?\s+(\d+)\s+(.*)$`)
+	stepLine  = regexp.MustCompile(`^# step (\S+) pkg=(\S+) exit=(-?\d+) seconds=([\d.]+)`)
+	skipLine  = regexp.MustCompile(`^\s*--- (SKIP|FAIL): (Benchmark\S+?)(-\d+)?\s`)
+)
+
+func newRunOutput() *runOutput {
+	return &runOutput{results: map[string]result{}, statuses: map[string]status{}, extras: map[string]float64{}}
+}
+
+// read parses one file of bench output (several packages may follow each
+// other; each starts with its "pkg:" line).
+func (o *runOutput) read(r io.Reader) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	pkg := ""
+	var pendingSkip *status
+	for sc.Scan() {
+		line := sc.Text()
+		if m := stepLine.FindStringSubmatch(line); m != nil {
+			exit, _ := strconv.Atoi(m[3])
+			secs, _ := strconv.ParseFloat(m[4], 64)
+			o.steps = append(o.steps, step{name: m[1], pkg: m[2], exit: exit, seconds: secs})
+			continue
+		}
+		if p, ok := strings.CutPrefix(line, "pkg: "); ok {
+			pkg = strings.TrimPrefix(strings.TrimSpace(p), modulePrefix)
+			continue
+		}
+		if m := benchLine.FindStringSubmatch(line); m != nil {
+			res, err := parseMetrics(m[4])
+			if err != nil {
+				continue // a log line that happens to start with "Benchmark"
+			}
+			n, _ := strconv.ParseInt(m[3], 10, 64)
+			name := pkg + "." + m[1]
+			if _, seen := o.results[name]; !seen {
+				o.order = append(o.order, name)
+			}
+			o.results[name] = result{name: name, iters: n, metrics: res}
+			continue
+		}
+		if m := skipLine.FindStringSubmatch(line); m != nil {
+			state := map[string]string{"SKIP": "skipped", "FAIL": "failed"}[m[1]]
+			st := status{name: pkg + "." + m[2], state: state}
+			o.statuses[st.name] = st
+			pendingSkip = &st
+			continue
+		}
+		if pendingSkip != nil {
+			// The reason is the first indented log line after "--- SKIP/FAIL".
+			if t := strings.TrimSpace(line); t != "" && strings.HasPrefix(line, " ") {
+				if _, after, ok := strings.Cut(t, ": "); ok && strings.Contains(t, ".go:") {
+					t = after
+				}
+				pendingSkip.reason = t
+				o.statuses[pendingSkip.name] = *pendingSkip
+			}
+			pendingSkip = nil
+		}
+		o.readExtra(line)
+	}
+	return sc.Err()
+}
+
+// parseMetrics reads "123 ns/op  4.5 p99-ms …" pairs.
+func parseMetrics(s string) (map[string]float64, error) {
+	f := strings.Fields(s)
+	if len(f) < 2 || len(f)%2 != 0 {
+		return nil, fmt.Errorf("odd metric list %q", s)
+	}
+	out := map[string]float64{}
+	for i := 0; i < len(f); i += 2 {
+		v, err := strconv.ParseFloat(f[i], 64)
+		if err != nil {
+			return nil, err
+		}
+		out[f[i+1]] = v
+	}
+	return out, nil
+}
+
+var (
+	// nseval: "  avg      |  0.812    1.23    0.00 |  0.861 …" after "== overall".
+	nsOverall = regexp.MustCompile(`^== overall`)
+	// nseval: "  ours              12.3             11.9      2.0ms"
+	nsSpeed = regexp.MustCompile(`^\s+(\w+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)ms\s*$`)
+	// softphone TestPipelineDelay log line.
+	pipeDelay = regexp.MustCompile(`algorithmic delay .*? ([\d.]+) ms; capture block delivered → packet sent: mean ([\d.]+) ms, max ([\d.]+) ms`)
+)
+
+// readExtra picks figures out of test logs that are not benchmark lines.
+func (o *runOutput) readExtra(line string) {
+	if m := pipeDelay.FindStringSubmatch(line); m != nil {
+		o.extras["pipeline.algo-ms"], _ = strconv.ParseFloat(m[1], 64)
+		o.extras["pipeline.wait-mean-ms"], _ = strconv.ParseFloat(m[2], 64)
+		o.extras["pipeline.wait-max-ms"], _ = strconv.ParseFloat(m[3], 64)
+		return
+	}
+	if nsOverall.MatchString(line) {
+		o.inOverall, o.nsNames = true, nil
+		return
+	}
+	if o.inOverall && o.nsNames == nil && strings.Contains(line, "|") && !strings.Contains(line, "STOI") {
+		for _, c := range strings.Split(line, "|")[1:] {
+			o.nsNames = append(o.nsNames, strings.TrimSpace(c))
+		}
+		return
+	}
+	if o.inOverall && strings.HasPrefix(strings.TrimSpace(line), "avg") && o.nsNames != nil {
+		cols := strings.Split(line, "|")[1:]
+		for i, c := range cols {
+			if i >= len(o.nsNames) {
+				break
+			}
+			v := strings.Fields(c)
+			if len(v) < 3 {
+				continue
+			}
+			for j, k := range []string{"stoi", "segsnr", "dsnr"} {
+				if x, err := strconv.ParseFloat(v[j], 64); err == nil {
+					o.extras["nseval."+o.nsNames[i]+"."+k] = x
+				}
+			}
+		}
+		o.inOverall = false
+		return
+	}
+	if m := nsSpeed.FindStringSubmatch(line); m != nil && m[1] != "algorithm" {
+		o.extras["nseval."+m[1]+".wall-us"], _ = strconv.ParseFloat(m[2], 64)
+		o.extras["nseval."+m[1]+".cpu-us"], _ = strconv.ParseFloat(m[3], 64)
+		o.extras["nseval."+m[1]+".delay-ms"], _ = strconv.ParseFloat(m[4], 64)
+	}
+}

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// refMetric is a reference column showing another benchmark's figure.
+func refMetric(name, unit string, scale float64, format string) func(o *runOutput, _ result) string {
+	return func(o *runOutput, _ result) string {
+		r, ok := o.results[name]
+		if !ok {
+			return ""
+		}
+		v, ok := r.metrics[unit]
+		if !ok {
+			return ""
+		}
+		return fmt.Sprintf(format, v*scale)
+	}
+}
+
+// refFailed lists the failed calls sipp counted at each rate of the e2e
+// BenchmarkSippCPS ("failed@300" metrics).
+func refFailed(o *runOutput, _ result) string {
+	r, ok := o.results["e2e.BenchmarkSippCPS"]
+	if !ok {
+		return ""
+	}
+	type step struct {
+		rate   int
+		failed float64
+	}
+	var steps []step
+	for u, v := range r.metrics {
+		if s, ok := strings.CutPrefix(u, "failed@"); ok {
+			if n, err := strconv.Atoi(s); err == nil {
+				steps = append(steps, step{n, v})
+			}
+		}
+	}
+	sort.Slice(steps, func(i, j int) bool { return steps[i].rate < steps[j].rate })
+	var parts []string
+	for _, s := range steps {
+		parts = append(parts, fmt.Sprintf("%d/s: %.0f failed", s.rate, s.failed))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	ref := "sipp steps " + strings.Join(parts, ", ")
+	if t, ok := o.results["server/trunk.BenchmarkSippCPS"]; ok {
+		ref += fmt.Sprintf("; trunk alone %.0f calls/s", t.metrics["calls/s"])
+	}
+	return ref
+}
+
+// refNSBench compares our suppressor's frame time with the references'.
+func refNSBench(o *runOutput, _ result) string {
+	var parts []string
+	for _, a := range []string{"speexdsp", "webrtc"} {
+		if r, ok := o.results["audio/denoise/nseval.BenchmarkNS/"+a]; ok {
+			parts = append(parts, fmt.Sprintf("%s %s µs", a, num(r.metrics["ns/op"]/1e3)))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// nsevalRows are the summary of `make bench-ns`: average STOI, segmental SNR
+// and CPU per frame of ours against libspeexdsp and webrtc-audio-processing.
+func nsevalRows(o *runOutput) []row {
+	get := func(algo, k string) (float64, bool) { v, ok := o.extras["nseval."+algo+"."+k]; return v, ok }
+	if _, ok := get("ours", "stoi"); !ok {
+		return []row{{area: "denoise", name: "nseval TestNSEval (make bench-ns)", figure: "not run", aim: "ours ahead of both on STOI and segSNR", met: "—", ref: "—"}}
+	}
+	fig := func(algo string) string {
+		s, _ := get(algo, "stoi")
+		g, _ := get(algo, "segsnr")
+		d, _ := get(algo, "dsnr")
+		f := fmt.Sprintf("STOI %.3f, segSNR %.2f dB, ΔSNR %.2f dB", s, g, d)
+		if c, ok := get(algo, "cpu-us"); ok {
+			f += fmt.Sprintf(", %s µs CPU/frame", num(c))
+		}
+		return f
+	}
+	var rows []row
+	oursS, _ := get("ours", "stoi")
+	oursG, _ := get("ours", "segsnr")
+	met := "yes"
+	var refs []string
+	for _, a := range []string{"unprocessed", "speexdsp", "webrtc"} {
+		s, ok := get(a, "stoi")
+		if !ok {
+			continue
+		}
+		g, _ := get(a, "segsnr")
+		refs = append(refs, fmt.Sprintf("%s STOI %.3f / segSNR %.2f", a, s, g))
+		if a != "unprocessed" && (oursS <= s || oursG <= g) {
+			met = "**no**"
+		}
+	}
+	if c, ok := get("ours", "cpu-us"); ok && c > 50 {
+		met = "**no**"
+	}
+	rows = append(rows, row{area: "denoise", name: "nseval TestNSEval: ours (average over corpus)", figure: fig("ours"),
+		aim: "ahead of speexdsp and webrtc on STOI and segSNR, ≤ 50 µs/frame", met: met, ref: strings.Join(refs, "; ")})
+	for _, a := range []string{"speexdsp", "webrtc"} {
+		if _, ok := get(a, "stoi"); ok {
+			rows = append(rows, row{area: "denoise", name: "nseval TestNSEval: " + a + " (reference)", figure: fig(a), aim: "—", met: "—", ref: "—"})
+		}
+	}
+	return rows
+}
+
+// pipelineDelayRow is the softphone's send-path delay from TestPipelineDelay.
+func pipelineDelayRow(o *runOutput) row {
+	r := row{area: "softphone", name: "softphone TestPipelineDelay (capture → packet)", aim: "≤ 40 ms added client side", met: "—",
+		ref: "packet → playback: not covered by a benchmark"}
+	algo, ok := o.extras["pipeline.algo-ms"]
+	if !ok {
+		r.figure = "not run"
+		return r
+	}
+	wait := o.extras["pipeline.wait-max-ms"]
+	r.figure = fmt.Sprintf("%.1f ms algorithmic + %.1f ms max packet wait (mean %.1f)", algo, wait, o.extras["pipeline.wait-mean-ms"])
+	r.met = "yes"
+	if algo+wait > 40 {
+		r.met = "**no**"
+	}
+	return r
+}
+
+// refLifecycle compares a SQLite lifecycle run with the in-memory store run
+// of the same staff count.
+func refLifecycle(o *runOutput, r result) string {
+	if !strings.Contains(r.name, "/sqlite") {
+		return ""
+	}
+	m, ok := o.results[strings.Replace(r.name, "/sqlite", "/memory", 1)]
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("in-memory store %s calls/s", num(m.metrics["calls/s"]))
+}
