@@ -3,6 +3,7 @@ package room
 import (
 	"math"
 	"testing"
+	"time"
 
 	"github.com/meet-dev/meet/audio"
 	"github.com/meet-dev/meet/audio/audiotest"
@@ -103,7 +104,8 @@ func BenchmarkAudioResampler48kTo8k(b *testing.B) {
 }
 
 func TestCallerLegPipeline(t *testing.T) {
-	c := newCallerLeg(newFakeCaller(440))
+	fc := newFakeCaller(440)
+	c := newCallerLeg(fc)
 	want := "Trunk(8000) -> Resample(8000->48000) -> Mixer(48000) -> Resample(48000->8000) -> Trunk(8000)"
 	if got := c.String(); got != want {
 		t.Fatalf("pipeline %q, want %q", got, want)
@@ -118,9 +120,13 @@ func TestCallerLegPipeline(t *testing.T) {
 	if a := amp(dst, 48000, 440); math.Abs(a-toneAmp) > 0.01 {
 		t.Fatalf("upsampled caller tone amplitude %.3f, want %.2f", a, toneAmp)
 	}
-	for range 5 {
-		if err := c.WriteFrame(audiotest.Tone(48000, 1000, toneAmp, 960)); err != nil {
+	for i := range 5 {
+		if err := c.WriteFrame(audiotest.ToneAt(48000, 1000, toneAmp, i*960, 960)); err != nil {
 			t.Fatal(err)
 		}
+	}
+	got := fc.rec.last(20 * time.Millisecond)
+	if len(got) != 160 || math.Abs(amp(got, 8000, 1000)-toneAmp) > 0.01 {
+		t.Fatalf("caller got %d samples, 1 kHz amplitude %.3f", len(got), amp(got, 8000, 1000))
 	}
 }
