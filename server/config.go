@@ -18,6 +18,9 @@ type Config struct {
 	BusyTimeout    time.Duration // how long a write waits for a locked database (default 5 s)
 	SnoozeInterval time.Duration // how often due snoozes are woken (default 5 s)
 	ShutdownGrace  time.Duration // time for in-flight requests on stop (default 5 s)
+	// SyncInterval is how often events written by other processes (meetd
+	// admin) are picked up and announced (default 2 s).
+	SyncInterval time.Duration
 }
 
 // DefaultDataDir is $MEETD_DATA, else $XDG_DATA_HOME/meetd, else ~/.local/share/meetd.
@@ -55,6 +58,9 @@ func (c *Config) defaults() error {
 	}
 	if c.SnoozeInterval <= 0 {
 		c.SnoozeInterval = 5 * time.Second
+	}
+	if c.SyncInterval <= 0 {
+		c.SyncInterval = 2 * time.Second
 	}
 	if c.ShutdownGrace <= 0 {
 		c.ShutdownGrace = 5 * time.Second

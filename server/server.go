@@ -200,6 +200,11 @@ func (s *Server) Run(ctx context.Context) error {
 		defer wg.Done()
 		s.inbox.RunSnoozeLoop(ctx, s.cfg.SnoozeInterval)
 	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.syncExternal(ctx)
+	}()
 	for _, fn := range s.runners {
 		wg.Add(1)
 		go func() {
@@ -237,6 +242,22 @@ func (s *Server) Run(ctx context.Context) error {
 	s.api.CloseWebSockets()
 	wg.Wait()
 	return errors.Join(runErr, s.db.Close())
+}
+
+// syncExternal announces events that `meetd admin` (another process) wrote.
+func (s *Server) syncExternal(ctx context.Context) {
+	t := time.NewTicker(s.cfg.SyncInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.db.SyncExternal(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("picking up events of other processes", "err", err)
+			}
+		}
+	}
 }
 
 // Close releases the store of a server that was never Run.

@@ -23,6 +23,8 @@ import (
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/client"
 	"github.com/meet-dev/meet/server"
+	"github.com/meet-dev/meet/server/inbox"
+	"github.com/meet-dev/meet/server/store/sqlite"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -134,6 +136,39 @@ func TestNoGoroutinesLeftAfterStop(t *testing.T) {
 			t.Fatalf("%d goroutines left (base %d):\n%s", runtime.NumGoroutine(), base, buf[:runtime.Stack(buf, true)])
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestAdminChangesFromAnotherProcessReachTheStream(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "m.db")
+	srv, stop := start(t, server.Config{DBPath: path, SyncInterval: 50 * time.Millisecond})
+	defer stop()
+	if _, err := srv.Inbox().CreateStaff(ctx, 0, api.AdminStaffRequest{Email: "a@example.com", Password: "password1", Role: api.RoleAdmin}); err != nil {
+		t.Fatal(err)
+	}
+	c := client.New(srv.URL())
+	if _, err := c.Login(ctx, "a@example.com", "password1"); err != nil {
+		t.Fatal(err)
+	}
+	s := c.Stream(ctx, 0)
+	defer s.Close()
+	waitState(t, s, client.Connected)
+	other, err := sqlite.Open(path, sqlite.WithLogger(quiet)) // as `meetd admin` does
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := inbox.New(other).CreateChannel(ctx, 0, api.Channel{Name: "from-cli"}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ev := <-s.Events():
+		if ev.Type != api.EvChannelUpdated {
+			t.Fatalf("got %+v", ev)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the CLI's change never reached the stream")
 	}
 }
 

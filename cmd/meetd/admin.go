@@ -24,8 +24,8 @@ func newAdminCmd() *cobra.Command {
 		Use:   "admin",
 		Short: "Set up channels, numbers, teams, staff and operating hours in the database (--db PATH)",
 		Long: `Set up meetd directly in its database. Every subcommand takes --db PATH
-(MEETD_DB, default under the data directory). A running meetd sees the changes at once;
-its event stream picks them up with the next event.`,
+(MEETD_DB, default under the data directory). A running meetd on the same file sees the
+changes at once and announces their events within a few seconds.`,
 	}
 	cmd.AddCommand(newAdminChannelCmd(), newAdminNumberCmd(), newAdminTeamCmd(), newAdminStaffCmd(), newAdminHoursCmd())
 	return cmd

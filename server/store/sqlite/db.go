@@ -29,6 +29,7 @@ type DB struct {
 	mu       sync.Mutex
 	readOnly bool
 	onCommit func([]api.Event)
+	handed   int64 // highest event id given to onCommit (guarded by mu)
 	log      *slog.Logger
 	busy     time.Duration
 	now      func() time.Time
@@ -93,6 +94,10 @@ func Open(path string, opts ...Option) (*DB, error) {
 		d.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
+	if err := d.View(context.Background(), func(tx store.Tx) (err error) { d.handed, err = tx.LastEventID(); return }); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	return d, nil
 }
 
@@ -156,9 +161,51 @@ func (d *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
 		return mapErr(err)
 	}
 	if d.onCommit != nil && len(t.events) > 0 {
+		// Events another process (meetd admin) committed before ours go first.
+		if first := t.events[0].ID; first > d.handed+1 {
+			if err := d.handExternal(ctx, first); err != nil {
+				d.log.Warn("reading events of other processes", "err", err)
+			}
+		}
 		d.onCommit(t.events)
+		d.handed = t.events[len(t.events)-1].ID
 	}
 	return nil
+}
+
+// SyncExternal hands events that other processes (e.g. `meetd admin`)
+// appended to the OnCommit hook, in id order and once. The server calls it
+// every few seconds; events of this process are handed at commit anyway.
+func (d *DB) SyncExternal(ctx context.Context) error {
+	if d.onCommit == nil {
+		return nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.handExternal(ctx, 0)
+}
+
+// handExternal hands stored events after d.handed and before `before` (0:
+// all) to onCommit. Callers hold mu.
+func (d *DB) handExternal(ctx context.Context, before int64) error {
+	for {
+		var evs []api.Event
+		err := d.View(ctx, func(tx store.Tx) (err error) { evs, err = tx.EventsSince(d.handed, 1000); return })
+		if err != nil {
+			return err
+		}
+		for i, e := range evs {
+			if before > 0 && e.ID >= before {
+				evs = evs[:i]
+				break
+			}
+		}
+		if len(evs) == 0 {
+			return nil
+		}
+		d.onCommit(evs)
+		d.handed = evs[len(evs)-1].ID
+	}
 }
 
 // View runs fn in a read-only transaction (a consistent snapshot).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -364,5 +365,45 @@ func TestMigrationsIdempotent(t *testing.T) {
 	ms, _ := migrations()
 	if n != len(ms) || SchemaVersion() < 1 {
 		t.Fatalf("schema_version rows %d, migrations %d", n, len(ms))
+	}
+}
+
+func TestEventsOfOtherProcessesAreHandedInOrder(t *testing.T) {
+	var mu sync.Mutex
+	var got []int64
+	db, path := openTest(t, WithOnCommit(func(evs []api.Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, e := range evs {
+			got = append(got, e.ID)
+		}
+	}))
+	other, err := Open(path) // another process, e.g. `meetd admin`
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	ctx := context.Background()
+	appendOne := func(d *DB) {
+		t.Helper()
+		if err := d.Update(ctx, func(tx store.Tx) error { return tx.Append(&api.Event{Type: api.EvChannelUpdated}) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	appendOne(db)    // 1, handed at commit
+	appendOne(other) // 2, external
+	appendOne(other) // 3, external
+	appendOne(db)    // 4: 2 and 3 are handed first
+	appendOne(other) // 5, external: only SyncExternal sees it
+	if err := db.SyncExternal(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SyncExternal(ctx); err != nil { // nothing new: no repeats
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if fmt.Sprint(got) != "[1 2 3 4 5]" {
+		t.Fatalf("handed %v, want [1 2 3 4 5]", got)
 	}
 }
