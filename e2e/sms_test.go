@@ -122,12 +122,24 @@ func TestSMSRedirectToChatSurvivesFaultsAndRestart(t *testing.T) {
 	waitSent(t, admin, want, 45*time.Second)
 	t.Logf("phase 1: 3 SMS through 500, timeout and reset in %v", time.Since(start).Round(100*time.Millisecond))
 	checkDelivered(t, prov, want)
-	for _, c := range chatsOf(t, sv, blacklisted) {
+	// Both of the blacklisted customer's calls (before the rule and under it) got nothing.
+	black := chatsOf(t, sv, blacklisted)
+	if len(black) != 2 {
+		t.Fatalf("want two missed chats of %s, have %+v", blacklisted, black)
+	}
+	for _, c := range black {
 		if sms, err := admin.AdminSMS(ctx, c.ID); err != nil || len(sms) != 0 {
 			t.Fatalf("blacklisted customer's chat %d has SMS: %v %+v", c.ID, err, sms)
 		}
 		if slices.Contains(c.Tags, smsTag) {
 			t.Fatalf("blacklisted customer's chat %d was tagged %s", c.ID, smsTag)
+		}
+		evs, err := sv.ChatEvents(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if runs := countEvents(evs, api.EvAutomationRun); runs != 0 {
+			t.Fatalf("an automation ran on the blacklisted customer's chat %d", c.ID)
 		}
 	}
 	for n, id := range want {
