@@ -136,6 +136,7 @@ func (m *Manager) CloseRoom(callID int64) {
 	}
 	delete(m.rooms, callID)
 	for id, s := range r.staff {
+		r.mix.Remove(s.leg) // not ticked again, even if attached elsewhere at once
 		s.room, s.leg, s.mode = nil, nil, ""
 		s.narrow.Store(false)
 		delete(r.staff, id)
