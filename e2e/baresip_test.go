@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -54,6 +55,12 @@ func TestBaresipCallerAnsweredByMeetPhone(t *testing.T) {
 	heard := readWAV(t, speaker)
 	if !toneFor(heard, 440, 2*time.Second) {
 		t.Errorf("the operator did not hear baresip's 440 Hz (%d samples at 8 kHz)", len(heard))
+	}
+	// Speech, not only the tone: what is left once 440 Hz is notched out.
+	speech, control := residualDBFS(heard, 440), residualDBFS(b.recording(t, "dec"), 1000)
+	t.Logf("operator heard %.1f dBFS besides 440 Hz; baresip heard %.1f dBFS besides 1000 Hz", speech, control)
+	if speech < -40 || speech < control+8 {
+		t.Errorf("the operator heard no speech next to the tone: %.1f dBFS after the notch (a pure tone leaves %.1f)", speech, control)
 	}
 	if toneFor(heard, 1000, 500*time.Millisecond) {
 		t.Error("the operator hears their own 1000 Hz: the room echoes a leg back to itself")
@@ -114,6 +121,31 @@ func toneFor(s audio.PCM16, freq float64, d time.Duration) bool {
 		}
 	}
 	return time.Duration(n)*100*time.Millisecond >= d
+}
+
+// residualDBFS is the RMS level of s (8 kHz) once freq is notched out: the
+// speech carried next to a tone.
+func residualDBFS(s audio.PCM16, freq float64) float64 {
+	w0 := 2 * math.Pi * freq / 8000
+	alpha := math.Sin(w0) / (2 * 2.0) // Q = 2
+	a0 := 1 + alpha
+	b0, b1, b2 := 1/a0, -2*math.Cos(w0)/a0, 1/a0
+	a1, a2 := -2*math.Cos(w0)/a0, (1-alpha)/a0
+	var x1, x2, y1, y2, sum float64
+	n := 0
+	for i, v := range s {
+		x := float64(v) / 32768
+		y := b0*x + b1*x1 + b2*x2 - a1*y1 - a2*y2
+		x2, x1, y2, y1 = x1, x, y1, y
+		if i >= 800 { // past the filter's settling
+			sum += y * y
+			n++
+		}
+	}
+	if n == 0 || sum == 0 {
+		return math.Inf(-1)
+	}
+	return 10 * math.Log10(sum/float64(n))
 }
 
 // speechOverTone writes an 8 kHz mono 16-bit WAV of espeak-ng speech mixed
