@@ -32,7 +32,7 @@ func main() {
 			os.Exit(1)
 		}
 	}
-	if len(o.results) == 0 && len(o.extras) == 0 {
+	if len(o.results) == 0 && len(o.extras) == 0 && len(o.statuses) == 0 {
 		fmt.Fprintln(os.Stderr, "benchtable: no benchmark results in", strings.Join(flag.Args(), " "))
 		os.Exit(1)
 	}

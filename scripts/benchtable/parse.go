@@ -43,7 +43,7 @@ type step struct {
 var (
 	benchLine = regexp.MustCompile(`^(Benchmark\S+?)(-\d+)?\s+(\d+)\s+(.*)$`)
 	stepLine  = regexp.MustCompile(`^# step (\S+) pkg=(\S+) exit=(-?\d+) seconds=([\d.]+)`)
-	skipLine  = regexp.MustCompile(`^\s*--- (SKIP|FAIL): (Benchmark\S+?)(-\d+)?\s`)
+	skipLine  = regexp.MustCompile(`^\s*--- (SKIP|FAIL): (Benchmark\S+?)(-\d+)?(\s|$)`)
 )
 
 func newRunOutput() *runOutput {
@@ -63,6 +63,9 @@ func (o *runOutput) read(r io.Reader) error {
 			exit, _ := strconv.Atoi(m[3])
 			secs, _ := strconv.ParseFloat(m[4], 64)
 			o.steps = append(o.steps, step{name: m[1], pkg: m[2], exit: exit, seconds: secs})
+			// Until go test prints "pkg:", names belong to the step's first package.
+			first, _, _ := strings.Cut(m[2], ",")
+			pkg = strings.Trim(strings.TrimPrefix(first, "./"), "/")
 			continue
 		}
 		if p, ok := strings.CutPrefix(line, "pkg: "); ok {
@@ -90,15 +93,20 @@ func (o *runOutput) read(r io.Reader) error {
 			continue
 		}
 		if pendingSkip != nil {
-			// The reason is the first indented log line after "--- SKIP/FAIL".
-			if t := strings.TrimSpace(line); t != "" && strings.HasPrefix(line, " ") {
-				if _, after, ok := strings.Cut(t, ": "); ok && strings.Contains(t, ".go:") {
+			// The reason of a skip is its first log line, of a failure the
+			// last one (the t.Fatal).
+			if t := strings.TrimSpace(line); strings.HasPrefix(line, " ") && strings.Contains(t, ".go:") {
+				if _, after, ok := strings.Cut(t, ": "); ok {
 					t = after
 				}
 				pendingSkip.reason = t
 				o.statuses[pendingSkip.name] = *pendingSkip
+				if pendingSkip.state == "skipped" {
+					pendingSkip = nil
+				}
+			} else if !strings.HasPrefix(line, " ") {
+				pendingSkip = nil
 			}
-			pendingSkip = nil
 		}
 		o.readExtra(line)
 	}
