@@ -438,3 +438,28 @@ func TestRecheckWithoutEvents(t *testing.T) {
 		t.Fatalf("after the recheck: ringing %v", got)
 	}
 }
+
+// Without a trunk and media (meetd without SIP) calls still end properly.
+func TestNilTrunkAndMedia(t *testing.T) {
+	st := newMemStore()
+	e := newEnv(t, st, "", nil)
+	ann := e.addStaff(t, "ann", api.RoleOperator)
+	m := New(st, nil, nil, WithClock(e.clock), WithLogger(quietLogger()))
+	defer m.Close()
+	id, err := m.Inbound(e.ctx, "+4915100", e.ch.Numbers[0])
+	must(t, err)
+	m.q.drain()
+	if c, ok := m.Call(id); !ok || c.State != api.CallWaiting {
+		t.Fatalf("call %+v: nobody's softphone is connected without media, want waiting", c)
+	}
+	_, err = m.Accept(e.ctx, ann, id)
+	wantCode(t, err, api.CodeUnavailable)
+	_, err = m.Dial(e.ctx, ann, 0, "+4930555")
+	must(t, err) // the call is created, then fails at the trunk
+	m.q.drain()
+	e.clock.Advance(2 * time.Minute)
+	m.q.drain()
+	if len(m.LiveCalls()) != 0 {
+		t.Errorf("live calls left: %+v", m.LiveCalls())
+	}
+}

@@ -122,9 +122,16 @@ func WithChannelDefaults(ringTimeout, maxWait time.Duration) Option {
 	return func(m *Manager) { m.ringTO, m.maxWait = ringTimeout, maxWait }
 }
 
-// New builds a Manager over a store, the trunk and the media side. Call Close
-// to end live calls and stop its worker.
+// New builds a Manager over a store, the trunk and the media side. A nil
+// trunk or media stands for "not configured": calls then end or fail with
+// unavailable instead of panicking. Call Close to end live calls.
 func New(st store.Store, trunk Trunk, media Media, opts ...Option) *Manager {
+	if trunk == nil {
+		trunk = noTrunk{}
+	}
+	if media == nil {
+		media = noMedia{}
+	}
 	m := &Manager{
 		st: st, trunk: trunk, media: media, clock: SystemClock(), log: slog.Default(),
 		memberRing: DefaultMemberRingTimeout, guidanceTO: DefaultGuidanceTimeout, dialTO: DefaultDialTimeout,
