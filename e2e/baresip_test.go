@@ -21,7 +21,7 @@ import (
 	"github.com/meet-dev/meet/audio/audiotest"
 )
 
-const callerNumber = "+819077778888"
+const baresipNumber = "+819077778888"
 
 // TestBaresipCallerAnsweredByMeetPhone: baresip, a real SIP user agent, phones
 // the support number speaking from a file (espeak-ng speech over a 440 Hz
@@ -74,12 +74,12 @@ func TestBaresipCallerAnsweredByMeetPhone(t *testing.T) {
 	}
 
 	sv := m.login(t, "sv@e2e.test")
-	list, err := sv.Chats(context.Background(), api.ChatQuery{Q: callerNumber})
+	list, err := sv.Chats(context.Background(), api.ChatQuery{Q: baresipNumber})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(list.Chats) != 1 {
-		t.Fatalf("want one chat with %s, have %+v", callerNumber, list.Chats)
+		t.Fatalf("want one chat with %s, have %+v", baresipNumber, list.Chats)
 	}
 	calls, err := sv.ChatCalls(context.Background(), list.Chats[0].ID)
 	if err != nil {
@@ -94,7 +94,7 @@ func TestBaresipCallerAnsweredByMeetPhone(t *testing.T) {
 	}
 	call := calls[0]
 	switch {
-	case call.From != callerNumber || call.Direction != api.Inbound:
+	case call.From != baresipNumber || call.Direction != api.Inbound:
 		t.Fatalf("call %+v is not baresip's inbound call", call)
 	case call.Answered == nil || call.AssigneeID == nil || *call.AssigneeID != op.ID || call.MissedReason != api.ReasonNone:
 		t.Fatalf("call not answered by the operator (staff %d): %+v", op.ID, call)
@@ -212,7 +212,7 @@ func startBaresip(t *testing.T, source string) *baresip {
 		t.Fatal(err)
 	}
 	// A local account without registration, G.711 µ-law only.
-	acc := fmt.Sprintf("<sip:%s@127.0.0.1>;regint=0;audio_codecs=PCMU/8000/1\n", callerNumber)
+	acc := fmt.Sprintf("<sip:%s@127.0.0.1>;regint=0;audio_codecs=PCMU/8000/1\n", baresipNumber)
 	if err := os.WriteFile(filepath.Join(b.dir, "accounts"), []byte(acc), 0o644); err != nil {
 		t.Fatal(err)
 	}

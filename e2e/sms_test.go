@@ -20,10 +20,10 @@ import (
 )
 
 const (
-	smsFrom   = "+81500000099"
-	smsToken  = "sms-e2e-token"
-	publicURL = "http://chat.example"
-	smsTag    = "sms-redirect"
+	smsFrom      = "+81500000099"
+	smsToken     = "sms-e2e-token"
+	smsPublicURL = "http://chat.example"
+	smsTag       = "sms-redirect"
 )
 
 // TestSMSRedirectToChatSurvivesFaultsAndRestart sets up the "redirect calls
@@ -42,11 +42,11 @@ func TestSMSRedirectToChatSurvivesFaultsAndRestart(t *testing.T) {
 	prov.Token = smsToken
 	// A Timeout fault delivers, then holds the response past the sender's 10 s timeout.
 	prov.Hang = 11 * time.Second
-	smsFlags := []string{"--sms-url", prov.URL, "--sms-from", smsFrom, "--sms-token", smsToken, "--public-url", publicURL}
+	smsFlags := []string{"--sms-url", prov.URL, "--sms-from", smsFrom, "--sms-token", smsToken, "--public-url", smsPublicURL}
 	m := startMeetd(t, smsFlags...)
 	ctx := context.Background()
 	admin := m.login(t, "admin@e2e.test")
-	support := channelID(t, admin, "support")
+	support := channelIDByName(t, admin, "support")
 
 	// The recipe, step 1: nobody's phone rings for unassigned calls.
 	for _, email := range []string{"op@e2e.test", "op2@e2e.test", "sv@e2e.test", "admin@e2e.test"} {
@@ -215,7 +215,7 @@ func grepLines(s, sub string) string {
 	return strings.Join(out, "\n")
 }
 
-func channelID(t *testing.T, admin *client.Client, name string) int64 {
+func channelIDByName(t *testing.T, admin *client.Client, name string) int64 {
 	t.Helper()
 	chs, err := admin.AdminChannels(context.Background())
 	if err != nil {
@@ -380,7 +380,7 @@ func checkDelivered(t *testing.T, prov *smstest.Provider, chats map[string]int64
 			t.Errorf("SMS to %s, who is not due one: %+v", msg.To, msg)
 			continue
 		}
-		if want := fmt.Sprintf("Please chat with us: %s/chats/%d", publicURL, id); msg.Body != want || msg.From != smsFrom {
+		if want := fmt.Sprintf("Please chat with us: %s/chats/%d", smsPublicURL, id); msg.Body != want || msg.From != smsFrom {
 			t.Errorf("SMS %+v, want from %s body %q", msg, smsFrom, want)
 		}
 	}
