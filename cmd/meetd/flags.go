@@ -42,6 +42,8 @@ func addFeatureFlags(fs *pflag.FlagSet) {
 	fs.String("sms-user", "", "SMS provider user (basic auth; empty uses a bearer token)")
 	fs.String("sms-token", "", "SMS provider token or password")
 	fs.String("sms-from", "", "SMS sender number")
+	fs.Duration("sms-timeout", 10*time.Second, "give up on one SMS provider request after this long (then retry)")
+	fs.Duration("sms-retry", 5*time.Second, "first retry delay of a failed SMS; it doubles up to 10 min, 12 attempts")
 	fs.String("public-url", "", "base URL for chat links in SMS templates ({{chat_url}})")
 	fs.String("survey-url", "", "survey link base for {{survey_url}}")
 }
@@ -104,7 +106,8 @@ func featuresFromViper(v *viper.Viper) (features, error) {
 	p.MemberRingTO = v.GetDuration("member-ring-timeout")
 	if url := v.GetString("sms-url"); url != "" {
 		f.SMS = &automation.ProviderConfig{BaseURL: url, Username: v.GetString("sms-user"),
-			Token: v.GetString("sms-token"), From: v.GetString("sms-from")}
+			Token: v.GetString("sms-token"), From: v.GetString("sms-from"), Timeout: v.GetDuration("sms-timeout")}
+		f.SMSRetry = v.GetDuration("sms-retry")
 		if f.SMS.From == "" {
 			return f, fmt.Errorf("--sms-url needs --sms-from (the sender number)")
 		}

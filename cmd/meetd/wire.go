@@ -23,6 +23,8 @@ type features struct {
 	Phone telephony.Config
 	// SMS enables the SMS sender; nil queues nothing (automations still tag and close).
 	SMS *automation.ProviderConfig
+	// SMSRetry is the first retry delay of a failed SMS (default 5 s, doubling).
+	SMSRetry time.Duration
 	// PublicURL is the base of chat links in SMS templates ({{chat_url}}).
 	PublicURL string
 	// SurveyURL is a template base for {{survey_url}}; chat and call ids are appended as query.
@@ -64,7 +66,11 @@ func withFeatures(f features) server.Option {
 				return err
 			}
 			from = snd.From()
-			w := automation.NewWorker(db, snd.Send, automation.WithLogger(log))
+			wopts := []automation.WorkerOption{automation.WithLogger(log)}
+			if f.SMSRetry > 0 {
+				wopts = append(wopts, automation.WithBackoff(automation.Backoff(f.SMSRetry), 12))
+			}
+			w := automation.NewWorker(db, snd.Send, wopts...)
 			wake = w.Wake
 			s.Go(func(ctx context.Context) error { w.Run(ctx); return nil })
 		}

@@ -149,12 +149,17 @@ func WithBackoff(f func(attempt int) time.Duration, maxAttempts int) WorkerOptio
 }
 
 // DefaultBackoff doubles from 5 s up to 10 min.
-func DefaultBackoff(attempt int) time.Duration {
-	d := 5 * time.Second
-	for i := 1; i < attempt && d < 10*time.Minute; i++ {
-		d *= 2
+func DefaultBackoff(attempt int) time.Duration { return Backoff(5 * time.Second)(attempt) }
+
+// Backoff doubles from first up to 10 min.
+func Backoff(first time.Duration) func(attempt int) time.Duration {
+	return func(attempt int) time.Duration {
+		d := first
+		for i := 1; i < attempt && d < 10*time.Minute; i++ {
+			d *= 2
+		}
+		return min(d, 10*time.Minute)
 	}
-	return min(d, 10*time.Minute)
 }
 
 // NewWorker builds a worker sending through send (usually (*Sender).Send).
@@ -197,6 +202,9 @@ func (w *Worker) Step(ctx context.Context) {
 		w.log.Warn("sms outbox", "err", err)
 		return
 	}
+	// What happened to an attempt is recorded even when ctx ends meanwhile
+	// (shutdown): the attempt count and last error survive the restart.
+	rec := context.WithoutCancel(ctx)
 	for _, m := range due {
 		if ctx.Err() != nil {
 			return
@@ -204,7 +212,7 @@ func (w *Worker) Step(ctx context.Context) {
 		id, err := w.send(ctx, m)
 		attempts := m.Attempts + 1
 		if err == nil {
-			if err := w.out.MarkSMSSent(ctx, m.ID, w.now(), id); err != nil {
+			if err := w.out.MarkSMSSent(rec, m.ID, w.now(), id); err != nil {
 				w.log.Warn("sms mark sent", "sms_id", m.ID, "err", err)
 			}
 			w.log.Info("sms sent", "sms_id", m.ID, "chat_id", m.ChatID, "attempts", attempts)
@@ -214,14 +222,14 @@ func (w *Worker) Step(ctx context.Context) {
 		permanent := errors.As(err, &se) && se.Permanent
 		if permanent || attempts >= w.maxAttempts {
 			w.log.Warn("sms failed", "sms_id", m.ID, "chat_id", m.ChatID, "attempts", attempts, "err", err)
-			if err := w.out.MarkSMSFailed(ctx, m.ID, attempts, err.Error()); err != nil {
+			if err := w.out.MarkSMSFailed(rec, m.ID, attempts, err.Error()); err != nil {
 				w.log.Warn("sms mark failed", "sms_id", m.ID, "err", err)
 			}
 			continue
 		}
 		next := w.now().Add(w.backoff(attempts))
 		w.log.Info("sms retry", "sms_id", m.ID, "attempts", attempts, "next", next, "err", err)
-		if err := w.out.MarkSMSRetry(ctx, m.ID, attempts, next, err.Error()); err != nil {
+		if err := w.out.MarkSMSRetry(rec, m.ID, attempts, next, err.Error()); err != nil {
 			w.log.Warn("sms mark retry", "sms_id", m.ID, "err", err)
 		}
 	}

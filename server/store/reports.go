@@ -31,6 +31,7 @@ type Reports interface {
 	Automations(ctx context.Context, channelID int64) ([]api.Automation, error)
 	PutAutomations(ctx context.Context, channelID int64, list []api.Automation) ([]api.Automation, error)
 
+	// ListSMS lists a chat's messages; chat 0 lists the newest of the whole outbox.
 	ListSMS(ctx context.Context, chatID int64) ([]api.SMS, error)
 	DueSMS(ctx context.Context, now time.Time, limit int) ([]api.SMS, error)
 	MarkSMSSent(ctx context.Context, id int64, at time.Time, providerID string) error

@@ -258,8 +258,16 @@ func scanSMS(rows *sql.Rows) ([]api.SMS, error) {
 	return out, mapErr(rows.Err())
 }
 
-// ListSMS lists a chat's messages, oldest first.
+// ListSMS lists a chat's messages oldest first; chat 0 lists the newest
+// 1000 messages of the whole outbox, newest first.
 func (d *DB) ListSMS(ctx context.Context, chatID int64) ([]api.SMS, error) {
+	if chatID == 0 {
+		rows, err := d.Query(ctx, `SELECT `+smsCols+` FROM sms_outbox ORDER BY id DESC LIMIT 1000`)
+		if err != nil {
+			return nil, err
+		}
+		return scanSMS(rows)
+	}
 	rows, err := d.Query(ctx, `SELECT `+smsCols+` FROM sms_outbox WHERE chat_id = ? ORDER BY id`, chatID)
 	if err != nil {
 		return nil, err
