@@ -122,10 +122,13 @@ func pipelineDelayRow(o *runOutput) row {
 		r.figure = "not run"
 		return r
 	}
+	// The wait is measured to the packet carrying the click as decoded, so
+	// it already includes the algorithmic delay (denoise + Opus look-ahead).
 	wait := o.extras["pipeline.wait-max-ms"]
-	r.figure = fmt.Sprintf("%.1f ms algorithmic + %.1f ms max packet wait (mean %.1f)", algo, wait, o.extras["pipeline.wait-mean-ms"])
+	r.figure = fmt.Sprintf("packet leaves ≤ %.1f ms (mean %.1f) after the 10 ms capture block; %.1f ms of it algorithmic",
+		wait, o.extras["pipeline.wait-mean-ms"], algo)
 	r.met = "yes"
-	if algo+wait > 40 {
+	if wait > 40 {
 		r.met = "**no**"
 	}
 	return r
