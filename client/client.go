@@ -315,8 +315,14 @@ func (c *Client) PatchCustomer(ctx context.Context, customerID int64, p api.Cust
 
 // Calls lists live calls (live must be true: history is per chat), of one
 // channel or (channelID 0) of all the caller's channels.
+// Calls lists live calls, or with live false the newest page of call history
+// (CallHistory pages further).
 func (c *Client) Calls(ctx context.Context, live bool, channelID int64) ([]api.Call, error) {
-	v := url.Values{"live": {strconv.FormatBool(live)}}
+	if !live {
+		l, err := c.CallHistory(ctx, api.CallQuery{ChannelID: channelID})
+		return l.Calls, err
+	}
+	v := url.Values{"live": {"true"}}
 	if channelID != 0 {
 		v.Set("channel", id(channelID))
 	}

@@ -148,6 +148,7 @@ func (a *API) routes() {
 	m.Handle("GET /v1/channels", a.auth(operator, a.listChannels))
 
 	m.Handle("GET /v1/chats", a.auth(operator, a.listChats))
+	m.Handle("GET /v1/chats/counts", a.auth(operator, a.chatCounts))
 	m.Handle("GET /v1/chats/{id}", a.auth(operator, a.getChat))
 	m.Handle("PATCH /v1/chats/{id}", a.auth(operator, a.patchChat))
 	m.Handle("GET /v1/chats/{id}/events", a.auth(operator, a.chatEvents))

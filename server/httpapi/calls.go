@@ -10,15 +10,18 @@ import (
 
 var errNoCalls = api.Errorf(api.CodeUnavailable, "call handling is not running on this server")
 
+// listCalls answers GET /v1/calls: live calls by default (a JSON array), call
+// history with live=false (an api.CallList page, newest first).
 func (a *API) listCalls(w http.ResponseWriter, r *http.Request, me *Me) {
 	v := r.URL.Query()
+	live := true
 	if s := v.Get("live"); s != "" {
-		live, err := strconv.ParseBool(s)
-		if err != nil || !live {
-			WriteError(w, a.log, api.Errorf(api.CodeBadRequest,
-				"live=%q: only live calls are listed here; a chat's history is GET /v1/chats/{id}/calls", s))
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			WriteError(w, a.log, api.Errorf(api.CodeBadRequest, "live=%q: want true or false", s))
 			return
 		}
+		live = b
 	}
 	var channel int64
 	if s := v.Get("channel"); s != "" {
@@ -32,6 +35,16 @@ func (a *API) listCalls(w http.ResponseWriter, r *http.Request, me *Me) {
 			return
 		}
 		channel = id
+	}
+	if !live {
+		a.callHistory(w, r, me, channel)
+		return
+	}
+	for _, p := range []string{"from", "to", "cursor", "limit"} {
+		if v.Has(p) {
+			WriteError(w, a.log, api.Errorf(api.CodeBadRequest, "%s applies to call history (live=false), not to live calls", p))
+			return
+		}
 	}
 	a.view(w, r, func(tx store.Tx) (any, error) {
 		calls, err := tx.LiveCalls(channel)

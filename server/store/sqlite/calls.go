@@ -90,7 +90,11 @@ func (t *tx) LiveCalls(channelID int64) ([]api.Call, error) {
 func (t *tx) ChatCalls(chatID int64) ([]api.Call, error) { return t.loadCalls(`chat_id=?`, chatID) }
 
 func (t *tx) loadCalls(where string, arg any) ([]api.Call, error) {
-	rows, err := t.query(`SELECT `+callCols+` FROM calls WHERE `+where+` ORDER BY id`, arg)
+	return t.loadCallsWhere(where, arg)
+}
+
+func (t *tx) loadCallsWhere(where string, args ...any) ([]api.Call, error) {
+	rows, err := t.query(`SELECT `+callCols+` FROM calls WHERE `+where+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -30,27 +30,55 @@ func (t *tx) SearchChats(q api.ChatQuery, channels []int64) (api.ChatList, error
 	if channels != nil && len(channels) == 0 {
 		return out, nil
 	}
-	var where []string
-	var args []any
-	add := func(cond string, a ...any) {
-		where = append(where, cond)
-		args = append(args, a...)
+	f, err := t.chatFilter(q, channels, true)
+	if err != nil {
+		return out, err
 	}
+	from, idCol, where, args := f.from, f.idCol, f.where, f.args
+	query := `SELECT ` + idCol + from
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	query += ` ORDER BY ` + idCol + ` DESC LIMIT ` + strconv.Itoa(limit+1)
+	ids, err := t.int64s(query, args...)
+	if err != nil {
+		return out, err
+	}
+	if len(ids) > limit {
+		ids = ids[:limit]
+		out.NextCursor = strconv.FormatInt(ids[len(ids)-1], 10)
+	}
+	out.Chats, err = t.loadChats(ids)
+	return out, err
+}
 
-	from := ` FROM chats c`
-	idCol := "c.id"
+// chatFilter is the FROM and WHERE of a chat search.
+type chatFilter struct {
+	from, idCol string
+	where       []string
+	args        []any
+}
+
+// chatFilter turns q into SQL conditions over chats c; withState false leaves
+// out state, missed and cursor (the tab counts split by those themselves).
+func (t *tx) chatFilter(q api.ChatQuery, channels []int64, withState bool) (chatFilter, error) {
+	f := chatFilter{from: ` FROM chats c`, idCol: "c.id"}
+	add := func(cond string, a ...any) {
+		f.where = append(f.where, cond)
+		f.args = append(f.args, a...)
+	}
 	if q.Tag != "" {
 		// Drive from the tag index: (tag, chat_id) walks backwards in id order.
-		from = ` FROM chat_tags g JOIN chats c ON c.id = g.chat_id`
-		idCol = "g.chat_id"
+		f.from = ` FROM chat_tags g JOIN chats c ON c.id = g.chat_id`
+		f.idCol = "g.chat_id"
 		add("g.tag = ?", q.Tag)
 	}
-	if q.Cursor != "" {
+	if q.Cursor != "" && withState {
 		cur, err := strconv.ParseInt(q.Cursor, 10, 64)
 		if err != nil || cur <= 0 {
-			return out, api.Errorf(api.CodeBadRequest, "invalid cursor %q", q.Cursor)
+			return f, api.Errorf(api.CodeBadRequest, "invalid cursor %q", q.Cursor)
 		}
-		add(idCol+" < ?", cur)
+		add(f.idCol+" < ?", cur)
 	}
 	switch len(channels) {
 	case 0:
@@ -66,10 +94,10 @@ func (t *tx) SearchChats(q api.ChatQuery, channels []int64) (api.ChatList, error
 	if q.Medium != "" {
 		add("c.medium = ?", string(q.Medium))
 	}
-	if q.State != "" {
+	if q.State != "" && withState {
 		add("c.state = ?", string(q.State))
 	}
-	if q.Missed != nil {
+	if q.Missed != nil && withState {
 		add("c.missed = ?", boolInt(*q.Missed))
 	}
 	if q.Reason != "" {
@@ -91,25 +119,11 @@ func (t *tx) SearchChats(q api.ChatQuery, channels []int64) (api.ChatList, error
 	if text := strings.TrimSpace(q.Q); text != "" {
 		cond, a, err := t.textCondition(text)
 		if err != nil {
-			return out, err
+			return f, err
 		}
 		add(cond, a...)
 	}
-	query := `SELECT ` + idCol + from
-	if len(where) > 0 {
-		query += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	query += ` ORDER BY ` + idCol + ` DESC LIMIT ` + strconv.Itoa(limit+1)
-	ids, err := t.int64s(query, args...)
-	if err != nil {
-		return out, err
-	}
-	if len(ids) > limit {
-		ids = ids[:limit]
-		out.NextCursor = strconv.FormatInt(ids[len(ids)-1], 10)
-	}
-	out.Chats, err = t.loadChats(ids)
-	return out, err
+	return f, nil
 }
 
 // textSetLimit is the number of matching customers or memos up to which a
