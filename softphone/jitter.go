@@ -41,6 +41,7 @@ type jitterBuffer struct {
 
 	late, overflow, concealed, played uint64
 	waitSum                           time.Duration // time played frames spent in the buffer
+	lastArrival                       time.Time     // arrival of the frame the last jbFrame pop returned
 }
 
 const jbSlots = 64
@@ -133,6 +134,7 @@ func (j *jitterBuffer) pop(now time.Time) (jbStatus, []byte) {
 		j.count--
 		j.played++
 		j.waitSum += now.Sub(s.arrival)
+		j.lastArrival = s.arrival
 		if j.goodPops++; j.goodPops >= 250 && j.boost > 0 { // ~5 s without trouble
 			j.boost--
 			j.goodPops = 0

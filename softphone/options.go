@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/pion/webrtc/v4"
+
+	"github.com/meet-dev/meet/audio"
 )
 
 // Option configures a Phone.
@@ -17,6 +19,7 @@ type options struct {
 	noOpus     bool
 
 	inWAV, outWAV   string
+	sink            audio.Writer // a ready speaker (tests)
 	inDev, outDev   string
 	useInDevice     bool
 	useOutDevice    bool

@@ -58,7 +58,7 @@ func readWAV(t *testing.T, path string) *audio.WAV {
 	return w
 }
 
-func startPhone(t *testing.T, srv *testServer, opts ...Option) *Phone {
+func startPhone(t testing.TB, srv *testServer, opts ...Option) *Phone {
 	t.Helper()
 	p, err := New(srv, append([]Option{WithLoopbackICE()}, opts...)...)
 	if err != nil {

@@ -33,6 +33,9 @@ type receiver struct {
 	level   levelHold // speaker level, updated per frame
 
 	playedFrames uint64
+	// onFrame, when set, is called with a received frame's arrival time
+	// just before the frame is written to the speaker (delay measurement).
+	onFrame func(arrival time.Time)
 	closed       bool
 }
 
@@ -175,6 +178,9 @@ func (r *receiver) playOnce(now time.Time) {
 	switch st {
 	case jbFrame:
 		pcm, err = r.dec.decode(payload)
+		if r.onFrame != nil && err == nil {
+			r.onFrame(r.jb.lastArrival)
+		}
 	case jbLost:
 		pcm, err = r.dec.conceal(payload)
 	default:

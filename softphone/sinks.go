@@ -10,6 +10,8 @@ import (
 // nowhere (the call still runs; levels are still measured).
 func (p *Phone) openSink() (audio.Writer, error) {
 	switch {
+	case p.o.sink != nil:
+		return p.o.sink, nil
 	case p.o.useOutDevice:
 		w, err := openPlaybackDevice(p.o.outDev, p.deviceError)
 		if err != nil && p.o.outDev == "" {

@@ -21,7 +21,7 @@ import (
 // phone's offer (a new peer connection per offer, like meetd), records what
 // it receives (decoded to 48 kHz, with arrival times) and sends a tone.
 type testServer struct {
-	t        *testing.T
+	t        testing.TB
 	pcmuOnly bool
 	toneHz   float64
 
@@ -40,7 +40,7 @@ type rxFrame struct {
 	pcm audio.PCM16 // 48 kHz
 }
 
-func newTestServer(t *testing.T, toneHz float64) *testServer {
+func newTestServer(t testing.TB, toneHz float64) *testServer {
 	s := &testServer{t: t, toneHz: toneHz, stop: make(chan struct{})}
 	t.Cleanup(s.close)
 	return s
