@@ -5,7 +5,13 @@
 // what that leg may hear (its Role), minus its own voice, saturated to int16.
 // A tick allocates nothing.
 //
-// New owns the ticker; the unexported mixOnce/tick core is what tests drive.
+// New owns the ticker (its own, or a Clock shared by many mixers); the
+// unexported mixOnce/tick core is what tests drive.
+//
+// A PairFunc (WithPair) may take over the common two-party tick, when the
+// mixer holds exactly two legs heard by all and nothing else is audible:
+// each then hears exactly the other, so the legs may exchange their audio
+// directly (e.g. without resampling) instead of summing at 48 kHz.
 package mixer
 
 import (
@@ -44,6 +50,7 @@ type Leg struct {
 	src    Source
 	dst    Sink
 	active bool
+	read   bool // src already read this tick (prompt legs)
 	errs   uint64
 	in     [FrameSamples]int16
 	out    [FrameSamples]int16
@@ -52,9 +59,25 @@ type Leg struct {
 // Name is the leg's name given to Add.
 func (l *Leg) Name() string { return l.name }
 
+// Source is the leg's source given to Add (nil when it only hears).
+func (l *Leg) Source() Source { return l.src }
+
+// Sink is the leg's sink given to Add (nil when it only speaks).
+func (l *Leg) Sink() Sink { return l.dst }
+
+// PairFunc is offered a tick in which the mixer holds exactly two legs that
+// are heard by all (talk, barge, caller), both with a source and a sink, and
+// any other legs are prompts that are silent this tick: a hears exactly b
+// and b exactly a. It either does that exchange itself and returns true, or
+// returns false (having touched nothing) and the tick is mixed as usual.
+// It runs with the mixer locked, like Sources and Sinks, and must not call
+// back into the Mixer.
+type PairFunc func(a, b *Leg) bool
+
 // Stats are the mixer's counters.
 type Stats struct {
 	Ticks       uint64        // ticks mixed
+	Paired      uint64        // of which the PairFunc took over
 	Late        uint64        // ticks started later than the threshold, or skipped
 	MaxLateness time.Duration // worst start delay seen
 	MaxMix      time.Duration // worst time spent in one tick
@@ -67,6 +90,13 @@ type Option func(*Mixer)
 // WithLogger sets the logger (add call_id etc. with slog.Logger.With).
 func WithLogger(l *slog.Logger) Option { return func(m *Mixer) { m.log = l } }
 
+// WithPair sets the two-party fast path (see PairFunc).
+func WithPair(f PairFunc) Option { return func(m *Mixer) { m.pair = f } }
+
+// WithClock drives the mixer from a shared Clock instead of its own
+// goroutine and ticker.
+func WithClock(c *Clock) Option { return func(m *Mixer) { m.clock = c } }
+
 // WithLateThreshold sets how late a tick may start before it counts as late
 // (default 10 ms, half a tick).
 func WithLateThreshold(d time.Duration) Option { return func(m *Mixer) { m.lateAfter = d } }
@@ -75,6 +105,8 @@ func WithLateThreshold(d time.Duration) Option { return func(m *Mixer) { m.lateA
 type Mixer struct {
 	log       *slog.Logger
 	lateAfter time.Duration
+	pair      PairFunc
+	clock     *Clock
 
 	mu       sync.Mutex
 	legs     []*Leg
@@ -84,17 +116,22 @@ type Mixer struct {
 	next     time.Time // when the next tick is due
 	lastWarn time.Time
 
-	ticks, late     atomic.Uint64
-	maxLate, maxMix atomic.Int64
+	ticks, late, paired atomic.Uint64
+	maxLate, maxMix     atomic.Int64
 
 	stop     chan struct{}
 	finished chan struct{}
 	once     sync.Once
 }
 
-// New starts a mixer ticking every 20 ms until Close.
+// New starts a mixer ticking every 20 ms until Close, on its own
+// goroutine or, WithClock, on the clock's workers.
 func New(opts ...Option) *Mixer {
 	m := newMixer(opts...)
+	if m.clock != nil {
+		m.clock.add(m)
+		return m
+	}
 	m.stop = make(chan struct{})
 	m.finished = make(chan struct{})
 	go m.run()
@@ -121,6 +158,9 @@ func newMixer(opts ...Option) *Mixer {
 // closed. Close is idempotent.
 func (m *Mixer) Close() {
 	m.once.Do(func() {
+		if m.clock != nil {
+			m.clock.remove(m) // waits for a tick in progress
+		}
 		if m.stop != nil {
 			close(m.stop)
 			<-m.finished
@@ -178,6 +218,7 @@ func (m *Mixer) Stats() Stats {
 	m.mu.Unlock()
 	return Stats{
 		Ticks:       m.ticks.Load(),
+		Paired:      m.paired.Load(),
 		Late:        m.late.Load(),
 		MaxLateness: time.Duration(m.maxLate.Load()),
 		MaxMix:      time.Duration(m.maxMix.Load()),
@@ -221,17 +262,27 @@ func (m *Mixer) Role(l *Leg) Role {
 	return l.role
 }
 
-// mixOnce reads every source, sums by audience and writes every sink.
+// mixOnce reads every source, sums by audience and writes every sink; or
+// hands a two-party tick to the PairFunc.
 func (m *Mixer) mixOnce() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.ticks.Add(1)
+	if m.pair != nil {
+		if a, b, ok := m.pairLegs(); ok && m.pair(a, b) {
+			m.paired.Add(1)
+			return
+		}
+	}
 	clear(m.pub[:])
 	clear(m.whisper[:])
 	clear(m.prompt[:])
 	var anyWhisper, anyPrompt bool
 	for _, l := range m.legs {
-		l.active = l.src != nil && l.role != RoleListen && l.role != RoleUnknown && l.src.ReadFrame(l.in[:])
+		if !l.read {
+			l.active = l.src != nil && l.role != RoleListen && l.role != RoleUnknown && l.src.ReadFrame(l.in[:])
+		}
+		l.read = false
 		if !l.active {
 			continue
 		}
@@ -269,6 +320,37 @@ func (m *Mixer) mixOnce() {
 			}
 		}
 	}
+}
+
+// pairLegs finds the two public legs of a two-party tick. Prompt legs are
+// read only when the rest qualifies (a silent prompt's read has no
+// effect); a playing one keeps its frame for the full mix: no pair.
+func (m *Mixer) pairLegs() (a, b *Leg, ok bool) {
+	n := 0
+	for _, l := range m.legs {
+		switch {
+		case l.role.public() && l.src != nil && l.dst != nil:
+			n++
+			if n == 1 {
+				a = l
+			} else {
+				b = l
+			}
+		case l.role == RolePrompt:
+		default:
+			return nil, nil, false
+		}
+	}
+	if n != 2 {
+		return nil, nil, false
+	}
+	for _, l := range m.legs {
+		if l.role == RolePrompt && l.src != nil && l.src.ReadFrame(l.in[:]) {
+			l.active, l.read = true, true
+			return nil, nil, false
+		}
+	}
+	return a, b, true
 }
 
 func accumulate(acc *[FrameSamples]int32, in *[FrameSamples]int16) {

@@ -1,0 +1,122 @@
+package mixer
+
+import (
+	"testing"
+	"time"
+)
+
+// pairSpy records the pairs it is offered and takes them over when take.
+type pairSpy struct {
+	take   bool
+	offers [][2]string
+}
+
+func (p *pairSpy) fn(a, b *Leg) bool {
+	p.offers = append(p.offers, [2]string{a.Name(), b.Name()})
+	return p.take
+}
+
+func TestPairOfferedOnlyForTwoParties(t *testing.T) {
+	spy := &pairSpy{take: true}
+	m := newMixer(WithPair(spy.fn))
+	prompt := &toneSource{freq: 700, amp: 3000, silent: true}
+	m.Add("guidance", RolePrompt, prompt, nil)
+	caller := &recorder{}
+	m.Add("caller", RoleCaller, &toneSource{freq: 400, amp: 3000}, caller)
+	op := m.Add("op", RoleTalk, &toneSource{freq: 1000, amp: 3000}, &recorder{})
+	m.mixOnce()
+	if len(spy.offers) != 1 || spy.offers[0] != [2]string{"caller", "op"} {
+		t.Fatalf("offers = %v", spy.offers)
+	}
+	if caller.frames != 0 {
+		t.Fatal("mixer wrote a sink of a tick the pair took over")
+	}
+	// A playing prompt: the caller must hear it, so no pair.
+	prompt.silent = false
+	m.mixOnce()
+	if len(spy.offers) != 1 {
+		t.Fatal("pair offered while a prompt plays")
+	}
+	if a := amplitude(caller.last, 700); a < 2900 {
+		t.Fatalf("caller does not hear the prompt read for the pair check: %.0f", a)
+	}
+	prompt.silent = true
+	// Every third party, whatever its role, ends the pair.
+	for _, r := range []Role{RoleListen, RoleWhisper, RoleBarge, RoleTalk} {
+		l := m.Add("third", r, &toneSource{freq: 1500, amp: 3000}, &recorder{})
+		m.mixOnce()
+		m.Remove(l)
+		if len(spy.offers) != 1 {
+			t.Fatalf("pair offered with a %s leg", r)
+		}
+	}
+	// A listen-only operator is not a party either.
+	m.SetRole(op, RoleListen)
+	m.mixOnce()
+	m.SetRole(op, RoleBarge)
+	m.mixOnce()
+	if len(spy.offers) != 2 {
+		t.Fatalf("offers = %v", spy.offers)
+	}
+	if s := m.Stats(); s.Paired != 2 || s.Ticks != 8 {
+		t.Fatalf("stats = %+v", s)
+	}
+}
+
+func TestPairDeclinedMixesAsUsual(t *testing.T) {
+	spy := &pairSpy{}
+	m := newMixer(WithPair(spy.fn))
+	caller, op := &recorder{}, &recorder{}
+	m.Add("caller", RoleCaller, &toneSource{freq: 400, amp: 3000}, caller)
+	m.Add("op", RoleTalk, &toneSource{freq: 1000, amp: 3000}, op)
+	m.mixOnce()
+	if len(spy.offers) != 1 || m.Stats().Paired != 0 {
+		t.Fatalf("offers = %v, stats %+v", spy.offers, m.Stats())
+	}
+	if a := amplitude(caller.last, 1000); a < 2900 {
+		t.Fatalf("caller does not hear the operator: %.0f", a)
+	}
+	if a := amplitude(op.last, 400); a < 2900 {
+		t.Fatalf("operator does not hear the caller: %.0f", a)
+	}
+}
+
+func TestClockDrivesManyMixers(t *testing.T) {
+	c := NewClock(2)
+	defer c.Close()
+	var ms []*Mixer
+	var recs []*recorder
+	for range 20 {
+		rec := &recorder{}
+		m := New(WithClock(c))
+		m.Add("l", RoleListen, nil, rec)
+		m.Add("c", RoleCaller, &toneSource{freq: 400, amp: 3000}, nil)
+		ms = append(ms, m)
+		recs = append(recs, rec)
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for ms[19].Stats().Ticks < 5 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	for i, m := range ms {
+		m.Close()
+		m.Close()
+		n := m.Stats().Ticks
+		if n < 3 {
+			t.Fatalf("mixer %d: %d ticks", i, n)
+		}
+		if a := amplitude(recs[i].last, 400); a < 2900 {
+			t.Fatalf("mixer %d: listener hears %.0f", i, a)
+		}
+	}
+	counts := make([]uint64, len(ms))
+	for i, m := range ms {
+		counts[i] = m.Stats().Ticks
+	}
+	time.Sleep(3 * Period)
+	for i, m := range ms {
+		if m.Stats().Ticks != counts[i] {
+			t.Fatalf("mixer %d ticks after Close", i)
+		}
+	}
+}
