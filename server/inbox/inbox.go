@@ -17,9 +17,10 @@ import (
 
 // Service applies inbox and admin rules on a store.
 type Service struct {
-	st  store.Store
-	now func() time.Time
-	log *slog.Logger
+	st       store.Store
+	now      func() time.Time
+	log      *slog.Logger
+	presence presence
 }
 
 // Option configures New.
