@@ -20,6 +20,12 @@ type callerLeg struct {
 	out8  [CallerFrame]int16
 	up    up6
 	down  down6
+
+	// Two-party fast path (pair.go).
+	wide    [mixer.FrameSamples]int16
+	nb8     [CallerFrame]int16
+	bandBuf [bandTaps - 1 + CallerFrame]float32
+	silent  bool // the last fast tick had no caller audio
 }
 
 func newCallerLeg(media CallerMedia) *callerLeg { return &callerLeg{media: media} }
@@ -30,6 +36,9 @@ func (c *callerLeg) ReadFrame(dst []int16) bool {
 		return false
 	}
 	c.up.process(c.in8[:], dst[:mixer.FrameSamples])
+	for i, v := range c.in8[CallerFrame-(bandTaps-1):] { // the fast path's history
+		c.bandBuf[i] = float32(v)
+	}
 	return true
 }
 

@@ -206,3 +206,11 @@ func (m *Manager) newOpusEncoder(narrow bool) (encoder, error) {
 	}
 	return e, nil
 }
+
+// encode8 encodes one 160-sample 8 kHz frame as it is (two-party fast path).
+func (e *pcmuEncoder) encode8(lin []int16) []byte {
+	for i, v := range lin[:CallerFrame] {
+		e.out[i] = g711.EncodeUlawFrame(v)
+	}
+	return e.out[:]
+}

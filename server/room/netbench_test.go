@@ -28,7 +28,7 @@ import (
 // measured here; each is attached to its own room with a G.711 caller.
 // Reports server CPU per call, late ticks and operator packet loss.
 func BenchmarkNetworkCalls(b *testing.B) {
-	for _, n := range []int{20, 200} {
+	for _, n := range []int{20, 100, 200} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) { benchNetworkCalls(b, n) })
 	}
 }

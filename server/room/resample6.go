@@ -55,6 +55,7 @@ func init() {
 	for i := range r6Len {
 		r6Down[i] = float32(h(float64(i-r6Len/2)) / sum)
 	}
+	initBand()
 }
 
 func bessel0(x float64) float64 {

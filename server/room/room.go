@@ -32,6 +32,7 @@ type Manager struct {
 	log *slog.Logger
 	api *webrtc.API
 	gc  *guidanceCache
+	clk *mixer.Clock // drives every room's mixer
 
 	mu     sync.Mutex
 	rooms  map[int64]*Room
@@ -66,6 +67,7 @@ func New(opts ...Option) (*Manager, error) {
 		log:   c.log,
 		api:   a,
 		gc:    newGuidanceCache(c.guidance),
+		clk:   mixer.NewClock(0),
 		rooms: map[int64]*Room{},
 		staff: map[int64]*staffLeg{},
 	}, nil
@@ -92,6 +94,7 @@ func (m *Manager) Close() error {
 		wg.Go(func() { m.Disconnect(id) })
 	}
 	wg.Wait()
+	m.clk.Close()
 	return nil
 }
 
@@ -118,7 +121,7 @@ func (m *Manager) OpenRoom(callID int64) error {
 	}
 	log := m.log.With("call_id", callID)
 	r := &Room{callID: callID, log: log, staff: map[int64]*staffLeg{}, prompt: &prompt{}}
-	r.mix = mixer.New(mixer.WithLogger(log))
+	r.mix = mixer.New(mixer.WithLogger(log), mixer.WithClock(m.clk), mixer.WithPair(twoParty))
 	r.mix.Add("guidance", mixer.RolePrompt, r.prompt, nil)
 	m.rooms[callID] = r
 	log.Debug("room opened")
@@ -145,7 +148,8 @@ func (m *Manager) CloseRoom(callID int64) {
 	r.prompt.stop()
 	r.mix.Close()
 	st := r.mix.Stats()
-	r.log.Info("room closed", "ticks", st.Ticks, "late_ticks", st.Late, "max_lateness", st.MaxLateness)
+	r.log.Info("room closed", "ticks", st.Ticks, "two_party_ticks", st.Paired, "late_ticks", st.Late,
+		"max_lateness", st.MaxLateness)
 }
 
 // SetCaller connects the caller's trunk audio to the room (nil removes it).

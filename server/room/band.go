@@ -1,0 +1,68 @@
+package room
+
+// band is Resample(8000->48000) followed by Resample(48000->8000) as one
+// 8 kHz FIR: bandTaps taps instead of two polyphase filters over 960
+// samples. Derived at start-up from the same up6/down6 coefficients, so
+// it has their response and their 95/6-sample delay.
+
+const bandTaps = 32
+
+// bandRev holds the taps in reverse order: out[j] = Σ bandRev[i]·x[j-31+i].
+var bandRev [bandTaps]float32
+
+// initBand runs at the end of the resamplers' init, once their taps exist.
+func initBand() {
+	// An impulse at x[0] through the two filters: u48[6m+p] = r6Up[p][15-m]
+	// for m in 0..15, then out[l] = Σ_k r6Down[k]·u48[6l+k-95].
+	for l := range bandTaps {
+		var sum float64
+		for k := range r6Len {
+			t := 6*l + k - (r6Len - 1)
+			if t < 0 || t >= r6Len {
+				continue
+			}
+			m, p := t/r6Ratio, t%r6Ratio
+			sum += float64(r6Down[k]) * float64(r6Up[p][r6Taps-1-m])
+		}
+		bandRev[bandTaps-1-l] = float32(sum)
+	}
+}
+
+// band filters one 160-sample caller frame in into out (fast path) and
+// keeps the full path's upsampler history as it would be.
+func (c *callerLeg) band(in, out []int16) {
+	c.silent = false
+	for i, v := range in[:CallerFrame] {
+		c.bandBuf[bandTaps-1+i] = float32(v)
+	}
+	for j := range out[:CallerFrame] {
+		out[j] = clip16(dotN(c.bandBuf[j:j+bandTaps], bandRev[:]))
+	}
+	copy(c.bandBuf[:bandTaps-1], c.bandBuf[CallerFrame:])
+	copy(c.up.buf[:r6Taps-1], c.bandBuf[CallerFrame+bandTaps-1-(r6Taps-1):])
+}
+
+// primeDown leaves d (an operator's 48 kHz -> 8 kHz downsampler) with the
+// history the full path would have given it: the last 95 samples of the
+// caller's frame upsampled, or silence after a silent tick.
+func (c *callerLeg) primeDown(d *down6) {
+	const hist = r6Len - 1 // 95
+	if c.silent {
+		clear(d.buf[:hist])
+		return
+	}
+	// The upsampler's window for input j is in8[j-15..j]; the last 16
+	// inputs give the frame's last 96 output samples, of which we keep 95.
+	var tail [r6Ratio * r6Taps]float32
+	var w [r6Taps]float32
+	for n := range r6Taps {
+		j := CallerFrame - r6Taps + n
+		for i := range r6Taps {
+			w[i] = float32(c.in8[j-(r6Taps-1)+i])
+		}
+		for p := range r6Ratio {
+			tail[r6Ratio*n+p] = float32(clip16(dot16(w[:], &r6Up[p])))
+		}
+	}
+	copy(d.buf[:hist], tail[len(tail)-hist:])
+}

@@ -1,0 +1,104 @@
+package room
+
+import (
+	"github.com/pion/webrtc/v4/pkg/media"
+
+	"github.com/meet-dev/meet/audio/mixer"
+)
+
+// The two-party fast path. With only the caller and one operator in the
+// room (talk or barge, nobody listening or whispering, no guidance) each
+// hears exactly the other, so the room's mixer PairFunc exchanges their
+// audio without the 48 kHz mix:
+//
+//	caller -> operator: Trunk(8000) -> Band(8000) -> Opus(8000) -> Track
+//	operator -> caller: Track -> Opus(48000) -> Resample(48000->8000) -> Trunk(8000)
+//
+// Band is the 8 kHz filter equal to Resample(8000->48000) followed by
+// Resample(48000->8000) (what the full path does to the caller's voice on
+// its way to a narrowband operator), in one short FIR; the other direction
+// is the full path itself. Every fast tick keeps the full path's resampler
+// histories as they would be, so a third party joining or leaving switches
+// between the paths without a click or a gap.
+
+// twoParty is the rooms' mixer.PairFunc.
+func twoParty(a, b *mixer.Leg) bool {
+	c, ok := a.Source().(*callerLeg)
+	s, ok2 := b.Source().(*staffLeg)
+	if !ok || !ok2 {
+		c, ok = b.Source().(*callerLeg)
+		s, ok2 = a.Source().(*staffLeg)
+	}
+	if !ok || !ok2 || !s.narrow.Load() {
+		return false
+	}
+	return c.exchange(s)
+}
+
+// exchange runs one fast tick between the caller and staff leg s.
+func (c *callerLeg) exchange(s *staffLeg) bool {
+	s.mu.Lock()
+	p := s.cur
+	if p != nil && p.send == codecOpus && p.enc8 == nil {
+		var err error
+		if p.enc8, err = p.newEnc(true); err != nil {
+			s.mu.Unlock()
+			return false // the full path reports it
+		}
+	}
+	s.mu.Unlock()
+
+	// Operator -> caller, exactly as the mixer would: the caller hears
+	// nothing but the operator (silence when nothing comes).
+	if !s.ReadFrame(c.wide[:]) {
+		clear(c.wide[:])
+	}
+	_ = c.WriteFrame(c.wide[:]) // as a mixer Sink: a trunk error is the trunk's to report
+
+	// Caller -> operator.
+	if c.media.ReadFrame(c.in8[:]) {
+		c.band(c.in8[:], c.nb8[:])
+	} else {
+		clear(c.nb8[:])
+		c.silent = true
+	}
+	if p == nil {
+		return true
+	}
+	return s.writeNarrow(p, c)
+}
+
+// writeNarrow encodes and sends the 8 kHz frame c.nb8 to the operator,
+// and leaves the narrowband downsampler of the full path primed.
+func (s *staffLeg) writeNarrow(p *peer, c *callerLeg) bool {
+	s.mu.Lock()
+	if s.cur != p {
+		s.mu.Unlock()
+		return true // replaced meanwhile: the next tick uses the new one
+	}
+	var payload []byte
+	var err error
+	switch p.send {
+	case codecOpus:
+		c.primeDown(&p.down)
+		payload, err = p.enc8.Encode(c.nb8[:])
+	case codecPCMU:
+		e, ok := p.enc.(*pcmuEncoder)
+		if !ok {
+			s.mu.Unlock()
+			return true
+		}
+		c.primeDown(&e.down)
+		payload = e.encode8(c.nb8[:])
+	}
+	s.mu.Unlock()
+	if err != nil {
+		s.log.Debug("narrowband encode failed", "err", err)
+		return true
+	}
+	err = p.track.WriteSample(media.Sample{Data: payload, Duration: mixer.Period})
+	if err != nil && !isClosed(err) {
+		s.log.Debug("send failed", "err", err)
+	}
+	return true
+}
