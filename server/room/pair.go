@@ -48,6 +48,14 @@ func (c *callerLeg) exchange(s *staffLeg) bool {
 	}
 	s.mu.Unlock()
 
+	// Caller -> operator (read first, as the mixer reads in its legs' order).
+	if c.media.ReadFrame(c.in8[:]) {
+		c.band(c.in8[:], c.nb8[:])
+	} else {
+		clear(c.nb8[:])
+		c.silent = true
+	}
+
 	// Operator -> caller, exactly as the mixer would: the caller hears
 	// nothing but the operator (silence when nothing comes).
 	if !s.ReadFrame(c.wide[:]) {
@@ -55,13 +63,6 @@ func (c *callerLeg) exchange(s *staffLeg) bool {
 	}
 	_ = c.WriteFrame(c.wide[:]) // as a mixer Sink: a trunk error is the trunk's to report
 
-	// Caller -> operator.
-	if c.media.ReadFrame(c.in8[:]) {
-		c.band(c.in8[:], c.nb8[:])
-	} else {
-		clear(c.nb8[:])
-		c.silent = true
-	}
 	if p == nil {
 		return true
 	}

@@ -1,0 +1,185 @@
+package room
+
+import (
+	"testing"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+	"github.com/zaf/g711"
+
+	"github.com/meet-dev/meet/audio"
+	"github.com/meet-dev/meet/audio/audiotest"
+	"github.com/meet-dev/meet/audio/mixer"
+)
+
+// trackSink binds a TrackLocalStaticSample without a connection and keeps
+// every payload written to it.
+type trackSink struct{ payloads [][]byte }
+
+func (t *trackSink) CodecParameters() []webrtc.RTPCodecParameters {
+	return []webrtc.RTPCodecParameters{clientOpus, clientPCMU}
+}
+func (t *trackSink) HeaderExtensions() []webrtc.RTPHeaderExtensionParameter { return nil }
+func (t *trackSink) SSRC() webrtc.SSRC                                      { return 1 }
+func (t *trackSink) SSRCRetransmission() webrtc.SSRC                        { return 0 }
+func (t *trackSink) SSRCForwardErrorCorrection() webrtc.SSRC                { return 0 }
+func (t *trackSink) WriteStream() webrtc.TrackLocalWriter                   { return t }
+func (t *trackSink) ID() string                                             { return "sink" }
+func (t *trackSink) RTCPReader() interceptor.RTCPReader                     { return nil }
+func (t *trackSink) Write(b []byte) (int, error)                            { return len(b), nil }
+func (t *trackSink) WriteRTP(_ *rtp.Header, p []byte) (int, error) {
+	t.payloads = append(t.payloads, append([]byte(nil), p...))
+	return len(p), nil
+}
+
+// pcmuStaff is a PCMU operator leg whose sent payloads land in sink.
+func pcmuStaff(t *testing.T, m *Manager) (*staffLeg, *trackSink) {
+	t.Helper()
+	p := &peer{pts: map[uint8]codecKind{0: codecPCMU}, send: codecPCMU, jb: newJitter(2), lastN: 960,
+		newDe: m.newDecoder, newEnc: m.newOpusEncoder, enc: newPCMUEncoder()}
+	var err error
+	if p.track, err = webrtc.NewTrackLocalStaticSample(pcmuCap, "audio", "test"); err != nil {
+		t.Fatal(err)
+	}
+	sink := &trackSink{}
+	if _, err := p.track.Bind(sink); err != nil {
+		t.Fatal(err)
+	}
+	s := &staffLeg{id: 1, log: m.log, cur: p}
+	s.narrow.Store(true)
+	return s, sink
+}
+
+// toneTrunk is a caller sending a tone; each ReadFrame also delivers the
+// operator's next PCMU packet of another tone.
+type toneTrunk struct {
+	n     int
+	staff *staffLeg
+	seq   uint16
+	pkt   rtp.Packet
+	rec   audio.PCM16
+}
+
+func (c *toneTrunk) ReadFrame(dst []int16) bool {
+	var pl [CallerFrame]byte
+	for i, v := range audiotest.ToneAt(8000, staffTone, toneAmp, int(c.seq)*CallerFrame, CallerFrame) {
+		pl[i] = g711.EncodeUlawFrame(v)
+	}
+	c.pkt.PayloadType, c.pkt.SequenceNumber, c.pkt.Payload = 0, c.seq, pl[:]
+	c.staff.push(c.staff.cur, &c.pkt)
+	c.seq++
+	copy(dst, audiotest.ToneAt(CallerRate, callerTone, toneAmp, c.n, len(dst)))
+	c.n += len(dst)
+	return true
+}
+
+func (c *toneTrunk) WriteFrame(src []int16) error {
+	c.rec = append(c.rec, src...)
+	return nil
+}
+
+type listenerRec struct{ rec audio.PCM16 }
+
+func (l *listenerRec) WriteFrame(src []int16) error {
+	l.rec = append(l.rec, src...)
+	return nil
+}
+
+// switchRun runs 50 ticks of a caller and a PCMU operator; with pair the
+// two-party fast path is on; from tick 20 to 30 a listener is in the room.
+func switchRun(t *testing.T, pair bool) (toCaller, toOperator, toListener audio.PCM16, paired uint64) {
+	m := newTestManager(t)
+	s, sink := pcmuStaff(t, m)
+	trunk := &toneTrunk{staff: s}
+	opts := []mixer.Option{mixer.WithLogger(testLogger())}
+	if pair {
+		opts = append(opts, mixer.WithPair(twoParty))
+	}
+	mix := mixer.NewStepped(opts...)
+	mix.Add("guidance", mixer.RolePrompt, &prompt{}, nil)
+	cl := newCallerLeg(trunk)
+	mix.Add("caller", mixer.RoleCaller, cl, cl)
+	mix.Add("staff", mixer.RoleTalk, s, s)
+	lis := &listenerRec{}
+	var leg *mixer.Leg
+	for tick := range 50 {
+		switch tick {
+		case 20:
+			// The listener's own voice must reach nobody.
+			leg = mix.Add("listener", mixer.RoleListen, newFakeCaller(1500), lis)
+		case 30:
+			mix.Remove(leg)
+		}
+		mix.Step()
+	}
+	for _, p := range sink.payloads {
+		for _, b := range p {
+			toOperator = append(toOperator, g711.DecodeUlawFrame(b))
+		}
+	}
+	return trunk.rec, toOperator, lis.rec, mix.Stats().Paired
+}
+
+func TestTwoPartyFastPathSwitch(t *testing.T) {
+	ref, refOp, refLis, _ := switchRun(t, false)
+	got, gotOp, gotLis, paired := switchRun(t, true)
+	if paired != 40 {
+		t.Fatalf("%d two-party ticks, want 40 (50 less 10 with a listener)", paired)
+	}
+	// Roles: each party hears the other only; the listener hears both.
+	for _, c := range []struct {
+		who        string
+		s          audio.PCM16
+		rate       int
+		hear, deaf []float64
+	}{
+		{"caller", got[len(got)-1600:], 8000, []float64{staffTone}, []float64{callerTone, 1500}},
+		{"operator", gotOp[len(gotOp)-1600:], 8000, []float64{callerTone}, []float64{staffTone, 1500}},
+		{"listener", gotLis[len(gotLis)-4800:], 48000, []float64{callerTone, staffTone}, []float64{1500}},
+	} {
+		for _, f := range c.hear {
+			if a := amp(c.s, c.rate, f); a < 0.8*toneAmp {
+				t.Errorf("%s: %v Hz at amplitude %.3f", c.who, f, a)
+			}
+		}
+		for _, f := range c.deaf {
+			if a := amp(c.s, c.rate, f); a > 0.01 {
+				t.Errorf("%s hears %v Hz (amplitude %.3f)", c.who, f, a)
+			}
+		}
+	}
+	// Continuity: sample by sample what the full mixer alone produces, so
+	// neither switch leaves a click, a gap or a shift. The caller's side is
+	// the same computation; the operator's differs by rounding (and the
+	// μ-law step it may cross).
+	if len(got) != len(ref) || len(gotOp) != len(refOp) || len(gotLis) != len(refLis) {
+		t.Fatalf("lengths: caller %d/%d operator %d/%d listener %d/%d",
+			len(got), len(ref), len(gotOp), len(refOp), len(gotLis), len(refLis))
+	}
+	if d, i := maxDiff(got, ref); d != 0 {
+		t.Errorf("caller: differs from the full mix by %d at sample %d", d, i)
+	}
+	if d, i := maxDiff(gotLis, refLis); d != 0 {
+		t.Errorf("listener: differs from the full mix by %d at sample %d", d, i)
+	}
+	if d, i := maxDiff(gotOp, refOp); d > 300 { // tone amplitude 6553
+		t.Errorf("operator: differs from the full mix by %d at sample %d (tick %d)", d, i, i/CallerFrame)
+	}
+}
+
+func maxDiff(a, b audio.PCM16) (d int, at int) {
+	for i := range a {
+		if x := abs(int(a[i]) - int(b[i])); x > d {
+			d, at = x, i
+		}
+	}
+	return d, at
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
