@@ -7,7 +7,9 @@ package routing
 
 import (
 	"fmt"
+	"math/bits"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/meet-dev/meet/api"
@@ -69,6 +71,10 @@ type Input struct {
 	// Cursor is the id of the team member rung last (round-robin).
 	Cursor int64
 	Now    time.Time
+	// Unordered skips sorting: Decision.Eligible stays in Staff order while
+	// Ring and the reasons are exact. For callers that ask why someone is
+	// not rung, or whom to ring, but do not show the ring order.
+	Unordered bool
 }
 
 // Decision is what the policy says about a call at Input.Now.
@@ -175,26 +181,35 @@ func reason(m *Member, in *Input, auto, inTeam bool, tried api.RingOutcome) api.
 // let it ring out (a second round) by strategy. Keys are computed once so the
 // sort compares plain integers.
 func order(in *Input, d *Decision, team *teamIndex) []int64 {
-	// Keys hold no pointers (cheap swaps); rank and primary share one word.
-	type key struct {
-		order uint64 // rank<<60 | primary
-		idle  int64
-		id    int64
-	}
 	start, n := -1, team.len()
 	if p, ok := team.pos(in.Cursor); ok {
 		start = p
 	}
-	keys := make([]key, 0, len(in.Staff))
+	const (
+		byIdle = iota
+		byRoundRobin
+		byOpenChats
+	)
+	strategy := byIdle
+	switch d.Strategy {
+	case api.StrategyRoundRobin:
+		strategy = byRoundRobin
+	case api.StrategyFewestOpenChats:
+		strategy = byOpenChats
+	}
+	auto, tried := team != nil, len(in.Tried) > 0
+	buf := keyPool.Get().(*[]key)
+	defer keyPool.Put(buf)
+	keys := (*buf)[:0]
 	d.NotEligible = make([]api.Ineligible, 0, len(in.Staff)/2)
 	for i := range in.Staff {
 		m := &in.Staff[i]
 		pos, inTeam := team.pos(m.ID)
-		var tried api.RingOutcome
-		if len(in.Tried) > 0 {
-			tried = in.Tried[m.ID]
+		var outcome api.RingOutcome
+		if tried {
+			outcome = in.Tried[m.ID]
 		}
-		if r := reason(m, in, team != nil, inTeam, tried); r != "" {
+		if r := reason(m, in, auto, inTeam, outcome); r != "" {
 			d.NotEligible = append(d.NotEligible, api.Ineligible{StaffID: m.ID, Reason: r})
 			continue
 		}
@@ -202,35 +217,35 @@ func order(in *Input, d *Decision, team *teamIndex) []int64 {
 		switch {
 		case in.CallID != 0 && m.RingingCallID == in.CallID:
 			rank = 0
-		case tried == api.RingTimedOut:
+		case outcome == api.RingTimedOut:
 			rank = 2
 		}
-		switch d.Strategy {
-		case api.StrategyRoundRobin:
+		switch strategy {
+		case byRoundRobin:
 			primary = uint64((pos - start - 1 + n) % n)
-		case api.StrategyFewestOpenChats:
+		case byOpenChats:
 			primary = uint64(max(m.OpenChats, 0))
 		}
-		k := key{order: rank<<60 | min(primary, 1<<60-1), id: m.ID}
+		k := key{order: rank<<60 | min(primary, 1<<60-1), id: m.ID, idle: -1 << 62}
 		if !m.LastCallEnded.IsZero() {
 			k.idle = m.LastCallEnded.UnixNano()
-		} else {
-			k.idle = -1 << 62
 		}
 		keys = append(keys, k)
 	}
-	slices.SortFunc(keys, func(a, b key) int {
-		switch {
-		case a.order != b.order:
-			if a.order < b.order {
-				return -1
+	*buf = keys
+	if in.Unordered {
+		if d.Mode == ModeOneAtATime && len(keys) > 1 {
+			best := 0
+			for i := 1; i < len(keys); i++ {
+				if keys[i].less(&keys[best]) {
+					best = i
+				}
 			}
-			return 1
-		case a.idle != b.idle:
-			return cmpInt(a.idle, b.idle)
+			keys[0], keys[best] = keys[best], keys[0]
 		}
-		return cmpInt(a.id, b.id)
-	})
+	} else {
+		sortKeys(keys)
+	}
 	ids := make([]int64, len(keys))
 	for i := range keys {
 		ids[i] = keys[i].id
@@ -238,14 +253,92 @@ func order(in *Input, d *Decision, team *teamIndex) []int64 {
 	return ids
 }
 
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
+// keyPool recycles the key buffers of order (a decision over 1,000 staff
+// would allocate and clear 24 kB each time).
+var keyPool = sync.Pool{New: func() any { return new([]key) }}
+
+// key is a member's place in ring order. Keys hold no pointers (cheap
+// swaps); rank and primary share one word.
+type key struct {
+	order uint64 // rank<<60 | primary
+	idle  int64
+	id    int64
+}
+
+func (a *key) less(b *key) bool {
+	if a.order != b.order {
+		return a.order < b.order
 	}
-	return 0
+	if a.idle != b.idle {
+		return a.idle < b.idle
+	}
+	return a.id < b.id
+}
+
+// sortKeys sorts keys by less: a quicksort with the comparison inlined
+// (slices.SortFunc calls its comparator through a pointer, which was half
+// the cost of a decision), insertion sort for short runs, and pdqsort past
+// a depth limit so no input goes quadratic.
+func sortKeys(k []key) {
+	depth := 2 * bits.Len(uint(len(k)))
+	for len(k) > 12 {
+		if depth == 0 {
+			slices.SortFunc(k, func(a, b key) int {
+				switch {
+				case a.less(&b):
+					return -1
+				case b.less(&a):
+					return 1
+				}
+				return 0
+			})
+			return
+		}
+		depth--
+		p := partition(k)
+		if p < len(k)-1-p { // recurse into the smaller side
+			sortKeys(k[:p])
+			k = k[p+1:]
+		} else {
+			sortKeys(k[p+1:])
+			k = k[:p]
+		}
+	}
+	for i := 1; i < len(k); i++ {
+		for j := i; j > 0 && k[j].less(&k[j-1]); j-- {
+			k[j], k[j-1] = k[j-1], k[j]
+		}
+	}
+}
+
+// partition puts the median of three at its final place p: everything
+// before it is less, nothing after it is.
+func partition(k []key) int {
+	lo, mid, hi := 0, len(k)/2, len(k)-1
+	if k[mid].less(&k[lo]) {
+		k[mid], k[lo] = k[lo], k[mid]
+	}
+	if k[hi].less(&k[lo]) {
+		k[hi], k[lo] = k[lo], k[hi]
+	}
+	if k[hi].less(&k[mid]) {
+		k[hi], k[mid] = k[mid], k[hi]
+	}
+	k[mid], k[hi-1] = k[hi-1], k[mid] // pivot at hi-1; k[lo] <= pivot <= k[hi]
+	pivot := k[hi-1]
+	i, j := lo, hi-1
+	for {
+		for i++; k[i].less(&pivot); i++ {
+		}
+		for j--; pivot.less(&k[j]); j-- {
+		}
+		if i >= j {
+			break
+		}
+		k[i], k[j] = k[j], k[i]
+	}
+	k[i], k[hi-1] = k[hi-1], k[i]
+	return i
 }
 
 // teamIndex maps a member id to their position in the team. Store ids are
