@@ -200,6 +200,9 @@ func order(in *Input, d *Decision, team *teamIndex) []int64 {
 	auto, tried := team != nil, len(in.Tried) > 0
 	buf := keyPool.Get().(*[]key)
 	defer keyPool.Put(buf)
+	if cap(*buf) < len(in.Staff) {
+		*buf = make([]key, 0, len(in.Staff))
+	}
 	keys := (*buf)[:0]
 	d.NotEligible = make([]api.Ineligible, 0, len(in.Staff)/2)
 	for i := range in.Staff {

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 )
 
 func TestSortKeysMatchesSlicesSort(t *testing.T) {
@@ -80,6 +81,7 @@ func BenchmarkDecide1000Unordered(b *testing.B) {
 		b.Run(fmt.Sprintf("auto=%v", auto), func(b *testing.B) {
 			in := benchInput(1000, auto)
 			in.Unordered = true
+			in.Location, _ = time.LoadLocation(in.Channel.Timezone)
 			b.ReportAllocs()
 			cpu0 := cpuTime()
 			for b.Loop() {
