@@ -76,23 +76,68 @@ func (t *tx) StaffByEmail(email string) (api.Staff, string, error) {
 }
 
 func (t *tx) ListStaff(channelID int64) ([]api.Staff, error) {
-	var ids []int64
-	var err error
-	if channelID == 0 {
-		ids, err = t.int64s(`SELECT id FROM staff ORDER BY id`)
-	} else {
-		ids, err = t.int64s(`SELECT staff_id FROM staff_channels WHERE channel_id=? ORDER BY staff_id`, channelID)
+	// Three queries whatever the number of members: the rows, then their
+	// channels and teams.
+	from := `staff s`
+	var args []any
+	if channelID != 0 {
+		from, args = `staff_channels sc JOIN staff s ON s.id = sc.staff_id WHERE sc.channel_id = ?`, []any{channelID}
 	}
+	rows, err := t.query(`SELECT s.id, s.email, s.name, s.role, s.created FROM `+from+` ORDER BY s.id`, args...)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]api.Staff, 0, len(ids))
-	for _, id := range ids {
-		s, err := t.Staff(id)
+	out := []api.Staff{}
+	at := map[int64]int{}
+	for rows.Next() {
+		var s api.Staff
+		var role string
+		var created int64
+		if err := rows.Scan(&s.ID, &s.Email, &s.Name, &role, &created); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		s.Role, s.Created = api.Role(role), fromNS(created)
+		s.Channels, s.Teams = []int64{}, []int64{}
+		at[s.ID] = len(out)
+		out = append(out, s)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	sub := `SELECT id FROM staff`
+	if channelID != 0 {
+		sub = `SELECT staff_id FROM staff_channels WHERE channel_id = ?`
+	}
+	for _, q := range []struct {
+		sql string
+		dst func(*api.Staff) *[]int64
+	}{
+		{`SELECT staff_id, channel_id FROM staff_channels WHERE staff_id IN (` + sub + `) ORDER BY staff_id, channel_id`,
+			func(s *api.Staff) *[]int64 { return &s.Channels }},
+		{`SELECT staff_id, team_id FROM team_members WHERE staff_id IN (` + sub + `) ORDER BY staff_id, team_id`,
+			func(s *api.Staff) *[]int64 { return &s.Teams }},
+	} {
+		rows, err := t.query(q.sql, args...)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, s)
+		for rows.Next() {
+			var id, v int64
+			if err := rows.Scan(&id, &v); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if i, ok := at[id]; ok {
+				dst := q.dst(&out[i])
+				*dst = append(*dst, v)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -123,17 +168,22 @@ func (t *tx) Settings(staffID int64) (api.Settings, error) {
 		return s, err
 	}
 	s.DND, s.MuteOnJoin = dnd != 0, mute != 0
+	return s, parseNotifications(notif, s.UnassignedCallNotification)
+}
+
+// parseNotifications reads the notifications column (channel id → bool).
+func parseNotifications(notif string, dst map[int64]bool) error {
 	var m map[string]bool
 	if err := json.Unmarshal([]byte(notif), &m); err != nil {
-		return s, err
+		return err
 	}
 	for k, v := range m {
 		id, err := strconv.ParseInt(k, 10, 64)
 		if err == nil {
-			s.UnassignedCallNotification[id] = v
+			dst[id] = v
 		}
 	}
-	return s, nil
+	return nil
 }
 
 func (t *tx) PutSettings(staffID int64, s api.Settings) error {
