@@ -10,9 +10,16 @@ import (
 //
 // Depth adapts to the measured interarrival jitter (RFC 3550 §6.4.1 estimate):
 // target = 1 + round(3·J / frame) frames, plus a boost that grows by one frame
-// on every underrun and decays after a run of good frames. Packets that arrive
+// on every underrun and decays after 3 s of good frames. Packets that arrive
 // after their slot was played are dropped as late; when more than target+2
 // frames wait, the oldest are dropped to keep the latency down.
+//
+// Latency on a clean link: the playout clock is set by the packet that
+// starts a stream (see ready and margin), so a packet waits only a few ms
+// rather than up to a whole frame. After an underrun the buffer plays one
+// frame later (the late packet is kept, not dropped); once the boost has
+// decayed and a frame more than the target has waited for a whole second,
+// one frame is skipped to bring the delay back down.
 type jitterBuffer struct {
 	frame     time.Duration // duration of one packet (20 ms)
 	clockRate int
@@ -27,7 +34,11 @@ type jitterBuffer struct {
 
 	boost     int
 	goodPops  int
-	jitter    float64 // RFC 3550 J, in timestamp units
+	spare     int           // fewest frames beyond the target left after a pop, this window
+	spareRun  int           // pops in the current window
+	waitMin   time.Duration // shortest wait of a played frame, this window
+	pull      time.Duration // how much earlier the playout clock may run (see early)
+	jitter    float64       // RFC 3550 J, in timestamp units
 	lastTrans float64
 	haveTrans bool
 	epoch     time.Time
@@ -40,11 +51,16 @@ type jitterBuffer struct {
 	received uint64
 
 	late, overflow, concealed, played uint64
+	skipped                           uint64        // frames dropped to shrink the delay
 	waitSum                           time.Duration // time played frames spent in the buffer
 	lastArrival                       time.Time     // arrival of the frame the last jbFrame pop returned
 }
 
 const jbSlots = 64
+
+// shrinkWindow is how many pops in a row must find a spare frame before one
+// is skipped (1 s of 20 ms frames).
+const shrinkWindow = 50
 
 type jbSlot struct {
 	ok      bool
@@ -71,6 +87,21 @@ func (j *jitterBuffer) target() int {
 	jf := j.jitter / float64(j.clockRate) / j.frame.Seconds()
 	t := 1 + int(math.Round(3*jf)) + j.boost
 	return min(max(t, 1), j.maxDepth)
+}
+
+// ready reports whether a stream is waiting to start: playback is stopped
+// and enough frames are buffered. The playout loop then starts playing at
+// once (plus margin) instead of at its next tick.
+func (j *jitterBuffer) ready() bool {
+	return !j.started && j.count > 0 && j.count >= j.target()
+}
+
+// margin is how long after the arrival that makes the buffer ready the first
+// frame is played: slack for the next packets' jitter (3 ms plus three times
+// the measured jitter, at most one frame).
+func (j *jitterBuffer) margin() time.Duration {
+	jd := j.jitterDuration()
+	return min(3*time.Millisecond+3*jd, j.frame)
 }
 
 // push stores one packet. payload is copied.
@@ -110,9 +141,12 @@ func (j *jitterBuffer) pop(now time.Time) (jbStatus, []byte) {
 	}
 	j.trim()
 	if j.count == 0 {
-		j.misses++
-		j.boost = min(j.boost+1, j.maxDepth)
+		if j.misses++; j.misses == 1 { // one step deeper per underrun, not per frame of it
+			j.boost = min(j.boost+1, j.maxDepth)
+		}
 		j.goodPops = 0
+		j.spareRun = 0
+		j.pull = 0
 		if j.misses > 3 && now.Sub(j.lastArr) > 3*j.frame {
 			// The stream stopped (not just a burst of catch-up pops after
 			// the process was starved): rebuffer when it comes back.
@@ -133,12 +167,14 @@ func (j *jitterBuffer) pop(now time.Time) (jbStatus, []byte) {
 		s.ok = false
 		j.count--
 		j.played++
-		j.waitSum += now.Sub(s.arrival)
+		wait := now.Sub(s.arrival)
+		j.waitSum += wait
 		j.lastArrival = s.arrival
-		if j.goodPops++; j.goodPops >= 250 && j.boost > 0 { // ~5 s without trouble
+		if j.goodPops++; j.goodPops >= 150 && j.boost > 0 { // 3 s without trouble
 			j.boost--
 			j.goodPops = 0
 		}
+		j.shrink(wait)
 		return jbFrame, s.payload
 	}
 	j.concealed++
@@ -146,6 +182,45 @@ func (j *jitterBuffer) pop(now time.Time) (jbStatus, []byte) {
 		return jbLost, n.payload
 	}
 	return jbLost, nil
+}
+
+// shrink counts, over a window of pops, the fewest frames left beyond what
+// the target asks for and the shortest wait of a played frame. When every
+// pop of the window had a frame to spare, the next frame is skipped: the
+// delay comes down by a frame. When every frame waited longer than the
+// margin, the playout clock may run earlier by the excess (see early).
+func (j *jitterBuffer) shrink(wait time.Duration) {
+	spare := j.count - (j.target() - 1)
+	if j.spareRun == 0 || spare < j.spare {
+		j.spare = spare
+	}
+	if j.spareRun == 0 || wait < j.waitMin {
+		j.waitMin = wait
+	}
+	if j.spareRun++; j.spareRun < shrinkWindow {
+		return
+	}
+	j.spareRun = 0
+	if excess := j.waitMin - j.margin(); excess > 2*time.Millisecond {
+		j.pull = min(excess, j.frame/2)
+	}
+	if j.spare < 1 {
+		return
+	}
+	if s := &j.slots[j.next%jbSlots]; s.ok && s.seq == j.next {
+		s.ok = false
+		j.count--
+		j.skipped++
+		j.next++
+	}
+}
+
+// early returns how much earlier the playout clock may run, once: packets
+// waited at least that much longer than the margin for a whole window.
+func (j *jitterBuffer) early() time.Duration {
+	d := j.pull
+	j.pull = 0
+	return d
 }
 
 // trim drops the oldest frames while more than target+2 wait.

@@ -14,7 +14,9 @@ import (
 // device.Playback it queues what it is given in a ring of 60 ms (dropping the
 // oldest when full) and reports Buffered; a goroutine stands in for the
 // device and takes 10 ms every 10 ms of wall-clock time, or plays silence
-// when less is queued. Frames marked with their packet's arrival (through
+// when less is queued. The device's instants are kept exactly even when the
+// goroutine wakes late on a loaded machine: each take only sees what was
+// written before its instant. Frames marked with their packet's arrival (through
 // receiver.onFrame) yield the packet→playback delay: arrival until the
 // device takes the frame's first sample.
 type clockedSpeaker struct {
@@ -24,6 +26,7 @@ type clockedSpeaker struct {
 	taken   int64 // samples ever taken by the device (or dropped)
 	pending time.Time
 	marks   []speakerMark
+	writes  []speakerWrite // when the samples were queued, oldest first
 	delays  []time.Duration
 	measure bool // record delays (after a warm-up)
 	stop    chan struct{}
@@ -33,6 +36,11 @@ type clockedSpeaker struct {
 type speakerMark struct {
 	at      int64 // sample index of the frame's first sample
 	arrival time.Time
+}
+
+type speakerWrite struct {
+	at    time.Time
+	total int64 // written after this write
 }
 
 const speakerFrame, speakerRing = 480, 6 * 480
@@ -59,6 +67,7 @@ func (s *clockedSpeaker) WriteSample(in audio.PCM16) error {
 	}
 	s.q = append(s.q, in...)
 	s.written += int64(len(in))
+	s.writes = append(s.writes, speakerWrite{at: time.Now(), total: s.written})
 	if over := len(s.q) - speakerRing; over > 0 {
 		s.q = s.q[over:]
 		s.taken += int64(over)
@@ -76,19 +85,29 @@ func (s *clockedSpeaker) run() {
 			return
 		case <-time.After(time.Until(next)):
 		}
-		now := time.Now()
-		if now.Sub(next) > 100*time.Millisecond {
-			next = now // starved: a real device would have underrun
+		for now := time.Now(); !next.After(now); next = next.Add(10 * time.Millisecond) {
+			s.take(next)
 		}
-		s.take(now)
+		next = next.Add(-10 * time.Millisecond)
 	}
 }
 
+// take is the device taking a frame at instant now.
 func (s *clockedSpeaker) take(now time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.q) < speakerFrame {
+	var avail int64 // samples written by now
+	for _, w := range s.writes {
+		if w.at.After(now) {
+			break
+		}
+		avail = w.total
+	}
+	if avail-s.taken < speakerFrame || len(s.q) < speakerFrame {
 		return // underrun: the device plays silence
+	}
+	for len(s.writes) > 1 && s.writes[1].total <= s.taken {
+		s.writes = s.writes[1:]
 	}
 	s.q = s.q[speakerFrame:]
 	from, to := s.taken, s.taken+speakerFrame

@@ -1,7 +1,6 @@
 package softphone
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -25,18 +24,23 @@ type receiver struct {
 	head  audio.Writer // decoded PCM at the codec's rate
 	owner *peer
 
-	meter   *audio.Meter
-	ring    *ringStage
-	tail    audio.Writer // Meter -> Ring -> Speaker, at 48 kHz
-	sink    *guardedSink
-	silence audio.PCM16
-	level   levelHold // speaker level, updated per frame
+	meter    *audio.Meter
+	ring     *ringStage
+	tail     audio.Writer // Meter -> Ring -> Speaker, at 48 kHz
+	sink     *guardedSink
+	paced    bufferedSink  // the speaker when it is a sound card, else nil
+	kick     chan struct{} // a stream is ready to start, or the awaited packet came
+	awaiting bool          // the playout waits for a late packet (see playout)
+	skipped  uint64        // decoded frames not played: the sound card was behind
+	ahead    int           // writes in a row that found aheadQueued waiting
+	silence  audio.PCM16
+	level    levelHold // speaker level, updated per frame
 
 	playedFrames uint64
 	// onFrame, when set, is called with a received frame's arrival time
 	// just before the frame is written to the speaker (delay measurement).
 	onFrame func(arrival time.Time)
-	closed       bool
+	closed  bool
 }
 
 func newReceiver(sink audio.Writer, p *Phone) (*receiver, error) {
@@ -46,11 +50,32 @@ func newReceiver(sink audio.Writer, p *Phone) (*receiver, error) {
 		return nil, err
 	}
 	ring.set(p.ringing.Load())
-	r := &receiver{p: p, ring: ring, sink: g, silence: make(audio.PCM16, 960)}
+	r := &receiver{p: p, ring: ring, sink: g, silence: make(audio.PCM16, 960), kick: make(chan struct{}, 1)}
+	if b, ok := sink.(bufferedSink); ok {
+		r.paced = b
+	}
 	r.meter = audio.NewMeter(ring)
 	r.tail = r.meter
 	return r, nil
 }
+
+// bufferedSink is a speaker that plays at its own pace from a queue
+// (device.Playback): it reports how much audio waits in it.
+type bufferedSink interface {
+	Buffered() time.Duration
+}
+
+// A sound card's queue is normally empty when a frame is written (the card
+// took the last one in two 10 ms parts). With maxQueued or more waiting, or
+// with a device frame or more waiting for aheadWrites writes in a row, the
+// card is behind (its clock is slower, it underran, or frames were played
+// late after the process was starved): the frame is dropped rather than let
+// the delay grow.
+const (
+	maxQueued   = frameDuration + frameDuration/4
+	aheadQueued = 10 * time.Millisecond
+	aheadWrites = 50
+)
 
 // recvPipeline is one negotiated receive chain.
 type recvPipeline struct {
@@ -129,44 +154,32 @@ func (r *receiver) readTrack(pr *peer, t *webrtc.TrackRemote) {
 		}
 		now := time.Now()
 		r.mu.Lock()
+		ready := false
 		if r.owner == pr && r.jb != nil {
 			r.jb.push(pkt.SequenceNumber, pkt.Timestamp, pkt.Payload, now)
+			ready = r.jb.ready() || r.awaiting
 		}
 		r.mu.Unlock()
-	}
-}
-
-// playout writes one frame to the speaker every 20 ms until ctx is done.
-// It keeps to the wall clock: frames missed while the process was starved
-// are played late (up to 200 ms worth) rather than lost, so a recording
-// keeps its real length.
-func (r *receiver) playout(ctx context.Context) {
-	next := time.Now().Add(frameDuration)
-	t := time.NewTimer(frameDuration)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+		if ready {
+			select {
+			case r.kick <- struct{}{}:
+			default:
+			}
 		}
-		now := time.Now()
-		if now.Sub(next) > 10*frameDuration {
-			next = now // starved for long: skip ahead instead of bursting
-		}
-		for !next.After(now) {
-			r.playOnce(now)
-			next = next.Add(frameDuration)
-		}
-		t.Reset(next.Sub(now))
 	}
 }
 
 // playOnce plays one 20 ms frame: the next packet, a concealed one, or
-// silence (with the ring tone when ringing).
-func (r *receiver) playOnce(now time.Time) {
+// silence (with the ring tone when ringing). It returns how much earlier
+// the next frame may play (see jitterBuffer.early).
+func (r *receiver) playOnce(now time.Time) (early time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	defer func() {
+		if r.jb != nil {
+			early = r.jb.early()
+		}
+	}()
 	r.playedFrames++
 	if r.jb == nil {
 		r.writeTail(r.silence)
@@ -178,9 +191,6 @@ func (r *receiver) playOnce(now time.Time) {
 	switch st {
 	case jbFrame:
 		pcm, err = r.dec.decode(payload)
-		if r.onFrame != nil && err == nil {
-			r.onFrame(r.jb.lastArrival)
-		}
 	case jbLost:
 		pcm, err = r.dec.conceal(payload)
 	default:
@@ -192,18 +202,50 @@ func (r *receiver) playOnce(now time.Time) {
 		r.writeTail(r.silence)
 		return
 	}
+	if r.cardBehind() {
+		r.skipped++
+		return
+	}
+	if r.onFrame != nil && st == jbFrame {
+		r.onFrame(r.jb.lastArrival)
+	}
 	if err := r.head.WriteSample(pcm); err != nil {
 		r.p.log.Debug("playback write failed", "err", err)
 	}
 	rms, _ := r.meter.Levels()
 	r.level.update(rms, len(pcm))
+	return
+}
+
+// writeTail plays silence (with the ring tone when ringing). A sound card
+// plays silence by itself when given nothing, so it is only fed while
+// ringing: a stream that starts then finds its queue empty.
+// cardBehind reports whether the sound card's queue holds too much for the
+// next frame to be written (see maxQueued).
+func (r *receiver) cardBehind() bool {
+	if r.paced == nil {
+		return false
+	}
+	q := r.paced.Buffered()
+	if q < aheadQueued {
+		r.ahead = 0
+		return false
+	}
+	if r.ahead++; q >= maxQueued || r.ahead >= aheadWrites {
+		r.ahead = 0
+		return true
+	}
+	return false
 }
 
 func (r *receiver) writeTail(s audio.PCM16) {
+	r.level.update(audio.MinDBFS, len(s))
+	if r.paced != nil && !r.ring.on.Load() {
+		return
+	}
 	if err := r.tail.WriteSample(s); err != nil {
 		r.p.log.Debug("playback write failed", "err", err)
 	}
-	r.level.update(audio.MinDBFS, len(s))
 }
 
 // stats copies the receive figures.
@@ -219,6 +261,7 @@ func (r *receiver) stats(st *Stats) {
 	st.BufferDepth = time.Duration(r.jb.target()) * frameDuration
 	st.PacketsReceived = r.jb.received
 	st.LatePackets = r.jb.late + r.jb.overflow
+	st.Skipped = r.jb.skipped + r.skipped
 	st.Concealed = r.jb.concealed
 	st.BufferWait = r.jb.meanWait()
 }

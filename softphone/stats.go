@@ -31,6 +31,7 @@ type Stats struct {
 	PacketsReceived uint64
 	LatePackets     uint64 // dropped because they came too late or the buffer overflowed
 	Concealed       uint64 // frames made up by FEC or PLC
+	Skipped         uint64 // frames dropped to bring the delay back down
 	Reconnects      int
 }
 
