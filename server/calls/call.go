@@ -53,7 +53,7 @@ type call struct {
 	timers    [numSlots]Timer
 	toks      [numSlots]uint64
 	tok       uint64
-	lastElig  string // last recorded eligibility, to record changes only
+	lastElig  *api.Eligibility // last recorded eligibility, to record changes only
 	mode      routing.Mode
 }
 

@@ -224,7 +224,7 @@ func (m *Manager) StaffEligibility(ctx context.Context, staffID int64) (api.Staf
 		if err != nil {
 			return api.StaffEligibility{}, err
 		}
-		out.Channels[ch] = m.decide(v, nil).Reason(staffID)
+		out.Channels[ch] = m.decideWith(v, nil, true).Reason(staffID)
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package calls
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/meet-dev/meet/api"
@@ -58,14 +59,32 @@ func loadView(ctx context.Context, st store.Store, channelID int64) (*channelVie
 			return err
 		}
 		fewest := v.team != nil && v.team.Strategy == api.StrategyFewestOpenChats
-		for _, s := range staff {
-			set, err := tx.Settings(s.ID)
-			if err != nil {
+		b, batch := tx.(channelBatch)
+		var sets map[int64]api.Settings
+		var open map[int64]int
+		if batch {
+			if sets, err = b.ChannelSettings(channelID); err != nil {
 				return err
+			}
+			if fewest {
+				if open, err = b.OpenChatsByAssignee(channelID, openChatsCap); err != nil {
+					return err
+				}
+			}
+		}
+		v.staff = make([]routing.Member, 0, len(staff))
+		for _, s := range staff {
+			set, ok := sets[s.ID]
+			if !ok {
+				if set, err = tx.Settings(s.ID); err != nil {
+					return err
+				}
 			}
 			mem := routing.Member{ID: s.ID, Name: s.Name, InChannel: true, Settings: set, OpenedPhoneChats: opened[s.ID]}
 			if fewest {
-				if mem.OpenChats, err = openChats(tx, channelID, s.ID); err != nil {
+				if batch {
+					mem.OpenChats = open[s.ID]
+				} else if mem.OpenChats, err = openChats(tx, channelID, s.ID); err != nil {
 					return err
 				}
 			}
@@ -82,7 +101,19 @@ func loadView(ctx context.Context, st store.Store, channelID int64) (*channelVie
 	return v, nil
 }
 
-// openChats counts a member's unfinished (opened or snoozed) chats, up to 1000.
+// channelBatch is an optional store.Tx capability (the sqlite store has
+// it): a channel's member settings and open-chat counts in one query each
+// instead of one (or more) per member. Without it loadView asks per member.
+type channelBatch interface {
+	ChannelSettings(channelID int64) (map[int64]api.Settings, error)
+	OpenChatsByAssignee(channelID int64, limit int) (map[int64]int, error)
+}
+
+// openChatsCap bounds a member's open-chat count (fewest-open-chats needs
+// an order, not exact figures for members far behind).
+const openChatsCap = 1000
+
+// openChats counts a member's unfinished (opened or snoozed) chats, up to openChatsCap.
 func openChats(tx store.Tx, channelID, staffID int64) (int, error) {
 	n := 0
 	for _, st := range []api.ChatState{api.ChatOpened, api.ChatSnoozed} {
@@ -104,15 +135,22 @@ func openChats(tx store.Tx, channelID, staffID int64) (int, error) {
 
 // decide runs the policy for call c (nil: a hypothetical new call) on view v.
 func (m *Manager) decide(v *channelView, c *call) routing.Decision {
-	staff := make([]routing.Member, len(v.staff))
-	for i, s := range v.staff {
+	return m.decideWith(v, c, false)
+}
+
+// decideWith fills in the live parts of v's members in place (every view is
+// loaded for one pass under m.mu, and each decision overwrites them) and
+// runs the policy; unordered skips the ring-order sort.
+func (m *Manager) decideWith(v *channelView, c *call, unordered bool) routing.Decision {
+	staff := v.staff
+	for i := range staff {
+		s := &staff[i]
 		_, s.InCall = m.inCall[s.ID]
 		s.RingingCallID = m.ringing[s.ID]
 		s.Online = m.media.Online(s.ID)
 		s.LastCallEnded = m.lastEnded[s.ID]
-		staff[i] = s
 	}
-	in := routing.Input{Channel: v.channel, Location: v.loc, Team: v.team, Staff: staff, Now: m.clock.Now()}
+	in := routing.Input{Channel: v.channel, Location: v.loc, Team: v.team, Staff: staff, Now: m.clock.Now(), Unordered: unordered}
 	if v.team != nil {
 		in.Cursor = m.cursor[v.team.ID]
 	}
@@ -200,11 +238,11 @@ func nobodyCould(d routing.Decision) bool {
 
 func (m *Manager) recordEligibility(r *rec, c *call, d routing.Decision) {
 	e := d.Eligibility(c.ID, c.ChannelID)
-	key := fmt.Sprint(e.InOperation, e.Eligible, e.NotEligible)
-	if key == c.lastElig {
+	if p := c.lastElig; p != nil && p.InOperation == e.InOperation && slices.Equal(p.Eligible, e.Eligible) &&
+		slices.Equal(p.NotEligible, e.NotEligible) {
 		return
 	}
-	c.lastElig = key
+	c.lastElig = &e
 	m.event(r, c, api.EvCallEligibility, 0, 0, e)
 }
 
