@@ -35,7 +35,7 @@ type features struct {
 func withFeatures(f features) server.Option {
 	return server.WithSetup(func(s *server.Server) error {
 		db, log := s.Store(), s.Logger()
-		tel, err := telephony.New(db, f.Phone, log)
+		tel, err := telephony.New(db, f.Phone, log, telephony.WithPresenceRecorder(s.Inbox().SetPresence))
 		if err != nil {
 			return err
 		}

@@ -47,7 +47,7 @@ func startStack(t *testing.T, ctx context.Context, seed func(tx store.Tx) error,
 			for _, f := range tweak {
 				f(&cfg)
 			}
-			tel, err := telephony.New(s.Store(), cfg, log)
+			tel, err := telephony.New(s.Store(), cfg, log, telephony.WithPresenceRecorder(s.Inbox().SetPresence))
 			if err != nil {
 				return err
 			}

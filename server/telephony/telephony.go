@@ -57,17 +57,36 @@ type Telephony struct {
 	Rooms    *room.Manager
 	Guidance *room.GuidanceStore
 
-	log *slog.Logger
+	log      *slog.Logger
+	presence chan presenceChange
+	record   func(ctx context.Context, staffID int64, online bool) error
 }
 
-// New builds the phone side over the store. presence is told when a
-// softphone connects or disconnects (for the lifecycle's re-offer).
-func New(st store.Store, cfg Config, log *slog.Logger) (*Telephony, error) {
+type presenceChange struct {
+	staffID int64
+	online  bool
+}
+
+// Option configures New.
+type Option func(*Telephony)
+
+// WithPresenceRecorder records softphone presence changes (e.g.
+// inbox.Service.SetPresence, which writes staff.presence events). Changes
+// are recorded in order on one goroutine, never under the room's locks.
+func WithPresenceRecorder(f func(ctx context.Context, staffID int64, online bool) error) Option {
+	return func(t *Telephony) { t.record = f }
+}
+
+// New builds the phone side over the store.
+func New(st store.Store, cfg Config, log *slog.Logger, opts ...Option) (*Telephony, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	t := &Telephony{log: log}
-	handler := &lateHandler{}
+	t := &Telephony{log: log, presence: make(chan presenceChange, 1024)}
+	for _, o := range opts {
+		o(t)
+	}
+	handler := &lateHandler{onPresence: t.queuePresence}
 	guidance := func(channelID int64, kind api.GuidanceKind) ([]byte, error) {
 		var pcm []byte
 		err := st.View(context.Background(), func(tx store.Tx) (err error) { pcm, err = tx.Guidance(channelID, kind); return err })
@@ -144,12 +163,37 @@ func New(st store.Store, cfg Config, log *slog.Logger) (*Telephony, error) {
 	return t, nil
 }
 
-// Start starts the SIP listeners.
+// Start starts the SIP listeners and the presence recorder.
 func (t *Telephony) Start(ctx context.Context) error {
+	go t.recordPresence(ctx)
 	if t.Trunk == nil {
 		return nil
 	}
 	return t.Trunk.Start(ctx)
+}
+
+func (t *Telephony) queuePresence(staffID int64, online bool) {
+	select {
+	case t.presence <- presenceChange{staffID, online}:
+	default:
+		t.log.Warn("presence change dropped: recorder behind", "staff_id", staffID, "online", online)
+	}
+}
+
+func (t *Telephony) recordPresence(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case c := <-t.presence:
+			if t.record == nil {
+				continue
+			}
+			if err := t.record(ctx, c.staffID, c.online); err != nil && ctx.Err() == nil {
+				t.log.Warn("presence not recorded", "staff_id", c.staffID, "online", c.online, "err", err)
+			}
+		}
+	}
 }
 
 // HandleEvents feeds committed events to the lifecycle (chat closed or
@@ -201,8 +245,9 @@ func (m *media) Online(staffID int64) bool    { return m.rooms.Online(staffID) }
 
 // lateHandler lets the trunk be built before the lifecycle that handles it.
 type lateHandler struct {
-	mu sync.RWMutex
-	m  *calls.Manager
+	mu         sync.RWMutex
+	m          *calls.Manager
+	onPresence func(staffID int64, online bool)
 }
 
 func (h *lateHandler) set(m *calls.Manager) { h.mu.Lock(); h.m = m; h.mu.Unlock() }
@@ -217,6 +262,9 @@ func (h *lateHandler) get() *calls.Manager {
 // never calls back), so Reevaluate's Online lookups cannot re-enter the room
 // manager from here.
 func (h *lateHandler) presence(staffID int64, online bool) {
+	if h.onPresence != nil {
+		h.onPresence(staffID, online)
+	}
 	if m := h.get(); m != nil {
 		m.HandleEvents([]api.Event{{Type: api.EvStaffPresence, StaffID: staffID}})
 	}
