@@ -92,13 +92,20 @@ func benchStaff(tb testing.TB, m *Manager, id int64) *staffLeg {
 // 20 ms tick: caller G.711 8 kHz decode, resample to 48 kHz, operator jitter
 // buffer and Opus decode, mix, Opus encode for the operator, resample to
 // 8 kHz and G.711 encode for the caller. %core/call = time per tick / 20 ms.
-func BenchmarkCallCPU(b *testing.B) {
+// It runs the rooms' two-party fast path; BenchmarkCallCPUFullMix the same
+// call through the full 48 kHz mix.
+func BenchmarkCallCPU(b *testing.B) { benchCallCPU(b, mixer.WithPair(twoParty)) }
+
+// BenchmarkCallCPUFullMix is BenchmarkCallCPU without the fast path.
+func BenchmarkCallCPUFullMix(b *testing.B) { benchCallCPU(b) }
+
+func benchCallCPU(b *testing.B, opts ...mixer.Option) {
 	m := newTestManager(b)
 	ulaw, pkts := benchMedia(b)
 	s := benchStaff(b, m, 1)
 	s.narrow.Store(true) // as the Manager sets it for a two-party room
 	caller := &g711Caller{ulaw: ulaw, opus: pkts, staff: s}
-	mix := mixer.NewStepped(mixer.WithLogger(testLogger()))
+	mix := mixer.NewStepped(append(opts, mixer.WithLogger(testLogger()))...)
 	cl := newCallerLeg(caller)
 	mix.Add("caller", mixer.RoleCaller, cl, cl)
 	mix.Add("staff", mixer.RoleTalk, s, s)
@@ -160,7 +167,7 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// BenchmarkConcurrentCalls runs N real rooms (each its own 20 ms ticker)
+// BenchmarkConcurrentCalls runs N real rooms (on the Manager's shared clock)
 // with a G.711 caller and an Opus operator for a few seconds and reports
 // the process CPU per call and the late ticks (started > 10 ms late).
 func BenchmarkConcurrentCalls(b *testing.B) {

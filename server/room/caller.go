@@ -26,6 +26,10 @@ type callerLeg struct {
 	nb8     [CallerFrame]int16
 	bandBuf [bandTaps - 1 + CallerFrame]float32
 	silent  bool // the last fast tick had no caller audio
+	op8     [CallerFrame]int16
+	x8      [CallerFrame]int16
+	fast    bool      // the last tick was a narrowband two-party tick
+	partner *staffLeg // its operator
 }
 
 func newCallerLeg(media CallerMedia) *callerLeg { return &callerLeg{media: media} }
@@ -43,8 +47,17 @@ func (c *callerLeg) ReadFrame(dst []int16) bool {
 }
 
 // WriteFrame is the mixer Sink: the caller's mix downsampled to 160 samples.
+// After narrowband two-party ticks it fades over from the operator's
+// narrowband audio of this tick (see narrow.go).
 func (c *callerLeg) WriteFrame(src []int16) error {
 	c.down.process(src, c.out8[:])
+	if c.fast {
+		c.fast = false
+		if c.partner != nil && c.partner.takeHandoff(c.x8[:]) {
+			fade(c.x8[:], c.out8[:])
+		}
+		c.partner = nil
+	}
 	return c.media.WriteFrame(c.out8[:])
 }
 

@@ -12,14 +12,16 @@ import (
 // audio without the 48 kHz mix:
 //
 //	caller -> operator: Trunk(8000) -> Band(8000) -> Opus(8000) -> Track
-//	operator -> caller: Track -> Opus(48000) -> Resample(48000->8000) -> Trunk(8000)
+//	operator -> caller: Track -> Opus(8000) -> Delay(8) -> Trunk(8000)
 //
-// Band is the 8 kHz filter equal to Resample(8000->48000) followed by
+// (a G.711 operator: Track -> G711 -> Resample(8000->48000) ->
+// Resample(48000->8000) -> Trunk, the full path's own). Band is the 8 kHz filter equal to Resample(8000->48000) followed by
 // Resample(48000->8000) (what the full path does to the caller's voice on
-// its way to a narrowband operator), in one short FIR; the other direction
-// is the full path itself. Every fast tick keeps the full path's resampler
-// histories as they would be, so a third party joining or leaving switches
-// between the paths without a click or a gap.
+// its way to a narrowband operator), in one short FIR, and every fast tick
+// keeps the full path's resampler histories as they would be, so that
+// direction switches sample-exactly. The other direction changes decoder
+// rate and fades over one tick (narrow.go). Either way a third party
+// joining or leaving switches paths without a click or a gap.
 
 // twoParty is the rooms' mixer.PairFunc.
 func twoParty(a, b *mixer.Leg) bool {
@@ -39,6 +41,7 @@ func twoParty(a, b *mixer.Leg) bool {
 func (c *callerLeg) exchange(s *staffLeg) bool {
 	s.mu.Lock()
 	p := s.cur
+	narrowIn := p != nil && s.narrowOK(p)
 	if p != nil && p.send == codecOpus && p.enc8 == nil {
 		var err error
 		if p.enc8, err = p.newEnc(true); err != nil {
@@ -56,12 +59,22 @@ func (c *callerLeg) exchange(s *staffLeg) bool {
 		c.silent = true
 	}
 
-	// Operator -> caller, exactly as the mixer would: the caller hears
-	// nothing but the operator (silence when nothing comes).
-	if !s.ReadFrame(c.wide[:]) {
-		clear(c.wide[:])
+	// Operator -> caller: the caller hears nothing but the operator
+	// (silence when nothing comes); Opus is decoded at 8 kHz.
+	if narrowIn {
+		if s.readNarrow(c.op8[:], c.wide[:]) { // the first fast tick: fade over
+			c.down.process(c.wide[:], c.x8[:])
+			fade(c.x8[:], c.op8[:])
+		}
+		clear(c.down.buf[:r6Len-1])      // no stale history when the full path resumes
+		_ = c.media.WriteFrame(c.op8[:]) // a trunk error is the trunk's to report
+		c.fast, c.partner = true, s
+	} else {
+		if !s.ReadFrame(c.wide[:]) {
+			clear(c.wide[:])
+		}
+		_ = c.WriteFrame(c.wide[:])
 	}
-	_ = c.WriteFrame(c.wide[:]) // as a mixer Sink: a trunk error is the trunk's to report
 
 	if p == nil {
 		return true

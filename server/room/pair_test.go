@@ -33,10 +33,11 @@ func (t *trackSink) WriteRTP(_ *rtp.Header, p []byte) (int, error) {
 	return len(p), nil
 }
 
-// pcmuStaff is a PCMU operator leg whose sent payloads land in sink.
+// pcmuStaff is an operator leg sending PCMU, whose sent payloads land in
+// sink; it receives PCMU (0) or Opus (111).
 func pcmuStaff(t *testing.T, m *Manager) (*staffLeg, *trackSink) {
 	t.Helper()
-	p := &peer{pts: map[uint8]codecKind{0: codecPCMU}, send: codecPCMU, jb: newJitter(2), lastN: 960,
+	p := &peer{pts: map[uint8]codecKind{0: codecPCMU, 111: codecOpus}, send: codecPCMU, jb: newJitter(2), lastN: 960,
 		newDe: m.newDecoder, newEnc: m.newOpusEncoder, enc: newPCMUEncoder()}
 	var err error
 	if p.track, err = webrtc.NewTrackLocalStaticSample(pcmuCap, "audio", "test"); err != nil {
@@ -52,9 +53,10 @@ func pcmuStaff(t *testing.T, m *Manager) (*staffLeg, *trackSink) {
 }
 
 // toneTrunk is a caller sending a tone; each ReadFrame also delivers the
-// operator's next PCMU packet of another tone.
+// operator's next packet of another tone: PCMU, or Opus when opus is set.
 type toneTrunk struct {
 	n     int
+	opus  [][]byte
 	staff *staffLeg
 	seq   uint16
 	pkt   rtp.Packet
@@ -67,6 +69,9 @@ func (c *toneTrunk) ReadFrame(dst []int16) bool {
 		pl[i] = g711.EncodeUlawFrame(v)
 	}
 	c.pkt.PayloadType, c.pkt.SequenceNumber, c.pkt.Payload = 0, c.seq, pl[:]
+	if c.opus != nil {
+		c.pkt.PayloadType, c.pkt.Payload = 111, c.opus[int(c.seq)%len(c.opus)]
+	}
 	c.staff.push(c.staff.cur, &c.pkt)
 	c.seq++
 	copy(dst, audiotest.ToneAt(CallerRate, callerTone, toneAmp, c.n, len(dst)))
@@ -88,10 +93,10 @@ func (l *listenerRec) WriteFrame(src []int16) error {
 
 // switchRun runs 50 ticks of a caller and a PCMU operator; with pair the
 // two-party fast path is on; from tick 20 to 30 a listener is in the room.
-func switchRun(t *testing.T, pair bool) (toCaller, toOperator, toListener audio.PCM16, paired uint64) {
+func switchRun(t *testing.T, pair bool, opusPkts [][]byte) (toCaller, toOperator, toListener audio.PCM16, paired uint64) {
 	m := newTestManager(t)
 	s, sink := pcmuStaff(t, m)
-	trunk := &toneTrunk{staff: s}
+	trunk := &toneTrunk{staff: s, opus: opusPkts}
 	opts := []mixer.Option{mixer.WithLogger(testLogger())}
 	if pair {
 		opts = append(opts, mixer.WithPair(twoParty))
@@ -122,8 +127,8 @@ func switchRun(t *testing.T, pair bool) (toCaller, toOperator, toListener audio.
 }
 
 func TestTwoPartyFastPathSwitch(t *testing.T) {
-	ref, refOp, refLis, _ := switchRun(t, false)
-	got, gotOp, gotLis, paired := switchRun(t, true)
+	ref, refOp, refLis, _ := switchRun(t, false, nil)
+	got, gotOp, gotLis, paired := switchRun(t, true, nil)
 	if paired != 40 {
 		t.Fatalf("%d two-party ticks, want 40 (50 less 10 with a listener)", paired)
 	}
@@ -182,4 +187,43 @@ func abs(x int) int {
 		return -x
 	}
 	return x
+}
+
+// With an Opus operator the fast path decodes at 8 kHz: the caller's audio
+// is not sample-identical to the full mix's, but continuous across both
+// switches: the tone keeps its level in every 10 ms and no sample steps
+// more than the full mix's own audio does (a click or a gap would).
+func TestTwoPartyFastPathSwitchOpus(t *testing.T) {
+	_, pkts := benchMedia(t)
+	ref, _, _, _ := switchRun(t, false, pkts)
+	got, _, lis, paired := switchRun(t, true, pkts)
+	if paired != 40 {
+		t.Fatalf("%d two-party ticks, want 40", paired)
+	}
+	if a := amp(lis[len(lis)-4800:], 48000, staffTone); a < 0.8*toneAmp {
+		t.Fatalf("listener hears the operator at %.3f", a)
+	}
+	if len(got) != len(ref) {
+		t.Fatalf("caller got %d samples, full mix %d", len(got), len(ref))
+	}
+	const from = 5 * CallerFrame // decoders settled
+	for i := from; i+80 <= len(got); i += 80 {
+		if a := amp(got[i:i+80], 8000, staffTone); a < 0.8*toneAmp || a > 1.2*toneAmp {
+			t.Errorf("caller: operator's tone at %.3f in samples %d-%d (tick %d)", a, i, i+80, i/CallerFrame)
+		}
+	}
+	step := func(s audio.PCM16) (worst, at int) {
+		for i := from; i+1 < len(s); i++ {
+			if d := abs(int(s[i+1]) - 2*int(s[i]) + int(s[i-1])); d > worst {
+				worst, at = d, i
+			}
+		}
+		return
+	}
+	w, at := step(got)
+	wRef, _ := step(ref)
+	t.Logf("largest second difference %d (full mix %d)", w, wRef)
+	if w > wRef+wRef/10 {
+		t.Errorf("caller: a step of %d at sample %d (tick %d), the full mix's largest is %d", w, at, at/CallerFrame, wRef)
+	}
 }

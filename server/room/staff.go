@@ -33,6 +33,8 @@ type staffLeg struct {
 	pending    []bool     // announcements not yet delivered, guarded by presenceMu
 	delivering bool       // a goroutine is delivering pending, guarded by presenceMu
 
+	handoffOK bool // peer.hand8 holds the switch tick's narrowband frame, guarded by mu
+
 	// Guarded by Manager.mu.
 	room *Room
 	leg  *mixer.Leg
@@ -59,10 +61,19 @@ type peer struct {
 	jb    *jitter
 	decs  [3]decoder // by codecKind, created on first use
 	fifo  audio.PCM16
-	lastN int
+	lastN int // samples of the last packet, at 48 kHz
 	// lastCodec is the codec of the last decoded packet.
 	lastCodec codecKind
-	newDe     func(codecKind) (decoder, error)
+
+	// Narrowband receive path of the two-party fast path (narrow.go).
+	narrowed bool             // the last frame was read narrowband
+	dec8     decoder          // Opus at 8 kHz
+	fifo8    audio.PCM16      // decoded 8 kHz samples not yet played
+	recent   [warmPkts][]byte // the last Opus packets decoded, to warm up a decoder
+	nRecent  int              // packets stored in recent, ever
+	dly      [dlyLen]int16    // narrowband delay line
+	hand8    [CallerFrame]int16
+	newDe    func(codecKind) (decoder, error)
 }
 
 // push stores a received RTP packet (read loop goroutine).
@@ -78,7 +89,9 @@ func (s *staffLeg) push(p *peer, pkt *rtp.Packet) {
 	s.mu.Unlock()
 }
 
-// ReadFrame is the mixer Source: one 20 ms frame from the jitter buffer.
+// ReadFrame is the mixer Source: one 20 ms frame at 48 kHz from the
+// jitter buffer. The first one after two-party ticks also hands the
+// narrowband decode of the same packets to the caller, who fades over.
 func (s *staffLeg) ReadFrame(dst []int16) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -86,28 +99,68 @@ func (s *staffLeg) ReadFrame(dst []int16) bool {
 	if p == nil {
 		return false
 	}
-	for len(p.fifo) < len(dst) {
-		kind, slot := p.jb.pop()
-		if kind == popNone {
-			if len(p.fifo) == 0 {
-				return false
-			}
-			p.fifo = append(p.fifo, silence[:len(dst)-len(p.fifo)]...)
-			break
-		}
-		pcm, err := p.decode(kind, slot)
-		if err != nil {
-			s.log.Debug("decode failed", "err", err)
-			pcm = nil
-		}
-		if len(pcm) == 0 { // undecodable: fill the frame with silence
-			pcm = silence[:p.lastN]
-		}
-		p.fifo = append(p.fifo, pcm...)
+	if !p.narrowed {
+		ok, _ := p.read(s.log, dst, false, nil)
+		return ok
 	}
-	copy(dst, p.fifo)
-	p.fifo = p.fifo[:copy(p.fifo, p.fifo[len(dst):])]
+	p.narrowed = false
+	ok, alsoOK := p.read(s.log, dst, false, p.hand8[:])
+	if !alsoOK {
+		clear(p.hand8[:])
+	}
+	p.delay(p.hand8[:])
+	s.handoffOK = true
+	return ok
+}
+
+// readNarrow is ReadFrame for the two-party fast path: 160 samples at
+// 8 kHz, delayed to line up with the full path (48 kHz decode and
+// Resample(48000->8000)), silence when nothing comes. On the first fast
+// tick it also decodes the same packets at 48 kHz into wide (wideOK), so
+// the caller can fade over from what the full path would have given.
+func (s *staffLeg) readNarrow(dst, wide []int16) (wideOK bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.handoffOK = false
+	p := s.cur
+	if p == nil {
+		clear(dst)
+		return false
+	}
+	var ok bool
+	if p.narrowed {
+		ok, _ = p.read(s.log, dst, true, nil)
+	} else {
+		p.narrowed = true
+		ok, wideOK = p.read(s.log, dst, true, wide)
+	}
+	if !ok {
+		clear(dst)
+	}
+	p.delay(dst)
+	return wideOK
+}
+
+// takeHandoff copies the narrowband frame of the switch tick into dst.
+func (s *staffLeg) takeHandoff(dst []int16) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.handoffOK || s.cur == nil {
+		return false
+	}
+	s.handoffOK = false
+	copy(dst, s.cur.hand8[:])
 	return true
+}
+
+// narrowOK reports whether the operator's stream can be decoded at 8 kHz
+// directly (Opus).
+func (s *staffLeg) narrowOK(p *peer) bool {
+	c := p.lastCodec
+	if c == codecUnknown {
+		c = p.send
+	}
+	return c == codecOpus
 }
 
 var silence = make(audio.PCM16, 5760) // 120 ms at 48 kHz, the longest Opus frame
@@ -140,6 +193,9 @@ func (p *peer) decode(kind popKind, slot *jbSlot) (audio.PCM16, error) {
 		pcm, err := d.Decode(slot.payload)
 		if err == nil && len(pcm) > 0 && len(pcm) <= len(silence) {
 			p.lastN, p.lastCodec = len(pcm), c
+			if c == codecOpus {
+				p.remember(slot.payload)
+			}
 		}
 		return pcm, err
 	case popFEC:
@@ -188,6 +244,9 @@ func (s *staffLeg) restart() {
 	if p := s.cur; p != nil {
 		p.jb.restart()
 		p.fifo = p.fifo[:0]
+		p.fifo8 = p.fifo8[:0]
+		p.narrowed = false
+		s.handoffOK = false
 	}
 	s.mu.Unlock()
 }
