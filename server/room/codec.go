@@ -10,7 +10,6 @@ import (
 
 	"github.com/meet-dev/meet/audio"
 	"github.com/meet-dev/meet/audio/mixer"
-	"github.com/meet-dev/meet/audio/opus"
 )
 
 // codecKind is an operator leg's audio codec.
@@ -173,7 +172,7 @@ const ServerOpusComplexity = 1
 func (m *Manager) newDecoder(c codecKind) (decoder, error) {
 	switch c {
 	case codecOpus:
-		d, err := opus.NewDecoder(mixer.Rate, 1)
+		d, err := newServerOpusDecoder(mixer.Rate)
 		if err != nil {
 			return nil, fmt.Errorf("room: opus decoder: %w", err)
 		}
@@ -200,7 +199,7 @@ func (m *Manager) newOpusEncoder(narrow bool) (encoder, error) {
 	if narrow {
 		rate = CallerRate
 	}
-	e, err := opus.NewEncoder(rate, 1, opus.WithComplexity(ServerOpusComplexity))
+	e, err := newServerOpusEncoder(rate)
 	if err != nil {
 		return nil, fmt.Errorf("room: opus encoder (%d Hz): %w", rate, err)
 	}

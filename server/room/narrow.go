@@ -5,7 +5,6 @@ import (
 	"log/slog"
 
 	"github.com/meet-dev/meet/audio"
-	"github.com/meet-dev/meet/audio/opus"
 )
 
 // The operator's receive side at two rates. The full mix wants 48 kHz; the
@@ -127,7 +126,7 @@ func (p *peer) decode8(kind popKind, slot *jbSlot) (audio.PCM16, error) {
 
 func (p *peer) narrowDecoder() (decoder, error) {
 	if p.dec8 == nil {
-		d, err := opus.NewDecoder(CallerRate, 1)
+		d, err := newServerOpusDecoder(CallerRate)
 		if err != nil {
 			return nil, fmt.Errorf("room: opus decoder (8000 Hz): %w", err)
 		}
