@@ -36,6 +36,29 @@ func (m *Model) loadInit() tea.Cmd {
 	}
 }
 
+// counter is the optional part of a Backend that knows exact tab counts
+// (*client.Client has it; a backend without it shows loaded counts).
+type counter interface {
+	ChatCounts(ctx context.Context, q api.ChatQuery) (api.ChatCounts, error)
+}
+
+// loadCounts asks for the exact tab sizes under the current filter.
+func (m *Model) loadCounts() tea.Cmd {
+	cb, ok := m.backend.(counter)
+	if !ok {
+		return nil
+	}
+	q := m.inbox.Filter().Query(common.TabOpened, 0)
+	q.State, q.Missed = "", nil
+	gen := m.filterGen
+	return func() tea.Msg {
+		ctx, cancel := m.rctx()
+		defer cancel()
+		c, err := cb.ChatCounts(ctx, q)
+		return countsMsg{gen: gen, counts: c, err: err}
+	}
+}
+
 func (m *Model) loadTab(t common.Tab) tea.Cmd {
 	q, ok := m.inbox.Query(t)
 	if !ok {

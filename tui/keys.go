@@ -287,6 +287,7 @@ func (m *Model) setFilter(f common.Filter) tea.Cmd {
 	for _, t := range common.Tabs {
 		cmds = append(cmds, m.loadTab(t))
 	}
+	cmds = append(cmds, m.loadCounts())
 	return tea.Batch(cmds...)
 }
 

@@ -128,7 +128,7 @@ func New(ctx context.Context, uictx *common.Context, b Backend, log *slog.Logger
 
 // Init starts loading who we are and the inbox, and listening to events.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{m.loadInit()}
+	cmds := []tea.Cmd{m.loadInit(), m.loadCounts()}
 	for _, t := range common.Tabs {
 		cmds = append(cmds, m.loadTab(t))
 	}

@@ -20,6 +20,11 @@ type (
 		settings api.Settings
 		err      error
 	}
+	countsMsg struct {
+		gen    int
+		counts api.ChatCounts
+		err    error
+	}
 	chatsMsg struct {
 		tab    common.Tab
 		cursor string

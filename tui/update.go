@@ -60,6 +60,13 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 		m.settings.SetSettings(msg.settings)
 		return nil
+	case countsMsg:
+		if msg.err == nil && msg.gen == m.filterGen {
+			m.inbox.SetTotals(msg.counts)
+		} else if msg.err != nil {
+			m.log.Debug("tab counts", "err", msg.err)
+		}
+		return nil
 	case chatsMsg:
 		if msg.gen != m.filterGen {
 			return nil // asked under an older filter
@@ -193,7 +200,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			// the stream starts at the newest event: reload what was listed
 			// before it connected so nothing falls between
 			m.connectedOnce = true
-			cmds = append(cmds, m.refreshTabs())
+			cmds = append(cmds, m.refreshTabs(), m.loadCounts())
 		}
 		if msg.status.State == Connected {
 			// the server is back: retry what failed while it was away
@@ -475,6 +482,9 @@ func (m *Model) flush() tea.Cmd {
 	}
 	if m.dirtyLive && m.screen == ScreenBoard {
 		cmds = append(cmds, m.loadLiveCalls())
+	}
+	if len(m.dirtyChats) > 0 {
+		cmds = append(cmds, m.loadCounts())
 	}
 	clear(m.dirtyChats)
 	clear(m.dirtyCalls)

@@ -31,6 +31,7 @@ type Model struct {
 	active common.Tab
 	filter common.Filter
 	w, h   int
+	totals map[common.Tab]int // exact sizes from the server, when it gives them
 }
 
 // New returns an empty inbox on the opened tab.
@@ -51,6 +52,7 @@ func (m *Model) Filter() common.Filter { return m.filter }
 // SetFilter replaces the filter; every tab must be loaded again.
 func (m *Model) SetFilter(f common.Filter) {
 	m.filter = f
+	m.totals = nil
 	for i := range m.tabs {
 		m.tabs[i] = list{}
 	}
@@ -169,10 +171,20 @@ func (m *Model) Selected() (api.Chat, bool) {
 // Len is the number of chats loaded in tab t.
 func (m *Model) Len(t common.Tab) int { return len(m.tabs[t].chats) }
 
-// Count is the count shown on a tab: "12", "50+" while more pages exist,
-// "…" before it is loaded.
+// SetTotals sets the exact tab sizes from the server (GET /v1/chats/counts);
+// without them Count falls back to what is loaded.
+func (m *Model) SetTotals(c api.ChatCounts) {
+	m.totals = map[common.Tab]int{common.TabOpened: c.Opened, common.TabSnoozed: c.Snoozed,
+		common.TabClosed: c.Closed, common.TabMissed: c.Missed}
+}
+
+// Count is the count shown on a tab: the exact total when the server gave
+// one, else "12", "50+" while more pages exist, "…" before it is loaded.
 func (m *Model) Count(t common.Tab) string {
 	l := &m.tabs[t]
+	if n, ok := m.totals[t]; ok {
+		return fmt.Sprint(n)
+	}
 	switch {
 	case !l.loaded:
 		return "…"
