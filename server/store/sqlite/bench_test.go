@@ -30,10 +30,16 @@ func open1M(b *testing.B) *DB {
 	path := filepath.Join(os.TempDir(), fmt.Sprintf("meet-bench-1m-%s.db", SchemaHash()))
 	if _, err := os.Stat(path); err != nil {
 		start := time.Now()
-		tmp := path + ".partial"
-		os.Remove(tmp)
+		// A name of our own: benchmarks of several packages (or people) may
+		// generate at once, and must not write into or remove each other's file.
+		tmp := fmt.Sprintf("%s.partial-%d", path, os.Getpid())
 		if err := generate(tmp, benchChats); err != nil {
+			os.Remove(tmp)
 			b.Fatal(err)
+		}
+		if fi, err := os.Stat(tmp + "-wal"); err == nil && fi.Size() == 0 { // checkpointed and closed
+			os.Remove(tmp + "-wal")
+			os.Remove(tmp + "-shm")
 		}
 		if err := os.Rename(tmp, path); err != nil {
 			b.Fatal(err)

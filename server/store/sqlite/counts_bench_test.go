@@ -19,6 +19,7 @@ func BenchmarkCounts1M(b *testing.B) {
 	}
 	db := open1M(b)
 	me := int64(1)
+	monthFrom, monthTo := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC)
 	cases := []struct {
 		name     string
 		q        api.ChatQuery
@@ -31,6 +32,7 @@ func BenchmarkCounts1M(b *testing.B) {
 		{"text_memo_rare", api.ChatQuery{Q: "escalated to legal"}, nil},
 		{"assignee_me", api.ChatQuery{AssigneeID: &me}, nil},
 		{"reason_noOperator", api.ChatQuery{Reason: api.ReasonNoOperator}, nil},
+		{"month", api.ChatQuery{From: &monthFrom, To: &monthTo}, nil},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {

@@ -81,15 +81,15 @@ func (t *tx) ListCalls(q api.CallQuery, channels []int64) (api.CallList, error) 
 }
 
 // ChatCounts counts the inbox tabs under q (state, missed, cursor and limit
-// are ignored: the counts split by them). Filters on channel and medium only
-// read the chat_counts table kept by triggers; any other filter counts the
-// matching chats.
+// are ignored: the counts split by them). Filters on channel, medium, missed
+// reason and assignee only read the chat_counts table kept by triggers; tag,
+// date and text filters count the matching chats.
 func (t *tx) ChatCounts(q api.ChatQuery, channels []int64) (api.ChatCounts, error) {
 	var out api.ChatCounts
 	if channels != nil && len(channels) == 0 {
 		return out, nil
 	}
-	if q.Reason == "" && q.Tag == "" && q.AssigneeID == nil && q.From == nil && q.To == nil && strings.TrimSpace(q.Q) == "" {
+	if q.Tag == "" && q.From == nil && q.To == nil && strings.TrimSpace(q.Q) == "" {
 		return t.countsFromTable(q, channels)
 	}
 	f, err := t.chatFilter(q, channels, false)
@@ -118,6 +118,12 @@ func (t *tx) countsFromTable(q api.ChatQuery, channels []int64) (api.ChatCounts,
 	}
 	if q.Medium != "" {
 		where, args = append(where, "medium = ?"), append(args, string(q.Medium))
+	}
+	if q.Reason != "" {
+		where, args = append(where, "missed_reason = ?"), append(args, string(q.Reason))
+	}
+	if q.AssigneeID != nil {
+		where, args = append(where, "assignee_id = ?"), append(args, *q.AssigneeID) // 0: unassigned
 	}
 	query := `SELECT state, missed, sum(n) FROM chat_counts`
 	if len(where) > 0 {

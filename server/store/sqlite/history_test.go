@@ -154,6 +154,10 @@ func TestChatCountsMatchChats(t *testing.T) {
 				c := &chats[rng.IntN(len(chats))]
 				c.State = states[rng.IntN(3)]
 				c.Missed = rng.IntN(2) == 0
+				c.MissedReason = ""
+				if c.Missed {
+					c.MissedReason = api.MissedReasons[rng.IntN(len(api.MissedReasons))]
+				}
 				if rng.IntN(4) == 0 {
 					c.AssigneeID = &f.staff.ID
 				} else {
@@ -200,6 +204,22 @@ func TestChatCountsMatchChats(t *testing.T) {
 		if got := counts(api.ChatQuery{Medium: api.MediumPhone}, []int64{other.ID}); got != one {
 			t.Fatalf("round %d channel: %+v, want %+v", round, got, one)
 		}
+		past, future := time.Now().Add(-time.Hour), time.Now().Add(time.Hour)
+		if got := counts(api.ChatQuery{From: &past, To: &future}, nil); got != all {
+			t.Fatalf("round %d window: %+v, want %+v", round, got, all)
+		}
+		if got := counts(api.ChatQuery{From: &future}, nil); got != (api.ChatCounts{}) {
+			t.Fatalf("round %d future: %+v", round, got)
+		}
+		byReason := tally(func(c api.Chat) bool { return c.MissedReason == api.ReasonUserLeft })
+		if got := counts(api.ChatQuery{Reason: api.ReasonUserLeft}, nil); got != byReason {
+			t.Fatalf("round %d reason: %+v, want %+v", round, got, byReason)
+		}
+		unassigned := tally(func(c api.Chat) bool { return c.AssigneeID == nil && c.ChannelID == f.channel.ID })
+		none := int64(0)
+		if got := counts(api.ChatQuery{AssigneeID: &none}, []int64{f.channel.ID}); got != unassigned {
+			t.Fatalf("round %d unassigned: %+v, want %+v", round, got, unassigned)
+		}
 		mine := tally(func(c api.Chat) bool {
 			return c.ChannelID == f.channel.ID && c.AssigneeID != nil && len(c.Tags) > 0
 		})
@@ -221,8 +241,9 @@ func TestChatCountsMatchChats(t *testing.T) {
 	}
 	var bad int
 	err = db.View(ctx, func(st store.Tx) error {
-		return st.(*tx).row(`SELECT count(*) FROM (SELECT channel_id, medium, state, missed, count(*) AS n FROM chats GROUP BY 1,2,3,4) g
-			FULL JOIN (SELECT * FROM chat_counts WHERE n <> 0) k USING (channel_id, medium, state, missed)
+		return st.(*tx).row(`SELECT count(*) FROM (SELECT channel_id, medium, state, missed, missed_reason,
+				coalesce(assignee_id, 0) AS assignee_id, count(*) AS n FROM chats GROUP BY 1,2,3,4,5,6) g
+			FULL JOIN (SELECT * FROM chat_counts WHERE n <> 0) k USING (channel_id, medium, state, missed, missed_reason, assignee_id)
 			WHERE g.n IS NOT k.n`).Scan(&bad)
 	})
 	if err != nil || bad != 0 {

@@ -110,11 +110,16 @@ func (t *tx) chatFilter(q api.ChatQuery, channels []int64, withState bool) (chat
 			add("c.assignee_id = ?", *q.AssigneeID)
 		}
 	}
+	// Pages keep id order ("+": no created index); counts may use it.
+	created := "+c.created"
+	if !withState {
+		created = "c.created"
+	}
 	if q.From != nil {
-		add("+c.created >= ?", ns(*q.From))
+		add(created+" >= ?", ns(*q.From))
 	}
 	if q.To != nil {
-		add("+c.created < ?", ns(*q.To))
+		add(created+" < ?", ns(*q.To))
 	}
 	if text := strings.TrimSpace(q.Q); text != "" {
 		cond, a, err := t.textCondition(text)
