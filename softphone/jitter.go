@@ -9,7 +9,8 @@ import (
 // playout tick. It is pure logic: arrival and playout times are passed in.
 //
 // Depth adapts to the measured interarrival jitter (RFC 3550 §6.4.1 estimate):
-// target = 1 + round(3·J / frame) frames, plus a boost that grows by one frame
+// target = 1 + ⌊3·J / frame⌋ frames (the fraction of a frame is covered by
+// the playout margin, see margin), plus a boost that grows by one frame
 // on every underrun and decays after 3 s of good frames. Packets that arrive
 // after their slot was played are dropped as late; when more than target+2
 // frames wait, the oldest are dropped to keep the latency down.
@@ -85,7 +86,7 @@ func newJitterBuffer(frame time.Duration, clockRate int) *jitterBuffer {
 // target is the number of frames to hold before and while playing.
 func (j *jitterBuffer) target() int {
 	jf := j.jitter / float64(j.clockRate) / j.frame.Seconds()
-	t := 1 + int(math.Round(3*jf)) + j.boost
+	t := 1 + int(math.Floor(3*jf)) + j.boost
 	return min(max(t, 1), j.maxDepth)
 }
 

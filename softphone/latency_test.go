@@ -159,11 +159,12 @@ func (s *clockedSpeaker) Close() error {
 }
 
 // measureRecvDelay runs a phone against a real pion peer on loopback that
-// sends a tone in 20 ms Opus packets, with a clockedSpeaker as its speaker,
-// and returns the packet→playback delay of every frame played after a
-// warm-up, and the phone's figures at the end.
-func measureRecvDelay(tb testing.TB, d time.Duration) ([]time.Duration, Stats) {
+// sends a tone in 20 ms Opus packets (each up to jitter late), with a
+// clockedSpeaker as its speaker, and returns the packet→playback delay of
+// every frame played after a warm-up, and the phone's figures at the end.
+func measureRecvDelay(tb testing.TB, d, jitter time.Duration) ([]time.Duration, Stats) {
 	srv := newTestServer(tb, serverHz)
+	srv.jitter = jitter
 	spk := newClockedSpeaker()
 	p := startPhone(tb, srv, WithDenoise(false), func(o *options) { o.sink = spk })
 	defer p.Close()
@@ -181,32 +182,45 @@ func measureRecvDelay(tb testing.TB, d time.Duration) ([]time.Duration, Stats) {
 // network: capture→packet (sample-exact, see TestPipelineDelay) and
 // packet→playback (real pion peers on loopback, 3 s of 20 ms Opus packets
 // played through a model sound card: jitter-buffer wait, decode and the
-// playback ring, until the device takes the frame's first sample; the
-// device's own output latency is not included). Wall-clock figures: on a
-// loaded machine run it several times.
+// playback queue, until the device takes the frame's first sample; the
+// device's own output latency is not included), on a clean link and with
+// packets sent up to 10 ms late at random. "%concealed" is the share of
+// frames made up by PLC/FEC. Wall-clock figures: on a loaded machine run it
+// several times.
 func BenchmarkClientLatency(b *testing.B) {
 	send := measureSendDelay(b)
-	var recv []time.Duration
-	var st Stats
-	for i := 0; i < b.N; i++ {
-		var got []time.Duration
-		got, st = measureRecvDelay(b, 3*time.Second)
-		recv = append(recv, got...)
+	for _, c := range []struct {
+		name   string
+		jitter time.Duration
+	}{{"clean", 0}, {"jitter-10ms", 10 * time.Millisecond}} {
+		b.Run(c.name, func(b *testing.B) {
+			var recv []time.Duration
+			var concealed, received uint64
+			var st Stats
+			for i := 0; i < b.N; i++ {
+				var got []time.Duration
+				got, st = measureRecvDelay(b, 3*time.Second, c.jitter)
+				recv = append(recv, got...)
+				concealed += st.Concealed
+				received += st.PacketsReceived
+			}
+			if len(recv) == 0 {
+				b.Fatal("no frame reached the speaker")
+			}
+			var sum, worst time.Duration
+			for _, d := range recv {
+				sum += d
+				worst = max(worst, d)
+			}
+			mean := float64(sum) / float64(len(recv)) / 1e6
+			b.ReportMetric(send.mean, "ms-send-mean")
+			b.ReportMetric(send.max, "ms-send-max")
+			b.ReportMetric(mean, "ms-recv-mean")
+			b.ReportMetric(float64(worst)/1e6, "ms-recv-max")
+			b.ReportMetric(send.mean+mean, "ms-total-mean")
+			b.ReportMetric(100*float64(concealed)/float64(max(received, 1)), "%concealed")
+			b.Logf("%d frames; jitter %v, buffer target %v, mean wait in jitter buffer %v, concealed %d, skipped %d",
+				len(recv), st.Jitter, st.BufferDepth, st.BufferWait, st.Concealed, st.Skipped)
+		})
 	}
-	if len(recv) == 0 {
-		b.Fatal("no frame reached the speaker")
-	}
-	var sum, worst time.Duration
-	for _, d := range recv {
-		sum += d
-		worst = max(worst, d)
-	}
-	mean := float64(sum) / float64(len(recv)) / 1e6
-	b.ReportMetric(send.mean, "ms-send-mean")
-	b.ReportMetric(send.max, "ms-send-max")
-	b.ReportMetric(mean, "ms-recv-mean")
-	b.ReportMetric(float64(worst)/1e6, "ms-recv-max")
-	b.ReportMetric(send.mean+mean, "ms-total-mean")
-	b.Logf("%d frames; jitter %v, buffer target %v, mean wait in jitter buffer %v, concealed %d",
-		len(recv), st.Jitter, st.BufferDepth, st.BufferWait, st.Concealed)
 }

@@ -19,8 +19,8 @@ const maxLateWait = frameDuration / 2
 // The clock follows the packets, so that they wait a few ms for their slot
 // rather than up to a whole frame: when a stream starts (the jitter buffer
 // is ready) it is set to that packet's arrival plus a small margin; when a
-// packet is due but late, the tick waits for it (up to maxLateWait) and the
-// clock moves later by as much, and only a packet later than that is
+// packet is due but late, the tick waits for it (up to maxLateWait) and
+// plays it on arrival, keeping the clock; only a packet later than that is
 // concealed (which puts the stream a frame later, see jitterBuffer). When
 // packets have waited longer than the margin for a second, the clock moves
 // earlier by the excess.
@@ -49,7 +49,7 @@ func (r *receiver) playout(ctx context.Context) {
 				continue // the timer still runs until late
 			}
 			late = time.Time{}
-			next = now.Add(frameDuration - r.playOnce(now))
+			next = next.Add(frameDuration - r.playOnce(now))
 		case !late.IsZero(): // waited long enough: conceal
 			r.stopWaiting()
 			late = time.Time{}

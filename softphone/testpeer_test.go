@@ -3,6 +3,7 @@ package softphone
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"sync"
 	"testing"
 	"time"
@@ -24,6 +25,7 @@ type testServer struct {
 	t        testing.TB
 	pcmuOnly bool
 	toneHz   float64
+	jitter   time.Duration // each packet is sent up to this much late (random)
 
 	mu      sync.Mutex
 	pcs     []*webrtc.PeerConnection
@@ -149,6 +151,9 @@ func (s *testServer) send(track *webrtc.TrackLocalStaticSample) {
 		if err != nil {
 			s.t.Error(err)
 			return
+		}
+		if s.jitter > 0 {
+			time.Sleep(rand.N(s.jitter))
 		}
 		if err := track.WriteSample(media.Sample{Data: append([]byte(nil), pkt...), Duration: frameDuration}); err != nil {
 			return
