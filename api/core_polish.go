@@ -1,5 +1,10 @@
 package api
 
+// Routes added next to api/routes.go:
+//
+//	GET /v1/calls?live=false&channel&from&to&cursor&limit → CallList (history, newest first; live=true or no live → []Call as before)
+//	GET /v1/chats/counts?<the filters of GET /v1/chats>   → ChatCounts (state, missed, cursor, limit ignored)
+
 import "time"
 
 // CallQuery filters GET /v1/calls?live=false (call history, newest first).
