@@ -12,6 +12,7 @@ package api
 //	GET    /v1/staff/{id}/eligibility     → StaffEligibility ("why didn't I ring?")
 //	GET    /v1/channels                   → []Channel (the caller's)
 //	GET    /v1/chats?medium&state&missed&reason&tag&assignee&from&to&q&channel&cursor&limit → ChatList
+//	GET    /v1/chats/counts?…same filters → ChatCounts (exact tab sizes)
 //	GET    /v1/chats/{id}                 → Chat
 //	PATCH  /v1/chats/{id}                 ChatPatch → Chat (opened/snoozed/closed, assignee, team)
 //	GET    /v1/chats/{id}/events          → []Event (the timeline)
@@ -23,7 +24,8 @@ package api
 //	GET    /v1/chats/{id}/messages        → []Message;  POST TextBody → Message
 //	POST   /v1/chats/{id}/callback        → CallbackResult (new linked chat + outbound call)
 //	GET    /v1/customers/{id}             → Customer;   PATCH Customer → Customer
-//	GET    /v1/calls?live=true&channel    → []Call
+//	GET    /v1/calls?live=true&channel    → []Call (live calls)
+//	GET    /v1/calls?live=false&channel&from&to&cursor&limit → CallList (history, newest first)
 //	POST   /v1/calls                      DialRequest → CallbackResult (outbound call)
 //	GET    /v1/calls/{id}                 → Call
 //	POST   /v1/calls/{id}/accept          → JoinResult (answer a ringing call)
@@ -52,7 +54,9 @@ package api
 //	POST   /v1/admin/teams                Team → Team
 //	POST   /v1/admin/teams/{id}/members   {"staff_id"} → Team
 //	POST   /v1/admin/staff                AdminStaffRequest → Staff
-//	GET    /v1/admin/sms?chat             → []SMS
+//	GET    /v1/admin/sms?chat             → []SMS (no chat: the whole outbox, admins)
+//	GET    /v1/admin/channels|teams|staff → lists
+//	PUT    /v1/admin/channels/{id}/automations  []Automation → []Automation
 const RoutesDoc = "see the package comment of routes.go"
 
 // AdminStaffRequest creates a staff account.
