@@ -6,26 +6,33 @@ import (
 	"time"
 )
 
-// Clock drives many mixers from one 20 ms ticker: every period it hands
-// each registered mixer's tick to a small pool of workers, instead of one
-// goroutine and one timer per mixer waking up on its own. A mixer whose
-// previous tick is still running when the next is due skips that tick (it
-// counts as late).
+// Clock drives many mixers from one ticker instead of one goroutine and
+// one timer per mixer: the 20 ms period is cut into clockSlots slots, each
+// mixer is given the least used slot, and every slot the clock hands the
+// mixers due in it to a small pool of workers. Spreading the mixers over
+// the period keeps the work of a tick from arriving all at once. A mixer
+// still busy when it is due again ticks once more right after (as a
+// ticker's one buffered tick would), then falls back into step.
 type Clock struct {
-	period  time.Duration
 	work    chan *clockEntry
 	stop    chan struct{}
 	wg      sync.WaitGroup
-	mu      sync.Mutex
-	mixers  map[*Mixer]*clockEntry
-	batch   []*clockEntry
 	closeMu sync.Once
+
+	mu    sync.Mutex
+	slots [clockSlots]map[*Mixer]*clockEntry
+	batch []*clockEntry
 }
 
+const clockSlots = 10 // 2 ms apart
+
 type clockEntry struct {
-	m       *Mixer
-	removed bool          // guarded by Clock.mu
-	busy    bool          // queued or ticking, guarded by Clock.mu
+	m    *Mixer
+	slot int
+	// Guarded by Clock.mu.
+	removed bool
+	busy    bool          // queued or ticking
+	pending bool          // due again while busy
 	done    chan struct{} // closed after the tick in progress, when removing
 }
 
@@ -34,11 +41,9 @@ func NewClock(workers int) *Clock {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	c := &Clock{
-		period: Period,
-		work:   make(chan *clockEntry, 1024),
-		stop:   make(chan struct{}),
-		mixers: map[*Mixer]*clockEntry{},
+	c := &Clock{work: make(chan *clockEntry, 4096), stop: make(chan struct{})}
+	for i := range c.slots {
+		c.slots[i] = map[*Mixer]*clockEntry{}
 	}
 	c.wg.Add(1 + workers)
 	go c.run()
@@ -57,25 +62,45 @@ func (c *Clock) Close() {
 	})
 }
 
+func slotOf(t time.Time) int { return int(t.UnixNano()/int64(Period/clockSlots)) % clockSlots }
+
 func (c *Clock) add(m *Mixer) {
 	c.mu.Lock()
-	m.next = time.Now().Add(c.period)
-	c.mixers[m] = &clockEntry{m: m}
-	c.mu.Unlock()
+	defer c.mu.Unlock()
+	best := 0
+	for i := range c.slots {
+		if len(c.slots[i]) < len(c.slots[best]) {
+			best = i
+		}
+	}
+	// The first due time: the next start of slot best.
+	now := time.Now()
+	step := Period / clockSlots
+	due := now.Truncate(step).Add(step)
+	for slotOf(due) != best {
+		due = due.Add(step)
+	}
+	m.next = due
+	c.slots[best][m] = &clockEntry{m: m, slot: best}
 }
 
 // remove unregisters m and waits for its tick in progress, if any.
 func (c *Clock) remove(m *Mixer) {
 	c.mu.Lock()
-	e := c.mixers[m]
-	delete(c.mixers, m)
+	var e *clockEntry
+	for i := range c.slots {
+		if x := c.slots[i][m]; x != nil {
+			e = x
+			delete(c.slots[i], m)
+		}
+	}
 	var wait chan struct{}
 	if e != nil {
 		e.removed = true
-	}
-	if e != nil && e.busy {
-		e.done = make(chan struct{})
-		wait = e.done
+		if e.busy {
+			e.done = make(chan struct{})
+			wait = e.done
+		}
 	}
 	c.mu.Unlock()
 	if wait != nil {
@@ -88,18 +113,28 @@ func (c *Clock) remove(m *Mixer) {
 
 func (c *Clock) run() {
 	defer c.wg.Done()
-	t := time.NewTicker(c.period)
+	t := time.NewTicker(Period / clockSlots)
 	defer t.Stop()
+	last := slotOf(time.Now()) // slots up to here are done
 	for {
+		var now time.Time
 		select {
 		case <-c.stop:
 			return
-		case <-t.C:
+		case now = <-t.C:
 		}
+		// Every slot since the last one, also those of a ticker that was
+		// late or dropped a tick.
+		cur := slotOf(now)
 		c.mu.Lock()
 		c.batch = c.batch[:0]
-		for _, e := range c.mixers {
-			if !e.busy {
+		for last != cur {
+			last = (last + 1) % clockSlots
+			for _, e := range c.slots[last] {
+				if e.busy {
+					e.pending = true
+					continue
+				}
 				e.busy = true
 				c.batch = append(c.batch, e)
 			}
@@ -122,19 +157,28 @@ func (c *Clock) worker() {
 		case <-c.stop:
 			return
 		case e := <-c.work:
-			c.mu.Lock()
-			removed := e.removed
-			c.mu.Unlock()
-			if !removed {
-				e.m.tick(time.Now())
+			for {
+				c.mu.Lock()
+				removed := e.removed
+				c.mu.Unlock()
+				if !removed {
+					e.m.tick(time.Now())
+				}
+				c.mu.Lock()
+				again := e.pending && !e.removed
+				e.pending = false
+				if !again {
+					e.busy = false
+					if e.done != nil {
+						close(e.done)
+						e.done = nil
+					}
+				}
+				c.mu.Unlock()
+				if !again {
+					break
+				}
 			}
-			c.mu.Lock()
-			e.busy = false
-			if e.done != nil {
-				close(e.done)
-				e.done = nil
-			}
-			c.mu.Unlock()
 		}
 	}
 }

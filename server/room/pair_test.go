@@ -2,12 +2,14 @@ package room
 
 import (
 	"testing"
+	"time"
 
 	"github.com/pion/interceptor"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 	"github.com/zaf/g711"
 
+	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/audio"
 	"github.com/meet-dev/meet/audio/audiotest"
 	"github.com/meet-dev/meet/audio/mixer"
@@ -225,5 +227,62 @@ func TestTwoPartyFastPathSwitchOpus(t *testing.T) {
 	t.Logf("largest second difference %d (full mix %d)", w, wRef)
 	if w > wRef+wRef/10 {
 		t.Errorf("caller: a step of %d at sample %d (tick %d), the full mix's largest is %d", w, at, at/CallerFrame, wRef)
+	}
+}
+
+// The fast path through the Manager with real softphones: two-party ticks
+// while only the caller and the operator are in, the full mix while a
+// supervisor listens, two-party again when they leave; who hears whom
+// holds throughout. Also with the shared clock.
+func TestFastPathWithListener(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		opts []Option
+	}{{"own ticker", nil}, {"shared clock", []Option{WithSharedClock(2)}}} {
+		t.Run(c.name, func(t *testing.T) {
+			checkGoroutines(t)
+			m := newTestManager(t, c.opts...)
+			op := newClient(t, m, 1, staffTone, clientOpus, clientPCMU)
+			sup := newClient(t, m, 2, superTone, clientOpus, clientPCMU)
+			waitOnline(t, m, 1, true)
+			waitOnline(t, m, 2, true)
+			caller := openWithCaller(t, m, 400, callerTone)
+			if err := m.Attach(400, 1, api.ModeTalk); err != nil {
+				t.Fatal(err)
+			}
+			paired := func() uint64 {
+				st, _ := m.Stats(400)
+				return st.Paired
+			}
+			expectTones(t, "two-party: caller", caller.rec, []float64{staffTone}, []float64{callerTone, superTone})
+			expectTones(t, "two-party: operator", op.rec, []float64{callerTone}, []float64{staffTone, superTone})
+			if paired() == 0 {
+				t.Fatal("no two-party ticks with only the caller and the operator")
+			}
+
+			if err := m.Attach(400, 2, api.ModeListen); err != nil {
+				t.Fatal(err)
+			}
+			expectTones(t, "listen: supervisor", sup.rec, []float64{callerTone, staffTone}, []float64{superTone})
+			expectTones(t, "listen: caller", caller.rec, []float64{staffTone}, []float64{callerTone, superTone})
+			expectTones(t, "listen: operator", op.rec, []float64{callerTone}, []float64{staffTone, superTone})
+			p0 := paired()
+			time.Sleep(100 * time.Millisecond)
+			if p := paired(); p != p0 {
+				t.Fatalf("%d two-party ticks while a supervisor listens", p-p0)
+			}
+
+			m.Detach(400, 2)
+			deadline := time.Now().Add(5 * time.Second)
+			for paired() == p0 {
+				if time.Now().After(deadline) {
+					t.Fatal("no two-party ticks after the supervisor left")
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			expectTones(t, "two-party again: caller", caller.rec, []float64{staffTone}, []float64{callerTone, superTone})
+			expectTones(t, "two-party again: operator", op.rec, []float64{callerTone}, []float64{staffTone, superTone})
+			m.CloseRoom(400)
+		})
 	}
 }

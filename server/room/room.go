@@ -32,7 +32,7 @@ type Manager struct {
 	log *slog.Logger
 	api *webrtc.API
 	gc  *guidanceCache
-	clk *mixer.Clock // drives every room's mixer
+	clk *mixer.Clock // drives every room's mixer (WithSharedClock), or nil
 
 	mu     sync.Mutex
 	rooms  map[int64]*Room
@@ -62,12 +62,16 @@ func New(opts ...Option) (*Manager, error) {
 	if err != nil {
 		return nil, err
 	}
+	var clk *mixer.Clock
+	if c.clockWorkers != 0 {
+		clk = mixer.NewClock(max(0, c.clockWorkers))
+	}
 	return &Manager{
+		clk:   clk,
 		cfg:   c,
 		log:   c.log,
 		api:   a,
 		gc:    newGuidanceCache(c.guidance),
-		clk:   mixer.NewClock(0),
 		rooms: map[int64]*Room{},
 		staff: map[int64]*staffLeg{},
 	}, nil
@@ -94,7 +98,9 @@ func (m *Manager) Close() error {
 		wg.Go(func() { m.Disconnect(id) })
 	}
 	wg.Wait()
-	m.clk.Close()
+	if m.clk != nil {
+		m.clk.Close()
+	}
 	return nil
 }
 
@@ -121,7 +127,11 @@ func (m *Manager) OpenRoom(callID int64) error {
 	}
 	log := m.log.With("call_id", callID)
 	r := &Room{callID: callID, log: log, staff: map[int64]*staffLeg{}, prompt: &prompt{}}
-	r.mix = mixer.New(mixer.WithLogger(log), mixer.WithClock(m.clk), mixer.WithPair(twoParty))
+	opts := []mixer.Option{mixer.WithLogger(log), mixer.WithPair(twoParty)}
+	if m.clk != nil {
+		opts = append(opts, mixer.WithClock(m.clk))
+	}
+	r.mix = mixer.New(opts...)
 	r.mix.Add("guidance", mixer.RolePrompt, r.prompt, nil)
 	m.rooms[callID] = r
 	log.Debug("room opened")
