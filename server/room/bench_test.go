@@ -167,13 +167,19 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// BenchmarkConcurrentCalls runs N real rooms (on the Manager's shared clock)
+// BenchmarkConcurrentCalls runs N real rooms (each its own 20 ms ticker, or
+// with shared/N on one shared clock)
 // with a G.711 caller and an Opus operator for a few seconds and reports
 // the process CPU per call and the late ticks (started > 10 ms late).
 func BenchmarkConcurrentCalls(b *testing.B) {
-	for _, n := range []int{50, 200} {
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			m := newTestManager(b)
+	for _, c := range []struct {
+		name string
+		n    int
+		opts []Option
+	}{{"50", 50, nil}, {"200", 200, nil}, {"shared/200", 200, []Option{WithSharedClock(0)}}} {
+		n := c.n
+		b.Run(c.name, func(b *testing.B) {
+			m := newTestManager(b, c.opts...)
 			ulaw, pkts := benchMedia(b)
 			for i := range n {
 				id := int64(i + 1)
