@@ -35,11 +35,11 @@ type jitterBuffer struct {
 
 	boost     int
 	goodPops  int
-	spare     int           // fewest frames beyond the target left after a pop, this window
-	spareRun  int           // pops in the current window
-	waitMin   time.Duration // shortest wait of a played frame, this window
-	pull      time.Duration // how much earlier the playout clock may run (see early)
-	jitter    float64       // RFC 3550 J, in timestamp units
+	spare     int              // fewest frames beyond the target left after a pop, this window
+	spareRun  int              // pops in the current window
+	waitLow   [3]time.Duration // the three shortest waits of played frames, this window
+	pull      time.Duration    // how much earlier the playout clock may run (see early)
+	jitter    float64          // RFC 3550 J, in timestamp units
 	lastTrans float64
 	haveTrans bool
 	epoch     time.Time
@@ -98,11 +98,12 @@ func (j *jitterBuffer) ready() bool {
 }
 
 // margin is how long after the arrival that makes the buffer ready the first
-// frame is played: slack for the next packets' jitter (3 ms plus three times
-// the measured jitter, at most one frame).
+// frame is played: slack for the next packets' jitter (2 ms plus twice the
+// measured jitter, at most one frame). A packet later than that is still
+// played when it comes within maxLateWait (see playout).
 func (j *jitterBuffer) margin() time.Duration {
 	jd := j.jitterDuration()
-	return min(3*time.Millisecond+3*jd, j.frame)
+	return min(2*time.Millisecond+2*jd, j.frame)
 }
 
 // push stores one packet. payload is copied.
@@ -188,21 +189,29 @@ func (j *jitterBuffer) pop(now time.Time) (jbStatus, []byte) {
 // shrink counts, over a window of pops, the fewest frames left beyond what
 // the target asks for and the shortest wait of a played frame. When every
 // pop of the window had a frame to spare, the next frame is skipped: the
-// delay comes down by a frame. When every frame waited longer than the
-// margin, the playout clock may run earlier by the excess (see early).
+// delay comes down by a frame. When all frames but two (which the playout
+// then waits for, see playout) waited longer than the margin, the playout
+// clock may run earlier by the excess (see early).
 func (j *jitterBuffer) shrink(wait time.Duration) {
 	spare := j.count - (j.target() - 1)
 	if j.spareRun == 0 || spare < j.spare {
 		j.spare = spare
 	}
-	if j.spareRun == 0 || wait < j.waitMin {
-		j.waitMin = wait
+	if j.spareRun == 0 {
+		j.waitLow = [3]time.Duration{wait, wait, wait}
+	}
+	for i := range j.waitLow {
+		if wait < j.waitLow[i] {
+			copy(j.waitLow[i+1:], j.waitLow[i:])
+			j.waitLow[i] = wait
+			break
+		}
 	}
 	if j.spareRun++; j.spareRun < shrinkWindow {
 		return
 	}
 	j.spareRun = 0
-	if excess := j.waitMin - j.margin(); excess > 2*time.Millisecond {
+	if excess := j.waitLow[2] - j.margin(); excess > 2*time.Millisecond {
 		j.pull = min(excess, j.frame/2)
 	}
 	if j.spare < 1 {
@@ -222,6 +231,22 @@ func (j *jitterBuffer) early() time.Duration {
 	d := j.pull
 	j.pull = 0
 	return d
+}
+
+// skip drops the next n frames unplayed (received or not): their time has
+// passed while the process was starved, and a sound card played silence.
+func (j *jitterBuffer) skip(n int) {
+	if !j.started {
+		return
+	}
+	for ; n > 0; n-- {
+		if s := &j.slots[j.next%jbSlots]; s.ok && s.seq == j.next {
+			s.ok = false
+			j.count--
+			j.skipped++
+		}
+		j.next++
+	}
 }
 
 // trim drops the oldest frames while more than target+2 wait.

@@ -31,15 +31,15 @@ func TestJitterBufferReadyAndMargin(t *testing.T) {
 	if !j.ready() {
 		t.Fatal("one packet with target 1 is not ready to start")
 	}
-	if m := j.margin(); m != 3*time.Millisecond {
-		t.Errorf("margin without jitter = %v, want 3ms", m)
+	if m := j.margin(); m != 2*time.Millisecond {
+		t.Errorf("margin without jitter = %v, want 2ms", m)
 	}
 	if st, _ := j.pop(t0); st != jbFrame || j.ready() {
 		t.Fatalf("pop %v, ready %v after the stream started", st, j.ready())
 	}
 	j.jitter = 48 * 2 // 2 ms
-	if m := j.margin(); m != 9*time.Millisecond {
-		t.Errorf("margin with 2 ms jitter = %v, want 9ms", m)
+	if m := j.margin(); m != 6*time.Millisecond {
+		t.Errorf("margin with 2 ms jitter = %v, want 6ms", m)
 	}
 	j.jitter = 48 * 50
 	if m := j.margin(); m != f20 {
@@ -102,13 +102,13 @@ func TestJitterBufferEarly(t *testing.T) {
 		t.Fatalf("early = %v before a whole window, want 0", d)
 	}
 	steadyStream(j, t0, shrinkWindow-1, shrinkWindow, 8*time.Millisecond)
-	if d := j.early(); d != 5*time.Millisecond {
-		t.Fatalf("early = %v after frames waited 8 ms for a window (margin 3 ms), want 5ms", d)
+	if d := j.early(); d != 6*time.Millisecond {
+		t.Fatalf("early = %v after frames waited 8 ms for a window (margin 2 ms), want 6ms", d)
 	}
 	if d := j.early(); d != 0 {
 		t.Fatalf("early = %v the second time, want 0 (once)", d)
 	}
-	steadyStream(j, t0, shrinkWindow, 3*shrinkWindow, 4*time.Millisecond)
+	steadyStream(j, t0, shrinkWindow, 3*shrinkWindow, 3*time.Millisecond)
 	if d := j.early(); d != 0 {
 		t.Fatalf("early = %v with waits within 2 ms of the margin, want 0", d)
 	}
@@ -168,5 +168,43 @@ func TestReceiverFeedsSoundCard(t *testing.T) {
 	}
 	if r.skipped != 2 || card.writes != 2+aheadWrites-1 {
 		t.Fatalf("10 ms queued for %d writes: %d skipped, %d writes; want one more dropped", aheadWrites, r.skipped, card.writes)
+	}
+}
+
+func TestJitterBufferEarlyToleratesTwoLatePackets(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	for late, want := range map[int]time.Duration{2: 8 * time.Millisecond, 3: 0} {
+		j := newJitterBuffer(f20, 48000)
+		for i := 0; i < shrinkWindow; i++ {
+			wait := 10 * time.Millisecond
+			if i >= 10 && i < 10+late {
+				wait = time.Millisecond // came late, played on arrival
+			}
+			steadyStream(j, t0, i, i+1, wait)
+		}
+		if d := j.early(); d != want {
+			t.Errorf("%d late packets in a window: early = %v, want %v", late, d, want)
+		}
+	}
+}
+
+func TestJitterBufferSkipDue(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	j := newJitterBuffer(f20, 48000)
+	for s := uint16(0); s < 3; s++ {
+		j.push(s, uint32(s)*960, pkt(s), t0)
+	}
+	j.pop(t0) // plays 0
+	j.skip(3) // 1 and 2 held, 3 not yet received: their time has passed
+	if j.skipped != 2 || j.count != 0 {
+		t.Fatalf("skipped %d, %d still held; want 2 and 0", j.skipped, j.count)
+	}
+	j.push(3, 3*960, pkt(3), t0)
+	j.push(4, 4*960, pkt(4), t0)
+	if j.late != 1 {
+		t.Fatalf("late = %d: the skipped slot's packet must count as late", j.late)
+	}
+	if st, p := j.pop(t0); st != jbFrame || p[1] != 4 {
+		t.Fatalf("pop after skip = %v %v, want frame 4", st, p)
 	}
 }

@@ -14,7 +14,7 @@ const maxLateWait = frameDuration / 2
 // It keeps to the wall clock: frames missed while the process was starved
 // are played late (up to 200 ms worth) rather than lost, so a recording
 // keeps its real length; a sound card has played silence meanwhile, so for
-// one the clock skips ahead instead.
+// one those frames are skipped instead (as for any sink after 200 ms).
 //
 // The clock follows the packets, so that they wait a few ms for their slot
 // rather than up to a whole frame: when a stream starts (the jitter buffer
@@ -56,7 +56,11 @@ func (r *receiver) playout(ctx context.Context) {
 			next = next.Add(frameDuration - r.playOnce(now))
 		default:
 			if behind := now.Sub(next); behind > 10*frameDuration || (r.paced != nil && behind >= frameDuration) {
-				next = now // starved: skip ahead instead of bursting
+				// Starved: skip the frames whose time has passed, keeping
+				// the clock's phase, instead of bursting.
+				n := behind / frameDuration
+				r.skipDue(int(n))
+				next = next.Add(n * frameDuration)
 			}
 			for !next.After(now) {
 				if next.Add(frameDuration).After(now) && r.awaitLate() {
@@ -71,6 +75,14 @@ func (r *receiver) playout(ctx context.Context) {
 		} else {
 			t.Reset(late.Sub(now))
 		}
+	}
+}
+
+func (r *receiver) skipDue(n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.jb != nil {
+		r.jb.skip(n)
 	}
 }
 
