@@ -26,7 +26,8 @@ type entry struct {
 	aim     string // the aim as the issue states it ("" = none stated)
 	conds   []cond // checks of the aim on this row's metrics
 	ref     func(o *runOutput, r result) string
-	expect  []string // names this entry must produce; missing ones are listed as not run
+	expect  []string                 // names this entry must produce; missing ones are listed as not run
+	extra   func(o *runOutput) []row // rows from test logs, placed after this entry's
 }
 
 func re(s string) *regexp.Regexp { return regexp.MustCompile("^" + s + "$") }
@@ -59,13 +60,15 @@ var catalogue = []entry{
 		aim:  "flat, < 100 MB RSS (1M rows)", conds: []cond{le("peak-RSS-MB", 100)},
 		expect: []string{"server/stats.BenchmarkExport1M/csv", "server/stats.BenchmarkExport1M/jsonl"}},
 	// issue 3 — routing and lifecycle
-	{area: "routing", pattern: re(`server/routing\.BenchmarkDecide1000/.*`),
+	{area: "routing", pattern: re(`server/routing\.BenchmarkDecide1000\w*/.*`),
 		show: []show{nsToUS("cpu-ns/op", "µs CPU"), nsToUS("ns/op", "µs wall")},
 		aim:  "≤ 100 µs per decision, 1,000 staff", conds: []cond{le("cpu-ns/op", 100_000)},
 		expect: []string{"server/routing.BenchmarkDecide1000/auto=false", "server/routing.BenchmarkDecide1000/auto=true"}},
 	{area: "routing", pattern: re(`server/calls\.BenchmarkReevaluate1000Staff`),
 		show: []show{nsToUS("ns/op", "µs wall")}, aim: "— (re-offer, 1,000 staff)",
 		ref: refMetric("server/routing.BenchmarkDecide1000/auto=false", "cpu-ns/op", 1e-3, "one decision %.1f µs CPU")},
+	{area: "routing", pattern: re(`server/calls\.BenchmarkLoadChannel/.*`),
+		show: []show{nsToMS("ns/op", "ms wall")}, aim: "— (loading a channel's staff for routing)"},
 	{area: "lifecycle", pattern: re(`server/calls\.BenchmarkLifecycle/.*`),
 		show: []show{asIs("calls/s", "calls/s")}, aim: "figure asked (whole calls with store writes)",
 		ref:    refLifecycle,
@@ -109,7 +112,7 @@ var catalogue = []entry{
 	{area: "softphone", pattern: re(`softphone\.BenchmarkClientPipeline/.*`),
 		show: []show{asIs("%core", "% core"), asIs("cpu-µs/frame", "µs/20 ms")},
 		aim:  "≤ 3 % of a core during a call", conds: []cond{le("%core", 3)},
-		expect: []string{"softphone.BenchmarkClientPipeline/denoise"}},
+		expect: []string{"softphone.BenchmarkClientPipeline/denoise"}, extra: pipelineDelayRows},
 	{area: "denoise", pattern: re(`audio/denoise\.BenchmarkProcess48k`),
 		show: []show{nsToUS("ns/op", "µs/10 ms frame")}, aim: "≤ 50 µs per 10 ms frame", conds: []cond{le("ns/op", 50_000)},
 		ref: refNSBench, expect: []string{"audio/denoise.BenchmarkProcess48k"}},
@@ -117,7 +120,7 @@ var catalogue = []entry{
 	{area: "denoise", pattern: re(`audio/denoise/nseval\.BenchmarkNS/ours`),
 		show: []show{nsToUS("ns/op", "µs/10 ms frame")}, aim: "≤ 50 µs per 10 ms frame", conds: []cond{le("ns/op", 50_000)}, ref: refNSBench},
 	{area: "denoise", pattern: re(`audio/denoise/nseval\.BenchmarkNS/.*`),
-		show: []show{nsToUS("ns/op", "µs/10 ms frame")}, aim: "— (reference)"},
+		show: []show{nsToUS("ns/op", "µs/10 ms frame")}, aim: "— (reference)", extra: nsevalRows},
 	{area: "audio", pattern: re(`audio\.BenchmarkResampler/.*`), show: []show{nsToUS("cpu-ns/op", "µs CPU/20 ms")}, aim: "—"},
 	{area: "audio", pattern: re(`audio\.BenchmarkReadWAV/.*`), show: []show{asIs("MB/s", "MB/s")}, aim: "—"},
 	{area: "audio", pattern: re(`audio/opus\.Benchmark.*`), show: []show{nsToUS("cpu-ns/op", "µs CPU/20 ms")}, aim: "—"},

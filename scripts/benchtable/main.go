@@ -111,11 +111,8 @@ func buildRows(o *runOutput) []row {
 			}
 			rows = append(rows, row{area: e.area, name: short(want), figure: escape(figure), aim: e.aim, met: "—", ref: "—"})
 		}
-		if e.area == "denoise" && strings.Contains(e.pattern.String(), "nseval") {
-			rows = append(rows, nsevalRows(o)...)
-		}
-		if e.area == "softphone" {
-			rows = append(rows, pipelineDelayRow(o))
+		if e.extra != nil {
+			rows = append(rows, e.extra(o)...)
 		}
 	}
 	var other []string

@@ -136,7 +136,7 @@ var (
 	// nseval: "  ours              12.3             11.9      2.0ms"
 	nsSpeed = regexp.MustCompile(`^\s+(\w+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)ms\s*$`)
 	// softphone TestPipelineDelay log line.
-	pipeDelay = regexp.MustCompile(`algorithmic delay .*? ([\d.]+) ms; capture block delivered → packet sent: mean ([\d.]+) ms, max ([\d.]+) ms`)
+	pipeDelay = regexp.MustCompile(`algorithmic delay .*? ([\d.]+) ms; capture → packet sent: mean ([\d.]+) ms, max ([\d.]+) ms`)
 )
 
 // readExtra picks figures out of test logs that are not benchmark lines.
