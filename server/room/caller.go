@@ -28,7 +28,7 @@ type callerLeg struct {
 	silent  bool // the last fast tick had no caller audio
 	op8     [CallerFrame]int16
 	x8      [CallerFrame]int16
-	fast    bool      // the last tick was a narrowband two-party tick
+	fast    bool      // the last tick was a two-party tick
 	partner *staffLeg // its operator
 }
 
@@ -36,6 +36,9 @@ func newCallerLeg(media CallerMedia) *callerLeg { return &callerLeg{media: media
 
 // ReadFrame is the mixer Source: one trunk frame upsampled to 960 samples.
 func (c *callerLeg) ReadFrame(dst []int16) bool {
+	if c.fast && c.partner != nil { // c.in8 still holds the last fast tick's frame
+		c.partner.primeFrom(c)
+	}
 	if !c.media.ReadFrame(c.in8[:]) {
 		return false
 	}

@@ -68,13 +68,13 @@ func (c *callerLeg) exchange(s *staffLeg) bool {
 		}
 		clear(c.down.buf[:r6Len-1])      // no stale history when the full path resumes
 		_ = c.media.WriteFrame(c.op8[:]) // a trunk error is the trunk's to report
-		c.fast, c.partner = true, s
 	} else {
 		if !s.ReadFrame(c.wide[:]) {
 			clear(c.wide[:])
 		}
 		_ = c.WriteFrame(c.wide[:])
 	}
+	c.fast, c.partner = true, s // for the switch back (caller.go)
 
 	if p == nil {
 		return true
@@ -82,8 +82,7 @@ func (c *callerLeg) exchange(s *staffLeg) bool {
 	return s.writeNarrow(p, c)
 }
 
-// writeNarrow encodes and sends the 8 kHz frame c.nb8 to the operator,
-// and leaves the narrowband downsampler of the full path primed.
+// writeNarrow encodes and sends the 8 kHz frame c.nb8 to the operator.
 func (s *staffLeg) writeNarrow(p *peer, c *callerLeg) bool {
 	s.mu.Lock()
 	if s.cur != p {
@@ -94,7 +93,6 @@ func (s *staffLeg) writeNarrow(p *peer, c *callerLeg) bool {
 	var err error
 	switch p.send {
 	case codecOpus:
-		c.primeDown(&p.down)
 		payload, err = p.enc8.Encode(c.nb8[:])
 	case codecPCMU:
 		e, ok := p.enc.(*pcmuEncoder)
@@ -102,7 +100,6 @@ func (s *staffLeg) writeNarrow(p *peer, c *callerLeg) bool {
 			s.mu.Unlock()
 			return true
 		}
-		c.primeDown(&e.down)
 		payload = e.encode8(c.nb8[:])
 	}
 	s.mu.Unlock()
@@ -115,4 +112,24 @@ func (s *staffLeg) writeNarrow(p *peer, c *callerLeg) bool {
 		s.log.Debug("send failed", "err", err)
 	}
 	return true
+}
+
+// primeFrom gives the operator's 48 kHz -> 8 kHz downsampler the history
+// the full path would have left in it: called by the caller leg on the
+// first full tick after two-party ticks, before it reads a new frame.
+func (s *staffLeg) primeFrom(c *callerLeg) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.cur
+	if p == nil {
+		return
+	}
+	switch p.send {
+	case codecOpus:
+		c.primeDown(&p.down)
+	case codecPCMU:
+		if e, ok := p.enc.(*pcmuEncoder); ok {
+			c.primeDown(&e.down)
+		}
+	}
 }
