@@ -34,6 +34,7 @@ STEPS=(
 	"trunk-sipp|./server/trunk/|-bench ^BenchmarkSippCPS$ -benchtime 1x"
 	"e2e-sipp|./e2e/|-bench ^BenchmarkSippCPS$ -benchtime 1x -timeout 15m"
 	"softphone|./softphone/|-bench ^BenchmarkClientPipeline$ -benchtime 1s -run ^TestPipelineDelay$ -v"
+	"softphone-call|./softphone/|-bench ^(BenchmarkClientLatency|BenchmarkPhoneCPU)$ -benchtime 1x"
 	"audio|./audio/ ./audio/opus/ ./audio/device/|-bench . -benchtime 300ms"
 	"denoise|./audio/denoise/|-bench . -benchtime 1s"
 	"nseval|./audio/denoise/nseval/|-tags nseval -bench ^BenchmarkNS$ -benchtime 1s -run ^TestNSEval$ -v -timeout 20m"
@@ -75,7 +76,10 @@ set +f
 total=$((SECONDS - start))
 
 table=$("$GO" run ./scripts/benchtable "$OUT"/*.txt) || { echo "bench: no table (raw outputs in $OUT)" >&2; exit 1; }
-notes=$(grep -hoE 'generated [0-9]+ chats in [^:]+' "$OUT"/*.txt | sed 's/^/first run: /')
+notes=$(
+	grep -hoE 'generated [0-9]+ chats in [^:]+' "$OUT"/*.txt | sed 's/^/- first run: /'
+	grep -hoE 'rate +[0-9]+/s: [0-9]+ calls, .*' "$OUT"/*-e2e-sipp.txt 2>/dev/null | sed 's/^/- e2e BenchmarkSippCPS /'
+)
 machine="$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(uname -sr), $("$GO" env GOVERSION)"
 header="Benchmarks of meet/meetd, $(date -u '+%Y-%m-%d %H:%M UTC'); ${machine}; load average at start ${load0}, at end $(load); total ${total} s."
 

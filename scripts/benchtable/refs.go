@@ -120,7 +120,7 @@ func pipelineDelayRows(o *runOutput) []row {
 
 func pipelineDelayRow(o *runOutput) row {
 	r := row{area: "softphone", name: "softphone TestPipelineDelay (capture → packet)", aim: "≤ 40 ms added client side", met: "—",
-		ref: "packet → playback: not covered by a benchmark"}
+		ref: "BenchmarkClientLatency (send side measured the same way)"}
 	algo, ok := o.extras["pipeline.algo-ms"]
 	if !ok {
 		r.figure = "not run"
