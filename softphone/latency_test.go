@@ -224,3 +224,31 @@ func BenchmarkClientLatency(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPhoneCPU is the process CPU during 3 s of a real call on
+// loopback: the whole phone (WAV microphone paced in real time, denoise,
+// Opus, pion/SRTP both ways, jitter buffer, playout into a model sound
+// card) plus the test peer playing meetd (Opus encode and decode, pion), so
+// an upper bound of the phone's share. "%core" is CPU time / wall time.
+func BenchmarkPhoneCPU(b *testing.B) {
+	var cpu, wall time.Duration
+	for i := 0; i < b.N; i++ {
+		srv := newTestServer(b, serverHz)
+		spk := newClockedSpeaker()
+		in := writeToneWAV(b, 48000, micHz)
+		p := startPhone(b, srv, WithInputWAV(in), func(o *options) { o.sink = spk })
+		p.Joined(api.JoinResult{Call: api.Call{ID: 1}})
+		time.Sleep(500 * time.Millisecond)
+		c0, t0 := cpuTime(), time.Now()
+		time.Sleep(3 * time.Second)
+		cpu += cpuTime() - c0
+		wall += time.Since(t0)
+		st := p.Snapshot()
+		p.Close()
+		srv.close()
+		if st.PacketsSent < 100 || st.PacketsReceived < 100 {
+			b.Fatalf("call did not carry audio: %+v", st)
+		}
+	}
+	b.ReportMetric(100*float64(cpu)/float64(wall), "%core")
+}

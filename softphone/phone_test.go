@@ -22,7 +22,7 @@ const (
 
 // writeToneWAV writes a WAV at rate holding a tone that goes on for 300 ms and
 // off for 100 ms, speech-like enough that the noise suppressor keeps it.
-func writeToneWAV(t *testing.T, rate int, hz float64) string {
+func writeToneWAV(t testing.TB, rate int, hz float64) string {
 	t.Helper()
 	n := rate * 2
 	s := audiotest.Tone(rate, hz, 0.4, n)
