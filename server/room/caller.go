@@ -56,7 +56,7 @@ func (c *callerLeg) WriteFrame(src []int16) error {
 	c.down.process(src, c.out8[:])
 	if c.fast {
 		c.fast = false
-		if c.partner != nil && c.partner.takeHandoff(c.x8[:]) {
+		if c.partner != nil && c.partner.takeHandoff(c, c.x8[:]) {
 			fade(c.x8[:], c.out8[:])
 		}
 		c.partner = nil

@@ -41,6 +41,7 @@ func twoParty(a, b *mixer.Leg) bool {
 func (c *callerLeg) exchange(s *staffLeg) bool {
 	s.mu.Lock()
 	p := s.cur
+	s.pairedWith = c
 	narrowIn := p != nil && s.narrowOK(p)
 	if p != nil && p.send == codecOpus && p.enc8 == nil {
 		var err error
@@ -121,7 +122,7 @@ func (s *staffLeg) primeFrom(c *callerLeg) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := s.cur
-	if p == nil {
+	if p == nil || s.pairedWith != c { // attached elsewhere since
 		return
 	}
 	switch p.send {

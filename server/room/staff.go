@@ -33,7 +33,8 @@ type staffLeg struct {
 	pending    []bool     // announcements not yet delivered, guarded by presenceMu
 	delivering bool       // a goroutine is delivering pending, guarded by presenceMu
 
-	handoffOK bool // peer.hand8 holds the switch tick's narrowband frame, guarded by mu
+	handoffOK  bool       // peer.hand8 holds the switch tick's narrowband frame, guarded by mu
+	pairedWith *callerLeg // the caller of its last two-party tick, guarded by mu
 
 	// Guarded by Manager.mu.
 	room *Room
@@ -141,11 +142,12 @@ func (s *staffLeg) readNarrow(dst, wide []int16) (wideOK bool) {
 	return wideOK
 }
 
-// takeHandoff copies the narrowband frame of the switch tick into dst.
-func (s *staffLeg) takeHandoff(dst []int16) bool {
+// takeHandoff copies the narrowband frame of the switch tick into dst,
+// when it is c's.
+func (s *staffLeg) takeHandoff(c *callerLeg, dst []int16) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.handoffOK || s.cur == nil {
+	if !s.handoffOK || s.cur == nil || s.pairedWith != c {
 		return false
 	}
 	s.handoffOK = false
@@ -247,6 +249,7 @@ func (s *staffLeg) restart() {
 		p.fifo8 = p.fifo8[:0]
 		p.narrowed = false
 		s.handoffOK = false
+		s.pairedWith = nil
 	}
 	s.mu.Unlock()
 }
