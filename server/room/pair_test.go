@@ -286,3 +286,26 @@ func TestFastPathWithListener(t *testing.T) {
 		})
 	}
 }
+
+// A two-party tick with real codecs (G.711 caller, Opus operator) makes no
+// garbage: at hundreds of calls that would be 50 allocations a second each.
+func TestFastPathAllocatesNothing(t *testing.T) {
+	m := newTestManager(t)
+	ulaw, pkts := benchMedia(t)
+	s := benchStaff(t, m, 1)
+	s.narrow.Store(true)
+	mix := mixer.NewStepped(mixer.WithLogger(testLogger()), mixer.WithPair(twoParty))
+	cl := newCallerLeg(&g711Caller{ulaw: ulaw, opus: pkts, staff: s})
+	mix.Add("guidance", mixer.RolePrompt, &prompt{}, nil)
+	mix.Add("caller", mixer.RoleCaller, cl, cl)
+	mix.Add("staff", mixer.RoleTalk, s, s)
+	for range 10 {
+		mix.Step()
+	}
+	if a := testing.AllocsPerRun(100, mix.Step); a != 0 {
+		t.Fatalf("%v allocations per two-party tick", a)
+	}
+	if st := mix.Stats(); st.Paired != st.Ticks {
+		t.Fatalf("only %d of %d ticks two-party", st.Paired, st.Ticks)
+	}
+}

@@ -1,6 +1,8 @@
 // Package room runs one conference per call: the caller's SIP leg, the
 // operators' and supervisors' WebRTC legs, guidance playback, all mixed by
-// audio/mixer at 48 kHz in 20 ms ticks.
+// audio/mixer at 48 kHz in 20 ms ticks. The common case, the caller and one
+// operator alone, skips the 48 kHz mix (pair.go, narrow.go) and switches
+// to it, without a click, when anyone else joins or guidance plays.
 //
 // Each logged-in softphone keeps ONE peer connection (Offer); Attach points
 // that connection's audio into a call's room and Detach takes it out again,
