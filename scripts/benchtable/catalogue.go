@@ -77,7 +77,7 @@ var catalogue = []entry{
 	{area: "media", pattern: re(`server/room\.BenchmarkCallCPU`),
 		show: []show{asIs("%core/call", "% core/call"), asIs("cpu-µs/tick", "µs/tick")},
 		aim:  "≤ 0.5 % core per call", conds: []cond{le("%core/call", 0.5)}, expect: []string{"server/room.BenchmarkCallCPU"}},
-	{area: "media", pattern: re(`server/room\.BenchmarkConcurrentCalls/\d+`),
+	{area: "media", pattern: re(`server/room\.BenchmarkConcurrentCalls/.*`),
 		show: []show{asIs("%core/call", "% core/call"), asIs("late-ticks", "late ticks"), asIs("max-lateness-ms", "ms max lateness")},
 		aim:  "≤ 0.5 % core/call, no late ticks", conds: []cond{le("%core/call", 0.5), le("late-ticks", 0)},
 		ref:    refMetric("server/room.BenchmarkCallCPU", "%core/call", 1, "one call, stepped: %.3f %% core"),
