@@ -123,9 +123,21 @@ func negotiateOffer(body []byte) (mediaParams, *sdp.SessionDescription, error) {
 	if !isRTPAVP(md.MediaName.Protos) {
 		return mediaParams{}, nil, fmt.Errorf("%w: transport %s", ErrNoCommonCodec, strings.Join(md.MediaName.Protos, "/"))
 	}
-	p := mediaParams{DTMFPT: -1}
+	p, found := pickFormats(md)
+	if !found {
+		return mediaParams{}, nil, fmt.Errorf("%w: offered %s", ErrNoCommonCodec, strings.Join(md.MediaName.Formats, " "))
+	}
+	if err := fillTransport(&p, sd, md); err != nil {
+		return mediaParams{}, nil, err
+	}
+	return p, sd, nil
+}
+
+// pickFormats chooses the first codec we support in the stream's order of
+// preference and its telephone-event payload type (-1 when absent).
+func pickFormats(md *sdp.MediaDescription) (p mediaParams, found bool) {
+	p.DTMFPT = -1
 	rtpmap := rtpMaps(md)
-	found := false
 	for _, f := range md.MediaName.Formats {
 		pt, err := strconv.Atoi(f)
 		if err != nil || pt < 0 || pt > 127 {
@@ -141,13 +153,7 @@ func negotiateOffer(body []byte) (mediaParams, *sdp.SessionDescription, error) {
 			p.DTMFPT = pt
 		}
 	}
-	if !found {
-		return mediaParams{}, nil, fmt.Errorf("%w: offered %s", ErrNoCommonCodec, strings.Join(md.MediaName.Formats, " "))
-	}
-	if err := fillTransport(&p, sd, md); err != nil {
-		return mediaParams{}, nil, err
-	}
-	return p, sd, nil
+	return p, found
 }
 
 // parseAnswer reads the answer to our own offer (outbound calls).
@@ -160,24 +166,7 @@ func parseAnswer(body []byte) (mediaParams, error) {
 	if md == nil || md.MediaName.Port.Value <= 0 || md.MediaName.Port.Value > 65535 {
 		return mediaParams{}, fmt.Errorf("%w: audio rejected", ErrNoCommonCodec)
 	}
-	p := mediaParams{DTMFPT: -1}
-	rtpmap := rtpMaps(md)
-	found := false
-	for _, f := range md.MediaName.Formats {
-		pt, err := strconv.Atoi(f)
-		if err != nil || pt < 0 || pt > 127 {
-			continue
-		}
-		name := rtpmap[pt]
-		if !found {
-			if c, ok := codecFor(pt, name); ok {
-				p.Codec, found = c, true
-			}
-		}
-		if p.DTMFPT < 0 && strings.EqualFold(name, "telephone-event/8000") {
-			p.DTMFPT = pt
-		}
-	}
+	p, found := pickFormats(md)
 	if !found {
 		return mediaParams{}, fmt.Errorf("%w: answered %s", ErrNoCommonCodec, strings.Join(md.MediaName.Formats, " "))
 	}
