@@ -111,14 +111,15 @@ func (m *Manager) saveCall(r *rec, c *call) {
 // commit writes r's operations in one transaction and queues its effects;
 // while it asks for rerouting, routes every waiting call (in arrival order)
 // and commits again. Storage errors are logged: a live call goes on.
+//
+// The caller holds m.mu; commit releases it while the store is written and
+// takes it again before it returns (see flush), so callers must not rely on
+// state read before the commit.
 func (m *Manager) commit(ctx context.Context, r *rec) error {
 	var first error
 	for range 8 {
-		if err := m.write(ctx, r.ops); err != nil && first == nil {
+		if err := m.flush(ctx, r); err != nil && first == nil {
 			first = err
-		}
-		for _, e := range r.effects {
-			m.q.push(e.lane, e.f)
 		}
 		if !r.reroute || m.closed {
 			return first
@@ -127,6 +128,59 @@ func (m *Manager) commit(ctx context.Context, r *rec) error {
 		m.routeAll(r)
 	}
 	return first
+}
+
+// flush writes r's operations and then queues its effects, in the order
+// the records were made under m.mu (a ticket taken under the lock), but
+// without holding m.mu while the store works: the in-memory state is
+// already changed, so other inputs go on meanwhile, and the store and the
+// effect lanes see every record in the order the state changed.
+func (m *Manager) flush(ctx context.Context, r *rec) error {
+	if len(r.ops) == 0 && len(r.effects) == 0 {
+		return nil
+	}
+	ops, effects := r.ops, r.effects
+	t := m.ticket()
+	m.mu.Unlock()
+	defer m.mu.Lock()
+	m.awaitTurn(t)
+	defer m.nextTurn()
+	err := m.write(ctx, ops)
+	for _, e := range effects {
+		m.q.push(e.lane, e.f)
+	}
+	return err
+}
+
+// inOrder runs fn, a store write made under m.mu outside a rec, in its
+// turn among the records flushed so far. The caller holds m.mu and keeps
+// it (a turn never needs m.mu to finish).
+func (m *Manager) inOrder(fn func() error) error {
+	m.awaitTurn(m.ticket())
+	defer m.nextTurn()
+	return fn()
+}
+
+// ticket is the next write's place in line; the caller holds m.mu.
+func (m *Manager) ticket() uint64 {
+	t := m.wNext
+	m.wNext++
+	return t
+}
+
+func (m *Manager) awaitTurn(t uint64) {
+	m.wMu.Lock()
+	for m.wTurn != t {
+		m.wCond.Wait()
+	}
+	m.wMu.Unlock()
+}
+
+func (m *Manager) nextTurn() {
+	m.wMu.Lock()
+	m.wTurn++
+	m.wCond.Broadcast()
+	m.wMu.Unlock()
 }
 
 func (m *Manager) write(ctx context.Context, ops []func(store.Tx) error) error {

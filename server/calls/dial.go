@@ -89,38 +89,40 @@ func (m *Manager) dial(ctx context.Context, staffID, channelID int64, to string,
 	now := m.clock.Now()
 	var res api.CallbackResult
 	var ch api.Channel
-	err = m.st.Update(ctx, func(tx store.Tx) error {
-		var err error
-		if ch, err = tx.Channel(channelID); err != nil {
-			return err
-		}
-		if len(ch.Numbers) == 0 {
-			return api.Errorf(api.CodeBadRequest, "channel %s has no number to call from", ch.Name)
-		}
-		chat, err := newChat(tx, ch, number, &staffID)
-		if err != nil {
-			return err
-		}
-		c := api.Call{ChatID: chat.ID, ChannelID: ch.ID, Direction: api.Outbound, From: ch.Numbers[0], To: number,
-			State: api.CallDialing, AssigneeID: &staffID, Created: now}
-		if err := createCall(tx, &chat, &c, staffID); err != nil {
-			return err
-		}
-		if callbackOf != 0 {
-			if err := tx.LinkCallback(callbackOf, chat.ID); err != nil {
+	err = m.inOrder(func() error {
+		return m.st.Update(ctx, func(tx store.Tx) error {
+			var err error
+			if ch, err = tx.Channel(channelID); err != nil {
 				return err
 			}
-			if err := tx.Append(&api.Event{Type: api.EvChatLinked, At: now.UTC(), ChannelID: ch.ID, ChatID: callbackOf,
-				CallID: c.ID, StaffID: staffID, ActorID: staffID,
-				Data: mustJSON(map[string]any{"callback_chat_id": chat.ID, "by": staffID})}); err != nil {
+			if len(ch.Numbers) == 0 {
+				return api.Errorf(api.CodeBadRequest, "channel %s has no number to call from", ch.Name)
+			}
+			chat, err := newChat(tx, ch, number, &staffID)
+			if err != nil {
 				return err
 			}
-			if chat, err = tx.Chat(chat.ID); err != nil {
+			c := api.Call{ChatID: chat.ID, ChannelID: ch.ID, Direction: api.Outbound, From: ch.Numbers[0], To: number,
+				State: api.CallDialing, AssigneeID: &staffID, Created: now}
+			if err := createCall(tx, &chat, &c, staffID); err != nil {
 				return err
 			}
-		}
-		res = api.CallbackResult{Chat: chat, Call: c}
-		return nil
+			if callbackOf != 0 {
+				if err := tx.LinkCallback(callbackOf, chat.ID); err != nil {
+					return err
+				}
+				if err := tx.Append(&api.Event{Type: api.EvChatLinked, At: now.UTC(), ChannelID: ch.ID, ChatID: callbackOf,
+					CallID: c.ID, StaffID: staffID, ActorID: staffID,
+					Data: mustJSON(map[string]any{"callback_chat_id": chat.ID, "by": staffID})}); err != nil {
+					return err
+				}
+				if chat, err = tx.Chat(chat.ID); err != nil {
+					return err
+				}
+			}
+			res = api.CallbackResult{Chat: chat, Call: c}
+			return nil
+		})
 	})
 	if err != nil {
 		return api.CallbackResult{}, err
@@ -149,8 +151,8 @@ func (m *Manager) dial(ctx context.Context, staffID, channelID int64, to string,
 		}
 	})
 	m.saveCall(r, lc)
-	m.commit(ctx, r)
 	res.Call = lc.snapshot()
+	m.commit(ctx, r)
 	m.log.Info("outbound call", "call_id", id, "chat_id", lc.ChatID, "staff_id", staffID, "to", number, "callback_of", callbackOf)
 	return res, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/server/hours"
+	"github.com/meet-dev/meet/server/routing"
 	"github.com/meet-dev/meet/server/store"
 )
 
@@ -17,6 +18,12 @@ import (
 // the customer, an opened phone chat and the call, then plays the greeting
 // (or the out-of-hours guidance) and routes. Errors carry api codes:
 // not_found when no channel has the number, unavailable when shutting down.
+//
+// The store is never waited for under the manager's lock: the channel is
+// read first, the routing decision of an out-of-hours call is taken under
+// the lock, and the call is created with its guidance (and eligibility)
+// events in one transaction before it becomes live. Nobody knows the call
+// until then, so no other input can touch it in between.
 func (m *Manager) Inbound(ctx context.Context, from, to string) (int64, error) {
 	from, to = strings.TrimSpace(from), strings.TrimSpace(to)
 	if to == "" {
@@ -25,15 +32,14 @@ func (m *Manager) Inbound(ctx context.Context, from, to string) (int64, error) {
 	if from == "" {
 		from = "anonymous"
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closed {
+	if m.isClosed() {
 		return 0, api.Errorf(api.CodeUnavailable, "meetd is shutting down")
 	}
 	now := m.clock.Now()
 	var ch api.Channel
-	var c api.Call
-	err := m.st.Update(ctx, func(tx store.Tx) error {
+	var view *channelView
+	inOp := true
+	err := m.st.View(ctx, func(tx store.Tx) error {
 		var err error
 		if ch, err = tx.ChannelByNumber(to); err != nil {
 			if errors.Is(err, api.ErrNotFound) {
@@ -41,40 +47,86 @@ func (m *Manager) Inbound(ctx context.Context, from, to string) (int64, error) {
 			}
 			return err
 		}
+		loc, err := hours.LoadLocation(ch.Timezone)
+		if err != nil {
+			m.log.Warn("channel time zone unusable, using UTC", "channel_id", ch.ID, "err", err)
+		}
+		if inOp = hours.InOperation(ch.Hours, loc, now); !inOp {
+			// Nobody will be rung; record who would have been, for "why didn't I ring?".
+			if view, err = loadViewTx(tx, ch.ID); err != nil {
+				m.log.Warn("loading channel for eligibility failed", "channel_id", ch.ID, "err", err)
+				view = nil
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	kind, next := api.GuidanceGreeting, afterRoute
+	if !inOp {
+		kind, next = api.GuidanceOutOfHours, afterNotInOperation
+	}
+	var dec *routing.Decision
+	if view != nil {
+		m.mu.Lock()
+		d := m.decide(view, nil)
+		m.mu.Unlock()
+		dec = &d
+	}
+	var c api.Call
+	var elig *api.Eligibility
+	err = m.st.Update(ctx, func(tx store.Tx) error {
 		chat, err := newChat(tx, ch, from, nil)
 		if err != nil {
 			return err
 		}
 		c = api.Call{ChatID: chat.ID, ChannelID: ch.ID, Direction: api.Inbound, From: from, To: to,
 			State: api.CallGuidance, Created: now}
-		return createCall(tx, &chat, &c, 0)
+		if err := createCall(tx, &chat, &c, 0); err != nil {
+			return err
+		}
+		ev := func(typ api.EventType, data any) error {
+			return tx.Append(&api.Event{Type: typ, At: now.UTC(), ChannelID: ch.ID, ChatID: chat.ID, CallID: c.ID,
+				Data: mustJSON(data)})
+		}
+		if dec != nil {
+			e := dec.Eligibility(c.ID, ch.ID)
+			elig = &e
+			if err := ev(api.EvCallEligibility, e); err != nil {
+				return err
+			}
+		}
+		return ev(api.EvCallGuidance, guidanceData(kind))
 	})
 	if err != nil {
 		return 0, err
 	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	lc := m.register(c, ch)
-	m.log.Info("inbound call", "call_id", c.ID, "chat_id", c.ChatID, "channel_id", ch.ID, "from", from, "to", to)
+	lc.lastElig = elig
 	r := m.newRec()
+	if m.closed { // Close ran while the call was being stored: it ends here, the trunk refuses it.
+		m.end(r, lc, api.ReasonNoOperator, "server shutting down", true)
+		m.commit(ctx, r)
+		return 0, api.Errorf(api.CodeUnavailable, "meetd is shutting down")
+	}
+	m.log.Info("inbound call", "call_id", c.ID, "chat_id", c.ChatID, "channel_id", ch.ID, "from", from, "to", to)
 	r.effect(c.ID, func() {
 		if err := m.media.OpenRoom(c.ID); err != nil {
 			m.log.Error("opening the call's room failed", "call_id", c.ID, "err", err)
 		}
 	})
-	loc, err := hours.LoadLocation(ch.Timezone)
-	if err != nil {
-		m.log.Warn("channel time zone unusable, using UTC", "channel_id", ch.ID, "err", err)
-	}
-	if hours.InOperation(ch.Hours, loc, now) {
-		m.playGuidance(r, lc, api.GuidanceGreeting, afterRoute)
-	} else {
-		// Nobody will be rung; record who would have been, for "why didn't I ring?".
-		if v, err := m.loadChannel(ctx, ch.ID); err == nil {
-			m.recordEligibility(r, lc, m.decide(v, lc))
-		}
-		m.playGuidance(r, lc, api.GuidanceOutOfHours, afterNotInOperation)
-	}
+	m.startGuidance(r, lc, kind, next)
 	m.commit(ctx, r)
 	return c.ID, nil
+}
+
+func (m *Manager) isClosed() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.closed
 }
 
 // newChat finds or creates the customer of number and opens a phone chat for them.

@@ -11,8 +11,12 @@
 // missed with notInOperation / noOperator / userLeft / ringTimeout), writes
 // call.ended and closes the chat of a missed call with its reason.
 //
-// Concurrency: one mutex guards every call's state and is held while the
-// store is written; trunk and media calls never run under it. They run on
+// Concurrency: one mutex guards every call's state. The state changes under
+// it and its store writes (one transaction per input, events included) are
+// recorded there, then written in the order they were recorded without
+// holding it (commit/flush), so the store never holds up other inputs;
+// Inbound creates a call in one transaction before the call becomes live.
+// Trunk and media calls never run under it. They run on
 // the effect queue, in order per call and in parallel across calls, so the
 // trunk may call the Handler methods from any goroutine and Media may call a
 // guidance's done from inside PlayGuidance. HandleEvents only queues work:
@@ -83,6 +87,12 @@ type Manager struct {
 	q        *queue
 	reevalQd atomic.Bool // a Reevaluate is queued
 
+	// Writes leave m.mu in the order of tickets taken under it (see flush).
+	wMu   sync.Mutex
+	wCond *sync.Cond
+	wNext uint64 // next ticket, guarded by mu
+	wTurn uint64 // ticket whose write may run, guarded by wMu
+
 	mu        sync.Mutex
 	closed    bool
 	seq       uint64
@@ -144,6 +154,7 @@ func New(st store.Store, trunk Trunk, media Media, opts ...Option) *Manager {
 		o(m)
 	}
 	m.q = newQueue()
+	m.wCond = sync.NewCond(&m.wMu)
 	m.recoverStale()
 	return m
 }

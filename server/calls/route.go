@@ -36,8 +36,22 @@ func (m *Manager) loadChannel(ctx context.Context, channelID int64) (*channelVie
 }
 
 func loadView(ctx context.Context, st store.Store, channelID int64) (*channelView, error) {
-	v := &channelView{}
+	var v *channelView
 	err := st.View(ctx, func(tx store.Tx) error {
+		var err error
+		v, err = loadViewTx(tx, channelID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// loadViewTx is loadView inside a transaction the caller runs.
+func loadViewTx(tx store.Tx, channelID int64) (*channelView, error) {
+	v := &channelView{}
+	err := func() error {
 		ch, err := tx.Channel(channelID)
 		if err != nil {
 			return err
@@ -91,7 +105,7 @@ func loadView(ctx context.Context, st store.Store, channelID int64) (*channelVie
 			v.staff = append(v.staff, mem)
 		}
 		return nil
-	})
+	}()
 	if err != nil {
 		return nil, err
 	}
@@ -409,12 +423,22 @@ func (m *Manager) earlyMedia(r *rec, c *call) {
 
 // playGuidance plays kind once into the caller's leg, then continues as next says.
 func (m *Manager) playGuidance(r *rec, c *call, kind api.GuidanceKind, next after) {
+	c.State = api.CallGuidance
+	m.saveCall(r, c)
+	m.event(r, c, api.EvCallGuidance, 0, 0, guidanceData(kind))
+	m.startGuidance(r, c, kind, next)
+}
+
+func guidanceData(kind api.GuidanceKind) map[string]any { return map[string]any{"kind": kind} }
+
+// startGuidance is playGuidance once the call row in state guidance and its
+// call.guidance event are written (or recorded in r): the in-memory state,
+// the play itself and its time-out.
+func (m *Manager) startGuidance(r *rec, c *call, kind api.GuidanceKind, next after) {
 	c.State, c.after, c.music = api.CallGuidance, next, false
 	c.queued = next == afterRoute && c.queued
 	c.guideTok++
 	tok := c.guideTok
-	m.saveCall(r, c)
-	m.event(r, c, api.EvCallGuidance, 0, 0, map[string]any{"kind": kind})
 	m.earlyMedia(r, c)
 	id, ch := c.ID, c.ChannelID
 	done := func() { m.q.push(id, func() { m.guidanceDone(id, tok) }) }
