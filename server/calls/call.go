@@ -168,18 +168,27 @@ func (m *Manager) ticket() uint64 {
 	return t
 }
 
+// awaitTurn blocks until ticket t may write. Each waiter has its own
+// channel, so a turn wakes only the next writer, not every one in line.
 func (m *Manager) awaitTurn(t uint64) {
 	m.wMu.Lock()
-	for m.wTurn != t {
-		m.wCond.Wait()
+	if m.wTurn == t {
+		m.wMu.Unlock()
+		return
 	}
+	ch := make(chan struct{})
+	m.wWait[t] = ch
 	m.wMu.Unlock()
+	<-ch
 }
 
 func (m *Manager) nextTurn() {
 	m.wMu.Lock()
 	m.wTurn++
-	m.wCond.Broadcast()
+	if ch, ok := m.wWait[m.wTurn]; ok {
+		delete(m.wWait, m.wTurn)
+		close(ch)
+	}
 	m.wMu.Unlock()
 }
 

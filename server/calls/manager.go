@@ -89,9 +89,9 @@ type Manager struct {
 
 	// Writes leave m.mu in the order of tickets taken under it (see flush).
 	wMu   sync.Mutex
-	wCond *sync.Cond
-	wNext uint64 // next ticket, guarded by mu
-	wTurn uint64 // ticket whose write may run, guarded by wMu
+	wNext uint64                   // next ticket, guarded by mu
+	wTurn uint64                   // ticket whose write may run, guarded by wMu
+	wWait map[uint64]chan struct{} // ticket → closed when its turn comes, guarded by wMu
 
 	mu        sync.Mutex
 	closed    bool
@@ -154,7 +154,7 @@ func New(st store.Store, trunk Trunk, media Media, opts ...Option) *Manager {
 		o(m)
 	}
 	m.q = newQueue()
-	m.wCond = sync.NewCond(&m.wMu)
+	m.wWait = map[uint64]chan struct{}{}
 	m.recoverStale()
 	return m
 }
