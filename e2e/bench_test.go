@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,7 +13,6 @@ import (
 	"time"
 
 	"github.com/meet-dev/meet/api"
-	"github.com/meet-dev/meet/client"
 )
 
 // sippStep is the outcome of one sipp run at a fixed call rate.
@@ -55,7 +53,8 @@ func BenchmarkSippCPS(b *testing.B) {
 		}
 	}
 	for range b.N {
-		m := benchMeetd(b)
+		// Logs at info: debug lines for thousands of calls would slow meetd down.
+		m := startMeetd(b, "--log-level", "info")
 		best, stored := 0, 0
 		var peak float64
 		for _, rate := range rates {
@@ -85,108 +84,6 @@ func BenchmarkSippCPS(b *testing.B) {
 	}
 }
 
-// benchMeetd sets up a closed channel with closedNumber and an admin
-// through `meetd admin` and serves it, as startMeetd does for tests (whose
-// helpers take a *testing.T). Logs go to a file at info level.
-func benchMeetd(b *testing.B) *meetd {
-	b.Helper()
-	dir := b.TempDir()
-	m := &meetd{db: filepath.Join(dir, "meetd.db")}
-	admin := func(args ...string) {
-		args = append(append([]string{"admin"}, args...), "--db", m.db)
-		if out, err := exec.Command(bins.meetd, args...).CombinedOutput(); err != nil {
-			b.Fatalf("meetd %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-	}
-	admin("channel", "add", "night", "--timezone", "Asia/Tokyo")
-	admin("number", "add", "--channel", "night", closedNumber)
-	admin("staff", "add", "--email", "admin@e2e.test", "--password", password, "--role", "admin", "--channel", "night")
-	httpAddr, sip := freeAddrB(b, "tcp"), freeAddrB(b, "udp")
-	m.url, m.sip = "http://"+httpAddr, sip
-	logf, err := os.Create(filepath.Join(dir, "meetd.log"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	cmd := exec.Command(bins.meetd, "serve", "--db", m.db, "--http", httpAddr, "--sip", sip,
-		"--trunk-allow", "127.0.0.0/8", "--ice-loopback", "--log-level", "info")
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); logf.Close(); close(done) }()
-	b.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	})
-	c := client.New(m.url)
-	for deadline := time.Now().Add(20 * time.Second); c.Healthz(context.Background()) != nil; time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(logf.Name())
-			b.Fatalf("meetd did not come up:\n%s", tail(string(log), 3000))
-		}
-	}
-	return m
-}
-
-// freeAddrB is a free 127.0.0.1 port; for "udp" it is free for TCP too
-// (meetd's SIP listens on both).
-func freeAddrB(b *testing.B, network string) string {
-	b.Helper()
-	for range 50 {
-		if network == "tcp" {
-			l, err := net.Listen("tcp4", "127.0.0.1:0")
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer l.Close()
-			return l.Addr().String()
-		}
-		c, err := net.ListenPacket("udp4", "127.0.0.1:0")
-		if err != nil {
-			b.Fatal(err)
-		}
-		addr := c.LocalAddr().String()
-		c.Close()
-		if l, err := net.Listen("tcp4", addr); err == nil {
-			l.Close()
-			return addr
-		}
-	}
-	b.Fatal("no free port")
-	return ""
-}
-
-func freeUDPPortB(b *testing.B) string {
-	_, port, _ := net.SplitHostPort(freeAddrB(b, "udp"))
-	return port
-}
-
-func sippBin(b *testing.B) string {
-	p, err := exec.LookPath("sipp")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			b.Fatal("sipp is not installed (make deps installs it)")
-		}
-		b.Skip("sipp is not installed")
-	}
-	return p
-}
-
-func adminClient(b *testing.B, m *meetd) *client.Client {
-	b.Helper()
-	c := client.New(m.url)
-	if _, err := c.Login(context.Background(), "admin@e2e.test", password); err != nil {
-		b.Fatal(err)
-	}
-	return c
-}
-
 // sippLoad runs sipp at rate calls/s for n calls and reads its statistics.
 func sippLoad(b *testing.B, target string, rate, n int) sippStep {
 	b.Helper()
@@ -196,11 +93,11 @@ func sippLoad(b *testing.B, target string, rate, n int) sippStep {
 	timeout := time.Duration(n/rate)*time.Second + 30*time.Second
 	ctx, cancel := context.WithTimeout(context.Background(), timeout+10*time.Second)
 	defer cancel()
-	args := []string{"-nostdin", "-i", "127.0.0.1", "-p", freeUDPPortB(b), "-mp", freeUDPPortB(b),
+	args := []string{"-nostdin", "-i", "127.0.0.1", "-p", fmt.Sprint(freePort(b, "udp")), "-mp", fmt.Sprint(freePort(b, "udp")),
 		"-sf", sf, "-s", closedNumber, "-r", fmt.Sprint(rate), "-m", fmt.Sprint(n), "-l", "2000",
 		"-buff_size", "4194304", "-timeout", fmt.Sprintf("%ds", int(timeout.Seconds())), "-timeout_error",
 		"-trace_stat", "-stf", stat, "-fd", "1", target}
-	cmd := exec.CommandContext(ctx, sippBin(b), args...)
+	cmd := exec.CommandContext(ctx, need(b, "sipp"), args...)
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	// sipp exits 1 when some calls failed: the statistics say how many.
@@ -313,7 +210,7 @@ func parseSippDuration(s string) time.Duration {
 // notInOperation calls (or 30 s pass) and returns the count.
 func storedMissed(b *testing.B, m *meetd, want int) int {
 	b.Helper()
-	c := adminClient(b, m)
+	c := m.login(b, "admin@e2e.test")
 	now := time.Now()
 	deadline := now.Add(30 * time.Second)
 	for {

@@ -54,7 +54,7 @@ func repoRoot() string {
 }
 
 // need finds an external tool: required under CI, else the test skips.
-func need(t *testing.T, tool string) string {
+func need(t testing.TB, tool string) string {
 	t.Helper()
 	p, err := exec.LookPath(tool)
 	if err != nil {
@@ -66,7 +66,7 @@ func need(t *testing.T, tool string) string {
 	return p
 }
 
-func freePort(t *testing.T, network string) int {
+func freePort(t testing.TB, network string) int {
 	t.Helper()
 	switch network {
 	case "udp":
@@ -87,7 +87,7 @@ func freePort(t *testing.T, network string) int {
 }
 
 // freeSIPPort is free for both UDP and TCP (meetd listens on both).
-func freeSIPPort(t *testing.T) int {
+func freeSIPPort(t testing.TB) int {
 	for range 50 {
 		p := freePort(t, "udp")
 		if l, err := net.Listen("tcp4", fmt.Sprintf("127.0.0.1:%d", p)); err == nil {
@@ -100,7 +100,7 @@ func freeSIPPort(t *testing.T) int {
 }
 
 // run runs a binary to completion and returns its output.
-func run(t *testing.T, bin string, args ...string) string {
+func run(t testing.TB, bin string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -122,7 +122,7 @@ type proc struct {
 func (p *proc) Write(b []byte) (int, error) { p.mu.Lock(); defer p.mu.Unlock(); return p.out.Write(b) }
 func (p *proc) output() string              { p.mu.Lock(); defer p.mu.Unlock(); return p.out.String() }
 
-func start(t *testing.T, bin string, args ...string) *proc {
+func start(t testing.TB, bin string, args ...string) *proc {
 	t.Helper()
 	p := &proc{cmd: exec.Command(bin, args...), done: make(chan struct{})}
 	p.cmd.Stdout, p.cmd.Stderr = p, p
@@ -162,7 +162,7 @@ const (
 )
 
 // startMeetd sets a database up through `meetd admin` and serves it.
-func startMeetd(t *testing.T, extra ...string) *meetd {
+func startMeetd(t testing.TB, extra ...string) *meetd {
 	t.Helper()
 	m := &meetd{db: filepath.Join(t.TempDir(), "meetd.db")}
 	admin := func(args ...string) string {
@@ -211,7 +211,7 @@ func tail(s string, n int) string {
 	return s
 }
 
-func (m *meetd) login(t *testing.T, email string) *client.Client {
+func (m *meetd) login(t testing.TB, email string) *client.Client {
 	t.Helper()
 	c := client.New(m.url)
 	if _, err := c.Login(context.Background(), email, password); err != nil {
