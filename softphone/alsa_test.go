@@ -94,7 +94,10 @@ func TestPhoneALSAHelper(t *testing.T) {
 	p.Close()
 	t.Logf("missing device: %v", err)
 
-	p = startPhone(t, srv, WithInputDevice(""), WithOutputDevice(""))
+	// Noise suppression learns a steady tone as noise within a second or two
+	// and fades it; the device path is what is under test here, so it stays
+	// in the chain but bypassed.
+	p = startPhone(t, srv, WithInputDevice(""), WithOutputDevice(""), WithDenoise(false))
 	if got, want := p.src.String()+" -> "+p.send.String(), "Device(48000) -> Denoise -> Meter -> Mute -> Opus(encode) -> Track"; got != want {
 		t.Errorf("send pipeline\n got %s\nwant %s", got, want)
 	}
