@@ -182,9 +182,14 @@ func startMeetd(t testing.TB, extra ...string) *meetd {
 		}
 		admin(args...)
 	}
+	return serve(t, m.db, extra...)
+}
+
+// serve runs `meetd serve` on db with fresh ports and waits until it answers.
+func serve(t testing.TB, db string, extra ...string) *meetd {
+	t.Helper()
 	httpPort, sipPort := freePort(t, "tcp"), freeSIPPort(t)
-	m.url = fmt.Sprintf("http://127.0.0.1:%d", httpPort)
-	m.sip = fmt.Sprintf("127.0.0.1:%d", sipPort)
+	m := &meetd{db: db, url: fmt.Sprintf("http://127.0.0.1:%d", httpPort), sip: fmt.Sprintf("127.0.0.1:%d", sipPort)}
 	args := append([]string{"serve", "--db", m.db, "--http", fmt.Sprintf("127.0.0.1:%d", httpPort), "--sip", m.sip,
 		"--trunk-allow", "127.0.0.0/8", "--ice-loopback", "--log-level", "debug"}, extra...)
 	m.proc = start(t, bins.meetd, args...)

@@ -410,23 +410,5 @@ func interrupt(t *testing.T, p *proc, d time.Duration) {
 // serveAgain serves old's database with a new meetd process.
 func serveAgain(t *testing.T, old *meetd, extra ...string) *meetd {
 	t.Helper()
-	httpPort, sipPort := freePort(t, "tcp"), freeSIPPort(t)
-	m := &meetd{db: old.db, url: fmt.Sprintf("http://127.0.0.1:%d", httpPort), sip: fmt.Sprintf("127.0.0.1:%d", sipPort)}
-	args := append([]string{"serve", "--db", m.db, "--http", fmt.Sprintf("127.0.0.1:%d", httpPort), "--sip", m.sip,
-		"--trunk-allow", "127.0.0.0/8", "--ice-loopback", "--log-level", "debug"}, extra...)
-	m.proc = start(t, bins.meetd, args...)
-	c := client.New(m.url)
-	deadline := time.Now().Add(20 * time.Second)
-	for c.Healthz(context.Background()) != nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("meetd did not come back up:\n%s", m.proc.output())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("restarted meetd output (tail):\n%s", tail(m.proc.output(), 6000))
-		}
-	})
-	return m
+	return serve(t, old.db, extra...)
 }

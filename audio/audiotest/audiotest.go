@@ -144,7 +144,7 @@ func DominantFreq(s audio.PCM16, rate int) float64 {
 		w := 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/float64(n))
 		x[i] = complex(float64(s[i])*w, 0)
 	}
-	fft(x)
+	FFT(x)
 	best, bestP := 0, 0.0
 	mag := make([]float64, n/2)
 	for k := 1; k < n/2; k++ {
@@ -166,8 +166,9 @@ func DominantFreq(s audio.PCM16, rate int) float64 {
 	return bin * float64(rate) / float64(n)
 }
 
-// fft is an in-place radix-2 Cooley-Tukey FFT; len(x) must be a power of two.
-func fft(x []complex128) {
+// FFT is an in-place radix-2 Cooley-Tukey FFT; len(x) must be a power of two.
+// It serves test measurements (DominantFreq, the STOI metric), not the media path.
+func FFT(x []complex128) {
 	n := len(x)
 	for i, j := 1, 0; i < n; i++ {
 		bit := n >> 1

@@ -15,6 +15,8 @@ import (
 	"errors"
 	"math"
 	"math/cmplx"
+
+	"github.com/meet-dev/meet/audio/audiotest"
 )
 
 // STOI constants from Taal et al., "An Algorithm for Intelligibility
@@ -163,7 +165,7 @@ func thirdOctaveEnvelopes(x []float64) [][]float64 {
 		for i := range n {
 			buf[i] = complex(x[s+i]*w[i], 0)
 		}
-		fftInPlace(buf)
+		audiotest.FFT(buf)
 		row := make([]float64, stoiBands)
 		for j := range stoiBands {
 			var e float64
@@ -194,32 +196,4 @@ func thirdOctaveBins() (lo, hi []int) {
 		lo[j], hi[j] = nearest(fl), nearest(fr)
 	}
 	return lo, hi
-}
-
-// fftInPlace is a radix-2 complex FFT; len(a) must be a power of two.
-func fftInPlace(a []complex128) {
-	n := len(a)
-	for i, j := 1, 0; i < n; i++ {
-		bit := n >> 1
-		for ; j&bit != 0; bit >>= 1 {
-			j ^= bit
-		}
-		j ^= bit
-		if i < j {
-			a[i], a[j] = a[j], a[i]
-		}
-	}
-	for size := 2; size <= n; size <<= 1 {
-		step := cmplx.Exp(complex(0, -2*math.Pi/float64(size)))
-		for start := 0; start < n; start += size {
-			w := complex(1, 0)
-			for i := range size / 2 {
-				u := a[start+i]
-				v := a[start+i+size/2] * w
-				a[start+i] = u + v
-				a[start+i+size/2] = u - v
-				w *= step
-			}
-		}
-	}
 }
