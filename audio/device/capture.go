@@ -93,21 +93,8 @@ func OpenCapture(name string, rate, frameSamples int, dst audio.Writer, opts ...
 		return nil, errors.New("device: capture needs a writer")
 	}
 	cfg := newConfig(opts)
-	if err := Initialize(); err != nil {
-		return nil, err
-	}
-	dev, err := find(name, input)
+	st, err := openDevice(name, input, rate, frameSamples)
 	if err != nil {
-		Terminate()
-		return nil, err
-	}
-	var st *paStream
-	err = quietStderr(func() (err error) {
-		st, err = openStream(dev, input, rate, frameSamples)
-		return err
-	})
-	if err != nil {
-		Terminate()
 		return nil, err
 	}
 	return startCapture(st, rate, frameSamples, dst, cfg, Terminate), nil

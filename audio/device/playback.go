@@ -41,21 +41,8 @@ func OpenPlayback(name string, rate, frameSamples int, opts ...Option) (*Playbac
 		return nil, fmt.Errorf("device: playback needs a positive rate and frame size, got %d Hz, %d samples", rate, frameSamples)
 	}
 	cfg := newConfig(opts)
-	if err := Initialize(); err != nil {
-		return nil, err
-	}
-	dev, err := find(name, output)
+	st, err := openDevice(name, output, rate, frameSamples)
 	if err != nil {
-		Terminate()
-		return nil, err
-	}
-	var st *paStream
-	err = quietStderr(func() (err error) {
-		st, err = openStream(dev, output, rate, frameSamples)
-		return err
-	})
-	if err != nil {
-		Terminate()
 		return nil, err
 	}
 	return startPlayback(st, rate, cfg, Terminate), nil
@@ -199,4 +186,27 @@ func (p *Playback) Close() error {
 		p.log.Info("playback closed", "frames", p.frames.Load(), "underruns", p.underruns.Load(), "overruns", p.overruns.Load())
 	})
 	return err
+}
+
+// openDevice initialises PortAudio, finds the named device (empty: the
+// default) and opens a stream on it, releasing PortAudio again on failure.
+func openDevice(name string, dir direction, rate, frameSamples int) (*paStream, error) {
+	if err := Initialize(); err != nil {
+		return nil, err
+	}
+	dev, err := find(name, dir)
+	if err != nil {
+		Terminate()
+		return nil, err
+	}
+	var st *paStream
+	err = quietStderr(func() (err error) {
+		st, err = openStream(dev, dir, rate, frameSamples)
+		return err
+	})
+	if err != nil {
+		Terminate()
+		return nil, err
+	}
+	return st, nil
 }

@@ -1,42 +1,20 @@
 package calls
 
 import (
-	"context"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/server/httpapi"
 	"github.com/meet-dev/meet/server/store/sqlite"
+	"github.com/meet-dev/meet/server/trunk"
 )
 
-// CallControl as server/httpapi declares it: the manager must keep satisfying it.
-type callControl interface {
-	Accept(ctx context.Context, staffID, callID int64) (api.JoinResult, error)
-	Decline(ctx context.Context, staffID, callID int64) error
-	Join(ctx context.Context, staffID, callID int64, mode api.JoinMode) (api.JoinResult, error)
-	Invite(ctx context.Context, byStaffID, callID, staffID int64) error
-	Leave(ctx context.Context, staffID, callID int64) error
-	Hangup(ctx context.Context, staffID, callID int64) error
-	Dial(ctx context.Context, staffID, channelID int64, to string) (api.CallbackResult, error)
-	Callback(ctx context.Context, staffID, chatID int64) (api.CallbackResult, error)
-	CallEligibility(ctx context.Context, callID int64) (api.Eligibility, error)
-	StaffEligibility(ctx context.Context, staffID int64) (api.StaffEligibility, error)
-}
-
-// handler as server/trunk declares it.
-type handler interface {
-	Inbound(ctx context.Context, from, to string) (callID int64, err error)
-	CallerHungUp(callID int64, detail string)
-	MediaTimeout(callID int64)
-	OutboundAnswered(callID int64)
-	OutboundFailed(callID int64, detail string)
-	DTMF(callID int64, digit rune)
-}
-
+// The manager is the API's call control and the trunk's handler.
 var (
-	_ callControl = (*Manager)(nil)
-	_ handler     = (*Manager)(nil)
+	_ httpapi.CallControl = (*Manager)(nil)
+	_ trunk.Handler       = (*Manager)(nil)
 )
 
 func openSQLite(t testing.TB) *sqlite.DB {
