@@ -22,7 +22,6 @@ type media struct {
 	mu       sync.Mutex
 	recorded []int16
 	packets  int
-	dtmf     []rune
 }
 
 const frameSamples = 160 // 20 ms at 8 kHz

@@ -26,12 +26,11 @@ const toneAmp = 0.2 // of full scale, per source
 // recorder keeps the last two seconds of audio and can time the first
 // frame carrying a tone after being armed.
 type recorder struct {
-	rate   int
-	mu     sync.Mutex
-	buf    audio.PCM16
-	frames int
-	armed  float64 // tone to wait for, 0 when not armed
-	hit    chan time.Time
+	rate  int
+	mu    sync.Mutex
+	buf   audio.PCM16
+	armed float64 // tone to wait for, 0 when not armed
+	hit   chan time.Time
 }
 
 func newRecorder(rate int) *recorder { return &recorder{rate: rate} }
@@ -39,7 +38,6 @@ func newRecorder(rate int) *recorder { return &recorder{rate: rate} }
 func (r *recorder) add(s []int16) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.frames++
 	r.buf = append(r.buf, s...)
 	if over := len(r.buf) - 2*r.rate; over > 0 {
 		r.buf = r.buf[:copy(r.buf, r.buf[over:])]
@@ -65,12 +63,6 @@ func (r *recorder) last(d time.Duration) audio.PCM16 {
 	defer r.mu.Unlock()
 	n := min(len(r.buf), int(d.Seconds()*float64(r.rate)))
 	return append(audio.PCM16(nil), r.buf[len(r.buf)-n:]...)
-}
-
-func (r *recorder) frameCount() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.frames
 }
 
 // level is the Goertzel power of a sine of amplitude a (of full scale).

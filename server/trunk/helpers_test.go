@@ -197,7 +197,6 @@ type rtpSender struct {
 	to   *net.UDPAddr
 	seq  uint16
 	ts   uint32
-	pt   byte
 }
 
 func (r *rtpSender) send(payload []byte, pt byte, marker bool, advance uint32) {

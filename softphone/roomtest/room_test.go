@@ -37,10 +37,9 @@ func (s signaller) Offer(ctx context.Context, sdp string) (string, error) {
 // caller is the trunk side of the call: it speaks a 1 kHz tone at 8 kHz and
 // records what the room sends it.
 type caller struct {
-	mu   sync.Mutex
-	n    int
-	got  audio.PCM16
-	tone bool
+	mu  sync.Mutex
+	n   int
+	got audio.PCM16
 }
 
 func (c *caller) ReadFrame(dst []int16) bool {
