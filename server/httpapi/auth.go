@@ -37,11 +37,8 @@ func (m *Me) Channels() []int64 {
 	if m.Admin() {
 		return nil
 	}
-	out := make([]int64, 0, len(m.channels))
-	for _, c := range m.Staff.Channels {
-		out = append(out, c)
-	}
-	return out
+	// Never nil for a non-admin: nil would mean every channel.
+	return append(make([]int64, 0, len(m.Staff.Channels)), m.Staff.Channels...)
 }
 
 // SeesEvent reports whether an event may be sent to the caller: events of
