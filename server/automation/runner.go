@@ -3,7 +3,6 @@ package automation
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -39,7 +38,7 @@ type RunnerConfig struct {
 	Logger *slog.Logger
 }
 
-// NewRunner builds a runner. The store's transactions must implement store.AutomationTx.
+// NewRunner builds a runner.
 func NewRunner(st store.Store, cfg RunnerConfig) *Runner {
 	r := &Runner{st: st, rules: cfg.Rules, from: cfg.SMSFrom, chatURL: cfg.ChatURL, surveyURL: cfg.SurveyURL,
 		wake: cfg.Wake, log: cfg.Logger}
@@ -57,11 +56,7 @@ func (r *Runner) Catchup(ctx context.Context) error {
 	for {
 		var evs []api.Event
 		err := r.st.View(ctx, func(tx store.Tx) error {
-			at, ok := tx.(store.AutomationTx)
-			if !ok {
-				return errors.New("automation: store has no automation cursor")
-			}
-			cur, err := at.AutomationCursor()
+			cur, err := tx.AutomationCursor()
 			if err != nil {
 				return err
 			}
@@ -81,7 +76,7 @@ func (r *Runner) Catchup(ctx context.Context) error {
 		}
 		// Move past events that were not call.ended too.
 		last := evs[len(evs)-1].ID
-		if err := r.st.Update(ctx, func(tx store.Tx) error { return tx.(store.AutomationTx).SetAutomationCursor(last) }); err != nil {
+		if err := r.st.Update(ctx, func(tx store.Tx) error { return tx.SetAutomationCursor(last) }); err != nil {
 			return err
 		}
 	}
@@ -114,18 +109,14 @@ func (r *Runner) Handle(ctx context.Context, ev api.Event) error {
 	}
 	queued := false
 	err := r.st.Update(ctx, func(tx store.Tx) error {
-		at, ok := tx.(store.AutomationTx)
-		if !ok {
-			return errors.New("automation: store has no outbox")
-		}
-		cur, err := at.AutomationCursor()
+		cur, err := tx.AutomationCursor()
 		if err != nil {
 			return err
 		}
 		if ev.ID <= cur {
 			return nil // handled before
 		}
-		if err := at.SetAutomationCursor(ev.ID); err != nil {
+		if err := tx.SetAutomationCursor(ev.ID); err != nil {
 			return err
 		}
 		call, err := tx.Call(ev.CallID)
@@ -154,7 +145,7 @@ func (r *Runner) Handle(ctx context.Context, ev api.Event) error {
 		if len(steps) == 0 {
 			return nil
 		}
-		q, err := r.apply(tx, at, call, &chat, steps)
+		q, err := r.apply(tx, call, &chat, steps)
 		queued = q
 		return err
 	})
@@ -164,7 +155,7 @@ func (r *Runner) Handle(ctx context.Context, ev api.Event) error {
 	return err
 }
 
-func (r *Runner) apply(tx store.Tx, at store.AutomationTx, call api.Call, chat *api.Chat, steps []Step) (queued bool, err error) {
+func (r *Runner) apply(tx store.Tx, call api.Call, chat *api.Chat, steps []Step) (queued bool, err error) {
 	type done struct {
 		Rule   int64  `json:"rule_id"`
 		Name   string `json:"rule"`
@@ -185,7 +176,7 @@ func (r *Runner) apply(tx store.Tx, at store.AutomationTx, call api.Call, chat *
 				break
 			}
 			m := api.SMS{ChatID: chat.ID, CallID: call.ID, To: to, From: r.from, Body: s.SMSBody}
-			if err := at.EnqueueSMS(&m); err != nil {
+			if err := tx.EnqueueSMS(&m); err != nil {
 				return false, err
 			}
 			d.Detail = fmt.Sprintf("sms %d queued to %s", m.ID, to)

@@ -71,19 +71,7 @@ func (m *Manager) closeMissedChat(r *rec, c *call, reason api.MissedReason) {
 	chatID, channelID, callID := c.ChatID, c.ChannelID, c.ID
 	at := *c.Ended
 	r.do(func(tx store.Tx) error {
-		if mc, ok := tx.(missedChatCloser); ok {
-			if err := mc.CloseMissedChat(chatID, reason, at); err != nil {
-				return err
-			}
-			return tx.Append(closedEvent(at, channelID, chatID, callID, reason))
-		}
-		ch, err := tx.Chat(chatID)
-		if err != nil {
-			return err
-		}
-		ch.Missed, ch.MissedReason = true, reason
-		ch.State, ch.SnoozedUntil, ch.Closed = api.ChatClosed, nil, &at
-		if err := tx.UpdateChat(&ch); err != nil {
+		if err := tx.CloseMissedChat(chatID, reason, at); err != nil {
 			return err
 		}
 		return tx.Append(closedEvent(at, channelID, chatID, callID, reason))
@@ -93,13 +81,6 @@ func (m *Manager) closeMissedChat(r *rec, c *call, reason api.MissedReason) {
 func closedEvent(at time.Time, channelID, chatID, callID int64, reason api.MissedReason) *api.Event {
 	return &api.Event{Type: api.EvChatUpdated, At: at.UTC(), ChannelID: channelID, ChatID: chatID, CallID: callID,
 		Data: mustJSON(map[string]any{"state": api.ChatClosed, "missed": true, "missed_reason": reason})}
-}
-
-// missedChatCloser is an optional store.Tx capability (the sqlite store
-// has it): closeMissedChat's change in one statement instead of loading
-// the chat and writing it back.
-type missedChatCloser interface {
-	CloseMissedChat(chatID int64, reason api.MissedReason, at time.Time) error
 }
 
 // addParticipant puts staffID into c (leaving any other call first, and

@@ -395,3 +395,58 @@ func (s *memStore) LastEventID() (int64, error) { return int64(len(s.events)), n
 
 var _ store.Store = (*memStore)(nil)
 var _ store.Tx = (*memStore)(nil)
+
+// Reads of a whole channel or set, and the automation outbox.
+
+func (s *memStore) ChannelSettings(ch int64) (map[int64]api.Settings, error) {
+	out := map[int64]api.Settings{}
+	for id, st := range s.staff {
+		if slices.Contains(st.Channels, ch) {
+			out[id] = s.settings[id]
+		}
+	}
+	return out, nil
+}
+
+func (s *memStore) OpenChatsByAssignee(ch int64, limit int) (map[int64]int, error) {
+	out := map[int64]int{}
+	for _, c := range s.chats {
+		if c.ChannelID == ch && c.AssigneeID != nil && (c.State == api.ChatOpened || c.State == api.ChatSnoozed) &&
+			(limit == 0 || out[*c.AssigneeID] < limit) {
+			out[*c.AssigneeID]++
+		}
+	}
+	return out, nil
+}
+
+func (s *memStore) CloseMissedChat(chatID int64, reason api.MissedReason, at time.Time) error {
+	c, ok := s.chats[chatID]
+	if !ok {
+		return notFound("chat", chatID)
+	}
+	c.Missed, c.MissedReason = true, reason
+	c.State, c.SnoozedUntil, c.Closed = api.ChatClosed, nil, &at
+	return s.UpdateChat(&c)
+}
+
+func (s *memStore) CustomerChannels(customerID int64) ([]int64, error) {
+	var out []int64
+	for _, c := range s.chats {
+		if c.Customer.ID == customerID && !slices.Contains(out, c.ChannelID) {
+			out = append(out, c.ChannelID)
+		}
+	}
+	return out, nil
+}
+
+var errMemUnsupported = api.Errorf(api.CodeUnavailable, "memStore does not list history, count chats or keep an outbox")
+
+func (s *memStore) ListCalls(api.CallQuery, []int64) (api.CallList, error) {
+	return api.CallList{}, errMemUnsupported
+}
+func (s *memStore) ChatCounts(api.ChatQuery, []int64) (api.ChatCounts, error) {
+	return api.ChatCounts{}, errMemUnsupported
+}
+func (s *memStore) EnqueueSMS(*api.SMS) error               { return errMemUnsupported }
+func (s *memStore) AutomationCursor() (int64, error)        { return 0, errMemUnsupported }
+func (s *memStore) SetAutomationCursor(eventID int64) error { return errMemUnsupported }

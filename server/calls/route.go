@@ -73,17 +73,14 @@ func loadViewTx(tx store.Tx, channelID int64) (*channelView, error) {
 			return err
 		}
 		fewest := v.team != nil && v.team.Strategy == api.StrategyFewestOpenChats
-		b, batch := tx.(channelBatch)
-		var sets map[int64]api.Settings
+		sets, err := tx.ChannelSettings(channelID)
+		if err != nil {
+			return err
+		}
 		var open map[int64]int
-		if batch {
-			if sets, err = b.ChannelSettings(channelID); err != nil {
+		if fewest {
+			if open, err = tx.OpenChatsByAssignee(channelID, openChatsCap); err != nil {
 				return err
-			}
-			if fewest {
-				if open, err = b.OpenChatsByAssignee(channelID, openChatsCap); err != nil {
-					return err
-				}
 			}
 		}
 		v.staff = make([]routing.Member, 0, len(staff))
@@ -96,11 +93,7 @@ func loadViewTx(tx store.Tx, channelID int64) (*channelView, error) {
 			}
 			mem := routing.Member{ID: s.ID, Name: s.Name, InChannel: true, Settings: set, OpenedPhoneChats: opened[s.ID]}
 			if fewest {
-				if batch {
-					mem.OpenChats = open[s.ID]
-				} else if mem.OpenChats, err = openChats(tx, channelID, s.ID); err != nil {
-					return err
-				}
+				mem.OpenChats = open[s.ID]
 			}
 			v.staff = append(v.staff, mem)
 		}
@@ -115,37 +108,9 @@ func loadViewTx(tx store.Tx, channelID int64) (*channelView, error) {
 	return v, nil
 }
 
-// channelBatch is an optional store.Tx capability (the sqlite store has
-// it): a channel's member settings and open-chat counts in one query each
-// instead of one (or more) per member. Without it loadView asks per member.
-type channelBatch interface {
-	ChannelSettings(channelID int64) (map[int64]api.Settings, error)
-	OpenChatsByAssignee(channelID int64, limit int) (map[int64]int, error)
-}
-
 // openChatsCap bounds a member's open-chat count (fewest-open-chats needs
 // an order, not exact figures for members far behind).
 const openChatsCap = 1000
-
-// openChats counts a member's unfinished (opened or snoozed) chats, up to openChatsCap.
-func openChats(tx store.Tx, channelID, staffID int64) (int, error) {
-	n := 0
-	for _, st := range []api.ChatState{api.ChatOpened, api.ChatSnoozed} {
-		q := api.ChatQuery{ChannelID: channelID, State: st, AssigneeID: &staffID, Limit: 100}
-		for pages := 0; pages < 5; pages++ {
-			l, err := tx.SearchChats(q, nil)
-			if err != nil {
-				return 0, err
-			}
-			n += len(l.Chats)
-			if l.NextCursor == "" {
-				break
-			}
-			q.Cursor = l.NextCursor
-		}
-	}
-	return n, nil
-}
 
 // decide runs the policy for call c (nil: a hypothetical new call) on view v.
 func (m *Manager) decide(v *channelView, c *call) routing.Decision {

@@ -10,23 +10,6 @@ import (
 	"github.com/meet-dev/meet/server/store"
 )
 
-// CallHistory is an optional store.Tx capability (the sqlite store has it):
-// call history of a channel set, newest first, cursor-paged.
-type CallHistory interface {
-	ListCalls(q api.CallQuery, channels []int64) (api.CallList, error) // channels nil = all
-}
-
-// ChatCounter is an optional store.Tx capability (the sqlite store has it):
-// the exact inbox tab counts under a chat filter.
-type ChatCounter interface {
-	ChatCounts(q api.ChatQuery, channels []int64) (api.ChatCounts, error) // channels nil = all
-}
-
-var (
-	errNoHistory = api.Errorf(api.CodeUnavailable, "this store cannot list call history")
-	errNoCounts  = api.Errorf(api.CodeUnavailable, "this store cannot count chats")
-)
-
 // parseTime reads RFC 3339 or YYYY-MM-DD (UTC).
 func parseTime(name, s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339, s)
@@ -81,11 +64,7 @@ func (a *API) callHistory(w http.ResponseWriter, r *http.Request, me *Me, channe
 	}
 	q.ChannelID = channel
 	a.view(w, r, func(tx store.Tx) (any, error) {
-		h, ok := tx.(CallHistory)
-		if !ok {
-			return nil, errNoHistory
-		}
-		return h.ListCalls(q, me.Channels())
+		return tx.ListCalls(q, me.Channels())
 	})
 }
 
@@ -102,10 +81,6 @@ func (a *API) chatCounts(w http.ResponseWriter, r *http.Request, me *Me) {
 		return
 	}
 	a.view(w, r, func(tx store.Tx) (any, error) {
-		c, ok := tx.(ChatCounter)
-		if !ok {
-			return nil, errNoCounts
-		}
-		return c.ChatCounts(q, me.Channels())
+		return tx.ChatCounts(q, me.Channels())
 	})
 }

@@ -39,8 +39,8 @@ type Reports interface {
 	MarkSMSFailed(ctx context.Context, id int64, attempts int, lastErr string) error
 }
 
-// AutomationTx is implemented by transactions of stores with an SMS outbox,
-// so an automation queues its message, writes its events and moves its
+// AutomationTx is the SMS outbox and automation cursor of a transaction, so
+// an automation queues its message, writes its events and moves its
 // cursor over the call.ended event in one transaction: each ended call is
 // automated exactly once, also across restarts.
 type AutomationTx interface {

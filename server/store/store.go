@@ -35,6 +35,7 @@ type Tx interface {
 	Chats
 	Calls
 	Events
+	AutomationTx
 }
 
 // Channels are company workspaces with numbers, hours and guidance.
@@ -71,6 +72,10 @@ type StaffStore interface {
 	AddStaffChannel(staffID, channelID int64) error
 	Settings(staffID int64) (api.Settings, error)
 	PutSettings(staffID int64, s api.Settings) error
+	// ChannelSettings returns the settings of every staff member of a
+	// channel (defaults for members who never saved any) in one read: the
+	// call lifecycle reads them on every routing pass.
+	ChannelSettings(channelID int64) (map[int64]api.Settings, error)
 }
 
 // Tokens are bearer tokens, stored hashed.
@@ -87,6 +92,8 @@ type Customers interface {
 	CustomerByNumber(number string) (api.Customer, error)
 	CreateCustomer(c *api.Customer) error
 	UpdateCustomer(c *api.Customer) error // name, profile, tags
+	// CustomerChannels lists the channels the customer has chats in.
+	CustomerChannels(customerID int64) ([]int64, error)
 }
 
 // Chats are inbox conversations with their tags, memos, messages and links.
@@ -96,7 +103,14 @@ type Chats interface {
 	// UpdateChat writes state, snoozed_until, assignee, team, missed,
 	// missed_reason, last_call_id and closed; sets Updated.
 	UpdateChat(c *api.Chat) error
+	// CloseMissedChat is UpdateChat of the stored chat with state closed,
+	// no snooze, missed, reason and closed=at set, without loading it first
+	// (not_found when there is no such chat).
+	CloseMissedChat(chatID int64, reason api.MissedReason, at time.Time) error
 	SearchChats(q api.ChatQuery, channels []int64) (api.ChatList, error) // channels nil = all
+	// ChatCounts returns the exact inbox tab counts under a chat filter
+	// (state, missed, cursor and limit are ignored: the counts split by them).
+	ChatCounts(q api.ChatQuery, channels []int64) (api.ChatCounts, error) // channels nil = all
 	AddTag(chatID int64, tag string) error
 	RemoveTag(chatID int64, tag string) error
 	AddFollower(chatID, staffID int64) error
@@ -108,6 +122,10 @@ type Chats interface {
 	// OpenedPhoneChats counts, per staff member, phone chats of the channel
 	// assigned to them that hold a call and are still opened (SPEC §2.3).
 	OpenedPhoneChats(channelID int64) (map[int64]int, error)
+	// OpenChatsByAssignee counts, per staff member, the unfinished (opened
+	// or snoozed) chats of a channel assigned to them, each count capped at
+	// limit (0: no cap): the fewest-open-chats strategy's input.
+	OpenChatsByAssignee(channelID int64, limit int) (map[int64]int, error)
 	// DueSnoozes lists snoozed chats whose snooze ended at or before now.
 	DueSnoozes(now time.Time) ([]int64, error)
 }
@@ -119,6 +137,8 @@ type Calls interface {
 	// UpdateCall writes state, assignee, timestamps, duration, missed_reason, end_detail.
 	UpdateCall(c *api.Call) error
 	LiveCalls(channelID int64) ([]api.Call, error) // not ended; 0 = all channels
+	// ListCalls is the call history of a channel set, newest first, cursor-paged.
+	ListCalls(q api.CallQuery, channels []int64) (api.CallList, error) // channels nil = all
 	ChatCalls(chatID int64) ([]api.Call, error)
 	AddRingAttempt(callID int64, r api.RingAttempt) error
 	EndRingAttempt(callID, staffID int64, at time.Time, outcome api.RingOutcome) error

@@ -25,9 +25,7 @@ func TestCloseMissedChat(t *testing.T) {
 		if err := tx.UpdateChat(&c); err != nil {
 			return err
 		}
-		return tx.(interface {
-			CloseMissedChat(int64, api.MissedReason, time.Time) error
-		}).CloseMissedChat(f.chat.ID, api.ReasonNotInOperation, at)
+		return tx.CloseMissedChat(f.chat.ID, api.ReasonNotInOperation, at)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -47,9 +45,7 @@ func TestCloseMissedChat(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = db.Update(ctx, func(tx store.Tx) error {
-		return tx.(interface {
-			CloseMissedChat(int64, api.MissedReason, time.Time) error
-		}).CloseMissedChat(f.chat.ID+1000, api.ReasonNoOperator, at)
+		return tx.CloseMissedChat(f.chat.ID+1000, api.ReasonNoOperator, at)
 	})
 	if !errors.Is(err, api.ErrNotFound) {
 		t.Errorf("unknown chat: err %v, want not found", err)

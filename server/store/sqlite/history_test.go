@@ -49,9 +49,7 @@ func TestListCallsPagesNewestFirst(t *testing.T) {
 	list := func(q api.CallQuery, channels []int64) (api.CallList, error) {
 		var l api.CallList
 		err := db.View(ctx, func(tx store.Tx) (err error) {
-			l, err = tx.(interface {
-				ListCalls(api.CallQuery, []int64) (api.CallList, error)
-			}).ListCalls(q, channels)
+			l, err = tx.ListCalls(q, channels)
 			return err
 		})
 		return l, err
