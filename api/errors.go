@@ -23,6 +23,7 @@ const (
 	CodeReadOnly           Code = "read_only"           // database file not writable
 	CodeUnsupportedMedia   Code = "unsupported_media"   // e.g. a guidance file we cannot read
 	CodeUnavailable        Code = "unavailable"         // trunk or media not configured / down
+	CodeRateLimited        Code = "rate_limited"        // too many attempts: retry after the Retry-After header
 	CodeInternal           Code = "internal"
 )
 
@@ -45,6 +46,8 @@ func (c Code) Status() int {
 		return http.StatusUnsupportedMediaType
 	case CodeStorageUnavailable, CodeReadOnly, CodeUnavailable:
 		return http.StatusServiceUnavailable
+	case CodeRateLimited:
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }

@@ -45,6 +45,8 @@ type API struct {
 	wsCtx    context.Context // cancelled by CloseWebSockets
 	wsStop   context.CancelFunc
 	wsWG     sync.WaitGroup
+	limits   LoginLimits
+	guard    *LoginGuard
 }
 
 // Option configures New.
@@ -83,6 +85,9 @@ func WithRoutes(fn func(mux *http.ServeMux, auth Auth)) Option {
 	return func(a *API) { a.extra = append(a.extra, fn) }
 }
 
+// WithLoginLimits sets the login flood limits (zero fields: defaults).
+func WithLoginLimits(l LoginLimits) Option { return func(a *API) { a.limits = l } }
+
 // WithRegistry registers the metrics in reg (default: a new registry with
 // the Go and process collectors).
 func WithRegistry(reg *prometheus.Registry) Option {
@@ -102,6 +107,7 @@ func New(st store.Store, bus *eventbus.Bus, opts ...Option) *API {
 	if a.metrics == nil {
 		a.metrics = newMetrics(nil)
 	}
+	a.guard = NewLoginGuard(a.limits, a.now)
 	a.metrics.registerBus(bus)
 	a.wsCtx, a.wsStop = context.WithCancel(context.Background())
 	a.mux = http.NewServeMux()

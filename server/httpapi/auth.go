@@ -4,12 +4,16 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"math"
 	"net/http"
+	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/server/inbox"
+	"github.com/meet-dev/meet/server/seclog"
 	"github.com/meet-dev/meet/server/store"
 )
 
@@ -130,22 +134,44 @@ func (a *API) login(w http.ResponseWriter, r *http.Request, _ *Me) {
 		WriteError(w, a.log, api.Errorf(api.CodeBadRequest, "email and password are required"))
 		return
 	}
+	if len(email) > 320 || len(req.Password) > 1024 {
+		WriteError(w, a.log, api.Errorf(api.CodeBadRequest, "email (max 320 bytes) or password (max 1024 bytes) too long"))
+		return
+	}
+	src := remoteIP(r)
+	verdict := a.guard.Admit(src, email)
+	if !verdict.OK {
+		a.refuseLogin(w, r, verdict.Reason, verdict.RetryAfter)
+		return
+	}
 	var staff api.Staff
 	var hash string
 	err := a.st.View(r.Context(), func(tx store.Tx) (err error) {
 		staff, hash, err = tx.StaffByEmail(email)
 		return err
 	})
-	switch {
-	case api.CodeOf(err) == api.CodeNotFound:
-		inbox.CheckNoAccount(req.Password)
-		WriteError(w, a.log, api.Errorf(api.CodeUnauthorized, "wrong email or password"))
-		return
-	case err != nil:
+	if err != nil && api.CodeOf(err) != api.CodeNotFound {
+		a.guard.Release(verdict) // not the caller's failure
 		WriteError(w, a.log, err)
 		return
-	case !inbox.CheckPassword(hash, req.Password):
-		a.log.Info("login failed", "staff_id", staff.ID)
+	}
+	known := err == nil
+	ok := false
+	ran := a.guard.Check(r.Context(), verdict, func() {
+		if !known {
+			inbox.CheckNoAccount(req.Password) // same work, same answer
+			return
+		}
+		ok = inbox.CheckPassword(hash, req.Password)
+	})
+	if !ran {
+		a.guard.Release(verdict) // never checked: no failure to count
+		a.refuseLogin(w, r, seclog.Busy, time.Second)
+		return
+	}
+	a.guard.Done(verdict, ok)
+	if !ok {
+		seclog.Refused(a.log, seclog.HTTP, r.RemoteAddr, seclog.WrongPassword, "POST /v1/login")
 		WriteError(w, a.log, api.Errorf(api.CodeUnauthorized, "wrong email or password"))
 		return
 	}
@@ -167,6 +193,27 @@ func (a *API) login(w http.ResponseWriter, r *http.Request, _ *Me) {
 	}
 	a.log.Info("login", "staff_id", staff.ID)
 	WriteJSON(w, http.StatusOK, api.LoginResponse{Token: tok, Expires: expires, Staff: staff})
+}
+
+// refuseLogin answers 429 with Retry-After and writes the security line.
+func (a *API) refuseLogin(w http.ResponseWriter, r *http.Request, reason string, after time.Duration) {
+	secs := max(int(math.Ceil(after.Seconds())), 1)
+	seclog.Refused(a.log, seclog.HTTP, r.RemoteAddr, reason, "POST /v1/login", "retry_after_s", secs)
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	msg := "too many login attempts, retry in %d s"
+	if reason == seclog.Busy {
+		msg = "too many logins in progress, retry in %d s"
+	}
+	WriteError(w, a.log, api.Errorf(api.CodeRateLimited, msg, secs))
+}
+
+// remoteIP is the peer address of the request (proxies are not trusted).
+func remoteIP(r *http.Request) netip.Addr {
+	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+		return ap.Addr().Unmap()
+	}
+	a, _ := netip.ParseAddr(r.RemoteAddr)
+	return a
 }
 
 func (a *API) logout(w http.ResponseWriter, r *http.Request, me *Me) {
