@@ -10,7 +10,7 @@ import (
 // Config is what `meetd serve` reads from flags, MEETD_* environment and the
 // config file.
 type Config struct {
-	DBPath         string        // SQLite file (created when missing)
+	DBPath         string        // SQLite file (created when missing; opened by cmd/meetd)
 	HTTPAddr       string        // e.g. "127.0.0.1:8080"; ":0" picks a port
 	TLSCert        string        // PEM certificate; with TLSKey serves HTTPS
 	TLSKey         string        // PEM private key
@@ -40,7 +40,8 @@ func DefaultDataDir() string {
 // DefaultDBPath is meetd.db in the default data directory.
 func DefaultDBPath() string { return filepath.Join(DefaultDataDir(), "meetd.db") }
 
-func (c *Config) defaults() error {
+// Defaults fills unset fields and checks the TLS pair (New calls it too).
+func (c *Config) Defaults() error {
 	if c.DBPath == "" {
 		c.DBPath = DefaultDBPath()
 	}

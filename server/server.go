@@ -1,14 +1,13 @@
-// Package server is meetd's composition root: it opens the store, the event
-// bus and the HTTP API, lets the call lifecycle, media and trunk plug in, and
-// runs everything until its context ends.
+// Package server runs meetd's HTTP side: the API over an open store, event
+// bus and inbox, plus the background loops the composition root hands it,
+// until its context ends. It builds nothing concrete itself: cmd/meetd opens
+// the store, builds the phone side, statistics and automations, and passes
+// them in as options.
 //
-//	srv, err := server.New(cfg,
-//		server.WithSetup(func(s *server.Server) error {
-//			lc := calls.New(s.Store(), ...)      // needs the store and bus
-//			s.SetCallControl(lc)
-//			s.Go(lc.Run)                        // background loops
-//			return nil
-//		}))
+//	srv, err := server.New(cfg, db, bus, inbox.New(db),
+//		server.WithCallControl(tel.Calls),
+//		server.WithRoutes(stats.Routes(...)),
+//		server.WithRunner(tel.Run))
 //	err = srv.Run(ctx)
 package server
 
@@ -20,33 +19,36 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/meet-dev/meet/server/eventbus"
 	"github.com/meet-dev/meet/server/httpapi"
 	"github.com/meet-dev/meet/server/inbox"
-	"github.com/meet-dev/meet/server/store/sqlite"
+	"github.com/meet-dev/meet/server/store"
 )
+
+// Store is what the server needs of the store: transactions, and handing
+// events that other processes (`meetd admin`) wrote to the bus.
+type Store interface {
+	store.Store
+	// SyncExternal hands events other processes appended to the store's
+	// commit hook, in id order and once.
+	SyncExternal(ctx context.Context) error
+}
 
 // Server is one meetd instance.
 type Server struct {
-	cfg      Config
-	log      *slog.Logger
-	db       *sqlite.DB
-	bus      *eventbus.Bus
-	inbox    *inbox.Service
-	calls    httpapi.CallControl
-	sig      httpapi.Signaller
-	guidance httpapi.GuidanceStore
-	routes   []func(*http.ServeMux, httpapi.Auth)
-	setup    []func(*Server) error
-	runners  []func(context.Context) error
-	api      *httpapi.API
-	ln       net.Listener
-	mu       sync.Mutex
+	cfg     Config
+	log     *slog.Logger
+	st      Store
+	bus     *eventbus.Bus
+	inbox   *inbox.Service
+	apiOpts []httpapi.Option
+	runners []func(context.Context) error
+	api     *httpapi.API
+	ln      net.Listener
+	mu      sync.Mutex
 }
 
 // Option configures New.
@@ -56,70 +58,50 @@ type Option func(*Server)
 func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.log = l } }
 
 // WithCallControl plugs in the call lifecycle (server/calls).
-func WithCallControl(c httpapi.CallControl) Option { return func(s *Server) { s.calls = c } }
+func WithCallControl(c httpapi.CallControl) Option {
+	return func(s *Server) { s.apiOpts = append(s.apiOpts, httpapi.WithCallControl(c)) }
+}
 
 // WithSignaller plugs in WebRTC signalling (server/room).
-func WithSignaller(sig httpapi.Signaller) Option { return func(s *Server) { s.sig = sig } }
+func WithSignaller(sig httpapi.Signaller) Option {
+	return func(s *Server) { s.apiOpts = append(s.apiOpts, httpapi.WithSignaller(sig)) }
+}
 
 // WithGuidanceStore plugs in guidance upload (server/room).
-func WithGuidanceStore(g httpapi.GuidanceStore) Option { return func(s *Server) { s.guidance = g } }
+func WithGuidanceStore(g httpapi.GuidanceStore) Option {
+	return func(s *Server) { s.apiOpts = append(s.apiOpts, httpapi.WithGuidanceStore(g)) }
+}
 
-// WithRoutes adds HTTP routes (stats, exports, automations).
+// WithRoutes adds an HTTP area's routes (stats and exports, automations).
 func WithRoutes(fn func(*http.ServeMux, httpapi.Auth)) Option {
-	return func(s *Server) { s.routes = append(s.routes, fn) }
+	return func(s *Server) { s.apiOpts = append(s.apiOpts, httpapi.WithRoutes(fn)) }
 }
 
-// WithSetup runs fn once the store and bus are open, before the API is
-// built: the place to construct components that need them and plug them in
-// with the Set* methods and Go.
-func WithSetup(fn func(*Server) error) Option {
-	return func(s *Server) { s.setup = append(s.setup, fn) }
+// WithRunner adds a background loop that Run starts and waits for; an error
+// from it stops the server.
+func WithRunner(fn func(context.Context) error) Option {
+	return func(s *Server) { s.runners = append(s.runners, fn) }
 }
 
-// New opens the store and bus and builds the API (it does not listen yet).
-func New(cfg Config, opts ...Option) (*Server, error) {
-	if err := cfg.defaults(); err != nil {
+// New builds the API over an open store (it does not listen yet). The
+// store's committed events must reach bus; the server owns st from here and
+// closes it when Run returns (or on Close).
+func New(cfg Config, st Store, bus *eventbus.Bus, in *inbox.Service, opts ...Option) (*Server, error) {
+	if err := cfg.Defaults(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: slog.Default(), bus: eventbus.New()}
+	s := &Server{cfg: cfg, log: slog.Default(), st: st, bus: bus, inbox: in}
 	for _, o := range opts {
 		o(s)
 	}
-	if err := os.MkdirAll(filepath.Dir(cfg.DBPath), 0o750); err != nil {
-		return nil, fmt.Errorf("data directory: %w", err)
-	}
-	db, err := sqlite.Open(cfg.DBPath, sqlite.WithLogger(s.log), sqlite.WithBusyTimeout(cfg.BusyTimeout),
-		sqlite.WithOnCommit(s.bus.Publish))
-	if err != nil {
-		return nil, err
-	}
-	s.db = db
-	s.inbox = inbox.New(db, inbox.WithLogger(s.log))
-	for _, fn := range s.setup {
-		if err := fn(s); err != nil {
-			db.Close()
-			return nil, err
-		}
-	}
-	apiOpts := []httpapi.Option{httpapi.WithLogger(s.log), httpapi.WithInbox(s.inbox), httpapi.WithTokenTTL(cfg.TokenTTL)}
-	if s.calls != nil {
-		apiOpts = append(apiOpts, httpapi.WithCallControl(s.calls))
-	}
-	if s.sig != nil {
-		apiOpts = append(apiOpts, httpapi.WithSignaller(s.sig))
-	}
-	if s.guidance != nil {
-		apiOpts = append(apiOpts, httpapi.WithGuidanceStore(s.guidance))
-	}
-	for _, fn := range s.routes {
-		apiOpts = append(apiOpts, httpapi.WithRoutes(fn))
-	}
-	s.api = httpapi.New(db, s.bus, apiOpts...)
+	apiOpts := append([]httpapi.Option{httpapi.WithLogger(s.log), httpapi.WithInbox(in), httpapi.WithTokenTTL(cfg.TokenTTL)},
+		s.apiOpts...)
+	s.api = httpapi.New(st, bus, apiOpts...)
 	return s, nil
 }
 
-// Store is the open database.
-func (s *Server) Store() *sqlite.DB { return s.db }
+// Store is the open store.
+func (s *Server) Store() store.Store { return s.st }
 
 // Bus is the event bus fed by committed transactions.
 func (s *Server) Bus() *eventbus.Bus { return s.bus }
@@ -132,22 +114,6 @@ func (s *Server) Logger() *slog.Logger { return s.log }
 
 // API is the HTTP API.
 func (s *Server) API() *httpapi.API { return s.api }
-
-// SetCallControl plugs in the call lifecycle (call from a WithSetup hook).
-func (s *Server) SetCallControl(c httpapi.CallControl) { s.calls = c }
-
-// SetSignaller plugs in WebRTC signalling (call from a WithSetup hook).
-func (s *Server) SetSignaller(sig httpapi.Signaller) { s.sig = sig }
-
-// SetGuidanceStore plugs in guidance upload (call from a WithSetup hook).
-func (s *Server) SetGuidanceStore(g httpapi.GuidanceStore) { s.guidance = g }
-
-// AddRoutes adds HTTP routes (call from a WithSetup hook).
-func (s *Server) AddRoutes(fn func(*http.ServeMux, httpapi.Auth)) { s.routes = append(s.routes, fn) }
-
-// Go registers a background loop that Run starts and waits for; an error
-// from it stops the server.
-func (s *Server) Go(fn func(context.Context) error) { s.runners = append(s.runners, fn) }
 
 // Listen binds the HTTP address (Run calls it when needed).
 func (s *Server) Listen() error {
@@ -186,7 +152,7 @@ func (s *Server) URL() string {
 // Run serves until ctx ends, then shuts down and closes the store.
 func (s *Server) Run(ctx context.Context) error {
 	if err := s.Listen(); err != nil {
-		s.db.Close()
+		s.st.Close()
 		return err
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -241,7 +207,7 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	s.api.CloseWebSockets()
 	wg.Wait()
-	return errors.Join(runErr, s.db.Close())
+	return errors.Join(runErr, s.st.Close())
 }
 
 // syncExternal announces events that `meetd admin` (another process) wrote.
@@ -253,7 +219,7 @@ func (s *Server) syncExternal(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := s.db.SyncExternal(ctx); err != nil && ctx.Err() == nil {
+			if err := s.st.SyncExternal(ctx); err != nil && ctx.Err() == nil {
 				s.log.Warn("picking up events of other processes", "err", err)
 			}
 		}
@@ -261,4 +227,4 @@ func (s *Server) syncExternal(ctx context.Context) {
 }
 
 // Close releases the store of a server that was never Run.
-func (s *Server) Close() error { return s.db.Close() }
+func (s *Server) Close() error { return s.st.Close() }

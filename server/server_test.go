@@ -23,17 +23,36 @@ import (
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/client"
 	"github.com/meet-dev/meet/server"
+	"github.com/meet-dev/meet/server/eventbus"
 	"github.com/meet-dev/meet/server/inbox"
 	"github.com/meet-dev/meet/server/store/sqlite"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
+// open builds a server over a fresh SQLite store at cfg.DBPath, as
+// cmd/meetd does without its phone side.
+func open(cfg server.Config) (*server.Server, error) {
+	if err := os.MkdirAll(filepath.Dir(cfg.DBPath), 0o750); err != nil {
+		return nil, err
+	}
+	bus := eventbus.New()
+	db, err := sqlite.Open(cfg.DBPath, sqlite.WithLogger(quiet), sqlite.WithOnCommit(bus.Publish))
+	if err != nil {
+		return nil, err
+	}
+	srv, err := server.New(cfg, db, bus, inbox.New(db, inbox.WithLogger(quiet)), server.WithLogger(quiet))
+	if err != nil {
+		db.Close()
+	}
+	return srv, err
+}
+
 // start runs a server on 127.0.0.1:0 until the returned stop is called.
 func start(t *testing.T, cfg server.Config) (*server.Server, func()) {
 	t.Helper()
 	cfg.HTTPAddr = "127.0.0.1:0"
-	srv, err := server.New(cfg, server.WithLogger(quiet))
+	srv, err := open(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +216,7 @@ func TestTLS(t *testing.T) {
 	if err := client.New(srv.URL(), client.WithHTTPClient(hc)).Healthz(context.Background()); err != nil {
 		t.Fatalf("https healthz: %v", err)
 	}
-	if _, err := server.New(server.Config{DBPath: filepath.Join(dir, "m2.db"), TLSCert: cert}); err == nil {
+	if _, err := open(server.Config{DBPath: filepath.Join(dir, "m2.db"), TLSCert: cert}); err == nil {
 		t.Fatal("a certificate without a key was accepted")
 	}
 }

@@ -104,10 +104,10 @@ func runDemo(ctx context.Context, o demoOpts) error {
 	}
 
 	cfg := server.Config{DBPath: filepath.Join(o.data, "meetd.db"), HTTPAddr: o.http}
-	srv, err := server.New(cfg, server.WithLogger(log), withFeatures(features{Phone: telephony.Config{
+	srv, err := newServer(cfg, log, features{Phone: telephony.Config{
 		SIPListen: o.sip, TrunkAllow: []string{"127.0.0.0/8"}, ICELoopback: true,
 		Outbound: &trunk.OutboundConfig{Proxy: uas.String(), CallerID: demoNumber},
-	}}))
+	}})
 	if err != nil {
 		return err
 	}

@@ -44,7 +44,7 @@ func newServeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			srv, err := server.New(cfg, server.WithLogger(log), withFeatures(feat))
+			srv, err := newServer(cfg, log, feat)
 			if err != nil {
 				return err
 			}

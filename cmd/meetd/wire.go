@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -11,7 +14,10 @@ import (
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/server"
 	"github.com/meet-dev/meet/server/automation"
+	"github.com/meet-dev/meet/server/eventbus"
+	"github.com/meet-dev/meet/server/inbox"
 	"github.com/meet-dev/meet/server/stats"
+	"github.com/meet-dev/meet/server/store/sqlite"
 	"github.com/meet-dev/meet/server/telephony"
 	"github.com/meet-dev/meet/server/trunk"
 )
@@ -31,18 +37,45 @@ type features struct {
 	SurveyURL string
 }
 
-// withFeatures plugs the features into a server being built.
-func withFeatures(f features) server.Option {
-	return server.WithSetup(func(s *server.Server) error {
-		db, log := s.Store(), s.Logger()
-		tel, err := telephony.New(db, f.Phone, log, telephony.WithPresenceRecorder(s.Inbox().SetPresence))
-		if err != nil {
-			return err
-		}
-		s.SetCallControl(tel.Calls)
-		s.SetSignaller(tel.Rooms)
-		s.SetGuidanceStore(tel.Guidance)
-		s.Go(func(ctx context.Context) error {
+// newServer is meetd's one composition root: it opens the store and the
+// event bus, builds the inbox, the phone side, statistics and automations
+// over them and hands everything to the HTTP server. `serve` and `demo`
+// both come through here so they agree.
+func newServer(cfg server.Config, log *slog.Logger, f features) (*server.Server, error) {
+	if err := cfg.Defaults(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(cfg.DBPath), 0o750); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	bus := eventbus.New()
+	db, err := sqlite.Open(cfg.DBPath, sqlite.WithLogger(log), sqlite.WithBusyTimeout(cfg.BusyTimeout),
+		sqlite.WithOnCommit(bus.Publish))
+	if err != nil {
+		return nil, err
+	}
+	in := inbox.New(db, inbox.WithLogger(log))
+	opts, err := f.options(db, bus, in, log)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	opts = append(opts, server.WithLogger(log))
+	return server.New(cfg, db, bus, in, opts...)
+}
+
+// options builds the features over the open store and returns what the
+// server needs of them: API parts, routes and background loops.
+func (f features) options(db *sqlite.DB, bus *eventbus.Bus, in *inbox.Service, log *slog.Logger) ([]server.Option, error) {
+	tel, err := telephony.New(db, f.Phone, log, telephony.WithPresenceRecorder(in.SetPresence))
+	if err != nil {
+		return nil, err
+	}
+	opts := []server.Option{
+		server.WithCallControl(tel.Calls),
+		server.WithSignaller(tel.Rooms),
+		server.WithGuidanceStore(tel.Guidance),
+		server.WithRunner(func(ctx context.Context) error {
 			if err := tel.Start(ctx); err != nil {
 				tel.Close()
 				return fmt.Errorf("sip: %w", err)
@@ -51,75 +84,75 @@ func withFeatures(f features) server.Option {
 				log.Info("sip listening", "udp", addrString(tel.Trunk, "udp"), "tcp", addrString(tel.Trunk, "tcp"))
 			}
 			defer tel.Close()
-			follow(ctx, s, func(evs []api.Event) { tel.HandleEvents(evs) }, tel.Calls.Reevaluate)
+			follow(ctx, bus, func(evs []api.Event) { tel.HandleEvents(evs) }, tel.Calls.Reevaluate)
 			return nil
-		})
+		}),
+		server.WithRoutes(stats.Routes(stats.NewService(db, db), db, log)),
+		server.WithRoutes(automation.Routes(db, db, log)),
+	}
 
-		svc := stats.NewService(db, db)
-		s.AddRoutes(stats.Routes(svc, db, log))
-
-		wake := func() {}
-		from := ""
-		if f.SMS != nil {
-			snd, err := automation.NewSender(*f.SMS, &http.Client{})
-			if err != nil {
-				return err
-			}
-			from = snd.From()
-			wopts := []automation.WorkerOption{automation.WithLogger(log)}
-			if f.SMSRetry > 0 {
-				wopts = append(wopts, automation.WithBackoff(automation.Backoff(f.SMSRetry), 12))
-			}
-			w := automation.NewWorker(db, snd.Send, wopts...)
-			wake = w.Wake
-			s.Go(func(ctx context.Context) error { w.Run(ctx); return nil })
+	wake := func() {}
+	from := ""
+	if f.SMS != nil {
+		snd, err := automation.NewSender(*f.SMS, &http.Client{})
+		if err != nil {
+			tel.Close()
+			return nil, err
 		}
-		runner := automation.NewRunner(db, automation.RunnerConfig{
-			Rules: db.Automations, SMSFrom: from, Wake: wake, Logger: log,
-			ChatURL: func(chatID int64) string {
-				if f.PublicURL == "" {
-					return ""
-				}
-				return strings.TrimSuffix(f.PublicURL, "/") + "/chats/" + strconv.FormatInt(chatID, 10)
-			},
-			SurveyURL: func(chatID, callID int64) string {
-				if f.SurveyURL == "" {
-					return ""
-				}
-				sep := "?"
-				if strings.Contains(f.SurveyURL, "?") {
-					sep = "&"
-				}
-				return f.SurveyURL + sep + "chat=" + strconv.FormatInt(chatID, 10) + "&call=" + strconv.FormatInt(callID, 10)
-			},
-		})
-		s.Go(func(ctx context.Context) error {
-			catchup := func() {
-				if err := runner.Catchup(ctx); err != nil && ctx.Err() == nil {
-					log.Warn("automation catch-up", "err", err)
+		from = snd.From()
+		wopts := []automation.WorkerOption{automation.WithLogger(log)}
+		if f.SMSRetry > 0 {
+			wopts = append(wopts, automation.WithBackoff(automation.Backoff(f.SMSRetry), 12))
+		}
+		w := automation.NewWorker(db, snd.Send, wopts...)
+		wake = w.Wake
+		opts = append(opts, server.WithRunner(func(ctx context.Context) error { w.Run(ctx); return nil }))
+	}
+	runner := automation.NewRunner(db, automation.RunnerConfig{
+		Rules: db.Automations, SMSFrom: from, Wake: wake, Logger: log,
+		ChatURL: func(chatID int64) string {
+			if f.PublicURL == "" {
+				return ""
+			}
+			return strings.TrimSuffix(f.PublicURL, "/") + "/chats/" + strconv.FormatInt(chatID, 10)
+		},
+		SurveyURL: func(chatID, callID int64) string {
+			if f.SurveyURL == "" {
+				return ""
+			}
+			sep := "?"
+			if strings.Contains(f.SurveyURL, "?") {
+				sep = "&"
+			}
+			return f.SurveyURL + sep + "chat=" + strconv.FormatInt(chatID, 10) + "&call=" + strconv.FormatInt(callID, 10)
+		},
+	})
+	opts = append(opts, server.WithRunner(func(ctx context.Context) error {
+		catchup := func() {
+			if err := runner.Catchup(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("automation catch-up", "err", err)
+			}
+		}
+		follow(ctx, bus, func(evs []api.Event) {
+			for _, ev := range evs {
+				if err := runner.Handle(ctx, ev); err != nil && ctx.Err() == nil {
+					log.Warn("automation", "call_id", ev.CallID, "err", err)
 				}
 			}
-			follow(ctx, s, func(evs []api.Event) {
-				for _, ev := range evs {
-					if err := runner.Handle(ctx, ev); err != nil && ctx.Err() == nil {
-						log.Warn("automation", "call_id", ev.CallID, "err", err)
-					}
-				}
-			}, catchup)
-			return nil
-		})
+		}, catchup)
 		return nil
-	})
+	}))
+	return opts, nil
 }
 
 // follow feeds bus events to fn until ctx ends. resync runs at the start and
 // whenever the subscription was dropped for falling behind (the store holds
 // what was missed), and once a minute as a safety net.
-func follow(ctx context.Context, s *server.Server, fn func([]api.Event), resync func()) {
+func follow(ctx context.Context, bus *eventbus.Bus, fn func([]api.Event), resync func()) {
 	tick := time.NewTicker(time.Minute)
 	defer tick.Stop()
 	for ctx.Err() == nil {
-		ch, cancel := s.Bus().Subscribe(4096)
+		ch, cancel := bus.Subscribe(4096)
 		resync()
 	loop:
 		for {

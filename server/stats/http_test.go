@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"log/slog"
 	"net/url"
 	"path/filepath"
 	"testing"
@@ -12,19 +13,26 @@ import (
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/client"
 	"github.com/meet-dev/meet/server"
+	"github.com/meet-dev/meet/server/automation"
+	"github.com/meet-dev/meet/server/eventbus"
 	"github.com/meet-dev/meet/server/inbox"
 	"github.com/meet-dev/meet/server/stats"
 	"github.com/meet-dev/meet/server/store"
+	"github.com/meet-dev/meet/server/store/sqlite"
 )
 
 func TestRoutesRolesAndErrors(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	srv, err := server.New(server.Config{DBPath: filepath.Join(t.TempDir(), "m.db"), HTTPAddr: "127.0.0.1:0"},
-		server.WithSetup(func(s *server.Server) error {
-			s.AddRoutes(stats.Routes(stats.NewService(s.Store(), s.Store()), s.Store(), s.Logger()))
-			return nil
-		}))
+	bus := eventbus.New()
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "m.db"), sqlite.WithOnCommit(bus.Publish))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	srv, err := server.New(server.Config{HTTPAddr: "127.0.0.1:0"}, db, bus, inbox.New(db), server.WithLogger(log),
+		server.WithRoutes(stats.Routes(stats.NewService(db, db), db, log)),
+		server.WithRoutes(automation.Routes(db, db, log)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,6 @@
 // Package store holds the storage interfaces of meetd: one small interface per
 // entity, all reached through a transaction. The embedded default is
-// server/store/sqlite; nothing outside cmd/ and server/ names it.
+// server/store/sqlite; nothing outside cmd/ names it (tests aside).
 //
 // Every state change appends an api.Event inside the same transaction; the
 // implementation hands the committed events to its OnCommit hook after the

@@ -15,8 +15,10 @@ import (
 	"github.com/meet-dev/meet/client"
 	"github.com/meet-dev/meet/internal/simcaller"
 	"github.com/meet-dev/meet/server"
+	"github.com/meet-dev/meet/server/eventbus"
 	"github.com/meet-dev/meet/server/inbox"
 	"github.com/meet-dev/meet/server/store"
+	"github.com/meet-dev/meet/server/store/sqlite"
 	"github.com/meet-dev/meet/server/telephony"
 	"github.com/meet-dev/meet/softphone"
 )
@@ -39,39 +41,43 @@ func startStack(t *testing.T, ctx context.Context, seed func(tx store.Tx) error,
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	st := &stack{}
-	srv, err := server.New(server.Config{DBPath: filepath.Join(t.TempDir(), "meetd.db"), HTTPAddr: "127.0.0.1:0"},
+	bus := eventbus.New()
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "meetd.db"), sqlite.WithLogger(log), sqlite.WithOnCommit(bus.Publish))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := inbox.New(db, inbox.WithLogger(log))
+	cfg := telephony.Config{SIPListen: "127.0.0.1:0", TrunkAllow: []string{"127.0.0.0/8"},
+		ICELoopback: true, RTPTimeout: 10 * time.Second}
+	for _, f := range tweak {
+		f(&cfg)
+	}
+	tel, err := telephony.New(db, cfg, log, telephony.WithPresenceRecorder(in.SetPresence))
+	if err != nil {
+		db.Close()
+		t.Fatal(err)
+	}
+	st.tel = tel
+	srv, err := server.New(server.Config{HTTPAddr: "127.0.0.1:0"}, db, bus, in,
 		server.WithLogger(log),
-		server.WithSetup(func(s *server.Server) error {
-			cfg := telephony.Config{SIPListen: "127.0.0.1:0", TrunkAllow: []string{"127.0.0.0/8"},
-				ICELoopback: true, RTPTimeout: 10 * time.Second}
-			for _, f := range tweak {
-				f(&cfg)
-			}
-			tel, err := telephony.New(s.Store(), cfg, log, telephony.WithPresenceRecorder(s.Inbox().SetPresence))
-			if err != nil {
-				return err
-			}
-			st.tel = tel
-			s.SetCallControl(tel.Calls)
-			s.SetSignaller(tel.Rooms)
-			s.SetGuidanceStore(tel.Guidance)
-			s.Go(func(ctx context.Context) error {
-				defer tel.Close()
-				ch, cancel := s.Bus().Subscribe(4096)
-				defer cancel()
-				for {
-					select {
-					case <-ctx.Done():
+		server.WithCallControl(tel.Calls),
+		server.WithSignaller(tel.Rooms),
+		server.WithGuidanceStore(tel.Guidance),
+		server.WithRunner(func(ctx context.Context) error {
+			defer tel.Close()
+			ch, cancel := bus.Subscribe(4096)
+			defer cancel()
+			for {
+				select {
+				case <-ctx.Done():
+					return nil
+				case ev, ok := <-ch:
+					if !ok {
 						return nil
-					case ev, ok := <-ch:
-						if !ok {
-							return nil
-						}
-						tel.HandleEvents([]api.Event{ev})
 					}
+					tel.HandleEvents([]api.Event{ev})
 				}
-			})
-			return nil
+			}
 		}))
 	if err != nil {
 		t.Fatal(err)

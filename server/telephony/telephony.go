@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/meet-dev/meet/api"
@@ -86,14 +85,13 @@ func New(st store.Store, cfg Config, log *slog.Logger, opts ...Option) (*Telepho
 	for _, o := range opts {
 		o(t)
 	}
-	handler := &lateHandler{onPresence: t.queuePresence}
 	guidance := func(channelID int64, kind api.GuidanceKind) ([]byte, error) {
 		var pcm []byte
 		err := st.View(context.Background(), func(tx store.Tx) (err error) { pcm, err = tx.Guidance(channelID, kind); return err })
 		return pcm, err
 	}
 	ropts := []room.Option{room.WithLogger(log), room.WithGuidance(guidance),
-		room.WithOnPresence(func(staffID int64, online bool) { handler.presence(staffID, online) })}
+		room.WithOnPresence(t.presenceChanged)}
 	if cfg.ICELoopback {
 		ropts = append(ropts, room.WithLoopbackICE())
 	}
@@ -147,7 +145,7 @@ func New(st store.Store, cfg Config, log *slog.Logger, opts ...Option) (*Telepho
 		if cfg.DialTimeout > 0 {
 			topts = append(topts, trunk.WithDialTimeout(cfg.DialTimeout))
 		}
-		tr, err := trunk.New(handler, topts...)
+		tr, err := trunk.New(topts...)
 		if err != nil {
 			rooms.Close()
 			return nil, fmt.Errorf("trunk: %w", err)
@@ -159,17 +157,28 @@ func New(st store.Store, cfg Config, log *slog.Logger, opts ...Option) (*Telepho
 		copts = append(copts, calls.WithMemberRingTimeout(cfg.MemberRingTO))
 	}
 	t.Calls = calls.New(st, sipTrunk, &media{rooms: rooms, trunk: t.Trunk, log: log}, copts...)
-	handler.set(t.Calls)
 	return t, nil
 }
 
-// Start starts the SIP listeners and the presence recorder.
+// Start starts the presence recorder and the SIP listeners, which hand
+// their calls to the lifecycle from here on.
 func (t *Telephony) Start(ctx context.Context) error {
 	go t.recordPresence(ctx)
 	if t.Trunk == nil {
 		return nil
 	}
-	return t.Trunk.Start(ctx)
+	return t.Trunk.Start(ctx, t.Calls)
+}
+
+// presenceChanged is called by the room manager with its own lock held
+// (only once softphones connect, so after New has built the lifecycle):
+// the lifecycle is only told through its queue (HandleEvents never blocks
+// and never calls back), so Reevaluate's Online lookups cannot re-enter the
+// room manager from here, and the recorder gets the change on its own
+// goroutine.
+func (t *Telephony) presenceChanged(staffID int64, online bool) {
+	t.queuePresence(staffID, online)
+	t.Calls.HandleEvents([]api.Event{{Type: api.EvStaffPresence, StaffID: staffID}})
 }
 
 func (t *Telephony) queuePresence(staffID int64, online bool) {
@@ -242,66 +251,6 @@ func (m *media) Attach(callID, staffID int64, mode api.JoinMode) error {
 }
 func (m *media) Detach(callID, staffID int64) { m.rooms.Detach(callID, staffID) }
 func (m *media) Online(staffID int64) bool    { return m.rooms.Online(staffID) }
-
-// lateHandler lets the trunk be built before the lifecycle that handles it.
-type lateHandler struct {
-	mu         sync.RWMutex
-	m          *calls.Manager
-	onPresence func(staffID int64, online bool)
-}
-
-func (h *lateHandler) set(m *calls.Manager) { h.mu.Lock(); h.m = m; h.mu.Unlock() }
-func (h *lateHandler) get() *calls.Manager {
-	h.mu.RLock()
-	defer h.mu.RUnlock()
-	return h.m
-}
-
-// presence is called by the room manager with its own lock held: the
-// lifecycle is only told through its queue (HandleEvents never blocks and
-// never calls back), so Reevaluate's Online lookups cannot re-enter the room
-// manager from here.
-func (h *lateHandler) presence(staffID int64, online bool) {
-	if h.onPresence != nil {
-		h.onPresence(staffID, online)
-	}
-	if m := h.get(); m != nil {
-		m.HandleEvents([]api.Event{{Type: api.EvStaffPresence, StaffID: staffID}})
-	}
-}
-
-func (h *lateHandler) Inbound(ctx context.Context, from, to string) (int64, error) {
-	m := h.get()
-	if m == nil {
-		return 0, api.Errorf(api.CodeUnavailable, "starting up")
-	}
-	return m.Inbound(ctx, from, to)
-}
-func (h *lateHandler) CallerHungUp(callID int64, detail string) {
-	if m := h.get(); m != nil {
-		m.CallerHungUp(callID, detail)
-	}
-}
-func (h *lateHandler) MediaTimeout(callID int64) {
-	if m := h.get(); m != nil {
-		m.MediaTimeout(callID)
-	}
-}
-func (h *lateHandler) OutboundAnswered(callID int64) {
-	if m := h.get(); m != nil {
-		m.OutboundAnswered(callID)
-	}
-}
-func (h *lateHandler) OutboundFailed(callID int64, detail string) {
-	if m := h.get(); m != nil {
-		m.OutboundFailed(callID, detail)
-	}
-}
-func (h *lateHandler) DTMF(callID int64, digit rune) {
-	if m := h.get(); m != nil {
-		m.DTMF(callID, digit)
-	}
-}
 
 // noTrunk answers every trunk request with "not configured" (meetd without SIP).
 type noTrunk struct{}

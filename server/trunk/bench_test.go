@@ -62,12 +62,12 @@ func TestNoGoroutineLeak(t *testing.T) {
 	func() {
 		var s *Server
 		h := answeringHandler(&s)
-		srv, err := New(h, WithListen("127.0.0.1:0"), WithRTPIP("127.0.0.1"), WithLogger(testLogger()))
+		srv, err := New(WithListen("127.0.0.1:0"), WithRTPIP("127.0.0.1"), WithLogger(testLogger()))
 		if err != nil {
 			t.Fatal(err)
 		}
 		s = srv
-		if err := s.Start(context.Background()); err != nil {
+		if err := s.Start(context.Background(), h); err != nil {
 			t.Fatal(err)
 		}
 		p := newPhone(t)

@@ -91,11 +91,11 @@ func init() {
 func startServer(t testing.TB, h Handler, opts ...Option) *Server {
 	t.Helper()
 	opts = append([]Option{WithListen("127.0.0.1:0"), WithRTPIP("127.0.0.1"), WithLogger(testLogger())}, opts...)
-	s, err := New(h, opts...)
+	s, err := New(opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Start(context.Background()); err != nil {
+	if err := s.Start(context.Background(), h); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })

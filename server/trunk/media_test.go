@@ -139,7 +139,6 @@ func TestRTPPortRange(t *testing.T) {
 }
 
 func TestOptionValidation(t *testing.T) {
-	h := newFakeHandler()
 	for name, opt := range map[string]Option{
 		"bad cidr":         WithAllow("10.0.0.0/99"),
 		"bad ip":           WithAllow("not-an-ip"),
@@ -153,11 +152,11 @@ func TestOptionValidation(t *testing.T) {
 		"bad jitter":       WithJitterBuffer(5, 5),
 		"empty user":       WithDigestUsers(map[string]string{"": "x"}),
 	} {
-		if _, err := New(h, opt); err == nil {
+		if _, err := New(opt); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
-	if _, err := New(nil); err == nil {
+	if s, err := New(); err != nil || s.Start(context.Background(), nil) == nil {
 		t.Error("nil handler accepted")
 	}
 }

@@ -69,11 +69,11 @@ func TestTLSListener(t *testing.T) {
 	if !strings.HasPrefix(line, "SIP/2.0 200") {
 		t.Fatalf("got %q", line)
 	}
-	if _, err := New(newFakeHandler(), WithTLS("127.0.0.1:0", cert+".missing", key)); err != nil {
+	if _, err := New(WithTLS("127.0.0.1:0", cert+".missing", key)); err != nil {
 		t.Fatal("New must not read files yet")
 	}
-	bad, _ := New(newFakeHandler(), WithListen("127.0.0.1:0"), WithTLS("127.0.0.1:0", cert+".missing", key))
-	if err := bad.Start(t.Context()); err == nil || !strings.Contains(err.Error(), "TLS certificate") {
+	bad, _ := New(WithListen("127.0.0.1:0"), WithTLS("127.0.0.1:0", cert+".missing", key))
+	if err := bad.Start(t.Context(), newFakeHandler()); err == nil || !strings.Contains(err.Error(), "TLS certificate") {
 		t.Fatalf("missing certificate: %v", err)
 	}
 }

@@ -10,7 +10,7 @@
 //
 // Wiring (cmd/meetd):
 //
-//	tr, err := trunk.New(lifecycle,
+//	tr, err := trunk.New(
 //		trunk.WithListen(sipAddr),             // --sip, e.g. 0.0.0.0:5060
 //		trunk.WithAllow(trunkAllow...),        // --trunk-allow CIDR (repeatable)
 //		trunk.WithDigestUsers(users),          // optional: peers that authenticate
@@ -18,9 +18,9 @@
 //		trunk.WithOutbound(trunk.OutboundConfig{Proxy: "sip.provider:5060", Username: u, Password: p, CallerID: "+4930123"}),
 //		trunk.WithRegister(trunk.RegisterConfig{Registrar: "sip.provider:5060", Username: u, Password: p}),
 //		trunk.WithLogger(log))
-//	err = tr.Start(ctx)     // binds UDP+TCP (+TLS)
+//	lifecycle := calls.New(st, tr, media) // *trunk.Server has EarlyMedia, Answer, Dial, Hangup
+//	err = tr.Start(ctx, lifecycle)       // binds UDP+TCP (+TLS); calls reach the Handler from here on
 //	defer tr.Close()
-//	lifecycle.SetTrunk(tr)  // *trunk.Server has EarlyMedia, Answer, Dial, Hangup
 //	room.Attach(callID, tr.Media(callID)) // trunk.CallMedia: 8 kHz, 160-sample frames
 //
 // Without WithAllow and WithDigestUsers only loopback peers are admitted.
@@ -111,11 +111,9 @@ type Server struct {
 	byes   sync.WaitGroup // BYEs in flight; Close lets them finish
 }
 
-// New builds a Server; Start binds its sockets.
-func New(h Handler, opts ...Option) (*Server, error) {
-	if h == nil {
-		return nil, errors.New("trunk: nil Handler")
-	}
+// New builds a Server; Start binds its sockets and gives it the Handler of
+// its calls (so the lifecycle, which drives the Server, can be built after it).
+func New(opts ...Option) (*Server, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
 		if err := o(&cfg); err != nil {
@@ -140,7 +138,7 @@ func New(h Handler, opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("trunk: nonce secret: %w", err)
 	}
 	s := &Server{
-		h: h, cfg: cfg, log: cfg.log.With("component", "trunk"),
+		cfg: cfg, log: cfg.log.With("component", "trunk"),
 		ports:   &portAllocator{ip: cfg.rtpIP, min: cfg.rtpMin, max: cfg.rtpMax},
 		auth:    &authenticator{realm: cfg.realm, users: cfg.users, allow: cfg.allow, secret: secret, now: time.Now},
 		calls:   make(map[int64]*call),
@@ -187,15 +185,18 @@ func splitHostPort(addr string) (string, int, error) {
 	return host, port, nil
 }
 
-// Start binds the UDP and TCP (and TLS) listeners and starts serving and,
-// when configured, registering. It returns once the sockets are bound.
-func (s *Server) Start(ctx context.Context) error {
+// Start binds the UDP and TCP (and TLS) listeners and starts serving h's
+// calls and, when configured, registering. It returns once the sockets are bound.
+func (s *Server) Start(ctx context.Context, h Handler) error {
+	if h == nil {
+		return errors.New("trunk: nil Handler")
+	}
 	s.mu.Lock()
 	if s.started || s.closed.Load() {
 		s.mu.Unlock()
 		return errors.New("trunk: Start called twice or after Close")
 	}
-	s.started = true
+	s.started, s.h = true, h
 	s.mu.Unlock()
 
 	udpConn, tcpLn, err := listenPair(s.cfg.listen)
