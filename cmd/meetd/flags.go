@@ -62,6 +62,11 @@ func portRange(s string) (int, int, error) {
 // featuresFromViper reads the flags declared by addFeatureFlags.
 func featuresFromViper(v *viper.Viper) (features, error) {
 	f := features{PublicURL: v.GetString("public-url"), SurveyURL: v.GetString("survey-url")}
+	cl, err := clusterFromViper(v)
+	if err != nil {
+		return f, err
+	}
+	f.Cluster = cl
 	p := &f.Phone
 	p.SIPListen = v.GetString("sip")
 	p.SIPTLSListen, p.SIPCert, p.SIPKey = v.GetString("sip-tls"), v.GetString("sip-cert"), v.GetString("sip-key")
@@ -81,7 +86,6 @@ func featuresFromViper(v *viper.Viper) (features, error) {
 		p.DigestUsers[u] = pw
 	}
 	p.RTPIP = v.GetString("rtp-ip")
-	var err error
 	if p.RTPPortMin, p.RTPPortMax, err = portRange(v.GetString("rtp-ports")); err != nil {
 		return f, err
 	}

@@ -66,6 +66,7 @@ func newServeCmd() *cobra.Command {
 	f.Duration("token-ttl", 7*24*time.Hour, "lifetime of login tokens")
 	f.String("log-level", "info", "debug, info, warn or error")
 	addFeatureFlags(f)
+	addClusterFlags(f)
 	return cmd
 }
 

@@ -35,6 +35,8 @@ type features struct {
 	PublicURL string
 	// SurveyURL is a template base for {{survey_url}}; chat and call ids are appended as query.
 	SurveyURL string
+	// Cluster joins other meetd nodes over NATS (zero: single node).
+	Cluster clusterConfig
 }
 
 // newServer is meetd's one composition root: it opens the store and the
@@ -49,17 +51,28 @@ func newServer(cfg server.Config, log *slog.Logger, f features) (*server.Server,
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	bus := eventbus.New()
-	db, err := sqlite.Open(cfg.DBPath, sqlite.WithLogger(log), sqlite.WithBusyTimeout(cfg.BusyTimeout),
-		sqlite.WithOnCommit(bus.Publish))
+	onCommit := bus.Publish
+	cl, err := f.Cluster.join(bus.Publish, log)
 	if err != nil {
+		return nil, err
+	}
+	if cl != nil {
+		onCommit = cl.events.Committed // the relay feeds the bus, in id order, with every node's events
+	}
+	db, err := sqlite.Open(cfg.DBPath, sqlite.WithLogger(log), sqlite.WithBusyTimeout(cfg.BusyTimeout),
+		sqlite.WithOnCommit(onCommit))
+	if err != nil {
+		cl.close()
 		return nil, err
 	}
 	in := inbox.New(db, inbox.WithLogger(log))
 	opts, err := f.options(db, bus, in, log)
 	if err != nil {
 		db.Close()
+		cl.close()
 		return nil, err
 	}
+	opts = append(opts, cl.options(db)...)
 	opts = append(opts, server.WithLogger(log))
 	return server.New(cfg, db, bus, in, opts...)
 }

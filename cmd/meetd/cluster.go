@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+
+	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/server"
+	"github.com/meet-dev/meet/server/cluster"
+	"github.com/meet-dev/meet/server/store"
+)
+
+// clusterConfig joins this meetd to other nodes over NATS (--nats); empty
+// NATS is the single-node default with the in-process bus alone.
+type clusterConfig struct {
+	NATS string // nats://host:port[,nats://…]
+	Node string // this node's name, unique in the cluster
+}
+
+func addClusterFlags(fs *pflag.FlagSet) {
+	fs.String("nats", "", "NATS server URL(s), e.g. nats://10.0.0.5:4222: publish events on JetStream and join a cluster of meetd nodes over one Postgres database (MEETD_NATS)")
+	fs.String("node", "", "this node's name in the cluster, unique per node (default: host name)")
+}
+
+func clusterFromViper(v *viper.Viper) (clusterConfig, error) {
+	c := clusterConfig{NATS: v.GetString("nats"), Node: v.GetString("node")}
+	if c.NATS != "" && c.Node == "" {
+		h, err := os.Hostname()
+		if err != nil || h == "" {
+			return c, fmt.Errorf("--node: no host name to default to (%v)", err)
+		}
+		c.Node = h
+	}
+	return c, nil
+}
+
+// clusterNode is this meetd's membership of a cluster.
+type clusterNode struct {
+	cfg    clusterConfig
+	nc     *nats.Conn
+	events *cluster.Events
+}
+
+// join connects to NATS and builds the event relay feeding deliver (the
+// local bus). It returns nil when no cluster is configured.
+func (c clusterConfig) join(deliver func([]api.Event), log *slog.Logger) (*clusterNode, error) {
+	if c.NATS == "" {
+		return nil, nil
+	}
+	nc, err := nats.Connect(c.NATS, nats.Name("meetd "+c.Node), nats.MaxReconnects(-1),
+		nats.ReconnectWait(250*time.Millisecond), nats.RetryOnFailedConnect(false),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { log.Warn("nats disconnected", "err", err) }),
+		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("nats reconnected", "url", nc.ConnectedUrlRedacted()) }))
+	if err != nil {
+		return nil, fmt.Errorf("--nats %s: %w", c.NATS, err)
+	}
+	ev, err := cluster.NewEvents(nc, c.Node, deliver, cluster.WithEventsLogger(log))
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	log.Info("joining cluster", "node", c.Node, "nats", nc.ConnectedUrlRedacted())
+	return &clusterNode{cfg: c, nc: nc, events: ev}, nil
+}
+
+// options are the cluster's background loops (none without a cluster).
+func (n *clusterNode) options(st store.Store) []server.Option {
+	if n == nil {
+		return nil
+	}
+	return []server.Option{server.WithRunner(func(ctx context.Context) error {
+		defer n.nc.Close()
+		return n.events.Run(ctx, st)
+	})}
+}
+
+func (n *clusterNode) close() {
+	if n != nil {
+		n.nc.Close()
+	}
+}
