@@ -11,7 +11,7 @@ type EventType string
 
 const (
 	EvChatCreated     EventType = "chat.created"
-	EvChatUpdated     EventType = "chat.updated" // state, assignee, team, snooze
+	EvChatUpdated     EventType = "chat.updated" // data: {"from_state","state","snoozed_until","missed","missed_reason","reason","by","assignee_id","team_id"} as changed
 	EvChatTagged      EventType = "chat.tagged"
 	EvChatUntagged    EventType = "chat.untagged"
 	EvChatFollowed    EventType = "chat.followed"

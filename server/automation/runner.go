@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/server/inbox"
 	"github.com/meet-dev/meet/server/store"
 )
 
@@ -191,18 +192,12 @@ func (r *Runner) apply(tx store.Tx, call api.Call, chat *api.Chat, steps []Step)
 				return false, err
 			}
 		case "close":
-			if chat.State == api.ChatClosed {
+			closed, err := inbox.CloseByAutomation(tx, chat, time.Now())
+			if err != nil {
+				return false, err
+			}
+			if !closed {
 				d.Detail = "already closed"
-				break
-			}
-			now := time.Now().UTC()
-			chat.State, chat.SnoozedUntil, chat.Closed = api.ChatClosed, nil, &now
-			if err := tx.UpdateChat(chat); err != nil {
-				return false, err
-			}
-			if err := tx.Append(&api.Event{Type: api.EvChatUpdated, ChannelID: chat.ChannelID, ChatID: chat.ID,
-				Data: mustRaw(map[string]string{"state": string(api.ChatClosed), "by": "automation"})}); err != nil {
-				return false, err
 			}
 		}
 		log = append(log, d)

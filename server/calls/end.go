@@ -2,9 +2,9 @@ package calls
 
 import (
 	"context"
-	"time"
 
 	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/server/inbox"
 	"github.com/meet-dev/meet/server/store"
 )
 
@@ -70,17 +70,7 @@ func (m *Manager) end(r *rec, c *call, reason api.MissedReason, detail string, t
 func (m *Manager) closeMissedChat(r *rec, c *call, reason api.MissedReason) {
 	chatID, channelID, callID := c.ChatID, c.ChannelID, c.ID
 	at := *c.Ended
-	r.do(func(tx store.Tx) error {
-		if err := tx.CloseMissedChat(chatID, reason, at); err != nil {
-			return err
-		}
-		return tx.Append(closedEvent(at, channelID, chatID, callID, reason))
-	})
-}
-
-func closedEvent(at time.Time, channelID, chatID, callID int64, reason api.MissedReason) *api.Event {
-	return &api.Event{Type: api.EvChatUpdated, At: at.UTC(), ChannelID: channelID, ChatID: chatID, CallID: callID,
-		Data: mustJSON(map[string]any{"state": api.ChatClosed, "missed": true, "missed_reason": reason})}
+	r.do(func(tx store.Tx) error { return inbox.CloseMissedChat(tx, channelID, chatID, callID, reason, at) })
 }
 
 // addParticipant puts staffID into c (leaving any other call first, and

@@ -16,25 +16,6 @@ const (
 	MaxTextLen = 10000
 )
 
-// transitions lists the allowed chat state changes. A closed chat may be
-// snoozed ("remind me to call back tomorrow"): it wakes up opened. Setting
-// a chat to the state it is in is an invalid transition, except snoozed →
-// snoozed which moves the wake-up time.
-var transitions = map[api.ChatState][]api.ChatState{
-	api.ChatOpened:  {api.ChatSnoozed, api.ChatClosed},
-	api.ChatSnoozed: {api.ChatOpened, api.ChatClosed, api.ChatSnoozed},
-	api.ChatClosed:  {api.ChatOpened, api.ChatSnoozed},
-}
-
-func allowed(from, to api.ChatState) bool {
-	for _, s := range transitions[from] {
-		if s == to {
-			return true
-		}
-	}
-	return false
-}
-
 // PatchChat changes state, snooze time, assignee or team of a chat.
 // AssigneeID or TeamID 0 clears it.
 func (s *Service) PatchChat(ctx context.Context, actor, chatID int64, p api.ChatPatch) (api.Chat, error) {
@@ -57,7 +38,7 @@ func (s *Service) PatchChat(ctx context.Context, actor, chatID int64, p api.Chat
 			if !to.Valid() {
 				return badRequest("unknown state %q (want opened, snoozed or closed)", to)
 			}
-			if !allowed(c.State, to) {
+			if !allowed(byStaff, c.State, to) {
 				return api.Errorf(api.CodeInvalidTransition, "chat %d is already %s", c.ID, c.State)
 			}
 			if to == api.ChatSnoozed {
@@ -77,20 +58,15 @@ func (s *Service) PatchChat(ctx context.Context, actor, chatID int64, p api.Chat
 					return api.Errorf(api.CodeInvalidTransition, "chat %d has a call in progress (call %d is %s)", c.ID, call.ID, call.State)
 				}
 			}
-			changed["from_state"] = c.State
-			changed["state"] = to
-			c.State, c.SnoozedUntil = to, nil
-			switch to {
-			case api.ChatSnoozed:
+			ch := StateChange{From: c.State, To: to}
+			if to == api.ChatSnoozed {
 				u := p.SnoozedUntil.UTC()
-				c.SnoozedUntil, c.Closed = &u, nil
-				changed["snoozed_until"] = u
-			case api.ChatClosed:
-				n := now.UTC()
-				c.Closed = &n
-			case api.ChatOpened:
-				c.Closed = nil
+				ch.SnoozedUntil = &u
 			}
+			if err := transition(&c, byStaff, ch, now); err != nil {
+				return err
+			}
+			ch.fields(changed)
 		}
 		if p.AssigneeID != nil {
 			if *p.AssigneeID == 0 {
@@ -384,12 +360,10 @@ func (s *Service) WakeDueSnoozes(ctx context.Context) (int, error) {
 			if err != nil {
 				return err
 			}
-			c.State, c.SnoozedUntil = api.ChatOpened, nil
-			if err := tx.UpdateChat(&c); err != nil {
-				return err
+			if c.State != api.ChatSnoozed {
+				continue
 			}
-			if err := appendChat(tx, c, api.EvChatUpdated, 0, 0, map[string]any{
-				"from_state": api.ChatSnoozed, "state": api.ChatOpened, "reason": "snooze_ended"}); err != nil {
+			if err := wake(tx, &c, s.now()); err != nil {
 				return err
 			}
 			n++
