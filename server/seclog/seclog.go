@@ -33,7 +33,10 @@ const (
 	NotAdmitted   = "not_admitted"   // a SIP peer outside --trunk-allow without digest users
 	TooManyConns  = "too_many_conns" // a SIP TCP/TLS connection over the per-IP or total cap
 	IdleTimeout   = "idle_timeout"   // a SIP TCP/TLS connection closed for idling or a slow header
+	SlowMessage   = "slow_message"   // a SIP TCP/TLS message not complete within the message timeout
+	Oversized     = "oversized"      // a SIP TCP/TLS message over the header or body cap
 	AuthFailed    = "auth_failed"    // a SIP request with wrong digest credentials
+	InviteRate    = "invite_rate"    // INVITEs from one source over its rate limit
 )
 
 // Refused logs one refused request or connection from src ("ip" or

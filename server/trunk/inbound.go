@@ -11,6 +11,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/server/seclog"
 	"github.com/pion/sdp/v3"
 )
 
@@ -186,7 +187,13 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if h := req.GetHeader("Authorization"); h != nil {
 		authz = h.Value()
 	}
-	switch s.auth.check("INVITE", sourceAddr(req.Source()), authz) {
+	src := sourceAddr(req.Source())
+	if !s.invites.sourceOK(src, s.auth.allowed(src), time.Now()) {
+		seclog.Refused(s.log, seclog.SIP, req.Source(), seclog.InviteRate, "INVITE")
+		s.reply(req, tx, sip.StatusServiceUnavailable, "Service Unavailable", sip.NewHeader("Retry-After", "1"))
+		return
+	}
+	switch s.auth.check("INVITE", src, authz) {
 	case challenge:
 		s.reply(req, tx, sip.StatusUnauthorized, "Unauthorized", s.auth.challengeHeader(false))
 		return
@@ -194,7 +201,11 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.reply(req, tx, sip.StatusUnauthorized, "Unauthorized", s.auth.challengeHeader(true))
 		return
 	case refused:
-		s.log.Warn("inbound INVITE refused", "source", req.Source())
+		reason := seclog.AuthFailed
+		if authz == "" {
+			reason = seclog.NotAdmitted
+		}
+		seclog.Refused(s.log, seclog.SIP, req.Source(), reason, "INVITE")
 		s.reply(req, tx, sip.StatusForbidden, "Forbidden")
 		return
 	}
@@ -243,7 +254,9 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		}
 	}
 	full := len(s.calls)+s.inflight >= s.cfg.maxCalls
-	if !full && !dup {
+	busy := s.inflight >= s.cfg.maxSetup
+	overRate := !dup && !full && !busy && !s.invites.globalOK(time.Now())
+	if !full && !busy && !overRate && !dup {
 		s.inflight++
 		s.setup[sipCallID] = branch
 	}
@@ -257,8 +270,18 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		}
 		return
 	}
-	if full {
-		s.reply(req, tx, sip.StatusServiceUnavailable, "Service Unavailable")
+	if full || busy || overRate {
+		// Shed load with an answer: the caller's side retries elsewhere or later.
+		retry, why := "1", "max_cps"
+		switch {
+		case full:
+			retry, why = "5", "max_calls"
+		case busy:
+			why = "setup_queue"
+		}
+		s.log.Debug("INVITE shed", "reason", why, "source", req.Source())
+		s.shed.Add(1)
+		s.reply(req, tx, sip.StatusServiceUnavailable, "Service Unavailable", sip.NewHeader("Retry-After", retry))
 		return
 	}
 	c, ok := s.setupInbound(req, tx, from, to, params, offer)
@@ -300,6 +323,12 @@ func (s *Server) setupInbound(req *sip.Request, tx sip.ServerTransaction, from, 
 		}()
 		id, err = s.h.Inbound(dlg.Context(), from, to)
 	}()
+	if err != nil && dlg.Context().Err() != nil {
+		// Cancelled while Inbound ran: the transaction layer has answered
+		// 487 already, a second final response would be a 500 after it.
+		c.log.Info("inbound call cancelled during setup", "from", from, "to", to, "error", err)
+		return nil, false
+	}
 	if err != nil {
 		code, reason := statusFor(err)
 		c.log.Info("inbound call refused", "from", from, "to", to, "status", code, "error", err)

@@ -51,6 +51,10 @@ type config struct {
 	setupTimeout time.Duration
 	rtcpInterval time.Duration // 0: 5 s (tests shorten it)
 	maxCalls     int
+	maxCPS       float64 // new calls per second over all sources (0: unlimited)
+	sourceCPS    float64 // new calls per second per source outside the allow-list (0: unlimited)
+	maxSetup     int     // INVITEs being set up at once (inside Handler.Inbound)
+	connLimits   ConnLimits
 	jitterPrime  int
 	jitterMax    int
 	userAgent    string
@@ -65,6 +69,8 @@ func defaultConfig() config {
 		rtpTimeout:   30 * time.Second,
 		setupTimeout: 10 * time.Minute,
 		maxCalls:     5000,
+		sourceCPS:    20,
+		maxSetup:     512,
 		jitterPrime:  2,
 		jitterMax:    10,
 		userAgent:    "meetd",
@@ -272,6 +278,40 @@ func WithMaxCalls(n int) Option {
 			return fmt.Errorf("trunk: max calls must be positive")
 		}
 		c.maxCalls = n
+		return nil
+	}
+}
+
+// WithMaxCPS bounds new calls per second over all sources (0: unlimited);
+// INVITEs over it get 503 with Retry-After: 1.
+func WithMaxCPS(cps float64) Option {
+	return func(c *config) error {
+		if cps < 0 {
+			return fmt.Errorf("trunk: max calls per second must not be negative")
+		}
+		c.maxCPS = cps
+		return nil
+	}
+}
+
+// WithSourceCPS bounds new calls per second from one source IP outside the
+// allow-list (default 20, 0: unlimited); sources in WithAllow are trusted
+// trunk peers and only bound by WithMaxCPS.
+func WithSourceCPS(cps float64) Option {
+	return func(c *config) error {
+		if cps < 0 {
+			return fmt.Errorf("trunk: per-source calls per second must not be negative")
+		}
+		c.sourceCPS = cps
+		return nil
+	}
+}
+
+// WithConnLimits bounds SIP TCP/TLS connections: caps per IP and in all,
+// idle and message timeouts (zero fields: defaults, see ConnLimits).
+func WithConnLimits(l ConnLimits) Option {
+	return func(c *config) error {
+		c.connLimits = l
 		return nil
 	}
 }

@@ -80,11 +80,13 @@ var (
 
 // Server is the SIP trunk endpoint.
 type Server struct {
-	h     Handler
-	cfg   config
-	log   *slog.Logger
-	ports *portAllocator
-	auth  *authenticator
+	h       Handler
+	cfg     config
+	log     *slog.Logger
+	ports   *portAllocator
+	auth    *authenticator
+	invites *inviteGate
+	gates   []*connGate
 
 	ua        *sipgo.UserAgent
 	sip       *sipgo.Server
@@ -97,6 +99,7 @@ type Server struct {
 	pending  map[int64][]pendingAction // actions for IDs Inbound has not returned yet
 	setup    map[string]string         // SIP Call-ID → Via branch of INVITEs not yet registered
 	inflight int                       // INVITEs inside Handler.Inbound
+	shed     atomic.Int64              // INVITEs answered 503 for load
 	addrs    map[string]net.Addr
 	started  bool
 	closed   atomic.Bool
@@ -148,6 +151,7 @@ func New(opts ...Option) (*Server, error) {
 		recent:  newRecentCalls(64*sip.T1, 1<<16),
 		ended:   newRecentCalls(5*time.Minute, 1<<16),
 		addrs:   make(map[string]net.Addr),
+		invites: newInviteGate(cfg.maxCPS, cfg.sourceCPS),
 	}
 	return s, nil
 }
@@ -219,6 +223,14 @@ func (s *Server) Start(ctx context.Context, h Handler) error {
 			tcpLn.Close()
 			return fmt.Errorf("trunk: TLS listen: %w", err)
 		}
+	}
+	tcpGate := newConnGate(tcpLn, "tcp", s.cfg.connLimits, s.admitConn, s.log)
+	s.gates = append(s.gates, tcpGate)
+	tcpLn = tcpGate
+	if tlsLn != nil {
+		tlsGate := newConnGate(tlsLn, "tls", s.cfg.connLimits, s.admitConn, s.log)
+		s.gates = append(s.gates, tlsGate)
+		tlsLn = tlsGate
 	}
 	uaOpts := []sipgo.UserAgentOption{sipgo.WithUserAgent(s.cfg.userAgent), sipgo.WithUserAgentHostname(s.cfg.host)}
 	if tlsConf != nil {
@@ -343,6 +355,22 @@ func listenPair(addr string) (*net.UDPConn, net.Listener, error) {
 		}
 	}
 	return nil, nil, fmt.Errorf("trunk: no port free for both UDP and TCP on %s", host)
+}
+
+// admitConn says whether a TCP/TLS peer could ever be admitted: without
+// digest users only sources in the allow-list can, so others are closed
+// at once, silently.
+func (s *Server) admitConn(ip netip.Addr) bool {
+	return len(s.auth.users) > 0 || s.auth.allowed(ip)
+}
+
+// OpenConns is the number of open inbound SIP TCP and TLS connections.
+func (s *Server) OpenConns() int {
+	n := 0
+	for _, g := range s.gates {
+		n += g.Open()
+	}
+	return n
 }
 
 // Addr is the bound address for "udp", "tcp" or "tls" (nil when not listening).
@@ -476,6 +504,10 @@ func (s *Server) bySIPCallID(req *sip.Request) *call {
 	defer s.mu.Unlock()
 	return s.bySIP[h.Value()]
 }
+
+// Shed is the number of INVITEs refused with 503 + Retry-After for load
+// (--max-calls, --max-cps, a full set-up queue).
+func (s *Server) Shed() int64 { return s.shed.Load() }
 
 // ActiveCalls is the number of calls the trunk is tracking.
 func (s *Server) ActiveCalls() int {
