@@ -23,6 +23,13 @@ func addFeatureFlags(fs *pflag.FlagSet) {
 	fs.String("sip-external-host", "", "host or IP announced in SIP Contact/Via and SDP (behind NAT)")
 	fs.StringSlice("trunk-allow", nil, "CIDR of trunk peers admitted without digest auth (repeatable)")
 	fs.StringSlice("trunk-user", nil, "digest credentials user:password a trunk peer may use (repeatable)")
+	fs.Int("max-calls", 5000, "concurrent calls; beyond them INVITEs get 503 with Retry-After")
+	fs.Float64("max-cps", 1000, "new calls per second over all sources; beyond it INVITEs get 503 with Retry-After (0: unlimited)")
+	fs.Float64("sip-source-cps", 20, "new calls per second from one source outside --trunk-allow (0: unlimited)")
+	fs.Int("sip-max-conns", 1024, "open SIP TCP/TLS connections in all")
+	fs.Int("sip-max-conns-per-ip", 32, "open SIP TCP/TLS connections per peer IP")
+	fs.Duration("sip-idle-timeout", 2*time.Minute, "close a SIP TCP/TLS connection idle this long")
+	fs.Duration("sip-msg-timeout", 10*time.Second, "close a SIP TCP/TLS connection whose message takes longer than this to arrive")
 	fs.String("rtp-ip", "", "local IP for RTP sockets")
 	fs.String("rtp-ports", "", "RTP port range min-max, e.g. 10000-20000")
 	fs.Duration("rtp-timeout", 30*time.Second, "end a call when its RTP stops for this long")
@@ -85,6 +92,16 @@ func featuresFromViper(v *viper.Viper) (features, error) {
 		}
 		p.DigestUsers[u] = pw
 	}
+	if n := v.GetInt("max-calls"); n <= 0 {
+		return f, fmt.Errorf("--max-calls must be positive")
+	}
+	if v.GetFloat64("max-cps") < 0 || v.GetFloat64("sip-source-cps") < 0 {
+		return f, fmt.Errorf("--max-cps and --sip-source-cps must not be negative")
+	}
+	p.TrunkOptions = append(p.TrunkOptions, trunk.WithMaxCalls(v.GetInt("max-calls")),
+		trunk.WithMaxCPS(v.GetFloat64("max-cps")), trunk.WithSourceCPS(v.GetFloat64("sip-source-cps")),
+		trunk.WithConnLimits(trunk.ConnLimits{PerIP: v.GetInt("sip-max-conns-per-ip"), Total: v.GetInt("sip-max-conns"),
+			IdleTimeout: v.GetDuration("sip-idle-timeout"), MsgTimeout: v.GetDuration("sip-msg-timeout")}))
 	p.RTPIP = v.GetString("rtp-ip")
 	if p.RTPPortMin, p.RTPPortMax, err = portRange(v.GetString("rtp-ports")); err != nil {
 		return f, err

@@ -41,6 +41,8 @@ type Config struct {
 	Register     *trunk.RegisterConfig
 	RTPTimeout   time.Duration
 	DialTimeout  time.Duration
+	// TrunkOptions are further trunk options (load and connection limits).
+	TrunkOptions []trunk.Option
 	// WebRTC side.
 	ICELoopback  bool     // loopback candidates, UDP4 only, no mDNS (local demo and tests)
 	PublicIPs    []string // NAT 1:1 addresses announced in ICE candidates
@@ -145,6 +147,7 @@ func New(st store.Store, cfg Config, log *slog.Logger, opts ...Option) (*Telepho
 		if cfg.DialTimeout > 0 {
 			topts = append(topts, trunk.WithDialTimeout(cfg.DialTimeout))
 		}
+		topts = append(topts, cfg.TrunkOptions...)
 		tr, err := trunk.New(topts...)
 		if err != nil {
 			rooms.Close()
