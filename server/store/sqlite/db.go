@@ -26,6 +26,7 @@ type DB struct {
 	path     string
 	w        *sql.DB // one connection, writes
 	r        *sql.DB // readers, query_only
+	ws, rs   *stmtCache
 	mu       sync.Mutex
 	readOnly bool
 	onCommit func([]api.Event)
@@ -94,6 +95,7 @@ func Open(path string, opts ...Option) (*DB, error) {
 		d.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
+	d.ws, d.rs = newStmtCache(d.w), newStmtCache(d.r)
 	if err := d.View(context.Background(), func(tx store.Tx) (err error) { d.handed, err = tx.LastEventID(); return }); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -127,6 +129,8 @@ func (d *DB) ReadOnly() bool { return d.readOnly }
 // Close closes both pools.
 func (d *DB) Close() error {
 	var errs []error
+	d.ws.close()
+	d.rs.close()
 	if d.w != nil && !d.readOnly {
 		d.w.Exec(`PRAGMA optimize`) // refresh planner statistics where useful; best effort
 	}
@@ -151,7 +155,12 @@ func (d *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
 	if err != nil {
 		return mapErr(err)
 	}
-	t := &tx{ctx: ctx, q: sqlTx, now: d.now().UTC(), write: true}
+	t := &tx{ctx: ctx, q: sqlTx, sqlTx: sqlTx, stmts: d.ws, now: d.now().UTC(), write: true}
+	// Statements are prepared once the writer connection is free again
+	// (deferred calls run last first: the rollback, a no-op after a commit,
+	// goes before).
+	defer func() { d.ws.finish(ctx, t.missed) }()
+	defer sqlTx.Rollback()
 	if err := fn(t); err != nil {
 		sqlTx.Rollback()
 		return mapErr(err)
@@ -214,12 +223,10 @@ func (d *DB) View(ctx context.Context, fn func(store.Tx) error) error {
 	if err != nil {
 		return mapErr(err)
 	}
+	t := &tx{ctx: ctx, q: sqlTx, sqlTx: sqlTx, stmts: d.rs, now: d.now().UTC()}
+	defer func() { d.rs.finish(ctx, t.missed) }()
 	defer sqlTx.Rollback()
-	t := &tx{ctx: ctx, q: sqlTx, now: d.now().UTC()}
-	if err := fn(t); err != nil {
-		return mapErr(err)
-	}
-	return nil
+	return mapErr(fn(t))
 }
 
 // Query gives read access to the raw database for reporting code (stats,

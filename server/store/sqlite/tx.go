@@ -24,19 +24,44 @@ type tx struct {
 	now    time.Time // one timestamp per transaction
 	write  bool
 	events []api.Event
+	sqlTx  *sql.Tx    // q, when statements may come from stmts
+	stmts  *stmtCache // prepared statements of the pool (nil: none)
+	missed []string   // queries run unprepared, for stmts.finish
 }
 
 var _ store.Tx = (*tx)(nil)
 
+// stmt returns the transaction's copy of query's prepared statement, or nil
+// (then the query runs unprepared and is noted for the cache).
+func (t *tx) stmt(query string) *sql.Stmt {
+	if t.stmts == nil {
+		return nil
+	}
+	if st := t.stmts.get(query); st != nil {
+		return t.sqlTx.StmtContext(t.ctx, st)
+	}
+	t.missed = append(t.missed, query)
+	return nil
+}
+
 func (t *tx) exec(query string, args ...any) (sql.Result, error) {
+	if st := t.stmt(query); st != nil {
+		return st.ExecContext(t.ctx, args...)
+	}
 	return t.q.ExecContext(t.ctx, query, args...)
 }
 
 func (t *tx) query(query string, args ...any) (*sql.Rows, error) {
+	if st := t.stmt(query); st != nil {
+		return st.QueryContext(t.ctx, args...)
+	}
 	return t.q.QueryContext(t.ctx, query, args...)
 }
 
 func (t *tx) row(query string, args ...any) *sql.Row {
+	if st := t.stmt(query); st != nil {
+		return st.QueryRowContext(t.ctx, args...)
+	}
 	return t.q.QueryRowContext(t.ctx, query, args...)
 }
 
