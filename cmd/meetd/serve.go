@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -53,6 +54,19 @@ func newServeCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "meetd listening on %s (database %s)\n", srv.URL(), cfg.DBPath)
+			if path := v.GetString("cpu-profile"); path != "" {
+				f, err := os.Create(path)
+				if err != nil {
+					srv.Close()
+					return fmt.Errorf("--cpu-profile: %w", err)
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					srv.Close()
+					return fmt.Errorf("--cpu-profile: %w", err)
+				}
+				defer pprof.StopCPUProfile()
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			return srv.Run(ctx)
@@ -65,6 +79,7 @@ func newServeCmd() *cobra.Command {
 	f.String("tls-key", "", "PEM private key file")
 	f.Duration("token-ttl", 7*24*time.Hour, "lifetime of login tokens")
 	f.String("log-level", "info", "debug, info, warn or error")
+	f.String("cpu-profile", "", "write a Go CPU profile of the whole run to this file (benchmarks, go tool pprof)")
 	addFeatureFlags(f)
 	addClusterFlags(f)
 	return cmd

@@ -131,83 +131,28 @@ func (m *Manager) commit(ctx context.Context, r *rec) error {
 }
 
 // flush writes r's operations and then queues its effects, in the order
-// the records were made under m.mu (a ticket taken under the lock), but
-// without holding m.mu while the store works: the in-memory state is
-// already changed, so other inputs go on meanwhile, and the store and the
-// effect lanes see every record in the order the state changed.
-func (m *Manager) flush(ctx context.Context, r *rec) error {
+// the records were made under m.mu (see writer), but without holding m.mu
+// while the store works: the in-memory state is already changed, so other
+// inputs go on meanwhile, and the store and the effect lanes see every
+// record in the order the state changed.
+func (m *Manager) flush(_ context.Context, r *rec) error {
 	if len(r.ops) == 0 && len(r.effects) == 0 {
 		return nil
 	}
-	ops, effects := r.ops, r.effects
-	t := m.ticket()
+	req := &writeReq{ops: r.ops, effects: r.effects, done: make(chan error, 1)}
+	m.submit(req)
 	m.mu.Unlock()
 	defer m.mu.Lock()
-	m.awaitTurn(t)
-	defer m.nextTurn()
-	err := m.write(ctx, ops)
-	for _, e := range effects {
-		m.q.push(e.lane, e.f)
-	}
-	return err
+	return <-req.done
 }
 
 // inOrder runs fn, a store write made under m.mu outside a rec, in its
 // turn among the records flushed so far. The caller holds m.mu and keeps
-// it (a turn never needs m.mu to finish).
+// it (the writer never needs m.mu).
 func (m *Manager) inOrder(fn func() error) error {
-	m.awaitTurn(m.ticket())
-	defer m.nextTurn()
-	return fn()
-}
-
-// ticket is the next write's place in line; the caller holds m.mu.
-func (m *Manager) ticket() uint64 {
-	t := m.wNext
-	m.wNext++
-	return t
-}
-
-// awaitTurn blocks until ticket t may write. Each waiter has its own
-// channel, so a turn wakes only the next writer, not every one in line.
-func (m *Manager) awaitTurn(t uint64) {
-	m.wMu.Lock()
-	if m.wTurn == t {
-		m.wMu.Unlock()
-		return
-	}
-	ch := make(chan struct{})
-	m.wWait[t] = ch
-	m.wMu.Unlock()
-	<-ch
-}
-
-func (m *Manager) nextTurn() {
-	m.wMu.Lock()
-	m.wTurn++
-	if ch, ok := m.wWait[m.wTurn]; ok {
-		delete(m.wWait, m.wTurn)
-		close(ch)
-	}
-	m.wMu.Unlock()
-}
-
-func (m *Manager) write(ctx context.Context, ops []func(store.Tx) error) error {
-	if len(ops) == 0 {
-		return nil
-	}
-	err := m.st.Update(context.WithoutCancel(ctx), func(tx store.Tx) error {
-		for _, op := range ops {
-			if err := op(tx); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		m.log.Error("storing call state failed", "err", err)
-	}
-	return err
+	req := &writeReq{solo: fn, done: make(chan error, 1)}
+	m.submit(req)
+	return <-req.done
 }
 
 // startTimer arms slot s of c; fire runs under the manager's lock unless the

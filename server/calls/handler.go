@@ -76,7 +76,8 @@ func (m *Manager) Inbound(ctx context.Context, from, to string) (int64, error) {
 	}
 	var c api.Call
 	var elig *api.Eligibility
-	err = m.st.Update(ctx, func(tx store.Tx) error {
+	// Grouped with other calls' writes under load (see writer).
+	err = m.writeOps([]func(store.Tx) error{func(tx store.Tx) error {
 		chat, err := newChat(tx, ch, from, nil)
 		if err != nil {
 			return err
@@ -98,7 +99,7 @@ func (m *Manager) Inbound(ctx context.Context, from, to string) (int64, error) {
 			}
 		}
 		return ev(api.EvCallGuidance, guidanceData(kind))
-	})
+	}}, nil)
 	if err != nil {
 		return 0, err
 	}

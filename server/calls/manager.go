@@ -87,11 +87,7 @@ type Manager struct {
 	q        *queue
 	reevalQd atomic.Bool // a Reevaluate is queued
 
-	// Writes leave m.mu in the order of tickets taken under it (see flush).
-	wMu   sync.Mutex
-	wNext uint64                   // next ticket, guarded by mu
-	wTurn uint64                   // ticket whose write may run, guarded by wMu
-	wWait map[uint64]chan struct{} // ticket → closed when its turn comes, guarded by wMu
+	w writer // store writes in the order records were made under mu (see flush)
 
 	mu        sync.Mutex
 	closed    bool
@@ -154,7 +150,6 @@ func New(st store.Store, trunk Trunk, media Media, opts ...Option) *Manager {
 		o(m)
 	}
 	m.q = newQueue()
-	m.wWait = map[uint64]chan struct{}{}
 	m.recoverStale()
 	return m
 }
