@@ -147,16 +147,17 @@ func (f features) options(db *sqlite.DB, bus *eventbus.Bus, in *inbox.Service, l
 			}
 		}
 		follow(ctx, bus, func(evs []api.Event) {
-			for _, ev := range evs {
-				if err := runner.Handle(ctx, ev); err != nil && ctx.Err() == nil {
-					log.Warn("automation", "call_id", ev.CallID, "err", err)
-				}
+			if err := runner.HandleBatch(ctx, evs); err != nil && ctx.Err() == nil {
+				log.Warn("automation", "err", err)
 			}
 		}, catchup)
 		return nil
 	}))
 	return opts, nil
 }
+
+// maxFollowBatch bounds the events follow hands to fn at once.
+const maxFollowBatch = 512
 
 // follow feeds bus events to fn until ctx ends. resync runs at the start and
 // whenever the subscription was dropped for falling behind (the store holds
@@ -179,7 +180,22 @@ func follow(ctx context.Context, bus *eventbus.Bus, fn func([]api.Event), resync
 				if !ok {
 					break loop
 				}
-				fn([]api.Event{ev})
+				// Hand what queued up meanwhile along in one batch: under
+				// load, one store transaction for many events.
+				evs := []api.Event{ev}
+			more:
+				for len(evs) < maxFollowBatch {
+					select {
+					case ev, ok := <-ch:
+						if !ok {
+							break more
+						}
+						evs = append(evs, ev)
+					default:
+						break more
+					}
+				}
+				fn(evs)
 			}
 		}
 		cancel()

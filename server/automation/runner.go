@@ -3,6 +3,7 @@ package automation
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -70,10 +71,8 @@ func (r *Runner) Catchup(ctx context.Context) error {
 		if len(evs) == 0 {
 			return nil
 		}
-		for _, ev := range evs {
-			if err := r.Handle(ctx, ev); err != nil {
-				return err
-			}
+		if err := r.HandleBatch(ctx, evs); err != nil {
+			return err
 		}
 		// Move past events that were not call.ended too.
 		last := evs[len(evs)-1].ID
@@ -105,55 +104,105 @@ func (r *Runner) Run(ctx context.Context, events <-chan api.Event) {
 
 // Handle runs the automations for one call.ended event, once.
 func (r *Runner) Handle(ctx context.Context, ev api.Event) error {
-	if ev.Type != api.EvCallEnded || ev.CallID == 0 {
+	return r.HandleBatch(ctx, []api.Event{ev})
+}
+
+// HandleBatch runs the automations for the call.ended events of evs (in id
+// order), each once, in one transaction: under load, one commit for many
+// ended calls instead of one each. When that transaction fails, each event
+// is handled in its own, so one bad event fails alone.
+func (r *Runner) HandleBatch(ctx context.Context, evs []api.Event) error {
+	var ended []api.Event
+	for _, ev := range evs {
+		if ev.Type == api.EvCallEnded && ev.CallID != 0 {
+			ended = append(ended, ev)
+		}
+	}
+	if len(ended) == 0 {
 		return nil
 	}
+	err := r.handle(ctx, ended)
+	if err == nil || len(ended) == 1 {
+		return err
+	}
+	var errs []error
+	for _, ev := range ended {
+		if err := r.handle(ctx, []api.Event{ev}); err != nil {
+			errs = append(errs, fmt.Errorf("call %d: %w", ev.CallID, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// handle runs the automations of evs, call.ended events in id order, in one
+// transaction with the cursor.
+func (r *Runner) handle(ctx context.Context, evs []api.Event) error {
 	queued := false
 	err := r.st.Update(ctx, func(tx store.Tx) error {
+		queued = false
 		cur, err := tx.AutomationCursor()
 		if err != nil {
 			return err
 		}
-		if ev.ID <= cur {
-			return nil // handled before
+		rules := map[int64][]api.Automation{} // per channel, read once per transaction
+		last := cur
+		for _, ev := range evs {
+			if ev.ID <= last {
+				continue // handled before
+			}
+			last = ev.ID
+			q, err := r.run(ctx, tx, ev, rules)
+			if err != nil {
+				return err
+			}
+			queued = queued || q
 		}
-		if err := tx.SetAutomationCursor(ev.ID); err != nil {
-			return err
-		}
-		call, err := tx.Call(ev.CallID)
-		if err != nil {
-			return err
-		}
-		chat, err := tx.Chat(call.ChatID)
-		if err != nil {
-			return err
-		}
-		rules, err := r.rules(ctx, call.ChannelID)
-		if err != nil {
-			return err
-		}
-		f := Facts{Call: call, Chat: chat, Customer: chat.Customer}
-		if chat.TeamID != nil {
-			f.TeamID = *chat.TeamID
-		}
-		if r.chatURL != nil {
-			f.ChatURL = r.chatURL(chat.ID)
-		}
-		if r.surveyURL != nil {
-			f.SurveyURL = r.surveyURL(chat.ID, call.ID)
-		}
-		steps := Plan(rules, f)
-		if len(steps) == 0 {
+		if last == cur {
 			return nil
 		}
-		q, err := r.apply(tx, call, &chat, steps)
-		queued = q
-		return err
+		return tx.SetAutomationCursor(last)
 	})
 	if err == nil && queued {
 		r.wake()
 	}
 	return err
+}
+
+// run applies the rules of the channel of ev's call to it.
+func (r *Runner) run(ctx context.Context, tx store.Tx, ev api.Event, rules map[int64][]api.Automation) (queued bool, err error) {
+	call, err := tx.Call(ev.CallID)
+	if err != nil {
+		return false, err
+	}
+	rs, ok := rules[call.ChannelID]
+	if !ok {
+		if rs, err = r.rules(ctx, call.ChannelID); err != nil {
+			return false, err
+		}
+		rules[call.ChannelID] = rs
+	}
+	if len(rs) == 0 {
+		return false, nil // Plan of no rules is empty
+	}
+	chat, err := tx.Chat(call.ChatID)
+	if err != nil {
+		return false, err
+	}
+	f := Facts{Call: call, Chat: chat, Customer: chat.Customer}
+	if chat.TeamID != nil {
+		f.TeamID = *chat.TeamID
+	}
+	if r.chatURL != nil {
+		f.ChatURL = r.chatURL(chat.ID)
+	}
+	if r.surveyURL != nil {
+		f.SurveyURL = r.surveyURL(chat.ID, call.ID)
+	}
+	steps := Plan(rs, f)
+	if len(steps) == 0 {
+		return false, nil
+	}
+	return r.apply(tx, call, &chat, steps)
 }
 
 func (r *Runner) apply(tx store.Tx, call api.Call, chat *api.Chat, steps []Step) (queued bool, err error) {
