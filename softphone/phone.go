@@ -32,6 +32,14 @@ type Signaller interface {
 // ErrClosed is returned by Start after Close.
 var ErrClosed = errors.New("softphone: closed")
 
+// ErrNoMicrophone and ErrNoSpeaker are reported (Event.Err) when no capture
+// or playback device exists at all: the phone still connects and rings,
+// but callers hear silence, or nothing is heard.
+var (
+	ErrNoMicrophone = errors.New("no microphone")
+	ErrNoSpeaker    = errors.New("no speaker")
+)
+
 // Phone is the softphone. All methods are safe for concurrent use.
 type Phone struct {
 	sig Signaller
@@ -153,7 +161,7 @@ func (p *Phone) openAudio() error {
 		}
 		// No microphone at all (a machine without a sound card): the phone
 		// still connects and rings; callers hear silence; the user is told.
-		p.deviceError(fmt.Errorf("no microphone: callers will hear silence (%w)", err))
+		p.deviceError(fmt.Errorf("%w: callers will hear silence (%w)", ErrNoMicrophone, err))
 		p.src = newSilenceSource()
 		if err := p.src.start(p.send, p.deviceError); err != nil {
 			p.recv.close()

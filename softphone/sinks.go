@@ -17,7 +17,7 @@ func (p *Phone) openSink() (audio.Writer, error) {
 		if err != nil && p.o.outDev == "" {
 			// No speaker at all (a machine without a sound card): the phone
 			// still connects and rings in the TUI; the user is told.
-			p.deviceError(fmt.Errorf("no speaker: calls connect but you will not hear them (%w)", err))
+			p.deviceError(fmt.Errorf("%w: calls connect but you will not hear them (%w)", ErrNoSpeaker, err))
 			return audio.Discard(48000), nil
 		}
 		return w, err

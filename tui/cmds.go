@@ -108,6 +108,7 @@ func (m *Model) loadChat(id int64) tea.Cmd {
 		wg.Wait()
 		for _, err := range errs {
 			if err != nil {
+				d.Chat.ID = id // the failed chat, whatever arrived
 				return chatDataMsg{data: d, err: fmt.Errorf("chat #%d: %w", id, err)}
 			}
 		}

@@ -68,14 +68,17 @@ func (m *Model) event(ev api.Event) tea.Cmd {
 		}
 	case api.EvCallEnded:
 		m.removeOffer(ev.CallID)
-		if m.call != nil && m.call.call.ID == ev.CallID {
+		if m.call != nil && m.call.call.ID == ev.CallID || m.lastCall == ev.CallID {
 			m.endCall()
-			cmds = append(cmds, m.setFlash("call ended", false))
+			cmds = append(cmds, m.setFlash(m.ctx.T("call ended"), false))
 		}
 	case api.EvCallLeft:
+		// An ending takes everyone out first (call.left, then call.ended):
+		// say neutrally that we are out; call.ended, right behind, says the
+		// call is over. Nobody is told they "left" a call the customer ended.
 		if ev.StaffID == me && m.call != nil && m.call.call.ID == ev.CallID {
 			m.endCall()
-			cmds = append(cmds, m.setFlash("you left the call", false))
+			cmds = append(cmds, m.setFlash(m.ctx.T("out of the call"), false))
 		}
 	case api.EvSettingsUpdated:
 		if ev.StaffID == me || ev.StaffID == 0 {

@@ -33,6 +33,7 @@ type fakeBackend struct {
 	nextID   int64
 	log      []string
 	failNext error
+	down     error // while set, loading a chat fails with it (meetd away)
 }
 
 func newFake() *fakeBackend {
@@ -158,6 +159,9 @@ func (f *fakeBackend) Chats(_ context.Context, q api.ChatQuery) (api.ChatList, e
 func (f *fakeBackend) Chat(_ context.Context, id int64) (api.Chat, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.down != nil {
+		return api.Chat{}, f.down
+	}
 	c, ok := f.chats[id]
 	if !ok {
 		return api.Chat{}, api.Errorf(api.CodeNotFound, "chat %d not found", id)
@@ -299,7 +303,7 @@ func (f *fakeBackend) Dial(_ context.Context, r api.DialRequest) (api.CallbackRe
 	defer f.mu.Unlock()
 	call := &api.Call{ID: id, ChatID: id, ChannelID: 1, Direction: api.Outbound, To: r.To, State: api.CallDialing, Created: t0}
 	f.calls[id] = call
-	return api.CallbackResult{Chat: *c, Call: *call}, f.record("Dial %s", r.To)
+	return api.CallbackResult{Chat: *c, Call: *call}, f.record("Dial %s channel=%d", r.To, r.ChannelID)
 }
 func (f *fakeBackend) joinLocked(id int64, mode api.JoinMode) (api.JoinResult, error) {
 	c, ok := f.calls[id]

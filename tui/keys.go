@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -114,7 +115,13 @@ func (m *Model) act(a common.Action) tea.Cmd {
 	case common.ActDenoise:
 		return m.toggleDenoise()
 	case common.ActDial:
-		return m.open(prompt.Dial, "call number", "", 0, 0)
+		chs := m.myChannels()
+		if len(chs) == 0 {
+			return m.setFlash(m.ctx.T("you are in no channel to call from"), true)
+		}
+		m.open(prompt.Dial, m.ctx.T("call a number"), "", 0, 0)
+		m.prompt.Choices = chs
+		return nil
 	case common.ActCallback:
 		c, ok := m.targetChat()
 		if !ok {
@@ -195,7 +202,13 @@ func (m *Model) act(a common.Action) tea.Cmd {
 		return m.open(prompt.Search, "search", m.inbox.Filter().Text, 0, 0)
 	case common.ActFilter:
 		m.goTo(ScreenInbox)
-		return m.open(prompt.Filter, "filter (reason: tag: assignee: from: to: number:)", m.inbox.Filter().String(m.ctx.StaffName), 0, 0)
+		value := m.inbox.Filter().String(m.ctx.StaffName)
+		if value != "" {
+			value += " " // what is typed next is a new word, never glued to the last one
+		}
+		m.open(prompt.Filter, m.ctx.T("filter (tab completes: reason: tag: assignee: from: to: number:)"), value, 0, 0)
+		m.prompt.Complete = m.completeFilter
+		return nil
 	case common.ActClear:
 		return m.setFilter(common.Filter{})
 	case common.ActRefresh:
@@ -204,6 +217,9 @@ func (m *Model) act(a common.Action) tea.Cmd {
 		m.goTo(ScreenBoard)
 		return m.loadLiveCalls()
 	case common.ActStats:
+		if !m.ctx.IsSupervisor() {
+			return m.setFlash(m.ctx.T("statistics need the supervisor role"), true)
+		}
 		m.goTo(ScreenStats)
 		return m.loadStats()
 	case common.ActSettings:
@@ -402,13 +418,66 @@ func (m *Model) submit(s prompt.SubmitMsg) tea.Cmd {
 		callID := s.CallID
 		return m.do("invited "+m.ctx.StaffName(staff), 0, func(ctx context.Context) error { return m.backend.Invite(ctx, callID, staff) })
 	case prompt.Dial:
-		req := api.DialRequest{To: text}
+		num, err := common.CleanNumber(text)
+		if err != nil {
+			return m.setFlash(m.ctx.T("not a phone number: %q (digits, optionally starting with +)", text), true)
+		}
+		req := api.DialRequest{To: num, ChannelID: s.Choice.ID}
 		return func() tea.Msg {
 			ctx, cancel := m.rctx()
 			defer cancel()
 			r, err := m.backend.Dial(ctx, req)
-			return callbackMsg{res: r, err: err}
+			return callbackMsg{res: r, err: err, dial: true, to: num}
 		}
 	}
 	return nil
+}
+
+// myChannels are the channels a call can be placed from: the member's
+// own, or every channel known for an admin who belongs to none, by name.
+func (m *Model) myChannels() []prompt.Choice {
+	var out []prompt.Choice
+	ids := m.ctx.Me.Channels
+	if len(ids) == 0 {
+		for id := range m.ctx.Channels {
+			ids = append(ids, id)
+		}
+	}
+	for _, id := range ids {
+		label := m.ctx.T("channel #%d", id)
+		if c, ok := m.ctx.Channels[id]; ok && c.Name != "" {
+			label = c.Name
+		}
+		out = append(out, prompt.Choice{ID: id, Label: label})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].Label < out[j].Label || out[i].Label == out[j].Label && out[i].ID < out[j].ID
+	})
+	return out
+}
+
+// completeFilter completes the filter prompt with the tags of the chats
+// loaded and the staff's e-mail addresses.
+func (m *Model) completeFilter(text string) []string {
+	seen := map[string]bool{}
+	var tags []string
+	for _, t := range common.Tabs {
+		for _, c := range m.inbox.Chats(t) {
+			for _, tag := range c.Tags {
+				if !seen[tag] {
+					seen[tag] = true
+					tags = append(tags, tag)
+				}
+			}
+		}
+	}
+	sort.Strings(tags)
+	var staff []string
+	for _, s := range m.ctx.Staff {
+		if s.Email != "" && s.ID != m.ctx.Me.ID {
+			staff = append(staff, s.Email)
+		}
+	}
+	sort.Strings(staff)
+	return common.CompleteFilter(text, tags, staff)
 }

@@ -76,6 +76,7 @@ type Model struct {
 	offers      []ring.Offer
 	ringing     bool // ring tone on
 	call        *inCall
+	lastCall    int64 // the call we were in last (its call.ended may come after our call.left)
 	conn        ConnStatus
 	started     time.Time // program start, for the first-screen figure
 	firstScreen bool
@@ -193,9 +194,9 @@ func (m *Model) setFlash(text string, isErr bool) tea.Cmd {
 
 func (m *Model) fail(what string, err error) tea.Cmd {
 	m.log.Warn("request failed", "what", what, "err", err)
-	text := what + ": " + err.Error()
+	text := m.ctx.T("%[1]s: %[2]s", what, common.ErrorText(m.ctx, err))
 	if api.CodeOf(err) == api.CodeUnauthorized {
-		text = "session expired or revoked: run `meet login` again"
+		text = common.ErrorText(m.ctx, err)
 	}
 	return m.setFlash(text, true)
 }

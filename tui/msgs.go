@@ -63,8 +63,10 @@ type (
 		reload int64 // chat to reload when open
 	}
 	callbackMsg struct {
-		res api.CallbackResult
-		err error
+		res  api.CallbackResult
+		err  error
+		dial bool   // a number dialled (C), not a callback (b)
+		to   string // the number dialled
 	}
 	liveCallsMsg struct {
 		calls []api.Call

@@ -44,7 +44,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			if api.CodeOf(msg.err) == api.CodeUnauthorized {
 				m.fatal = "not logged in or the session expired: run `meet login --server URL --email E`"
 			} else {
-				m.fatal = "cannot reach the server: " + msg.err.Error() + " (retrying when it is back; ctrl+r now)"
+				m.fatal = m.ctx.T("cannot reach the server: %[1]s (%[2]s retries now)", common.ErrorText(m.ctx, msg.err), m.ctx.Keys.First(common.ActRefresh))
 			}
 			m.log.Error("start-up failed", "err", msg.err)
 			return nil
@@ -79,7 +79,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case chatDataMsg:
 		if msg.err != nil {
-			return m.fail("loading chat", msg.err)
+			if m.screen == ScreenChat && m.chat.Chat().ID == msg.data.Chat.ID {
+				m.chat.LoadFailed(common.ErrorText(m.ctx, msg.err))
+			}
+			return m.fail(m.ctx.T("loading chat #%d", msg.data.Chat.ID), msg.err)
 		}
 		if m.screen == ScreenChat && m.chat.Chat().ID == msg.data.Chat.ID {
 			m.chat.Set(msg.data)
@@ -137,8 +140,11 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 		return tea.Batch(cmds...)
 	case callbackMsg:
+		if msg.err != nil && msg.dial {
+			return m.fail(m.ctx.T("calling %s", msg.to), msg.err)
+		}
 		if msg.err != nil {
-			return m.fail("callback", msg.err)
+			return m.fail(m.ctx.T("callback"), msg.err)
 		}
 		m.inbox.Apply(msg.res.Chat)
 		return tea.Batch(m.setFlash(fmt.Sprintf("calling %s in chat #%d", msg.res.Call.To, msg.res.Chat.ID), false),
@@ -213,8 +219,13 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 				}
 			}
 		}
-		if msg.status.State == Connected && prev == Reconnecting && m.call != nil {
-			cmds = append(cmds, m.fetchCall(m.call.call.ID)) // events caught up; re-read the call to be sure
+		if msg.status.State == Connected && prev == Reconnecting {
+			// meetd is back (maybe restarted): what is on screen may be
+			// stale or may have failed to load while it was away
+			cmds = append(cmds, m.reloadShown(), m.refreshTabs(), m.loadCounts())
+			if m.call != nil {
+				cmds = append(cmds, m.fetchCall(m.call.call.ID)) // events caught up; re-read the call to be sure
+			}
 		}
 		return tea.Batch(cmds...)
 	case flushMsg:
@@ -350,6 +361,7 @@ func (m *Model) endCall() {
 		return
 	}
 	m.log.Info("call over", "call_id", m.call.call.ID)
+	m.lastCall = m.call.call.ID
 	m.phone.Left()
 	m.call = nil
 	for i := range m.offers {
@@ -498,4 +510,22 @@ func (m *Model) scheduleFlush() tea.Cmd {
 	}
 	m.flushing = true
 	return m.tick(flushDelay, func(time.Time) tea.Msg { return flushMsg{} })
+}
+
+// reloadShown loads again what the screen shows (the chat, the board, the
+// statistics or the settings); the inbox is reloaded by refreshTabs.
+func (m *Model) reloadShown() tea.Cmd {
+	switch m.screen {
+	case ScreenChat:
+		if id := m.chat.Chat().ID; id != 0 {
+			return m.loadChat(id)
+		}
+	case ScreenBoard:
+		return m.loadLiveCalls()
+	case ScreenStats:
+		return m.loadStats()
+	case ScreenSettings:
+		return m.loadSettings()
+	}
+	return nil
 }

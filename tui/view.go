@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
@@ -49,39 +48,53 @@ func (m *Model) View() string {
 
 func (m *Model) topBar() string {
 	st, w := m.ctx.Styles, m.ctx.Width
-	who := "…"
+	name, role := "…", ""
 	if m.ready {
-		who = m.ctx.Me.Name
-		if who == "" {
-			who = m.ctx.Me.Email
+		name = m.ctx.Me.Name
+		if name == "" {
+			name = m.ctx.Me.Email
 		}
-		who += " (" + string(m.ctx.Me.Role) + ")"
+		role = m.ctx.T(string(m.ctx.Me.Role))
 	}
 	var conn string
 	switch {
 	case m.events == nil:
-		conn = "offline"
+		conn = m.ctx.T("offline")
 	case m.conn.State == Connected:
-		conn = "● online"
+		conn = m.ctx.T("● online")
 	case m.conn.State == Reconnecting:
-		conn = st.Warn.Render("⟳ reconnecting…")
+		conn = st.Warn.Render(m.ctx.T("⟳ reconnecting…"))
 	default:
-		conn = "connecting…"
+		conn = m.ctx.T("connecting…")
 	}
-	parts := []string{st.Title.Render("meet"), who, conn}
-	if m.settings.Settings().DND {
-		parts = append(parts, st.Warn.Render("DND"))
+	right := m.ctx.T("%[1]s · %[2]s help ", m.ctx.T(m.screen.String()), m.ctx.Keys.First(common.ActHelp))
+	// Narrow terminals drop the server, then the role, then shorten the
+	// name: the screen's title and the help key always stay.
+	for step := 0; ; step++ {
+		who := name
+		if role != "" && step < 2 {
+			who = m.ctx.T("%[1]s (%[2]s)", name, role)
+		}
+		parts := []string{st.Title.Render("meet"), who, conn}
+		if m.settings.Settings().DND {
+			parts = append(parts, st.Warn.Render("DND"))
+		}
+		if m.server != "" && w >= 100 && step < 1 {
+			parts = append(parts, st.Dim.Render(m.server))
+		}
+		left := " " + strings.Join(parts, " · ")
+		gap := w - ansi.StringWidth(left) - ansi.StringWidth(right)
+		if gap >= 1 {
+			return left + strings.Repeat(" ", gap) + right
+		}
+		if step >= 2 {
+			rw := ansi.StringWidth(right)
+			if rw >= w {
+				return common.Fit(right, w)
+			}
+			return common.Fit(left, w-rw) + right
+		}
 	}
-	if m.server != "" && w >= 100 {
-		parts = append(parts, st.Dim.Render(m.server))
-	}
-	left := " " + strings.Join(parts, " · ")
-	right := m.screen.String() + " · " + m.ctx.Keys.First(common.ActHelp) + " help "
-	gap := w - ansi.StringWidth(left) - ansi.StringWidth(right)
-	if gap < 1 {
-		return common.Fit(left, w)
-	}
-	return left + strings.Repeat(" ", gap) + right
 }
 
 func (m *Model) body() string {
@@ -107,18 +120,31 @@ func (m *Model) body() string {
 	return common.Lines(v, w, h)
 }
 
+// hints is the status line's key help for the screen shown, most useful
+// first; keys the role cannot use are not offered.
 func (m *Model) hints() string {
-	k := m.ctx.Keys
-	f := k.First
+	T := m.ctx.T
+	var hs []common.Hint
 	switch m.screen {
 	case ScreenInbox:
-		return fmt.Sprintf("%s open · %s/%s tabs · %s search · %s filter · %s callback · %s board · %s stats · %s settings · %s quit",
-			f(common.ActOpen), f(common.ActNextTab), "1-4", f(common.ActSearch), f(common.ActFilter), f(common.ActCallback),
-			f(common.ActBoard), f(common.ActStats), f(common.ActSettings), f(common.ActQuit))
+		hs = []common.Hint{{Action: common.ActOpen, Label: T("open")}, {Action: common.ActDial, Label: T("call")},
+			{Action: common.ActCallback, Label: T("call back")}, {Action: common.ActFilter, Label: T("filter")},
+			{Action: common.ActSearch, Label: T("search")}, {Action: common.ActNextTab, Label: T("tabs")},
+			{Action: common.ActBoard, Label: T("live calls")}}
+		if m.ctx.IsSupervisor() {
+			hs = append(hs, common.Hint{Action: common.ActStats, Label: T("stats")})
+		}
+		hs = append(hs, common.Hint{Action: common.ActSettings, Label: T("settings")}, common.Hint{Action: common.ActQuit, Label: T("quit")})
 	case ScreenSettings:
-		return "enter/space toggle · " + f(common.ActBack) + " back"
+		hs = []common.Hint{{Action: common.ActOpen, Label: T("toggle")}, {Action: common.ActBack, Label: T("back")}}
+	default:
+		hs = []common.Hint{{Action: common.ActBack, Label: T("back")}, {Action: common.ActHelp, Label: T("help")},
+			{Action: common.ActQuit, Label: T("quit")}}
 	}
-	return f(common.ActBack) + " back · " + f(common.ActHelp) + " help · " + f(common.ActQuit) + " quit"
+	if m.screen == ScreenInbox || m.screen == ScreenSettings {
+		hs = append(hs, common.Hint{Action: common.ActHelp, Label: T("help")})
+	}
+	return common.HintLine(m.ctx.Keys, hs, m.ctx.Width)
 }
 
 // overlay draws box centred over body, line by line, keeping the body

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 
@@ -62,7 +63,14 @@ func openPhone(ctx context.Context, sig softphone.Signaller, pc phoneConfig, log
 				if msg == "" && ev.Err != nil {
 					msg = ev.Err.Error()
 				}
-				a.setProblem(msg)
+				switch {
+				case errors.Is(ev.Err, softphone.ErrNoMicrophone):
+					a.setMissing(true, false) // stays: no device will appear by reconnecting
+				case errors.Is(ev.Err, softphone.ErrNoSpeaker):
+					a.setMissing(false, true)
+				default:
+					a.setProblem(msg)
+				}
 			case softphone.EventDevice:
 				a.setProblem("")
 			case softphone.EventState:
@@ -84,10 +92,19 @@ func openPhone(ctx context.Context, sig softphone.Signaller, pc phoneConfig, log
 type phoneAdapter struct {
 	p       *softphone.Phone
 	mu      sync.Mutex
-	problem string
+	problem string // the link or a device failing now; cleared when it recovers
+	// noMic, noSpeaker: the machine has no such device (no sound card);
+	// kept for the whole run, whatever the link does
+	noMic, noSpeaker bool
 }
 
 func (a *phoneAdapter) setProblem(s string) { a.mu.Lock(); a.problem = s; a.mu.Unlock() }
+
+func (a *phoneAdapter) setMissing(mic, speaker bool) {
+	a.mu.Lock()
+	a.noMic, a.noSpeaker = a.noMic || mic, a.noSpeaker || speaker
+	a.mu.Unlock()
+}
 
 func (a *phoneAdapter) Joined(r api.JoinResult) { a.p.Joined(r) }
 func (a *phoneAdapter) Left()                   { a.p.Left() }
@@ -99,8 +116,9 @@ func (a *phoneAdapter) Ring(on bool)            { a.p.Ring(on) }
 func (a *phoneAdapter) Stats() common.PhoneStats {
 	s := a.p.Snapshot()
 	a.mu.Lock()
-	problem := a.problem
+	problem, noMic, noSpeaker := a.problem, a.noMic, a.noSpeaker
 	a.mu.Unlock()
 	return common.PhoneStats{Connected: s.Connected, RTT: s.RTT, Loss: s.Loss, Jitter: s.Jitter,
-		MicDBFS: s.MicDBFS, SpeakerDBFS: s.SpeakerDBFS, Muted: s.Muted, Denoise: s.Denoise, Problem: problem}
+		MicDBFS: s.MicDBFS, SpeakerDBFS: s.SpeakerDBFS, Muted: s.Muted, Denoise: s.Denoise, Problem: problem,
+		NoMic: noMic, NoSpeaker: noSpeaker}
 }

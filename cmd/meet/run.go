@@ -55,8 +55,14 @@ func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
 		outWAV: a.v.GetString(keyOutWAV), loopbackICE: a.v.GetBool(keyLoopback) || isLoopbackURL(creds.Server)}, log)
 	defer closePhone()
 
-	color := os.Getenv("NO_COLOR") == "" && !a.v.GetBool(keyNoColor) && os.Getenv("TERM") != "dumb"
-	uictx := common.NewContext(common.NewStyles(os.Stdout, color), km)
+	mode := common.Color
+	switch {
+	case os.Getenv("TERM") == "dumb":
+		mode = common.Plain
+	case os.Getenv("NO_COLOR") != "" || a.v.GetBool(keyNoColor):
+		mode = common.Mono // no colour, still bold and reverse video
+	}
+	uictx := common.NewContext(common.NewStylesMode(os.Stdout, mode), km)
 	cfgFile := a.v.ConfigFileUsed()
 	m := tui.New(ctx, uictx, backend{c}, log,
 		tui.WithEvents(events),

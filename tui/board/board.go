@@ -106,7 +106,7 @@ func (m *Model) View() string {
 		line := " " + common.Fit(caller, 18) + " " + common.Fit(string(c.State), 9) + " " + common.Fit(common.Clock(now.Sub(since)), 8) +
 			" " + common.Fit(ch, 8) + " " + common.Fit(who(m.ctx, c, now), hw)
 		if i == m.cursor {
-			line = st.Selected.Render(line)
+			line = st.Selected.Render(common.Mark(line))
 		}
 		out = append(out, line)
 	}

@@ -31,13 +31,17 @@ func View(ctx *common.Context, s State, w int) string {
 	if s.Call.Answered != nil {
 		start = *s.Call.Answered
 	}
-	mute := "mic on"
-	if s.Phone.Muted {
-		mute = "MUTED"
+	T := ctx.T
+	mute := T("mic on")
+	switch {
+	case s.Phone.NoMic:
+		mute = T("NO MIC: caller hears silence")
+	case s.Phone.Muted:
+		mute = T("MUTED")
 	}
-	ns := "NS off"
+	ns := T("NS off")
 	if s.Phone.Denoise {
-		ns = "NS on"
+		ns = T("NS on")
 	}
 	state := "●"
 	if s.Call.State != api.CallActive && s.Call.State != "" {
@@ -60,7 +64,14 @@ func View(ctx *common.Context, s State, w int) string {
 	if w >= 100 {
 		mw = 12
 	}
-	l2 := fmt.Sprintf(" mic %s spk %s  %s  %s hang up · %s mute", common.Meter(s.Phone.MicDBFS, mw), common.Meter(s.Phone.SpeakerDBFS, mw),
+	mic, spk := common.Meter(s.Phone.MicDBFS, mw), common.Meter(s.Phone.SpeakerDBFS, mw)
+	if s.Phone.NoMic {
+		mic = common.Fit(T("none"), mw)
+	}
+	if s.Phone.NoSpeaker {
+		spk = common.Fit(T("none: not heard"), mw+4)
+	}
+	l2 := T(" mic %[1]s spk %[2]s  %[3]s  %[4]s hang up · %[5]s mute", mic, spk,
 		link, ctx.Keys.First(common.ActHangup), ctx.Keys.First(common.ActMute))
 	return st.CallBar.Render(common.Fit(l1, w)) + "\n" + st.CallBar.Render(common.Fit(l2, w))
 }

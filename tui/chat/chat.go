@@ -31,7 +31,11 @@ type Model struct {
 	scroll  int      // lines scrolled up from the bottom
 	w, h    int
 	loading bool
+	failed  string // why the last load failed, shown instead of "loading…"
 }
+
+// LoadFailed stops showing "loading…" and says why; the next Set clears it.
+func (m *Model) LoadFailed(why string) { m.loading, m.failed = false, why }
 
 // New returns a chat screen showing nothing yet.
 func New(ctx *common.Context) *Model { return &Model{ctx: ctx, w: ctx.Width, h: ctx.Height} }
@@ -53,7 +57,7 @@ func (m *Model) Set(d Data) {
 	if d.Chat.ID != m.data.Chat.ID {
 		m.scroll = 0
 	}
-	m.data, m.loading = d, false
+	m.data, m.loading, m.failed = d, false, ""
 	m.items = Timeline(m.ctx, d.Chat.ID, d.Events, d.Calls, d.Memos, d.Messages)
 	m.wrap()
 }
@@ -212,9 +216,12 @@ func (m *Model) View() string {
 	start := max(end-bh, 0)
 	body := m.lines[start:max(end, start)]
 	if len(m.lines) == 0 {
-		note := "no events yet"
-		if m.loading {
-			note = "loading…"
+		note := m.ctx.T("no events yet")
+		switch {
+		case m.loading:
+			note = m.ctx.T("loading…")
+		case m.failed != "":
+			note = m.ctx.T("could not load this chat: %[1]s (%[2]s retries)", m.failed, m.ctx.Keys.First(common.ActRefresh))
 		}
 		body = []string{m.ctx.Styles.Dim.Render("  " + note)}
 	}

@@ -26,7 +26,24 @@ func Timeline(ctx *common.Context, chatID int64, evs []api.Event, calls []api.Ca
 		byCall[c.ID] = c
 	}
 	var items []Item
-	for _, e := range evs {
+	for i, e := range evs {
+		if e.Type == api.EvCallLeft {
+			next, ok := afterLeaves(evs, i)
+			switch {
+			case ok && next.Type == api.EvCallEnded && !next.At.After(e.At.Add(time.Second)) && endDetail(next) != "everyone left":
+				continue // the call ended and took everyone out: the end line says why, nobody "left"
+			case ok && next.Type == api.EvCallJoined && next.StaffID == e.StaffID && !next.At.After(e.At.Add(time.Second)):
+				continue // a mode switch: the joined line that follows says it
+			}
+		}
+		if e.Type == api.EvCallJoined && i > 0 {
+			if prev, ok := prevOfCall(evs, i); ok && prev.Type == api.EvCallLeft && prev.StaffID == e.StaffID && !e.At.After(prev.At.Add(time.Second)) {
+				var d evData
+				_ = json.Unmarshal(e.Data, &d)
+				items = append(items, Item{At: e.At, Kind: "call", Text: ctx.T("%[1]s switched to %[2]s", ctx.StaffName(e.StaffID), ctx.T(string(orTalk(d.Mode))))})
+				continue
+			}
+		}
 		if it, ok := describe(ctx, chatID, e, byCall); ok {
 			items = append(items, it)
 		}
@@ -39,6 +56,46 @@ func Timeline(ctx *common.Context, chatID int64, evs []api.Event, calls []api.Ca
 	}
 	sort.SliceStable(items, func(i, j int) bool { return items[i].At.Before(items[j].At) })
 	return items
+}
+
+// afterLeaves is the first event of evs[i]'s call after it that is not
+// another call.left within the same second (an ending takes everyone out
+// at once).
+func afterLeaves(evs []api.Event, i int) (api.Event, bool) {
+	for j := i + 1; j < len(evs); j++ {
+		e := evs[j]
+		if e.CallID != evs[i].CallID {
+			continue
+		}
+		if e.Type == api.EvCallLeft && !e.At.After(evs[i].At.Add(time.Second)) {
+			continue
+		}
+		return e, true
+	}
+	return api.Event{}, false
+}
+
+// prevOfCall is the event before evs[i] of the same call.
+func prevOfCall(evs []api.Event, i int) (api.Event, bool) {
+	for j := i - 1; j >= 0; j-- {
+		if evs[j].CallID == evs[i].CallID {
+			return evs[j], true
+		}
+	}
+	return api.Event{}, false
+}
+
+func endDetail(e api.Event) string {
+	var d evData
+	_ = json.Unmarshal(e.Data, &d)
+	return d.Detail
+}
+
+func orTalk(m api.JoinMode) api.JoinMode {
+	if m == "" {
+		return api.ModeTalk
+	}
+	return m
 }
 
 type evData struct {
@@ -108,7 +165,11 @@ func describe(ctx *common.Context, chatID int64, e api.Event, calls map[int64]ap
 	case api.EvCallDialing:
 		it.Text = "dialing the customer"
 	case api.EvCallAnswered:
-		it.Text = "answered by " + who
+		if c, ok := calls[e.CallID]; ok && c.Direction == api.Outbound {
+			it.Text = ctx.T("%s answered", c.To) // the customer picked up our call
+		} else {
+			it.Text = ctx.T("answered by %s", who)
+		}
 	case api.EvCallJoined:
 		mode := string(d.Mode)
 		if mode == "" {

@@ -76,3 +76,46 @@ func TestTimelineInWords(t *testing.T) {
 	require.EqualValues(t, 0, m.LinkBack())
 	require.Contains(t, m.View(), "] → called back in chat #9")
 }
+
+// The timeline does not blame the operator: a customer hanging up ends the
+// call without "you left"; an outbound call is answered by the customer;
+// a supervisor's mode switch is one line.
+func TestTimelineSaysWhoDidIt(t *testing.T) {
+	ctx := common.NewContext(common.NewStyles(io.Discard, false), common.MustDefaultKeys())
+	ctx.Me = api.Staff{ID: 1, Name: "Ann"}
+	ctx.Staff[2] = api.Staff{ID: 2, Name: "Sue"}
+	at := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	ctx.Now = func() time.Time { return at.Add(time.Hour) }
+	ev := func(sec int, typ api.EventType, staff int64, data string) api.Event {
+		e := api.Event{Type: typ, At: at.Add(time.Duration(sec) * time.Second), ChatID: 5, CallID: 60, StaffID: staff, ActorID: staff}
+		if data != "" {
+			e.Data = []byte(data)
+		}
+		return e
+	}
+	answered := at.Add(3 * time.Second)
+	calls := []api.Call{{ID: 60, ChatID: 5, Direction: api.Outbound, From: "+8150", To: "+8190", Answered: &answered, DurationS: 27}}
+	evs := []api.Event{
+		ev(0, api.EvCallCreated, 0, ""),
+		ev(1, api.EvCallJoined, 1, `{"mode":"talk"}`),
+		ev(3, api.EvCallAnswered, 1, `{"direction":"outbound"}`),
+		ev(5, api.EvCallJoined, 2, `{"mode":"listen"}`),
+		ev(8, api.EvCallLeft, 2, ""),
+		ev(8, api.EvCallJoined, 2, `{"mode":"whisper"}`),
+		ev(30, api.EvCallLeft, 1, ""),
+		ev(30, api.EvCallLeft, 2, ""),
+		ev(30, api.EvCallEnded, 0, `{"detail":"caller hung up"}`),
+	}
+	var texts []string
+	for _, it := range Timeline(ctx, 5, evs, calls, nil, nil) {
+		texts = append(texts, it.Text)
+	}
+	require.Equal(t, []string{
+		"outbound call to +8190 by system",
+		"you joined (talk)",
+		"+8190 answered",
+		"Sue joined (listen)",
+		"Sue switched to whisper",
+		"call ended after 0:27 (caller hung up)",
+	}, texts)
+}

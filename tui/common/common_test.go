@@ -1,11 +1,16 @@
 package common
 
 import (
+	"context"
+	"fmt"
+	"io"
+	"net"
 	"strings"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/meet-dev/meet/api"
 	"github.com/stretchr/testify/require"
 )
@@ -144,6 +149,61 @@ func TestNoColorStylesEmitNoColourCodes(t *testing.T) {
 		require.NotContains(t, s, "38;5", "no foreground colour")
 		require.NotContains(t, s, "48;5", "no background colour")
 	}
+	mono := NewStylesMode(&strings.Builder{}, Mono)
+	for _, s := range []string{mono.Selected.Render("x"), mono.Missed.Render("x"), mono.TabActive.Render("x"), mono.CallBar.Render("x")} {
+		require.NotContains(t, s, "38;5", "no foreground colour")
+		require.NotContains(t, s, "48;5", "no background colour")
+	}
+	require.Contains(t, mono.Selected.Render("x"), "\x1b[7m", "NO_COLOR keeps reverse video for the selection and the cursor")
 	col := NewStyles(&strings.Builder{}, true)
 	require.Contains(t, col.Selected.Render("x"), "48;5", "colour when allowed")
+}
+
+func TestHintLineDropsWholeHintsAndKeepsHelp(t *testing.T) {
+	k := MustDefaultKeys()
+	hs := []Hint{{ActOpen, "open"}, {ActDial, "call a number"}, {ActFilter, "filter"}, {ActHelp, "help"}}
+	require.Equal(t, "enter open · C call a number · f filter · ? help", HintLine(k, hs, 80))
+	require.Equal(t, "enter open · f filter · ? help", HintLine(k, hs, 30))
+	require.Equal(t, "? help", HintLine(k, hs, 8))
+	for w := 1; w < 60; w++ {
+		require.LessOrEqual(t, ansi.StringWidth(HintLine(k, hs, w)), w, w)
+	}
+}
+
+func TestCompleteFilterAndLabelsParse(t *testing.T) {
+	require.Equal(t, []string{"reason:"}, CompleteFilter("re", nil, nil))
+	require.Equal(t, []string{"tag:vip reason:caller-left"}, CompleteFilter("tag:vip reason:cal", nil, nil))
+	require.Equal(t, []string{"tag:vip", "tag:vendor"}, CompleteFilter("tag:v", []string{"vip", "vendor", "blacklist"}, nil))
+	require.Equal(t, []string{"from:yesterday"}, CompleteFilter("from:y", nil, nil))
+	require.Equal(t, []string{"assignee:me"}, CompleteFilter("assignee:m", nil, []string{"bob@x"}))
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	for _, label := range []string{"caller-left", "caller_left", "Caller-Left", "userLeft"} {
+		f, err := ParseFilter("reason:"+label, now, 1, nil)
+		require.NoError(t, err, label)
+		require.Equal(t, api.ReasonUserLeft, f.Reason)
+		require.Equal(t, "reason:caller-left", f.Describe(nil))
+	}
+}
+
+func TestCleanNumber(t *testing.T) {
+	for in, want := range map[string]string{"+81 3-1111-2222": "+81311112222", "03 (1111) 2222": "0311112222", "110": "110"} {
+		got, err := CleanNumber(in)
+		require.NoError(t, err, in)
+		require.Equal(t, want, got)
+	}
+	for _, bad := range []string{"abc", "", "+", "1", "12+3", "03-1111-2222 ext"} {
+		_, err := CleanNumber(bad)
+		require.ErrorIs(t, err, ErrNotANumber, bad)
+	}
+}
+
+func TestErrorTextHidesGoErrors(t *testing.T) {
+	ctx := NewContext(NewStyles(io.Discard, false), MustDefaultKeys())
+	_, err := net.Dial("tcp", "127.0.0.1:1") // nothing listens on port 1
+	require.Error(t, err)
+	got := ErrorText(ctx, fmt.Errorf("chat #4: %w", err))
+	require.Equal(t, "meetd is not answering; retrying when it is back (details in the log file)", got)
+	require.NotContains(t, got, "dial tcp")
+	require.Equal(t, "channel_id is required", ErrorText(ctx, &api.Error{Code: api.CodeBadRequest, Message: "channel_id is required"}))
+	require.Equal(t, "meetd did not answer in time (details in the log file)", ErrorText(ctx, context.DeadlineExceeded))
 }

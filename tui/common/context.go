@@ -4,10 +4,10 @@
 package common
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/internal/i18n"
 )
 
 // Context is shared by the root model and every component.
@@ -19,7 +19,15 @@ type Context struct {
 	Me            api.Staff
 	Staff         map[int64]api.Staff
 	Channels      map[int64]api.Channel
+	// Tr translates what the screens say (nil: English).
+	Tr *i18n.Printer
 }
+
+// T translates a message format and formats it (see package i18n).
+func (c *Context) T(format string, args ...any) string { return c.Tr.T(format, args...) }
+
+// Japanese reports whether the screens speak Japanese.
+func (c *Context) Japanese() bool { return c.Tr.Lang() == i18n.Japanese }
 
 // NewContext builds a context with the given styles and keys and the wall clock.
 func NewContext(st *Styles, keys *Keys) *Context {
@@ -30,10 +38,10 @@ func NewContext(st *Styles, keys *Keys) *Context {
 // StaffName names a staff member: "you" for oneself, the name, the e-mail or "#id".
 func (c *Context) StaffName(id int64) string {
 	if id == 0 {
-		return "system"
+		return c.T("system")
 	}
 	if id == c.Me.ID {
-		return "you"
+		return c.T("you")
 	}
 	if s, ok := c.Staff[id]; ok {
 		if s.Name != "" {
@@ -41,7 +49,7 @@ func (c *Context) StaffName(id int64) string {
 		}
 		return s.Email
 	}
-	return fmt.Sprintf("staff #%d", id)
+	return c.T("staff #%d", id)
 }
 
 // IsSupervisor reports whether the logged-in member may listen, whisper and barge.

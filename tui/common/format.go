@@ -43,19 +43,27 @@ func ReasonShort(r api.MissedReason) string {
 	return string(r)
 }
 
-// ParseReason accepts a reason by its wire name or a short alias.
+// ParseReason accepts a reason by its wire name, its label as the screens
+// show it ("caller left", "caller-left", "closed hrs") or a short alias;
+// case, spaces, hyphens and underscores do not matter.
 func ParseReason(s string) (api.MissedReason, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "notinoperation", "hours", "closed":
+	norm := strings.NewReplacer(" ", "", "-", "", "_", "", ".", "").Replace(strings.ToLower(strings.TrimSpace(s)))
+	switch norm {
+	case "notinoperation", "hours", "closed", "closedhrs", "outsideoperatinghours", "afterhours":
 		return api.ReasonNotInOperation, nil
-	case "nooperator", "busy", "nobody":
+	case "nooperator", "busy", "nobody", "nooperatoravailable":
 		return api.ReasonNoOperator, nil
-	case "userleft", "left", "abandoned":
+	case "userleft", "left", "abandoned", "callerleft", "callerhungup", "callerhungupwhilewaiting":
 		return api.ReasonUserLeft, nil
-	case "ringtimeout", "timeout":
+	case "ringtimeout", "timeout", "nobodyansweredintime":
 		return api.ReasonRingTimeout, nil
 	}
-	return "", fmt.Errorf("unknown missed reason %q (want notInOperation, noOperator, userLeft or ringTimeout)", s)
+	return "", fmt.Errorf("unknown missed reason %q (want caller-left, no-operator, ring-timeout or closed-hrs)", s)
+}
+
+// ReasonSlug is a reason's label as one filter word: "caller-left".
+func ReasonSlug(r api.MissedReason) string {
+	return strings.ReplaceAll(ReasonShort(r), " ", "-")
 }
 
 // IneligibleText says in words why a staff member was not rung.
@@ -174,4 +182,14 @@ func CustomerLabel(c api.Customer) string {
 		return c.Number
 	}
 	return "unknown caller"
+}
+
+// Mark draws the selection marker in the first cell of a list row (which
+// rows leave blank), so the selection shows without colour or reverse
+// video too (NO_COLOR, a monochrome terminal).
+func Mark(line string) string {
+	if strings.HasPrefix(line, " ") {
+		return ">" + line[1:]
+	}
+	return line
 }

@@ -1,6 +1,7 @@
 package common
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -321,4 +322,88 @@ func (t Tab) String() string {
 		return "Missed"
 	}
 	return "?"
+}
+
+// filterKeys are the keys ParseFilter reads, in the order completion offers them.
+var filterKeys = []string{"reason:", "tag:", "assignee:", "from:", "to:", "number:", "medium:"}
+
+// CompleteFilter offers completions of the last word of a filter being
+// typed: the keys, then the values a key takes (reasons by their screen
+// labels, the tags and staff given, dates). Each completion is the whole
+// text with the last word completed.
+func CompleteFilter(text string, tags, staff []string) []string {
+	head, last := "", text
+	if i := strings.LastIndexByte(text, ' '); i >= 0 {
+		head, last = text[:i+1], text[i+1:]
+	}
+	var cands []string
+	key, val, hasKey := strings.Cut(last, ":")
+	if !hasKey {
+		cands = filterKeys
+	} else {
+		var vals []string
+		switch strings.ToLower(key) {
+		case "reason":
+			for _, r := range api.MissedReasons {
+				vals = append(vals, ReasonSlug(r))
+			}
+		case "tag":
+			vals = tags
+		case "assignee":
+			vals = append([]string{"me", "none"}, staff...)
+		case "from", "to":
+			vals = []string{"today", "yesterday", "7d", "30d"}
+		case "medium":
+			vals = []string{string(api.MediumPhone)}
+		}
+		for _, v := range vals {
+			cands = append(cands, key+":"+v)
+		}
+		last = key + ":" + val
+	}
+	var out []string
+	for _, c := range cands {
+		if strings.HasPrefix(strings.ToLower(c), strings.ToLower(last)) {
+			out = append(out, head+c)
+		}
+	}
+	return out
+}
+
+// Describe says the filter in words for the filter line: the reason by
+// its screen label, the assignee by name.
+func (f Filter) Describe(name func(int64) string) string {
+	g := f
+	g.Reason = ""
+	s := g.String(name)
+	if f.Reason != "" {
+		s = strings.TrimSpace("reason:" + ReasonSlug(f.Reason) + " " + s)
+	}
+	return s
+}
+
+// ErrNotANumber is returned for dialled text that is not a phone number.
+var ErrNotANumber = errors.New("not a phone number")
+
+// CleanNumber checks a number typed to be dialled: digits, an optional
+// leading +, spaces, hyphens, dots and brackets (dropped). The server
+// normalises it further with the channel's country.
+func CleanNumber(s string) (string, error) {
+	var b strings.Builder
+	for i, r := range strings.TrimSpace(s) {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == '+' && i == 0:
+			b.WriteRune(r)
+		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')':
+		default:
+			return "", fmt.Errorf("%w: %q (digits, optionally starting with +)", ErrNotANumber, s)
+		}
+	}
+	n := b.String()
+	if d := len(strings.TrimPrefix(n, "+")); d < 2 || d > 20 {
+		return "", fmt.Errorf("%w: %q (2 to 20 digits)", ErrNotANumber, s)
+	}
+	return n, nil
 }

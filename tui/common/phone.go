@@ -14,4 +14,7 @@ type PhoneStats struct {
 	Muted       bool
 	Denoise     bool
 	Problem     string // e.g. a missing device; "" when fine
+	// NoMic and NoSpeaker: no such device exists; the call bar says so
+	// instead of showing "mic on" or a speaker level nobody hears.
+	NoMic, NoSpeaker bool
 }

@@ -29,12 +29,37 @@ type Styles struct {
 	StatusLine lipgloss.Style
 }
 
+// Mode is how much of the terminal's styling the screens use.
+type Mode int
+
+const (
+	// Plain is text alone (a dumb terminal; tests).
+	Plain Mode = iota
+	// Mono is bold, reverse video and underline without colour (NO_COLOR:
+	// no colour, but the selection and the cursor still show).
+	Mono
+	// Color is 256 colours.
+	Color
+)
+
 // NewStyles builds styles rendering to w; color false gives plain styles.
 func NewStyles(w io.Writer, color bool) *Styles {
+	if color {
+		return NewStylesMode(w, Color)
+	}
+	return NewStylesMode(w, Plain)
+}
+
+// NewStylesMode builds styles rendering to w in a mode.
+func NewStylesMode(w io.Writer, mode Mode) *Styles {
+	color := mode == Color
 	r := lipgloss.NewRenderer(w)
-	if !color {
+	switch mode {
+	case Plain:
 		r.SetColorProfile(termenv.Ascii)
-	} else {
+	case Mono:
+		r.SetColorProfile(termenv.ANSI) // attributes only: no colour is ever set below
+	default:
 		r.SetColorProfile(termenv.ANSI256)
 	}
 	s := &Styles{Color: color}

@@ -168,6 +168,9 @@ func (m *Model) Selected() (api.Chat, bool) {
 	return l.chats[l.cursor], true
 }
 
+// Chats are the chats loaded in tab t (not a copy: do not change them).
+func (m *Model) Chats(t common.Tab) []api.Chat { return m.tabs[t].chats }
+
 // Len is the number of chats loaded in tab t.
 func (m *Model) Len(t common.Tab) int { return len(m.tabs[t].chats) }
 
@@ -262,7 +265,7 @@ func (m *Model) View() string {
 	// filter line
 	f := "filter: none  (" + m.ctx.Keys.First(common.ActSearch) + " search, " + m.ctx.Keys.First(common.ActFilter) + " filter)"
 	if !m.filter.Empty() {
-		f = "filter: " + m.filter.String(m.ctx.StaffName) + "  (" + m.ctx.Keys.First(common.ActClear) + " clears)"
+		f = "filter: " + m.filter.Describe(m.ctx.StaffName) + "  (" + m.ctx.Keys.First(common.ActClear) + " clears)"
 	}
 	b.WriteString(st.Dim.Render(common.Fit(f, m.w)))
 	b.WriteByte('\n')
@@ -290,7 +293,7 @@ func (m *Model) View() string {
 		b.WriteByte('\n')
 		switch {
 		case i == l.cursor:
-			b.WriteString(st.Selected.Render(line))
+			b.WriteString(st.Selected.Render(common.Mark(line)))
 		case c.Missed:
 			b.WriteString(st.Missed.Render(line))
 		default:

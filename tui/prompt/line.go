@@ -5,6 +5,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // maxLen bounds what one prompt takes (a long memo is fine, a paste of a
@@ -74,22 +75,45 @@ func (l *line) key(k tea.KeyMsg) {
 	}
 }
 
-// view shows the text scrolled so the cursor is visible within width cells,
-// the cursor drawn with the given style.
+func (l *line) set(s string) {
+	l.text = []rune(s)
+	l.pos = len(l.text)
+}
+
+// view shows the text scrolled so the cursor is visible within width
+// cells, the cursor drawn with the given style. It counts display cells,
+// not runes: a Japanese character takes two, so a long memo in Japanese
+// scrolls as far as it needs and the cursor never leaves the screen.
 func (l *line) view(cursor lipgloss.Style, width int) string {
-	start := 0
-	if l.pos >= width {
-		start = l.pos - width + 1
-	}
-	end := min(len(l.text), start+width)
-	before := string(l.text[start:l.pos])
+	width = max(width, 2)
+	cells := func(rs []rune) int { return ansi.StringWidth(string(rs)) }
 	at := " "
-	after := ""
 	if l.pos < len(l.text) {
 		at = string(l.text[l.pos])
-		if l.pos+1 < end {
-			after = string(l.text[l.pos+1 : end])
+	}
+	aw := max(ansi.StringWidth(at), 1)
+	// start: the first rune shown, so that the text before the cursor
+	// plus the cursor itself fit in width.
+	start := 0
+	for start < l.pos && cells(l.text[start:l.pos])+aw > width {
+		start++
+	}
+	used := cells(l.text[start:l.pos]) + aw
+	end := l.pos
+	if l.pos < len(l.text) {
+		end = l.pos + 1
+		for end < len(l.text) {
+			w := ansi.StringWidth(string(l.text[end]))
+			if used+w > width {
+				break
+			}
+			used += w
+			end++
 		}
 	}
-	return before + cursor.Render(at) + after
+	after := ""
+	if l.pos+1 <= end && l.pos < len(l.text) {
+		after = string(l.text[l.pos+1 : end])
+	}
+	return string(l.text[start:l.pos]) + cursor.Render(at) + after
 }

@@ -5,6 +5,7 @@ package prompt
 
 import (
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/meet-dev/meet/tui/common"
 )
 
@@ -31,6 +32,14 @@ type SubmitMsg struct {
 	Text   string
 	ChatID int64
 	CallID int64
+	Choice Choice // the choice picked with tab, when the prompt offers some
+}
+
+// Choice is one option a prompt cycles through with tab (the channel a
+// call is placed from).
+type Choice struct {
+	ID    int64
+	Label string
 }
 
 // Model is an open prompt.
@@ -41,6 +50,22 @@ type Model struct {
 	CallID int64
 	input  line
 	ctx    *common.Context
+	// Choices are cycled with tab / shift+tab; Complete, when set, offers
+	// completions of the text instead (tab takes the next one).
+	Choices  []Choice
+	choice   int
+	Complete func(text string) []string
+	comps    []string // completions offered for compBase
+	compBase string
+	compIdx  int
+}
+
+// Choice is the option picked (zero when there are none).
+func (m *Model) Choice() Choice {
+	if len(m.Choices) == 0 {
+		return Choice{}
+	}
+	return m.Choices[m.choice]
 }
 
 // New opens a prompt with a title and an initial value.
@@ -59,10 +84,22 @@ func (m *Model) Update(msg tea.Msg) (done bool, cmd tea.Cmd) {
 	if k, ok := msg.(tea.KeyMsg); ok {
 		switch k.Type {
 		case tea.KeyEnter:
-			s := SubmitMsg{Kind: m.Kind, Text: m.Value(), ChatID: m.ChatID, CallID: m.CallID}
+			s := SubmitMsg{Kind: m.Kind, Text: m.Value(), ChatID: m.ChatID, CallID: m.CallID, Choice: m.Choice()}
 			return true, func() tea.Msg { return s }
 		case tea.KeyEsc:
 			return true, nil
+		case tea.KeyTab, tea.KeyShiftTab:
+			step := 1
+			if k.Type == tea.KeyShiftTab {
+				step = -1
+			}
+			switch {
+			case len(m.Choices) > 0:
+				m.choice = (m.choice + step + len(m.Choices)) % len(m.Choices)
+			case m.Complete != nil:
+				m.complete(step)
+			}
+			return false, nil
 		}
 		if m.Kind == ConfirmQuit {
 			switch k.String() {
@@ -77,9 +114,31 @@ func (m *Model) Update(msg tea.Msg) (done bool, cmd tea.Cmd) {
 	}
 	if k, ok := msg.(tea.KeyMsg); ok {
 		m.input.key(k)
+		m.comps = nil
 	}
 	return false, nil
 }
+
+// complete replaces the text with the next (or previous) completion of
+// what was typed before the first tab.
+func (m *Model) complete(step int) {
+	if m.comps == nil {
+		m.compBase = m.Value()
+		m.comps = m.Complete(m.compBase)
+		m.compIdx = -1
+		if step < 0 {
+			m.compIdx = 0
+		}
+	}
+	if len(m.comps) == 0 {
+		return
+	}
+	m.compIdx = (m.compIdx + step + len(m.comps)) % len(m.comps)
+	m.input.set(m.comps[m.compIdx])
+}
+
+// Completions are the completions offered now (for the view and tests).
+func (m *Model) Completions() []string { return m.comps }
 
 // View draws the prompt line at width w.
 func (m *Model) View(w int) string {
@@ -87,6 +146,14 @@ func (m *Model) View(w int) string {
 	if m.Kind == ConfirmQuit {
 		return st.Warn.Render(common.Fit(m.Title+" (y/n)", w))
 	}
-	title := st.Bold.Render(m.Title + ": ")
-	return common.Fit(title+m.input.view(st.Selected, max(w-len([]rune(m.Title))-3, 5)), w)
+	title := m.Title
+	if len(m.Choices) > 0 {
+		title = m.ctx.T("%[1]s from %[2]s", m.Title, m.Choice().Label)
+		if len(m.Choices) > 1 {
+			title = m.ctx.T("%[1]s from %[2]s (tab: other channel)", m.Title, m.Choice().Label)
+		}
+	}
+	head := st.Bold.Render(title + ": ")
+	room := max(w-ansi.StringWidth(title)-3, 5)
+	return common.Fit(head+m.input.view(st.Selected, room), w)
 }

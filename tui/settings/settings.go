@@ -216,7 +216,7 @@ func (m *Model) View() string {
 	for i, r := range m.rows() {
 		line := common.Fit(fmt.Sprintf(" %-40s %s", common.Truncate(r.label, 40), r.value), m.w)
 		if i == m.cursor && !m.Picking() {
-			line = st.Selected.Render(line)
+			line = st.Selected.Render(common.Mark(line))
 		}
 		out = append(out, line)
 	}
@@ -245,7 +245,7 @@ func (m *Model) View() string {
 			}
 			line := common.Fit("  "+name, m.w)
 			if i == m.pcursor {
-				line = st.Selected.Render(line)
+				line = st.Selected.Render(common.Mark(line))
 			}
 			out = append(out, line)
 		}

@@ -1,0 +1,142 @@
+package tui
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/tui/common"
+	"github.com/stretchr/testify/require"
+)
+
+// Issue 17 §1: C asks which channel to call from when the operator is in
+// two, checks the number before asking the server, and says "calling".
+func TestDialPicksTheChannelAndChecksTheNumber(t *testing.T) {
+	f := newFake()
+	seed(f)
+	f.me.Channels = []int64{1, 2}
+	f.channels = append(f.channels, api.Channel{ID: 2, Name: "Billing", Timezone: "Asia/Tokyo"})
+	h := newHarness(t, f)
+
+	h.keys("C")
+	require.Contains(t, h.m.View(), "call a number from Billing (tab: other channel)", "channels in name order")
+	h.typeText("abc")
+	h.keys("enter")
+	require.Contains(t, h.m.Flash(), `not a phone number: "abc"`)
+	require.False(t, f.calledWith("Dial"), "a bad number never reaches the server")
+
+	h.keys("C", "tab")
+	require.Contains(t, h.m.View(), "call a number from Support")
+	h.typeText("03-1111-2222")
+	h.keys("enter")
+	require.True(t, f.calledWith("Dial 0311112222 channel=1"), "%v", f.log)
+	require.Contains(t, h.m.Flash(), "calling 0311112222")
+
+	f.failNext = api.Errorf(api.CodeBadRequest, "the trunk refused the number")
+	h.keys("C")
+	h.typeText("0311112222")
+	h.keys("enter")
+	require.Equal(t, "calling 0311112222: the trunk refused the number", h.m.Flash())
+	require.NotContains(t, h.m.Flash(), "callback")
+}
+
+// Issue 17 §2: without colour the selected row still shows (a marker in
+// its first cell, and reverse video where the terminal has it), and j
+// moves it.
+func TestSelectionShowsWithoutColour(t *testing.T) {
+	f := newFake()
+	seed(f)
+	h := newHarness(t, f)
+	h.m.ctx.Styles = common.NewStylesMode(io.Discard, common.Mono)
+	row := func(name string) string {
+		for _, l := range strings.Split(h.m.View(), "\n") {
+			if strings.Contains(l, name) {
+				return l
+			}
+		}
+		return ""
+	}
+	require.True(t, strings.HasPrefix(ansi.Strip(row("Taro Yamada")), ">"), row("Taro Yamada"))
+	require.Contains(t, row("Taro Yamada"), "\x1b[7m", "reverse video without colour")
+	require.NotContains(t, h.m.View(), "38;5")
+	h.keys("j")
+	require.True(t, strings.HasPrefix(ansi.Strip(row("Hanako Sato")), ">"))
+	require.False(t, strings.HasPrefix(ansi.Strip(row("Taro Yamada")), ">"))
+}
+
+// Issue 17 §4: after meetd restarts the open chat reloads by itself, and
+// errors while it is away are words, not Go error chains.
+func TestOpenChatReloadsWhenServerComesBack(t *testing.T) {
+	f := newFake()
+	seed(f)
+	ev := newFakeEvents()
+	h := newHarness(t, f)
+	h.m.events = ev
+	h.abandon = true
+	h.send(connMsg{status: ConnStatus{State: Connected}})
+	h.keys("4")
+	h.send(connMsg{status: ConnStatus{State: Reconnecting, Err: errors.New("EOF")}})
+	f.down = &netErr{}
+	h.keys("enter")
+	v := h.m.View()
+	require.NotContains(t, v, "loading…", "a failed load does not stay on loading")
+	require.Contains(t, v, "could not load this chat")
+	require.NotContains(t, v, "dial tcp")
+	require.Contains(t, h.m.Flash(), "meetd is not answering")
+	f.down = nil
+	h.send(connMsg{status: ConnStatus{State: Connected}})
+	require.Contains(t, h.m.View(), "caller waiting for an operator", "the chat loaded when meetd came back")
+}
+
+// netErr is what a refused connection looks like through net/http.
+type netErr struct{}
+
+func (*netErr) Error() string   { return "dial tcp 127.0.0.1:8080: connect: connection refused" }
+func (*netErr) Timeout() bool   { return false }
+func (*netErr) Temporary() bool { return false }
+
+// Issue 17 §5: the filter prompt starts a new word after the old filter,
+// completes with tab, and takes the labels shown on screen.
+func TestFilterPromptCompletesAndTakesLabels(t *testing.T) {
+	f := newFake()
+	seed(f)
+	h := newHarness(t, f)
+	h.keys("f")
+	h.typeText("reason:no")
+	h.keys("tab", "enter")
+	require.True(t, f.calledWith("Chats state= missed=true reason=noOperator"))
+	require.Contains(t, h.m.View(), "filter: reason:no-operator")
+
+	h.keys("f")
+	require.Equal(t, "reason:noOperator ", h.m.prompt.Value(), "the next word does not glue to the last")
+	h.keys("ctrl+u")
+	h.typeText("reason:caller-left")
+	h.keys("enter")
+	require.True(t, f.calledWith("Chats state= missed=true reason=userLeft"), "%v", f.log)
+	require.Contains(t, h.m.View(), "filter: reason:caller-left")
+}
+
+// Issue 17 §6: the hint line fits (no key cut in half) and does not offer
+// an operator the statistics; S says why instead of "forbidden".
+func TestHintsFitAndFollowTheRole(t *testing.T) {
+	f := newFake()
+	seed(f)
+	f.me.Role = api.RoleOperator
+	h := newHarness(t, f)
+	for _, w := range []int{60, 80, 100, 120} {
+		h.send(teaSize(w, 24))
+		lines := strings.Split(h.m.View(), "\n")
+		hint := lines[len(lines)-1]
+		require.LessOrEqual(t, ansi.StringWidth(hint), w)
+		require.NotContains(t, hint, "stats")
+		require.Contains(t, hint, "? help", "help is always offered at %d columns", w)
+		require.NotContains(t, hint, "…", "whole hints only at %d columns", w)
+		require.Contains(t, lines[0], "Inbox", "the title stays at %d columns", w)
+	}
+	h.keys("S")
+	require.Equal(t, ScreenInbox, h.m.Screen())
+	require.Contains(t, h.m.Flash(), "statistics need the supervisor role")
+}
