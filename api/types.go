@@ -204,6 +204,7 @@ type Channel struct {
 	AutoAssignTeamID *int64   `json:"auto_assign_team_id,omitempty"`
 	ServiceLevelS    int      `json:"service_level_s"`
 	Hours            Hours    `json:"hours"`
+	Menu             *Menu    `json:"menu,omitempty"` // IVR menu (api/callcentre.go); nil: none
 }
 
 // Hours is a channel's operating schedule in its time zone.
@@ -268,6 +269,7 @@ type Chat struct {
 	CallbackOf   *int64       `json:"callback_of,omitempty"`
 	Callbacks    []int64      `json:"callbacks"`
 	LastCallID   *int64       `json:"last_call_id,omitempty"`
+	MenuPath     string       `json:"menu_path,omitempty"` // IVR keys of its last call, e.g. "1/2"
 	Created      time.Time    `json:"created"`
 	Updated      time.Time    `json:"updated"`
 	Closed       *time.Time   `json:"closed,omitempty"`

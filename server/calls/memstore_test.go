@@ -110,6 +110,12 @@ func (s *memStore) SetHours(id int64, h api.Hours) error {
 	s.channels[id] = c
 	return nil
 }
+func (s *memStore) SetMenu(id int64, m *api.Menu) error {
+	c := s.channels[id]
+	c.Menu = m
+	s.channels[id] = c
+	return nil
+}
 func (s *memStore) SetGuidance(int64, api.GuidanceKind, []byte) error { return nil }
 func (s *memStore) Guidance(id int64, k api.GuidanceKind) ([]byte, error) {
 	return nil, notFound("guidance", k)

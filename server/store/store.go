@@ -48,6 +48,7 @@ type Channels interface {
 	ListChannels() ([]api.Channel, error)
 	AddNumber(channelID int64, number string) error // conflict when another channel owns it
 	SetHours(channelID int64, h api.Hours) error
+	SetMenu(channelID int64, m *api.Menu) error // nil removes the channel's IVR menu
 	// SetGuidance stores converted guidance audio: 48 kHz mono signed 16-bit little-endian PCM.
 	SetGuidance(channelID int64, kind api.GuidanceKind, pcm48k []byte) error
 	Guidance(channelID int64, kind api.GuidanceKind) ([]byte, error) // not_found when unset

@@ -1,5 +1,7 @@
 package trunk
 
+import "strings"
+
 // dtmfDecoder turns RFC 4733 telephone-event packets into digits. One event
 // is one RTP timestamp; it is reported once, on its first end packet (the
 // end packet is sent three times), or when the next event starts while its
@@ -52,4 +54,56 @@ func (d *dtmfDecoder) Decode(ts uint32, payload []byte) []rune {
 		}
 	}
 	return out
+}
+
+// maxInfoBody bounds a SIP INFO body we read for a digit.
+const maxInfoBody = 512
+
+// infoDigit reads the key of a SIP INFO DTMF body: application/dtmf-relay
+// ("Signal=5\r\nDuration=160") or application/dtmf ("5"). ok is false for
+// any other content type or a body without a key.
+func infoDigit(contentType string, body []byte) (digit rune, ok bool) {
+	if len(body) > maxInfoBody {
+		return 0, false
+	}
+	ct := strings.ToLower(strings.TrimSpace(contentType))
+	if i := strings.IndexByte(ct, ';'); i >= 0 {
+		ct = strings.TrimSpace(ct[:i])
+	}
+	switch ct {
+	case "application/dtmf-relay":
+		for _, line := range strings.Split(string(body), "\n") {
+			k, v, found := strings.Cut(line, "=")
+			if found && strings.EqualFold(strings.TrimSpace(k), "signal") {
+				return keyDigit(strings.TrimSpace(v))
+			}
+		}
+	case "application/dtmf":
+		return keyDigit(strings.TrimSpace(string(body)))
+	}
+	return 0, false
+}
+
+// keyDigit maps one key ("0"-"9", "*", "#", "A"-"D", or RFC 4733 codes
+// "10" and "11" as some phones send them) to its rune.
+func keyDigit(s string) (rune, bool) {
+	switch s {
+	case "10":
+		return '*', true
+	case "11":
+		return '#', true
+	}
+	if len(s) != 1 {
+		return 0, false
+	}
+	c := rune(s[0])
+	switch {
+	case c >= '0' && c <= '9', c == '*', c == '#':
+		return c, true
+	case c >= 'A' && c <= 'D':
+		return c, true
+	case c >= 'a' && c <= 'd':
+		return c - 'a' + 'A', true
+	}
+	return 0, false
 }

@@ -22,6 +22,7 @@ func (s *Server) routes() {
 	s.sip.OnBye(s.guard(s.onBye))
 	s.sip.OnCancel(s.guard(s.onCancel))
 	s.sip.OnOptions(s.guard(s.onOptions))
+	s.sip.OnInfo(s.guard(s.onInfo))
 	s.sip.OnNoRoute(s.guard(func(req *sip.Request, tx sip.ServerTransaction) {
 		res := sip.NewResponseFromRequest(req, sip.StatusMethodNotAllowed, "Method Not Allowed", nil)
 		res.AppendHeader(sip.NewHeader("Allow", allowMethods))
@@ -29,7 +30,7 @@ func (s *Server) routes() {
 	}))
 }
 
-const allowMethods = "INVITE, ACK, BYE, CANCEL, OPTIONS"
+const allowMethods = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"
 
 // guard keeps a bad message from taking the server down.
 func (s *Server) guard(h sipgo.RequestHandler) sipgo.RequestHandler {
@@ -151,6 +152,29 @@ func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
 	if c.finish("bye") {
 		s.safeHandler(func() { s.h.CallerHungUp(c.id, "bye") })
 	}
+}
+
+// onInfo takes a DTMF key sent as SIP INFO (application/dtmf-relay or
+// application/dtmf) within a call's dialog; other INFO bodies are
+// answered 415, INFO outside a dialog 481.
+func (s *Server) onInfo(req *sip.Request, tx sip.ServerTransaction) {
+	c := s.bySIPCallID(req)
+	if c == nil || !hasToTag(req) {
+		s.reply(req, tx, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
+		return
+	}
+	ct := ""
+	if h := req.ContentType(); h != nil {
+		ct = h.Value()
+	}
+	d, ok := infoDigit(ct, req.Body())
+	if !ok {
+		s.reply(req, tx, sip.StatusUnsupportedMediaType, "Unsupported Media Type",
+			sip.NewHeader("Accept", "application/dtmf-relay, application/dtmf"))
+		return
+	}
+	s.reply(req, tx, sip.StatusOK, "OK")
+	s.safeHandler(func() { s.h.DTMF(c.id, d) })
 }
 
 func viaBranch(req *sip.Request) string {
