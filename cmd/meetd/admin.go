@@ -27,7 +27,8 @@ func newAdminCmd() *cobra.Command {
 (MEETD_DB, default under the data directory). A running meetd on the same file sees the
 changes at once and announces their events within a few seconds.`,
 	}
-	cmd.AddCommand(newAdminChannelCmd(), newAdminNumberCmd(), newAdminTeamCmd(), newAdminStaffCmd(), newAdminHoursCmd())
+	cmd.AddCommand(newAdminChannelCmd(), newAdminNumberCmd(), newAdminTeamCmd(), newAdminStaffCmd(), newAdminHoursCmd(),
+		newAdminMenuCmd(), newAdminGuidanceCmd())
 	return cmd
 }
 

@@ -80,8 +80,8 @@ func (a *API) adminGuidance(w http.ResponseWriter, r *http.Request, me *Me) {
 		return
 	}
 	kind := api.GuidanceKind(r.PathValue("kind"))
-	if !guidanceKinds[kind] {
-		WriteError(w, a.log, api.Errorf(api.CodeBadRequest, "unknown guidance kind %q (want greeting, wait, out-of-hours, not-accepting or hold)", kind))
+	if _, menu := api.MenuNodeOf(kind); !guidanceKinds[kind] && !menu {
+		WriteError(w, a.log, api.Errorf(api.CodeBadRequest, "unknown guidance kind %q (want greeting, wait, out-of-hours, not-accepting, hold or menu-NODE)", kind))
 		return
 	}
 	if err := a.st.View(r.Context(), func(tx store.Tx) error { _, err := tx.Channel(id); return err }); err != nil {

@@ -89,6 +89,9 @@ var guidanceKinds = []api.GuidanceKind{api.GuidanceGreeting, api.GuidanceWait, a
 
 // ValidGuidanceKind reports whether k names a guidance slot.
 func ValidGuidanceKind(k api.GuidanceKind) bool {
+	if _, ok := api.MenuNodeOf(k); ok {
+		return true // a menu node's prompt
+	}
 	for _, x := range guidanceKinds {
 		if x == k {
 			return true
@@ -102,7 +105,7 @@ func ValidGuidanceKind(k api.GuidanceKind) bool {
 // written then.
 func (g *GuidanceStore) SetGuidance(ctx context.Context, channelID int64, kind api.GuidanceKind, wav io.Reader) error {
 	if !ValidGuidanceKind(kind) {
-		return api.Errorf(api.CodeBadRequest, "unknown guidance kind %q (want greeting, wait, out-of-hours, not-accepting or hold)", kind)
+		return api.Errorf(api.CodeBadRequest, "unknown guidance kind %q (want greeting, wait, out-of-hours, not-accepting, hold or menu-NODE)", kind)
 	}
 	if wav == nil {
 		return api.Errorf(api.CodeUnsupportedMedia, "no guidance file")
