@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/server/ivr"
 	"github.com/meet-dev/meet/server/routing"
 	"github.com/meet-dev/meet/server/store"
 )
@@ -19,6 +20,7 @@ const (
 	afterRoute          after = iota // greeting played: look for staff
 	afterNotInOperation              // out-of-hours played: end notInOperation
 	afterNotAccepting                // not-accepting played: end noOperator
+	afterMenu                        // a menu prompt played: wait for a key (menu.go)
 )
 
 // timer slots of a call.
@@ -31,6 +33,7 @@ const (
 	slotGuidance             // a guidance whose done never came
 	slotDial                 // outbound not answered
 	slotRecheck              // a waiting call looks for staff again (missed events, other processes)
+	slotMenu                 // no key pressed after a menu prompt
 	numSlots
 )
 
@@ -55,6 +58,14 @@ type call struct {
 	tok       uint64
 	lastElig  *api.Eligibility // last recorded eligibility, to record changes only
 	mode      routing.Mode
+	ivr       ivrState // the caller's way through the channel's menu (menu.go)
+}
+
+// ivrState is a call's part in the channel's IVR menu.
+type ivrState struct {
+	st     ivr.State
+	done   bool  // the menu decided (or the channel has none)
+	target int64 // team chosen in the menu, 0 when none
 }
 
 func (c *call) snapshot() api.Call {

@@ -238,9 +238,13 @@ func (m *Manager) OutboundFailed(callID int64, detail string) {
 	m.trunkInput(callID, func(r *rec, c *call) { m.end(r, c, api.ReasonNone, detail, true) })
 }
 
-// DTMF records a telephone-event digit from the caller.
+// DTMF records a key the caller pressed (RFC 4733 or SIP INFO); in the
+// channel's menu it chooses (menu.go).
 func (m *Manager) DTMF(callID int64, digit rune) {
 	m.trunkInput(callID, func(r *rec, c *call) {
 		m.event(r, c, api.EvCallDTMF, 0, 0, map[string]any{"digit": string(digit)})
+		if c.State == api.CallMenu {
+			m.menuKey(r, c, digit)
+		}
 	})
 }

@@ -248,7 +248,7 @@ func (s *memStore) UpdateChat(c *api.Chat) error {
 		return notFound("chat", c.ID)
 	}
 	old.State, old.SnoozedUntil, old.AssigneeID, old.TeamID = c.State, c.SnoozedUntil, c.AssigneeID, c.TeamID
-	old.Missed, old.MissedReason, old.LastCallID, old.Closed = c.Missed, c.MissedReason, c.LastCallID, c.Closed
+	old.Missed, old.MissedReason, old.LastCallID, old.Closed, old.MenuPath = c.Missed, c.MissedReason, c.LastCallID, c.Closed, c.MenuPath
 	s.chats[c.ID] = old
 	return nil
 }

@@ -20,6 +20,7 @@ type channelView struct {
 	team    *api.Team
 	staff   []routing.Member
 	tzErr   error // the channel's zone did not load; loc is UTC
+	teams   map[int64]api.Team // the channel's teams, when its menu can route to one
 }
 
 // loadChannel reads a channel, its auto-assign team and its staff with their
@@ -63,6 +64,16 @@ func loadViewTx(tx store.Tx, channelID int64) (*channelView, error) {
 				return fmt.Errorf("auto-assign team of channel %d: %w", ch.ID, err)
 			}
 			v.team = &t
+		}
+		if ch.Menu != nil {
+			ts, err := tx.ListTeams(channelID)
+			if err != nil {
+				return err
+			}
+			v.teams = make(map[int64]api.Team, len(ts))
+			for _, t := range ts {
+				v.teams[t.ID] = t
+			}
 		}
 		staff, err := tx.ListStaff(channelID)
 		if err != nil {
@@ -135,6 +146,9 @@ func (m *Manager) decideWith(v *channelView, c *call, unordered bool) routing.De
 	}
 	if c != nil {
 		in.CallID, in.Tried = c.ID, c.tried
+		if in.Target = v.menuTarget(c); in.Target != nil {
+			in.Cursor = m.cursor[in.Target.ID]
+		}
 	}
 	d, err := routing.Decide(in)
 	if err != nil { // only a team mismatch is left; ring everyone rather than no one
@@ -257,7 +271,9 @@ func (m *Manager) ring(r *rec, c *call, v *channelView, ids []int64) {
 		changed = true
 		c.ringing[id] = true
 		m.ringing[id] = c.ID
-		if v.team != nil {
+		if t := v.menuTarget(c); t != nil {
+			m.cursor[t.ID] = id
+		} else if v.team != nil {
 			m.cursor[v.team.ID] = id
 		}
 		att := api.RingAttempt{StaffID: id, Started: now}
@@ -440,6 +456,10 @@ func (m *Manager) afterGuidance(r *rec, c *call, tok uint64) {
 	case afterNotAccepting:
 		m.end(r, c, api.ReasonNoOperator, "not accepting calls", false)
 	default:
+		if m.menuPending(c) {
+			m.startMenu(r, c)
+			return
+		}
 		c.queued = true
 		r.reroute = true
 	}

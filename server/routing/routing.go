@@ -60,7 +60,11 @@ type Input struct {
 	// Location is the channel's zone; nil loads Channel.Timezone.
 	Location *time.Location
 	// Team is the auto-assign team; required when Channel.AutoAssignTeamID is set.
-	Team  *api.Team
+	Team *api.Team
+	// Target is the team an IVR menu sent the call to, nil when none: only
+	// its members ring, one at a time by its strategy when it auto-assigns,
+	// otherwise all at once. It takes the place of the auto-assign team.
+	Target *api.Team
 	Staff []Member
 	// CallID is the call being routed (0 for a hypothetical call). Members
 	// already ringing for it are eligible and stay first in line.
@@ -125,8 +129,18 @@ func Decide(in Input) (Decision, error) {
 		loc = l
 	}
 	d := Decision{At: in.Now, InOperation: hours.InOperation(in.Channel.Hours, loc, in.Now), Mode: ModeRingAll}
-	var team *teamIndex
-	if in.Channel.AutoAssignTeamID != nil {
+	var team, only *teamIndex
+	switch {
+	case in.Target != nil && in.Target.AutoAssign:
+		d.Mode = ModeOneAtATime
+		d.Strategy = in.Target.Strategy
+		if !d.Strategy.Valid() {
+			d.Strategy = api.StrategyLongestIdle
+		}
+		team = newTeamIndex(in.Target.Members)
+	case in.Target != nil:
+		only = newTeamIndex(in.Target.Members)
+	case in.Channel.AutoAssignTeamID != nil:
 		if in.Team == nil || in.Team.ID != *in.Channel.AutoAssignTeamID {
 			return Decision{}, fmt.Errorf("channel %d auto-assigns team %d but the input holds no such team", in.Channel.ID, *in.Channel.AutoAssignTeamID)
 		}
@@ -138,7 +152,7 @@ func Decide(in Input) (Decision, error) {
 		team = newTeamIndex(in.Team.Members)
 	}
 
-	d.Eligible = order(&in, &d, team)
+	d.Eligible = order(&in, &d, team, only)
 	if d.InOperation && len(d.Eligible) > 0 {
 		if d.Mode == ModeOneAtATime {
 			d.Ring = d.Eligible[:1:1]
@@ -175,12 +189,13 @@ func reason(m *Member, in *Input, auto, inTeam bool, tried api.RingOutcome) api.
 	return ""
 }
 
-// order applies the rules to every member, recording why the ineligible are
+// order applies the rules to every member (only, when not nil, keeps
+// everyone outside it from ringing: an IVR target team that rings all), recording why the ineligible are
 // not rung, and sorts the eligible into ring order: whoever is ringing for this
 // call first, then members not yet tried by strategy, then those who already
 // let it ring out (a second round) by strategy. Keys are computed once so the
 // sort compares plain integers.
-func order(in *Input, d *Decision, team *teamIndex) []int64 {
+func order(in *Input, d *Decision, team, only *teamIndex) []int64 {
 	start, n := -1, team.len()
 	if p, ok := team.pos(in.Cursor); ok {
 		start = p
@@ -208,6 +223,12 @@ func order(in *Input, d *Decision, team *teamIndex) []int64 {
 	for i := range in.Staff {
 		m := &in.Staff[i]
 		pos, inTeam := team.pos(m.ID)
+		if only != nil {
+			if _, ok := only.pos(m.ID); !ok && m.InChannel {
+				d.NotEligible = append(d.NotEligible, api.Ineligible{StaffID: m.ID, Reason: api.IneligibleNotInTeam})
+				continue
+			}
+		}
 		var outcome api.RingOutcome
 		if tried {
 			outcome = in.Tried[m.ID]
