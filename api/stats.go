@@ -89,6 +89,9 @@ type AutomationCond struct {
 	TagsInclude []string       `json:"tags_include,omitempty"`
 	TagsExclude []string       `json:"tags_exclude,omitempty"`
 	TeamID      int64          `json:"team_id,omitempty"`
+	// MenuPath matches chats whose IVR keys are this path or start with it
+	// ("1" matches "1" and "1/2").
+	MenuPath string `json:"menu_path,omitempty"`
 }
 
 // AutomationStep is one action: "sms" (Template), "tag" (Tag), "close".

@@ -93,7 +93,7 @@ func (a *app) chatsCmd() *cobra.Command {
 
 func printChats(w io.Writer, chats []api.Chat) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tUPDATED\tCUSTOMER\tSTATE\tMISSED\tTAGS\tASSIGNEE\tCALLBACK OF")
+	fmt.Fprintln(tw, "ID\tUPDATED\tCUSTOMER\tSTATE\tMISSED\tTAGS\tASSIGNEE\tCALLBACK OF\tMENU")
 	for _, c := range chats {
 		missed := "-"
 		if c.Missed {
@@ -111,8 +111,12 @@ func printChats(w io.Writer, chats []api.Chat) error {
 		if tags == "" {
 			tags = "-"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Updated.Local().Format("2006-01-02 15:04"),
-			common.CustomerLabel(c.Customer), c.State, missed, tags, who, of)
+		menu := "-"
+		if c.MenuPath != "" {
+			menu = c.MenuPath
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Updated.Local().Format("2006-01-02 15:04"),
+			common.CustomerLabel(c.Customer), c.State, missed, tags, who, of, menu)
 	}
 	return tw.Flush()
 }

@@ -22,6 +22,7 @@ type media struct {
 	mu       sync.Mutex
 	recorded []int16
 	packets  int
+	sent     []time.Time // first end packet of each key
 }
 
 const frameSamples = 160 // 20 ms at 8 kHz
@@ -70,17 +71,40 @@ func remoteAddr(body []byte) (*net.UDPAddr, error) {
 }
 
 // run sends audio (looped) to remote and records what arrives, until ctx ends.
-func (m *media) run(ctx context.Context, remote *net.UDPAddr, audio []int16) {
+func (m *media) run(ctx context.Context, remote *net.UDPAddr, audio []int16, keys []Key) {
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); m.receive(ctx) }()
-	go func() { defer wg.Done(); m.send(ctx, remote, audio) }()
+	go func() { defer wg.Done(); m.send(ctx, remote, audio, keys) }()
 	<-ctx.Done()
 	_ = m.conn.SetReadDeadline(time.Now())
 	wg.Wait()
 }
 
-func (m *media) send(ctx context.Context, remote *net.UDPAddr, audio []int16) {
+// dtmfPT is the telephone-event payload type of our SDP.
+const dtmfPT = 101
+
+// Key events last 100 ms (5 packets) and end with 3 end packets (RFC 4733 §2.5.1.4).
+const (
+	keyPackets = 5
+	endPackets = 3
+)
+
+func keyEvent(d rune) byte {
+	switch {
+	case d >= '0' && d <= '9':
+		return byte(d - '0')
+	case d == '*':
+		return 10
+	case d == '#':
+		return 11
+	case d >= 'A' && d <= 'D':
+		return byte(12 + d - 'A')
+	}
+	return 0
+}
+
+func (m *media) send(ctx context.Context, remote *net.UDPAddr, audio []int16, keys []Key) {
 	if len(audio) < frameSamples {
 		audio = make([]int16, frameSamples) // silence keeps the stream (and latching) alive
 	}
@@ -89,24 +113,67 @@ func (m *media) send(ctx context.Context, remote *net.UDPAddr, audio []int16) {
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	pos := 0
+	start := time.Now()
+	var (
+		key     = -1 // index in keys of the event being sent
+		keyTick int  // packets of it sent
+		keyTS   uint32
+	)
+	send := func() {
+		buf, err := pkt.Marshal()
+		if err == nil {
+			_, _ = m.conn.WriteToUDP(buf, remote)
+		}
+		pkt.SequenceNumber++
+	}
+	next := 0 // next key to start
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
+		if key < 0 && next < len(keys) && time.Since(start) >= keys[next].At {
+			key, keyTick, keyTS = next, 0, pkt.Timestamp
+			next++
+		}
+		if key >= 0 {
+			end := keyTick >= keyPackets
+			dur := uint16(frameSamples * min(keyTick+1, keyPackets))
+			flags := byte(10) // volume -10 dBm0
+			if end {
+				flags |= 0x80
+			}
+			ev := []byte{keyEvent(keys[key].Digit), flags, byte(dur >> 8), byte(dur)}
+			hdr := pkt.Header
+			pkt.PayloadType, pkt.Marker, pkt.Timestamp, pkt.Payload = dtmfPT, keyTick == 0, keyTS, ev
+			if end && keyTick == keyPackets {
+				m.mu.Lock()
+				m.sent = append(m.sent, time.Now()) // just before the packet leaves
+				m.mu.Unlock()
+			}
+			send()
+			pkt.PayloadType, pkt.Marker, pkt.Timestamp = hdr.PayloadType, false, hdr.Timestamp+frameSamples
+			keyTick++
+			if keyTick >= keyPackets+endPackets {
+				key = -1
+			}
+			continue
+		}
 		for i := range payload {
 			payload[i] = g711.EncodeUlawFrame(audio[pos])
 			pos = (pos + 1) % len(audio)
 		}
 		pkt.Payload = payload
-		buf, err := pkt.Marshal()
-		if err == nil {
-			_, _ = m.conn.WriteToUDP(buf, remote)
-		}
-		pkt.SequenceNumber++
+		send()
 		pkt.Timestamp += frameSamples
 	}
+}
+
+func (m *media) keysSent() []time.Time {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]time.Time(nil), m.sent...)
 }
 
 func (m *media) receive(ctx context.Context) {

@@ -80,6 +80,15 @@ type CallPlan struct {
 	HangupAfter time.Duration
 	// TalkFor ends the call this long after it is answered.
 	TalkFor time.Duration
+	// Keys are pressed as RFC 4733 telephone-events (payload type 101),
+	// each At after the media starts (183 early media or the answer).
+	Keys []Key
+}
+
+// Key is one DTMF key press.
+type Key struct {
+	At    time.Duration
+	Digit rune // 0-9, *, #, A-D
 }
 
 // Result is how a call went.
@@ -92,6 +101,8 @@ type Result struct {
 	Recorded []int16 // what we heard, 8 kHz
 	Packets  int
 	From, To string
+	// KeysSent holds when each key's first end packet left, in Keys order.
+	KeysSent []time.Time
 }
 
 // Call phones `to` at target (host:port, UDP) and plays the plan.
@@ -144,7 +155,7 @@ func (p *Phone) Call(ctx context.Context, target, to string, plan CallPlan) (Res
 			return
 		}
 		mediaWG.Add(1)
-		go func() { defer mediaWG.Done(); m.run(mediaCtx, remote, plan.Audio) }()
+		go func() { defer mediaWG.Done(); m.run(mediaCtx, remote, plan.Audio, plan.Keys) }()
 	}
 	started := false
 	err = sess.WaitAnswer(callCtx, sipgo.AnswerOptions{OnResponse: func(r *sip.Response) error {
@@ -158,6 +169,7 @@ func (p *Phone) Call(ctx context.Context, target, to string, plan CallPlan) (Res
 		stopMedia()
 		mediaWG.Wait()
 		res.Recorded, res.Packets = m.result()
+		res.KeysSent = m.keysSent()
 		return res, nil
 	}
 	if err != nil {
@@ -295,7 +307,7 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { m.run(ctx, remote, plan.Audio); close(done) }()
+	go func() { m.run(ctx, remote, plan.Audio, nil); close(done) }()
 	res := Result{Status: 200, Answered: true, From: from, To: to}
 	var talk <-chan time.Time
 	if plan.TalkFor > 0 {

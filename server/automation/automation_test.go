@@ -27,6 +27,8 @@ func TestMatches(t *testing.T) {
 	black.Customer.Tags = []string{"blacklist"}
 	out := missed
 	out.Call.Direction = api.Outbound
+	menu := missed
+	menu.Chat.MenuPath = "1/2"
 	cases := []struct {
 		name string
 		c    api.AutomationCond
@@ -46,6 +48,11 @@ func TestMatches(t *testing.T) {
 		{"exclude other", api.AutomationCond{TagsExclude: []string{"blacklist"}}, missed, true},
 		{"team", api.AutomationCond{TeamID: 3}, missed, true},
 		{"other team", api.AutomationCond{TeamID: 4}, missed, false},
+		{"menu path", api.AutomationCond{MenuPath: "1/2"}, menu, true},
+		{"menu path prefix", api.AutomationCond{MenuPath: "1"}, menu, true},
+		{"menu path other", api.AutomationCond{MenuPath: "2"}, menu, false},
+		{"menu path not a digit prefix", api.AutomationCond{MenuPath: "1/"}, menu, false},
+		{"menu path without menu", api.AutomationCond{MenuPath: "1"}, missed, false},
 	}
 	for _, c := range cases {
 		if got := Matches(c.c, c.f); got != c.want {

@@ -100,6 +100,9 @@ func Matches(c api.AutomationCond, f Facts) bool {
 	if c.TeamID != 0 && c.TeamID != f.TeamID {
 		return false
 	}
+	if c.MenuPath != "" && f.Chat.MenuPath != c.MenuPath && !strings.HasPrefix(f.Chat.MenuPath, c.MenuPath+"/") {
+		return false
+	}
 	tags := f.Customer.Tags
 	for _, t := range c.TagsInclude {
 		if !slices.Contains(tags, t) {

@@ -19,7 +19,7 @@ type channelView struct {
 	loc     *time.Location
 	team    *api.Team
 	staff   []routing.Member
-	tzErr   error // the channel's zone did not load; loc is UTC
+	tzErr   error              // the channel's zone did not load; loc is UTC
 	teams   map[int64]api.Team // the channel's teams, when its menu can route to one
 }
 

@@ -65,7 +65,7 @@ type Input struct {
 	// its members ring, one at a time by its strategy when it auto-assigns,
 	// otherwise all at once. It takes the place of the auto-assign team.
 	Target *api.Team
-	Staff []Member
+	Staff  []Member
 	// CallID is the call being routed (0 for a hypothetical call). Members
 	// already ringing for it are eligible and stay first in line.
 	CallID int64

@@ -185,6 +185,8 @@ func describe(ctx *common.Context, chatID int64, e api.Event, calls map[int64]ap
 		it.Text = fmt.Sprintf("%s invited %s", ctx.StaffName(max(d.By, e.ActorID)), who)
 	case api.EvCallDTMF:
 		it.Text = "caller pressed " + d.Digit
+	case api.EvCallMenu, api.EvCallMenuChosen:
+		it.Text = menuText(e)
 	case api.EvCallEnded:
 		if d.MissedReason != "" {
 			it.Text = "missed: " + common.ReasonText(d.MissedReason)
@@ -264,4 +266,34 @@ func eligibilityText(ctx *common.Context, el api.Eligibility) string {
 		s += "; not rung: " + strings.Join(not, ", ")
 	}
 	return s
+}
+
+// menuText describes the caller's way through the IVR menu.
+func menuText(e api.Event) string {
+	if e.Type == api.EvCallMenu {
+		var d struct {
+			Node    string `json:"node"`
+			Try     int    `json:"try"`
+			Invalid bool   `json:"invalid"`
+		}
+		_ = json.Unmarshal(e.Data, &d)
+		switch {
+		case d.Invalid:
+			return "menu " + d.Node + ": invalid key, prompt again"
+		case d.Try > 1:
+			return "menu " + d.Node + ": no key, prompt again"
+		}
+		return "menu " + d.Node + ": prompt played"
+	}
+	var ch api.MenuChoice
+	_ = json.Unmarshal(e.Data, &ch)
+	path := ch.Path
+	if path == "" {
+		path = "no key"
+	}
+	text := fmt.Sprintf("menu chose %s (keys %s)", ch.Action.String(), path)
+	if ch.Reason == "default" {
+		text += ", default after no valid key"
+	}
+	return text
 }

@@ -1,0 +1,135 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/audio"
+	"github.com/meet-dev/meet/audio/audiotest"
+	"github.com/meet-dev/meet/internal/simcaller"
+)
+
+// admin runs `meetd admin ARGS --db` on m's database.
+func (m *meetd) admin(t *testing.T, args ...string) string {
+	t.Helper()
+	return run(t, bins.meetd, append(append([]string{"admin"}, args...), "--db", m.db)...)
+}
+
+// toneWAV writes a d-long tone as a 16 kHz WAV (a stand-in for a recorded prompt).
+func toneWAV(t *testing.T, freq float64, d time.Duration) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), fmt.Sprintf("prompt%.0f.wav", freq))
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := audio.WriteWAV(f, 16000, audiotest.Tone(16000, freq, 0.3, int(d.Seconds()*16000))); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestIVRTwoLevelMenuToTeamWithMeetPhone: a SIP caller walks a two-level
+// menu with RFC 4733 keys (1 → the "sales" level, 2 → team sales); only the
+// team's member rings, and their headless `meet phone` answers. Operators
+// outside the team auto-answer too, so a menu that routed to everyone would
+// give the call to the wrong one. The choice shows on the chat (API and
+// `meet chats`) and in the timeline; the DTMF-to-decision latency is logged.
+func TestIVRTwoLevelMenuToTeamWithMeetPhone(t *testing.T) {
+	m := startMeetd(t)
+	m.admin(t, "team", "add", "sales", "--channel", "support")
+	m.admin(t, "staff", "add", "--email", "sales@e2e.test", "--password", password, "--channel", "support", "--team", "sales")
+	out := m.admin(t, "menu", "set", "--channel", "support", "main: 1=menu:sales 0=everyone", "sales: 2=team:sales 9=menu:main")
+	if !strings.Contains(out, "sales: 2=team:sales 9=menu:main") {
+		t.Fatalf("menu set printed:\n%s", out)
+	}
+	m.admin(t, "guidance", "set", "--channel", "support", "--kind", "menu-main", toneWAV(t, 600, 600*time.Millisecond))
+	m.admin(t, "guidance", "set", "--channel", "support", "--kind", "menu-sales", toneWAV(t, 800, 600*time.Millisecond))
+
+	phone(t, m, "op@e2e.test", 300, "--auto-answer") // not in sales: must not get the call
+	sales, salesOut := phone(t, m, "sales@e2e.test", 1000, "--auto-answer")
+
+	caller, err := simcaller.New("127.0.0.1", "+819011112222")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer caller.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	if _, err := caller.ServeUDP(ctx, "127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := caller.Call(ctx, m.sip, openNumber, simcaller.CallPlan{
+		Audio: audiotest.Tone(8000, 440, 0.3, 8000), TalkFor: 3 * time.Second,
+		Keys: []simcaller.Key{{At: 1200 * time.Millisecond, Digit: '1'}, {At: 2400 * time.Millisecond, Digit: '2'}},
+	})
+	if err != nil || !res.Answered || !res.Early {
+		t.Fatalf("call: %v answered %v early %v (status %d)\n%s", err, res.Answered, res.Early, res.Status, sales.output())
+	}
+	rec := audio.PCM16(res.Recorded)
+	if audiotest.ToneWindows(rec, 8000, 600) < 2 || audiotest.ToneWindows(rec, 8000, 800) < 2 {
+		t.Errorf("the caller did not hear both menu prompts (600 Hz %d, 800 Hz %d windows)",
+			audiotest.ToneWindows(rec, 8000, 600), audiotest.ToneWindows(rec, 8000, 800))
+	}
+	if len(rec) < 16000 || audiotest.ToneWindows(rec[len(rec)-16000:], 8000, 1000) < 2 {
+		t.Fatal("the caller did not hear the sales operator after the menu")
+	}
+
+	sv := m.login(t, "sv@e2e.test")
+	list, err := sv.Chats(ctx, api.ChatQuery{Q: "+819011112222"})
+	if err != nil || len(list.Chats) != 1 {
+		t.Fatalf("chats %v %+v", err, list)
+	}
+	chat := list.Chats[0]
+	if chat.MenuPath != "1/2" || chat.TeamID == nil {
+		t.Fatalf("chat menu path %q team %v", chat.MenuPath, chat.TeamID)
+	}
+	calls, err := sv.ChatCalls(ctx, chat.ID)
+	if err != nil || len(calls) != 1 || calls[0].AssigneeID == nil || calls[0].Answered == nil {
+		t.Fatalf("calls %v %+v", err, calls)
+	}
+	staff, _ := sv.StaffList(ctx)
+	for _, s := range staff {
+		if s.ID == *calls[0].AssigneeID && s.Email != "sales@e2e.test" {
+			t.Fatalf("answered by %s, not the sales team", s.Email)
+		}
+	}
+	evs, err := sv.ChatEvents(ctx, chat.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chosen *api.Event
+	for i, e := range evs {
+		if e.Type == api.EvCallMenuChosen {
+			chosen = &evs[i]
+		}
+	}
+	if chosen == nil || countEvents(evs, api.EvCallMenu) != 2 || len(res.KeysSent) != 2 {
+		t.Fatalf("menu events: chosen %v, %d prompts, %d keys sent", chosen, countEvents(evs, api.EvCallMenu), len(res.KeysSent))
+	}
+	var ch api.MenuChoice
+	json.Unmarshal(chosen.Data, &ch)
+	if ch.Path != "1/2" || ch.Action.Kind != api.MenuTeam || ch.Reason != "key" {
+		t.Fatalf("choice %+v", ch)
+	}
+	// The event time is meetd's, the send time the caller's: one machine, one clock.
+	t.Logf("DTMF-to-decision latency (first end packet sent → decision taken, call.menu_chosen time; real sockets): %v", chosen.At.Sub(res.KeysSent[1]))
+
+	cred := filepath.Join(t.TempDir(), "c.json")
+	run(t, bins.meet, "login", "--server", m.url, "--email", "sv@e2e.test", "--password", password, "--credentials", cred)
+	if out := run(t, bins.meet, "chats", "--credentials", cred); !strings.Contains(out, "MENU") || !strings.Contains(out, "1/2") {
+		t.Errorf("meet chats shows no menu path:\n%s", out)
+	}
+	sales.stop()
+	if audiotest.ToneWindows(readWAV(t, salesOut), 8000, 440) < 2 {
+		t.Error("the sales operator did not hear the caller")
+	}
+}
