@@ -2,13 +2,17 @@ package e2e
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,70 +25,161 @@ type sippStep struct {
 	created, ok, fail int     // calls started, succeeded, failed or unfinished
 	achieved          float64 // calls created / elapsed, as sipp measured it
 	elapsed           time.Duration
-	response          time.Duration // mean INVITE → 480 (sipp's response time 1)
+	response          time.Duration   // mean INVITE → 480 (sipp's response time 1)
+	times             []time.Duration // INVITE → 480 of each successful call (-trace_rtt)
+	cpu               time.Duration   // sipp's own CPU time (user + system)
 }
 
 // BenchmarkSippCPS drives sipp's load generator at the real meetd (SQLite
 // store, routing, trunk, rooms) with calls to a closed channel: each gets
 // early media with the out-of-hours guidance and then 480, and is stored as
-// a missed notInOperation call. The rate rises step by step (MEET_SIPP_RATES,
-// default 100,150,200,300,500,700,1000 calls/s; about 6 s of calls per step,
-// at most 3000) until a step has failed calls. A step passes when every call
-// succeeded and meetd kept up: sipp's completion rate (calls / elapsed time
-// until the last 480) is at least 90 % of the target, so a backlog that only
-// drains after the burst does not count. Metrics: "cps", the highest passing
-// rate (aim ≥ 500; on a shared machine a lower step may miss while a higher
-// one passes, each step is logged); "peak-cps", the best completion rate of a step without
-// failures; "failed@R", the calls sipp counted failed or unfinished at rate
-// R. Between steps it waits until /v1/stats counts every call sipp saw end.
+// a missed notInOperation call. It runs one sustained load:
+// MEET_SIPP_CPS calls/s (default 1000) for MEET_SIPP_SECONDS (default 60),
+// every call from a new number (a new customer and chat). meetd runs with
+// --max-cps 0 so the admission limit does not shed the load being measured
+// (BenchmarkSippShed measures shedding).
+//
+// Metrics: "calls/s", the completion rate sipp measured (calls / time until
+// the last final response); "failed", calls sipp counted failed or that had
+// no final response; "p99-ms" and "max-ms", INVITE → final response of the
+// successful calls; "over-2s", calls whose final response took longer than
+// 2 s; "peak-RSS-MB" (meetd's VmHWM) and "RSS-growth-MB" (meetd's RSS at the
+// end minus at a sixth of the run: flat means ≈ 0); "meetd-cpu-ms/call"
+// (meetd's user + system CPU over the run, per call); "sipp-%core", the load
+// generator's own CPU, reported apart. At the end it waits until
+// /v1/stats counts every call sipp saw end.
 func BenchmarkSippCPS(b *testing.B) {
 	if testing.Short() {
 		b.Skip("drives thousands of SIP calls")
 	}
-	rates := []int{100, 150, 200, 300, 500, 700, 1000}
-	if s := os.Getenv("MEET_SIPP_RATES"); s != "" {
-		rates = nil
-		for _, f := range strings.Split(s, ",") {
-			r, err := strconv.Atoi(strings.TrimSpace(f))
-			if err != nil || r <= 0 {
-				b.Fatalf("MEET_SIPP_RATES=%q: want comma-separated positive calls/s", s)
-			}
-			rates = append(rates, r)
-		}
-	}
+	rate, secs := envInt(b, "MEET_SIPP_CPS", 1000), envInt(b, "MEET_SIPP_SECONDS", 60)
 	for range b.N {
-		// Logs at info: debug lines for thousands of calls would slow meetd down.
-		m := startMeetd(b, "--log-level", "info")
-		best, stored := 0, 0
-		var peak float64
-		for _, rate := range rates {
-			st := sippLoad(b, m.sip, rate, min(max(rate*6, 1000), 3000))
-			stored += st.ok
-			keptUp := st.achieved >= 0.9*float64(rate)
-			b.Logf("rate %4d/s: %d calls, %d ok, %d failed; completed at %.0f calls/s in %s, mean INVITE→480 %s",
-				st.rate, st.created, st.ok, st.fail, st.achieved, st.elapsed.Round(10*time.Millisecond), st.response.Round(time.Millisecond))
-			b.ReportMetric(float64(st.fail), fmt.Sprintf("failed@%d", rate))
-			if st.fail > 0 || st.ok == 0 {
-				break
-			}
-			peak = max(peak, st.achieved)
-			if keptUp {
-				best = rate
-			}
-			// Let meetd drain what it queued before the next step.
-			if got := storedMissed(b, m, stored); got < stored {
-				b.Errorf("meetd stored %d notInOperation calls, sipp saw %d end with 480", got, stored)
+		// Logs at warn: info lines for tens of thousands of calls would slow meetd down.
+		m := startMeetd(b, "--log-level", "warn", "--max-cps", "0", "--max-calls", "50000")
+		pid := m.proc.cmd.Process.Pid
+		rss := watchRSS(pid, time.Duration(secs)*time.Second/6)
+		cpu0 := procCPU(b, pid)
+		st := sippLoad(b, m.sip, rate, rate*secs)
+		cpu := procCPU(b, pid) - cpu0
+		peak, growth := rss.stop()
+		b.Logf("rate %4d/s: %d calls, %d ok, %d failed; completed at %.0f calls/s in %s, mean INVITE→480 %s",
+			st.rate, st.created, st.ok, st.fail, st.achieved, st.elapsed.Round(10*time.Millisecond), st.response.Round(time.Millisecond))
+		p99, worst, over := quantile(st.times, 0.99), quantile(st.times, 1), 0
+		for _, d := range st.times {
+			if d > 2*time.Second {
+				over++
 			}
 		}
-		b.ReportMetric(float64(best), "cps")
-		b.ReportMetric(peak, "peak-cps")
-		if got := storedMissed(b, m, stored); got < stored {
-			b.Errorf("meetd stored %d notInOperation calls, sipp saw %d end with 480", got, stored)
+		b.Logf("INVITE→480 p99 %s max %s, %d over 2 s; meetd %.0f MB peak RSS, %+.0f MB RSS growth, %.3f ms CPU/call; sipp %.1f %% of a core",
+			p99, worst, over, peak, growth, ms(cpu)/float64(max(st.created, 1)), 100*st.cpu.Seconds()/st.elapsed.Seconds())
+		b.ReportMetric(st.achieved, "calls/s")
+		b.ReportMetric(float64(st.fail), "failed")
+		b.ReportMetric(ms(p99), "p99-ms")
+		b.ReportMetric(ms(worst), "max-ms")
+		b.ReportMetric(float64(over), "over-2s")
+		b.ReportMetric(peak, "peak-RSS-MB")
+		b.ReportMetric(growth, "RSS-growth-MB")
+		b.ReportMetric(ms(cpu)/float64(max(st.created, 1)), "meetd-cpu-ms/call")
+		b.ReportMetric(100*st.cpu.Seconds()/max(st.elapsed.Seconds(), 1), "sipp-%core")
+		if got := storedMissed(b, m, st.ok); got < st.ok {
+			b.Errorf("meetd stored %d notInOperation calls, sipp saw %d end with 480", got, st.ok)
 		}
 	}
 }
 
-// sippLoad runs sipp at rate calls/s for n calls and reads its statistics.
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// envInt reads a positive integer from the environment (def when unset).
+func envInt(b *testing.B, name string, def int) int {
+	s := os.Getenv(name)
+	if s == "" {
+		return def
+	}
+	v, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || v <= 0 {
+		b.Fatalf("%s=%q: want a positive integer", name, s)
+	}
+	return v
+}
+
+// quantile returns the q-quantile of ds (0 when empty); ds is sorted in place.
+func quantile(ds []time.Duration, q float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	slices.Sort(ds)
+	return ds[min(len(ds)-1, int(math.Ceil(q*float64(len(ds))))-1)]
+}
+
+// procCPU is the user + system CPU time process pid used so far.
+func procCPU(b *testing.B, pid int) time.Duration {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		b.Fatalf("cpu of meetd: %v", err)
+	}
+	// Fields after the command name (which may hold spaces): state is 3rd,
+	// utime and stime the 14th and 15th, in clock ticks (USER_HZ, 100 on Linux).
+	f := strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+1:]))
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond
+}
+
+// rssWatch samples a process's resident set size.
+type rssWatch struct {
+	pid  int
+	stop func() (peakMB, growthMB float64)
+}
+
+// watchRSS samples pid's RSS every 250 ms; stop returns its peak (VmHWM)
+// and its growth from the sample at base to the last one.
+func watchRSS(pid int, base time.Duration) *rssWatch {
+	status := func(key string) float64 {
+		raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		if err != nil {
+			return 0
+		}
+		for _, line := range strings.Split(string(raw), "\n") {
+			if v, ok := strings.CutPrefix(line, key+":"); ok {
+				kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
+				return kb / 1024
+			}
+		}
+		return 0
+	}
+	done := make(chan struct{})
+	var first, last float64
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		start := time.Now()
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				v := status("VmRSS")
+				if first == 0 && time.Since(start) >= base {
+					first = v
+				}
+				last = v
+			}
+		}
+	}()
+	w := &rssWatch{pid: pid}
+	w.stop = func() (float64, float64) {
+		close(done)
+		wg.Wait()
+		return status("VmHWM"), last - first
+	}
+	return w
+}
+
+// sippLoad runs sipp at rate calls/s for n calls and reads its statistics
+// and each call's INVITE → final response time.
 func sippLoad(b *testing.B, target string, rate, n int) sippStep {
 	b.Helper()
 	dir := b.TempDir()
@@ -94,9 +189,9 @@ func sippLoad(b *testing.B, target string, rate, n int) sippStep {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout+10*time.Second)
 	defer cancel()
 	args := []string{"-nostdin", "-i", "127.0.0.1", "-p", fmt.Sprint(freePort(b, "udp")), "-mp", fmt.Sprint(freePort(b, "udp")),
-		"-sf", sf, "-s", closedNumber, "-r", fmt.Sprint(rate), "-m", fmt.Sprint(n), "-l", "2000",
+		"-sf", sf, "-s", closedNumber, "-r", fmt.Sprint(rate), "-m", fmt.Sprint(n), "-l", fmt.Sprint(max(2000, 4*rate)),
 		"-buff_size", "4194304", "-timeout", fmt.Sprintf("%ds", int(timeout.Seconds())), "-timeout_error",
-		"-trace_stat", "-stf", stat, "-fd", "1", target}
+		"-trace_stat", "-stf", stat, "-trace_rtt", "-rtt_freq", "1", "-fd", "1", target}
 	cmd := exec.CommandContext(ctx, need(b, "sipp"), args...)
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
@@ -106,13 +201,45 @@ func sippLoad(b *testing.B, target string, rate, n int) sippStep {
 		b.Fatalf("sipp at %d calls/s: %v (exit: %v)\n%s", rate, perr, err, tail(string(out), 3000))
 	}
 	st.rate = rate
+	if cmd.ProcessState != nil {
+		st.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	}
 	// Calls sipp never started or that had no final answer when its run
 	// timed out failed too.
 	st.fail = max(st.fail, n-st.ok)
 	if err != nil && st.fail == 0 {
 		b.Fatalf("sipp at %d calls/s: %v\n%s", rate, err, tail(string(out), 3000))
 	}
+	rtt, _ := filepath.Glob(filepath.Join(dir, "*_rtt.csv"))
+	if len(rtt) != 1 {
+		b.Fatalf("sipp wrote no response-time file (-trace_rtt) in %s", dir)
+	}
+	if st.times, err = readSippRTT(rtt[0]); err != nil {
+		b.Fatal(err)
+	}
 	return st
+}
+
+// readSippRTT reads the per-call response times of sipp's -trace_rtt file
+// ("Date_ms;response_time_ms;rtd_no", one row per call with -rtt_freq 1).
+func readSippRTT(path string) ([]time.Duration, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []time.Duration
+	for i, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+		f := strings.Split(strings.TrimSpace(line), ";")
+		if i == 0 || len(f) < 2 {
+			continue
+		}
+		v, err := strconv.ParseFloat(f[1], 64)
+		if err != nil {
+			return nil, fmt.Errorf("%s line %d: %q", path, i+1, line)
+		}
+		out = append(out, time.Duration(v*float64(time.Millisecond)))
+	}
+	return out, nil
 }
 
 // readSippStat parses the last row of sipp's -trace_stat CSV (';'-separated,

@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"sort"
-	"strconv"
 	"strings"
 )
 
@@ -22,38 +20,20 @@ func refMetric(name, unit string, scale float64, format string) func(o *runOutpu
 	}
 }
 
-// refFailed lists the failed calls sipp counted at each rate of the e2e
-// BenchmarkSippCPS ("failed@300" metrics).
-func refFailed(o *runOutput, _ result) string {
-	r, ok := o.results["e2e.BenchmarkSippCPS"]
-	if !ok {
-		return ""
-	}
-	type step struct {
-		rate   int
-		failed float64
-	}
-	var steps []step
-	for u, v := range r.metrics {
-		if s, ok := strings.CutPrefix(u, "failed@"); ok {
-			if n, err := strconv.Atoi(s); err == nil {
-				steps = append(steps, step{n, v})
-			}
-		}
-	}
-	sort.Slice(steps, func(i, j int) bool { return steps[i].rate < steps[j].rate })
+// refSipp gives the e2e sipp run's context: the load generator's own CPU,
+// the slowest call, and the trunk alone.
+func refSipp(o *runOutput, r result) string {
 	var parts []string
-	for _, s := range steps {
-		parts = append(parts, fmt.Sprintf("%d/s: %.0f failed", s.rate, s.failed))
+	if v, ok := r.metrics["sipp-%core"]; ok {
+		parts = append(parts, fmt.Sprintf("load generator (sipp) %s %% of a core, apart", num(v)))
 	}
-	if len(parts) == 0 {
-		return ""
+	if v, ok := r.metrics["max-ms"]; ok {
+		parts = append(parts, fmt.Sprintf("slowest final response %s ms", num(v)))
 	}
-	ref := "sipp steps " + strings.Join(parts, ", ")
 	if t, ok := o.results["server/trunk.BenchmarkSippCPS"]; ok {
-		ref += fmt.Sprintf("; trunk alone %.0f calls/s", t.metrics["calls/s"])
+		parts = append(parts, fmt.Sprintf("trunk alone %.0f calls/s", t.metrics["calls/s"]))
 	}
-	return ref
+	return strings.Join(parts, "; ")
 }
 
 // refNSBench compares our suppressor's frame time with the references'.
