@@ -10,7 +10,10 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
+	"strconv"
+	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -173,9 +176,27 @@ func TestSippUASAnswersDial(t *testing.T) {
 }
 
 // BenchmarkSippCPS drives sipp's load generator at the trunk with a handler
-// that answers at once: 5000 calls, rate ramping from 300 to 1000 calls/s.
-// It reports the achieved calls per second; any failed call fails it.
+// that answers at once: INVITE, 200, ACK, BYE at a fixed offered rate
+// (TRUNK_SIPP_CPS, default 2000 calls/s) for TRUNK_SIPP_SECONDS (default
+// 10). Metrics: "calls/s", sipp's completion rate (calls / time until the
+// last call ended); "failed", calls sipp counted failed or never finished;
+// "cpu-µs/call", this process's CPU (the trunk, its RTP sockets and the
+// answering handler) per call; "sipp-%core", the load generator's own CPU,
+// reported apart. SIPP_GOROUTINES=file dumps the goroutines 4 s in.
 func BenchmarkSippCPS(b *testing.B) {
+	rate, secs := 2000, 10
+	for _, e := range []struct {
+		name string
+		v    *int
+	}{{"TRUNK_SIPP_CPS", &rate}, {"TRUNK_SIPP_SECONDS", &secs}} {
+		if s := os.Getenv(e.name); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n <= 0 {
+				b.Fatalf("%s=%q: want a positive integer", e.name, s)
+			}
+			*e.v = n
+		}
+	}
 	for range b.N {
 		var s *Server
 		var answered atomic.Int64
@@ -188,27 +209,36 @@ func BenchmarkSippCPS(b *testing.B) {
 				}
 			}
 		}()
-		const calls = 5000
-		start := time.Now()
+		calls := rate * secs
+		stat := filepath.Join(b.TempDir(), "stat.csv")
 		args := []string{s.Addr("udp").String(), "-sf", scenario("uac_answered.xml"), "-s", "100",
-			"-m", fmt.Sprint(calls), "-l", "2000", "-buff_size", "4194304", "-d", "0"}
-		if rate := os.Getenv("SIPP_RATE"); rate != "" {
-			args = append(args, "-r", rate) // fixed rate
-		} else {
-			args = append(args, "-r", "300", "-rate_increase", "100", "-rate_interval", "1s", "-rate_max", "1000", "-no_rate_quit")
-		}
-		r := startSipp(b, 60*time.Second, args...)
+			"-m", fmt.Sprint(calls), "-l", fmt.Sprint(max(2000, 2*rate)), "-buff_size", "4194304", "-d", "0",
+			"-r", fmt.Sprint(rate), "-trace_stat", "-stf", stat}
+		cpu0 := selfCPU()
+		r := startSipp(b, time.Duration(secs+60)*time.Second, args...)
 		if f := os.Getenv("SIPP_GOROUTINES"); f != "" {
 			time.Sleep(4 * time.Second)
 			out, _ := os.Create(f)
 			pprof.Lookup("goroutine").WriteTo(out, 1)
 			out.Close()
 		}
-		r.wait(b)
-		el := time.Since(start)
-		b.ReportMetric(float64(calls)/el.Seconds(), "calls/s")
-		b.ReportMetric(0, "failed")
-		if n := answered.Load(); n != calls {
+		err := <-r.done
+		r.done <- err
+		cpu := selfCPU() - cpu0
+		ok, failed, achieved, perr := sippTotals(stat)
+		if perr != nil {
+			b.Fatalf("sipp: %v (exit %v)\n%s", perr, err, tail(r.out.String(), 3000))
+		}
+		failed = max(failed, calls-ok)
+		b.ReportMetric(achieved, "calls/s")
+		b.ReportMetric(float64(failed), "failed")
+		b.ReportMetric(float64(cpu.Microseconds())/float64(max(ok, 1)), "cpu-µs/call")
+		if st := r.cmd.ProcessState; st != nil {
+			b.ReportMetric(100*(st.UserTime()+st.SystemTime()).Seconds()/(float64(calls)/max(achieved, 1)), "sipp-%core")
+		}
+		b.Logf("offered %d calls/s for %d s: %d ok, %d failed, completed at %.0f calls/s; trunk process %.0f µs CPU/call",
+			rate, secs, ok, failed, achieved, float64(cpu.Microseconds())/float64(max(ok, 1)))
+		if n := answered.Load(); failed == 0 && n != int64(calls) {
 			b.Fatalf("handler saw %d calls for %d INVITE dialogs", n, calls)
 		}
 		if os.Getenv("SIPP_OUT") != "" {
@@ -216,4 +246,42 @@ func BenchmarkSippCPS(b *testing.B) {
 		}
 		s.Close()
 	}
+}
+
+// selfCPU is this process's user + system CPU time so far.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// sippTotals reads successful and failed calls and the completion rate from
+// the last row of sipp's -trace_stat file (';'-separated, cumulative "(C)").
+func sippTotals(path string) (ok, failed int, rate float64, err error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	if len(lines) < 2 {
+		return 0, 0, 0, fmt.Errorf("%s: no statistics rows", path)
+	}
+	head, last := strings.Split(lines[0], ";"), strings.Split(lines[len(lines)-1], ";")
+	col := func(name string) float64 {
+		if i := slices.Index(head, name); i >= 0 && i < len(last) {
+			v, e := strconv.ParseFloat(strings.TrimSpace(last[i]), 64)
+			if e != nil && err == nil {
+				err = fmt.Errorf("%s: column %s: %q", path, name, last[i])
+			}
+			return v
+		}
+		if err == nil {
+			err = fmt.Errorf("%s: no column %s", path, name)
+		}
+		return 0
+	}
+	ok, failed, rate = int(col("SuccessfulCall(C)")), int(col("FailedCall(C)")), col("CallRate(C)")
+	return ok, failed, rate, err
 }
