@@ -71,14 +71,26 @@ const (
 	ReasonNoOperator     MissedReason = "noOperator"
 	ReasonUserLeft       MissedReason = "userLeft"
 	ReasonRingTimeout    MissedReason = "ringTimeout"
+	// ReasonNodeLost: the cluster node that owned the call died; a surviving
+	// node ended it. Only clustered meetd (--nats) records it. Answered calls
+	// ended this way carry it in end_detail instead.
+	ReasonNodeLost MissedReason = "nodeLost"
 )
 
-// MissedReasons lists every reason a call can be missed with.
+// MissedReasons lists every reason a single meetd's routing misses a call with.
 var MissedReasons = []MissedReason{ReasonNotInOperation, ReasonNoOperator, ReasonUserLeft, ReasonRingTimeout}
+
+// ClusterReasons lists the reasons only a cluster of meetd nodes records.
+var ClusterReasons = []MissedReason{ReasonNodeLost}
 
 // Valid reports whether r is a known, non-empty missed reason.
 func (r MissedReason) Valid() bool {
 	for _, m := range MissedReasons {
+		if r == m {
+			return true
+		}
+	}
+	for _, m := range ClusterReasons {
 		if r == m {
 			return true
 		}
@@ -325,24 +337,27 @@ type Message struct {
 
 // Call is one phone session inside a chat.
 type Call struct {
-	ID                  int64         `json:"id"`
-	ChatID              int64         `json:"chat_id"`
-	ChannelID           int64         `json:"channel_id"`
-	Direction           Direction     `json:"direction"`
-	From                string        `json:"from"`
-	To                  string        `json:"to"`
-	State               CallState     `json:"state"`
-	AssigneeID          *int64        `json:"assignee_id,omitempty"`
-	Created             time.Time     `json:"created"`
-	FirstWaitingStarted *time.Time    `json:"first_waiting_started,omitempty"`
-	FirstRingStarted    *time.Time    `json:"first_ring_started,omitempty"`
-	Answered            *time.Time    `json:"answered,omitempty"`
-	Ended               *time.Time    `json:"ended,omitempty"`
-	DurationS           int           `json:"duration_s"`
-	MissedReason        MissedReason  `json:"missed_reason,omitempty"`
-	EndDetail           string        `json:"end_detail,omitempty"` // e.g. "rtp timeout", "caller hung up"
-	Participants        []Participant `json:"participants"`
-	RingAttempts        []RingAttempt `json:"ring_attempts"`
+	ID                  int64        `json:"id"`
+	ChatID              int64        `json:"chat_id"`
+	ChannelID           int64        `json:"channel_id"`
+	Direction           Direction    `json:"direction"`
+	From                string       `json:"from"`
+	To                  string       `json:"to"`
+	State               CallState    `json:"state"`
+	AssigneeID          *int64       `json:"assignee_id,omitempty"`
+	Created             time.Time    `json:"created"`
+	FirstWaitingStarted *time.Time   `json:"first_waiting_started,omitempty"`
+	FirstRingStarted    *time.Time   `json:"first_ring_started,omitempty"`
+	Answered            *time.Time   `json:"answered,omitempty"`
+	Ended               *time.Time   `json:"ended,omitempty"`
+	DurationS           int          `json:"duration_s"`
+	MissedReason        MissedReason `json:"missed_reason,omitempty"`
+	EndDetail           string       `json:"end_detail,omitempty"` // e.g. "rtp timeout", "caller hung up"
+	// Node is the cluster node that owns the call (its SIP dialog and room);
+	// empty on a single meetd.
+	Node         string        `json:"node,omitempty"`
+	Participants []Participant `json:"participants"`
+	RingAttempts []RingAttempt `json:"ring_attempts"`
 }
 
 // Participant is a staff member's presence in a call.

@@ -31,7 +31,10 @@ func addClusterFlags(fs *pflag.FlagSet) {
 
 func clusterFromViper(v *viper.Viper) (clusterConfig, error) {
 	c := clusterConfig{NATS: v.GetString("nats"), Node: v.GetString("node")}
-	if c.NATS != "" && c.Node == "" {
+	if c.NATS == "" {
+		return clusterConfig{}, nil // a single meetd: its calls carry no node name
+	}
+	if c.Node == "" {
 		h, err := os.Hostname()
 		if err != nil || h == "" {
 			return c, fmt.Errorf("--node: no host name to default to (%v)", err)
@@ -70,15 +73,27 @@ func (c clusterConfig) join(deliver func([]api.Event), log *slog.Logger) (*clust
 	return &clusterNode{cfg: c, nc: nc, events: ev}, nil
 }
 
-// options are the cluster's background loops (none without a cluster).
-func (n *clusterNode) options(st store.Store) []server.Option {
+// options take this node's lease (before any call can arrive: a node that
+// owns calls without a lease counts as dead) and return the cluster's
+// background loops: the event relay and the lease keeper, which ends the
+// calls of dead nodes through endCalls. None without a cluster.
+func (n *clusterNode) options(st store.Store, endCalls func(context.Context, string) (int, error), log *slog.Logger) ([]server.Option, error) {
 	if n == nil {
-		return nil
+		return nil, nil
 	}
-	return []server.Option{server.WithRunner(func(ctx context.Context) error {
-		defer n.nc.Close()
-		return n.events.Run(ctx, st)
-	})}
+	leases, err := cluster.NewLeases(n.nc, n.cfg.Node, st, endCalls, cluster.WithLeasesLogger(log))
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := leases.Register(ctx); err != nil {
+		return nil, err
+	}
+	return []server.Option{
+		server.WithRunner(func(ctx context.Context) error { return n.events.Run(ctx, st) }),
+		server.WithRunner(leases.Run),
+	}, nil
 }
 
 func (n *clusterNode) close() {

@@ -74,6 +74,7 @@ func featuresFromViper(v *viper.Viper) (features, error) {
 		return f, err
 	}
 	f.Cluster = cl
+	f.Phone.Node = cl.Node
 	p := &f.Phone
 	p.SIPListen = v.GetString("sip")
 	p.SIPTLSListen, p.SIPCert, p.SIPKey = v.GetString("sip-tls"), v.GetString("sip-cert"), v.GetString("sip-key")

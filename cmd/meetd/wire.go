@@ -66,23 +66,30 @@ func newServer(cfg server.Config, log *slog.Logger, f features) (*server.Server,
 		return nil, err
 	}
 	in := inbox.New(db, inbox.WithLogger(log))
-	opts, err := f.options(db, bus, in, log)
+	opts, tel, err := f.options(db, bus, in, log)
 	if err != nil {
 		db.Close()
 		cl.close()
 		return nil, err
 	}
-	opts = append(opts, cl.options(db)...)
+	copts, err := cl.options(db, tel.Calls.EndNodeCalls, log)
+	if err != nil {
+		tel.Close()
+		db.Close()
+		cl.close()
+		return nil, err
+	}
+	opts = append(opts, copts...)
 	opts = append(opts, server.WithLogger(log))
 	return server.New(cfg, db, bus, in, opts...)
 }
 
 // options builds the features over the open store and returns what the
 // server needs of them: API parts, routes and background loops.
-func (f features) options(db *sqlite.DB, bus *eventbus.Bus, in *inbox.Service, log *slog.Logger) ([]server.Option, error) {
+func (f features) options(db *sqlite.DB, bus *eventbus.Bus, in *inbox.Service, log *slog.Logger) ([]server.Option, *telephony.Telephony, error) {
 	tel, err := telephony.New(db, f.Phone, log, telephony.WithPresenceRecorder(in.SetPresence))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	opts := []server.Option{
 		server.WithCallControl(tel.Calls),
@@ -110,7 +117,7 @@ func (f features) options(db *sqlite.DB, bus *eventbus.Bus, in *inbox.Service, l
 		snd, err := automation.NewSender(*f.SMS, &http.Client{})
 		if err != nil {
 			tel.Close()
-			return nil, err
+			return nil, nil, err
 		}
 		from = snd.From()
 		wopts := []automation.WorkerOption{automation.WithLogger(log)}
@@ -153,7 +160,7 @@ func (f features) options(db *sqlite.DB, bus *eventbus.Bus, in *inbox.Service, l
 		}, catchup)
 		return nil
 	}))
-	return opts, nil
+	return opts, tel, nil
 }
 
 // maxFollowBatch bounds the events follow hands to fn at once.

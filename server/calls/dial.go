@@ -103,7 +103,7 @@ func (m *Manager) dial(ctx context.Context, staffID, channelID int64, to string,
 				return err
 			}
 			c := api.Call{ChatID: chat.ID, ChannelID: ch.ID, Direction: api.Outbound, From: ch.Numbers[0], To: number,
-				State: api.CallDialing, AssigneeID: &staffID, Created: now}
+				State: api.CallDialing, AssigneeID: &staffID, Created: now, Node: m.node}
 			if err := createCall(tx, &chat, &c, staffID); err != nil {
 				return err
 			}

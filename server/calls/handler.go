@@ -83,7 +83,7 @@ func (m *Manager) Inbound(ctx context.Context, from, to string) (int64, error) {
 			return err
 		}
 		c = api.Call{ChatID: chat.ID, ChannelID: ch.ID, Direction: api.Inbound, From: from, To: to,
-			State: api.CallGuidance, Created: now}
+			State: api.CallGuidance, Created: now, Node: m.node}
 		if err := createCall(tx, &chat, &c, 0); err != nil {
 			return err
 		}

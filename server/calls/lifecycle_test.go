@@ -463,3 +463,53 @@ func TestNilTrunkAndMedia(t *testing.T) {
 		t.Errorf("live calls left: %+v", m.LiveCalls())
 	}
 }
+
+// In a cluster a node ends only its own unfinished calls at start, and a
+// survivor ends a dead node's calls with nodeLost.
+func TestNodeLostCalls(t *testing.T) {
+	st := newMemStore()
+	e := newEnv(t, st, "", nil, WithNode("a"))
+	e.addStaff(t, "ann", api.RoleOperator)
+	bob := e.addStaff(t, "bob", api.RoleOperator)
+	ringing := e.inbound(t, "+4915100")
+	answered := e.inbound(t, "+4915101")
+	if _, err := e.m.Accept(e.ctx, bob, answered); err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	if c := e.call(t, ringing); c.Node != "a" {
+		t.Fatalf("call not stamped with its node: %+v", c)
+	}
+	b := New(st, &fakeTrunk{}, newFakeMedia(), WithNode("b"), WithClock(e.clock), WithLogger(slog.New(storeErrors{t: t})))
+	defer b.Close()
+	b.q.drain()
+	if c := e.call(t, ringing); c.State == api.CallEnded {
+		t.Fatalf("node b's start ended node a's live call: %+v", c)
+	}
+	if _, err := b.EndNodeCalls(e.ctx, "b"); api.CodeOf(err) != api.CodeBadRequest {
+		t.Errorf("ending its own calls as lost: %v", err)
+	}
+	// a dies.
+	e.m.mu.Lock()
+	e.m.calls, e.m.closed = map[int64]*call{}, true
+	e.m.mu.Unlock()
+	n, err := b.EndNodeCalls(e.ctx, "a")
+	if err != nil || n != 2 {
+		t.Fatalf("EndNodeCalls = %d, %v; want 2", n, err)
+	}
+	b.q.drain()
+	rc := e.call(t, ringing)
+	if rc.State != api.CallEnded || rc.MissedReason != api.ReasonNodeLost || rc.EndDetail != "nodeLost" || rc.RingAttempts[0].Ended == nil {
+		t.Errorf("lost ringing call %+v", rc)
+	}
+	if ch := e.chat(t, rc.ChatID); ch.State != api.ChatClosed || ch.MissedReason != api.ReasonNodeLost {
+		t.Errorf("lost missed chat %+v", ch)
+	}
+	ac := e.call(t, answered)
+	if ac.State != api.CallEnded || ac.MissedReason != "" || ac.EndDetail != "nodeLost" || ac.Participants[0].Left == nil {
+		t.Errorf("lost answered call %+v", ac)
+	}
+	if n, err := b.EndNodeCalls(e.ctx, "a"); err != nil || n != 0 {
+		t.Errorf("second EndNodeCalls = %d, %v; want 0", n, err)
+	}
+}

@@ -76,6 +76,7 @@ type Manager struct {
 	media Media
 	clock Clock
 	log   *slog.Logger
+	node  string // cluster node name stamped on calls created here ("" on a single meetd)
 
 	memberRing   time.Duration
 	guidanceTO   time.Duration
@@ -104,6 +105,10 @@ type Option func(*Manager)
 
 // WithLogger sets the logger (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(m *Manager) { m.log = l } }
+
+// WithNode names this meetd in a cluster: calls created here carry the
+// name, and only they count as this node's unfinished calls at start.
+func WithNode(name string) Option { return func(m *Manager) { m.node = name } }
 
 // WithClock sets the clock (default SystemClock()).
 func WithClock(c Clock) Option { return func(m *Manager) { m.clock = c } }
@@ -154,29 +159,60 @@ func New(st store.Store, trunk Trunk, media Media, opts ...Option) *Manager {
 	return m
 }
 
-// recoverStale ends the calls a previous meetd left unfinished in the store
-// (a crash or a kill): their trunk dialogs and rooms are gone, so they end
-// at once through the one end function, "meetd restarted", and missed
-// inbound ones close their chats with noOperator.
+// recoverStale ends the calls a previous run of this node left unfinished
+// in the store (a crash or a kill): their trunk dialogs and rooms are gone,
+// so they end at once through the one end function, "meetd restarted", and
+// missed inbound ones close their chats with noOperator.
 func (m *Manager) recoverStale() {
-	var stale []api.Call
-	ctx := context.Background()
-	err := m.st.View(ctx, func(tx store.Tx) error {
-		var err error
-		stale, err = tx.LiveCalls(0)
-		return err
-	})
+	n, err := m.endOrphans(context.Background(), m.node, api.ReasonNoOperator, "meetd restarted")
 	if err != nil {
 		m.log.Error("listing unfinished calls failed", "err", err)
 		return
 	}
+	if n > 0 {
+		m.log.Warn("ended calls left unfinished by a previous run", "count", n)
+	}
+}
+
+// EndNodeCalls ends the live calls another cluster node owned, after that
+// node died (its lease ran out): through the one end function, missed
+// inbound ones with nodeLost, every one with end detail "nodeLost". It
+// returns how many it ended.
+func (m *Manager) EndNodeCalls(ctx context.Context, node string) (int, error) {
+	if node == "" || node == m.node {
+		return 0, api.Errorf(api.CodeBadRequest, "node %q is not another node", node)
+	}
+	return m.endOrphans(ctx, node, api.ReasonNodeLost, string(api.ReasonNodeLost))
+}
+
+// endOrphans ends the live calls of node whose trunk dialog and room are
+// gone (that node crashed): they are adopted and ended at once.
+func (m *Manager) endOrphans(ctx context.Context, node string, reason api.MissedReason, detail string) (int, error) {
+	var live []api.Call
+	err := m.st.View(ctx, func(tx store.Tx) error {
+		var err error
+		live, err = tx.LiveCalls(0)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	var stale []api.Call
+	for _, c := range live {
+		if c.Node == node {
+			stale = append(stale, c)
+		}
+	}
 	if len(stale) == 0 {
-		return
+		return 0, nil
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r := m.newRec()
 	for _, sc := range stale {
+		if _, mine := m.calls[sc.ID]; mine {
+			continue // live here: not an orphan
+		}
 		c := m.register(sc, api.Channel{ID: sc.ChannelID})
 		c.trunkGone = true
 		for _, a := range sc.RingAttempts {
@@ -189,11 +225,10 @@ func (m *Manager) recoverStale() {
 				c.parts[p.StaffID] = p.Mode
 			}
 		}
-		m.end(r, c, api.ReasonNoOperator, "meetd restarted", true)
+		m.end(r, c, reason, detail, true)
 	}
 	r.reroute = false
-	m.commit(ctx, r)
-	m.log.Warn("ended calls left unfinished by a previous run", "count", len(stale))
+	return len(stale), m.commit(ctx, r)
 }
 
 // Close ends every live call ("server shutting down"), waits for the trunk

@@ -2,6 +2,8 @@ package cluster_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -230,3 +232,5 @@ func TestEventsPollFindsUnpublished(t *testing.T) {
 	}
 	waitAll(t, b, stored(t, dead, base))
 }
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

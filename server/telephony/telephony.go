@@ -49,6 +49,8 @@ type Config struct {
 	ICEPortMin   uint16
 	ICEPortMax   uint16
 	MemberRingTO time.Duration
+	// Node names this meetd in a cluster (--node); calls created here carry it.
+	Node string
 }
 
 // Telephony owns the trunk, the rooms and the lifecycle.
@@ -155,7 +157,7 @@ func New(st store.Store, cfg Config, log *slog.Logger, opts ...Option) (*Telepho
 		}
 		t.Trunk, sipTrunk = tr, tr
 	}
-	copts := []calls.Option{calls.WithLogger(log)}
+	copts := []calls.Option{calls.WithLogger(log), calls.WithNode(cfg.Node)}
 	if cfg.MemberRingTO > 0 {
 		copts = append(copts, calls.WithMemberRingTimeout(cfg.MemberRingTO))
 	}

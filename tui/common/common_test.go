@@ -130,7 +130,7 @@ func TestFormatting(t *testing.T) {
 	require.Equal(t, "░░░░░░░░░░", Meter(-200, 10))
 	require.Equal(t, "ab…", Fit("abcdef", 3))
 	require.Equal(t, "ab  ", Fit("ab", 4))
-	for _, r := range api.MissedReasons {
+	for _, r := range append(append([]api.MissedReason(nil), api.MissedReasons...), api.ClusterReasons...) {
 		require.NotEqual(t, string(r), ReasonText(r), "every reason has words")
 		p, err := ParseReason(string(r))
 		require.NoError(t, err)

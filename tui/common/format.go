@@ -22,6 +22,8 @@ func ReasonText(r api.MissedReason) string {
 		return "caller hung up while waiting"
 	case api.ReasonRingTimeout:
 		return "nobody answered in time"
+	case api.ReasonNodeLost:
+		return "the server node handling it failed"
 	case api.ReasonNone:
 		return ""
 	}
@@ -39,6 +41,8 @@ func ReasonShort(r api.MissedReason) string {
 		return "caller left"
 	case api.ReasonRingTimeout:
 		return "ring timeout"
+	case api.ReasonNodeLost:
+		return "node lost"
 	}
 	return string(r)
 }
@@ -57,8 +61,10 @@ func ParseReason(s string) (api.MissedReason, error) {
 		return api.ReasonUserLeft, nil
 	case "ringtimeout", "timeout", "nobodyansweredintime":
 		return api.ReasonRingTimeout, nil
+	case "nodelost", "node", "serverfailed":
+		return api.ReasonNodeLost, nil
 	}
-	return "", fmt.Errorf("unknown missed reason %q (want caller-left, no-operator, ring-timeout or closed-hrs)", s)
+	return "", fmt.Errorf("unknown missed reason %q (want caller-left, no-operator, ring-timeout, closed-hrs or node-lost)", s)
 }
 
 // ReasonSlug is a reason's label as one filter word: "caller-left".
