@@ -229,6 +229,10 @@ type Hours struct {
 	Closures []Closure `json:"closures,omitempty"`
 	// AlwaysOpen ignores Weekly (holidays and closures still apply).
 	AlwaysOpen bool `json:"always_open,omitempty"`
+	// Closed: never open (a line that only plays out-of-hours guidance).
+	// Without it, a channel with no weekly spans is open 24/7 — "no hours
+	// set" means open, as Aircall and Asterisk treat it.
+	Closed bool `json:"closed,omitempty"`
 }
 
 // Span is an opening span on a weekday, "HH:MM" local time.
@@ -397,6 +401,9 @@ type Eligibility struct {
 type StaffEligibility struct {
 	StaffID  int64                      `json:"staff_id"`
 	Channels map[int64]IneligibleReason `json:"channels"` // "" means eligible
+	// Closed are the channels outside operating hours now: a call there
+	// rings nobody, whoever is eligible.
+	Closed map[int64]bool `json:"closed,omitempty"`
 }
 
 // JoinRequest is the body of POST /v1/calls/{id}/join.

@@ -173,6 +173,7 @@ func startMeetd(t testing.TB, extra ...string) *meetd {
 	admin("number", "add", "--channel", "support", openNumber)
 	admin("number", "add", "--channel", "night", closedNumber)
 	admin("hours", "set", "--channel", "support", "--always-open")
+	admin("hours", "set", "--channel", "night", "--closed")
 	admin("channel", "set", "support", "--ring-timeout", "3s", "--max-wait", "3s")
 	admin("team", "add", "--channel", "support", "desk")
 	for _, s := range []struct{ email, role string }{{"op@e2e.test", "operator"}, {"op2@e2e.test", "operator"}, {"sv@e2e.test", "supervisor"}, {"admin@e2e.test", "admin"}} {

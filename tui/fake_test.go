@@ -34,6 +34,7 @@ type fakeBackend struct {
 	log      []string
 	failNext error
 	down     error // while set, loading a chat fails with it (meetd away)
+	closed   map[int64]bool
 }
 
 func newFake() *fakeBackend {
@@ -104,6 +105,7 @@ func (f *fakeBackend) StaffEligibility(_ context.Context, id int64) (api.StaffEl
 	if f.settings.DND {
 		el.Channels[1] = api.IneligibleDND
 	}
+	el.Closed = f.closed
 	return el, nil
 }
 func (f *fakeBackend) Channels(context.Context) ([]api.Channel, error) {

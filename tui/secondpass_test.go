@@ -140,3 +140,21 @@ func TestHintsFitAndFollowTheRole(t *testing.T) {
 	require.Equal(t, ScreenInbox, h.m.Screen())
 	require.Contains(t, h.m.Flash(), "statistics need the supervisor role")
 }
+
+// Issue 17 §9: settings agree with routing about a closed line, and do
+// not offer a "(system default)" device that does not exist.
+func TestSettingsSayClosedAndNoDevice(t *testing.T) {
+	f := newFake()
+	seed(f)
+	f.closed = map[int64]bool{1: true}
+	h := newHarness(t, f)
+	h.keys(",")
+	v := h.m.View()
+	require.Contains(t, v, "now: closed (out of hours)")
+	require.NotContains(t, v, "would ring")
+	h.phone.stats.NoMic, h.phone.stats.NoSpeaker = true, true
+	h.send(tickMsg(t0))
+	v = h.m.View()
+	require.NotContains(t, v, "(system default)")
+	require.Contains(t, v, "none found (no sound card?)")
+}

@@ -180,7 +180,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			m.log.Warn("eligibility", "err", msg.err) // informative only
 			return nil
 		}
-		m.settings.SetEligibility(msg.el.Channels)
+		m.settings.SetEligibility(msg.el.Channels, msg.el.Closed)
 		return nil
 	case devicesMsg:
 		m.settings.SetDevices(msg.devices, msg.err)
@@ -234,6 +234,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		m.ticking = false
 		m.phoneStats = m.phone.Stats()
 		m.settings.SetMicLevel(m.phoneStats.MicDBFS)
+		m.settings.SetMissing(m.phoneStats.NoMic, m.phoneStats.NoSpeaker)
 		return m.startTick()
 	case clearFlashMsg:
 		if msg.seq == m.flashSeq {

@@ -102,6 +102,7 @@ func newAdminChannelCmd() *cobra.Command {
 			return err
 		}
 		fmt.Fprintf(e.out, "channel %d %q added (timezone %s, ring timeout %ds, max wait %ds)\n", c.ID, c.Name, c.Timezone, c.RingTimeoutS, c.MaxWaitS)
+		fmt.Fprintf(e.out, "open 24/7 until hours are set: meetd admin hours set --channel %s --weekly \"mon-fri 09:00-18:00\"\n", c.Name)
 		return nil
 	})
 	add.Flags().String("timezone", "UTC", "IANA time zone of the channel's hours, e.g. Europe/Berlin")
@@ -202,8 +203,14 @@ func hoursText(h api.Hours) string {
 	if h.AlwaysOpen {
 		return "always open"
 	}
+	if h.Closed {
+		return "closed (out-of-hours guidance only)"
+	}
 	if len(h.Weekly) == 0 {
-		return "closed (no hours set)"
+		if len(h.Holidays) > 0 {
+			return fmt.Sprintf("open 24/7 (no hours set); %d holidays", len(h.Holidays))
+		}
+		return "open 24/7 (no hours set)"
 	}
 	var parts []string
 	for _, s := range h.Weekly {
@@ -319,6 +326,14 @@ func newAdminStaffCmd() *cobra.Command {
 		if err := e.db.View(runCtx(cmd), func(tx store.Tx) (err error) { ss, err = tx.ListStaff(0); return }); err != nil {
 			return err
 		}
+		if j, _ := cmd.Flags().GetBool("json"); j {
+			if ss == nil {
+				ss = []api.Staff{} // [] rather than null for scripts
+			}
+			enc := json.NewEncoder(e.out)
+			enc.SetIndent("", "  ")
+			return enc.Encode(ss)
+		}
 		tw := tabwriter.NewWriter(e.out, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tEMAIL\tNAME\tROLE\tCHANNELS\tTEAMS")
 		for _, s := range ss {
@@ -326,6 +341,7 @@ func newAdminStaffCmd() *cobra.Command {
 		}
 		return tw.Flush()
 	})
+	list.Flags().Bool("json", false, "print JSON (one array of staff: id, email, name, role, channels, teams)")
 	cmd.AddCommand(add, list)
 	return cmd
 }
@@ -366,15 +382,19 @@ func newAdminHoursCmd() *cobra.Command {
 		}
 		weekly, _ := f.GetString("weekly")
 		always, _ := f.GetBool("always-open")
+		closed, _ := f.GetBool("closed")
 		holidays, _ := f.GetStringSlice("holiday")
-		h := api.Hours{AlwaysOpen: always, Holidays: holidays, Weekly: []api.Span{}}
+		h := api.Hours{AlwaysOpen: always, Closed: closed, Holidays: holidays, Weekly: []api.Span{}}
 		switch {
+		case closed && (always || weekly != ""):
+			return fmt.Errorf("--closed goes alone (not with --weekly or --always-open)")
+		case closed:
 		case weekly != "":
 			if h.Weekly, err = inbox.ParseWeekly(weekly); err != nil {
 				return err
 			}
 		case !always:
-			return fmt.Errorf("give --weekly \"mon-fri 09:00-18:00\" or --always-open")
+			return fmt.Errorf("give --weekly \"mon-fri 09:00-18:00\", --always-open or --closed")
 		}
 		if c, err = e.in.SetHours(runCtx(cmd), 0, c.ID, h); err != nil {
 			return err
@@ -387,6 +407,7 @@ func newAdminHoursCmd() *cobra.Command {
 	f.String("weekly", "", `weekly schedule: "DAYS HH:MM-HH:MM[ HH:MM-HH:MM]; …", DAYS like mon, mon-fri, sat+sun; an end before the start runs past midnight`)
 	f.StringSlice("holiday", nil, "closed all day on YYYY-MM-DD (repeatable)")
 	f.Bool("always-open", false, "open 24/7 (holidays still close)")
+	f.Bool("closed", false, "never open: every call gets the out-of-hours guidance (a channel with no hours set is open 24/7)")
 	set.MarkFlagRequired("channel")
 	cmd.AddCommand(set)
 	return cmd

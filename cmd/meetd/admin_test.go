@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/meet-dev/meet/api"
 )
 
 func run(t *testing.T, args ...string) (string, error) {
@@ -96,5 +99,35 @@ func TestConfigFile(t *testing.T) {
 	}
 	if _, err := run(t, "--config", filepath.Join(dir, "missing.yaml"), "admin", "channel", "list"); err == nil {
 		t.Fatal("missing config file accepted")
+	}
+}
+
+// A new channel is open 24/7 until hours are set, and says so; --closed
+// makes an out-of-hours-only line; staff list has --json.
+func TestAdminChannelOpenUntilHoursAndStaffJSON(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "m.db")
+	out, err := run(t, "admin", "channel", "add", "support", "--db", db)
+	if err != nil || !strings.Contains(out, "open 24/7 until hours are set") {
+		t.Fatalf("channel add: %v\n%s", err, out)
+	}
+	if out, _ := run(t, "admin", "channel", "list", "--db", db); !strings.Contains(out, "open 24/7 (no hours set)") {
+		t.Errorf("channel list:\n%s", out)
+	}
+	if out, err := run(t, "admin", "hours", "set", "--db", db, "--channel", "support", "--closed"); err != nil || !strings.Contains(out, "closed (out-of-hours guidance only)") {
+		t.Errorf("hours set --closed: %v\n%s", err, out)
+	}
+	if _, err := run(t, "admin", "hours", "set", "--db", db, "--channel", "support", "--closed", "--always-open"); err == nil {
+		t.Error("--closed with --always-open accepted")
+	}
+	if out, err := run(t, "admin", "staff", "list", "--db", db, "--json"); err != nil || strings.TrimSpace(out) != "[]" {
+		t.Errorf("empty staff list --json: %v %q", err, out)
+	}
+	if _, err := run(t, "admin", "staff", "add", "--db", db, "--email", "op@example.com", "--password", "password1", "--channel", "support", "--name", "大野"); err != nil {
+		t.Fatal(err)
+	}
+	out, err = run(t, "admin", "staff", "list", "--db", db, "--json")
+	var ss []api.Staff
+	if err != nil || json.Unmarshal([]byte(out), &ss) != nil || len(ss) != 1 || ss[0].Email != "op@example.com" || ss[0].Name != "大野" || len(ss[0].Channels) != 1 {
+		t.Errorf("staff list --json: %v\n%s", err, out)
 	}
 }

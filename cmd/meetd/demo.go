@@ -126,7 +126,8 @@ func runDemo(ctx context.Context, o demoOpts) error {
 		fmt.Printf("  %-11s %-22s password %s\n", a.role, a.email, a.password)
 	}
 	fmt.Printf("\nlog in:  meet login --server %s --email %s --password %s\n", url, demoAccounts[0].email, demoAccounts[0].password)
-	fmt.Printf("then:    meet\n\n")
+	fmt.Printf("then:    meet\n")
+	fmt.Printf("as the supervisor (another terminal, with make run going):  ./scripts/demo.sh --as supervisor --attach\n\n")
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Run(ctx) }()
@@ -155,7 +156,7 @@ func seedDemo(ctx context.Context, srv *server.Server, dir string, log *slog.Log
 			return err
 		}
 		closed := api.Channel{Name: "after-hours", Timezone: "UTC", RingTimeoutS: 30, MaxWaitS: 60,
-			Hours: api.Hours{Weekly: []api.Span{}}}
+			Hours: api.Hours{Closed: true}}
 		if err := tx.CreateChannel(&closed); err != nil {
 			return err
 		}

@@ -226,7 +226,14 @@ func (m *Manager) StaffEligibility(ctx context.Context, staffID int64) (api.Staf
 		if err != nil {
 			return api.StaffEligibility{}, err
 		}
-		out.Channels[ch] = m.decideWith(v, nil, true).Reason(staffID)
+		d := m.decideWith(v, nil, true)
+		out.Channels[ch] = d.Reason(staffID)
+		if !d.InOperation {
+			if out.Closed == nil {
+				out.Closed = map[int64]bool{}
+			}
+			out.Closed[ch] = true
+		}
 	}
 	return out, nil
 }

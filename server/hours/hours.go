@@ -27,7 +27,8 @@ var ErrInvalid = errors.New("invalid operating hours")
 
 // InOperation reports whether a channel with schedule h in zone tz is open at t.
 // A closure covering t, or a holiday on t's local date, closes the channel.
-// Otherwise AlwaysOpen opens it, else one of the weekly spans must cover t.
+// Otherwise Closed closes it, AlwaysOpen or no weekly spans at all (no
+// hours set) open it, else one of the weekly spans must cover t.
 // A span whose End is not after its Start runs past midnight into the next
 // day; the part after midnight belongs to the span's own day, so it is closed
 // when that day is a holiday. A nil tz means UTC. Invalid spans never match
@@ -46,7 +47,10 @@ func InOperation(h api.Hours, tz *time.Location, t time.Time) bool {
 	if isHoliday(h.Holidays, today) {
 		return false
 	}
-	if h.AlwaysOpen {
+	switch {
+	case h.Closed:
+		return false
+	case h.AlwaysOpen || len(h.Weekly) == 0: // no hours set: open 24/7
 		return true
 	}
 	minute := local.Hour()*60 + local.Minute()
@@ -138,6 +142,9 @@ func LoadLocation(name string) (*time.Location, error) {
 
 // Validate reports the first problem of h, naming the span, date or closure.
 func Validate(h api.Hours) error {
+	if h.Closed && (h.AlwaysOpen || len(h.Weekly) > 0) {
+		return fmt.Errorf("%w: closed cannot go with always open or weekly spans", ErrInvalid)
+	}
 	for i, s := range h.Weekly {
 		if s.Day < time.Sunday || s.Day > time.Saturday {
 			return fmt.Errorf("%w: span %d: weekday %d out of range 0 (Sunday) to 6 (Saturday)", ErrInvalid, i+1, s.Day)

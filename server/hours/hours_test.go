@@ -98,7 +98,9 @@ func TestInOperation(t *testing.T) {
 		{"always open but holiday", api.Hours{AlwaysOpen: true, Holidays: []string{"2026-01-01"}}, nil, time.Date(2026, 1, 1, 3, 0, 0, 0, time.UTC), false},
 		{"closure covers instant", closure, ny, time.Date(2026, 6, 1, 12, 30, 0, 0, time.UTC), false},
 		{"closure end is exclusive", closure, ny, time.Date(2026, 6, 1, 13, 0, 0, 0, time.UTC), true},
-		{"empty schedule closed", api.Hours{}, ny, at(ny, 2026, 3, 4, 10, 0), false},
+		{"no hours set: open 24/7", api.Hours{}, ny, at(ny, 2026, 3, 4, 3, 0), true},
+		{"no hours set but holiday", api.Hours{Holidays: []string{"2026-03-04"}}, ny, at(ny, 2026, 3, 4, 3, 0), false},
+		{"closed line", api.Hours{Closed: true}, ny, at(ny, 2026, 3, 4, 10, 0), false},
 		{"invalid span ignored", api.Hours{Weekly: []api.Span{{Day: time.Wednesday, Start: "9", End: "17:00"}}}, ny, at(ny, 2026, 3, 4, 10, 0), false},
 	}
 	for _, tt := range tests {

@@ -26,7 +26,7 @@ func TestMissedReasons(t *testing.T) {
 		if err := tx.CreateChannel(&open); err != nil {
 			return err
 		}
-		closed := api.Channel{Name: "closed", Timezone: "Asia/Tokyo", Hours: api.Hours{Weekly: []api.Span{}}}
+		closed := api.Channel{Name: "closed", Timezone: "Asia/Tokyo", Hours: api.Hours{Closed: true}}
 		if err := tx.CreateChannel(&closed); err != nil {
 			return err
 		}

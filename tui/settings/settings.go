@@ -62,7 +62,30 @@ type Model struct {
 	devErr   string
 	mic      float64
 	elig     map[int64]api.IneligibleReason
-	w, h     int
+	closed   map[int64]bool // channels outside operating hours now
+	// noMic, noSpeaker: the softphone found no such device
+	noMic, noSpeaker bool
+	w, h             int
+}
+
+// SetMissing says which devices the softphone found none of (no sound card).
+func (m *Model) SetMissing(noMic, noSpeaker bool) { m.noMic, m.noSpeaker = noMic, noSpeaker }
+
+// noDevice reports whether no microphone (input) or speaker exists: the
+// softphone said so, or a device list came back without one.
+func (m *Model) noDevice(input bool) bool {
+	if input && m.noMic || !input && m.noSpeaker {
+		return true
+	}
+	if m.devices == nil || m.devErr != "" {
+		return false // not listed (yet)
+	}
+	for _, d := range m.devices {
+		if input && d.Input || !input && d.Output {
+			return false
+		}
+	}
+	return true
 }
 
 // New returns the screen.
@@ -84,7 +107,9 @@ func (m *Model) SetLocal(denoise bool, input, output string) {
 
 // SetEligibility shows per channel whether an unassigned call would ring
 // us now ("" = yes) and why not.
-func (m *Model) SetEligibility(e map[int64]api.IneligibleReason) { m.elig = e }
+func (m *Model) SetEligibility(e map[int64]api.IneligibleReason, closed map[int64]bool) {
+	m.elig, m.closed = e, closed
+}
 
 // SetMicLevel feeds the live level meter.
 func (m *Model) SetMicLevel(dbfs float64) { m.mic = dbfs }
@@ -120,25 +145,31 @@ func (m *Model) rows() []row {
 	for _, id := range ids {
 		v := on(m.settings.NotificationOn(id))
 		if r, ok := m.elig[id]; ok {
-			if r == "" {
-				v += "  now: would ring"
-			} else {
-				v += "  now: not rung, " + common.IneligibleText(r)
+			switch {
+			case m.closed[id]:
+				v = m.ctx.T("%s  now: closed (out of hours)", v)
+			case r == "":
+				v = m.ctx.T("%s  now: would ring", v)
+			default:
+				v = m.ctx.T("%[1]s  now: not rung, %[2]s", v, common.IneligibleText(r))
 			}
 		}
 		rs = append(rs, row{"Ring me for unassigned calls of " + m.ctx.Channels[id].Name, v,
 			Intent{Kind: ToggleNotify, Channel: id}})
 	}
-	dev := func(s string) string {
-		if s == "" {
-			return "(system default)"
+	dev := func(s string, input bool) string {
+		switch {
+		case s != "":
+			return s
+		case m.noDevice(input):
+			return m.ctx.T("none found (no sound card?)")
 		}
-		return s
+		return m.ctx.T("(system default)")
 	}
 	rs = append(rs,
 		row{"Noise suppression", on(m.denoise), Intent{Kind: ToggleDenoise}},
-		row{"Microphone", dev(m.input), Intent{Kind: ListDevices, Channel: int64(SetInput)}},
-		row{"Speaker", dev(m.output), Intent{Kind: ListDevices, Channel: int64(SetOutput)}},
+		row{"Microphone", dev(m.input, true), Intent{Kind: ListDevices, Channel: int64(SetInput)}},
+		row{"Speaker", dev(m.output, false), Intent{Kind: ListDevices, Channel: int64(SetOutput)}},
 	)
 	return rs
 }
