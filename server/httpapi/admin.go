@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"errors"
+	"io"
 	"net/http"
 
 	"github.com/meet-dev/meet/api"
@@ -92,11 +93,16 @@ func (a *API) adminGuidance(w http.ResponseWriter, r *http.Request, me *Me) {
 		WriteError(w, a.log, api.Errorf(api.CodeUnavailable, "guidance conversion is not running on this server"))
 		return
 	}
-	body := http.MaxBytesReader(w, r.Body, MaxGuidanceBytes)
+	tooLarge := api.Errorf(api.CodeTooLarge, "guidance file is larger than %d bytes", MaxGuidanceBytes)
+	if r.ContentLength > MaxGuidanceBytes {
+		WriteError(w, a.log, tooLarge)
+		return
+	}
+	body := &limitBody{r: http.MaxBytesReader(w, r.Body, MaxGuidanceBytes)}
 	if err := a.guidance.SetGuidance(r.Context(), id, kind, body); err != nil {
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			err = api.Errorf(api.CodeTooLarge, "guidance file is larger than %d bytes", MaxGuidanceBytes)
+		if errors.As(err, &mbe) || body.hit {
+			err = tooLarge // the converter may wrap the read error as unsupported media
 		}
 		WriteError(w, a.log, err)
 		return
@@ -145,4 +151,20 @@ func (a *API) adminCreateStaff(w http.ResponseWriter, r *http.Request, me *Me) {
 	}
 	out, err := a.inbox.CreateStaff(r.Context(), me.ID(), req)
 	a.reply(w, http.StatusCreated, out, err)
+}
+
+// limitBody notes whether its http.MaxBytesReader hit the limit, however
+// the reader's error is wrapped further up.
+type limitBody struct {
+	r   io.Reader
+	hit bool
+}
+
+func (b *limitBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		b.hit = true
+	}
+	return n, err
 }

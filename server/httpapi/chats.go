@@ -75,9 +75,9 @@ func ParseChatQuery(v url.Values, me int64) (api.ChatQuery, error) {
 	if q.From != nil && q.To != nil && !q.To.After(*q.From) {
 		return bad("to must be after from")
 	}
-	q.Q = v.Get("q")
-	if len(q.Q) > 200 {
-		return bad("q is longer than 200 characters")
+	var err error
+	if q.Q, err = api.SearchRule.Clean(v.Get("q")); err != nil {
+		return q, err
 	}
 	if s := v.Get("channel"); s != "" {
 		id, err := strconv.ParseInt(s, 10, 64)

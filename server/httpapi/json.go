@@ -9,6 +9,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/meet-dev/meet/api"
@@ -70,6 +72,9 @@ func decodeBytes(b []byte, v any) error {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return api.Errorf(api.CodeInvalidJSON, "request body is empty, want a JSON object")
 	}
+	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
+		return api.Errorf(api.CodeInvalidJSON, "request body is null, want a JSON object")
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -116,4 +121,18 @@ func typeName(t string) string {
 		return "an object"
 	}
 	return fmt.Sprintf("of type %s", t)
+}
+
+// QueryInt reads an optional integer query parameter: def when absent,
+// a bad_request error unless it is a whole number in [lo, hi].
+func QueryInt(v url.Values, name string, def, lo, hi int) (int, error) {
+	s := v.Get(name)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		return 0, api.Errorf(api.CodeBadRequest, "%s=%q: want a whole number from %d to %d", name, s, lo, hi)
+	}
+	return n, nil
 }

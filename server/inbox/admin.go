@@ -43,8 +43,8 @@ func checkSeconds(name string, v int) error {
 }
 
 func validateChannel(c api.Channel) error {
-	if strings.TrimSpace(c.Name) == "" || len(c.Name) > 100 {
-		return badRequest("channel name must be 1-100 characters")
+	if _, err := api.NameRule.As("channel name").Clean(c.Name); err != nil {
+		return err
 	}
 	if err := ValidateTimezone(c.Timezone); err != nil {
 		return err
@@ -210,8 +210,8 @@ func (s *Service) SetHours(ctx context.Context, actor, channelID int64, h api.Ho
 // CreateTeam creates a team in a channel.
 func (s *Service) CreateTeam(ctx context.Context, actor int64, t api.Team) (api.Team, error) {
 	t.Name = strings.TrimSpace(t.Name)
-	if t.Name == "" || len(t.Name) > 100 {
-		return api.Team{}, badRequest("team name must be 1-100 characters")
+	if _, err := api.NameRule.As("team name").Clean(t.Name); err != nil {
+		return api.Team{}, err
 	}
 	if t.Strategy == "" {
 		t.Strategy = api.StrategyLongestIdle
@@ -278,6 +278,9 @@ func (s *Service) CreateStaff(ctx context.Context, actor int64, r api.AdminStaff
 	}
 	hash, err := HashPassword(r.Password)
 	if err != nil {
+		return api.Staff{}, err
+	}
+	if _, err := (api.TextRule{Field: "name", Max: api.MaxNameLen}).Clean(r.Name); err != nil {
 		return api.Staff{}, err
 	}
 	st := api.Staff{Email: addr.Address, Name: strings.TrimSpace(r.Name), Role: role, Channels: r.Channels, Teams: r.Teams}

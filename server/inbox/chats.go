@@ -2,9 +2,7 @@ package inbox
 
 import (
 	"context"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/server/store"
@@ -12,8 +10,8 @@ import (
 
 // Limits on user text.
 const (
-	MaxTagLen  = 64
-	MaxTextLen = 10000
+	MaxTagLen  = api.MaxTagLen
+	MaxTextLen = api.MaxMemoLen
 )
 
 // PatchChat changes state, snooze time, assignee or team of a chat.
@@ -123,19 +121,7 @@ func staffInChannel(tx store.Tx, staffID, channelID int64) error {
 }
 
 // CleanTag trims and validates a tag name.
-func CleanTag(tag string) (string, error) {
-	tag = strings.TrimSpace(tag)
-	if tag == "" {
-		return "", badRequest("tag is empty")
-	}
-	if utf8.RuneCountInString(tag) > MaxTagLen {
-		return "", badRequest("tag is longer than %d characters", MaxTagLen)
-	}
-	if strings.ContainsAny(tag, "/\n\r\t") {
-		return "", badRequest("tag %q contains '/' or a control character", tag)
-	}
-	return tag, nil
-}
+func CleanTag(tag string) (string, error) { return api.TagRule.Clean(tag) }
 
 // AddTag tags a chat (adding a tag it has is a no-op without event).
 func (s *Service) AddTag(ctx context.Context, actor, chatID int64, tag string) (api.Chat, error) {
@@ -210,19 +196,7 @@ func (s *Service) AddFollower(ctx context.Context, actor, chatID, staffID int64)
 	return out, err
 }
 
-func cleanText(text string) (string, error) {
-	text = strings.TrimSpace(text)
-	if text == "" {
-		return "", badRequest("text is empty")
-	}
-	if utf8.RuneCountInString(text) > MaxTextLen {
-		return "", badRequest("text is longer than %d characters", MaxTextLen)
-	}
-	if !utf8.ValidString(text) {
-		return "", badRequest("text is not valid UTF-8")
-	}
-	return text, nil
-}
+func cleanText(text string) (string, error) { return api.MemoRule.Clean(text) }
 
 // AddMemo writes a note on a chat.
 func (s *Service) AddMemo(ctx context.Context, actor, chatID int64, text string) (api.Memo, error) {
@@ -279,11 +253,21 @@ func (s *Service) PatchCustomer(ctx context.Context, actor, id int64, p api.Cust
 			return badRequest("a customer's number cannot change")
 		}
 		if p.Name != nil {
-			c.Name = strings.TrimSpace(*p.Name)
+			if c.Name, err = (api.TextRule{Field: "name", Max: api.MaxNameLen}).Clean(*p.Name); err != nil {
+				return err // an empty name clears it
+			}
 		}
 		if p.Profile != nil {
 			if len(*p.Profile) > 3 {
 				return badRequest("a profile holds at most 3 fields, got %d", len(*p.Profile))
+			}
+			for k, v := range *p.Profile {
+				if _, err := api.FieldRule.As("profile field name").Clean(k); err != nil {
+					return err
+				}
+				if _, err := api.FieldRule.Clean(v); err != nil {
+					return err
+				}
 			}
 			c.Profile = *p.Profile
 		}

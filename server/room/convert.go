@@ -15,7 +15,12 @@ import (
 )
 
 const (
-	// MaxGuidance is the longest guidance accepted.
+	// MinGuidanceRate and MaxGuidanceRate bound the sample rate of an
+	// uploaded guidance file (telephone 8 kHz to studio 192 kHz).
+	MinGuidanceRate = 8000
+	MaxGuidanceRate = 192000
+	// MaxGuidance is the longest guidance accepted; with the rate bounds it
+	// caps the decoded audio at 10 min × 48 kHz × 2 bytes = 57.6 MB.
 	MaxGuidance = 10 * time.Minute
 	// maxGuidanceBytes bounds what ConvertGuidance reads: 10 minutes of
 	// 192 kHz stereo 64-bit float is ~1.8 GB, nobody uploads that; 10
@@ -43,6 +48,11 @@ func ConvertGuidance(r io.Reader) ([]byte, error) {
 	if d := w.Duration(); d > MaxGuidance {
 		return nil, api.Errorf(api.CodeUnsupportedMedia, "guidance is %s long, the limit is %s",
 			d.Round(time.Second), MaxGuidance)
+	}
+	if w.Rate < MinGuidanceRate || w.Rate > MaxGuidanceRate {
+		// A 1 Hz header would make a few bytes into minutes of 48 kHz audio.
+		return nil, api.Errorf(api.CodeUnsupportedMedia, "guidance file: sample rate %d Hz is outside %d-%d Hz",
+			w.Rate, MinGuidanceRate, MaxGuidanceRate)
 	}
 	pcm := audio.Resample(w.Samples, w.Rate, mixer.Rate)
 	if len(pcm) == 0 {

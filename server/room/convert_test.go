@@ -117,6 +117,10 @@ func TestConvertGuidanceErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	longBytes := long.Bytes()
+	var oneHz bytes.Buffer // 1,244 bytes that would expand to 57.6 MB at 48 kHz
+	if err := audio.WriteWAV(&oneHz, 1, make(audio.PCM16, 600)); err != nil {
+		t.Fatal(err)
+	}
 	var emptyData bytes.Buffer
 	if err := audio.WriteWAV(&emptyData, 8000, nil); err != nil {
 		t.Fatal(err)
@@ -131,6 +135,7 @@ func TestConvertGuidanceErrors(t *testing.T) {
 		{"mp3-ish", []byte("ID3\x04\x00\x00\x00\x00\x00\x00garbage"), "not a"},
 		{"u-law", ulawBytes, "law"},
 		{"too long", longBytes, "limit is 10m0s"},
+		{"1 Hz", oneHz.Bytes(), "outside 8000-192000 Hz"},
 		{"no samples", emptyData.Bytes(), "no audio"},
 		{"truncated header", ulawBytes[:20], "WAV"},
 	}

@@ -125,7 +125,11 @@ func (h *handlers) export(format string) httpapi.HandlerFunc {
 }
 
 func (h *handlers) audit(w http.ResponseWriter, r *http.Request, _ *httpapi.Me) {
-	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+	limit, err := httpapi.QueryInt(r.URL.Query(), "limit", 0, 1, 1000)
+	if err != nil {
+		httpapi.WriteError(w, h.log, err)
+		return
+	}
 	list, err := h.rep.ListAudit(r.Context(), limit)
 	if err != nil {
 		httpapi.WriteError(w, h.log, err)

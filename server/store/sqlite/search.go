@@ -138,6 +138,17 @@ const textSetLimit = 2000
 
 // textCondition matches q against customer name/number and memo text.
 func (t *tx) textCondition(text string) (string, []any, error) {
+	// Control characters never match stored text (names, numbers and memos
+	// hold none) and a NUL would end FTS5's query string early.
+	text = strings.TrimSpace(strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(text, " ")))
+	if text == "" {
+		return "1", nil, nil
+	}
 	if utf8.RuneCountInString(text) < 3 { // below the trigram size: LIKE
 		like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(text) + "%"
 		return `(c.customer_id IN (SELECT id FROM customers WHERE name LIKE ? ESCAPE '\' OR number LIKE ? ESCAPE '\')
