@@ -53,7 +53,9 @@ type Event struct {
 }
 
 // WS message types on GET /v1/ws. The client connects with ?since=<last event id>
-// (and the bearer token in the Authorization header or ?token=) and receives every
+// and authenticates with the bearer token in the Authorization header or, where
+// headers cannot be set (browsers), ?ticket= from POST /v1/ws/ticket (single use,
+// 30 s; tokens in URLs are refused: they end up in proxy logs), and receives every
 // event after that id that it may see, then live ones, in id order.
 const (
 	WSEvent        = "event"         // server → client: Event
@@ -76,4 +78,11 @@ type WSMessage struct {
 	Candidate   json.RawMessage `json:"candidate,omitempty"`
 	State       string          `json:"state,omitempty"`
 	Error       *Error          `json:"error,omitempty"`
+}
+
+// WSTicket is the answer of POST /v1/ws/ticket: a single-use credential for
+// GET /v1/ws?ticket=…, valid ExpiresInS seconds.
+type WSTicket struct {
+	Ticket     string `json:"ticket"`
+	ExpiresInS int    `json:"expires_in_s"`
 }

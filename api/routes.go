@@ -41,7 +41,8 @@ package api
 //	GET    /v1/exports/audit              → []AuditEntry (read-only)
 //	GET    /v1/ws?since=ID                WebSocket: events + WebRTC signalling (WSMessage)
 //	GET    /healthz                       public
-//	GET    /metrics                       public, Prometheus
+//	POST   /v1/ws/ticket                  → WSTicket: single-use 30 s credential for /v1/ws?ticket=
+//	GET    /metrics                       Prometheus, on the --metrics listener only (loopback by default)
 //
 // Admin routes (role admin):
 //

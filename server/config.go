@@ -18,6 +18,12 @@ type Config struct {
 	BusyTimeout    time.Duration // how long a write waits for a locked database (default 5 s)
 	SnoozeInterval time.Duration // how often due snoozes are woken (default 5 s)
 	ShutdownGrace  time.Duration // time for in-flight requests on stop (default 5 s)
+	// MetricsAddr is where /metrics is served, apart from the API
+	// ("127.0.0.1:9464"; empty or "off": nowhere).
+	MetricsAddr string
+	// MetricsOptional turns a failure to bind MetricsAddr into a warning
+	// (for the default address, which another meetd may hold).
+	MetricsOptional bool
 	// SyncInterval is how often events written by other processes (meetd
 	// admin) are picked up and announced (default 2 s).
 	SyncInterval time.Duration

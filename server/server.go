@@ -39,16 +39,17 @@ type Store interface {
 
 // Server is one meetd instance.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	st      Store
-	bus     *eventbus.Bus
-	inbox   *inbox.Service
-	apiOpts []httpapi.Option
-	runners []func(context.Context) error
-	api     *httpapi.API
-	ln      net.Listener
-	mu      sync.Mutex
+	cfg       Config
+	log       *slog.Logger
+	st        Store
+	bus       *eventbus.Bus
+	inbox     *inbox.Service
+	apiOpts   []httpapi.Option
+	runners   []func(context.Context) error
+	api       *httpapi.API
+	ln        net.Listener
+	metricsLn net.Listener
+	mu        sync.Mutex
 }
 
 // Option configures New.
@@ -157,8 +158,7 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	srv := &http.Server{Handler: s.api.Handler(), ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	srv := newHTTPServer(s.api.Handler(), s.log)
 	var wg sync.WaitGroup
 	errc := make(chan error, len(s.runners)+2)
 	wg.Add(1)
@@ -180,18 +180,25 @@ func (s *Server) Run(ctx context.Context) error {
 			}
 		}()
 	}
-	go func() {
-		var err error
-		if s.cfg.TLSCert != "" {
-			srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-			err = srv.ServeTLS(s.ln, s.cfg.TLSCert, s.cfg.TLSKey)
-		} else {
-			err = srv.Serve(s.ln)
+	ln := s.ln
+	if s.cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(s.cfg.TLSCert, s.cfg.TLSKey)
+		if err != nil {
+			s.ln.Close()
+			s.st.Close()
+			return fmt.Errorf("TLS certificate: %w", err)
 		}
-		if !errors.Is(err, http.ErrServerClosed) {
+		// TLS below the JSON-error wrapper, so net/http's own answers are
+		// rewritten before encryption (HTTP/1.1 only; WebSockets need it anyway).
+		ln = tls.NewListener(ln, &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert},
+			NextProtos: []string{"http/1.1"}})
+	}
+	go func() {
+		if err := srv.Serve(httpapi.JSONErrors(ln)); !errors.Is(err, http.ErrServerClosed) {
 			errc <- err
 		}
 	}()
+	msrv := s.serveMetrics(errc)
 	s.log.Info("meetd serving", "addr", s.ln.Addr().String(), "tls", s.cfg.TLSCert != "", "db", s.cfg.DBPath)
 	var runErr error
 	select {
@@ -205,9 +212,62 @@ func (s *Server) Run(ctx context.Context) error {
 	if err := srv.Shutdown(sctx); err != nil {
 		srv.Close()
 	}
+	if msrv != nil {
+		msrv.Close()
+	}
 	s.api.CloseWebSockets()
 	wg.Wait()
 	return errors.Join(runErr, s.st.Close())
+}
+
+// newHTTPServer is the HTTP server with meetd's limits: headers within 10 s
+// and 64 KiB, request bodies within 5 min, idle keep-alives closed after
+// 2 min. (No WriteTimeout: WebSockets and exports stream for longer; the
+// WebSocket session has its own ping deadline.)
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute,
+		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+}
+
+// serveMetrics serves /metrics on its own listener (Config.MetricsAddr).
+func (s *Server) serveMetrics(errc chan<- error) *http.Server {
+	if s.cfg.MetricsAddr == "" || s.cfg.MetricsAddr == "off" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", s.cfg.MetricsAddr)
+	if err != nil {
+		if s.cfg.MetricsOptional {
+			s.log.Warn("metrics listener not started", "addr", s.cfg.MetricsAddr, "err", err)
+			return nil
+		}
+		errc <- fmt.Errorf("metrics listener %s: %w", s.cfg.MetricsAddr, err)
+		return nil
+	}
+	s.mu.Lock()
+	s.metricsLn = ln
+	s.mu.Unlock()
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.api.MetricsHandler())
+	srv := newHTTPServer(mux, s.log)
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			errc <- err
+		}
+	}()
+	s.log.Info("metrics serving", "addr", ln.Addr().String())
+	return srv
+}
+
+// MetricsAddr is the bound address of the metrics listener (nil when off
+// or not yet started).
+func (s *Server) MetricsAddr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.metricsLn == nil {
+		return nil
+	}
+	return s.metricsLn.Addr()
 }
 
 // syncExternal announces events that `meetd admin` (another process) wrote.

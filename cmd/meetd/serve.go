@@ -35,6 +35,8 @@ func newServeCmd() *cobra.Command {
 				TLSCert:  v.GetString("tls-cert"),
 				TLSKey:   v.GetString("tls-key"),
 				TokenTTL: v.GetDuration("token-ttl"),
+				// The default address may be held by another meetd: then no metrics, with a warning.
+				MetricsAddr: v.GetString("metrics"), MetricsOptional: !cmd.Flags().Changed("metrics") && !v.IsSet("metrics"),
 			}
 			level := slog.LevelInfo
 			if err := level.UnmarshalText([]byte(v.GetString("log-level"))); err != nil {
@@ -74,6 +76,7 @@ func newServeCmd() *cobra.Command {
 	}
 	addDBFlag(cmd)
 	f := cmd.Flags()
+	f.String("metrics", "127.0.0.1:9464", "listen address of the Prometheus /metrics endpoint, apart from the API (\"off\": none)")
 	f.String("http", "127.0.0.1:8080", "HTTP listen address (MEETD_HTTP)")
 	f.String("tls-cert", "", "PEM certificate file: serve HTTPS (with --tls-key)")
 	f.String("tls-key", "", "PEM private key file")

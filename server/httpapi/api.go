@@ -1,5 +1,5 @@
 // Package httpapi serves meetd's REST API, the /v1/ws event and signalling
-// socket, /healthz and /metrics. Routes are listed in api/routes.go; roles
+// socket and /healthz (and, on a separate listener, /metrics). Routes are listed in api/routes.go; roles
 // are enforced on every route: operators and supervisors see only their
 // channels, admin routes need the admin role.
 package httpapi
@@ -47,6 +47,7 @@ type API struct {
 	wsWG     sync.WaitGroup
 	limits   LoginLimits
 	guard    *LoginGuard
+	tickets  ticketBook
 }
 
 // Option configures New.
@@ -131,6 +132,10 @@ func (a *API) CloseWebSockets() {
 	a.wsWG.Wait()
 }
 
+// MetricsHandler serves the Prometheus metrics. It is not on Handler:
+// meetd serves it on its own --metrics listener (loopback by default).
+func (a *API) MetricsHandler() http.Handler { return a.metrics.handler() }
+
 // Registry holds the API's Prometheus metrics.
 func (a *API) Registry() *prometheus.Registry { return a.metrics.reg }
 
@@ -143,7 +148,6 @@ const (
 func (a *API) routes() {
 	m := a.mux
 	m.Handle("GET /healthz", a.public(a.healthz))
-	m.Handle("GET /metrics", a.metrics.handler())
 	m.Handle("POST /v1/login", a.public(a.login))
 	m.Handle("POST /v1/logout", a.auth(operator, a.logout))
 	m.Handle("GET /v1/me", a.auth(operator, a.getMe))
@@ -182,6 +186,7 @@ func (a *API) routes() {
 	m.Handle("GET /v1/calls/{id}/eligibility", a.auth(operator, a.callEligibility))
 
 	m.Handle("GET /v1/ws", a.auth(operator, a.serveWS))
+	m.Handle("POST /v1/ws/ticket", a.auth(operator, a.wsTicket))
 
 	m.Handle("GET /v1/admin/channels", a.auth(admin, a.adminListChannels))
 	m.Handle("POST /v1/admin/channels", a.auth(admin, a.adminCreateChannel))
@@ -200,6 +205,7 @@ func (a *API) routes() {
 
 	// Anything else under /v1 is a JSON 404 / 405, not the mux's text page.
 	m.Handle("/v1/", a.public(a.noRoute))
+	m.Handle("/", a.public(a.noRoute))
 }
 
 func (a *API) healthz(w http.ResponseWriter, r *http.Request, _ *Me) {
@@ -221,7 +227,7 @@ func (a *API) noRoute(w http.ResponseWriter, r *http.Request, _ *Me) {
 		}
 		probe := r.Clone(r.Context())
 		probe.Method = m
-		if _, pattern := a.mux.Handler(probe); pattern != "" && pattern != "/v1/" {
+		if _, pattern := a.mux.Handler(probe); pattern != "" && pattern != "/v1/" && pattern != "/" {
 			allow = append(allow, m)
 		}
 	}

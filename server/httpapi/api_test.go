@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -483,7 +484,12 @@ func TestHealthAndMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.cOp1.Chats(ctx, api.ChatQuery{})
-	resp, err := http.Get(e.srv.URL + "/metrics")
+	if status, _ := raw(t, e, nil, "GET", "/metrics", ""); status != 404 {
+		t.Fatalf("/metrics on the API listener: %d, want 404 (it has its own listener)", status)
+	}
+	msrv := httptest.NewServer(e.api.MetricsHandler())
+	defer msrv.Close()
+	resp, err := http.Get(msrv.URL + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

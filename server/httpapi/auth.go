@@ -70,19 +70,23 @@ func bearer(r *http.Request) string {
 		}
 		return ""
 	}
-	if r.URL.Path == "/v1/ws" {
-		return r.URL.Query().Get("token")
-	}
 	return ""
 }
 
 // authenticate resolves the bearer token to the caller.
 func (a *API) authenticate(r *http.Request) (*Me, error) {
-	tok := bearer(r)
-	if tok == "" {
+	var th []byte
+	if tok := bearer(r); tok != "" {
+		th = hashToken(tok)
+	} else if t := r.URL.Query().Get("ticket"); t != "" && r.URL.Path == "/v1/ws" {
+		if th = a.tickets.redeem(t, a.now()); th == nil {
+			return nil, api.Errorf(api.CodeUnauthorized, "WebSocket ticket unknown, used or expired (POST /v1/ws/ticket)")
+		}
+	}
+	if th == nil {
 		return nil, api.Errorf(api.CodeUnauthorized, "missing bearer token (POST /v1/login)")
 	}
-	me := &Me{tokenHash: hashToken(tok), channels: map[int64]bool{}}
+	me := &Me{tokenHash: th, channels: map[int64]bool{}}
 	err := a.st.View(r.Context(), func(tx store.Tx) error {
 		id, err := tx.TokenStaff(me.tokenHash, a.now())
 		if err != nil {

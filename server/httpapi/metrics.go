@@ -63,7 +63,7 @@ func (m *metrics) wrap(h http.Handler) http.Handler {
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 		h.ServeHTTP(rec, r)
 		route := r.Pattern
-		if route == "" || route == "/v1/" {
+		if route == "" || route == "/v1/" || route == "/" {
 			route = "unmatched"
 		}
 		m.requests.WithLabelValues(route, strconv.Itoa(rec.status)).Inc()

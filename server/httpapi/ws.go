@@ -27,6 +27,10 @@ func (a *API) serveWS(w http.ResponseWriter, r *http.Request, me *Me) {
 		}
 		since = v
 	}
+	if err := checkUpgrade(w, r); err != nil {
+		WriteError(w, a.log, err)
+		return
+	}
 	a.wsWG.Add(1)
 	defer a.wsWG.Done()
 	if a.wsCtx.Err() != nil {
