@@ -1,0 +1,68 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/meet-dev/meet/api"
+)
+
+// mapErr turns driver errors into api errors with the SQLite store's codes.
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ae *api.Error
+	if errors.As(err, &ae) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return api.Errorf(api.CodeNotFound, "not found")
+	}
+	if errors.Is(err, errReadOnlyTx) {
+		return api.Errorf(api.CodeInternal, "%v", err)
+	}
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		var ce *pgconn.ConnectError
+		var ne net.Error
+		if errors.As(err, &ce) || errors.As(err, &ne) || pgconn.SafeToRetry(err) || errors.Is(err, pgx.ErrTxClosed) {
+			return api.Errorf(api.CodeStorageUnavailable, "database unavailable (%v)", err)
+		}
+		return fmt.Errorf("postgres: %w", err)
+	}
+	switch pe.Code {
+	case "23505": // unique_violation
+		return api.Errorf(api.CodeConflict, "already exists (%s)", pe.Message)
+	case "23503": // foreign_key_violation
+		return api.Errorf(api.CodeNotFound, "a referenced record does not exist")
+	case "25006": // read_only_sql_transaction
+		return api.Errorf(api.CodeReadOnly, "database is read-only (%s)", pe.Message)
+	case "40001", "40P01", "55P03", "57014": // serialization, deadlock, lock timeout, statement timeout
+		return api.Errorf(api.CodeStorageUnavailable, "database is busy, try again (%s)", pe.Message)
+	}
+	switch pe.Code[:2] {
+	case "23", "22": // other integrity violations, data exceptions
+		return api.Errorf(api.CodeBadRequest, "invalid value (%s)", pe.Message)
+	case "08", "53", "57", "58": // connection, resources, operator intervention, system
+		return api.Errorf(api.CodeStorageUnavailable, "database unavailable (%s)", pe.Message)
+	}
+	return fmt.Errorf("postgres: %w", err)
+}
+
+func notFound(what string, id any) error {
+	return api.Errorf(api.CodeNotFound, "%s %v not found", what, id)
+}
+
+// one maps a missing row to a not_found naming what was looked up.
+func one(err error, what string, id any) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return notFound(what, id)
+	}
+	return err
+}

@@ -1,0 +1,7 @@
+package postgres
+
+import (
+	"log/slog"
+)
+
+var quiet = slog.New(slog.DiscardHandler)

@@ -1,0 +1,165 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/server/store"
+)
+
+// tx implements store.Tx over one pgx transaction.
+type tx struct {
+	ctx    context.Context
+	q      pgx.Tx
+	now    time.Time // one timestamp per transaction
+	write  bool
+	events []api.Event
+}
+
+var _ store.Tx = (*tx)(nil)
+
+// Queries are written with ? placeholders, like the SQLite store's, and
+// numbered ($1, $2, …) once per distinct text.
+var rebound sync.Map // string → string
+
+func rebind(q string) string {
+	if v, ok := rebound.Load(q); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	s := b.String()
+	rebound.Store(q, s)
+	return s
+}
+
+func (t *tx) exec(query string, args ...any) (pgconn.CommandTag, error) {
+	return t.q.Exec(t.ctx, rebind(query), args...)
+}
+
+func (t *tx) query(query string, args ...any) (pgx.Rows, error) {
+	return t.q.Query(t.ctx, rebind(query), args...)
+}
+
+func (t *tx) row(query string, args ...any) pgx.Row {
+	return t.q.QueryRow(t.ctx, rebind(query), args...)
+}
+
+// insertID runs an INSERT … RETURNING id.
+func (t *tx) insertID(query string, args ...any) (int64, error) {
+	var id int64
+	err := t.row(query+` RETURNING id`, args...).Scan(&id)
+	return id, err
+}
+
+// guarded runs fn in a savepoint, so a constraint violation it hits (a
+// conflict the caller may answer by reading on) leaves the transaction usable.
+func (t *tx) guarded(fn func() error) error {
+	sp, err := t.q.Begin(t.ctx)
+	if err != nil {
+		return err
+	}
+	outer := t.q
+	t.q = sp
+	err = fn()
+	t.q = outer
+	if err != nil {
+		sp.Rollback(t.ctx)
+		return err
+	}
+	return sp.Commit(t.ctx)
+}
+
+// update runs a statement and returns not_found when it touched no row.
+func (t *tx) update(what string, id any, query string, args ...any) error {
+	tag, err := t.exec(query, args...)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return notFound(what, id)
+	}
+	return nil
+}
+
+// int64s runs a one-column query.
+func (t *tx) int64s(query string, args ...any) ([]int64, error) {
+	rows, err := t.query(query, args...)
+	if err != nil {
+		return nil, err
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if out == nil {
+		out = []int64{}
+	}
+	return out, err
+}
+
+func (t *tx) strings(query string, args ...any) ([]string, error) {
+	rows, err := t.query(query, args...)
+	if err != nil {
+		return nil, err
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if out == nil {
+		out = []string{}
+	}
+	return out, err
+}
+
+// Time columns are Unix nanoseconds.
+
+func ns(t time.Time) int64 { return t.UnixNano() }
+
+func nsPtr(t *time.Time) any {
+	if t == nil || t.IsZero() {
+		return nil
+	}
+	return t.UnixNano()
+}
+
+func fromNS(v int64) time.Time { return time.Unix(0, v).UTC() }
+
+func fromNull(v *int64) *time.Time {
+	if v == nil {
+		return nil
+	}
+	t := fromNS(*v)
+	return &t
+}
+
+func nullID(p *int64) any {
+	if p == nil || *p == 0 {
+		return nil
+	}
+	return *p
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only called with plain maps/slices/structs
+	}
+	return string(b)
+}
+
+// fold is the case folding of the search columns (name_lc, text_lc) and of
+// search text: Go's, so it does not depend on the database's locale.
+func fold(s string) string { return strings.ToLower(s) }
