@@ -5,7 +5,7 @@ BIN := bin
 DATA ?= $(CURDIR)/.meet-data
 # System packages the build and tests need (Debian names).
 DEB_PKGS := pkg-config portaudio19-dev libopus-dev libopusfile-dev sip-tester baresip-core \
-	espeak-ng sox tmux curl libspeexdsp-dev libwebrtc-audio-processing-dev alsa-utils
+	espeak-ng sox tmux curl libspeexdsp-dev libwebrtc-audio-processing-dev alsa-utils postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build run test test-short bench bench-ns lint fmt clean

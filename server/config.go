@@ -10,7 +10,7 @@ import (
 // Config is what `meetd serve` reads from flags, MEETD_* environment and the
 // config file.
 type Config struct {
-	DBPath         string        // SQLite file (created when missing; opened by cmd/meetd)
+	DBPath         string        // SQLite file (created when missing) or postgres:// URL (store.ParseDSN); opened by cmd/meetd
 	HTTPAddr       string        // e.g. "127.0.0.1:8080"; ":0" picks a port
 	TLSCert        string        // PEM certificate; with TLSKey serves HTTPS
 	TLSKey         string        // PEM private key

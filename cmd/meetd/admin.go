@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -16,16 +15,17 @@ import (
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/server/inbox"
 	"github.com/meet-dev/meet/server/store"
-	"github.com/meet-dev/meet/server/store/sqlite"
+	"github.com/meet-dev/meet/server/store/dbopen"
 )
 
 func newAdminCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "admin",
-		Short: "Set up channels, numbers, teams, staff and operating hours in the database (--db PATH)",
-		Long: `Set up meetd directly in its database. Every subcommand takes --db PATH
-(MEETD_DB, default under the data directory). A running meetd on the same file sees the
-changes at once and announces their events within a few seconds.`,
+		Short: "Set up channels, numbers, teams, staff and operating hours in the database (--db PATH|URL)",
+		Long: `Set up meetd directly in its database. Every subcommand takes --db: a SQLite file
+path (or sqlite:PATH) or a Postgres URL postgres://user:password@host:5432/dbname
+(MEETD_DB, default a SQLite file under the data directory). A running meetd on the same
+database sees the changes at once and announces their events within a few seconds.`,
 	}
 	cmd.AddCommand(newAdminChannelCmd(), newAdminNumberCmd(), newAdminTeamCmd(), newAdminStaffCmd(), newAdminHoursCmd(),
 		newAdminMenuCmd(), newAdminGuidanceCmd())
@@ -34,7 +34,7 @@ changes at once and announces their events within a few seconds.`,
 
 // adminEnv is an open database for one admin command.
 type adminEnv struct {
-	db  *sqlite.DB
+	db  store.DB
 	in  *inbox.Service
 	out io.Writer
 }
@@ -44,15 +44,12 @@ func openAdmin(cmd *cobra.Command) (*adminEnv, error) {
 	if err != nil {
 		return nil, err
 	}
-	path := v.GetString("db")
-	if path == "" {
+	dsn := v.GetString("db")
+	if dsn == "" {
 		return nil, fmt.Errorf("--db is required")
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return nil, err
-	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	db, err := sqlite.Open(path, sqlite.WithLogger(log))
+	db, err := dbopen.Open(runCtx(cmd), dsn, dbopen.Options{Logger: log})
 	if err != nil {
 		return nil, err
 	}

@@ -22,8 +22,10 @@ func run(t *testing.T, args ...string) (string, error) {
 	return out.String(), err
 }
 
-func TestAdminCommands(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "m.db")
+func TestAdminCommands(t *testing.T) { testAdminCommands(t, filepath.Join(t.TempDir(), "m.db")) }
+
+// testAdminCommands runs every admin command against the database db.
+func testAdminCommands(t *testing.T, db string) {
 	steps := [][]string{
 		{"admin", "channel", "add", "support", "--db", db, "--timezone", "Asia/Tokyo"},
 		{"admin", "number", "add", "--db", db, "--channel", "support", "+81 3 1234 5678"},

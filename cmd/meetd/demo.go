@@ -48,9 +48,9 @@ const (
 )
 
 type demoOpts struct {
-	data, http, sip string
-	every           time.Duration
-	noCaller        bool
+	data, db, http, sip string
+	every               time.Duration
+	noCaller            bool
 }
 
 func newDemoCmd() *cobra.Command {
@@ -66,6 +66,7 @@ so often with speech and answers when you call back. Ctrl-C stops everything.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.data, "data", ".meet-data", "data directory (created when missing)")
+	f.StringVar(&o.db, "db", "", "database: a SQLite file path or a postgres:// URL (MEETD_DB; default DATA/meetd.db)")
 	f.StringVar(&o.http, "http", "127.0.0.1:8080", "HTTP address of the API")
 	f.StringVar(&o.sip, "sip", "127.0.0.1:5060", "SIP address (UDP and TCP)")
 	f.DurationVar(&o.every, "caller-every", 40*time.Second, "average time between simulated calls")
@@ -103,7 +104,14 @@ func runDemo(ctx context.Context, o demoOpts) error {
 		return fmt.Errorf("simulated customer: %w", err)
 	}
 
-	cfg := server.Config{DBPath: filepath.Join(o.data, "meetd.db"), HTTPAddr: o.http}
+	db := o.db
+	if db == "" {
+		db = os.Getenv("MEETD_DB")
+	}
+	if db == "" {
+		db = filepath.Join(o.data, "meetd.db")
+	}
+	cfg := server.Config{DBPath: db, HTTPAddr: o.http}
 	srv, err := newServer(cfg, log, features{Phone: telephony.Config{
 		SIPListen: o.sip, TrunkAllow: []string{"127.0.0.0/8"}, ICELoopback: true,
 		Outbound: &trunk.OutboundConfig{Proxy: uas.String(), CallerID: demoNumber},
@@ -120,7 +128,7 @@ func runDemo(ctx context.Context, o demoOpts) error {
 		return err
 	}
 	url := srv.URL()
-	fmt.Printf("meetd demo on %s (SIP %s), data in %s, log in %s\n\n", url, o.sip, o.data, filepath.Join(o.data, "meetd.log"))
+	fmt.Printf("meetd demo on %s (SIP %s), database %s, data in %s, log in %s\n\n", url, o.sip, dsnString(db), o.data, filepath.Join(o.data, "meetd.log"))
 	fmt.Println("accounts:")
 	for _, a := range demoAccounts {
 		fmt.Printf("  %-11s %-22s password %s\n", a.role, a.email, a.password)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -18,7 +17,7 @@ import (
 	"github.com/meet-dev/meet/server/hours"
 	"github.com/meet-dev/meet/server/routing"
 	"github.com/meet-dev/meet/server/store"
-	"github.com/meet-dev/meet/server/store/sqlite"
+	"github.com/meet-dev/meet/server/store/dbopen"
 )
 
 func init() { extraCommands = append(extraCommands, newRouteCmd) }
@@ -58,7 +57,7 @@ unless named with --offline.
 		},
 	}
 	f := sim.Flags()
-	f.String("db", server.DefaultDBPath(), "SQLite database file (MEETD_DB)")
+	f.String("db", server.DefaultDBPath(), "database: a SQLite file path or a postgres:// URL (MEETD_DB)")
 	f.StringVar(&o.channel, "channel", "", "channel name (required)")
 	f.StringVar(&o.at, "at", "now", "when the call comes in")
 	f.StringSliceVar(&o.offline, "offline", nil, "emails (or ids) of staff whose softphone counts as not connected")
@@ -72,10 +71,7 @@ func runRouteSimulate(ctx context.Context, w io.Writer, o routeSimOpts) error {
 	if o.db == "" {
 		return errors.New("no database: pass --db PATH")
 	}
-	if _, err := os.Stat(o.db); err != nil {
-		return fmt.Errorf("database %s: %w", o.db, err)
-	}
-	db, err := sqlite.Open(o.db)
+	db, err := dbopen.Open(ctx, o.db, dbopen.Options{MustExist: true})
 	if err != nil {
 		return err
 	}

@@ -13,10 +13,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/meet-dev/meet/server"
+	"github.com/meet-dev/meet/server/store"
 )
 
 func addDBFlag(cmd *cobra.Command) {
-	cmd.Flags().String("db", server.DefaultDBPath(), "SQLite database file (MEETD_DB)")
+	cmd.Flags().String("db", server.DefaultDBPath(), "database: a SQLite file path (or sqlite:PATH) or a postgres://user:password@host/dbname URL (MEETD_DB)")
 }
 
 func newServeCmd() *cobra.Command {
@@ -55,7 +56,7 @@ func newServeCmd() *cobra.Command {
 				srv.Close()
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "meetd listening on %s (database %s)\n", srv.URL(), cfg.DBPath)
+			fmt.Fprintf(cmd.OutOrStdout(), "meetd listening on %s (database %s)\n", srv.URL(), dsnString(cfg.DBPath))
 			if path := v.GetString("cpu-profile"); path != "" {
 				f, err := os.Create(path)
 				if err != nil {
@@ -86,6 +87,15 @@ func newServeCmd() *cobra.Command {
 	addFeatureFlags(f)
 	addClusterFlags(f)
 	return cmd
+}
+
+// dsnString is a --db value for messages: a Postgres URL without its password.
+func dsnString(dsn string) string {
+	d, err := store.ParseDSN(dsn)
+	if err != nil {
+		return dsn
+	}
+	return d.String()
 }
 
 // runCtx is the context of a short command.

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -17,7 +15,8 @@ import (
 	"github.com/meet-dev/meet/server/eventbus"
 	"github.com/meet-dev/meet/server/inbox"
 	"github.com/meet-dev/meet/server/stats"
-	"github.com/meet-dev/meet/server/store/sqlite"
+	"github.com/meet-dev/meet/server/store"
+	"github.com/meet-dev/meet/server/store/dbopen"
 	"github.com/meet-dev/meet/server/telephony"
 	"github.com/meet-dev/meet/server/trunk"
 )
@@ -47,8 +46,8 @@ func newServer(cfg server.Config, log *slog.Logger, f features) (*server.Server,
 	if err := cfg.Defaults(); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Dir(cfg.DBPath), 0o750); err != nil {
-		return nil, fmt.Errorf("data directory: %w", err)
+	if _, err := store.ParseDSN(cfg.DBPath); err != nil { // before joining a cluster
+		return nil, err
 	}
 	bus := eventbus.New()
 	onCommit := bus.Publish
@@ -59,8 +58,8 @@ func newServer(cfg server.Config, log *slog.Logger, f features) (*server.Server,
 	if cl != nil {
 		onCommit = cl.events.Committed // the relay feeds the bus, in id order, with every node's events
 	}
-	db, err := sqlite.Open(cfg.DBPath, sqlite.WithLogger(log), sqlite.WithBusyTimeout(cfg.BusyTimeout),
-		sqlite.WithOnCommit(onCommit))
+	db, err := dbopen.Open(context.Background(), cfg.DBPath, dbopen.Options{Logger: log, BusyTimeout: cfg.BusyTimeout,
+		OnCommit: onCommit})
 	if err != nil {
 		cl.close()
 		return nil, err
@@ -86,7 +85,7 @@ func newServer(cfg server.Config, log *slog.Logger, f features) (*server.Server,
 
 // options builds the features over the open store and returns what the
 // server needs of them: API parts, routes and background loops.
-func (f features) options(db *sqlite.DB, bus *eventbus.Bus, in *inbox.Service, log *slog.Logger) ([]server.Option, *telephony.Telephony, error) {
+func (f features) options(db store.DB, bus *eventbus.Bus, in *inbox.Service, log *slog.Logger) ([]server.Option, *telephony.Telephony, error) {
 	tel, err := telephony.New(db, f.Phone, log, telephony.WithPresenceRecorder(in.SetPresence))
 	if err != nil {
 		return nil, nil, err

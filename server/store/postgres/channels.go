@@ -10,13 +10,19 @@ import (
 	"github.com/meet-dev/meet/api"
 )
 
-const channelCols = `id, name, timezone, ring_timeout_s, max_wait_s, auto_assign_team_id, service_level_s, hours`
+const channelCols = `id, name, timezone, ring_timeout_s, max_wait_s, auto_assign_team_id, service_level_s, hours, menu`
 
 func scanChannel(sc pgx.Row) (api.Channel, error) {
 	var c api.Channel
-	var hours string
-	if err := sc.Scan(&c.ID, &c.Name, &c.Timezone, &c.RingTimeoutS, &c.MaxWaitS, &c.AutoAssignTeamID, &c.ServiceLevelS, &hours); err != nil {
+	var hours, menu string
+	if err := sc.Scan(&c.ID, &c.Name, &c.Timezone, &c.RingTimeoutS, &c.MaxWaitS, &c.AutoAssignTeamID, &c.ServiceLevelS, &hours, &menu); err != nil {
 		return c, err
+	}
+	if menu != "" {
+		c.Menu = &api.Menu{}
+		if err := json.Unmarshal([]byte(menu), c.Menu); err != nil {
+			return c, fmt.Errorf("channel %d: bad menu JSON: %w", c.ID, err)
+		}
 	}
 	if err := json.Unmarshal([]byte(hours), &c.Hours); err != nil {
 		return c, fmt.Errorf("channel %d: bad hours JSON: %w", c.ID, err)
@@ -144,6 +150,14 @@ func (t *tx) SetHours(channelID int64, h api.Hours) error {
 		h.Weekly = []api.Span{}
 	}
 	return t.update("channel", channelID, `UPDATE channels SET hours=? WHERE id=?`, mustJSON(h), channelID)
+}
+
+func (t *tx) SetMenu(channelID int64, m *api.Menu) error {
+	v := ""
+	if m != nil {
+		v = mustJSON(m)
+	}
+	return t.update("channel", channelID, `UPDATE channels SET menu=? WHERE id=?`, v, channelID)
 }
 
 func (t *tx) SetGuidance(channelID int64, kind api.GuidanceKind, pcm48k []byte) error {

@@ -10,7 +10,7 @@ import (
 
 const chatCols = `c.id, c.channel_id, c.medium, c.state, c.snoozed_until, c.assignee_id, c.team_id, c.missed,
 	c.missed_reason, c.last_call_id, c.created, c.updated, c.closed, l.original_chat_id,
-	u.id, u.number, u.name, u.profile, u.tags`
+	u.id, u.number, u.name, u.profile, u.tags, c.menu_path`
 
 const chatFrom = ` FROM chats c JOIN customers u ON u.id = c.customer_id
 	LEFT JOIN chat_links l ON l.callback_chat_id = c.id`
@@ -23,7 +23,7 @@ func scanChat(sc pgx.Row) (api.Chat, error) {
 	var profile, tags string
 	err := sc.Scan(&c.ID, &c.ChannelID, &medium, &state, &snoozed, &c.AssigneeID, &c.TeamID, &c.Missed, &reason,
 		&c.LastCallID, &created, &updated, &closed, &c.CallbackOf,
-		&c.Customer.ID, &c.Customer.Number, &c.Customer.Name, &profile, &tags)
+		&c.Customer.ID, &c.Customer.Number, &c.Customer.Name, &profile, &tags, &c.MenuPath)
 	if err != nil {
 		return c, err
 	}
@@ -201,9 +201,9 @@ func (t *tx) Chat(id int64) (api.Chat, error) {
 func (t *tx) UpdateChat(c *api.Chat) error {
 	c.Updated = t.now
 	return t.update("chat", c.ID, `UPDATE chats SET state=?, snoozed_until=?, assignee_id=?, team_id=?, missed=?,
-		missed_reason=?, last_call_id=?, closed=?, updated=? WHERE id=?`,
+		missed_reason=?, last_call_id=?, closed=?, updated=?, menu_path=? WHERE id=?`,
 		string(c.State), nsPtr(c.SnoozedUntil), nullID(c.AssigneeID), nullID(c.TeamID), c.Missed,
-		string(c.MissedReason), nullID(c.LastCallID), nsPtr(c.Closed), ns(c.Updated), c.ID)
+		string(c.MissedReason), nullID(c.LastCallID), nsPtr(c.Closed), ns(c.Updated), c.MenuPath, c.ID)
 }
 
 func (t *tx) touchChat(id int64) error {

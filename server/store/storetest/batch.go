@@ -393,4 +393,3 @@ func testChatCountsMatchChats(t *testing.T, h Harness) {
 		t.Fatalf("chat_counts disagrees with chats in %d rows (%v)", bad, err)
 	}
 }
-

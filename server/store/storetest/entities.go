@@ -223,4 +223,3 @@ func testOnCommitOrderAndRollback(t *testing.T, h Harness) {
 		return nil
 	})
 }
-

@@ -154,4 +154,3 @@ func testSnoozesAndOpenedPhoneChats(t *testing.T, h Harness) {
 		t.Fatal(err)
 	}
 }
-

@@ -56,6 +56,7 @@ func Run(t *testing.T, h Harness) {
 		{"TokensAndTexts", testTokensAndTexts},
 		{"Reports", testReports},
 		{"AutomationCursorAndOutbox", testAutomationCursorAndOutbox},
+		{"MenuAndMenuPath", testMenuAndMenuPath},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h) })
 	}

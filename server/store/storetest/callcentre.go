@@ -1,4 +1,4 @@
-package sqlite
+package storetest
 
 import (
 	"context"
@@ -9,10 +9,10 @@ import (
 	"github.com/meet-dev/meet/server/store"
 )
 
-// TestMenuAndMenuPath: a channel's IVR menu and a chat's menu path are
+// testMenuAndMenuPath: a channel's IVR menu and a chat's menu path are
 // stored and read back; a nil menu removes it.
-func TestMenuAndMenuPath(t *testing.T) {
-	db, _ := openTest(t)
+func testMenuAndMenuPath(t *testing.T, h Harness) {
+	db := h.Open(t, Options{})
 	f := seed(t, db)
 	menu := &api.Menu{Root: "main", Nodes: []api.MenuNode{{ID: "main", TimeoutS: 4,
 		Keys: map[string]api.MenuAction{"1": {Kind: api.MenuTeam, TeamID: f.team.ID}, "0": {Kind: api.MenuEveryone}}}}}
