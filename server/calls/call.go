@@ -13,16 +13,6 @@ import (
 	"github.com/meet-dev/meet/server/store"
 )
 
-// after is what a finished guidance leads to.
-type after int
-
-const (
-	afterRoute          after = iota // greeting played: look for staff
-	afterNotInOperation              // out-of-hours played: end notInOperation
-	afterNotAccepting                // not-accepting played: end noOperator
-	afterMenu                        // a menu prompt played: wait for a key (menu.go)
-)
-
 // timer slots of a call.
 type slot int
 
@@ -43,13 +33,13 @@ type call struct {
 	api.Call
 	seq       uint64
 	channel   api.Channel
-	queued    bool           // looking for staff (waiting or ringing)
-	after     after          // what the current guidance leads to
-	guideTok  uint64         // identifies the current guidance play
-	early     bool           // 183 sent
-	music     bool           // wait guidance looping
-	trunkGone bool           // the trunk side already ended (BYE/CANCEL/failure)
-	ringing   map[int64]bool // staff rung right now
+	queued    bool            // looking for staff (waiting or ringing)
+	guidance  routing.Outcome // the guidance playing; its Missed ends the call once played, else it routes
+	guideTok  uint64          // identifies the current guidance play
+	early     bool            // 183 sent
+	music     bool            // wait guidance looping
+	trunkGone bool            // the trunk side already ended (BYE/CANCEL/failure)
+	ringing   map[int64]bool  // staff rung right now
 	tried     map[int64]api.RingOutcome
 	parts     map[int64]api.JoinMode // staff taking part now
 	ringDue   time.Time              // first ring + ring timeout

@@ -88,7 +88,10 @@ func (m *Manager) Accept(ctx context.Context, staffID, callID int64) (api.JoinRe
 				m.stopRing(r, c, id, api.RingCancelled)
 			}
 		}
-		c.State, c.queued, c.music = api.CallActive, false, false
+		if err := m.move(c, inAnswer); err != nil {
+			return err
+		}
+		c.queued, c.music = false, false
 		c.Answered, c.AssigneeID = ptrTime(now), ptrInt(staffID)
 		left := m.addParticipant(r, c, staffID, api.ModeTalk, set.MuteOnJoin)
 		m.saveCall(r, c)
@@ -102,7 +105,7 @@ func (m *Manager) Accept(ctx context.Context, staffID, callID int64) (api.JoinRe
 				detail := "answer failed: " + answerErr.Error()
 				m.trunkInput(id, func(r *rec, c *call) {
 					c.Answered = nil // the caller never got through: missed, not answered
-					m.end(r, c, api.ReasonUserLeft, detail, false)
+					m.end(r, c, endFor(causeCallerLeft, detail), false)
 				})
 				return
 			}
@@ -277,7 +280,7 @@ func (m *Manager) Hangup(ctx context.Context, staffID, callID int64) error {
 		if c.State != api.CallActive && c.State != api.CallDialing {
 			return api.Errorf(api.CodeInvalidTransition, "call %d is %s, not answered; decline it instead", callID, c.State)
 		}
-		m.end(r, c, api.ReasonNone, "hung up by staff", false)
+		m.end(r, c, endFor(causeStaffHangup, "hung up by staff"), false)
 		return nil
 	})
 }

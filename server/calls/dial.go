@@ -103,7 +103,10 @@ func (m *Manager) dial(ctx context.Context, staffID, channelID int64, to string,
 				return err
 			}
 			c := api.Call{ChatID: chat.ID, ChannelID: ch.ID, Direction: api.Outbound, From: ch.Numbers[0], To: number,
-				State: api.CallDialing, AssigneeID: &staffID, Created: now, Node: m.node}
+				AssigneeID: &staffID, Created: now, Node: m.node}
+			if c.State, err = transition(stateNew, inDial); err != nil {
+				return err
+			}
 			if err := createCall(tx, &chat, &c, staffID); err != nil {
 				return err
 			}
@@ -142,12 +145,12 @@ func (m *Manager) dial(ctx context.Context, staffID, channelID int64, to string,
 			m.log.Warn("attaching the dialer failed", "call_id", id, "staff_id", staffID, "err", err)
 		}
 		if err := m.trunk.Dial(id, from, number); err != nil {
-			m.trunkInput(id, func(r *rec, c *call) { m.end(r, c, api.ReasonNone, "dial failed: "+err.Error(), true) })
+			m.trunkInput(id, func(r *rec, c *call) { m.end(r, c, endFor(causeDialFailed, "dial failed: "+err.Error()), true) })
 		}
 	})
 	m.startTimer(lc, slotDial, m.dialTO, func(r *rec) {
 		if lc.State == api.CallDialing {
-			m.end(r, lc, api.ReasonNone, "no answer", false)
+			m.end(r, lc, endFor(causeNoAnswer, "no answer"), false)
 		}
 	})
 	m.saveCall(r, lc)

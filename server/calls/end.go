@@ -15,10 +15,11 @@ import (
 // with its reason and tells the trunk and the room. trunkGone says the trunk
 // side already ended (caller hung up, dial failed), so no hang-up is sent.
 // Ending an ended call does nothing: every call ends exactly once.
-func (m *Manager) end(r *rec, c *call, reason api.MissedReason, detail string, trunkGone bool) {
+func (m *Manager) end(r *rec, c *call, e ending, trunkGone bool) {
 	if c.State == api.CallEnded {
 		return
 	}
+	reason, detail := e.reason(), e.detail
 	now := m.clock.Now()
 	for s := range numSlots {
 		m.stopTimer(c, slot(s))
@@ -40,7 +41,8 @@ func (m *Manager) end(r *rec, c *call, reason api.MissedReason, detail string, t
 	} else if !reason.Valid() {
 		reason = api.ReasonUserLeft
 	}
-	c.State, c.queued = api.CallEnded, false
+	m.move(c, inEnd)
+	c.queued = false
 	c.Ended = ptrTime(now)
 	if c.Answered != nil {
 		c.DurationS = int(now.Sub(*c.Answered).Seconds())
@@ -140,7 +142,7 @@ func (m *Manager) leave(r *rec, c *call, staffID int64) {
 			return
 		}
 	}
-	m.end(r, c, api.ReasonNone, "everyone left", false)
+	m.end(r, c, endFor(causeEveryoneLeft, "everyone left"), false)
 }
 
 // withCall runs fn on a live call under the lock and commits what it recorded.

@@ -38,7 +38,7 @@ func (m *Manager) Inbound(ctx context.Context, from, to string) (int64, error) {
 	now := m.clock.Now()
 	var ch api.Channel
 	var view *channelView
-	inOp := true
+	first := routing.Greeting
 	err := m.st.View(ctx, func(tx store.Tx) error {
 		var err error
 		if ch, err = tx.ChannelByNumber(to); err != nil {
@@ -51,7 +51,7 @@ func (m *Manager) Inbound(ctx context.Context, from, to string) (int64, error) {
 		if err != nil {
 			m.log.Warn("channel time zone unusable, using UTC", "channel_id", ch.ID, "err", err)
 		}
-		if inOp = hours.InOperation(ch.Hours, loc, now); !inOp {
+		if first = routing.Arrival(ch, loc, now); first.Missed != api.ReasonNone {
 			// Nobody will be rung; record who would have been, for "why didn't I ring?".
 			if view, err = loadViewTx(tx, ch.ID); err != nil {
 				m.log.Warn("loading channel for eligibility failed", "channel_id", ch.ID, "err", err)
@@ -62,10 +62,6 @@ func (m *Manager) Inbound(ctx context.Context, from, to string) (int64, error) {
 	})
 	if err != nil {
 		return 0, err
-	}
-	kind, next := api.GuidanceGreeting, afterRoute
-	if !inOp {
-		kind, next = api.GuidanceOutOfHours, afterNotInOperation
 	}
 	var dec *routing.Decision
 	if view != nil {
@@ -82,8 +78,10 @@ func (m *Manager) Inbound(ctx context.Context, from, to string) (int64, error) {
 		if err != nil {
 			return err
 		}
-		c = api.Call{ChatID: chat.ID, ChannelID: ch.ID, Direction: api.Inbound, From: from, To: to,
-			State: api.CallGuidance, Created: now, Node: m.node}
+		c = api.Call{ChatID: chat.ID, ChannelID: ch.ID, Direction: api.Inbound, From: from, To: to, Created: now, Node: m.node}
+		if c.State, err = transition(stateNew, inArrive); err != nil {
+			return err
+		}
 		if err := createCall(tx, &chat, &c, 0); err != nil {
 			return err
 		}
@@ -98,7 +96,7 @@ func (m *Manager) Inbound(ctx context.Context, from, to string) (int64, error) {
 				return err
 			}
 		}
-		return ev(api.EvCallGuidance, guidanceData(kind))
+		return ev(api.EvCallGuidance, guidanceData(first.Guidance))
 	}}, nil)
 	if err != nil {
 		return 0, err
@@ -109,7 +107,7 @@ func (m *Manager) Inbound(ctx context.Context, from, to string) (int64, error) {
 	lc.lastElig = elig
 	r := m.newRec()
 	if m.closed { // Close ran while the call was being stored: it ends here, the trunk refuses it.
-		m.end(r, lc, api.ReasonNoOperator, "server shutting down", true)
+		m.end(r, lc, endFor(causeShutdown, "server shutting down"), true)
 		m.commit(ctx, r)
 		return 0, api.Errorf(api.CodeUnavailable, "meetd is shutting down")
 	}
@@ -119,7 +117,7 @@ func (m *Manager) Inbound(ctx context.Context, from, to string) (int64, error) {
 			m.log.Error("opening the call's room failed", "call_id", c.ID, "err", err)
 		}
 	})
-	m.startGuidance(r, lc, kind, next)
+	m.startGuidance(r, lc, first)
 	m.commit(ctx, r)
 	return c.ID, nil
 }
@@ -208,12 +206,12 @@ func (m *Manager) CallerHungUp(callID int64, detail string) {
 	if detail == "" {
 		detail = "caller hung up"
 	}
-	m.trunkInput(callID, func(r *rec, c *call) { m.end(r, c, api.ReasonUserLeft, detail, true) })
+	m.trunkInput(callID, func(r *rec, c *call) { m.end(r, c, endFor(causeCallerLeft, detail), true) })
 }
 
 // MediaTimeout: no RTP for the configured time; the call ends and the trunk hangs up.
 func (m *Manager) MediaTimeout(callID int64) {
-	m.trunkInput(callID, func(r *rec, c *call) { m.end(r, c, api.ReasonUserLeft, "media timeout", false) })
+	m.trunkInput(callID, func(r *rec, c *call) { m.end(r, c, endFor(causeMediaTimeout, "media timeout"), false) })
 }
 
 // OutboundAnswered: the customer picked up an outbound call.
@@ -224,7 +222,10 @@ func (m *Manager) OutboundAnswered(callID int64) {
 			return
 		}
 		m.stopTimer(c, slotDial)
-		c.State, c.Answered = api.CallActive, ptrTime(m.clock.Now())
+		if m.move(c, inAnswered) != nil {
+			return
+		}
+		c.Answered = ptrTime(m.clock.Now())
 		m.saveCall(r, c)
 		m.event(r, c, api.EvCallAnswered, deref(c.AssigneeID), 0, map[string]any{"direction": api.Outbound})
 	})
@@ -235,7 +236,7 @@ func (m *Manager) OutboundFailed(callID int64, detail string) {
 	if detail == "" {
 		detail = "dial failed"
 	}
-	m.trunkInput(callID, func(r *rec, c *call) { m.end(r, c, api.ReasonNone, detail, true) })
+	m.trunkInput(callID, func(r *rec, c *call) { m.end(r, c, endFor(causeDialFailed, detail), true) })
 }
 
 // DTMF records a key the caller pressed (RFC 4733 or SIP INFO); in the

@@ -164,7 +164,7 @@ func New(st store.Store, trunk Trunk, media Media, opts ...Option) *Manager {
 // so they end at once through the one end function, "meetd restarted", and
 // missed inbound ones close their chats with noOperator.
 func (m *Manager) recoverStale() {
-	n, err := m.endOrphans(context.Background(), m.node, api.ReasonNoOperator, "meetd restarted")
+	n, err := m.endOrphans(context.Background(), m.node, endFor(causeRestart, "meetd restarted"))
 	if err != nil {
 		m.log.Error("listing unfinished calls failed", "err", err)
 		return
@@ -182,12 +182,12 @@ func (m *Manager) EndNodeCalls(ctx context.Context, node string) (int, error) {
 	if node == "" || node == m.node {
 		return 0, api.Errorf(api.CodeBadRequest, "node %q is not another node", node)
 	}
-	return m.endOrphans(ctx, node, api.ReasonNodeLost, string(api.ReasonNodeLost))
+	return m.endOrphans(ctx, node, endFor(causeNodeLost, string(api.ReasonNodeLost)))
 }
 
 // endOrphans ends the live calls of node whose trunk dialog and room are
 // gone (that node crashed): they are adopted and ended at once.
-func (m *Manager) endOrphans(ctx context.Context, node string, reason api.MissedReason, detail string) (int, error) {
+func (m *Manager) endOrphans(ctx context.Context, node string, e ending) (int, error) {
 	var live []api.Call
 	err := m.st.View(ctx, func(tx store.Tx) error {
 		var err error
@@ -225,7 +225,7 @@ func (m *Manager) endOrphans(ctx context.Context, node string, reason api.Missed
 				c.parts[p.StaffID] = p.Mode
 			}
 		}
-		m.end(r, c, reason, detail, true)
+		m.end(r, c, e, true)
 	}
 	r.reroute = false
 	return len(stale), m.commit(ctx, r)
@@ -243,11 +243,7 @@ func (m *Manager) Close() error {
 	m.closed = true
 	r := m.newRec()
 	for _, c := range m.sortedCalls() {
-		reason := api.ReasonNone
-		if c.Answered == nil && c.Direction == api.Inbound {
-			reason = api.ReasonNoOperator
-		}
-		m.end(r, c, reason, "server shutting down", false)
+		m.end(r, c, endFor(causeShutdown, "server shutting down"), false)
 	}
 	m.commit(context.Background(), r)
 	m.mu.Unlock()

@@ -43,7 +43,10 @@ func (m *Manager) menuStep(r *rec, c *call, step ivr.Step) {
 	}
 	m.stopTimer(c, slotMenu)
 	changed := c.State != api.CallMenu
-	c.State, c.after, c.music, c.queued = api.CallMenu, afterMenu, false, false
+	if m.move(c, inMenu) != nil {
+		return
+	}
+	c.music, c.queued = false, false
 	if changed {
 		m.saveCall(r, c)
 	}

@@ -181,17 +181,15 @@ func (m *Manager) routeAll(r *rec) {
 }
 
 // route applies one decision to c: cancel rings of members no longer
-// eligible, ring whom the plan says, or wait.
+// eligible, then do what the policy's outcome says (ring, keep ringing,
+// wait, or play a guidance that ends the call).
 func (m *Manager) route(r *rec, c *call, v *channelView) {
 	c.channel = v.channel
 	d := m.decide(v, c)
 	c.mode = d.Mode
 	m.recordEligibility(r, c, d)
-	if !d.InOperation && c.FirstRingStarted == nil && c.State == api.CallGuidance {
-		// Closed between the greeting and now: treat as out of hours.
-		m.playGuidance(r, c, api.GuidanceOutOfHours, afterNotInOperation)
-		return
-	}
+	// Members no longer eligible stop ringing before the policy looks at
+	// who still rings.
 	eligible := make(map[int64]bool, len(d.Eligible))
 	for _, id := range d.Eligible {
 		eligible[id] = true
@@ -201,32 +199,19 @@ func (m *Manager) route(r *rec, c *call, v *channelView) {
 			m.stopRing(r, c, id, api.RingCancelled)
 		}
 	}
-	switch {
-	case len(c.ringing) > 0 && d.Mode == routing.ModeOneAtATime:
-		return // the current member keeps ringing until their turn ends
-	case len(d.Ring) > 0:
-		m.ring(r, c, v, d.Ring)
-	case len(c.ringing) > 0:
-		return
-	case c.FirstRingStarted == nil && c.FirstWaitingStarted == nil && nobodyCould(d):
-		m.playGuidance(r, c, api.GuidanceNotAccepting, afterNotAccepting)
-	default:
+	o := routing.Next(d, routing.Progress{InGuidance: c.State == api.CallGuidance, Rang: c.FirstRingStarted != nil,
+		Waited: c.FirstWaitingStarted != nil, Ringing: len(c.ringing)})
+	switch o.Step {
+	case routing.StepGuidance:
+		m.playGuidance(r, c, o)
+	case routing.StepRing:
+		m.ring(r, c, v, o.Ring)
+	case routing.StepKeepRinging:
+	case routing.StepWait:
 		m.wait(r, c)
+	default:
+		m.log.Error("routing gave no step", "call_id", c.ID, "step", o.Step.String())
 	}
-}
-
-// nobodyCould reports that no member could ring without an administrator or
-// the members themselves changing settings: the "redirect calls to chat"
-// set-up of SPEC §2.12.
-func nobodyCould(d routing.Decision) bool {
-	for _, n := range d.NotEligible {
-		switch n.Reason {
-		case api.IneligibleNotInChannel, api.IneligibleNotInTeam, api.IneligibleNotificationOff:
-		default:
-			return false
-		}
-	}
-	return len(d.Eligible) == 0
 }
 
 func (m *Manager) recordEligibility(r *rec, c *call, d routing.Decision) {
@@ -259,7 +244,9 @@ func (m *Manager) ring(r *rec, c *call, v *channelView, ids []int64) {
 	m.stopTimer(c, slotWait)
 	m.startMusic(r, c)
 	changed := c.State != api.CallRinging
-	c.State = api.CallRinging
+	if m.move(c, inRing) != nil {
+		return
+	}
 	for _, id := range ids {
 		if c.ringing[id] {
 			continue
@@ -328,19 +315,21 @@ func (m *Manager) wait(r *rec, c *call) {
 	m.startMusic(r, c)
 	due := c.FirstWaitingStarted.Add(m.maxWaitOf(c.channel))
 	if !due.After(now) {
-		m.end(r, c, api.ReasonNoOperator, "max wait reached", false)
+		m.end(r, c, endBy(routing.MaxWaitReached), false)
 		return
 	}
 	if c.State == api.CallWaiting {
 		return
 	}
 	m.stopTimer(c, slotMember)
-	c.State = api.CallWaiting
+	if m.move(c, inWait) != nil {
+		return
+	}
 	m.saveCall(r, c)
 	m.event(r, c, api.EvCallWaiting, 0, 0, map[string]any{"until": due.UTC()})
 	m.startTimer(c, slotWait, due.Sub(now), func(r *rec) {
 		if c.State == api.CallWaiting {
-			m.end(r, c, api.ReasonNoOperator, "max wait reached", false)
+			m.end(r, c, endBy(routing.MaxWaitReached), false)
 		}
 	})
 	m.recheck(c)
@@ -363,7 +352,7 @@ func (m *Manager) recheck(c *call) {
 
 func (m *Manager) onRingTimeout(r *rec, c *call) {
 	if c.State == api.CallRinging {
-		m.end(r, c, api.ReasonRingTimeout, "ring timeout", false)
+		m.end(r, c, endBy(routing.RingTimedOut), false)
 	}
 }
 
@@ -402,12 +391,15 @@ func (m *Manager) earlyMedia(r *rec, c *call) {
 	})
 }
 
-// playGuidance plays kind once into the caller's leg, then continues as next says.
-func (m *Manager) playGuidance(r *rec, c *call, kind api.GuidanceKind, next after) {
-	c.State = api.CallGuidance
+// playGuidance plays o's guidance once into the caller's leg, then ends
+// the call as o says or routes it.
+func (m *Manager) playGuidance(r *rec, c *call, o routing.Outcome) {
+	if m.move(c, inGuidance) != nil {
+		return
+	}
 	m.saveCall(r, c)
-	m.event(r, c, api.EvCallGuidance, 0, 0, guidanceData(kind))
-	m.startGuidance(r, c, kind, next)
+	m.event(r, c, api.EvCallGuidance, 0, 0, guidanceData(o.Guidance))
+	m.startGuidance(r, c, o)
 }
 
 func guidanceData(kind api.GuidanceKind) map[string]any { return map[string]any{"kind": kind} }
@@ -415,9 +407,13 @@ func guidanceData(kind api.GuidanceKind) map[string]any { return map[string]any{
 // startGuidance is playGuidance once the call row in state guidance and its
 // call.guidance event are written (or recorded in r): the in-memory state,
 // the play itself and its time-out.
-func (m *Manager) startGuidance(r *rec, c *call, kind api.GuidanceKind, next after) {
-	c.State, c.after, c.music = api.CallGuidance, next, false
-	c.queued = next == afterRoute && c.queued
+func (m *Manager) startGuidance(r *rec, c *call, o routing.Outcome) {
+	if m.move(c, inGuidance) != nil {
+		return
+	}
+	kind := o.Guidance
+	c.guidance, c.music = o, false
+	c.queued = o.Missed == api.ReasonNone && c.queued
 	c.guideTok++
 	tok := c.guideTok
 	m.earlyMedia(r, c)
@@ -450,19 +446,16 @@ func (m *Manager) afterGuidance(r *rec, c *call, tok uint64) {
 		return
 	}
 	m.stopTimer(c, slotGuidance)
-	switch c.after {
-	case afterNotInOperation:
-		m.end(r, c, api.ReasonNotInOperation, "out of hours", false)
-	case afterNotAccepting:
-		m.end(r, c, api.ReasonNoOperator, "not accepting calls", false)
-	default:
-		if m.menuPending(c) {
-			m.startMenu(r, c)
-			return
-		}
-		c.queued = true
-		r.reroute = true
+	if c.guidance.Missed != api.ReasonNone {
+		m.end(r, c, endBy(c.guidance), false)
+		return
 	}
+	if m.menuPending(c) {
+		m.startMenu(r, c)
+		return
+	}
+	c.queued = true
+	r.reroute = true
 }
 
 func (m *Manager) ringTimeout(ch api.Channel) time.Duration {

@@ -128,7 +128,7 @@ func Decide(in Input) (Decision, error) {
 		}
 		loc = l
 	}
-	d := Decision{At: in.Now, InOperation: hours.InOperation(in.Channel.Hours, loc, in.Now), Mode: ModeRingAll}
+	d := Decision{At: in.Now, InOperation: InOperation(in.Channel, loc, in.Now), Mode: ModeRingAll}
 	var team, only *teamIndex
 	switch {
 	case in.Target != nil && in.Target.AutoAssign:
