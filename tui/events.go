@@ -5,6 +5,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/tui/common"
 )
 
 // event applies one event of the live stream. Chats and calls it touches
@@ -79,6 +80,15 @@ func (m *Model) event(ev api.Event) tea.Cmd {
 		if ev.StaffID == me && m.call != nil && m.call.call.ID == ev.CallID {
 			m.endCall()
 			cmds = append(cmds, m.setFlash(m.ctx.T("out of the call"), false))
+		}
+	case api.EvMessageAdded:
+		// an internal message addressed to us (@name) is a notification
+		var d struct {
+			Text string `json:"text"`
+		}
+		if me != 0 && ev.ActorID != me && json.Unmarshal(ev.Data, &d) == nil && common.Mentions(d.Text, m.ctx.Me) {
+			m.log.Info("mentioned", "chat_id", ev.ChatID, "by", ev.ActorID)
+			cmds = append(cmds, m.setFlash(m.ctx.T("%[1]s to you in chat #%[2]d: %[3]s", m.ctx.StaffName(ev.ActorID), ev.ChatID, d.Text), false))
 		}
 	case api.EvSettingsUpdated:
 		if ev.StaffID == me || ev.StaffID == 0 {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/meet-dev/meet/api"
@@ -151,6 +152,8 @@ func (m *Model) act(a common.Action) tea.Cmd {
 		return m.join(c.ID, mode)
 	case common.ActSnooze, common.ActClose, common.ActReopen, common.ActTag, common.ActMemo, common.ActMessage, common.ActAssign:
 		return m.chatAction(a)
+	case common.ActUndo:
+		return m.undo()
 	case common.ActLinkBack, common.ActLinkNext:
 		if m.screen != ScreenChat {
 			return nil
@@ -277,11 +280,14 @@ func (m *Model) chatAction(a common.Action) tea.Cmd {
 	case common.ActSnooze:
 		return m.open(prompt.Snooze, fmt.Sprintf("snooze chat #%d for (30m, 2h, tomorrow, mon, 17:30)", c.ID), "", c.ID, 0)
 	case common.ActClose, common.ActReopen:
-		st, text := api.ChatClosed, "closed"
+		st, text := api.ChatClosed, fmt.Sprintf("chat #%d closed", c.ID)
 		if a == common.ActReopen {
-			st, text = api.ChatOpened, "reopened"
+			st, text = api.ChatOpened, fmt.Sprintf("chat #%d reopened", c.ID)
+		} else if c.State != "" && c.State != api.ChatClosed {
+			m.remember(c)
+			text = m.ctx.T("chat #%[1]d closed · %[2]s undo", c.ID, m.ctx.Keys.First(common.ActUndo))
 		}
-		return m.patch(fmt.Sprintf("chat #%d %s", c.ID, text), func(ctx context.Context) (api.Chat, error) {
+		return m.patch(text, func(ctx context.Context) (api.Chat, error) {
 			return m.backend.PatchChat(ctx, c.ID, api.ChatPatch{State: &st})
 		})
 	case common.ActTag:
@@ -289,7 +295,17 @@ func (m *Model) chatAction(a common.Action) tea.Cmd {
 	case common.ActMemo:
 		return m.open(prompt.Memo, fmt.Sprintf("memo on chat #%d", c.ID), "", c.ID, 0)
 	case common.ActMessage:
-		return m.open(prompt.Message, fmt.Sprintf("message to staff on chat #%d", c.ID), "", c.ID, 0)
+		m.open(prompt.Message, m.ctx.T("message to staff on chat #%d (@name + tab addresses a colleague)", c.ID), "", c.ID, 0)
+		m.prompt.Complete = func(text string) []string {
+			var staff []api.Staff
+			for _, s := range m.ctx.Staff {
+				if s.ID != m.ctx.Me.ID {
+					staff = append(staff, s)
+				}
+			}
+			return common.CompleteMention(text, staff)
+		}
+		return nil
 	case common.ActAssign:
 		return m.open(prompt.Assign, fmt.Sprintf("assign chat #%d to (name, none; empty = me)", c.ID), "", c.ID, 0)
 	}
@@ -386,6 +402,11 @@ func (m *Model) submit(s prompt.SubmitMsg) tea.Cmd {
 			return m.setFlash(err.Error(), true)
 		}
 		st := api.ChatSnoozed
+		if c, ok := m.inbox.Chat(id); ok && c.State != api.ChatClosed {
+			m.remember(c)
+		} else if c := m.chat.Chat(); c.ID == id && c.State != "" {
+			m.remember(c)
+		}
 		return m.patch(fmt.Sprintf("chat #%d snoozed until %s", id, until.Format("Mon 2 Jan 15:04")), func(ctx context.Context) (api.Chat, error) {
 			return m.backend.PatchChat(ctx, id, api.ChatPatch{State: &st, SnoozedUntil: &until})
 		})
@@ -480,4 +501,37 @@ func (m *Model) completeFilter(text string) []string {
 	}
 	sort.Strings(staff)
 	return common.CompleteFilter(text, tags, staff)
+}
+
+// undoable is the state a chat had before the last close or snooze.
+type undoable struct {
+	chatID  int64
+	state   api.ChatState
+	snoozed *time.Time
+}
+
+// remember keeps c's state so u can put it back after a close or snooze.
+func (m *Model) remember(c api.Chat) {
+	m.lastUndo = &undoable{chatID: c.ID, state: c.State, snoozed: c.SnoozedUntil}
+}
+
+// undo puts the chat of the last close or snooze back as it was.
+func (m *Model) undo() tea.Cmd {
+	u := m.lastUndo
+	if u == nil {
+		return m.setFlash(m.ctx.T("nothing to undo"), false)
+	}
+	m.lastUndo = nil
+	p := api.ChatPatch{State: &u.state}
+	if u.state == api.ChatSnoozed {
+		if u.snoozed == nil || !u.snoozed.After(m.ctx.Now()) {
+			opened := api.ChatOpened // the snooze it had is over: open it
+			p.State = &opened
+		} else {
+			p.SnoozedUntil = u.snoozed
+		}
+	}
+	return m.patch(m.ctx.T("chat #%[1]d is %[2]s again", u.chatID, m.ctx.T(string(*p.State))), func(ctx context.Context) (api.Chat, error) {
+		return m.backend.PatchChat(ctx, u.chatID, p)
+	})
 }

@@ -77,6 +77,7 @@ type Model struct {
 	ringing     bool // ring tone on
 	call        *inCall
 	lastCall    int64 // the call we were in last (its call.ended may come after our call.left)
+	lastUndo    *undoable
 	conn        ConnStatus
 	started     time.Time // program start, for the first-screen figure
 	firstScreen bool
@@ -90,6 +91,7 @@ type Model struct {
 	flashSeq      int
 	filterGen     int
 
+	customers  map[int64]api.Customer // by chat id, for the board
 	dirtyChats map[int64]bool
 	dirtyCalls map[int64]bool
 	dirtyLive  bool
@@ -108,7 +110,7 @@ func New(ctx context.Context, uictx *common.Context, b Backend, log *slog.Logger
 		log = slog.New(slog.DiscardHandler)
 	}
 	m := &Model{ctx: uictx, base: ctx, log: log, backend: b, prefs: Prefs{Denoise: true},
-		dirtyChats: map[int64]bool{}, dirtyCalls: map[int64]bool{}, tick: tea.Tick}
+		dirtyChats: map[int64]bool{}, customers: map[int64]api.Customer{}, dirtyCalls: map[int64]bool{}, tick: tea.Tick}
 	for _, o := range opts {
 		o(m)
 	}
@@ -119,6 +121,7 @@ func New(ctx context.Context, uictx *common.Context, b Backend, log *slog.Logger
 	m.inbox = inbox.New(uictx)
 	m.chat = chat.New(uictx)
 	m.board = board.New(uictx)
+	m.board.Customer = m.customer
 	m.stats = stats.New(uictx)
 	m.settings = settings.New(uictx)
 	m.settings.SetLocal(m.prefs.Denoise, m.prefs.Input, m.prefs.Output)
@@ -236,5 +239,22 @@ func (m *Model) Close() {
 	if m.ringing {
 		m.phone.Ring(false)
 		m.ringing = false
+	}
+}
+
+// customer is the customer of a chat as far as the TUI knows it: the
+// inbox's copy, or the one learnt when the chat or a ringing call loaded.
+func (m *Model) customer(chatID int64) (api.Customer, bool) {
+	if c, ok := m.inbox.Chat(chatID); ok {
+		return c.Customer, true
+	}
+	c, ok := m.customers[chatID]
+	return c, ok
+}
+
+// learn keeps a chat's customer for screens that show calls (the board).
+func (m *Model) learn(c api.Chat) {
+	if c.ID != 0 && c.Customer.Number != "" {
+		m.customers[c.ID] = c.Customer
 	}
 }

@@ -158,3 +158,34 @@ func TestSettingsSayClosedAndNoDevice(t *testing.T) {
 	require.NotContains(t, v, "(system default)")
 	require.Contains(t, v, "none found (no sound card?)")
 }
+
+// Issue 17 §10: the board names customers; @name addresses a colleague;
+// a close can be undone.
+func TestBoardNamesMentionsAndUndo(t *testing.T) {
+	f := newFake()
+	seed(f)
+	f.calls[70] = &api.Call{ID: 70, ChatID: 1, ChannelID: 1, Direction: api.Inbound, From: "+81311112222", To: "+81500000000",
+		State: api.CallActive, Created: t0}
+	h := newHarness(t, f)
+	h.keys("v")
+	require.Contains(t, h.m.View(), "Taro Yamada", "the board names the customer")
+	h.keys("esc")
+
+	h.keys("enter", "i")
+	h.typeText("please @b")
+	h.keys("tab")
+	require.Equal(t, "please @bob ", h.m.prompt.Value())
+	h.keys("esc")
+	h.send(eventMsg{ev: api.Event{ID: 700, Type: api.EvMessageAdded, At: t0, ChatID: 1, ActorID: 2, Data: []byte(`{"text":"@ann can you call back?"}`)}})
+	require.Equal(t, "Bob to you in chat #1: @ann can you call back?", h.m.Flash())
+
+	h.keys("c")
+	require.True(t, f.calledWith("PatchChat 1"))
+	require.Contains(t, h.m.Flash(), "chat #1 closed · u undo")
+	require.Equal(t, api.ChatClosed, f.chats[1].State)
+	h.keys("u")
+	require.Equal(t, api.ChatOpened, f.chats[1].State)
+	require.Contains(t, h.m.Flash(), "chat #1 is opened again")
+	h.keys("u")
+	require.Contains(t, h.m.Flash(), "nothing to undo")
+}

@@ -88,12 +88,14 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			m.chat.Set(msg.data)
 		}
 		m.inbox.Apply(msg.data.Chat)
+		m.learn(msg.data.Chat)
 		return nil
 	case chatMsg:
 		if msg.err != nil {
 			return m.fail("refreshing a chat", msg.err)
 		}
 		m.inbox.Apply(msg.chat)
+		m.learn(msg.chat)
 		var cmds []tea.Cmd
 		if m.screen == ScreenChat && m.chat.Chat().ID == msg.chat.ID {
 			m.chat.SetChat(msg.chat)
@@ -154,7 +156,14 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			return m.fail("loading live calls", msg.err)
 		}
 		m.board.SetCalls(msg.calls)
-		return nil
+		var cmds []tea.Cmd
+		for _, c := range msg.calls {
+			if _, ok := m.customer(c.ChatID); !ok && c.ChatID != 0 {
+				m.customers[c.ChatID] = api.Customer{} // asked once
+				cmds = append(cmds, m.fetchChat(c.ChatID))
+			}
+		}
+		return tea.Batch(cmds...)
 	case statsMsg:
 		if msg.err != nil {
 			m.stats.SetError(msg.err)

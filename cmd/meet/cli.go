@@ -272,9 +272,9 @@ func parseWhen(s string, loc *time.Location, endOfDay bool) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
-	d, err := time.ParseInLocation("2006-01-02", s, loc)
+	d, err := common.ParseDay(s, time.Now().In(loc)) // the same days as the TUI's filters: yesterday, 7d…
 	if err != nil {
-		return time.Time{}, fmt.Errorf("cannot read %q: want 2026-11-01 or 2026-11-01T09:00:00Z", s)
+		return time.Time{}, fmt.Errorf("cannot read %q: want 2026-11-01, today, yesterday, 7d or 2026-11-01T09:00:00Z", s)
 	}
 	if endOfDay {
 		d = d.AddDate(0, 0, 1)

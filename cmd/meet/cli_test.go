@@ -135,3 +135,19 @@ func TestScriptCommandsAgainstTheAPI(t *testing.T) {
 	_, err = runMeet(t, "chats", "--server", "http://127.0.0.1:1")
 	require.ErrorContains(t, err, "logged in to "+srv.URL)
 }
+
+// Export reads days the way the TUI's filters do (issue 17 §10).
+func TestExportTakesTheSameDaysAsFilters(t *testing.T) {
+	p, err := exportParams("yesterday", "today", "caller-left", "audit", 0, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, _ := time.Parse(time.RFC3339, p.Get("from"))
+	to, _ := time.Parse(time.RFC3339, p.Get("to"))
+	if to.Sub(from) != 48*time.Hour || p.Get("reason") != "userLeft" {
+		t.Errorf("yesterday..today = %s..%s reason %s", from, to, p.Get("reason"))
+	}
+	if _, err := exportParams("7d", "2026-13-01", "", "audit", 0, time.UTC); err == nil {
+		t.Error("a bad day accepted")
+	}
+}

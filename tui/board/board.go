@@ -19,6 +19,9 @@ type Model struct {
 	cursor int
 	loaded bool
 	w, h   int
+	// Customer, when set, names the customer of a chat the TUI knows, so
+	// the board shows who is calling rather than a number.
+	Customer func(chatID int64) (api.Customer, bool)
 }
 
 // New returns an empty board.
@@ -93,7 +96,15 @@ func (m *Model) View() string {
 		c := m.calls[i]
 		caller := c.From
 		if c.Direction == api.Outbound {
-			caller = "→ " + c.To
+			caller = c.To
+		}
+		if m.Customer != nil {
+			if cu, ok := m.Customer(c.ChatID); ok && cu.Name != "" {
+				caller = cu.Name // the name; the number is one key away (enter opens the chat)
+			}
+		}
+		if c.Direction == api.Outbound {
+			caller = "→ " + caller
 		}
 		since := c.Created
 		if c.Answered != nil {

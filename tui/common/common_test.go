@@ -207,3 +207,17 @@ func TestErrorTextHidesGoErrors(t *testing.T) {
 	require.Equal(t, "channel_id is required", ErrorText(ctx, &api.Error{Code: api.CodeBadRequest, Message: "channel_id is required"}))
 	require.Equal(t, "meetd did not answer in time (details in the log file)", ErrorText(ctx, context.DeadlineExceeded))
 }
+
+func TestMentions(t *testing.T) {
+	ann := api.Staff{ID: 1, Name: "Ann Lee", Email: "ann.lee@example.com"}
+	bob := api.Staff{ID: 2, Email: "bob@example.com"}
+	require.Equal(t, "@ann", Handle(ann))
+	require.Equal(t, "@bob", Handle(bob))
+	for _, text := range []string{"@ann can you take this?", "thanks @Ann.", "@ann.lee see memo", "@ann.lee@example.com"} {
+		require.True(t, Mentions(text, ann), text)
+	}
+	require.False(t, Mentions("annie called", ann))
+	require.False(t, Mentions("@annie called", ann))
+	require.Equal(t, []string{"please @ann "}, CompleteMention("please @a", []api.Staff{ann, bob}))
+	require.Nil(t, CompleteMention("please a", []api.Staff{ann, bob}))
+}

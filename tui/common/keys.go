@@ -41,6 +41,7 @@ const (
 	ActAssign   Action = "assign"
 	ActLinkBack Action = "link_back"
 	ActLinkNext Action = "link_next"
+	ActUndo     Action = "undo"
 	// navigation
 	ActUp       Action = "up"
 	ActDown     Action = "down"
@@ -79,7 +80,7 @@ type KeyGroup struct {
 var HelpGroups = []KeyGroup{
 	{"Calls", []Action{ActAnswer, ActDecline, ActHangup, ActLeave, ActMute, ActDenoise, ActDial, ActCallback, ActInvite}},
 	{"Supervisor", []Action{ActJoin, ActListen, ActWhisper, ActBarge}},
-	{"Chat", []Action{ActSnooze, ActClose, ActReopen, ActTag, ActMemo, ActMessage, ActAssign, ActLinkBack, ActLinkNext}},
+	{"Chat", []Action{ActSnooze, ActClose, ActReopen, ActTag, ActMemo, ActMessage, ActAssign, ActLinkBack, ActLinkNext, ActUndo}},
 	{"Inbox", []Action{ActUp, ActDown, ActPageUp, ActPageDown, ActTop, ActBottom, ActOpen, ActBack,
 		ActNextTab, ActPrevTab, ActTab1, ActTab2, ActTab3, ActTab4, ActSearch, ActFilter, ActClear, ActRefresh}},
 	{"App", []Action{ActBoard, ActStats, ActSettings, ActDND, ActHelp, ActQuit}},
@@ -97,7 +98,7 @@ var Descriptions = map[Action]string{
 	ActSnooze: "snooze (30m, 2h, tomorrow)", ActClose: "close chat", ActReopen: "reopen chat",
 	ActTag: "add tag (-tag removes)", ActMemo: "write a memo", ActMessage: "internal message to staff",
 	ActAssign: "assign (me, name, none)", ActLinkBack: "go to the called-back chat",
-	ActLinkNext: "go to the callback chat",
+	ActLinkNext: "go to the callback chat", ActUndo: "undo the last close or snooze",
 	ActUp:       "up", ActDown: "down", ActPageUp: "page up", ActPageDown: "page down",
 	ActTop: "first", ActBottom: "last", ActOpen: "open", ActBack: "back / close overlay",
 	ActNextTab: "next tab", ActPrevTab: "previous tab", ActTab1: "opened tab", ActTab2: "snoozed tab",
@@ -114,7 +115,7 @@ func DefaultBindings() map[Action][]string {
 		ActDenoise: {"z"}, ActDial: {"C"}, ActCallback: {"b"}, ActInvite: {"I"},
 		ActJoin: {"J"}, ActListen: {"l"}, ActWhisper: {"W"}, ActBarge: {"B"},
 		ActSnooze: {"s"}, ActClose: {"c"}, ActReopen: {"o"}, ActTag: {"t"}, ActMemo: {"n"},
-		ActMessage: {"i"}, ActAssign: {"A"}, ActLinkBack: {"["}, ActLinkNext: {"]"},
+		ActMessage: {"i"}, ActAssign: {"A"}, ActLinkBack: {"["}, ActLinkNext: {"]"}, ActUndo: {"u"},
 		ActUp: {"up", "k"}, ActDown: {"down", "j"}, ActPageUp: {"pgup", "ctrl+u"},
 		ActPageDown: {"pgdown", "ctrl+d"}, ActTop: {"home", "g"}, ActBottom: {"end", "G"},
 		ActOpen: {"enter"}, ActBack: {"esc"}, ActNextTab: {"tab"}, ActPrevTab: {"shift+tab"},

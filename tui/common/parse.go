@@ -3,6 +3,7 @@ package common
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -146,7 +147,7 @@ func ParseFilter(s string, now time.Time, me int64, lookup func(string) (int64, 
 			}
 			f.Assignee = &id
 		case "from", "to":
-			t, err := parseDay(v, now)
+			t, err := ParseDay(v, now)
 			if err != nil {
 				return Filter{}, err
 			}
@@ -164,14 +165,19 @@ func ParseFilter(s string, now time.Time, me int64, lookup func(string) (int64, 
 	return f, nil
 }
 
-func parseDay(v string, now time.Time) (time.Time, error) {
+// ParseDay reads a day the same way everywhere (inbox filters, `meet
+// export`, `meet chats`): 2026-11-01, today, yesterday, tomorrow, or 7d
+// (seven days ago). The result is the start of that day in now's zone.
+func ParseDay(v string, now time.Time) (time.Time, error) {
 	y, m, d := now.Date()
 	today := time.Date(y, m, d, 0, 0, 0, 0, now.Location())
-	switch strings.ToLower(v) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
 	case "today":
 		return today, nil
 	case "yesterday":
 		return today.AddDate(0, 0, -1), nil
+	case "tomorrow":
+		return today.AddDate(0, 0, 1), nil
 	}
 	if strings.HasSuffix(v, "d") {
 		if n, err := strconv.Atoi(strings.TrimSuffix(v, "d")); err == nil && n >= 0 {
@@ -180,7 +186,7 @@ func parseDay(v string, now time.Time) (time.Time, error) {
 	}
 	t, err := time.ParseInLocation("2006-01-02", v, now.Location())
 	if err != nil {
-		return time.Time{}, fmt.Errorf("cannot read date %q: want 2026-11-01, today, yesterday or 7d", v)
+		return time.Time{}, fmt.Errorf("cannot read date %q: want 2026-11-01, today, yesterday, tomorrow or 7d", v)
 	}
 	return t, nil
 }
@@ -406,4 +412,49 @@ func CleanNumber(s string) (string, error) {
 		return "", fmt.Errorf("%w: %q (2 to 20 digits)", ErrNotANumber, s)
 	}
 	return n, nil
+}
+
+// Handle is how a staff member is addressed in an internal message:
+// "@" and the first word of their name, lower case, or their e-mail's
+// local part when they have no name.
+func Handle(s api.Staff) string {
+	if f := strings.Fields(s.Name); len(f) > 0 {
+		return "@" + strings.ToLower(f[0])
+	}
+	local, _, _ := strings.Cut(s.Email, "@")
+	return "@" + strings.ToLower(local)
+}
+
+// Mentions reports whether text addresses s: @first-name, @local-part or
+// @e-mail, in any case, followed by punctuation or nothing.
+func Mentions(text string, s api.Staff) bool {
+	local, _, _ := strings.Cut(s.Email, "@")
+	want := map[string]bool{strings.ToLower(Handle(s)): true, "@" + strings.ToLower(local): true, "@" + strings.ToLower(s.Email): true}
+	for _, w := range strings.Fields(text) {
+		w = strings.ToLower(strings.TrimRight(w, ".,:;!?)」、。！？"))
+		if want[w] {
+			return true
+		}
+	}
+	return false
+}
+
+// CompleteMention completes a last word starting with @ to the handles of
+// staff; any other last word has no completions.
+func CompleteMention(text string, staff []api.Staff) []string {
+	head, last := "", text
+	if i := strings.LastIndexByte(text, ' '); i >= 0 {
+		head, last = text[:i+1], text[i+1:]
+	}
+	if !strings.HasPrefix(last, "@") {
+		return nil
+	}
+	var out []string
+	for _, s := range staff {
+		if h := Handle(s); strings.HasPrefix(h, strings.ToLower(last)) {
+			out = append(out, head+h+" ")
+		}
+	}
+	sort.Strings(out)
+	return out
 }
