@@ -29,6 +29,7 @@ STEPS=(
 	"room|./server/room/|-bench ^(BenchmarkCallCPU|BenchmarkRoom10Party|BenchmarkUp6|BenchmarkDown6|BenchmarkAudioResampler.*)$ -benchtime 500ms"
 	"room-load|./server/room/|-bench ^(BenchmarkConcurrentCalls|BenchmarkNetworkCalls)$ -benchtime 1x"
 	"room-attach|./server/room/|-bench ^BenchmarkAttachToTwoWayAudio$ -benchtime 10x"
+	"accept-audio|./server/telephony/|-bench ^BenchmarkAcceptToTwoWayAudio$ -benchtime 10x"
 	"mixer|./audio/mixer/|-bench . -benchtime 300ms"
 	"trunk|./server/trunk/|-bench ^BenchmarkInviteAnswerBye$ -benchtime 1s"
 	"trunk-sipp|./server/trunk/|-bench ^BenchmarkSippCPS$ -benchtime 1x"

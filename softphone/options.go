@@ -80,6 +80,13 @@ func WithOutputWAV(path string) Option {
 	return func(o *options) { o.outWAV, o.useOutDevice = path, false }
 }
 
+// WithSpeaker plays to w (48 kHz) instead of a device or file: a sink
+// that measures what the operator hears (benchmarks, tests). The phone
+// closes w on Close.
+func WithSpeaker(w audio.Writer) Option {
+	return func(o *options) { o.sink, o.useOutDevice, o.outWAV = w, false, "" }
+}
+
 // WithDenoise sets whether noise suppression starts on (default true).
 func WithDenoise(on bool) Option { return func(o *options) { o.denoise = on } }
 

@@ -23,6 +23,7 @@ type media struct {
 	recorded []int16
 	packets  int
 	sent     []time.Time // first end packet of each key
+	heard    func(at time.Time, pcm []int16)
 }
 
 const frameSamples = 160 // 20 ms at 8 kHz
@@ -187,8 +188,10 @@ func (m *media) receive(ctx context.Context) {
 		if pkt.Unmarshal(buf[:n]) != nil {
 			continue
 		}
+		at := time.Now()
 		m.mu.Lock()
 		m.packets++
+		n0 := len(m.recorded)
 		switch pkt.PayloadType {
 		case 0:
 			for _, b := range pkt.Payload {
@@ -199,7 +202,14 @@ func (m *media) receive(ctx context.Context) {
 				m.recorded = append(m.recorded, g711.DecodeAlawFrame(b))
 			}
 		}
+		var pcm []int16
+		if m.heard != nil && len(m.recorded) > n0 {
+			pcm = append(pcm, m.recorded[n0:]...)
+		}
 		m.mu.Unlock()
+		if pcm != nil {
+			m.heard(at, pcm)
+		}
 	}
 }
 

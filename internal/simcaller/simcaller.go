@@ -83,6 +83,10 @@ type CallPlan struct {
 	// Keys are pressed as RFC 4733 telephone-events (payload type 101),
 	// each At after the media starts (183 early media or the answer).
 	Keys []Key
+	// Heard, when set, is called with each received audio packet (8 kHz
+	// PCM) and its arrival time, from the receiving goroutine: delay
+	// measurements.
+	Heard func(at time.Time, pcm []int16)
 }
 
 // Key is one DTMF key press.
@@ -118,6 +122,7 @@ func (p *Phone) Call(ctx context.Context, target, to string, plan CallPlan) (Res
 	if err != nil {
 		return res, err
 	}
+	m.heard = plan.Heard
 	defer m.close()
 	host, portS, err := net.SplitHostPort(target)
 	if err != nil {

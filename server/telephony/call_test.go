@@ -34,7 +34,7 @@ type stack struct {
 
 // startStack runs meetd in-process: SQLite, HTTP API, SIP trunk, rooms and
 // the lifecycle, wired as cmd/meetd wires them, on 127.0.0.1 ports.
-func startStack(t *testing.T, ctx context.Context, seed func(tx store.Tx) error, tweak ...func(*telephony.Config)) *stack {
+func startStack(t testing.TB, ctx context.Context, seed func(tx store.Tx) error, tweak ...func(*telephony.Config)) *stack {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
@@ -122,7 +122,7 @@ func seedOperator(email string) func(tx store.Tx) error {
 	}
 }
 
-func writeTone(t *testing.T, path string, freq float64) {
+func writeTone(t testing.TB, path string, freq float64) {
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
