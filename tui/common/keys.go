@@ -99,7 +99,7 @@ var Descriptions = map[Action]string{
 	ActTag: "add tag (-tag removes)", ActMemo: "write a memo", ActMessage: "internal message to staff",
 	ActAssign: "assign (me, name, none)", ActLinkBack: "go to the called-back chat",
 	ActLinkNext: "go to the callback chat", ActUndo: "undo the last close or snooze",
-	ActUp:       "up", ActDown: "down", ActPageUp: "page up", ActPageDown: "page down",
+	ActUp: "up", ActDown: "down", ActPageUp: "page up", ActPageDown: "page down",
 	ActTop: "first", ActBottom: "last", ActOpen: "open", ActBack: "back / close overlay",
 	ActNextTab: "next tab", ActPrevTab: "previous tab", ActTab1: "opened tab", ActTab2: "snoozed tab",
 	ActTab3: "closed tab", ActTab4: "missed tab", ActSearch: "search text",
