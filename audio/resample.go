@@ -71,7 +71,7 @@ func newFilterBank(l, m int, d design) *filterBank {
 		b.phases = maxPhases + 1
 	}
 	b.coef = make([]float32, b.phases*b.taps)
-	i0 := bessel0(d.beta)
+	i0 := Bessel0(d.beta)
 	div := l
 	if b.interp {
 		div = maxPhases
@@ -85,7 +85,7 @@ func newFilterBank(l, m int, d design) *filterBank {
 			t := frac + float64(half-1-j)
 			v := 0.0
 			if r := t / float64(half); r > -1 && r < 1 {
-				v = fc * sinc(fc*t) * bessel0(d.beta*math.Sqrt(1-r*r)) / i0
+				v = fc * Sinc(fc*t) * Bessel0(d.beta*math.Sqrt(1-r*r)) / i0
 			}
 			row[j] = float32(v)
 			sum += v
@@ -103,26 +103,6 @@ func newFilterBank(l, m int, d design) *filterBank {
 		}
 	}
 	return b
-}
-
-func sinc(x float64) float64 {
-	if x == 0 {
-		return 1
-	}
-	return math.Sin(math.Pi*x) / (math.Pi * x)
-}
-
-// bessel0 is the modified Bessel function of the first kind, order 0.
-func bessel0(x float64) float64 {
-	sum, term := 1.0, 1.0
-	for k := 1; k < 64; k++ {
-		term *= (x / 2) / float64(k)
-		sum += term * term
-		if term*term < sum*1e-17 {
-			break
-		}
-	}
-	return sum
 }
 
 func gcd(a, b int) int {

@@ -1,6 +1,10 @@
 package room
 
-import "math"
+import (
+	"math"
+
+	"github.com/meet-dev/meet/audio"
+)
 
 // A fixed 8 kHz ↔ 48 kHz (×6) polyphase resampler for the telephone legs.
 // audio.NewResampler handles any rate pair with a long general-purpose
@@ -32,12 +36,7 @@ func init() {
 		if r <= -1 || r >= 1 {
 			return 0
 		}
-		x := r6Cutoff * n
-		s := 1.0
-		if x != 0 {
-			s = math.Sin(math.Pi*x) / (math.Pi * x)
-		}
-		return r6Cutoff * s * bessel0(r6Beta*math.Sqrt(1-r*r)) / bessel0(r6Beta)
+		return r6Cutoff * audio.Sinc(r6Cutoff*n) * audio.Bessel0(r6Beta*math.Sqrt(1-r*r)) / audio.Bessel0(r6Beta)
 	}
 	for p := range r6Ratio {
 		sum := 0.0
@@ -56,18 +55,6 @@ func init() {
 		r6Down[i] = float32(h(float64(i-r6Len/2)) / sum)
 	}
 	initBand()
-}
-
-func bessel0(x float64) float64 {
-	sum, term := 1.0, 1.0
-	for k := 1; k < 64; k++ {
-		term *= x / 2 / float64(k)
-		sum += term * term
-		if term*term < sum*1e-17 {
-			break
-		}
-	}
-	return sum
 }
 
 // up6 turns 160-sample 8 kHz frames into 960-sample 48 kHz frames.

@@ -22,7 +22,7 @@ func TestStepNames(t *testing.T) {
 func TestArrival(t *testing.T) {
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC) // a Monday
 	open := api.Channel{Hours: api.Hours{AlwaysOpen: true}}
-	shut := api.Channel{Hours: api.Hours{}}
+	shut := api.Channel{Hours: api.Hours{Closed: true}}
 	if o := Arrival(open, time.UTC, now); o.Step != StepGuidance || o.Guidance != api.GuidanceGreeting || o.Missed != api.ReasonNone {
 		t.Errorf("open channel: %+v", o)
 	}

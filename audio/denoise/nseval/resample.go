@@ -1,6 +1,10 @@
 package nseval
 
-import "math"
+import (
+	"math"
+
+	"github.com/meet-dev/meet/audio"
+)
 
 // Resample converts x from rate `from` to rate `to` with a Kaiser-windowed
 // sinc interpolator (polyphase over the rational ratio). It is for
@@ -23,7 +27,7 @@ func Resample(x []float64, from, to int) []float64 {
 		k := make([]float64, 2*half)
 		for t := range k {
 			d := float64(t-half+1) - frac // distance in input samples
-			k[t] = cut * sinc(cut*d) * kaiser(d/float64(half), beta)
+			k[t] = cut * audio.Sinc(cut*d) * audio.Kaiser(d/float64(half), beta)
 		}
 		kern[ph] = k
 	}
@@ -43,29 +47,6 @@ func Resample(x []float64, from, to int) []float64 {
 		out[i] = acc
 	}
 	return out
-}
-
-func sinc(x float64) float64 {
-	if x == 0 {
-		return 1
-	}
-	return math.Sin(math.Pi*x) / (math.Pi * x)
-}
-
-func kaiser(r, beta float64) float64 {
-	if r < -1 || r > 1 {
-		return 0
-	}
-	return bessel0(beta*math.Sqrt(1-r*r)) / bessel0(beta)
-}
-
-func bessel0(x float64) float64 {
-	sum, term := 1.0, 1.0
-	for k := 1; k < 30; k++ {
-		term *= (x / 2) / float64(k)
-		sum += term * term
-	}
-	return sum
 }
 
 func gcd(a, b int) int {
