@@ -8,6 +8,8 @@ import (
 	"io"
 	"math"
 	"time"
+
+	"github.com/zaf/g711"
 )
 
 // WAV is a decoded WAV file mixed down to mono.
@@ -80,7 +82,8 @@ type wavFormat struct {
 }
 
 // ReadWAV decodes a RIFF/WAVE file: PCM 8-bit unsigned, 16/24/32-bit signed,
-// IEEE float 32/64-bit, plain or WAVE_FORMAT_EXTENSIBLE, any channel count
+// IEEE float 32/64-bit, G.711 μ-law and A-law (8-bit), plain or
+// WAVE_FORMAT_EXTENSIBLE, any channel count
 // (mixed down to mono by averaging). Unknown chunks (LIST, fact, cue…) are
 // skipped, odd-sized chunks honour their pad byte, and a data chunk whose size
 // is unset (0, 0xFFFFFFFF or sox's 0x7FFFF000, as streaming writers leave it)
@@ -194,6 +197,10 @@ func parseFmt(b []byte) (*wavFormat, error) {
 		if f.bits != 32 && f.bits != 64 {
 			return nil, wavErr(ErrUnsupported, "%d-bit float is not supported (32 or 64)", f.bits)
 		}
+	case waveMuLaw, waveALaw: // G.711, as telephone systems record guidance
+		if f.bits != 8 {
+			return nil, wavErr(ErrUnsupported, "%d-bit %s is not supported (G.711 is 8 bits)", f.bits, formatNames[f.tag])
+		}
 	default:
 		name, ok := formatNames[f.tag]
 		if !ok {
@@ -264,6 +271,21 @@ func readN(r io.Reader, n int) ([]byte, error) {
 // decode converts interleaved frames to a mono mixdown.
 func decode(out PCM16, data []byte, f *wavFormat) {
 	ba, nch := f.blockAlign, f.channels
+	if f.tag == waveMuLaw || f.tag == waveALaw {
+		expand := g711.DecodeUlawFrame
+		if f.tag == waveALaw {
+			expand = g711.DecodeAlawFrame
+		}
+		for i := range out {
+			frame := data[i*ba:]
+			var sum int32
+			for c := 0; c < nch; c++ {
+				sum += int32(expand(frame[c]))
+			}
+			out[i] = int16(sum / int32(nch))
+		}
+		return
+	}
 	if f.tag == waveFloat {
 		read := binary.LittleEndian.Uint32
 		inv := 32768 / float64(nch)

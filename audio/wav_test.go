@@ -12,6 +12,7 @@ import (
 
 	"github.com/meet-dev/meet/audio"
 	"github.com/meet-dev/meet/audio/audiotest"
+	"github.com/zaf/g711"
 )
 
 // wavBuilder hand-builds WAV files, chunk by chunk.
@@ -153,6 +154,47 @@ func TestReadWAVMixdown(t *testing.T) {
 	}
 }
 
+// G.711 guidance (telephone systems record it so) is decoded, mono and
+// stereo, plain and extensible: the tone comes back at its level.
+func TestReadWAVG711(t *testing.T) {
+	tone := sine(1600, 1000, 8000, 0.5)
+	for _, c := range []struct {
+		name     string
+		tag      int
+		encode   func(int16) uint8
+		channels int
+		ext      bool
+	}{
+		{"mulaw", 7, g711.EncodeUlawFrame, 1, false},
+		{"alaw", 6, g711.EncodeAlawFrame, 1, false},
+		{"stereo mulaw", 7, g711.EncodeUlawFrame, 2, false},
+		{"extensible alaw", 6, g711.EncodeAlawFrame, 1, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var data []byte
+			for _, v := range tone {
+				for range c.channels {
+					data = append(data, c.encode(int16(v*32767)))
+				}
+			}
+			fmtc := fmtChunk(c.tag, c.channels, 8000, 8)
+			if c.ext {
+				fmtc = extensibleFmt(c.tag, c.channels, 8000, 8)
+			}
+			w, err := audio.ReadWAV(bytes.NewReader((&wavBuilder{}).chunk("fmt ", fmtc).chunk("data", data).bytes()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w.Rate != 8000 || len(w.Samples) != len(tone) {
+				t.Fatalf("rate %d, %d samples", w.Rate, len(w.Samples))
+			}
+			if p := audiotest.Goertzel(w.Samples, 8000, 1000); math.Abs(p-0.0625) > 0.006 {
+				t.Errorf("1 kHz power %v, want 0.0625 (amplitude 0.25)", p)
+			}
+		})
+	}
+}
+
 func TestReadWAVOddChunksAndOpenEndedData(t *testing.T) {
 	data := encode(sine(101, 300, 8000, 0.3), 1, 8, false) // odd length: padded
 	file := (&wavBuilder{}).chunk("junk", []byte{1, 2, 3}).chunk("fmt ", fmtChunk(1, 1, 8000, 8)).
@@ -193,8 +235,8 @@ func TestReadWAVErrors(t *testing.T) {
 		{"no fmt", (&wavBuilder{}).chunk("LIST", []byte("INFO")).bytes(), audio.ErrMalformed, "no fmt chunk"},
 		{"no data", (&wavBuilder{}).chunk("fmt ", fmtChunk(1, 1, 8000, 16)).bytes(), audio.ErrMalformed, "no data chunk"},
 		{"data first", (&wavBuilder{}).chunk("data", pcm).chunk("fmt ", fmtChunk(1, 1, 8000, 16)).bytes(), audio.ErrMalformed, "data chunk before fmt chunk"},
-		{"mulaw", (&wavBuilder{}).chunk("fmt ", fmtChunk(7, 1, 8000, 8)).chunk("data", pcm).bytes(), audio.ErrUnsupported, "μ-law WAV (format 7) is not supported"},
-		{"alaw", (&wavBuilder{}).chunk("fmt ", fmtChunk(6, 1, 8000, 8)).chunk("data", pcm).bytes(), audio.ErrUnsupported, "A-law WAV (format 6) is not supported"},
+		{"16-bit mulaw", (&wavBuilder{}).chunk("fmt ", fmtChunk(7, 1, 8000, 16)).chunk("data", pcm).bytes(), audio.ErrUnsupported, "16-bit μ-law is not supported"},
+		{"16-bit alaw", (&wavBuilder{}).chunk("fmt ", fmtChunk(6, 1, 8000, 16)).chunk("data", pcm).bytes(), audio.ErrUnsupported, "16-bit A-law is not supported"},
 		{"adpcm", (&wavBuilder{}).chunk("fmt ", fmtChunk(0x11, 1, 8000, 4)).chunk("data", pcm).bytes(), audio.ErrUnsupported, "IMA ADPCM WAV (format 17)"},
 		{"zero channels", (&wavBuilder{}).chunk("fmt ", fmtChunk(1, 0, 8000, 16)).chunk("data", pcm).bytes(), audio.ErrMalformed, "zero channels"},
 		{"zero rate", (&wavBuilder{}).chunk("fmt ", fmtChunk(1, 1, 0, 16)).chunk("data", pcm).bytes(), audio.ErrMalformed, "sample rate 0"},
@@ -202,7 +244,7 @@ func TestReadWAVErrors(t *testing.T) {
 		{"16-bit float", (&wavBuilder{}).chunk("fmt ", fmtChunk(3, 1, 8000, 16)).chunk("data", pcm).bytes(), audio.ErrUnsupported, "16-bit float"},
 		{"short fmt", (&wavBuilder{}).chunk("fmt ", make([]byte, 10)).chunk("data", pcm).bytes(), audio.ErrMalformed, "fmt chunk is 10 bytes"},
 		{"short extensible", (&wavBuilder{}).chunk("fmt ", fmtChunk(0xFFFE, 1, 8000, 16)).chunk("data", pcm).bytes(), audio.ErrMalformed, "WAVE_FORMAT_EXTENSIBLE fmt chunk is 16 bytes"},
-		{"extensible mulaw", (&wavBuilder{}).chunk("fmt ", extensibleFmt(7, 1, 8000, 8)).chunk("data", pcm).bytes(), audio.ErrUnsupported, "μ-law"},
+		{"extensible 16-bit mulaw", (&wavBuilder{}).chunk("fmt ", extensibleFmt(7, 1, 8000, 16)).chunk("data", pcm).bytes(), audio.ErrUnsupported, "μ-law"},
 		{"huge skip", append((&wavBuilder{}).chunk("fmt ", fmtChunk(1, 1, 8000, 16)).bytes(), "LIST\xff\xff\xff\x7f"...), audio.ErrTruncated, `"LIST" chunk declares`},
 		{"garbage chunk", append((&wavBuilder{}).chunk("fmt ", fmtChunk(1, 1, 8000, 16)).bytes(), "\x00\x01\x02\x03\x04\x00\x00\x00abcd"...), audio.ErrMalformed, "garbage"},
 	}
