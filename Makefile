@@ -8,7 +8,14 @@ DEB_PKGS := pkg-config portaudio19-dev libopus-dev libopusfile-dev sip-tester ba
 	espeak-ng sox tmux curl libspeexdsp-dev libwebrtc-audio-processing-dev alsa-utils postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build run test test-short bench bench-ns lint fmt clean
+.PHONY: all deps build run test test-short bench bench-ns bench-ns-tune lint fmt clean rnnoise
+
+# RNNoise, the learned noise suppressor, from the npm registry's WebAssembly
+# build (weights inside rnnoise.wasm), run by wazero; see audio/denoise/rnnoise.
+RNNOISE_PKG := @jitsi/rnnoise-wasm@0.2.1
+RNNOISE_DIR := .deps/rnnoise-wasm
+RNNOISE_WASM := $(RNNOISE_DIR)/package/dist/rnnoise.wasm
+RNNOISE_SHA256 := 677147b9248aedc0a00de79dc090d1ecead37c08c8bb773a790da16109d2c487
 
 all: build
 
@@ -19,12 +26,26 @@ deps:
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
 	fi
+	@command -v npm >/dev/null || { echo "installing: nodejs npm"; $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nodejs npm; }
 	@$(GO) mod download
+	@$(MAKE) --no-print-directory rnnoise
+
+# rnnoise fetches the package with `npm pack` (integrity checked by npm) into
+# the git-ignored .deps/ and checks the wasm's hash.
+rnnoise: $(RNNOISE_WASM)
+
+$(RNNOISE_WASM):
+	@mkdir -p $(RNNOISE_DIR)
+	cd $(RNNOISE_DIR) && npm pack --silent $(RNNOISE_PKG) >/dev/null && tar xzf jitsi-rnnoise-wasm-0.2.1.tgz
+	@echo "$(RNNOISE_SHA256)  $@" | sha256sum -c --quiet - || { rm -f $@; echo "rnnoise.wasm hash mismatch"; exit 1; }
+	@touch $@
 
 build: deps
 	@mkdir -p $(BIN)
 	$(GO) build -o $(BIN)/meetd ./cmd/meetd
 	$(GO) build -o $(BIN)/meet ./cmd/meet
+	cp $(RNNOISE_WASM) $(BIN)/rnnoise.wasm
 
 run: build
 	./scripts/demo.sh
@@ -39,8 +60,13 @@ test-short:
 bench: build
 	./scripts/bench.sh
 
+# bench-ns reports the TEST set; bench-ns-tune searches the hybrid's weights
+# on the TUNE set (the only set parameters may be fitted on).
 bench-ns: deps
 	$(GO) test -tags nseval -run TestNSEval -count=1 -v -timeout 20m ./audio/denoise/nseval/
+
+bench-ns-tune: deps
+	NSEVAL_TUNE=1 $(GO) test -tags nseval -run TestNSTune -count=1 -v -timeout 30m ./audio/denoise/nseval/
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
