@@ -14,28 +14,10 @@ import (
 	"time"
 
 	"github.com/meet-dev/meet/audio/denoise"
+	"github.com/meet-dev/meet/audio/denoise/rnnoise"
 )
 
 const evalRate = 48000
-
-// Target utterances (Harvard sentences) and the voices that read them.
-var targets = []struct{ voice, text string }{
-	{"en-us", "The birch canoe slid on the smooth planks. Glue the sheet to the dark blue background."},
-	{"en-us+f3", "It's easy to tell the depth of a well. These days a chicken leg is a rare dish."},
-	{"en-gb+m3", "Rice is often served in round bowls. The juice of lemons makes fine punch."},
-}
-
-// Babble talkers: other voices, other sentences.
-var talkers = []struct{ voice, text string }{
-	{"en-gb", "The box was thrown beside the parked truck. The hogs were fed chopped corn and garbage. Four hours of steady work faced us."},
-	{"en-us+f2", "A large size in stockings is hard to sell. The boy was there when the sun rose. A rod is used to catch pink salmon."},
-	{"en-gb-scotland", "The source of the huge river is the clear spring. Kick the ball straight and follow through. Help the woman get back to her feet."},
-	{"en-us+m7", "A pot of tea helps to pass the evening. Smoky fires lack flame and heat. The soft cushion broke the man's fall."},
-	{"en-gb+f4", "The salt breeze came across from the sea. The girl at the booth sold fifty bonds. The small pup gnawed a hole in the sock."},
-	{"en-gb-x-rp", "The fish twisted and turned on the bent hook. Press the pants and sew a button on the vest. The swan dive was far short of perfect."},
-}
-
-var snrLevels = []float64{0, 5, 10, 15}
 
 // processor is one 10 ms frame denoiser under test.
 type processor interface {
@@ -59,6 +41,20 @@ func (s speexProc) Process(f []float32) error { s.Speex.Process(f); return nil }
 
 type webrtcProc struct{ *WebRTC }
 
+type rnnProc struct{ d *rnnoise.Denoiser }
+
+func (r rnnProc) Process(f []float32) error { _, err := r.d.Process(f); return err }
+func (r rnnProc) Close()                    { r.d.Close() }
+
+type hybridProc struct{ h *denoise.Hybrid }
+
+func (p hybridProc) Process(f []float32) error { return p.h.Process(f) }
+func (p hybridProc) Close()                    { p.h.Close() }
+
+// rnnoiseModel loads rnnoise.wasm once; a missing file fails the run (make
+// bench-ns fetches it first).
+func rnnoiseModel() (*rnnoise.Model, error) { return rnnoise.Default() }
+
 var algos = []algo{
 	{"ours", func() (processor, error) {
 		s, err := denoise.New(evalRate)
@@ -72,79 +68,49 @@ var algos = []algo{
 		w, err := NewWebRTC(evalRate, 2)
 		return webrtcProc{w}, err
 	}},
-}
-
-type mixture struct {
-	noise  string
-	snr    float64
-	clean  []float64
-	noisy  []float64
-	target int
-}
-
-type score struct{ stoi, seg, snri float64 }
-
-func TestNSEval(t *testing.T) {
-	dir := t.TempDir()
-	speak := func(voice, text string) []float64 {
-		x, err := Speak(dir, voice, text, evalRate)
+	{"hybrid", func() (processor, error) {
+		m, err := rnnoiseModel()
 		if err != nil {
-			if os.Getenv("CI") == "" && errors.Is(err, ErrTool) {
-				t.Skip(err)
-			}
-			t.Fatal(err)
+			return nil, err
 		}
-		return x
+		h, err := denoise.NewHybrid(m, denoise.DefaultHybrid)
+		return hybridProc{h}, err
+	}},
+	{"rnnoise", func() (processor, error) {
+		m, err := rnnoiseModel()
+		if err != nil {
+			return nil, err
+		}
+		d, err := m.New()
+		return rnnProc{d}, err
+	}},
+}
+
+type score struct{ stoi, seg, snri, level float64 }
+
+// TestNSEval runs every algorithm over one set of the corpus (NSEVAL_SET,
+// default test; tune parameters with NSEVAL_SET=tune only) and prints the
+// tables. NSEVAL_ALGOS=ours,rnnoise limits the algorithms.
+func TestNSEval(t *testing.T) {
+	set := Test
+	if os.Getenv("NSEVAL_SET") == "tune" {
+		set = Tune
 	}
-	var cleans [][]float64
-	for _, tg := range targets {
-		s := speak(tg.voice, tg.text)
-		pad := evalRate / 2
-		c := make([]float64, pad+len(s)+pad)
-		copy(c[pad:], s)
-		g := 0.05 / math.Sqrt(Power(s)) // about -26 dBFS while speaking
-		for i := range c {
-			c[i] *= g
+	dir := t.TempDir()
+	speak := func(voice, text string) ([]float64, error) { return Speak(dir, voice, text, evalRate) }
+	mixes, err := Build(set, evalRate, speak, NoiseKinds, SNRs)
+	if err != nil {
+		if os.Getenv("CI") == "" && errors.Is(err, ErrTool) {
+			t.Skip(err)
 		}
-		cleans = append(cleans, c)
-	}
-	var talk [][]float64
-	for _, tk := range talkers {
-		talk = append(talk, speak(tk.voice, tk.text))
-	}
-	var mixes []mixture
-	for ti, c := range cleans {
-		n := len(c)
-		seed := uint64(ti*100 + 1)
-		noises := map[string][]float64{
-			"white": White(n, seed), "pink": Pink(n, seed), "babble": Babble(n, talk, seed),
-			"fan": Fan(n, evalRate, seed), "keyboard": Keyboard(n, evalRate, seed), "street": Street(n, evalRate, seed),
-		}
-		for _, kind := range NoiseKinds {
-			for _, snr := range snrLevels {
-				noisy := Mix(c, noises[kind], snr)
-				clean := append([]float64(nil), c...)
-				var peak float64
-				for _, v := range noisy {
-					peak = math.Max(peak, math.Abs(v))
-				}
-				if peak > 0.9 {
-					g := 0.9 / peak
-					for i := range noisy {
-						noisy[i] *= g
-						clean[i] *= g
-					}
-				}
-				mixes = append(mixes, mixture{kind, snr, clean, noisy, ti})
-			}
-		}
+		t.Fatal(err)
 	}
 	var totalSec float64
 	for _, m := range mixes {
-		totalSec += float64(len(m.noisy)) / evalRate
+		totalSec += float64(len(m.Noisy)) / evalRate
 	}
-	fmt.Printf("corpus: %d mixtures (%d utterances x %d noises x %d SNRs), %.0f s of audio at %d Hz\n",
-		len(mixes), len(cleans), len(NoiseKinds), len(snrLevels), totalSec, evalRate)
+	fmt.Printf("corpus: %s set, %d mixtures (%d speakers x %d noise classes x %d SNRs + %d clean controls), %.0f s of audio at %d Hz\n",
+		set.Name, len(mixes), len(set.Targets), len(NoiseKinds), len(SNRs), len(set.Targets), totalSec, evalRate)
 
 	use := algos
 	if only := os.Getenv("NSEVAL_ALGOS"); only != "" {
@@ -180,10 +146,10 @@ func TestNSEval(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", a.name, err)
 			}
-			n := len(m.noisy) / hop * hop
+			n := len(m.Noisy) / hop * hop
 			buf := make([]float32, n)
 			for i := range buf {
-				buf[i] = float32(m.noisy[i])
+				buf[i] = float32(m.Noisy[i])
 			}
 			cpu0, wall0 := ThreadCPU(), time.Now()
 			for off := 0; off < n; off += hop {
@@ -195,7 +161,7 @@ func TestNSEval(t *testing.T) {
 			cpu[a.name] += ThreadCPU() - cpu0
 			frames[a.name] += n / hop
 			p.Close()
-			out := make([]float64, len(m.noisy))
+			out := make([]float64, len(m.Noisy))
 			for i, v := range buf {
 				if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) || v > 1 || v < -1 {
 					t.Fatalf("%s produced %v", a.name, v)
@@ -210,21 +176,102 @@ func TestNSEval(t *testing.T) {
 	for _, a := range use {
 		usPerFrame[a.name] = float64(wall[a.name].Microseconds()) / float64(frames[a.name])
 		cpuPerFrame[a.name] = float64(cpu[a.name].Microseconds()) / float64(frames[a.name])
-		// Delay from the 15 dB white mixture of the first utterance.
+		// Delay from the first speaker's clean control.
 		for mi, m := range mixes {
-			if m.noise == "white" && m.snr == 15 && m.target == 0 {
+			if m.Noise == Clean && m.Target == 0 {
 				lo, hi := evalRate/2, 3*evalRate
-				delays[a.name] = Delay(m.noisy[lo:hi], outputs[a.name][mi][lo:hi], evalRate/20)
+				delays[a.name] = Delay(m.Noisy[lo:hi], outputs[a.name][mi][lo:hi], evalRate/20)
 			}
 		}
 	}
-	// Score in parallel.
+	scores := scoreAll(t, mixes, names, outputs, delays)
+	report(mixes, names, scores)
+	fmt.Println("\nclean-speech control (no noise; aim: speech level within 0.5 dB, STOI ≥ 0.99):")
+	for _, name := range names[1:] {
+		c := averages(mixes, scores[name], func(m Mixture) bool { return m.Noise == Clean })
+		worst := worstClean(mixes, scores[name])
+		fmt.Printf("  %-12s STOI %.4f (worst %.4f)  level %+.2f dB (worst %+.2f dB)\n", name, c.stoi, worst.stoi, c.level, worst.level)
+	}
+	fmt.Println("\nspeed and delay:")
+	fmt.Printf("  %-12s %16s %16s %10s\n", "algorithm", "wall µs/10ms", "CPU µs/10ms", "delay")
+	for _, name := range names[1:] {
+		fmt.Printf("  %-12s %16.1f %16.1f %8.1fms\n", name, usPerFrame[name], cpuPerFrame[name], float64(delays[name])*1000/evalRate)
+	}
+	fmt.Println("  (per 10 ms frame at 48 kHz, mean over all files; wall = elapsed time of the frame loops,")
+	fmt.Println("   CPU = thread CPU time of the same loops; on a shared machine wall includes waiting for a core)")
+	// Sanity of the harness itself: the unprocessed signal gains nothing and
+	// its STOI rises with SNR.
+	noisy := func(m Mixture) bool { return m.Noise != Clean }
+	avg := averages(mixes, scores["unprocessed"], noisy)
+	if math.Abs(avg.snri) > 1e-9 {
+		t.Errorf("unprocessed SNR improvement %.3f, want 0", avg.snri)
+	}
+	lo := averages(mixes, scores["unprocessed"], func(m Mixture) bool { return m.SNR == 0 })
+	hi := averages(mixes, scores["unprocessed"], func(m Mixture) bool { return m.SNR == 15 })
+	if hi.stoi <= lo.stoi {
+		t.Errorf("unprocessed STOI at 15 dB (%.3f) not above 0 dB (%.3f)", hi.stoi, lo.stoi)
+	}
+	verdicts(t, mixes, names, scores, cpuPerFrame, delays)
+}
+
+// verdicts prints, for each algorithm, the aims on this set: STOI not
+// below unprocessed on any class (±0.003), mean STOI ≥ best reference +
+// 0.005, mean segSNR ≥ best reference, clean control. The default
+// suppressor must at least do no harm.
+func verdicts(t *testing.T, mixes []Mixture, names []string, scores map[string][]score, cpu map[string]float64, delays map[string]int) {
+	noisy := func(m Mixture) bool { return m.Noise != Clean }
+	refs := []string{"speexdsp", "webrtc", "rnnoise"}
+	var worsts []string
+	fmt.Println("\naims (this set):")
+	for _, name := range names[1:] {
+		a := averages(mixes, scores[name], noisy)
+		var bestSTOI, bestSeg float64 = math.Inf(-1), math.Inf(-1)
+		var bestSTOIName, bestSegName string
+		for _, r := range refs {
+			if r == name || scores[r] == nil {
+				continue
+			}
+			ra := averages(mixes, scores[r], noisy)
+			if ra.stoi > bestSTOI {
+				bestSTOI, bestSTOIName = ra.stoi, r
+			}
+			if ra.seg > bestSeg {
+				bestSeg, bestSegName = ra.seg, r
+			}
+		}
+		var harm []string
+		worst := math.Inf(1)
+		for _, kind := range NoiseKinds {
+			k := func(m Mixture) bool { return m.Noise == kind }
+			d := averages(mixes, scores[name], k).stoi - averages(mixes, scores["unprocessed"], k).stoi
+			worst = math.Min(worst, d)
+			if d < -0.003 {
+				harm = append(harm, fmt.Sprintf("%s %+.3f", kind, d))
+			}
+		}
+		fmt.Printf("  %-12s STOI %.4f segSNR %+.2f dB", name, a.stoi, a.seg)
+		if bestSTOIName != "" {
+			fmt.Printf(" | vs best ref STOI %s %+.4f, segSNR %s %+.2f dB", bestSTOIName, a.stoi-bestSTOI, bestSegName, a.seg-bestSeg)
+		}
+		if len(harm) == 0 {
+			fmt.Printf(" | no class below unprocessed\n")
+		} else {
+			fmt.Printf(" | below unprocessed: %s\n", strings.Join(harm, ", "))
+		}
+		worsts = append(worsts, fmt.Sprintf("  worst class STOI vs unprocessed: %s %+.4f", name, worst))
+	}
+	for _, w := range worsts {
+		fmt.Println(w)
+	}
+}
+
+func scoreAll(t *testing.T, mixes []Mixture, names []string, outputs map[string][][]float64, delays map[string]int) map[string][]score {
 	scores := make(map[string][]score)
 	for _, name := range names {
 		scores[name] = make([]score, len(mixes))
 	}
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, 2)
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	var mu sync.Mutex
 	var firstErr error
 	for mi := range mixes {
@@ -234,12 +281,12 @@ func TestNSEval(t *testing.T) {
 			go func() {
 				defer func() { <-sem; wg.Done() }()
 				m := mixes[mi]
-				y := m.noisy
+				y := m.Noisy
 				if name != "unprocessed" {
 					y = Align(outputs[name][mi], delays[name])
 				}
-				d, err := STOI(m.clean, y, evalRate)
-				s := score{stoi: d, seg: SegSNR(m.clean, y, evalRate), snri: SNR(m.clean, y) - SNR(m.clean, m.noisy)}
+				sc, err := m.Score(y, evalRate)
+				s := score{sc.STOI, sc.SegSNR, sc.SNRi, sc.Level}
 				mu.Lock()
 				defer mu.Unlock()
 				if err != nil && firstErr == nil {
@@ -253,35 +300,24 @@ func TestNSEval(t *testing.T) {
 	if firstErr != nil {
 		t.Fatal(firstErr)
 	}
-	report(mixes, names, scores)
-	fmt.Println("\nspeed and delay:")
-	fmt.Printf("  %-12s %16s %16s %10s\n", "algorithm", "wall µs/10ms", "CPU µs/10ms", "delay")
-	for _, name := range names[1:] {
-		fmt.Printf("  %-12s %16.1f %16.1f %8.1fms\n", name, usPerFrame[name], cpuPerFrame[name], float64(delays[name])*1000/evalRate)
-	}
-	fmt.Println("  (per 10 ms frame at 48 kHz, mean over all files; wall = elapsed time of the frame loops,")
-	fmt.Println("   CPU = thread CPU time of the same loops; on a shared machine wall includes waiting for a core)")
-	// Sanity of the harness itself: the unprocessed signal gains nothing and
-	// its STOI rises with SNR.
-	avg := averages(mixes, scores["unprocessed"], func(m mixture) bool { return true })
-	if math.Abs(avg.snri) > 1e-9 {
-		t.Errorf("unprocessed SNR improvement %.3f, want 0", avg.snri)
-	}
-	lo := averages(mixes, scores["unprocessed"], func(m mixture) bool { return m.snr == 0 })
-	hi := averages(mixes, scores["unprocessed"], func(m mixture) bool { return m.snr == 15 })
-	if hi.stoi <= lo.stoi {
-		t.Errorf("unprocessed STOI at 15 dB (%.3f) not above 0 dB (%.3f)", hi.stoi, lo.stoi)
-	}
-	if o, ok := scores["ours"]; ok {
-		ours := averages(mixes, o, func(mixture) bool { return true })
-		fmt.Printf("\nours vs unprocessed: STOI %+.4f, segSNR %+.2f dB, SNR %+.2f dB\n", ours.stoi-avg.stoi, ours.seg-avg.seg, ours.snri)
-		if ours.seg <= avg.seg || ours.snri <= 0 {
-			t.Errorf("ours does not improve on the unprocessed signal: %+v vs %+v", ours, avg)
-		}
-	}
+	return scores
 }
 
-func averages(mixes []mixture, s []score, keep func(mixture) bool) score {
+func worstClean(mixes []Mixture, s []score) score {
+	w := score{stoi: 1}
+	for i, m := range mixes {
+		if m.Noise != Clean {
+			continue
+		}
+		w.stoi = math.Min(w.stoi, s[i].stoi)
+		if math.Abs(s[i].level) > math.Abs(w.level) {
+			w.level = s[i].level
+		}
+	}
+	return w
+}
+
+func averages(mixes []Mixture, s []score, keep func(Mixture) bool) score {
 	var a score
 	n := 0
 	for i, m := range mixes {
@@ -289,16 +325,18 @@ func averages(mixes []mixture, s []score, keep func(mixture) bool) score {
 			a.stoi += s[i].stoi
 			a.seg += s[i].seg
 			a.snri += s[i].snri
+			a.level += s[i].level
 			n++
 		}
 	}
 	if n == 0 {
 		return a
 	}
-	return score{a.stoi / float64(n), a.seg / float64(n), a.snri / float64(n)}
+	f := float64(n)
+	return score{a.stoi / f, a.seg / f, a.snri / f, a.level / f}
 }
 
-func report(mixes []mixture, names []string, scores map[string][]score) {
+func report(mixes []Mixture, names []string, scores map[string][]score) {
 	header := func() {
 		fmt.Printf("  %-8s", "")
 		for _, n := range names {
@@ -310,7 +348,7 @@ func report(mixes []mixture, names []string, scores map[string][]score) {
 		}
 		fmt.Println()
 	}
-	row := func(label string, keep func(mixture) bool) {
+	row := func(label string, keep func(Mixture) bool) {
 		fmt.Printf("  %-8s", label)
 		for _, n := range names {
 			a := averages(mixes, scores[n], keep)
@@ -321,15 +359,29 @@ func report(mixes []mixture, names []string, scores map[string][]score) {
 	for _, kind := range NoiseKinds {
 		fmt.Printf("\n== %s ==\n", kind)
 		header()
-		for _, snr := range snrLevels {
-			row(fmt.Sprintf("%g dB", snr), func(m mixture) bool { return m.noise == kind && m.snr == snr })
+		for _, snr := range SNRs {
+			row(fmt.Sprintf("%g dB", snr), func(m Mixture) bool { return m.Noise == kind && m.SNR == snr })
 		}
-		row("avg", func(m mixture) bool { return m.noise == kind })
+		row("avg", func(m Mixture) bool { return m.Noise == kind })
 	}
-	fmt.Printf("\n== overall (all noises) ==\n")
+	noisy := func(m Mixture) bool { return m.Noise != Clean }
+	fmt.Printf("\n== overall (all noise classes) ==\n")
 	header()
-	for _, snr := range snrLevels {
-		row(fmt.Sprintf("%g dB", snr), func(m mixture) bool { return m.snr == snr })
+	for _, snr := range SNRs {
+		row(fmt.Sprintf("%g dB", snr), func(m Mixture) bool { return m.SNR == snr })
 	}
-	row("avg", func(mixture) bool { return true })
+	row("avg", noisy)
+	fmt.Printf("\n== per class, mean over SNRs (STOI / segSNR dB) ==\n  %-8s", "class")
+	for _, n := range names {
+		fmt.Printf(" | %-15s", n)
+	}
+	fmt.Println()
+	for _, kind := range append(append([]string{}, NoiseKinds...), "all") {
+		fmt.Printf("  %-8s", kind)
+		for _, n := range names {
+			a := averages(mixes, scores[n], func(m Mixture) bool { return m.Noise != Clean && (kind == "all" || m.Noise == kind) })
+			fmt.Printf(" | %.3f %+6.2f   ", a.stoi, a.seg)
+		}
+		fmt.Println()
+	}
 }

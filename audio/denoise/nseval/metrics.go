@@ -71,3 +71,22 @@ func Align(y []float64, delay int) []float64 {
 	}
 	return out
 }
+
+// ActiveLevel is the level in dB of x over the samples where ref is active
+// (its 30 ms frames within 40 dB of ref's loudest frame).
+func ActiveLevel(ref, x []float64, rate int) float64 {
+	n := rate * 30 / 1000
+	var maxE float64
+	for s := 0; s+n <= len(ref); s += n {
+		maxE = math.Max(maxE, Power(ref[s:s+n]))
+	}
+	var sum float64
+	var count int
+	for s := 0; s+n <= len(ref) && s+n <= len(x); s += n {
+		if Power(ref[s:s+n]) > maxE*1e-4 {
+			sum += Power(x[s : s+n])
+			count++
+		}
+	}
+	return 10 * math.Log10(sum/float64(max(count, 1))+1e-30)
+}

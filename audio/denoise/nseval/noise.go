@@ -1,6 +1,7 @@
 package nseval
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 )
@@ -8,8 +9,32 @@ import (
 // The noise generators below are deterministic for a seed and return n
 // samples at rate Hz with arbitrary scale (Mix sets the level).
 
-// NoiseKinds lists the generated noise types in table order.
-var NoiseKinds = []string{"white", "pink", "babble", "fan", "keyboard", "street"}
+// NoiseKinds lists the noise classes in table order.
+var NoiseKinds = []string{"babble", "cafe", "car", "hvac", "rain", "traffic", "office", "music"}
+
+// Generate returns n samples of noise class kind at rate Hz for seed;
+// babble and cafe mix the talkers.
+func Generate(kind string, n, rate int, seed uint64, talkers [][]float64) ([]float64, error) {
+	switch kind {
+	case "babble":
+		return Babble(n, talkers, seed), nil
+	case "cafe":
+		return Cafe(n, rate, talkers, seed), nil
+	case "car":
+		return Car(n, rate, seed), nil
+	case "hvac":
+		return HVAC(n, rate, seed), nil
+	case "rain":
+		return Rain(n, rate, seed), nil
+	case "traffic":
+		return Street(n, rate, seed), nil
+	case "office":
+		return Office(n, rate, seed), nil
+	case "music":
+		return Music(n, rate, seed), nil
+	}
+	return nil, fmt.Errorf("nseval: unknown noise class %q", kind)
+}
 
 // White is Gaussian white noise.
 func White(n int, seed uint64) []float64 {
@@ -180,6 +205,206 @@ func Street(n, rate int, seed uint64) []float64 {
 			}
 		}
 		x[i] = 3*rumble + 0.05*floor[i] + env*c2*2
+	}
+	return x
+}
+
+// normalise scales x to unit power.
+func normalise(x []float64) []float64 {
+	g := 1 / math.Sqrt(Power(x)+1e-30)
+	for i := range x {
+		x[i] *= g
+	}
+	return x
+}
+
+// Cafe is babble of the talkers (further away: low-passed) with dishes and
+// cutlery: short bright ringing clinks at random times, and a room floor.
+func Cafe(n, rate int, talkers [][]float64, seed uint64) []float64 {
+	rng := rand.New(rand.NewPCG(seed, 6))
+	b := normalise(Babble(n, talkers, seed+11))
+	floor := normalise(Pink(n, seed+12))
+	lp := onePole(3000, rate)
+	var y float64
+	x := make([]float64, n)
+	for i := range x {
+		y += lp * (b[i] - y)
+		x[i] = y + 0.1*floor[i]
+	}
+	for t := rng.Float64() * 0.5; int(t*float64(rate)) < n; t += 0.1 + rng.ExpFloat64()*0.6 {
+		at := int(t * float64(rate))
+		amp := 0.5 + 2*rng.Float64()
+		for range 1 + rng.IntN(3) { // a few partials per clink
+			f := 2500 + 5000*rng.Float64()
+			tau := (0.02 + 0.08*rng.Float64()) * float64(rate)
+			ph := rng.Float64() * 2 * math.Pi
+			for i := 0; i < int(6*tau) && at+i < n; i++ {
+				x[at+i] += amp * math.Exp(-float64(i)/tau) * math.Sin(ph+2*math.Pi*f*float64(i)/float64(rate))
+			}
+		}
+	}
+	return x
+}
+
+// Car is a car interior: engine firing rumble (a 25..45 Hz fundamental with
+// harmonics, rpm wandering), 20..200 Hz road rumble (low-passed brown
+// noise, the bulk of the power) and road/wind hiss (band-passed pink noise
+// about 20 dB lower).
+func Car(n, rate int, seed uint64) []float64 {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	w := White(n, seed+21)
+	hiss := Pink(n, seed+22)
+	x := make([]float64, n)
+	var brown, r1, r2, h1, h2 float64
+	lp1, lp2 := onePole(200, rate), onePole(120, rate)
+	hp, lpH := onePole(500, rate), onePole(4000, rate)
+	f0 := 25 + 20*rng.Float64()
+	wander := 0.05 + 0.1*rng.Float64()
+	var ph float64
+	for i := range x {
+		t := float64(i) / float64(rate)
+		brown = 0.998*brown + 0.05*w[i]
+		r1 += lp1 * (brown - r1)
+		r2 += lp2 * (r1 - r2)
+		f := f0 * (1 + 0.15*math.Sin(2*math.Pi*wander*t))
+		ph += 2 * math.Pi * f / float64(rate)
+		eng := 0.5*math.Sin(ph) + 0.3*math.Sin(2*ph+0.3) + 0.15*math.Sin(3*ph+1.1) + 0.08*math.Sin(4*ph+2)
+		h1 += hp * (hiss[i] - h1) // h1 follows the low part; hiss-h1 is the high-passed part
+		h2 += lpH * ((hiss[i] - h1) - h2)
+		x[i] = 8*r2 + 0.05*eng + 0.04*h2
+	}
+	return x
+}
+
+// HVAC is ventilation: mains hum (50 or 60 Hz, chosen by seed) with
+// harmonics, a blower tone with its harmonics, and low-passed broadband air
+// noise with a slow swell.
+func HVAC(n, rate int, seed uint64) []float64 {
+	rng := rand.New(rand.NewPCG(seed, 8))
+	mains := 50.0
+	if rng.IntN(2) == 1 {
+		mains = 60
+	}
+	air := Pink(n, seed+31)
+	lp := onePole(800+800*rng.Float64(), rate)
+	blade := 90 + 120*rng.Float64()
+	var y, phH, phB float64
+	amps := make([]float64, 10)
+	for h := range amps {
+		amps[h] = (0.3 + rng.Float64()) / float64(h+1)
+	}
+	x := make([]float64, n)
+	for i := range x {
+		t := float64(i) / float64(rate)
+		phH += 2 * math.Pi * mains / float64(rate)
+		phB += 2 * math.Pi * blade / float64(rate)
+		var hum float64
+		for h, a := range amps {
+			hum += a * math.Sin(float64(h+1)*phH)
+		}
+		y += lp * (air[i] - y)
+		x[i] = 0.15*hum + 0.1*(math.Sin(phB)+0.5*math.Sin(2*phB)) + 1.5*(1+0.2*math.Sin(2*math.Pi*0.1*t))*y
+	}
+	return x
+}
+
+// Rain is rain on a window: a dense stream of small drops (short decaying
+// resonant ticks, a few hundred per second) over high-passed hiss.
+func Rain(n, rate int, seed uint64) []float64 {
+	rng := rand.New(rand.NewPCG(seed, 9))
+	hiss := White(n, seed+41)
+	x := make([]float64, n)
+	var lo float64
+	hp := onePole(1500, rate)
+	for i := range x {
+		lo += hp * (hiss[i] - lo)
+		x[i] = 0.05 * (hiss[i] - lo)
+	}
+	density := 200 + 300*rng.Float64()
+	for t := 0.0; int(t*float64(rate)) < n; t += rng.ExpFloat64() / density {
+		at := int(t * float64(rate))
+		f := 1000 + 6000*rng.Float64()
+		tau := (0.5 + 2*rng.Float64()) / 1000 * float64(rate)
+		amp := 0.05 + 0.3*rng.ExpFloat64()
+		for i := 0; i < int(6*tau) && at+i < n; i++ {
+			x[at+i] += amp * math.Exp(-float64(i)/tau) * math.Sin(2*math.Pi*f*float64(i)/float64(rate))
+		}
+	}
+	return x
+}
+
+// Office is an open office: typing bursts (Keyboard), a desk phone ringing
+// now and then (two-tone ring, 2 s on 4 s off), doors closing (low thump and
+// rattle) and a quiet ventilation floor.
+func Office(n, rate int, seed uint64) []float64 {
+	rng := rand.New(rand.NewPCG(seed, 10))
+	x := Keyboard(n, rate, seed+51)
+	floor := normalise(Pink(n, seed+52))
+	for i := range x {
+		x[i] += 0.01 * floor[i]
+	}
+	// Phone: starts somewhere in the first 2 s, rings 2 s on, 4 s off.
+	f1, f2 := 440.0, 480.0
+	if rng.IntN(2) == 1 {
+		f1, f2 = 400, 450
+	}
+	start := rng.Float64() * 2
+	for i := range x {
+		t := float64(i)/float64(rate) - start
+		if t < 0 || math.Mod(t, 6) > 2 {
+			continue
+		}
+		// Two tones with a 20 Hz warble, like an electronic ringer.
+		x[i] += 0.08 * (math.Sin(2*math.Pi*f1*t) + math.Sin(2*math.Pi*f2*t)) * (0.5 + 0.5*math.Sin(2*math.Pi*20*t))
+	}
+	// Doors: one every few seconds.
+	for t := 1 + 3*rng.Float64(); int(t*float64(rate)) < n; t += 3 + 5*rng.Float64() {
+		at := int(t * float64(rate))
+		tau := 0.04 * float64(rate)
+		f := 60 + 60*rng.Float64()
+		for i := 0; i < int(8*tau) && at+i < n; i++ {
+			e := math.Exp(-float64(i) / tau)
+			x[at+i] += 1.5 * e * (math.Sin(2*math.Pi*f*float64(i)/float64(rate)) + 0.3*rng.NormFloat64()*e)
+		}
+	}
+	return x
+}
+
+// Music is background music: a chord per bar (three voices with harmonic
+// timbre and soft attacks), a bass line on the root and a simple
+// kick/hi-hat beat, at a tempo and key chosen by the seed.
+func Music(n, rate int, seed uint64) []float64 {
+	rng := rand.New(rand.NewPCG(seed, 12))
+	bpm := 80 + 60*rng.Float64()
+	beat := 60 / bpm
+	key := 45 + rng.IntN(12)                                         // MIDI note of the tonic (A2..G#3)
+	prog := [][]int{{0, 4, 7}, {9, 12, 16}, {5, 9, 12}, {7, 11, 14}} // I vi IV V
+	rot := rng.IntN(len(prog))
+	hz := func(m float64) float64 { return 440 * math.Pow(2, (m-69)/12) }
+	x := make([]float64, n)
+	hh := White(n, seed+61)
+	fr := float64(rate)
+	for i := range x {
+		t := float64(i) / fr
+		b := int(t / beat)
+		bar := b / 4
+		chord := prog[(bar+rot)%len(prog)]
+		tb := t - float64(bar*4)*beat // time in bar
+		env := (1 - math.Exp(-tb/0.05)) * math.Exp(-tb/(3*beat))
+		var v float64
+		for _, nt := range chord {
+			f := hz(float64(key + 12 + nt))
+			v += env * (math.Sin(2*math.Pi*f*t) + 0.4*math.Sin(4*math.Pi*f*t) + 0.2*math.Sin(6*math.Pi*f*t))
+		}
+		tbeat := t - float64(b)*beat
+		bass := math.Exp(-tbeat/(0.6*beat)) * math.Sin(2*math.Pi*hz(float64(key+chord[0]%12-12))*t)
+		kick := 0.0
+		if b%2 == 0 {
+			kick = 1.5 * math.Exp(-tbeat/0.05) * math.Sin(2*math.Pi*(50+80*math.Exp(-tbeat/0.02))*tbeat)
+		}
+		th := math.Mod(t, beat/2)
+		hat := 0.1 * math.Exp(-th/0.01) * hh[i]
+		x[i] = 0.3*v + 0.8*bass + kick + hat
 	}
 	return x
 }
