@@ -1,0 +1,232 @@
+package denoise
+
+import (
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/meet-dev/meet/audio/denoise/rnnoise"
+)
+
+// HybridParams are the weights of Hybrid's per-frame mix (see HybridMixer).
+type HybridParams struct {
+	FloorNoise  float32 // share of the dry input while RNNoise hears no speech
+	FloorSpeech float32 // share of the dry input while it hears speech
+	Ours        float32 // share of our suppressor's output
+	VADRelease  float32 // per-frame decay of the held voice activity (attack is instant)
+}
+
+// DefaultHybrid are the weights fitted on nseval's tune set (never on the
+// test set it reports): see `make bench-ns` and the README.
+var DefaultHybrid = HybridParams{FloorNoise: 0.1, FloorSpeech: 0.1, Ours: 0.5, VADRelease: 0.9}
+
+// HybridMixer mixes, one 10 ms frame at a time, RNNoise's output with the
+// dry input and our suppressor's output, all three aligned (each lags the
+// microphone by one frame):
+//
+//	out = rnn + β·(dry − rnn) + μ·(ours − rnn)
+//
+// β, the dry share, moves between FloorNoise and FloorSpeech with RNNoise's
+// own voice activity estimate (held with VADRelease), so speech keeps
+// more of its original waveform where the network would distort it and
+// noise-only stretches are suppressed hardest. β glides linearly across
+// each frame, so it never steps.
+type HybridMixer struct {
+	p        HybridParams
+	vad      float32
+	prevBeta float32
+	started  bool
+}
+
+// NewHybridMixer returns a mixer with weights p.
+func NewHybridMixer(p HybridParams) *HybridMixer { return &HybridMixer{p: p} }
+
+// Mix writes the mix of one frame to out (which may alias rnn).
+func (m *HybridMixer) Mix(out, rnn, dry, ours []float32, vad float32) {
+	p := m.p
+	m.vad = max(vad, p.VADRelease*m.vad+(1-p.VADRelease)*vad)
+	beta := p.FloorNoise + (p.FloorSpeech-p.FloorNoise)*m.vad
+	if !m.started {
+		m.prevBeta, m.started = beta, true
+	}
+	step := (beta - m.prevBeta) / float32(len(out))
+	b := m.prevBeta
+	for i := range out {
+		b += step
+		r := rnn[i]
+		v := r + b*(dry[i]-r)
+		if ours != nil {
+			v += p.Ours * (ours[i] - r)
+		}
+		out[i] = clamp(v)
+	}
+	m.prevBeta = beta
+}
+
+// Hybrid is the learned suppressor: RNNoise (a recurrent network trained on
+// human speech, run from the npm package's WebAssembly under wazero) with
+// our suppressor beside it, mixed by HybridMixer. 48 kHz only, 10 ms frames,
+// 10 ms algorithmic delay, the same Process / SetEnabled behaviour as
+// Suppressor (bit-exact bypass when off, one-frame crossfades).
+type Hybrid struct {
+	rnn  *rnnoise.Denoiser
+	ours *Suppressor
+	mix  *HybridMixer
+
+	enabled atomic.Bool
+	active  bool
+	warm    bool
+
+	prev []float32 // previous input frame: the dry signal aligned with the output
+	rbuf []float32
+	obuf []float32
+	ramp []float32
+	p16  []float32
+}
+
+// NewHybrid returns a Hybrid at 48 kHz with RNNoise from model and weights p.
+func NewHybrid(model *rnnoise.Model, p HybridParams) (*Hybrid, error) {
+	d, err := model.New()
+	if err != nil {
+		return nil, err
+	}
+	h := &Hybrid{
+		rnn: d, mix: NewHybridMixer(p),
+		prev: make([]float32, rnnoise.FrameSize), rbuf: make([]float32, rnnoise.FrameSize),
+		obuf: make([]float32, rnnoise.FrameSize), ramp: make([]float32, rnnoise.FrameSize),
+		p16: make([]float32, rnnoise.FrameSize),
+	}
+	if p.Ours != 0 {
+		if h.ours, err = New(rnnoise.Rate); err != nil {
+			d.Close()
+			return nil, err
+		}
+	}
+	for i := range h.ramp {
+		h.ramp[i] = float32(i+1) / float32(len(h.ramp))
+	}
+	h.enabled.Store(true)
+	h.active = true
+	return h, nil
+}
+
+// Name says which suppressor this is.
+func (h *Hybrid) Name() string { return EngineHybrid.String() }
+
+// SampleRate is 48000.
+func (h *Hybrid) SampleRate() int { return rnnoise.Rate }
+
+// FrameSize is 480 samples (10 ms).
+func (h *Hybrid) FrameSize() int { return rnnoise.FrameSize }
+
+// Latency is the algorithmic delay while enabled: 10 ms.
+func (h *Hybrid) Latency() time.Duration { return rnnoise.Latency }
+
+// SetEnabled turns suppression on or off from the next frame.
+func (h *Hybrid) SetEnabled(on bool) { h.enabled.Store(on) }
+
+// Enabled reports whether suppression is on.
+func (h *Hybrid) Enabled() bool { return h.enabled.Load() }
+
+// Close frees the RNNoise instance.
+func (h *Hybrid) Close() error { return h.rnn.Close() }
+
+// Process denoises frame in place; its length must be a multiple of 480.
+func (h *Hybrid) Process(frame []float32) error {
+	if len(frame)%rnnoise.FrameSize != 0 {
+		return fmt.Errorf("%w: got %d samples, frame is %d", ErrFrameSize, len(frame), rnnoise.FrameSize)
+	}
+	for off := 0; off < len(frame); off += rnnoise.FrameSize {
+		if err := h.processFrame(frame[off : off+rnnoise.FrameSize]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ProcessPCM16 denoises 16-bit samples in place; see Process.
+func (h *Hybrid) ProcessPCM16(frame []int16) error {
+	if len(frame)%rnnoise.FrameSize != 0 {
+		return fmt.Errorf("%w: got %d samples, frame is %d", ErrFrameSize, len(frame), rnnoise.FrameSize)
+	}
+	b := h.p16
+	for off := 0; off < len(frame); off += rnnoise.FrameSize {
+		f := frame[off : off+rnnoise.FrameSize]
+		for i, v := range f {
+			b[i] = float32(v) * (1.0 / 32768)
+		}
+		if err := h.processFrame(b); err != nil {
+			return err
+		}
+		for i, v := range b {
+			f[i] = toInt16(v)
+		}
+	}
+	return nil
+}
+
+func (h *Hybrid) processFrame(x []float32) error {
+	on := h.enabled.Load()
+	if !h.warm {
+		h.active, h.warm = on, true
+	}
+	for i, v := range x {
+		if v != v || v > 1e30 || v < -1e30 {
+			x[i] = 0
+		}
+	}
+	switch {
+	case !on && !h.active:
+		copy(h.prev, x) // bypass: untouched
+		return nil
+	case on && !h.active:
+		// Switching on: RNNoise and ours last saw audio long ago; run the
+		// previous frame through them first so their one-frame delay lines
+		// hold the right samples, then fade from dry to processed.
+		copy(h.rbuf, h.prev)
+		if _, err := h.rnn.Process(h.rbuf); err != nil {
+			return err
+		}
+		if h.ours != nil { // the same for ours' window
+			copy(h.obuf, h.prev)
+			h.ours.processFrame(h.obuf)
+		}
+	}
+	if err := h.wet(x); err != nil {
+		return err
+	}
+	switch {
+	case on && !h.active: // fade in
+		for i := range x {
+			x[i] = h.ramp[i]*h.rbuf[i] + (1-h.ramp[i])*x[i]
+		}
+		h.active = true
+	case !on && h.active: // fade out to the dry, undelayed input
+		for i := range x {
+			x[i] = (1-h.ramp[i])*h.rbuf[i] + h.ramp[i]*x[i]
+		}
+		h.active = false
+	default:
+		copy(x, h.rbuf)
+	}
+	return nil
+}
+
+// wet runs one frame through RNNoise (and ours) and leaves the mix in rbuf;
+// it moves the frame into prev.
+func (h *Hybrid) wet(x []float32) error {
+	copy(h.rbuf, x)
+	vad, err := h.rnn.Process(h.rbuf)
+	if err != nil {
+		return err
+	}
+	var ours []float32
+	if h.ours != nil {
+		copy(h.obuf, x)
+		h.ours.processFrame(h.obuf)
+		ours = h.obuf
+	}
+	h.mix.Mix(h.rbuf, h.rbuf, h.prev, ours, vad)
+	copy(h.prev, x)
+	return nil
+}

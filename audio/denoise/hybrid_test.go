@@ -1,0 +1,133 @@
+package denoise
+
+import (
+	"errors"
+	"math"
+	"os"
+	"testing"
+
+	"github.com/meet-dev/meet/audio/denoise/rnnoise"
+)
+
+// TestHybridMixerFormula checks the mix on constant frames: out = rnn +
+// β·(dry − rnn) + μ·(ours − rnn), β between the floors by held VAD, and β
+// gliding across a frame instead of stepping.
+func TestHybridMixerFormula(t *testing.T) {
+	p := HybridParams{FloorNoise: 0.1, FloorSpeech: 0.5, Ours: 0.25, VADRelease: 0.5}
+	m := NewHybridMixer(p)
+	fill := func(v float32) []float32 {
+		x := make([]float32, 480)
+		for i := range x {
+			x[i] = v
+		}
+		return x
+	}
+	out := make([]float32, 480)
+	m.Mix(out, fill(0.2), fill(0.6), fill(0.4), 0) // β = 0.1
+	want := float32(0.2 + 0.1*0.4 + 0.25*0.2)
+	if d := out[479] - want; d > 1e-6 || d < -1e-6 {
+		t.Fatalf("noise frame: %v, want %v", out[479], want)
+	}
+	m.Mix(out, fill(0.2), fill(0.6), fill(0.4), 1) // β glides 0.1 → 0.5
+	want = float32(0.2 + 0.5*0.4 + 0.25*0.2)
+	if d := out[479] - want; d > 1e-6 || d < -1e-6 {
+		t.Fatalf("speech frame end: %v, want %v", out[479], want)
+	}
+	if out[0] > out[240] || out[240] > out[479] || out[0] > 0.2+0.11*0.4+0.05+1e-3 {
+		t.Fatalf("β stepped instead of gliding: %v %v %v", out[0], out[240], out[479])
+	}
+	m.Mix(out, fill(0.2), fill(0.6), nil, 0) // VAD held: 0.5·1 → β = 0.3
+	want = float32(0.2 + 0.3*0.4)
+	if d := out[479] - want; d > 1e-6 || d < -1e-6 {
+		t.Fatalf("held VAD without ours: %v, want %v", out[479], want)
+	}
+}
+
+func TestParseEngine(t *testing.T) {
+	for _, e := range []Engine{EngineAuto, EngineOurs, EngineHybrid, EngineRNNoise} {
+		got, err := ParseEngine(e.String())
+		if err != nil || got != e {
+			t.Fatalf("ParseEngine(%q) = %v, %v", e, got, err)
+		}
+	}
+	if _, err := ParseEngine("fast"); err == nil {
+		t.Fatal("bad engine accepted")
+	}
+	if EngineUnknown.String() != "unknown" {
+		t.Fatal(EngineUnknown.String())
+	}
+}
+
+func TestDefaultFallsBackOffRate(t *testing.T) {
+	d, why, err := NewDefault(16000)
+	if err != nil || why == nil || d.Name() != "ours" {
+		t.Fatalf("16 kHz default: %v, %v, %v", d, why, err)
+	}
+}
+
+func hybrid(t *testing.T) *Hybrid {
+	t.Helper()
+	m, err := rnnoise.Default()
+	if err != nil {
+		if errors.Is(err, rnnoise.ErrNotFound) && os.Getenv("CI") == "" {
+			t.Skip(err)
+		}
+		t.Fatal(err)
+	}
+	h, err := NewHybrid(m, DefaultHybrid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	return h
+}
+
+// TestHybridBypassAndToggle: off is bit-exact, switching never clicks on a
+// steady tone, and the default is the hybrid when rnnoise.wasm is there.
+func TestHybridBypassAndToggle(t *testing.T) {
+	h := hybrid(t)
+	if d, why, err := NewDefault(48000); err != nil || why != nil || d.Name() != "hybrid" {
+		t.Fatalf("default at 48 kHz: %v, %v, %v", d, why, err)
+	}
+	x := make([]float32, 3*rate)
+	for i := range x {
+		x[i] = float32(0.5 * math.Sin(2*math.Pi*440*float64(i)/rate))
+	}
+	maxStep := float32(2 * math.Pi * 440 / rate * 0.5 * 1.01)
+	out := make([]float32, 0, len(x))
+	frame := make([]float32, 480)
+	for f := 0; f < len(x)/480; f++ {
+		switch f {
+		case 40, 120:
+			h.SetEnabled(false)
+		case 80, 160:
+			h.SetEnabled(true)
+		}
+		copy(frame, x[f*480:])
+		if err := h.Process(frame); err != nil {
+			t.Fatal(err)
+		}
+		if f >= 121 && f < 160 {
+			for i := range frame {
+				if frame[i] != x[f*480+i] {
+					t.Fatalf("frame %d not bit-exact after switching off", f)
+				}
+			}
+		}
+		out = append(out, frame...)
+	}
+	// The tone's own step is maxStep; a one-frame crossfade between the
+	// delayed processed tone and the dry one adds at most the same again.
+	for i := 30 * 480; i < len(out); i++ {
+		if d := out[i] - out[i-1]; d > 3*maxStep || d < -3*maxStep {
+			t.Fatalf("click at sample %d (frame %d): step %g", i, i/480, d)
+		}
+	}
+	if err := h.Process(frame[:100]); !errors.Is(err, ErrFrameSize) {
+		t.Fatalf("short frame: %v", err)
+	}
+	pcm := make([]int16, 960)
+	if err := h.ProcessPCM16(pcm); err != nil {
+		t.Fatal(err)
+	}
+}
