@@ -25,6 +25,7 @@ type options struct {
 	useOutDevice    bool
 	loopInput       bool
 	denoise         bool
+	sendLoss        float64 // simulated loss of sent packets, 0..1 (measurements)
 	backoffMin      time.Duration
 	backoffMax      time.Duration
 	negotiateTimout time.Duration
@@ -89,6 +90,14 @@ func WithSpeaker(w audio.Writer) Option {
 
 // WithDenoise sets whether noise suppression starts on (default true).
 func WithDenoise(on bool) Option { return func(o *options) { o.denoise = on } }
+
+// WithSimulatedSendLoss drops each packet sent to meetd with probability
+// fraction (0..1), as a lossy network would (the RTP sequence numbers and
+// timestamps still advance, so meetd sees real gaps). It is for
+// measurements such as the whole-path noise suppression benchmark.
+func WithSimulatedSendLoss(fraction float64) Option {
+	return func(o *options) { o.sendLoss = min(max(fraction, 0), 1) }
+}
 
 // WithReconnectBackoff bounds the back-off between negotiation attempts.
 func WithReconnectBackoff(min, max time.Duration) Option {

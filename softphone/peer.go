@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"sync"
@@ -80,15 +81,25 @@ type peer struct {
 	wg        sync.WaitGroup
 
 	sent atomic.Uint64
+
+	// Simulated send loss (WithSimulatedSendLoss); used by the one writer.
+	lossRate float64
+	lossRNG  *rand.Rand
+	dropped  uint16 // packets dropped since the last one sent
 }
 
 // trackSink writes encoded frames to the peer's local track.
 type trackSink struct{ p *peer }
 
 func (t trackSink) WritePacket(b []byte, d time.Duration) error {
-	if err := t.p.track.WriteSample(media.Sample{Data: b, Duration: d}); err != nil {
+	if t.p.lossRate > 0 && t.p.lossRNG.Float64() < t.p.lossRate {
+		t.p.dropped++
+		return nil
+	}
+	if err := t.p.track.WriteSample(media.Sample{Data: b, Duration: d, PrevDroppedPackets: t.p.dropped}); err != nil {
 		return err
 	}
+	t.p.dropped = 0
 	t.p.sent.Add(1)
 	return nil
 }
@@ -102,7 +113,10 @@ func negotiate(ctx context.Context, api *webrtc.API, o *options, sig Signaller, 
 	if err != nil {
 		return nil, fmt.Errorf("new peer connection: %w", err)
 	}
-	p := &peer{pc: pc, connected: make(chan struct{}), done: make(chan struct{})}
+	p := &peer{pc: pc, connected: make(chan struct{}), done: make(chan struct{}), lossRate: o.sendLoss}
+	if p.lossRate > 0 {
+		p.lossRNG = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+	}
 	ok := false
 	defer func() {
 		if !ok {

@@ -21,6 +21,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/audio/denoise"
 )
 
 // Signaller carries the non-trickle offer to meetd and returns its answer.
@@ -95,6 +96,11 @@ func New(sig Signaller, opts ...Option) (*Phone, error) {
 	p := &Phone{sig: sig, o: o, log: o.log.With("leg", "softphone"), api: a,
 		events: make(chan Event, o.eventBuffer), state: StateIdle}
 	p.denoise.Store(o.denoise)
+	if e, why := denoise.DefaultEngine(48000); why != nil {
+		p.log.Warn("noise suppression: using ours, the learned one is unavailable", "engine", e, "err", why)
+	} else {
+		p.log.Info("noise suppression", "engine", e)
+	}
 	if o.inWAV != "" {
 		if p.src, err = openWAVSource(o.inWAV, o.loopInput); err != nil {
 			return nil, fmt.Errorf("softphone: %w", err)

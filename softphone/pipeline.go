@@ -47,19 +47,29 @@ func buildSendPipeline(c Codec, out packetSink, denoiseOn bool) (*sendPipeline, 
 	return sp, nil
 }
 
-// denoiseStage runs the noise suppressor on 10 ms frames at 48 kHz.
+// denoiseStage runs the default noise suppressor (denoise.NewDefault: the
+// learned hybrid when rnnoise.wasm is installed, else ours) on 10 ms frames
+// at 48 kHz.
 type denoiseStage struct {
 	dst  audio.Writer
-	s    *denoise.Suppressor
+	s    denoise.Denoiser
 	pend audio.PCM16
 }
 
 func newDenoiseStage(dst audio.Writer) (*denoiseStage, error) {
-	s, err := denoise.New(48000)
+	s, _, err := denoise.NewDefault(48000)
 	if err != nil {
 		return nil, fmt.Errorf("denoise: %w", err)
 	}
 	return &denoiseStage{dst: dst, s: s}, nil
+}
+
+// release frees the suppressor's resources (the learned one holds a
+// WebAssembly instance) once the pipeline is no longer written to.
+func (d *denoiseStage) release() {
+	if c, ok := d.s.(interface{ Close() error }); ok {
+		_ = c.Close()
+	}
 }
 
 func (d *denoiseStage) WriteSample(in audio.PCM16) error {
@@ -110,18 +120,27 @@ func (s *sendSwitch) attach(pr *peer) error {
 	}
 	sp.mute.SetMuted(s.p.sendGate())
 	s.mu.Lock()
+	old := s.pipe
 	s.pipe, s.owner = sp, pr
 	s.mu.Unlock()
+	if old.ns != nil {
+		old.ns.release()
+	}
 	return nil
 }
 
 // detach switches back to metering only, if pr is still the current peer.
 func (s *sendSwitch) detach(pr *peer) {
 	s.mu.Lock()
+	var old *sendPipeline
 	if s.owner == pr {
+		old = s.pipe
 		s.pipe, s.owner = s.idle, nil
 	}
 	s.mu.Unlock()
+	if old != nil && old.ns != nil {
+		old.ns.release()
+	}
 }
 
 func (s *sendSwitch) WriteSample(frame audio.PCM16) error {

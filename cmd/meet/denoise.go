@@ -16,33 +16,48 @@ func init() { extraCommands = append(extraCommands, newDenoiseCmd) }
 // newDenoiseCmd is `meet denoise IN.wav OUT.wav`: the microphone's noise
 // suppression applied to a file.
 func newDenoiseCmd() *cobra.Command {
-	return &cobra.Command{
+	var engine string
+	cmd := &cobra.Command{
 		Use:   "denoise IN.wav OUT.wav",
 		Short: "Remove background noise from a WAV file (the softphone's noise suppression)",
 		Long: "denoise reads any PCM or float WAV (any rate, mono or stereo mixed down), runs the\n" +
 			"softphone's noise suppressor at 48 kHz and writes a 16-bit mono WAV at the input's rate,\n" +
-			"time-aligned with the input.",
+			"time-aligned with the input.\n\n" +
+			"--engine auto (the default, as in the softphone) uses the learned hybrid (RNNoise from\n" +
+			"rnnoise.wasm, found beside this binary, in ../share/meet, or at $MEET_RNNOISE_WASM) and\n" +
+			"falls back to ours when rnnoise.wasm is missing; ours, hybrid and rnnoise choose one.",
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := denoiseFile(args[0], args[1])
+			e, err := denoise.ParseEngine(engine)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "denoised %s → %s: %v of audio at %d Hz, %d frames, %.1f µs per 10 ms frame\n",
-				args[0], args[1], st.audio.Round(time.Millisecond), st.rate, st.frames, st.perFrame)
+			st, err := denoiseFile(args[0], args[1], e)
+			if err != nil {
+				return err
+			}
+			if st.fallback != nil {
+				fmt.Fprintf(cmd.ErrOrStderr(), "note: using ours: %v\n", st.fallback)
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "denoised %s → %s with %s: %v of audio at %d Hz, %d frames, %.1f µs per 10 ms frame\n",
+				args[0], args[1], st.engine, st.audio.Round(time.Millisecond), st.rate, st.frames, st.perFrame)
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&engine, "engine", "auto", "noise suppressor: auto, ours, hybrid or rnnoise")
+	return cmd
 }
 
 type denoiseStats struct {
+	engine   string
+	fallback error // why auto chose ours
 	rate     int
 	audio    time.Duration
 	frames   int
 	perFrame float64 // µs
 }
 
-func denoiseFile(inPath, outPath string) (denoiseStats, error) {
+func denoiseFile(inPath, outPath string, engine denoise.Engine) (denoiseStats, error) {
 	var st denoiseStats
 	f, err := os.Open(inPath)
 	if err != nil {
@@ -57,10 +72,19 @@ func denoiseFile(inPath, outPath string) (denoiseStats, error) {
 	st.audio = time.Duration(len(w.Samples)) * time.Second / time.Duration(w.Rate)
 	s := audio.Resample(w.Samples, w.Rate, 48000)
 
-	ns, err := denoise.New(48000)
+	var ns denoise.Denoiser
+	if engine == denoise.EngineAuto {
+		ns, st.fallback, err = denoise.NewDefault(48000)
+	} else {
+		ns, err = denoise.NewEngine(engine, 48000)
+	}
 	if err != nil {
 		return st, err
 	}
+	if c, ok := ns.(interface{ Close() error }); ok {
+		defer c.Close()
+	}
+	st.engine = ns.Name()
 	hop := ns.FrameSize()
 	delay := int(ns.Latency() * 48000 / time.Second)
 	// Pad to whole frames plus the suppressor's delay, then drop the delay

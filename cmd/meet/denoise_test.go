@@ -7,9 +7,10 @@ import (
 
 	"github.com/meet-dev/meet/audio"
 	"github.com/meet-dev/meet/audio/audiotest"
+	"github.com/meet-dev/meet/audio/denoise"
 )
 
-// TestDenoiseFile runs `meet denoise` on a 16 kHz file of a gated tone in
+// TestDenoiseFile runs `meet denoise --engine ours` on a 16 kHz file of a gated tone in
 // white noise: same rate and length out, the noise down, the tone kept.
 func TestDenoiseFile(t *testing.T) {
 	const rate = 16000
@@ -31,7 +32,7 @@ func TestDenoiseFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	st, err := denoiseFile(in, out)
+	st, err := denoiseFile(in, out, denoise.EngineOurs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,11 +61,58 @@ func TestDenoiseFile(t *testing.T) {
 	}
 	t.Logf("noise %.1f → %.1f dBFS; %.1f µs per frame", inRMS, outRMS, st.perFrame)
 
-	if _, err := denoiseFile(filepath.Join(dir, "missing.wav"), out); err == nil {
+	if _, err := denoiseFile(filepath.Join(dir, "missing.wav"), out, denoise.EngineAuto); err == nil {
 		t.Error("missing input accepted")
 	}
 	os.WriteFile(in, []byte("RIFF junk"), 0o600)
-	if _, err := denoiseFile(in, out); err == nil {
+	if _, err := denoiseFile(in, out, denoise.EngineAuto); err == nil {
 		t.Error("garbage input accepted")
+	}
+}
+
+// TestDenoiseFileDefault runs `meet denoise` with the default engine: the
+// learned hybrid when rnnoise.wasm is installed (always under CI=true, where
+// make test fetched it), ours otherwise; either way same length out and
+// the speech-like tone kept.
+func TestDenoiseFileDefault(t *testing.T) {
+	const rate = 48000
+	n := 2 * rate
+	tone := audiotest.Tone(rate, 300, 0.3, n)
+	noise := audiotest.Noise(n, 0.01, 3)
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in.wav"), filepath.Join(dir, "out.wav")
+	f, err := os.Create(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := audio.WriteWAV(f, rate, audiotest.Mix(tone, noise)); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	st, err := denoiseFile(in, out, denoise.EngineAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.fallback != nil && os.Getenv("CI") != "" {
+		t.Fatalf("CI=true but the default fell back to ours: %v", st.fallback)
+	}
+	t.Logf("engine %s (fallback: %v), %.1f µs per frame", st.engine, st.fallback, st.perFrame)
+	g, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	w, err := audio.ReadWAV(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(w.Samples) != n {
+		t.Fatalf("%d samples out, want %d", len(w.Samples), n)
+	}
+	if seg := w.Samples[rate : rate+rate/2]; !audiotest.HasTone(seg, rate, 300) {
+		t.Errorf("tone lost (dominant %.0f Hz)", audiotest.DominantFreq(seg, rate))
+	}
+	if _, err := denoiseFile(in, out, denoise.EngineUnknown); err == nil {
+		t.Error("unknown engine accepted")
 	}
 }

@@ -29,6 +29,7 @@ type phoneFlags struct {
 	duration, statsEvery   time.Duration
 	loopback               string
 	denoise                bool
+	sendLoss               float64
 }
 
 // newPhoneCmd is `meet phone`: the softphone without a TUI, for tests and
@@ -59,6 +60,8 @@ func newPhoneCmd() *cobra.Command {
 	fl.DurationVar(&f.statsEvery, "stats-every", 0, "print call quality every D while connected (0: only at the end of calls)")
 	fl.StringVar(&f.loopback, "loopback-ice", "auto", "loopback ICE candidates, UDP4, no mDNS: on, off or auto (on for a loopback server)")
 	fl.BoolVar(&f.denoise, "noise-suppression", true, "noise suppression of the microphone")
+	fl.Float64Var(&f.sendLoss, "simulate-send-loss", 0, "drop this share (0..1) of the packets sent to meetd at random (measurements)")
+	_ = fl.MarkHidden("simulate-send-loss")
 	return cmd
 }
 
@@ -139,6 +142,9 @@ func phoneSession(ctx context.Context, cmd *cobra.Command, f phoneFlags) (*clien
 
 func phoneOptions(f phoneFlags, server string, log *slog.Logger) ([]softphone.Option, error) {
 	opts := []softphone.Option{softphone.WithLogger(log), softphone.WithDenoise(f.denoise)}
+	if f.sendLoss > 0 {
+		opts = append(opts, softphone.WithSimulatedSendLoss(f.sendLoss))
+	}
 	switch {
 	case f.inDev != "":
 		opts = append(opts, softphone.WithInputDevice(deviceName(f.inDev)))
