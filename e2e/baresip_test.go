@@ -183,7 +183,7 @@ type baresipMsg struct {
 // startBaresip renders testdata/baresip/config.tmpl into a fresh config
 // directory, starts baresip and connects to its ctrl_tcp port once the
 // modules are loaded.
-func startBaresip(t *testing.T, source string) *baresip {
+func startBaresip(t testing.TB, source string) *baresip {
 	t.Helper()
 	bin := need(t, "baresip")
 	b := &baresip{dir: t.TempDir(), events: make(chan baresipMsg, 64)}
@@ -241,7 +241,7 @@ func startBaresip(t *testing.T, source string) *baresip {
 }
 
 // baresipModules finds the module directory of the installed baresip.
-func baresipModules(t *testing.T) string {
+func baresipModules(t testing.TB) string {
 	for _, d := range []string{"/usr/lib/baresip/modules", "/usr/local/lib/baresip/modules", "/usr/lib/x86_64-linux-gnu/baresip/modules"} {
 		if _, err := os.Stat(filepath.Join(d, "aufile.so")); err == nil {
 			return d
@@ -317,7 +317,7 @@ func (b *baresip) waitEvent(typ string, d time.Duration) error {
 
 // recording reads the sndfile dump of one direction ("dec": what baresip
 // received, "enc": what it sent), resampled to 8 kHz.
-func (b *baresip) recording(t *testing.T, dir string) audio.PCM16 {
+func (b *baresip) recording(t testing.TB, dir string) audio.PCM16 {
 	t.Helper()
 	files, _ := filepath.Glob(filepath.Join(b.dir, "rec", "dump-*-"+dir+".wav"))
 	if len(files) != 1 {

@@ -30,7 +30,7 @@ func writeTone(t *testing.T, freq float64) string {
 	return p
 }
 
-func readWAV(t *testing.T, path string) audio.PCM16 {
+func readWAV(t testing.TB, path string) audio.PCM16 {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {

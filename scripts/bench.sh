@@ -37,8 +37,9 @@ STEPS=(
 	"softphone|./softphone/|-bench ^BenchmarkClientPipeline$ -benchtime 1s -run ^TestPipelineDelay$ -v"
 	"softphone-call|./softphone/|-bench ^(BenchmarkClientLatency|BenchmarkPhoneCPU)$ -benchtime 1x"
 	"audio|./audio/ ./audio/opus/ ./audio/device/|-bench . -benchtime 300ms"
-	"denoise|./audio/denoise/|-bench . -benchtime 1s"
+	"denoise|./audio/denoise/ ./audio/denoise/rnnoise/|-bench . -benchtime 1s"
 	"nseval|./audio/denoise/nseval/|-tags nseval -bench ^BenchmarkNS$ -benchtime 1s -run ^TestNSEval$ -v -timeout 20m"
+	"e2e-nspath|./e2e/|-bench ^BenchmarkNSWholePath$ -benchtime 1x -timeout 15m"
 	"tui|./tui/|-bench . -benchtime 1s"
 )
 

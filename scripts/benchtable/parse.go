@@ -133,6 +133,8 @@ func parseMetrics(s string) (map[string]float64, error) {
 var (
 	// nseval: "  avg      |  0.812    1.23    0.00 |  0.861 …" after "== overall".
 	nsOverall = regexp.MustCompile(`^== overall`)
+	// nsWorst is the lowest per-class STOI difference to the unprocessed input.
+	nsWorst = regexp.MustCompile(`^\s+worst class STOI vs unprocessed: (\w+) ([-+][\d.]+)`)
 	// nseval: "  ours              12.3             11.9      2.0ms"
 	nsSpeed = regexp.MustCompile(`^\s+(\w+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)ms\s*$`)
 	// softphone TestPipelineDelay log line.
@@ -174,6 +176,10 @@ func (o *runOutput) readExtra(line string) {
 			}
 		}
 		o.inOverall = false
+		return
+	}
+	if m := nsWorst.FindStringSubmatch(line); m != nil {
+		o.extras["nseval."+m[1]+".worst-class"], _ = strconv.ParseFloat(m[2], 64)
 		return
 	}
 	if m := nsSpeed.FindStringSubmatch(line); m != nil && m[1] != "algorithm" {
