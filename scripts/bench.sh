@@ -23,6 +23,7 @@ rm -f "$OUT"/*.txt
 # name | package | go test arguments
 STEPS=(
 	"store|./server/store/sqlite/|-bench ^BenchmarkSearch1M$ -benchtime 100x -timeout 30m"
+	"store-pg|./server/store/postgres/|-bench ^BenchmarkSearch1M$ -benchtime 100x -timeout 30m"
 	"export|./server/stats/|-bench ^BenchmarkExport1M$ -benchtime 1x -timeout 30m"
 	"routing|./server/routing/|-bench . -benchtime 500ms"
 	"calls|./server/calls/|-bench . -benchtime 1s"

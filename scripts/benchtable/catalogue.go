@@ -54,6 +54,14 @@ var catalogue = []entry{
 		aim:  "— (aim is for filters)", expect: []string{"server/store/sqlite.BenchmarkSearch1M/text_name"}},
 	{area: "store", pattern: re(`server/store/sqlite\.BenchmarkSearch1M/.*`),
 		show: []show{ms("p99-ms", "ms p99"), ms("p50-ms", "ms p50")}, aim: "p99 ≤ 20 ms", conds: []cond{le("p99-ms", 20)}},
+	// issue 14 — the same searches on Postgres (local server, loopback TCP, generated each run)
+	{area: "store-pg", pattern: re(`server/store/postgres\.BenchmarkSearch1M/(missed|tag|state)_.*`),
+		show: []show{ms("p99-ms", "ms p99"), ms("p50-ms", "ms p50")},
+		aim:  "p99 ≤ 20 ms (filters, 1M chats, as SQLite)", conds: []cond{le("p99-ms", 20)},
+		expect: []string{"server/store/postgres.BenchmarkSearch1M/missed_noOperator", "server/store/postgres.BenchmarkSearch1M/tag_vip"}},
+	{area: "store-pg", pattern: re(`server/store/postgres\.BenchmarkSearch1M/text_.*`),
+		show: []show{ms("p99-ms", "ms p99"), ms("p50-ms", "ms p50")},
+		aim:  "— (aim is for filters)", expect: []string{"server/store/postgres.BenchmarkSearch1M/text_name"}},
 	// issue 7 — export
 	{area: "export", pattern: re(`server/stats\.BenchmarkExport1M/.*`),
 		show: []show{asIs("rows/s", "rows/s"), asIs("peak-RSS-MB", "MB peak RSS")},

@@ -32,12 +32,24 @@ func openURL(t *testing.T, url string, opts ...Option) *DB {
 	return db
 }
 
+// migratedURL is a new database with the schema applied (copied from a
+// template migrated once per test binary).
+func migratedURL(t testing.TB) string {
+	return pgtest.URLFrom(t, "migrated", func(url string) error {
+		db, err := Open(context.Background(), url, WithLogger(quiet))
+		if err != nil {
+			return err
+		}
+		return db.Close()
+	})
+}
+
 // TestStore runs the shared store suite on Postgres.
 func TestStore(t *testing.T) {
 	urls := map[store.DB]string{}
 	storetest.Run(t, storetest.Harness{
 		Open: func(t *testing.T, o storetest.Options) store.DB {
-			url := pgtest.URL(t)
+			url := migratedURL(t)
 			db := openURL(t, url, openOpts(o)...)
 			urls[db] = url
 			return db

@@ -83,6 +83,42 @@ func URL(tb testing.TB) string {
 	return url
 }
 
+// URLFrom is URL for a database that starts as a copy of a template: the
+// first call for a key creates the template database and runs init on its
+// URL (e.g. to apply migrations once per test binary instead of per test);
+// init must close its connections before returning.
+func URLFrom(tb testing.TB, key string, init func(url string) error) string {
+	tb.Helper()
+	URL(tb) // starts the server, or skips
+	templatesMu.Lock()
+	tmpl, ok := templates[key]
+	if !ok {
+		url, err := shared.CreateDatabase(context.Background())
+		if err == nil {
+			err = init(url)
+		}
+		if err != nil {
+			templatesMu.Unlock()
+			tb.Fatalf("template %s: %v", key, err)
+		}
+		tmpl = url[strings.LastIndex(url, "/")+1:]
+		tmpl, _, _ = strings.Cut(tmpl, "?")
+		templates[key] = tmpl
+	}
+	templatesMu.Unlock()
+	url, err := shared.createDatabase(context.Background(), tmpl)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { shared.dropDatabase(url) })
+	return url
+}
+
+var (
+	templatesMu sync.Mutex
+	templates   = map[string]string{} // key → database name
+)
+
 // ErrNotInstalled is returned by Start when there is no Postgres to start.
 var ErrNotInstalled = errors.New("postgres not installed")
 
@@ -215,13 +251,17 @@ func (s *Server) dbURL(name string) string {
 
 // CreateDatabase creates a new empty database and returns its URL.
 func (s *Server) CreateDatabase(ctx context.Context) (string, error) {
+	return s.createDatabase(ctx, "template0")
+}
+
+func (s *Server) createDatabase(ctx context.Context, template string) (string, error) {
 	name := fmt.Sprintf("t_%d", s.n.Add(1))
 	c, err := pgx.Connect(ctx, s.AdminURL())
 	if err != nil {
 		return "", err
 	}
 	defer c.Close(ctx)
-	if _, err := c.Exec(ctx, `CREATE DATABASE `+name+` TEMPLATE template0 ENCODING 'UTF8'`); err != nil {
+	if _, err := c.Exec(ctx, `CREATE DATABASE `+name+` TEMPLATE `+template+` ENCODING 'UTF8'`); err != nil {
 		return "", fmt.Errorf("create database: %w", err)
 	}
 	return s.dbURL(name), nil
