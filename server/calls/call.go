@@ -87,7 +87,7 @@ type effect struct {
 
 // event appends an event about call c.
 func (m *Manager) event(r *rec, c *call, typ api.EventType, staffID, actorID int64, data any) {
-	e := api.Event{Type: typ, At: m.clock.Now().UTC(), ChannelID: c.ChannelID, ChatID: c.ChatID, CallID: c.ID,
+	e := api.Event{Type: typ, At: m.now().UTC(), ChannelID: c.ChannelID, ChatID: c.ChatID, CallID: c.ID,
 		StaffID: staffID, ActorID: actorID, Data: mustJSON(data)}
 	r.do(func(tx store.Tx) error { return tx.Append(&e) })
 }

@@ -20,7 +20,7 @@ func (m *Manager) end(r *rec, c *call, e ending, trunkGone bool) {
 		return
 	}
 	reason, detail := e.reason(), e.detail
-	now := m.clock.Now()
+	now := m.now()
 	for s := range numSlots {
 		m.stopTimer(c, slot(s))
 	}
@@ -92,7 +92,7 @@ func (m *Manager) addParticipant(r *rec, c *call, staffID int64, mode api.JoinMo
 	if c.ringing[staffID] {
 		m.stopRing(r, c, staffID, api.RingAccepted)
 	}
-	now := m.clock.Now()
+	now := m.now()
 	if _, already := c.parts[staffID]; already {
 		m.removeParticipant(r, c, staffID) // a change of mode: leave and come back
 	}
@@ -111,7 +111,7 @@ func (m *Manager) removeParticipant(r *rec, c *call, staffID int64) {
 	if _, ok := c.parts[staffID]; !ok {
 		return
 	}
-	now := m.clock.Now()
+	now := m.now()
 	delete(c.parts, staffID)
 	if m.inCall[staffID] == c.ID {
 		delete(m.inCall, staffID)

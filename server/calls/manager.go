@@ -77,6 +77,10 @@ type Manager struct {
 	clock Clock
 	log   *slog.Logger
 	node  string // cluster node name stamped on calls created here ("" on a single meetd)
+	// stampAt, when set (with mu held), is the time end and its helpers
+	// stamp instead of the clock's: recovering a crashed node's calls
+	// stamps them with its last heartbeat.
+	stampAt time.Time
 
 	memberRing   time.Duration
 	guidanceTO   time.Duration
@@ -165,6 +169,9 @@ func New(st store.Store, trunk Trunk, media Media, opts ...Option) *Manager {
 // missed inbound ones close their chats with noOperator.
 func (m *Manager) recoverStale() {
 	n, err := m.endOrphans(context.Background(), m.node, endFor(causeRestart, "meetd restarted"))
+	if err == nil {
+		m.beat(context.Background()) // alive from here on
+	}
 	if err != nil {
 		m.log.Error("listing unfinished calls failed", "err", err)
 		return
@@ -206,12 +213,24 @@ func (m *Manager) endOrphans(ctx context.Context, node string, e ending) (int, e
 	if len(stale) == 0 {
 		return 0, nil
 	}
+	var lastAlive time.Time
+	if err := m.st.View(ctx, func(tx store.Tx) (err error) { lastAlive, err = tx.LastBeat(node); return }); err != nil {
+		m.log.Warn("reading the last heartbeat failed: stamping orphaned calls with the time now", "node", node, "err", err)
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	defer func() { m.stampAt = time.Time{} }()
 	r := m.newRec()
 	for _, sc := range stale {
 		if _, mine := m.calls[sc.ID]; mine {
 			continue // live here: not an orphan
+		}
+		// The call ended when its node was last known alive (not now, which
+		// would count the downtime as waiting or talking), but never before
+		// what is already recorded of it.
+		m.stampAt = time.Time{}
+		if !lastAlive.IsZero() {
+			m.stampAt = maxTime(lastAlive, latestStamp(sc))
 		}
 		c := m.register(sc, api.Channel{ID: sc.ChannelID})
 		c.trunkGone = true
@@ -229,6 +248,73 @@ func (m *Manager) endOrphans(ctx context.Context, node string, e ending) (int, e
 	}
 	r.reroute = false
 	return len(stale), m.commit(ctx, r)
+}
+
+// now is the time state changes are stamped with (see stampAt).
+func (m *Manager) now() time.Time {
+	if !m.stampAt.IsZero() {
+		return m.stampAt
+	}
+	return m.clock.Now()
+}
+
+// HeartbeatInterval is how often RunHeartbeat records that this node is alive.
+const HeartbeatInterval = 5 * time.Second
+
+// RunHeartbeat records every interval that this node is alive (one row
+// upserted in its own small transaction), until ctx ends. After a crash,
+// recoverStale stamps the calls left unfinished with the last beat.
+func (m *Manager) RunHeartbeat(ctx context.Context, interval time.Duration) {
+	if interval <= 0 {
+		interval = HeartbeatInterval
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			m.beat(ctx)
+		}
+	}
+}
+
+func (m *Manager) beat(ctx context.Context) {
+	at := m.clock.Now()
+	if err := m.st.Update(ctx, func(tx store.Tx) error { return tx.Beat(m.node, at) }); err != nil && ctx.Err() == nil {
+		m.log.Warn("heartbeat not recorded", "node", m.node, "err", err)
+	}
+}
+
+// latestStamp is the newest moment recorded on a call.
+func latestStamp(c api.Call) time.Time {
+	t := c.Created
+	for _, p := range []*time.Time{c.FirstWaitingStarted, c.FirstRingStarted, c.Answered} {
+		if p != nil {
+			t = maxTime(t, *p)
+		}
+	}
+	for _, a := range c.RingAttempts {
+		t = maxTime(t, a.Started)
+		if a.Ended != nil {
+			t = maxTime(t, *a.Ended)
+		}
+	}
+	for _, p := range c.Participants {
+		t = maxTime(t, p.Joined)
+		if p.Left != nil {
+			t = maxTime(t, *p.Left)
+		}
+	}
+	return t
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // Close ends every live call ("server shutting down"), waits for the trunk

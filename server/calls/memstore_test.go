@@ -13,6 +13,7 @@ import (
 // memStore is an in-memory store.Store for the lifecycle tests. Update runs
 // under one mutex; a failing fn does not roll back (tests do not rely on it).
 type memStore struct {
+	beats     map[string]time.Time
 	mu        sync.Mutex
 	channels  map[int64]api.Channel
 	teams     map[int64]api.Team
@@ -456,3 +457,13 @@ func (s *memStore) ChatCounts(api.ChatQuery, []int64) (api.ChatCounts, error) {
 func (s *memStore) EnqueueSMS(*api.SMS) error               { return errMemUnsupported }
 func (s *memStore) AutomationCursor() (int64, error)        { return 0, errMemUnsupported }
 func (s *memStore) SetAutomationCursor(eventID int64) error { return errMemUnsupported }
+
+func (s *memStore) Beat(node string, at time.Time) error {
+	if s.beats == nil {
+		s.beats = map[string]time.Time{}
+	}
+	s.beats[node] = at
+	return nil
+}
+
+func (s *memStore) LastBeat(node string) (time.Time, error) { return s.beats[node], nil }

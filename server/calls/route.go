@@ -290,7 +290,7 @@ func (m *Manager) stopRing(r *rec, c *call, id int64, outcome api.RingOutcome) {
 	if outcome != api.RingCancelled {
 		c.tried[id] = outcome
 	}
-	now := m.clock.Now()
+	now := m.now()
 	for i := len(c.RingAttempts) - 1; i >= 0; i-- {
 		if a := &c.RingAttempts[i]; a.StaffID == id && a.Ended == nil {
 			a.Ended, a.Outcome = ptrTime(now), outcome

@@ -36,6 +36,15 @@ type Tx interface {
 	Calls
 	Events
 	AutomationTx
+	Heartbeats
+}
+
+// Heartbeats record when a node ("" for a single meetd) was last known
+// alive, so calls it left unfinished after a crash end at that moment and
+// not at the restart.
+type Heartbeats interface {
+	Beat(node string, at time.Time) error
+	LastBeat(node string) (time.Time, error) // zero time when none
 }
 
 // Channels are company workspaces with numbers, hours and guidance.

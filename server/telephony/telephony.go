@@ -169,6 +169,7 @@ func New(st store.Store, cfg Config, log *slog.Logger, opts ...Option) (*Telepho
 // their calls to the lifecycle from here on.
 func (t *Telephony) Start(ctx context.Context) error {
 	go t.recordPresence(ctx)
+	go t.Calls.RunHeartbeat(ctx, 0)
 	if t.Trunk == nil {
 		return nil
 	}

@@ -57,6 +57,7 @@ func Run(t *testing.T, h Harness) {
 		{"Reports", testReports},
 		{"AutomationCursorAndOutbox", testAutomationCursorAndOutbox},
 		{"MenuAndMenuPath", testMenuAndMenuPath},
+		{"Heartbeats", testHeartbeats},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h) })
 	}
