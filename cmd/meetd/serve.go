@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/meet-dev/meet/internal/sdnotify"
 	"github.com/meet-dev/meet/server"
 	"github.com/meet-dev/meet/server/store"
 )
@@ -72,7 +73,16 @@ func newServeCmd() *cobra.Command {
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return srv.Run(ctx)
+			// Type=notify: systemd starts units ordered after meetd once
+			// its sockets are bound (HTTP and SIP accept from here on).
+			if sent, err := sdnotify.Notify(sdnotify.Ready); err != nil {
+				log.Warn("telling systemd meetd is ready", "err", err)
+			} else if sent {
+				log.Info("told systemd meetd is ready")
+			}
+			err = srv.Run(ctx)
+			_, _ = sdnotify.Notify(sdnotify.Stopping)
+			return err
 		},
 	}
 	addDBFlag(cmd)
