@@ -235,3 +235,61 @@ func (d *Decoder) checkGap(n int) error {
 	}
 	return nil
 }
+
+// The Reuse variants below write into the encoder's or decoder's own buffer
+// instead of a new slice: the result is valid until the next call on the
+// same encoder or decoder. A server encoding and decoding one stream per
+// leg 50 times a second uses them so it makes no garbage.
+
+// EncodeReuse is Encode into the encoder's buffer.
+func (e *Encoder) EncodeReuse(pcm audio.PCM16) ([]byte, error) {
+	if len(pcm)%e.channels != 0 || !validFrame(e.rate, len(pcm)/e.channels) {
+		return nil, fmt.Errorf("opus: frame of %d samples is not 2.5/5/10/20/40/60 ms at %d Hz × %d channels (20 ms = %d)",
+			len(pcm), e.rate, e.channels, e.rate/50*e.channels)
+	}
+	n, err := e.enc.Encode(pcm, e.buf)
+	if err != nil {
+		return nil, fmt.Errorf("opus: encode: %w", err)
+	}
+	return e.buf[:n], nil
+}
+
+// DecodeReuse is Decode into the decoder's buffer.
+func (d *Decoder) DecodeReuse(pkt []byte) (audio.PCM16, error) {
+	if len(pkt) == 0 {
+		return nil, fmt.Errorf("%w: empty", ErrBadPacket)
+	}
+	n, err := d.dec.Decode(pkt, d.buf)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %d bytes: %v", ErrBadPacket, len(pkt), err)
+	}
+	return d.buf[:n*d.channels], nil
+}
+
+// DecodeFECReuse is DecodeFEC into the decoder's buffer.
+func (d *Decoder) DecodeFECReuse(pkt []byte, n int) (audio.PCM16, error) {
+	if err := d.checkGap(n); err != nil {
+		return nil, err
+	}
+	if len(pkt) == 0 {
+		return nil, fmt.Errorf("%w: empty", ErrBadPacket)
+	}
+	// Three-index: libopus decodes cap(out) samples.
+	out := d.buf[: n*d.channels : n*d.channels]
+	if err := d.dec.DecodeFEC(pkt, out); err != nil {
+		return nil, fmt.Errorf("%w: FEC from %d bytes: %v", ErrBadPacket, len(pkt), err)
+	}
+	return out, nil
+}
+
+// PLCReuse is PLC into the decoder's buffer.
+func (d *Decoder) PLCReuse(n int) (audio.PCM16, error) {
+	if err := d.checkGap(n); err != nil {
+		return nil, err
+	}
+	out := d.buf[: n*d.channels : n*d.channels]
+	if err := d.dec.DecodePLC(out); err != nil {
+		return nil, fmt.Errorf("opus: concealment: %w", err)
+	}
+	return out, nil
+}
