@@ -1,0 +1,436 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/client"
+	"github.com/meet-dev/meet/server/cluster/natstest"
+)
+
+// Cluster tests: several real meetd processes on their own loopback
+// addresses (127.0.0.2, .3, .4 act as hosts) over one real Postgres and a
+// real NATS server, with real Kamailio in front where SIP matters.
+
+// node is one meetd of a cluster.
+type node struct {
+	*meetd
+	name, ip string
+}
+
+// freePortOn is a port free for both UDP and TCP on ip.
+func freePortOn(t testing.TB, ip string) int {
+	t.Helper()
+	for range 50 {
+		c, err := net.ListenPacket("udp4", ip+":0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := c.LocalAddr().(*net.UDPAddr).Port
+		c.Close()
+		if l, err := net.Listen("tcp4", fmt.Sprintf("%s:%d", ip, p)); err == nil {
+			l.Close()
+			return p
+		}
+	}
+	t.Fatalf("no free port on %s", ip)
+	return 0
+}
+
+// setupClusterDB configures a database through `meetd admin`, as
+// startMeetd does for one node.
+func setupClusterDB(t testing.TB, db string) {
+	t.Helper()
+	admin := func(args ...string) string {
+		return run(t, bins.meetd, append(append([]string{"admin"}, args...), "--db", db)...)
+	}
+	admin("channel", "add", "support", "--timezone", "Asia/Tokyo")
+	admin("number", "add", "--channel", "support", openNumber)
+	admin("hours", "set", "--channel", "support", "--always-open")
+	admin("channel", "set", "support", "--ring-timeout", "3s", "--max-wait", "3s")
+	admin("team", "add", "--channel", "support", "desk")
+	for _, s := range []struct{ email, role string }{{"op@e2e.test", "operator"}, {"op2@e2e.test", "operator"}, {"sv@e2e.test", "supervisor"}, {"admin@e2e.test", "admin"}} {
+		args := []string{"staff", "add", "--email", s.email, "--password", password, "--role", s.role, "--channel", "support"}
+		if s.role != "admin" {
+			args = append(args, "--team", "desk")
+		}
+		admin(args...)
+	}
+}
+
+// startNode runs `meetd serve --nats … --node name` on 127.0.0.(2+i).
+func startNode(t testing.TB, db, natsURL string, i int, extra ...string) *node {
+	t.Helper()
+	ip := fmt.Sprintf("127.0.0.%d", 2+i)
+	n := &node{name: fmt.Sprintf("n%d", i+1), ip: ip}
+	httpPort, sipPort := freePortOn(t, ip), freePortOn(t, ip)
+	m := &meetd{db: db, url: fmt.Sprintf("http://%s:%d", ip, httpPort), sip: fmt.Sprintf("%s:%d", ip, sipPort)}
+	args := append([]string{"serve", "--db", db, "--http", fmt.Sprintf("%s:%d", ip, httpPort), "--sip", m.sip,
+		"--rtp-ip", ip, "--trunk-allow", "127.0.0.0/8", "--ice-loopback", "--log-level", "debug",
+		"--nats", natsURL, "--node", n.name}, extra...)
+	m.proc = start(t, bins.meetd, args...)
+	c := client.New(m.url)
+	deadline := time.Now().Add(20 * time.Second)
+	for c.Healthz(context.Background()) != nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("meetd %s did not come up:\n%s", n.name, m.proc.output())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("meetd %s output (tail):\n%s", n.name, tail(m.proc.output(), 4000))
+		}
+	})
+	n.meetd = m
+	return n
+}
+
+// kill ends a node the hard way (kill -9).
+func (n *node) kill(t testing.TB) {
+	t.Helper()
+	if err := n.proc.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-n.proc.done
+}
+
+// collect reads a stream's events until want pass or the time is up.
+func collect(t *testing.T, s *client.Stream, until func([]api.Event) bool, within time.Duration) []api.Event {
+	t.Helper()
+	var got []api.Event
+	deadline := time.After(within)
+	for !until(got) {
+		select {
+		case ev := <-s.Events():
+			got = append(got, ev)
+		case <-deadline:
+			return got
+		}
+	}
+	return got
+}
+
+func countType(evs []api.Event, typ api.EventType) int {
+	n := 0
+	for _, e := range evs {
+		if e.Type == typ {
+			n++
+		}
+	}
+	return n
+}
+
+// inOrderOnce fails unless ids strictly increase.
+func inOrderOnce(t *testing.T, what string, evs []api.Event) {
+	t.Helper()
+	for i := 1; i < len(evs); i++ {
+		if evs[i].ID <= evs[i-1].ID {
+			t.Fatalf("%s: event %d has id %d after %d (out of order or duplicate)", what, i, evs[i].ID, evs[i-1].ID)
+		}
+	}
+}
+
+// TestClusterEvents: two nodes over one Postgres and NATS. A WebSocket
+// client on node B receives the events committed on both nodes, in commit
+// order, once; it resumes on node A after a disconnect without gaps or
+// duplicates; and what it got live equals a replay from the database.
+func TestClusterEvents(t *testing.T) {
+	ns := natstest.Start(t)
+	db := clusterDB(t)
+	setupClusterDB(t, db)
+	a := startNode(t, db, ns.URL(), 0)
+	b := startNode(t, db, ns.URL(), 1)
+	ctx := context.Background()
+
+	adm := b.login(t, "admin@e2e.test")
+	s := client.New(b.url, client.WithToken(adm.Token())).Stream(ctx, 0)
+	base := waitConnected(t, s)
+
+	// op writes on A, op2 on B, at the same time.
+	const each = 40
+	writers := []*client.Client{a.login(t, "op@e2e.test"), b.login(t, "op2@e2e.test")}
+	write := func(from, to int) {
+		var wg sync.WaitGroup
+		for _, c := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := from; i < to; i++ {
+					set, err := c.Settings(ctx)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					set.DND = i%2 == 0
+					if _, err := c.PutSettings(ctx, set); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	write(0, each/2)
+	isSettings := func(want int) func([]api.Event) bool {
+		return func(evs []api.Event) bool { return countType(evs, api.EvSettingsUpdated) >= want }
+	}
+	first := collect(t, s, isSettings(each), 20*time.Second)
+	if n := countType(first, api.EvSettingsUpdated); n != each {
+		t.Fatalf("node B's client got %d of %d settings events (A's and B's)", n, each)
+	}
+	inOrderOnce(t, "live on B", first)
+	s.Close()
+
+	// More writes while the client is away; it comes back on node A.
+	write(each/2, each)
+	last := first[len(first)-1].ID
+	s2 := client.New(a.url, client.WithToken(adm.Token())).Stream(ctx, last)
+	defer s2.Close()
+	rest := collect(t, s2, isSettings(each), 20*time.Second)
+	if n := countType(rest, api.EvSettingsUpdated); n != each {
+		t.Fatalf("resumed on A: %d of %d settings events", n, each)
+	}
+	all := append(append([]api.Event(nil), first...), rest...)
+	inOrderOnce(t, "B then A", all)
+
+	// The database's own replay holds exactly what arrived live.
+	s3 := client.New(a.url, client.WithToken(adm.Token())).Stream(ctx, base)
+	defer s3.Close()
+	replay := collect(t, s3, func(evs []api.Event) bool { return len(evs) > 0 && evs[len(evs)-1].ID >= all[len(all)-1].ID }, 20*time.Second)
+	if len(replay) != len(all) {
+		t.Fatalf("replay has %d events, live had %d", len(replay), len(all))
+	}
+	for i := range replay {
+		if replay[i].ID != all[i].ID || replay[i].Type != all[i].Type {
+			t.Fatalf("event %d: replay %d %s, live %d %s", i, replay[i].ID, replay[i].Type, all[i].ID, all[i].Type)
+		}
+	}
+}
+
+// waitConnected waits for a stream's first connection and returns the
+// newest event id at that moment.
+func waitConnected(t *testing.T, s *client.Stream) int64 {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case st := <-s.Status():
+			if st.State == client.Connected {
+				return st.LastEventID
+			}
+		case <-deadline:
+			t.Fatal("event stream did not connect")
+		}
+	}
+}
+
+// clusterDB is the cluster's shared database.
+func clusterDB(t testing.TB) string {
+	return filepath.Join(t.TempDir(), "shared.db") // TODO(cluster): Postgres
+}
+
+// kamailio runs Kamailio with deploy/cluster/kamailio.cfg in front of the
+// nodes on a free port of 127.0.0.1 and returns its SIP address.
+func kamailio(t testing.TB, nodes ...*node) string {
+	t.Helper()
+	bin := need(t, "kamailio")
+	dir := t.TempDir()
+	var list strings.Builder
+	for _, n := range nodes {
+		fmt.Fprintf(&list, "1 sip:%s\n", n.sip)
+	}
+	dsList := filepath.Join(dir, "dispatcher.list")
+	if err := os.WriteFile(dsList, []byte(list.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t, "udp"))
+	cfg := filepath.Join(repoRoot(), "deploy", "cluster", "kamailio.cfg")
+	p := start(t, bin, "-f", cfg, "-DD", "-E", "-Y", dir, "-w", dir, "-m", "64", "-M", "8",
+		"-A", "LISTEN=udp:"+addr, "-A", fmt.Sprintf("DISPATCHER_LIST=%q", dsList))
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("kamailio output (tail):\n%s", tail(p.output(), 3000))
+		}
+	})
+	// Ready when it answers OPTIONS for itself.
+	conn, err := net.Dial("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	buf := make([]byte, 2048)
+	deadline := time.Now().Add(15 * time.Second)
+	for i := 0; ; i++ {
+		if time.Now().After(deadline) {
+			t.Fatalf("kamailio did not answer OPTIONS:\n%s", tail(p.output(), 3000))
+		}
+		fmt.Fprintf(conn, "OPTIONS sip:%s SIP/2.0\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bKprobe%d\r\nFrom: <sip:probe@127.0.0.1>;tag=p%d\r\n"+
+			"To: <sip:%s>\r\nCall-ID: probe-%d\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+			addr, conn.LocalAddr(), i, i, addr, i)
+		conn.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+		if n, err := conn.Read(buf); err == nil && strings.HasPrefix(string(buf[:n]), "SIP/2.0 200") {
+			break
+		}
+	}
+	// The dispatcher probes the nodes each second: give it one round.
+	time.Sleep(1500 * time.Millisecond)
+	return addr
+}
+
+// sippResult counts a sipp run's calls.
+type sippResult struct {
+	ok, failed int
+	out        string
+}
+
+// sippCalls runs n calls at rate calls/s into number through target: each
+// caller gets early media and then a final answer (480: missed), within
+// 10 s. sipp exits non-zero when some failed; the counts say how many.
+func sippCalls(t testing.TB, target, number string, rate, n int) sippResult {
+	t.Helper()
+	bin := need(t, "sipp")
+	dir := t.TempDir()
+	sf, _ := filepath.Abs(filepath.Join("testdata", "sipp_cps", "uac_guidance_480.xml"))
+	stat := filepath.Join(dir, "stat.csv")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(n/rate)*time.Second+60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "-nostdin", "-i", "127.0.0.1", "-p", fmt.Sprint(freePort(t, "udp")),
+		"-sf", sf, "-s", number, "-r", fmt.Sprint(rate), "-m", fmt.Sprint(n), "-l", "2000",
+		"-timeout", fmt.Sprintf("%ds", n/rate+30), "-timeout_error", "-trace_stat", "-stf", stat, "-fd", "1", target)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	st, perr := readSippStat(stat)
+	if perr != nil {
+		t.Fatalf("sipp: %v (exit %v)\n%s", perr, err, tail(string(out), 3000))
+	}
+	return sippResult{ok: st.ok, failed: max(st.fail, n-st.ok), out: string(out)}
+}
+
+// allCalls lists every call in the database, newest first.
+func allCalls(t testing.TB, c *client.Client) []api.Call {
+	t.Helper()
+	var out []api.Call
+	q := api.CallQuery{Limit: 200}
+	for {
+		page, err := c.CallHistory(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, page.Calls...)
+		if page.NextCursor == "" {
+			return out
+		}
+		q.Cursor = page.NextCursor
+	}
+}
+
+// TestClusterNodeFailure: sipp sends 50 calls/s through Kamailio to three
+// nodes; one node is killed (kill -9) mid-traffic. Within 15 s no call is
+// left live, every call the dead node owned ended with nodeLost, and every
+// call placed after the kill succeeds (Kamailio moves on to the survivors).
+func TestClusterNodeFailure(t *testing.T) {
+	ns := natstest.Start(t)
+	db := clusterDB(t)
+	setupClusterDB(t, db)
+	// Callers wait for an operator up to 4 s (nobody's softphone is on),
+	// then hear 480: each call stays live a while on its node.
+	run(t, bins.meetd, "admin", "channel", "set", "support", "--max-wait", "4s", "--db", db)
+	var nodes []*node
+	for i := range 3 {
+		nodes = append(nodes, startNode(t, db, ns.URL(), i, "--log-level", "info"))
+	}
+	target := kamailio(t, nodes...)
+	dead := nodes[2]
+
+	const rate = 50
+	var before sippResult
+	beforeDone := make(chan struct{})
+	go func() {
+		defer close(beforeDone)
+		before = sippCalls(t, target, openNumber, rate, rate*4)
+	}()
+	time.Sleep(2500 * time.Millisecond)
+	adm := nodes[0].login(t, "admin@e2e.test")
+	dead.kill(t)
+	killed := time.Now()
+	// Watch the dead node's live calls while traffic goes on.
+	lostIn := make(chan time.Duration, 1)
+	go func() {
+		for time.Since(killed) < 30*time.Second {
+			live, err := adm.Calls(context.Background(), true, 0)
+			if err == nil && !slices.ContainsFunc(live, func(c api.Call) bool { return c.Node == dead.name }) {
+				lostIn <- time.Since(killed)
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		lostIn <- -1
+	}()
+	after := sippCalls(t, target, openNumber, rate, rate*3)
+	<-beforeDone
+	if after.failed != 0 || after.ok != rate*3 {
+		t.Errorf("calls after the kill: %d ok, %d failed; want all %d ok\n%s", after.ok, after.failed, rate*3, tail(after.out, 2000))
+	}
+	if d := <-lostIn; d < 0 || d > 15*time.Second {
+		t.Errorf("the dead node's calls were still live %v after the kill, want ended within 15 s", d)
+	} else {
+		t.Logf("the dead node's calls ended %v after the kill", d.Round(100*time.Millisecond))
+	}
+
+	for {
+		live, err := adm.Calls(context.Background(), true, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(live) == 0 {
+			break
+		}
+		if time.Since(killed) > 45*time.Second {
+			t.Fatalf("%d calls still live 45 s after the kill, e.g. %+v", len(live), live[0])
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	calls := allCalls(t, adm)
+	lost, onDead := 0, 0
+	for _, c := range calls {
+		if c.State != api.CallEnded {
+			t.Errorf("call %d left %s", c.ID, c.State)
+		}
+		if c.Node != dead.name {
+			if c.MissedReason == api.ReasonNodeLost {
+				t.Errorf("call %d on live node %s ended nodeLost", c.ID, c.Node)
+			}
+			continue
+		}
+		onDead++
+		if c.Ended != nil && c.Ended.Before(killed) {
+			continue // it had ended before the kill
+		}
+		if c.MissedReason != api.ReasonNodeLost || c.EndDetail != string(api.ReasonNodeLost) {
+			t.Errorf("call %d of the dead node ended %q/%q, want nodeLost", c.ID, c.MissedReason, c.EndDetail)
+		}
+		lost++
+	}
+	if lost == 0 {
+		t.Fatalf("no call was live on the dead node when it died (%d calls on it): the test proved nothing", onDead)
+	}
+	// Callers whose call died with the node get no final answer; all others do.
+	if before.failed > lost {
+		t.Errorf("calls before the kill: %d failed, but only %d died with the node", before.failed, lost)
+	}
+	t.Logf("%d calls: %d on the dead node, %d of them ended nodeLost; before the kill %d ok / %d failed, after %d ok",
+		len(calls), onDead, lost, before.ok, before.failed, after.ok)
+}
