@@ -5,7 +5,8 @@ BIN := bin
 DATA ?= $(CURDIR)/.meet-data
 # System packages the build and tests need (Debian names).
 DEB_PKGS := pkg-config portaudio19-dev libopus-dev libopusfile-dev sip-tester baresip-core \
-	espeak-ng sox tmux curl libspeexdsp-dev libwebrtc-audio-processing-dev alsa-utils postgresql
+	espeak-ng sox tmux curl libspeexdsp-dev libwebrtc-audio-processing-dev alsa-utils postgresql \
+	kamailio nats-server
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build run test test-short bench bench-ns bench-ns-tune lint fmt clean rnnoise

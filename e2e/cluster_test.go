@@ -16,6 +16,7 @@ import (
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/client"
 	"github.com/meet-dev/meet/server/cluster/natstest"
+	"github.com/meet-dev/meet/server/store/postgres/pgtest"
 )
 
 // Cluster tests: several real meetd processes on their own loopback
@@ -236,10 +237,9 @@ func waitConnected(t *testing.T, s *client.Stream) int64 {
 	}
 }
 
-// clusterDB is the cluster's shared database.
-func clusterDB(t testing.TB) string {
-	return filepath.Join(t.TempDir(), "shared.db") // TODO(cluster): Postgres
-}
+// clusterDB is the cluster's shared database: a fresh one on a real
+// Postgres started for the tests (server/store/postgres/pgtest).
+func clusterDB(t testing.TB) string { return pgtest.URL(t) }
 
 // kamailio runs Kamailio with deploy/cluster/kamailio.cfg in front of the
 // nodes on a free port of 127.0.0.1 and returns its SIP address.
@@ -427,9 +427,12 @@ func TestClusterNodeFailure(t *testing.T) {
 	if lost == 0 {
 		t.Fatalf("no call was live on the dead node when it died (%d calls on it): the test proved nothing", onDead)
 	}
-	// Callers whose call died with the node get no final answer; all others do.
-	if before.failed > lost {
-		t.Errorf("calls before the kill: %d failed, but only %d died with the node", before.failed, lost)
+	// Callers whose call died with the node get no final answer; all others
+	// do. A few INVITEs the node had taken (100 Trying, so Kamailio does not
+	// retry them elsewhere) but not yet recorded when it died are lost too:
+	// allow its share of 100 ms of traffic.
+	if inFlight := rate / 10; before.failed > lost+inFlight {
+		t.Errorf("calls before the kill: %d failed, but only %d died with the node (+%d in flight)", before.failed, lost, inFlight)
 	}
 	t.Logf("%d calls: %d on the dead node, %d of them ended nodeLost; before the kill %d ok / %d failed, after %d ok",
 		len(calls), onDead, lost, before.ok, before.failed, after.ok)

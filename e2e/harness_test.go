@@ -21,6 +21,7 @@ import (
 
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/client"
+	"github.com/meet-dev/meet/server/store/postgres/pgtest"
 )
 
 var bins struct{ meetd, meet string }
@@ -44,6 +45,7 @@ func TestMain(m *testing.M) {
 		}
 	}
 	code := m.Run()
+	pgtest.StopShared() // the cluster tests' Postgres
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

@@ -9,7 +9,7 @@ import (
 )
 
 const callCols = `id, chat_id, channel_id, direction, from_number, to_number, state, assignee_id, created,
-	first_waiting_started, first_ring_started, answered, ended, duration_s, missed_reason, end_detail`
+	first_waiting_started, first_ring_started, answered, ended, duration_s, missed_reason, end_detail, node`
 
 func scanCall(sc pgx.Row) (api.Call, error) {
 	var c api.Call
@@ -17,7 +17,7 @@ func scanCall(sc pgx.Row) (api.Call, error) {
 	var waiting, ring, answered, ended *int64
 	var created int64
 	err := sc.Scan(&c.ID, &c.ChatID, &c.ChannelID, &dir, &c.From, &c.To, &state, &c.AssigneeID, &created,
-		&waiting, &ring, &answered, &ended, &c.DurationS, &reason, &c.EndDetail)
+		&waiting, &ring, &answered, &ended, &c.DurationS, &reason, &c.EndDetail, &c.Node)
 	if err != nil {
 		return c, err
 	}
@@ -34,11 +34,11 @@ func (t *tx) CreateCall(c *api.Call) error {
 	}
 	var err error
 	c.ID, err = t.insertID(`INSERT INTO calls(chat_id, channel_id, direction, from_number, to_number, state, assignee_id,
-		created, first_waiting_started, first_ring_started, answered, ended, duration_s, missed_reason, end_detail)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		created, first_waiting_started, first_ring_started, answered, ended, duration_s, missed_reason, end_detail, node)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		c.ChatID, c.ChannelID, string(c.Direction), c.From, c.To, string(c.State), nullID(c.AssigneeID), ns(c.Created),
 		nsPtr(c.FirstWaitingStarted), nsPtr(c.FirstRingStarted), nsPtr(c.Answered), nsPtr(c.Ended), c.DurationS,
-		string(c.MissedReason), c.EndDetail)
+		string(c.MissedReason), c.EndDetail, c.Node)
 	if err != nil {
 		return err
 	}

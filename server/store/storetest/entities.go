@@ -73,7 +73,7 @@ func testEntitiesRoundTrip(t *testing.T, h Harness) {
 		if err := tx.CreateChat(&cb); err != nil {
 			return err
 		}
-		call := api.Call{ChatID: cb.ID, ChannelID: f.channel.ID, Direction: api.Outbound, To: "+4917000", State: api.CallDialing}
+		call := api.Call{ChatID: cb.ID, ChannelID: f.channel.ID, Direction: api.Outbound, To: "+4917000", State: api.CallDialing, Node: "n1"}
 		if err := tx.CreateCall(&call); err != nil {
 			return err
 		}
@@ -121,8 +121,8 @@ func testEntitiesRoundTrip(t *testing.T, h Harness) {
 			t.Errorf("calls = %+v", calls)
 		}
 		live, err := tx.LiveCalls(0)
-		if err != nil || len(live) != 1 {
-			t.Errorf("live = %v %v", live, err)
+		if err != nil || len(live) != 1 || live[0].Node != "n1" {
+			t.Errorf("live = %+v %v (want one call of node n1)", live, err)
 		}
 		return nil
 	})

@@ -57,10 +57,16 @@ var (
 // started it) before exiting. Call it from TestMain.
 func Main(m *testing.M) {
 	code := m.Run()
+	StopShared()
+	os.Exit(code)
+}
+
+// StopShared stops the shared server if a test started it: for a TestMain
+// that has more to do than Main.
+func StopShared() {
 	if shared != nil {
 		shared.Stop()
 	}
-	os.Exit(code)
 }
 
 // URL returns the URL of a new, empty database on the shared server (started
