@@ -2,7 +2,6 @@ package room
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"io"
 	"log/slog"
@@ -34,35 +33,12 @@ const (
 // little-endian PCM, same duration. Errors are *api.Error with code
 // unsupported_media naming what is wrong.
 func ConvertGuidance(r io.Reader) ([]byte, error) {
-	lr := &io.LimitedReader{R: r, N: maxGuidanceBytes + 1}
-	w, err := audio.ReadWAV(lr)
-	if lr.N <= 0 {
-		return nil, api.Errorf(api.CodeUnsupportedMedia, "guidance file is larger than %d MB", maxGuidanceBytes>>20)
-	}
+	pcm, err := audio.ConvertWAV(r, mixer.Rate, audio.ConvertLimits{MinRate: MinGuidanceRate, MaxRate: MaxGuidanceRate,
+		MaxDuration: MaxGuidance, MaxBytes: maxGuidanceBytes}, "guidance file")
 	if err != nil {
-		return nil, api.Errorf(api.CodeUnsupportedMedia, "guidance file: %v", err)
+		return nil, api.Errorf(api.CodeUnsupportedMedia, "%s", err.Error())
 	}
-	if len(w.Samples) == 0 {
-		return nil, api.Errorf(api.CodeUnsupportedMedia, "guidance file holds no audio (empty data chunk)")
-	}
-	if d := w.Duration(); d > MaxGuidance {
-		return nil, api.Errorf(api.CodeUnsupportedMedia, "guidance is %s long, the limit is %s",
-			d.Round(time.Second), MaxGuidance)
-	}
-	if w.Rate < MinGuidanceRate || w.Rate > MaxGuidanceRate {
-		// A 1 Hz header would make a few bytes into minutes of 48 kHz audio.
-		return nil, api.Errorf(api.CodeUnsupportedMedia, "guidance file: sample rate %d Hz is outside %d-%d Hz",
-			w.Rate, MinGuidanceRate, MaxGuidanceRate)
-	}
-	pcm := audio.Resample(w.Samples, w.Rate, mixer.Rate)
-	if len(pcm) == 0 {
-		return nil, api.Errorf(api.CodeUnsupportedMedia, "guidance file: cannot convert %d Hz audio", w.Rate)
-	}
-	out := make([]byte, 2*len(pcm))
-	for i, s := range pcm {
-		binary.LittleEndian.PutUint16(out[2*i:], uint16(s))
-	}
-	return out, nil
+	return pcm, nil
 }
 
 // GuidanceStore converts uploads and stores them; it implements httpapi's
