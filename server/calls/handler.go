@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/internal/phonenum"
 	"github.com/meet-dev/meet/server/hours"
 	"github.com/meet-dev/meet/server/routing"
 	"github.com/meet-dev/meet/server/store"
@@ -128,8 +129,12 @@ func (m *Manager) isClosed() bool {
 	return m.closed
 }
 
-// newChat finds or creates the customer of number and opens a phone chat for them.
+// newChat finds or creates the customer of number and opens a phone chat
+// for them. The number is put in E.164 with the channel's country first, so
+// "03-1111-2222" typed on a Japanese channel and "+81311112222" from the
+// trunk are one customer.
 func newChat(tx store.Tx, ch api.Channel, number string, assignee *int64) (api.Chat, error) {
+	number = phonenum.Normalize(number, phonenum.Region(ch.Numbers))
 	cust, err := tx.CustomerByNumber(number)
 	if errors.Is(err, api.ErrNotFound) {
 		cust = api.Customer{Number: number}

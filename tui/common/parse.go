@@ -391,14 +391,14 @@ func (f Filter) Describe(name func(int64) string) string {
 // ErrNotANumber is returned for dialled text that is not a phone number.
 var ErrNotANumber = errors.New("not a phone number")
 
-// CleanNumber checks a number typed to be dialled: digits, an optional
-// leading +, spaces, hyphens, dots and brackets (dropped). The server
+// CleanNumber checks a number typed to be dialled: digits (and * #), an
+// optional leading +, spaces, hyphens, dots and brackets (dropped). The server
 // normalises it further with the channel's country.
 func CleanNumber(s string) (string, error) {
 	var b strings.Builder
 	for i, r := range strings.TrimSpace(s) {
 		switch {
-		case r >= '0' && r <= '9':
+		case r >= '0' && r <= '9', r == '*', r == '#':
 			b.WriteRune(r)
 		case r == '+' && i == 0:
 			b.WriteRune(r)
