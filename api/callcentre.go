@@ -5,14 +5,19 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
-// Call-centre wire types (SPEC §3b): IVR menus.
+// Call-centre wire types (SPEC §3b): IVR menus, voicemail, recordings.
 //
 //	GET    /v1/admin/channels/{id}/menu      → Menu (404 when the channel has none)
 //	PUT    /v1/admin/channels/{id}/menu      Menu → Channel (validated; an empty body object removes it)
 //	DELETE /v1/admin/channels/{id}/menu      → Channel (no menu)
 //	POST   /v1/admin/channels/{id}/guidance/menu-NODE   a node's prompt (WAV), like other guidance
+//	POST   /v1/admin/channels/{id}/guidance/voicemail   what a caller hears before the beep
+//	PATCH  /v1/admin/channels/{id}    {"voicemail":true,"voicemail_max_s":120} (ChannelPatch)
+//	GET    /v1/chats/{id}             → Chat with its Recordings
+//	GET    /v1/recordings/{id}        → audio/wav (staff of the recording's channel)
 
 // Event types of the call-centre features.
 const (
@@ -24,6 +29,42 @@ const (
 
 // CallMenu is the state of a call whose caller is in the IVR menu.
 const CallMenu CallState = "menu"
+
+// CallVoicemail is the state of a call whose caller leaves a voicemail.
+const CallVoicemail CallState = "voicemail"
+
+// EvCallVoicemail: a voicemail was taken. data: {"recording_id","duration_ms","reason"}
+// (reason: why it ended: stopped (# or hang-up), max, silence); no
+// recording_id when the caller left no message.
+const EvCallVoicemail EventType = "call.voicemail"
+
+// DefaultVoicemailMaxS is a channel's longest voicemail when unset;
+// VoicemailSilenceS of silence ends one.
+const (
+	DefaultVoicemailMaxS = 120
+	VoicemailSilenceS    = 5
+)
+
+// RecordingKind is what a recording holds.
+type RecordingKind string
+
+const (
+	RecordingVoicemail RecordingKind = "voicemail"
+	RecordingCall      RecordingKind = "call"
+)
+
+// Recording is a voicemail or a call recording on disk (WAV, 8 kHz mono).
+type Recording struct {
+	ID         int64         `json:"id"`
+	ChatID     int64         `json:"chat_id"`
+	CallID     int64         `json:"call_id"`
+	ChannelID  int64         `json:"channel_id"`
+	Kind       RecordingKind `json:"kind"`
+	DurationMS int64         `json:"duration_ms"`
+	Bytes      int64         `json:"bytes"`
+	Created    time.Time     `json:"created"`
+	Path       string        `json:"-"` // on the server
+}
 
 // Menu is a channel's IVR: a small tree of nodes walked with DTMF keys
 // (RFC 4733 telephone-events or SIP INFO). Each node's prompt is the channel

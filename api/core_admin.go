@@ -17,6 +17,8 @@ type ChannelPatch struct {
 	MaxWaitS         *int    `json:"max_wait_s,omitempty"`
 	AutoAssignTeamID *int64  `json:"auto_assign_team_id,omitempty"`
 	ServiceLevelS    *int    `json:"service_level_s,omitempty"`
+	Voicemail        *bool   `json:"voicemail,omitempty"`
+	VoicemailMaxS    *int    `json:"voicemail_max_s,omitempty"`
 }
 
 // CustomerPatch is the body of PATCH /v1/customers/{id}; nil fields stay. A whole

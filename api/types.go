@@ -176,6 +176,7 @@ const (
 	GuidanceOutOfHours   GuidanceKind = "out-of-hours"
 	GuidanceNotAccepting GuidanceKind = "not-accepting"
 	GuidanceHold         GuidanceKind = "hold"
+	GuidanceVoicemail    GuidanceKind = "voicemail" // before the beep of a voicemail
 )
 
 // Staff is an account.
@@ -216,7 +217,9 @@ type Channel struct {
 	AutoAssignTeamID *int64   `json:"auto_assign_team_id,omitempty"`
 	ServiceLevelS    int      `json:"service_level_s"`
 	Hours            Hours    `json:"hours"`
-	Menu             *Menu    `json:"menu,omitempty"` // IVR menu (api/callcentre.go); nil: none
+	Menu             *Menu    `json:"menu,omitempty"`  // IVR menu (api/callcentre.go); nil: none
+	Voicemail        bool     `json:"voicemail"`       // callers who would be missed (noOperator, notInOperation) may leave a message
+	VoicemailMaxS    int      `json:"voicemail_max_s"` // longest message (0: 120 s)
 }
 
 // Hours is a channel's operating schedule in its time zone.
@@ -285,7 +288,9 @@ type Chat struct {
 	CallbackOf   *int64       `json:"callback_of,omitempty"`
 	Callbacks    []int64      `json:"callbacks"`
 	LastCallID   *int64       `json:"last_call_id,omitempty"`
-	MenuPath     string       `json:"menu_path,omitempty"` // IVR keys of its last call, e.g. "1/2"
+	MenuPath     string       `json:"menu_path,omitempty"`  // IVR keys of its last call, e.g. "1/2"
+	Voicemail    bool         `json:"voicemail,omitempty"`  // a voicemail was left (the missed list's marker)
+	Recordings   []Recording  `json:"recordings,omitempty"` // GET /v1/chats/{id} only: voicemails and call recordings
 	Created      time.Time    `json:"created"`
 	Updated      time.Time    `json:"updated"`
 	Closed       *time.Time   `json:"closed,omitempty"`

@@ -129,6 +129,22 @@ func newAdminChannelCmd() *cobra.Command {
 			tz, _ := f.GetString("timezone")
 			p.Timezone = &tz
 		}
+		if f.Changed("voicemail") {
+			v, _ := f.GetString("voicemail")
+			on, err := onOff("voicemail", v)
+			if err != nil {
+				return err
+			}
+			p.Voicemail = &on
+		}
+		if f.Changed("voicemail-max") {
+			d, _ := f.GetDuration("voicemail-max")
+			s, err := seconds("voicemail-max", d)
+			if err != nil {
+				return err
+			}
+			p.VoicemailMaxS = &s
+		}
 		if f.Changed("auto-assign") {
 			team, _ := f.GetString("auto-assign")
 			id := int64(0)
@@ -148,13 +164,16 @@ func newAdminChannelCmd() *cobra.Command {
 			p.AutoAssignTeamID = &id
 		}
 		if p == (api.ChannelPatch{}) {
-			return fmt.Errorf("nothing to change: give --ring-timeout, --max-wait, --auto-assign, --timezone or --service-level")
+			return fmt.Errorf("nothing to change: give --ring-timeout, --max-wait, --auto-assign, --timezone, --service-level or --voicemail")
 		}
 		c, err = e.in.UpdateChannel(runCtx(cmd), 0, c.ID, p)
 		if err != nil {
 			return err
 		}
 		printChannels(e.out, []api.Channel{c})
+		if p.Voicemail != nil || p.VoicemailMaxS != nil {
+			printVoicemail(e.out, c)
+		}
 		return nil
 	})
 	sf := set.Flags()
@@ -163,6 +182,8 @@ func newAdminChannelCmd() *cobra.Command {
 	sf.Duration("service-level", 0, "answered-within threshold for statistics, e.g. 20s")
 	sf.String("auto-assign", "", "team NAME that rings one member at a time, or off")
 	sf.String("timezone", "", "IANA time zone, e.g. Asia/Tokyo")
+	sf.String("voicemail", "", "on: callers who would be missed (no operator, out of hours) may leave a message; off")
+	sf.Duration("voicemail-max", 0, "longest voicemail message, e.g. 2m (default 2m)")
 
 	list := adminCmd("list", "List channels", cobra.NoArgs, func(cmd *cobra.Command, e *adminEnv, _ []string) error {
 		var cs []api.Channel

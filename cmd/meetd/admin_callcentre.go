@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -229,9 +230,32 @@ func newAdminGuidanceCmd() *cobra.Command {
 		return nil
 	})
 	set.Flags().String("channel", "", "channel NAME (required)")
-	set.Flags().String("kind", "", "greeting, wait, out-of-hours, not-accepting, hold or menu-NODE (required)")
+	set.Flags().String("kind", "", "greeting, wait, out-of-hours, not-accepting, hold, voicemail or menu-NODE (required)")
 	set.MarkFlagRequired("channel")
 	set.MarkFlagRequired("kind")
 	cmd.AddCommand(set)
 	return cmd
+}
+
+// onOff reads a flag value of on or off.
+func onOff(flag, v string) (bool, error) {
+	switch strings.ToLower(v) {
+	case "on", "true", "yes":
+		return true, nil
+	case "off", "false", "no":
+		return false, nil
+	}
+	return false, fmt.Errorf("--%s %q: want on or off", flag, v)
+}
+
+func printVoicemail(w io.Writer, c api.Channel) {
+	if !c.Voicemail {
+		fmt.Fprintf(w, "channel %s: voicemail off\n", c.Name)
+		return
+	}
+	max := c.VoicemailMaxS
+	if max == 0 {
+		max = api.DefaultVoicemailMaxS
+	}
+	fmt.Fprintf(w, "channel %s: voicemail on (messages up to %ds, %ds of silence or # ends one)\n", c.Name, max, api.VoicemailSilenceS)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -46,8 +47,16 @@ func newServer(cfg server.Config, log *slog.Logger, f features) (*server.Server,
 	if err := cfg.Defaults(); err != nil {
 		return nil, err
 	}
-	if _, err := store.ParseDSN(cfg.DBPath); err != nil { // before joining a cluster
+	dsn, err := store.ParseDSN(cfg.DBPath) // before joining a cluster
+	if err != nil {
 		return nil, err
+	}
+	if f.Phone.RecordingsDir == "" { // voicemails and recordings: beside a SQLite file, else in the data directory
+		dir := server.DefaultDataDir()
+		if dsn.Backend == store.BackendSQLite {
+			dir = filepath.Dir(dsn.Target)
+		}
+		f.Phone.RecordingsDir = filepath.Join(dir, "recordings")
 	}
 	bus := eventbus.New()
 	onCommit := bus.Publish

@@ -49,6 +49,7 @@ type call struct {
 	lastElig  *api.Eligibility // last recorded eligibility, to record changes only
 	mode      routing.Mode
 	ivr       ivrState // the caller's way through the channel's menu (menu.go)
+	vm        *vmState // voicemail being taken (voicemail.go)
 }
 
 // ivrState is a call's part in the channel's IVR menu.

@@ -36,6 +36,9 @@ func (m *Manager) end(r *rec, c *call, e ending, trunkGone bool) {
 	for id := range c.parts {
 		m.removeParticipant(r, c, id)
 	}
+	if c.vm != nil { // a voicemail call stays missed with the reason that sent it there
+		reason = c.vm.ending.reason()
+	}
 	if c.Answered != nil || c.Direction == api.Outbound {
 		reason = api.ReasonNone
 	} else if !reason.Valid() {

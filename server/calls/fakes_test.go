@@ -53,6 +53,8 @@ type fakeMedia struct {
 	done      map[int64]func()
 	attached  map[int64]map[int64]api.JoinMode // call → staff → mode
 	AttachErr error
+	recs      map[int64]func(RecordingResult)
+	paths     []string
 }
 
 func newFakeMedia() *fakeMedia {
@@ -68,9 +70,10 @@ func (f *fakeMedia) OpenRoom(id int64) error {
 }
 func (f *fakeMedia) CloseRoom(id int64) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	f.rec(fmt.Sprintf("close %d", id))
 	delete(f.attached, id)
+	f.mu.Unlock()
+	f.endRecording(id, RecordingResult{Duration: time.Second, Heard: 500 * time.Millisecond, Bytes: 16044, Reason: "stopped"})
 }
 func (f *fakeMedia) PlayGuidance(id, ch int64, kind api.GuidanceKind, loop bool, done func()) {
 	f.mu.Lock()
@@ -105,6 +108,37 @@ func (f *fakeMedia) Detach(id, staffID int64) {
 	delete(f.attached[id], staffID)
 	f.rec(fmt.Sprintf("detach %d %d", id, staffID))
 }
+// StartRecording records nothing; the test ends it with endRecording.
+func (f *fakeMedia) StartRecording(id int64, rec Recording, done func(RecordingResult)) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rec(fmt.Sprintf("record %d beep=%v max=%s", id, rec.Beep, rec.Max))
+	if f.recs == nil {
+		f.recs = map[int64]func(RecordingResult){}
+	}
+	f.recs[id] = done
+	f.paths = append(f.paths, rec.Path)
+	return nil
+}
+func (f *fakeMedia) StopRecording(id int64) {
+	f.mu.Lock()
+	f.rec(fmt.Sprintf("stop-record %d", id))
+	f.mu.Unlock()
+	f.endRecording(id, RecordingResult{Duration: 2 * time.Second, Heard: time.Second, Bytes: 32044, Reason: "stopped"})
+}
+
+// endRecording finishes call id's recording with res (once).
+func (f *fakeMedia) endRecording(id int64, res RecordingResult) bool {
+	f.mu.Lock()
+	done := f.recs[id]
+	delete(f.recs, id)
+	f.mu.Unlock()
+	if done != nil {
+		done(res)
+	}
+	return done != nil
+}
+
 func (f *fakeMedia) Online(staffID int64) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -19,6 +19,7 @@ import (
 //	         menu │  │  guidance   wait│ring
 //	              ▼  └─wait→ waiting ──┘
 //	             menu ─ring/wait/guidance→ (as from guidance)
+//	guidance, menu, waiting, ringing ─voicemail→ voicemail ─end→ ended
 //	new ─dial→ dialing ─answered→ active
 //	(every state but ended) ─end→ ended
 
@@ -36,9 +37,10 @@ const (
 	inAnswer         // a member accepts it
 	inAnswered       // the customer picked up an outbound call
 	inEnd            // it ends
+	inVoicemail      // it would be missed: the caller leaves a message instead (voicemail.go)
 )
 
-var inputNames = [...]string{"unknown", "arrive", "dial", "guidance", "menu", "ring", "wait", "answer", "answered", "end"}
+var inputNames = [...]string{"unknown", "arrive", "dial", "guidance", "menu", "ring", "wait", "answer", "answered", "end", "voicemail"}
 
 func (i input) String() string {
 	if i < 0 || int(i) >= len(inputNames) {
@@ -56,11 +58,14 @@ const stateNew api.CallState = "" // not created yet
 var transitions = map[api.CallState]map[input]api.CallState{
 	stateNew: {inArrive: api.CallGuidance, inDial: api.CallDialing},
 	api.CallGuidance: {inGuidance: api.CallGuidance, inMenu: api.CallMenu, inRing: api.CallRinging, inWait: api.CallWaiting,
-		inAnswer: api.CallActive, inEnd: api.CallEnded},
+		inAnswer: api.CallActive, inEnd: api.CallEnded, inVoicemail: api.CallVoicemail},
 	api.CallMenu: {inMenu: api.CallMenu, inGuidance: api.CallGuidance, inRing: api.CallRinging, inWait: api.CallWaiting,
-		inAnswer: api.CallActive, inEnd: api.CallEnded},
-	api.CallWaiting: {inRing: api.CallRinging, inWait: api.CallWaiting, inAnswer: api.CallActive, inEnd: api.CallEnded},
-	api.CallRinging: {inRing: api.CallRinging, inWait: api.CallWaiting, inAnswer: api.CallActive, inEnd: api.CallEnded},
+		inAnswer: api.CallActive, inEnd: api.CallEnded, inVoicemail: api.CallVoicemail},
+	api.CallWaiting: {inRing: api.CallRinging, inWait: api.CallWaiting, inAnswer: api.CallActive, inEnd: api.CallEnded,
+		inVoicemail: api.CallVoicemail},
+	api.CallRinging: {inRing: api.CallRinging, inWait: api.CallWaiting, inAnswer: api.CallActive, inEnd: api.CallEnded,
+		inVoicemail: api.CallVoicemail},
+	api.CallVoicemail: {inEnd: api.CallEnded},
 	api.CallDialing: {inAnswered: api.CallActive, inEnd: api.CallEnded},
 	api.CallActive:  {inEnd: api.CallEnded},
 	api.CallEnded:   {},

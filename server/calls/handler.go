@@ -249,8 +249,11 @@ func (m *Manager) OutboundFailed(callID int64, detail string) {
 func (m *Manager) DTMF(callID int64, digit rune) {
 	m.trunkInput(callID, func(r *rec, c *call) {
 		m.event(r, c, api.EvCallDTMF, 0, 0, map[string]any{"digit": string(digit)})
-		if c.State == api.CallMenu {
+		switch c.State {
+		case api.CallMenu:
 			m.menuKey(r, c, digit)
+		case api.CallVoicemail:
+			m.voicemailKey(r, c, digit)
 		}
 	})
 }

@@ -56,6 +56,10 @@ type Media interface {
 	Attach(callID, staffID int64, mode api.JoinMode) error // re-point the staff's persistent peer connection into the room
 	Detach(callID, staffID int64)
 	Online(staffID int64) bool // softphone peer connection connected
+	// StartRecording records what the room hears to rec.Path; done is
+	// called once when it ends (bounds, StopRecording or CloseRoom).
+	StartRecording(callID int64, rec Recording, done func(RecordingResult)) error
+	StopRecording(callID int64)
 }
 
 // Defaults used when a channel leaves a setting at zero, and for the timers
@@ -88,6 +92,7 @@ type Manager struct {
 	recheckEvery time.Duration
 	ringTO       time.Duration
 	maxWait      time.Duration
+	recDir       string // voicemails and recordings; "" takes none
 
 	q        *queue
 	reevalQd atomic.Bool // a Reevaluate is queued

@@ -25,6 +25,7 @@ type memStore struct {
 	events    []api.Event
 	memos     []api.Memo
 	messages  []api.Message
+	recs      []api.Recording
 	nextID    int64
 	onCommit  func([]api.Event)
 	pending   []api.Event
@@ -250,6 +251,7 @@ func (s *memStore) UpdateChat(c *api.Chat) error {
 	}
 	old.State, old.SnoozedUntil, old.AssigneeID, old.TeamID = c.State, c.SnoozedUntil, c.AssigneeID, c.TeamID
 	old.Missed, old.MissedReason, old.LastCallID, old.Closed, old.MenuPath = c.Missed, c.MissedReason, c.LastCallID, c.Closed, c.MenuPath
+	old.Voicemail = c.Voicemail
 	s.chats[c.ID] = old
 	return nil
 }
@@ -467,3 +469,30 @@ func (s *memStore) Beat(node string, at time.Time) error {
 }
 
 func (s *memStore) LastBeat(node string) (time.Time, error) { return s.beats[node], nil }
+
+func (s *memStore) AddRecording(r *api.Recording) error {
+	s.recs = append(s.recs, *r)
+	r.ID = int64(len(s.recs))
+	s.recs[r.ID-1].ID = r.ID
+	if r.Kind == api.RecordingVoicemail {
+		c := s.chats[r.ChatID]
+		c.Voicemail = true
+		s.chats[r.ChatID] = c
+	}
+	return nil
+}
+func (s *memStore) Recording(id int64) (api.Recording, error) {
+	if id < 1 || id > int64(len(s.recs)) {
+		return api.Recording{}, notFound("recording", id)
+	}
+	return s.recs[id-1], nil
+}
+func (s *memStore) ChatRecordings(chatID int64) ([]api.Recording, error) {
+	var out []api.Recording
+	for _, r := range s.recs {
+		if r.ChatID == chatID {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}

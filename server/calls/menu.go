@@ -128,7 +128,7 @@ func (m *Manager) menuDecided(r *rec, c *call, ch api.MenuChoice) {
 	m.log.Info("menu decided", "call_id", c.ID, "chat_id", c.ChatID, "path", ch.Path, "action", ch.Action.String(), "reason", ch.Reason)
 	id := c.ID
 	r.effect(id, func() { m.media.StopGuidance(id) })
-	if ch.Action.Kind == api.MenuVoicemail && m.voicemail(r, c, api.ReasonNoOperator, "voicemail chosen in the menu") {
+	if ch.Action.Kind == api.MenuVoicemail && m.voicemail(r, c, ending{cause: causePolicy, missed: api.ReasonNoOperator, detail: "voicemail chosen in the menu"}) {
 		return
 	}
 	c.queued = true

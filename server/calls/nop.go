@@ -33,3 +33,7 @@ func (noMedia) Attach(int64, int64, api.JoinMode) error {
 }
 func (noMedia) Detach(int64, int64) {}
 func (noMedia) Online(int64) bool   { return false }
+func (noMedia) StartRecording(int64, Recording, func(RecordingResult)) error {
+	return api.Errorf(api.CodeUnavailable, "no media side configured")
+}
+func (noMedia) StopRecording(int64) {}

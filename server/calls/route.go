@@ -315,7 +315,7 @@ func (m *Manager) wait(r *rec, c *call) {
 	m.startMusic(r, c)
 	due := c.FirstWaitingStarted.Add(m.maxWaitOf(c.channel))
 	if !due.After(now) {
-		m.end(r, c, endBy(routing.MaxWaitReached), false)
+		m.missed(r, c, endBy(routing.MaxWaitReached))
 		return
 	}
 	if c.State == api.CallWaiting {
@@ -329,7 +329,7 @@ func (m *Manager) wait(r *rec, c *call) {
 	m.event(r, c, api.EvCallWaiting, 0, 0, map[string]any{"until": due.UTC()})
 	m.startTimer(c, slotWait, due.Sub(now), func(r *rec) {
 		if c.State == api.CallWaiting {
-			m.end(r, c, endBy(routing.MaxWaitReached), false)
+			m.missed(r, c, endBy(routing.MaxWaitReached))
 		}
 	})
 	m.recheck(c)
@@ -447,7 +447,7 @@ func (m *Manager) afterGuidance(r *rec, c *call, tok uint64) {
 	}
 	m.stopTimer(c, slotGuidance)
 	if c.guidance.Missed != api.ReasonNone {
-		m.end(r, c, endBy(c.guidance), false)
+		m.missed(r, c, endBy(c.guidance))
 		return
 	}
 	if m.menuPending(c) {

@@ -160,6 +160,7 @@ func (a *API) routes() {
 	m.Handle("GET /v1/chats", a.auth(operator, a.listChats))
 	m.Handle("GET /v1/chats/counts", a.auth(operator, a.chatCounts))
 	m.Handle("GET /v1/chats/{id}", a.auth(operator, a.getChat))
+	m.Handle("GET /v1/recordings/{id}", a.auth(operator, a.recording))
 	m.Handle("PATCH /v1/chats/{id}", a.auth(operator, a.patchChat))
 	m.Handle("GET /v1/chats/{id}/events", a.auth(operator, a.chatEvents))
 	m.Handle("GET /v1/chats/{id}/calls", a.auth(operator, a.chatCalls))

@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"net/http"
+	"os"
+	"strconv"
 
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/server/store"
@@ -54,4 +56,37 @@ func (a *API) adminDeleteMenu(w http.ResponseWriter, r *http.Request, me *Me) {
 	}
 	out, err := a.inbox.SetMenu(r.Context(), me.ID(), id, nil)
 	a.reply(w, http.StatusOK, out, err)
+}
+
+// recording serves a voicemail or call recording as audio/wav to staff of
+// its channel. Call recordings (not voicemails) need the supervisor role.
+func (a *API) recording(w http.ResponseWriter, r *http.Request, me *Me) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		WriteError(w, a.log, err)
+		return
+	}
+	var rec api.Recording
+	if err := a.st.View(r.Context(), func(tx store.Tx) (err error) { rec, err = tx.Recording(id); return }); err != nil {
+		WriteError(w, a.log, err)
+		return
+	}
+	if !me.CanSee(rec.ChannelID) {
+		WriteError(w, a.log, api.Errorf(api.CodeNotFound, "recording %d not found", id))
+		return
+	}
+	if rec.Kind != api.RecordingVoicemail && me.Role().Rank() < api.RoleSupervisor.Rank() {
+		WriteError(w, a.log, api.Errorf(api.CodeForbidden, "call recordings are for supervisors"))
+		return
+	}
+	f, err := os.Open(rec.Path)
+	if err != nil {
+		a.log.Warn("recording file unreadable", "recording_id", id, "path", rec.Path, "err", err)
+		WriteError(w, a.log, api.Errorf(api.CodeNotFound, "recording %d has no file (removed by retention?)", id))
+		return
+	}
+	defer f.Close()
+	w.Header().Set("Content-Type", "audio/wav")
+	w.Header().Set("Content-Disposition", "attachment; filename=\"recording-"+strconv.FormatInt(id, 10)+".wav\"")
+	http.ServeContent(w, r, "", rec.Created, f)
 }

@@ -150,7 +150,14 @@ func (a *API) reply(w http.ResponseWriter, status int, v any, err error) {
 }
 
 func (a *API) getChat(w http.ResponseWriter, r *http.Request, me *Me) {
-	a.chatRoute(w, r, me, func(c api.Chat) { WriteJSON(w, http.StatusOK, c) })
+	a.chatRoute(w, r, me, func(c api.Chat) {
+		err := a.st.View(r.Context(), func(tx store.Tx) (err error) { c.Recordings, err = tx.ChatRecordings(c.ID); return })
+		if err != nil {
+			WriteError(w, a.log, err)
+			return
+		}
+		WriteJSON(w, http.StatusOK, c)
+	})
 }
 
 func (a *API) patchChat(w http.ResponseWriter, r *http.Request, me *Me) {

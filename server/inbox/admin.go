@@ -131,6 +131,15 @@ func (s *Service) UpdateChannel(ctx context.Context, actor, id int64, p api.Chan
 		if p.ServiceLevelS != nil {
 			c.ServiceLevelS = *p.ServiceLevelS
 		}
+		if p.Voicemail != nil {
+			c.Voicemail = *p.Voicemail
+		}
+		if p.VoicemailMaxS != nil {
+			if *p.VoicemailMaxS < 0 || *p.VoicemailMaxS > 3600 {
+				return badRequest("voicemail_max_s must be between 0 and 3600")
+			}
+			c.VoicemailMaxS = *p.VoicemailMaxS
+		}
 		if p.AutoAssignTeamID != nil {
 			if *p.AutoAssignTeamID == 0 {
 				c.AutoAssignTeamID = nil

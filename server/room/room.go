@@ -19,6 +19,7 @@ import (
 
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/audio/mixer"
+	"github.com/meet-dev/meet/server/recording"
 )
 
 // CallerMedia is one call's decoded trunk audio: 8 kHz mono, 20 ms =
@@ -52,6 +53,8 @@ type Room struct {
 	caller    *callerLeg
 	callerLeg *mixer.Leg
 	staff     map[int64]*staffLeg
+	rec       *recording.Recorder // voicemail or call recording (record.go)
+	recLeg    *mixer.Leg
 }
 
 // New builds a Manager.
@@ -156,9 +159,13 @@ func (m *Manager) CloseRoom(callID int64) {
 		s.narrow.Store(false)
 		delete(r.staff, id)
 	}
+	rec := r.rec
 	m.mu.Unlock()
 	r.prompt.stop()
 	r.mix.Close()
+	if rec != nil {
+		rec.Stop()
+	}
 	st := r.mix.Stats()
 	r.log.Info("room closed", "ticks", st.Ticks, "two_party_ticks", st.Paired, "late_ticks", st.Late,
 		"max_lateness", st.MaxLateness)

@@ -37,6 +37,7 @@ type Tx interface {
 	Events
 	AutomationTx
 	Heartbeats
+	Recordings
 }
 
 // Heartbeats record when a node ("" for a single meetd) was last known
@@ -45,6 +46,15 @@ type Tx interface {
 type Heartbeats interface {
 	Beat(node string, at time.Time) error
 	LastBeat(node string) (time.Time, error) // zero time when none
+}
+
+// Recordings are voicemails and call recordings on disk.
+type Recordings interface {
+	// AddRecording stores r (sets ID; Created when zero) and, for a
+	// voicemail, marks its chat (Chat.Voicemail).
+	AddRecording(r *api.Recording) error
+	Recording(id int64) (api.Recording, error)
+	ChatRecordings(chatID int64) ([]api.Recording, error) // oldest first
 }
 
 // Channels are company workspaces with numbers, hours and guidance.

@@ -19,6 +19,7 @@ import (
 
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/server/calls"
+	"github.com/meet-dev/meet/server/recording"
 	"github.com/meet-dev/meet/server/room"
 	"github.com/meet-dev/meet/server/store"
 	"github.com/meet-dev/meet/server/trunk"
@@ -51,6 +52,8 @@ type Config struct {
 	MemberRingTO time.Duration
 	// Node names this meetd in a cluster (--node); calls created here carry it.
 	Node string
+	// RecordingsDir holds voicemails and call recordings ("" takes none).
+	RecordingsDir string
 }
 
 // Telephony owns the trunk, the rooms and the lifecycle.
@@ -157,7 +160,7 @@ func New(st store.Store, cfg Config, log *slog.Logger, opts ...Option) (*Telepho
 		}
 		t.Trunk, sipTrunk = tr, tr
 	}
-	copts := []calls.Option{calls.WithLogger(log), calls.WithNode(cfg.Node)}
+	copts := []calls.Option{calls.WithLogger(log), calls.WithNode(cfg.Node), calls.WithRecordingsDir(cfg.RecordingsDir)}
 	if cfg.MemberRingTO > 0 {
 		copts = append(copts, calls.WithMemberRingTimeout(cfg.MemberRingTO))
 	}
@@ -257,6 +260,13 @@ func (m *media) Attach(callID, staffID int64, mode api.JoinMode) error {
 }
 func (m *media) Detach(callID, staffID int64) { m.rooms.Detach(callID, staffID) }
 func (m *media) Online(staffID int64) bool    { return m.rooms.Online(staffID) }
+func (m *media) StartRecording(callID int64, rec calls.Recording, done func(calls.RecordingResult)) error {
+	spec := room.RecordSpec{Path: rec.Path, Beep: rec.Beep, Options: recording.Options{Max: rec.Max, Silence: rec.Silence}}
+	return m.rooms.StartRecording(callID, spec, func(res recording.Result) {
+		done(calls.RecordingResult{Duration: res.Duration, Heard: res.Heard, Bytes: res.Bytes, Reason: string(res.Reason), Err: res.Err})
+	})
+}
+func (m *media) StopRecording(callID int64) { m.rooms.StopRecording(callID) }
 
 // noTrunk answers every trunk request with "not configured" (meetd without SIP).
 type noTrunk struct{}

@@ -8,15 +8,18 @@ import (
 	"github.com/meet-dev/meet/api"
 )
 
-const channelCols = `id, name, timezone, ring_timeout_s, max_wait_s, auto_assign_team_id, service_level_s, hours, menu`
+const channelCols = `id, name, timezone, ring_timeout_s, max_wait_s, auto_assign_team_id, service_level_s, hours, menu, voicemail, voicemail_max_s`
 
 func scanChannel(sc interface{ Scan(...any) error }) (api.Channel, error) {
 	var c api.Channel
 	var team sql.NullInt64
 	var hours, menu string
-	if err := sc.Scan(&c.ID, &c.Name, &c.Timezone, &c.RingTimeoutS, &c.MaxWaitS, &team, &c.ServiceLevelS, &hours, &menu); err != nil {
+	var vm int
+	if err := sc.Scan(&c.ID, &c.Name, &c.Timezone, &c.RingTimeoutS, &c.MaxWaitS, &team, &c.ServiceLevelS, &hours, &menu,
+		&vm, &c.VoicemailMaxS); err != nil {
 		return c, err
 	}
+	c.Voicemail = vm != 0
 	if menu != "" {
 		c.Menu = &api.Menu{}
 		if err := json.Unmarshal([]byte(menu), c.Menu); err != nil {
@@ -61,8 +64,9 @@ func (t *tx) CreateChannel(c *api.Channel) error {
 
 func (t *tx) UpdateChannel(c *api.Channel) error {
 	return t.update("channel", c.ID, `UPDATE channels SET name=?, timezone=?, ring_timeout_s=?, max_wait_s=?,
-		auto_assign_team_id=?, service_level_s=? WHERE id=?`,
-		c.Name, c.Timezone, c.RingTimeoutS, c.MaxWaitS, nullID(c.AutoAssignTeamID), c.ServiceLevelS, c.ID)
+		auto_assign_team_id=?, service_level_s=?, voicemail=?, voicemail_max_s=? WHERE id=?`,
+		c.Name, c.Timezone, c.RingTimeoutS, c.MaxWaitS, nullID(c.AutoAssignTeamID), c.ServiceLevelS,
+		boolInt(c.Voicemail), c.VoicemailMaxS, c.ID)
 }
 
 func (t *tx) channelWhere(where string, arg any, what string) (api.Channel, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/server/store"
@@ -52,4 +53,59 @@ func testMenuAndMenuPath(t *testing.T, h Harness) {
 	if err := db.Update(ctx, func(tx store.Tx) error { return tx.SetMenu(9999, nil) }); api.CodeOf(err) != api.CodeNotFound {
 		t.Fatalf("menu of a missing channel: %v", err)
 	}
+}
+
+// testVoicemailAndRecordings: a channel's voicemail settings are stored;
+// a voicemail recording is listed on its chat, marks it and reads back.
+func testVoicemailAndRecordings(t *testing.T, h Harness) {
+	db := h.Open(t, Options{})
+	f := seed(t, db)
+	ctx := context.Background()
+	var rec api.Recording
+	err := db.Update(ctx, func(tx store.Tx) error {
+		c, err := tx.Channel(f.channel.ID)
+		if err != nil {
+			return err
+		}
+		c.Voicemail, c.VoicemailMaxS = true, 90
+		if err := tx.UpdateChannel(&c); err != nil {
+			return err
+		}
+		call := api.Call{ChatID: f.chat.ID, ChannelID: f.channel.ID, Direction: api.Inbound, From: "+4917000", To: "+4930123",
+			State: api.CallEnded, Created: time.Unix(1_800_000_000, 0)}
+		if err := tx.CreateCall(&call); err != nil {
+			return err
+		}
+		rec = api.Recording{ChatID: f.chat.ID, CallID: call.ID, ChannelID: f.channel.ID, Kind: api.RecordingVoicemail,
+			Path: "/data/recordings/voicemail/1.wav", DurationMS: 4200, Bytes: 67244, Created: time.Unix(1_800_000_100, 0).UTC()}
+		return tx.AddRecording(&rec)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.ID == 0 {
+		t.Fatal("no recording id")
+	}
+	db.View(ctx, func(tx store.Tx) error {
+		c, err := tx.Channel(f.channel.ID)
+		if err != nil || !c.Voicemail || c.VoicemailMaxS != 90 {
+			t.Fatalf("channel voicemail %v %d %v", c.Voicemail, c.VoicemailMaxS, err)
+		}
+		ch, err := tx.Chat(f.chat.ID)
+		if err != nil || !ch.Voicemail {
+			t.Fatalf("chat voicemail marker %v %v", ch.Voicemail, err)
+		}
+		got, err := tx.Recording(rec.ID)
+		if err != nil || !reflect.DeepEqual(got, rec) {
+			t.Fatalf("recording %+v %v, want %+v", got, err, rec)
+		}
+		list, err := tx.ChatRecordings(f.chat.ID)
+		if err != nil || len(list) != 1 || list[0].ID != rec.ID {
+			t.Fatalf("chat recordings %+v %v", list, err)
+		}
+		if _, err := tx.Recording(rec.ID + 100); api.CodeOf(err) != api.CodeNotFound {
+			t.Fatalf("missing recording: %v", err)
+		}
+		return nil
+	})
 }

@@ -58,6 +58,7 @@ func Run(t *testing.T, h Harness) {
 		{"AutomationCursorAndOutbox", testAutomationCursorAndOutbox},
 		{"MenuAndMenuPath", testMenuAndMenuPath},
 		{"Heartbeats", testHeartbeats},
+		{"VoicemailAndRecordings", testVoicemailAndRecordings},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h) })
 	}
