@@ -133,3 +133,78 @@ func TestIVRTwoLevelMenuToTeamWithMeetPhone(t *testing.T) {
 		t.Error("the sales operator did not hear the caller")
 	}
 }
+
+// TestVoicemailLeftByBaresip: out of hours, a channel with voicemail on
+// answers baresip, plays the voicemail guidance and a beep, and records
+// what baresip says (speech over 1,000 Hz) until it hangs up. The missed
+// chat carries the recording (API, `meet chats`, `meet voicemail`), and the
+// WAV served by GET /v1/recordings/{id} holds the 1,000 Hz tone.
+func TestVoicemailLeftByBaresip(t *testing.T) {
+	need(t, "baresip")
+	m := startMeetd(t)
+	if out := m.admin(t, "channel", "set", "night", "--voicemail", "on", "--voicemail-max", "20s"); !strings.Contains(out, "voicemail on (messages up to 20s") {
+		t.Fatalf("channel set printed:\n%s", out)
+	}
+	m.admin(t, "guidance", "set", "--channel", "night", "--kind", "voicemail", toneWAV(t, 500, 700*time.Millisecond))
+
+	b := startBaresip(t, speechOverTone(t, 1000, 20*time.Second))
+	if err := b.command("dial", fmt.Sprintf("sip:%s@%s", closedNumber, m.sip)); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.waitEvent("CALL_ESTABLISHED", 15*time.Second); err != nil {
+		t.Fatalf("%v\nbaresip:\n%s", err, tail(b.proc.output(), 3000))
+	}
+	time.Sleep(5 * time.Second) // guidance, beep, then about 4 s of message
+	if err := b.command("hangup", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.waitEvent("CALL_CLOSED", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	b.proc.stop()
+	time.Sleep(300 * time.Millisecond)
+	heard := b.recording(t, "dec")
+	if !toneFor(heard, 500, 400*time.Millisecond) || !toneFor(heard, 850, 200*time.Millisecond) {
+		t.Errorf("baresip did not hear the voicemail guidance (500 Hz) and the beep (850 Hz)")
+	}
+
+	op := m.login(t, "op@e2e.test")
+	ctx := context.Background()
+	chats := waitMissed(t, op, api.ReasonNotInOperation, 1)
+	var chat api.Chat
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var err error
+		if chat, err = op.Chat(ctx, chats[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		if len(chat.Recordings) > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !chat.Voicemail || len(chat.Recordings) != 1 || chat.Recordings[0].Kind != api.RecordingVoicemail {
+		t.Fatalf("chat %d: voicemail %v recordings %+v", chat.ID, chat.Voicemail, chat.Recordings)
+	}
+	rec := chat.Recordings[0]
+	if rec.DurationMS < 2500 {
+		t.Errorf("voicemail only %d ms long", rec.DurationMS)
+	}
+	cred := filepath.Join(t.TempDir(), "c.json")
+	run(t, bins.meet, "login", "--server", m.url, "--email", "op@e2e.test", "--password", password, "--credentials", cred)
+	if out := run(t, bins.meet, "chats", "--missed", "--credentials", cred); !strings.Contains(out, "notInOperation +voicemail") {
+		t.Errorf("meet chats --missed shows no voicemail marker:\n%s", out)
+	}
+	wav := filepath.Join(t.TempDir(), "vm.wav")
+	out := run(t, bins.meet, "voicemail", fmt.Sprint(chat.ID), "--out", wav, "--credentials", cred)
+	if !strings.Contains(out, "saved voicemail") {
+		t.Fatalf("meet voicemail printed:\n%s", out)
+	}
+	got := readWAV(t, wav)
+	if !toneFor(got, 1000, 2*time.Second) {
+		t.Fatalf("the voicemail (%d samples at 8 kHz) lacks baresip's 1,000 Hz", len(got))
+	}
+	if toneFor(got, 500, 300*time.Millisecond) || toneFor(got, 850, 200*time.Millisecond) {
+		t.Error("the voicemail recorded its own guidance or beep")
+	}
+}

@@ -99,6 +99,9 @@ func printChats(w io.Writer, chats []api.Chat) error {
 		if c.Missed {
 			missed = string(c.MissedReason)
 		}
+		if c.Voicemail {
+			missed += " +voicemail"
+		}
 		who := "-"
 		if c.AssigneeID != nil {
 			who = strconv.FormatInt(*c.AssigneeID, 10)

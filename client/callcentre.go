@@ -1,0 +1,25 @@
+package client
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/meet-dev/meet/api"
+)
+
+// Recording writes a voicemail or call recording (WAV) to w.
+func (c *Client) Recording(ctx context.Context, recordingID int64, w io.Writer) error {
+	return c.do(ctx, http.MethodGet, "/v1/recordings/"+strconv.FormatInt(recordingID, 10), nil, nil, w)
+}
+
+// SetMenu replaces a channel's IVR menu (admins); nil removes it.
+func (c *Client) SetMenu(ctx context.Context, channelID int64, m *api.Menu) (api.Channel, error) {
+	var out api.Channel
+	path := "/v1/admin/channels/" + strconv.FormatInt(channelID, 10) + "/menu"
+	if m == nil {
+		return out, c.do(ctx, http.MethodDelete, path, nil, nil, &out)
+	}
+	return out, c.do(ctx, http.MethodPut, path, nil, m, &out)
+}

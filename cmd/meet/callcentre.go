@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// voicemailCmd lists a chat's voicemails and recordings and saves one.
+func (a *app) voicemailCmd() *cobra.Command {
+	var out string
+	var which int
+	cmd := &cobra.Command{
+		Use:   "voicemail CHAT [--out FILE.wav] [--n N]",
+		Short: "List the voicemails and recordings of chat CHAT and save one as WAV",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := strconv.ParseInt(strings.TrimPrefix(args[0], "#"), 10, 64)
+			if err != nil || id <= 0 {
+				return fmt.Errorf("%q is not a chat id", args[0])
+			}
+			c, _, err := a.session()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), cliTimeout)
+			defer cancel()
+			chat, err := c.Chat(ctx, id)
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			if len(chat.Recordings) == 0 {
+				fmt.Fprintf(w, "chat %d has no voicemail or recording\n", id)
+				return nil
+			}
+			for i, r := range chat.Recordings {
+				fmt.Fprintf(w, "%d. %s %d, call %d, %s, %.1f s, %d bytes\n", i+1, r.Kind, r.ID, r.CallID,
+					r.Created.Local().Format("2006-01-02 15:04"), float64(r.DurationMS)/1000, r.Bytes)
+			}
+			if out == "" {
+				return nil
+			}
+			if which < 1 || which > len(chat.Recordings) {
+				return fmt.Errorf("--n %d: the chat has %d recordings", which, len(chat.Recordings))
+			}
+			r := chat.Recordings[which-1]
+			f, err := os.Create(out)
+			if err != nil {
+				return err
+			}
+			if err := c.Recording(ctx, r.ID, f); err != nil {
+				f.Close()
+				os.Remove(out)
+				return fmt.Errorf("recording %d: %w", r.ID, err)
+			}
+			if err := f.Close(); err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "saved %s %d to %s\n", r.Kind, r.ID, out)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "", "save the recording to this WAV file")
+	cmd.Flags().IntVar(&which, "n", 1, "which recording of the list to save")
+	return cmd
+}
