@@ -108,6 +108,7 @@ func (f *fakeMedia) Detach(id, staffID int64) {
 	delete(f.attached[id], staffID)
 	f.rec(fmt.Sprintf("detach %d %d", id, staffID))
 }
+
 // StartRecording records nothing; the test ends it with endRecording.
 func (f *fakeMedia) StartRecording(id int64, rec Recording, done func(RecordingResult)) error {
 	f.mu.Lock()

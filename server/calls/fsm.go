@@ -27,17 +27,17 @@ import (
 type input int
 
 const (
-	inUnknown  input = iota
-	inArrive         // an inbound call arrives: its first guidance plays
-	inDial           // an outbound call is placed
-	inGuidance       // a guidance plays (out of hours, not accepting)
-	inMenu           // a prompt of the channel's menu plays (menu.go)
-	inRing           // members ring for it
-	inWait           // nobody rings: the caller waits
-	inAnswer         // a member accepts it
-	inAnswered       // the customer picked up an outbound call
-	inEnd            // it ends
-	inVoicemail      // it would be missed: the caller leaves a message instead (voicemail.go)
+	inUnknown   input = iota
+	inArrive          // an inbound call arrives: its first guidance plays
+	inDial            // an outbound call is placed
+	inGuidance        // a guidance plays (out of hours, not accepting)
+	inMenu            // a prompt of the channel's menu plays (menu.go)
+	inRing            // members ring for it
+	inWait            // nobody rings: the caller waits
+	inAnswer          // a member accepts it
+	inAnswered        // the customer picked up an outbound call
+	inEnd             // it ends
+	inVoicemail       // it would be missed: the caller leaves a message instead (voicemail.go)
 )
 
 var inputNames = [...]string{"unknown", "arrive", "dial", "guidance", "menu", "ring", "wait", "answer", "answered", "end", "voicemail"}
@@ -66,9 +66,9 @@ var transitions = map[api.CallState]map[input]api.CallState{
 	api.CallRinging: {inRing: api.CallRinging, inWait: api.CallWaiting, inAnswer: api.CallActive, inEnd: api.CallEnded,
 		inVoicemail: api.CallVoicemail},
 	api.CallVoicemail: {inEnd: api.CallEnded},
-	api.CallDialing: {inAnswered: api.CallActive, inEnd: api.CallEnded},
-	api.CallActive:  {inEnd: api.CallEnded},
-	api.CallEnded:   {},
+	api.CallDialing:   {inAnswered: api.CallActive, inEnd: api.CallEnded},
+	api.CallActive:    {inEnd: api.CallEnded},
+	api.CallEnded:     {},
 }
 
 // transition is the state input in leads to from state from.

@@ -83,4 +83,3 @@ func (m *Manager) StopRecording(callID int64) {
 		rec.Stop()
 	}
 }
-
