@@ -16,7 +16,7 @@ import (
 	"github.com/meet-dev/meet/internal/simcaller"
 )
 
-func writeTone(t *testing.T, freq float64) string {
+func writeTone(t testing.TB, freq float64) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), fmt.Sprintf("tone%.0f.wav", freq))
 	f, err := os.Create(p)
@@ -46,7 +46,7 @@ func readWAV(t testing.TB, path string) audio.PCM16 {
 
 // phone starts the headless `meet phone` operator and waits until its
 // softphone is connected.
-func phone(t *testing.T, m *meetd, email string, freq float64, extra ...string) (*proc, string) {
+func phone(t testing.TB, m *meetd, email string, freq float64, extra ...string) (*proc, string) {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "speaker.wav")
 	args := append([]string{"phone", "--server", m.url, "--email", email, "--password", password,

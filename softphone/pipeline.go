@@ -99,8 +99,9 @@ type sendSwitch struct {
 	mu    sync.Mutex
 	pipe  *sendPipeline
 	owner *peer
-	idle  *sendPipeline // meters the mic while no peer is attached
+	idle  *sendPipeline // meters the mic while no peer is attached, or no call is on
 	level levelHold
+	quiet int // samples metered but not sent since the last silence packet
 }
 
 func newSendSwitch(p *Phone) *sendSwitch {
@@ -147,6 +148,16 @@ func (s *sendSwitch) WriteSample(frame audio.PCM16) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sp := s.pipe
+	if s.owner != nil && !s.p.inCall.Load() && !s.p.ringing.Load() {
+		// Connected, but no call is on or coming: the microphone is only
+		// metered, and the peer gets ready-made silence packets at the
+		// packet rate, so the stream's sequence and timing run on as
+		// before without denoising or encoding anything (most of an
+		// operator's day). Ringing runs the whole chain, so the
+		// suppressor has adapted by the time the call is accepted.
+		return s.idleFrame(frame)
+	}
+	s.quiet = 0
 	if sp.mute != nil {
 		sp.mute.SetMuted(s.p.sendGate())
 	}
@@ -156,6 +167,38 @@ func (s *sendSwitch) WriteSample(frame audio.PCM16) error {
 	err := sp.head.WriteSample(frame)
 	rms, _ := sp.meter.Levels()
 	s.level.update(rms, len(frame))
+	return err
+}
+
+// silenceOpus is one 20 ms Opus packet of silence (CELT, fullband, one
+// frame: the TOC byte 0xf8 and an empty frame), silencePCMU 20 ms of µ-law
+// zero.
+var (
+	silenceOpus = []byte{0xf8, 0xff, 0xfe}
+	silencePCMU = func() []byte {
+		b := make([]byte, 160)
+		for i := range b {
+			b[i] = 0xff
+		}
+		return b
+	}()
+)
+
+// idleFrame meters frame and sends a silence packet for every 20 ms of it.
+// The caller holds s.mu.
+func (s *sendSwitch) idleFrame(frame audio.PCM16) error {
+	err := s.idle.head.WriteSample(frame)
+	rms, _ := s.idle.meter.Levels()
+	s.level.update(rms, len(frame))
+	pkt := silenceOpus
+	if s.owner.codec == CodecPCMU {
+		pkt = silencePCMU
+	}
+	for s.quiet += len(frame); s.quiet >= 960; s.quiet -= 960 { // 20 ms at 48 kHz
+		if werr := (trackSink{s.owner}).WritePacket(pkt, frameDuration); werr != nil && err == nil {
+			err = werr
+		}
+	}
 	return err
 }
 

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
+	"runtime/pprof"
 	"sync"
 	"time"
 
@@ -30,6 +32,7 @@ type phoneFlags struct {
 	loopback               string
 	denoise                bool
 	sendLoss               float64
+	cpuProfile             string
 }
 
 // newPhoneCmd is `meet phone`: the softphone without a TUI, for tests and
@@ -62,6 +65,7 @@ func newPhoneCmd() *cobra.Command {
 	fl.BoolVar(&f.denoise, "noise-suppression", true, "noise suppression of the microphone")
 	fl.Float64Var(&f.sendLoss, "simulate-send-loss", 0, "drop this share (0..1) of the packets sent to meetd at random (measurements)")
 	_ = fl.MarkHidden("simulate-send-loss")
+	fl.StringVar(&f.cpuProfile, "cpu-profile", "", "write a Go CPU profile of the run to this file (benchmarks, go tool pprof)")
 	return cmd
 }
 
@@ -208,6 +212,17 @@ func runPhone(cmd *cobra.Command, f phoneFlags) error {
 		return err
 	}
 	defer closeLog()
+	if f.cpuProfile != "" {
+		pf, err := os.Create(f.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("--cpu-profile: %w", err)
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return fmt.Errorf("--cpu-profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	out := &jsonOut{enc: json.NewEncoder(cmd.OutOrStdout())}
 
 	lctx, lcancel := context.WithTimeout(ctx, cliTimeout)

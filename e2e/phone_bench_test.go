@@ -1,0 +1,85 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/meet-dev/meet/audio/audiotest"
+	"github.com/meet-dev/meet/internal/simcaller"
+)
+
+// BenchmarkMeetPhoneCPU is the CPU of the whole `meet phone` process (a
+// separate process: client, event stream, softphone with pion WebRTC,
+// Opus, noise suppression, WAV microphone paced in real time, WAV speaker)
+// during a real call: meetd answers a SIP caller (simcaller, PCMU over UDP)
+// into the room, `meet phone --auto-answer` takes it, and the process's
+// user + system time is read from /proc over 5 s of two-way audio.
+// "%core" is CPU time / wall time of `meet phone`; "meetd-%core" is the
+// server's over the same window, reported apart; "idle-%core" is `meet
+// phone` logged in and connected, without a call.
+func BenchmarkMeetPhoneCPU(b *testing.B) {
+	if testing.Short() {
+		b.Skip("runs meetd and meet phone for seconds")
+	}
+	for _, ns := range []string{"on", "off"} {
+		b.Run("ns="+ns, func(b *testing.B) {
+			var cpu, idle, server, wall, idleWall time.Duration
+			for range b.N {
+				m := startMeetd(b, "--log-level", "warn")
+				args := []string{"--auto-answer", "--noise-suppression=" + map[string]string{"on": "true", "off": "false"}[ns]}
+				if dir := os.Getenv("MEET_PHONE_PROFILE_DIR"); dir != "" { // go tool pprof of meet phone
+					args = append(args, "--cpu-profile", filepath.Join(dir, "meet-phone-ns-"+ns+".prof"))
+				}
+				p, _ := phone(b, m, "op@e2e.test", 1000, args...)
+				pid, mpid := p.cmd.Process.Pid, m.proc.cmd.Process.Pid
+				time.Sleep(time.Second)
+				i0, it0 := procCPU(b, pid), time.Now()
+				time.Sleep(3 * time.Second)
+				idle += procCPU(b, pid) - i0
+				idleWall += time.Since(it0)
+
+				caller, err := simcaller.New("127.0.0.1", "+819044445555")
+				if err != nil {
+					b.Fatal(err)
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+				if _, err := caller.ServeUDP(ctx, "127.0.0.1:0"); err != nil {
+					b.Fatal(err)
+				}
+				type result struct {
+					res simcaller.Result
+					err error
+				}
+				done := make(chan result, 1)
+				go func() {
+					res, err := caller.Call(ctx, m.sip, openNumber, simcaller.CallPlan{Audio: audiotest.Tone(8000, 440, 0.3, 8000), TalkFor: 9 * time.Second})
+					done <- result{res, err}
+				}()
+				// Ringing and the automatic answer take well under 2 s; measure
+				// the middle of the call.
+				time.Sleep(2500 * time.Millisecond)
+				c0, s0, t0 := procCPU(b, pid), procCPU(b, mpid), time.Now()
+				time.Sleep(5 * time.Second)
+				cpu += procCPU(b, pid) - c0
+				server += procCPU(b, mpid) - s0
+				wall += time.Since(t0)
+				r := <-done
+				cancel()
+				caller.Close()
+				if r.err != nil || !r.res.Answered {
+					b.Fatalf("call: %v, answered %v\n%s", r.err, r.res.Answered, tail(p.output(), 3000))
+				}
+				if rec := r.res.Recorded; len(rec) < 16000 || audiotest.ToneWindows(rec[len(rec)-16000:], 8000, 1000) < 2 {
+					b.Fatalf("the caller did not hear the operator: the call carried no audio")
+				}
+				p.stop()
+			}
+			b.ReportMetric(100*cpu.Seconds()/wall.Seconds(), "%core")
+			b.ReportMetric(100*server.Seconds()/wall.Seconds(), "meetd-%core")
+			b.ReportMetric(100*idle.Seconds()/idleWall.Seconds(), "idle-%core")
+		})
+	}
+}
