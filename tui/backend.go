@@ -14,29 +14,45 @@ import (
 	"github.com/meet-dev/meet/tui/settings"
 )
 
-// Backend is the part of meetd's API the TUI uses. *client.Client
-// implements it (through a thin adapter in cmd/meet when signatures differ).
-type Backend interface {
+// The TUI needs meetd's API in four parts; each command uses the narrowest
+// one. *client.Client implements them all (through a thin adapter in
+// cmd/meet), and a test fakes only the part it exercises.
+
+// Directory is who we are and who else is there: staff, channels, our
+// settings and whether we would ring.
+type Directory interface {
 	Me(ctx context.Context) (api.Staff, error)
+	StaffList(ctx context.Context) ([]api.Staff, error)
+	Channels(ctx context.Context) ([]api.Channel, error)
 	Settings(ctx context.Context) (api.Settings, error)
 	PutSettings(ctx context.Context, s api.Settings) (api.Settings, error)
-	StaffList(ctx context.Context) ([]api.Staff, error)
 	StaffEligibility(ctx context.Context, staffID int64) (api.StaffEligibility, error)
-	Channels(ctx context.Context) ([]api.Channel, error)
+}
+
+// ChatReader lists chats and reads one chat's timeline.
+type ChatReader interface {
 	Chats(ctx context.Context, q api.ChatQuery) (api.ChatList, error)
 	Chat(ctx context.Context, id int64) (api.Chat, error)
-	PatchChat(ctx context.Context, id int64, p api.ChatPatch) (api.Chat, error)
 	ChatEvents(ctx context.Context, id int64) ([]api.Event, error)
 	ChatCalls(ctx context.Context, id int64) ([]api.Call, error)
+	Memos(ctx context.Context, chatID int64) ([]api.Memo, error)
+	Messages(ctx context.Context, chatID int64) ([]api.Message, error)
+}
+
+// ChatWriter changes a chat: state, assignee, tags, memos, messages.
+type ChatWriter interface {
+	PatchChat(ctx context.Context, id int64, p api.ChatPatch) (api.Chat, error)
 	AddTag(ctx context.Context, chatID int64, tag string) (api.Chat, error)
 	RemoveTag(ctx context.Context, chatID int64, tag string) (api.Chat, error)
-	Memos(ctx context.Context, chatID int64) ([]api.Memo, error)
 	AddMemo(ctx context.Context, chatID int64, text string) (api.Memo, error)
-	Messages(ctx context.Context, chatID int64) ([]api.Message, error)
 	AddMessage(ctx context.Context, chatID int64, text string) (api.Message, error)
-	Callback(ctx context.Context, chatID int64) (api.CallbackResult, error)
+}
+
+// CallControl places, answers, joins and leaves calls.
+type CallControl interface {
 	Calls(ctx context.Context, live bool, channelID int64) ([]api.Call, error)
 	Call(ctx context.Context, id int64) (api.Call, error)
+	Callback(ctx context.Context, chatID int64) (api.CallbackResult, error)
 	Dial(ctx context.Context, req api.DialRequest) (api.CallbackResult, error)
 	Accept(ctx context.Context, callID int64) (api.JoinResult, error)
 	Decline(ctx context.Context, callID int64) error
@@ -44,7 +60,20 @@ type Backend interface {
 	Invite(ctx context.Context, callID, staffID int64) error
 	Leave(ctx context.Context, callID int64) error
 	Hangup(ctx context.Context, callID int64) error
+}
+
+// StatsReader reads statistics (supervisors).
+type StatsReader interface {
 	Stats(ctx context.Context, q api.StatsQuery) (api.Stats, error)
+}
+
+// Backend is all of meetd's API the TUI uses, as New takes it.
+type Backend interface {
+	Directory
+	ChatReader
+	ChatWriter
+	CallControl
+	StatsReader
 }
 
 // ConnState is the event stream's connection state.

@@ -25,13 +25,13 @@ func (m *Model) loadInit() tea.Cmd {
 		ctx, cancel := m.rctx()
 		defer cancel()
 		var r initMsg
-		if r.me, r.err = m.backend.Me(ctx); r.err != nil {
+		if r.me, r.err = m.dir.Me(ctx); r.err != nil {
 			return r
 		}
 		// The rest is helpful, not vital: show what arrives.
-		r.staff, _ = m.backend.StaffList(ctx)
-		r.channels, _ = m.backend.Channels(ctx)
-		r.settings, _ = m.backend.Settings(ctx)
+		r.staff, _ = m.dir.StaffList(ctx)
+		r.channels, _ = m.dir.Channels(ctx)
+		r.settings, _ = m.dir.Settings(ctx)
 		return r
 	}
 }
@@ -44,8 +44,8 @@ type counter interface {
 
 // loadCounts asks for the exact tab sizes under the current filter.
 func (m *Model) loadCounts() tea.Cmd {
-	cb, ok := m.backend.(counter)
-	if !ok {
+	cb := m.counts
+	if cb == nil {
 		return nil
 	}
 	q := m.inbox.Filter().Query(common.TabOpened, 0)
@@ -68,7 +68,7 @@ func (m *Model) loadTab(t common.Tab) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := m.rctx()
 		defer cancel()
-		l, err := m.backend.Chats(ctx, q)
+		l, err := m.chats.Chats(ctx, q)
 		return chatsMsg{tab: t, cursor: q.Cursor, gen: gen, list: l, err: err}
 	}
 }
@@ -85,7 +85,7 @@ func (m *Model) refreshTabs() tea.Cmd {
 		cmds = append(cmds, func() tea.Msg {
 			ctx, cancel := m.rctx()
 			defer cancel()
-			l, err := m.backend.Chats(ctx, q)
+			l, err := m.chats.Chats(ctx, q)
 			return chatsMsg{tab: t, gen: gen, list: l, err: err}
 		})
 	}
@@ -100,11 +100,11 @@ func (m *Model) loadChat(id int64) tea.Cmd {
 		var errs [5]error
 		var wg sync.WaitGroup
 		wg.Add(5)
-		go func() { defer wg.Done(); d.Chat, errs[0] = m.backend.Chat(ctx, id) }()
-		go func() { defer wg.Done(); d.Events, errs[1] = m.backend.ChatEvents(ctx, id) }()
-		go func() { defer wg.Done(); d.Calls, errs[2] = m.backend.ChatCalls(ctx, id) }()
-		go func() { defer wg.Done(); d.Memos, errs[3] = m.backend.Memos(ctx, id) }()
-		go func() { defer wg.Done(); d.Messages, errs[4] = m.backend.Messages(ctx, id) }()
+		go func() { defer wg.Done(); d.Chat, errs[0] = m.chats.Chat(ctx, id) }()
+		go func() { defer wg.Done(); d.Events, errs[1] = m.chats.ChatEvents(ctx, id) }()
+		go func() { defer wg.Done(); d.Calls, errs[2] = m.chats.ChatCalls(ctx, id) }()
+		go func() { defer wg.Done(); d.Memos, errs[3] = m.chats.Memos(ctx, id) }()
+		go func() { defer wg.Done(); d.Messages, errs[4] = m.chats.Messages(ctx, id) }()
 		wg.Wait()
 		for _, err := range errs {
 			if err != nil {
@@ -120,7 +120,7 @@ func (m *Model) fetchChat(id int64) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := m.rctx()
 		defer cancel()
-		c, err := m.backend.Chat(ctx, id)
+		c, err := m.chats.Chat(ctx, id)
 		return chatMsg{chat: c, err: err}
 	}
 }
@@ -129,7 +129,7 @@ func (m *Model) fetchCall(id int64) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := m.rctx()
 		defer cancel()
-		c, err := m.backend.Call(ctx, id)
+		c, err := m.calls.Call(ctx, id)
 		return callMsg{call: c, err: err}
 	}
 }
@@ -139,12 +139,12 @@ func (m *Model) fetchOffer(callID, invitedBy int64, inCall bool) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := m.rctx()
 		defer cancel()
-		c, err := m.backend.Call(ctx, callID)
+		c, err := m.calls.Call(ctx, callID)
 		if err != nil {
 			return offerMsg{err: err}
 		}
 		o := ring.Offer{Call: c, InvitedBy: invitedBy, InCall: inCall}
-		if ch, err := m.backend.Chat(ctx, c.ChatID); err == nil {
+		if ch, err := m.chats.Chat(ctx, c.ChatID); err == nil {
 			o.Customer = ch.Customer
 		} else {
 			o.Customer = api.Customer{Number: c.From}
@@ -160,9 +160,9 @@ func (m *Model) accept(o ring.Offer) tea.Cmd {
 		var r api.JoinResult
 		var err error
 		if o.Invitation() {
-			r, err = m.backend.Join(ctx, o.Call.ID, api.ModeTalk)
+			r, err = m.calls.Join(ctx, o.Call.ID, api.ModeTalk)
 		} else {
-			r, err = m.backend.Accept(ctx, o.Call.ID)
+			r, err = m.calls.Accept(ctx, o.Call.ID)
 		}
 		return joinedMsg{res: r, err: err}
 	}
@@ -173,7 +173,7 @@ func (m *Model) joinedByServer(callID int64, mode api.JoinMode, mute bool) tea.C
 	return func() tea.Msg {
 		ctx, cancel := m.rctx()
 		defer cancel()
-		c, err := m.backend.Call(ctx, callID)
+		c, err := m.calls.Call(ctx, callID)
 		if err != nil {
 			return joinedMsg{err: err}
 		}
@@ -188,7 +188,7 @@ func (m *Model) join(callID int64, mode api.JoinMode) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := m.rctx()
 		defer cancel()
-		r, err := m.backend.Join(ctx, callID, mode)
+		r, err := m.calls.Join(ctx, callID, mode)
 		return joinedMsg{res: r, err: err}
 	}
 }
@@ -199,9 +199,9 @@ func (m *Model) leave(callID int64, hangup bool) tea.Cmd {
 		defer cancel()
 		var err error
 		if hangup {
-			err = m.backend.Hangup(ctx, callID)
+			err = m.calls.Hangup(ctx, callID)
 		} else {
-			err = m.backend.Leave(ctx, callID)
+			err = m.calls.Leave(ctx, callID)
 		}
 		return leftMsg{callID: callID, err: err}
 	}
@@ -233,7 +233,7 @@ func (m *Model) loadLiveCalls() tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := m.rctx()
 		defer cancel()
-		cs, err := m.backend.Calls(ctx, true, 0)
+		cs, err := m.calls.Calls(ctx, true, 0)
 		return liveCallsMsg{calls: cs, err: err}
 	}
 }
@@ -243,7 +243,7 @@ func (m *Model) loadStats() tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := m.rctx()
 		defer cancel()
-		s, err := m.backend.Stats(ctx, q)
+		s, err := m.statsAPI.Stats(ctx, q)
 		return statsMsg{stats: s, err: err}
 	}
 }
@@ -252,7 +252,7 @@ func (m *Model) loadSettings() tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := m.rctx()
 		defer cancel()
-		s, err := m.backend.Settings(ctx)
+		s, err := m.dir.Settings(ctx)
 		return settingsMsg{settings: s, err: err}
 	}
 }
@@ -263,7 +263,7 @@ func (m *Model) loadEligibility() tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := m.rctx()
 		defer cancel()
-		el, err := m.backend.StaffEligibility(ctx, me)
+		el, err := m.dir.StaffEligibility(ctx, me)
 		return eligibilityMsg{el: el, err: err}
 	}
 }
@@ -272,7 +272,7 @@ func (m *Model) putSettings(s api.Settings, text string) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := m.rctx()
 		defer cancel()
-		got, err := m.backend.PutSettings(ctx, s)
+		got, err := m.dir.PutSettings(ctx, s)
 		if err != nil {
 			return doneMsg{err: err}
 		}

@@ -102,7 +102,7 @@ func (m *Model) act(a common.Action) tea.Cmd {
 		if o.Invitation() {
 			return m.setFlash("invitation declined", false)
 		}
-		return m.do("declined", 0, func(ctx context.Context) error { return m.backend.Decline(ctx, o.Call.ID) })
+		return m.do("declined", 0, func(ctx context.Context) error { return m.calls.Decline(ctx, o.Call.ID) })
 	case common.ActHangup, common.ActLeave:
 		if m.call == nil {
 			return m.setFlash("not in a call", false)
@@ -131,7 +131,7 @@ func (m *Model) act(a common.Action) tea.Cmd {
 		return func() tea.Msg {
 			ctx, cancel := m.rctx()
 			defer cancel()
-			r, err := m.backend.Callback(ctx, c.ID)
+			r, err := m.calls.Callback(ctx, c.ID)
 			return callbackMsg{res: r, err: err}
 		}
 	case common.ActInvite:
@@ -288,7 +288,7 @@ func (m *Model) chatAction(a common.Action) tea.Cmd {
 			text = m.ctx.T("chat #%[1]d closed · %[2]s undo", c.ID, m.ctx.Keys.First(common.ActUndo))
 		}
 		return m.patch(text, func(ctx context.Context) (api.Chat, error) {
-			return m.backend.PatchChat(ctx, c.ID, api.ChatPatch{State: &st})
+			return m.edit.PatchChat(ctx, c.ID, api.ChatPatch{State: &st})
 		})
 	case common.ActTag:
 		return m.open(prompt.Tag, fmt.Sprintf("tag chat #%d (-tag removes)", c.ID), "", c.ID, 0)
@@ -408,17 +408,17 @@ func (m *Model) submit(s prompt.SubmitMsg) tea.Cmd {
 			m.remember(c)
 		}
 		return m.patch(fmt.Sprintf("chat #%d snoozed until %s", id, until.Format("Mon 2 Jan 15:04")), func(ctx context.Context) (api.Chat, error) {
-			return m.backend.PatchChat(ctx, id, api.ChatPatch{State: &st, SnoozedUntil: &until})
+			return m.edit.PatchChat(ctx, id, api.ChatPatch{State: &st, SnoozedUntil: &until})
 		})
 	case prompt.Tag:
 		if tag, ok := strings.CutPrefix(text, "-"); ok {
-			return m.patch("tag "+tag+" removed", func(ctx context.Context) (api.Chat, error) { return m.backend.RemoveTag(ctx, id, tag) })
+			return m.patch("tag "+tag+" removed", func(ctx context.Context) (api.Chat, error) { return m.edit.RemoveTag(ctx, id, tag) })
 		}
-		return m.patch("tagged "+text, func(ctx context.Context) (api.Chat, error) { return m.backend.AddTag(ctx, id, text) })
+		return m.patch("tagged "+text, func(ctx context.Context) (api.Chat, error) { return m.edit.AddTag(ctx, id, text) })
 	case prompt.Memo:
-		return m.do("memo saved", id, func(ctx context.Context) error { _, err := m.backend.AddMemo(ctx, id, text); return err })
+		return m.do("memo saved", id, func(ctx context.Context) error { _, err := m.edit.AddMemo(ctx, id, text); return err })
 	case prompt.Message:
-		return m.do("message sent", id, func(ctx context.Context) error { _, err := m.backend.AddMessage(ctx, id, text); return err })
+		return m.do("message sent", id, func(ctx context.Context) error { _, err := m.edit.AddMessage(ctx, id, text); return err })
 	case prompt.Assign:
 		var who int64
 		if strings.ToLower(text) != "none" {
@@ -429,7 +429,7 @@ func (m *Model) submit(s prompt.SubmitMsg) tea.Cmd {
 			who = n
 		}
 		return m.patch("assigned to "+m.ctx.StaffName(who), func(ctx context.Context) (api.Chat, error) {
-			return m.backend.PatchChat(ctx, id, api.ChatPatch{AssigneeID: &who})
+			return m.edit.PatchChat(ctx, id, api.ChatPatch{AssigneeID: &who})
 		})
 	case prompt.Invite:
 		staff, ok := m.lookupStaff(text)
@@ -437,7 +437,7 @@ func (m *Model) submit(s prompt.SubmitMsg) tea.Cmd {
 			return m.setFlash(fmt.Sprintf("no single staff member matches %q", text), true)
 		}
 		callID := s.CallID
-		return m.do("invited "+m.ctx.StaffName(staff), 0, func(ctx context.Context) error { return m.backend.Invite(ctx, callID, staff) })
+		return m.do("invited "+m.ctx.StaffName(staff), 0, func(ctx context.Context) error { return m.calls.Invite(ctx, callID, staff) })
 	case prompt.Dial:
 		num, err := common.CleanNumber(text)
 		if err != nil {
@@ -447,7 +447,7 @@ func (m *Model) submit(s prompt.SubmitMsg) tea.Cmd {
 		return func() tea.Msg {
 			ctx, cancel := m.rctx()
 			defer cancel()
-			r, err := m.backend.Dial(ctx, req)
+			r, err := m.calls.Dial(ctx, req)
 			return callbackMsg{res: r, err: err, dial: true, to: num}
 		}
 	}
@@ -532,6 +532,6 @@ func (m *Model) undo() tea.Cmd {
 		}
 	}
 	return m.patch(m.ctx.T("chat #%[1]d is %[2]s again", u.chatID, m.ctx.T(string(*p.State))), func(ctx context.Context) (api.Chat, error) {
-		return m.backend.PatchChat(ctx, u.chatID, p)
+		return m.edit.PatchChat(ctx, u.chatID, p)
 	})
 }

@@ -51,10 +51,16 @@ type inCall struct {
 
 // Model is the root model of the TUI.
 type Model struct {
-	ctx         *common.Context
-	base        context.Context
-	log         *slog.Logger
-	backend     Backend
+	ctx  *common.Context
+	base context.Context
+	log  *slog.Logger
+	// meetd's API, one narrow part per need
+	dir         Directory
+	chats       ChatReader
+	edit        ChatWriter
+	calls       CallControl
+	statsAPI    StatsReader
+	counts      counter // nil when the backend cannot count tabs exactly
 	phone       Phone
 	events      Events
 	listDevices func() ([]settings.Device, error)
@@ -109,8 +115,9 @@ func New(ctx context.Context, uictx *common.Context, b Backend, log *slog.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	m := &Model{ctx: uictx, base: ctx, log: log, backend: b, prefs: Prefs{Denoise: true},
+	m := &Model{ctx: uictx, base: ctx, log: log, dir: b, chats: b, edit: b, calls: b, statsAPI: b, prefs: Prefs{Denoise: true},
 		dirtyChats: map[int64]bool{}, customers: map[int64]api.Customer{}, dirtyCalls: map[int64]bool{}, tick: tea.Tick}
+	m.counts, _ = b.(counter)
 	for _, o := range opts {
 		o(m)
 	}
