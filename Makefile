@@ -69,6 +69,25 @@ bench-ns: deps
 bench-ns-tune: deps
 	NSEVAL_TUNE=1 $(GO) test -tags nseval -run TestNSTune -count=1 -v -timeout 30m ./audio/denoise/nseval/
 
+# Go fuzz targets, each for FUZZTIME (seed corpora under testdata/fuzz run in
+# every `make test`). A crasher lands in the package's testdata/fuzz.
+FUZZTIME ?= 10m
+FUZZ_TARGETS := ./server/trunk:FuzzSIPRequest ./server/trunk:FuzzSDPOffer ./audio:FuzzReadWAV \
+	./server/httpapi:FuzzDecodeJSON ./tui/common:FuzzParseSnooze ./tui/common:FuzzParseFilter \
+	./tui/common:FuzzCleanNumber ./server/hours:FuzzParseWeekly ./server/hours:FuzzParseClock \
+	./api:FuzzTextRule ./audio/opus:FuzzDecode
+fuzz: deps
+	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "== $$fn ($$pkg) for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg; done
+
+# Hostile traffic together for SOAK_SECONDS: login flood, slowloris (500 HTTP
+# + 500 SIP TCP idle connections), malformed SIP, sipp load; reports RSS,
+# fds, goroutines before/after and crashed/500 counts.
+SOAK_SECONDS ?= 300
+soak: build
+	SOAK_SECONDS=$(SOAK_SECONDS) $(GO) test -tags soak -run '^TestSoak$$' -count=1 -v -timeout $$(( $(SOAK_SECONDS) + 600 ))s ./e2e/
+
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...

@@ -161,6 +161,9 @@ func ParseFilter(s string, now time.Time, me int64, lookup func(string) (int64, 
 			return Filter{}, fmt.Errorf("unknown filter %q (reason: tag: assignee: from: to: medium: number:)", k)
 		}
 	}
+	if f.From != nil && f.To != nil && !f.To.After(*f.From) {
+		return Filter{}, fmt.Errorf("to: is before from: (the server would refuse the search)")
+	}
 	f.Text = strings.Join(words, " ")
 	return f, nil
 }
