@@ -3,6 +3,8 @@ package softphone
 import (
 	"math"
 	"time"
+
+	"github.com/meet-dev/meet/audio/rtpseq"
 )
 
 // jitterBuffer reorders received RTP payloads and releases one frame per
@@ -44,12 +46,7 @@ type jitterBuffer struct {
 	haveTrans bool
 	epoch     time.Time
 
-	// sequence accounting for loss (RFC 3550 A.3)
-	haveSeq  bool
-	baseSeq  uint16
-	maxSeq   uint16
-	cycles   uint32
-	received uint64
+	seq rtpseq.Counter // sequence accounting for loss (RFC 3550 A.3)
 
 	late, overflow, concealed, played uint64
 	skipped                           uint64        // frames dropped to shrink the delay
@@ -108,7 +105,7 @@ func (j *jitterBuffer) margin() time.Duration {
 
 // push stores one packet. payload is copied.
 func (j *jitterBuffer) push(seq uint16, ts uint32, payload []byte, arrival time.Time) {
-	j.account(seq)
+	j.seq.Add(seq)
 	j.updateJitter(ts, arrival)
 	j.lastArr = arrival
 	if j.started && seqBefore(seq, j.next) {
@@ -277,35 +274,8 @@ func (j *jitterBuffer) updateJitter(ts uint32, arrival time.Time) {
 	j.lastTrans, j.haveTrans = transit, true
 }
 
-func (j *jitterBuffer) account(seq uint16) {
-	j.received++
-	if !j.haveSeq {
-		j.haveSeq, j.baseSeq, j.maxSeq = true, seq, seq
-		return
-	}
-	if seqBefore(j.maxSeq, seq) {
-		if seq < j.maxSeq {
-			j.cycles += 1 << 16
-		}
-		j.maxSeq = seq
-	}
-}
-
 // lossFraction is the share of expected packets never received (0..1).
-func (j *jitterBuffer) lossFraction() float64 {
-	if !j.haveSeq {
-		return 0
-	}
-	expected := float64(j.cycles) + float64(j.maxSeq) - float64(j.baseSeq) + 1
-	if expected <= 0 {
-		return 0
-	}
-	lost := expected - float64(j.received)
-	if lost < 0 {
-		return 0
-	}
-	return lost / expected
-}
+func (j *jitterBuffer) lossFraction() float64 { return j.seq.LossFraction() }
 
 // jitterDuration is the RFC 3550 interarrival jitter.
 func (j *jitterBuffer) jitterDuration() time.Duration {
@@ -321,4 +291,4 @@ func (j *jitterBuffer) meanWait() time.Duration {
 }
 
 // seqBefore reports whether a comes before b in RTP sequence space.
-func seqBefore(a, b uint16) bool { return a != b && b-a < 1<<15 }
+func seqBefore(a, b uint16) bool { return rtpseq.Before(a, b) }

@@ -259,7 +259,7 @@ func (r *receiver) stats(st *Stats) {
 	st.Loss = r.jb.lossFraction()
 	st.Jitter = r.jb.jitterDuration()
 	st.BufferDepth = time.Duration(r.jb.target()) * frameDuration
-	st.PacketsReceived = r.jb.received
+	st.PacketsReceived = r.jb.seq.Received()
 	st.LatePackets = r.jb.late + r.jb.overflow
 	st.Skipped = r.jb.skipped + r.skipped
 	st.Concealed = r.jb.concealed

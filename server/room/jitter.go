@@ -1,5 +1,7 @@
 package room
 
+import "github.com/meet-dev/meet/audio/rtpseq"
+
 // jitter is a fixed-delay receive jitter buffer of RTP payloads indexed by
 // sequence number. The reader pulls one packet per frame; a hole becomes
 // FEC (when the packet after it is there) or concealment. It is not safe
@@ -43,8 +45,8 @@ const (
 
 func newJitter(target int) *jitter { return &jitter{target: target} }
 
-// before reports whether sequence number a comes before b (RFC 1982).
-func before(a, b uint16) bool { return int16(a-b) < 0 }
+// before reports whether sequence number a comes before b.
+func before(a, b uint16) bool { return rtpseq.Before(a, b) }
 
 // push stores a copy of one packet's payload.
 func (j *jitter) push(seq uint16, codec codecKind, payload []byte) {

@@ -1,5 +1,7 @@
 package trunk
 
+import "github.com/meet-dev/meet/audio/rtpseq"
+
 // jitterBuffer reorders decoded RTP payloads by sequence number and hands
 // out fixed 160-sample frames. It holds playout back until `prime` packets
 // are queued (≈ prime×20 ms of delay), drops late and duplicate packets,
@@ -37,7 +39,7 @@ func newJitterBuffer(prime, max int) *jitterBuffer {
 }
 
 // seqLess reports a < b in RFC 3550 sequence space.
-func seqLess(a, b uint16) bool { return int16(a-b) < 0 }
+func seqLess(a, b uint16) bool { return rtpseq.Before(a, b) }
 
 // Push queues a decoded payload.
 func (j *jitterBuffer) Push(seq uint16, samples []int16) {

@@ -12,6 +12,8 @@ import (
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/zaf/g711"
+
+	"github.com/meet-dev/meet/audio/rtpseq"
 )
 
 var (
@@ -71,10 +73,7 @@ type txState struct {
 type rxStats struct {
 	ssrc          uint32
 	init          bool
-	maxSeq        uint16
-	cycles        uint32
-	baseSeq       uint32
-	received      uint32
+	seq           rtpseq.Counter
 	expectedPrior uint32
 	receivedPrior uint32
 	transit       int64
@@ -329,15 +328,9 @@ func (s *rtpSession) handleRTP(b []byte, from netip.AddrPort) {
 
 func (rx *rxStats) update(ssrc uint32, seq uint16, ts uint32, now time.Time) {
 	if !rx.init || ssrc != rx.ssrc {
-		*rx = rxStats{ssrc: ssrc, init: true, maxSeq: seq, baseSeq: uint32(seq), lastSR: rx.lastSR, lastSRAt: rx.lastSRAt}
+		*rx = rxStats{ssrc: ssrc, init: true, lastSR: rx.lastSR, lastSRAt: rx.lastSRAt}
 	}
-	rx.received++
-	if d := seq - rx.maxSeq; d < 0x8000 {
-		if seq < rx.maxSeq {
-			rx.cycles += 1 << 16
-		}
-		rx.maxSeq = seq
-	}
+	rx.seq.Add(seq)
 	// Interarrival jitter in 8 kHz units (RFC 3550 A.8).
 	arrival := now.UnixNano() * 8000 / int64(time.Second)
 	transit := arrival - int64(ts)
@@ -355,15 +348,12 @@ func (rx *rxStats) report(now time.Time) (rtcp.ReceptionReport, bool) {
 	if !rx.init {
 		return rtcp.ReceptionReport{}, false
 	}
-	extMax := rx.cycles + uint32(rx.maxSeq)
-	expected := extMax - rx.baseSeq + 1
-	lost := int64(expected) - int64(rx.received)
-	if lost < 0 {
-		lost = 0
-	}
+	extMax := rx.seq.ExtendedMax()
+	expected, received := uint32(rx.seq.Expected()), uint32(rx.seq.Received())
+	lost := int64(rx.seq.Lost())
 	expInt := expected - rx.expectedPrior
-	recInt := rx.received - rx.receivedPrior
-	rx.expectedPrior, rx.receivedPrior = expected, rx.received
+	recInt := received - rx.receivedPrior
+	rx.expectedPrior, rx.receivedPrior = expected, received
 	var fraction uint8
 	if lostInt := int64(expInt) - int64(recInt); expInt > 0 && lostInt > 0 {
 		fraction = uint8((lostInt << 8) / int64(expInt))
