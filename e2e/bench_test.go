@@ -87,6 +87,40 @@ func BenchmarkSippCPS(b *testing.B) {
 	}
 }
 
+// BenchmarkSippShed offers meetd more calls than its admission limit lets
+// in: MEET_SHED_CPS calls/s (default 2000) for MEET_SHED_SECONDS (default
+// 10) against meetd's default --max-cps (1000) and --max-calls. Every call
+// must end with a final answer: 480 after the guidance when admitted, 503
+// with Retry-After when shed, never silence. Metrics: "failed" (no final
+// answer), "shed-%" (503s among the calls), "admitted-cps" (calls stored
+// as missed notInOperation per second of the run), "p99-ms" INVITE → final
+// answer (480 or 503), "meetd-cpu-ms/call", "sipp-%core" apart.
+func BenchmarkSippShed(b *testing.B) {
+	if testing.Short() {
+		b.Skip("drives thousands of SIP calls")
+	}
+	rate, secs := envInt(b, "MEET_SHED_CPS", 2000), envInt(b, "MEET_SHED_SECONDS", 10)
+	for range b.N {
+		m := startMeetd(b, "--log-level", "warn")
+		pid := m.proc.cmd.Process.Pid
+		cpu0 := procCPU(b, pid)
+		st := sippScenario(b, "uac_shed_503.xml", m.sip, rate, rate*secs)
+		cpu := procCPU(b, pid) - cpu0
+		// Admitted calls end missed notInOperation; the rest were shed.
+		admitted := storedMissed(b, m, st.ok)
+		shed := max(st.ok-admitted, 0)
+		p99 := quantile(st.times, 0.99)
+		b.Logf("offered %d/s for %d s: %d calls, %d admitted (480), %d shed (503), %d failed; p99 INVITE→final %s; meetd %.3f ms CPU/call",
+			rate, secs, st.created, admitted, shed, st.fail, p99, ms(cpu)/float64(max(st.created, 1)))
+		b.ReportMetric(float64(st.fail), "failed")
+		b.ReportMetric(100*float64(shed)/float64(max(st.created, 1)), "shed-%")
+		b.ReportMetric(float64(admitted)/max(st.elapsed.Seconds(), 1), "admitted-cps")
+		b.ReportMetric(ms(p99), "p99-ms")
+		b.ReportMetric(ms(cpu)/float64(max(st.created, 1)), "meetd-cpu-ms/call")
+		b.ReportMetric(100*st.cpu.Seconds()/max(st.elapsed.Seconds(), 1), "sipp-%core")
+	}
+}
+
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // envInt reads a positive integer from the environment (def when unset).
@@ -181,9 +215,14 @@ func watchRSS(pid int, base time.Duration) *rssWatch {
 // sippLoad runs sipp at rate calls/s for n calls and reads its statistics
 // and each call's INVITE → final response time.
 func sippLoad(b *testing.B, target string, rate, n int) sippStep {
+	return sippScenario(b, "uac_guidance_480.xml", target, rate, n)
+}
+
+// sippScenario runs sipp_cps/scenario at rate calls/s for n calls.
+func sippScenario(b *testing.B, scenario, target string, rate, n int) sippStep {
 	b.Helper()
 	dir := b.TempDir()
-	sf, _ := filepath.Abs(filepath.Join("testdata", "sipp_cps", "uac_guidance_480.xml"))
+	sf, _ := filepath.Abs(filepath.Join("testdata", "sipp_cps", scenario))
 	stat := filepath.Join(dir, "stat.csv")
 	timeout := time.Duration(n/rate)*time.Second + 30*time.Second
 	ctx, cancel := context.WithTimeout(context.Background(), timeout+10*time.Second)
