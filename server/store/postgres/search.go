@@ -74,6 +74,12 @@ func (t *tx) chatFilter(q api.ChatQuery, channels []int64, withState bool) (chat
 	if q.Tag != "" {
 		// Drive from the tag index: (tag, chat_id) walks backwards in id order.
 		f.from = ` FROM chat_tags g JOIN chats c ON c.id = g.chat_id`
+		if withState {
+			// A page looks each tagged chat up by key (the OFFSET 0 fence
+			// keeps the planner from merge-joining a walk over all chats,
+			// which reads thousands of rows when the other filters are rare).
+			f.from = ` FROM chat_tags g CROSS JOIN LATERAL (SELECT * FROM chats c0 WHERE c0.id = g.chat_id OFFSET 0) c`
+		}
 		f.idCol = "g.chat_id"
 		add("g.tag = ?", q.Tag)
 	}
@@ -120,9 +126,12 @@ func (t *tx) chatFilter(q api.ChatQuery, channels []int64, withState bool) (chat
 		add("c.created < ?", ns(*q.To))
 	}
 	if text := strings.TrimSpace(q.Q); text != "" {
-		cond, a, err := t.textCondition(text)
+		cond, a, err := t.textCondition(text, withState)
 		if err != nil {
 			return f, err
+		}
+		if strings.Contains(cond, "u.name_lc") {
+			f.from += ` JOIN customers u ON u.id = c.customer_id`
 		}
 		add(cond, a...)
 	}
@@ -136,8 +145,10 @@ const textSetLimit = 2000
 
 // textCondition matches text against customer name/number and memo text,
 // case-insensitively: the search columns hold Go-folded text (name_lc,
-// text_lc), so folding does not depend on the database's locale.
-func (t *tx) textCondition(text string) (string, []any, error) {
+// text_lc), so folding does not depend on the database's locale. page is
+// true for a search page (a walk that stops after a page of chats), false
+// for counts (which visit every chat).
+func (t *tx) textCondition(text string, page bool) (string, []any, error) {
 	like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(fold(text)) + "%"
 	customersSQL := `SELECT id FROM customers WHERE name_lc LIKE ? OR number ILIKE ?`
 	memosSQL := `SELECT chat_id FROM memos WHERE text_lc LIKE ?`
@@ -153,8 +164,16 @@ func (t *tx) textCondition(text string) (string, []any, error) {
 		return "", nil, err
 	}
 	if len(customers) > textSetLimit || len(memoChats) > textSetLimit {
-		// Common text: walk chats newest first, checking each against the
-		// match sets (hashed once by the planner).
+		if page {
+			// Common text: walk chats newest first and check each one's
+			// customer and memos by key; a page fills after a few hundred
+			// chats, where collecting every match first reads them all.
+			// (chatFilter joins customers u for the "u." columns.)
+			return `(u.name_lc LIKE ? OR u.number ILIKE ? OR EXISTS (SELECT 1 FROM memos m WHERE m.chat_id = c.id AND m.text_lc LIKE ?))`,
+				[]any{like, like, like}, nil
+		}
+		// Counts visit every chat: check them against the match sets,
+		// hashed once.
 		return `(c.customer_id IN (` + customersSQL + `) OR c.id IN (` + memosSQL + `))`, []any{like, like, like}, nil
 	}
 	switch {

@@ -38,6 +38,12 @@ import (
 // BinDir is where Debian's postgresql-15 puts initdb and postgres.
 var BinDir = "/usr/lib/postgresql/15/bin"
 
+// Settings are the server settings (postgres -c NAME=VALUE) of servers
+// started after they are set: tuned for a fast start, not durability. A
+// benchmark may raise shared_buffers before its first URL call.
+var Settings = []string{"fsync=off", "synchronous_commit=off", "full_page_writes=off", "shared_buffers=16MB",
+	"max_connections=200", "max_wal_size=1GB", "log_min_messages=warning"}
+
 // Server is one running Postgres.
 type Server struct {
 	dir  string // data directory (removed on Stop)
@@ -208,10 +214,11 @@ func (s *Server) start(postgres, data string, cred *syscall.Credential) error {
 	if cred != nil {
 		os.Chown(log.Name(), int(cred.Uid), int(cred.Gid))
 	}
-	cmd := exec.Command(postgres, "-D", data, "-p", strconv.Itoa(port), "-k", s.dir,
-		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
-		"-c", "full_page_writes=off", "-c", "shared_buffers=16MB", "-c", "max_connections=200",
-		"-c", "max_wal_size=1GB", "-c", "log_min_messages=warning")
+	args := []string{"-D", data, "-p", strconv.Itoa(port), "-k", s.dir, "-c", "listen_addresses=127.0.0.1"}
+	for _, kv := range Settings {
+		args = append(args, "-c", kv)
+	}
+	cmd := exec.Command(postgres, args...)
 	cmd.Stdout, cmd.Stderr = log, log
 	// Dies with the test binary, whatever ends it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGKILL, Setpgid: true}
