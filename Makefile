@@ -74,7 +74,7 @@ bench-ns-tune: deps
 FUZZTIME ?= 10m
 FUZZ_TARGETS := ./server/trunk:FuzzSIPRequest ./server/trunk:FuzzSDPOffer ./audio:FuzzReadWAV \
 	./server/httpapi:FuzzDecodeJSON ./tui/common:FuzzParseSnooze ./tui/common:FuzzParseFilter \
-	./tui/common:FuzzCleanNumber ./server/hours:FuzzParseWeekly ./server/hours:FuzzParseClock \
+	./tui/common:FuzzCleanNumber ./server/hours:FuzzParseClock \
 	./api:FuzzTextRule ./audio/opus:FuzzDecode
 fuzz: deps
 	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \

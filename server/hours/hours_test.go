@@ -157,29 +157,6 @@ func TestValidate(t *testing.T) {
 	}
 }
 
-func TestParseWeekly(t *testing.T) {
-	spans, err := ParseWeekly("mon-fri 09:00-17:00; sat 10:00-14:00, fri-sun 22:00-06:00")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := FormatWeekly(spans)
-	want := "mon 09:00-17:00; tue 09:00-17:00; wed 09:00-17:00; thu 09:00-17:00; fri 09:00-17:00; sat 10:00-14:00; fri 22:00-06:00; sat 22:00-06:00; sun 22:00-06:00"
-	if got != want {
-		t.Errorf("round trip:\n got %s\nwant %s", got, want)
-	}
-	if spans, _ := ParseWeekly("daily 00:00-24:00"); len(spans) != 7 {
-		t.Errorf("daily gave %d spans", len(spans))
-	}
-	if spans, err := ParseWeekly("  "); err != nil || len(spans) != 0 {
-		t.Errorf("empty = %v, %v", spans, err)
-	}
-	for _, bad := range []string{"mon", "funday 09:00-17:00", "mon 09:00", "mon 9-17", "mon-xyz 09:00-17:00", "mon 09:00-17:00 extra"} {
-		if _, err := ParseWeekly(bad); err == nil || !errors.Is(err, ErrInvalid) {
-			t.Errorf("ParseWeekly(%q) = %v, want ErrInvalid", bad, err)
-		}
-	}
-}
-
 func TestLoadLocation(t *testing.T) {
 	if l, err := LoadLocation(""); err != nil || l != time.UTC {
 		t.Errorf(`LoadLocation("") = %v, %v`, l, err)

@@ -151,3 +151,28 @@ func TestMigrationsIdempotent(t *testing.T) {
 		t.Fatalf("schema_version rows %d, migrations %d", n, len(ms))
 	}
 }
+
+// A migration file renamed after it was applied (0002_core_polish.sql →
+// 0002_call_history_chat_counts.sql) is recognised by its number: opening
+// a database that recorded the old name applies nothing again.
+func TestRenamedMigrationNotReapplied(t *testing.T) {
+	db, path := openTest(t)
+	ctx := context.Background()
+	if _, err := db.w.ExecContext(ctx, `UPDATE schema_version SET name = '0002_core_polish.sql' WHERE version = 2`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db2, err := Open(path)
+	if err != nil {
+		t.Fatalf("reopening after the rename: %v", err)
+	}
+	defer db2.Close()
+	var n int
+	var name string
+	if err := db2.r.QueryRowContext(ctx, `SELECT count(*), max(name) FROM schema_version WHERE version = 2`).Scan(&n, &name); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 || name != "0002_core_polish.sql" {
+		t.Fatalf("version 2 recorded %d times, as %q", n, name)
+	}
+}
