@@ -87,7 +87,7 @@ func protosAnomalies() []string {
 
 // protosCase is one generated INVITE and the CANCEL that cleans it up.
 type protosCase struct {
-	name            string
+	name           string
 	invite, cancel []byte
 }
 
