@@ -98,7 +98,7 @@ func protosCases(number, host string, port int) []protosCase {
 	fields := protosFields(number, host, port)
 	var out []protosCase
 	n := 0
-	for fi, f := range fields {
+	for _, f := range fields {
 		for ai, a := range protosAnomalies() {
 			for _, mode := range []string{"replace", "prepend", "append"} {
 				n++
@@ -120,7 +120,6 @@ func protosCases(number, host string, port int) []protosCase {
 				vals[f.name] = v
 				out = append(out, protosCase{name: fmt.Sprintf("%s/%d/%s", f.name, ai, mode),
 					invite: protosBuild(vals, f.name == "content-length"), cancel: protosCancel(vals)})
-				_ = fi
 			}
 		}
 	}

@@ -101,6 +101,11 @@ func (a *API) adminGuidance(w http.ResponseWriter, r *http.Request, me *Me) {
 	body := &limitBody{r: http.MaxBytesReader(w, r.Body, MaxGuidanceBytes)}
 	if err := a.guidance.SetGuidance(r.Context(), id, kind, body); err != nil {
 		var mbe *http.MaxBytesError
+		if !errors.As(err, &mbe) && !body.hit && api.CodeOf(err) == api.CodeUnsupportedMedia {
+			// The converter stops at the first bad byte; an upload over the
+			// limit is still "too large", whatever it holds.
+			io.Copy(io.Discard, body)
+		}
 		if errors.As(err, &mbe) || body.hit {
 			err = tooLarge // the converter may wrap the read error as unsupported media
 		}
