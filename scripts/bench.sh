@@ -31,6 +31,7 @@ STEPS=(
 	"room-load|./server/room/|-bench ^(BenchmarkConcurrentCalls|BenchmarkNetworkCalls)$ -benchtime 1x"
 	"room-attach|./server/room/|-bench ^BenchmarkAttachToTwoWayAudio$ -benchtime 10x"
 	"accept-audio|./server/telephony/|-bench ^BenchmarkAcceptToTwoWayAudio$ -benchtime 10x"
+	"mouth-to-ear|./server/telephony/|-bench ^BenchmarkMouthToEar$ -benchtime 2x"
 	"mixer|./audio/mixer/|-bench . -benchtime 300ms"
 	"trunk|./server/trunk/|-bench ^BenchmarkInviteAnswerBye$ -benchtime 1s"
 	"trunk-sipp|./server/trunk/|-bench ^BenchmarkSippCPS$ -benchtime 1x"

@@ -20,6 +20,7 @@ type options struct {
 
 	inWAV, outWAV   string
 	sink            audio.Writer // a ready speaker (tests)
+	micTap          func(at time.Time, frame audio.PCM16)
 	inDev, outDev   string
 	useInDevice     bool
 	useOutDevice    bool
@@ -86,6 +87,13 @@ func WithOutputWAV(path string) Option {
 // closes w on Close.
 func WithSpeaker(w audio.Writer) Option {
 	return func(o *options) { o.sink, o.useOutDevice, o.outWAV = w, false, "" }
+}
+
+// WithMicTap calls f with every microphone frame (48 kHz) and the time it
+// entered the send pipeline, before any stage: delay measurements. f runs
+// on the capture goroutine and must not keep frame.
+func WithMicTap(f func(at time.Time, frame audio.PCM16)) Option {
+	return func(o *options) { o.micTap = f }
 }
 
 // WithDenoise sets whether noise suppression starts on (default true).

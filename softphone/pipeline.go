@@ -5,6 +5,7 @@ import (
 	"math"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/meet-dev/meet/audio"
 	"github.com/meet-dev/meet/audio/denoise"
@@ -145,6 +146,9 @@ func (s *sendSwitch) detach(pr *peer) {
 }
 
 func (s *sendSwitch) WriteSample(frame audio.PCM16) error {
+	if tap := s.p.o.micTap; tap != nil {
+		tap(time.Now(), frame)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sp := s.pipe

@@ -24,6 +24,7 @@ type media struct {
 	packets  int
 	sent     []time.Time // first end packet of each key
 	heard    func(at time.Time, pcm []int16)
+	spoken   func(at time.Time, pcm []int16)
 }
 
 const frameSamples = 160 // 20 ms at 8 kHz
@@ -161,13 +162,22 @@ func (m *media) send(ctx context.Context, remote *net.UDPAddr, audio []int16, ke
 			}
 			continue
 		}
+		first := pos
 		for i := range payload {
 			payload[i] = g711.EncodeUlawFrame(audio[pos])
 			pos = (pos + 1) % len(audio)
 		}
 		pkt.Payload = payload
+		at := time.Now() // just before the packet leaves
 		send()
 		pkt.Timestamp += frameSamples
+		if m.spoken != nil {
+			frame := make([]int16, frameSamples)
+			for i := range frame {
+				frame[i] = audio[(first+i)%len(audio)]
+			}
+			m.spoken(at, frame)
+		}
 	}
 }
 

@@ -87,6 +87,9 @@ type CallPlan struct {
 	// PCM) and its arrival time, from the receiving goroutine: delay
 	// measurements.
 	Heard func(at time.Time, pcm []int16)
+	// Spoken, when set, is called with each audio packet's samples and the
+	// time it was sent, from the sending goroutine.
+	Spoken func(at time.Time, pcm []int16)
 }
 
 // Key is one DTMF key press.
@@ -122,7 +125,7 @@ func (p *Phone) Call(ctx context.Context, target, to string, plan CallPlan) (Res
 	if err != nil {
 		return res, err
 	}
-	m.heard = plan.Heard
+	m.heard, m.spoken = plan.Heard, plan.Spoken
 	defer m.close()
 	host, portS, err := net.SplitHostPort(target)
 	if err != nil {
