@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -206,5 +207,37 @@ func TestVoicemailLeftByBaresip(t *testing.T) {
 	}
 	if toneFor(got, 500, 300*time.Millisecond) || toneFor(got, 850, 200*time.Millisecond) {
 		t.Error("the voicemail recorded its own guidance or beep")
+	}
+
+	// The TUI lists it with a marker and plays it through the speaker with p.
+	ui := startTUI(t, m, "op@e2e.test")
+	ui.waitFor("Opened", "Missed 1")
+	ui.keys("4")
+	ui.waitFor("✉")
+	ui.keys("p")
+	ui.waitFor("voicemail playing")
+	time.Sleep(1500 * time.Millisecond)
+	ui.keys("p")
+	ui.waitFor("voicemail paused")
+	ui.keys(">", "p")
+	ui.waitFor("voicemail playing")
+	time.Sleep(2 * time.Second)
+	ui.keys("q")
+	speaker := filepath.Join(ui.home, "speaker.wav")
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		if st, err := os.Stat(speaker); err == nil && st.Size() > 44 {
+			if out, err := exec.Command("tmux", "has-session", "-t", ui.session).CombinedOutput(); err != nil {
+				_ = out
+				break // meet exited: the WAV is finished
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("meet did not quit:\n%s", ui.screen())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if played := readWAV(t, speaker); !toneFor(played, 1000, time.Second) {
+		t.Errorf("the TUI's speaker (%d samples) did not play the voicemail's 1,000 Hz", len(played))
 	}
 }

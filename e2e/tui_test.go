@@ -19,6 +19,7 @@ import (
 type tmuxTUI struct {
 	t       *testing.T
 	session string
+	home    string // its HOME: speaker.wav and meet.log
 }
 
 func startTUI(t *testing.T, m *meetd, email string) *tmuxTUI {
@@ -31,7 +32,7 @@ func startTUI(t *testing.T, m *meetd, email string) *tmuxTUI {
 	if out, err := login.CombinedOutput(); err != nil {
 		t.Fatalf("meet login: %v\n%s", err, out)
 	}
-	tui := &tmuxTUI{t: t, session: fmt.Sprintf("meet-e2e-%d", time.Now().UnixNano())}
+	tui := &tmuxTUI{t: t, session: fmt.Sprintf("meet-e2e-%d", time.Now().UnixNano()), home: home}
 	cmd := fmt.Sprintf("env %s %s --log %s --input-wav %s --output-wav %s --noise-suppression=false",
 		strings.Join(env, " "), bins.meet, filepath.Join(home, "meet.log"), writeTone(t, 1000), filepath.Join(home, "speaker.wav"))
 	if out, err := exec.Command(tmux, "new-session", "-d", "-s", tui.session, "-x", "100", "-y", "30", cmd).CombinedOutput(); err != nil {

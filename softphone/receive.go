@@ -240,7 +240,7 @@ func (r *receiver) cardBehind() bool {
 
 func (r *receiver) writeTail(s audio.PCM16) {
 	r.level.update(audio.MinDBFS, len(s))
-	if r.paced != nil && !r.ring.on.Load() {
+	if r.paced != nil && !r.ring.active() {
 		return
 	}
 	if err := r.tail.WriteSample(s); err != nil {

@@ -7,8 +7,9 @@ import (
 	"github.com/meet-dev/meet/audio"
 )
 
-// ringStage mixes the ring tone (audio.RingCadence) into the playback path
-// while ringing is on. set may be called from any goroutine.
+// ringStage mixes the local sounds into the playback path: the ring tone
+// (audio.RingCadence) while ringing is on, and a played recording (clip.go).
+// set may be called from any goroutine.
 type ringStage struct {
 	dst     audio.Writer
 	tone    *audio.ToneSource
@@ -16,6 +17,7 @@ type ringStage struct {
 	restart atomic.Bool
 	buf     audio.PCM16
 	mix     audio.PCM16
+	clip    clip // a recording played to the user (voicemail), clip.go
 }
 
 func newRingStage(dst audio.Writer) (*ringStage, error) {
@@ -33,20 +35,29 @@ func (r *ringStage) set(on bool) {
 }
 
 func (r *ringStage) WriteSample(s audio.PCM16) error {
-	if !r.on.Load() {
+	ring, clip := r.on.Load(), r.clip.playing()
+	if !ring && !clip {
 		return r.dst.WriteSample(s)
 	}
-	if r.restart.Swap(false) {
-		r.tone.Reset()
+	r.mix = append(r.mix[:0], s...)
+	if ring {
+		if r.restart.Swap(false) {
+			r.tone.Reset()
+		}
+		r.buf = append(r.buf[:0], make(audio.PCM16, len(s))...)
+		r.tone.Read(r.buf)
+		for i, v := range r.buf {
+			r.mix[i] = int16(max(-32768, min(32767, int32(r.mix[i])+int32(v))))
+		}
 	}
-	r.buf = append(r.buf[:0], make(audio.PCM16, len(s))...)
-	r.tone.Read(r.buf)
-	r.mix = r.mix[:0]
-	for i, v := range s {
-		r.mix = append(r.mix, int16(max(-32768, min(32767, int32(v)+int32(r.buf[i])))))
+	if clip {
+		r.clip.mixInto(r.mix)
 	}
 	return r.dst.WriteSample(r.mix)
 }
+
+// active reports whether the stage adds anything (the speaker must be fed).
+func (r *ringStage) active() bool { return r.on.Load() || r.clip.playing() }
 
 func (r *ringStage) SampleRate() int { return r.dst.SampleRate() }
 func (r *ringStage) String() string  { return fmt.Sprintf("Ring -> %s", r.dst) }

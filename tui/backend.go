@@ -7,6 +7,7 @@ package tui
 
 import (
 	"context"
+	"io"
 	"time"
 
 	"github.com/meet-dev/meet/api"
@@ -65,6 +66,7 @@ type CallControl interface {
 // StatsReader reads statistics (supervisors).
 type StatsReader interface {
 	Stats(ctx context.Context, q api.StatsQuery) (api.Stats, error)
+	Recording(ctx context.Context, recordingID int64, w io.Writer) error // a voicemail's WAV
 }
 
 // Backend is all of meetd's API the TUI uses, as New takes it.

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"io"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,6 +36,7 @@ type fakeBackend struct {
 	failNext error
 	down     error // while set, loading a chat fails with it (meetd away)
 	closed   map[int64]bool
+	wavs     map[int64][]byte // recordings by id
 }
 
 func newFake() *fakeBackend {
@@ -414,3 +416,14 @@ func newFakeEvents() *fakeEvents {
 }
 func (e *fakeEvents) Events() <-chan api.Event  { return e.ev }
 func (e *fakeEvents) Status() <-chan ConnStatus { return e.status }
+
+func (f *fakeBackend) Recording(_ context.Context, id int64, w io.Writer) error {
+	f.mu.Lock()
+	b, ok := f.wavs[id]
+	f.mu.Unlock()
+	if !ok {
+		return api.Errorf(api.CodeNotFound, "recording %d not found", id)
+	}
+	_, err := w.Write(b)
+	return err
+}

@@ -109,6 +109,8 @@ func (m *Model) act(a common.Action) tea.Cmd {
 		}
 		hangup := a == common.ActHangup && m.call.mode == api.ModeTalk
 		return m.leave(m.call.call.ID, hangup)
+	case common.ActPlay, common.ActSeekBack, common.ActSeekFwd, common.ActStopPlay:
+		return m.playback(a)
 	case common.ActMute:
 		muted := !m.phone.Muted()
 		m.phone.SetMuted(muted)

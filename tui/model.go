@@ -62,6 +62,8 @@ type Model struct {
 	statsAPI    StatsReader
 	counts      counter // nil when the backend cannot count tabs exactly
 	phone       Phone
+	player      Player // voicemail playback (callcentre.go); nil: none
+	clipChat    int64  // chat whose voicemail the player holds
 	events      Events
 	listDevices func() ([]settings.Device, error)
 	prefs       Prefs

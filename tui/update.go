@@ -38,6 +38,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.key(msg)
 	case prompt.SubmitMsg:
 		return m.submit(msg)
+	case clipMsg:
+		return m.clipLoaded(msg)
 	case initMsg:
 		m.initErr = msg.err
 		if msg.err != nil {

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/audio"
 	"github.com/meet-dev/meet/softphone"
 	"github.com/meet-dev/meet/tui"
 	"github.com/meet-dev/meet/tui/common"
@@ -23,7 +25,8 @@ type phoneConfig struct {
 // openPhone starts the softphone in the background so the first screen
 // does not wait for WebRTC; a phone that cannot start leaves the TUI
 // working, with the reason shown in the call bar.
-func openPhone(ctx context.Context, sig softphone.Signaller, pc phoneConfig, log *slog.Logger) (tui.Phone, func()) {
+// The player plays voicemails in the same speaker (nil without a phone).
+func openPhone(ctx context.Context, sig softphone.Signaller, pc phoneConfig, log *slog.Logger) (tui.Phone, tui.Player, func()) {
 	opts := []softphone.Option{softphone.WithLogger(log), softphone.WithDenoise(pc.prefs.Denoise)}
 	if pc.inWAV != "" {
 		opts = append(opts, softphone.WithInputWAV(pc.inWAV))
@@ -41,7 +44,7 @@ func openPhone(ctx context.Context, sig softphone.Signaller, pc phoneConfig, log
 	p, err := softphone.New(sig, opts...)
 	if err != nil {
 		log.Error("softphone unavailable", "err", err)
-		return tui.NoPhone(err.Error()), func() {}
+		return tui.NoPhone(err.Error()), nil, func() {}
 	}
 	a := &phoneAdapter{p: p}
 	var wg sync.WaitGroup
@@ -80,7 +83,7 @@ func openPhone(ctx context.Context, sig softphone.Signaller, pc phoneConfig, log
 			}
 		}
 	}()
-	return a, func() {
+	return a, a, func() {
 		if err := p.Close(); err != nil {
 			log.Warn("closing softphone", "err", err)
 		}
@@ -121,4 +124,14 @@ func (a *phoneAdapter) Stats() common.PhoneStats {
 	return common.PhoneStats{Connected: s.Connected, RTT: s.RTT, Loss: s.Loss, Jitter: s.Jitter,
 		MicDBFS: s.MicDBFS, SpeakerDBFS: s.SpeakerDBFS, Muted: s.Muted, Denoise: s.Denoise, Problem: problem,
 		NoMic: noMic, NoSpeaker: noSpeaker}
+}
+
+// The voicemail player (tui.Player) is the softphone's speaker path.
+func (a *phoneAdapter) PlayClip(pcm audio.PCM16, rate int) error { return a.p.PlayClip(pcm, rate) }
+func (a *phoneAdapter) PauseClip(paused bool)                    { a.p.PauseClip(paused) }
+func (a *phoneAdapter) SeekClip(d time.Duration)                 { a.p.SeekClip(d) }
+func (a *phoneAdapter) StopClip()                                { a.p.StopClip() }
+func (a *phoneAdapter) Clip() (pos, length time.Duration, loaded, paused bool) {
+	c := a.p.Clip()
+	return c.Position, c.Length, c.Playing, c.Paused
 }

@@ -51,7 +51,7 @@ func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
 	events, stream, closeStream := openEvents(ctx, c, log)
 	defer closeStream()
 	prefs := tui.Prefs{Input: a.v.GetString(keyInput), Output: a.v.GetString(keyOutput), Denoise: a.v.GetBool(keyDenoise)}
-	phone, closePhone := openPhone(ctx, stream, phoneConfig{prefs: prefs, inWAV: a.v.GetString(keyInWAV),
+	phone, player, closePhone := openPhone(ctx, stream, phoneConfig{prefs: prefs, inWAV: a.v.GetString(keyInWAV),
 		outWAV: a.v.GetString(keyOutWAV), loopbackICE: a.v.GetBool(keyLoopback) || isLoopbackURL(creds.Server)}, log)
 	defer closePhone()
 
@@ -67,6 +67,7 @@ func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
 	m := tui.New(ctx, uictx, backend{c}, log,
 		tui.WithEvents(events),
 		tui.WithPhone(phone),
+		tui.WithPlayer(player),
 		tui.WithServerLabel(creds.Server),
 		tui.WithStartTime(processStart),
 		tui.WithDevices(listDevices),

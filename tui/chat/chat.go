@@ -180,6 +180,9 @@ func (m *Model) header() []string {
 	if c.Missed {
 		links = append(links, st.Missed.Render("missed: "+common.ReasonText(c.MissedReason)))
 	}
+	if c.Voicemail {
+		links = append(links, st.Link.Render(fmt.Sprintf("✉ voicemail: %s plays", m.ctx.Keys.First(common.ActPlay))))
+	}
 	if b := m.LinkBack(); b != 0 {
 		links = append(links, st.Link.Render(fmt.Sprintf("%s ← callback of chat #%d", m.ctx.Keys.First(common.ActLinkBack), b)))
 	}

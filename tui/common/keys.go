@@ -70,6 +70,14 @@ const (
 	ActQuit     Action = "quit"
 )
 
+// Call-centre actions (voicemail playback, hold).
+const (
+	ActPlay     Action = "play"      // play / pause the chat's voicemail in the speaker
+	ActSeekBack Action = "seek_back" // 5 s back
+	ActSeekFwd  Action = "seek_fwd"  // 5 s forward
+	ActStopPlay Action = "stop_play"
+)
+
 // KeyGroup is a titled group of actions for the help screen.
 type KeyGroup struct {
 	Title   string
@@ -84,6 +92,7 @@ var HelpGroups = []KeyGroup{
 	{"Inbox", []Action{ActUp, ActDown, ActPageUp, ActPageDown, ActTop, ActBottom, ActOpen, ActBack,
 		ActNextTab, ActPrevTab, ActTab1, ActTab2, ActTab3, ActTab4, ActSearch, ActFilter, ActClear, ActRefresh}},
 	{"App", []Action{ActBoard, ActStats, ActSettings, ActDND, ActHelp, ActQuit}},
+	{"Voicemail", []Action{ActPlay, ActSeekBack, ActSeekFwd, ActStopPlay}},
 }
 
 // Descriptions are the help texts of the actions.
@@ -106,6 +115,8 @@ var Descriptions = map[Action]string{
 	ActFilter: "filter (reason: tag: from:…)", ActClear: "clear filters",
 	ActRefresh: "reload", ActBoard: "live calls board", ActStats: "statistics", ActSettings: "settings",
 	ActDND: "do not disturb on / off", ActHelp: "this help", ActQuit: "quit (asks during a call)",
+	ActPlay: "play / pause the voicemail", ActSeekBack: "voicemail 5 s back", ActSeekFwd: "voicemail 5 s forward",
+	ActStopPlay: "stop the voicemail",
 }
 
 // DefaultBindings is the default key map.
@@ -123,6 +134,7 @@ func DefaultBindings() map[Action][]string {
 		ActSearch: {"/"}, ActFilter: {"f"}, ActClear: {"F"}, ActRefresh: {"ctrl+r"},
 		ActBoard: {"v"}, ActStats: {"S"}, ActSettings: {","}, ActDND: {"D"},
 		ActHelp: {"?"}, ActQuit: {"q", "ctrl+c"},
+		ActPlay: {"p"}, ActSeekBack: {"<"}, ActSeekFwd: {">"}, ActStopPlay: {"P"},
 	}
 }
 

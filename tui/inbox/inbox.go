@@ -281,6 +281,9 @@ func (m *Model) View() string {
 		status := string(c.State)
 		if c.Missed {
 			status = "missed: " + common.ReasonShort(c.MissedReason)
+			if c.Voicemail { // first: the column is narrow
+				status = "✉ " + status
+			}
 		} else if c.State == api.ChatSnoozed && c.SnoozedUntil != nil {
 			status = "until " + common.When(*c.SnoozedUntil, now)
 		}
