@@ -38,6 +38,7 @@ type ChatReader interface {
 	ChatCalls(ctx context.Context, id int64) ([]api.Call, error)
 	Memos(ctx context.Context, chatID int64) ([]api.Memo, error)
 	Messages(ctx context.Context, chatID int64) ([]api.Message, error)
+	Recording(ctx context.Context, recordingID int64, w io.Writer) error // a voicemail's WAV
 }
 
 // ChatWriter changes a chat: state, assignee, tags, memos, messages.
@@ -66,7 +67,6 @@ type CallControl interface {
 // StatsReader reads statistics (supervisors).
 type StatsReader interface {
 	Stats(ctx context.Context, q api.StatsQuery) (api.Stats, error)
-	Recording(ctx context.Context, recordingID int64, w io.Writer) error // a voicemail's WAV
 }
 
 // Backend is all of meetd's API the TUI uses, as New takes it.

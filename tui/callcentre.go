@@ -71,12 +71,12 @@ func (m *Model) playback(a common.Action) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := m.rctx()
 		defer cancel()
-		return loadVoicemail(ctx, m.backend, id)
+		return loadVoicemail(ctx, m.chats, id)
 	}
 }
 
 // loadVoicemail fetches chat id's newest voicemail and decodes it.
-func loadVoicemail(ctx context.Context, b Backend, id int64) clipMsg {
+func loadVoicemail(ctx context.Context, b ChatReader, id int64) clipMsg {
 	msg := clipMsg{chatID: id}
 	c, err := b.Chat(ctx, id)
 	if err != nil {
