@@ -58,6 +58,9 @@ func setupClusterDB(t testing.TB, db string) {
 	admin("channel", "add", "support", "--timezone", "Asia/Tokyo")
 	admin("number", "add", "--channel", "support", openNumber)
 	admin("hours", "set", "--channel", "support", "--always-open")
+	admin("channel", "add", "night", "--timezone", "Asia/Tokyo")
+	admin("number", "add", "--channel", "night", closedNumber)
+	admin("hours", "set", "--channel", "night", "--closed")
 	admin("channel", "set", "support", "--ring-timeout", "3s", "--max-wait", "3s")
 	admin("team", "add", "--channel", "support", "desk")
 	for _, s := range []struct{ email, role string }{{"op@e2e.test", "operator"}, {"op2@e2e.test", "operator"}, {"sv@e2e.test", "supervisor"}, {"admin@e2e.test", "admin"}} {

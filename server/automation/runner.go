@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/meet-dev/meet/api"
@@ -137,14 +138,17 @@ func (r *Runner) HandleBatch(ctx context.Context, evs []api.Event) error {
 // handle runs the automations of evs, call.ended events in id order, in one
 // transaction with the cursor.
 func (r *Runner) handle(ctx context.Context, evs []api.Event) error {
+	rules, err := r.prefetchRules(ctx, evs)
+	if err != nil {
+		return err
+	}
 	queued := false
-	err := r.st.Update(ctx, func(tx store.Tx) error {
+	err = r.st.Update(ctx, func(tx store.Tx) error {
 		queued = false
 		cur, err := tx.AutomationCursor()
 		if err != nil {
 			return err
 		}
-		rules := map[int64][]api.Automation{} // per channel, read once per transaction
 		last := cur
 		for _, ev := range evs {
 			if ev.ID <= last {
@@ -176,10 +180,11 @@ func (r *Runner) run(ctx context.Context, tx store.Tx, ev api.Event, rules map[i
 	}
 	rs, ok := rules[call.ChannelID]
 	if !ok {
-		if rs, err = r.rules(ctx, call.ChannelID); err != nil {
-			return false, err
-		}
-		rules[call.ChannelID] = rs
+		// The call's channel was not known before the transaction (it
+		// cannot change: a call never moves channel). Not read here: the
+		// rules come from another connection, and a write transaction that
+		// waits for a second pooled connection can starve the pool.
+		return false, fmt.Errorf("automation: rules of channel %d were not loaded", call.ChannelID)
 	}
 	if len(rs) == 0 {
 		return false, nil // Plan of no rules is empty
@@ -258,4 +263,37 @@ func (r *Runner) apply(tx store.Tx, call api.Call, chat *api.Chat, steps []Step)
 func mustRaw(v any) json.RawMessage {
 	b, _ := json.Marshal(v)
 	return b
+}
+
+// prefetchRules reads, before the write transaction, the rules of every
+// channel the calls of evs belong to (per channel, once).
+func (r *Runner) prefetchRules(ctx context.Context, evs []api.Event) (map[int64][]api.Automation, error) {
+	var channels []int64
+	err := r.st.View(ctx, func(tx store.Tx) error {
+		for _, ev := range evs {
+			if ev.CallID == 0 {
+				continue
+			}
+			c, err := tx.Call(ev.CallID)
+			if err != nil {
+				return err
+			}
+			if !slices.Contains(channels, c.ChannelID) {
+				channels = append(channels, c.ChannelID)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	rules := make(map[int64][]api.Automation, len(channels))
+	for _, ch := range channels {
+		rs, err := r.rules(ctx, ch)
+		if err != nil {
+			return nil, err
+		}
+		rules[ch] = rs
+	}
+	return rules, nil
 }

@@ -15,14 +15,18 @@ import (
 	"github.com/meet-dev/meet/server/cluster"
 	"github.com/meet-dev/meet/server/cluster/natstest"
 	"github.com/meet-dev/meet/server/store"
+	"github.com/meet-dev/meet/server/store/postgres"
+	"github.com/meet-dev/meet/server/store/postgres/pgtest"
 	"github.com/meet-dev/meet/server/store/sqlite"
 )
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // node is one meetd's event side: its own connection to the shared
 // database and to NATS, its relay, and what its local bus received.
 type node struct {
 	name   string
-	db     *sqlite.DB
+	db     store.Store
 	ev     *cluster.Events
 	mu     sync.Mutex
 	got    []api.Event
@@ -30,7 +34,30 @@ type node struct {
 	done   chan struct{}
 }
 
-func startNode(t *testing.T, name, dbPath, natsURL string, opts ...cluster.EventsOption) *node {
+// opener opens one node's connection to the shared database.
+type opener func(t testing.TB, onCommit func([]api.Event)) store.Store
+
+func sqliteAt(path string) opener {
+	return func(t testing.TB, onCommit func([]api.Event)) store.Store {
+		db, err := sqlite.Open(path, sqlite.WithOnCommit(onCommit), sqlite.WithLogger(quiet()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+}
+
+func postgresAt(url string) opener {
+	return func(t testing.TB, onCommit func([]api.Event)) store.Store {
+		db, err := postgres.Open(context.Background(), url, postgres.WithOnCommit(onCommit), postgres.WithLogger(quiet()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+}
+
+func startNode(t testing.TB, name string, open opener, natsURL string, opts ...cluster.EventsOption) *node {
 	t.Helper()
 	n := &node{name: name, done: make(chan struct{})}
 	nc, err := nats.Connect(natsURL, nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
@@ -42,10 +69,7 @@ func startNode(t *testing.T, name, dbPath, natsURL string, opts ...cluster.Event
 	if err != nil {
 		t.Fatal(err)
 	}
-	n.db, err = sqlite.Open(dbPath, sqlite.WithOnCommit(n.ev.Committed))
-	if err != nil {
-		t.Fatal(err)
-	}
+	n.db = open(t, n.ev.Committed)
 	ctx, cancel := context.WithCancel(context.Background())
 	n.cancel = cancel
 	go func() {
@@ -92,7 +116,7 @@ func (n *node) write(t *testing.T, k int) {
 }
 
 // stored is every event in the database after id.
-func stored(t *testing.T, db *sqlite.DB, after int64) []api.Event {
+func stored(t *testing.T, db store.Store, after int64) []api.Event {
 	t.Helper()
 	var all []api.Event
 	for {
@@ -142,15 +166,20 @@ func waitStarted(t *testing.T, ns ...*node) {
 	}
 }
 
-// TestEventsAcrossNodes: two nodes over one database and a real NATS
-// server; each node's bus receives every event of both, in id order, once.
+// TestEventsAcrossNodes: two nodes over one database (a real Postgres, and
+// one SQLite file) and a real NATS server; each node's bus receives every
+// event of both, in id order, once.
 func TestEventsAcrossNodes(t *testing.T) {
+	t.Run("postgres", func(t *testing.T) { testEventsAcrossNodes(t, postgresAt(pgtest.URL(t))) })
+	t.Run("sqlite", func(t *testing.T) { testEventsAcrossNodes(t, sqliteAt(filepath.Join(t.TempDir(), "meet.db"))) })
+}
+
+func testEventsAcrossNodes(t *testing.T, open opener) {
 	srv := natstest.Start(t)
-	dbPath := filepath.Join(t.TempDir(), "meet.db")
 	// No database poll: whatever B receives came over NATS (or was read to
 	// close a gap NATS showed).
-	a := startNode(t, "a", dbPath, srv.URL(), cluster.WithPoll(time.Hour))
-	b := startNode(t, "b", dbPath, srv.URL(), cluster.WithPoll(time.Hour))
+	a := startNode(t, "a", open, srv.URL(), cluster.WithPoll(time.Hour))
+	b := startNode(t, "b", open, srv.URL(), cluster.WithPoll(time.Hour))
 	waitStarted(t, a, b)
 	base := max(a.ev.Stats().Last, b.ev.Stats().Last)
 	// Quiesce: both start at base.
@@ -213,17 +242,14 @@ func waitLast(t *testing.T, n *node, id int64) {
 // survivors' database poll delivers it.
 func TestEventsPollFindsUnpublished(t *testing.T) {
 	srv := natstest.Start(t)
-	dbPath := filepath.Join(t.TempDir(), "meet.db")
-	b := startNode(t, "b", dbPath, srv.URL(), cluster.WithPoll(50*time.Millisecond))
+	url := pgtest.URL(t)
+	b := startNode(t, "b", postgresAt(url), srv.URL(), cluster.WithPoll(50*time.Millisecond))
 	waitStarted(t, b)
 	base := b.ev.Stats().Last
 	b.mu.Lock()
 	b.got = nil
 	b.mu.Unlock()
-	dead, err := sqlite.Open(dbPath) // a node whose events never reach NATS
-	if err != nil {
-		t.Fatal(err)
-	}
+	dead := postgresAt(url)(t, nil) // a node whose events never reach NATS
 	defer dead.Close()
 	if err := dead.Update(context.Background(), func(tx store.Tx) error {
 		return tx.Append(&api.Event{Type: api.EvChannelUpdated})

@@ -6,12 +6,17 @@
 // Events and commit order: every change appends its event in the same
 // transaction. An event's id is taken from the one-row event_counter table
 // (UPDATE ... RETURNING), which row-locks the counter until the transaction
-// ends. Transactions that write events are therefore serialised from their
-// first event to their commit, and event ids are gapless and in commit order,
-// across every process and node on the database: a reader that has seen
-// event N has seen every event below N, so a WebSocket replay "since N"
-// never skips an event that commits later with a lower id. Transactions
-// that append no event run fully concurrently. Committed events reach the
+// ends. Every write transaction takes that row lock first, before it
+// touches any other row: write transactions are serialised from begin to
+// commit, and event ids are gapless and in commit order, across every
+// process and node on the database: a reader that has seen event N has seen
+// every event below N, so a WebSocket replay "since N" never skips an event
+// that commits later with a lower id. Taking the counter first keeps one
+// lock order everywhere: a transaction that locked a chat row and then
+// waited for the counter, while another held the counter and waited for
+// that chat, was a deadlock (Postgres breaks it after deadlock_timeout, one
+// side fails) as soon as several nodes wrote at once. Read transactions
+// (View) never wait for it. Committed events reach the
 // OnCommit hook in id order, once; events committed by other processes
 // (meetd admin, other nodes) are read back and handed in order too.
 package postgres
@@ -131,6 +136,11 @@ func (d *DB) Pool() *pgxpool.Pool { return d.pool }
 func (d *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
 	pgTx, err := d.pool.BeginTx(ctx, pgx.TxOptions{})
 	if err != nil {
+		return mapErr(err)
+	}
+	// The counter row first: see the package doc on commit order and locks.
+	if _, err := pgTx.Exec(ctx, `SELECT last_id FROM event_counter WHERE id = 1 FOR UPDATE`); err != nil {
+		pgTx.Rollback(context.WithoutCancel(ctx))
 		return mapErr(err)
 	}
 	t := &tx{ctx: ctx, q: pgTx, now: d.now().UTC(), write: true}
