@@ -25,6 +25,8 @@ STEPS=(
 	"store|./server/store/sqlite/|-bench ^BenchmarkSearch1M$ -benchtime 100x -timeout 30m"
 	"store-pg|./server/store/postgres/|-bench ^BenchmarkSearch1M$ -benchtime 100x -timeout 30m"
 	"export|./server/stats/|-bench ^BenchmarkExport1M$ -benchtime 1x -timeout 30m"
+	"cluster-events|./server/cluster/|-bench ^BenchmarkEventFanout$ -benchtime 2000x"
+	"cluster-cps|./e2e/|-bench ^BenchmarkClusterCPS$ -benchtime 1x -timeout 20m"
 	"routing|./server/routing/|-bench . -benchtime 500ms"
 	"calls|./server/calls/|-bench . -benchtime 1s"
 	"room|./server/room/|-bench ^(BenchmarkCallCPU|BenchmarkRoom10Party|BenchmarkUp6|BenchmarkDown6|BenchmarkAudioResampler.*)$ -benchtime 500ms"

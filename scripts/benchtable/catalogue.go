@@ -62,6 +62,15 @@ var catalogue = []entry{
 	{area: "store-pg", pattern: re(`server/store/postgres\.BenchmarkSearch1M/text_.*`),
 		show: []show{ms("p99-ms", "ms p99"), ms("p50-ms", "ms p50")},
 		aim:  "— (aim is for filters)", expect: []string{"server/store/postgres.BenchmarkSearch1M/text_name"}},
+	// issue 14 — cluster: Kamailio + N meetd nodes + Postgres + NATS, all on this machine
+	{area: "cluster", pattern: re(`e2e\.BenchmarkClusterCPS/nodes=\d`),
+		show:   []show{asIs("calls/s", "calls/s into guidance (100 in flight)"), asIs("failed", "failed"), asIs("scale", "× one node")},
+		aim:    "— (scale factor over 1 node; every process shares the machine's cores)",
+		expect: []string{"e2e.BenchmarkClusterCPS/nodes=1", "e2e.BenchmarkClusterCPS/nodes=2", "e2e.BenchmarkClusterCPS/nodes=3"}},
+	{area: "cluster", pattern: re(`server/cluster\.BenchmarkEventFanout`),
+		show:   []show{asIs("p50-µs", "µs p50"), asIs("p99-µs", "µs p99"), asIs("max-µs", "µs max")},
+		aim:    "— (commit on node A → node B's bus over NATS JetStream, Postgres, loopback)",
+		expect: []string{"server/cluster.BenchmarkEventFanout"}},
 	// issue 7 — export
 	{area: "export", pattern: re(`server/stats\.BenchmarkExport1M/.*`),
 		show: []show{asIs("rows/s", "rows/s"), asIs("peak-RSS-MB", "MB peak RSS")},
