@@ -21,15 +21,7 @@ type callerLeg struct {
 	up    up6
 	down  down6
 
-	// Two-party fast path (pair.go).
-	wide    [mixer.FrameSamples]int16
-	nb8     [CallerFrame]int16
-	bandBuf [bandTaps - 1 + CallerFrame]float32
-	silent  bool // the last fast tick had no caller audio
-	op8     [CallerFrame]int16
-	x8      [CallerFrame]int16
-	fast    bool      // the last tick was a two-party tick
-	partner *staffLeg // its operator
+	callerPair // the caller's side of the two-party fast path (pair.go)
 }
 
 func newCallerLeg(media CallerMedia) *callerLeg { return &callerLeg{media: media} }

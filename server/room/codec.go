@@ -31,6 +31,17 @@ func (c codecKind) String() string {
 	return "unknown"
 }
 
+// decodeName names the decode stage of a received stream of codec c.
+func (c codecKind) decodeName() string {
+	switch c {
+	case codecOpus:
+		return "Opus(48000, decode)"
+	case codecPCMU:
+		return "PCMU(decode) -> Resample(8000->48000)"
+	}
+	return "Decode"
+}
+
 // decoder turns payloads into 48 kHz samples. The returned slice is only
 // valid until the next call.
 type decoder interface {

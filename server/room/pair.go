@@ -23,6 +23,30 @@ import (
 // rate and fades over one tick (narrow.go). Either way a third party
 // joining or leaving switches paths without a click or a gap.
 
+// callerPair is the caller leg's side of the two-party fast path: the
+// frames of one fast tick and what the switch back to the full path needs.
+type callerPair struct {
+	wide    [mixer.FrameSamples]int16
+	nb8     [CallerFrame]int16
+	bandBuf [bandTaps - 1 + CallerFrame]float32
+	silent  bool // the last fast tick had no caller audio
+	op8     [CallerFrame]int16
+	x8      [CallerFrame]int16
+	fast    bool      // the last tick was a two-party tick
+	partner *staffLeg // its operator
+}
+
+// pairPipelines names the fast path's two directions for an operator
+// sending codec (the package comment's pictures).
+func pairPipelines(send codecKind) (toOperator, toCaller string) {
+	if send == codecPCMU {
+		return "Trunk(8000) -> Band(8000) -> PCMU(encode) -> Track",
+			"Track -> PCMU(decode) -> Resample(8000->48000) -> Resample(48000->8000) -> Trunk(8000)"
+	}
+	return "Trunk(8000) -> Band(8000) -> Opus(8000, encode) -> Track",
+		"Track -> Jitter -> Opus(8000, decode) -> Delay(8) -> Trunk(8000)"
+}
+
 // twoParty is the rooms' mixer.PairFunc.
 func twoParty(a, b *mixer.Leg) bool {
 	c, ok := a.Source().(*callerLeg)

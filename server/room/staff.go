@@ -50,12 +50,7 @@ type peer struct {
 	pts   map[uint8]codecKind
 	send  codecKind
 	enc   encoder // 48 kHz
-	// Narrowband send path (Opus only), used while the staff member hears
-	// nothing but the 8 kHz caller: Mixer(48000) -> Resample(48000->8000)
-	// -> Opus(8000). It sounds the same and costs a fraction of the CPU.
-	enc8   encoder
-	down   down6
-	nb8    [CallerFrame]int16
+	narrowSend
 	newEnc func(narrow bool) (encoder, error)
 
 	// Receive side, guarded by staffLeg.mu.
@@ -66,7 +61,23 @@ type peer struct {
 	// lastCodec is the codec of the last decoded packet.
 	lastCodec codecKind
 
-	// Narrowband receive path of the two-party fast path (narrow.go).
+	narrowRecv
+	newDe func(codecKind) (decoder, error)
+}
+
+// narrowSend is a peer's narrowband send path (Opus only), used while the
+// staff member hears nothing but the 8 kHz caller: Mixer(48000) ->
+// Resample(48000->8000) -> Opus(8000). It sounds the same and costs a
+// fraction of the CPU.
+type narrowSend struct {
+	enc8 encoder
+	down down6
+	nb8  [CallerFrame]int16
+}
+
+// narrowRecv is a peer's narrowband receive path, for the two-party fast
+// path (narrow.go).
+type narrowRecv struct {
 	narrowed bool             // the last frame was read narrowband
 	dec8     decoder          // Opus at 8 kHz
 	fifo8    audio.PCM16      // decoded 8 kHz samples not yet played
@@ -74,7 +85,36 @@ type peer struct {
 	nRecent  int              // packets stored in recent, ever
 	dly      [dlyLen]int16    // narrowband delay line
 	hand8    [CallerFrame]int16
-	newDe    func(codecKind) (decoder, error)
+}
+
+// pipelines names the peer's two directions through the mixer as they
+// run now (narrow: the operator hears nothing but the 8 kHz caller).
+func (p *peer) pipelines(narrow bool) (receive, send string) {
+	receive = "Track -> Jitter -> " + p.lastCodec.decodeName() + " -> Mixer(48000)"
+	switch {
+	case p.sendsNarrow(narrow):
+		send = "Mixer(48000) -> Resample(48000->8000) -> Opus(8000, encode) -> Track"
+	case p.send == codecPCMU:
+		send = "Mixer(48000) -> Resample(48000->8000) -> PCMU(encode) -> Track"
+	default:
+		send = "Mixer(48000) -> Opus(48000, encode) -> Track"
+	}
+	return receive, send
+}
+
+// sendsNarrow says whether the peer's full-path send goes through the
+// narrowband Opus encoder (narrow: the operator hears only the caller).
+func (p *peer) sendsNarrow(narrow bool) bool { return p.send == codecOpus && narrow }
+
+// String names the leg's two directions as they run now.
+func (s *staffLeg) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cur == nil {
+		return "no peer"
+	}
+	recv, send := s.cur.pipelines(s.narrow.Load())
+	return "receive: " + recv + "; send: " + send
 }
 
 // push stores a received RTP packet (read loop goroutine).
@@ -217,7 +257,7 @@ func (s *staffLeg) WriteFrame(src []int16) error {
 	}
 	var payload []byte
 	var err error
-	if p.send == codecOpus && s.narrow.Load() {
+	if p.sendsNarrow(s.narrow.Load()) {
 		if p.enc8 == nil {
 			p.enc8, err = p.newEnc(true)
 		}
