@@ -127,34 +127,44 @@ func TestInboundCallAudioBothWaysAndCallerBye(t *testing.T) {
 	}
 }
 
-func TestInboundServerHangsUpWithBye(t *testing.T) {
-	var s *Server
-	h := answeringHandler(&s)
-	s = startServer(t, h)
-	p := newPhone(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	dlg, err := p.invite(ctx, s, "udp", "100", "200", defaultOffer(p))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := dlg.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	dlg.Ack(ctx)
-	ev := h.wait(t, "inbound", time.Second)
-	s.Hangup(ev.id, "operator hung up")
-	select {
-	case <-p.byes:
-	case <-ctx.Done():
-		t.Fatal("no BYE from trunk")
-	}
-	s.Hangup(ev.id, "again") // idempotent
-	time.Sleep(50 * time.Millisecond)
-	select {
-	case ev := <-h.events:
-		t.Fatalf("handler must not hear about an end it asked for: %+v", ev)
-	default:
+// The trunk's BYE (an operator hung up) reaches the caller over the
+// transport the call came in on; a second Hangup does nothing, and the
+// handler is not told about an end it asked for.
+func TestServerHangupSendsBye(t *testing.T) {
+	for _, transport := range []string{"udp", "tcp"} {
+		t.Run(transport, func(t *testing.T) {
+			var s *Server
+			h := answeringHandler(&s)
+			s = startServer(t, h)
+			p := newPhone(t)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			dlg, err := p.invite(ctx, s, transport, "100", "200", defaultOffer(p))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := dlg.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			dlg.Ack(ctx)
+			ev := h.wait(t, "inbound", time.Second)
+			s.Hangup(ev.id, "operator hung up")
+			select {
+			case req := <-p.byes:
+				if !strings.EqualFold(req.Transport(), transport) {
+					t.Fatalf("BYE over %s", req.Transport())
+				}
+			case <-ctx.Done():
+				t.Fatal("no BYE from trunk")
+			}
+			s.Hangup(ev.id, "again") // idempotent
+			time.Sleep(50 * time.Millisecond)
+			select {
+			case ev := <-h.events:
+				t.Fatalf("handler must not hear about an end it asked for: %+v", ev)
+			default:
+			}
+		})
 	}
 }
 
@@ -179,26 +189,6 @@ func TestInboundOverTCP(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.wait(t, "hungup", 2*time.Second)
-
-	// And the trunk's BYE travels back over the caller's TCP connection.
-	dlg, err = p.invite(ctx, s, "tcp", "100", "200", defaultOffer(p))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := dlg.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	dlg.Ack(ctx)
-	ev := h.wait(t, "inbound", time.Second)
-	s.Hangup(ev.id, "operator left")
-	select {
-	case req := <-p.byes:
-		if req.Transport() != "TCP" {
-			t.Fatalf("BYE over %s", req.Transport())
-		}
-	case <-ctx.Done():
-		t.Fatal("no BYE over TCP")
-	}
 }
 
 func TestInboundRefusals(t *testing.T) {
@@ -401,25 +391,41 @@ func TestEarlyMediaThenBusy(t *testing.T) {
 	waitNoCalls(t, s)
 }
 
-func TestHangupBeforeAnswerSends480(t *testing.T) {
-	var s *Server
-	h := newFakeHandler()
-	h.InboundFunc = func(ctx context.Context, from, to string) (int64, error) {
-		go s.Hangup(9, "noOperator") // may arrive before Inbound returns
-		return 9, nil
+// Hanging up an unanswered call refuses its INVITE with the final
+// response its detail names, also when the Hangup comes before Inbound
+// has returned the call's id.
+func TestHangupBeforeAnswer(t *testing.T) {
+	for _, tt := range []struct {
+		detail string
+		want   int
+	}{
+		{"noOperator", 480},
+		{"busy", 486},
+		{"declined", 603},
+		{"ring timeout", 408},
+		{"server shutdown", 503},
+	} {
+		t.Run(tt.detail, func(t *testing.T) {
+			var s *Server
+			h := newFakeHandler()
+			h.InboundFunc = func(ctx context.Context, from, to string) (int64, error) {
+				go s.Hangup(9, tt.detail) // may arrive before Inbound returns
+				return 9, nil
+			}
+			s = startServer(t, h)
+			p := newPhone(t)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			dlg, err := p.invite(ctx, s, "udp", "1", "2", defaultOffer(p))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := responseCode(dlg.WaitAnswer(ctx, sipgo.AnswerOptions{})); got != tt.want {
+				t.Fatalf("got %d want %d", got, tt.want)
+			}
+			waitNoCalls(t, s)
+		})
 	}
-	s = startServer(t, h)
-	p := newPhone(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	dlg, err := p.invite(ctx, s, "udp", "1", "2", defaultOffer(p))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := responseCode(dlg.WaitAnswer(ctx, sipgo.AnswerOptions{})); got != 480 {
-		t.Fatalf("got %d want 480", got)
-	}
-	waitNoCalls(t, s)
 }
 
 func TestDTMFAndReInviteHold(t *testing.T) {
