@@ -264,14 +264,22 @@ func procStat(pid int) (rssMB, hwmMB float64, fds int) {
 }
 
 // loginFlood sends n wrong logins, par at a time, from ips source
-// addresses (127.0.1.x), while one correct login from 127.0.0.250 runs
-// every 200 ms. It returns the status counts and the slowest correct login.
+// addresses (127.0.1.x), while one correct login from 127.0.0.250 (an IP
+// the operator logged in from before) runs every 200 ms. It returns the
+// status counts and the slowest correct login.
 func loginFlood(t testing.TB, m *meetd, n, par, ips int) (counts map[int]int, slowest time.Duration, correct int) {
 	clients := make([]*http.Client, ips)
 	for i := range clients {
 		clients[i] = httpFrom(fmt.Sprintf("127.0.1.%d", i+1))
 	}
 	counts = map[int]int{}
+	good := httpFrom("127.0.0.250")
+	body := fmt.Sprintf(`{"email":"sv@e2e.test","password":%q}`, password)
+	if resp, err := good.Post(m.url+"/v1/login", "application/json", strings.NewReader(body)); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("login before the flood: %v %v", err, resp)
+	} else {
+		resp.Body.Close()
+	}
 	var mu sync.Mutex
 	jobs := make(chan int)
 	var wg sync.WaitGroup
@@ -300,8 +308,6 @@ func loginFlood(t testing.TB, m *meetd, n, par, ips int) (counts map[int]int, sl
 	cwg.Add(1)
 	go func() {
 		defer cwg.Done()
-		good := httpFrom("127.0.0.250")
-		body := fmt.Sprintf(`{"email":"sv@e2e.test","password":%q}`, password)
 		for {
 			select {
 			case <-done:

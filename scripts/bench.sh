@@ -39,6 +39,7 @@ STEPS=(
 	"trunk-sipp|./server/trunk/|-bench ^BenchmarkSippCPS$ -benchtime 1x"
 	"e2e-sipp|./e2e/|-bench ^BenchmarkSippCPS$ -benchtime 1x -timeout 15m"
 	"e2e-shed|./e2e/|-bench ^BenchmarkSippShed$ -benchtime 1x -timeout 10m"
+	"login-flood|./e2e/|-bench ^BenchmarkLoginFlood$ -benchtime 1x -timeout 10m"
 	"phone-process|./e2e/|-bench ^BenchmarkMeetPhoneCPU$ -benchtime 2x -timeout 10m"
 	"softphone|./softphone/|-bench ^BenchmarkClientPipeline$ -benchtime 1s -run ^TestPipelineDelay$ -v"
 	"softphone-call|./softphone/|-bench ^(BenchmarkClientLatency|BenchmarkPhoneCPU)$ -benchtime 1x"

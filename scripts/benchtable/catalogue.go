@@ -141,6 +141,13 @@ var catalogue = []entry{
 			asIs("p99-ms", "ms p99 to final answer"), asIs("meetd-cpu-ms/call", "ms meetd CPU/call")},
 		aim:   "beyond capacity meetd sheds load with 503 + Retry-After, never silence (2,000 calls/s offered for 10 s, default --max-cps/--max-calls)",
 		conds: []cond{le("failed", 0)}, expect: []string{"e2e.BenchmarkSippShed"}},
+	// issue 12 — hostile traffic
+	{area: "security", pattern: re(`e2e\.BenchmarkLoginFlood/.*`),
+		show: []show{asIs("peak-RSS-MB", "MB peak RSS"), asIs("correct-login-max-ms", "ms slowest correct login"),
+			asIs("correct-refused", "correct logins refused"), asIs("5xx-or-failed", "5xx/failed")},
+		aim:    "RSS ≤ 150 MB under 1,000 wrong logins at 100 in parallel, a correct login (from an IP used before) within 1 s (real meetd, loopback sockets)",
+		conds:  []cond{le("peak-RSS-MB", 150), le("correct-login-max-ms", 1000), le("correct-refused", 0), le("5xx-or-failed", 0)},
+		expect: []string{"e2e.BenchmarkLoginFlood/ips=1", "e2e.BenchmarkLoginFlood/ips=100"}},
 	{area: "sip", pattern: re(`server/trunk\.BenchmarkSippCPS`),
 		show: []show{asIs("calls/s", "calls/s"), asIs("failed", "failed"), asIs("cpu-µs/call", "µs CPU/call (trunk process)"),
 			asIs("sipp-%core", "% core sipp, apart")},

@@ -25,8 +25,13 @@ import (
 //     (1 s, 2 s, 4 s … up to LockMax); a success clears it;
 //   - unknown accounts are tracked exactly like known ones (same cost, same
 //     answers, no way to tell them apart);
-//   - at most MaxChecks password checks run at once; others wait up to Wait
-//     (clean sources first), then get 429 + Retry-After.
+//   - at most MaxChecks password checks run at once; others wait up to Wait,
+//     then get 429 + Retry-After. Waiting attempts are served by tier: IPs
+//     that logged in successfully lately first, then sources with nothing
+//     against them (no failures, nothing in flight), then the rest; when the
+//     queue is full a better-tier attempt pushes out the newest worse one;
+//   - after each check the collector runs, so the 19 MiB of one argon2id
+//     check is reused by the next instead of piling up until the GC's goal.
 
 // LoginLimits configures a LoginGuard; zero fields take the defaults.
 type LoginLimits struct {
@@ -85,6 +90,7 @@ type bucket struct {
 	pending     int // attempts admitted and not yet decided
 	failsInRow  int
 	lockedUntil time.Time
+	lastOK      time.Time // last successful login (IPs)
 	seen        time.Time
 }
 
@@ -113,7 +119,7 @@ type Verdict struct {
 	OK         bool
 	Reason     string        // seclog reason when refused
 	RetryAfter time.Duration // when refused
-	clean      bool          // no failures on record: first in line for a check slot
+	tier       int           // place in line for a check slot (tierKnown first)
 	ip         netip.Addr
 	account    string
 }
@@ -143,7 +149,14 @@ func (g *LoginGuard) Admit(ip netip.Addr, email string) Verdict {
 			return v
 		}
 	}
-	v.clean = ib.lim.TokensAt(now) >= float64(g.lim.IPBurst) && ab.failsInRow == 0
+	switch {
+	case now.Sub(ib.lastOK) < knownFor && !ib.lastOK.IsZero():
+		v.tier = tierKnown
+	case ib.pending == 0 && ib.lim.TokensAt(now) >= float64(g.lim.IPBurst) && ab.failsInRow == 0:
+		v.tier = tierClean
+	default:
+		v.tier = tierSuspect
+	}
 	ib.pending++
 	ab.pending++
 	v.OK = true
@@ -173,6 +186,7 @@ func (g *LoginGuard) Done(v Verdict, success bool) {
 	ab.pending = max(ab.pending-1, 0)
 	if success {
 		ab.failsInRow, ab.lockedUntil = 0, time.Time{}
+		ib.lastOK = now
 		return
 	}
 	ib.lim.AllowN(now, 1)
@@ -196,7 +210,8 @@ func trackedBucket[K comparable](g *LoginGuard, m map[K]*bucket, key K, r rate.L
 	}
 	if len(m) >= g.lim.MaxTracked {
 		for k, b := range m {
-			if b.pending == 0 && !now.Before(b.lockedUntil) && b.lim.TokensAt(now) >= float64(burst) && b.failsInRow == 0 {
+			if b.pending == 0 && !now.Before(b.lockedUntil) && b.lim.TokensAt(now) >= float64(burst) && b.failsInRow == 0 &&
+				now.Sub(b.lastOK) >= knownFor {
 				delete(m, k)
 			}
 		}
@@ -232,69 +247,93 @@ func (g *LoginGuard) Release(v Verdict) {
 
 // Check runs fn (the password check) in one of the MaxChecks slots, waiting
 // up to Wait for one. It returns false without running fn when no slot
-// came free in time, the queue is full or ctx ended.
+// came free in time, the queue is full of attempts of the same or a better
+// tier, or ctx ended.
 func (g *LoginGuard) Check(ctx context.Context, v Verdict, fn func()) bool {
-	if !g.slots.acquire(ctx, v.clean, g.lim.Wait) {
+	if !g.slots.acquire(ctx, v.tier, g.lim.Wait) {
 		return false
 	}
 	defer g.slots.release()
 	fn()
+	runtime.GC() // before the slot is free: the next check reuses this one's memory
 	return true
 }
 
-// checkSlots is a counting semaphore with two FIFO queues: attempts from
-// sources without failures on record are served first.
+// Tiers of waiting attempts, best first.
+const (
+	tierKnown   = iota // the IP logged in successfully within knownFor
+	tierClean          // nothing against the IP or the account, nothing in flight from the IP
+	tierSuspect        // everything else
+	numTiers
+)
+
+// knownFor is how long a successful login makes its IP "known".
+const knownFor = 7 * 24 * time.Hour
+
+// checkSlots is a counting semaphore with a FIFO queue per tier.
 type checkSlots struct {
 	mu         sync.Mutex
 	free       int
 	maxWaiting int
-	hi, lo     []chan struct{}
+	queues     [numTiers][]chan bool // true: a slot; false: pushed out
+	waiting    int
 }
 
-func (s *checkSlots) acquire(ctx context.Context, prio bool, wait time.Duration) bool {
+func (s *checkSlots) acquire(ctx context.Context, tier int, wait time.Duration) bool {
 	s.mu.Lock()
 	if s.free > 0 {
 		s.free--
 		s.mu.Unlock()
 		return true
 	}
-	if len(s.hi)+len(s.lo) >= s.maxWaiting {
+	if s.waiting >= s.maxWaiting && !s.pushOutWorse(tier) {
 		s.mu.Unlock()
 		return false
 	}
-	ch := make(chan struct{})
-	if prio {
-		s.hi = append(s.hi, ch)
-	} else {
-		s.lo = append(s.lo, ch)
-	}
+	ch := make(chan bool, 1)
+	s.queues[tier] = append(s.queues[tier], ch)
+	s.waiting++
 	s.mu.Unlock()
 	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
-	case <-ch:
-		return true
+	case ok := <-ch:
+		return ok
 	case <-t.C:
 	case <-ctx.Done():
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.remove(ch) {
+	if s.remove(tier, ch) {
 		return false
 	}
-	// Handed a slot while giving up: pass it on.
-	<-ch
-	s.releaseLocked()
+	// Handed a slot (or pushed out) while giving up: pass a slot on.
+	if <-ch {
+		s.releaseLocked()
+	}
 	return false
 }
 
-func (s *checkSlots) remove(ch chan struct{}) bool {
-	for _, q := range []*[]chan struct{}{&s.hi, &s.lo} {
-		for i, c := range *q {
-			if c == ch {
-				*q = append((*q)[:i], (*q)[i+1:]...)
-				return true
-			}
+// pushOutWorse refuses the newest waiter of the worst tier below tier.
+func (s *checkSlots) pushOutWorse(tier int) bool {
+	for t := numTiers - 1; t > tier; t-- {
+		if q := s.queues[t]; len(q) > 0 {
+			q[len(q)-1] <- false
+			s.queues[t] = q[:len(q)-1]
+			s.waiting--
+			return true
+		}
+	}
+	return false
+}
+
+func (s *checkSlots) remove(tier int, ch chan bool) bool {
+	q := s.queues[tier]
+	for i, c := range q {
+		if c == ch {
+			s.queues[tier] = append(q[:i], q[i+1:]...)
+			s.waiting--
+			return true
 		}
 	}
 	return false
@@ -307,11 +346,11 @@ func (s *checkSlots) release() {
 }
 
 func (s *checkSlots) releaseLocked() {
-	for _, q := range []*[]chan struct{}{&s.hi, &s.lo} {
-		if len(*q) > 0 {
-			ch := (*q)[0]
-			*q = (*q)[1:]
-			close(ch)
+	for t := range s.queues {
+		if q := s.queues[t]; len(q) > 0 {
+			q[0] <- true
+			s.queues[t] = q[1:]
+			s.waiting--
 			return
 		}
 	}

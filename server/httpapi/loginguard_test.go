@@ -146,46 +146,66 @@ func TestLoginGuardTableBounded(t *testing.T) {
 	}
 }
 
-func TestCheckSlotsPriorityAndWait(t *testing.T) {
+func TestCheckSlotsTiersAndWait(t *testing.T) {
 	s := &checkSlots{free: 1, maxWaiting: 2}
 	ctx := context.Background()
-	if !s.acquire(ctx, false, time.Second) {
+	if !s.acquire(ctx, tierSuspect, time.Second) {
 		t.Fatal("free slot not taken")
 	}
-	got := make(chan string, 2)
+	got := make(chan string, 3)
 	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() {
+	wait := func(name string, tier int) {
 		defer wg.Done()
-		if s.acquire(ctx, false, 5*time.Second) {
-			got <- "suspect"
+		if s.acquire(ctx, tier, 5*time.Second) {
+			got <- name
 			s.release()
+		} else {
+			got <- name + " refused"
 		}
-	}()
+	}
+	wg.Add(3)
+	go wait("suspect", tierSuspect)
 	waitQueued(t, s, 1)
-	go func() {
-		defer wg.Done()
-		if s.acquire(ctx, true, 5*time.Second) {
-			got <- "clean"
-			s.release()
-		}
-	}()
+	go wait("clean", tierClean)
 	waitQueued(t, s, 2)
-	if s.acquire(ctx, true, time.Second) {
-		t.Fatal("queue of 2 is full: a third waiter must be refused at once")
+	// The queue is full: a known IP pushes the newest worse waiter out.
+	go wait("known", tierKnown)
+	if first := <-got; first != "suspect refused" {
+		t.Fatalf("%s, want the suspect pushed out", first)
+	}
+	waitQueued(t, s, 2)
+	if s.acquire(ctx, tierSuspect, time.Second) {
+		t.Fatal("full queue of better tiers: a suspect must be refused at once")
 	}
 	s.release()
 	wg.Wait()
-	if first := <-got; first != "clean" {
-		t.Fatalf("%s served first, want the clean attempt", first)
+	if a, b := <-got, <-got; a != "known" || b != "clean" {
+		t.Fatalf("served %s then %s, want known then clean", a, b)
 	}
 	// Timing out gives up the place in the queue.
 	s2 := &checkSlots{free: 0, maxWaiting: 4}
-	if s2.acquire(ctx, true, 10*time.Millisecond) {
+	if s2.acquire(ctx, tierKnown, 10*time.Millisecond) {
 		t.Fatal("no slot, still acquired")
 	}
-	if len(s2.hi)+len(s2.lo) != 0 {
+	if s2.waiting != 0 {
 		t.Fatal("timed-out waiter left in the queue")
+	}
+}
+
+func TestLoginGuardTiers(t *testing.T) {
+	g, _ := newTestGuard(LoginLimits{IPBurst: 100, AccountBurst: 100, LockAfter: 100})
+	v := g.Admit(ipA, "a")
+	if v.tier != tierClean {
+		t.Fatalf("first attempt tier %d, want clean", v.tier)
+	}
+	if v2 := g.Admit(ipA, "b"); v2.tier != tierSuspect {
+		t.Fatalf("second attempt in flight from one IP: tier %d, want suspect", v2.tier)
+	} else {
+		g.Done(v2, false)
+	}
+	g.Done(v, true)
+	if v := g.Admit(ipA, "c"); v.tier != tierKnown {
+		t.Fatalf("after a success the IP is known: tier %d", v.tier)
 	}
 }
 
@@ -193,7 +213,7 @@ func waitQueued(t *testing.T, s *checkSlots, n int) {
 	t.Helper()
 	for range 1000 {
 		s.mu.Lock()
-		q := len(s.hi) + len(s.lo)
+		q := s.waiting
 		s.mu.Unlock()
 		if q == n {
 			return
