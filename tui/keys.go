@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -90,7 +89,7 @@ func (m *Model) act(a common.Action) tea.Cmd {
 	switch a {
 	case common.ActAnswer:
 		if len(m.offers) == 0 {
-			return m.setFlash("nothing is ringing", false)
+			return m.setFlash(m.ctx.T("nothing is ringing"), false)
 		}
 		return m.accept(m.offers[0])
 	case common.ActDecline:
@@ -100,12 +99,12 @@ func (m *Model) act(a common.Action) tea.Cmd {
 		o := m.offers[0]
 		m.removeOffer(o.Call.ID)
 		if o.Invitation() {
-			return m.setFlash("invitation declined", false)
+			return m.setFlash(m.ctx.T("invitation declined"), false)
 		}
-		return m.do("declined", 0, func(ctx context.Context) error { return m.calls.Decline(ctx, o.Call.ID) })
+		return m.do(m.ctx.T("declined"), 0, func(ctx context.Context) error { return m.calls.Decline(ctx, o.Call.ID) })
 	case common.ActHangup, common.ActLeave:
 		if m.call == nil {
-			return m.setFlash("not in a call", false)
+			return m.setFlash(m.ctx.T("not in a call"), false)
 		}
 		hangup := a == common.ActHangup && m.call.mode == api.ModeTalk
 		return m.leave(m.call.call.ID, hangup)
@@ -114,7 +113,7 @@ func (m *Model) act(a common.Action) tea.Cmd {
 	case common.ActMute:
 		muted := !m.phone.Muted()
 		m.phone.SetMuted(muted)
-		return m.setFlash(onOff("mute", muted), false)
+		return m.setFlash(m.onOff("mute", muted), false)
 	case common.ActDenoise:
 		return m.toggleDenoise()
 	case common.ActDial:
@@ -128,7 +127,7 @@ func (m *Model) act(a common.Action) tea.Cmd {
 	case common.ActCallback:
 		c, ok := m.targetChat()
 		if !ok {
-			return m.setFlash("select a chat to call back", false)
+			return m.setFlash(m.ctx.T("select a chat to call back"), false)
 		}
 		return func() tea.Msg {
 			ctx, cancel := m.rctx()
@@ -138,18 +137,18 @@ func (m *Model) act(a common.Action) tea.Cmd {
 		}
 	case common.ActInvite:
 		if m.call == nil {
-			return m.setFlash("invite works during a call", false)
+			return m.setFlash(m.ctx.T("invite works during a call"), false)
 		}
-		return m.open(prompt.Invite, "invite staff (name or e-mail)", "", 0, m.call.call.ID)
+		return m.open(prompt.Invite, m.ctx.T("invite staff (name or e-mail)"), "", 0, m.call.call.ID)
 	case common.ActJoin, common.ActListen, common.ActWhisper, common.ActBarge:
 		mode := map[common.Action]api.JoinMode{common.ActJoin: api.ModeTalk, common.ActListen: api.ModeListen,
 			common.ActWhisper: api.ModeWhisper, common.ActBarge: api.ModeBarge}[a]
 		if mode.Supervisory() && !m.ctx.IsSupervisor() {
-			return m.setFlash(string(mode)+" needs the supervisor role", true)
+			return m.setFlash(m.ctx.T("%s needs the supervisor role", m.ctx.T(string(mode))), true)
 		}
 		c, ok := m.targetCall()
 		if !ok {
-			return m.setFlash("select a live call (board: "+m.ctx.Keys.First(common.ActBoard)+")", false)
+			return m.setFlash(m.ctx.T("select a live call (board: %s)", m.ctx.Keys.First(common.ActBoard)), false)
 		}
 		return m.join(c.ID, mode)
 	case common.ActSnooze, common.ActClose, common.ActReopen, common.ActTag, common.ActMemo, common.ActMessage, common.ActAssign:
@@ -165,7 +164,7 @@ func (m *Model) act(a common.Action) tea.Cmd {
 			id = m.chat.LinkNext()
 		}
 		if id == 0 {
-			return m.setFlash("no linked chat that way", false)
+			return m.setFlash(m.ctx.T("no linked chat that way"), false)
 		}
 		return m.openChat(api.Chat{ID: id}, true)
 	case common.ActUp, common.ActDown, common.ActPageUp, common.ActPageDown, common.ActTop, common.ActBottom:
@@ -204,7 +203,7 @@ func (m *Model) act(a common.Action) tea.Cmd {
 		return m.loadTab(t)
 	case common.ActSearch:
 		m.goTo(ScreenInbox)
-		return m.open(prompt.Search, "search", m.inbox.Filter().Text, 0, 0)
+		return m.open(prompt.Search, m.ctx.T("search"), m.inbox.Filter().Text, 0, 0)
 	case common.ActFilter:
 		m.goTo(ScreenInbox)
 		value := m.inbox.Filter().String(m.ctx.StaffName)
@@ -233,7 +232,7 @@ func (m *Model) act(a common.Action) tea.Cmd {
 	case common.ActDND:
 		s := m.settings.Settings()
 		s.DND = !s.DND
-		return m.putSettings(s, onOff("do not disturb", s.DND))
+		return m.putSettings(s, m.onOff("do not disturb", s.DND))
 	case common.ActHelp:
 		if m.screen == ScreenHelp {
 			return m.goBack()
@@ -242,7 +241,7 @@ func (m *Model) act(a common.Action) tea.Cmd {
 		return nil
 	case common.ActQuit:
 		if m.call != nil {
-			return m.open(prompt.ConfirmQuit, "You are in a call. Quit and leave it?", "", 0, m.call.call.ID)
+			return m.open(prompt.ConfirmQuit, m.ctx.T("You are in a call. Quit and leave it?"), "", 0, m.call.call.ID)
 		}
 		return m.quit()
 	}
@@ -276,15 +275,15 @@ func (m *Model) navigate(a common.Action) tea.Cmd {
 func (m *Model) chatAction(a common.Action) tea.Cmd {
 	c, ok := m.targetChat()
 	if !ok {
-		return m.setFlash("select a chat first", false)
+		return m.setFlash(m.ctx.T("select a chat first"), false)
 	}
 	switch a {
 	case common.ActSnooze:
-		return m.open(prompt.Snooze, fmt.Sprintf("snooze chat #%d for (30m, 2h, tomorrow, mon, 17:30)", c.ID), "", c.ID, 0)
+		return m.open(prompt.Snooze, m.ctx.T("snooze chat #%d for (30m, 2h, tomorrow, mon, 17:30)", c.ID), "", c.ID, 0)
 	case common.ActClose, common.ActReopen:
-		st, text := api.ChatClosed, fmt.Sprintf("chat #%d closed", c.ID)
+		st, text := api.ChatClosed, m.ctx.T("chat #%d closed", c.ID)
 		if a == common.ActReopen {
-			st, text = api.ChatOpened, fmt.Sprintf("chat #%d reopened", c.ID)
+			st, text = api.ChatOpened, m.ctx.T("chat #%d reopened", c.ID)
 		} else if c.State != "" && c.State != api.ChatClosed {
 			m.remember(c)
 			text = m.ctx.T("chat #%[1]d closed · %[2]s undo", c.ID, m.ctx.Keys.First(common.ActUndo))
@@ -293,9 +292,9 @@ func (m *Model) chatAction(a common.Action) tea.Cmd {
 			return m.edit.PatchChat(ctx, c.ID, api.ChatPatch{State: &st})
 		})
 	case common.ActTag:
-		return m.open(prompt.Tag, fmt.Sprintf("tag chat #%d (-tag removes)", c.ID), "", c.ID, 0)
+		return m.open(prompt.Tag, m.ctx.T("tag chat #%d (-tag removes)", c.ID), "", c.ID, 0)
 	case common.ActMemo:
-		return m.open(prompt.Memo, fmt.Sprintf("memo on chat #%d", c.ID), "", c.ID, 0)
+		return m.open(prompt.Memo, m.ctx.T("memo on chat #%d", c.ID), "", c.ID, 0)
 	case common.ActMessage:
 		m.open(prompt.Message, m.ctx.T("message to staff on chat #%d (@name + tab addresses a colleague)", c.ID), "", c.ID, 0)
 		m.prompt.Complete = func(text string) []string {
@@ -309,7 +308,7 @@ func (m *Model) chatAction(a common.Action) tea.Cmd {
 		}
 		return nil
 	case common.ActAssign:
-		return m.open(prompt.Assign, fmt.Sprintf("assign chat #%d to (name, none; empty = me)", c.ID), "", c.ID, 0)
+		return m.open(prompt.Assign, m.ctx.T("assign chat #%d to (name, none; empty = me)", c.ID), "", c.ID, 0)
 	}
 	return nil
 }
@@ -409,37 +408,37 @@ func (m *Model) submit(s prompt.SubmitMsg) tea.Cmd {
 		} else if c := m.chat.Chat(); c.ID == id && c.State != "" {
 			m.remember(c)
 		}
-		return m.patch(fmt.Sprintf("chat #%d snoozed until %s", id, until.Format("Mon 2 Jan 15:04")), func(ctx context.Context) (api.Chat, error) {
+		return m.patch(m.ctx.T("chat #%d snoozed until %s", id, common.DateTime(m.ctx, until)), func(ctx context.Context) (api.Chat, error) {
 			return m.edit.PatchChat(ctx, id, api.ChatPatch{State: &st, SnoozedUntil: &until})
 		})
 	case prompt.Tag:
 		if tag, ok := strings.CutPrefix(text, "-"); ok {
-			return m.patch("tag "+tag+" removed", func(ctx context.Context) (api.Chat, error) { return m.edit.RemoveTag(ctx, id, tag) })
+			return m.patch(m.ctx.T("tag %s removed", tag), func(ctx context.Context) (api.Chat, error) { return m.edit.RemoveTag(ctx, id, tag) })
 		}
-		return m.patch("tagged "+text, func(ctx context.Context) (api.Chat, error) { return m.edit.AddTag(ctx, id, text) })
+		return m.patch(m.ctx.T("tagged %s", text), func(ctx context.Context) (api.Chat, error) { return m.edit.AddTag(ctx, id, text) })
 	case prompt.Memo:
-		return m.do("memo saved", id, func(ctx context.Context) error { _, err := m.edit.AddMemo(ctx, id, text); return err })
+		return m.do(m.ctx.T("memo saved"), id, func(ctx context.Context) error { _, err := m.edit.AddMemo(ctx, id, text); return err })
 	case prompt.Message:
-		return m.do("message sent", id, func(ctx context.Context) error { _, err := m.edit.AddMessage(ctx, id, text); return err })
+		return m.do(m.ctx.T("message sent"), id, func(ctx context.Context) error { _, err := m.edit.AddMessage(ctx, id, text); return err })
 	case prompt.Assign:
 		var who int64
 		if strings.ToLower(text) != "none" {
 			n, ok := m.lookupStaff(text)
 			if !ok {
-				return m.setFlash(fmt.Sprintf("no single staff member matches %q", text), true)
+				return m.setFlash(m.ctx.T("no single staff member matches %q", text), true)
 			}
 			who = n
 		}
-		return m.patch("assigned to "+m.ctx.StaffName(who), func(ctx context.Context) (api.Chat, error) {
+		return m.patch(m.ctx.T("assigned to %s", m.ctx.StaffName(who)), func(ctx context.Context) (api.Chat, error) {
 			return m.edit.PatchChat(ctx, id, api.ChatPatch{AssigneeID: &who})
 		})
 	case prompt.Invite:
 		staff, ok := m.lookupStaff(text)
 		if !ok {
-			return m.setFlash(fmt.Sprintf("no single staff member matches %q", text), true)
+			return m.setFlash(m.ctx.T("no single staff member matches %q", text), true)
 		}
 		callID := s.CallID
-		return m.do("invited "+m.ctx.StaffName(staff), 0, func(ctx context.Context) error { return m.calls.Invite(ctx, callID, staff) })
+		return m.do(m.ctx.T("invited %s", m.ctx.StaffName(staff)), 0, func(ctx context.Context) error { return m.calls.Invite(ctx, callID, staff) })
 	case prompt.Dial:
 		num, err := common.CleanNumber(text)
 		if err != nil {

@@ -75,7 +75,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 		if msg.err != nil {
 			m.inbox.LoadFailed(msg.tab)
-			return m.fail("loading "+msg.tab.String(), msg.err)
+			return m.fail(m.ctx.T("loading %s", m.ctx.T(msg.tab.String())), msg.err)
 		}
 		m.inbox.Loaded(msg.tab, msg.cursor, msg.list)
 		return nil
@@ -94,7 +94,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case chatMsg:
 		if msg.err != nil {
-			return m.fail("refreshing a chat", msg.err)
+			return m.fail(m.ctx.T("refreshing a chat"), msg.err)
 		}
 		m.inbox.Apply(msg.chat)
 		m.learn(msg.chat)
@@ -109,31 +109,31 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return tea.Batch(cmds...)
 	case callMsg:
 		if msg.err != nil {
-			return m.fail("refreshing the call", msg.err)
+			return m.fail(m.ctx.T("refreshing the call"), msg.err)
 		}
 		return m.callChanged(msg.call)
 	case offerMsg:
 		if msg.err != nil {
-			return m.fail("loading a ringing call", msg.err)
+			return m.fail(m.ctx.T("loading a ringing call"), msg.err)
 		}
 		return m.addOffer(msg.offer)
 	case joinedMsg:
 		if msg.err != nil {
-			return m.fail("joining the call", msg.err)
+			return m.fail(m.ctx.T("joining the call"), msg.err)
 		}
 		return m.joined(msg.res)
 	case leftMsg:
 		if msg.err != nil && api.CodeOf(msg.err) != api.CodeNotFound && api.CodeOf(msg.err) != api.CodeInvalidTransition {
-			return m.fail("leaving the call", msg.err)
+			return m.fail(m.ctx.T("leaving the call"), msg.err)
 		}
 		if m.call != nil && m.call.call.ID == msg.callID {
 			m.endCall()
-			return m.setFlash("left the call", false)
+			return m.setFlash(m.ctx.T("left the call"), false)
 		}
 		return nil
 	case doneMsg:
 		if msg.err != nil {
-			return m.fail("action failed", msg.err)
+			return m.fail(m.ctx.T("action failed"), msg.err)
 		}
 		var cmds []tea.Cmd
 		if msg.text != "" {
@@ -151,11 +151,11 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			return m.fail(m.ctx.T("callback"), msg.err)
 		}
 		m.inbox.Apply(msg.res.Chat)
-		return tea.Batch(m.setFlash(fmt.Sprintf("calling %s in chat #%d", msg.res.Call.To, msg.res.Chat.ID), false),
+		return tea.Batch(m.setFlash(m.ctx.T("calling %s in chat #%d", msg.res.Call.To, msg.res.Chat.ID), false),
 			m.openChat(msg.res.Chat, true))
 	case liveCallsMsg:
 		if msg.err != nil {
-			return m.fail("loading live calls", msg.err)
+			return m.fail(m.ctx.T("loading live calls"), msg.err)
 		}
 		m.board.SetCalls(msg.calls)
 		var cmds []tea.Cmd
@@ -175,7 +175,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case settingsMsg:
 		if msg.err != nil {
-			return m.fail("loading settings", msg.err)
+			return m.fail(m.ctx.T("loading settings"), msg.err)
 		}
 		m.settings.SetSettings(msg.settings)
 		var cmds []tea.Cmd
@@ -263,7 +263,7 @@ func (m *Model) callChanged(c api.Call) tea.Cmd {
 		m.call.call = c
 		if c.State == api.CallEnded || !m.present(c) {
 			m.endCall()
-			return m.setFlash("call ended", false)
+			return m.setFlash(m.ctx.T("call ended"), false)
 		}
 	}
 	for i := range m.offers {
@@ -361,9 +361,9 @@ func (m *Model) joined(r api.JoinResult) tea.Cmd {
 	m.phoneStats = m.phone.Stats()
 	m.resize(m.ctx.Width, m.ctx.Height)
 	m.log.Info("joined call", "call_id", r.Call.ID, "chat_id", r.Call.ChatID, "mode", mode, "mute_on_join", r.MuteOnJoin)
-	text := "in call with " + customer
+	text := m.ctx.T("in call with %s", customer)
 	if r.MuteOnJoin {
-		text += " (muted on join)"
+		text = m.ctx.T("in call with %s (muted on join)", customer)
 	}
 	return tea.Batch(m.setFlash(text, false), m.openChat(api.Chat{ID: r.Call.ChatID}, m.screen == ScreenChat))
 }
@@ -442,10 +442,10 @@ func (m *Model) settingsIntent(in settings.Intent) tea.Cmd {
 	switch in.Kind {
 	case settings.ToggleDND:
 		s.DND = !s.DND
-		return m.putSettings(s, onOff("do not disturb", s.DND))
+		return m.putSettings(s, m.onOff("do not disturb", s.DND))
 	case settings.ToggleMuteOnJoin:
 		s.MuteOnJoin = !s.MuteOnJoin
-		return m.putSettings(s, onOff("mute on join", s.MuteOnJoin))
+		return m.putSettings(s, m.onOff("mute on join", s.MuteOnJoin))
 	case settings.ToggleNotify:
 		n := make(map[int64]bool, len(s.UnassignedCallNotification)+1)
 		for k, v := range s.UnassignedCallNotification {
@@ -453,7 +453,7 @@ func (m *Model) settingsIntent(in settings.Intent) tea.Cmd {
 		}
 		n[in.Channel] = !s.NotificationOn(in.Channel)
 		s.UnassignedCallNotification = n
-		return m.putSettings(s, onOff("notifications for "+m.ctx.Channels[in.Channel].Name, n[in.Channel]))
+		return m.putSettings(s, m.onOff(m.ctx.T("notifications for %s", m.ctx.Channels[in.Channel].Name), n[in.Channel]))
 	case settings.ToggleDenoise:
 		return m.toggleDenoise()
 	case settings.ListDevices:
@@ -475,23 +475,23 @@ func (m *Model) toggleDenoise() tea.Cmd {
 	m.phone.SetDenoise(m.prefs.Denoise)
 	m.phoneStats.Denoise = m.prefs.Denoise
 	m.settings.SetLocal(m.prefs.Denoise, m.prefs.Input, m.prefs.Output)
-	return m.saveLocal(onOff("noise suppression", m.prefs.Denoise))
+	return m.saveLocal(m.onOff("noise suppression", m.prefs.Denoise))
 }
 
 func (m *Model) saveLocal(text string) tea.Cmd {
 	if m.savePrefs != nil {
 		if err := m.savePrefs(m.prefs); err != nil {
-			return m.fail("saving preferences", err)
+			return m.fail(m.ctx.T("saving preferences"), err)
 		}
 	}
 	return m.setFlash(text, false)
 }
 
-func onOff(what string, on bool) string {
+func (m *Model) onOff(what string, on bool) string {
 	if on {
-		return what + " on"
+		return m.ctx.T("%s on", m.ctx.T(what))
 	}
-	return what + " off"
+	return m.ctx.T("%s off", m.ctx.T(what))
 }
 
 // flush fetches what events marked as changed, once per chat or call.

@@ -61,13 +61,13 @@ func (m *Model) topBar() string {
 	case m.events == nil:
 		conn = m.ctx.T("offline")
 	case m.conn.State == Connected:
-		conn = m.ctx.T("● online")
+		conn = m.ctx.T("%s online", st.G.Dot)
 	case m.conn.State == Reconnecting:
 		conn = st.Warn.Render(m.ctx.T("⟳ reconnecting…"))
 	default:
 		conn = m.ctx.T("connecting…")
 	}
-	right := m.ctx.T("%[1]s · %[2]s help ", m.ctx.T(m.screen.String()), m.ctx.Keys.First(common.ActHelp))
+	right := m.ctx.T("%[1]s%[2]s%[3]s help ", m.ctx.T(m.screen.String()), st.G.Sep, m.ctx.Keys.First(common.ActHelp))
 	// Narrow terminals drop the server, then the role, then shorten the
 	// name: the screen's title and the help key always stay.
 	for step := 0; ; step++ {
@@ -77,12 +77,12 @@ func (m *Model) topBar() string {
 		}
 		parts := []string{st.Title.Render("meet"), who, conn}
 		if m.settings.Settings().DND {
-			parts = append(parts, st.Warn.Render("DND"))
+			parts = append(parts, st.Warn.Render(m.ctx.T("DND")))
 		}
 		if m.server != "" && w >= 100 && step < 1 {
 			parts = append(parts, st.Dim.Render(m.server))
 		}
-		left := " " + strings.Join(parts, " · ")
+		left := " " + strings.Join(parts, st.G.Sep)
 		gap := w - ansi.StringWidth(left) - ansi.StringWidth(right)
 		if gap >= 1 {
 			return left + strings.Repeat(" ", gap) + right
@@ -144,7 +144,7 @@ func (m *Model) hints() string {
 	if m.screen == ScreenInbox || m.screen == ScreenSettings {
 		hs = append(hs, common.Hint{Action: common.ActHelp, Label: T("help")})
 	}
-	return common.HintLine(m.ctx.Keys, hs, m.ctx.Width)
+	return common.HintLineSep(m.ctx.Keys, hs, m.ctx.Width, m.ctx.Styles.G.Sep)
 }
 
 // overlay draws box centred over body, line by line, keeping the body

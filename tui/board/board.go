@@ -86,10 +86,10 @@ func (m *Model) Move(a common.Action) {
 func (m *Model) View() string {
 	st, k := m.ctx.Styles, m.ctx.Keys
 	now := m.ctx.Now()
-	out := []string{st.Title.Render(common.Fit(fmt.Sprintf("Live calls (%d)", len(m.calls)), m.w))}
+	out := []string{st.Title.Render(common.Fit(m.ctx.T("Live calls (%d)", len(m.calls)), m.w))}
 	hw := max(m.w-48, 12)
-	out = append(out, st.Header.Render(" "+common.Fit("caller", 18)+" "+common.Fit("state", 9)+" "+common.Fit("for", 8)+" "+
-		common.Fit("channel", 8)+" "+common.Fit("on the call", hw)))
+	out = append(out, st.Header.Render(" "+common.Fit(m.ctx.T("caller"), 18)+" "+common.Fit(m.ctx.T("state"), 9)+" "+common.Fit(m.ctx.T("for"), 8)+" "+
+		common.Fit(m.ctx.T("channel"), 8)+" "+common.Fit(m.ctx.T("on the call"), hw)))
 	rows := max(m.h-4, 1)
 	first := max(m.cursor-rows+1, 0)
 	for i := first; i < len(m.calls) && i < first+rows; i++ {
@@ -104,7 +104,7 @@ func (m *Model) View() string {
 			}
 		}
 		if c.Direction == api.Outbound {
-			caller = "→ " + caller
+			caller = st.G.Arrow + " " + caller
 		}
 		since := c.Created
 		if c.Answered != nil {
@@ -114,7 +114,7 @@ func (m *Model) View() string {
 		if chn, ok := m.ctx.Channels[c.ChannelID]; ok {
 			ch = chn.Name
 		}
-		line := " " + common.Fit(caller, 18) + " " + common.Fit(string(c.State), 9) + " " + common.Fit(common.Clock(now.Sub(since)), 8) +
+		line := " " + common.Fit(caller, 18) + " " + common.Fit(m.ctx.T(string(c.State)), 9) + " " + common.Fit(common.Clock(now.Sub(since)), 8) +
 			" " + common.Fit(ch, 8) + " " + common.Fit(who(m.ctx, c, now), hw)
 		if i == m.cursor {
 			line = st.Selected.Render(common.Mark(line))
@@ -122,19 +122,19 @@ func (m *Model) View() string {
 		out = append(out, line)
 	}
 	if len(m.calls) == 0 {
-		note := "no live calls"
+		note := m.ctx.T("no live calls")
 		if !m.loaded {
-			note = "loading…"
+			note = m.ctx.T("loading…")
 		}
 		out = append(out, st.Dim.Render(common.Fit("  "+note, m.w)))
 	}
 	for len(out) < m.h-1 {
 		out = append(out, strings.Repeat(" ", m.w))
 	}
-	hint := fmt.Sprintf("%s listen · %s whisper · %s barge · %s join · %s back", k.First(common.ActListen),
+	hint := m.ctx.T("%s listen · %s whisper · %s barge · %s join · %s back", k.First(common.ActListen),
 		k.First(common.ActWhisper), k.First(common.ActBarge), k.First(common.ActJoin), k.First(common.ActBack))
 	if !m.ctx.IsSupervisor() {
-		hint = fmt.Sprintf("%s join · %s back (listen/whisper/barge need a supervisor)", k.First(common.ActJoin), k.First(common.ActBack))
+		hint = m.ctx.T("%s join · %s back (listen/whisper/barge need a supervisor)", k.First(common.ActJoin), k.First(common.ActBack))
 	}
 	out = append(out, st.Dim.Render(common.Fit(hint, m.w)))
 	return strings.Join(out[:min(len(out), max(m.h, 1))], "\n")
@@ -148,7 +148,7 @@ func who(ctx *common.Context, c api.Call, now time.Time) string {
 		}
 		s := ctx.StaffName(p.StaffID)
 		if p.Mode != "" && p.Mode != api.ModeTalk {
-			s += "/" + string(p.Mode)
+			s += "/" + ctx.T(string(p.Mode))
 		}
 		ps = append(ps, s+" "+common.Clock(now.Sub(p.Joined)))
 	}
@@ -160,7 +160,7 @@ func who(ctx *common.Context, c api.Call, now time.Time) string {
 			}
 		}
 		if len(ringing) > 0 {
-			return "ringing " + strings.Join(ringing, ", ")
+			return ctx.T("ringing %s", strings.Join(ringing, ", "))
 		}
 		return "-"
 	}

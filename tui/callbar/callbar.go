@@ -43,28 +43,28 @@ func View(ctx *common.Context, s State, w int) string {
 	if s.Phone.Denoise {
 		ns = T("NS on")
 	}
-	state := "●"
+	state := st.G.Dot
 	if s.Call.State != api.CallActive && s.Call.State != "" {
-		state = "● " + string(s.Call.State)
+		state = st.G.Dot + " " + T(string(s.Call.State))
 	}
 	mode := ""
 	if s.Mode != "" && s.Mode != api.ModeTalk {
-		mode = " [" + string(s.Mode) + "]"
+		mode = " [" + T(string(s.Mode)) + "]"
 	}
-	l1 := fmt.Sprintf(" %s %s %s%s  %s  %s  with: %s", state, s.Customer, common.Clock(now.Sub(start)), mode, mute, ns,
+	l1 := T(" %[1]s %[2]s %[3]s%[4]s  %[5]s  %[6]s  with: %[7]s", state, s.Customer, common.Clock(now.Sub(start)), mode, mute, ns,
 		participants(ctx, s.Call.Participants))
-	link := "link: connecting"
+	link := T("link: connecting")
 	if s.Phone.Connected {
 		link = fmt.Sprintf("rtt %dms loss %.1f%% jitter %dms", s.Phone.RTT.Milliseconds(), s.Phone.Loss*100, s.Phone.Jitter.Milliseconds())
 	}
 	if s.Phone.Problem != "" {
-		link = "audio: " + s.Phone.Problem
+		link = T("audio: %s", s.Phone.Problem)
 	}
 	mw := 8
 	if w >= 100 {
 		mw = 12
 	}
-	mic, spk := common.Meter(s.Phone.MicDBFS, mw), common.Meter(s.Phone.SpeakerDBFS, mw)
+	mic, spk := common.MeterWith(st.G, s.Phone.MicDBFS, mw), common.MeterWith(st.G, s.Phone.SpeakerDBFS, mw)
 	if s.Phone.NoMic {
 		mic = common.Fit(T("none"), mw)
 	}
@@ -84,15 +84,15 @@ func participants(ctx *common.Context, ps []api.Participant) string {
 		}
 		s := ctx.StaffName(p.StaffID)
 		if p.Mode != "" && p.Mode != api.ModeTalk {
-			s += " (" + string(p.Mode) + ")"
+			s += " (" + ctx.T(string(p.Mode)) + ")"
 		}
 		if p.Muted {
-			s += " (muted)"
+			s += " (" + ctx.T("muted") + ")"
 		}
 		out = append(out, s)
 	}
 	if len(out) == 0 {
-		return "nobody yet"
+		return ctx.T("nobody yet")
 	}
 	return strings.Join(out, ", ")
 }

@@ -4,7 +4,6 @@
 package chat
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 
@@ -140,9 +139,9 @@ func (m *Model) wrap() {
 		} else if it.Kind == "memo" {
 			text = "✎ " + text
 		}
-		wrapped := strings.Split(ansi.Wrap(text, width, ""), "\n")
+		wrapped := strings.Split(wrapCells(text, width), "\n")
 		for i, l := range wrapped {
-			stamp := common.Fit(common.When(it.At, now), 11)
+			stamp := common.Fit(common.WhenIn(m.ctx, it.At, now), 11)
 			if i > 0 {
 				stamp = strings.Repeat(" ", 11)
 			}
@@ -153,47 +152,48 @@ func (m *Model) wrap() {
 
 func (m *Model) header() []string {
 	st, c := m.ctx.Styles, m.data.Chat
-	assignee := "unassigned"
+	T, g := m.ctx.T, st.G
+	assignee := T("unassigned")
 	if c.AssigneeID != nil {
-		assignee = "assignee " + m.ctx.StaffName(*c.AssigneeID)
+		assignee = T("assignee %s", m.ctx.StaffName(*c.AssigneeID))
 	}
-	state := string(c.State)
+	state := T(string(c.State))
 	if c.State == api.ChatSnoozed && c.SnoozedUntil != nil {
-		state = "snoozed until " + common.When(*c.SnoozedUntil, m.ctx.Now())
+		state = T("snoozed until %s", common.WhenIn(m.ctx, *c.SnoozedUntil, m.ctx.Now()))
 	}
-	h := []string{st.Title.Render(common.Fit(fmt.Sprintf("Chat #%d · %s · %s · %s", c.ID, common.CustomerLabel(c.Customer), state, assignee), m.w))}
+	h := []string{st.Title.Render(common.Fit(T("Chat #%d · %s · %s · %s", c.ID, common.CustomerLabel(c.Customer), state, assignee), m.w))}
 	var info []string
 	if len(c.Tags) > 0 {
-		info = append(info, "tags: "+strings.Join(c.Tags, ", "))
+		info = append(info, T("tags: %s", strings.Join(c.Tags, ", ")))
 	}
 	if len(c.Customer.Tags) > 0 {
-		info = append(info, "customer tags: "+strings.Join(c.Customer.Tags, ", "))
+		info = append(info, T("customer tags: %s", strings.Join(c.Customer.Tags, ", ")))
 	}
 	for _, k := range sortedKeys(c.Customer.Profile) {
 		info = append(info, k+": "+c.Customer.Profile[k])
 	}
 	if len(info) == 0 {
-		info = append(info, "no tags")
+		info = append(info, T("no tags"))
 	}
-	h = append(h, common.Fit(strings.Join(info, " · "), m.w))
+	h = append(h, common.Fit(strings.Join(info, g.Sep), m.w))
 	var links []string
 	if c.Missed {
-		links = append(links, st.Missed.Render("missed: "+common.ReasonText(c.MissedReason)))
+		links = append(links, st.Missed.Render(T("missed: %s", T(common.ReasonText(c.MissedReason)))))
 	}
 	if c.Voicemail {
-		links = append(links, st.Link.Render(fmt.Sprintf("✉ voicemail: %s plays", m.ctx.Keys.First(common.ActPlay))))
+		links = append(links, st.Link.Render(T("✉ voicemail: %s plays", m.ctx.Keys.First(common.ActPlay))))
 	}
 	if b := m.LinkBack(); b != 0 {
-		links = append(links, st.Link.Render(fmt.Sprintf("%s ← callback of chat #%d", m.ctx.Keys.First(common.ActLinkBack), b)))
+		links = append(links, st.Link.Render(T("%[1]s %[2]s callback of chat #%[3]d", m.ctx.Keys.First(common.ActLinkBack), g.BackArrow, b)))
 	}
 	if n := m.LinkNext(); n != 0 {
-		links = append(links, st.Link.Render(fmt.Sprintf("%s → called back in chat #%d", m.ctx.Keys.First(common.ActLinkNext), n)))
+		links = append(links, st.Link.Render(T("%[1]s %[2]s called back in chat #%[3]d", m.ctx.Keys.First(common.ActLinkNext), g.Arrow, n)))
 	}
 	if len(links) == 0 {
-		links = append(links, st.Dim.Render("no linked chats"))
+		links = append(links, st.Dim.Render(T("no linked chats")))
 	}
 	h = append(h, common.Fit(strings.Join(links, "  "), m.w))
-	h = append(h, st.Dim.Render(strings.Repeat("─", m.w)))
+	h = append(h, st.Dim.Render(strings.Repeat(g.HLine, m.w)))
 	return h
 }
 
@@ -235,9 +235,16 @@ func (m *Model) View() string {
 		out = append(out, strings.Repeat(" ", m.w))
 	}
 	k := m.ctx.Keys
-	hint := fmt.Sprintf("%s memo · %s message · %s tag · %s snooze · %s close · %s callback · %s back",
+	hint := m.ctx.T("%s memo · %s message · %s tag · %s snooze · %s close · %s callback · %s back",
 		k.First(common.ActMemo), k.First(common.ActMessage), k.First(common.ActTag), k.First(common.ActSnooze),
 		k.First(common.ActClose), k.First(common.ActCallback), k.First(common.ActBack))
 	out = append(out, m.ctx.Styles.Dim.Render(common.Fit(hint, m.w)))
 	return strings.Join(out[:min(len(out), max(m.h, 1))], "\n")
+}
+
+// wrapCells wraps text to width display cells. Words wrap at spaces;
+// text without spaces (Japanese) wraps at any character, by cells, so a
+// line of wide characters never runs past the width.
+func wrapCells(text string, width int) string {
+	return ansi.Hardwrap(ansi.Wordwrap(text, width, ""), width, true)
 }

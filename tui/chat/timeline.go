@@ -49,10 +49,10 @@ func Timeline(ctx *common.Context, chatID int64, evs []api.Event, calls []api.Ca
 		}
 	}
 	for _, m := range memos {
-		items = append(items, Item{At: m.Created, Kind: "memo", Text: "memo by " + ctx.StaffName(m.StaffID) + ": " + m.Text})
+		items = append(items, Item{At: m.Created, Kind: "memo", Text: ctx.T("memo by %[1]s: %[2]s", ctx.StaffName(m.StaffID), m.Text)})
 	}
 	for _, m := range msgs {
-		items = append(items, Item{At: m.Created, Kind: "message", Text: ctx.StaffName(m.StaffID) + " » " + m.Text})
+		items = append(items, Item{At: m.Created, Kind: "message", Text: ctx.T("%[1]s %[2]s %[3]s", ctx.StaffName(m.StaffID), ctx.Styles.G.Quote, m.Text)})
 	}
 	sort.SliceStable(items, func(i, j int) bool { return items[i].At.Before(items[j].At) })
 	return items
@@ -131,16 +131,16 @@ func describe(ctx *common.Context, chatID int64, e api.Event, calls map[int64]ap
 		c, ok := calls[e.CallID]
 		switch {
 		case ok && c.Direction == api.Outbound:
-			it.Text = fmt.Sprintf("outbound call to %s by %s", c.To, actor)
+			it.Text = ctx.T("outbound call to %s by %s", c.To, actor)
 		case ok:
-			it.Text = fmt.Sprintf("inbound call from %s to %s", c.From, c.To)
+			it.Text = ctx.T("inbound call from %s to %s", c.From, c.To)
 		default:
-			it.Text = "call started"
+			it.Text = ctx.T("call started")
 		}
 	case api.EvCallGuidance:
-		it.Text = "played " + d.Kind + " guidance"
+		it.Text = ctx.T("played %s guidance", ctx.T(d.Kind))
 	case api.EvCallWaiting:
-		it.Text = "caller waiting for an operator"
+		it.Text = ctx.T("caller waiting for an operator")
 	case api.EvCallEligibility:
 		var el api.Eligibility
 		if json.Unmarshal(e.Data, &el) != nil {
@@ -148,22 +148,20 @@ func describe(ctx *common.Context, chatID int64, e api.Event, calls map[int64]ap
 		}
 		it.Text = eligibilityText(ctx, el)
 	case api.EvCallRinging:
-		it.Text = "rang " + who
+		it.Text = ctx.T("rang %s", who)
 	case api.EvCallRingEnded:
 		switch d.Outcome {
 		case api.RingAccepted:
-			it.Text = who + " accepted"
+			it.Text = ctx.T("%s accepted", who)
 		case api.RingDeclined:
-			it.Text = who + " declined"
+			it.Text = ctx.T("%s declined", who)
 		case api.RingTimedOut:
-			it.Text = who + " did not answer"
-		case api.RingCancelled:
-			it.Text = "stopped ringing " + who
+			it.Text = ctx.T("%s did not answer", who)
 		default:
-			it.Text = "stopped ringing " + who
+			it.Text = ctx.T("stopped ringing %s", who)
 		}
 	case api.EvCallDialing:
-		it.Text = "dialing the customer"
+		it.Text = ctx.T("dialing the customer")
 	case api.EvCallAnswered:
 		if c, ok := calls[e.CallID]; ok && c.Direction == api.Outbound {
 			it.Text = ctx.T("%s answered", c.To) // the customer picked up our call
@@ -175,70 +173,70 @@ func describe(ctx *common.Context, chatID int64, e api.Event, calls map[int64]ap
 		if mode == "" {
 			mode = string(api.ModeTalk)
 		}
-		it.Text = fmt.Sprintf("%s joined (%s)", who, mode)
+		it.Text = ctx.T("%s joined (%s)", who, ctx.T(mode))
 		if d.MuteOnJoin {
-			it.Text += ", muted on join"
+			it.Text = ctx.T("%s joined (%s), muted on join", who, ctx.T(mode))
 		}
 	case api.EvCallLeft:
-		it.Text = who + " left"
+		it.Text = ctx.T("%s left", who)
 	case api.EvCallInvited:
-		it.Text = fmt.Sprintf("%s invited %s", ctx.StaffName(max(d.By, e.ActorID)), who)
+		it.Text = ctx.T("%s invited %s", ctx.StaffName(max(d.By, e.ActorID)), who)
 	case api.EvCallDTMF:
-		it.Text = "caller pressed " + d.Digit
+		it.Text = ctx.T("caller pressed %s", d.Digit)
 	case api.EvCallMenu, api.EvCallMenuChosen:
 		it.Text = menuText(e)
 	case api.EvCallEnded:
 		if d.MissedReason != "" {
-			it.Text = "missed: " + common.ReasonText(d.MissedReason)
+			it.Text = ctx.T("missed: %s", ctx.T(common.ReasonText(d.MissedReason)))
 		} else {
-			it.Text = "call ended"
+			it.Text = ctx.T("call ended")
 			if c, ok := calls[e.CallID]; ok && c.Answered != nil {
-				it.Text += " after " + common.Clock(time.Duration(c.DurationS)*time.Second)
+				it.Text = ctx.T("call ended after %s", common.Clock(time.Duration(c.DurationS)*time.Second))
 			}
 		}
 		if d.Detail != "" {
-			it.Text += " (" + d.Detail + ")"
+			it.Text = ctx.T("%[1]s (%[2]s)", it.Text, ctx.T(d.Detail))
 		}
 	case api.EvChatCreated:
-		it.Kind, it.Text = "chat", "chat opened"
+		it.Kind, it.Text = "chat", ctx.T("chat opened")
 	case api.EvChatUpdated:
 		it.Kind = "chat"
 		switch {
 		case d.State == api.ChatSnoozed && d.SnoozedUntil != nil:
-			it.Text = fmt.Sprintf("%s snoozed until %s", actor, d.SnoozedUntil.In(ctx.Now().Location()).Format("Mon 2 Jan 15:04"))
+			it.Text = ctx.T("%s snoozed until %s", actor, common.DateTime(ctx, d.SnoozedUntil.In(ctx.Now().Location())))
 		case d.State != "":
-			it.Text = fmt.Sprintf("%s set %s", actor, d.State)
+			it.Text = ctx.T("%s set %s", actor, ctx.T(string(d.State)))
 		case d.AssigneeID != nil:
-			it.Text = fmt.Sprintf("%s assigned it to %s", actor, ctx.StaffName(*d.AssigneeID))
+			it.Text = ctx.T("%s assigned it to %s", actor, ctx.StaffName(*d.AssigneeID))
 		default:
-			it.Text = actor + " updated the chat"
+			it.Text = ctx.T("%s updated the chat", actor)
 		}
 	case api.EvChatTagged:
-		it.Kind, it.Text = "chat", fmt.Sprintf("%s tagged %q", actor, d.Tag)
+		it.Kind, it.Text = "chat", ctx.T("%s tagged %q", actor, d.Tag)
 	case api.EvChatUntagged:
-		it.Kind, it.Text = "chat", fmt.Sprintf("%s removed tag %q", actor, d.Tag)
+		it.Kind, it.Text = "chat", ctx.T("%s removed tag %q", actor, d.Tag)
 	case api.EvChatFollowed:
-		it.Kind, it.Text = "chat", who+" follows the chat"
+		it.Kind, it.Text = "chat", ctx.T("%s follows the chat", who)
 	case api.EvChatLinked:
 		it.Kind = "chat"
 		by := ctx.StaffName(max(d.By, e.ActorID))
 		switch {
 		case d.CallbackChatID != 0 && d.CallbackChatID != chatID:
-			it.Text, it.Link = fmt.Sprintf("called back by %s → chat #%d", by, d.CallbackChatID), d.CallbackChatID
+			it.Text, it.Link = ctx.T("called back by %[1]s %[2]s chat #%[3]d", by, ctx.Styles.G.Arrow, d.CallbackChatID), d.CallbackChatID
 		case d.CallbackOf != 0:
-			it.Text, it.Link = fmt.Sprintf("callback of chat #%d by %s", d.CallbackOf, by), d.CallbackOf
+			it.Text, it.Link = ctx.T("callback of chat #%d by %s", d.CallbackOf, by), d.CallbackOf
 		default:
-			it.Text = "linked to another chat by " + by
+			it.Text = ctx.T("linked to another chat by %s", by)
 		}
 	case api.EvAutomationRun:
-		it.Kind, it.Text = "chat", "automation ran"
+		it.Kind, it.Text = "chat", ctx.T("automation ran")
 		if d.Name != "" {
-			it.Text += ": " + d.Name
+			it.Text = ctx.T("automation ran: %s", d.Name)
 		}
 	case api.EvSMSStatus:
-		it.Kind, it.Text = "chat", "SMS "+d.Status
+		it.Kind, it.Text = "chat", ctx.T("SMS %s", ctx.T(d.Status))
 		if d.Error != "" {
-			it.Text += ": " + d.Error
+			it.Text = ctx.T("SMS %[1]s: %[2]s", ctx.T(d.Status), d.Error)
 		}
 	default: // memos and messages come from their own lists
 		return it, false
@@ -248,22 +246,22 @@ func describe(ctx *common.Context, chatID int64, e api.Event, calls map[int64]ap
 
 func eligibilityText(ctx *common.Context, el api.Eligibility) string {
 	if !el.InOperation {
-		return "outside operating hours"
+		return ctx.T("outside operating hours")
 	}
 	var rung []string
 	for _, id := range el.Eligible {
 		rung = append(rung, ctx.StaffName(id))
 	}
-	s := "to ring: " + strings.Join(rung, ", ")
+	s := ctx.T("to ring: %s", strings.Join(rung, ", "))
 	if len(rung) == 0 {
-		s = "nobody could be rung"
+		s = ctx.T("nobody could be rung")
 	}
 	if len(el.NotEligible) > 0 {
 		var not []string
 		for _, n := range el.NotEligible {
-			not = append(not, ctx.StaffName(n.StaffID)+" ("+common.IneligibleText(n.Reason)+")")
+			not = append(not, ctx.T("%[1]s (%[2]s)", ctx.StaffName(n.StaffID), ctx.T(common.IneligibleText(n.Reason))))
 		}
-		s += "; not rung: " + strings.Join(not, ", ")
+		s = ctx.T("%[1]s; not rung: %[2]s", s, strings.Join(not, ", "))
 	}
 	return s
 }

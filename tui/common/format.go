@@ -122,6 +122,10 @@ func When(t, now time.Time) string {
 	return t.Format("2006-01-02")
 }
 
+// ellipsis ends truncated text; the styles choose it once at start (see
+// Styles.UseSafeGlyphs).
+var ellipsis = "…"
+
 // Fit truncates s to width cells (with …) and pads it to exactly width.
 func Fit(s string, width int) string {
 	if width <= 0 {
@@ -129,7 +133,7 @@ func Fit(s string, width int) string {
 	}
 	w := ansi.StringWidth(s)
 	if w > width {
-		return ansi.Truncate(s, width, "…")
+		return ansi.Truncate(s, width, ellipsis)
 	}
 	return s + strings.Repeat(" ", width-w)
 }
@@ -139,11 +143,14 @@ func Truncate(s string, width int) string {
 	if width <= 0 {
 		return ""
 	}
-	return ansi.Truncate(s, width, "…")
+	return ansi.Truncate(s, width, ellipsis)
 }
 
 // Meter draws a level meter of width cells for a dBFS value (-60…0).
-func Meter(dbfs float64, width int) string {
+func Meter(dbfs float64, width int) string { return MeterWith(UnicodeGlyphs, dbfs, width) }
+
+// MeterWith draws a meter with the glyphs g.
+func MeterWith(g Glyphs, dbfs float64, width int) string {
 	if width <= 0 {
 		return ""
 	}
@@ -154,7 +161,7 @@ func Meter(dbfs float64, width int) string {
 		dbfs = 0
 	}
 	n := int(math.Round((dbfs + 60) / 60 * float64(width)))
-	return strings.Repeat("█", n) + strings.Repeat("░", width-n)
+	return strings.Repeat(g.Full, n) + strings.Repeat(g.Empty, width-n)
 }
 
 // Lines pads or cuts a block of text to exactly h lines of width w.
@@ -198,4 +205,41 @@ func Mark(line string) string {
 		return ">" + line[1:]
 	}
 	return line
+}
+
+// jaWeekdays are the weekdays as Japanese calendars write them.
+var jaWeekdays = [...]string{"日", "月", "火", "水", "木", "金", "土"}
+
+// WhenIn is When in the user's conventions: Japanese writes "(月) 15:04"
+// and "2026/11/01".
+func WhenIn(ctx *Context, t, now time.Time) string {
+	if !ctx.Japanese() {
+		return When(t, now)
+	}
+	t = t.In(now.Location())
+	y1, m1, d1 := t.Date()
+	y2, m2, d2 := now.Date()
+	switch {
+	case y1 == y2 && m1 == m2 && d1 == d2:
+		return t.Format("15:04")
+	case now.Sub(t) < 6*24*time.Hour && now.After(t):
+		return "(" + jaWeekdays[t.Weekday()] + ") " + t.Format("15:04")
+	}
+	return t.Format("2006/01/02")
+}
+
+// Day is a short date: "Nov 23", or "11月23日" in Japanese.
+func Day(ctx *Context, t time.Time) string {
+	if ctx.Japanese() {
+		return fmt.Sprintf("%d月%d日", t.Month(), t.Day())
+	}
+	return t.Format("Jan 2")
+}
+
+// DateTime is a day and time: "Mon 2 Jan 15:04", or "1月2日(月) 15:04".
+func DateTime(ctx *Context, t time.Time) string {
+	if ctx.Japanese() {
+		return fmt.Sprintf("%d月%d日(%s) %s", t.Month(), t.Day(), jaWeekdays[t.Weekday()], t.Format("15:04"))
+	}
+	return t.Format("Mon 2 Jan 15:04")
 }

@@ -27,7 +27,35 @@ type Styles struct {
 	Overlay    lipgloss.Style
 	Link       lipgloss.Style
 	StatusLine lipgloss.Style
+	// G are the glyphs the screens draw their own lines and marks with.
+	G Glyphs
 }
+
+// Glyphs are the characters of the screens' chrome (separators, rules,
+// meters, marks). The Unicode set reads best; many of its characters are
+// East Asian "ambiguous width", which Japanese terminals often draw two
+// cells wide, so the Safe set (ASCII) keeps borders straight there.
+type Glyphs struct {
+	Sep, VBar, HLine, Ellipsis, Dot, Full, Empty, Arrow, BackArrow, Quote string
+}
+
+// UnicodeGlyphs and SafeGlyphs are the two glyph sets.
+var (
+	UnicodeGlyphs = Glyphs{Sep: " · ", VBar: "│", HLine: "─", Ellipsis: "…", Dot: "●", Full: "█", Empty: "░", Arrow: "→", BackArrow: "←", Quote: "»"}
+	SafeGlyphs    = Glyphs{Sep: " | ", VBar: "|", HLine: "-", Ellipsis: "~", Dot: "*", Full: "#", Empty: ".", Arrow: "->", BackArrow: "<-", Quote: ">"}
+)
+
+// UseSafeGlyphs switches to ASCII chrome (Japanese, or a terminal drawing
+// ambiguous-width characters two cells wide): glyphs, the overlay's
+// border and the ellipsis of truncated text. Call it once, before the
+// program starts.
+func (s *Styles) UseSafeGlyphs() {
+	s.G = SafeGlyphs
+	s.Overlay = s.Overlay.Border(asciiBorder)
+	ellipsis = SafeGlyphs.Ellipsis
+}
+
+var asciiBorder = lipgloss.Border{Top: "-", Bottom: "-", Left: "|", Right: "|", TopLeft: "+", TopRight: "+", BottomLeft: "+", BottomRight: "+"}
 
 // Mode is how much of the terminal's styling the screens use.
 type Mode int
@@ -62,7 +90,8 @@ func NewStylesMode(w io.Writer, mode Mode) *Styles {
 	default:
 		r.SetColorProfile(termenv.ANSI256)
 	}
-	s := &Styles{Color: color}
+	s := &Styles{Color: color, G: UnicodeGlyphs}
+	ellipsis = UnicodeGlyphs.Ellipsis
 	ns := r.NewStyle
 	s.Title = ns().Bold(true)
 	s.Tab = ns().Padding(0, 1)

@@ -46,9 +46,9 @@ func (m *Model) Entries(width int) []string {
 		if len(out) > 0 {
 			out = append(out, "")
 		}
-		out = append(out, st.Header.Render(g.Title))
+		out = append(out, st.Header.Render(m.ctx.T(g.Title)))
 		for _, a := range g.Actions {
-			out = append(out, common.Fit(st.Key.Render(common.Fit(k.Label(a), 12))+" "+common.Descriptions[a], width))
+			out = append(out, common.Fit(st.Key.Render(common.Fit(k.Label(a), 12))+" "+m.ctx.T(common.Descriptions[a]), width))
 		}
 	}
 	return out
@@ -77,9 +77,9 @@ func (m *Model) View() string {
 			lines[r] += common.Fit(cell, cw)
 		}
 	}
-	title := "Keys — esc closes, keys are set in ~/.config/meet/config.yaml under keys:"
+	title := m.ctx.T("Keys — esc closes, keys are set in ~/.config/meet/config.yaml under keys:")
 	if maxScroll > 0 {
-		title += " (j/k scroll)"
+		title = m.ctx.T("Keys — esc closes, keys are set in ~/.config/meet/config.yaml under keys: (j/k scroll)")
 	}
 	return m.ctx.Styles.Title.Render(common.Fit(title, m.w)) + "\n" + strings.Join(lines, "\n")
 }

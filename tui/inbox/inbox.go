@@ -253,45 +253,46 @@ func (m *Model) View() string {
 	// tab line
 	var tabs []string
 	for _, t := range common.Tabs {
-		label := fmt.Sprintf("%s %s", t, m.Count(t))
+		label := m.ctx.T("%s %s", m.ctx.T(t.String()), m.Count(t))
 		if t == m.active {
 			tabs = append(tabs, st.TabActive.Render(label))
 		} else {
 			tabs = append(tabs, st.Tab.Render(label))
 		}
 	}
-	b.WriteString(common.Fit(strings.Join(tabs, "│"), m.w))
+	b.WriteString(common.Fit(strings.Join(tabs, st.G.VBar), m.w))
 	b.WriteByte('\n')
 	// filter line
-	f := "filter: none  (" + m.ctx.Keys.First(common.ActSearch) + " search, " + m.ctx.Keys.First(common.ActFilter) + " filter)"
+	f := m.ctx.T("filter: none  (%s search, %s filter)", m.ctx.Keys.First(common.ActSearch), m.ctx.Keys.First(common.ActFilter))
 	if !m.filter.Empty() {
-		f = "filter: " + m.filter.Describe(m.ctx.StaffName) + "  (" + m.ctx.Keys.First(common.ActClear) + " clears)"
+		f = m.ctx.T("filter: %s  (%s clears)", m.filter.Describe(m.ctx.StaffName), m.ctx.Keys.First(common.ActClear))
 	}
 	b.WriteString(st.Dim.Render(common.Fit(f, m.w)))
 	b.WriteByte('\n')
 	// header and rows
 	cols := m.columns()
-	b.WriteString(st.Header.Render(m.row(cols, "when", "customer", "status", "tags", "assignee")))
+	T := m.ctx.T
+	b.WriteString(st.Header.Render(m.row(cols, T("when"), T("customer"), T("status"), T("tags"), T("assignee"))))
 	l := &m.tabs[m.active]
 	r := m.rows()
 	shown := 0
 	now := m.ctx.Now()
 	for i := l.offset; i < len(l.chats) && shown < r; i++ {
 		c := &l.chats[i]
-		status := string(c.State)
+		status := T(string(c.State))
 		if c.Missed {
-			status = "missed: " + common.ReasonShort(c.MissedReason)
+			status = T("missed: %s", T(common.ReasonShort(c.MissedReason)))
 			if c.Voicemail { // first: the column is narrow
 				status = "✉ " + status
 			}
 		} else if c.State == api.ChatSnoozed && c.SnoozedUntil != nil {
-			status = "until " + common.When(*c.SnoozedUntil, now)
+			status = T("until %s", common.WhenIn(m.ctx, *c.SnoozedUntil, now))
 		}
 		assignee := "-"
 		if c.AssigneeID != nil {
 			assignee = m.ctx.StaffName(*c.AssigneeID)
 		}
-		line := m.row(cols, common.When(c.Updated, now), common.CustomerLabel(c.Customer), status,
+		line := m.row(cols, common.WhenIn(m.ctx, c.Updated, now), common.CustomerLabel(c.Customer), status,
 			strings.Join(c.Tags, ","), assignee)
 		b.WriteByte('\n')
 		switch {
@@ -305,12 +306,12 @@ func (m *Model) View() string {
 		shown++
 	}
 	if shown == 0 {
-		msg := "no chats here"
+		msg := T("no chats here")
 		switch {
 		case l.loading || !l.loaded:
-			msg = "loading…"
+			msg = T("loading…")
 		case !m.filter.Empty():
-			msg = "no chats match the filter"
+			msg = T("no chats match the filter")
 		}
 		b.WriteByte('\n')
 		b.WriteString(st.Dim.Render(common.Fit("  "+msg, m.w)))

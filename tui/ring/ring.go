@@ -4,7 +4,6 @@
 package ring
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 
@@ -31,14 +30,14 @@ func View(ctx *common.Context, o Offer) string {
 	var title string
 	switch {
 	case o.Invitation():
-		title = ctx.StaffName(o.InvitedBy) + " invites you to a call"
+		title = ctx.T("%s invites you to a call", ctx.StaffName(o.InvitedBy))
 	case o.InCall:
-		title = "Another call is ringing for you"
+		title = ctx.T("Another call is ringing for you")
 	default:
-		title = "Incoming call"
+		title = ctx.T("Incoming call")
 	}
 	if o.Channel != "" {
-		title += " · " + o.Channel
+		title += ctx.Styles.G.Sep + o.Channel
 	}
 	number := o.Customer.Number
 	if number == "" {
@@ -60,16 +59,16 @@ func View(ctx *common.Context, o Offer) string {
 		lines = append(lines, key+": "+o.Customer.Profile[key])
 	}
 	if len(o.Customer.Tags) > 0 {
-		lines = append(lines, "tags: "+strings.Join(o.Customer.Tags, ", "))
+		lines = append(lines, ctx.T("tags: %s", strings.Join(o.Customer.Tags, ", ")))
 	}
 	lines = append(lines, "")
-	accept := "answer"
+	accept := ctx.T("answer")
 	if o.InCall {
-		accept = "answer (leaves current call)"
+		accept = ctx.T("answer (leaves current call)")
 	} else if o.Invitation() {
-		accept = "join"
+		accept = ctx.T("join")
 	}
-	lines = append(lines, fmt.Sprintf("%s %s   %s decline", ctx.Styles.Key.Render(k.First(common.ActAnswer)), accept,
+	lines = append(lines, ctx.T("%s %s   %s decline", ctx.Styles.Key.Render(k.First(common.ActAnswer)), accept,
 		ctx.Styles.Key.Render(k.First(common.ActDecline))))
 	width := 0
 	for _, l := range lines {
@@ -86,8 +85,8 @@ func Notice(ctx *common.Context, o Offer) string {
 		who = o.Customer.Name + " " + who
 	}
 	if o.Invitation() {
-		return fmt.Sprintf("☎ %s invites you: %s — %s join, %s decline", ctx.StaffName(o.InvitedBy), who,
+		return ctx.T("☎ %s invites you: %s — %s join, %s decline", ctx.StaffName(o.InvitedBy), who,
 			ctx.Keys.First(common.ActAnswer), ctx.Keys.First(common.ActDecline))
 	}
-	return fmt.Sprintf("☎ ringing: %s — %s answer, %s decline", who, ctx.Keys.First(common.ActAnswer), ctx.Keys.First(common.ActDecline))
+	return ctx.T("☎ ringing: %s — %s answer, %s decline", who, ctx.Keys.First(common.ActAnswer), ctx.Keys.First(common.ActDecline))
 }

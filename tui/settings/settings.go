@@ -134,8 +134,8 @@ func (m *Model) rows() []row {
 		return "[ ]"
 	}
 	rs := []row{
-		{"Do not disturb", on(m.settings.DND), Intent{Kind: ToggleDND}},
-		{"Mute microphone when joining a call", on(m.settings.MuteOnJoin), Intent{Kind: ToggleMuteOnJoin}},
+		{m.ctx.T("Do not disturb"), on(m.settings.DND), Intent{Kind: ToggleDND}},
+		{m.ctx.T("Mute microphone when joining a call"), on(m.settings.MuteOnJoin), Intent{Kind: ToggleMuteOnJoin}},
 	}
 	ids := make([]int64, 0, len(m.ctx.Channels))
 	for id := range m.ctx.Channels {
@@ -154,7 +154,7 @@ func (m *Model) rows() []row {
 				v = m.ctx.T("%[1]s  now: not rung, %[2]s", v, common.IneligibleText(r))
 			}
 		}
-		rs = append(rs, row{"Ring me for unassigned calls of " + m.ctx.Channels[id].Name, v,
+		rs = append(rs, row{m.ctx.T("Ring me for unassigned calls of %s", m.ctx.Channels[id].Name), v,
 			Intent{Kind: ToggleNotify, Channel: id}})
 	}
 	dev := func(s string, input bool) string {
@@ -167,9 +167,9 @@ func (m *Model) rows() []row {
 		return m.ctx.T("(system default)")
 	}
 	rs = append(rs,
-		row{"Noise suppression", on(m.denoise), Intent{Kind: ToggleDenoise}},
-		row{"Microphone", dev(m.input, true), Intent{Kind: ListDevices, Channel: int64(SetInput)}},
-		row{"Speaker", dev(m.output, false), Intent{Kind: ListDevices, Channel: int64(SetOutput)}},
+		row{m.ctx.T("Noise suppression"), on(m.denoise), Intent{Kind: ToggleDenoise}},
+		row{m.ctx.T("Microphone"), dev(m.input, true), Intent{Kind: ListDevices, Channel: int64(SetInput)}},
+		row{m.ctx.T("Speaker"), dev(m.output, false), Intent{Kind: ListDevices, Channel: int64(SetOutput)}},
 	)
 	return rs
 }
@@ -240,39 +240,39 @@ func (m *Model) Back() bool {
 // View draws the screen.
 func (m *Model) View() string {
 	st := m.ctx.Styles
-	out := []string{st.Title.Render(common.Fit("Settings   (enter/space toggles or picks)", m.w)), ""}
+	out := []string{st.Title.Render(common.Fit(m.ctx.T("Settings   (enter/space toggles or picks)"), m.w)), ""}
 	if !m.loaded {
-		out = append(out, st.Dim.Render(common.Fit("  loading…", m.w)))
+		out = append(out, st.Dim.Render(common.Fit("  "+m.ctx.T("loading…"), m.w)))
 	}
 	for i, r := range m.rows() {
-		line := common.Fit(fmt.Sprintf(" %-40s %s", common.Truncate(r.label, 40), r.value), m.w)
+		line := common.Fit(" "+common.Fit(r.label, 40)+" "+r.value, m.w)
 		if i == m.cursor && !m.Picking() {
 			line = st.Selected.Render(common.Mark(line))
 		}
 		out = append(out, line)
 	}
-	out = append(out, "", common.Fit(fmt.Sprintf(" mic level %s %s", common.Meter(m.mic, 30), dbfs(m.mic)), m.w))
+	out = append(out, "", common.Fit(m.ctx.T(" mic level %s %s", common.MeterWith(st.G, m.mic, 30), m.dbfs(m.mic)), m.w))
 	if m.Picking() {
-		what := "microphone"
+		title, none := m.ctx.T("Pick a microphone (esc cancels)"), m.ctx.T("no microphone found")
 		if m.picking == SetOutput {
-			what = "speaker"
+			title, none = m.ctx.T("Pick a speaker (esc cancels)"), m.ctx.T("no speaker found")
 		}
-		out = append(out, "", st.Header.Render(common.Fit("Pick a "+what+" (esc cancels)", m.w)))
+		out = append(out, "", st.Header.Render(common.Fit(title, m.w)))
 		ds := m.pickable()
 		switch {
 		case m.devErr != "":
 			out = append(out, st.Error.Render(common.Fit("  "+m.devErr, m.w)))
 		case m.devices == nil:
-			out = append(out, st.Dim.Render(common.Fit("  listing devices…", m.w)))
+			out = append(out, st.Dim.Render(common.Fit("  "+m.ctx.T("listing devices…"), m.w)))
 		case len(ds) == 0:
-			out = append(out, st.Dim.Render(common.Fit("  no "+what+" found", m.w)))
+			out = append(out, st.Dim.Render(common.Fit("  "+none, m.w)))
 		}
 		room := max(m.h-len(out), 1)
 		first := max(m.pcursor-room+1, 0)
 		for i := first; i < len(ds) && i < first+room; i++ {
 			name := ds[i].Name
 			if ds[i].Default {
-				name += " (default)"
+				name = m.ctx.T("%s (default)", name)
 			}
 			line := common.Fit("  "+name, m.w)
 			if i == m.pcursor {
@@ -287,9 +287,9 @@ func (m *Model) View() string {
 	return strings.Join(out[:min(len(out), max(m.h, 1))], "\n")
 }
 
-func dbfs(v float64) string {
+func (m *Model) dbfs(v float64) string {
 	if v <= -90 {
-		return "silent"
+		return m.ctx.T("silent")
 	}
 	return fmt.Sprintf("%.0f dBFS", v)
 }

@@ -66,10 +66,15 @@ func (m *Model) SetError(err error) { m.err = err.Error() }
 // Loaded reports whether figures are shown.
 func (m *Model) Loaded() bool { return m.stats != nil }
 
-var sparks = []rune("▁▂▃▄▅▆▇█")
+var (
+	sparks     = []rune("▁▂▃▄▅▆▇█")
+	safeSparks = []rune(".:-=+*%#") // ASCII: no ambiguous-width blocks
+)
 
 // Sparkline draws one rune per value scaled to the largest.
-func Sparkline(vals []int) string {
+func Sparkline(vals []int) string { return sparkline(sparks, vals) }
+
+func sparkline(sparks []rune, vals []int) string {
 	top := 0
 	for _, v := range vals {
 		top = max(top, v)
@@ -89,12 +94,12 @@ func Sparkline(vals []int) string {
 func (m *Model) View() string {
 	st := m.ctx.Styles
 	iv := Intervals[m.interval]
-	out := []string{st.Title.Render(common.Fit(fmt.Sprintf("Statistics · last %d %ss   (< > change period)", iv.Periods, iv.Name), m.w))}
+	out := []string{st.Title.Render(common.Fit(m.ctx.T("Statistics · last %d %ss   (< > change period)", iv.Periods, m.ctx.T(iv.Name)), m.w))}
 	switch {
 	case m.err != "":
-		out = append(out, st.Error.Render(common.Fit("cannot load statistics: "+m.err, m.w)))
+		out = append(out, st.Error.Render(common.Fit(m.ctx.T("cannot load statistics: %s", m.err), m.w)))
 	case m.stats == nil:
-		out = append(out, st.Dim.Render(common.Fit("  loading…", m.w)))
+		out = append(out, st.Dim.Render(common.Fit("  "+m.ctx.T("loading…"), m.w)))
 	default:
 		out = append(out, m.body()...)
 	}
@@ -108,26 +113,31 @@ func (m *Model) body() []string {
 	st, s := m.ctx.Styles, m.stats
 	t := s.Total
 	var out []string
-	out = append(out, common.Fit(fmt.Sprintf("inbound %d · outbound %d · answered %d · missed %d", t.Inbound, t.Outbound, t.Answered, t.Missed), m.w))
-	out = append(out, common.Fit(fmt.Sprintf("avg wait %s · avg talk %s · service level %.0f%%",
+	T := m.ctx.T
+	out = append(out, common.Fit(T("inbound %d · outbound %d · answered %d · missed %d", t.Inbound, t.Outbound, t.Answered, t.Missed), m.w))
+	out = append(out, common.Fit(T("avg wait %s · avg talk %s · service level %.0f%%",
 		common.Clock(time.Duration(t.AvgWaitS*float64(time.Second))), common.Clock(time.Duration(t.AvgTalkS*float64(time.Second))), t.ServiceLevel*100), m.w))
 	out = append(out, "")
 	series := []struct {
 		name string
 		get  func(api.StatsPeriod) int
 	}{
-		{"inbound", func(p api.StatsPeriod) int { return p.Inbound }},
-		{"outbound", func(p api.StatsPeriod) int { return p.Outbound }},
-		{"answered", func(p api.StatsPeriod) int { return p.Answered }},
-		{"missed", func(p api.StatsPeriod) int { return p.Missed }},
+		{T("inbound"), func(p api.StatsPeriod) int { return p.Inbound }},
+		{T("outbound"), func(p api.StatsPeriod) int { return p.Outbound }},
+		{T("answered"), func(p api.StatsPeriod) int { return p.Answered }},
+		{T("missed"), func(p api.StatsPeriod) int { return p.Missed }},
 	}
 	for _, r := range api.MissedReasons {
 		series = append(series, struct {
 			name string
 			get  func(api.StatsPeriod) int
-		}{"  " + common.ReasonShort(r), func(p api.StatsPeriod) int { return p.MissedBy[r] }})
+		}{"  " + T(common.ReasonShort(r)), func(p api.StatsPeriod) int { return p.MissedBy[r] }})
 	}
-	out = append(out, st.Header.Render(common.Fit(fmt.Sprintf("%-14s %s", "per "+Intervals[m.interval].Name, periodAxis(s.Periods)), m.w)))
+	sp := sparks
+	if st.G == common.SafeGlyphs {
+		sp = safeSparks
+	}
+	out = append(out, st.Header.Render(common.Fit(common.Fit(T("per %s", T(Intervals[m.interval].Name)), 14)+" "+m.periodAxis(s.Periods), m.w)))
 	for _, se := range series {
 		vals := make([]int, len(s.Periods))
 		peak := 0
@@ -135,9 +145,9 @@ func (m *Model) body() []string {
 			vals[i] = se.get(p)
 			peak = max(peak, vals[i])
 		}
-		out = append(out, common.Fit(fmt.Sprintf("%-14s %s  max %d", se.name, Sparkline(vals), peak), m.w))
+		out = append(out, common.Fit(common.Fit(se.name, 14)+" "+T("%s  max %d", sparkline(sp, vals), peak), m.w))
 	}
-	out = append(out, "", st.Header.Render(common.Fit("missed by reason", m.w)))
+	out = append(out, "", st.Header.Render(common.Fit(T("missed by reason"), m.w)))
 	reasons := append([]api.MissedReason(nil), api.MissedReasons...)
 	sort.SliceStable(reasons, func(i, j int) bool { return t.MissedBy[reasons[i]] > t.MissedBy[reasons[j]] })
 	top := 0
@@ -151,14 +161,14 @@ func (m *Model) body() []string {
 		if top > 0 {
 			bar = n * bw / top
 		}
-		out = append(out, common.Fit(fmt.Sprintf("%-14s %s %d", common.ReasonShort(r), strings.Repeat("█", bar), n), m.w))
+		out = append(out, common.Fit(common.Fit(T(common.ReasonShort(r)), 14)+" "+fmt.Sprintf("%s %d", strings.Repeat(st.G.Full, bar), n), m.w))
 	}
 	return out
 }
 
-func periodAxis(ps []api.StatsPeriod) string {
+func (m *Model) periodAxis(ps []api.StatsPeriod) string {
 	if len(ps) == 0 {
-		return "no periods"
+		return m.ctx.T("no periods")
 	}
-	return ps[0].Start.Format("Jan 2") + " … " + ps[len(ps)-1].Start.Format("Jan 2")
+	return m.ctx.T("%[1]s … %[2]s", common.Day(m.ctx, ps[0].Start), common.Day(m.ctx, ps[len(ps)-1].Start))
 }
