@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/internal/i18n"
 	"github.com/meet-dev/meet/tui/common"
 )
 
@@ -26,9 +27,13 @@ type goldenCase struct {
 	waitOn string // text that must be on screen before the view is taken
 	// between[i] is text to wait for after step i, before the next one
 	between map[int]string
+	ja      bool // Japanese messages and ASCII chrome, as meet runs under LANG=ja_JP.UTF-8
 }
 
-var allTabsLoaded = regexp.MustCompile(`Opened \d+ │ Snoozed \d+ │ Closed \d+ │ Missed \d+`)
+var (
+	allTabsLoaded   = regexp.MustCompile(`Opened \d+ │ Snoozed \d+ │ Closed \d+ │ Missed \d+`)
+	allTabsLoadedJa = regexp.MustCompile(`対応中 \d+ \| スヌーズ \d+ \| 終了済み \d+ \| 不在着信 \d+`)
+)
 
 func runGolden(t *testing.T, gc goldenCase) {
 	t.Run(gc.name, func(t *testing.T) {
@@ -39,7 +44,13 @@ func runGolden(t *testing.T, gc goldenCase) {
 		}
 		phone := &fakePhone{stats: common.PhoneStats{Connected: true, RTT: 42 * time.Millisecond, Loss: 0.005,
 			Jitter: 8 * time.Millisecond, MicDBFS: -24, SpeakerDBFS: -30}}
-		ctx := common.NewContext(common.NewStyles(io.Discard, false), common.MustDefaultKeys())
+		st := common.NewStyles(io.Discard, false)
+		ctx := common.NewContext(st, common.MustDefaultKeys())
+		if gc.ja {
+			ctx.Tr = i18n.New(i18n.Japanese)
+			st.UseSafeGlyphs()
+			t.Cleanup(func() { common.NewStyles(io.Discard, false) }) // the Unicode ellipsis again
+		}
 		now := t0.Add(83 * time.Second)
 		ctx.Now = func() time.Time { return now }
 		m := New(context.Background(), ctx, f, nil, WithPhone(phone), WithServerLabel("http://127.0.0.1:8080"))
@@ -48,6 +59,9 @@ func runGolden(t *testing.T, gc goldenCase) {
 		// every tab counted: the tab line is repainted whole, so one match
 		// means all four first pages arrived
 		teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+			if gc.ja {
+				return allTabsLoadedJa.Match(b) && bytes.Contains(b, []byte("Ann (スーパーバイザー)"))
+			}
 			return allTabsLoaded.Match(b) && bytes.Contains(b, []byte("Ann (supervisor)"))
 		},
 			teatest.WithDuration(5*time.Second))
@@ -100,6 +114,32 @@ func TestGolden(t *testing.T) {
 		}, steps: []tea.Msg{keyMsg("S")}, waitOn: "service level"},
 	}
 	for _, gc := range cases {
+		runGolden(t, gc)
+	}
+}
+
+// japanese seeds Japanese names, a memo and an internal message (wide
+// characters), and a profile field with an ambiguous-width character.
+func japanese(f *fakeBackend) {
+	f.chats[1].Customer.Name = "山田太郎"
+	f.chats[2].Customer.Name = "佐藤花子（株式会社さくら）"
+	f.chats[1].Tags = []string{"至急", "vip"}
+	f.chats[4].Customer.Name = "伊藤健"
+	f.chats[4].Customer.Profile = map[string]string{"会社": "①商事", "プラン": "ゴールド"}
+	f.memos[4] = []api.Memo{{StaffID: 1, Text: "折り返しの依頼あり。明日の午前中に再度お電話します。保留中に切断されたため、要確認。", Created: t0.Add(-2 * time.Hour)}}
+	f.msgs[4] = []api.Message{{StaffID: 2, Text: "@ann 対応お願いします", Created: t0.Add(-90 * time.Minute)}}
+	f.staff[1].Name = "Bob 鈴木"
+}
+
+// The inbox and a chat in Japanese at 80×24: names, memos and labels are
+// laid out by display cells and the chrome holds (issue 17).
+func TestGoldenJapanese(t *testing.T) {
+	for _, gc := range []goldenCase{
+		{name: "inbox_ja_80x24", w: 80, h: 24, ja: true, setup: japanese},
+		{name: "missed_ja_80x24", w: 80, h: 24, ja: true, setup: japanese, steps: []tea.Msg{keyMsg("4")}, waitOn: "伊藤健"},
+		{name: "chat_ja_80x24", w: 80, h: 24, ja: true, setup: japanese, steps: []tea.Msg{keyMsg("4"), keyMsg("enter")},
+			between: map[int]string{0: "伊藤健"}, waitOn: "対応お願いします"},
+	} {
 		runGolden(t, gc)
 	}
 }

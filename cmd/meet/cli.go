@@ -10,10 +10,11 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/internal/i18n"
 	"github.com/meet-dev/meet/tui/common"
 	"github.com/spf13/cobra"
 )
@@ -77,7 +78,7 @@ func (a *app) chatsCmd() *cobra.Command {
 				}
 				return enc.Encode(chats)
 			}
-			return printChats(cmd.OutOrStdout(), chats)
+			return printChats(cmd.OutOrStdout(), chats, a.tr())
 		},
 	}
 	f := cmd.Flags()
@@ -91,9 +92,11 @@ func (a *app) chatsCmd() *cobra.Command {
 	return cmd
 }
 
-func printChats(w io.Writer, chats []api.Chat) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tUPDATED\tCUSTOMER\tSTATE\tMISSED\tTAGS\tASSIGNEE\tCALLBACK OF\tMENU")
+// printChats writes a table aligned by display cells, so Japanese names
+// line up (text/tabwriter counts runes, and a kanji takes two cells).
+func printChats(w io.Writer, chats []api.Chat, tr *i18n.Printer) error {
+	T := tr.T
+	rows := [][]string{{T("ID"), T("UPDATED"), T("CUSTOMER"), T("STATE"), T("MISSED"), T("TAGS"), T("ASSIGNEE"), T("CALLBACK OF"), T("MENU")}}
 	for _, c := range chats {
 		missed := "-"
 		if c.Missed {
@@ -118,10 +121,36 @@ func printChats(w io.Writer, chats []api.Chat) error {
 		if c.MenuPath != "" {
 			menu = c.MenuPath
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Updated.Local().Format("2006-01-02 15:04"),
-			common.CustomerLabel(c.Customer), c.State, missed, tags, who, of, menu)
+		rows = append(rows, []string{strconv.FormatInt(c.ID, 10), c.Updated.Local().Format("2006-01-02 15:04"),
+			common.CustomerLabel(c.Customer), T(string(c.State)), missed, tags, who, of, menu})
 	}
-	return tw.Flush()
+	return writeTable(w, rows)
+}
+
+// writeTable writes rows in columns two spaces apart, padded by display
+// cells.
+func writeTable(w io.Writer, rows [][]string) error {
+	var widths []int
+	for _, r := range rows {
+		for i, c := range r {
+			if i >= len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], ansi.StringWidth(c))
+		}
+	}
+	var b strings.Builder
+	for _, r := range rows {
+		for i, c := range r {
+			b.WriteString(c)
+			if i < len(r)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-ansi.StringWidth(c)+2))
+			}
+		}
+		b.WriteByte('\n')
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 func (a *app) callCmd() *cobra.Command {
@@ -145,7 +174,7 @@ func (a *app) callCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("calling %s: %w", to, err)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "calling %s: chat %d, call %d\n", r.Call.To, r.Chat.ID, r.Call.ID)
+			fmt.Fprintln(cmd.OutOrStdout(), a.tr().T("calling %s: chat %d, call %d", r.Call.To, r.Chat.ID, r.Call.ID))
 			return nil
 		},
 	}
@@ -173,7 +202,7 @@ func (a *app) callbackCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("callback of chat %d: %w", id, err)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "calling back %s: chat %d (callback of %d), call %d\n", r.Call.To, r.Chat.ID, id, r.Call.ID)
+			fmt.Fprintln(cmd.OutOrStdout(), a.tr().T("calling back %s: chat %d (callback of %d), call %d", r.Call.To, r.Chat.ID, id, r.Call.ID))
 			return nil
 		},
 	}

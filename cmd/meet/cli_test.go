@@ -12,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/internal/i18n"
 	"github.com/stretchr/testify/require"
 )
 
@@ -149,5 +151,27 @@ func TestExportTakesTheSameDaysAsFilters(t *testing.T) {
 	}
 	if _, err := exportParams("7d", "2026-13-01", "", "audit", 0, time.UTC); err == nil {
 		t.Error("a bad day accepted")
+	}
+}
+
+// meet chats in Japanese: headers and states translated, columns aligned
+// by display cells with Japanese names.
+func TestChatsTableInJapaneseAlignsByCells(t *testing.T) {
+	at := time.Date(2026, 11, 25, 9, 0, 0, 0, time.Local)
+	chats := []api.Chat{
+		{ID: 1, Updated: at, Customer: api.Customer{Name: "山田太郎", Number: "+81311112222"}, State: api.ChatOpened, Tags: []string{"vip"}},
+		{ID: 22, Updated: at, Customer: api.Customer{Number: "+81322223333"}, State: api.ChatClosed, Missed: true, MissedReason: api.ReasonUserLeft},
+	}
+	var b strings.Builder
+	if err := printChats(&b, chats, i18n.New(i18n.Japanese)); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+	if len(lines) != 3 || !strings.Contains(lines[0], "顧客") || !strings.Contains(lines[1], "対応中") || !strings.Contains(lines[2], "終了済み") {
+		t.Fatalf("table:\n%s", b.String())
+	}
+	col := func(l, word string) int { return ansi.StringWidth(l[:strings.Index(l, word)]) }
+	if col(lines[1], "対応中") != col(lines[0], "状態") || col(lines[2], "終了済み") != col(lines[0], "状態") {
+		t.Errorf("the state column does not line up:\n%s", b.String())
 	}
 }

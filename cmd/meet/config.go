@@ -28,6 +28,8 @@ const (
 	keyInWAV    = "input_wav"
 	keyOutWAV   = "output_wav"
 	keyLoopback = "loopback_ice"
+	keyLang     = "language"     // en or ja; default: the locale (LANG)
+	keyASCII    = "ascii_glyphs" // draw the chrome in ASCII (terminals that draw ambiguous-width characters wide)
 )
 
 // configDir is where meet keeps its config and credentials.

@@ -59,7 +59,8 @@ func (a *app) loginCmd() *cobra.Command {
 			if name == "" {
 				name = res.Staff.Email
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "logged in to %s as %s (%s); token saved in %s\n", server, name, res.Staff.Role, path)
+			tr := a.tr()
+			fmt.Fprintln(cmd.OutOrStdout(), tr.T("logged in to %s as %s (%s); token saved in %s", server, name, tr.T(string(res.Staff.Role)), path))
 			return nil
 		},
 	}
@@ -86,12 +87,12 @@ func (a *app) logoutCmd() *cobra.Command {
 			defer cancel()
 			if err := client.New(creds.Server, client.WithToken(creds.Token)).Logout(ctx); err != nil &&
 				api.CodeOf(err) != api.CodeUnauthorized {
-				fmt.Fprintln(cmd.ErrOrStderr(), "warning: could not revoke the token on the server:", err)
+				fmt.Fprintln(cmd.ErrOrStderr(), a.tr().T("warning: could not revoke the token on the server: %v", err))
 			}
 			if err := os.Remove(path); err != nil {
 				return err
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), "logged out")
+			fmt.Fprintln(cmd.OutOrStdout(), a.tr().T("logged out"))
 			return nil
 		},
 	}

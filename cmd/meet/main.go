@@ -19,6 +19,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
+
+	"github.com/meet-dev/meet/internal/i18n"
 )
 
 // extraCommands lets other files of this package add subcommands without
@@ -42,6 +44,16 @@ func main() {
 type app struct {
 	cfgPath string
 	v       *viper.Viper
+}
+
+// tr is the language of messages: `language:` in the config (or
+// MEET_LANGUAGE), else the locale (LC_ALL, LC_MESSAGES, LANG).
+func (a *app) tr() *i18n.Printer {
+	conf := ""
+	if a.v != nil {
+		conf = a.v.GetString(keyLang)
+	}
+	return i18n.New(i18n.Detect(conf, os.Getenv))
 }
 
 // flagKeys maps flag names to config keys.

@@ -62,7 +62,14 @@ func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
 	case os.Getenv("NO_COLOR") != "" || a.v.GetBool(keyNoColor):
 		mode = common.Mono // no colour, still bold and reverse video
 	}
-	uictx := common.NewContext(common.NewStylesMode(os.Stdout, mode), km)
+	styles := common.NewStylesMode(os.Stdout, mode)
+	uictx := common.NewContext(styles, km)
+	uictx.Tr = a.tr()
+	if uictx.Japanese() || a.v.GetBool(keyASCII) {
+		// Japanese terminals draw ambiguous-width characters (· … │ ─ █)
+		// two cells wide: the chrome is drawn in ASCII so borders hold.
+		styles.UseSafeGlyphs()
+	}
 	cfgFile := a.v.ConfigFileUsed()
 	m := tui.New(ctx, uictx, backend{c}, log,
 		tui.WithEvents(events),

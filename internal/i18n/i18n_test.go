@@ -37,7 +37,7 @@ func TestTranslationsKeepTheirArguments(t *testing.T) {
 		}
 	}
 	p := New(Japanese)
-	if got := p.T("chat #%d closed", 4); got != "チャット #4 をクローズしました" {
+	if got := p.T("chat #%d closed", 4); got != "チャット #4 を終了済みにしました" {
 		t.Errorf("got %q", got)
 	}
 	if got := New(English).T("chat #%d closed", 4); got != "chat #4 closed" {

@@ -133,7 +133,8 @@ func Fit(s string, width int) string {
 	}
 	w := ansi.StringWidth(s)
 	if w > width {
-		return ansi.Truncate(s, width, ellipsis)
+		s = ansi.Truncate(s, width, ellipsis)
+		w = ansi.StringWidth(s) // a wide character that would straddle the edge leaves one cell
 	}
 	return s + strings.Repeat(" ", width-w)
 }

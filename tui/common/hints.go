@@ -16,7 +16,9 @@ type Hint struct {
 // do not fit are left out whole (never cut in the middle), and the help
 // hint is kept in its place whenever anything is shown, so `?` always
 // leads to the rest. Actions without a key are skipped.
-func HintLine(k *Keys, hints []Hint, w int) string { return HintLineSep(k, hints, w, UnicodeGlyphs.Sep) }
+func HintLine(k *Keys, hints []Hint, w int) string {
+	return HintLineSep(k, hints, w, UnicodeGlyphs.Sep)
+}
 
 // HintLineSep is HintLine with its own separator.
 func HintLineSep(k *Keys, hints []Hint, w int, sep string) string {
