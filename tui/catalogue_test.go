@@ -78,6 +78,6 @@ func TestJapaneseCatalogueIsComplete(t *testing.T) {
 		}
 	}
 	if len(missing) > 0 {
-		t.Fatalf("%d messages have no Japanese:\n%s", len(missing), strings.Join(missing, "\n"))
+		t.Fatalf("%d messages have no Japanese; add each to internal/i18n/ja.go (English key: Japanese):\n%s", len(missing), strings.Join(missing, "\n"))
 	}
 }

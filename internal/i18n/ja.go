@@ -148,6 +148,14 @@ var japanese = map[string]string{
 	"logged in to %s as %s (%s); token saved in %s":         "%s に %s (%s) としてログインしました。トークンは %s に保存しました",
 	"warning: could not revoke the token on the server: %v": "警告: サーバーでトークンを無効にできませんでした: %v",
 	"logged out": "ログアウトしました",
+	// voicemail (call-centre keys)
+	"no speaker to play on (save it with `meet voicemail CHAT --out FILE`)": "再生するスピーカーがありません (`meet voicemail CHAT --out FILE` で保存できます)",
+	"voicemail stopped": "留守番電話の再生を停止しました", "no voicemail playing (%[1]s plays)": "再生中の留守番電話はありません (%[1]s で再生)",
+	"select a chat with a voicemail": "留守番電話のあるチャットを選んでください", "voicemail": "留守番電話",
+	"voicemail finished": "留守番電話の再生が終わりました", "playing": "再生中", "paused": "一時停止",
+	"voicemail %[1]s %[2]s / %[3]s (%[4]s pause, %[5]s %[6]s seek, %[7]s stop)": "留守番電話 %[1]s %[2]s / %[3]s (%[4]s 一時停止, %[5]s %[6]s 移動, %[7]s 停止)",
+	"✉ voicemail: %s plays": "留守番電話あり: %s で再生", "Voicemail": "留守番電話", "play / pause the voicemail": "留守番電話の再生 / 一時停止",
+	"voicemail 5 s back": "留守番電話を5秒戻す", "voicemail 5 s forward": "留守番電話を5秒進める", "stop the voicemail": "留守番電話を停止",
 	// context
 	"you": "あなた", "system": "システム", "staff #%d": "スタッフ #%d",
 }
