@@ -14,6 +14,7 @@ import (
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/server"
 	"github.com/meet-dev/meet/server/cluster"
+	"github.com/meet-dev/meet/server/httpapi"
 	"github.com/meet-dev/meet/server/store"
 )
 
@@ -46,9 +47,10 @@ func clusterFromViper(v *viper.Viper) (clusterConfig, error) {
 
 // clusterNode is this meetd's membership of a cluster.
 type clusterNode struct {
-	cfg    clusterConfig
-	nc     *nats.Conn
-	events *cluster.Events
+	cfg      clusterConfig
+	nc       *nats.Conn
+	events   *cluster.Events
+	presence *cluster.Presence
 }
 
 // join connects to NATS and builds the event relay feeding deliver (the
@@ -69,8 +71,38 @@ func (c clusterConfig) join(deliver func([]api.Event), log *slog.Logger) (*clust
 		nc.Close()
 		return nil, err
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	pres, err := cluster.NewPresence(ctx, nc, c.Node, log)
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
 	log.Info("joining cluster", "node", c.Node, "nats", nc.ConnectedUrlRedacted())
-	return &clusterNode{cfg: c, nc: nc, events: ev}, nil
+	return &clusterNode{cfg: c, nc: nc, events: ev, presence: pres}, nil
+}
+
+// signaller lets a softphone connect only when its member is not connected
+// to another node (one node per member: see cluster.Presence).
+func (n *clusterNode) signaller(s httpapi.Signaller) httpapi.Signaller {
+	if n == nil {
+		return s
+	}
+	return n.presence.Guard(s)
+}
+
+// presenceRecorder gives the member's cluster presence up when their
+// softphone leaves this node, then records the change as before.
+func (n *clusterNode) presenceRecorder(rec func(ctx context.Context, staffID int64, online bool) error) func(context.Context, int64, bool) error {
+	if n == nil {
+		return rec
+	}
+	return func(ctx context.Context, staffID int64, online bool) error {
+		if !online {
+			n.presence.Release(ctx, staffID)
+		}
+		return rec(ctx, staffID, online)
+	}
 }
 
 // options take this node's lease (before any call can arrive: a node that

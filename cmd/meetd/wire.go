@@ -74,7 +74,7 @@ func newServer(cfg server.Config, log *slog.Logger, f features) (*server.Server,
 		return nil, err
 	}
 	in := inbox.New(db, inbox.WithLogger(log))
-	opts, tel, err := f.options(db, bus, in, log)
+	opts, tel, err := f.options(db, bus, in, cl, log)
 	if err != nil {
 		db.Close()
 		cl.close()
@@ -94,14 +94,14 @@ func newServer(cfg server.Config, log *slog.Logger, f features) (*server.Server,
 
 // options builds the features over the open store and returns what the
 // server needs of them: API parts, routes and background loops.
-func (f features) options(db store.DB, bus *eventbus.Bus, in *inbox.Service, log *slog.Logger) ([]server.Option, *telephony.Telephony, error) {
-	tel, err := telephony.New(db, f.Phone, log, telephony.WithPresenceRecorder(in.SetPresence))
+func (f features) options(db store.DB, bus *eventbus.Bus, in *inbox.Service, cl *clusterNode, log *slog.Logger) ([]server.Option, *telephony.Telephony, error) {
+	tel, err := telephony.New(db, f.Phone, log, telephony.WithPresenceRecorder(cl.presenceRecorder(in.SetPresence)))
 	if err != nil {
 		return nil, nil, err
 	}
 	opts := []server.Option{
 		server.WithCallControl(tel.Calls),
-		server.WithSignaller(tel.Rooms),
+		server.WithSignaller(cl.signaller(tel.Rooms)),
 		server.WithGuidanceStore(tel.Guidance),
 		server.WithRunner(func(ctx context.Context) error {
 			if err := tel.Start(ctx); err != nil {
