@@ -151,15 +151,11 @@ func (e *Encoder) FrameSamples() int { return e.rate / 50 }
 // Encode compresses one frame (2.5 to 60 ms; 20 ms normally, interleaved
 // when stereo) into a new packet the caller owns.
 func (e *Encoder) Encode(pcm audio.PCM16) ([]byte, error) {
-	if len(pcm)%e.channels != 0 || !validFrame(e.rate, len(pcm)/e.channels) {
-		return nil, fmt.Errorf("opus: frame of %d samples is not 2.5/5/10/20/40/60 ms at %d Hz × %d channels (20 ms = %d)",
-			len(pcm), e.rate, e.channels, e.rate/50*e.channels)
-	}
-	n, err := e.enc.Encode(pcm, e.buf)
+	p, err := e.EncodeReuse(pcm)
 	if err != nil {
-		return nil, fmt.Errorf("opus: encode: %w", err)
+		return nil, err
 	}
-	return append([]byte(nil), e.buf[:n]...), nil
+	return append([]byte(nil), p...), nil
 }
 
 // Decoder turns Opus packets back into PCM, concealing losses.
@@ -188,44 +184,28 @@ func (d *Decoder) SampleRate() int { return d.rate }
 // Decode decodes one packet into a new PCM slice (interleaved when stereo).
 // A malformed packet returns an error wrapping ErrBadPacket.
 func (d *Decoder) Decode(pkt []byte) (audio.PCM16, error) {
-	if len(pkt) == 0 {
-		return nil, fmt.Errorf("%w: empty", ErrBadPacket)
-	}
-	n, err := d.dec.Decode(pkt, d.buf)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %d bytes: %v", ErrBadPacket, len(pkt), err)
-	}
-	return append(audio.PCM16(nil), d.buf[:n*d.channels]...), nil
+	return cloned(d.DecodeReuse(pkt))
 }
 
 // DecodeFEC recovers the n samples (per channel) lost just before pkt from the
 // redundancy pkt carries, falling back to concealment when it carries none.
 // n must be a multiple of 2.5 ms; call Decode(pkt) afterwards for pkt itself.
 func (d *Decoder) DecodeFEC(pkt []byte, n int) (audio.PCM16, error) {
-	if err := d.checkGap(n); err != nil {
-		return nil, err
-	}
-	if len(pkt) == 0 {
-		return nil, fmt.Errorf("%w: empty", ErrBadPacket)
-	}
-	out := make(audio.PCM16, n*d.channels)
-	if err := d.dec.DecodeFEC(pkt, out); err != nil {
-		return nil, fmt.Errorf("%w: FEC from %d bytes: %v", ErrBadPacket, len(pkt), err)
-	}
-	return out, nil
+	return cloned(d.DecodeFECReuse(pkt, n))
 }
 
 // PLC conceals n lost samples (per channel) from what was decoded before.
 // n must be a multiple of 2.5 ms.
 func (d *Decoder) PLC(n int) (audio.PCM16, error) {
-	if err := d.checkGap(n); err != nil {
+	return cloned(d.PLCReuse(n))
+}
+
+// cloned copies a Reuse method's result into a slice the caller owns.
+func cloned(pcm audio.PCM16, err error) (audio.PCM16, error) {
+	if err != nil {
 		return nil, err
 	}
-	out := make(audio.PCM16, n*d.channels)
-	if err := d.dec.DecodePLC(out); err != nil {
-		return nil, fmt.Errorf("opus: concealment: %w", err)
-	}
-	return out, nil
+	return append(audio.PCM16(nil), pcm...), nil
 }
 
 func (d *Decoder) checkGap(n int) error {

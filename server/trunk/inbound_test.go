@@ -28,6 +28,21 @@ func answeringHandler(s **Server) *fakeHandler {
 	return h
 }
 
+// answered places a call from p over transport and waits until the trunk
+// answered it; the ACK is sent.
+func answered(ctx context.Context, t *testing.T, p *phone, s *Server, transport, from, to string) *sipgo.DialogClientSession {
+	t.Helper()
+	dlg, err := p.invite(ctx, s, transport, from, to, defaultOffer(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dlg.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	dlg.Ack(ctx)
+	return dlg
+}
+
 func responseCode(err error) int {
 	var re *sipgo.ErrDialogResponse
 	if errors.As(err, &re) {
@@ -139,14 +154,7 @@ func TestServerHangupSendsBye(t *testing.T) {
 			p := newPhone(t)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			dlg, err := p.invite(ctx, s, transport, "100", "200", defaultOffer(p))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := dlg.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
-				t.Fatal(err)
-			}
-			dlg.Ack(ctx)
+			answered(ctx, t, p, s, transport, "100", "200")
 			ev := h.wait(t, "inbound", time.Second)
 			s.Hangup(ev.id, "operator hung up")
 			select {
@@ -435,14 +443,7 @@ func TestDTMFAndReInviteHold(t *testing.T) {
 	p := newPhone(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	dlg, err := p.invite(ctx, s, "udp", "1", "2", defaultOffer(p))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := dlg.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	dlg.Ack(ctx)
+	dlg := answered(ctx, t, p, s, "udp", "1", "2")
 	ev := h.wait(t, "inbound", time.Second)
 	snd := &rtpSender{conn: p.rtp, to: remoteRTP(t, dlg.InviteResponse.Body())}
 	for _, d := range []byte{7, 11} {
@@ -489,14 +490,7 @@ func TestRTPTimeoutEndsCall(t *testing.T) {
 	p := newPhone(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	dlg, err := p.invite(ctx, s, "udp", "1", "2", defaultOffer(p))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := dlg.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	dlg.Ack(ctx)
+	dlg := answered(ctx, t, p, s, "udp", "1", "2")
 	ev := h.wait(t, "inbound", time.Second)
 	snd := &rtpSender{conn: p.rtp, to: remoteRTP(t, dlg.InviteResponse.Body())}
 	start := time.Now()
