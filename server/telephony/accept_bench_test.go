@@ -166,7 +166,7 @@ func BenchmarkAcceptToTwoWayAudio(b *testing.B) {
 		both := max(op, cl)
 		sumOp, sumCaller, sumBoth, worst = sumOp+op, sumCaller+cl, sumBoth+both, max(worst, both)
 		calls++
-		b.Logf("call %d: accept → operator hears %s, caller hears %s", calls, op.Round(100*time.Microsecond), cl.Round(100*time.Microsecond))
+		b.Logf("call %d: accept (at %s) → operator hears %s, caller hears %s", calls, t0.UTC().Format("15:04:05.000"), op.Round(100*time.Microsecond), cl.Round(100*time.Microsecond))
 		// The next call rings only when the operator is free again.
 		for len(st.tel.Calls.LiveCalls()) > 0 {
 			if ctx.Err() != nil {
