@@ -2,6 +2,7 @@ package telephony_test
 
 import (
 	"context"
+	"log/slog"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -56,6 +57,15 @@ func (f *firstTone) take() time.Time {
 	return at
 }
 
+// quietLogs sends the default logger (softphone, sipgo, pion) nowhere while
+// b runs: a log line in the middle of the benchmark's result line would
+// hide the result from scripts/benchtable.
+func quietLogs(b *testing.B) {
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.DiscardHandler))
+	b.Cleanup(func() { slog.SetDefault(old) })
+}
+
 // BenchmarkAcceptToTwoWayAudio times "accept → two-way audio" over real
 // sockets: meetd in-process (SQLite, HTTP API, SIP trunk, rooms), a caller
 // on SIP/RTP (PCMU, internal/simcaller) playing 440 Hz, and an operator's
@@ -69,6 +79,7 @@ func (f *firstTone) take() time.Time {
 // "ms-to-audio" (the later of the two, per call) and "max-ms-to-audio".
 // Frame granularity: up to 20 ms of a frame may precede the tone's onset.
 func BenchmarkAcceptToTwoWayAudio(b *testing.B) {
+	quietLogs(b)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	st := startStack(b, ctx, seedOperator("op@example.com"))

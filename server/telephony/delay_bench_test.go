@@ -169,6 +169,7 @@ func delays(sent, heard []time.Time, from time.Time) []time.Duration {
 // measurement. Metrics: "ms-caller-to-op" and "ms-op-to-caller" (means) and
 // their maxima, over one 8 s call per iteration.
 func BenchmarkMouthToEar(b *testing.B) {
+	quietLogs(b)
 	ctx, cancel := contextFor(b)
 	defer cancel()
 	st := startStack(b, ctx, seedOperator("op@example.com"))
