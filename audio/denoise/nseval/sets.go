@@ -19,7 +19,9 @@ import (
 //     tune 1000+, test 7000+, so no noise realisation occurs in both.
 //
 // Parameters are tuned on Tune only; only Test is reported (README, make
-// bench-ns).
+// bench-ns). The test speakers also avoid the voice variants of the corpus
+// ours (Suppressor) was first tuned on before this split (en-us, en-us+f3,
+// en-gb+m3 reading Harvard list 1, which is now tune material).
 
 // Utterance is a text read by an espeak-ng voice.
 type Utterance struct{ Voice, Text string }
@@ -56,8 +58,8 @@ var Tune = Set{
 var Test = Set{
 	Name: "test",
 	Targets: []Utterance{
-		{"en-gb+m3", "The boy was there when the sun rose. A rod is used to catch pink salmon."},
-		{"en-us+f3", "The source of the huge river is the clear spring. Kick the ball straight and follow through."},
+		{"en-gb+m5", "The boy was there when the sun rose. A rod is used to catch pink salmon."},
+		{"en-us+f1", "The source of the huge river is the clear spring. Kick the ball straight and follow through."},
 		{"en-gb-x-rp+m7", "Help the woman get back to her feet. A pot of tea helps to pass the evening."},
 		{"en-us-nyc+f4", "Smoky fires lack flame and heat. The soft cushion broke the man's fall."},
 		{"en-gb-x-gbcwmd+m1", "The salt breeze came across from the sea. The girl at the booth sold fifty bonds."},
