@@ -16,11 +16,7 @@
 // waited for the counter, while another held the counter and waited for
 // that chat, was a deadlock (Postgres breaks it after deadlock_timeout, one
 // side fails) as soon as several nodes wrote at once. Read transactions
-// (View) never wait for it. Within one process write transactions also
-// take turns on a mutex before they begin (as the SQLite store's single
-// writer connection does), so a busy process queues its writers in Go
-// rather than holding pooled connections that wait on the counter row
-// until the lock timeout. Committed events reach the
+// (View) never wait for it. Committed events reach the
 // OnCommit hook in id order, once; events committed by other processes
 // (meetd admin, other nodes) are read back and handed in order too.
 package postgres
@@ -45,7 +41,6 @@ type DB struct {
 	pool     *pgxpool.Pool
 	url      string // without password, for messages
 	onCommit func([]api.Event)
-	wmu      sync.Mutex // one write transaction of this process at a time
 	hmu      sync.Mutex // guards handed and serialises onCommit
 	handed   int64      // highest event id given to onCommit
 	log      *slog.Logger
@@ -139,39 +134,28 @@ func (d *DB) Pool() *pgxpool.Pool { return d.pool }
 // Update runs fn in one read-committed write transaction; events it
 // appended are handed to the OnCommit hook after the commit.
 func (d *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
-	t, err := d.write(ctx, fn)
+	pgTx, err := d.pool.BeginTx(ctx, pgx.TxOptions{})
 	if err != nil {
-		return err
+		return mapErr(err)
+	}
+	// The counter row first: see the package doc on commit order and locks.
+	if _, err := pgTx.Exec(ctx, `SELECT last_id FROM event_counter WHERE id = 1 FOR UPDATE`); err != nil {
+		pgTx.Rollback(context.WithoutCancel(ctx))
+		return mapErr(err)
+	}
+	t := &tx{ctx: ctx, q: pgTx, now: d.now().UTC(), write: true}
+	if err := fn(t); err != nil {
+		pgTx.Rollback(context.WithoutCancel(ctx))
+		return mapErr(err)
+	}
+	if err := pgTx.Commit(ctx); err != nil {
+		pgTx.Rollback(context.WithoutCancel(ctx))
+		return mapErr(err)
 	}
 	if d.onCommit != nil && len(t.events) > 0 {
 		d.hand(ctx, t.events)
 	}
 	return nil
-}
-
-// write runs fn in a transaction and commits it, one at a time per process.
-func (d *DB) write(ctx context.Context, fn func(store.Tx) error) (*tx, error) {
-	d.wmu.Lock()
-	defer d.wmu.Unlock()
-	pgTx, err := d.pool.BeginTx(ctx, pgx.TxOptions{})
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	// The counter row first: see the package doc on commit order and locks.
-	if _, err := pgTx.Exec(ctx, `SELECT last_id FROM event_counter WHERE id = 1 FOR UPDATE`); err != nil {
-		pgTx.Rollback(context.WithoutCancel(ctx))
-		return nil, mapErr(err)
-	}
-	t := &tx{ctx: ctx, q: pgTx, now: d.now().UTC(), write: true}
-	if err := fn(t); err != nil {
-		pgTx.Rollback(context.WithoutCancel(ctx))
-		return nil, mapErr(err)
-	}
-	if err := pgTx.Commit(ctx); err != nil {
-		pgTx.Rollback(context.WithoutCancel(ctx))
-		return nil, mapErr(err)
-	}
-	return t, nil
 }
 
 // hand gives committed events to onCommit in id order, once: events of
