@@ -225,7 +225,7 @@ func TestSoak(t *testing.T) {
 	for _, hc := range clients {
 		hc.CloseIdleConnections()
 	}
-	time.Sleep(15 * time.Second) // let timers, rooms and closed connections settle
+	time.Sleep(40 * time.Second) // SIP transactions linger 64×T1 = 32 s after their final response
 	after := soakSample(pid, metricsURL)
 	crashed := 0
 	if m.proc.cmd.ProcessState != nil {
