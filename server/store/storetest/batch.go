@@ -65,10 +65,6 @@ func testBatchReadsMatchPerMember(t *testing.T, h Harness) {
 		t.Fatal(err)
 	}
 	err = db.View(ctx, func(tx store.Tx) error {
-		bt, ok := tx.(batchTx)
-		if !ok {
-			t.Fatal("the store's transactions have no ChannelSettings/OpenChatsByAssignee")
-		}
 		for _, ch := range []int64{0, f.channel.ID, other.ID} {
 			list, err := tx.ListStaff(ch)
 			if err != nil {
@@ -88,7 +84,7 @@ func testBatchReadsMatchPerMember(t *testing.T, h Harness) {
 				t.Errorf("ListStaff(%d) = %+v\nwant %+v", ch, list, want)
 			}
 		}
-		sets, err := bt.ChannelSettings(f.channel.ID)
+		sets, err := tx.ChannelSettings(f.channel.ID)
 		if err != nil {
 			return err
 		}
@@ -96,7 +92,7 @@ func testBatchReadsMatchPerMember(t *testing.T, h Harness) {
 		if len(sets) != len(members) {
 			t.Errorf("%d settings for %d members", len(sets), len(members))
 		}
-		open, err := bt.OpenChatsByAssignee(f.channel.ID, 4)
+		open, err := tx.OpenChatsByAssignee(f.channel.ID, 4)
 		if err != nil {
 			return err
 		}
@@ -141,7 +137,7 @@ func testCloseMissedChat(t *testing.T, h Harness) {
 		if err := tx.UpdateChat(&c); err != nil {
 			return err
 		}
-		return tx.(missedCloser).CloseMissedChat(f.chat.ID, api.ReasonNotInOperation, at)
+		return tx.CloseMissedChat(f.chat.ID, api.ReasonNotInOperation, at)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -161,7 +157,7 @@ func testCloseMissedChat(t *testing.T, h Harness) {
 		t.Fatal(err)
 	}
 	err = db.Update(ctx, func(tx store.Tx) error {
-		return tx.(missedCloser).CloseMissedChat(f.chat.ID+1000, api.ReasonNoOperator, at)
+		return tx.CloseMissedChat(f.chat.ID+1000, api.ReasonNoOperator, at)
 	})
 	if !errors.Is(err, api.ErrNotFound) {
 		t.Errorf("unknown chat: err %v, want not found", err)
@@ -206,7 +202,7 @@ func testListCallsPagesNewestFirst(t *testing.T, h Harness) {
 	list := func(q api.CallQuery, channels []int64) (api.CallList, error) {
 		var l api.CallList
 		err := db.View(ctx, func(tx store.Tx) (err error) {
-			l, err = tx.(historyTx).ListCalls(q, channels)
+			l, err = tx.ListCalls(q, channels)
 			return err
 		})
 		return l, err
@@ -295,7 +291,7 @@ func testChatCountsMatchChats(t *testing.T, h Harness) {
 	counts := func(q api.ChatQuery, channels []int64) api.ChatCounts {
 		t.Helper()
 		var c api.ChatCounts
-		err := db.View(ctx, func(st store.Tx) (err error) { c, err = st.(counterTx).ChatCounts(q, channels); return })
+		err := db.View(ctx, func(st store.Tx) (err error) { c, err = st.ChatCounts(q, channels); return })
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -123,7 +123,7 @@ func testTokensAndTexts(t *testing.T, h Harness) {
 		if err != nil || cu.Name != "Bob" || cu.Profile["plan"] != "gold" || len(cu.Tags) != 1 {
 			t.Errorf("customer = %+v %v", cu, err)
 		}
-		chs, err := tx.(customerChannelsTx).CustomerChannels(cu.ID)
+		chs, err := tx.CustomerChannels(cu.ID)
 		if err != nil || len(chs) != 1 || chs[0] != f.channel.ID {
 			t.Errorf("customer channels = %v %v", chs, err)
 		}
@@ -286,7 +286,7 @@ func testAutomationCursorAndOutbox(t *testing.T, h Harness) {
 	ctx := context.Background()
 	var ids []int64
 	err := db.Update(ctx, func(tx store.Tx) error {
-		at := tx.(store.AutomationTx)
+		at := tx
 		if cur, err := at.AutomationCursor(); err != nil || cur != 0 {
 			t.Errorf("new cursor = %d %v", cur, err)
 		}
@@ -312,7 +312,7 @@ func testAutomationCursorAndOutbox(t *testing.T, h Harness) {
 		t.Fatal(err)
 	}
 	db.View(ctx, func(tx store.Tx) error {
-		if cur, err := tx.(store.AutomationTx).AutomationCursor(); err != nil || cur != 7 {
+		if cur, err := tx.AutomationCursor(); err != nil || cur != 7 {
 			t.Errorf("cursor = %d %v, want 7", cur, err)
 		}
 		return nil

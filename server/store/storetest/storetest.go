@@ -64,27 +64,6 @@ func Run(t *testing.T, h Harness) {
 	}
 }
 
-// The optional transaction abilities both stores have (to become part of
-// store.Tx).
-type (
-	batchTx interface {
-		ChannelSettings(channelID int64) (map[int64]api.Settings, error)
-		OpenChatsByAssignee(channelID int64, limit int) (map[int64]int, error)
-	}
-	missedCloser interface {
-		CloseMissedChat(chatID int64, reason api.MissedReason, at time.Time) error
-	}
-	historyTx interface {
-		ListCalls(q api.CallQuery, channels []int64) (api.CallList, error)
-	}
-	counterTx interface {
-		ChatCounts(q api.ChatQuery, channels []int64) (api.ChatCounts, error)
-	}
-	customerChannelsTx interface {
-		CustomerChannels(customerID int64) ([]int64, error)
-	}
-)
-
 type fixture struct {
 	channel api.Channel
 	team    api.Team
