@@ -18,6 +18,8 @@ import (
 //	PATCH  /v1/admin/channels/{id}    {"voicemail":true,"voicemail_max_s":120} (ChannelPatch)
 //	GET    /v1/chats/{id}             → Chat with its Recordings
 //	GET    /v1/recordings/{id}        → audio/wav (staff of the recording's channel)
+//	POST   /v1/calls/{id}/hold        → 204 (caller hears the hold guidance, staff hear silence)
+//	POST   /v1/calls/{id}/resume      → 204
 
 // Event types of the call-centre features.
 const (
@@ -32,6 +34,13 @@ const CallMenu CallState = "menu"
 
 // CallVoicemail is the state of a call whose caller leaves a voicemail.
 const CallVoicemail CallState = "voicemail"
+
+// EvCallHeld and EvCallResumed: a call went on and off hold (actor_id
+// who did it). data of resumed: {"held_s","total_held_s"}.
+const (
+	EvCallHeld    EventType = "call.held"
+	EvCallResumed EventType = "call.resumed"
+)
 
 // EvCallVoicemail: a voicemail was taken. data: {"recording_id","duration_ms","reason"}
 // (reason: why it ended: stopped (# or hang-up), max, silence); no

@@ -24,6 +24,9 @@ type StatsPeriod struct {
 	MissedBy     map[MissedReason]int `json:"missed_by_reason"`
 	AvgWaitS     float64              `json:"avg_wait_s"`
 	AvgTalkS     float64              `json:"avg_talk_s"`
+	Held         int                  `json:"held"`          // calls put on hold
+	HoldS        int                  `json:"hold_s"`        // seconds on hold in all
+	AvgHoldS     float64              `json:"avg_hold_s"`    // per call put on hold
 	ServiceLevel float64              `json:"service_level"` // answered within N s / inbound, 0..1
 }
 

@@ -362,6 +362,8 @@ type Call struct {
 	DurationS           int          `json:"duration_s"`
 	MissedReason        MissedReason `json:"missed_reason,omitempty"`
 	EndDetail           string       `json:"end_detail,omitempty"` // e.g. "rtp timeout", "caller hung up"
+	HeldS               int          `json:"held_s,omitempty"`     // seconds on hold so far (finished holds)
+	HeldSince           *time.Time   `json:"held_since,omitempty"` // on hold now, since then
 	// Node is the cluster node that owns the call (its SIP dialog and room);
 	// empty on a single meetd.
 	Node         string        `json:"node,omitempty"`

@@ -23,3 +23,13 @@ func (c *Client) SetMenu(ctx context.Context, channelID int64, m *api.Menu) (api
 	}
 	return out, c.do(ctx, http.MethodPut, path, nil, m, &out)
 }
+
+// Hold puts a call on hold; Resume takes it off.
+func (c *Client) Hold(ctx context.Context, callID int64) error {
+	return c.do(ctx, http.MethodPost, "/v1/calls/"+strconv.FormatInt(callID, 10)+"/hold", nil, nil, nil)
+}
+
+// Resume takes a call off hold.
+func (c *Client) Resume(ctx context.Context, callID int64) error {
+	return c.do(ctx, http.MethodPost, "/v1/calls/"+strconv.FormatInt(callID, 10)+"/resume", nil, nil, nil)
+}

@@ -241,3 +241,128 @@ func TestVoicemailLeftByBaresip(t *testing.T) {
 		t.Errorf("the TUI's speaker (%d samples) did not play the voicemail's 1,000 Hz", len(played))
 	}
 }
+
+// tones classifies 100 ms windows of s (8 kHz): which of the frequencies each carries.
+func tones(s audio.PCM16, freqs ...float64) [][]bool {
+	var out [][]bool
+	for i := 0; i+800 <= len(s); i += 800 {
+		w := make([]bool, len(freqs))
+		for j, f := range freqs {
+			w[j] = audiotest.HasTone(s[i:i+800], 8000, f)
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// TestHoldHeardByTheCaller: a SIP caller (440 Hz) talks with the headless
+// `meet phone` operator (1,000 Hz); the operator's side puts the call on
+// hold through the API: the caller hears the channel's hold guidance (a
+// 700 Hz stand-in for music) and not the operator, and the operator hears
+// silence; `meet hold CALL --resume` brings them back together. The call
+// and the statistics count the held time.
+func TestHoldHeardByTheCaller(t *testing.T) {
+	m := startMeetd(t)
+	m.admin(t, "guidance", "set", "--channel", "support", "--kind", "hold", toneWAV(t, 700, 2*time.Second))
+	p, speaker := phone(t, m, "op@e2e.test", 1000, "--auto-answer")
+	caller, err := simcaller.New("127.0.0.1", "+819033334444")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer caller.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	if _, err := caller.ServeUDP(ctx, "127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		res simcaller.Result
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		res, err := caller.Call(ctx, m.sip, openNumber, simcaller.CallPlan{Audio: audiotest.Tone(8000, 440, 0.3, 8000), TalkFor: 9 * time.Second})
+		done <- result{res, err}
+	}()
+	op := m.login(t, "op@e2e.test")
+	var call api.Call
+	for deadline := time.Now().Add(15 * time.Second); ; {
+		live, err := op.Calls(ctx, true, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(live) == 1 && live[0].State == api.CallActive {
+			call = live[0]
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no answered call: %+v\n%s", live, p.output())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(2 * time.Second) // talk
+	if err := op.Hold(ctx, call.ID); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := op.Call(ctx, call.ID); err != nil || c.HeldSince == nil {
+		t.Fatalf("held call %+v %v", c, err)
+	}
+	time.Sleep(3 * time.Second)
+	cred := filepath.Join(t.TempDir(), "c.json")
+	run(t, bins.meet, "login", "--server", m.url, "--email", "op@e2e.test", "--password", password, "--credentials", cred)
+	if out := run(t, bins.meet, "hold", fmt.Sprint(call.ID), "--resume", "--credentials", cred); !strings.Contains(out, "resumed") {
+		t.Fatalf("meet hold --resume: %s", out)
+	}
+	r := <-done
+	if r.err != nil || !r.res.Answered {
+		t.Fatalf("call: %v %+v", r.err, r.res.Status)
+	}
+	w := tones(audio.PCM16(r.res.Recorded), 700, 1000)
+	var hold, both, opBefore, opAfter int
+	first, last := -1, -1
+	for i, x := range w {
+		if x[0] {
+			hold++
+			if first < 0 {
+				first = i
+			}
+			last = i
+		}
+		if x[0] && x[1] {
+			both++
+		}
+	}
+	for i, x := range w {
+		switch {
+		case x[1] && first >= 0 && i < first:
+			opBefore++
+		case x[1] && i > last:
+			opAfter++
+		}
+	}
+	t.Logf("caller's 100 ms windows: %d with hold music (%d-%d), %d with both, operator %d before and %d after", hold, first, last, both, opBefore, opAfter)
+	if hold < 20 || both > 3 || opBefore < 10 || opAfter < 10 {
+		t.Fatalf("the caller did not hear operator → hold music alone → operator again")
+	}
+	time.Sleep(500 * time.Millisecond)
+	p.stop()
+	heard := tones(readWAV(t, speaker), 440)
+	quiet := 0
+	for _, x := range heard {
+		if !x[0] {
+			quiet++
+		}
+	}
+	if quiet < 20 {
+		t.Errorf("the operator heard the caller all along (%d quiet windows of %d): hold must be silent for them", quiet, len(heard))
+	}
+	c, err := op.Call(ctx, call.ID)
+	if err != nil || c.HeldS < 2 || c.HeldS > 5 || c.HeldSince != nil {
+		t.Fatalf("held_s %d since %v (%v)", c.HeldS, c.HeldSince, err)
+	}
+	sv := m.login(t, "sv@e2e.test")
+	st, err := sv.Stats(ctx, api.StatsQuery{From: time.Now().Add(-time.Hour), To: time.Now().Add(time.Hour), Interval: "day"})
+	if err != nil || st.Total.Held != 1 || st.Total.HoldS != c.HeldS {
+		t.Fatalf("stats held %d hold_s %d (%v)", st.Total.Held, st.Total.HoldS, err)
+	}
+}

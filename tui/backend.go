@@ -62,6 +62,8 @@ type CallControl interface {
 	Invite(ctx context.Context, callID, staffID int64) error
 	Leave(ctx context.Context, callID int64) error
 	Hangup(ctx context.Context, callID int64) error
+	Hold(ctx context.Context, callID int64) error
+	Resume(ctx context.Context, callID int64) error
 }
 
 // StatsReader reads statistics (supervisors).

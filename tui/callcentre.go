@@ -127,3 +127,15 @@ func (m *Model) clipFlash() tea.Cmd {
 		common.Clock(pos), common.Clock(length), k.First(common.ActPlay), k.First(common.ActSeekBack),
 		k.First(common.ActSeekFwd), k.First(common.ActStopPlay)), false)
 }
+
+// toggleHold puts the call we are in on hold, or takes it off.
+func (m *Model) toggleHold() tea.Cmd {
+	if m.call == nil {
+		return m.setFlash(m.ctx.T("not in a call"), false)
+	}
+	id := m.call.call.ID
+	if m.call.call.HeldSince != nil {
+		return m.do(m.ctx.T("call resumed"), 0, func(ctx context.Context) error { return m.calls.Resume(ctx, id) })
+	}
+	return m.do(m.ctx.T("call on hold: the caller hears hold music"), 0, func(ctx context.Context) error { return m.calls.Hold(ctx, id) })
+}

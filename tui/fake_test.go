@@ -427,3 +427,22 @@ func (f *fakeBackend) Recording(_ context.Context, id int64, w io.Writer) error 
 	_, err := w.Write(b)
 	return err
 }
+
+func (f *fakeBackend) Hold(_ context.Context, id int64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if c, ok := f.calls[id]; ok {
+		at := t0
+		c.HeldSince = &at
+	}
+	return f.record("hold %d", id)
+}
+
+func (f *fakeBackend) Resume(_ context.Context, id int64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if c, ok := f.calls[id]; ok {
+		c.HeldSince = nil
+	}
+	return f.record("resume %d", id)
+}

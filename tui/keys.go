@@ -110,6 +110,8 @@ func (m *Model) act(a common.Action) tea.Cmd {
 		return m.leave(m.call.call.ID, hangup)
 	case common.ActPlay, common.ActSeekBack, common.ActSeekFwd, common.ActStopPlay:
 		return m.playback(a)
+	case common.ActHold:
+		return m.toggleHold()
 	case common.ActMute:
 		muted := !m.phone.Muted()
 		m.phone.SetMuted(muted)

@@ -69,3 +69,39 @@ func (a *app) voicemailCmd() *cobra.Command {
 	cmd.Flags().IntVar(&which, "n", 1, "which recording of the list to save")
 	return cmd
 }
+
+// holdCmd puts a call on hold or takes it off.
+func (a *app) holdCmd() *cobra.Command {
+	var resume bool
+	cmd := &cobra.Command{
+		Use:   "hold CALL [--resume]",
+		Short: "Put call CALL on hold (the caller hears hold music) or, with --resume, take it off",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil || id <= 0 {
+				return fmt.Errorf("%q is not a call id", args[0])
+			}
+			c, _, err := a.session()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), cliTimeout)
+			defer cancel()
+			if resume {
+				if err := c.Resume(ctx, id); err != nil {
+					return fmt.Errorf("resume call %d: %w", id, err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "call %d resumed\n", id)
+				return nil
+			}
+			if err := c.Hold(ctx, id); err != nil {
+				return fmt.Errorf("hold call %d: %w", id, err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "call %d on hold\n", id)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&resume, "resume", false, "take the call off hold")
+	return cmd
+}

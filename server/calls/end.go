@@ -44,6 +44,7 @@ func (m *Manager) end(r *rec, c *call, e ending, trunkGone bool) {
 	} else if !reason.Valid() {
 		reason = api.ReasonUserLeft
 	}
+	m.endHold(c) // a call that ends on hold counts its held time
 	m.move(c, inEnd)
 	c.queued = false
 	c.Ended = ptrTime(now)

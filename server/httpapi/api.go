@@ -184,6 +184,8 @@ func (a *API) routes() {
 	m.Handle("POST /v1/calls/{id}/invite", a.auth(operator, a.invite))
 	m.Handle("POST /v1/calls/{id}/leave", a.auth(operator, a.leave))
 	m.Handle("POST /v1/calls/{id}/hangup", a.auth(operator, a.hangup))
+	m.Handle("POST /v1/calls/{id}/hold", a.auth(operator, a.holdCall))
+	m.Handle("POST /v1/calls/{id}/resume", a.auth(operator, a.resumeCall))
 	m.Handle("GET /v1/calls/{id}/eligibility", a.auth(operator, a.callEligibility))
 
 	m.Handle("GET /v1/ws", a.auth(operator, a.serveWS))

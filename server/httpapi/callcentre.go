@@ -90,3 +90,15 @@ func (a *API) recording(w http.ResponseWriter, r *http.Request, me *Me) {
 	w.Header().Set("Content-Disposition", "attachment; filename=\"recording-"+strconv.FormatInt(id, 10)+".wav\"")
 	http.ServeContent(w, r, "", rec.Created, f)
 }
+
+func (a *API) holdCall(w http.ResponseWriter, r *http.Request, me *Me) {
+	a.callRoute(w, r, me, true, func(c api.Call) {
+		a.reply(w, http.StatusNoContent, nil, a.calls.Hold(r.Context(), me.ID(), c.ID))
+	})
+}
+
+func (a *API) resumeCall(w http.ResponseWriter, r *http.Request, me *Me) {
+	a.callRoute(w, r, me, true, func(c api.Call) {
+		a.reply(w, http.StatusNoContent, nil, a.calls.Resume(r.Context(), me.ID(), c.ID))
+	})
+}

@@ -214,3 +214,12 @@ func TestReadOnlyDatabaseAnswers503(t *testing.T) {
 }
 
 var _ = time.Second
+
+func (f *fakeCalls) Hold(_ context.Context, staffID, callID int64) error {
+	f.note("hold")
+	return nil
+}
+func (f *fakeCalls) Resume(_ context.Context, staffID, callID int64) error {
+	f.note("resume")
+	return nil
+}

@@ -15,6 +15,8 @@ type CallControl interface {
 	Invite(ctx context.Context, byStaffID, callID, staffID int64) error
 	Leave(ctx context.Context, staffID, callID int64) error
 	Hangup(ctx context.Context, staffID, callID int64) error
+	Hold(ctx context.Context, staffID, callID int64) error
+	Resume(ctx context.Context, staffID, callID int64) error
 	Dial(ctx context.Context, staffID, channelID int64, to string) (api.CallbackResult, error)
 	Callback(ctx context.Context, staffID, chatID int64) (api.CallbackResult, error)
 	CallEligibility(ctx context.Context, callID int64) (api.Eligibility, error)

@@ -141,6 +141,10 @@ func (p *period) add(c api.Call, sl time.Duration) {
 	case api.Outbound:
 		p.Outbound++
 	}
+	if c.HeldS > 0 {
+		p.Held++
+		p.HoldS += c.HeldS
+	}
 	if c.Answered != nil {
 		p.Answered++
 		if c.Ended != nil {
@@ -181,6 +185,9 @@ func (p *period) finish() api.StatsPeriod {
 	}
 	if p.talkN > 0 {
 		out.AvgTalkS = p.talkS / float64(p.talkN)
+	}
+	if p.Held > 0 {
+		out.AvgHoldS = float64(p.HoldS) / float64(p.Held)
 	}
 	if p.slTotal > 0 {
 		out.ServiceLevel = float64(p.slHit) / float64(p.slTotal)

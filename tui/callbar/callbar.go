@@ -51,6 +51,12 @@ func View(ctx *common.Context, s State, w int) string {
 	if s.Mode != "" && s.Mode != api.ModeTalk {
 		mode = " [" + T(string(s.Mode)) + "]"
 	}
+	switch held := time.Duration(s.Call.HeldS) * time.Second; {
+	case s.Call.HeldSince != nil:
+		mode += T(" ON HOLD %[1]s (held %[2]s)", common.Clock(now.Sub(*s.Call.HeldSince)), common.Clock(held+now.Sub(*s.Call.HeldSince)))
+	case held > 0:
+		mode += T(" (held %[1]s)", common.Clock(held))
+	}
 	l1 := T(" %[1]s %[2]s %[3]s%[4]s  %[5]s  %[6]s  with: %[7]s", state, s.Customer, common.Clock(now.Sub(start)), mode, mute, ns,
 		participants(ctx, s.Call.Participants))
 	link := T("link: connecting")

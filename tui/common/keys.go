@@ -76,6 +76,7 @@ const (
 	ActSeekBack Action = "seek_back" // 5 s back
 	ActSeekFwd  Action = "seek_fwd"  // 5 s forward
 	ActStopPlay Action = "stop_play"
+	ActHold     Action = "hold" // hold / resume the call we are in
 )
 
 // KeyGroup is a titled group of actions for the help screen.
@@ -86,7 +87,7 @@ type KeyGroup struct {
 
 // HelpGroups orders the actions on the help screen.
 var HelpGroups = []KeyGroup{
-	{"Calls", []Action{ActAnswer, ActDecline, ActHangup, ActLeave, ActMute, ActDenoise, ActDial, ActCallback, ActInvite}},
+	{"Calls", []Action{ActAnswer, ActDecline, ActHangup, ActLeave, ActMute, ActHold, ActDenoise, ActDial, ActCallback, ActInvite}},
 	{"Supervisor", []Action{ActJoin, ActListen, ActWhisper, ActBarge}},
 	{"Chat", []Action{ActSnooze, ActClose, ActReopen, ActTag, ActMemo, ActMessage, ActAssign, ActLinkBack, ActLinkNext, ActUndo}},
 	{"Inbox", []Action{ActUp, ActDown, ActPageUp, ActPageDown, ActTop, ActBottom, ActOpen, ActBack,
@@ -116,7 +117,7 @@ var Descriptions = map[Action]string{
 	ActRefresh: "reload", ActBoard: "live calls board", ActStats: "statistics", ActSettings: "settings",
 	ActDND: "do not disturb on / off", ActHelp: "this help", ActQuit: "quit (asks during a call)",
 	ActPlay: "play / pause the voicemail", ActSeekBack: "voicemail 5 s back", ActSeekFwd: "voicemail 5 s forward",
-	ActStopPlay: "stop the voicemail",
+	ActStopPlay: "stop the voicemail", ActHold: "hold / resume (caller hears hold music)",
 }
 
 // DefaultBindings is the default key map.
@@ -134,7 +135,7 @@ func DefaultBindings() map[Action][]string {
 		ActSearch: {"/"}, ActFilter: {"f"}, ActClear: {"F"}, ActRefresh: {"ctrl+r"},
 		ActBoard: {"v"}, ActStats: {"S"}, ActSettings: {","}, ActDND: {"D"},
 		ActHelp: {"?"}, ActQuit: {"q", "ctrl+c"},
-		ActPlay: {"p"}, ActSeekBack: {"<"}, ActSeekFwd: {">"}, ActStopPlay: {"P"},
+		ActPlay: {"p"}, ActSeekBack: {"<"}, ActSeekFwd: {">"}, ActStopPlay: {"P"}, ActHold: {"H"},
 	}
 }
 

@@ -9,21 +9,22 @@ import (
 )
 
 const callCols = `id, chat_id, channel_id, direction, from_number, to_number, state, assignee_id, created,
-	first_waiting_started, first_ring_started, answered, ended, duration_s, missed_reason, end_detail, node`
+	first_waiting_started, first_ring_started, answered, ended, duration_s, missed_reason, end_detail, node, held_s, held_since`
 
 func scanCall(sc pgx.Row) (api.Call, error) {
 	var c api.Call
 	var dir, state, reason string
-	var waiting, ring, answered, ended *int64
+	var waiting, ring, answered, ended, heldSince *int64
 	var created int64
 	err := sc.Scan(&c.ID, &c.ChatID, &c.ChannelID, &dir, &c.From, &c.To, &state, &c.AssigneeID, &created,
-		&waiting, &ring, &answered, &ended, &c.DurationS, &reason, &c.EndDetail, &c.Node)
+		&waiting, &ring, &answered, &ended, &c.DurationS, &reason, &c.EndDetail, &c.Node, &c.HeldS, &heldSince)
 	if err != nil {
 		return c, err
 	}
 	c.Direction, c.State, c.MissedReason = api.Direction(dir), api.CallState(state), api.MissedReason(reason)
 	c.Created = fromNS(created)
 	c.FirstWaitingStarted, c.FirstRingStarted, c.Answered, c.Ended = fromNull(waiting), fromNull(ring), fromNull(answered), fromNull(ended)
+	c.HeldSince = fromNull(heldSince)
 	c.Participants, c.RingAttempts = []api.Participant{}, []api.RingAttempt{}
 	return c, nil
 }
@@ -63,9 +64,9 @@ func (t *tx) CreateCall(c *api.Call) error {
 
 func (t *tx) UpdateCall(c *api.Call) error {
 	return t.update("call", c.ID, `UPDATE calls SET state=?, assignee_id=?, first_waiting_started=?, first_ring_started=?,
-		answered=?, ended=?, duration_s=?, missed_reason=?, end_detail=? WHERE id=?`,
+		answered=?, ended=?, duration_s=?, missed_reason=?, end_detail=?, held_s=?, held_since=? WHERE id=?`,
 		string(c.State), nullID(c.AssigneeID), nsPtr(c.FirstWaitingStarted), nsPtr(c.FirstRingStarted),
-		nsPtr(c.Answered), nsPtr(c.Ended), c.DurationS, string(c.MissedReason), c.EndDetail, c.ID)
+		nsPtr(c.Answered), nsPtr(c.Ended), c.DurationS, string(c.MissedReason), c.EndDetail, c.HeldS, nsPtr(c.HeldSince), c.ID)
 }
 
 func (t *tx) Call(id int64) (api.Call, error) {

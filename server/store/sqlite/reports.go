@@ -49,7 +49,7 @@ func callFilter(f store.ExportFilter) (string, []any) {
 func (d *DB) StreamCalls(ctx context.Context, f store.ExportFilter, fn func(api.Call) error) error {
 	where, args := callFilter(f)
 	rows, err := d.Query(ctx, `SELECT c.id, c.chat_id, c.channel_id, c.direction, c.created, c.first_waiting_started,
-		c.first_ring_started, c.answered, c.ended, c.duration_s, c.missed_reason
+		c.first_ring_started, c.answered, c.ended, c.duration_s, c.missed_reason, c.held_s
 		FROM calls c JOIN chats h ON h.id = c.chat_id WHERE `+where+` ORDER BY c.created, c.id`, args...)
 	if err != nil {
 		return err
@@ -60,7 +60,7 @@ func (d *DB) StreamCalls(ctx context.Context, f store.ExportFilter, fn func(api.
 		var created int64
 		var wait, ring, ans, end sql.NullInt64
 		if err := rows.Scan(&c.ID, &c.ChatID, &c.ChannelID, &c.Direction, &created, &wait, &ring, &ans, &end,
-			&c.DurationS, &c.MissedReason); err != nil {
+			&c.DurationS, &c.MissedReason, &c.HeldS); err != nil {
 			return mapErr(err)
 		}
 		c.Created = fromNS(created)

@@ -55,7 +55,8 @@ func testMenuAndMenuPath(t *testing.T, h Harness) {
 	}
 }
 
-// testVoicemailAndRecordings: a channel's voicemail settings are stored;
+// testVoicemailAndRecordings: a channel's voicemail settings and a call's
+// hold time are stored;
 // a voicemail recording is listed on its chat, marks it and reads back.
 func testVoicemailAndRecordings(t *testing.T, h Harness) {
 	db := h.Open(t, Options{})
@@ -75,6 +76,14 @@ func testVoicemailAndRecordings(t *testing.T, h Harness) {
 			State: api.CallEnded, Created: time.Unix(1_800_000_000, 0)}
 		if err := tx.CreateCall(&call); err != nil {
 			return err
+		}
+		held := time.Unix(1_800_000_050, 0).UTC()
+		call.HeldS, call.HeldSince = 7, &held
+		if err := tx.UpdateCall(&call); err != nil {
+			return err
+		}
+		if got, err := tx.Call(call.ID); err != nil || got.HeldS != 7 || got.HeldSince == nil || !got.HeldSince.Equal(held) {
+			t.Errorf("held call read back: %d %v %v", got.HeldS, got.HeldSince, err)
 		}
 		rec = api.Recording{ChatID: f.chat.ID, CallID: call.ID, ChannelID: f.channel.ID, Kind: api.RecordingVoicemail,
 			Path: "/data/recordings/voicemail/1.wav", DurationMS: 4200, Bytes: 67244, Created: time.Unix(1_800_000_100, 0).UTC()}
