@@ -156,6 +156,10 @@ var japanese = map[string]string{
 	"voicemail %[1]s %[2]s / %[3]s (%[4]s pause, %[5]s %[6]s seek, %[7]s stop)": "留守番電話 %[1]s %[2]s / %[3]s (%[4]s 一時停止, %[5]s %[6]s 移動, %[7]s 停止)",
 	"✉ voicemail: %s plays": "留守番電話あり: %s で再生", "Voicemail": "留守番電話", "play / pause the voicemail": "留守番電話の再生 / 一時停止",
 	"voicemail 5 s back": "留守番電話を5秒戻す", "voicemail 5 s forward": "留守番電話を5秒進める", "stop the voicemail": "留守番電話を停止",
+	// hold (call-centre keys)
+	" ON HOLD %[1]s (held %[2]s)": " 保留中 %[1]s (保留計 %[2]s)", " (held %[1]s)": " (保留計 %[1]s)",
+	"call resumed": "保留を解除しました", "call on hold: the caller hears hold music": "保留にしました: 発信者には保留音が流れます",
+	"hold / resume (caller hears hold music)": "保留 / 保留解除 (発信者には保留音)",
 	// context
 	"you": "あなた", "system": "システム", "staff #%d": "スタッフ #%d",
 }
