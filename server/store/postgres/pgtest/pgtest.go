@@ -142,7 +142,11 @@ func Start() (*Server, error) {
 	if _, err := os.Stat(postgres); err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrNotInstalled, postgres)
 	}
-	dir, err := os.MkdirTemp("", "meet-pgtest-")
+	tmp := "" // os.TempDir()
+	if os.Geteuid() == 0 {
+		tmp = "/tmp" // the postgres user must reach it: not a root-only $TMPDIR
+	}
+	dir, err := os.MkdirTemp(tmp, "meet-pgtest-")
 	if err != nil {
 		return nil, err
 	}
