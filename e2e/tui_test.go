@@ -24,9 +24,21 @@ type tmuxTUI struct {
 
 func startTUI(t *testing.T, m *meetd, email string) *tmuxTUI {
 	t.Helper()
+	return startTUIWith(t, m, email, tuiOpts{w: 100, h: 30})
+}
+
+// tuiOpts are the terminal's size and extra environment (NO_COLOR=1,
+// LANG=ja_JP.UTF-8…) of a TUI under test.
+type tuiOpts struct {
+	w, h int
+	env  []string
+}
+
+func startTUIWith(t *testing.T, m *meetd, email string, o tuiOpts) *tmuxTUI {
+	t.Helper()
 	tmux := need(t, "tmux")
 	home := t.TempDir()
-	env := []string{"XDG_CONFIG_HOME=" + filepath.Join(home, "config"), "XDG_CACHE_HOME=" + filepath.Join(home, "cache"), "HOME=" + home}
+	env := append([]string{"XDG_CONFIG_HOME=" + filepath.Join(home, "config"), "XDG_CACHE_HOME=" + filepath.Join(home, "cache"), "HOME=" + home}, o.env...)
 	login := exec.Command(bins.meet, "login", "--server", m.url, "--email", email, "--password", password)
 	login.Env = append(os.Environ(), env...)
 	if out, err := login.CombinedOutput(); err != nil {
@@ -35,7 +47,8 @@ func startTUI(t *testing.T, m *meetd, email string) *tmuxTUI {
 	tui := &tmuxTUI{t: t, session: fmt.Sprintf("meet-e2e-%d", time.Now().UnixNano()), home: home}
 	cmd := fmt.Sprintf("env %s %s --log %s --input-wav %s --output-wav %s --noise-suppression=false",
 		strings.Join(env, " "), bins.meet, filepath.Join(home, "meet.log"), writeTone(t, 1000), filepath.Join(home, "speaker.wav"))
-	if out, err := exec.Command(tmux, "new-session", "-d", "-s", tui.session, "-x", "100", "-y", "30", cmd).CombinedOutput(); err != nil {
+	// -u: UTF-8 whatever the test's locale, so Japanese reaches the pane
+	if out, err := exec.Command(tmux, "-u", "new-session", "-d", "-s", tui.session, "-x", fmt.Sprint(o.w), "-y", fmt.Sprint(o.h), cmd).CombinedOutput(); err != nil {
 		t.Fatalf("tmux: %v\n%s", err, out)
 	}
 	t.Cleanup(func() {

@@ -16,7 +16,8 @@ var japanese = map[string]string{
 	"talk": "通話", "listen": "モニタリング", "whisper": "ささやき", "barge": "割り込み",
 	"ringing": "呼出中", "active": "通話中", "dialing": "発信中", "ended": "終了", "waiting": "待機中", "queued": "待機中", "held": "保留中",
 	"day": "日", "week": "週", "month": "月",
-	"greeting": "あいさつ", "wait": "待ち受け", "outOfHours": "営業時間外", "notAccepting": "受付停止",
+	"greeting": "あいさつ", "wait": "待ち受け", "out-of-hours": "営業時間外", "not-accepting": "受付停止", "hold": "保留",
+	"out of hours": "営業時間外", "bye": "切断",
 	"caller hung up": "顧客が電話を切りました", "everyone left": "全員が退出しました", "rtp timeout": "音声が途絶えました",
 	"sent": "送信済み", "failed": "失敗", "delivered": "配信済み", "queued for retry": "再送待ち",
 	// missed reasons and why nobody rang

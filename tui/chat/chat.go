@@ -227,6 +227,13 @@ func (m *Model) View() string {
 			note = m.ctx.T("could not load this chat: %[1]s (%[2]s retries)", m.failed, m.ctx.Keys.First(common.ActRefresh))
 		}
 		body = []string{m.ctx.Styles.Dim.Render("  " + note)}
+	} else if m.failed != "" {
+		// what is shown is from before: say so above it
+		warn := m.ctx.Styles.Warn.Render(common.Fit("  "+m.ctx.T("could not load this chat: %[1]s (%[2]s retries)", m.failed, m.ctx.Keys.First(common.ActRefresh)), m.w))
+		body = append([]string{warn}, body[min(1, len(body)):]...)
+		if len(body) > bh {
+			body = body[len(body)-bh:]
+		}
 	}
 	for _, l := range body {
 		out = append(out, common.Fit(l, m.w))
