@@ -1,9 +1,11 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -261,9 +263,56 @@ func (d *DB) ListSMS(ctx context.Context, chatID int64) ([]api.SMS, error) {
 	return d.listSMS(ctx, `SELECT `+smsCols+` FROM sms_outbox WHERE chat_id = ? ORDER BY id`, chatID)
 }
 
-// DueSMS lists queued messages due at now, oldest first.
+// SMSClaim is how long DueSMS hands a message to one caller: the SMS workers
+// of every node poll the same outbox, and a message one of them is sending
+// is not due for the others. A worker that dies mid-send leaves it due again
+// after the claim (the provider's idempotency key covers a repeated send).
+const SMSClaim = 2 * time.Minute
+
+// DueSMS lists queued messages due at now, oldest first, and claims them
+// (next_at moves SMSClaim on; rows another caller is claiming are skipped),
+// so concurrent workers never get the same message. The messages come back
+// as they were before the claim.
 func (d *DB) DueSMS(ctx context.Context, now time.Time, limit int) ([]api.SMS, error) {
-	return d.listSMS(ctx, `SELECT `+smsCols+` FROM sms_outbox WHERE status = 'queued' AND next_at <= ? ORDER BY id LIMIT ?`, ns(now), limit)
+	var out []api.SMS
+	old := "o." + strings.ReplaceAll(smsCols, ", ", ", o.")
+	err := d.Update(ctx, func(st store.Tx) error {
+		rows, err := st.(*tx).query(`WITH due AS (
+				SELECT id FROM sms_outbox WHERE status = 'queued' AND next_at <= ? ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED),
+			o AS (SELECT `+smsCols+` FROM sms_outbox WHERE id IN (SELECT id FROM due))
+			UPDATE sms_outbox s SET next_at = ? FROM o WHERE s.id = o.id RETURNING `+old,
+			ns(now), limit, ns(now.Add(SMSClaim)))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		out, err = scanSMS(rows)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b api.SMS) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+func scanSMS(rows pgx.Rows) ([]api.SMS, error) {
+	out := []api.SMS{}
+	for rows.Next() {
+		var m api.SMS
+		var next int64
+		var sent *int64
+		if err := rows.Scan(&m.ID, &m.ChatID, &m.CallID, &m.To, &m.From, &m.Body, &m.Status, &m.Attempts, &m.LastErr, &next, &sent); err != nil {
+			return nil, err
+		}
+		if m.Status == "queued" {
+			n := fromNS(next)
+			m.NextAt = &n
+		}
+		m.SentAt = fromNull(sent)
+		out = append(out, m)
+	}
+	return out, rows.Err()
 }
 
 func (d *DB) markSMS(ctx context.Context, id int64, status string, data map[string]any, query string, args ...any) error {
