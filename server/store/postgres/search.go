@@ -149,6 +149,18 @@ const textSetLimit = 2000
 // true for a search page (a walk that stops after a page of chats), false
 // for counts (which visit every chat).
 func (t *tx) textCondition(text string, page bool) (string, []any, error) {
+	// Control characters never match stored text (names, numbers and memos
+	// hold none), and Postgres refuses a NUL or invalid UTF-8 in a parameter:
+	// as on SQLite, they count as spaces.
+	text = strings.TrimSpace(strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(text, " ")))
+	if text == "" {
+		return "true", nil, nil
+	}
 	like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(fold(text)) + "%"
 	customersSQL := `SELECT id FROM customers WHERE name_lc LIKE ? OR number ILIKE ?`
 	memosSQL := `SELECT chat_id FROM memos WHERE text_lc LIKE ?`

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -51,15 +52,28 @@ func rebind(q string) string {
 }
 
 func (t *tx) exec(query string, args ...any) (pgconn.CommandTag, error) {
-	return t.q.Exec(t.ctx, rebind(query), args...)
+	return t.q.Exec(t.ctx, rebind(query), cleanArgs(args)...)
 }
 
 func (t *tx) query(query string, args ...any) (pgx.Rows, error) {
-	return t.q.Query(t.ctx, rebind(query), args...)
+	return t.q.Query(t.ctx, rebind(query), cleanArgs(args)...)
 }
 
 func (t *tx) row(query string, args ...any) pgx.Row {
-	return t.q.QueryRow(t.ctx, rebind(query), args...)
+	return t.q.QueryRow(t.ctx, rebind(query), cleanArgs(args)...)
+}
+
+// cleanArgs makes text arguments storable: Postgres refuses a NUL or
+// invalid UTF-8 in text (SQLite stores any bytes), and a caller name from
+// a SIP header may hold either. They become U+FFFD instead of failing the
+// whole transaction (a call record, say).
+func cleanArgs(args []any) []any {
+	for i, a := range args {
+		if s, ok := a.(string); ok && (!utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0) {
+			args[i] = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+		}
+	}
+	return args
 }
 
 // insertID runs an INSERT … RETURNING id.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,7 +33,7 @@ func testSearchTextCases(t *testing.T, h Harness) {
 	}
 	for q, want := range map[string]int{
 		"émile": 1, "ZOLA": 1, "% s": 1, "%": 1, "_": 1, "r_g": 1, `\s`: 1, `k\slash`: 1, "田中": 1, "中太郎": 1,
-		"ødegå": 1, "ØDEGÅRD": 1, "+8190": 5, "00003": 1, "zzz": 0, "bob müller": 1, "MÜLLER": 1, "b": 3,
+		"ødegå": 1, "ØDEGÅRD": 1, "\x00müller\x01": 1, "\xffzola": 1, "\x00": 6, "\x7f\xfe": 6, "+8190": 5, "00003": 1, "zzz": 0, "bob müller": 1, "MÜLLER": 1, "b": 3,
 	} {
 		var l api.ChatList
 		if err := db.View(ctx, func(tx store.Tx) (err error) { l, err = tx.SearchChats(api.ChatQuery{Q: q, Limit: 100}, nil); return }); err != nil {
@@ -65,6 +66,36 @@ func testSearchTextCases(t *testing.T, h Harness) {
 			t.Errorf("after rename q=%q: %d chats, want %d", q, len(l.Chats), want)
 		}
 	}
+}
+
+// testHostileText: text with a NUL or invalid UTF-8 (a SIP display name,
+// say) is stored without failing the transaction and found again.
+func testHostileText(t *testing.T, h Harness) {
+	db := h.Open(t, Options{})
+	f := seed(t, db)
+	ctx := context.Background()
+	var c api.Chat
+	err := db.Update(ctx, func(tx store.Tx) error {
+		c = api.Chat{ChannelID: f.channel.ID, Customer: api.Customer{Number: "+4917\x00999", Name: "Eve\xff\xfe Null\x00"}}
+		if err := tx.CreateChat(&c); err != nil {
+			return err
+		}
+		return tx.AddMemo(&api.Memo{ChatID: c.ID, StaffID: f.staff.ID, Text: "bad \xc3\x28 bytes"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.View(ctx, func(tx store.Tx) error {
+		got, err := tx.Chat(c.ID)
+		if err != nil || !strings.HasPrefix(got.Customer.Name, "Eve") {
+			t.Errorf("chat back: %+v %v", got.Customer, err)
+		}
+		l, err := tx.SearchChats(api.ChatQuery{Q: "null"}, nil)
+		if err != nil || len(l.Chats) != 1 || l.Chats[0].ID != c.ID {
+			t.Errorf("search: %d chats %v", len(l.Chats), err)
+		}
+		return nil
+	})
 }
 
 func testTokensAndTexts(t *testing.T, h Harness) {

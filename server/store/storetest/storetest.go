@@ -54,6 +54,7 @@ func Run(t *testing.T, h Harness) {
 		{"ListCallsPagesNewestFirst", testListCallsPagesNewestFirst},
 		{"ChatCountsMatchChats", testChatCountsMatchChats},
 		{"TokensAndTexts", testTokensAndTexts},
+		{"HostileText", testHostileText},
 		{"Reports", testReports},
 		{"AutomationCursorAndOutbox", testAutomationCursorAndOutbox},
 		{"MenuAndMenuPath", testMenuAndMenuPath},
