@@ -248,7 +248,11 @@ func clusterDB(t testing.TB) string { return pgtest.URL(t) }
 // nodes on a free port of 127.0.0.1 and returns its SIP address.
 func kamailio(t testing.TB, nodes ...*node) string {
 	t.Helper()
-	bin := need(t, "kamailio")
+	// Debian puts it in /usr/sbin, which is not on a normal user's PATH.
+	bin := "/usr/sbin/kamailio"
+	if _, err := os.Stat(bin); err != nil {
+		bin = need(t, "kamailio")
+	}
 	dir := t.TempDir()
 	var list strings.Builder
 	for _, n := range nodes {
