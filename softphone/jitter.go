@@ -28,7 +28,7 @@ type jitterBuffer struct {
 	clockRate int
 	maxDepth  int
 
-	slots   [jbSlots]jbSlot
+	ring    rtpseq.Ring
 	count   int
 	next    uint16 // sequence number of the next frame to play
 	started bool   // playing (false: buffering up to target)
@@ -54,18 +54,9 @@ type jitterBuffer struct {
 	lastArrival                       time.Time     // arrival of the frame the last jbFrame pop returned
 }
 
-const jbSlots = 64
-
 // shrinkWindow is how many pops in a row must find a spare frame before one
 // is skipped (1 s of 20 ms frames).
 const shrinkWindow = 50
-
-type jbSlot struct {
-	ok      bool
-	seq     uint16
-	payload []byte
-	arrival time.Time
-}
 
 // jbStatus is what a pop yields for one playout tick.
 type jbStatus int
@@ -112,17 +103,16 @@ func (j *jitterBuffer) push(seq uint16, ts uint32, payload []byte, arrival time.
 		j.late++
 		return
 	}
-	s := &j.slots[seq%jbSlots]
-	if s.ok && s.seq == seq {
+	s := j.ring.At(seq)
+	if s.OK && s.Seq == seq {
 		return // duplicate
 	}
-	if s.ok {
+	if s.OK {
 		// The window wrapped: an old frame still sits here. Drop it.
 		j.count--
 		j.overflow++
 	}
-	s.ok, s.seq, s.arrival = true, seq, arrival
-	s.payload = append(s.payload[:0], payload...)
+	j.ring.Put(seq, payload).Arrival = arrival
 	j.count++
 	if !j.started && (j.count == 1 || seqBefore(seq, j.next)) {
 		j.next = seq
@@ -159,26 +149,24 @@ func (j *jitterBuffer) pop(now time.Time) (jbStatus, []byte) {
 		return jbLost, nil
 	}
 	j.misses = 0
-	s := &j.slots[j.next%jbSlots]
 	cur := j.next
 	j.next++
-	if s.ok && s.seq == cur {
-		s.ok = false
+	if s := j.ring.Take(cur); s != nil {
 		j.count--
 		j.played++
-		wait := now.Sub(s.arrival)
+		wait := now.Sub(s.Arrival)
 		j.waitSum += wait
-		j.lastArrival = s.arrival
+		j.lastArrival = s.Arrival
 		if j.goodPops++; j.goodPops >= 150 && j.boost > 0 { // 3 s without trouble
 			j.boost--
 			j.goodPops = 0
 		}
 		j.shrink(wait)
-		return jbFrame, s.payload
+		return jbFrame, s.Payload
 	}
 	j.concealed++
-	if n := &j.slots[j.next%jbSlots]; n.ok && n.seq == j.next {
-		return jbLost, n.payload
+	if j.ring.Has(j.next) {
+		return jbLost, j.ring.At(j.next).Payload
 	}
 	return jbLost, nil
 }
@@ -214,8 +202,7 @@ func (j *jitterBuffer) shrink(wait time.Duration) {
 	if j.spare < 1 {
 		return
 	}
-	if s := &j.slots[j.next%jbSlots]; s.ok && s.seq == j.next {
-		s.ok = false
+	if j.ring.Drop(j.next) {
 		j.count--
 		j.skipped++
 		j.next++
@@ -237,8 +224,7 @@ func (j *jitterBuffer) skip(n int) {
 		return
 	}
 	for ; n > 0; n-- {
-		if s := &j.slots[j.next%jbSlots]; s.ok && s.seq == j.next {
-			s.ok = false
+		if j.ring.Drop(j.next) {
 			j.count--
 			j.skipped++
 		}
@@ -249,9 +235,7 @@ func (j *jitterBuffer) skip(n int) {
 // trim drops the oldest frames while more than target+2 wait.
 func (j *jitterBuffer) trim() {
 	for j.count > j.target()+2 {
-		s := &j.slots[j.next%jbSlots]
-		if s.ok && s.seq == j.next {
-			s.ok = false
+		if j.ring.Drop(j.next) {
 			j.count--
 			j.overflow++
 		}

@@ -7,7 +7,7 @@ import "github.com/meet-dev/meet/audio/rtpseq"
 // FEC (when the packet after it is there) or concealment. It is not safe
 // for concurrent use: the staff leg's mutex guards it.
 type jitter struct {
-	slots   [jitterSlots]jbSlot
+	ring    rtpseq.Ring
 	target  int // packets buffered before playout starts
 	playing bool
 	next    uint16 // next sequence number to play
@@ -19,7 +19,7 @@ type jitter struct {
 }
 
 const (
-	jitterSlots = 64
+	jitterSlots = rtpseq.RingSlots
 	// maxDepth packets ahead of playout (120 ms) is too much latency, e.g.
 	// after a stall of the mixer: skip forward to the target depth.
 	maxDepth = 6
@@ -27,12 +27,8 @@ const (
 	maxMisses = 5
 )
 
-type jbSlot struct {
-	seq     uint16
-	codec   codecKind
-	ok      bool
-	payload []byte
-}
+// jbSlot is one packet in the buffer; Codec holds its codecKind.
+type jbSlot = rtpseq.Slot
 
 type popKind uint8
 
@@ -58,15 +54,10 @@ func (j *jitter) push(seq uint16, codec codecKind, payload []byte) {
 	if !j.any || before(j.highest, seq) {
 		j.highest, j.any = seq, true
 	}
-	s := &j.slots[seq%jitterSlots]
-	s.seq, s.codec, s.ok = seq, codec, true
-	s.payload = append(s.payload[:0], payload...)
+	j.ring.Put(seq, payload).Codec = uint8(codec)
 }
 
-func (j *jitter) has(seq uint16) bool {
-	s := &j.slots[seq%jitterSlots]
-	return s.ok && s.seq == seq
-}
+func (j *jitter) has(seq uint16) bool { return j.ring.Has(seq) }
 
 // buffered counts packets from seq up to highest.
 func (j *jitter) buffered(from uint16) int {
@@ -100,9 +91,7 @@ func (j *jitter) restart() {
 // drop forgets packets in [from, to).
 func (j *jitter) drop(from, to uint16) {
 	for s := from; before(s, to); s++ {
-		if j.has(s) {
-			j.slots[s%jitterSlots].ok = false
-		}
+		j.ring.Drop(s)
 	}
 }
 
@@ -140,17 +129,15 @@ func (j *jitter) pop() (popKind, *jbSlot) {
 		return popConceal, nil
 	}
 	j.next++
-	if j.has(seq) {
+	if s := j.ring.Take(seq); s != nil {
 		j.misses = 0
-		s := &j.slots[seq%jitterSlots]
-		s.ok = false
 		return popPacket, s
 	}
 	j.lost++
 	j.misses++
 	if j.has(seq + 1) {
 		j.fec++
-		return popFEC, &j.slots[(seq+1)%jitterSlots]
+		return popFEC, j.ring.At(seq + 1)
 	}
 	return popConceal, nil
 }

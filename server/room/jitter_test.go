@@ -15,7 +15,7 @@ func popAll(j *jitter, n int) []popped {
 		k, s := j.pop()
 		p := popped{kind: k}
 		if s != nil {
-			p.seq = s.seq
+			p.seq = s.Seq
 		}
 		out = append(out, p)
 	}

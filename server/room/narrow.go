@@ -90,7 +90,7 @@ func (p *peer) decodeAt(log *slog.Logger, narrow bool, kind popKind, slot *jbSlo
 func (p *peer) decode8(kind popKind, slot *jbSlot) (audio.PCM16, error) {
 	c := p.lastCodec
 	if slot != nil {
-		c = slot.codec
+		c = codecKind(slot.Codec)
 	}
 	if c == codecUnknown {
 		c = p.send
@@ -111,14 +111,14 @@ func (p *peer) decode8(kind popKind, slot *jbSlot) (audio.PCM16, error) {
 	}
 	switch kind {
 	case popPacket:
-		pcm, err := d.Decode(slot.payload)
+		pcm, err := d.Decode(slot.Payload)
 		if err == nil && len(pcm) > 0 && 6*len(pcm) <= len(silence) {
 			p.lastN, p.lastCodec = 6*len(pcm), c
-			p.remember(slot.payload)
+			p.remember(slot.Payload)
 		}
 		return pcm, err
 	case popFEC:
-		return d.DecodeFEC(slot.payload, p.lastN/6)
+		return d.DecodeFEC(slot.Payload, p.lastN/6)
 	default:
 		return d.PLC(p.lastN / 6)
 	}

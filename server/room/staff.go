@@ -221,7 +221,7 @@ func (p *peer) decoder(c codecKind) (decoder, error) {
 func (p *peer) decode(kind popKind, slot *jbSlot) (audio.PCM16, error) {
 	c := p.lastCodec // concealment continues the last stream
 	if slot != nil {
-		c = slot.codec
+		c = codecKind(slot.Codec)
 	}
 	if c == codecUnknown {
 		c = p.send
@@ -232,16 +232,16 @@ func (p *peer) decode(kind popKind, slot *jbSlot) (audio.PCM16, error) {
 	}
 	switch kind {
 	case popPacket:
-		pcm, err := d.Decode(slot.payload)
+		pcm, err := d.Decode(slot.Payload)
 		if err == nil && len(pcm) > 0 && len(pcm) <= len(silence) {
 			p.lastN, p.lastCodec = len(pcm), c
 			if c == codecOpus {
-				p.remember(slot.payload)
+				p.remember(slot.Payload)
 			}
 		}
 		return pcm, err
 	case popFEC:
-		return d.DecodeFEC(slot.payload, p.lastN)
+		return d.DecodeFEC(slot.Payload, p.lastN)
 	default:
 		return d.PLC(p.lastN)
 	}
