@@ -70,6 +70,7 @@ type Phone struct {
 	src  source
 	send *sendSwitch
 	recv *receiver
+	ns   denoise.Denoiser // the microphone's suppressor, shared by the send pipelines one at a time
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -96,13 +97,19 @@ func New(sig Signaller, opts ...Option) (*Phone, error) {
 	p := &Phone{sig: sig, o: o, log: o.log.With("leg", "softphone"), api: a,
 		events: make(chan Event, o.eventBuffer), state: StateIdle}
 	p.denoise.Store(o.denoise)
-	if e, why := denoise.DefaultEngine(48000); why != nil {
-		p.log.Warn("noise suppression: using ours, the learned one is unavailable", "engine", e, "err", why)
+	ns, why, err := denoise.NewDefault(48000)
+	if err != nil {
+		return nil, fmt.Errorf("softphone: noise suppression: %w", err)
+	}
+	p.ns = ns
+	if why != nil {
+		p.log.Warn("noise suppression: using ours, the learned one is unavailable", "engine", ns.Name(), "err", why)
 	} else {
-		p.log.Info("noise suppression", "engine", e)
+		p.log.Info("noise suppression", "engine", ns.Name())
 	}
 	if o.inWAV != "" {
 		if p.src, err = openWAVSource(o.inWAV, o.loopInput); err != nil {
+			releaseDenoiser(ns)
 			return nil, fmt.Errorf("softphone: %w", err)
 		}
 	}
@@ -420,6 +427,7 @@ func (p *Phone) Close() error {
 	if p.recv != nil {
 		errs = append(errs, p.recv.close())
 	}
+	releaseDenoiser(p.ns)
 	p.setState(StateClosed)
 	p.evMu.Lock()
 	p.evClosed = true

@@ -29,6 +29,14 @@ type sendPipeline struct {
 // track. The meter reads the microphone level before mute, so a level meter
 // works while muted. Denoise is always in the chain and switched live.
 func buildSendPipeline(c Codec, out packetSink, denoiseOn bool) (*sendPipeline, error) {
+	return buildSendPipelineWith(c, out, denoiseOn, nil)
+}
+
+// buildSendPipelineWith is buildSendPipeline with the phone's suppressor ns
+// (nil: a new default one). The phone keeps one suppressor for all its
+// pipelines, one at a time, so re-attaching costs no new WebAssembly
+// instance.
+func buildSendPipelineWith(c Codec, out packetSink, denoiseOn bool, ns denoise.Denoiser) (*sendPipeline, error) {
 	enc, err := newEncoder(c, out)
 	if err != nil {
 		return nil, err
@@ -40,7 +48,7 @@ func buildSendPipeline(c Codec, out packetSink, denoiseOn bool) (*sendPipeline, 
 	sp := &sendPipeline{encoder: enc}
 	sp.mute = audio.NewMute(w)
 	sp.meter = audio.NewMeter(sp.mute)
-	if sp.ns, err = newDenoiseStage(sp.meter); err != nil {
+	if sp.ns, err = newDenoiseStage(sp.meter, ns); err != nil {
 		return nil, err
 	}
 	sp.ns.s.SetEnabled(denoiseOn)
@@ -57,18 +65,20 @@ type denoiseStage struct {
 	pend audio.PCM16
 }
 
-func newDenoiseStage(dst audio.Writer) (*denoiseStage, error) {
-	s, _, err := denoise.NewDefault(48000)
-	if err != nil {
-		return nil, fmt.Errorf("denoise: %w", err)
+func newDenoiseStage(dst audio.Writer, s denoise.Denoiser) (*denoiseStage, error) {
+	if s == nil {
+		var err error
+		if s, _, err = denoise.NewDefault(48000); err != nil {
+			return nil, fmt.Errorf("denoise: %w", err)
+		}
 	}
 	return &denoiseStage{dst: dst, s: s}, nil
 }
 
-// release frees the suppressor's resources (the learned one holds a
-// WebAssembly instance) once the pipeline is no longer written to.
-func (d *denoiseStage) release() {
-	if c, ok := d.s.(interface{ Close() error }); ok {
+// releaseDenoiser frees a suppressor's resources (the learned one holds a
+// WebAssembly instance) once nothing writes to it any more.
+func releaseDenoiser(s denoise.Denoiser) {
+	if c, ok := s.(interface{ Close() error }); ok {
 		_ = c.Close()
 	}
 }
@@ -116,33 +126,24 @@ func newSendSwitch(p *Phone) *sendSwitch {
 
 // attach builds a send pipeline for pr's codec and switches to it.
 func (s *sendSwitch) attach(pr *peer) error {
-	sp, err := buildSendPipeline(pr.codec, trackSink{pr}, s.p.denoise.Load())
+	sp, err := buildSendPipelineWith(pr.codec, trackSink{pr}, s.p.denoise.Load(), s.p.ns)
 	if err != nil {
 		return err
 	}
 	sp.mute.SetMuted(s.p.sendGate())
 	s.mu.Lock()
-	old := s.pipe
 	s.pipe, s.owner = sp, pr
 	s.mu.Unlock()
-	if old.ns != nil {
-		old.ns.release()
-	}
 	return nil
 }
 
 // detach switches back to metering only, if pr is still the current peer.
 func (s *sendSwitch) detach(pr *peer) {
 	s.mu.Lock()
-	var old *sendPipeline
 	if s.owner == pr {
-		old = s.pipe
 		s.pipe, s.owner = s.idle, nil
 	}
 	s.mu.Unlock()
-	if old != nil && old.ns != nil {
-		old.ns.release()
-	}
 }
 
 func (s *sendSwitch) WriteSample(frame audio.PCM16) error {
