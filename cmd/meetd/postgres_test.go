@@ -138,3 +138,54 @@ func TestServeOnPostgres(t *testing.T) {
 		t.Fatal("serve did not stop")
 	}
 }
+
+// `meetd demo --db postgres://…` seeds its channel and accounts into Postgres.
+func TestDemoOnPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the demo")
+	}
+	url := pgtest.URL(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := runCtxArgs(ctx, t, "demo", "--db", url, "--data", t.TempDir(), "--http", "127.0.0.1:0", "--sip", "127.0.0.1:0", "--no-caller")
+		done <- err
+	}()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		out, err := run(t, "admin", "staff", "list", "--db", url)
+		if err == nil && strings.Contains(out, "operator@demo.local") && strings.Contains(out, "admin@demo.local") {
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("demo ended: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("demo accounts never appeared in Postgres: %v\n%s", err, out)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	out, err := run(t, "admin", "channel", "list", "--db", url)
+	if err != nil || !strings.Contains(out, "demo") || !strings.Contains(out, "+81500000000") {
+		t.Errorf("demo channel: %v\n%s", err, out)
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("demo did not stop")
+	}
+}
+
+func runCtxArgs(ctx context.Context, t *testing.T, args ...string) (string, error) {
+	cmd := newRootCmd()
+	var out lines
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(ctx)
+	return out.buf.String(), err
+}
