@@ -328,7 +328,10 @@ type columns struct{ when, cust, status, tags, who int }
 
 func (m *Model) columns() columns {
 	c := columns{when: 10, status: 20, tags: 12, who: 12}
-	if m.w < 90 {
+	switch {
+	case m.w < 70: // 60 columns: the customer keeps room, the rest shrinks
+		c.status, c.tags, c.who = 14, 6, 8
+	case m.w < 90:
 		c.status, c.tags, c.who = 19, 10, 10
 	}
 	c.cust = max(m.w-c.when-c.status-c.tags-c.who-5, 8)
