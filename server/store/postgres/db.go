@@ -26,6 +26,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -64,7 +65,7 @@ func WithLogger(l *slog.Logger) Option { return func(d *DB) { d.log = l } }
 // WithClock sets the clock used for created/updated stamps (tests).
 func WithClock(now func() time.Time) Option { return func(d *DB) { d.now = now } }
 
-// WithMaxConns caps the connection pool (default: pgx's, max(4, CPUs)).
+// WithMaxConns caps the connection pool (default 16, or the URL's pool_max_conns).
 func WithMaxConns(n int32) Option { return func(d *DB) { d.maxConns = n } }
 
 // WithBusyTimeout sets how long a statement waits for a lock held by another
@@ -83,8 +84,13 @@ func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 		return nil, api.Errorf(api.CodeBadRequest, "database URL: %v", err)
 	}
 	d.url = redact(cfg)
-	if d.maxConns > 0 {
+	switch {
+	case d.maxConns > 0:
 		cfg.MaxConns = d.maxConns
+	case !strings.Contains(url, "pool_max_conns"):
+		// pgx's default is max(4, CPUs): too few for a node whose WebSocket
+		// replays and API reads run beside the writer.
+		cfg.MaxConns = 16
 	}
 	if cfg.ConnConfig.RuntimeParams == nil {
 		cfg.ConnConfig.RuntimeParams = map[string]string{}
