@@ -142,10 +142,11 @@ func Start() (*Server, error) {
 	if _, err := os.Stat(postgres); err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrNotInstalled, postgres)
 	}
-	tmp := "" // os.TempDir()
+	tmp := os.TempDir()
 	if os.Geteuid() == 0 {
 		tmp = "/tmp" // the postgres user must reach it: not a root-only $TMPDIR
 	}
+	removeStale(tmp)
 	dir, err := os.MkdirTemp(tmp, "meet-pgtest-")
 	if err != nil {
 		return nil, err
@@ -172,6 +173,26 @@ func Start() (*Server, error) {
 			os.RemoveAll(dir)
 			return nil, err
 		}
+	}
+}
+
+// removeStale removes data directories that test binaries killed before
+// they could clean up left behind: older than ten minutes, with no live
+// server in them.
+func removeStale(tmp string) {
+	dirs, _ := filepath.Glob(filepath.Join(tmp, "meet-pgtest-*"))
+	for _, dir := range dirs {
+		fi, err := os.Stat(dir)
+		if err != nil || time.Since(fi.ModTime()) < 10*time.Minute {
+			continue
+		}
+		if b, err := os.ReadFile(filepath.Join(dir, "data", "postmaster.pid")); err == nil {
+			pid, _ := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
+			if pid > 0 && syscall.Kill(pid, 0) == nil {
+				continue // still running
+			}
+		}
+		os.RemoveAll(dir)
 	}
 }
 
