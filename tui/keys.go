@@ -13,7 +13,9 @@ import (
 )
 
 // key turns a key press into an action. An open prompt takes every key;
-// then screen-local keys (settings space, stats < >); then the key map.
+// then the screen's own raw keys (settings space, stats < >); then the key
+// map: moving, opening, esc and link jumps belong to the screen shown
+// (its Component), everything else to the root.
 func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 	if m.prompt != nil {
 		done, cmd := m.prompt.Update(k)
@@ -22,16 +24,8 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 		}
 		return cmd
 	}
-	switch {
-	case m.screen == ScreenSettings && k.String() == " ":
-		return m.settingsIntent(m.settings.Activate())
-	case m.screen == ScreenStats && (k.String() == "<" || k.String() == ">"):
-		dir := 1
-		if k.String() == "<" {
-			dir = -1
-		}
-		m.stats.Cycle(dir)
-		return m.loadStats()
+	if m.screen == ScreenSettings && k.String() == " " || m.screen == ScreenStats && (k.String() == "<" || k.String() == ">") {
+		return m.delegate(k)
 	}
 	a := m.ctx.Keys.Action(k)
 	if a == common.ActNone {
@@ -40,7 +34,18 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 	if !m.ready && a != common.ActQuit && a != common.ActRefresh && a != common.ActHelp && a != common.ActBack {
 		return nil // nothing to act on before we know who we are
 	}
+	switch a {
+	case common.ActUp, common.ActDown, common.ActPageUp, common.ActPageDown, common.ActTop, common.ActBottom,
+		common.ActOpen, common.ActBack, common.ActLinkBack, common.ActLinkNext:
+		return m.delegate(k)
+	}
 	return m.act(a)
+}
+
+// delegate hands a key to the screen shown.
+func (m *Model) delegate(k tea.KeyMsg) tea.Cmd {
+	_, cmd := m.component().Update(k)
+	return cmd
 }
 
 func (m *Model) open(kind prompt.Kind, title, value string, chatID, callID int64) tea.Cmd {
@@ -157,39 +162,6 @@ func (m *Model) act(a common.Action) tea.Cmd {
 		return m.chatAction(a)
 	case common.ActUndo:
 		return m.undo()
-	case common.ActLinkBack, common.ActLinkNext:
-		if m.screen != ScreenChat {
-			return nil
-		}
-		id := m.chat.LinkBack()
-		if a == common.ActLinkNext {
-			id = m.chat.LinkNext()
-		}
-		if id == 0 {
-			return m.setFlash(m.ctx.T("no linked chat that way"), false)
-		}
-		return m.openChat(api.Chat{ID: id}, true)
-	case common.ActUp, common.ActDown, common.ActPageUp, common.ActPageDown, common.ActTop, common.ActBottom:
-		return m.navigate(a)
-	case common.ActOpen:
-		switch m.screen {
-		case ScreenInbox:
-			if c, ok := m.inbox.Selected(); ok {
-				return m.openChat(c, false)
-			}
-		case ScreenBoard:
-			if c, ok := m.board.Selected(); ok {
-				return m.openChat(api.Chat{ID: c.ChatID}, false)
-			}
-		case ScreenSettings:
-			return m.settingsIntent(m.settings.Activate())
-		}
-		return nil
-	case common.ActBack:
-		if m.screen == ScreenSettings && m.settings.Back() {
-			return nil
-		}
-		return m.goBack()
 	case common.ActNextTab, common.ActPrevTab, common.ActTab1, common.ActTab2, common.ActTab3, common.ActTab4:
 		t := m.inbox.Active()
 		switch a {
@@ -254,24 +226,6 @@ func (m *Model) quit() tea.Cmd {
 	m.quitting = true
 	m.Close()
 	return tea.Quit
-}
-
-func (m *Model) navigate(a common.Action) tea.Cmd {
-	switch m.screen {
-	case ScreenInbox:
-		if m.inbox.Move(a) {
-			return m.loadTab(m.inbox.Active())
-		}
-	case ScreenChat:
-		m.chat.Scroll(a)
-	case ScreenBoard:
-		m.board.Move(a)
-	case ScreenSettings:
-		m.settings.Move(a)
-	case ScreenHelp:
-		m.help.Scroll(a)
-	}
-	return nil
 }
 
 func (m *Model) chatAction(a common.Action) tea.Cmd {

@@ -189,13 +189,30 @@ func (m *Model) bodyHeight() int {
 func (m *Model) resize(w, h int) {
 	m.ctx.Width, m.ctx.Height = max(w, 20), max(h, 6)
 	bw, bh := m.ctx.Width, m.bodyHeight()
-	m.inbox.SetSize(bw, bh)
-	m.chat.SetSize(bw, bh)
-	m.board.SetSize(bw, bh)
-	m.stats.SetSize(bw, bh)
-	m.settings.SetSize(bw, bh)
-	m.help.SetSize(bw, bh)
+	for s := ScreenInbox; s <= ScreenHelp; s++ {
+		m.componentOf(s).SetSize(bw, bh)
+	}
 }
+
+// componentOf is the Component drawing screen s.
+func (m *Model) componentOf(s Screen) common.Component {
+	switch s {
+	case ScreenChat:
+		return m.chat
+	case ScreenBoard:
+		return m.board
+	case ScreenStats:
+		return m.stats
+	case ScreenSettings:
+		return m.settings
+	case ScreenHelp:
+		return m.help
+	}
+	return m.inbox
+}
+
+// component is the screen shown.
+func (m *Model) component() common.Component { return m.componentOf(m.screen) }
 
 func (m *Model) setFlash(text string, isErr bool) tea.Cmd {
 	m.flash, m.flashErr = text, isErr

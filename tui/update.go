@@ -38,6 +38,19 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.key(msg)
 	case prompt.SubmitMsg:
 		return m.submit(msg)
+	// what the screens ask for (see common.Component)
+	case common.OpenChatMsg:
+		return m.openChat(msg.Chat, msg.Push)
+	case common.LoadTabMsg:
+		return m.loadTab(msg.Tab)
+	case common.ReloadMsg:
+		return m.reloadShown()
+	case common.BackMsg:
+		return m.goBack()
+	case common.FlashMsg:
+		return m.setFlash(msg.Text, msg.Err)
+	case settings.Intent:
+		return m.settingsIntent(msg)
 	case clipMsg:
 		return m.clipLoaded(msg)
 	case initMsg:

@@ -102,21 +102,7 @@ func (m *Model) body() string {
 	if m.fatal != "" {
 		return common.Lines("\n  "+m.ctx.Styles.Error.Render(m.fatal), w, h)
 	}
-	var v string
-	switch m.screen {
-	case ScreenInbox:
-		v = m.inbox.View()
-	case ScreenChat:
-		v = m.chat.View()
-	case ScreenBoard:
-		v = m.board.View()
-	case ScreenStats:
-		v = m.stats.View()
-	case ScreenSettings:
-		v = m.settings.View()
-	case ScreenHelp:
-		v = m.help.View()
-	}
+	v := m.component().View()
 	return common.Lines(v, w, h)
 }
 
@@ -124,22 +110,22 @@ func (m *Model) body() string {
 // first; keys the role cannot use are not offered.
 func (m *Model) hints() string {
 	T := m.ctx.T
-	var hs []common.Hint
+	hs := m.component().Hints() // the screen's own keys first
 	switch m.screen {
 	case ScreenInbox:
-		hs = []common.Hint{{Action: common.ActOpen, Label: T("open")}, {Action: common.ActDial, Label: T("call")},
+		hs = append(hs, []common.Hint{{Action: common.ActDial, Label: T("call")},
 			{Action: common.ActCallback, Label: T("call back")}, {Action: common.ActFilter, Label: T("filter")},
 			{Action: common.ActSearch, Label: T("search")}, {Action: common.ActNextTab, Label: T("tabs")},
-			{Action: common.ActBoard, Label: T("live calls")}}
+			{Action: common.ActBoard, Label: T("live calls")}}...)
 		if m.ctx.IsSupervisor() {
 			hs = append(hs, common.Hint{Action: common.ActStats, Label: T("stats")})
 		}
 		hs = append(hs, common.Hint{Action: common.ActSettings, Label: T("settings")}, common.Hint{Action: common.ActQuit, Label: T("quit")})
 	case ScreenSettings:
-		hs = []common.Hint{{Action: common.ActOpen, Label: T("toggle")}, {Action: common.ActBack, Label: T("back")}}
+		hs = append(hs, common.Hint{Action: common.ActBack, Label: T("back")})
 	default:
-		hs = []common.Hint{{Action: common.ActBack, Label: T("back")}, {Action: common.ActHelp, Label: T("help")},
-			{Action: common.ActQuit, Label: T("quit")}}
+		hs = append(hs, []common.Hint{{Action: common.ActBack, Label: T("back")}, {Action: common.ActHelp, Label: T("help")},
+			{Action: common.ActQuit, Label: T("quit")}}...)
 	}
 	if m.screen == ScreenInbox || m.screen == ScreenSettings {
 		hs = append(hs, common.Hint{Action: common.ActHelp, Label: T("help")})

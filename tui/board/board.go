@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/tui/common"
 )
@@ -166,3 +167,25 @@ func who(ctx *common.Context, c api.Call, now time.Time) string {
 	}
 	return strings.Join(ps, ", ")
 }
+
+// Update handles the board's own keys: moving and opening a call's chat.
+func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
+	k, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return m, nil
+	}
+	switch a := m.ctx.Keys.Action(k); a {
+	case common.ActUp, common.ActDown, common.ActPageUp, common.ActPageDown, common.ActTop, common.ActBottom:
+		m.Move(a)
+	case common.ActOpen:
+		if c, ok := m.Selected(); ok {
+			return m, common.Send(common.OpenChatMsg{Chat: api.Chat{ID: c.ChatID}})
+		}
+	case common.ActBack:
+		return m, common.Send(common.BackMsg{})
+	}
+	return m, nil
+}
+
+// Hints are the board's own keys (the screen draws its own hint line).
+func (m *Model) Hints() []common.Hint { return nil }

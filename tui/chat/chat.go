@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/tui/common"
@@ -255,3 +256,31 @@ func (m *Model) View() string {
 func wrapCells(text string, width int) string {
 	return ansi.Hardwrap(ansi.Wordwrap(text, width, ""), width, true)
 }
+
+// Update handles the chat screen's own keys: scrolling the timeline and
+// following the callback links.
+func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
+	k, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return m, nil
+	}
+	switch a := m.ctx.Keys.Action(k); a {
+	case common.ActUp, common.ActDown, common.ActPageUp, common.ActPageDown, common.ActTop, common.ActBottom:
+		m.Scroll(a)
+	case common.ActLinkBack, common.ActLinkNext:
+		id := m.LinkBack()
+		if a == common.ActLinkNext {
+			id = m.LinkNext()
+		}
+		if id == 0 {
+			return m, common.Send(common.FlashMsg{Text: m.ctx.T("no linked chat that way")})
+		}
+		return m, common.Send(common.OpenChatMsg{Chat: api.Chat{ID: id}, Push: true})
+	case common.ActBack:
+		return m, common.Send(common.BackMsg{})
+	}
+	return m, nil
+}
+
+// Hints are the chat screen's own keys.
+func (m *Model) Hints() []common.Hint { return nil } // the screen draws its own hint line

@@ -3,6 +3,7 @@
 package help
 
 import (
+	tea "github.com/charmbracelet/bubbletea"
 	"strings"
 
 	"github.com/meet-dev/meet/tui/common"
@@ -83,3 +84,21 @@ func (m *Model) View() string {
 	}
 	return m.ctx.Styles.Title.Render(common.Fit(title, m.w)) + "\n" + strings.Join(lines, "\n")
 }
+
+// Update scrolls the help.
+func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
+	k, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return m, nil
+	}
+	switch a := m.ctx.Keys.Action(k); a {
+	case common.ActUp, common.ActDown, common.ActPageUp, common.ActPageDown, common.ActTop, common.ActBottom:
+		m.Scroll(a)
+	case common.ActBack:
+		return m, common.Send(common.BackMsg{})
+	}
+	return m, nil
+}
+
+// Hints are the help's own keys.
+func (m *Model) Hints() []common.Hint { return nil }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/tui/common"
 )
@@ -341,4 +342,31 @@ func (m *Model) columns() columns {
 func (m *Model) row(c columns, when, cust, status, tags, who string) string {
 	return " " + common.Fit(when, c.when) + " " + common.Fit(cust, c.cust) + " " + common.Fit(status, c.status) +
 		" " + common.Fit(tags, c.tags) + " " + common.Fit(who, c.who)
+}
+
+// Update handles the inbox's own keys: moving (asking for the next page
+// near the end), opening the selection, esc.
+func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
+	k, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return m, nil
+	}
+	switch a := m.ctx.Keys.Action(k); a {
+	case common.ActUp, common.ActDown, common.ActPageUp, common.ActPageDown, common.ActTop, common.ActBottom:
+		if m.Move(a) {
+			return m, common.Send(common.LoadTabMsg{Tab: m.active})
+		}
+	case common.ActOpen:
+		if c, ok := m.Selected(); ok {
+			return m, common.Send(common.OpenChatMsg{Chat: c})
+		}
+	case common.ActBack:
+		return m, common.Send(common.BackMsg{})
+	}
+	return m, nil
+}
+
+// Hints are the inbox's own keys.
+func (m *Model) Hints() []common.Hint {
+	return []common.Hint{{Action: common.ActOpen, Label: m.ctx.T("open")}}
 }

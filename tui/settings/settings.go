@@ -5,6 +5,7 @@ package settings
 
 import (
 	"fmt"
+	tea "github.com/charmbracelet/bubbletea"
 	"sort"
 	"strings"
 
@@ -292,4 +293,33 @@ func (m *Model) dbfs(v float64) string {
 		return m.ctx.T("silent")
 	}
 	return fmt.Sprintf("%.0f dBFS", v)
+}
+
+// Update handles the settings' own keys: moving, enter or space to toggle
+// or pick (the Intent comes back to the root as a message), esc closing
+// the device picker first.
+func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
+	k, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return m, nil
+	}
+	if k.String() == " " {
+		return m, common.Send(m.Activate())
+	}
+	switch a := m.ctx.Keys.Action(k); a {
+	case common.ActUp, common.ActDown, common.ActPageUp, common.ActPageDown, common.ActTop, common.ActBottom:
+		m.Move(a)
+	case common.ActOpen:
+		return m, common.Send(m.Activate())
+	case common.ActBack:
+		if !m.Back() {
+			return m, common.Send(common.BackMsg{})
+		}
+	}
+	return m, nil
+}
+
+// Hints are the settings' own keys.
+func (m *Model) Hints() []common.Hint {
+	return []common.Hint{{Action: common.ActOpen, Label: m.ctx.T("toggle")}}
 }

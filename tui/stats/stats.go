@@ -4,6 +4,7 @@ package stats
 
 import (
 	"fmt"
+	tea "github.com/charmbracelet/bubbletea"
 	"sort"
 	"strings"
 	"time"
@@ -172,3 +173,28 @@ func (m *Model) periodAxis(ps []api.StatsPeriod) string {
 	}
 	return m.ctx.T("%[1]s … %[2]s", common.Day(m.ctx, ps[0].Start), common.Day(m.ctx, ps[len(ps)-1].Start))
 }
+
+// Update handles the statistics' own keys: < and > change the period (and
+// ask for the figures again).
+func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
+	k, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return m, nil
+	}
+	switch k.String() {
+	case "<", ">":
+		dir := 1
+		if k.String() == "<" {
+			dir = -1
+		}
+		m.Cycle(dir)
+		return m, common.Send(common.ReloadMsg{})
+	}
+	if m.ctx.Keys.Action(k) == common.ActBack {
+		return m, common.Send(common.BackMsg{})
+	}
+	return m, nil
+}
+
+// Hints are the statistics' own keys.
+func (m *Model) Hints() []common.Hint { return nil }
