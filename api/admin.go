@@ -19,6 +19,8 @@ type ChannelPatch struct {
 	ServiceLevelS    *int    `json:"service_level_s,omitempty"`
 	Voicemail        *bool   `json:"voicemail,omitempty"`
 	VoicemailMaxS    *int    `json:"voicemail_max_s,omitempty"`
+	Recording        *bool   `json:"recording,omitempty"`
+	RecordingDays    *int    `json:"recording_retention_days,omitempty"`
 }
 
 // CustomerPatch is the body of PATCH /v1/customers/{id}; nil fields stay. A whole

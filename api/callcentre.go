@@ -17,7 +17,8 @@ import (
 //	POST   /v1/admin/channels/{id}/guidance/voicemail   what a caller hears before the beep
 //	PATCH  /v1/admin/channels/{id}    {"voicemail":true,"voicemail_max_s":120} (ChannelPatch)
 //	GET    /v1/chats/{id}             → Chat with its Recordings
-//	GET    /v1/recordings/{id}        → audio/wav (staff of the recording's channel)
+//	GET    /v1/recordings/{id}?purpose=WHY → audio/wav; voicemails: staff of the channel; call
+//	                                    recordings: supervisors, with a purpose, audited like exports
 //	POST   /v1/calls/{id}/hold        → 204 (caller hears the hold guidance, staff hear silence)
 //	POST   /v1/calls/{id}/resume      → 204
 
@@ -41,6 +42,16 @@ const (
 	EvCallHeld    EventType = "call.held"
 	EvCallResumed EventType = "call.resumed"
 )
+
+// EvCallRecorded: a call recording was stored. data: {"recording_id","duration_ms"}.
+// EvRecordingDeleted: retention removed one. data: {"recording_id"}.
+const (
+	EvCallRecorded     EventType = "call.recorded"
+	EvRecordingDeleted EventType = "recording.deleted"
+)
+
+// AuditRecordingDownload is the audit action of a call recording download.
+const AuditRecordingDownload = "recording.download"
 
 // EvCallVoicemail: a voicemail was taken. data: {"recording_id","duration_ms","reason"}
 // (reason: why it ended: stopped (# or hang-up), max, silence); no

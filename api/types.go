@@ -177,6 +177,7 @@ const (
 	GuidanceNotAccepting GuidanceKind = "not-accepting"
 	GuidanceHold         GuidanceKind = "hold"
 	GuidanceVoicemail    GuidanceKind = "voicemail" // before the beep of a voicemail
+	GuidanceRecording    GuidanceKind = "recording" // "this call is recorded", when a recorded call is answered
 )
 
 // Staff is an account.
@@ -217,9 +218,11 @@ type Channel struct {
 	AutoAssignTeamID *int64   `json:"auto_assign_team_id,omitempty"`
 	ServiceLevelS    int      `json:"service_level_s"`
 	Hours            Hours    `json:"hours"`
-	Menu             *Menu    `json:"menu,omitempty"`  // IVR menu (api/callcentre.go); nil: none
-	Voicemail        bool     `json:"voicemail"`       // callers who would be missed (noOperator, notInOperation) may leave a message
-	VoicemailMaxS    int      `json:"voicemail_max_s"` // longest message (0: 120 s)
+	Menu             *Menu    `json:"menu,omitempty"`           // IVR menu (api/callcentre.go); nil: none
+	Voicemail        bool     `json:"voicemail"`                // callers who would be missed (noOperator, notInOperation) may leave a message
+	VoicemailMaxS    int      `json:"voicemail_max_s"`          // longest message (0: 120 s)
+	Recording        bool     `json:"recording"`                // answered calls are recorded (both parties), after an announcement
+	RecordingDays    int      `json:"recording_retention_days"` // call recordings are deleted after this many days (0: kept)
 }
 
 // Hours is a channel's operating schedule in its time zone.
@@ -290,6 +293,7 @@ type Chat struct {
 	LastCallID   *int64       `json:"last_call_id,omitempty"`
 	MenuPath     string       `json:"menu_path,omitempty"`  // IVR keys of its last call, e.g. "1/2"
 	Voicemail    bool         `json:"voicemail,omitempty"`  // a voicemail was left (the missed list's marker)
+	Recorded     bool         `json:"recorded,omitempty"`   // a call of the chat was recorded
 	Recordings   []Recording  `json:"recordings,omitempty"` // GET /v1/chats/{id} only: voicemails and call recordings
 	Created      time.Time    `json:"created"`
 	Updated      time.Time    `json:"updated"`

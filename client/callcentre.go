@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/meet-dev/meet/api"
@@ -12,6 +13,12 @@ import (
 // Recording writes a voicemail or call recording (WAV) to w.
 func (c *Client) Recording(ctx context.Context, recordingID int64, w io.Writer) error {
 	return c.do(ctx, http.MethodGet, "/v1/recordings/"+strconv.FormatInt(recordingID, 10), nil, nil, w)
+}
+
+// RecordingFor writes a call recording (supervisors) to w, saying why: the
+// download is audited like an export.
+func (c *Client) RecordingFor(ctx context.Context, recordingID int64, purpose string, w io.Writer) error {
+	return c.do(ctx, http.MethodGet, "/v1/recordings/"+strconv.FormatInt(recordingID, 10), url.Values{"purpose": {purpose}}, nil, w)
 }
 
 // SetMenu replaces a channel's IVR menu (admins); nil removes it.

@@ -366,3 +366,85 @@ func TestHoldHeardByTheCaller(t *testing.T) {
 		t.Fatalf("stats held %d hold_s %d (%v)", st.Total.Held, st.Total.HoldS, err)
 	}
 }
+
+// TestCallRecordingDownloadedBySupervisor: on a channel with recording on,
+// a SIP caller (440 Hz) hears the recording announcement and talks with the
+// `meet phone` operator (1,000 Hz); the recording holds both parties, is
+// marked on the chat, refused to the operator and to a download without a
+// purpose, and a supervisor's download is in the audit log.
+func TestCallRecordingDownloadedBySupervisor(t *testing.T) {
+	m := startMeetd(t)
+	if out := m.admin(t, "channel", "set", "support", "--recording", "on", "--recording-retention", "30"); !strings.Contains(out, "call recording on") {
+		t.Fatalf("channel set: %s", out)
+	}
+	m.admin(t, "guidance", "set", "--channel", "support", "--kind", "recording", toneWAV(t, 600, 800*time.Millisecond))
+	phone(t, m, "op@e2e.test", 1000, "--auto-answer")
+	caller, err := simcaller.New("127.0.0.1", "+819055556666")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer caller.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	if _, err := caller.ServeUDP(ctx, "127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := caller.Call(ctx, m.sip, openNumber, simcaller.CallPlan{Audio: audiotest.Tone(8000, 440, 0.3, 8000), TalkFor: 5 * time.Second})
+	if err != nil || !res.Answered {
+		t.Fatalf("call: %v %+v", err, res.Status)
+	}
+	if !toneFor(audio.PCM16(res.Recorded), 600, 400*time.Millisecond) {
+		t.Error("the caller did not hear the recording announcement")
+	}
+	sv, op := m.login(t, "sv@e2e.test"), m.login(t, "op@e2e.test")
+	list, err := sv.Chats(ctx, api.ChatQuery{Q: "+819055556666"})
+	if err != nil || len(list.Chats) != 1 {
+		t.Fatalf("chats %v %+v", err, list)
+	}
+	var chat api.Chat
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if chat, err = sv.Chat(ctx, list.Chats[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		if len(chat.Recordings) > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !chat.Recorded || len(chat.Recordings) != 1 || chat.Recordings[0].Kind != api.RecordingCall || chat.Recordings[0].DurationMS < 3000 {
+		t.Fatalf("chat recorded %v recordings %+v", chat.Recorded, chat.Recordings)
+	}
+	rec := chat.Recordings[0]
+	var sink strings.Builder
+	if err := op.RecordingFor(ctx, rec.ID, "curious", &sink); api.CodeOf(err) != api.CodeForbidden {
+		t.Fatalf("an operator downloaded a call recording: %v", err)
+	}
+	if err := sv.Recording(ctx, rec.ID, &sink); api.CodeOf(err) != api.CodeBadRequest {
+		t.Fatalf("a download without a purpose: %v", err)
+	}
+	cred := filepath.Join(t.TempDir(), "c.json")
+	run(t, bins.meet, "login", "--server", m.url, "--email", "sv@e2e.test", "--password", password, "--credentials", cred)
+	wav := filepath.Join(t.TempDir(), "call.wav")
+	out := run(t, bins.meet, "voicemail", fmt.Sprint(chat.ID), "--out", wav, "--purpose", "quality review", "--credentials", cred)
+	if !strings.Contains(out, "saved call") {
+		t.Fatalf("meet voicemail: %s", out)
+	}
+	got := readWAV(t, wav)
+	if !toneFor(got, 440, 2*time.Second) || !toneFor(got, 1000, 2*time.Second) {
+		t.Fatalf("the recording (%d samples) lacks the caller's 440 Hz or the operator's 1,000 Hz", len(got))
+	}
+	if toneFor(got, 600, 300*time.Millisecond) {
+		t.Error("the announcement is in the recording")
+	}
+	audit, err := m.login(t, "admin@e2e.test").ExportAudit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, a := range audit {
+		found = found || a.Action == api.AuditRecordingDownload && a.Purpose == "quality review" && strings.Contains(a.Filters, fmt.Sprintf("recording=%d", rec.ID))
+	}
+	if !found {
+		t.Fatalf("download not audited: %+v", audit)
+	}
+}

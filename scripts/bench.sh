@@ -32,6 +32,7 @@ STEPS=(
 	"room|./server/room/|-bench ^(BenchmarkCallCPU|BenchmarkRoom10Party|BenchmarkUp6|BenchmarkDown6|BenchmarkAudioResampler.*)$ -benchtime 500ms"
 	"room-load|./server/room/|-bench ^(BenchmarkConcurrentCalls|BenchmarkNetworkCalls)$ -benchtime 1x"
 	"room-attach|./server/room/|-bench ^BenchmarkAttachToTwoWayAudio$ -benchtime 10x"
+	"recording|./server/recording/|-bench ^BenchmarkRecorderCPU$ -benchtime 1s"
 	"accept-audio|./server/telephony/|-bench ^BenchmarkAcceptToTwoWayAudio$ -benchtime 10x"
 	"mouth-to-ear|./server/telephony/|-bench ^BenchmarkMouthToEar$ -benchtime 2x"
 	"mixer|./audio/mixer/|-bench . -benchtime 300ms"

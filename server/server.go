@@ -73,6 +73,11 @@ func WithGuidanceStore(g httpapi.GuidanceStore) Option {
 	return func(s *Server) { s.apiOpts = append(s.apiOpts, httpapi.WithGuidanceStore(g)) }
 }
 
+// WithAudit audits call recording downloads (httpapi.WithAudit).
+func WithAudit(a httpapi.Auditor) Option {
+	return func(s *Server) { s.apiOpts = append(s.apiOpts, httpapi.WithAudit(a)) }
+}
+
 // WithRoutes adds an HTTP area's routes (stats and exports, automations).
 func WithRoutes(fn func(*http.ServeMux, httpapi.Auth)) Option {
 	return func(s *Server) { s.apiOpts = append(s.apiOpts, httpapi.WithRoutes(fn)) }

@@ -8,15 +8,17 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/meet-dev/meet/api"
 )
 
 // voicemailCmd lists a chat's voicemails and recordings and saves one.
 func (a *app) voicemailCmd() *cobra.Command {
-	var out string
+	var out, purpose string
 	var which int
 	cmd := &cobra.Command{
-		Use:   "voicemail CHAT [--out FILE.wav] [--n N]",
-		Short: "List the voicemails and recordings of chat CHAT and save one as WAV",
+		Use:   "voicemail CHAT [--out FILE.wav] [--n N] [--purpose WHY]",
+		Short: "List the voicemails and call recordings of chat CHAT and save one as WAV",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := strconv.ParseInt(strings.TrimPrefix(args[0], "#"), 10, 64)
@@ -53,7 +55,16 @@ func (a *app) voicemailCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := c.Recording(ctx, r.ID, f); err != nil {
+			get := func() error { return c.Recording(ctx, r.ID, f) }
+			if r.Kind == api.RecordingCall {
+				if strings.TrimSpace(purpose) == "" {
+					f.Close()
+					os.Remove(out)
+					return fmt.Errorf("a call recording needs --purpose WHY (the download is audited)")
+				}
+				get = func() error { return c.RecordingFor(ctx, r.ID, purpose, f) }
+			}
+			if err := get(); err != nil {
 				f.Close()
 				os.Remove(out)
 				return fmt.Errorf("recording %d: %w", r.ID, err)
@@ -67,6 +78,7 @@ func (a *app) voicemailCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&out, "out", "", "save the recording to this WAV file")
 	cmd.Flags().IntVar(&which, "n", 1, "which recording of the list to save")
+	cmd.Flags().StringVar(&purpose, "purpose", "", "why you download a call recording (supervisors; audited)")
 	return cmd
 }
 

@@ -137,6 +137,18 @@ func newAdminChannelCmd() *cobra.Command {
 			}
 			p.Voicemail = &on
 		}
+		if f.Changed("recording") {
+			v, _ := f.GetString("recording")
+			on, err := onOff("recording", v)
+			if err != nil {
+				return err
+			}
+			p.Recording = &on
+		}
+		if f.Changed("recording-retention") {
+			days, _ := f.GetInt("recording-retention")
+			p.RecordingDays = &days
+		}
 		if f.Changed("voicemail-max") {
 			d, _ := f.GetDuration("voicemail-max")
 			s, err := seconds("voicemail-max", d)
@@ -164,7 +176,7 @@ func newAdminChannelCmd() *cobra.Command {
 			p.AutoAssignTeamID = &id
 		}
 		if p == (api.ChannelPatch{}) {
-			return fmt.Errorf("nothing to change: give --ring-timeout, --max-wait, --auto-assign, --timezone, --service-level or --voicemail")
+			return fmt.Errorf("nothing to change: give --ring-timeout, --max-wait, --auto-assign, --timezone, --service-level, --voicemail or --recording")
 		}
 		c, err = e.in.UpdateChannel(runCtx(cmd), 0, c.ID, p)
 		if err != nil {
@@ -173,6 +185,9 @@ func newAdminChannelCmd() *cobra.Command {
 		printChannels(e.out, []api.Channel{c})
 		if p.Voicemail != nil || p.VoicemailMaxS != nil {
 			printVoicemail(e.out, c)
+		}
+		if p.Recording != nil || p.RecordingDays != nil {
+			printRecording(e.out, c)
 		}
 		return nil
 	})
@@ -184,6 +199,8 @@ func newAdminChannelCmd() *cobra.Command {
 	sf.String("timezone", "", "IANA time zone, e.g. Asia/Tokyo")
 	sf.String("voicemail", "", "on: callers who would be missed (no operator, out of hours) may leave a message; off")
 	sf.Duration("voicemail-max", 0, "longest voicemail message, e.g. 2m (default 2m)")
+	sf.String("recording", "", "on: answered calls are recorded (both parties) after the recording guidance; off")
+	sf.Int("recording-retention", 0, "delete call recordings after this many days (0 keeps them)")
 
 	list := adminCmd("list", "List channels", cobra.NoArgs, func(cmd *cobra.Command, e *adminEnv, _ []string) error {
 		var cs []api.Channel

@@ -230,7 +230,7 @@ func newAdminGuidanceCmd() *cobra.Command {
 		return nil
 	})
 	set.Flags().String("channel", "", "channel NAME (required)")
-	set.Flags().String("kind", "", "greeting, wait, out-of-hours, not-accepting, hold, voicemail or menu-NODE (required)")
+	set.Flags().String("kind", "", "greeting, wait, out-of-hours, not-accepting, hold, voicemail, recording or menu-NODE (required)")
 	set.MarkFlagRequired("channel")
 	set.MarkFlagRequired("kind")
 	cmd.AddCommand(set)
@@ -258,4 +258,16 @@ func printVoicemail(w io.Writer, c api.Channel) {
 		max = api.DefaultVoicemailMaxS
 	}
 	fmt.Fprintf(w, "channel %s: voicemail on (messages up to %ds, %ds of silence or # ends one)\n", c.Name, max, api.VoicemailSilenceS)
+}
+
+func printRecording(w io.Writer, c api.Channel) {
+	if !c.Recording {
+		fmt.Fprintf(w, "channel %s: call recording off\n", c.Name)
+		return
+	}
+	keep := "kept until deleted"
+	if c.RecordingDays > 0 {
+		keep = fmt.Sprintf("deleted after %d days", c.RecordingDays)
+	}
+	fmt.Fprintf(w, "channel %s: call recording on (announced by the recording guidance; %s)\n", c.Name, keep)
 }

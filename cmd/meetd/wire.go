@@ -103,6 +103,7 @@ func (f features) options(db store.DB, bus *eventbus.Bus, in *inbox.Service, cl 
 		server.WithCallControl(tel.Calls),
 		server.WithSignaller(cl.signaller(tel.Rooms)),
 		server.WithGuidanceStore(tel.Guidance),
+		server.WithAudit(db),
 		server.WithRunner(func(ctx context.Context) error {
 			if err := tel.Start(ctx); err != nil {
 				tel.Close()

@@ -157,6 +157,10 @@ var japanese = map[string]string{
 	"voicemail %[1]s %[2]s / %[3]s (%[4]s pause, %[5]s %[6]s seek, %[7]s stop)": "留守番電話 %[1]s %[2]s / %[3]s (%[4]s 一時停止, %[5]s %[6]s 移動, %[7]s 停止)",
 	"✉ voicemail: %s plays": "留守番電話あり: %s で再生", "Voicemail": "留守番電話", "play / pause the voicemail": "留守番電話の再生 / 一時停止",
 	"voicemail 5 s back": "留守番電話を5秒戻す", "voicemail 5 s forward": "留守番電話を5秒進める", "stop the voicemail": "留守番電話を停止",
+	// recording, voicemail and hold in the chat
+	"● recorded": "● 録音あり", "call recorded (%[1]s)": "通話を録音しました (%[1]s)",
+	"voicemail: the caller left no message": "留守番電話: メッセージはありませんでした", "voicemail left (%[1]s)": "留守番電話が残されました (%[1]s)",
+	"%[1]s put the call on hold": "%[1]s が通話を保留にしました", "%[1]s resumed the call": "%[1]s が保留を解除しました",
 	// hold (call-centre keys)
 	" ON HOLD %[1]s (held %[2]s)": " 保留中 %[1]s (保留計 %[2]s)", " (held %[1]s)": " (保留計 %[1]s)",
 	"call resumed": "保留を解除しました", "call on hold: the caller hears hold music": "保留にしました: 発信者には保留音が流れます",

@@ -91,6 +91,11 @@ var catalogue = []entry{
 		ref:    refLifecycle,
 		expect: []string{"server/calls.BenchmarkLifecycle/sqlite"}},
 	// issue 4 — media
+	// issue 15 — call recording on top of a call's mix
+	{area: "media", pattern: re(`server/recording\.BenchmarkRecorderCPU`),
+		show:   []show{asIs("%core/call", "% core per recorded call (CPU)"), asIs("cpu-µs/frame", "CPU µs per 20 ms frame")},
+		aim:    "— (figure asked for; resample 48→8 kHz and buffered WAV write, the mix not counted)",
+		expect: []string{"server/recording.BenchmarkRecorderCPU"}},
 	{area: "media", pattern: re(`server/room\.BenchmarkCallCPU`),
 		show: []show{asIs("%core/call", "% core/call"), asIs("cpu-µs/tick", "µs/tick")},
 		aim:  "≤ 0.5 % core per call", conds: []cond{le("%core/call", 0.5)}, expect: []string{"server/room.BenchmarkCallCPU"}},

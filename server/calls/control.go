@@ -115,6 +115,7 @@ func (m *Manager) Accept(ctx context.Context, staffID, callID int64) (api.JoinRe
 		if left != 0 {
 			res.LeftCallID = ptrInt(left)
 		}
+		m.startCallRecording(r, c)
 		m.log.Info("call accepted", "call_id", id, "chat_id", c.ChatID, "staff_id", staffID)
 		return nil
 	})

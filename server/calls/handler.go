@@ -233,6 +233,7 @@ func (m *Manager) OutboundAnswered(callID int64) {
 		c.Answered = ptrTime(m.clock.Now())
 		m.saveCall(r, c)
 		m.event(r, c, api.EvCallAnswered, deref(c.AssigneeID), 0, map[string]any{"direction": api.Outbound})
+		m.startCallRecording(r, c)
 	})
 }
 

@@ -46,3 +46,29 @@ func TestHoldAndResume(t *testing.T) {
 		t.Fatalf("events %v", evs)
 	}
 }
+
+// TestCallRecording: an answered call of a recording channel plays the
+// announcement and is recorded; the recording is listed when the call ends.
+func TestCallRecording(t *testing.T) {
+	e := newEnv(t, newMemStore(), "", func(c *api.Channel) { c.Recording = true }, WithRecordingsDir(t.TempDir()))
+	ann := e.addStaff(t, "ann", api.RoleOperator)
+	id := e.inbound(t, "+4915100")
+	if _, err := e.m.Accept(e.ctx, ann, id); err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	if !e.media.has(fmt.Sprintf("play %d recording", id)) || !e.media.has(fmt.Sprintf("record %d beep=false max=0s", id)) {
+		t.Fatalf("media %v", e.media.log)
+	}
+	must(t, e.m.Hangup(e.ctx, ann, id))
+	e.drain() // CloseRoom ends the fake recording
+	e.drain()
+	c := e.call(t, id)
+	recs := e.recordings(t, c.ChatID)
+	if len(recs) != 1 || recs[0].Kind != api.RecordingCall || !e.chat(t, c.ChatID).Recorded {
+		t.Fatalf("recordings %+v", recs)
+	}
+	if countType(e.events(t, id), api.EvCallRecorded) != 1 {
+		t.Fatal("no call.recorded event")
+	}
+}

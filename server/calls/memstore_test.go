@@ -251,7 +251,7 @@ func (s *memStore) UpdateChat(c *api.Chat) error {
 	}
 	old.State, old.SnoozedUntil, old.AssigneeID, old.TeamID = c.State, c.SnoozedUntil, c.AssigneeID, c.TeamID
 	old.Missed, old.MissedReason, old.LastCallID, old.Closed, old.MenuPath = c.Missed, c.MissedReason, c.LastCallID, c.Closed, c.MenuPath
-	old.Voicemail = c.Voicemail
+	old.Voicemail, old.Recorded = c.Voicemail, c.Recorded
 	s.chats[c.ID] = old
 	return nil
 }
@@ -474,11 +474,10 @@ func (s *memStore) AddRecording(r *api.Recording) error {
 	s.recs = append(s.recs, *r)
 	r.ID = int64(len(s.recs))
 	s.recs[r.ID-1].ID = r.ID
-	if r.Kind == api.RecordingVoicemail {
-		c := s.chats[r.ChatID]
-		c.Voicemail = true
-		s.chats[r.ChatID] = c
-	}
+	c := s.chats[r.ChatID]
+	c.Voicemail = c.Voicemail || r.Kind == api.RecordingVoicemail
+	c.Recorded = c.Recorded || r.Kind == api.RecordingCall
+	s.chats[r.ChatID] = c
 	return nil
 }
 func (s *memStore) Recording(id int64) (api.Recording, error) {
@@ -496,3 +495,5 @@ func (s *memStore) ChatRecordings(chatID int64) ([]api.Recording, error) {
 	}
 	return out, nil
 }
+func (s *memStore) ExpiredRecordings(time.Time, int) ([]api.Recording, error) { return nil, nil }
+func (s *memStore) DeleteRecording(int64) error                               { return nil }

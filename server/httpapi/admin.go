@@ -72,7 +72,7 @@ func (a *API) adminSetHours(w http.ResponseWriter, r *http.Request, me *Me) {
 }
 
 var guidanceKinds = map[api.GuidanceKind]bool{api.GuidanceGreeting: true, api.GuidanceWait: true,
-	api.GuidanceOutOfHours: true, api.GuidanceNotAccepting: true, api.GuidanceHold: true, api.GuidanceVoicemail: true}
+	api.GuidanceOutOfHours: true, api.GuidanceNotAccepting: true, api.GuidanceHold: true, api.GuidanceVoicemail: true, api.GuidanceRecording: true}
 
 func (a *API) adminGuidance(w http.ResponseWriter, r *http.Request, me *Me) {
 	id, err := pathID(r, "id")
@@ -82,7 +82,7 @@ func (a *API) adminGuidance(w http.ResponseWriter, r *http.Request, me *Me) {
 	}
 	kind := api.GuidanceKind(r.PathValue("kind"))
 	if _, menu := api.MenuNodeOf(kind); !guidanceKinds[kind] && !menu {
-		WriteError(w, a.log, api.Errorf(api.CodeBadRequest, "unknown guidance kind %q (want greeting, wait, out-of-hours, not-accepting, hold, voicemail or menu-NODE)", kind))
+		WriteError(w, a.log, api.Errorf(api.CodeBadRequest, "unknown guidance kind %q (want greeting, wait, out-of-hours, not-accepting, hold, voicemail, recording or menu-NODE)", kind))
 		return
 	}
 	if err := a.st.View(r.Context(), func(tx store.Tx) error { _, err := tx.Channel(id); return err }); err != nil {

@@ -34,6 +34,7 @@ type API struct {
 	calls    CallControl
 	sig      Signaller
 	guidance GuidanceStore
+	audit    Auditor // call recording downloads (callcentre.go); nil refuses them
 	log      *slog.Logger
 	now      func() time.Time
 	tokenTTL time.Duration

@@ -1,15 +1,27 @@
 package httpapi
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/server/store"
 )
 
 // Call-centre routes (api/callcentre.go).
+
+// Auditor appends to the audit log (store.Reports does).
+type Auditor interface {
+	AddAudit(ctx context.Context, e *api.AuditEntry) error
+}
+
+// WithAudit audits call recording downloads like exports.
+func WithAudit(a Auditor) Option { return func(api *API) { api.audit = a } }
 
 func (a *API) adminGetMenu(w http.ResponseWriter, r *http.Request, me *Me) {
 	id, err := pathID(r, "id")
@@ -75,9 +87,26 @@ func (a *API) recording(w http.ResponseWriter, r *http.Request, me *Me) {
 		WriteError(w, a.log, api.Errorf(api.CodeNotFound, "recording %d not found", id))
 		return
 	}
-	if rec.Kind != api.RecordingVoicemail && me.Role().Rank() < api.RoleSupervisor.Rank() {
-		WriteError(w, a.log, api.Errorf(api.CodeForbidden, "call recordings are for supervisors"))
-		return
+	if rec.Kind != api.RecordingVoicemail {
+		purpose := strings.TrimSpace(r.URL.Query().Get("purpose"))
+		switch {
+		case me.Role().Rank() < api.RoleSupervisor.Rank():
+			WriteError(w, a.log, api.Errorf(api.CodeForbidden, "call recordings are for supervisors"))
+			return
+		case purpose == "" || len(purpose) > 500:
+			WriteError(w, a.log, api.Errorf(api.CodeBadRequest, "say why you download call recording %d: ?purpose=WHY (1-500 characters; it is audited)", id))
+			return
+		case a.audit == nil:
+			WriteError(w, a.log, api.Errorf(api.CodeUnavailable, "no audit log: call recordings cannot be downloaded"))
+			return
+		}
+		e := api.AuditEntry{StaffID: me.ID(), At: time.Now().UTC(), Action: api.AuditRecordingDownload, Purpose: purpose,
+			Filters: fmt.Sprintf("recording=%d call=%d chat=%d", rec.ID, rec.CallID, rec.ChatID), Rows: 1}
+		if err := a.audit.AddAudit(r.Context(), &e); err != nil {
+			WriteError(w, a.log, err)
+			return
+		}
+		a.log.Info("call recording downloaded", "staff_id", me.ID(), "recording_id", rec.ID, "purpose", purpose)
 	}
 	f, err := os.Open(rec.Path)
 	if err != nil {

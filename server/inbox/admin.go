@@ -134,6 +134,15 @@ func (s *Service) UpdateChannel(ctx context.Context, actor, id int64, p api.Chan
 		if p.Voicemail != nil {
 			c.Voicemail = *p.Voicemail
 		}
+		if p.Recording != nil {
+			c.Recording = *p.Recording
+		}
+		if p.RecordingDays != nil {
+			if *p.RecordingDays < 0 || *p.RecordingDays > 3650 {
+				return badRequest("recording_retention_days must be between 0 and 3650")
+			}
+			c.RecordingDays = *p.RecordingDays
+		}
 		if p.VoicemailMaxS != nil {
 			if *p.VoicemailMaxS < 0 || *p.VoicemailMaxS > 3600 {
 				return badRequest("voicemail_max_s must be between 0 and 3600")

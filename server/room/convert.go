@@ -71,7 +71,7 @@ func NewGuidanceStore(st store.Store, opts ...GuidanceOption) *GuidanceStore {
 }
 
 var guidanceKinds = []api.GuidanceKind{api.GuidanceGreeting, api.GuidanceWait, api.GuidanceOutOfHours,
-	api.GuidanceNotAccepting, api.GuidanceHold, api.GuidanceVoicemail}
+	api.GuidanceNotAccepting, api.GuidanceHold, api.GuidanceVoicemail, api.GuidanceRecording}
 
 // ValidGuidanceKind reports whether k names a guidance slot.
 func ValidGuidanceKind(k api.GuidanceKind) bool {
@@ -91,7 +91,7 @@ func ValidGuidanceKind(k api.GuidanceKind) bool {
 // written then.
 func (g *GuidanceStore) SetGuidance(ctx context.Context, channelID int64, kind api.GuidanceKind, wav io.Reader) error {
 	if !ValidGuidanceKind(kind) {
-		return api.Errorf(api.CodeBadRequest, "unknown guidance kind %q (want greeting, wait, out-of-hours, not-accepting, hold, voicemail or menu-NODE)", kind)
+		return api.Errorf(api.CodeBadRequest, "unknown guidance kind %q (want greeting, wait, out-of-hours, not-accepting, hold, voicemail, recording or menu-NODE)", kind)
 	}
 	if wav == nil {
 		return api.Errorf(api.CodeUnsupportedMedia, "no guidance file")

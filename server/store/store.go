@@ -50,11 +50,15 @@ type Heartbeats interface {
 
 // Recordings are voicemails and call recordings on disk.
 type Recordings interface {
-	// AddRecording stores r (sets ID; Created when zero) and, for a
-	// voicemail, marks its chat (Chat.Voicemail).
+	// AddRecording stores r (sets ID; Created when zero) and marks its
+	// chat (Chat.Voicemail or Chat.Recorded).
 	AddRecording(r *api.Recording) error
 	Recording(id int64) (api.Recording, error)
 	ChatRecordings(chatID int64) ([]api.Recording, error) // oldest first
+	// ExpiredRecordings lists up to limit call recordings older than their
+	// channel's retention at now; DeleteRecording removes one's row.
+	ExpiredRecordings(now time.Time, limit int) ([]api.Recording, error)
+	DeleteRecording(id int64) error
 }
 
 // Channels are company workspaces with numbers, hours and guidance.

@@ -64,6 +64,7 @@ type Telephony struct {
 	Guidance *room.GuidanceStore
 
 	log      *slog.Logger
+	st       store.Store // recording retention (retention.go)
 	presence chan presenceChange
 	record   func(ctx context.Context, staffID int64, online bool) error
 }
@@ -88,7 +89,7 @@ func New(st store.Store, cfg Config, log *slog.Logger, opts ...Option) (*Telepho
 	if log == nil {
 		log = slog.Default()
 	}
-	t := &Telephony{log: log, presence: make(chan presenceChange, 1024)}
+	t := &Telephony{log: log, presence: make(chan presenceChange, 1024), st: st}
 	for _, o := range opts {
 		o(t)
 	}
@@ -173,6 +174,7 @@ func New(st store.Store, cfg Config, log *slog.Logger, opts ...Option) (*Telepho
 func (t *Telephony) Start(ctx context.Context) error {
 	go t.recordPresence(ctx)
 	go t.Calls.RunHeartbeat(ctx, 0)
+	go t.sweep(ctx, t.st)
 	if t.Trunk == nil {
 		return nil
 	}

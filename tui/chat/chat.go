@@ -184,6 +184,9 @@ func (m *Model) header() []string {
 	if c.Voicemail {
 		links = append(links, st.Link.Render(T("✉ voicemail: %s plays", m.ctx.Keys.First(common.ActPlay))))
 	}
+	if c.Recorded {
+		links = append(links, st.Missed.Render(T("● recorded")))
+	}
 	if b := m.LinkBack(); b != 0 {
 		links = append(links, st.Link.Render(T("%[1]s %[2]s callback of chat #%[3]d", m.ctx.Keys.First(common.ActLinkBack), g.BackArrow, b)))
 	}

@@ -185,6 +185,27 @@ func describe(ctx *common.Context, chatID int64, e api.Event, calls map[int64]ap
 		it.Text = ctx.T("caller pressed %s", d.Digit)
 	case api.EvCallMenu, api.EvCallMenuChosen:
 		it.Text = menuText(e)
+	case api.EvCallRecorded:
+		var d struct {
+			DurationMS int64 `json:"duration_ms"`
+		}
+		_ = json.Unmarshal(e.Data, &d)
+		it.Text = ctx.T("call recorded (%[1]s)", common.Clock(time.Duration(d.DurationMS)*time.Millisecond))
+	case api.EvCallVoicemail:
+		var d struct {
+			ID         int64 `json:"recording_id"`
+			DurationMS int64 `json:"duration_ms"`
+		}
+		_ = json.Unmarshal(e.Data, &d)
+		if d.ID == 0 {
+			it.Text = ctx.T("voicemail: the caller left no message")
+		} else {
+			it.Text = ctx.T("voicemail left (%[1]s)", common.Clock(time.Duration(d.DurationMS)*time.Millisecond))
+		}
+	case api.EvCallHeld:
+		it.Text = ctx.T("%[1]s put the call on hold", actor)
+	case api.EvCallResumed:
+		it.Text = ctx.T("%[1]s resumed the call", actor)
 	case api.EvCallEnded:
 		if d.MissedReason != "" {
 			it.Text = ctx.T("missed: %s", ctx.T(common.ReasonText(d.MissedReason)))

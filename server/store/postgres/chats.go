@@ -10,7 +10,7 @@ import (
 
 const chatCols = `c.id, c.channel_id, c.medium, c.state, c.snoozed_until, c.assignee_id, c.team_id, c.missed,
 	c.missed_reason, c.last_call_id, c.created, c.updated, c.closed, l.original_chat_id,
-	u.id, u.number, u.name, u.profile, u.tags, c.menu_path, c.voicemail`
+	u.id, u.number, u.name, u.profile, u.tags, c.menu_path, c.voicemail, c.recorded`
 
 const chatFrom = ` FROM chats c JOIN customers u ON u.id = c.customer_id
 	LEFT JOIN chat_links l ON l.callback_chat_id = c.id`
@@ -23,7 +23,7 @@ func scanChat(sc pgx.Row) (api.Chat, error) {
 	var profile, tags string
 	err := sc.Scan(&c.ID, &c.ChannelID, &medium, &state, &snoozed, &c.AssigneeID, &c.TeamID, &c.Missed, &reason,
 		&c.LastCallID, &created, &updated, &closed, &c.CallbackOf,
-		&c.Customer.ID, &c.Customer.Number, &c.Customer.Name, &profile, &tags, &c.MenuPath, &c.Voicemail)
+		&c.Customer.ID, &c.Customer.Number, &c.Customer.Name, &profile, &tags, &c.MenuPath, &c.Voicemail, &c.Recorded)
 	if err != nil {
 		return c, err
 	}

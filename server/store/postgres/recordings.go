@@ -1,6 +1,8 @@
 package postgres
 
 import (
+	"time"
+
 	"github.com/jackc/pgx/v5"
 
 	"github.com/meet-dev/meet/api"
@@ -27,10 +29,11 @@ func (t *tx) AddRecording(r *api.Recording) error {
 		return err
 	}
 	r.ID = id
-	if r.Kind == api.RecordingVoicemail {
-		return t.update("chat", r.ChatID, `UPDATE chats SET voicemail=true, updated=? WHERE id=?`, ns(t.now), r.ChatID)
+	col := "voicemail"
+	if r.Kind == api.RecordingCall {
+		col = "recorded"
 	}
-	return nil
+	return t.update("chat", r.ChatID, `UPDATE chats SET `+col+`=true, updated=? WHERE id=?`, ns(t.now), r.ChatID)
 }
 
 func (t *tx) Recording(id int64) (api.Recording, error) {
@@ -53,4 +56,28 @@ func (t *tx) ChatRecordings(chatID int64) ([]api.Recording, error) {
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+func (t *tx) ExpiredRecordings(now time.Time, limit int) ([]api.Recording, error) {
+	rows, err := t.query(`SELECT r.id, r.chat_id, r.call_id, r.channel_id, r.kind, r.path, r.duration_ms, r.bytes, r.created
+		FROM recordings r JOIN channels c ON c.id = r.channel_id
+		WHERE r.kind = 'call' AND c.recording_retention_days > 0
+		AND r.created < ? - c.recording_retention_days * 86400000000000 ORDER BY r.id LIMIT ?`, ns(now), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []api.Recording{}
+	for rows.Next() {
+		r, err := scanRecording(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func (t *tx) DeleteRecording(id int64) error {
+	return t.update("recording", id, `DELETE FROM recordings WHERE id=?`, id)
 }

@@ -8,18 +8,18 @@ import (
 	"github.com/meet-dev/meet/api"
 )
 
-const channelCols = `id, name, timezone, ring_timeout_s, max_wait_s, auto_assign_team_id, service_level_s, hours, menu, voicemail, voicemail_max_s`
+const channelCols = `id, name, timezone, ring_timeout_s, max_wait_s, auto_assign_team_id, service_level_s, hours, menu, voicemail, voicemail_max_s, recording, recording_retention_days`
 
 func scanChannel(sc interface{ Scan(...any) error }) (api.Channel, error) {
 	var c api.Channel
 	var team sql.NullInt64
 	var hours, menu string
-	var vm int
+	var vm, rec int
 	if err := sc.Scan(&c.ID, &c.Name, &c.Timezone, &c.RingTimeoutS, &c.MaxWaitS, &team, &c.ServiceLevelS, &hours, &menu,
-		&vm, &c.VoicemailMaxS); err != nil {
+		&vm, &c.VoicemailMaxS, &rec, &c.RecordingDays); err != nil {
 		return c, err
 	}
-	c.Voicemail = vm != 0
+	c.Voicemail, c.Recording = vm != 0, rec != 0
 	if menu != "" {
 		c.Menu = &api.Menu{}
 		if err := json.Unmarshal([]byte(menu), c.Menu); err != nil {
@@ -64,9 +64,10 @@ func (t *tx) CreateChannel(c *api.Channel) error {
 
 func (t *tx) UpdateChannel(c *api.Channel) error {
 	return t.update("channel", c.ID, `UPDATE channels SET name=?, timezone=?, ring_timeout_s=?, max_wait_s=?,
-		auto_assign_team_id=?, service_level_s=?, voicemail=?, voicemail_max_s=? WHERE id=?`,
+		auto_assign_team_id=?, service_level_s=?, voicemail=?, voicemail_max_s=?,
+		recording=?, recording_retention_days=? WHERE id=?`,
 		c.Name, c.Timezone, c.RingTimeoutS, c.MaxWaitS, nullID(c.AutoAssignTeamID), c.ServiceLevelS,
-		boolInt(c.Voicemail), c.VoicemailMaxS, c.ID)
+		boolInt(c.Voicemail), c.VoicemailMaxS, boolInt(c.Recording), c.RecordingDays, c.ID)
 }
 
 func (t *tx) channelWhere(where string, arg any, what string) (api.Channel, error) {

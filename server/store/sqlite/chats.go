@@ -9,7 +9,7 @@ import (
 
 const chatCols = `c.id, c.channel_id, c.medium, c.state, c.snoozed_until, c.assignee_id, c.team_id, c.missed,
 	c.missed_reason, c.last_call_id, c.created, c.updated, c.closed, l.original_chat_id,
-	u.id, u.number, u.name, u.profile, u.tags, c.menu_path, c.voicemail`
+	u.id, u.number, u.name, u.profile, u.tags, c.menu_path, c.voicemail, c.recorded`
 
 const chatFrom = ` FROM chats c JOIN customers u ON u.id = c.customer_id
 	LEFT JOIN chat_links l ON l.callback_chat_id = c.id`
@@ -18,17 +18,17 @@ func scanChat(sc interface{ Scan(...any) error }) (api.Chat, error) {
 	var c api.Chat
 	var medium, state, reason string
 	var snoozed, assignee, team, lastCall, closed, callbackOf sql.NullInt64
-	var missed, vm int
+	var missed, vm, recd int
 	var created, updated int64
 	var profile, tags string
 	err := sc.Scan(&c.ID, &c.ChannelID, &medium, &state, &snoozed, &assignee, &team, &missed, &reason,
 		&lastCall, &created, &updated, &closed, &callbackOf,
-		&c.Customer.ID, &c.Customer.Number, &c.Customer.Name, &profile, &tags, &c.MenuPath, &vm)
+		&c.Customer.ID, &c.Customer.Number, &c.Customer.Name, &profile, &tags, &c.MenuPath, &vm, &recd)
 	if err != nil {
 		return c, err
 	}
 	c.Medium, c.State, c.MissedReason, c.Missed = api.Medium(medium), api.ChatState(state), api.MissedReason(reason), missed != 0
-	c.Voicemail = vm != 0
+	c.Voicemail, c.Recorded = vm != 0, recd != 0
 	c.SnoozedUntil, c.AssigneeID, c.TeamID, c.LastCallID = fromNull(snoozed), idPtr(assignee), idPtr(team), idPtr(lastCall)
 	c.Created, c.Updated, c.Closed, c.CallbackOf = fromNS(created), fromNS(updated), fromNull(closed), idPtr(callbackOf)
 	c.Customer.Profile, c.Customer.Tags = nil, nil

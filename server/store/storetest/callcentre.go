@@ -68,7 +68,7 @@ func testVoicemailAndRecordings(t *testing.T, h Harness) {
 		if err != nil {
 			return err
 		}
-		c.Voicemail, c.VoicemailMaxS = true, 90
+		c.Voicemail, c.VoicemailMaxS, c.Recording, c.RecordingDays = true, 90, true, 2
 		if err := tx.UpdateChannel(&c); err != nil {
 			return err
 		}
@@ -87,7 +87,12 @@ func testVoicemailAndRecordings(t *testing.T, h Harness) {
 		}
 		rec = api.Recording{ChatID: f.chat.ID, CallID: call.ID, ChannelID: f.channel.ID, Kind: api.RecordingVoicemail,
 			Path: "/data/recordings/voicemail/1.wav", DurationMS: 4200, Bytes: 67244, Created: time.Unix(1_800_000_100, 0).UTC()}
-		return tx.AddRecording(&rec)
+		if err := tx.AddRecording(&rec); err != nil {
+			return err
+		}
+		callRec := rec
+		callRec.ID, callRec.Kind, callRec.Path = 0, api.RecordingCall, "/data/recordings/calls/1.wav"
+		return tx.AddRecording(&callRec)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -109,12 +114,30 @@ func testVoicemailAndRecordings(t *testing.T, h Harness) {
 			t.Fatalf("recording %+v %v, want %+v", got, err, rec)
 		}
 		list, err := tx.ChatRecordings(f.chat.ID)
-		if err != nil || len(list) != 1 || list[0].ID != rec.ID {
+		if err != nil || len(list) != 2 || list[0].ID != rec.ID {
 			t.Fatalf("chat recordings %+v %v", list, err)
+		}
+		if !c.Recording || c.RecordingDays != 2 || !ch.Recorded {
+			t.Fatalf("recording settings %v %d, chat recorded %v", c.Recording, c.RecordingDays, ch.Recorded)
+		}
+		for _, x := range []struct {
+			after time.Duration
+			want  int
+		}{{time.Hour, 0}, {47 * time.Hour, 0}, {49 * time.Hour, 1}} {
+			due, err := tx.ExpiredRecordings(rec.Created.Add(x.after), 10)
+			if err != nil || len(due) != x.want || (x.want == 1 && due[0].Kind != api.RecordingCall) {
+				t.Fatalf("expired after %v: %+v %v (want %d call recording)", x.after, due, err, x.want)
+			}
 		}
 		if _, err := tx.Recording(rec.ID + 100); api.CodeOf(err) != api.CodeNotFound {
 			t.Fatalf("missing recording: %v", err)
 		}
 		return nil
 	})
+	if err := db.Update(ctx, func(tx store.Tx) error { return tx.DeleteRecording(rec.ID) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(ctx, func(tx store.Tx) error { return tx.DeleteRecording(rec.ID) }); api.CodeOf(err) != api.CodeNotFound {
+		t.Fatalf("deleting twice: %v", err)
+	}
 }
