@@ -29,30 +29,47 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
+// update hands a message to the handler of its kind.
 func (m *Model) update(msg tea.Msg) tea.Cmd {
+	for _, h := range []func(tea.Msg) (tea.Cmd, bool){m.updateInput, m.updateData, m.updateCalls, m.updateStream} {
+		if cmd, ok := h(msg); ok {
+			return cmd
+		}
+	}
+	return nil
+}
+
+// updateInput handles keys, the prompt and what the screens ask for.
+func (m *Model) updateInput(msg tea.Msg) (tea.Cmd, bool) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.resize(msg.Width, msg.Height)
-		return nil
+		return nil, true
 	case tea.KeyMsg:
-		return m.key(msg)
+		return m.key(msg), true
 	case prompt.SubmitMsg:
-		return m.submit(msg)
-	// what the screens ask for (see common.Component)
+		return m.submit(msg), true
 	case common.OpenChatMsg:
-		return m.openChat(msg.Chat, msg.Push)
+		return m.openChat(msg.Chat, msg.Push), true
 	case common.LoadTabMsg:
-		return m.loadTab(msg.Tab)
+		return m.loadTab(msg.Tab), true
 	case common.ReloadMsg:
-		return m.reloadShown()
+		return m.reloadShown(), true
 	case common.BackMsg:
-		return m.goBack()
+		return m.goBack(), true
 	case common.FlashMsg:
-		return m.setFlash(msg.Text, msg.Err)
+		return m.setFlash(msg.Text, msg.Err), true
 	case settings.Intent:
-		return m.settingsIntent(msg)
+		return m.settingsIntent(msg), true
+	}
+	return nil, false
+}
+
+// updateData stores what a load brought (who we are, lists, a chat, figures).
+func (m *Model) updateData(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
 	case clipMsg:
-		return m.clipLoaded(msg)
+		return m.clipLoaded(msg), true
 	case initMsg:
 		m.initErr = msg.err
 		if msg.err != nil {
@@ -62,7 +79,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 				m.fatal = m.ctx.T("cannot reach the server: %[1]s (%[2]s retries now)", common.ErrorText(m.ctx, msg.err), m.ctx.Keys.First(common.ActRefresh))
 			}
 			m.log.Error("start-up failed", "err", msg.err)
-			return nil
+			return nil, true
 		}
 		m.fatal, m.ready = "", true
 		m.ctx.Me = msg.me
@@ -74,40 +91,40 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			m.ctx.Channels[c.ID] = c
 		}
 		m.settings.SetSettings(msg.settings)
-		return nil
+		return nil, true
 	case countsMsg:
 		if msg.err == nil && msg.gen == m.filterGen {
 			m.inbox.SetTotals(msg.counts)
 		} else if msg.err != nil {
 			m.log.Debug("tab counts", "err", msg.err)
 		}
-		return nil
+		return nil, true
 	case chatsMsg:
 		if msg.gen != m.filterGen {
-			return nil // asked under an older filter
+			return nil, true // asked under an older filter
 		}
 		if msg.err != nil {
 			m.inbox.LoadFailed(msg.tab)
-			return m.fail(m.ctx.T("loading %s", m.ctx.T(msg.tab.String())), msg.err)
+			return m.fail(m.ctx.T("loading %s", m.ctx.T(msg.tab.String())), msg.err), true
 		}
 		m.inbox.Loaded(msg.tab, msg.cursor, msg.list)
-		return nil
+		return nil, true
 	case chatDataMsg:
 		if msg.err != nil {
 			if m.screen == ScreenChat && m.chat.Chat().ID == msg.data.Chat.ID {
 				m.chat.LoadFailed(common.ErrorText(m.ctx, msg.err))
 			}
-			return m.fail(m.ctx.T("loading chat #%d", msg.data.Chat.ID), msg.err)
+			return m.fail(m.ctx.T("loading chat #%d", msg.data.Chat.ID), msg.err), true
 		}
 		if m.screen == ScreenChat && m.chat.Chat().ID == msg.data.Chat.ID {
 			m.chat.Set(msg.data)
 		}
 		m.inbox.Apply(msg.data.Chat)
 		m.learn(msg.data.Chat)
-		return nil
+		return nil, true
 	case chatMsg:
 		if msg.err != nil {
-			return m.fail(m.ctx.T("refreshing a chat"), msg.err)
+			return m.fail(m.ctx.T("refreshing a chat"), msg.err), true
 		}
 		m.inbox.Apply(msg.chat)
 		m.learn(msg.chat)
@@ -119,34 +136,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		if msg.text != "" {
 			cmds = append(cmds, m.setFlash(msg.text, false))
 		}
-		return tea.Batch(cmds...)
-	case callMsg:
-		if msg.err != nil {
-			return m.fail(m.ctx.T("refreshing the call"), msg.err)
-		}
-		return m.callChanged(msg.call)
-	case offerMsg:
-		if msg.err != nil {
-			return m.fail(m.ctx.T("loading a ringing call"), msg.err)
-		}
-		return m.addOffer(msg.offer)
-	case joinedMsg:
-		if msg.err != nil {
-			return m.fail(m.ctx.T("joining the call"), msg.err)
-		}
-		return m.joined(msg.res)
-	case leftMsg:
-		if msg.err != nil && api.CodeOf(msg.err) != api.CodeNotFound && api.CodeOf(msg.err) != api.CodeInvalidTransition {
-			return m.fail(m.ctx.T("leaving the call"), msg.err)
-		}
-		if m.call != nil && m.call.call.ID == msg.callID {
-			m.endCall()
-			return m.setFlash(m.ctx.T("left the call"), false)
-		}
-		return nil
+		return tea.Batch(cmds...), true
 	case doneMsg:
 		if msg.err != nil {
-			return m.fail(m.ctx.T("action failed"), msg.err)
+			return m.fail(m.ctx.T("action failed"), msg.err), true
 		}
 		var cmds []tea.Cmd
 		if msg.text != "" {
@@ -155,20 +148,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		if msg.reload != 0 && m.screen == ScreenChat && m.chat.Chat().ID == msg.reload {
 			cmds = append(cmds, m.loadChat(msg.reload))
 		}
-		return tea.Batch(cmds...)
-	case callbackMsg:
-		if msg.err != nil && msg.dial {
-			return m.fail(m.ctx.T("calling %s", msg.to), msg.err)
-		}
-		if msg.err != nil {
-			return m.fail(m.ctx.T("callback"), msg.err)
-		}
-		m.inbox.Apply(msg.res.Chat)
-		return tea.Batch(m.setFlash(m.ctx.T("calling %s in chat #%d", msg.res.Call.To, msg.res.Chat.ID), false),
-			m.openChat(msg.res.Chat, true))
+		return tea.Batch(cmds...), true
 	case liveCallsMsg:
 		if msg.err != nil {
-			return m.fail(m.ctx.T("loading live calls"), msg.err)
+			return m.fail(m.ctx.T("loading live calls"), msg.err), true
 		}
 		m.board.SetCalls(msg.calls)
 		var cmds []tea.Cmd
@@ -178,17 +161,17 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 				cmds = append(cmds, m.fetchChat(c.ChatID))
 			}
 		}
-		return tea.Batch(cmds...)
+		return tea.Batch(cmds...), true
 	case statsMsg:
 		if msg.err != nil {
 			m.stats.SetError(msg.err)
-			return nil
+			return nil, true
 		}
 		m.stats.Set(msg.stats)
-		return nil
+		return nil, true
 	case settingsMsg:
 		if msg.err != nil {
-			return m.fail(m.ctx.T("loading settings"), msg.err)
+			return m.fail(m.ctx.T("loading settings"), msg.err), true
 		}
 		m.settings.SetSettings(msg.settings)
 		var cmds []tea.Cmd
@@ -198,26 +181,74 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		if msg.text != "" {
 			cmds = append(cmds, m.setFlash(msg.text, false))
 		}
-		return tea.Batch(cmds...)
+		return tea.Batch(cmds...), true
 	case eligibilityMsg:
 		if msg.err != nil {
 			m.log.Warn("eligibility", "err", msg.err) // informative only
-			return nil
+			return nil, true
 		}
 		m.settings.SetEligibility(msg.el.Channels, msg.el.Closed)
-		return nil
+		return nil, true
 	case devicesMsg:
 		m.settings.SetDevices(msg.devices, msg.err)
-		return nil
+		return nil, true
+	}
+	return nil, false
+}
+
+// updateCalls follows the calls we are offered, join and leave.
+func (m *Model) updateCalls(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case callMsg:
+		if msg.err != nil {
+			return m.fail(m.ctx.T("refreshing the call"), msg.err), true
+		}
+		return m.callChanged(msg.call), true
+	case offerMsg:
+		if msg.err != nil {
+			return m.fail(m.ctx.T("loading a ringing call"), msg.err), true
+		}
+		return m.addOffer(msg.offer), true
+	case joinedMsg:
+		if msg.err != nil {
+			return m.fail(m.ctx.T("joining the call"), msg.err), true
+		}
+		return m.joined(msg.res), true
+	case leftMsg:
+		if msg.err != nil && api.CodeOf(msg.err) != api.CodeNotFound && api.CodeOf(msg.err) != api.CodeInvalidTransition {
+			return m.fail(m.ctx.T("leaving the call"), msg.err), true
+		}
+		if m.call != nil && m.call.call.ID == msg.callID {
+			m.endCall()
+			return m.setFlash(m.ctx.T("left the call"), false), true
+		}
+		return nil, true
+	case callbackMsg:
+		if msg.err != nil && msg.dial {
+			return m.fail(m.ctx.T("calling %s", msg.to), msg.err), true
+		}
+		if msg.err != nil {
+			return m.fail(m.ctx.T("callback"), msg.err), true
+		}
+		m.inbox.Apply(msg.res.Chat)
+		return tea.Batch(m.setFlash(m.ctx.T("calling %s in chat #%d", msg.res.Call.To, msg.res.Chat.ID), false),
+			m.openChat(msg.res.Chat, true)), true
+	}
+	return nil, false
+}
+
+// updateStream follows the event stream, its connection and the timers.
+func (m *Model) updateStream(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
 	case eventMsg:
 		cmd := m.event(msg.ev)
 		if m.events == nil {
-			return cmd
+			return cmd, true
 		}
-		return tea.Batch(cmd, waitEvent(m.events.Events()))
+		return tea.Batch(cmd, waitEvent(m.events.Events())), true
 	case eventsEndMsg:
 		m.conn = ConnStatus{State: Reconnecting, Err: fmt.Errorf("event stream closed")}
-		return nil
+		return nil, true
 	case connMsg:
 		prev := m.conn.State
 		m.conn = msg.status
@@ -251,22 +282,22 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 				cmds = append(cmds, m.fetchCall(m.call.call.ID)) // events caught up; re-read the call to be sure
 			}
 		}
-		return tea.Batch(cmds...)
+		return tea.Batch(cmds...), true
 	case flushMsg:
-		return m.flush()
+		return m.flush(), true
 	case tickMsg:
 		m.ticking = false
 		m.phoneStats = m.phone.Stats()
 		m.settings.SetMicLevel(m.phoneStats.MicDBFS)
 		m.settings.SetMissing(m.phoneStats.NoMic, m.phoneStats.NoSpeaker)
-		return m.startTick()
+		return m.startTick(), true
 	case clearFlashMsg:
 		if msg.seq == m.flashSeq {
 			m.flash = ""
 		}
-		return nil
+		return nil, true
 	}
-	return nil
+	return nil, false
 }
 
 // callChanged applies a fresh copy of a call: the one we are in, a ringing
