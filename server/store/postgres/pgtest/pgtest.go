@@ -24,6 +24,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,8 +36,29 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// BinDir is where Debian's postgresql-15 puts initdb and postgres.
+// BinDir is where initdb and postgres are: Debian's postgresql-15 by
+// default, else the newest /usr/lib/postgresql/N/bin, else the PATH's.
 var BinDir = "/usr/lib/postgresql/15/bin"
+
+func binDir() string {
+	if _, err := os.Stat(filepath.Join(BinDir, "postgres")); err == nil {
+		return BinDir
+	}
+	if dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin/postgres"); len(dirs) > 0 {
+		sort.Slice(dirs, func(i, j int) bool { return pgVersion(dirs[i]) > pgVersion(dirs[j]) })
+		return filepath.Dir(dirs[0])
+	}
+	if p, err := exec.LookPath("postgres"); err == nil {
+		return filepath.Dir(p)
+	}
+	return BinDir
+}
+
+// pgVersion is N of /usr/lib/postgresql/N/bin/postgres.
+func pgVersion(path string) int {
+	v, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(path))))
+	return v
+}
 
 // Settings are the server settings (postgres -c NAME=VALUE) of servers
 // started after they are set: tuned for a fast start, not durability. A
@@ -137,8 +159,9 @@ var ErrNotInstalled = errors.New("postgres not installed")
 // Start runs initdb into a new directory and starts a server on a free
 // loopback port.
 func Start() (*Server, error) {
-	initdb := filepath.Join(BinDir, "initdb")
-	postgres := filepath.Join(BinDir, "postgres")
+	bin := binDir()
+	initdb := filepath.Join(bin, "initdb")
+	postgres := filepath.Join(bin, "postgres")
 	if _, err := os.Stat(postgres); err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrNotInstalled, postgres)
 	}
