@@ -90,78 +90,103 @@ func (m *Model) targetCall() (api.Call, bool) {
 	return api.Call{}, false
 }
 
+// act carries out an action of the key map that is not the screen's own.
 func (m *Model) act(a common.Action) tea.Cmd {
+	for _, h := range []func(common.Action) (tea.Cmd, bool){m.actCall, m.actChat, m.actApp} {
+		if cmd, ok := h(a); ok {
+			return cmd
+		}
+	}
+	return nil
+}
+
+// actCall carries out the call keys: answer, decline, hang up, hold, mute, dial, call back, invite, join.
+func (m *Model) actCall(a common.Action) (tea.Cmd, bool) {
 	switch a {
 	case common.ActAnswer:
 		if len(m.offers) == 0 {
-			return m.setFlash(m.ctx.T("nothing is ringing"), false)
+			return m.setFlash(m.ctx.T("nothing is ringing"), false), true
 		}
-		return m.accept(m.offers[0])
+		return m.accept(m.offers[0]), true
 	case common.ActDecline:
 		if len(m.offers) == 0 {
-			return nil
+			return nil, true
 		}
 		o := m.offers[0]
 		m.removeOffer(o.Call.ID)
 		if o.Invitation() {
-			return m.setFlash(m.ctx.T("invitation declined"), false)
+			return m.setFlash(m.ctx.T("invitation declined"), false), true
 		}
-		return m.do(m.ctx.T("declined"), 0, func(ctx context.Context) error { return m.calls.Decline(ctx, o.Call.ID) })
+		return m.do(m.ctx.T("declined"), 0, func(ctx context.Context) error { return m.calls.Decline(ctx, o.Call.ID) }), true
 	case common.ActHangup, common.ActLeave:
 		if m.call == nil {
-			return m.setFlash(m.ctx.T("not in a call"), false)
+			return m.setFlash(m.ctx.T("not in a call"), false), true
 		}
 		hangup := a == common.ActHangup && m.call.mode == api.ModeTalk
-		return m.leave(m.call.call.ID, hangup)
+		return m.leave(m.call.call.ID, hangup), true
 	case common.ActPlay, common.ActSeekBack, common.ActSeekFwd, common.ActStopPlay:
-		return m.playback(a)
+		return m.playback(a), true
 	case common.ActHold:
-		return m.toggleHold()
+		return m.toggleHold(), true
 	case common.ActMute:
 		muted := !m.phone.Muted()
 		m.phone.SetMuted(muted)
-		return m.setFlash(m.onOff("mute", muted), false)
+		return m.setFlash(m.onOff("mute", muted), false), true
 	case common.ActDenoise:
-		return m.toggleDenoise()
+		return m.toggleDenoise(), true
 	case common.ActDial:
 		chs := m.myChannels()
 		if len(chs) == 0 {
-			return m.setFlash(m.ctx.T("you are in no channel to call from"), true)
+			return m.setFlash(m.ctx.T("you are in no channel to call from"), true), true
 		}
 		m.open(prompt.Dial, m.ctx.T("call a number"), "", 0, 0)
 		m.prompt.Choices = chs
-		return nil
+		return nil, true
 	case common.ActCallback:
 		c, ok := m.targetChat()
 		if !ok {
-			return m.setFlash(m.ctx.T("select a chat to call back"), false)
+			return m.setFlash(m.ctx.T("select a chat to call back"), false), true
 		}
 		return func() tea.Msg {
 			ctx, cancel := m.rctx()
 			defer cancel()
 			r, err := m.calls.Callback(ctx, c.ID)
 			return callbackMsg{res: r, err: err}
-		}
+		}, true
 	case common.ActInvite:
 		if m.call == nil {
-			return m.setFlash(m.ctx.T("invite works during a call"), false)
+			return m.setFlash(m.ctx.T("invite works during a call"), false), true
 		}
-		return m.open(prompt.Invite, m.ctx.T("invite staff (name or e-mail)"), "", 0, m.call.call.ID)
+		return m.open(prompt.Invite, m.ctx.T("invite staff (name or e-mail)"), "", 0, m.call.call.ID), true
 	case common.ActJoin, common.ActListen, common.ActWhisper, common.ActBarge:
 		mode := map[common.Action]api.JoinMode{common.ActJoin: api.ModeTalk, common.ActListen: api.ModeListen,
 			common.ActWhisper: api.ModeWhisper, common.ActBarge: api.ModeBarge}[a]
 		if mode.Supervisory() && !m.ctx.IsSupervisor() {
-			return m.setFlash(m.ctx.T("%s needs the supervisor role", m.ctx.T(string(mode))), true)
+			return m.setFlash(m.ctx.T("%s needs the supervisor role", m.ctx.T(string(mode))), true), true
 		}
 		c, ok := m.targetCall()
 		if !ok {
-			return m.setFlash(m.ctx.T("select a live call (board: %s)", m.ctx.Keys.First(common.ActBoard)), false)
+			return m.setFlash(m.ctx.T("select a live call (board: %s)", m.ctx.Keys.First(common.ActBoard)), false), true
 		}
-		return m.join(c.ID, mode)
+		return m.join(c.ID, mode), true
+	}
+	return nil, false
+}
+
+// actChat carries out the chat keys on the chat acted on (see targetChat).
+func (m *Model) actChat(a common.Action) (tea.Cmd, bool) {
+	switch a {
 	case common.ActSnooze, common.ActClose, common.ActReopen, common.ActTag, common.ActMemo, common.ActMessage, common.ActAssign:
-		return m.chatAction(a)
+		return m.chatAction(a), true
 	case common.ActUndo:
-		return m.undo()
+		return m.undo(), true
+	}
+	return nil, false
+}
+
+// actApp carries out the keys that change what is shown: tabs, search and filters, screens, DND, help, quit.
+func (m *Model) actApp(a common.Action) (tea.Cmd, bool) {
+	switch a {
 	case common.ActNextTab, common.ActPrevTab, common.ActTab1, common.ActTab2, common.ActTab3, common.ActTab4:
 		t := m.inbox.Active()
 		switch a {
@@ -174,10 +199,10 @@ func (m *Model) act(a common.Action) tea.Cmd {
 		}
 		m.goTo(ScreenInbox)
 		m.inbox.SetActive(t)
-		return m.loadTab(t)
+		return m.loadTab(t), true
 	case common.ActSearch:
 		m.goTo(ScreenInbox)
-		return m.open(prompt.Search, m.ctx.T("search"), m.inbox.Filter().Text, 0, 0)
+		return m.open(prompt.Search, m.ctx.T("search"), m.inbox.Filter().Text, 0, 0), true
 	case common.ActFilter:
 		m.goTo(ScreenInbox)
 		value := m.inbox.Filter().String(m.ctx.StaffName)
@@ -186,40 +211,40 @@ func (m *Model) act(a common.Action) tea.Cmd {
 		}
 		m.open(prompt.Filter, m.ctx.T("filter (tab completes: reason: tag: assignee: from: to: number:)"), value, 0, 0)
 		m.prompt.Complete = m.completeFilter
-		return nil
+		return nil, true
 	case common.ActClear:
-		return m.setFilter(common.Filter{})
+		return m.setFilter(common.Filter{}), true
 	case common.ActRefresh:
-		return m.refresh()
+		return m.refresh(), true
 	case common.ActBoard:
 		m.goTo(ScreenBoard)
-		return m.loadLiveCalls()
+		return m.loadLiveCalls(), true
 	case common.ActStats:
 		if !m.ctx.IsSupervisor() {
-			return m.setFlash(m.ctx.T("statistics need the supervisor role"), true)
+			return m.setFlash(m.ctx.T("statistics need the supervisor role"), true), true
 		}
 		m.goTo(ScreenStats)
-		return m.loadStats()
+		return m.loadStats(), true
 	case common.ActSettings:
 		m.goTo(ScreenSettings)
-		return m.loadSettings()
+		return m.loadSettings(), true
 	case common.ActDND:
 		s := m.settings.Settings()
 		s.DND = !s.DND
-		return m.putSettings(s, m.onOff("do not disturb", s.DND))
+		return m.putSettings(s, m.onOff("do not disturb", s.DND)), true
 	case common.ActHelp:
 		if m.screen == ScreenHelp {
-			return m.goBack()
+			return m.goBack(), true
 		}
 		m.goTo(ScreenHelp)
-		return nil
+		return nil, true
 	case common.ActQuit:
 		if m.call != nil {
-			return m.open(prompt.ConfirmQuit, m.ctx.T("You are in a call. Quit and leave it?"), "", 0, m.call.call.ID)
+			return m.open(prompt.ConfirmQuit, m.ctx.T("You are in a call. Quit and leave it?"), "", 0, m.call.call.ID), true
 		}
-		return m.quit()
+		return m.quit(), true
 	}
-	return nil
+	return nil, false
 }
 
 func (m *Model) quit() tea.Cmd {
