@@ -39,6 +39,7 @@ STEPS=(
 	"trunk|./server/trunk/|-bench ^BenchmarkInviteAnswerBye$ -benchtime 1s"
 	"trunk-sipp|./server/trunk/|-bench ^BenchmarkSippCPS$ -benchtime 1x"
 	"e2e-sipp|./e2e/|-bench ^BenchmarkSippCPS$ -benchtime 1x -timeout 15m"
+	"e2e-ivr|./e2e/|-bench ^BenchmarkIVRDecision$ -benchtime 20x -timeout 5m"
 	"e2e-shed|./e2e/|-bench ^BenchmarkSippShed$ -benchtime 1x -timeout 10m"
 	"login-flood|./e2e/|-bench ^BenchmarkLoginFlood$ -benchtime 1x -timeout 10m"
 	"phone-process|./e2e/|-bench ^BenchmarkMeetPhoneCPU$ -benchtime 2x -timeout 10m"

@@ -91,6 +91,11 @@ var catalogue = []entry{
 		ref:    refLifecycle,
 		expect: []string{"server/calls.BenchmarkLifecycle/sqlite"}},
 	// issue 4 — media
+	// issue 15 — IVR: DTMF key to menu decision, real SIP/RTP sockets
+	{area: "sip", pattern: re(`e2e\.BenchmarkIVRDecision`),
+		show:   []show{asIs("p50-ms", "ms p50"), asIs("max-ms", "ms max")},
+		aim:    "— (figure asked for; second key's end packet sent → call.menu_chosen time, wall clock)",
+		expect: []string{"e2e.BenchmarkIVRDecision"}},
 	// issue 15 — call recording on top of a call's mix
 	{area: "media", pattern: re(`server/recording\.BenchmarkRecorderCPU`),
 		show:   []show{asIs("%core/call", "% core per recorded call (CPU)"), asIs("cpu-µs/frame", "CPU µs per 20 ms frame")},
