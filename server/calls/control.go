@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/server/inbox"
 	"github.com/meet-dev/meet/server/store"
 )
 
@@ -136,21 +137,7 @@ func (m *Manager) Accept(ctx context.Context, staffID, callID int64) (api.JoinRe
 func (m *Manager) assignChat(r *rec, c *call, staffID int64) {
 	chatID, channelID, callID := c.ChatID, c.ChannelID, c.ID
 	at := m.clock.Now().UTC()
-	r.do(func(tx store.Tx) error {
-		ch, err := tx.Chat(chatID)
-		if err != nil {
-			return err
-		}
-		if ch.AssigneeID != nil && *ch.AssigneeID == staffID {
-			return nil
-		}
-		ch.AssigneeID = ptrInt(staffID)
-		if err := tx.UpdateChat(&ch); err != nil {
-			return err
-		}
-		return tx.Append(&api.Event{Type: api.EvChatUpdated, At: at, ChannelID: channelID, ChatID: chatID, CallID: callID,
-			StaffID: staffID, ActorID: staffID, Data: mustJSON(map[string]any{"assignee_id": staffID})})
-	})
+	r.do(func(tx store.Tx) error { return inbox.AssignByAnswer(tx, channelID, chatID, callID, staffID, at) })
 }
 
 // Decline stops the call ringing for staffID; it rings the next member or waits.

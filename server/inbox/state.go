@@ -121,6 +121,26 @@ func CloseMissedChat(tx store.Tx, channelID, chatID, callID int64, reason api.Mi
 		Data: data(ch)})
 }
 
+// AssignByAnswer makes staffID, who answered call callID, the assignee of
+// its chat at at and writes the chat.updated event, in tx (nothing when
+// they are already). It is the lifecycle's one change of a chat besides
+// closing a missed call's.
+func AssignByAnswer(tx store.Tx, channelID, chatID, callID, staffID int64, at time.Time) error {
+	c, err := tx.Chat(chatID)
+	if err != nil {
+		return err
+	}
+	if c.AssigneeID != nil && *c.AssigneeID == staffID {
+		return nil
+	}
+	c.AssigneeID = &staffID
+	if err := tx.UpdateChat(&c); err != nil {
+		return err
+	}
+	return tx.Append(&api.Event{Type: api.EvChatUpdated, At: at.UTC(), ChannelID: channelID, ChatID: chatID, CallID: callID,
+		StaffID: staffID, ActorID: staffID, Data: data(map[string]any{"assignee_id": staffID})})
+}
+
 // CloseByAutomation closes chat c (updated in place) at now and writes the
 // chat.updated event, in tx. A closed chat stays as it is: closed is false.
 func CloseByAutomation(tx store.Tx, c *api.Chat, now time.Time) (closed bool, err error) {
