@@ -133,11 +133,14 @@ func TestConvertGuidanceErrors(t *testing.T) {
 		{"empty", nil, "empty"},
 		{"text", []byte("hello, this is not audio at all"), "not a"},
 		{"mp3-ish", []byte("ID3\x04\x00\x00\x00\x00\x00\x00garbage"), "not a"},
-		{"u-law", ulawBytes, "law"},
 		{"too long", longBytes, "limit is 10m0s"},
 		{"1 Hz", oneHz.Bytes(), "outside 8000-192000 Hz"},
 		{"no samples", emptyData.Bytes(), "no audio"},
 		{"truncated header", ulawBytes[:20], "WAV"},
+	}
+	// μ-law guidance is decoded, not refused (issue 17).
+	if pcm, err := ConvertGuidance(bytes.NewReader(ulawBytes)); err != nil || len(pcm) == 0 {
+		t.Fatalf("u-law WAV: %d bytes, %v", len(pcm), err)
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
