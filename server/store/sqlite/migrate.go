@@ -2,17 +2,11 @@ package sqlite
 
 import (
 	"context"
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
 	"fmt"
-	"io/fs"
-	"path"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/server/store"
 )
 
 // Migrations are numbered files migrations/NNNN_name.sql, applied in number
@@ -22,57 +16,20 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-func migrations() ([]migration, error) {
-	files, err := fs.Glob(migrationFS, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	seen := map[int]string{}
-	for _, f := range files {
-		base := path.Base(f)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s: name must be NNNN_name.sql", base)
-		}
-		if prev, dup := seen[v]; dup {
-			return nil, fmt.Errorf("migrations %s and %s share number %d", prev, base, v)
-		}
-		seen[v] = base
-		b, err := migrationFS.ReadFile(f)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: base, sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	return ms, nil
+func migrations() ([]store.Migration, error) {
+	return store.LoadMigrations(migrationFS, "migrations")
 }
 
 // SchemaVersion is the highest embedded migration number.
 func SchemaVersion() int {
-	ms, err := migrations()
-	if err != nil || len(ms) == 0 {
-		return 0
-	}
-	return ms[len(ms)-1].version
+	ms, _ := migrations()
+	return store.SchemaVersion(ms)
 }
 
 // SchemaHash identifies the exact embedded schema (all migration texts).
 func SchemaHash() string {
 	ms, _ := migrations()
-	h := sha256.New()
-	for _, m := range ms {
-		fmt.Fprintf(h, "%s\n%s\n", m.name, m.sql)
-	}
-	return hex.EncodeToString(h.Sum(nil))[:16]
+	return store.SchemaHash(ms)
 }
 
 func (d *DB) migrate(ctx context.Context) error {
@@ -93,9 +50,9 @@ func (d *DB) migrate(ctx context.Context) error {
 		}
 		rows.Close()
 	}
-	var pending []migration
+	var pending []store.Migration
 	for _, m := range ms {
-		if !applied[m.version] {
+		if !applied[m.Version] {
 			pending = append(pending, m)
 		}
 	}
@@ -117,24 +74,24 @@ func (d *DB) migrate(ctx context.Context) error {
 			return mapErr(err)
 		}
 		var done int
-		tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_version WHERE version = ?`, m.version).Scan(&done)
+		tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_version WHERE version = ?`, m.Version).Scan(&done)
 		if done > 0 { // applied by another process meanwhile
 			tx.Rollback()
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 			tx.Rollback()
-			return fmt.Errorf("%s: %w", m.name, mapErr(err))
+			return fmt.Errorf("%s: %w", m.Name, mapErr(err))
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version(version, name, applied) VALUES (?, ?, ?)`,
-			m.version, m.name, d.now().UnixNano()); err != nil {
+			m.Version, m.Name, d.now().UnixNano()); err != nil {
 			tx.Rollback()
 			return mapErr(err)
 		}
 		if err := tx.Commit(); err != nil {
 			return mapErr(err)
 		}
-		d.log.Info("applied migration", "name", m.name)
+		d.log.Info("applied migration", "name", m.Name)
 	}
 	return nil
 }
