@@ -54,6 +54,13 @@ STEPS=(
 
 load() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || uptime; }
 load0=$(load)
+# Say how busy the machine was: with other work running, wall-clock figures
+# (ns/op, calls/s, lateness) are pessimistic; CPU-time figures less so.
+if awk -v l="${load0%% *}" 'BEGIN { exit !(l < 0.5) }'; then
+	quiet="Nothing else ran on the machine (load below 0.5 at the start); the steps run one after another."
+else
+	quiet="The machine was shared with other work while this ran (see the load averages), so wall-clock figures (ns/op, calls/s, lateness) are pessimistic; CPU-time figures are less affected."
+fi
 start=$SECONDS
 i=0
 set -f # the -bench regexes are not globs
@@ -107,8 +114,7 @@ if [[ -n "${BENCH_MD:-}" ]]; then
 		echo "$header"
 		echo
 		echo "Produced by \`make bench\` (scripts/bench.sh → scripts/benchtable). \"Met\" compares the figure with the"
-		echo "aim of the issue; the machine was shared with other work while this ran, so wall-clock figures"
-		echo "(ns/op, calls/s, lateness) are pessimistic; CPU-time figures are less affected."
+		echo "aim of the issue. $quiet"
 		echo
 		echo "$table"
 		[[ -n $notes ]] && { echo; echo "$notes"; }
