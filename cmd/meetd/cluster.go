@@ -13,9 +13,14 @@ import (
 
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/server"
+	"github.com/meet-dev/meet/server/calls"
 	"github.com/meet-dev/meet/server/cluster"
+	"github.com/meet-dev/meet/server/eventbus"
 	"github.com/meet-dev/meet/server/httpapi"
+	"github.com/meet-dev/meet/server/room"
 	"github.com/meet-dev/meet/server/store"
+	"github.com/meet-dev/meet/server/telephony"
+	"github.com/meet-dev/meet/server/trunk"
 )
 
 // clusterConfig joins this meetd to other nodes over NATS (--nats); empty
@@ -51,6 +56,8 @@ type clusterNode struct {
 	nc       *nats.Conn
 	events   *cluster.Events
 	presence *cluster.Presence
+	bridges  *cluster.Bridges // built with the phone side (telephonyOptions)
+	calls    *cluster.Calls
 }
 
 // join connects to NATS and builds the event relay feeding deliver (the
@@ -91,6 +98,42 @@ func (n *clusterNode) signaller(s httpapi.Signaller) httpapi.Signaller {
 	return n.presence.Guard(s)
 }
 
+// telephonyOptions bridge the media of calls this node owns to softphones
+// connected to other nodes, over RTP legs on this node's media address.
+func (n *clusterNode) telephonyOptions(log *slog.Logger) []telephony.Option {
+	if n == nil {
+		return nil
+	}
+	return []telephony.Option{telephony.WithRemote(func(rooms *room.Manager, tr *trunk.Server) (telephony.Remote, error) {
+		newLeg := func() (cluster.Leg, error) {
+			if tr == nil {
+				return nil, api.Errorf(api.CodeUnavailable, "node %s has no SIP trunk (--sip), so no media address to bridge from", n.cfg.Node)
+			}
+			return tr.NewRTPLeg(log.With("leg", "bridge"))
+		}
+		b, err := cluster.NewBridges(n.nc, n.cfg.Node, rooms, newLeg, n.presence, log)
+		if err != nil {
+			return nil, err
+		}
+		n.bridges = b
+		return b, nil
+	})}
+}
+
+// callControl forwards staff actions on calls another node owns to that
+// node (see cluster.Calls).
+func (n *clusterNode) callControl(local *calls.Manager, st store.Store, log *slog.Logger) (httpapi.CallControl, error) {
+	if n == nil {
+		return local, nil
+	}
+	c, err := cluster.NewCalls(n.nc, n.cfg.Node, st, local, func(id int64) bool { _, ok := local.Call(id); return ok }, log)
+	if err != nil {
+		return nil, err
+	}
+	n.calls = c
+	return c, nil
+}
+
 // presenceRecorder gives the member's cluster presence up when their
 // softphone leaves this node, then records the change as before.
 func (n *clusterNode) presenceRecorder(rec func(ctx context.Context, staffID int64, online bool) error) func(context.Context, int64, bool) error {
@@ -109,7 +152,7 @@ func (n *clusterNode) presenceRecorder(rec func(ctx context.Context, staffID int
 // owns calls without a lease counts as dead) and return the cluster's
 // background loops: the event relay and the lease keeper, which ends the
 // calls of dead nodes through endCalls. None without a cluster.
-func (n *clusterNode) options(st store.Store, endCalls func(context.Context, string) (int, error), log *slog.Logger) ([]server.Option, error) {
+func (n *clusterNode) options(st store.Store, bus *eventbus.Bus, endCalls func(context.Context, string) (int, error), log *slog.Logger) ([]server.Option, error) {
 	if n == nil {
 		return nil, nil
 	}
@@ -122,14 +165,29 @@ func (n *clusterNode) options(st store.Store, endCalls func(context.Context, str
 	if err := leases.Register(ctx); err != nil {
 		return nil, err
 	}
-	return []server.Option{
+	opts := []server.Option{
 		server.WithRunner(func(ctx context.Context) error { return n.events.Run(ctx, st) }),
 		server.WithRunner(leases.Run),
-	}, nil
+		server.WithRunner(n.presence.Watch),
+	}
+	if n.bridges != nil {
+		opts = append(opts, server.WithRunner(func(ctx context.Context) error {
+			follow(ctx, bus, n.bridges.HandleEvents, func() {})
+			return nil
+		}))
+	}
+	return opts, nil
 }
 
 func (n *clusterNode) close() {
-	if n != nil {
-		n.nc.Close()
+	if n == nil {
+		return
 	}
+	if n.calls != nil {
+		n.calls.Close()
+	}
+	if n.bridges != nil {
+		n.bridges.Close()
+	}
+	n.nc.Close()
 }

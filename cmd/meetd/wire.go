@@ -80,7 +80,7 @@ func newServer(cfg server.Config, log *slog.Logger, f features) (*server.Server,
 		cl.close()
 		return nil, err
 	}
-	copts, err := cl.options(db, tel.Calls.EndNodeCalls, log)
+	copts, err := cl.options(db, bus, tel.Calls.EndNodeCalls, log)
 	if err != nil {
 		tel.Close()
 		db.Close()
@@ -95,12 +95,18 @@ func newServer(cfg server.Config, log *slog.Logger, f features) (*server.Server,
 // options builds the features over the open store and returns what the
 // server needs of them: API parts, routes and background loops.
 func (f features) options(db store.DB, bus *eventbus.Bus, in *inbox.Service, cl *clusterNode, log *slog.Logger) ([]server.Option, *telephony.Telephony, error) {
-	tel, err := telephony.New(db, f.Phone, log, telephony.WithPresenceRecorder(cl.presenceRecorder(in.SetPresence)))
+	tel, err := telephony.New(db, f.Phone, log, append(cl.telephonyOptions(log),
+		telephony.WithPresenceRecorder(cl.presenceRecorder(in.SetPresence)))...)
 	if err != nil {
 		return nil, nil, err
 	}
+	control, err := cl.callControl(tel.Calls, db, log)
+	if err != nil {
+		tel.Close()
+		return nil, nil, err
+	}
 	opts := []server.Option{
-		server.WithCallControl(tel.Calls),
+		server.WithCallControl(control),
 		server.WithSignaller(cl.signaller(tel.Rooms)),
 		server.WithGuidanceStore(tel.Guidance),
 		server.WithAudit(db),

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -33,6 +35,12 @@ type Presence struct {
 	node   string
 	now    func() time.Time
 	log    *slog.Logger
+
+	// A view of both buckets kept by Watch, for lookups on hot paths
+	// (routing asks whether a member is online anywhere).
+	mu      sync.RWMutex
+	where   map[int64]string     // staff → node their softphone is on
+	expires map[string]time.Time // node → lease expiry (live leases only)
 }
 
 type presenceClaim struct {
@@ -62,7 +70,8 @@ func NewPresence(ctx context.Context, nc *nats.Conn, node string, log *slog.Logg
 	if err != nil {
 		return nil, fmt.Errorf("lease bucket: %w", err)
 	}
-	p := &Presence{js: js, kv: kv, leases: leases, node: node, now: time.Now, log: log}
+	p := &Presence{js: js, kv: kv, leases: leases, node: node, now: time.Now, log: log,
+		where: map[int64]string{}, expires: map[string]time.Time{}}
 	p.dropStale(ctx)
 	return p, nil
 }
@@ -177,3 +186,79 @@ func (g guarded) Offer(ctx context.Context, staffID int64, sdp string) (string, 
 }
 
 func (g guarded) Online(staffID int64) bool { return g.next.Online(staffID) }
+
+// Watch keeps the view RemoteNode reads in step with both buckets until
+// ctx ends.
+func (p *Presence) Watch(ctx context.Context) error {
+	pw, err := p.kv.WatchAll(ctx)
+	if err != nil {
+		return fmt.Errorf("watching presence: %w", err)
+	}
+	defer pw.Stop()
+	lw, err := p.leases.WatchAll(ctx)
+	if err != nil {
+		return fmt.Errorf("watching leases: %w", err)
+	}
+	defer lw.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case e, ok := <-pw.Updates():
+			if !ok {
+				return nil
+			}
+			if e != nil {
+				p.seePresence(e)
+			}
+		case e, ok := <-lw.Updates():
+			if !ok {
+				return nil
+			}
+			if e != nil {
+				p.seeLease(e)
+			}
+		}
+	}
+}
+
+func (p *Presence) seePresence(e jetstream.KeyValueEntry) {
+	id, err := strconv.ParseInt(strings.TrimPrefix(e.Key(), "staff."), 10, 64)
+	if err != nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var cur presenceClaim
+	if e.Operation() != jetstream.KeyValuePut || json.Unmarshal(e.Value(), &cur) != nil {
+		delete(p.where, id)
+		return
+	}
+	p.where[id] = cur.Node
+}
+
+func (p *Presence) seeLease(e jetstream.KeyValueEntry) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var l lease
+	if e.Operation() != jetstream.KeyValuePut || json.Unmarshal(e.Value(), &l) != nil || l.State != leaseLive {
+		delete(p.expires, e.Key())
+		return
+	}
+	p.expires[e.Key()] = l.Expires
+}
+
+// RemoteNode names the live node other than this one that staffID's
+// softphone is connected to ("" when none), from the watched view.
+func (p *Presence) RemoteNode(staffID int64) string {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	n := p.where[staffID]
+	if n == "" || n == p.node {
+		return ""
+	}
+	if exp, ok := p.expires[n]; !ok || !p.now().Before(exp) {
+		return ""
+	}
+	return n
+}

@@ -53,6 +53,7 @@ type Room struct {
 	caller    *callerLeg
 	callerLeg *mixer.Leg
 	staff     map[int64]*staffLeg
+	bridges   map[int64]*bridge   // staff on other nodes (bridge.go)
 	rec       *recording.Recorder // voicemail or call recording (record.go)
 	recLeg    *mixer.Leg
 }

@@ -67,6 +67,23 @@ type Telephony struct {
 	st       store.Store // recording retention (retention.go)
 	presence chan presenceChange
 	record   func(ctx context.Context, staffID int64, online bool) error
+	remote   func(rooms *room.Manager, tr *trunk.Server) (Remote, error)
+}
+
+// Remote reaches the softphones connected to other nodes of a cluster
+// (cluster.Bridges): a member whose softphone is elsewhere is online, and
+// attaching them to a room here bridges the media to their node.
+type Remote interface {
+	Online(staffID int64) bool
+	Attach(callID, staffID int64, mode api.JoinMode) error
+	Detach(callID, staffID int64)
+	CloseRoom(callID int64)
+}
+
+// WithRemote builds the cluster's media bridges over this node's rooms and
+// trunk (the trunk is nil when SIP is off).
+func WithRemote(build func(rooms *room.Manager, tr *trunk.Server) (Remote, error)) Option {
+	return func(t *Telephony) { t.remote = build }
 }
 
 type presenceChange struct {
@@ -165,7 +182,17 @@ func New(st store.Store, cfg Config, log *slog.Logger, opts ...Option) (*Telepho
 	if cfg.MemberRingTO > 0 {
 		copts = append(copts, calls.WithMemberRingTimeout(cfg.MemberRingTO))
 	}
-	t.Calls = calls.New(st, sipTrunk, &media{rooms: rooms, trunk: t.Trunk, log: log}, copts...)
+	md := &media{rooms: rooms, trunk: t.Trunk, log: log}
+	if t.remote != nil {
+		if md.remote, err = t.remote(rooms, t.Trunk); err != nil {
+			if t.Trunk != nil {
+				t.Trunk.Close()
+			}
+			rooms.Close()
+			return nil, fmt.Errorf("media bridges: %w", err)
+		}
+	}
+	t.Calls = calls.New(st, sipTrunk, md, copts...)
 	return t, nil
 }
 
@@ -231,11 +258,13 @@ func (t *Telephony) Close() error {
 	return errors.Join(errs...)
 }
 
-// media implements calls.Media: a room per call, with the caller's RTP as one leg.
+// media implements calls.Media: a room per call, with the caller's RTP as
+// one leg, and bridges to softphones on other nodes (remote, in a cluster).
 type media struct {
-	rooms *room.Manager
-	trunk *trunk.Server
-	log   *slog.Logger
+	rooms  *room.Manager
+	trunk  *trunk.Server
+	log    *slog.Logger
+	remote Remote // nil on a single meetd
 }
 
 func (m *media) OpenRoom(callID int64) error {
@@ -252,16 +281,34 @@ func (m *media) OpenRoom(callID int64) error {
 	return nil
 }
 
-func (m *media) CloseRoom(callID int64) { m.rooms.CloseRoom(callID) }
+func (m *media) CloseRoom(callID int64) {
+	if m.remote != nil {
+		m.remote.CloseRoom(callID)
+	}
+	m.rooms.CloseRoom(callID)
+}
 func (m *media) PlayGuidance(callID, channelID int64, kind api.GuidanceKind, loop bool, done func()) {
 	m.rooms.PlayGuidance(callID, channelID, kind, loop, done)
 }
 func (m *media) StopGuidance(callID int64) { m.rooms.StopGuidance(callID) }
+
+// Attach points a local softphone into the room, or bridges one connected
+// to another node.
 func (m *media) Attach(callID, staffID int64, mode api.JoinMode) error {
-	return m.rooms.Attach(callID, staffID, mode)
+	if m.remote == nil || m.rooms.Online(staffID) {
+		return m.rooms.Attach(callID, staffID, mode)
+	}
+	return m.remote.Attach(callID, staffID, mode)
 }
-func (m *media) Detach(callID, staffID int64) { m.rooms.Detach(callID, staffID) }
-func (m *media) Online(staffID int64) bool    { return m.rooms.Online(staffID) }
+func (m *media) Detach(callID, staffID int64) {
+	m.rooms.Detach(callID, staffID)
+	if m.remote != nil {
+		m.remote.Detach(callID, staffID)
+	}
+}
+func (m *media) Online(staffID int64) bool {
+	return m.rooms.Online(staffID) || (m.remote != nil && m.remote.Online(staffID))
+}
 func (m *media) StartRecording(callID int64, rec calls.Recording, done func(calls.RecordingResult)) error {
 	spec := room.RecordSpec{Path: rec.Path, Beep: rec.Beep, Options: recording.Options{Max: rec.Max, Silence: rec.Silence}}
 	return m.rooms.StartRecording(callID, spec, func(res recording.Result) {
