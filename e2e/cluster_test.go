@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/audio"
 	"github.com/meet-dev/meet/client"
 	"github.com/meet-dev/meet/server/cluster/natstest"
 	"github.com/meet-dev/meet/server/store/postgres/pgtest"
@@ -81,7 +82,9 @@ func startNode(t testing.TB, db, natsURL string, i int, extra ...string) *node {
 	m := &meetd{db: db, url: fmt.Sprintf("http://%s:%d", ip, httpPort), sip: fmt.Sprintf("%s:%d", ip, sipPort)}
 	args := append([]string{"serve", "--db", db, "--http", fmt.Sprintf("%s:%d", ip, httpPort), "--sip", m.sip,
 		"--rtp-ip", ip, "--trunk-allow", "127.0.0.0/8", "--ice-loopback", "--log-level", "debug",
-		"--nats", natsURL, "--node", n.name}, extra...)
+		"--nats", natsURL, "--node", n.name,
+		// Each node its own metrics port: nodes on one host must not fight over the default 127.0.0.1:9464.
+		"--metrics", ip + ":0"}, extra...)
 	m.proc = start(t, bins.meetd, args...)
 	c := client.New(m.url)
 	deadline := time.Now().Add(20 * time.Second)
@@ -473,4 +476,129 @@ func TestClusterOneSoftphonePerMember(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	_ = first
+}
+
+// TestClusterCallAcrossNodes: three nodes behind real Kamailio. baresip
+// (speech over 440 Hz) phones the number; the call lands on whichever node
+// Kamailio picks, and waits for an operator. The operator's `meet phone
+// --auto-answer` (1000 Hz) then connects to a DIFFERENT node: that node's
+// presence reaches the owner, the owner rings the operator, the answer is
+// forwarded to the owner, and the two nodes bridge the audio. A
+// supervisor's phone (660 Hz) on the third node listens in. The operator
+// and baresip hear each other, the supervisor hears both, and nobody hears
+// the supervisor.
+func TestClusterCallAcrossNodes(t *testing.T) {
+	need(t, "baresip")
+	ns := natstest.Start(t)
+	db := clusterDB(t)
+	setupClusterDB(t, db)
+	// The caller waits up to 30 s for the operator's phone to come up.
+	run(t, bins.meetd, "admin", "channel", "set", "support", "--ring-timeout", "30s", "--max-wait", "30s", "--db", db)
+	var nodes []*node
+	for i := range 3 {
+		nodes = append(nodes, startNode(t, db, ns.URL(), i))
+	}
+	target := kamailio(t, nodes...)
+	ctx := context.Background()
+	adm := nodes[0].login(t, "admin@e2e.test")
+
+	b := startBaresip(t, speechOverTone(t, 440, 25*time.Second))
+	if err := b.command("dial", fmt.Sprintf("sip:%s@%s", openNumber, target)); err != nil {
+		t.Fatal(err)
+	}
+	var call api.Call
+	deadline := time.Now().Add(15 * time.Second)
+	for call.ID == 0 {
+		live, err := adm.Calls(ctx, true, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(live) > 0 {
+			call = live[0]
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("baresip's call never reached a node through Kamailio:\n%s", tail(b.proc.output(), 3000))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	var owner *node
+	var others []*node
+	for _, n := range nodes {
+		if n.name == call.Node {
+			owner = n
+		} else {
+			others = append(others, n)
+		}
+	}
+	if owner == nil {
+		t.Fatalf("call %d is owned by %q, not one of the nodes", call.ID, call.Node)
+	}
+	opNode, svNode := others[0], others[1]
+	t.Logf("call %d owned by %s; operator on %s, supervisor on %s", call.ID, owner.name, opNode.name, svNode.name)
+
+	sp, svSpeaker := phone(t, svNode.meetd, "sv@e2e.test", 660)
+	op, opSpeaker := phone(t, opNode.meetd, "op@e2e.test", 1000, "--auto-answer")
+	if err := b.waitEvent("CALL_ESTABLISHED", 20*time.Second); err != nil {
+		t.Fatalf("%v\nbaresip:\n%s\nmeet phone:\n%s", err, tail(b.proc.output(), 3000), op.output())
+	}
+	sv := svNode.login(t, "sv@e2e.test")
+	if _, err := sv.Join(ctx, call.ID, api.ModeListen); err != nil {
+		t.Fatalf("supervisor on %s joining call %d of %s: %v", svNode.name, call.ID, owner.name, err)
+	}
+	time.Sleep(5 * time.Second) // talk, with the supervisor listening
+	if err := b.command("hangup", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.waitEvent("CALL_CLOSED", 10*time.Second); err != nil {
+		t.Fatalf("%v\nbaresip:\n%s", err, tail(b.proc.output(), 3000))
+	}
+	b.proc.stop()
+	time.Sleep(300 * time.Millisecond)
+	op.stop()
+	sp.stop()
+
+	opHeard, svHeard, callerHeard := readWAV(t, opSpeaker), readWAV(t, svSpeaker), b.recording(t, "dec")
+	for _, c := range []struct {
+		who   string
+		heard audio.PCM16
+		freq  float64
+		want  bool
+	}{
+		{"the operator (" + opNode.name + ")", opHeard, 440, true},
+		{"baresip", callerHeard, 1000, true},
+		{"the supervisor (" + svNode.name + ")", svHeard, 440, true},
+		{"the supervisor (" + svNode.name + ")", svHeard, 1000, true},
+		{"baresip", callerHeard, 660, false},
+		{"the operator (" + opNode.name + ")", opHeard, 660, false},
+		{"the operator (" + opNode.name + ")", opHeard, 1000, false},
+		{"baresip", callerHeard, 440, false},
+	} {
+		d := 2 * time.Second
+		if !c.want {
+			d = 500 * time.Millisecond
+		}
+		if got := toneFor(c.heard, c.freq, d); got != c.want {
+			t.Errorf("%s hears %.0f Hz: %v, want %v (%d samples)", c.who, c.freq, got, c.want, len(c.heard))
+		}
+	}
+
+	ended, err := adm.Call(ctx, call.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	me, err := opNode.login(t, "op@e2e.test").Me(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ended.Node != owner.name || ended.Answered == nil || ended.AssigneeID == nil || *ended.AssigneeID != me.ID {
+		t.Fatalf("call %+v: want answered by operator %d and still owned by %s", ended, me.ID, owner.name)
+	}
+	modes := map[api.JoinMode]int{}
+	for _, p := range ended.Participants {
+		modes[p.Mode]++
+	}
+	if modes[api.ModeTalk] != 1 || modes[api.ModeListen] != 1 {
+		t.Fatalf("participants %+v: want the operator talking and the supervisor listening", ended.Participants)
+	}
 }

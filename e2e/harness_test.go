@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -128,6 +129,10 @@ func start(t testing.TB, bin string, args ...string) *proc {
 	t.Helper()
 	p := &proc{cmd: exec.Command(bin, args...), done: make(chan struct{})}
 	p.cmd.Stdout, p.cmd.Stderr = p, p
+	// A test binary that is killed takes its processes along (the kernel
+	// kills each one when the test dies); each runs in its own process
+	// group so stop reaches the children it forked (Kamailio's workers).
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -149,6 +154,7 @@ func (p *proc) stop() {
 		p.cmd.Process.Kill()
 		<-p.done
 	}
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL) // whatever it forked and left behind
 }
 
 // meetd is one configured, running server.
