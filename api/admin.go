@@ -21,6 +21,7 @@ type ChannelPatch struct {
 	VoicemailMaxS    *int    `json:"voicemail_max_s,omitempty"`
 	Recording        *bool   `json:"recording,omitempty"`
 	RecordingDays    *int    `json:"recording_retention_days,omitempty"`
+	VoicemailDays    *int    `json:"voicemail_retention_days,omitempty"`
 }
 
 // CustomerPatch is the body of PATCH /v1/customers/{id}; nil fields stay. A whole

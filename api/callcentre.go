@@ -18,7 +18,9 @@ import (
 //	PATCH  /v1/admin/channels/{id}    {"voicemail":true,"voicemail_max_s":120} (ChannelPatch)
 //	GET    /v1/chats/{id}             → Chat with its Recordings
 //	GET    /v1/recordings/{id}?purpose=WHY → audio/wav; voicemails: staff of the channel; call
-//	                                    recordings: supervisors, with a purpose, audited like exports
+//	                                    recordings: supervisors, with a purpose, audited like exports;
+//	                                    410 gone once retention deleted it
+//	PATCH  /v1/admin/channels/{id}    {"recording_retention_days":90,"voicemail_retention_days":30}
 //	POST   /v1/calls/{id}/hold        → 204 (caller hears the hold guidance, staff hear silence)
 //	POST   /v1/calls/{id}/resume      → 204
 
@@ -44,11 +46,21 @@ const (
 )
 
 // EvCallRecorded: a call recording was stored. data: {"recording_id","duration_ms"}.
-// EvRecordingDeleted: retention removed one. data: {"recording_id"}.
+// EvRecordingDeleted: retention deleted a voicemail's or call recording's
+// file (the row stays, expired). data: RecordingDeleted.
 const (
 	EvCallRecorded     EventType = "call.recorded"
 	EvRecordingDeleted EventType = "recording.deleted"
 )
+
+// RecordingDeleted is the data of recording.deleted.
+type RecordingDeleted struct {
+	RecordingID int64         `json:"recording_id"`
+	Kind        RecordingKind `json:"kind"`
+	DurationMS  int64         `json:"duration_ms"`
+	Reason      string        `json:"reason"`         // "retention"
+	Days        int           `json:"retention_days"` // the channel's retention when it was deleted
+}
 
 // AuditRecordingDownload is the audit action of a call recording download.
 const AuditRecordingDownload = "recording.download"
@@ -83,7 +95,10 @@ type Recording struct {
 	DurationMS int64         `json:"duration_ms"`
 	Bytes      int64         `json:"bytes"`
 	Created    time.Time     `json:"created"`
-	Path       string        `json:"-"` // on the server
+	// Expired is when retention deleted the file; the recording can no
+	// longer be played or downloaded (GET /v1/recordings/{id} answers 410).
+	Expired *time.Time `json:"expired,omitempty"`
+	Path    string     `json:"-"` // on the server; "" once expired
 }
 
 // Menu is a channel's IVR: a small tree of nodes walked with DTMF keys

@@ -17,6 +17,7 @@ const (
 	CodeUnauthorized       Code = "unauthorized"
 	CodeForbidden          Code = "forbidden"
 	CodeNotFound           Code = "not_found"
+	CodeGone               Code = "gone" // existed, deleted on purpose (e.g. a recording past retention)
 	CodeConflict           Code = "conflict"
 	CodeInvalidTransition  Code = "invalid_transition"
 	CodeStorageUnavailable Code = "storage_unavailable" // locked database, disk trouble
@@ -40,6 +41,8 @@ func (c Code) Status() int {
 		return http.StatusForbidden
 	case CodeNotFound:
 		return http.StatusNotFound
+	case CodeGone:
+		return http.StatusGone
 	case CodeConflict, CodeInvalidTransition:
 		return http.StatusConflict
 	case CodeUnsupportedMedia:

@@ -223,6 +223,7 @@ type Channel struct {
 	VoicemailMaxS    int      `json:"voicemail_max_s"`          // longest message (0: 120 s)
 	Recording        bool     `json:"recording"`                // answered calls are recorded (both parties), after an announcement
 	RecordingDays    int      `json:"recording_retention_days"` // call recordings are deleted after this many days (0: kept)
+	VoicemailDays    int      `json:"voicemail_retention_days"` // voicemails are deleted after this many days (0: kept)
 }
 
 // Hours is a channel's operating schedule in its time zone.

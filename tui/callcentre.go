@@ -83,10 +83,19 @@ func loadVoicemail(ctx context.Context, b ChatReader, id int64) clipMsg {
 		msg.err = err
 		return msg
 	}
+	var expired *api.Recording
 	for _, r := range c.Recordings {
-		if r.Kind == api.RecordingVoicemail {
+		switch {
+		case r.Kind != api.RecordingVoicemail:
+		case r.Expired != nil:
+			expired = &r
+		default:
 			msg.rec = r
 		}
+	}
+	if msg.rec.ID == 0 && expired != nil {
+		msg.err = fmt.Errorf("the voicemail of chat #%d expired on %s (retention)", id, expired.Expired.Local().Format(time.DateOnly))
+		return msg
 	}
 	if msg.rec.ID == 0 {
 		msg.err = fmt.Errorf("chat #%d has no voicemail", id)

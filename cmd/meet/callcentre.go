@@ -41,8 +41,12 @@ func (a *app) voicemailCmd() *cobra.Command {
 				return nil
 			}
 			for i, r := range chat.Recordings {
-				fmt.Fprintf(w, "%d. %s %d, call %d, %s, %.1f s, %d bytes\n", i+1, r.Kind, r.ID, r.CallID,
-					r.Created.Local().Format("2006-01-02 15:04"), float64(r.DurationMS)/1000, r.Bytes)
+				state := fmt.Sprintf("%d bytes", r.Bytes)
+				if r.Expired != nil {
+					state = "expired " + r.Expired.Local().Format("2006-01-02") + " (retention)"
+				}
+				fmt.Fprintf(w, "%d. %s %d, call %d, %s, %.1f s, %s\n", i+1, r.Kind, r.ID, r.CallID,
+					r.Created.Local().Format("2006-01-02 15:04"), float64(r.DurationMS)/1000, state)
 			}
 			if out == "" {
 				return nil
@@ -51,6 +55,9 @@ func (a *app) voicemailCmd() *cobra.Command {
 				return fmt.Errorf("--n %d: the chat has %d recordings", which, len(chat.Recordings))
 			}
 			r := chat.Recordings[which-1]
+			if r.Expired != nil {
+				return fmt.Errorf("%s %d expired on %s: its channel's retention deleted it", r.Kind, r.ID, r.Expired.Local().Format("2006-01-02"))
+			}
 			f, err := os.Create(out)
 			if err != nil {
 				return err

@@ -149,6 +149,10 @@ func newAdminChannelCmd() *cobra.Command {
 			days, _ := f.GetInt("recording-retention")
 			p.RecordingDays = &days
 		}
+		if f.Changed("voicemail-retention") {
+			days, _ := f.GetInt("voicemail-retention")
+			p.VoicemailDays = &days
+		}
 		if f.Changed("voicemail-max") {
 			d, _ := f.GetDuration("voicemail-max")
 			s, err := seconds("voicemail-max", d)
@@ -176,14 +180,14 @@ func newAdminChannelCmd() *cobra.Command {
 			p.AutoAssignTeamID = &id
 		}
 		if p == (api.ChannelPatch{}) {
-			return fmt.Errorf("nothing to change: give --ring-timeout, --max-wait, --auto-assign, --timezone, --service-level, --voicemail or --recording")
+			return fmt.Errorf("nothing to change: give --ring-timeout, --max-wait, --auto-assign, --timezone, --service-level, --voicemail, --voicemail-retention, --recording or --recording-retention")
 		}
 		c, err = e.in.UpdateChannel(runCtx(cmd), 0, c.ID, p)
 		if err != nil {
 			return err
 		}
 		printChannels(e.out, []api.Channel{c})
-		if p.Voicemail != nil || p.VoicemailMaxS != nil {
+		if p.Voicemail != nil || p.VoicemailMaxS != nil || p.VoicemailDays != nil {
 			printVoicemail(e.out, c)
 		}
 		if p.Recording != nil || p.RecordingDays != nil {
@@ -201,6 +205,7 @@ func newAdminChannelCmd() *cobra.Command {
 	sf.Duration("voicemail-max", 0, "longest voicemail message, e.g. 2m (default 2m)")
 	sf.String("recording", "", "on: answered calls are recorded (both parties) after the recording guidance; off")
 	sf.Int("recording-retention", 0, "delete call recordings after this many days (0 keeps them)")
+	sf.Int("voicemail-retention", 0, "delete voicemails after this many days (0 keeps them)")
 
 	list := adminCmd("list", "List channels", cobra.NoArgs, func(cmd *cobra.Command, e *adminEnv, _ []string) error {
 		var cs []api.Channel

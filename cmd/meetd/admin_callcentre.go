@@ -250,24 +250,36 @@ func onOff(flag, v string) (bool, error) {
 
 func printVoicemail(w io.Writer, c api.Channel) {
 	if !c.Voicemail {
-		fmt.Fprintf(w, "channel %s: voicemail off\n", c.Name)
+		fmt.Fprintf(w, "channel %s: voicemail off%s\n", c.Name, keptOff(c.VoicemailDays))
 		return
 	}
 	max := c.VoicemailMaxS
 	if max == 0 {
 		max = api.DefaultVoicemailMaxS
 	}
-	fmt.Fprintf(w, "channel %s: voicemail on (messages up to %ds, %ds of silence or # ends one)\n", c.Name, max, api.VoicemailSilenceS)
+	fmt.Fprintf(w, "channel %s: voicemail on (messages up to %ds, %ds of silence or # ends one; %s)\n", c.Name, max, api.VoicemailSilenceS, kept(c.VoicemailDays))
 }
 
 func printRecording(w io.Writer, c api.Channel) {
 	if !c.Recording {
-		fmt.Fprintf(w, "channel %s: call recording off\n", c.Name)
+		fmt.Fprintf(w, "channel %s: call recording off%s\n", c.Name, keptOff(c.RecordingDays))
 		return
 	}
-	keep := "kept until deleted"
-	if c.RecordingDays > 0 {
-		keep = fmt.Sprintf("deleted after %d days", c.RecordingDays)
+	fmt.Fprintf(w, "channel %s: call recording on (announced by the recording guidance; %s)\n", c.Name, kept(c.RecordingDays))
+}
+
+// kept says how long recordings stay (retention days, 0: for good).
+func kept(days int) string {
+	if days > 0 {
+		return fmt.Sprintf("deleted after %d days", days)
 	}
-	fmt.Fprintf(w, "channel %s: call recording on (announced by the recording guidance; %s)\n", c.Name, keep)
+	return "kept until deleted"
+}
+
+// keptOff says what happens to the recordings a switched-off feature left.
+func keptOff(days int) string {
+	if days > 0 {
+		return fmt.Sprintf(" (existing ones deleted after %d days)", days)
+	}
+	return ""
 }

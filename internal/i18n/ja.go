@@ -158,6 +158,9 @@ var japanese = map[string]string{
 	"✉ voicemail: %s plays": "留守番電話あり: %s で再生", "Voicemail": "留守番電話", "play / pause the voicemail": "留守番電話の再生 / 一時停止",
 	"voicemail 5 s back": "留守番電話を5秒戻す", "voicemail 5 s forward": "留守番電話を5秒進める", "stop the voicemail": "留守番電話を停止",
 	// recording, voicemail and hold in the chat
+	"✉ voicemail expired (retention)": "留守番電話は保存期間を過ぎて削除されました", "● recording expired (retention)": "録音は保存期間を過ぎて削除されました",
+	"voicemail deleted after %d days (retention)":      "留守番電話を%d日の保存期間後に削除しました",
+	"call recording deleted after %d days (retention)": "通話録音を%d日の保存期間後に削除しました",
 	"● recorded": "● 録音あり", "call recorded (%[1]s)": "通話を録音しました (%[1]s)",
 	"voicemail: the caller left no message": "留守番電話: メッセージはありませんでした", "voicemail left (%[1]s)": "留守番電話が残されました (%[1]s)",
 	"%[1]s put the call on hold": "%[1]s が通話を保留にしました", "%[1]s resumed the call": "%[1]s が保留を解除しました",

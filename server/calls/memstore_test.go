@@ -496,4 +496,4 @@ func (s *memStore) ChatRecordings(chatID int64) ([]api.Recording, error) {
 	return out, nil
 }
 func (s *memStore) ExpiredRecordings(time.Time, int) ([]api.Recording, error) { return nil, nil }
-func (s *memStore) DeleteRecording(int64) error                               { return nil }
+func (s *memStore) ExpireRecording(int64, time.Time) error                    { return nil }

@@ -87,6 +87,12 @@ func (a *API) recording(w http.ResponseWriter, r *http.Request, me *Me) {
 		WriteError(w, a.log, api.Errorf(api.CodeNotFound, "recording %d not found", id))
 		return
 	}
+	if rec.Expired != nil {
+		WriteError(w, a.log, api.Errorf(api.CodeGone, "%s %d expired on %s: its channel's retention deleted the file",
+			rec.Kind, id, rec.Expired.UTC().Format(time.DateOnly)))
+		return
+	}
+	var audit *api.AuditEntry
 	if rec.Kind != api.RecordingVoicemail {
 		purpose := strings.TrimSpace(r.URL.Query().Get("purpose"))
 		switch {
@@ -100,19 +106,23 @@ func (a *API) recording(w http.ResponseWriter, r *http.Request, me *Me) {
 			WriteError(w, a.log, api.Errorf(api.CodeUnavailable, "no audit log: call recordings cannot be downloaded"))
 			return
 		}
-		e := api.AuditEntry{StaffID: me.ID(), At: time.Now().UTC(), Action: api.AuditRecordingDownload, Purpose: purpose,
+		audit = &api.AuditEntry{StaffID: me.ID(), At: time.Now().UTC(), Action: api.AuditRecordingDownload, Purpose: purpose,
 			Filters: fmt.Sprintf("recording=%d call=%d chat=%d", rec.ID, rec.CallID, rec.ChatID), Rows: 1}
-		if err := a.audit.AddAudit(r.Context(), &e); err != nil {
-			WriteError(w, a.log, err)
-			return
-		}
-		a.log.Info("call recording downloaded", "staff_id", me.ID(), "recording_id", rec.ID, "purpose", purpose)
 	}
 	f, err := os.Open(rec.Path)
 	if err != nil {
 		a.log.Warn("recording file unreadable", "recording_id", id, "path", rec.Path, "err", err)
-		WriteError(w, a.log, api.Errorf(api.CodeNotFound, "recording %d has no file (removed by retention?)", id))
+		WriteError(w, a.log, api.Errorf(api.CodeNotFound, "recording %d has no file on the server", id))
 		return
+	}
+	// Audited once the file is there to serve, before any byte of it leaves.
+	if audit != nil {
+		if err := a.audit.AddAudit(r.Context(), audit); err != nil {
+			f.Close()
+			WriteError(w, a.log, err)
+			return
+		}
+		a.log.Info("call recording downloaded", "staff_id", me.ID(), "recording_id", rec.ID, "purpose", audit.Purpose)
 	}
 	defer f.Close()
 	w.Header().Set("Content-Type", "audio/wav")

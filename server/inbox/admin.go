@@ -143,6 +143,12 @@ func (s *Service) UpdateChannel(ctx context.Context, actor, id int64, p api.Chan
 			}
 			c.RecordingDays = *p.RecordingDays
 		}
+		if p.VoicemailDays != nil {
+			if *p.VoicemailDays < 0 || *p.VoicemailDays > 3650 {
+				return badRequest("voicemail_retention_days must be between 0 and 3650")
+			}
+			c.VoicemailDays = *p.VoicemailDays
+		}
 		if p.VoicemailMaxS != nil {
 			if *p.VoicemailMaxS < 0 || *p.VoicemailMaxS > 3600 {
 				return badRequest("voicemail_max_s must be between 0 and 3600")

@@ -55,10 +55,13 @@ type Recordings interface {
 	AddRecording(r *api.Recording) error
 	Recording(id int64) (api.Recording, error)
 	ChatRecordings(chatID int64) ([]api.Recording, error) // oldest first
-	// ExpiredRecordings lists up to limit call recordings older than their
-	// channel's retention at now; DeleteRecording removes one's row.
+	// ExpiredRecordings lists up to limit recordings, not expired yet, older
+	// than their channel's retention at now (recording_retention_days for
+	// call recordings, voicemail_retention_days for voicemails), oldest first.
 	ExpiredRecordings(now time.Time, limit int) ([]api.Recording, error)
-	DeleteRecording(id int64) error
+	// ExpireRecording marks one expired at (its file is gone): path cleared,
+	// the row kept so the chat can say so. NotFound when missing or expired.
+	ExpireRecording(id int64, at time.Time) error
 }
 
 // Channels are company workspaces with numbers, hours and guidance.

@@ -182,10 +182,18 @@ func (m *Model) header() []string {
 		links = append(links, st.Missed.Render(T("missed: %s", T(common.ReasonText(c.MissedReason)))))
 	}
 	if c.Voicemail {
-		links = append(links, st.Link.Render(T("✉ voicemail: %s plays", m.ctx.Keys.First(common.ActPlay))))
+		if allExpired(c.Recordings, api.RecordingVoicemail) {
+			links = append(links, st.Dim.Render(T("✉ voicemail expired (retention)")))
+		} else {
+			links = append(links, st.Link.Render(T("✉ voicemail: %s plays", m.ctx.Keys.First(common.ActPlay))))
+		}
 	}
 	if c.Recorded {
-		links = append(links, st.Missed.Render(T("● recorded")))
+		if allExpired(c.Recordings, api.RecordingCall) {
+			links = append(links, st.Dim.Render(T("● recording expired (retention)")))
+		} else {
+			links = append(links, st.Missed.Render(T("● recorded")))
+		}
 	}
 	if b := m.LinkBack(); b != 0 {
 		links = append(links, st.Link.Render(T("%[1]s %[2]s callback of chat #%[3]d", m.ctx.Keys.First(common.ActLinkBack), g.BackArrow, b)))
@@ -287,3 +295,18 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 
 // Hints are the chat screen's own keys.
 func (m *Model) Hints() []common.Hint { return nil } // the screen draws its own hint line
+
+// allExpired reports whether the chat lists recordings of kind and
+// retention deleted every one of them.
+func allExpired(recs []api.Recording, kind api.RecordingKind) bool {
+	n := 0
+	for _, r := range recs {
+		if r.Kind == kind {
+			if r.Expired == nil {
+				return false
+			}
+			n++
+		}
+	}
+	return n > 0
+}

@@ -191,6 +191,14 @@ func describe(ctx *common.Context, chatID int64, e api.Event, calls map[int64]ap
 		}
 		_ = json.Unmarshal(e.Data, &d)
 		it.Text = ctx.T("call recorded (%[1]s)", common.Clock(time.Duration(d.DurationMS)*time.Millisecond))
+	case api.EvRecordingDeleted:
+		var d api.RecordingDeleted
+		_ = json.Unmarshal(e.Data, &d)
+		if d.Kind == api.RecordingVoicemail {
+			it.Text = ctx.T("voicemail deleted after %d days (retention)", d.Days)
+		} else {
+			it.Text = ctx.T("call recording deleted after %d days (retention)", d.Days)
+		}
 	case api.EvCallVoicemail:
 		var d struct {
 			ID         int64 `json:"recording_id"`

@@ -119,3 +119,35 @@ func TestTimelineSaysWhoDidIt(t *testing.T) {
 		"call ended after 0:27 (caller hung up)",
 	}, texts)
 }
+
+// Retention: the chat says a voicemail or call recording expired, in the
+// header and in the timeline, instead of offering to play it.
+func TestExpiredRecordingsInTheChat(t *testing.T) {
+	ctx := common.NewContext(common.NewStyles(io.Discard, false), common.MustDefaultKeys())
+	at := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	ctx.Now = func() time.Time { return at.Add(time.Hour) }
+	expired := at.Add(30 * time.Minute)
+	evs := []api.Event{
+		{ID: 1, Type: api.EvCallVoicemail, At: at, ChatID: 5, CallID: 50, Data: []byte(`{"recording_id":3,"duration_ms":12000}`)},
+		{ID: 2, Type: api.EvRecordingDeleted, At: expired, ChatID: 5, CallID: 50, Data: []byte(`{"recording_id":3,"kind":"voicemail","retention_days":7}`)},
+		{ID: 3, Type: api.EvRecordingDeleted, At: expired, ChatID: 5, CallID: 50, Data: []byte(`{"recording_id":4,"kind":"call","retention_days":30}`)},
+	}
+	var texts []string
+	for _, it := range Timeline(ctx, 5, evs, nil, nil, nil) {
+		texts = append(texts, it.Text)
+	}
+	require.Equal(t, []string{"voicemail left (0:12)", "voicemail deleted after 7 days (retention)", "call recording deleted after 30 days (retention)"}, texts)
+
+	chat := api.Chat{ID: 5, Customer: api.Customer{Number: "+8190"}, Voicemail: true, Recorded: true,
+		Recordings: []api.Recording{{ID: 3, Kind: api.RecordingVoicemail}, {ID: 4, Kind: api.RecordingCall}}}
+	m := New(ctx)
+	m.SetSize(120, 20)
+	m.Set(Data{Chat: chat, Events: evs})
+	require.Contains(t, m.View(), "voicemail: p plays")
+	require.Contains(t, m.View(), "● recorded")
+	chat.Recordings[0].Expired, chat.Recordings[1].Expired = &expired, &expired
+	m.Set(Data{Chat: chat, Events: evs})
+	require.Contains(t, m.View(), "✉ voicemail expired (retention)")
+	require.Contains(t, m.View(), "● recording expired (retention)")
+	require.NotContains(t, m.View(), "plays")
+}

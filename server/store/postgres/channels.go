@@ -10,13 +10,13 @@ import (
 	"github.com/meet-dev/meet/api"
 )
 
-const channelCols = `id, name, timezone, ring_timeout_s, max_wait_s, auto_assign_team_id, service_level_s, hours, menu, voicemail, voicemail_max_s, recording, recording_retention_days`
+const channelCols = `id, name, timezone, ring_timeout_s, max_wait_s, auto_assign_team_id, service_level_s, hours, menu, voicemail, voicemail_max_s, recording, recording_retention_days, voicemail_retention_days`
 
 func scanChannel(sc pgx.Row) (api.Channel, error) {
 	var c api.Channel
 	var hours, menu string
 	if err := sc.Scan(&c.ID, &c.Name, &c.Timezone, &c.RingTimeoutS, &c.MaxWaitS, &c.AutoAssignTeamID, &c.ServiceLevelS, &hours, &menu,
-		&c.Voicemail, &c.VoicemailMaxS, &c.Recording, &c.RecordingDays); err != nil {
+		&c.Voicemail, &c.VoicemailMaxS, &c.Recording, &c.RecordingDays, &c.VoicemailDays); err != nil {
 		return c, err
 	}
 	if menu != "" {
@@ -63,9 +63,9 @@ func (t *tx) CreateChannel(c *api.Channel) error {
 func (t *tx) UpdateChannel(c *api.Channel) error {
 	return t.update("channel", c.ID, `UPDATE channels SET name=?, timezone=?, ring_timeout_s=?, max_wait_s=?,
 		auto_assign_team_id=?, service_level_s=?, voicemail=?, voicemail_max_s=?,
-		recording=?, recording_retention_days=? WHERE id=?`,
+		recording=?, recording_retention_days=?, voicemail_retention_days=? WHERE id=?`,
 		c.Name, c.Timezone, c.RingTimeoutS, c.MaxWaitS, nullID(c.AutoAssignTeamID), c.ServiceLevelS,
-		c.Voicemail, c.VoicemailMaxS, c.Recording, c.RecordingDays, c.ID)
+		c.Voicemail, c.VoicemailMaxS, c.Recording, c.RecordingDays, c.VoicemailDays, c.ID)
 }
 
 func (t *tx) channelWhere(where string, arg any, what string) (api.Channel, error) {

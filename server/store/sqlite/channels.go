@@ -8,7 +8,7 @@ import (
 	"github.com/meet-dev/meet/api"
 )
 
-const channelCols = `id, name, timezone, ring_timeout_s, max_wait_s, auto_assign_team_id, service_level_s, hours, menu, voicemail, voicemail_max_s, recording, recording_retention_days`
+const channelCols = `id, name, timezone, ring_timeout_s, max_wait_s, auto_assign_team_id, service_level_s, hours, menu, voicemail, voicemail_max_s, recording, recording_retention_days, voicemail_retention_days`
 
 func scanChannel(sc interface{ Scan(...any) error }) (api.Channel, error) {
 	var c api.Channel
@@ -16,7 +16,7 @@ func scanChannel(sc interface{ Scan(...any) error }) (api.Channel, error) {
 	var hours, menu string
 	var vm, rec int
 	if err := sc.Scan(&c.ID, &c.Name, &c.Timezone, &c.RingTimeoutS, &c.MaxWaitS, &team, &c.ServiceLevelS, &hours, &menu,
-		&vm, &c.VoicemailMaxS, &rec, &c.RecordingDays); err != nil {
+		&vm, &c.VoicemailMaxS, &rec, &c.RecordingDays, &c.VoicemailDays); err != nil {
 		return c, err
 	}
 	c.Voicemail, c.Recording = vm != 0, rec != 0
@@ -65,9 +65,9 @@ func (t *tx) CreateChannel(c *api.Channel) error {
 func (t *tx) UpdateChannel(c *api.Channel) error {
 	return t.update("channel", c.ID, `UPDATE channels SET name=?, timezone=?, ring_timeout_s=?, max_wait_s=?,
 		auto_assign_team_id=?, service_level_s=?, voicemail=?, voicemail_max_s=?,
-		recording=?, recording_retention_days=? WHERE id=?`,
+		recording=?, recording_retention_days=?, voicemail_retention_days=? WHERE id=?`,
 		c.Name, c.Timezone, c.RingTimeoutS, c.MaxWaitS, nullID(c.AutoAssignTeamID), c.ServiceLevelS,
-		boolInt(c.Voicemail), c.VoicemailMaxS, boolInt(c.Recording), c.RecordingDays, c.ID)
+		boolInt(c.Voicemail), c.VoicemailMaxS, boolInt(c.Recording), c.RecordingDays, c.VoicemailDays, c.ID)
 }
 
 func (t *tx) channelWhere(where string, arg any, what string) (api.Channel, error) {

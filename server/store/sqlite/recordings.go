@@ -1,19 +1,21 @@
 package sqlite
 
 import (
+	"database/sql"
 	"time"
 
 	"github.com/meet-dev/meet/api"
 )
 
-const recordingCols = `id, chat_id, call_id, channel_id, kind, path, duration_ms, bytes, created`
+const recordingCols = `id, chat_id, call_id, channel_id, kind, path, duration_ms, bytes, created, expired`
 
 func scanRecording(sc interface{ Scan(...any) error }) (api.Recording, error) {
 	var r api.Recording
 	var kind string
 	var created int64
-	err := sc.Scan(&r.ID, &r.ChatID, &r.CallID, &r.ChannelID, &kind, &r.Path, &r.DurationMS, &r.Bytes, &created)
-	r.Kind, r.Created = api.RecordingKind(kind), fromNS(created)
+	var expired sql.NullInt64
+	err := sc.Scan(&r.ID, &r.ChatID, &r.CallID, &r.ChannelID, &kind, &r.Path, &r.DurationMS, &r.Bytes, &created, &expired)
+	r.Kind, r.Created, r.Expired = api.RecordingKind(kind), fromNS(created), fromNull(expired)
 	return r, err
 }
 
@@ -59,10 +61,12 @@ func (t *tx) ChatRecordings(chatID int64) ([]api.Recording, error) {
 }
 
 func (t *tx) ExpiredRecordings(now time.Time, limit int) ([]api.Recording, error) {
-	rows, err := t.query(`SELECT r.id, r.chat_id, r.call_id, r.channel_id, r.kind, r.path, r.duration_ms, r.bytes, r.created
+	rows, err := t.query(`SELECT r.id, r.chat_id, r.call_id, r.channel_id, r.kind, r.path, r.duration_ms, r.bytes, r.created, r.expired
 		FROM recordings r JOIN channels c ON c.id = r.channel_id
-		WHERE r.kind = 'call' AND c.recording_retention_days > 0
-		AND r.created < ? - c.recording_retention_days * 86400000000000 ORDER BY r.id LIMIT ?`, ns(now), limit)
+		WHERE r.expired IS NULL AND (
+			(r.kind = 'call' AND c.recording_retention_days > 0 AND r.created < ? - c.recording_retention_days * 86400000000000)
+			OR (r.kind = 'voicemail' AND c.voicemail_retention_days > 0 AND r.created < ? - c.voicemail_retention_days * 86400000000000))
+		ORDER BY r.created, r.id LIMIT ?`, ns(now), ns(now), limit) // a day is 86400e9 ns
 	if err != nil {
 		return nil, err
 	}
@@ -78,6 +82,6 @@ func (t *tx) ExpiredRecordings(now time.Time, limit int) ([]api.Recording, error
 	return out, rows.Err()
 }
 
-func (t *tx) DeleteRecording(id int64) error {
-	return t.update("recording", id, `DELETE FROM recordings WHERE id=?`, id)
+func (t *tx) ExpireRecording(id int64, at time.Time) error {
+	return t.update("recording", id, `UPDATE recordings SET expired=?, path='' WHERE id=? AND expired IS NULL`, ns(at), id)
 }

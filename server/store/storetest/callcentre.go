@@ -68,7 +68,7 @@ func testVoicemailAndRecordings(t *testing.T, h Harness) {
 		if err != nil {
 			return err
 		}
-		c.Voicemail, c.VoicemailMaxS, c.Recording, c.RecordingDays = true, 90, true, 2
+		c.Voicemail, c.VoicemailMaxS, c.Recording, c.RecordingDays, c.VoicemailDays = true, 90, true, 2, 3
 		if err := tx.UpdateChannel(&c); err != nil {
 			return err
 		}
@@ -117,16 +117,22 @@ func testVoicemailAndRecordings(t *testing.T, h Harness) {
 		if err != nil || len(list) != 2 || list[0].ID != rec.ID {
 			t.Fatalf("chat recordings %+v %v", list, err)
 		}
-		if !c.Recording || c.RecordingDays != 2 || !ch.Recorded {
-			t.Fatalf("recording settings %v %d, chat recorded %v", c.Recording, c.RecordingDays, ch.Recorded)
+		if !c.Recording || c.RecordingDays != 2 || c.VoicemailDays != 3 || !ch.Recorded {
+			t.Fatalf("recording settings %v %d %d, chat recorded %v", c.Recording, c.RecordingDays, c.VoicemailDays, ch.Recorded)
 		}
+		// Call recordings expire after 2 days, voicemails after 3, oldest first.
 		for _, x := range []struct {
 			after time.Duration
-			want  int
-		}{{time.Hour, 0}, {47 * time.Hour, 0}, {49 * time.Hour, 1}} {
+			want  []api.RecordingKind
+		}{{time.Hour, nil}, {47 * time.Hour, nil}, {49 * time.Hour, []api.RecordingKind{api.RecordingCall}},
+			{73 * time.Hour, []api.RecordingKind{api.RecordingVoicemail, api.RecordingCall}}} {
 			due, err := tx.ExpiredRecordings(rec.Created.Add(x.after), 10)
-			if err != nil || len(due) != x.want || (x.want == 1 && due[0].Kind != api.RecordingCall) {
-				t.Fatalf("expired after %v: %+v %v (want %d call recording)", x.after, due, err, x.want)
+			var kinds []api.RecordingKind
+			for _, d := range due {
+				kinds = append(kinds, d.Kind)
+			}
+			if err != nil || !reflect.DeepEqual(kinds, x.want) {
+				t.Fatalf("expired after %v: %+v %v (want %v)", x.after, due, err, x.want)
 			}
 		}
 		if _, err := tx.Recording(rec.ID + 100); api.CodeOf(err) != api.CodeNotFound {
@@ -134,10 +140,29 @@ func testVoicemailAndRecordings(t *testing.T, h Harness) {
 		}
 		return nil
 	})
-	if err := db.Update(ctx, func(tx store.Tx) error { return tx.DeleteRecording(rec.ID) }); err != nil {
+	at := rec.Created.Add(73 * time.Hour).UTC()
+	if err := db.Update(ctx, func(tx store.Tx) error { return tx.ExpireRecording(rec.ID, at) }); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Update(ctx, func(tx store.Tx) error { return tx.DeleteRecording(rec.ID) }); api.CodeOf(err) != api.CodeNotFound {
-		t.Fatalf("deleting twice: %v", err)
+	if err := db.Update(ctx, func(tx store.Tx) error { return tx.ExpireRecording(rec.ID, at) }); api.CodeOf(err) != api.CodeNotFound {
+		t.Fatalf("expiring twice: %v", err)
 	}
+	if err := db.Update(ctx, func(tx store.Tx) error { return tx.ExpireRecording(rec.ID+100, at) }); api.CodeOf(err) != api.CodeNotFound {
+		t.Fatalf("expiring a missing recording: %v", err)
+	}
+	db.View(ctx, func(tx store.Tx) error {
+		got, err := tx.Recording(rec.ID)
+		if err != nil || got.Expired == nil || !got.Expired.Equal(at) || got.Path != "" || got.DurationMS != rec.DurationMS {
+			t.Fatalf("expired recording read back: %+v %v", got, err)
+		}
+		list, err := tx.ChatRecordings(f.chat.ID)
+		if err != nil || len(list) != 2 || list[0].Expired == nil || list[1].Expired != nil {
+			t.Fatalf("chat recordings after expiry: %+v %v", list, err)
+		}
+		due, err := tx.ExpiredRecordings(at, 10)
+		if err != nil || len(due) != 1 || due[0].Kind != api.RecordingCall {
+			t.Fatalf("due after one expired: %+v %v", due, err)
+		}
+		return nil
+	})
 }
