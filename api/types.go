@@ -369,6 +369,9 @@ type Call struct {
 	EndDetail           string       `json:"end_detail,omitempty"` // e.g. "rtp timeout", "caller hung up"
 	HeldS               int          `json:"held_s,omitempty"`     // seconds on hold so far (finished holds)
 	HeldSince           *time.Time   `json:"held_since,omitempty"` // on hold now, since then
+	// Transfer is the transfer in progress on a live call (answers of the
+	// transfer routes; not stored: the state and the events record it).
+	Transfer *Transfer `json:"transfer,omitempty"`
 	// Node is the cluster node that owns the call (its SIP dialog and room);
 	// empty on a single meetd.
 	Node         string        `json:"node,omitempty"`

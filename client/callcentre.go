@@ -40,3 +40,27 @@ func (c *Client) Hold(ctx context.Context, callID int64) error {
 func (c *Client) Resume(ctx context.Context, callID int64) error {
 	return c.do(ctx, http.MethodPost, "/v1/calls/"+strconv.FormatInt(callID, 10)+"/resume", nil, nil, nil)
 }
+
+// Transfer starts a blind or attended transfer of a call.
+func (c *Client) Transfer(ctx context.Context, callID int64, req api.TransferRequest) (api.Call, error) {
+	var out api.Call
+	return out, c.do(ctx, http.MethodPost, "/v1/calls/"+strconv.FormatInt(callID, 10)+"/transfer", nil, req, &out)
+}
+
+// CompleteTransfer hands the customer of an attended transfer to the target.
+func (c *Client) CompleteTransfer(ctx context.Context, callID int64) (api.Call, error) {
+	var out api.Call
+	return out, c.do(ctx, http.MethodPost, "/v1/calls/"+strconv.FormatInt(callID, 10)+"/transfer/complete", nil, nil, &out)
+}
+
+// CancelTransfer ends an attended transfer's consult; the customer is back with us.
+func (c *Client) CancelTransfer(ctx context.Context, callID int64) (api.Call, error) {
+	var out api.Call
+	return out, c.do(ctx, http.MethodPost, "/v1/calls/"+strconv.FormatInt(callID, 10)+"/transfer/cancel", nil, nil, &out)
+}
+
+// Teams lists the teams of our channels (transfer targets).
+func (c *Client) Teams(ctx context.Context) ([]api.Team, error) {
+	var out []api.Team
+	return out, c.do(ctx, http.MethodGet, "/v1/teams", nil, nil, &out)
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/client"
 )
 
 // voicemailCmd lists a chat's voicemails and recordings and saves one.
@@ -123,4 +124,112 @@ func (a *app) holdCmd() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&resume, "resume", false, "take the call off hold")
 	return cmd
+}
+
+// transferCmd transfers a call: blind, or attended (consult, then complete or cancel).
+func (a *app) transferCmd() *cobra.Command {
+	var staff, team, number string
+	var attended, complete, cancelIt bool
+	cmd := &cobra.Command{
+		Use: "transfer CALL (--staff EMAIL|ID | --team NAME|ID | --number N) [--attended] | transfer CALL --complete | transfer CALL --cancel",
+		Short: "Transfer call CALL to a staff member, a team or a number; blind by default, " +
+			"--attended consults first (the caller is on hold), then --complete or --cancel",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil || id <= 0 {
+				return fmt.Errorf("%q is not a call id", args[0])
+			}
+			c, _, err := a.session()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), cliTimeout)
+			defer cancel()
+			out := cmd.OutOrStdout()
+			switch {
+			case complete && cancelIt:
+				return fmt.Errorf("--complete and --cancel exclude each other")
+			case complete:
+				call, err := c.CompleteTransfer(ctx, id)
+				if err != nil {
+					return fmt.Errorf("complete the transfer of call %d: %w", id, err)
+				}
+				fmt.Fprintf(out, "call %d transferred to staff %d\n", id, deref(call.AssigneeID))
+				return nil
+			case cancelIt:
+				if _, err := c.CancelTransfer(ctx, id); err != nil {
+					return fmt.Errorf("cancel the transfer of call %d: %w", id, err)
+				}
+				fmt.Fprintf(out, "transfer of call %d cancelled: the caller is back with you\n", id)
+				return nil
+			}
+			to, err := transferTarget(ctx, c, staff, team, number)
+			if err != nil {
+				return err
+			}
+			req := api.TransferRequest{To: to, Mode: api.TransferBlind}
+			if attended {
+				req.Mode = api.TransferAttended
+			}
+			call, err := c.Transfer(ctx, id, req)
+			if err != nil {
+				return fmt.Errorf("transfer call %d: %w", id, err)
+			}
+			if attended {
+				fmt.Fprintf(out, "consulting %s about call %d (the caller is on hold); then: meet transfer %d --complete | --cancel\n", to, id, id)
+				return nil
+			}
+			fmt.Fprintf(out, "call %d transferred blind to %s (%s)\n", id, to, call.State)
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&staff, "staff", "", "staff member to transfer to (email, name or id)")
+	fl.StringVar(&team, "team", "", "team to transfer to, routed like a new call (name or id)")
+	fl.StringVar(&number, "number", "", "external number to transfer to through the trunk")
+	fl.BoolVar(&attended, "attended", false, "consult the target first, then --complete or --cancel")
+	fl.BoolVar(&complete, "complete", false, "complete an attended transfer: the caller goes to the target")
+	fl.BoolVar(&cancelIt, "cancel", false, "cancel an attended transfer: the caller comes back to you")
+	return cmd
+}
+
+// transferTarget resolves the flags to a target: staff by email, name or
+// id, teams by name or id.
+func transferTarget(ctx context.Context, c *client.Client, staff, team, number string) (api.TransferTarget, error) {
+	var to api.TransferTarget
+	switch {
+	case staff != "" && team == "" && number == "":
+		list, err := c.StaffList(ctx)
+		if err != nil {
+			return to, err
+		}
+		for _, s := range list {
+			if strings.EqualFold(s.Email, staff) || strings.EqualFold(s.Name, staff) || strconv.FormatInt(s.ID, 10) == staff {
+				return api.TransferTarget{StaffID: s.ID}, nil
+			}
+		}
+		return to, fmt.Errorf("no staff member %q", staff)
+	case team != "" && staff == "" && number == "":
+		list, err := c.Teams(ctx)
+		if err != nil {
+			return to, err
+		}
+		for _, t := range list {
+			if strings.EqualFold(t.Name, team) || strconv.FormatInt(t.ID, 10) == team {
+				return api.TransferTarget{TeamID: t.ID}, nil
+			}
+		}
+		return to, fmt.Errorf("no team %q in your channels", team)
+	case number != "" && staff == "" && team == "":
+		return api.TransferTarget{Number: number}, nil
+	}
+	return to, fmt.Errorf("give exactly one of --staff, --team or --number")
+}
+
+func deref(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
 }

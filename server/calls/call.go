@@ -48,8 +48,9 @@ type call struct {
 	tok       uint64
 	lastElig  *api.Eligibility // last recorded eligibility, to record changes only
 	mode      routing.Mode
-	ivr       ivrState // the caller's way through the channel's menu (menu.go)
-	vm        *vmState // voicemail being taken (voicemail.go)
+	ivr       ivrState   // the caller's way through the channel's menu (menu.go)
+	vm        *vmState   // voicemail being taken (voicemail.go)
+	xfer      *xferState // transfer in progress (transfer.go)
 }
 
 // ivrState is a call's part in the channel's IVR menu.
@@ -63,6 +64,10 @@ func (c *call) snapshot() api.Call {
 	s := c.Call
 	s.Participants = slices.Clone(c.Participants)
 	s.RingAttempts = slices.Clone(c.RingAttempts)
+	if c.xfer != nil {
+		t := c.xfer.Transfer
+		s.Transfer = &t
+	}
 	return s
 }
 

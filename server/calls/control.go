@@ -77,8 +77,19 @@ func (m *Manager) Accept(ctx context.Context, staffID, callID int64) (api.JoinRe
 		case api.CallDialing:
 			return api.Errorf(api.CodeInvalidTransition, "call %d is an outbound call being dialled; join it instead", callID)
 		}
+		xfer := c.xfer != nil
+		if xfer && !c.ringing[staffID] {
+			return api.Errorf(api.CodeConflict, "call %d is being transferred to %s, not to you", callID, c.xfer.To)
+		}
 		if err := m.connected(staffID); err != nil {
 			return err
+		}
+		if c.State == api.CallConsulting { // the target answers an attended transfer's consult
+			m.acceptConsult(r, c, staffID)
+			id := c.ID
+			r.effect(id, func() { attachErr = m.media.Attach(consultRoom(id), staffID, api.ModeTalk) })
+			res = api.JoinResult{Call: c.snapshot(), Mode: api.ModeTalk, MuteOnJoin: set.MuteOnJoin}
+			return nil
 		}
 		now := m.clock.Now()
 		for _, sl := range []slot{slotRing, slotMember, slotWait, slotGuidance} {
@@ -93,12 +104,27 @@ func (m *Manager) Accept(ctx context.Context, staffID, callID int64) (api.JoinRe
 			return err
 		}
 		c.queued, c.music = false, false
-		c.Answered, c.AssigneeID = ptrTime(now), ptrInt(staffID)
+		if !xfer { // a transferred call was answered by its first operator
+			c.Answered = ptrTime(now)
+		}
+		c.AssigneeID = ptrInt(staffID)
 		left := m.addParticipant(r, c, staffID, api.ModeTalk, set.MuteOnJoin)
 		m.saveCall(r, c)
 		m.event(r, c, api.EvCallAnswered, staffID, staffID, nil)
 		m.assignChat(r, c, staffID)
 		id := c.ID
+		if xfer {
+			m.transferAnswered(r, c, staffID)
+			r.effect(id, func() {
+				m.media.StopGuidance(id)
+				attachErr = m.media.Attach(id, staffID, api.ModeTalk)
+			})
+			res = api.JoinResult{Call: c.snapshot(), Mode: api.ModeTalk, MuteOnJoin: set.MuteOnJoin}
+			if left != 0 {
+				res.LeftCallID = ptrInt(left)
+			}
+			return nil
+		}
 		r.effect(id, func() {
 			m.media.StopGuidance(id)
 			if answerErr = m.trunk.Answer(id); answerErr != nil {
@@ -147,6 +173,9 @@ func (m *Manager) Decline(ctx context.Context, staffID, callID int64) error {
 			return api.Errorf(api.CodeInvalidTransition, "call %d is not ringing for staff member %d", callID, staffID)
 		}
 		m.stopRing(r, c, staffID, api.RingDeclined)
+		if c.State == api.CallConsulting && len(c.ringing) == 0 {
+			m.cancelConsult(r, c, 0, "declined")
+		}
 		return nil
 	})
 }
@@ -240,6 +269,10 @@ func (m *Manager) Invite(ctx context.Context, byStaffID, callID, staffID int64) 
 // the caller is left.
 func (m *Manager) Leave(ctx context.Context, staffID, callID int64) error {
 	return m.withCall(ctx, callID, func(r *rec, c *call) error {
+		if c.xfer != nil && c.xfer.consultee == staffID { // the target hangs up the consult
+			m.cancelConsult(r, c, 0, "target left")
+			return nil
+		}
 		if _, ok := c.parts[staffID]; !ok {
 			return api.Errorf(api.CodeInvalidTransition, "staff member %d is not in call %d", staffID, callID)
 		}
@@ -256,6 +289,10 @@ func (m *Manager) Hangup(ctx context.Context, staffID, callID int64) error {
 		return err
 	}
 	return m.withCall(ctx, callID, func(r *rec, c *call) error {
+		if c.xfer != nil && c.xfer.consultee == staffID { // the consult's target hangs up: the consult only
+			m.cancelConsult(r, c, 0, "target hung up")
+			return nil
+		}
 		_, in := c.parts[staffID]
 		if !in {
 			if err := inChannel(s, c.ChannelID); err != nil {
@@ -265,7 +302,7 @@ func (m *Manager) Hangup(ctx context.Context, staffID, callID int64) error {
 				return api.Errorf(api.CodeForbidden, "staff member %d is not in call %d", staffID, callID)
 			}
 		}
-		if c.State != api.CallActive && c.State != api.CallDialing {
+		if c.State != api.CallActive && c.State != api.CallDialing && c.State != api.CallConsulting {
 			return api.Errorf(api.CodeInvalidTransition, "call %d is %s, not answered; decline it instead", callID, c.State)
 		}
 		m.end(r, c, endFor(causeStaffHangup, "hung up by staff"), false)

@@ -19,6 +19,7 @@ func (m *Manager) end(r *rec, c *call, e ending, trunkGone bool) {
 	if c.State == api.CallEnded {
 		return
 	}
+	m.xferEnded(r, c, e)
 	reason, detail := e.reason(), e.detail
 	now := m.now()
 	for s := range numSlots {

@@ -21,6 +21,8 @@ import (
 //	             menu ─ring/wait/guidance→ (as from guidance)
 //	guidance, menu, waiting, ringing ─voicemail→ voicemail ─end→ ended
 //	new ─dial→ dialing ─answered→ active
+//	active ─transfer→ transferring ─ring/wait/guidance/voicemail→ (as from guidance)   blind (transfer.go)
+//	active ─consult→ consulting ─complete/cancel→ active                             attended
 //	(every state but ended) ─end→ ended
 
 // input is what happens to a call.
@@ -38,9 +40,14 @@ const (
 	inAnswered        // the customer picked up an outbound call
 	inEnd             // it ends
 	inVoicemail       // it would be missed: the caller leaves a message instead (voicemail.go)
+	inTransfer        // a blind transfer takes it from its operator to be routed to the target (transfer.go)
+	inConsult         // an attended transfer holds the customer while the operator consults the target
+	inComplete        // the consult ends with the customer joined to the target
+	inCancel          // the consult ends with the customer back with the operator
 )
 
-var inputNames = [...]string{"unknown", "arrive", "dial", "guidance", "menu", "ring", "wait", "answer", "answered", "end", "voicemail"}
+var inputNames = [...]string{"unknown", "arrive", "dial", "guidance", "menu", "ring", "wait", "answer", "answered", "end", "voicemail",
+	"transfer", "consult", "complete", "cancel"}
 
 func (i input) String() string {
 	if i < 0 || int(i) >= len(inputNames) {
@@ -67,8 +74,11 @@ var transitions = map[api.CallState]map[input]api.CallState{
 		inVoicemail: api.CallVoicemail},
 	api.CallVoicemail: {inEnd: api.CallEnded},
 	api.CallDialing:   {inAnswered: api.CallActive, inEnd: api.CallEnded},
-	api.CallActive:    {inEnd: api.CallEnded},
-	api.CallEnded:     {},
+	api.CallActive:    {inEnd: api.CallEnded, inTransfer: api.CallTransferring, inConsult: api.CallConsulting},
+	api.CallTransferring: {inGuidance: api.CallGuidance, inRing: api.CallRinging, inWait: api.CallWaiting,
+		inEnd: api.CallEnded, inVoicemail: api.CallVoicemail},
+	api.CallConsulting: {inComplete: api.CallActive, inCancel: api.CallActive, inEnd: api.CallEnded},
+	api.CallEnded:      {},
 }
 
 // transition is the state input in leads to from state from.

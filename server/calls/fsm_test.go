@@ -9,20 +9,27 @@ import (
 )
 
 func TestTransitions(t *testing.T) {
-	all := []api.CallState{stateNew, api.CallGuidance, api.CallMenu, api.CallWaiting, api.CallRinging, api.CallDialing, api.CallActive, api.CallEnded}
+	all := []api.CallState{stateNew, api.CallGuidance, api.CallMenu, api.CallWaiting, api.CallRinging, api.CallDialing, api.CallActive,
+		api.CallVoicemail, api.CallTransferring, api.CallConsulting, api.CallEnded}
 	allowed := map[api.CallState]map[input]api.CallState{
-		stateNew:         {inArrive: api.CallGuidance, inDial: api.CallDialing},
-		api.CallGuidance: {inGuidance: api.CallGuidance, inMenu: api.CallMenu, inRing: api.CallRinging, inWait: api.CallWaiting, inAnswer: api.CallActive, inEnd: api.CallEnded},
-		api.CallMenu:     {inMenu: api.CallMenu, inGuidance: api.CallGuidance, inRing: api.CallRinging, inWait: api.CallWaiting, inAnswer: api.CallActive, inEnd: api.CallEnded},
-		api.CallWaiting:  {inRing: api.CallRinging, inWait: api.CallWaiting, inAnswer: api.CallActive, inEnd: api.CallEnded},
-		api.CallRinging:  {inRing: api.CallRinging, inWait: api.CallWaiting, inAnswer: api.CallActive, inEnd: api.CallEnded},
-		api.CallDialing:  {inAnswered: api.CallActive, inEnd: api.CallEnded},
-		api.CallActive:   {inEnd: api.CallEnded},
+		stateNew:          {inArrive: api.CallGuidance, inDial: api.CallDialing},
+		api.CallGuidance:  {inGuidance: api.CallGuidance, inMenu: api.CallMenu, inRing: api.CallRinging, inWait: api.CallWaiting, inAnswer: api.CallActive, inEnd: api.CallEnded, inVoicemail: api.CallVoicemail},
+		api.CallMenu:      {inMenu: api.CallMenu, inGuidance: api.CallGuidance, inRing: api.CallRinging, inWait: api.CallWaiting, inAnswer: api.CallActive, inEnd: api.CallEnded, inVoicemail: api.CallVoicemail},
+		api.CallWaiting:   {inRing: api.CallRinging, inWait: api.CallWaiting, inAnswer: api.CallActive, inEnd: api.CallEnded, inVoicemail: api.CallVoicemail},
+		api.CallRinging:   {inRing: api.CallRinging, inWait: api.CallWaiting, inAnswer: api.CallActive, inEnd: api.CallEnded, inVoicemail: api.CallVoicemail},
+		api.CallDialing:   {inAnswered: api.CallActive, inEnd: api.CallEnded},
+		api.CallActive:    {inEnd: api.CallEnded, inTransfer: api.CallTransferring, inConsult: api.CallConsulting},
+		api.CallVoicemail: {inEnd: api.CallEnded},
+		// A blind transfer is routed like a new call; it is not answered
+		// before it rang someone.
+		api.CallTransferring: {inGuidance: api.CallGuidance, inRing: api.CallRinging, inWait: api.CallWaiting, inEnd: api.CallEnded, inVoicemail: api.CallVoicemail},
+		// An attended transfer's consult only completes, cancels or ends.
+		api.CallConsulting: {inComplete: api.CallActive, inCancel: api.CallActive, inEnd: api.CallEnded},
 	}
 	// Every state against every input: the allowed ones lead where the
 	// table says, every other one is refused and leaves the state alone.
 	for _, from := range all {
-		for in := inUnknown; in <= inEnd; in++ {
+		for in := inUnknown; in <= inCancel; in++ {
 			to, err := transition(from, in)
 			want, ok := allowed[from][in]
 			switch {
@@ -32,6 +39,9 @@ func TestTransitions(t *testing.T) {
 				t.Errorf("%q on %s: %q %v, want refused", from, in, to, err)
 			}
 		}
+	}
+	if got := inConsult.String(); got != "consult" {
+		t.Errorf("String %q", got)
 	}
 	if got := inAnswered.String(); got != "answered" {
 		t.Errorf("String %q", got)

@@ -146,7 +146,11 @@ func (m *Manager) decideWith(v *channelView, c *call, unordered bool) routing.De
 	}
 	if c != nil {
 		in.CallID, in.Tried = c.ID, c.tried
-		if in.Target = v.menuTarget(c); in.Target != nil {
+		if t := c.xferTarget(); t != nil {
+			// A blind transfer rings its target whatever the hours: the
+			// caller is already talking to the company.
+			in.Target, in.Channel.Hours, in.Cursor = t, api.Hours{}, m.cursor[c.xfer.teamID]
+		} else if in.Target = v.menuTarget(c); in.Target != nil {
 			in.Cursor = m.cursor[in.Target.ID]
 		}
 	}
@@ -199,8 +203,12 @@ func (m *Manager) route(r *rec, c *call, v *channelView) {
 			m.stopRing(r, c, id, api.RingCancelled)
 		}
 	}
-	o := routing.Next(d, routing.Progress{InGuidance: c.State == api.CallGuidance, Rang: c.FirstRingStarted != nil,
-		Waited: c.FirstWaitingStarted != nil, Ringing: len(c.ringing)})
+	p := routing.Progress{InGuidance: c.State == api.CallGuidance, Rang: c.FirstRingStarted != nil,
+		Waited: c.FirstWaitingStarted != nil, Ringing: len(c.ringing)}
+	if x := c.xfer; x != nil { // a transfer is routed afresh
+		p.InGuidance, p.Rang, p.Waited = false, x.rang, x.waited
+	}
+	o := routing.Next(d, p)
 	switch o.Step {
 	case routing.StepGuidance:
 		m.playGuidance(r, c, o)
@@ -258,7 +266,12 @@ func (m *Manager) ring(r *rec, c *call, v *channelView, ids []int64) {
 		changed = true
 		c.ringing[id] = true
 		m.ringing[id] = c.ID
-		if t := v.menuTarget(c); t != nil {
+		if c.xfer != nil {
+			c.xfer.rang = true
+			if c.xfer.teamID != 0 {
+				m.cursor[c.xfer.teamID] = id
+			}
+		} else if t := v.menuTarget(c); t != nil {
 			m.cursor[t.ID] = id
 		} else if v.team != nil {
 			m.cursor[v.team.ID] = id
@@ -314,6 +327,10 @@ func (m *Manager) wait(r *rec, c *call) {
 	}
 	m.startMusic(r, c)
 	due := c.FirstWaitingStarted.Add(m.maxWaitOf(c.channel))
+	if c.xfer != nil { // a transfer waits its own max wait
+		c.xfer.waited = true
+		due = c.xfer.Started.Add(m.maxWaitOf(c.channel))
+	}
 	if !due.After(now) {
 		m.missed(r, c, endBy(routing.MaxWaitReached))
 		return

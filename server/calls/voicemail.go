@@ -66,12 +66,13 @@ func (m *Manager) missed(r *rec, c *call, e ending) {
 // take voicemail (or c cannot: outbound, already gone, already had one).
 func (m *Manager) voicemail(r *rec, c *call, e ending) bool {
 	if !c.channel.Voicemail || m.recDir == "" || c.Direction != api.Inbound || c.vm != nil || c.trunkGone ||
-		c.State == api.CallEnded || c.Answered != nil {
+		c.State == api.CallEnded || c.Answered != nil && c.xfer == nil {
 		return false
 	}
 	if m.move(c, inVoicemail) != nil {
 		return false
 	}
+	m.xferEnded(r, c, e) // a blind transfer nobody took: the caller leaves a message
 	for s := range numSlots {
 		m.stopTimer(c, slot(s))
 	}

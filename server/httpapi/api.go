@@ -187,6 +187,10 @@ func (a *API) routes() {
 	m.Handle("POST /v1/calls/{id}/hangup", a.auth(operator, a.hangup))
 	m.Handle("POST /v1/calls/{id}/hold", a.auth(operator, a.holdCall))
 	m.Handle("POST /v1/calls/{id}/resume", a.auth(operator, a.resumeCall))
+	m.Handle("GET /v1/teams", a.auth(operator, a.listTeams))
+	m.Handle("POST /v1/calls/{id}/transfer", a.auth(operator, a.transferCall))
+	m.Handle("POST /v1/calls/{id}/transfer/complete", a.auth(operator, a.completeTransfer))
+	m.Handle("POST /v1/calls/{id}/transfer/cancel", a.auth(operator, a.cancelTransfer))
 	m.Handle("GET /v1/calls/{id}/eligibility", a.auth(operator, a.callEligibility))
 
 	m.Handle("GET /v1/ws", a.auth(operator, a.serveWS))

@@ -141,3 +141,47 @@ func (a *API) resumeCall(w http.ResponseWriter, r *http.Request, me *Me) {
 		a.reply(w, http.StatusNoContent, nil, a.calls.Resume(r.Context(), me.ID(), c.ID))
 	})
 }
+
+// transferCall starts a blind or attended transfer (api/transfer.go).
+func (a *API) transferCall(w http.ResponseWriter, r *http.Request, me *Me) {
+	a.callRoute(w, r, me, true, func(c api.Call) {
+		var req api.TransferRequest
+		if err := DecodeJSON(w, r, &req, 0); err != nil {
+			WriteError(w, a.log, err)
+			return
+		}
+		out, err := a.calls.Transfer(r.Context(), me.ID(), c.ID, req)
+		a.reply(w, http.StatusOK, out, err)
+	})
+}
+
+func (a *API) completeTransfer(w http.ResponseWriter, r *http.Request, me *Me) {
+	a.callRoute(w, r, me, true, func(c api.Call) {
+		out, err := a.calls.CompleteTransfer(r.Context(), me.ID(), c.ID)
+		a.reply(w, http.StatusOK, out, err)
+	})
+}
+
+func (a *API) cancelTransfer(w http.ResponseWriter, r *http.Request, me *Me) {
+	a.callRoute(w, r, me, true, func(c api.Call) {
+		out, err := a.calls.CancelTransfer(r.Context(), me.ID(), c.ID)
+		a.reply(w, http.StatusOK, out, err)
+	})
+}
+
+// listTeams lists the teams of the caller's channels (transfer targets).
+func (a *API) listTeams(w http.ResponseWriter, r *http.Request, me *Me) {
+	a.view(w, r, func(tx store.Tx) (any, error) {
+		all, err := tx.ListTeams(0)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]api.Team, 0, len(all))
+		for _, t := range all {
+			if me.CanSee(t.ChannelID) {
+				out = append(out, t)
+			}
+		}
+		return out, nil
+	})
+}

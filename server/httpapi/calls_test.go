@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -222,4 +223,52 @@ func (f *fakeCalls) Hold(_ context.Context, staffID, callID int64) error {
 func (f *fakeCalls) Resume(_ context.Context, staffID, callID int64) error {
 	f.note("resume")
 	return nil
+}
+
+func (f *fakeCalls) Transfer(_ context.Context, staffID, callID int64, req api.TransferRequest) (api.Call, error) {
+	f.note("transfer " + req.To.String())
+	if err := req.To.Validate(); err != nil {
+		return api.Call{}, err
+	}
+	return api.Call{ID: callID, State: api.CallRinging}, nil
+}
+func (f *fakeCalls) CompleteTransfer(_ context.Context, staffID, callID int64) (api.Call, error) {
+	f.note("complete")
+	return api.Call{ID: callID, State: api.CallActive}, nil
+}
+func (f *fakeCalls) CancelTransfer(_ context.Context, staffID, callID int64) (api.Call, error) {
+	f.note("cancel")
+	return api.Call{ID: callID, State: api.CallActive}, nil
+}
+
+// TestTransferRoutes: the transfer routes decode the request, check the
+// call's channel and delegate.
+func TestTransferRoutes(t *testing.T) {
+	f := &fakeCalls{}
+	e := newEnv(t, httpapi.WithCallControl(f))
+	call := e.call(e.chat(e.ch1.ID, "+4972", nil), api.CallActive)
+	if c, err := e.cOp1.Transfer(ctx, call.ID, api.TransferRequest{To: api.TransferTarget{StaffID: e.op2.ID}}); err != nil || c.State != api.CallRinging {
+		t.Fatalf("transfer = %+v %v", c, err)
+	}
+	_, err := e.cOp1.Transfer(ctx, call.ID, api.TransferRequest{})
+	wantCode(t, err, api.CodeBadRequest)
+	_, err = e.cOp2.Transfer(ctx, call.ID, api.TransferRequest{To: api.TransferTarget{TeamID: 1}}) // not op2's channel
+	wantCode(t, err, api.CodeForbidden)
+	if _, err := e.cOp1.CompleteTransfer(ctx, call.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.cOp1.CancelTransfer(ctx, call.ID); err != nil {
+		t.Fatal(err)
+	}
+	if ts, err := e.cOp1.Teams(ctx); err != nil || len(ts) != 1 || ts[0].ID != e.team.ID {
+		t.Fatalf("teams = %+v %v", ts, err)
+	}
+	if ts, err := e.cOp2.Teams(ctx); err != nil || len(ts) != 0 { // not op2's channel
+		t.Fatalf("op2 teams = %+v %v", ts, err)
+	}
+	_, err = e.cOp1.CompleteTransfer(ctx, 98765)
+	wantCode(t, err, api.CodeNotFound)
+	if got := strings.Join(f.got, ","); !strings.Contains(got, "transfer staff:") || !strings.Contains(got, "complete") || !strings.Contains(got, "cancel") {
+		t.Fatalf("delegated %s", got)
+	}
 }

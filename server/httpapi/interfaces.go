@@ -17,6 +17,9 @@ type CallControl interface {
 	Hangup(ctx context.Context, staffID, callID int64) error
 	Hold(ctx context.Context, staffID, callID int64) error
 	Resume(ctx context.Context, staffID, callID int64) error
+	Transfer(ctx context.Context, staffID, callID int64, req api.TransferRequest) (api.Call, error)
+	CompleteTransfer(ctx context.Context, staffID, callID int64) (api.Call, error)
+	CancelTransfer(ctx context.Context, staffID, callID int64) (api.Call, error)
 	Dial(ctx context.Context, staffID, channelID int64, to string) (api.CallbackResult, error)
 	Callback(ctx context.Context, staffID, chatID int64) (api.CallbackResult, error)
 	CallEligibility(ctx context.Context, callID int64) (api.Eligibility, error)

@@ -1,0 +1,318 @@
+package calls
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/server/store"
+)
+
+// answered is an inbound call ann has accepted (everyone else rang and stopped).
+func (e *env) answered(t *testing.T, ann int64, from string) int64 {
+	t.Helper()
+	id := e.inbound(t, from)
+	if _, err := e.m.Accept(e.ctx, ann, id); err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	return id
+}
+
+func (e *env) team(t *testing.T, name string, members ...int64) int64 {
+	t.Helper()
+	tm := api.Team{ChannelID: e.ch.ID, Name: name}
+	must(t, e.st.Update(e.ctx, func(tx store.Tx) error {
+		if err := tx.CreateTeam(&tm); err != nil {
+			return err
+		}
+		for _, s := range members {
+			if err := tx.AddTeamMember(tm.ID, s); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	return tm.ID
+}
+
+func xferData(t *testing.T, evs []api.Event, typ api.EventType) (api.Event, api.TransferEvent) {
+	t.Helper()
+	for _, ev := range evs {
+		if ev.Type == typ {
+			var d api.TransferEvent
+			must(t, json.Unmarshal(ev.Data, &d))
+			return ev, d
+		}
+	}
+	t.Fatalf("no %s event", typ)
+	return api.Event{}, api.TransferEvent{}
+}
+
+func TestBlindTransferToStaff(t *testing.T) {
+	e := newEnv(t, newMemStore(), "", nil)
+	ann := e.addStaff(t, "ann", api.RoleOperator)
+	bob := e.addStaff(t, "bob", api.RoleOperator)
+	cat := e.addStaff(t, "cat", api.RoleOperator)
+	id := e.answered(t, ann, "+4915100")
+	answeredAt := e.call(t, id).Answered
+
+	to := api.TransferRequest{To: api.TransferTarget{StaffID: bob}}
+	_, err := e.m.Transfer(e.ctx, cat, id, to)
+	wantCode(t, err, api.CodeForbidden) // not cat's call
+	_, err = e.m.Transfer(e.ctx, ann, id, api.TransferRequest{To: api.TransferTarget{StaffID: 999}})
+	wantCode(t, err, api.CodeNotFound)
+	_, err = e.m.Transfer(e.ctx, ann, id, api.TransferRequest{To: api.TransferTarget{StaffID: bob, TeamID: 3}})
+	wantCode(t, err, api.CodeBadRequest)
+	_, err = e.m.Transfer(e.ctx, ann, id, api.TransferRequest{To: api.TransferTarget{StaffID: bob}, Mode: "sideways"})
+	wantCode(t, err, api.CodeBadRequest)
+	e.media.setOnline(bob, false)
+	_, err = e.m.Transfer(e.ctx, ann, id, to)
+	wantCode(t, err, api.CodeConflict) // busy: offline
+	e.media.setOnline(bob, true)
+
+	c, err := e.m.Transfer(e.ctx, ann, id, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	if c.State != api.CallRinging || c.Transfer == nil || c.Transfer.By != ann {
+		t.Fatalf("after transfer: %s %+v", c.State, c.Transfer)
+	}
+	if got := e.ringingFor(id); !slices.Equal(got, []int64{bob}) { // only bob, not cat
+		t.Fatalf("ringing %v, want bob only", got)
+	}
+	if _, in := e.m.calls[id].parts[ann]; in || e.media.attached[id][ann] != "" {
+		t.Fatal("ann is still in the call")
+	}
+	_, err = e.m.Accept(e.ctx, cat, id)
+	wantCode(t, err, api.CodeConflict) // transferred to bob, not cat
+	if _, err := e.m.Accept(e.ctx, bob, id); err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	got := e.call(t, id)
+	if got.State != api.CallActive || *got.AssigneeID != bob || !got.Answered.Equal(*answeredAt) || e.media.attached[id][bob] != api.ModeTalk {
+		t.Fatalf("after bob accepted: %+v attached %v", got, e.media.attached[id])
+	}
+	if e.trunk.has(fmt.Sprintf("answer %d", id)) && countAnswers(e.trunk, id) != 1 {
+		t.Fatal("the trunk was asked to answer again")
+	}
+	if ch := e.chat(t, got.ChatID); ch.AssigneeID == nil || *ch.AssigneeID != bob {
+		t.Fatalf("chat assignee %v, want bob", ch.AssigneeID)
+	}
+	evs := e.events(t, id)
+	ev, d := xferData(t, evs, api.EvCallTransferred)
+	if ev.StaffID != bob || ev.ActorID != ann || d.Mode != api.TransferBlind || d.To.StaffID != bob {
+		t.Fatalf("transferred event %+v %+v", ev, d)
+	}
+	if countType(evs, api.EvCallTransferStarted) != 1 {
+		t.Fatal("no transfer_started")
+	}
+	// bob hangs up: the call ends answered, no missed reason.
+	must(t, e.m.Hangup(e.ctx, bob, id))
+	e.drain()
+	if c := e.call(t, id); c.State != api.CallEnded || c.MissedReason != "" {
+		t.Fatalf("ended %+v", c)
+	}
+}
+
+func countAnswers(f *fakeTrunk, id int64) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, s := range f.log {
+		if s == fmt.Sprintf("answer %d", id) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestBlindTransferToTeamNobodyAnswers: a team transfer rings the team's
+// free members only; nobody answering follows the routing outcome (ring
+// timeout), recorded as call.transfer_failed; the call stays answered.
+func TestBlindTransferToTeamNobodyAnswers(t *testing.T) {
+	e := newEnv(t, newMemStore(), "", func(c *api.Channel) { c.RingTimeoutS = 10 })
+	ann := e.addStaff(t, "ann", api.RoleOperator)
+	bob := e.addStaff(t, "bob", api.RoleOperator)
+	cat := e.addStaff(t, "cat", api.RoleOperator)
+	dan := e.addStaff(t, "dan", api.RoleOperator)
+	sales := e.team(t, "sales", bob, cat, ann)
+	id := e.answered(t, ann, "+4915101")
+	_, err := e.m.Transfer(e.ctx, ann, id, api.TransferRequest{To: api.TransferTarget{TeamID: 9999}})
+	wantCode(t, err, api.CodeNotFound)
+	if _, err := e.m.Transfer(e.ctx, ann, id, api.TransferRequest{To: api.TransferTarget{TeamID: sales}}); err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	// The team's free members ring, but not ann, who passed the call on,
+	// and not dan, who is not in the team.
+	if got := e.ringingFor(id); !slices.Equal(got, []int64{bob, cat}) || slices.Contains(got, dan) {
+		t.Fatalf("ringing %v", got)
+	}
+	e.advance(11 * time.Second)
+	e.drain()
+	c := e.call(t, id)
+	if c.State != api.CallEnded || c.Answered == nil || c.MissedReason != "" {
+		t.Fatalf("after the ring timeout: %+v", c)
+	}
+	_, d := xferData(t, e.events(t, id), api.EvCallTransferFailed)
+	if d.Reason != string(api.ReasonRingTimeout) || d.To.TeamID != sales {
+		t.Fatalf("failed event %+v", d)
+	}
+}
+
+// TestBlindTransferToVoicemail: a team transfer whose members are all busy
+// waits the max wait, then follows the missed policy: voicemail.
+func TestBlindTransferToVoicemail(t *testing.T) {
+	e := newEnv(t, newMemStore(), "", func(c *api.Channel) { c.MaxWaitS = 20; c.Voicemail = true },
+		WithRecordingsDir(t.TempDir()))
+	ann := e.addStaff(t, "ann", api.RoleOperator)
+	bob := e.addStaff(t, "bob", api.RoleOperator)
+	sales := e.team(t, "sales", bob)
+	id := e.answered(t, ann, "+4915102")
+	e.settings(t, bob, func(s *api.Settings) { s.DND = true })
+	if _, err := e.m.Transfer(e.ctx, ann, id, api.TransferRequest{To: api.TransferTarget{TeamID: sales}}); err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	if s := e.state(id); s != api.CallWaiting {
+		t.Fatalf("state %s, want waiting", s)
+	}
+	e.advance(21 * time.Second)
+	e.drain()
+	if s := e.state(id); s != api.CallVoicemail {
+		t.Fatalf("state %s, want voicemail", s)
+	}
+	_, d := xferData(t, e.events(t, id), api.EvCallTransferFailed)
+	if d.Reason != string(api.ReasonNoOperator) {
+		t.Fatalf("failed event %+v", d)
+	}
+}
+
+func TestAttendedTransferComplete(t *testing.T) {
+	e := newEnv(t, newMemStore(), "", nil)
+	ann := e.addStaff(t, "ann", api.RoleOperator)
+	bob := e.addStaff(t, "bob", api.RoleOperator)
+	id := e.answered(t, ann, "+4915103")
+	req := api.TransferRequest{To: api.TransferTarget{StaffID: bob}, Mode: api.TransferAttended}
+	c, err := e.m.Transfer(e.ctx, ann, id, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	if c.State != api.CallConsulting || c.HeldSince == nil {
+		t.Fatalf("consult: %+v", c)
+	}
+	if !e.media.has(fmt.Sprintf("play %d hold", id)) || e.media.attached[consultRoom(id)][ann] != api.ModeTalk || e.media.attached[id][ann] != "" {
+		t.Fatalf("consult media %v %v", e.media.log, e.media.attached)
+	}
+	_, err = e.m.CompleteTransfer(e.ctx, ann, id)
+	wantCode(t, err, api.CodeInvalidTransition) // bob has not answered
+	_, err = e.m.Transfer(e.ctx, ann, id, req)
+	wantCode(t, err, api.CodeConflict)
+	wantCode(t, e.m.Hold(e.ctx, ann, id), api.CodeInvalidTransition) // a consulting call is not active
+	if got := e.ringingFor(id); !slices.Equal(got, []int64{bob}) {
+		t.Fatalf("consult rings %v", got)
+	}
+	if _, err := e.m.Accept(e.ctx, bob, id); err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	if e.media.attached[consultRoom(id)][bob] != api.ModeTalk {
+		t.Fatalf("bob is not in the consult: %v", e.media.attached)
+	}
+	_, err = e.m.CompleteTransfer(e.ctx, bob, id)
+	wantCode(t, err, api.CodeForbidden) // ann's transfer
+	e.advance(5 * time.Second)
+	c, err = e.m.CompleteTransfer(e.ctx, ann, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	if c.State != api.CallActive || *c.AssigneeID != bob || c.HeldSince != nil || c.HeldS != 5 || c.Transfer != nil {
+		t.Fatalf("completed: %+v", c)
+	}
+	if e.media.attached[id][bob] != api.ModeTalk || e.media.attached[id][ann] != "" || !e.media.has(fmt.Sprintf("close %d", consultRoom(id))) {
+		t.Fatalf("completed media %v %v", e.media.attached, e.media.log)
+	}
+	if ch := e.chat(t, c.ChatID); *ch.AssigneeID != bob {
+		t.Fatalf("chat assignee %v", *ch.AssigneeID)
+	}
+	ev, d := xferData(t, e.events(t, id), api.EvCallTransferred)
+	if ev.StaffID != bob || d.Mode != api.TransferAttended {
+		t.Fatalf("transferred %+v %+v", ev, d)
+	}
+	// ann is free again, bob is in the call.
+	if e.m.inCall[ann] != 0 || e.m.inCall[bob] != id {
+		t.Fatalf("in call %v", e.m.inCall)
+	}
+}
+
+func TestAttendedTransferCancelAndDecline(t *testing.T) {
+	e := newEnv(t, newMemStore(), "", nil)
+	ann := e.addStaff(t, "ann", api.RoleOperator)
+	bob := e.addStaff(t, "bob", api.RoleOperator)
+	id := e.answered(t, ann, "+4915104")
+	req := api.TransferRequest{To: api.TransferTarget{StaffID: bob}, Mode: api.TransferAttended}
+	if _, err := e.m.Transfer(e.ctx, ann, id, req); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.m.Accept(e.ctx, bob, id); err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.m.CancelTransfer(e.ctx, ann, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	if c.State != api.CallActive || *c.AssigneeID != ann || c.HeldSince != nil {
+		t.Fatalf("cancelled: %+v", c)
+	}
+	if e.media.attached[id][ann] != api.ModeTalk || e.media.attached[id][bob] != "" || e.m.inCall[bob] != 0 {
+		t.Fatalf("cancelled media %v in call %v", e.media.attached, e.m.inCall)
+	}
+	evs := e.events(t, id)
+	if countType(evs, api.EvCallTransferCancelled) != 1 {
+		t.Fatal("no transfer_cancelled")
+	}
+	left := false
+	for _, ev := range evs {
+		left = left || ev.Type == api.EvCallLeft && ev.StaffID == bob
+	}
+	if !left {
+		t.Fatal("bob's softphone is not told to leave the consult")
+	}
+	_, err = e.m.CancelTransfer(e.ctx, ann, id)
+	wantCode(t, err, api.CodeInvalidTransition)
+
+	// Again; bob declines: the consult cancels itself.
+	if _, err := e.m.Transfer(e.ctx, ann, id, req); err != nil {
+		t.Fatal(err)
+	}
+	must(t, e.m.Decline(e.ctx, bob, id))
+	e.drain()
+	if s := e.state(id); s != api.CallActive {
+		t.Fatalf("after decline: %s", s)
+	}
+	_, d := xferData(t, e.events(t, id), api.EvCallTransferFailed)
+	if d.Reason != "declined" {
+		t.Fatalf("failed %+v", d)
+	}
+	// Again; the caller hangs up during the consult: everything ends.
+	if _, err := e.m.Transfer(e.ctx, ann, id, req); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.m.Accept(e.ctx, bob, id); err != nil {
+		t.Fatal(err)
+	}
+	e.m.CallerHungUp(id, "bye")
+	e.drain()
+	if e.state(id) != api.CallEnded || e.m.inCall[bob] != 0 || e.m.inCall[ann] != 0 {
+		t.Fatalf("after hang-up: %s %v", e.state(id), e.m.inCall)
+	}
+}
