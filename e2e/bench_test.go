@@ -28,6 +28,8 @@ type sippStep struct {
 	response          time.Duration   // mean INVITE → 480 (sipp's response time 1)
 	times             []time.Duration // INVITE → 480 of each successful call (-trace_rtt)
 	cpu               time.Duration   // sipp's own CPU time (user + system)
+	unexpected        int             // failed on an unexpected message (a 503 where 480 was due)
+	timedOut          int             // failed waiting for a response (silence)
 }
 
 // BenchmarkSippCPS drives sipp's load generator at the real meetd (SQLite
@@ -47,7 +49,8 @@ type sippStep struct {
 // end minus at a sixth of the run: flat means ≈ 0); "meetd-cpu-ms/call"
 // (meetd's user + system CPU over the run, per call); "sipp-%core", the load
 // generator's own CPU, reported apart. At the end it waits until
-// /v1/stats counts every call sipp saw end.
+// /v1/stats counts every call sipp saw end. MEET_SIPP_PROFILE=file writes
+// meetd's CPU profile of the run there (go tool pprof).
 func BenchmarkSippCPS(b *testing.B) {
 	if testing.Short() {
 		b.Skip("drives thousands of SIP calls")
@@ -55,7 +58,11 @@ func BenchmarkSippCPS(b *testing.B) {
 	rate, secs := envInt(b, "MEET_SIPP_CPS", 1000), envInt(b, "MEET_SIPP_SECONDS", 60)
 	for range b.N {
 		// Logs at warn: info lines for tens of thousands of calls would slow meetd down.
-		m := startMeetd(b, "--log-level", "warn", "--max-cps", "0", "--max-calls", "50000")
+		args := []string{"--log-level", "warn", "--max-cps", "0", "--max-calls", "50000"}
+		if f := os.Getenv("MEET_SIPP_PROFILE"); f != "" {
+			args = append(args, "--cpu-profile", f)
+		}
+		m := startMeetd(b, args...)
 		pid := m.proc.cmd.Process.Pid
 		rss := watchRSS(pid, time.Duration(secs)*time.Second/6)
 		cpu0 := procCPU(b, pid)
@@ -70,6 +77,7 @@ func BenchmarkSippCPS(b *testing.B) {
 				over++
 			}
 		}
+		b.Logf("failed: %d on an unexpected answer (503: shed), %d with no answer in time", st.unexpected, st.timedOut)
 		b.Logf("INVITE→480 p99 %s max %s, %d over 2 s; meetd %.0f MB peak RSS, %+.0f MB RSS growth, %.3f ms CPU/call; sipp %.1f %% of a core",
 			p99, worst, over, peak, growth, ms(cpu)/float64(max(st.created, 1)), 100*st.cpu.Seconds()/st.elapsed.Seconds())
 		b.ReportMetric(st.achieved, "calls/s")
@@ -84,6 +92,7 @@ func BenchmarkSippCPS(b *testing.B) {
 		if got := storedMissed(b, m, st.ok); got < st.ok {
 			b.Errorf("meetd stored %d notInOperation calls, sipp saw %d end with 480", got, st.ok)
 		}
+		m.proc.stop() // flushes the CPU profile
 	}
 }
 
@@ -333,6 +342,8 @@ func readSippStat(path string) (sippStep, error) {
 	st.ok = int(get("SuccessfulCall(C)"))
 	st.fail = int(get("FailedCall(C)"))
 	st.achieved = get("CallRate(C)")
+	st.unexpected = int(get("FailedUnexpectedMessage(C)"))
+	st.timedOut = int(get("FailedTimeoutOnRecv(C)")) + int(get("FailedMaxUDPRetrans(C)"))
 	if s, err := col("ElapsedTime(C)"); err == nil {
 		st.elapsed = parseSippDuration(s)
 	}

@@ -25,6 +25,7 @@ func addFeatureFlags(fs *pflag.FlagSet) {
 	fs.StringSlice("trunk-user", nil, "digest credentials user:password a trunk peer may use (repeatable)")
 	fs.Int("max-calls", 5000, "concurrent calls; beyond them INVITEs get 503 with Retry-After")
 	fs.Float64("max-cps", 1000, "new calls per second over all sources; beyond it INVITEs get 503 with Retry-After (0: unlimited)")
+	fs.Duration("max-setup-delay", 500*time.Millisecond, "while call set-up takes longer than this on average, new INVITEs get 503 with Retry-After (0: never)")
 	fs.Float64("sip-source-cps", 20, "new calls per second from one source outside --trunk-allow (0: unlimited)")
 	fs.Int("sip-max-conns", 1024, "open SIP TCP/TLS connections in all")
 	fs.Int("sip-max-conns-per-ip", 32, "open SIP TCP/TLS connections per peer IP")
@@ -99,7 +100,10 @@ func featuresFromViper(v *viper.Viper) (features, error) {
 	if v.GetFloat64("max-cps") < 0 || v.GetFloat64("sip-source-cps") < 0 {
 		return f, fmt.Errorf("--max-cps and --sip-source-cps must not be negative")
 	}
-	p.TrunkOptions = append(p.TrunkOptions, trunk.WithMaxCalls(v.GetInt("max-calls")),
+	if v.GetDuration("max-setup-delay") < 0 {
+		return f, fmt.Errorf("--max-setup-delay must not be negative")
+	}
+	p.TrunkOptions = append(p.TrunkOptions, trunk.WithMaxCalls(v.GetInt("max-calls")), trunk.WithMaxSetupDelay(v.GetDuration("max-setup-delay")),
 		trunk.WithMaxCPS(v.GetFloat64("max-cps")), trunk.WithSourceCPS(v.GetFloat64("sip-source-cps")),
 		trunk.WithConnLimits(trunk.ConnLimits{PerIP: v.GetInt("sip-max-conns-per-ip"), Total: v.GetInt("sip-max-conns"),
 			IdleTimeout: v.GetDuration("sip-idle-timeout"), MsgTimeout: v.GetDuration("sip-msg-timeout")}))

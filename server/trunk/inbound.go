@@ -277,10 +277,13 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 			dupBranch = viaBranch(c.in.InviteRequest)
 		}
 	}
+	now := time.Now()
 	full := len(s.calls)+s.inflight >= s.cfg.maxCalls
 	busy := s.inflight >= s.cfg.maxSetup
-	overRate := !dup && !full && !busy && !s.invites.globalOK(time.Now())
-	if !full && !busy && !overRate && !dup {
+	slow := !dup && !full && !busy && s.load.overloaded(s.inflight, now)
+	overRate := !dup && !full && !busy && !slow && !s.invites.globalOK(now)
+	if !full && !busy && !slow && !overRate && !dup {
+		s.load.started(s.inflight, now)
 		s.inflight++
 		s.setup[sipCallID] = branch
 	}
@@ -294,7 +297,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		}
 		return
 	}
-	if full || busy || overRate {
+	if full || busy || slow || overRate {
 		// Shed load with an answer: the caller's side retries elsewhere or later.
 		retry, why := "1", "max_cps"
 		switch {
@@ -302,26 +305,30 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 			retry, why = "5", "max_calls"
 		case busy:
 			why = "setup_queue"
+		case slow:
+			why = "setup_delay"
 		}
 		s.log.Debug("INVITE shed", "reason", why, "source", req.Source())
 		s.shed.Add(1)
 		s.reply(req, tx, sip.StatusServiceUnavailable, "Service Unavailable", sip.NewHeader("Retry-After", retry))
 		return
 	}
-	c, ok := s.setupInbound(req, tx, from, to, params, offer)
+	c, ok := s.setupInbound(req, tx, from, to, params, offer, now)
 	if ok {
 		s.inviteLoop(c)
 	}
 }
 
 // setupInbound asks the Handler about the call and registers it. It always
-// releases the inflight slot taken by onInvite.
-func (s *Server) setupInbound(req *sip.Request, tx sip.ServerTransaction, from, to string, params mediaParams, offer *sdp.SessionDescription) (*call, bool) {
+// releases the inflight slot taken by onInvite at admitted.
+func (s *Server) setupInbound(req *sip.Request, tx sip.ServerTransaction, from, to string, params mediaParams, offer *sdp.SessionDescription, admitted time.Time) (*call, bool) {
 	released := false
 	release := func() {
 		if !released {
 			released = true
+			now := time.Now()
 			s.mu.Lock()
+			s.load.done(admitted, now)
 			s.inflight--
 			delete(s.setup, req.CallID().Value())
 			s.mu.Unlock()

@@ -51,9 +51,11 @@ type config struct {
 	setupTimeout time.Duration
 	rtcpInterval time.Duration // 0: 5 s (tests shorten it)
 	maxCalls     int
-	maxCPS       float64 // new calls per second over all sources (0: unlimited)
-	sourceCPS    float64 // new calls per second per source outside the allow-list (0: unlimited)
-	maxSetup     int     // INVITEs being set up at once (inside Handler.Inbound)
+	maxCPS       float64       // new calls per second over all sources (0: unlimited)
+	sourceCPS    float64       // new calls per second per source outside the allow-list (0: unlimited)
+	maxSetup     int           // INVITEs being set up at once (inside Handler.Inbound)
+	setupDelay   time.Duration // smoothed set-up time above which INVITEs are shed (0: never)
+	setupMinBusy int           // set-ups in flight below which setupDelay sheds nothing
 	connLimits   ConnLimits
 	jitterPrime  int
 	jitterMax    int
@@ -71,6 +73,8 @@ func defaultConfig() config {
 		maxCalls:     5000,
 		sourceCPS:    20,
 		maxSetup:     512,
+		setupDelay:   500 * time.Millisecond,
+		setupMinBusy: defaultMinBusy,
 		jitterPrime:  2,
 		jitterMax:    10,
 		userAgent:    "meetd",
@@ -278,6 +282,22 @@ func WithMaxCalls(n int) Option {
 			return fmt.Errorf("trunk: max calls must be positive")
 		}
 		c.maxCalls = n
+		return nil
+	}
+}
+
+// WithMaxSetupDelay sheds new INVITEs with 503 + Retry-After: 1 while
+// set-ups (INVITE admitted → call registered with routing and the store)
+// take longer than d on average, or none finished for d while several are
+// under way: a starved server answers "try later" at once instead of
+// admitting calls whose final response would come too late (default
+// 500 ms; 0 turns it off).
+func WithMaxSetupDelay(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 {
+			return fmt.Errorf("trunk: max setup delay must not be negative")
+		}
+		c.setupDelay = d
 		return nil
 	}
 }

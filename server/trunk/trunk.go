@@ -99,6 +99,7 @@ type Server struct {
 	pending  map[int64][]pendingAction // actions for IDs Inbound has not returned yet
 	setup    map[string]string         // SIP Call-ID → Via branch of INVITEs not yet registered
 	inflight int                       // INVITEs inside Handler.Inbound
+	load     setupLoad                 // how long set-ups take: sheds INVITEs a starved server could not answer in time
 	shed     atomic.Int64              // INVITEs answered 503 for load
 	addrs    map[string]net.Addr
 	started  bool
@@ -152,6 +153,7 @@ func New(opts ...Option) (*Server, error) {
 		ended:   newRecentCalls(5*time.Minute, 1<<16),
 		addrs:   make(map[string]net.Addr),
 		invites: newInviteGate(cfg.maxCPS, cfg.sourceCPS),
+		load:    setupLoad{limit: cfg.setupDelay, minBusy: cfg.setupMinBusy},
 	}
 	return s, nil
 }
