@@ -65,6 +65,15 @@ func (l *Leg) Source() Source { return l.src }
 // Sink is the leg's sink given to Add (nil when it only speaks).
 func (l *Leg) Sink() Sink { return l.dst }
 
+// SoloFunc is offered a tick in which the mixer holds exactly one leg
+// besides its prompts: that leg hears nothing but the prompts (a caller)
+// or nothing at all, so it may produce what it hears without the 48 kHz
+// mix (e.g. guidance already at the trunk's rate). The prompts have not
+// been read; the func reads what it plays. It either does the whole tick
+// and returns true, or returns false having touched nothing. It runs with
+// the mixer locked and must not call back into the Mixer.
+type SoloFunc func(l *Leg) bool
+
 // PairFunc is offered a tick in which the mixer holds exactly two legs that
 // are heard by all (talk, barge, caller), both with a source and a sink, and
 // any other legs are prompts that are silent this tick: a hears exactly b
@@ -78,6 +87,7 @@ type PairFunc func(a, b *Leg) bool
 type Stats struct {
 	Ticks       uint64        // ticks mixed
 	Paired      uint64        // of which the PairFunc took over
+	Solo        uint64        // of which the SoloFunc took over
 	Late        uint64        // ticks started later than the threshold, or skipped
 	MaxLateness time.Duration // worst start delay seen
 	MaxMix      time.Duration // worst time spent in one tick
@@ -93,6 +103,9 @@ func WithLogger(l *slog.Logger) Option { return func(m *Mixer) { m.log = l } }
 // WithPair sets the two-party fast path (see PairFunc).
 func WithPair(f PairFunc) Option { return func(m *Mixer) { m.pair = f } }
 
+// WithSolo sets the one-party fast path (see SoloFunc).
+func WithSolo(f SoloFunc) Option { return func(m *Mixer) { m.solo = f } }
+
 // WithClock drives the mixer from a shared Clock instead of its own
 // goroutine and ticker.
 func WithClock(c *Clock) Option { return func(m *Mixer) { m.clock = c } }
@@ -106,6 +119,7 @@ type Mixer struct {
 	log       *slog.Logger
 	lateAfter time.Duration
 	pair      PairFunc
+	solo      SoloFunc
 	clock     *Clock
 
 	mu       sync.Mutex
@@ -116,8 +130,8 @@ type Mixer struct {
 	next     time.Time // when the next tick is due
 	lastWarn time.Time
 
-	ticks, late, paired atomic.Uint64
-	maxLate, maxMix     atomic.Int64
+	ticks, late, paired, solos atomic.Uint64
+	maxLate, maxMix            atomic.Int64
 
 	stop     chan struct{}
 	finished chan struct{}
@@ -219,6 +233,7 @@ func (m *Mixer) Stats() Stats {
 	return Stats{
 		Ticks:       m.ticks.Load(),
 		Paired:      m.paired.Load(),
+		Solo:        m.solos.Load(),
 		Late:        m.late.Load(),
 		MaxLateness: time.Duration(m.maxLate.Load()),
 		MaxMix:      time.Duration(m.maxMix.Load()),
@@ -268,6 +283,12 @@ func (m *Mixer) mixOnce() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.ticks.Add(1)
+	if m.solo != nil {
+		if l := m.soloLeg(); l != nil && m.solo(l) {
+			m.solos.Add(1)
+			return
+		}
+	}
 	if m.pair != nil {
 		if a, b, ok := m.pairLegs(); ok && m.pair(a, b) {
 			m.paired.Add(1)
@@ -320,6 +341,21 @@ func (m *Mixer) mixOnce() {
 			}
 		}
 	}
+}
+
+// soloLeg returns the one leg that is not a prompt, or nil.
+func (m *Mixer) soloLeg() *Leg {
+	var one *Leg
+	for _, l := range m.legs {
+		if l.role == RolePrompt {
+			continue
+		}
+		if one != nil {
+			return nil
+		}
+		one = l
+	}
+	return one
 }
 
 // pairLegs finds the two public legs of a two-party tick. Prompt legs are

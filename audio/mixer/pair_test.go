@@ -120,3 +120,37 @@ func TestClockDrivesManyMixers(t *testing.T) {
 		}
 	}
 }
+
+// The SoloFunc is offered the one leg that is not a prompt, whatever the
+// prompts do, and never when a second leg is in the mixer; declined, the
+// tick is mixed as usual.
+func TestSoloOfferedOnlyForOneLeg(t *testing.T) {
+	var offers []string
+	take := true
+	m := newMixer(WithSolo(func(l *Leg) bool { offers = append(offers, l.Name()); return take }),
+		WithPair(func(a, b *Leg) bool { return false }))
+	prompt := &toneSource{freq: 700, amp: 3000}
+	m.Add("guidance", RolePrompt, prompt, nil)
+	caller := &recorder{}
+	m.Add("caller", RoleCaller, &toneSource{freq: 400, amp: 3000}, caller)
+	m.mixOnce()
+	if len(offers) != 1 || offers[0] != "caller" || caller.frames != 0 || prompt.n != 0 {
+		t.Fatalf("offers %v, caller frames %d, prompt read %d", offers, caller.frames, prompt.n)
+	}
+	take = false
+	m.mixOnce()
+	if caller.frames != 1 || amplitude(caller.last, 700) < 2900 {
+		t.Fatal("a declined solo tick is not mixed")
+	}
+	for _, r := range []Role{RoleListen, RoleWhisper, RoleBarge, RoleTalk} {
+		l := m.Add("second", r, nil, &recorder{})
+		m.mixOnce()
+		m.Remove(l)
+	}
+	if len(offers) != 2 {
+		t.Fatalf("solo offered with a second leg: %v", offers)
+	}
+	if s := m.Stats(); s.Solo != 1 || s.Ticks != 6 {
+		t.Fatalf("stats = %+v", s)
+	}
+}

@@ -268,3 +268,34 @@ func BenchmarkAttachToTwoWayAudio(b *testing.B) {
 	b.ReportMetric(float64(total.Microseconds())/float64(n)/1000, "ms-to-audio")
 	b.ReportMetric(float64(worst.Microseconds())/1000, "max-ms-to-audio")
 }
+
+// BenchmarkGuidanceCall is one tick of a room whose caller hears looping
+// guidance alone (waiting or ringing): the one-party fast path (solo.go);
+// BenchmarkGuidanceCallFullMix the same tick through the 48 kHz mix.
+func BenchmarkGuidanceCall(b *testing.B) { benchGuidance(b, true) }
+
+// BenchmarkGuidanceCallFullMix is BenchmarkGuidanceCall without the fast path.
+func BenchmarkGuidanceCallFullMix(b *testing.B) { benchGuidance(b, false) }
+
+func benchGuidance(b *testing.B, solo bool) {
+	ulaw, _ := benchMedia(b)
+	r := &Room{prompt: &prompt{}}
+	opts := []mixer.Option{mixer.WithLogger(testLogger())}
+	if solo {
+		opts = append(opts, mixer.WithSolo(r.solo))
+	}
+	mix := mixer.NewStepped(opts...)
+	mix.Add("guidance", mixer.RolePrompt, r.prompt, nil)
+	cl := newCallerLeg(&g711Caller{ulaw: ulaw})
+	mix.Add("caller", mixer.RoleCaller, cl, cl)
+	r.prompt.play(newClip(audiotest.Tone(mixer.Rate, 700, 0.3, 3*mixer.Rate+123)), true, nil)
+	for range 10 {
+		mix.Step()
+	}
+	b.ReportAllocs()
+	c0 := cpuTime()
+	for b.Loop() {
+		mix.Step()
+	}
+	reportCPU(b, cpuTime()-c0, "call")
+}

@@ -21,7 +21,8 @@ type callerLeg struct {
 	up    up6
 	down  down6
 
-	callerPair // the caller's side of the two-party fast path (pair.go)
+	callerPair      // the caller's side of the two-party fast path (pair.go)
+	soloPrev   span // the guidance of the last one-party tick (solo.go)
 }
 
 func newCallerLeg(media CallerMedia) *callerLeg { return &callerLeg{media: media} }
@@ -45,6 +46,7 @@ func (c *callerLeg) ReadFrame(dst []int16) bool {
 // After narrowband two-party ticks it fades over from the operator's
 // narrowband audio of this tick (see narrow.go).
 func (c *callerLeg) WriteFrame(src []int16) error {
+	c.soloPrev = span{}
 	c.down.process(src, c.out8[:])
 	if c.fast {
 		c.fast = false

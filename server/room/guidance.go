@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/audio/mixer"
 )
 
 // PlayGuidance plays the channel's guidance into the caller's leg only,
@@ -28,7 +29,7 @@ func (m *Manager) PlayGuidance(callID, channelID int64, kind api.GuidanceKind, l
 		return
 	}
 	pcm, err := m.gc.get(channelID, kind)
-	if err != nil || len(pcm) == 0 {
+	if err != nil || pcm == nil {
 		if err != nil && !errors.Is(err, api.ErrNotFound) {
 			log.Warn("guidance unavailable", "err", err)
 		}
@@ -36,7 +37,7 @@ func (m *Manager) PlayGuidance(callID, channelID int64, kind api.GuidanceKind, l
 		go done()
 		return
 	}
-	log.Debug("guidance playing", "loop", loop, "seconds", float64(len(pcm))/48000)
+	log.Debug("guidance playing", "loop", loop, "seconds", float64(len(pcm.pcm48))/48000)
 	r.prompt.play(pcm, loop, done)
 }
 
@@ -56,41 +57,103 @@ func (m *Manager) InvalidateGuidance(channelID int64, kind api.GuidanceKind) {
 	m.gc.forget(channelID, kind)
 }
 
+// clip is guidance audio at the mixer's rate and, for the caller who hears
+// nothing else (the one-party fast path, solo.go), at the trunk's:
+// Resample(48000->8000) done once when the clip is loaded instead of every
+// tick of every call that plays it.
+type clip struct {
+	pcm48 []int16
+	pcm8  []int16 // pcm8[j] is Resample(48000->8000) of pcm48 up to 6j, from silence
+}
+
+// newClip prepares 48 kHz mono PCM for playing; nil for no audio.
+func newClip(pcm []int16) *clip {
+	if len(pcm) == 0 {
+		return nil
+	}
+	c := &clip{pcm48: pcm, pcm8: make([]int16, 0, len(pcm)/r6Ratio+CallerFrame)}
+	var d down6
+	in := make([]int16, r6Out)
+	out := make([]int16, CallerFrame)
+	for i := 0; i < len(pcm); i += r6Out {
+		clear(in[copy(in, pcm[i:]):])
+		d.process(in, out)
+		c.pcm8 = append(c.pcm8, out...)
+	}
+	c.pcm8 = c.pcm8[:len(pcm)/r6Ratio]
+	return c
+}
+
+// span says where a frame of guidance came from: from is its first sample
+// in the clip when the whole frame is clip[from:from+960], else -1.
+type span struct {
+	clip *clip
+	from int
+}
+
+// eight returns the frame at 8 kHz when it is exactly the clip's 8 kHz
+// form: the frame lies within the clip, starts on a whole 8 kHz sample and
+// the resampler's history was what it is in the clip (prev: the previous
+// frame's span was the clip up to from; zeroHist: the history is silence
+// and the frame is the clip's start).
+func (s span) eight(prev span, zeroHist bool) ([]int16, bool) {
+	if s.clip == nil || s.from < 0 || s.from%r6Ratio != 0 {
+		return nil, false
+	}
+	contiguous := prev.clip == s.clip && prev.from >= 0 && prev.from+mixer.FrameSamples == s.from
+	if !contiguous && !(s.from == 0 && zeroHist) {
+		return nil, false
+	}
+	return s.clip.pcm8[s.from/r6Ratio : s.from/r6Ratio+CallerFrame], true
+}
+
 // prompt is the room's guidance player, a mixer Source heard by the caller.
 type prompt struct {
 	mu      sync.Mutex
-	pcm     []int16
-	pos     int
+	clip    *clip
+	pos     int // next sample of clip.pcm48
 	loop    bool
 	done    func()
 	playing bool
 }
 
-func (p *prompt) play(pcm []int16, loop bool, done func()) {
+func (p *prompt) play(c *clip, loop bool, done func()) {
 	p.mu.Lock()
-	p.pcm, p.pos, p.loop, p.done, p.playing = pcm, 0, loop, done, true
+	p.clip, p.pos, p.loop, p.done, p.playing = c, 0, loop, done, true
 	p.mu.Unlock()
 }
 
 func (p *prompt) stop() {
 	p.mu.Lock()
-	p.pcm, p.done, p.playing = nil, nil, false
+	p.clip, p.done, p.playing = nil, nil, false
 	p.mu.Unlock()
 }
 
 // ReadFrame hands the mixer the next 20 ms of guidance.
 func (p *prompt) ReadFrame(dst []int16) bool {
+	_, ok := p.read(dst)
+	return ok
+}
+
+// read fills dst with the next 20 ms of guidance and says where it came
+// from. False when nothing plays.
+func (p *prompt) read(dst []int16) (span, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.playing {
-		return false
+		return span{}, false
+	}
+	c := p.clip
+	sp := span{clip: c, from: p.pos}
+	if p.pos+len(dst) > len(c.pcm48) {
+		sp.from = -1 // it ends or wraps within the frame
 	}
 	n := 0
 	for n < len(dst) {
-		c := copy(dst[n:], p.pcm[p.pos:])
-		n += c
-		p.pos += c
-		if p.pos < len(p.pcm) {
+		k := copy(dst[n:], c.pcm48[p.pos:])
+		n += k
+		p.pos += k
+		if p.pos < len(c.pcm48) {
 			continue
 		}
 		if !p.loop {
@@ -98,12 +161,12 @@ func (p *prompt) ReadFrame(dst []int16) bool {
 			if p.done != nil {
 				go p.done()
 			}
-			p.pcm, p.done, p.playing = nil, nil, false
+			p.clip, p.done, p.playing = nil, nil, false
 			break
 		}
 		p.pos = 0
 	}
-	return true
+	return sp, true
 }
 
 // guidanceCache keeps decoded guidance for a while so a burst of calls into
@@ -123,7 +186,7 @@ type guidanceKey struct {
 }
 
 type cachedGuidance struct {
-	pcm []int16
+	pcm *clip
 	err error
 	at  time.Time
 }
@@ -132,7 +195,7 @@ func newGuidanceCache(src GuidanceFunc) *guidanceCache {
 	return &guidanceCache{src: src, ttl: 30 * time.Second, now: time.Now, m: map[guidanceKey]cachedGuidance{}}
 }
 
-func (c *guidanceCache) get(channelID int64, kind api.GuidanceKind) ([]int16, error) {
+func (c *guidanceCache) get(channelID int64, kind api.GuidanceKind) (*clip, error) {
 	if c.src == nil {
 		return nil, api.Errorf(api.CodeNotFound, "no guidance source configured")
 	}
@@ -146,10 +209,11 @@ func (c *guidanceCache) get(channelID int64, kind api.GuidanceKind) ([]int16, er
 	raw, err := c.src(channelID, kind)
 	e = cachedGuidance{at: c.now(), err: err}
 	if err == nil {
-		e.pcm = make([]int16, len(raw)/2)
-		for i := range e.pcm {
-			e.pcm[i] = int16(binary.LittleEndian.Uint16(raw[2*i:]))
+		pcm := make([]int16, len(raw)/2)
+		for i := range pcm {
+			pcm[i] = int16(binary.LittleEndian.Uint16(raw[2*i:]))
 		}
+		e.pcm = newClip(pcm)
 	}
 	if err == nil || errors.Is(err, api.ErrNotFound) { // do not cache transient failures
 		c.mu.Lock()

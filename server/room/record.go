@@ -16,7 +16,7 @@ type RecordSpec struct {
 }
 
 // beep is the tone before a voicemail: 850 Hz, 400 ms, at 48 kHz.
-var beep = audiotest.Tone(mixer.Rate, 850, 0.25, mixer.Rate*4/10)
+var beep = newClip(audiotest.Tone(mixer.Rate, 850, 0.25, mixer.Rate*4/10))
 
 // StartRecording records what the room hears (every party, no prompts:
 // a listen leg) to spec.Path; done is called once when the recording ends,

@@ -133,7 +133,7 @@ func (m *Manager) OpenRoom(callID int64) error {
 	}
 	log := m.log.With("call_id", callID)
 	r := &Room{callID: callID, log: log, staff: map[int64]*staffLeg{}, prompt: &prompt{}}
-	opts := []mixer.Option{mixer.WithLogger(log), mixer.WithPair(twoParty)}
+	opts := []mixer.Option{mixer.WithLogger(log), mixer.WithPair(twoParty), mixer.WithSolo(r.solo)}
 	if m.clk != nil {
 		opts = append(opts, mixer.WithClock(m.clk))
 	}
@@ -168,7 +168,7 @@ func (m *Manager) CloseRoom(callID int64) {
 		rec.Stop()
 	}
 	st := r.mix.Stats()
-	r.log.Info("room closed", "ticks", st.Ticks, "two_party_ticks", st.Paired, "late_ticks", st.Late,
+	r.log.Info("room closed", "ticks", st.Ticks, "two_party_ticks", st.Paired, "solo_ticks", st.Solo, "late_ticks", st.Late,
 		"max_lateness", st.MaxLateness)
 }
 
