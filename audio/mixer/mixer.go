@@ -59,6 +59,10 @@ type Leg struct {
 // Name is the leg's name given to Add.
 func (l *Leg) Name() string { return l.name }
 
+// Role is the leg's role this tick: for Sources, Sinks, a PairFunc or a
+// SoloFunc, which run with the mixer locked (elsewhere use Mixer.Role).
+func (l *Leg) Role() Role { return l.role }
+
 // Source is the leg's source given to Add (nil when it only hears).
 func (l *Leg) Source() Source { return l.src }
 

@@ -20,10 +20,11 @@ func soloPipelines() (fromCaller, toCaller string) {
 	return "Trunk(8000) -> Drain", "Guidance(8000) -> Trunk(8000)"
 }
 
-// solo is the room's mixer.SoloFunc: the caller alone with the prompt.
+// solo is the room's mixer.SoloFunc: the caller alone with the prompt (a
+// bridge leg alone, also a callerLeg, hears no prompt: the full path).
 func (r *Room) solo(l *mixer.Leg) bool {
 	c, ok := l.Source().(*callerLeg)
-	if !ok || l.Sink() != mixer.Sink(c) {
+	if !ok || l.Role() != mixer.RoleCaller || l.Sink() != mixer.Sink(c) {
 		return false
 	}
 	c.solo(r.prompt)
