@@ -1,0 +1,246 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/audio"
+	"github.com/meet-dev/meet/audio/audiotest"
+	"github.com/meet-dev/meet/client"
+	"github.com/meet-dev/meet/internal/simcaller"
+)
+
+// Tones of the transfer tests: the caller says 440 Hz, operator A
+// (op@e2e.test) 1,000 Hz, operator B (op2@e2e.test) 1,500 Hz, the hold
+// guidance 700 Hz.
+const (
+	toneCaller = 440
+	toneA      = 1000
+	toneB      = 1500
+	toneHold   = 700
+)
+
+type callResult struct {
+	res simcaller.Result
+	err error
+}
+
+// transferCall starts a SIP caller (440 Hz for talkFor) to the open number
+// and waits until operator A's auto-answering phone has it.
+func transferCall(t *testing.T, ctx context.Context, m *meetd, from string, talkFor time.Duration) (api.Call, *client.Client, chan callResult) {
+	t.Helper()
+	caller, err := simcaller.New("127.0.0.1", from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { caller.Close() })
+	if _, err := caller.ServeUDP(ctx, "127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan callResult, 1)
+	go func() {
+		res, err := caller.Call(ctx, m.sip, openNumber, simcaller.CallPlan{Audio: audiotest.Tone(8000, toneCaller, 0.3, 8000), TalkFor: talkFor})
+		done <- callResult{res, err}
+	}()
+	op := m.login(t, "op@e2e.test")
+	for deadline := time.Now().Add(15 * time.Second); ; {
+		live, err := op.Calls(ctx, true, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(live) == 1 && live[0].State == api.CallActive {
+			return live[0], op, done
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("operator A never answered: %+v", live)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// meetAs logs the meet CLI in as email and returns a runner of its commands.
+func meetAs(t *testing.T, m *meetd, email string) func(args ...string) string {
+	cred := filepath.Join(t.TempDir(), "c.json")
+	run(t, bins.meet, "login", "--server", m.url, "--email", email, "--password", password, "--credentials", cred)
+	return func(args ...string) string {
+		t.Helper()
+		return run(t, bins.meet, append(args, "--credentials", cred)...)
+	}
+}
+
+// waitEvent waits until the chat's timeline holds n events of typ.
+func waitEvent(t *testing.T, ctx context.Context, c *client.Client, chatID int64, typ api.EventType, n int) []api.Event {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		evs, err := c.ChatEvents(ctx, chatID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if countEvents(evs, typ) >= n {
+			return evs
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("chat %d: %d %s events, want %d", chatID, countEvents(evs, typ), typ, n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// segments counts, per frequency, the 100 ms windows of s (8 kHz) that carry it.
+func windowsWith(w [][]bool, j int, from, to int) int {
+	n := 0
+	for i := max(from, 0); i < min(to, len(w)); i++ {
+		if w[i][j] {
+			n++
+		}
+	}
+	return n
+}
+
+// TestBlindTransferBetweenMeetPhones: a SIP caller talks with operator A's
+// `meet phone`; A runs `meet transfer CALL --staff op2@e2e.test`; only B's
+// phone rings, auto-answers, and from then on the caller hears B and B
+// hears the caller; A is out. The chat's assignee is B and its timeline
+// records the transfer.
+func TestBlindTransferBetweenMeetPhones(t *testing.T) {
+	m := startMeetd(t)
+	a, aOut := phone(t, m, "op@e2e.test", toneA, "--auto-answer")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	call, op, done := transferCall(t, ctx, m, "+819044440001", 12*time.Second)
+	b, bOut := phone(t, m, "op2@e2e.test", toneB, "--auto-answer") // online only now: A had the call alone
+	time.Sleep(time.Second)                                            // A and the caller talk
+	meetA := meetAs(t, m, "op@e2e.test")
+	if out := meetA("transfer", fmt.Sprint(call.ID), "--staff", "op2@e2e.test"); !strings.Contains(out, "transferred blind") {
+		t.Fatalf("meet transfer: %s", out)
+	}
+	sent := time.Now()
+	evs := waitEvent(t, ctx, op, call.ChatID, api.EvCallTransferred, 1)
+	var took time.Duration
+	for _, e := range evs {
+		if e.Type == api.EvCallTransferred {
+			took = e.At.Sub(sent)
+		}
+	}
+	t.Logf("blind transfer: B answered %v after the CLI returned (auto-answer; meetd's event time)", took)
+	r := <-done
+	if r.err != nil || !r.res.Answered {
+		t.Fatalf("call: %v %+v", r.err, r.res.Status)
+	}
+	w := tones(audio.PCM16(r.res.Recorded), toneA, toneB)
+	firstB := -1
+	for i, x := range w {
+		if x[1] && firstB < 0 {
+			firstB = i
+		}
+	}
+	aBefore, bAfter, aAfter := windowsWith(w, 0, 0, firstB), windowsWith(w, 1, firstB, len(w)), windowsWith(w, 0, firstB, len(w))
+	t.Logf("caller's 100 ms windows: A %d before B from window %d, then B %d, A %d", aBefore, firstB, bAfter, aAfter)
+	if firstB < 0 || aBefore < 5 || bAfter < 30 || aAfter > 2 {
+		t.Fatal("the caller did not hear A, then B alone")
+	}
+	time.Sleep(300 * time.Millisecond)
+	a.stop()
+	b.stop()
+	if n := windowsWith(tones(readWAV(t, bOut), toneCaller), 0, 0, 1<<30); n < 30 {
+		t.Errorf("B heard the caller in %d windows only", n)
+	}
+	if n := windowsWith(tones(readWAV(t, aOut), toneCaller), 0, 0, 1<<30); n < 5 {
+		t.Errorf("A heard the caller in %d windows only", n)
+	}
+	final, err := op.Call(ctx, call.ID)
+	if err != nil || final.AssigneeID == nil || final.Answered == nil || final.MissedReason != "" {
+		t.Fatalf("call %+v %v", final, err)
+	}
+	chat, err := op.Chat(ctx, call.ChatID)
+	if err != nil || chat.AssigneeID == nil || *chat.AssigneeID != *final.AssigneeID || *chat.AssigneeID == *call.AssigneeID {
+		t.Fatalf("chat assignee %v, call assignee %v (A was %v): %v", chat.AssigneeID, final.AssigneeID, call.AssigneeID, err)
+	}
+}
+
+// TestAttendedTransferCancelThenComplete: operator A consults B about the
+// caller (`meet transfer CALL --staff op2 --attended`): the caller hears the
+// hold guidance, not A or B; A cancels and the caller talks with A again;
+// A consults B again and completes: the caller and B hear each other.
+func TestAttendedTransferCancelThenComplete(t *testing.T) {
+	m := startMeetd(t)
+	m.admin(t, "guidance", "set", "--channel", "support", "--kind", "hold", toneWAV(t, toneHold, 2*time.Second))
+	a, aOut := phone(t, m, "op@e2e.test", toneA, "--auto-answer")
+	ctx, cancel := context.WithTimeout(context.Background(), 80*time.Second)
+	defer cancel()
+	call, op, done := transferCall(t, ctx, m, "+819044440002", 22*time.Second)
+	b, bOut := phone(t, m, "op2@e2e.test", toneB, "--auto-answer")
+	meetA := meetAs(t, m, "op@e2e.test")
+	id := fmt.Sprint(call.ID)
+	consult := func(n int) {
+		if out := meetA("transfer", id, "--staff", "op2@e2e.test", "--attended"); !strings.Contains(out, "consulting") {
+			t.Fatalf("meet transfer --attended: %s", out)
+		}
+		waitEvent(t, ctx, op, call.ChatID, api.EvCallConsultAnswered, n)
+		time.Sleep(2 * time.Second) // A and B talk; the caller is on hold
+	}
+	time.Sleep(time.Second)
+	consult(1)
+	if out := meetA("transfer", id, "--cancel"); !strings.Contains(out, "cancelled") {
+		t.Fatalf("meet transfer --cancel: %s", out)
+	}
+	time.Sleep(3 * time.Second) // back with A
+	consult(2)
+	if out := meetA("transfer", id, "--complete"); !strings.Contains(out, "transferred") {
+		t.Fatalf("meet transfer --complete: %s", out)
+	}
+	r := <-done
+	if r.err != nil || !r.res.Answered {
+		t.Fatalf("call: %v %+v", r.err, r.res.Status)
+	}
+	w := tones(audio.PCM16(r.res.Recorded), toneA, toneB, toneHold)
+	// The caller hears: A, hold, A, hold, B.
+	var holds [][2]int // runs of hold windows
+	for i, x := range w {
+		if x[2] {
+			if n := len(holds); n > 0 && i-holds[n-1][1] <= 5 {
+				holds[n-1][1] = i
+			} else {
+				holds = append(holds, [2]int{i, i})
+			}
+		}
+	}
+	t.Logf("caller's hold runs (100 ms windows): %v of %d", holds, len(w))
+	if len(holds) != 2 {
+		t.Fatalf("want two holds (two consults), got %v", holds)
+	}
+	h1, h2 := holds[0], holds[1]
+	aFirst, aBetween := windowsWith(w, 0, 0, h1[0]), windowsWith(w, 0, h1[1]+1, h2[0])
+	bDuring := windowsWith(w, 1, h1[0], h2[1]+1) + windowsWith(w, 0, h1[0]+2, h1[1]-1) + windowsWith(w, 0, h2[0]+2, h2[1]-1)
+	bAfter, aAfter := windowsWith(w, 1, h2[1]+1, len(w)), windowsWith(w, 0, h2[1]+3, len(w))
+	t.Logf("caller heard: A %d, [hold], A %d after cancel, [hold], B %d after complete (A %d after, A or B %d during holds)", aFirst, aBetween, bAfter, aAfter, bDuring)
+	if aFirst < 5 || aBetween < 15 || bAfter < 30 || aAfter > 2 || bDuring > 4 {
+		t.Fatal("the caller did not hear A → hold → A → hold → B")
+	}
+	time.Sleep(300 * time.Millisecond)
+	a.stop()
+	b.stop()
+	bHeard := tones(readWAV(t, bOut), toneCaller, toneA)
+	if n := windowsWith(bHeard, 0, 0, len(bHeard)); n < 30 {
+		t.Errorf("B heard the caller in %d windows only", n)
+	}
+	if n := windowsWith(bHeard, 1, 0, len(bHeard)); n < 15 {
+		t.Errorf("B heard A in the consults in %d windows only", n)
+	}
+	if n := windowsWith(tones(readWAV(t, aOut), toneCaller), 0, 0, 1<<30); n < 30 {
+		t.Errorf("A heard the caller in %d windows only (before the first consult and after the cancel)", n)
+	}
+	evs := waitEvent(t, ctx, op, call.ChatID, api.EvCallTransferred, 1)
+	if countEvents(evs, api.EvCallTransferCancelled) != 1 || countEvents(evs, api.EvCallTransferStarted) != 2 {
+		t.Fatalf("timeline: %d cancelled, %d started", countEvents(evs, api.EvCallTransferCancelled), countEvents(evs, api.EvCallTransferStarted))
+	}
+	final, err := op.Call(ctx, call.ID)
+	if err != nil || final.AssigneeID == nil || *final.AssigneeID == *call.AssigneeID || final.HeldS < 3 {
+		t.Fatalf("call %+v %v", final, err)
+	}
+}
