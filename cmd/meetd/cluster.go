@@ -56,6 +56,7 @@ type clusterNode struct {
 	nc       *nats.Conn
 	events   *cluster.Events
 	presence *cluster.Presence
+	claims   *cluster.StaffClaims
 	bridges  *cluster.Bridges // built with the phone side (telephonyOptions)
 	calls    *cluster.Calls
 }
@@ -85,8 +86,13 @@ func (c clusterConfig) join(deliver func([]api.Event), log *slog.Logger) (*clust
 		nc.Close()
 		return nil, err
 	}
+	claims, err := cluster.NewStaffClaims(ctx, nc, c.Node, pres, log)
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
 	log.Info("joining cluster", "node", c.Node, "nats", nc.ConnectedUrlRedacted())
-	return &clusterNode{cfg: c, nc: nc, events: ev, presence: pres}, nil
+	return &clusterNode{cfg: c, nc: nc, events: ev, presence: pres, claims: claims}, nil
 }
 
 // signaller lets a softphone connect only when its member is not connected
@@ -104,7 +110,7 @@ func (n *clusterNode) telephonyOptions(log *slog.Logger) []telephony.Option {
 	if n == nil {
 		return nil
 	}
-	return []telephony.Option{telephony.WithRemote(func(rooms *room.Manager, tr *trunk.Server) (telephony.Remote, error) {
+	return []telephony.Option{telephony.WithCallOptions(calls.WithClaims(n.claims)), telephony.WithRemote(func(rooms *room.Manager, tr *trunk.Server) (telephony.Remote, error) {
 		newLeg := func() (cluster.Leg, error) {
 			if tr == nil {
 				return nil, api.Errorf(api.CodeUnavailable, "node %s has no SIP trunk (--sip), so no media address to bridge from", n.cfg.Node)
@@ -126,7 +132,7 @@ func (n *clusterNode) callControl(local *calls.Manager, st store.Store, log *slo
 	if n == nil {
 		return local, nil
 	}
-	c, err := cluster.NewCalls(n.nc, n.cfg.Node, st, local, func(id int64) bool { _, ok := local.Call(id); return ok }, log)
+	c, err := cluster.NewCalls(n.nc, n.cfg.Node, st, local, func(id int64) bool { _, ok := local.Call(id); return ok }, n.claims, log)
 	if err != nil {
 		return nil, err
 	}
@@ -169,6 +175,7 @@ func (n *clusterNode) options(st store.Store, bus *eventbus.Bus, endCalls func(c
 		server.WithRunner(func(ctx context.Context) error { return n.events.Run(ctx, st) }),
 		server.WithRunner(leases.Run),
 		server.WithRunner(n.presence.Watch),
+		server.WithRunner(n.claims.Watch),
 	}
 	if n.bridges != nil {
 		opts = append(opts, server.WithRunner(func(ctx context.Context) error {

@@ -103,6 +103,9 @@ func (m *Manager) addParticipant(r *rec, c *call, staffID int64, mode api.JoinMo
 	}
 	c.parts[staffID] = mode
 	m.inCall[staffID] = c.ID
+	if m.claim != nil {
+		m.claim.Seat(staffID, c.ID)
+	}
 	p := api.Participant{StaffID: staffID, Mode: mode, Joined: now, Muted: muteOnJoin}
 	c.Participants = append(c.Participants, p)
 	callID := c.ID
@@ -120,6 +123,9 @@ func (m *Manager) removeParticipant(r *rec, c *call, staffID int64) {
 	delete(c.parts, staffID)
 	if m.inCall[staffID] == c.ID {
 		delete(m.inCall, staffID)
+	}
+	if m.claim != nil {
+		m.claim.Release(staffID, c.ID)
 	}
 	m.lastEnded[staffID] = now
 	for i := len(c.Participants) - 1; i >= 0; i-- {

@@ -62,6 +62,24 @@ type Media interface {
 	StopRecording(callID int64)
 }
 
+// Claims make a member's ring or call exclusive across the nodes of a
+// cluster (cluster.StaffClaims, a compare-and-set in NATS KV): a node rings
+// or seats a member only while it holds their claim for that call. On a
+// single meetd there are none: the maps under Manager.mu are the whole truth.
+type Claims interface {
+	// Ring takes staffID for callID unless another call (on any node)
+	// holds them; true when held for callID now.
+	Ring(staffID, callID int64) bool
+	// Seat takes staffID for callID whatever they held (accepting or
+	// joining a call leaves the one before, wherever it runs).
+	Seat(staffID, callID int64)
+	// Release gives staffID's claim up if it is held for callID.
+	Release(staffID, callID int64)
+	// Elsewhere reports whether another call than callID holds staffID
+	// (a view that may lag; Ring decides).
+	Elsewhere(staffID, callID int64) bool
+}
+
 // Defaults used when a channel leaves a setting at zero, and for the timers
 // that have no channel setting.
 const (
@@ -81,6 +99,7 @@ type Manager struct {
 	clock Clock
 	log   *slog.Logger
 	node  string // cluster node name stamped on calls created here ("" on a single meetd)
+	claim Claims // nil on a single meetd
 	// stampAt, when set (with mu held), is the time end and its helpers
 	// stamp instead of the clock's: recovering a crashed node's calls
 	// stamps them with its last heartbeat.
@@ -118,6 +137,9 @@ func WithLogger(l *slog.Logger) Option { return func(m *Manager) { m.log = l } }
 // WithNode names this meetd in a cluster: calls created here carry the
 // name, and only they count as this node's unfinished calls at start.
 func WithNode(name string) Option { return func(m *Manager) { m.node = name } }
+
+// WithClaims makes rings and seats exclusive across a cluster's nodes.
+func WithClaims(c Claims) Option { return func(m *Manager) { m.claim = c } }
 
 // WithClock sets the clock (default SystemClock()).
 func WithClock(c Clock) Option { return func(m *Manager) { m.clock = c } }

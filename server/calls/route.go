@@ -138,6 +138,9 @@ func (m *Manager) decideWith(v *channelView, c *call, unordered bool) routing.De
 		_, s.InCall = m.inCall[s.ID]
 		s.RingingCallID = m.ringing[s.ID]
 		s.Online = m.media.Online(s.ID)
+		if !s.InCall && s.Online && m.claim != nil {
+			s.InCall = m.claim.Elsewhere(s.ID, callIDOf(c)) // ringing or talking on another node
+		}
 		s.LastCallEnded = m.lastEnded[s.ID]
 	}
 	in := routing.Input{Channel: v.channel, Location: v.loc, Team: v.team, Staff: staff, Now: m.clock.Now(), Unordered: unordered}
@@ -263,6 +266,12 @@ func (m *Manager) ring(r *rec, c *call, v *channelView, ids []int64) {
 			m.log.Error("refusing to ring a member already ringing", "call_id", c.ID, "staff_id", id, "other_call_id", other)
 			continue
 		}
+		if m.claim != nil && !m.claim.Ring(id, c.ID) {
+			// Another node rings or seats them: decide again without them.
+			m.log.Info("member taken by another call meanwhile", "call_id", c.ID, "staff_id", id)
+			r.reroute = true
+			continue
+		}
 		changed = true
 		c.ringing[id] = true
 		m.ringing[id] = c.ID
@@ -299,6 +308,9 @@ func (m *Manager) stopRing(r *rec, c *call, id int64, outcome api.RingOutcome) {
 	delete(c.ringing, id)
 	if m.ringing[id] == c.ID {
 		delete(m.ringing, id)
+	}
+	if m.claim != nil && outcome != api.RingAccepted {
+		m.claim.Release(id, c.ID)
 	}
 	if outcome != api.RingCancelled {
 		c.tried[id] = outcome
@@ -487,4 +499,12 @@ func (m *Manager) maxWaitOf(ch api.Channel) time.Duration {
 		return time.Duration(ch.MaxWaitS) * time.Second
 	}
 	return m.maxWait
+}
+
+// callIDOf is c's id (0 for a hypothetical call).
+func callIDOf(c *call) int64 {
+	if c == nil {
+		return 0
+	}
+	return c.ID
 }

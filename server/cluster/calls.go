@@ -69,21 +69,24 @@ type Calls struct {
 	node  string
 	st    store.Store
 	live  func(callID int64) bool // the local lifecycle owns this live call
+	claim *StaffClaims            // which call holds a member (nil: none kept)
 	log   *slog.Logger
 	sub   *nats.Subscription
 	inFly chan struct{} // bounds the forwarded actions run at once
 }
 
 // NewCalls wraps local (this node's lifecycle; live says whether it runs a
-// call) and serves the actions other nodes forward to this node until Close.
-func NewCalls(nc *nats.Conn, node string, st store.Store, local httpapi.CallControl, live func(callID int64) bool, log *slog.Logger) (*Calls, error) {
+// call) and serves the actions other nodes forward to this node until
+// Close. claims (may be nil) say which call a member is in, so accepting or
+// joining a call on one node leaves their call on another.
+func NewCalls(nc *nats.Conn, node string, st store.Store, local httpapi.CallControl, live func(callID int64) bool, claims *StaffClaims, log *slog.Logger) (*Calls, error) {
 	if node == "" {
 		return nil, ErrNoNode
 	}
 	if log == nil {
 		log = slog.Default()
 	}
-	c := &Calls{CallControl: local, nc: nc, node: node, st: st, live: live, log: log, inFly: make(chan struct{}, 64)}
+	c := &Calls{CallControl: local, nc: nc, node: node, st: st, live: live, claim: claims, log: log, inFly: make(chan struct{}, 64)}
 	sub, err := nc.Subscribe(callSubject(node), c.serve)
 	if err != nil {
 		return nil, fmt.Errorf("call requests: %w", err)
@@ -222,20 +225,67 @@ func (c *Calls) forward(ctx context.Context, req callRequest) (rep callReply, lo
 
 // Accept answers a call wherever it runs.
 func (c *Calls) Accept(ctx context.Context, staffID, callID int64) (api.JoinResult, error) {
+	before := c.holder(ctx, staffID)
 	rep, local, err := c.forward(ctx, callRequest{Op: opAccept, StaffID: staffID, CallID: callID})
+	var res api.JoinResult
 	if local {
-		return c.CallControl.Accept(ctx, staffID, callID)
+		res, err = c.CallControl.Accept(ctx, staffID, callID)
+	} else {
+		res = joinOf(rep)
 	}
-	return joinOf(rep), err
+	return c.leftBehind(ctx, staffID, callID, before, res, err)
 }
 
 // Join joins a call wherever it runs.
 func (c *Calls) Join(ctx context.Context, staffID, callID int64, mode api.JoinMode) (api.JoinResult, error) {
+	before := c.holder(ctx, staffID)
 	rep, local, err := c.forward(ctx, callRequest{Op: opJoin, StaffID: staffID, CallID: callID, Mode: mode})
+	var res api.JoinResult
 	if local {
-		return c.CallControl.Join(ctx, staffID, callID, mode)
+		res, err = c.CallControl.Join(ctx, staffID, callID, mode)
+	} else {
+		res = joinOf(rep)
 	}
-	return joinOf(rep), err
+	return c.leftBehind(ctx, staffID, callID, before, res, err)
+}
+
+// heldBy is the node and call that held a member before an action.
+type heldBy struct {
+	node string
+	call int64
+}
+
+func (c *Calls) holder(ctx context.Context, staffID int64) heldBy {
+	if c.claim == nil {
+		return heldBy{}
+	}
+	node, call, err := c.claim.HolderOf(ctx, staffID)
+	if err != nil {
+		c.log.Warn("reading a member's claim", "staff_id", staffID, "err", err)
+	}
+	return heldBy{node, call}
+}
+
+// leftBehind takes a member who accepted or joined callID out of the call
+// they were in on another node (one call per member in the whole cluster;
+// the owner of callID already left any call of its own).
+func (c *Calls) leftBehind(ctx context.Context, staffID, callID int64, before heldBy, res api.JoinResult, err error) (api.JoinResult, error) {
+	if err != nil || before.call == 0 || before.call == callID || res.LeftCallID != nil {
+		return res, err
+	}
+	if owner, oerr := c.owner(ctx, callID); oerr != nil || (owner == "" && before.node == c.node) || owner == before.node {
+		return res, err // the same node ran both: its lifecycle did it
+	}
+	lerr := c.Leave(ctx, staffID, before.call)
+	switch {
+	case lerr == nil:
+		res.LeftCallID = &before.call
+	case errors.Is(lerr, api.ErrInvalidTransition):
+		// They were only ringing there, or it ended meanwhile.
+	default:
+		c.log.Warn("leaving the call on another node", "staff_id", staffID, "call_id", before.call, "node", before.node, "err", lerr)
+	}
+	return res, nil
 }
 
 func joinOf(rep callReply) api.JoinResult {

@@ -248,6 +248,15 @@ func (p *Presence) seeLease(e jetstream.KeyValueEntry) {
 	p.expires[e.Key()] = l.Expires
 }
 
+// Live reports whether node holds an unexpired live lease, from the
+// watched view.
+func (p *Presence) Live(node string) bool {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	exp, ok := p.expires[node]
+	return ok && p.now().Before(exp)
+}
+
 // RemoteNode names the live node other than this one that staffID's
 // softphone is connected to ("" when none), from the watched view.
 func (p *Presence) RemoteNode(staffID int64) string {

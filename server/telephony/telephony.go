@@ -68,6 +68,12 @@ type Telephony struct {
 	presence chan presenceChange
 	record   func(ctx context.Context, staffID int64, online bool) error
 	remote   func(rooms *room.Manager, tr *trunk.Server) (Remote, error)
+	copts    []calls.Option
+}
+
+// WithCallOptions adds options of the call lifecycle (a cluster's claims).
+func WithCallOptions(opts ...calls.Option) Option {
+	return func(t *Telephony) { t.copts = append(t.copts, opts...) }
 }
 
 // Remote reaches the softphones connected to other nodes of a cluster
@@ -192,7 +198,7 @@ func New(st store.Store, cfg Config, log *slog.Logger, opts ...Option) (*Telepho
 			return nil, fmt.Errorf("media bridges: %w", err)
 		}
 	}
-	t.Calls = calls.New(st, sipTrunk, md, copts...)
+	t.Calls = calls.New(st, sipTrunk, md, append(copts, t.copts...)...)
 	return t, nil
 }
 
