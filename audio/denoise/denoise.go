@@ -38,6 +38,8 @@ import (
 	"math"
 	"sync/atomic"
 	"time"
+
+	"github.com/meet-dev/meet/audio/denoise/internal/fft"
 )
 
 // ErrFrameSize is returned when a frame is not a whole number of 10 ms frames.
@@ -56,7 +58,7 @@ type Suppressor struct {
 	active  bool // enabled state applied to the previous frame
 	warm    bool // a frame has been seen
 
-	fft  *realFFT
+	fft  *fft.Real
 	win  []float32 // sqrt-Hann, length n
 	ramp []float32 // crossfade ramp for bypass switches: win² over the first hop
 	in   []float32 // last n input samples
@@ -76,7 +78,7 @@ func New(rate int) (*Suppressor, error) {
 	}
 	hop := rate / 100
 	n := 2 * hop
-	f, err := newRealFFT(n)
+	f, err := fft.NewReal(n)
 	if err != nil {
 		return nil, err
 	}
@@ -224,14 +226,14 @@ func (s *Suppressor) analyse() {
 	for i, v := range s.in {
 		s.work[i] = v * s.win[i]
 	}
-	s.fft.forward(s.spec, s.work)
+	s.fft.Forward(s.spec, s.work)
 	s.st.crest = crest(s.in[s.n-s.hop:])
 	s.st.gains(s.spec)
 	for k, g := range s.st.binGain {
 		y := s.spec[k]
 		s.spec[k] = complex(real(y)*g, imag(y)*g)
 	}
-	s.fft.inverse(s.work, s.spec)
+	s.fft.Inverse(s.work, s.spec)
 	for i := range s.work {
 		s.work[i] *= s.win[i]
 	}

@@ -31,13 +31,23 @@ const (
 	EngineAuto
 	// EngineOurs is Suppressor, pure Go DSP.
 	EngineOurs
-	// EngineHybrid is RNNoise with ours beside it (Hybrid).
+	// EngineHybrid is RNNoise with ours beside it (Hybrid), RNNoise run in
+	// Go with the weights read from the npm package's rnnoise.wasm.
 	EngineHybrid
 	// EngineRNNoise is RNNoise alone (Hybrid with no dry and no ours share).
 	EngineRNNoise
+	// EngineHybridWASM is EngineHybrid with RNNoise run from the npm
+	// package's WebAssembly under wazero instead of in Go (same output to
+	// float rounding, about ten times the CPU).
+	EngineHybridWASM
+	// EngineRNNoiseWASM is EngineRNNoise under wazero.
+	EngineRNNoiseWASM
 )
 
-var engineNames = map[Engine]string{EngineAuto: "auto", EngineOurs: "ours", EngineHybrid: "hybrid", EngineRNNoise: "rnnoise"}
+var engineNames = map[Engine]string{
+	EngineAuto: "auto", EngineOurs: "ours", EngineHybrid: "hybrid", EngineRNNoise: "rnnoise",
+	EngineHybridWASM: "hybrid-wasm", EngineRNNoiseWASM: "rnnoise-wasm",
+}
 
 func (e Engine) String() string {
 	if s, ok := engineNames[e]; ok {
@@ -46,14 +56,15 @@ func (e Engine) String() string {
 	return "unknown"
 }
 
-// ParseEngine parses "auto", "ours", "hybrid" or "rnnoise".
+// ParseEngine parses "auto", "ours", "hybrid", "rnnoise", "hybrid-wasm" or
+// "rnnoise-wasm".
 func ParseEngine(s string) (Engine, error) {
 	for e, n := range engineNames {
 		if strings.EqualFold(s, n) {
 			return e, nil
 		}
 	}
-	return EngineUnknown, fmt.Errorf("denoise: unknown engine %q (want auto, ours, hybrid or rnnoise)", s)
+	return EngineUnknown, fmt.Errorf("denoise: unknown engine %q (want auto, ours, hybrid, rnnoise, hybrid-wasm or rnnoise-wasm)", s)
 }
 
 // Name says which suppressor this is.
@@ -67,32 +78,33 @@ func NewEngine(e Engine, rate int) (Denoiser, error) {
 		return d, err
 	case EngineOurs:
 		return New(rate)
-	case EngineHybrid, EngineRNNoise:
+	case EngineHybrid, EngineRNNoise, EngineHybridWASM, EngineRNNoiseWASM:
 		if rate != rnnoise.Rate {
 			return nil, fmt.Errorf("%w: %s runs at 48000 Hz only, not %d", ErrRate, e, rate)
 		}
-		m, err := rnnoise.Default()
+		d, err := newLearned(e == EngineHybridWASM || e == EngineRNNoiseWASM)
 		if err != nil {
 			return nil, err
 		}
 		p := DefaultHybrid
-		if e == EngineRNNoise {
+		if e == EngineRNNoise || e == EngineRNNoiseWASM {
 			p = HybridParams{}
 		}
-		return NewHybrid(m, p)
+		return NewHybrid(d, p)
 	}
 	return nil, fmt.Errorf("denoise: engine %v", e)
 }
 
 // NewDefault returns the suppressor that measured best on nseval's test
-// set: the hybrid when rnnoise.wasm can be found (see rnnoise.Find) and rate
+// set: the hybrid (RNNoise in Go, weights from rnnoise.wasm) when
+// rnnoise.wasm can be found (see rnnoise.Find) and rate
 // is 48 kHz; otherwise ours, with fallback saying why (nil when the hybrid
 // was chosen).
 func NewDefault(rate int) (d Denoiser, fallback error, err error) {
 	if rate == rnnoise.Rate {
-		m, ferr := rnnoise.Default()
+		l, ferr := newLearned(false)
 		if ferr == nil {
-			h, err := NewHybrid(m, DefaultHybrid)
+			h, err := NewHybrid(l, DefaultHybrid)
 			return h, nil, err
 		}
 		fallback = ferr
@@ -109,8 +121,25 @@ func DefaultEngine(rate int) (Engine, error) {
 	if rate != rnnoise.Rate {
 		return EngineOurs, fmt.Errorf("the learned suppressor runs at 48000 Hz only, not %d", rate)
 	}
-	if _, err := rnnoise.Default(); err != nil {
+	if _, err := rnnoise.DefaultNative(); err != nil {
 		return EngineOurs, err
 	}
 	return EngineHybrid, nil
+}
+
+// newLearned returns a fresh RNNoise state: in Go with the weights read
+// from rnnoise.wasm, or (wasm) the module itself under wazero.
+func newLearned(wasm bool) (Learned, error) {
+	if wasm {
+		m, err := rnnoise.Default()
+		if err != nil {
+			return nil, err
+		}
+		return m.New()
+	}
+	m, err := rnnoise.DefaultNative()
+	if err != nil {
+		return nil, err
+	}
+	return m.New()
 }

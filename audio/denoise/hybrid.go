@@ -67,13 +67,23 @@ func (m *HybridMixer) Mix(out, rnn, dry, ours []float32, vad float32) {
 	m.prevBeta = beta
 }
 
+// Learned is Hybrid's learned stage: one RNNoise state, run in Go with the
+// npm package's weights (rnnoise.NativeDenoiser, the default) or the npm
+// package's WebAssembly under wazero (rnnoise.Denoiser, the reference).
+// Process denoises a 480-sample frame in place, one frame late, and
+// returns the voice activity probability.
+type Learned interface {
+	Process(frame []float32) (vad float32, err error)
+	Close() error
+}
+
 // Hybrid is the learned suppressor: RNNoise (a recurrent network trained on
-// human speech, run from the npm package's WebAssembly under wazero) with
-// our suppressor beside it, mixed by HybridMixer. 48 kHz only, 10 ms frames,
+// human speech, weights from the npm package's rnnoise.wasm) with our
+// suppressor beside it, mixed by HybridMixer. 48 kHz only, 10 ms frames,
 // 10 ms algorithmic delay, the same Process / SetEnabled behaviour as
 // Suppressor (bit-exact bypass when off, one-frame crossfades).
 type Hybrid struct {
-	rnn  *rnnoise.Denoiser
+	rnn  Learned
 	ours *Suppressor
 	mix  *HybridMixer
 
@@ -88,12 +98,10 @@ type Hybrid struct {
 	p16  []float32
 }
 
-// NewHybrid returns a Hybrid at 48 kHz with RNNoise from model and weights p.
-func NewHybrid(model *rnnoise.Model, p HybridParams) (*Hybrid, error) {
-	d, err := model.New()
-	if err != nil {
-		return nil, err
-	}
+// NewHybrid returns a Hybrid at 48 kHz around the RNNoise state d (which it
+// closes on Close) with weights p.
+func NewHybrid(d Learned, p HybridParams) (*Hybrid, error) {
+	var err error
 	h := &Hybrid{
 		rnn: d, mix: NewHybridMixer(p),
 		prev: make([]float32, rnnoise.FrameSize), rbuf: make([]float32, rnnoise.FrameSize),
@@ -132,7 +140,7 @@ func (h *Hybrid) SetEnabled(on bool) { h.enabled.Store(on) }
 // Enabled reports whether suppression is on.
 func (h *Hybrid) Enabled() bool { return h.enabled.Load() }
 
-// Close frees the RNNoise instance.
+// Close frees the RNNoise state.
 func (h *Hybrid) Close() error { return h.rnn.Close() }
 
 // Process denoises frame in place; its length must be a multiple of 480.

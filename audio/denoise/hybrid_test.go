@@ -44,7 +44,7 @@ func TestHybridMixerFormula(t *testing.T) {
 }
 
 func TestParseEngine(t *testing.T) {
-	for _, e := range []Engine{EngineAuto, EngineOurs, EngineHybrid, EngineRNNoise} {
+	for _, e := range []Engine{EngineAuto, EngineOurs, EngineHybrid, EngineRNNoise, EngineHybridWASM, EngineRNNoiseWASM} {
 		got, err := ParseEngine(e.String())
 		if err != nil || got != e {
 			t.Fatalf("ParseEngine(%q) = %v, %v", e, got, err)
@@ -67,14 +67,18 @@ func TestDefaultFallsBackOffRate(t *testing.T) {
 
 func hybrid(t *testing.T) *Hybrid {
 	t.Helper()
-	m, err := rnnoise.Default()
+	m, err := rnnoise.DefaultNative()
 	if err != nil {
 		if errors.Is(err, rnnoise.ErrNotFound) && os.Getenv("CI") == "" {
 			t.Skip(err)
 		}
 		t.Fatal(err)
 	}
-	h, err := NewHybrid(m, DefaultHybrid)
+	d, err := m.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := NewHybrid(d, DefaultHybrid)
 	if err != nil {
 		t.Fatal(err)
 	}

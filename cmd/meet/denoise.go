@@ -23,9 +23,10 @@ func newDenoiseCmd() *cobra.Command {
 		Long: "denoise reads any PCM or float WAV (any rate, mono or stereo mixed down), runs the\n" +
 			"softphone's noise suppressor at 48 kHz and writes a 16-bit mono WAV at the input's rate,\n" +
 			"time-aligned with the input.\n\n" +
-			"--engine auto (the default, as in the softphone) uses the learned hybrid (RNNoise from\n" +
-			"rnnoise.wasm, found beside this binary, in ../share/meet, or at $MEET_RNNOISE_WASM) and\n" +
-			"falls back to ours when rnnoise.wasm is missing; ours, hybrid and rnnoise choose one.",
+			"--engine auto (the default, as in the softphone) uses the learned hybrid (RNNoise run in Go\n" +
+			"with the weights read from rnnoise.wasm, found beside this binary, in ../share/meet, or at\n" +
+			"$MEET_RNNOISE_WASM) and falls back to ours when rnnoise.wasm is missing; ours, hybrid and\n" +
+			"rnnoise choose one; hybrid-wasm and rnnoise-wasm run rnnoise.wasm itself under wazero.",
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := denoise.ParseEngine(engine)
@@ -44,7 +45,7 @@ func newDenoiseCmd() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&engine, "engine", "auto", "noise suppressor: auto, ours, hybrid or rnnoise")
+	cmd.Flags().StringVar(&engine, "engine", "auto", "noise suppressor: auto, ours, hybrid, rnnoise, hybrid-wasm or rnnoise-wasm")
 	return cmd
 }
 

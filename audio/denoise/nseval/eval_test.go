@@ -41,7 +41,7 @@ func (s speexProc) Process(f []float32) error { s.Speex.Process(f); return nil }
 
 type webrtcProc struct{ *WebRTC }
 
-type rnnProc struct{ d *rnnoise.Denoiser }
+type rnnProc struct{ d denoise.Learned }
 
 func (r rnnProc) Process(f []float32) error { _, err := r.d.Process(f); return err }
 func (r rnnProc) Close()                    { r.d.Close() }
@@ -68,14 +68,15 @@ var algos = []algo{
 		w, err := NewWebRTC(evalRate, 2)
 		return webrtcProc{w}, err
 	}},
-	{"hybrid", func() (processor, error) {
-		m, err := rnnoiseModel()
+	{"hybrid", func() (processor, error) { // the default
+		h, err := denoise.NewEngine(denoise.EngineHybrid, evalRate)
 		if err != nil {
 			return nil, err
 		}
-		h, err := denoise.NewHybrid(m, denoise.DefaultHybrid)
-		return hybridProc{h}, err
+		return hybridProc{h.(*denoise.Hybrid)}, nil
 	}},
+	// rnnoise is the reference: the npm package's WebAssembly as built,
+	// under wazero.
 	{"rnnoise", func() (processor, error) {
 		m, err := rnnoiseModel()
 		if err != nil {
@@ -84,7 +85,29 @@ var algos = []algo{
 		d, err := m.New()
 		return rnnProc{d}, err
 	}},
+	// rnnoise-go is the same network with the same weights run in Go.
+	{"rnnoise-go", func() (processor, error) {
+		m, err := rnnoise.DefaultNative()
+		if err != nil {
+			return nil, err
+		}
+		d, err := m.New()
+		return rnnProc{d}, err
+	}},
+	// hybrid-wasm is the hybrid with RNNoise under wazero (speed only:
+	// its output equals hybrid's to float rounding).
+	{"hybrid-wasm", func() (processor, error) {
+		h, err := denoise.NewEngine(denoise.EngineHybridWASM, evalRate)
+		if err != nil {
+			return nil, err
+		}
+		return hybridProc{h.(*denoise.Hybrid)}, nil
+	}},
 }
+
+// evalDefault are the algorithms TestNSEval scores unless NSEVAL_ALGOS
+// says otherwise (hybrid-wasm only matters to BenchmarkNS).
+const evalDefault = "ours,speexdsp,webrtc,hybrid,rnnoise,rnnoise-go"
 
 type score struct{ stoi, seg, snri, level float64 }
 
@@ -112,13 +135,14 @@ func TestNSEval(t *testing.T) {
 	fmt.Printf("corpus: %s set, %d mixtures (%d speakers x %d noise classes x %d SNRs + %d clean controls), %.0f s of audio at %d Hz\n",
 		set.Name, len(mixes), len(set.Targets), len(NoiseKinds), len(SNRs), len(set.Targets), totalSec, evalRate)
 
-	use := algos
-	if only := os.Getenv("NSEVAL_ALGOS"); only != "" {
-		use = nil
-		for _, a := range algos {
-			if strings.Contains(","+only+",", ","+a.name+",") {
-				use = append(use, a)
-			}
+	only := os.Getenv("NSEVAL_ALGOS")
+	if only == "" {
+		only = evalDefault
+	}
+	var use []algo
+	for _, a := range algos {
+		if strings.Contains(","+only+",", ","+a.name+",") {
+			use = append(use, a)
 		}
 	}
 	names := []string{"unprocessed"}

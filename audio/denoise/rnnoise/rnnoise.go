@@ -1,9 +1,12 @@
 // Package rnnoise runs RNNoise (Valin, "A Hybrid DSP/Deep Learning Approach
 // to Real-Time Full-Band Speech Enhancement", 2018) from the npm registry's
-// WebAssembly build, @jitsi/rnnoise-wasm 0.2.1, under wazero (pure Go, no
-// cgo). The model's weights are compiled into that rnnoise.wasm; this
-// package carries neither: `make rnnoise` fetches the package with `npm pack`
-// and Find locates the file at run time.
+// WebAssembly build, @jitsi/rnnoise-wasm 0.2.1, two ways: the module itself
+// under wazero (Model, Denoiser: the reference), and in Go with the
+// network's weights read from the module's data section (NativeModel,
+// NativeDenoiser: the same output to float rounding at a fraction of the
+// CPU). The weights are compiled into that rnnoise.wasm; this package
+// carries neither: `make rnnoise` fetches the package with `npm pack` and
+// Find locates the file at run time.
 //
 // RNNoise works at 48 kHz on 10 ms frames (480 samples) with 10 ms of
 // algorithmic delay. Each Denoiser is its own module instance (own linear

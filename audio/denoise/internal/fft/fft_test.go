@@ -1,4 +1,4 @@
-package denoise
+package fft
 
 import (
 	"math"
@@ -23,7 +23,7 @@ func naiveDFT(x []complex128) []complex128 {
 func TestFFTMatchesDFT(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, n := range []int{1, 2, 3, 4, 5, 7, 8, 12, 15, 16, 40, 49, 80, 160, 240, 480} {
-		f, err := newFFT(n)
+		f, err := New(n)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -34,7 +34,7 @@ func TestFFTMatchesDFT(t *testing.T) {
 			ref[i] = complex128(in[i])
 		}
 		out := make([]complex64, n)
-		f.forward(out, in)
+		f.Forward(out, in)
 		want := naiveDFT(ref)
 		for k := range want {
 			if d := cmplx.Abs(complex128(out[k]) - want[k]); d > 1e-4*math.Sqrt(float64(n))*3 {
@@ -47,7 +47,7 @@ func TestFFTMatchesDFT(t *testing.T) {
 func TestRealFFTRoundTrip(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, n := range []int{160, 320, 960} {
-		r, err := newRealFFT(n)
+		r, err := NewReal(n)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,7 +58,7 @@ func TestRealFFTRoundTrip(t *testing.T) {
 			ref[i] = complex(float64(x[i]), 0)
 		}
 		X := make([]complex64, n/2+1)
-		r.forward(X, x)
+		r.Forward(X, x)
 		want := naiveDFT(ref)
 		for k := range X {
 			if d := cmplx.Abs(complex128(X[k]) - want[k]); d > 1e-3 {
@@ -66,14 +66,14 @@ func TestRealFFTRoundTrip(t *testing.T) {
 			}
 		}
 		y := make([]float32, n)
-		r.inverse(y, X)
+		r.Inverse(y, X)
 		for i := range y {
 			if math.Abs(float64(y[i]-x[i])) > 1e-4 {
 				t.Fatalf("n=%d sample %d: got %v want %v", n, i, y[i], x[i])
 			}
 		}
 	}
-	if _, err := newRealFFT(7); err == nil {
+	if _, err := NewReal(7); err == nil {
 		t.Fatal("odd real fft size accepted")
 	}
 }

@@ -1,27 +1,29 @@
-package denoise
+// Package fft is the suppressors' FFT: a mixed-radix complex transform
+// and a real transform built on it.
+package fft
 
 import (
 	"fmt"
 	"math"
 )
 
-// fft is a mixed-radix (4, 2, 3, 5 and generic) complex FFT of a fixed size,
+// FFT is a mixed-radix (4, 2, 3, 5 and generic) complex FFT of a fixed size,
 // decimation in time, with precomputed twiddles. It never allocates after
 // construction. The structure follows the classic recursive scheme: the
 // input is split into p interleaved sub-sequences of length m = n/p, each is
 // transformed, and a radix-p butterfly combines them.
-type fft struct {
+type FFT struct {
 	n       int
 	factors []int       // pairs (p, m): radix and remaining length
 	tw      []complex64 // exp(-2πik/n), k < n
 	scratch []complex64 // generic-radix butterfly scratch, len = largest odd radix
 }
 
-func newFFT(n int) (*fft, error) {
+func New(n int) (*FFT, error) {
 	if n < 1 {
-		return nil, fmt.Errorf("denoise: fft size %d must be positive", n)
+		return nil, fmt.Errorf("fft: fft size %d must be positive", n)
 	}
-	f := &fft{n: n, tw: make([]complex64, n)}
+	f := &FFT{n: n, tw: make([]complex64, n)}
 	for k := range n {
 		s, c := math.Sincos(-2 * math.Pi * float64(k) / float64(n))
 		f.tw[k] = complex(float32(c), float32(s))
@@ -54,9 +56,9 @@ func newFFT(n int) (*fft, error) {
 	return f, nil
 }
 
-// forward computes out = DFT(in). out and in must not overlap and both have
+// Forward computes out = DFT(in). out and in must not overlap and both have
 // length n.
-func (f *fft) forward(out, in []complex64) {
+func (f *FFT) Forward(out, in []complex64) {
 	if f.n == 1 {
 		out[0] = in[0]
 		return
@@ -64,7 +66,7 @@ func (f *fft) forward(out, in []complex64) {
 	f.work(out, 0, in, 0, 1, f.factors)
 }
 
-func (f *fft) work(out []complex64, o int, in []complex64, i, fstride int, factors []int) {
+func (f *FFT) work(out []complex64, o int, in []complex64, i, fstride int, factors []int) {
 	p, m := factors[0], factors[1]
 	end := o + p*m
 	if m == 1 {
@@ -92,7 +94,7 @@ func (f *fft) work(out []complex64, o int, in []complex64, i, fstride int, facto
 	}
 }
 
-func (f *fft) bfly2(x []complex64, fstride, m int) {
+func (f *FFT) bfly2(x []complex64, fstride, m int) {
 	for u := range m {
 		t := cmul(x[u+m], f.tw[u*fstride])
 		x[u+m] = x[u] - t
@@ -100,7 +102,7 @@ func (f *fft) bfly2(x []complex64, fstride, m int) {
 	}
 }
 
-func (f *fft) bfly3(x []complex64, fstride, m int) {
+func (f *FFT) bfly3(x []complex64, fstride, m int) {
 	epi := imag(f.tw[fstride*m])
 	for u := range m {
 		s1 := cmul(x[u+m], f.tw[u*fstride])
@@ -115,7 +117,7 @@ func (f *fft) bfly3(x []complex64, fstride, m int) {
 	}
 }
 
-func (f *fft) bfly4(x []complex64, fstride, m int) {
+func (f *FFT) bfly4(x []complex64, fstride, m int) {
 	for u := range m {
 		s0 := cmul(x[u+m], f.tw[u*fstride])
 		s1 := cmul(x[u+2*m], f.tw[2*u*fstride])
@@ -131,7 +133,7 @@ func (f *fft) bfly4(x []complex64, fstride, m int) {
 	}
 }
 
-func (f *fft) bfly5(x []complex64, fstride, m int) {
+func (f *FFT) bfly5(x []complex64, fstride, m int) {
 	ya := f.tw[fstride*m]
 	yb := f.tw[2*fstride*m]
 	yar, yai, ybr, ybi := real(ya), imag(ya), real(yb), imag(yb)
@@ -157,7 +159,7 @@ func (f *fft) bfly5(x []complex64, fstride, m int) {
 	}
 }
 
-func (f *fft) bflyGeneric(x []complex64, fstride, m, p int) {
+func (f *FFT) bflyGeneric(x []complex64, fstride, m, p int) {
 	s := f.scratch[:p]
 	for u := range m {
 		for q := range p {
@@ -179,24 +181,24 @@ func (f *fft) bflyGeneric(x []complex64, fstride, m, p int) {
 	}
 }
 
-// realFFT transforms real frames of even length n through a complex FFT of
+// Real transforms real frames of even length n through a complex FFT of
 // n/2 points (the usual even/odd packing).
-type realFFT struct {
+type Real struct {
 	n    int
-	half *fft
+	half *FFT
 	w    []complex64 // exp(-2πik/n), k <= n/2
 	z, Z []complex64
 }
 
-func newRealFFT(n int) (*realFFT, error) {
+func NewReal(n int) (*Real, error) {
 	if n < 2 || n%2 != 0 {
-		return nil, fmt.Errorf("denoise: real fft size %d must be even", n)
+		return nil, fmt.Errorf("fft: real fft size %d must be even", n)
 	}
-	h, err := newFFT(n / 2)
+	h, err := New(n / 2)
 	if err != nil {
 		return nil, err
 	}
-	r := &realFFT{n: n, half: h, w: make([]complex64, n/2+1), z: make([]complex64, n/2), Z: make([]complex64, n/2)}
+	r := &Real{n: n, half: h, w: make([]complex64, n/2+1), z: make([]complex64, n/2), Z: make([]complex64, n/2)}
 	for k := range r.w {
 		s, c := math.Sincos(-2 * math.Pi * float64(k) / float64(n))
 		r.w[k] = complex(float32(c), float32(s))
@@ -204,13 +206,13 @@ func newRealFFT(n int) (*realFFT, error) {
 	return r, nil
 }
 
-// forward writes the n/2+1 non-negative-frequency bins of DFT(x) to X.
-func (r *realFFT) forward(X []complex64, x []float32) {
+// Forward writes the n/2+1 non-negative-frequency bins of DFT(x) to X.
+func (r *Real) Forward(X []complex64, x []float32) {
 	m := r.n / 2
 	for i := range m {
 		r.z[i] = complex(x[2*i], x[2*i+1])
 	}
-	r.half.forward(r.Z, r.z)
+	r.half.Forward(r.Z, r.z)
 	Z := r.Z
 	X[0] = complex(real(Z[0])+imag(Z[0]), 0)
 	X[m] = complex(real(Z[0])-imag(Z[0]), 0)
@@ -225,8 +227,8 @@ func (r *realFFT) forward(X []complex64, x []float32) {
 	}
 }
 
-// inverse writes x = IDFT(X) (scaled by 1/n) from the n/2+1 bins X.
-func (r *realFFT) inverse(x []float32, X []complex64) {
+// Inverse writes x = IDFT(X) (scaled by 1/n) from the n/2+1 bins X.
+func (r *Real) Inverse(x []float32, X []complex64) {
 	m := r.n / 2
 	for k := range m {
 		a := X[k]
@@ -238,7 +240,7 @@ func (r *realFFT) inverse(x []float32, X []complex64) {
 		zk := e + complex(-imag(o), real(o))  // e + i·o
 		r.Z[k] = complex(real(zk), -imag(zk)) // conjugate for the inverse
 	}
-	r.half.forward(r.z, r.Z)
+	r.half.Forward(r.z, r.Z)
 	s := 1 / float32(m)
 	for i := range m {
 		x[2*i] = real(r.z[i]) * s

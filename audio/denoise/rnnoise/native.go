@@ -1,0 +1,397 @@
+package rnnoise
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"sync"
+
+	"github.com/meet-dev/meet/audio/denoise/internal/fft"
+)
+
+// NativeModel is RNNoise's network with its weights read from the npm
+// package's rnnoise.wasm data (the same file Load runs under wazero), run
+// by pure Go: the feature extraction, pitch filter and network follow the
+// RNNoise paper and are checked frame by frame against the WebAssembly
+// build (TestNativeMatchesWASM). It is safe for concurrent use; each
+// NativeDenoiser has its own state.
+type NativeModel struct {
+	net  *network
+	path string
+
+	halfWindow [frameSize]float32
+	dctTable   [nbBands * nbBands]float32
+}
+
+const (
+	frameSize  = FrameSize
+	windowSize = 2 * frameSize
+	freqSize   = frameSize + 1
+	nbBands    = 22
+	cepsMem    = 8
+	nbDelta    = 6
+	nbFeatures = nbBands + 3*nbDelta + 2 // 42
+)
+
+// eband5ms are the 22 band edges in units of 200 Hz (4 bins of 50 Hz).
+var eband5ms = [nbBands]int{0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 28, 34, 40, 48, 60, 78, 100}
+
+// LoadNative reads the model from the rnnoise.wasm at path.
+func LoadNative(path string) (*NativeModel, error) {
+	bin, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("rnnoise: %w", err)
+	}
+	m, err := NewNativeModel(bin)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	m.path = path
+	return m, nil
+}
+
+// NewNativeModel reads the model from the bytes of a rnnoise.wasm.
+func NewNativeModel(wasm []byte) (*NativeModel, error) {
+	mem, err := wasmMemory(wasm)
+	if err != nil {
+		return nil, err
+	}
+	net, err := parseNetwork(mem)
+	if err != nil {
+		return nil, err
+	}
+	m := &NativeModel{net: net}
+	for i := range m.halfWindow {
+		s := math.Sin(.5 * math.Pi * (float64(i) + .5) / frameSize)
+		m.halfWindow[i] = float32(math.Sin(.5 * math.Pi * s * s))
+	}
+	for i := range nbBands {
+		for j := range nbBands {
+			v := math.Cos((float64(i) + .5) * float64(j) * math.Pi / nbBands)
+			if j == 0 {
+				v *= math.Sqrt(.5)
+			}
+			m.dctTable[i*nbBands+j] = float32(v)
+		}
+	}
+	return m, nil
+}
+
+var (
+	nativeOnce  sync.Once
+	nativeModel *NativeModel
+	nativeErr   error
+)
+
+// DefaultNative returns the model read from Find's rnnoise.wasm, once per
+// process.
+func DefaultNative() (*NativeModel, error) {
+	nativeOnce.Do(func() {
+		p, err := Find()
+		if err != nil {
+			nativeErr = err
+			return
+		}
+		nativeModel, nativeErr = LoadNative(p)
+	})
+	return nativeModel, nativeErr
+}
+
+// Path is the file the model was read from.
+func (m *NativeModel) Path() string { return m.path }
+
+// NativeDenoiser is one RNNoise state run in Go. It is not safe for
+// concurrent use.
+type NativeDenoiser struct {
+	m   *NativeModel
+	fft *fft.Real
+
+	analysisMem  [frameSize]float32
+	cepstralMem  [cepsMem][nbBands]float32
+	memID        int
+	synthesisMem [frameSize]float32
+	pitchBuf     [pitchBufSize]float32
+	lastGain     float32
+	lastPeriod   int
+	memHP        [2]float32
+	lastG        [nbBands]float32
+	rnn          rnnState
+
+	// scratch
+	x, pw       [windowSize]float32
+	X, P        [freqSize]complex64
+	ex, ep, exp [nbBands]float32
+	features    [nbFeatures]float32
+	g           [nbBands]float32
+	gf          [freqSize]float32
+	lp          [pitchBufSize / 2]float32
+	ps          pitchScratch
+	buf         [frameSize]float32
+}
+
+// New returns a fresh denoiser.
+func (m *NativeModel) New() (*NativeDenoiser, error) {
+	f, err := fft.NewReal(windowSize)
+	if err != nil {
+		return nil, err
+	}
+	return &NativeDenoiser{m: m, fft: f}, nil
+}
+
+// Close does nothing; it is there so NativeDenoiser and Denoiser can stand
+// for each other.
+func (d *NativeDenoiser) Close() error { return nil }
+
+// Process denoises one 480-sample frame in place (samples in [-1, 1]) and
+// returns the voice activity probability, like Denoiser.Process. The
+// output lags the input by one frame.
+func (d *NativeDenoiser) Process(frame []float32) (vad float32, err error) {
+	if len(frame) != FrameSize {
+		return 0, fmt.Errorf("%w: got %d", ErrFrameSize, len(frame))
+	}
+	// RNNoise works on 16-bit sample values; a 2nd-order high-pass removes
+	// DC and rumble first.
+	const a0, a1 = float32(-1.99599), float32(0.99600)
+	const b0, b1 = float32(-2), float32(1)
+	in := &d.buf
+	m0, m1 := d.memHP[0], d.memHP[1]
+	for i, v := range frame {
+		if v != v || v > 1e30 || v < -1e30 {
+			v = 0
+		}
+		xi := v * 32768
+		yi := xi + m0
+		m0 = float32(float64(m1) + (float64(b0)*float64(xi) - float64(a0)*float64(yi)))
+		m1 = float32(float64(b1)*float64(xi) - float64(a1)*float64(yi))
+		in[i] = yi
+	}
+	d.memHP[0], d.memHP[1] = m0, m1
+
+	X := &d.X
+	silence := d.analyse(in[:])
+	if !silence {
+		vad = d.m.net.run(&d.rnn, d.g[:], d.features[:])
+		d.pitchFilter()
+		for i := range d.g {
+			d.g[i] = max(d.g[i], .6*d.lastG[i])
+			d.lastG[i] = d.g[i]
+		}
+		interpBandGain(d.gf[:], d.g[:])
+		for i := range X {
+			X[i] = complex(real(X[i])*d.gf[i], imag(X[i])*d.gf[i])
+		}
+	}
+	d.synthesis(frame)
+	return vad, nil
+}
+
+// transform windows x (two frames) in place and writes its spectrum,
+// scaled by 1/960 as RNNoise's forward transform is, to X.
+func (d *NativeDenoiser) transform(X *[freqSize]complex64, x *[windowSize]float32) {
+	w := &d.m.halfWindow
+	for i := range frameSize {
+		x[i] *= w[i]
+		x[windowSize-1-i] *= w[i]
+	}
+	d.fft.Forward(X[:], x[:])
+	const scale = 1.0 / windowSize
+	for i := range X {
+		X[i] = complex(real(X[i])*scale, imag(X[i])*scale)
+	}
+}
+
+func (d *NativeDenoiser) synthesis(out []float32) {
+	x := &d.x
+	X := &d.X
+	for i := range X {
+		X[i] = complex(real(X[i])*windowSize, imag(X[i])*windowSize)
+	}
+	d.fft.Inverse(x[:], X[:])
+	w := &d.m.halfWindow
+	for i := range frameSize {
+		x[i] *= w[i]
+		x[windowSize-1-i] *= w[i]
+	}
+	for i := range frameSize {
+		v := (x[i] + d.synthesisMem[i]) * (1.0 / 32768)
+		out[i] = min(max(v, -1), 1)
+	}
+	copy(d.synthesisMem[:], x[frameSize:])
+}
+
+func bandEnergy(e []float32, X []complex64) {
+	var sum [nbBands]float32
+	for i := range nbBands - 1 {
+		lo := eband5ms[i] << 2
+		size := (eband5ms[i+1] - eband5ms[i]) << 2
+		for j := range size {
+			frac := float32(j) / float32(size)
+			c := X[lo+j]
+			t := real(c) * real(c)
+			t += imag(c) * imag(c)
+			sum[i] += (1 - frac) * t
+			sum[i+1] += frac * t
+		}
+	}
+	sum[0] *= 2
+	sum[nbBands-1] *= 2
+	copy(e, sum[:])
+}
+
+func bandCorr(e []float32, X, P []complex64) {
+	var sum [nbBands]float32
+	for i := range nbBands - 1 {
+		lo := eband5ms[i] << 2
+		size := (eband5ms[i+1] - eband5ms[i]) << 2
+		for j := range size {
+			frac := float32(j) / float32(size)
+			x, p := X[lo+j], P[lo+j]
+			t := real(x) * real(p)
+			t += imag(x) * imag(p)
+			sum[i] += (1 - frac) * t
+			sum[i+1] += frac * t
+		}
+	}
+	sum[0] *= 2
+	sum[nbBands-1] *= 2
+	copy(e, sum[:])
+}
+
+// interpBandGain spreads 22 band values over the 481 bins, linearly
+// between band centres; bins from 20 kHz up get 0.
+func interpBandGain(g []float32, band []float32) {
+	for i := range nbBands - 1 {
+		lo := eband5ms[i] << 2
+		size := (eband5ms[i+1] - eband5ms[i]) << 2
+		for j := range size {
+			frac := float32(j) / float32(size)
+			g[lo+j] = (1-frac)*band[i] + frac*band[i+1]
+		}
+	}
+	clear(g[eband5ms[nbBands-1]<<2:])
+}
+
+func (d *NativeDenoiser) dct(out, in []float32) {
+	t := &d.m.dctTable
+	for i := range nbBands {
+		var s float32
+		for j := range nbBands {
+			s += in[j] * t[j*nbBands+i]
+		}
+		out[i] = float32(float64(s) * math.Sqrt(2./22))
+	}
+}
+
+// analyse fills d.X, d.P, d.ex, d.ep, d.exp and d.features for one
+// high-passed frame; it reports silence (no audio worth running the
+// network on).
+func (d *NativeDenoiser) analyse(in []float32) (silence bool) {
+	x := &d.x
+	copy(x[:frameSize], d.analysisMem[:])
+	copy(x[frameSize:], in)
+	copy(d.analysisMem[:], in)
+	d.transform(&d.X, x)
+	bandEnergy(d.ex[:], d.X[:])
+
+	copy(d.pitchBuf[:], d.pitchBuf[frameSize:])
+	copy(d.pitchBuf[pitchBufSize-frameSize:], in)
+	lp := d.lp[:]
+	pitchDownsample(d.pitchBuf[:], lp)
+	idx := pitchSearch(&d.ps, lp[pitchMaxPeriod>>1:], lp, pitchFrameSize, pitchMaxPeriod-3*pitchMinPeriod)
+	idx = pitchMaxPeriod - idx
+	idx, gain := removeDoubling(&d.ps, lp, pitchMaxPeriod, pitchMinPeriod, pitchFrameSize, idx, d.lastPeriod, d.lastGain)
+	d.lastPeriod, d.lastGain = idx, gain
+
+	p := &d.pw
+	copy(p[:], d.pitchBuf[pitchBufSize-windowSize-idx:])
+	d.transform(&d.P, p)
+	bandEnergy(d.ep[:], d.P[:])
+	bandCorr(d.exp[:], d.X[:], d.P[:])
+	for i := range d.exp {
+		d.exp[i] = float32(float64(d.exp[i]) / math.Sqrt(.001+float64(d.ex[i]*d.ep[i])))
+	}
+	f := d.features[:]
+	var tmp [nbBands]float32
+	d.dct(tmp[:], d.exp[:])
+	copy(f[nbBands+2*nbDelta:nbBands+3*nbDelta], tmp[:nbDelta])
+	f[nbBands+2*nbDelta] = float32(float64(f[nbBands+2*nbDelta]) - 1.3)
+	f[nbBands+2*nbDelta+1] = float32(float64(f[nbBands+2*nbDelta+1]) - 0.9)
+	f[nbBands+3*nbDelta] = float32(.01 * float64(idx-300))
+
+	var ly [nbBands]float32
+	logMax, follow := float32(-2), float32(-2)
+	var e float32
+	for i := range nbBands {
+		ly[i] = float32(math.Log10(1e-2 + float64(d.ex[i])))
+		ly[i] = max(logMax-7, max(follow-1.5, ly[i]))
+		logMax = max(logMax, ly[i])
+		follow = max(follow-1.5, ly[i])
+		e += d.ex[i]
+	}
+	if e < 0.04 { // no audio: leave the state alone
+		clear(f)
+		return true
+	}
+	d.dct(f[:nbBands], ly[:])
+	f[0] -= 12
+	f[1] -= 4
+	c0 := &d.cepstralMem[d.memID]
+	c1 := &d.cepstralMem[(d.memID+cepsMem-1)%cepsMem]
+	c2 := &d.cepstralMem[(d.memID+cepsMem-2)%cepsMem]
+	copy(c0[:], f[:nbBands])
+	d.memID = (d.memID + 1) % cepsMem
+	for i := range nbDelta {
+		f[i] = c0[i] + c1[i] + c2[i]
+		f[nbBands+i] = c0[i] - c2[i]
+		f[nbBands+nbDelta+i] = c0[i] - 2*c1[i] + c2[i]
+	}
+	var variability float32
+	for i := range cepsMem {
+		minDist := float32(1e15)
+		for j := range cepsMem {
+			var dist float32
+			for k := range nbBands {
+				t := d.cepstralMem[i][k] - d.cepstralMem[j][k]
+				dist += t * t
+			}
+			if j != i {
+				minDist = min(minDist, dist)
+			}
+		}
+		variability += minDist
+	}
+	f[nbBands+3*nbDelta+1] = float32(float64(variability)/cepsMem - 2.1)
+	return false
+}
+
+// pitchFilter mixes the pitch-delayed spectrum P into X per band, as much
+// as the network's gain says the band's harmonics were lost, then restores
+// each band's energy.
+func (d *NativeDenoiser) pitchFilter() {
+	var r [nbBands]float32
+	for i := range nbBands {
+		e, g := d.exp[i], d.g[i]
+		if e > g {
+			r[i] = 1
+		} else {
+			r[i] = float32(float64(e*e*(1-g*g)) / (.001 + float64(g*g*(1-e*e))))
+		}
+		r[i] = float32(math.Sqrt(float64(min(1, max(0, r[i])))))
+		r[i] *= float32(math.Sqrt(float64(d.ex[i]) / (1e-8 + float64(d.ep[i]))))
+	}
+	rf := d.gf[:]
+	interpBandGain(rf, r[:])
+	X, P := &d.X, &d.P
+	for i := range X {
+		X[i] = complex(real(X[i])+rf[i]*real(P[i]), imag(X[i])+rf[i]*imag(P[i]))
+	}
+	var newE, norm [nbBands]float32
+	bandEnergy(newE[:], X[:])
+	for i := range nbBands {
+		norm[i] = float32(math.Sqrt(float64(d.ex[i]) / (1e-8 + float64(newE[i]))))
+	}
+	interpBandGain(rf, norm[:])
+	for i := range X {
+		X[i] = complex(real(X[i])*rf[i], imag(X[i])*rf[i])
+	}
+}

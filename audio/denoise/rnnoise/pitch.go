@@ -1,0 +1,282 @@
+package rnnoise
+
+import "math"
+
+// Pitch analysis as RNNoise does it (the paper's Sec. 3.2, which takes
+// Opus's open-loop pitch search): a 2x-decimated, LPC-whitened copy of the
+// last 36 ms, a coarse search at 4x decimation, a fine one at 2x around the
+// two best candidates, then a check for period doubling against the
+// previous frame's period. All float32.
+
+const (
+	pitchMinPeriod = 60
+	pitchMaxPeriod = 768
+	pitchFrameSize = 960
+	pitchBufSize   = pitchMaxPeriod + pitchFrameSize // 1728
+)
+
+// innerProd is Σ x[i]·y[i] for i < n (see dot for the order).
+func innerProd(x, y []float32, n int) float32 { return dot(0, x[:n], y[:n]) }
+
+// pitchDownsample halves the rate of x (len(x) = 2·len(lp)) with a
+// [1/4 1/2 1/4] filter and whitens it with a 4th-order LPC plus a zero.
+func pitchDownsample(x, lp []float32) {
+	n := len(lp)
+	for i := 1; i < n; i++ {
+		lp[i] = .5 * (.5*(x[2*i-1]+x[2*i+1]) + x[2*i])
+	}
+	lp[0] = .5 * (.5*x[1] + x[0])
+
+	var ac [5]float32
+	const lag = 4
+	fast := n - lag
+	for k := 0; k <= lag; k++ {
+		ac[k] = innerProd(lp, lp[k:], fast)
+		var d float32
+		for i := k + fast; i < n; i++ {
+			d += lp[i] * lp[i-k]
+		}
+		ac[k] += d
+	}
+	ac[0] *= 1.0001           // noise floor at -40 dB
+	for i := 1; i <= 4; i++ { // lag window
+		f := .008 * float32(i)
+		ac[i] -= ac[i] * f * f
+	}
+	var lpc [4]float32
+	lpcFromAutocorr(lpc[:], ac[:])
+	tmp := float32(1)
+	for i := range lpc {
+		tmp *= .9
+		lpc[i] *= tmp
+	}
+	const c1 = .8
+	num := [5]float32{lpc[0] + .8, lpc[1] + c1*lpc[0], lpc[2] + c1*lpc[1], lpc[3] + c1*lpc[2], c1 * lpc[3]}
+	var m0, m1, m2, m3, m4 float32
+	for i, v := range lp {
+		s := v
+		s += num[0] * m0
+		s += num[1] * m1
+		s += num[2] * m2
+		s += num[3] * m3
+		s += num[4] * m4
+		m4, m3, m2, m1, m0 = m3, m2, m1, m0, v
+		lp[i] = s
+	}
+}
+
+// lpcFromAutocorr is the Levinson-Durbin recursion, stopping once the
+// prediction gain reaches 30 dB.
+func lpcFromAutocorr(lpc, ac []float32) {
+	p := len(lpc)
+	clear(lpc)
+	errv := ac[0]
+	if ac[0] == 0 {
+		return
+	}
+	for i := range p {
+		var rr float32
+		for j := range i {
+			rr += lpc[j] * ac[i-j]
+		}
+		rr += ac[i+1]
+		r := -rr / errv
+		lpc[i] = r
+		for j := range (i + 1) >> 1 {
+			t1, t2 := lpc[j], lpc[i-1-j]
+			lpc[j] = t1 + r*t2
+			lpc[i-1-j] = t2 + r*t1
+		}
+		errv -= r * r * errv
+		if errv < .001*ac[0] {
+			return
+		}
+	}
+}
+
+// findBestPitch keeps the two lags of xcorr with the highest normalised
+// correlation against y's energy over a len-sample window.
+func findBestPitch(xcorr, y []float32, n, maxPitch int, best *[2]int) {
+	syy := float32(1)
+	for j := range n {
+		syy += y[j] * y[j]
+	}
+	bestNum := [2]float32{-1, -1}
+	var bestDen [2]float32
+	*best = [2]int{0, 1}
+	for i := range maxPitch {
+		if xcorr[i] > 0 {
+			x16 := xcorr[i] * 1e-12
+			num := x16 * x16
+			if num*bestDen[1] > bestNum[1]*syy {
+				if num*bestDen[0] > bestNum[0]*syy {
+					bestNum[1], bestDen[1], best[1] = bestNum[0], bestDen[0], best[0]
+					bestNum[0], bestDen[0], best[0] = num, syy, i
+				} else {
+					bestNum[1], bestDen[1], best[1] = num, syy, i
+				}
+			}
+		}
+		syy += y[i+n]*y[i+n] - y[i]*y[i]
+		syy = max(1, syy)
+	}
+}
+
+// pitchScratch holds pitchSearch's buffers.
+type pitchScratch struct {
+	x4    [pitchFrameSize >> 2]float32
+	y4    [(pitchFrameSize + pitchMaxPeriod - 3*pitchMinPeriod) >> 2]float32
+	xcorr [(pitchMaxPeriod - 3*pitchMinPeriod) >> 1]float32
+	yy    [pitchMaxPeriod/2 + 1]float32
+}
+
+// pitchSearch returns the best lag (at the 2x-decimated rate's double,
+// i.e. in full-rate samples, before doubling checks) of y against x.
+func pitchSearch(sc *pitchScratch, x, y []float32, n, maxPitch int) int {
+	lag := n + maxPitch
+	x4, y4 := sc.x4[:n>>2], sc.y4[:lag>>2]
+	for j := range x4 {
+		x4[j] = x[2*j]
+	}
+	for j := range y4 {
+		y4[j] = y[2*j]
+	}
+	xcorr := sc.xcorr[:maxPitch>>1]
+	for i := range maxPitch >> 2 { // coarse, 4x decimation
+		xcorr[i] = innerProd(x4, y4[i:], n>>2)
+	}
+	var best [2]int
+	findBestPitch(xcorr, y4, n>>2, maxPitch>>2, &best)
+	for i := range maxPitch >> 1 { // fine, 2x decimation, near the two best
+		xcorr[i] = 0
+		if abs(i-2*best[0]) > 2 && abs(i-2*best[1]) > 2 {
+			continue
+		}
+		xcorr[i] = max(-1, innerProd(x, y[i:], n>>1))
+	}
+	findBestPitch(xcorr, y, n>>1, maxPitch>>1, &best)
+	offset := 0
+	if b := best[0]; b > 0 && b < (maxPitch>>1)-1 { // pseudo-interpolation
+		a, m, c := xcorr[b-1], xcorr[b], xcorr[b+1]
+		switch {
+		case c-a > .7*(m-a):
+			offset = 1
+		case a-c > .7*(m-c):
+			offset = -1
+		}
+	}
+	return 2*best[0] - offset
+}
+
+func abs(i int) int {
+	if i < 0 {
+		return -i
+	}
+	return i
+}
+
+var secondCheck = [16]int{0, 0, 3, 2, 3, 2, 5, 2, 3, 2, 3, 2, 5, 2, 3, 2}
+
+func pitchGain(xy, xx, yy float32) float32 {
+	return xy / float32(math.Sqrt(float64(1+xx*yy)))
+}
+
+// removeDoubling checks whether a submultiple of the period t0 (full-rate
+// samples) correlates about as well, favouring the previous frame's period,
+// and returns the period chosen and its gain. x is the 2x-decimated signal,
+// maxPeriod/2 samples of history then n/2 of the frame.
+func removeDoubling(sc *pitchScratch, x []float32, maxPeriod, minPeriod, n, t0, prevPeriod int, prevGain float32) (int, float32) {
+	minPeriod0 := minPeriod
+	maxPeriod /= 2
+	minPeriod /= 2
+	t0 /= 2
+	prevPeriod /= 2
+	n /= 2
+	if t0 >= maxPeriod {
+		t0 = maxPeriod - 1
+	}
+	// at(i) is x[maxPeriod+i] of the C code's shifted pointer; i may be < 0.
+	base := maxPeriod
+	cur := x[base : base+n]
+	past := func(t int) []float32 { return x[base-t : base-t+n] }
+
+	t := t0
+	var xx, xy float32
+	for i, v := range cur {
+		xx += v * v
+		xy += v * x[base-t0+i]
+	}
+	yyl := sc.yy[:maxPeriod+1]
+	yyl[0] = xx
+	yy := xx
+	for i := 1; i <= maxPeriod; i++ {
+		a, b := x[base-i], x[base+n-i]
+		yy = yy + a*a - b*b
+		yyl[i] = max(0, yy)
+	}
+	yy = yyl[t0]
+	bestXY, bestYY := xy, yy
+	g0 := pitchGain(xy, xx, yy)
+	g := g0
+	for k := 2; k <= 15; k++ {
+		t1 := (2*t0 + k) / (2 * k)
+		if t1 < minPeriod {
+			break
+		}
+		var t1b int
+		if k == 2 {
+			if t1+t0 > maxPeriod {
+				t1b = t0
+			} else {
+				t1b = t0 + t1
+			}
+		} else {
+			t1b = (2*secondCheck[k]*t0 + k) / (2 * k)
+		}
+		p1, p2 := past(t1), past(t1b)
+		var xy1, xy2 float32
+		for i, v := range cur {
+			xy1 += v * p1[i]
+			xy2 += v * p2[i]
+		}
+		kxy := .5 * (xy1 + xy2)
+		kyy := .5 * (yyl[t1] + yyl[t1b])
+		g1 := pitchGain(kxy, xx, kyy)
+		var cont float32
+		switch {
+		case abs(t1-prevPeriod) <= 1:
+			cont = prevGain
+		case abs(t1-prevPeriod) <= 2 && 5*k*k < t0:
+			cont = .5 * prevGain
+		}
+		thresh := max(.3, .7*g0-cont)
+		if t1 < 3*minPeriod { // against very short periods
+			thresh = max(.4, .85*g0-cont)
+		}
+		if g1 > thresh {
+			bestXY, bestYY, t, g = kxy, kyy, t1, g1
+		}
+	}
+	bestXY = max(0, bestXY)
+	pg := float32(1)
+	if bestYY > bestXY {
+		pg = bestXY / (bestYY + 1)
+	}
+	var xc [3]float32
+	for k := range xc {
+		xc[k] = innerProd(cur, past(t+k-1), n)
+	}
+	offset := 0
+	switch {
+	case xc[2]-xc[0] > .7*(xc[1]-xc[0]):
+		offset = 1
+	case xc[0]-xc[2] > .7*(xc[1]-xc[2]):
+		offset = -1
+	}
+	pg = min(pg, g)
+	period := 2*t + offset
+	if period < minPeriod0 {
+		period = minPeriod0
+	}
+	return period, pg
+}
