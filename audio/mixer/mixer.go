@@ -43,6 +43,25 @@ type Sink interface {
 	WriteFrame(src []int16) error
 }
 
+// SharedSink is a Sink that can share its work (an encoder, say) with the
+// other legs that hear the very same frame in a tick: legs that put nothing
+// into the mix this tick (silent, listening) and hear the same audience.
+// The mixer calls WriteShared instead of WriteFrame when at least two
+// SharedSinks hear that frame.
+type SharedSink interface {
+	Sink
+	// WriteShared is WriteFrame for a frame heard by key.Legs legs; within
+	// one mixer, equal keys mean the same frame.
+	WriteShared(src []int16, key SharedKey) error
+}
+
+// SharedKey names a frame that several legs hear in one tick.
+type SharedKey struct {
+	Tick     uint64 // the mixer's tick number
+	Audience uint8  // 0: the public mix; 1: plus whispers (talk legs); 2: plus prompts (the caller)
+	Legs     int    // SharedSinks hearing it this tick
+}
+
 // Leg is one participant of a Mixer.
 type Leg struct {
 	name   string
@@ -51,6 +70,7 @@ type Leg struct {
 	dst    Sink
 	active bool
 	read   bool // src already read this tick (prompt legs)
+	quiet  int  // consecutive ticks below the silence gate
 	errs   uint64
 	in     [FrameSamples]int16
 	out    [FrameSamples]int16
@@ -110,6 +130,14 @@ func WithPair(f PairFunc) Option { return func(m *Mixer) { m.pair = f } }
 // WithSolo sets the one-party fast path (see SoloFunc).
 func WithSolo(f SoloFunc) Option { return func(m *Mixer) { m.solo = f } }
 
+// WithSilenceGate leaves out of the mix a leg whose frames have stayed at
+// or below peak (absolute sample value) for hangover ticks: it is heard by
+// nobody meanwhile and hears what the silent legs hear, so their sinks may
+// share one frame (SharedSink). The hangover keeps the quiet ends of words.
+func WithSilenceGate(peak int16, hangover int) Option {
+	return func(m *Mixer) { m.gate, m.hangover = peak, hangover }
+}
+
 // WithClock drives the mixer from a shared Clock instead of its own
 // goroutine and ticker.
 func WithClock(c *Clock) Option { return func(m *Mixer) { m.clock = c } }
@@ -124,6 +152,8 @@ type Mixer struct {
 	lateAfter time.Duration
 	pair      PairFunc
 	solo      SoloFunc
+	gate      int16 // WithSilenceGate; 0: off
+	hangover  int
 	clock     *Clock
 
 	mu       sync.Mutex
@@ -131,6 +161,8 @@ type Mixer struct {
 	pub      [FrameSamples]int32
 	whisper  [FrameSamples]int32
 	prompt   [FrameSamples]int32
+	shared   [3][FrameSamples]int16 // by SharedKey.Audience
+	nShared  [3]int
 	next     time.Time // when the next tick is due
 	lastWarn time.Time
 
@@ -306,6 +338,9 @@ func (m *Mixer) mixOnce() {
 	for _, l := range m.legs {
 		if !l.read {
 			l.active = l.src != nil && l.role != RoleListen && l.role != RoleUnknown && l.src.ReadFrame(l.in[:])
+			if l.active && m.gate > 0 {
+				l.active = m.audible(l)
+			}
 		}
 		l.read = false
 		if !l.active {
@@ -322,29 +357,84 @@ func (m *Mixer) mixOnce() {
 			anyPrompt = true
 		}
 	}
+	// Legs that put nothing in hear one frame per audience: count the
+	// SharedSinks among them.
+	m.nShared = [3]int{}
 	for _, l := range m.legs {
-		if l.dst == nil || !l.role.hearsPublic() {
+		if a, ok := l.audience(anyWhisper, anyPrompt); ok && !(l.active && l.role.public()) {
+			if _, ok := l.dst.(SharedSink); ok {
+				m.nShared[a]++
+			}
+		}
+	}
+	tick := m.ticks.Load()
+	var done [3]bool // shared frame of this audience mixed
+	for _, l := range m.legs {
+		a, ok := l.audience(anyWhisper, anyPrompt)
+		if !ok {
 			continue
 		}
 		var extra *[FrameSamples]int32
-		switch {
-		case l.role == RoleTalk && anyWhisper:
+		switch a {
+		case 1:
 			extra = &m.whisper
-		case l.role == RoleCaller && anyPrompt:
+		case 2:
 			extra = &m.prompt
 		}
 		var self *[FrameSamples]int16
 		if l.active && l.role.public() {
 			self = &l.in
 		}
-		mixMinus(&l.out, &m.pub, extra, self)
-		if err := l.dst.WriteFrame(l.out[:]); err != nil {
+		var err error
+		if ss, ok := l.dst.(SharedSink); ok && self == nil && m.nShared[a] >= 2 {
+			if !done[a] {
+				mixMinus(&m.shared[a], &m.pub, extra, nil)
+				done[a] = true
+			}
+			err = ss.WriteShared(m.shared[a][:], SharedKey{Tick: tick, Audience: a, Legs: m.nShared[a]})
+		} else {
+			mixMinus(&l.out, &m.pub, extra, self)
+			err = l.dst.WriteFrame(l.out[:])
+		}
+		if err != nil {
 			l.errs++
 			if l.errs == 1 || l.errs%500 == 0 {
 				m.log.Warn("mixer sink write failed", "leg", l.name, "errors", l.errs, "err", err)
 			}
 		}
 	}
+}
+
+// audience says which frame a hearing leg hears (SharedKey.Audience); false
+// for legs that hear nothing.
+func (l *Leg) audience(anyWhisper, anyPrompt bool) (uint8, bool) {
+	if l.dst == nil || !l.role.hearsPublic() {
+		return 0, false
+	}
+	switch {
+	case l.role == RoleTalk && anyWhisper:
+		return 1, true
+	case l.role == RoleCaller && anyPrompt:
+		return 2, true
+	}
+	return 0, true
+}
+
+// audible applies the silence gate to a leg that gave a frame.
+func (m *Mixer) audible(l *Leg) bool {
+	var peak int16
+	for _, v := range l.in {
+		peak = max(peak, v, -max(v, -32767))
+	}
+	if peak > m.gate {
+		l.quiet = 0
+		return true
+	}
+	if l.quiet < m.hangover {
+		l.quiet++
+		return true
+	}
+	return false
 }
 
 // soloLeg returns the one leg that is not a prompt, or nil.

@@ -12,6 +12,7 @@ import (
 	"github.com/zaf/g711"
 
 	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/audio"
 	"github.com/meet-dev/meet/audio/audiotest"
 	"github.com/meet-dev/meet/audio/mixer"
 	"github.com/meet-dev/meet/audio/opus"
@@ -121,15 +122,30 @@ func benchCallCPU(b *testing.B, opts ...mixer.Option) {
 }
 
 // BenchmarkRoom10Party: one tick of a room with a caller and nine Opus
-// operator legs (each decoded and encoded), as BenchmarkCallCPU.
-func BenchmarkRoom10Party(b *testing.B) {
+// operator legs (each decoded and encoded), as BenchmarkCallCPU, everyone
+// talking at once: the worst case.
+func BenchmarkRoom10Party(b *testing.B) { benchRoom10(b, 9) }
+
+// BenchmarkRoom10PartyTwoTalking is the same room as a conference usually
+// is: the caller and one operator talk, eight operators' softphones send
+// silence (Opus packets of it) and hear the same mix.
+func BenchmarkRoom10PartyTwoTalking(b *testing.B) { benchRoom10(b, 1) }
+
+func benchRoom10(b *testing.B, talking int) {
 	m := newTestManager(b)
 	ulaw, pkts := benchMedia(b)
-	mix := mixer.NewStepped(mixer.WithLogger(testLogger()))
+	quiet := silentOpus(b)
+	r := &Room{log: testLogger(), prompt: &prompt{}, share: newSharedSend(m.newOpusEncoder)}
+	mix := mixer.NewStepped(r.mixerOptions()...)
+	mix.Add("guidance", mixer.RolePrompt, r.prompt, nil)
 	feeders := make([]*g711Caller, 9)
 	for i := range feeders {
 		s := benchStaff(b, m, int64(i+1))
+		s.share = r.share
 		feeders[i] = &g711Caller{ulaw: ulaw, opus: pkts, staff: s}
+		if i >= talking {
+			feeders[i].opus = quiet
+		}
 		mix.Add(fmt.Sprint("staff", i), mixer.RoleTalk, s, s)
 	}
 	cl := newCallerLeg(&g711Caller{ulaw: ulaw})
@@ -141,7 +157,7 @@ func BenchmarkRoom10Party(b *testing.B) {
 		}
 		mix.Step()
 	}
-	for range 10 {
+	for range 20 { // past the silence gate's hangover
 		step()
 	}
 	b.ReportAllocs()
@@ -150,6 +166,24 @@ func BenchmarkRoom10Party(b *testing.B) {
 		step()
 	}
 	reportCPU(b, cpuTime()-c0, "room")
+}
+
+// silentOpus is a second of Opus packets of silence, as a softphone sends
+// them while its user listens (no DTX).
+func silentOpus(tb testing.TB) [][]byte {
+	enc, err := opus.NewEncoder(48000, 1)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var pkts [][]byte
+	for range 50 {
+		p, err := enc.Encode(make(audio.PCM16, 960))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		pkts = append(pkts, p)
+	}
+	return pkts
 }
 
 // reportCPU reports process CPU time per tick (robust against a busy

@@ -49,6 +49,7 @@ type Room struct {
 	log    *slog.Logger
 	mix    *mixer.Mixer
 	prompt *prompt
+	share  *sharedSend
 	// Guarded by Manager.mu.
 	caller    *callerLeg
 	callerLeg *mixer.Leg
@@ -132,8 +133,9 @@ func (m *Manager) OpenRoom(callID int64) error {
 		return nil
 	}
 	log := m.log.With("call_id", callID)
-	r := &Room{callID: callID, log: log, staff: map[int64]*staffLeg{}, prompt: &prompt{}}
-	opts := []mixer.Option{mixer.WithLogger(log), mixer.WithPair(twoParty), mixer.WithSolo(r.solo)}
+	r := &Room{callID: callID, log: log, staff: map[int64]*staffLeg{}, prompt: &prompt{},
+		share: newSharedSend(m.newOpusEncoder)}
+	opts := r.mixerOptions()
 	if m.clk != nil {
 		opts = append(opts, mixer.WithClock(m.clk))
 	}
@@ -142,6 +144,13 @@ func (m *Manager) OpenRoom(callID int64) error {
 	m.rooms[callID] = r
 	log.Debug("room opened")
 	return nil
+}
+
+// mixerOptions are the room's mixer's: the one- and two-party fast paths
+// and the silence gate under shared encoding.
+func (r *Room) mixerOptions() []mixer.Option {
+	return []mixer.Option{mixer.WithLogger(r.log), mixer.WithPair(twoParty), mixer.WithSolo(r.solo),
+		mixer.WithSilenceGate(silenceGate, gateHangover)}
 }
 
 // CloseRoom stops the room: staff legs are detached (their connections
@@ -157,6 +166,7 @@ func (m *Manager) CloseRoom(callID int64) {
 	for id, s := range r.staff {
 		r.mix.Remove(s.leg) // not ticked again, even if attached elsewhere at once
 		s.room, s.leg, s.mode = nil, nil, ""
+		s.setShare(nil)
 		s.narrow.Store(false)
 		delete(r.staff, id)
 	}
@@ -247,6 +257,7 @@ func (m *Manager) Attach(callID, staffID int64, mode api.JoinMode) error {
 		m.detachLocked(s)
 	}
 	s.restart()
+	s.setShare(r.share)
 	s.room, s.mode = r, mode
 	s.leg = r.mix.Add(fmt.Sprintf("staff:%d", staffID), role, s, s)
 	r.staff[staffID] = s
@@ -271,6 +282,7 @@ func (m *Manager) detachLocked(s *staffLeg) {
 	r := s.room
 	r.mix.Remove(s.leg)
 	delete(r.staff, s.id)
+	s.setShare(nil)
 	s.room, s.leg, s.mode = nil, nil, ""
 	s.narrow.Store(false)
 	r.updateNarrow()

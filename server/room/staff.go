@@ -21,8 +21,9 @@ type staffLeg struct {
 	id  int64
 	log *slog.Logger
 
-	mu  sync.Mutex // guards cur and the peer's media state
-	cur *peer
+	mu    sync.Mutex // guards cur, share and the peer's media state
+	cur   *peer
+	share *sharedSend // the attached room's shared encoders (share.go)
 
 	// narrow: everyone else this leg hears is the 8 kHz caller (set by the
 	// Manager on every room change), so the Opus stream may be narrowband.
