@@ -114,7 +114,7 @@ func TestBlindTransferBetweenMeetPhones(t *testing.T) {
 	defer cancel()
 	call, op, done := transferCall(t, ctx, m, "+819044440001", 12*time.Second)
 	b, bOut := phone(t, m, "op2@e2e.test", toneB, "--auto-answer") // online only now: A had the call alone
-	time.Sleep(time.Second)                                            // A and the caller talk
+	time.Sleep(time.Second)                                        // A and the caller talk
 	meetA := meetAs(t, m, "op@e2e.test")
 	if out := meetA("transfer", fmt.Sprint(call.ID), "--staff", "op2@e2e.test"); !strings.Contains(out, "transferred blind") {
 		t.Fatalf("meet transfer: %s", out)
