@@ -64,6 +64,10 @@ type CallControl interface {
 	Hangup(ctx context.Context, callID int64) error
 	Hold(ctx context.Context, callID int64) error
 	Resume(ctx context.Context, callID int64) error
+	Transfer(ctx context.Context, callID int64, req api.TransferRequest) (api.Call, error)
+	CompleteTransfer(ctx context.Context, callID int64) (api.Call, error)
+	CancelTransfer(ctx context.Context, callID int64) (api.Call, error)
+	Teams(ctx context.Context) ([]api.Team, error) // transfer targets
 }
 
 // StatsReader reads statistics (supervisors).

@@ -446,3 +446,47 @@ func (f *fakeBackend) Resume(_ context.Context, id int64) error {
 	}
 	return f.record("resume %d", id)
 }
+
+func (f *fakeBackend) Transfer(_ context.Context, id int64, req api.TransferRequest) (api.Call, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.record("transfer %d %s %s", id, req.Mode, req.To); err != nil {
+		return api.Call{}, err
+	}
+	c, ok := f.calls[id]
+	if !ok {
+		return api.Call{}, api.Errorf(api.CodeNotFound, "no call %d", id)
+	}
+	if req.Mode == api.TransferAttended {
+		c.State = api.CallConsulting
+	} else {
+		c.State = api.CallRinging
+	}
+	return *c, nil
+}
+
+func (f *fakeBackend) CompleteTransfer(_ context.Context, id int64) (api.Call, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.record("complete %d", id); err != nil {
+		return api.Call{}, err
+	}
+	c := f.calls[id]
+	c.State = api.CallActive
+	return *c, nil
+}
+
+func (f *fakeBackend) CancelTransfer(_ context.Context, id int64) (api.Call, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.record("cancel %d", id); err != nil {
+		return api.Call{}, err
+	}
+	c := f.calls[id]
+	c.State = api.CallActive
+	return *c, nil
+}
+
+func (f *fakeBackend) Teams(context.Context) ([]api.Team, error) {
+	return []api.Team{{ID: 7, ChannelID: 1, Name: "sales", Members: []int64{2}}, {ID: 8, ChannelID: 99, Name: "elsewhere"}}, nil
+}

@@ -128,6 +128,8 @@ func (m *Model) actCall(a common.Action) (tea.Cmd, bool) {
 		return m.playback(a), true
 	case common.ActHold:
 		return m.toggleHold(), true
+	case common.ActTransfer, common.ActConsult:
+		return m.transferKey(a == common.ActConsult), true
 	case common.ActMute:
 		muted := !m.phone.Muted()
 		m.phone.SetMuted(muted)
@@ -352,6 +354,8 @@ func (m *Model) submit(s prompt.SubmitMsg) tea.Cmd {
 	text := strings.TrimSpace(s.Text)
 	id := s.ChatID
 	switch s.Kind {
+	case prompt.Transfer:
+		return m.submitTransfer(s)
 	case prompt.ConfirmQuit:
 		if m.call != nil {
 			callID := m.call.call.ID

@@ -80,6 +80,10 @@ type Model struct {
 	settings *settings.Model
 	help     *help.Model
 	prompt   *prompt.Model
+	// the transfer picker's targets (Choice.ID indexes xferTargets)
+	xferTargets  []api.TransferTarget
+	xferTeams    []api.Team
+	xferAttended bool
 
 	offers      []ring.Offer
 	ringing     bool // ring tone on

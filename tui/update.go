@@ -70,6 +70,8 @@ func (m *Model) updateData(msg tea.Msg) (tea.Cmd, bool) {
 	switch msg := msg.(type) {
 	case clipMsg:
 		return m.clipLoaded(msg), true
+	case transferTargetsMsg:
+		return m.openTransfer(msg), true
 	case initMsg:
 		m.initErr = msg.err
 		if msg.err != nil {

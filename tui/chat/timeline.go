@@ -210,6 +210,8 @@ func describe(ctx *common.Context, chatID int64, e api.Event, calls map[int64]ap
 		} else {
 			it.Text = ctx.T("voicemail left (%[1]s)", common.Clock(time.Duration(d.DurationMS)*time.Millisecond))
 		}
+	case api.EvCallTransferStarted, api.EvCallConsultAnswered, api.EvCallTransferred, api.EvCallTransferFailed, api.EvCallTransferCancelled:
+		it.Text = transferText(ctx, e)
 	case api.EvCallHeld:
 		it.Text = ctx.T("%[1]s put the call on hold", actor)
 	case api.EvCallResumed:
@@ -323,4 +325,35 @@ func menuText(e api.Event) string {
 		text += ", default after no valid key"
 	}
 	return text
+}
+
+// transferText words a transfer event: who passed the call to whom, blind
+// or attended, and how it ended.
+func transferText(ctx *common.Context, e api.Event) string {
+	var d api.TransferEvent
+	_ = json.Unmarshal(e.Data, &d)
+	to := d.To.String()
+	switch {
+	case d.To.StaffID != 0:
+		to = ctx.StaffName(d.To.StaffID)
+	case d.To.TeamID != 0:
+		to = ctx.T("team #%d", d.To.TeamID)
+	case d.To.Number != "":
+		to = d.To.Number
+	}
+	by, who := ctx.StaffName(d.By), ctx.StaffName(e.StaffID)
+	switch e.Type {
+	case api.EvCallTransferStarted:
+		if d.Mode == api.TransferAttended {
+			return ctx.T("%[1]s put the caller on hold to consult %[2]s (attended transfer)", by, to)
+		}
+		return ctx.T("%[1]s transferred the call to %[2]s (blind)", by, to)
+	case api.EvCallConsultAnswered:
+		return ctx.T("%[1]s answered %[2]s's consult", who, by)
+	case api.EvCallTransferred:
+		return ctx.T("transfer done: the caller is with %[1]s, from %[2]s (%[3]s)", who, by, ctx.T(string(d.Mode)))
+	case api.EvCallTransferCancelled:
+		return ctx.T("%[1]s cancelled the transfer to %[2]s: the caller is back with them", by, to)
+	}
+	return ctx.T("transfer from %[1]s to %[2]s failed: %[3]s", by, to, ctx.T(d.Reason))
 }

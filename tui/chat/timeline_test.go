@@ -151,3 +151,37 @@ func TestExpiredRecordingsInTheChat(t *testing.T) {
 	require.Contains(t, m.View(), "● recording expired (retention)")
 	require.NotContains(t, m.View(), "plays")
 }
+
+// TestTimelineTransfers: the transfer events say who passed the call to
+// whom, blind or attended, and how it ended.
+func TestTimelineTransfers(t *testing.T) {
+	ctx := common.NewContext(common.NewStyles(io.Discard, false), common.MustDefaultKeys())
+	ctx.Me = api.Staff{ID: 1, Name: "Ann"}
+	ctx.Staff[2] = api.Staff{ID: 2, Name: "Sue"}
+	at := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	ctx.Now = func() time.Time { return at.Add(time.Hour) }
+	ev := func(sec int, typ api.EventType, staff int64, data string) api.Event {
+		return api.Event{Type: typ, At: at.Add(time.Duration(sec) * time.Second), ChatID: 5, CallID: 60, StaffID: staff, ActorID: 2,
+			Data: []byte(data)}
+	}
+	evs := []api.Event{
+		ev(1, api.EvCallTransferStarted, 0, `{"mode":"attended","to":{"staff":1},"by":2}`),
+		ev(2, api.EvCallConsultAnswered, 1, `{"mode":"attended","to":{"staff":1},"by":2}`),
+		ev(3, api.EvCallTransferCancelled, 0, `{"mode":"attended","to":{"staff":1},"by":2}`),
+		ev(4, api.EvCallTransferStarted, 0, `{"mode":"blind","to":{"team":7},"by":2}`),
+		ev(5, api.EvCallTransferFailed, 0, `{"mode":"blind","to":{"team":7},"by":2,"reason":"ringTimeout"}`),
+		ev(6, api.EvCallTransferred, 1, `{"mode":"blind","to":{"staff":1},"by":2}`),
+	}
+	var texts []string
+	for _, it := range Timeline(ctx, 5, evs, nil, nil, nil) {
+		texts = append(texts, it.Text)
+	}
+	require.Equal(t, []string{
+		"Sue put the caller on hold to consult you (attended transfer)",
+		"you answered Sue's consult",
+		"Sue cancelled the transfer to you: the caller is back with them",
+		"Sue transferred the call to team #7 (blind)",
+		"transfer from Sue to team #7 failed: ringTimeout",
+		"transfer done: the caller is with you, from Sue (blind)",
+	}, texts)
+}

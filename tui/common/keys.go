@@ -77,6 +77,12 @@ const (
 	ActSeekFwd  Action = "seek_fwd"  // 5 s forward
 	ActStopPlay Action = "stop_play"
 	ActHold     Action = "hold" // hold / resume the call we are in
+	// ActTransfer: blind transfer of the call we are in (a target picker);
+	// while consulting, complete the transfer.
+	ActTransfer Action = "transfer"
+	// ActConsult: attended transfer (consult the target first); while
+	// consulting, cancel and take the caller back.
+	ActConsult Action = "consult"
 )
 
 // KeyGroup is a titled group of actions for the help screen.
@@ -87,7 +93,7 @@ type KeyGroup struct {
 
 // HelpGroups orders the actions on the help screen.
 var HelpGroups = []KeyGroup{
-	{"Calls", []Action{ActAnswer, ActDecline, ActHangup, ActLeave, ActMute, ActHold, ActDenoise, ActDial, ActCallback, ActInvite}},
+	{"Calls", []Action{ActAnswer, ActDecline, ActHangup, ActLeave, ActMute, ActHold, ActTransfer, ActConsult, ActDenoise, ActDial, ActCallback, ActInvite}},
 	{"Supervisor", []Action{ActJoin, ActListen, ActWhisper, ActBarge}},
 	{"Chat", []Action{ActSnooze, ActClose, ActReopen, ActTag, ActMemo, ActMessage, ActAssign, ActLinkBack, ActLinkNext, ActUndo}},
 	{"Inbox", []Action{ActUp, ActDown, ActPageUp, ActPageDown, ActTop, ActBottom, ActOpen, ActBack,
@@ -118,6 +124,7 @@ var Descriptions = map[Action]string{
 	ActDND: "do not disturb on / off", ActHelp: "this help", ActQuit: "quit (asks during a call)",
 	ActPlay: "play / pause the voicemail", ActSeekBack: "voicemail 5 s back", ActSeekFwd: "voicemail 5 s forward",
 	ActStopPlay: "stop the voicemail", ActHold: "hold / resume (caller hears hold music)",
+	ActTransfer: "transfer / finish consult", ActConsult: "consult first / cancel it",
 }
 
 // DefaultBindings is the default key map.
@@ -136,6 +143,7 @@ func DefaultBindings() map[Action][]string {
 		ActBoard: {"v"}, ActStats: {"S"}, ActSettings: {","}, ActDND: {"D"},
 		ActHelp: {"?"}, ActQuit: {"q", "ctrl+c"},
 		ActPlay: {"p"}, ActSeekBack: {"<"}, ActSeekFwd: {">"}, ActStopPlay: {"P"}, ActHold: {"H"},
+		ActTransfer: {"T"}, ActConsult: {"K"},
 	}
 }
 

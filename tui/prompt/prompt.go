@@ -24,6 +24,7 @@ const (
 	Assign
 	Dial
 	ConfirmQuit
+	Transfer // a transfer target (staff, team or number)
 )
 
 // SubmitMsg carries the text of a submitted prompt.
