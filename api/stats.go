@@ -1,6 +1,9 @@
 package api
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // StatsQuery is GET /v1/stats?from&to&interval=day|week|month&channel&team&sl=.
 type StatsQuery struct {
@@ -11,6 +14,9 @@ type StatsQuery struct {
 	TeamID    int64     `json:"team_id,omitempty"`
 	// ServiceLevelS overrides the channel's service-level threshold.
 	ServiceLevelS int `json:"service_level_s,omitempty"`
+	// MenuPath keeps the calls whose caller took this IVR path or one
+	// below it ("1" keeps "1" and "1/2"), as the automation condition does.
+	MenuPath string `json:"menu_path,omitempty"`
 }
 
 // StatsPeriod holds the figures of one period.
@@ -35,6 +41,37 @@ type Stats struct {
 	Query   StatsQuery    `json:"query"`
 	Periods []StatsPeriod `json:"periods"`
 	Total   StatsPeriod   `json:"total"`
+	// ByMenuPath breaks the inbound calls of the whole range down by the
+	// IVR path their callers took (only calls whose caller pressed a key),
+	// ordered by path.
+	ByMenuPath []StatsMenuPath `json:"by_menu_path"`
+}
+
+// StatsMenuPath holds the figures of the inbound calls that took one IVR path.
+type StatsMenuPath struct {
+	Path         string               `json:"path"` // keys pressed, e.g. "1/2"
+	Inbound      int                  `json:"inbound"`
+	Answered     int                  `json:"answered"`
+	Missed       int                  `json:"missed"`
+	MissedBy     map[MissedReason]int `json:"missed_by_reason"`
+	AvgWaitS     float64              `json:"avg_wait_s"`
+	AvgTalkS     float64              `json:"avg_talk_s"`
+	ServiceLevel float64              `json:"service_level"`
+}
+
+// ValidMenuPath reports whether p is a path of IVR keys as chats record
+// it: keys (0-9, *, #) joined by "/", at most 32 of them.
+func ValidMenuPath(p string) bool {
+	keys := strings.Split(p, "/")
+	if p == "" || len(keys) > 32 {
+		return false
+	}
+	for _, k := range keys {
+		if !ValidMenuKey(k) {
+			return false
+		}
+	}
+	return true
 }
 
 // ExportRow is one call of the raw export (SPEC §3), CSV columns in this order.
@@ -56,12 +93,14 @@ type ExportRow struct {
 	DurationS           int          `json:"duration_seconds"`
 	MissedReason        MissedReason `json:"missed_reason"`
 	CallbackOf          *int64       `json:"callback_of"`
+	HeldS               int          `json:"held_seconds"` // time on hold
+	MenuPath            string       `json:"menu_path"`    // IVR keys the caller pressed, e.g. "1/2"
 }
 
 // ExportColumns is the CSV header of the raw export.
 var ExportColumns = []string{"chat_id", "call_id", "direction", "from", "to", "channel", "team",
 	"assignee", "tags", "created", "first_waiting_started", "first_ring_started", "answered",
-	"ended", "duration_seconds", "missed_reason", "callback_of"}
+	"ended", "duration_seconds", "missed_reason", "callback_of", "held_seconds", "menu_path"}
 
 // AuditEntry records one export (who, when, why, filters, rows).
 type AuditEntry struct {

@@ -392,6 +392,9 @@ func (c *Client) Stats(ctx context.Context, q api.StatsQuery) (api.Stats, error)
 	if q.ServiceLevelS != 0 {
 		v.Set("sl", strconv.Itoa(q.ServiceLevelS))
 	}
+	if q.MenuPath != "" {
+		v.Set("menu_path", q.MenuPath)
+	}
 	var out api.Stats
 	return out, c.do(ctx, http.MethodGet, "/v1/stats", v, nil, &out)
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -128,6 +129,19 @@ func TestIVRTwoLevelMenuToTeamWithMeetPhone(t *testing.T) {
 	run(t, bins.meet, "login", "--server", m.url, "--email", "sv@e2e.test", "--password", password, "--credentials", cred)
 	if out := run(t, bins.meet, "chats", "--credentials", cred); !strings.Contains(out, "MENU") || !strings.Contains(out, "1/2") {
 		t.Errorf("meet chats shows no menu path:\n%s", out)
+	}
+	// Statistics and the export per menu path: the call counts under 1/2
+	// (answered), inside the branch 1 and not in branch 2.
+	if out := run(t, bins.meet, "stats", "--menu-path", "1", "--credentials", cred); !regexp.MustCompile(`(?m)^1/2\s+1\s+1\s+0\s`).MatchString(out) ||
+		!strings.Contains(out, "inbound 1 ") {
+		t.Errorf("meet stats --menu-path 1 shows no answered call on 1/2:\n%s", out)
+	}
+	if out := run(t, bins.meet, "stats", "--menu-path", "2", "--credentials", cred); strings.Contains(out, "MENU PATH") || !strings.Contains(out, "inbound 0 ") {
+		t.Errorf("meet stats --menu-path 2 counts the call:\n%s", out)
+	}
+	csvOut := run(t, bins.meet, "export", "--from", "today", "--to", "today", "--purpose", "menu review", "--menu-path", "1/2", "--credentials", cred)
+	if lines := strings.Split(strings.TrimSpace(csvOut), "\n"); len(lines) != 2 || !strings.HasSuffix(lines[0], ",menu_path") || !strings.HasSuffix(lines[1], ",1/2") {
+		t.Errorf("meet export --menu-path 1/2:\n%s", csvOut)
 	}
 	sales.stop()
 	if audiotest.ToneWindows(readWAV(t, salesOut), 8000, 440) < 2 {

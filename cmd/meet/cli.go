@@ -209,10 +209,10 @@ func (a *app) callbackCmd() *cobra.Command {
 }
 
 func (a *app) exportCmd() *cobra.Command {
-	var from, to, reason, purpose, format, out string
+	var from, to, reason, purpose, format, out, menuPath string
 	var channel int64
 	cmd := &cobra.Command{
-		Use:   "export --from DATE --to DATE --purpose WHY [--reason R] [--format csv|jsonl] [--out FILE]",
+		Use:   "export --from DATE --to DATE --purpose WHY [--reason R] [--menu-path KEYS] [--format csv|jsonl] [--out FILE]",
 		Short: "Export raw call data (privileged and audited)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -222,6 +222,12 @@ func (a *app) exportCmd() *cobra.Command {
 			}
 			if format != "csv" && format != "jsonl" {
 				return fmt.Errorf("--format must be csv or jsonl, not %q", format)
+			}
+			if menuPath != "" {
+				if !api.ValidMenuPath(menuPath) {
+					return fmt.Errorf("--menu-path %q: want keys (0-9, *, #) joined by /, e.g. 1/2", menuPath)
+				}
+				params.Set("menu_path", menuPath)
 			}
 			c, _, err := a.session()
 			if err != nil {
@@ -260,6 +266,7 @@ func (a *app) exportCmd() *cobra.Command {
 	f.StringVar(&format, "format", "csv", "csv or jsonl")
 	f.StringVar(&out, "out", "", "output file (default stdout)")
 	f.Int64Var(&channel, "channel", 0, "channel id")
+	f.StringVar(&menuPath, "menu-path", "", "only calls whose caller took this IVR path or one below it, e.g. 1/2")
 	return cmd
 }
 

@@ -107,6 +107,7 @@ func newRootCmd() *cobra.Command {
 	f.String("output-wav", "", "headless: record what the speaker would play to this WAV file")
 	f.Bool("loopback-ice", false, "WebRTC over loopback candidates only (automatic when the server is on 127.0.0.1/localhost)")
 	root.AddCommand(a.loginCmd(), a.logoutCmd(), a.chatsCmd(), a.callCmd(), a.callbackCmd(), a.exportCmd(), a.voicemailCmd(), a.holdCmd(), a.transferCmd())
+	root.AddCommand(a.statsCmd())
 	for _, mk := range extraCommands {
 		root.AddCommand(mk())
 	}

@@ -157,6 +157,10 @@ var japanese = map[string]string{
 	"voicemail %[1]s %[2]s / %[3]s (%[4]s pause, %[5]s %[6]s seek, %[7]s stop)": "留守番電話 %[1]s %[2]s / %[3]s (%[4]s 一時停止, %[5]s %[6]s 移動, %[7]s 停止)",
 	"✉ voicemail: %s plays": "留守番電話あり: %s で再生", "Voicemail": "留守番電話", "play / pause the voicemail": "留守番電話の再生 / 一時停止",
 	"voicemail 5 s back": "留守番電話を5秒戻す", "voicemail 5 s forward": "留守番電話を5秒進める", "stop the voicemail": "留守番電話を停止",
+	// statistics: hold and IVR paths
+	"on hold: %[1]d calls · %[2]s in all · avg %[3]s":              "保留: %[1]d 件 · 合計 %[2]s · 平均 %[3]s",
+	"by menu path (keys pressed)":                                  "メニュー経路別 (押されたキー)",
+	"%[1]d calls · answered %[2]d · missed %[3]d · avg wait %[4]s": "%[1]d 件 · 応答 %[2]d · 不在 %[3]d · 平均待ち %[4]s",
 	// recording, voicemail and hold in the chat
 	"✉ voicemail expired (retention)": "留守番電話は保存期間を過ぎて削除されました", "● recording expired (retention)": "録音は保存期間を過ぎて削除されました",
 	"voicemail deleted after %d days (retention)":      "留守番電話を%d日の保存期間後に削除しました",

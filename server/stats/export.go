@@ -72,6 +72,8 @@ func (c *csvRows) Write(r *api.ExportRow) error {
 	rec[14] = strconv.Itoa(r.DurationS)
 	rec[15] = string(r.MissedReason)
 	rec[16] = cb
+	rec[17] = strconv.Itoa(r.HeldS)
+	rec[18] = r.MenuPath
 	return c.w.Write(rec)
 }
 
@@ -120,6 +122,9 @@ func (j *jsonRows) Write(r *api.ExportRow) error {
 	} else {
 		b = append(b, "null"...)
 	}
+	b = append(b, `,"held_seconds":`...)
+	b = strconv.AppendInt(b, int64(r.HeldS), 10)
+	b = jsonField(b, "menu_path", r.MenuPath)
 	b = append(b, "}\n"...)
 	j.buf = b
 	_, err := j.w.Write(b)

@@ -62,7 +62,7 @@ func parseID(v url.Values, key string) (int64, error) {
 
 func (h *handlers) stats(w http.ResponseWriter, r *http.Request, me *httpapi.Me) {
 	v := r.URL.Query()
-	q := api.StatsQuery{Interval: v.Get("interval")}
+	q := api.StatsQuery{Interval: v.Get("interval"), MenuPath: v.Get("menu_path")}
 	var err error
 	if q.From, err = parseTime(v, "from", true); err == nil {
 		if q.To, err = parseTime(v, "to", true); err == nil {
@@ -92,7 +92,7 @@ func (h *handlers) export(format string) httpapi.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, me *httpapi.Me) {
 		v := r.URL.Query()
 		req := ExportRequest{StaffID: me.ID(), Format: format, Purpose: v.Get("purpose"),
-			Filter: store.ExportFilter{Reason: api.MissedReason(v.Get("reason")), Channels: me.Channels()}}
+			Filter: store.ExportFilter{Reason: api.MissedReason(v.Get("reason")), Channels: me.Channels(), MenuPath: v.Get("menu_path")}}
 		var err error
 		if req.Filter.From, err = parseTime(v, "from", true); err == nil {
 			if req.Filter.To, err = parseTime(v, "to", true); err == nil {

@@ -53,8 +53,11 @@ func (s *Service) Stats(ctx context.Context, q api.StatsQuery, visible []int64) 
 	if err != nil {
 		return api.Stats{}, err
 	}
-	f := store.ExportFilter{From: q.From, To: q.To, ChannelID: q.ChannelID, TeamID: q.TeamID, Channels: visible}
-	if err := s.rep.StreamCalls(ctx, f, func(c api.Call) error { acc.Add(c); return nil }); err != nil {
+	if q.MenuPath != "" && !api.ValidMenuPath(q.MenuPath) {
+		return api.Stats{}, api.Errorf(api.CodeBadRequest, "menu_path %q: want keys (0-9, *, #) joined by /, e.g. 1/2", q.MenuPath)
+	}
+	f := store.ExportFilter{From: q.From, To: q.To, ChannelID: q.ChannelID, TeamID: q.TeamID, Channels: visible, MenuPath: q.MenuPath}
+	if err := s.rep.StreamCalls(ctx, f, func(c store.CallStat) error { acc.AddPath(c.Call, c.MenuPath); return nil }); err != nil {
 		return api.Stats{}, err
 	}
 	return acc.Result(), nil
@@ -84,6 +87,9 @@ func (r ExportRequest) Validate() error {
 	}
 	if r.Filter.Reason != "" && !r.Filter.Reason.Valid() {
 		return api.Errorf(api.CodeBadRequest, "unknown missed reason %q", r.Filter.Reason)
+	}
+	if r.Filter.MenuPath != "" && !api.ValidMenuPath(r.Filter.MenuPath) {
+		return api.Errorf(api.CodeBadRequest, "menu_path %q: want keys (0-9, *, #) joined by /, e.g. 1/2", r.Filter.MenuPath)
 	}
 	return nil
 }
@@ -127,6 +133,9 @@ func describe(f store.ExportFilter) string {
 	}
 	if f.Reason != "" {
 		v.Set("reason", string(f.Reason))
+	}
+	if f.MenuPath != "" {
+		v.Set("menu_path", f.MenuPath)
 	}
 	return v.Encode()
 }

@@ -22,6 +22,7 @@ type callSpec struct {
 	reason   api.MissedReason
 	tag      string
 	callback bool
+	menu     string // IVR path on the chat
 }
 
 func openDB(t testing.TB) *sqlite.DB {
@@ -46,6 +47,12 @@ func seed(t testing.TB, db *sqlite.DB, tz string, specs []callSpec) (channelID i
 			chat := api.Chat{ChannelID: ch.ID, Customer: api.Customer{Number: "+8190" + string(rune('0'+i%10))}}
 			if err := tx.CreateChat(&chat); err != nil {
 				return err
+			}
+			if s.menu != "" {
+				chat.MenuPath = s.menu
+				if err := tx.UpdateChat(&chat); err != nil {
+					return err
+				}
 			}
 			if s.tag != "" {
 				if err := tx.AddTag(chat.ID, s.tag); err != nil {
@@ -194,5 +201,76 @@ func TestExportIsAuditedAndFiltered(t *testing.T) {
 	}
 	if audit[0].StaffID != 2 || audit[0].Rows != 1 || audit[0].Purpose != "why do callers hang up" || audit[0].Action != "export.calls.jsonl" {
 		t.Fatalf("audit entry %+v", audit[0])
+	}
+}
+
+// TestStatsByMenuPath: over a real SQLite store, the statistics break the
+// inbound calls down by the IVR path their callers took, the menu_path
+// filter keeps a branch of the menu (statistics and export), and a path
+// that is not one is refused.
+func TestStatsByMenuPath(t *testing.T) {
+	base := time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC)
+	db := openDB(t)
+	ch := seed(t, db, "UTC", []callSpec{
+		{dir: api.Inbound, at: base, wait: 10 * time.Second, talk: time.Minute, menu: "1/2"},
+		{dir: api.Inbound, at: base.Add(time.Minute), wait: 30 * time.Second, talk: 3 * time.Minute, menu: "1/2"},
+		{dir: api.Inbound, at: base.Add(2 * time.Minute), wait: 50 * time.Second, reason: api.ReasonNoOperator, menu: "1/2"},
+		{dir: api.Inbound, at: base.Add(3 * time.Minute), wait: 5 * time.Second, reason: api.ReasonUserLeft, menu: "2"},
+		{dir: api.Inbound, at: base.Add(4 * time.Minute), wait: 5 * time.Second, talk: time.Minute, menu: "1"},
+		{dir: api.Inbound, at: base.Add(5 * time.Minute), wait: 5 * time.Second, talk: time.Minute}, // no key pressed
+		{dir: api.Outbound, at: base.Add(6 * time.Minute), talk: time.Minute},
+	})
+	svc := NewService(db, db)
+	ctx := context.Background()
+	q := api.StatsQuery{From: base, To: base.Add(24 * time.Hour), ChannelID: ch}
+	st, err := svc.Stats(ctx, q, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Total.Inbound != 6 || len(st.ByMenuPath) != 3 {
+		t.Fatalf("total %+v by path %+v", st.Total, st.ByMenuPath)
+	}
+	p1, p12, p2 := st.ByMenuPath[0], st.ByMenuPath[1], st.ByMenuPath[2]
+	if p1.Path != "1" || p12.Path != "1/2" || p2.Path != "2" {
+		t.Fatalf("paths %q %q %q", p1.Path, p12.Path, p2.Path)
+	}
+	if p12.Inbound != 3 || p12.Answered != 2 || p12.Missed != 1 || p12.MissedBy[api.ReasonNoOperator] != 1 ||
+		p12.AvgWaitS != 30 || p12.AvgTalkS != 120 || math.Abs(p12.ServiceLevel-1.0/3) > 1e-9 {
+		t.Fatalf("path 1/2: %+v", p12)
+	}
+	if p2.Inbound != 1 || p2.Answered != 0 || p2.MissedBy[api.ReasonUserLeft] != 1 || p1.Answered != 1 {
+		t.Fatalf("paths 1 and 2: %+v %+v", p1, p2)
+	}
+
+	q.MenuPath = "1"
+	st, err = svc.Stats(ctx, q, nil)
+	if err != nil || st.Total.Inbound != 4 || st.Total.Answered != 3 || st.Total.Outbound != 0 || len(st.ByMenuPath) != 2 || st.Query.MenuPath != "1" {
+		t.Fatalf("menu_path=1: %v %+v %+v", err, st.Total, st.ByMenuPath)
+	}
+	for _, bad := range []string{"1//2", "12", "a", "1/", "/1"} {
+		q.MenuPath = bad
+		if _, err := svc.Stats(ctx, q, nil); api.CodeOf(err) != api.CodeBadRequest {
+			t.Errorf("menu_path=%q: %v", bad, err)
+		}
+	}
+
+	f := store.ExportFilter{From: base, To: base.Add(24 * time.Hour), ChannelID: ch, MenuPath: "1/2"}
+	var b bytes.Buffer
+	n, err := svc.Export(ctx, ExportRequest{StaffID: 1, Format: "csv", Filter: f, Purpose: "menu review"}, &b)
+	if err != nil || n != 3 {
+		t.Fatalf("export menu_path=1/2: %d %v", n, err)
+	}
+	recs, _ := csv.NewReader(&b).ReadAll()
+	last := len(api.ExportColumns) - 1
+	if api.ExportColumns[last] != "menu_path" || recs[1][last] != "1/2" || recs[3][last] != "1/2" {
+		t.Fatalf("rows %q", recs)
+	}
+	audit, err := db.ListAudit(ctx, 1)
+	if err != nil || len(audit) != 1 || audit[0].Filters == "" || !bytes.Contains([]byte(audit[0].Filters), []byte("menu_path=1%2F2")) {
+		t.Fatalf("audit of a filtered export %+v %v", audit, err)
+	}
+	f.MenuPath = "x"
+	if _, err := svc.Export(ctx, ExportRequest{StaffID: 1, Format: "csv", Filter: f, Purpose: "menu review"}, &b); api.CodeOf(err) != api.CodeBadRequest {
+		t.Fatalf("export with a bad menu_path: %v", err)
 	}
 }

@@ -5,6 +5,7 @@ package stats
 
 import (
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/meet-dev/meet/api"
@@ -65,6 +66,7 @@ type Acc struct {
 	sl      time.Duration
 	periods []period
 	total   period
+	paths   map[string]*period // inbound calls by IVR path
 }
 
 type period struct {
@@ -87,7 +89,7 @@ func NewAcc(q api.StatsQuery, loc *time.Location, serviceLevel time.Duration) (*
 	if loc == nil {
 		loc = time.UTC
 	}
-	a := &Acc{q: q, iv: iv, loc: loc, sl: serviceLevel}
+	a := &Acc{q: q, iv: iv, loc: loc, sl: serviceLevel, paths: map[string]*period{}}
 	const maxPeriods = 5000
 	for s := periodStart(q.From, iv, loc); s.Before(q.To); s = next(s, iv, loc) {
 		if len(a.periods) == maxPeriods {
@@ -104,7 +106,12 @@ func NewAcc(q api.StatsQuery, loc *time.Location, serviceLevel time.Duration) (*
 }
 
 // Add counts one call; calls created outside [From, To) are ignored.
-func (a *Acc) Add(c api.Call) {
+func (a *Acc) Add(c api.Call) { a.AddPath(c, "") }
+
+// AddPath counts one call whose caller took IVR path menuPath ("" when
+// none): in its period, the total and, when inbound with a path, the
+// by-path figures.
+func (a *Acc) AddPath(c api.Call, menuPath string) {
 	if c.Created.Before(a.q.From) || !c.Created.Before(a.q.To) {
 		return
 	}
@@ -114,7 +121,24 @@ func (a *Acc) Add(c api.Call) {
 	}
 	a.periods[i].add(c, a.sl)
 	a.total.add(c, a.sl)
+	if menuPath == "" || c.Direction != api.Inbound {
+		return
+	}
+	p, ok := a.paths[menuPath]
+	if !ok {
+		if len(a.paths) >= maxPaths {
+			return
+		}
+		p = &period{}
+		p.MissedBy = map[api.MissedReason]int{}
+		a.paths[menuPath] = p
+	}
+	p.add(c, a.sl)
 }
+
+// maxPaths bounds the by-path breakdown (a menu has at most 64 nodes of
+// 12 keys; more distinct paths means a changed menu over a long range).
+const maxPaths = 1000
 
 func (a *Acc) index(t time.Time) int {
 	// Binary search: periods are sorted and contiguous.
@@ -204,6 +228,13 @@ func (a *Acc) Result() api.Stats {
 		out.Periods[i] = a.periods[i].finish()
 	}
 	out.Total = a.total.finish()
+	out.ByMenuPath = make([]api.StatsMenuPath, 0, len(a.paths))
+	for path, p := range a.paths {
+		f := p.finish()
+		out.ByMenuPath = append(out.ByMenuPath, api.StatsMenuPath{Path: path, Inbound: f.Inbound, Answered: f.Answered, Missed: f.Missed,
+			MissedBy: f.MissedBy, AvgWaitS: f.AvgWaitS, AvgTalkS: f.AvgTalkS, ServiceLevel: f.ServiceLevel})
+	}
+	sort.Slice(out.ByMenuPath, func(i, j int) bool { return out.ByMenuPath[i].Path < out.ByMenuPath[j].Path })
 	return out
 }
 

@@ -14,6 +14,15 @@ type ExportFilter struct {
 	TeamID    int64     // 0 = all
 	Reason    api.MissedReason
 	Channels  []int64 // visible channels; nil = all
+	// MenuPath keeps calls whose chat's IVR path is this or below it ("" = all).
+	MenuPath string
+}
+
+// CallStat is one call as statistics see it: the call and the IVR path
+// its chat records.
+type CallStat struct {
+	api.Call
+	MenuPath string // keys the caller pressed, "1/2"; "" when none
 }
 
 // Reports is the reporting side of the store: statistics and export
@@ -21,7 +30,7 @@ type ExportFilter struct {
 // hold one row at a time, so a million rows cost no more memory than one.
 type Reports interface {
 	// StreamCalls calls fn for every call matching f, oldest first.
-	StreamCalls(ctx context.Context, f ExportFilter, fn func(api.Call) error) error
+	StreamCalls(ctx context.Context, f ExportFilter, fn func(CallStat) error) error
 	// StreamExport calls fn for every export row matching f, oldest first.
 	StreamExport(ctx context.Context, f ExportFilter, fn func(*api.ExportRow) error) error
 	// AddAudit appends to the audit log; there is no way to change an entry.

@@ -118,6 +118,10 @@ func (m *Model) body() []string {
 	out = append(out, common.Fit(T("inbound %d · outbound %d · answered %d · missed %d", t.Inbound, t.Outbound, t.Answered, t.Missed), m.w))
 	out = append(out, common.Fit(T("avg wait %s · avg talk %s · service level %.0f%%",
 		common.Clock(time.Duration(t.AvgWaitS*float64(time.Second))), common.Clock(time.Duration(t.AvgTalkS*float64(time.Second))), t.ServiceLevel*100), m.w))
+	if t.Held > 0 {
+		out = append(out, common.Fit(T("on hold: %[1]d calls · %[2]s in all · avg %[3]s", t.Held,
+			common.Clock(time.Duration(t.HoldS)*time.Second), common.Clock(time.Duration(t.AvgHoldS*float64(time.Second)))), m.w))
+	}
 	out = append(out, "")
 	series := []struct {
 		name string
@@ -163,6 +167,13 @@ func (m *Model) body() []string {
 			bar = n * bw / top
 		}
 		out = append(out, common.Fit(common.Fit(T(common.ReasonShort(r)), 14)+" "+fmt.Sprintf("%s %d", strings.Repeat(st.G.Full, bar), n), m.w))
+	}
+	if len(s.ByMenuPath) > 0 {
+		out = append(out, "", st.Header.Render(common.Fit(T("by menu path (keys pressed)"), m.w)))
+		for _, p := range s.ByMenuPath {
+			out = append(out, common.Fit(common.Fit(p.Path, 14)+" "+T("%[1]d calls · answered %[2]d · missed %[3]d · avg wait %[4]s",
+				p.Inbound, p.Answered, p.Missed, common.Clock(time.Duration(p.AvgWaitS*float64(time.Second)))), m.w))
+		}
 	}
 	return out
 }

@@ -37,6 +37,10 @@ func callFilter(f store.ExportFilter) (string, []any) {
 		b.WriteString(" AND c.missed_reason = ?")
 		args = append(args, string(f.Reason))
 	}
+	if f.MenuPath != "" {
+		b.WriteString(" AND (h.menu_path = ? OR substr(h.menu_path, 1, ?) = ?)")
+		args = append(args, f.MenuPath, len(f.MenuPath)+1, f.MenuPath+"/")
+	}
 	if f.Channels != nil {
 		b.WriteString(" AND c.channel_id = ANY(?)")
 		args = append(args, f.Channels)
@@ -63,17 +67,17 @@ func (d *DB) stream(ctx context.Context, query string, args []any, fn func(pgx.R
 }
 
 // StreamCalls streams the calls of f, oldest first.
-func (d *DB) StreamCalls(ctx context.Context, f store.ExportFilter, fn func(api.Call) error) error {
+func (d *DB) StreamCalls(ctx context.Context, f store.ExportFilter, fn func(store.CallStat) error) error {
 	where, args := callFilter(f)
 	return d.stream(ctx, `SELECT c.id, c.chat_id, c.channel_id, c.direction, c.created, c.first_waiting_started,
-		c.first_ring_started, c.answered, c.ended, c.duration_s, c.missed_reason, c.held_s
+		c.first_ring_started, c.answered, c.ended, c.duration_s, c.missed_reason, c.held_s, h.menu_path
 		FROM calls c JOIN chats h ON h.id = c.chat_id WHERE `+where+` ORDER BY c.created, c.id`, args, func(rows pgx.Rows) error {
-		var c api.Call
+		var c store.CallStat
 		var created int64
 		var dir, reason string
 		var wait, ring, ans, end *int64
 		if err := rows.Scan(&c.ID, &c.ChatID, &c.ChannelID, &dir, &created, &wait, &ring, &ans, &end,
-			&c.DurationS, &reason, &c.HeldS); err != nil {
+			&c.DurationS, &reason, &c.HeldS, &c.MenuPath); err != nil {
 			return mapErr(err)
 		}
 		c.Direction, c.MissedReason, c.Created = api.Direction(dir), api.MissedReason(reason), fromNS(created)
@@ -90,7 +94,7 @@ func (d *DB) StreamExport(ctx context.Context, f store.ExportFilter, fn func(*ap
 		COALESCE(t.name, ''), COALESCE(NULLIF(s.name, ''), s.email, ''),
 		COALESCE((SELECT string_agg(tag, ';' ORDER BY tag) FROM chat_tags WHERE chat_id = c.chat_id), ''),
 		c.created, c.first_waiting_started, c.first_ring_started, c.answered, c.ended, c.duration_s, c.missed_reason,
-		(SELECT original_chat_id FROM chat_links WHERE callback_chat_id = c.chat_id)
+		(SELECT original_chat_id FROM chat_links WHERE callback_chat_id = c.chat_id), c.held_s, h.menu_path
 		FROM calls c JOIN chats h ON h.id = c.chat_id JOIN channels ch ON ch.id = c.channel_id
 		LEFT JOIN teams t ON t.id = h.team_id
 		LEFT JOIN staff s ON s.id = COALESCE(c.assignee_id, h.assignee_id)
@@ -100,7 +104,7 @@ func (d *DB) StreamExport(ctx context.Context, f store.ExportFilter, fn func(*ap
 		var wait, ring, ans, end *int64
 		r.CallbackOf = nil
 		if err := rows.Scan(&r.ChatID, &r.CallID, &dir, &r.From, &r.To, &r.Channel, &r.Team, &r.Assignee,
-			&tags, &created, &wait, &ring, &ans, &end, &r.DurationS, &reason, &r.CallbackOf); err != nil {
+			&tags, &created, &wait, &ring, &ans, &end, &r.DurationS, &reason, &r.CallbackOf, &r.HeldS, &r.MenuPath); err != nil {
 			return mapErr(err)
 		}
 		r.Direction, r.MissedReason = api.Direction(dir), api.MissedReason(reason)

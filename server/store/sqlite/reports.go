@@ -33,6 +33,10 @@ func callFilter(f store.ExportFilter) (string, []any) {
 		b.WriteString(" AND c.missed_reason = ?")
 		args = append(args, string(f.Reason))
 	}
+	if f.MenuPath != "" {
+		b.WriteString(" AND (h.menu_path = ? OR substr(h.menu_path, 1, ?) = ?)")
+		args = append(args, f.MenuPath, len(f.MenuPath)+1, f.MenuPath+"/")
+	}
 	if f.Channels != nil {
 		if len(f.Channels) == 0 {
 			b.WriteString(" AND 0")
@@ -46,21 +50,21 @@ func callFilter(f store.ExportFilter) (string, []any) {
 }
 
 // StreamCalls streams the calls of f, oldest first.
-func (d *DB) StreamCalls(ctx context.Context, f store.ExportFilter, fn func(api.Call) error) error {
+func (d *DB) StreamCalls(ctx context.Context, f store.ExportFilter, fn func(store.CallStat) error) error {
 	where, args := callFilter(f)
 	rows, err := d.Query(ctx, `SELECT c.id, c.chat_id, c.channel_id, c.direction, c.created, c.first_waiting_started,
-		c.first_ring_started, c.answered, c.ended, c.duration_s, c.missed_reason, c.held_s
+		c.first_ring_started, c.answered, c.ended, c.duration_s, c.missed_reason, c.held_s, h.menu_path
 		FROM calls c JOIN chats h ON h.id = c.chat_id WHERE `+where+` ORDER BY c.created, c.id`, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var c api.Call
+		var c store.CallStat
 		var created int64
 		var wait, ring, ans, end sql.NullInt64
 		if err := rows.Scan(&c.ID, &c.ChatID, &c.ChannelID, &c.Direction, &created, &wait, &ring, &ans, &end,
-			&c.DurationS, &c.MissedReason, &c.HeldS); err != nil {
+			&c.DurationS, &c.MissedReason, &c.HeldS, &c.MenuPath); err != nil {
 			return mapErr(err)
 		}
 		c.Created = fromNS(created)
@@ -79,7 +83,7 @@ func (d *DB) StreamExport(ctx context.Context, f store.ExportFilter, fn func(*ap
 		COALESCE(t.name, ''), COALESCE(NULLIF(s.name, ''), s.email, ''),
 		COALESCE((SELECT group_concat(tag, ';') FROM chat_tags WHERE chat_id = c.chat_id), ''),
 		c.created, c.first_waiting_started, c.first_ring_started, c.answered, c.ended, c.duration_s, c.missed_reason,
-		(SELECT original_chat_id FROM chat_links WHERE callback_chat_id = c.chat_id)
+		(SELECT original_chat_id FROM chat_links WHERE callback_chat_id = c.chat_id), c.held_s, h.menu_path
 		FROM calls c JOIN chats h ON h.id = c.chat_id JOIN channels ch ON ch.id = c.channel_id
 		LEFT JOIN teams t ON t.id = h.team_id
 		LEFT JOIN staff s ON s.id = COALESCE(c.assignee_id, h.assignee_id)
@@ -94,7 +98,7 @@ func (d *DB) StreamExport(ctx context.Context, f store.ExportFilter, fn func(*ap
 		var created int64
 		var wait, ring, ans, end, cb sql.NullInt64
 		if err := rows.Scan(&r.ChatID, &r.CallID, &r.Direction, &r.From, &r.To, &r.Channel, &r.Team, &r.Assignee,
-			&tags, &created, &wait, &ring, &ans, &end, &r.DurationS, &r.MissedReason, &cb); err != nil {
+			&tags, &created, &wait, &ring, &ans, &end, &r.DurationS, &r.MissedReason, &cb, &r.HeldS, &r.MenuPath); err != nil {
 			return mapErr(err)
 		}
 		r.Tags = r.Tags[:0]

@@ -245,7 +245,13 @@ func testReports(t *testing.T, h Harness) {
 	}
 	all := store.ExportFilter{From: base, To: base.Add(24 * time.Hour)}
 	var calls []api.Call
-	if err := db.StreamCalls(ctx, all, func(c api.Call) error { calls = append(calls, c); return nil }); err != nil {
+	if err := db.StreamCalls(ctx, all, func(c store.CallStat) error {
+		if c.MenuPath != "" {
+			t.Errorf("call %d of a chat without a menu has path %q", c.ID, c.MenuPath)
+		}
+		calls = append(calls, c.Call)
+		return nil
+	}); err != nil {
 		t.Fatal(err)
 	}
 	if len(calls) != 5 || calls[0].ID != callIDs[0] || calls[0].Answered == nil || calls[1].MissedReason != api.ReasonNoOperator {
@@ -268,6 +274,7 @@ func testReports(t *testing.T, h Harness) {
 		rows[0].DurationS != 31 || rows[0].From != "+4917000" || rows[0].CallbackOf != nil || !rows[0].Created.Equal(base.Add(time.Hour)) {
 		t.Fatalf("export rows %+v", rows)
 	}
+	testReportsByMenuPath(t, db, f, base.Add(48*time.Hour))
 	none := all
 	none.Channels = []int64{}
 	n := 0
@@ -391,4 +398,64 @@ func testAutomationCursorAndOutbox(t *testing.T, h Harness) {
 		}
 		return nil
 	})
+}
+
+// testReportsByMenuPath: calls carry their chat's IVR path, and the
+// menu_path filter keeps a path and the paths below it, not its siblings
+// or paths that merely start with the same digit.
+func testReportsByMenuPath(t *testing.T, db store.DB, f fixture, at time.Time) {
+	ctx := context.Background()
+	paths := []string{"1", "1/2", "2", "", "1/2/3"}
+	err := db.Update(ctx, func(tx store.Tx) error {
+		for i, p := range paths {
+			chat := api.Chat{ChannelID: f.channel.ID, Customer: api.Customer{Number: fmt.Sprintf("+4917100%d", i)}, MenuPath: p}
+			if err := tx.CreateChat(&chat); err != nil {
+				return err
+			}
+			if p != "" {
+				chat.MenuPath = p
+				if err := tx.UpdateChat(&chat); err != nil {
+					return err
+				}
+			}
+			c := api.Call{ChatID: chat.ID, ChannelID: f.channel.ID, Direction: api.Inbound, From: chat.Customer.Number, To: "+4930123",
+				State: api.CallEnded, Created: at.Add(time.Duration(i) * time.Minute)}
+			if err := tx.CreateCall(&c); err != nil {
+				return err
+			}
+			c.HeldS = 5 * i
+			if err := tx.UpdateCall(&c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	window := store.ExportFilter{From: at, To: at.Add(time.Hour)}
+	for _, x := range []struct {
+		path string
+		want []string
+	}{{"", paths}, {"1", []string{"1", "1/2", "1/2/3"}}, {"1/2", []string{"1/2", "1/2/3"}}, {"2", []string{"2"}}, {"3", nil}} {
+		fl := window
+		fl.MenuPath = x.path
+		var got []string
+		if err := db.StreamCalls(ctx, fl, func(c store.CallStat) error { got = append(got, c.MenuPath); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		var rows []string
+		if err := db.StreamExport(ctx, fl, func(r *api.ExportRow) error {
+			rows = append(rows, r.MenuPath)
+			if want := 5 * (len(rows) - 1); x.path == "" && r.HeldS != want {
+				t.Errorf("export row %d held %d s, want %d", len(rows), r.HeldS, want)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(x.want) || fmt.Sprint(rows) != fmt.Sprint(x.want) {
+			t.Errorf("menu path %q: calls %q, export %q; want %q", x.path, got, rows, x.want)
+		}
+	}
 }
