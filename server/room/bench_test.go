@@ -333,3 +333,58 @@ func benchGuidance(b *testing.B, solo bool) {
 	}
 	reportCPU(b, cpuTime()-c0, "call")
 }
+
+// BenchmarkGuidanceRooms runs N real rooms (own ticker each, or one shared
+// clock) whose callers hear looping guidance alone, as at a burst of calls
+// into a busy line, for a few seconds, and reports the process CPU per
+// room (the one-party path's work plus the ticking itself).
+func BenchmarkGuidanceRooms(b *testing.B) {
+	raw := make([]byte, 2*3*mixer.Rate)
+	for i, v := range audiotest.Tone(mixer.Rate, 700, 0.3, 3*mixer.Rate) {
+		raw[2*i], raw[2*i+1] = byte(v), byte(uint16(v)>>8)
+	}
+	guidance := func(int64, api.GuidanceKind) ([]byte, error) { return raw, nil }
+	for _, c := range []struct {
+		name string
+		n    int
+		opts []Option
+	}{{"1000", 1000, nil}, {"shared/1000", 1000, []Option{WithSharedClock(0)}}} {
+		b.Run(c.name, func(b *testing.B) {
+			m := newTestManager(b, append(c.opts, WithGuidance(guidance))...)
+			ulaw, _ := benchMedia(b)
+			for i := range c.n {
+				id := int64(i + 1)
+				if err := m.OpenRoom(id); err != nil {
+					b.Fatal(err)
+				}
+				if err := m.SetCaller(id, &g711Caller{ulaw: ulaw}); err != nil {
+					b.Fatal(err)
+				}
+				m.PlayGuidance(id, 1, api.GuidanceWait, true, nil)
+			}
+			time.Sleep(300 * time.Millisecond) // settle
+			runtime.GC()
+			var late0 uint64
+			for i := range c.n {
+				st, _ := m.Stats(int64(i + 1))
+				late0 += st.Late
+			}
+			c0, w0 := cpuTime(), time.Now()
+			for b.Loop() {
+				time.Sleep(3 * time.Second)
+			}
+			cpu, wall := cpuTime()-c0, time.Since(w0)
+			var late, solo, ticks uint64
+			for i := range c.n {
+				st, _ := m.Stats(int64(i + 1))
+				late += st.Late
+				solo += st.Solo
+				ticks += st.Ticks
+			}
+			b.ReportMetric(float64(cpu)/float64(wall)/float64(c.n)*100, "%core/room")
+			b.ReportMetric(float64(cpu.Microseconds())/(wall.Seconds()*50*float64(c.n)), "cpu-µs/tick")
+			b.ReportMetric(float64(late-late0), "late-ticks")
+			b.ReportMetric(float64(solo)/float64(ticks)*100, "%solo")
+		})
+	}
+}
