@@ -123,7 +123,7 @@ var catalogue = []entry{
 		ref:    refMetric("audio/mixer.BenchmarkTick10Party", "%core/room", 1, "mix only: %.3f %% core"),
 		expect: []string{"server/room.BenchmarkRoom10Party"}},
 	{area: "media", pattern: re(`server/room\.BenchmarkGuidanceRooms/.*`),
-		show: []show{asIs("%core/room", "% core/room"), asIs("cpu-µs/tick", "CPU µs/tick"), asIs("late-ticks", "late ticks")},
+		show:   []show{asIs("%core/room", "% core/room"), asIs("cpu-µs/tick", "CPU µs/tick"), asIs("late-ticks", "late ticks")},
 		aim:    "— (1,000 real rooms, callers alone hearing looping guidance, own ticker each or shared/ one clock; process CPU)",
 		expect: []string{"server/room.BenchmarkGuidanceRooms/1000"}},
 	{area: "media", pattern: re(`server/room\.BenchmarkGuidanceCall$`),
