@@ -462,3 +462,97 @@ func TestCallRecordingDownloadedBySupervisor(t *testing.T) {
 		t.Fatalf("download not audited: %+v", audit)
 	}
 }
+
+// salesMenu sets up the two-level menu of the IVR tests on m (1 → sales,
+// then 2 → team sales), starts an auto-answering `meet phone` outside the
+// team (which a menu routing to everyone would give the call to) and one
+// in it, and returns the latter.
+func salesMenu(t *testing.T, m *meetd) *proc {
+	t.Helper()
+	m.admin(t, "team", "add", "sales", "--channel", "support")
+	m.admin(t, "staff", "add", "--email", "sales@e2e.test", "--password", password, "--channel", "support", "--team", "sales")
+	m.admin(t, "menu", "set", "--channel", "support", "main: 1=menu:sales 0=everyone", "sales: 2=team:sales 9=menu:main")
+	m.admin(t, "guidance", "set", "--channel", "support", "--kind", "menu-main", toneWAV(t, 600, 600*time.Millisecond))
+	m.admin(t, "guidance", "set", "--channel", "support", "--kind", "menu-sales", toneWAV(t, 800, 600*time.Millisecond))
+	phone(t, m, "op@e2e.test", 300, "--auto-answer")
+	sales, _ := phone(t, m, "sales@e2e.test", 1000, "--auto-answer")
+	return sales
+}
+
+// wantMenuPathToSales checks that number's chat took path 1/2 and its call
+// was answered by the sales member.
+func wantMenuPathToSales(t *testing.T, m *meetd, number string) {
+	t.Helper()
+	ctx := context.Background()
+	sv := m.login(t, "sv@e2e.test")
+	list, err := sv.Chats(ctx, api.ChatQuery{Q: number})
+	if err != nil || len(list.Chats) != 1 {
+		t.Fatalf("chats %v %+v", err, list)
+	}
+	chat := list.Chats[0]
+	if chat.MenuPath != "1/2" || chat.TeamID == nil {
+		t.Fatalf("chat menu path %q team %v", chat.MenuPath, chat.TeamID)
+	}
+	calls, err := sv.ChatCalls(ctx, chat.ID)
+	if err != nil || len(calls) != 1 || calls[0].AssigneeID == nil || calls[0].Answered == nil {
+		t.Fatalf("calls %v %+v", err, calls)
+	}
+	staff, _ := sv.StaffList(ctx)
+	for _, s := range staff {
+		if s.ID == *calls[0].AssigneeID && s.Email != "sales@e2e.test" {
+			t.Fatalf("answered by %s, not the sales team", s.Email)
+		}
+	}
+}
+
+// TestIVRMenuBySIPInfoFromSipp: sipp walks the two-level menu with SIP INFO
+// keys (application/dtmf-relay) in the early dialog; the sales team's
+// `meet phone` answers.
+func TestIVRMenuBySIPInfoFromSipp(t *testing.T) {
+	m := startMeetd(t)
+	salesMenu(t, m)
+	sipp(t, m.sip, "uac_ivr_info.xml", "-s", openNumber)
+	wantMenuPathToSales(t, m, "+819033334444")
+}
+
+// TestIVRMenuByBaresipDTMF: baresip walks the two-level menu with RFC 4733
+// telephone-events (its sndcode) over the early media of the prompts; the
+// sales team's `meet phone` answers and the two hear each other.
+func TestIVRMenuByBaresipDTMF(t *testing.T) {
+	need(t, "baresip")
+	m := startMeetd(t)
+	sales := salesMenu(t, m)
+	b := startBaresip(t, speechOverTone(t, 440, 20*time.Second))
+	if err := b.command("dial", fmt.Sprintf("sip:%s@%s", openNumber, m.sip)); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.waitEvent("CALL_PROGRESS", 10*time.Second); err != nil {
+		t.Fatalf("%v\nbaresip:\n%s", err, tail(b.proc.output(), 3000))
+	}
+	for _, key := range []string{"1", "2"} {
+		time.Sleep(time.Second) // the prompt plays; a key cuts it short
+		if err := b.command("sndcode", key); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.waitEvent("CALL_ESTABLISHED", 15*time.Second); err != nil {
+		t.Fatalf("%v\nbaresip:\n%s\nsales phone:\n%s", err, tail(b.proc.output(), 3000), sales.output())
+	}
+	time.Sleep(3 * time.Second)
+	if err := b.command("hangup", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.waitEvent("CALL_CLOSED", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	b.proc.stop()
+	time.Sleep(300 * time.Millisecond)
+	heard := b.recording(t, "dec")
+	if !toneFor(heard, 600, 300*time.Millisecond) || !toneFor(heard, 800, 300*time.Millisecond) {
+		t.Error("baresip did not hear both menu prompts (600 and 800 Hz)")
+	}
+	if !toneFor(heard, 1000, time.Second) {
+		t.Error("baresip did not hear the sales operator (1,000 Hz)")
+	}
+	wantMenuPathToSales(t, m, baresipNumber)
+}
