@@ -28,26 +28,26 @@ func initBand() {
 	}
 }
 
-// band filters one 160-sample caller frame in into out (fast path) and
-// keeps the full path's upsampler history as it would be.
-func (c *callerLeg) band(in, out []int16) {
-	c.silent = false
+// band filters one 160-sample frame in of caller c into out (fast path)
+// and keeps the full path's upsampler history as it would be.
+func (pp *pairPath) band(c *callerLeg, in, out []int16) {
+	pp.silent = false
 	for i, v := range in[:CallerFrame] {
-		c.bandBuf[bandTaps-1+i] = float32(v)
+		pp.bandBuf[bandTaps-1+i] = float32(v)
 	}
 	for j := range out[:CallerFrame] {
-		out[j] = clip16(dotN(c.bandBuf[j:j+bandTaps], bandRev[:]))
+		out[j] = clip16(dotN(pp.bandBuf[j:j+bandTaps], bandRev[:]))
 	}
-	copy(c.bandBuf[:bandTaps-1], c.bandBuf[CallerFrame:])
-	copy(c.up.buf[:r6Taps-1], c.bandBuf[CallerFrame+bandTaps-1-(r6Taps-1):])
+	copy(pp.bandBuf[:bandTaps-1], pp.bandBuf[CallerFrame:])
+	copy(c.up.buf[:r6Taps-1], pp.bandBuf[CallerFrame+bandTaps-1-(r6Taps-1):])
 }
 
 // primeDown leaves d (an operator's 48 kHz -> 8 kHz downsampler) with the
 // history the full path would have given it: the last 95 samples of the
 // caller's frame upsampled, or silence after a silent tick.
-func (c *callerLeg) primeDown(d *down6) {
+func (pp *pairPath) primeDown(c *callerLeg, d *down6) {
 	const hist = r6Len - 1 // 95
-	if c.silent {
+	if pp.silent {
 		clear(d.buf[:hist])
 		return
 	}

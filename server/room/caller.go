@@ -21,24 +21,22 @@ type callerLeg struct {
 	up    up6
 	down  down6
 
-	callerPair      // the caller's side of the two-party fast path (pair.go)
-	soloPrev   span // the guidance of the last one-party tick (solo.go)
+	wide  [mixer.FrameSamples]int16 // scratch for the fast paths
+
+	pair     pairPath // the caller's side of the two-party fast path (pair.go)
+	soloPrev span     // the guidance of the last one-party tick (solo.go)
 }
 
 func newCallerLeg(media CallerMedia) *callerLeg { return &callerLeg{media: media} }
 
 // ReadFrame is the mixer Source: one trunk frame upsampled to 960 samples.
 func (c *callerLeg) ReadFrame(dst []int16) bool {
-	if c.fast && c.partner != nil { // c.in8 still holds the last fast tick's frame
-		c.partner.primeFrom(c)
-	}
+	c.pair.resume(c)
 	if !c.media.ReadFrame(c.in8[:]) {
 		return false
 	}
 	c.up.process(c.in8[:], dst[:mixer.FrameSamples])
-	for i, v := range c.in8[CallerFrame-(bandTaps-1):] { // the fast path's history
-		c.bandBuf[i] = float32(v)
-	}
+	c.pair.follow(c.in8[:])
 	return true
 }
 
@@ -48,13 +46,7 @@ func (c *callerLeg) ReadFrame(dst []int16) bool {
 func (c *callerLeg) WriteFrame(src []int16) error {
 	c.soloPrev = span{}
 	c.down.process(src, c.out8[:])
-	if c.fast {
-		c.fast = false
-		if c.partner != nil && c.partner.takeHandoff(c, c.x8[:]) {
-			fade(c.x8[:], c.out8[:])
-		}
-		c.partner = nil
-	}
+	c.pair.handOff(c, c.out8[:])
 	return c.media.WriteFrame(c.out8[:])
 }
 

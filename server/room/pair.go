@@ -23,11 +23,19 @@ import (
 // rate and fades over one tick (narrow.go). Either way a third party
 // joining or leaving switches paths without a click or a gap.
 
-// callerPair is the caller leg's side of the two-party fast path: the
-// frames of one fast tick and what the switch back to the full path needs.
-type callerPair struct {
-	wide    [mixer.FrameSamples]int16
-	nb8     [CallerFrame]int16
+// pairPath is the caller leg's side of the two-party fast path: what one
+// fast tick needs and what the switches to and from the full path need.
+// Its methods are the path's whole life:
+//
+//	exchange  one fast tick (the rooms' mixer.PairFunc, twoParty, calls it)
+//	follow    the full path read a caller frame: keep the band filter's history
+//	resume    the first full tick reads: prime the operator's downsampler
+//	handOff   the first full tick writes: fade from the operator's narrowband audio
+//	end       the caller is alone now (solo.go): nothing to hand over
+//
+// Only the room's mixer goroutine touches it.
+type pairPath struct {
+	nb8     [CallerFrame]int16 // the caller's frame for the operator, band-filtered
 	bandBuf [bandTaps - 1 + CallerFrame]float32
 	silent  bool // the last fast tick had no caller audio
 	op8     [CallerFrame]int16
@@ -58,11 +66,11 @@ func twoParty(a, b *mixer.Leg) bool {
 	if !ok || !ok2 || !s.narrow.Load() {
 		return false
 	}
-	return c.exchange(s)
+	return c.pair.exchange(c, s)
 }
 
-// exchange runs one fast tick between the caller and staff leg s.
-func (c *callerLeg) exchange(s *staffLeg) bool {
+// exchange runs one fast tick between caller c and staff leg s.
+func (pp *pairPath) exchange(c *callerLeg, s *staffLeg) bool {
 	s.mu.Lock()
 	p := s.cur
 	s.pairedWith = c
@@ -78,37 +86,70 @@ func (c *callerLeg) exchange(s *staffLeg) bool {
 
 	// Caller -> operator (read first, as the mixer reads in its legs' order).
 	if c.media.ReadFrame(c.in8[:]) {
-		c.band(c.in8[:], c.nb8[:])
+		pp.band(c, c.in8[:], pp.nb8[:])
 	} else {
-		clear(c.nb8[:])
-		c.silent = true
+		clear(pp.nb8[:])
+		pp.silent = true
 	}
 
 	// Operator -> caller: the caller hears nothing but the operator
 	// (silence when nothing comes); Opus is decoded at 8 kHz.
 	if narrowIn {
-		if s.readNarrow(c.op8[:], c.wide[:]) { // the first fast tick: fade over
-			c.down.process(c.wide[:], c.x8[:])
-			fade(c.x8[:], c.op8[:])
+		if s.readNarrow(pp.op8[:], c.wide[:]) { // the first fast tick: fade over
+			c.down.process(c.wide[:], pp.x8[:])
+			fade(pp.x8[:], pp.op8[:])
 		}
-		clear(c.down.buf[:r6Len-1])      // no stale history when the full path resumes
-		_ = c.media.WriteFrame(c.op8[:]) // a trunk error is the trunk's to report
+		clear(c.down.buf[:r6Len-1])       // no stale history when the full path resumes
+		_ = c.media.WriteFrame(pp.op8[:]) // a trunk error is the trunk's to report
 	} else {
 		if !s.ReadFrame(c.wide[:]) {
 			clear(c.wide[:])
 		}
 		_ = c.WriteFrame(c.wide[:])
 	}
-	c.fast, c.partner = true, s // for the switch back (caller.go)
+	pp.fast, pp.partner = true, s // for the switch back
 
 	if p == nil {
 		return true
 	}
-	return s.writeNarrow(p, c)
+	return s.writeNarrow(p, pp)
 }
 
-// writeNarrow encodes and sends the 8 kHz frame c.nb8 to the operator.
-func (s *staffLeg) writeNarrow(p *peer, c *callerLeg) bool {
+// follow keeps the band filter's history as the full path (or the
+// one-party path) reads caller frame in8, for the next fast tick.
+func (pp *pairPath) follow(in8 []int16) {
+	for i, v := range in8[CallerFrame-(bandTaps-1):] {
+		pp.bandBuf[i] = float32(v)
+	}
+}
+
+// resume is called as the full path reads the caller's first frame after
+// fast ticks (c.in8 still holds the last fast tick's): the operator's
+// downsampler gets the history the full path would have left in it.
+func (pp *pairPath) resume(c *callerLeg) {
+	if pp.fast && pp.partner != nil {
+		pp.partner.primeFrom(c)
+	}
+}
+
+// handOff is called as the full path writes the caller's first frame
+// after fast ticks: out8 fades over from the operator's narrowband audio
+// of this tick (narrow.go).
+func (pp *pairPath) handOff(c *callerLeg, out8 []int16) {
+	if !pp.fast {
+		return
+	}
+	if pp.partner != nil && pp.partner.takeHandoff(c, pp.x8[:]) {
+		fade(pp.x8[:], out8)
+	}
+	pp.end()
+}
+
+// end forgets the fast ticks: the caller is alone, nothing to hand over.
+func (pp *pairPath) end() { pp.fast, pp.partner = false, nil }
+
+// writeNarrow encodes and sends the 8 kHz frame pp.nb8 to the operator.
+func (s *staffLeg) writeNarrow(p *peer, pp *pairPath) bool {
 	s.mu.Lock()
 	if s.cur != p {
 		s.mu.Unlock()
@@ -118,14 +159,14 @@ func (s *staffLeg) writeNarrow(p *peer, c *callerLeg) bool {
 	var err error
 	switch p.send {
 	case codecOpus:
-		payload, err = p.enc8.Encode(c.nb8[:])
+		payload, err = p.enc8.Encode(pp.nb8[:])
 	case codecPCMU:
 		e, ok := p.enc.(*pcmuEncoder)
 		if !ok {
 			s.mu.Unlock()
 			return true
 		}
-		payload = e.encode8(c.nb8[:])
+		payload = e.encode8(pp.nb8[:])
 	}
 	s.mu.Unlock()
 	if err != nil {
@@ -151,10 +192,10 @@ func (s *staffLeg) primeFrom(c *callerLeg) {
 	}
 	switch p.send {
 	case codecOpus:
-		c.primeDown(&p.down)
+		c.pair.primeDown(c, &p.down)
 	case codecPCMU:
 		if e, ok := p.enc.(*pcmuEncoder); ok {
-			c.primeDown(&e.down)
+			c.pair.primeDown(c, &e.down)
 		}
 	}
 }

@@ -39,9 +39,7 @@ func (c *callerLeg) solo(p *prompt) {
 		for i, v := range c.in8[CallerFrame-(r6Taps-1):] {
 			c.up.buf[i] = float32(v)
 		}
-		for i, v := range c.in8[CallerFrame-(bandTaps-1):] {
-			c.bandBuf[i] = float32(v)
-		}
+		c.pair.follow(c.in8[:])
 	}
 	// What the caller hears: the guidance, at 8 kHz from the clip when that
 	// is exactly what Resample(48000->8000) would give, or silence.
@@ -63,7 +61,7 @@ func (c *callerLeg) solo(p *prompt) {
 		c.down.process(c.wide[:], c.out8[:]) // a clip's edge or the tail after it
 	}
 	c.soloPrev = sp
-	c.fast, c.partner = false, nil    // no operator to fade from
+	c.pair.end()                      // no operator to fade from
 	_ = c.media.WriteFrame(c.out8[:]) // a trunk error is the trunk's to report
 }
 
