@@ -193,6 +193,12 @@ func newAdminChannelCmd() *cobra.Command {
 		if p.Recording != nil || p.RecordingDays != nil {
 			printRecording(e.out, c)
 		}
+		if p.Recording != nil && c.Recording {
+			warnNoGuidance(cmd, e, c, api.GuidanceRecording, "calls are recorded without an announcement")
+		}
+		if p.Voicemail != nil && c.Voicemail {
+			warnNoGuidance(cmd, e, c, api.GuidanceVoicemail, "callers hear only the beep before their message")
+		}
 		return nil
 	})
 	sf := set.Flags()

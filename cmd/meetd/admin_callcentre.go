@@ -283,3 +283,13 @@ func keptOff(days int) string {
 	}
 	return ""
 }
+
+// warnNoGuidance tells the admin on stderr when a feature just switched on
+// lacks the guidance it plays.
+func warnNoGuidance(cmd *cobra.Command, e *adminEnv, c api.Channel, kind api.GuidanceKind, consequence string) {
+	err := e.db.View(runCtx(cmd), func(tx store.Tx) error { _, err := tx.Guidance(c.ID, kind); return err })
+	if api.CodeOf(err) == api.CodeNotFound {
+		fmt.Fprintf(cmd.ErrOrStderr(), "warning: channel %s has no %s guidance yet, so %s (meetd admin guidance set --channel %s --kind %s FILE)\n",
+			c.Name, kind, consequence, c.Name, kind)
+	}
+}

@@ -133,3 +133,36 @@ func TestAdminChannelOpenUntilHoursAndStaffJSON(t *testing.T) {
 		t.Errorf("staff list --json: %v\n%s", err, out)
 	}
 }
+
+// Retention of voicemails and call recordings is set with the channel, bad
+// values are refused, and switching a feature on without its guidance warns.
+func TestAdminRetentionAndGuidanceWarnings(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "m.db")
+	if out, err := run(t, "admin", "channel", "add", "support", "--db", db); err != nil {
+		t.Fatal(err, out)
+	}
+	out, err := run(t, "admin", "channel", "set", "support", "--db", db, "--voicemail", "on", "--voicemail-retention", "30",
+		"--recording", "on", "--recording-retention", "90")
+	if err != nil {
+		t.Fatal(err, out)
+	}
+	for _, want := range []string{"voicemail on (messages up to 120s, 5s of silence or # ends one; deleted after 30 days)",
+		"call recording on (announced by the recording guidance; deleted after 90 days)",
+		"warning: channel support has no recording guidance yet, so calls are recorded without an announcement",
+		"warning: channel support has no voicemail guidance yet, so callers hear only the beep"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("channel set lacks %q:\n%s", want, out)
+		}
+	}
+	if out, err := run(t, "admin", "channel", "set", "support", "--db", db, "--voicemail-retention", "-1"); err == nil {
+		t.Errorf("negative retention accepted:\n%s", out)
+	}
+	out, err = run(t, "admin", "channel", "list", "--db", db, "--json")
+	var cs []api.Channel
+	if err != nil || json.Unmarshal([]byte(out), &cs) != nil || len(cs) != 1 || cs[0].VoicemailDays != 30 || cs[0].RecordingDays != 90 {
+		t.Fatalf("channel list --json: %v\n%s", err, out)
+	}
+	if out, err := run(t, "admin", "channel", "set", "support", "--db", db, "--voicemail", "off"); err != nil || !strings.Contains(out, "voicemail off (existing ones deleted after 30 days)") {
+		t.Errorf("voicemail off: %v\n%s", err, out)
+	}
+}

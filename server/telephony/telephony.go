@@ -121,7 +121,7 @@ func New(st store.Store, cfg Config, log *slog.Logger, opts ...Option) (*Telepho
 		err := st.View(context.Background(), func(tx store.Tx) (err error) { pcm, err = tx.Guidance(channelID, kind); return err })
 		return pcm, err
 	}
-	ropts := []room.Option{room.WithLogger(log), room.WithGuidance(guidance),
+	ropts := []room.Option{room.WithLogger(log), room.WithGuidance(room.DefaultGuidance(guidance)), // a built-in hold chime
 		room.WithOnPresence(t.presenceChanged)}
 	if cfg.ICELoopback {
 		ropts = append(ropts, room.WithLoopbackICE())
