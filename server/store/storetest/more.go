@@ -59,7 +59,7 @@ func testSearchTextCases(t *testing.T, h Harness) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for q, want := range map[string]int{"ñandú": 1, "müller": 0} {
+	for q, want := range map[string]int{"ñandú": 1, "müller": 0, "ROBERTA": 1, "bob m": 0} {
 		var l api.ChatList
 		db.View(ctx, func(tx store.Tx) (err error) { l, err = tx.SearchChats(api.ChatQuery{Q: q}, nil); return })
 		if len(l.Chats) != want {
