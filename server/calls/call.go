@@ -51,6 +51,7 @@ type call struct {
 	ivr       ivrState   // the caller's way through the channel's menu (menu.go)
 	vm        *vmState   // voicemail being taken (voicemail.go)
 	xfer      *xferState // transfer in progress (transfer.go)
+	bridged   int64      // trunk call of a completed external transfer, bridged in the room
 }
 
 // ivrState is a call's part in the channel's IVR menu.

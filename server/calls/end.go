@@ -59,11 +59,15 @@ func (m *Manager) end(r *rec, c *call, e ending, trunkGone bool) {
 	if reason != api.ReasonNone {
 		m.closeMissedChat(r, c, reason)
 	}
-	id, gone := c.ID, c.trunkGone
+	id, gone, bridged := c.ID, c.trunkGone, c.bridged
+	c.bridged = 0
 	r.effect(id, func() {
 		m.media.StopGuidance(id)
 		if !gone {
 			m.trunk.Hangup(id, detail)
+		}
+		if bridged != 0 { // the far end of an external transfer
+			m.trunk.Hangup(bridged, detail)
 		}
 		m.media.CloseRoom(id)
 	})

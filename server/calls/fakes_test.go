@@ -104,6 +104,17 @@ func (f *fakeMedia) Attach(id, staffID int64, mode api.JoinMode) error {
 	f.rec(fmt.Sprintf("attach %d %d %s", id, staffID, mode))
 	return nil
 }
+func (f *fakeMedia) AddTrunkLeg(id, leg int64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rec(fmt.Sprintf("bridge %d %d", id, leg))
+	return nil
+}
+func (f *fakeMedia) RemoveTrunkLeg(id, leg int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rec(fmt.Sprintf("unbridge %d %d", id, leg))
+}
 func (f *fakeMedia) Detach(id, staffID int64) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -22,6 +22,8 @@ import (
 //	guidance, menu, waiting, ringing ─voicemail→ voicemail ─end→ ended
 //	new ─dial→ dialing ─answered→ active
 //	active ─transfer→ transferring ─ring/wait/guidance/voicemail→ (as from guidance)   blind (transfer.go)
+//	                  transferring ─answered→ active                                 blind to a number
+//	                  transferring ─cancel→ active                                   the number could not be dialled
 //	active ─consult→ consulting ─complete/cancel→ active                             attended
 //	(every state but ended) ─end→ ended
 
@@ -76,7 +78,7 @@ var transitions = map[api.CallState]map[input]api.CallState{
 	api.CallDialing:   {inAnswered: api.CallActive, inEnd: api.CallEnded},
 	api.CallActive:    {inEnd: api.CallEnded, inTransfer: api.CallTransferring, inConsult: api.CallConsulting},
 	api.CallTransferring: {inGuidance: api.CallGuidance, inRing: api.CallRinging, inWait: api.CallWaiting,
-		inEnd: api.CallEnded, inVoicemail: api.CallVoicemail},
+		inEnd: api.CallEnded, inVoicemail: api.CallVoicemail, inAnswered: api.CallActive, inCancel: api.CallActive},
 	api.CallConsulting: {inComplete: api.CallActive, inCancel: api.CallActive, inEnd: api.CallEnded},
 	api.CallEnded:      {},
 }

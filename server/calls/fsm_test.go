@@ -22,7 +22,9 @@ func TestTransitions(t *testing.T) {
 		api.CallVoicemail: {inEnd: api.CallEnded},
 		// A blind transfer is routed like a new call; it is not answered
 		// before it rang someone.
-		api.CallTransferring: {inGuidance: api.CallGuidance, inRing: api.CallRinging, inWait: api.CallWaiting, inEnd: api.CallEnded, inVoicemail: api.CallVoicemail},
+		api.CallTransferring: {inGuidance: api.CallGuidance, inRing: api.CallRinging, inWait: api.CallWaiting, inEnd: api.CallEnded, inVoicemail: api.CallVoicemail,
+			inAnswered: api.CallActive,  // the number of an external transfer answered
+			inCancel:   api.CallActive}, // or could not be dialled: the operator keeps the call
 		// An attended transfer's consult only completes, cancels or ends.
 		api.CallConsulting: {inComplete: api.CallActive, inCancel: api.CallActive, inEnd: api.CallEnded},
 	}

@@ -211,16 +211,28 @@ func (m *Manager) CallerHungUp(callID int64, detail string) {
 	if detail == "" {
 		detail = "caller hung up"
 	}
+	if callID < 0 { // a transfer's dialled leg (transferLeg)
+		m.legInput(callID, false, detail)
+		return
+	}
 	m.trunkInput(callID, func(r *rec, c *call) { m.end(r, c, endFor(causeCallerLeft, detail), true) })
 }
 
 // MediaTimeout: no RTP for the configured time; the call ends and the trunk hangs up.
 func (m *Manager) MediaTimeout(callID int64) {
+	if callID < 0 {
+		m.legInput(callID, false, "media timeout")
+		return
+	}
 	m.trunkInput(callID, func(r *rec, c *call) { m.end(r, c, endFor(causeMediaTimeout, "media timeout"), false) })
 }
 
 // OutboundAnswered: the customer picked up an outbound call.
 func (m *Manager) OutboundAnswered(callID int64) {
+	if callID < 0 {
+		m.legInput(callID, true, "")
+		return
+	}
 	m.trunkInput(callID, func(r *rec, c *call) {
 		if c.State != api.CallDialing {
 			m.log.Warn("outbound answer for a call not dialing", "call_id", callID, "state", string(c.State))
@@ -242,12 +254,19 @@ func (m *Manager) OutboundFailed(callID int64, detail string) {
 	if detail == "" {
 		detail = "dial failed"
 	}
+	if callID < 0 {
+		m.legInput(callID, false, detail)
+		return
+	}
 	m.trunkInput(callID, func(r *rec, c *call) { m.end(r, c, endFor(causeDialFailed, detail), true) })
 }
 
 // DTMF records a key the caller pressed (RFC 4733 or SIP INFO); in the
 // channel's menu it chooses (menu.go).
 func (m *Manager) DTMF(callID int64, digit rune) {
+	if callID < 0 {
+		return // keys from a transfer's far end mean nothing here
+	}
 	m.trunkInput(callID, func(r *rec, c *call) {
 		m.event(r, c, api.EvCallDTMF, 0, 0, map[string]any{"digit": string(digit)})
 		switch c.State {

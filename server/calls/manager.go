@@ -60,6 +60,10 @@ type Media interface {
 	// called once when it ends (bounds, StopRecording or CloseRoom).
 	StartRecording(callID int64, rec Recording, done func(RecordingResult)) error
 	StopRecording(callID int64)
+	// AddTrunkLeg bridges trunk call legID (dialled for an external
+	// transfer) into callID's room; RemoveTrunkLeg takes it out.
+	AddTrunkLeg(callID, legID int64) error
+	RemoveTrunkLeg(callID, legID int64)
 }
 
 // Claims make a member's ring or call exclusive across the nodes of a

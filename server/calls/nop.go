@@ -37,3 +37,7 @@ func (noMedia) StartRecording(int64, Recording, func(RecordingResult)) error {
 	return api.Errorf(api.CodeUnavailable, "no media side configured")
 }
 func (noMedia) StopRecording(int64) {}
+func (noMedia) AddTrunkLeg(int64, int64) error {
+	return api.Errorf(api.CodeUnavailable, "no media: trunk legs cannot be bridged")
+}
+func (noMedia) RemoveTrunkLeg(int64, int64) {}

@@ -38,7 +38,13 @@ type xferState struct {
 	waited    bool      // it waited
 	consultee int64     // staff member in the consult room, 0 until one answers
 	teamID    int64     // the real team routed to (cursor), 0 for a staff target
+	leg       int64     // the trunk call dialled for a number target (transferLeg), 0 for staff and teams
 }
+
+// transferLeg is the id of the trunk call an external transfer of callID
+// dials: the trunk and the rooms know it by that id, and the trunk's
+// reports about it (negative ids) come back through legInput.
+func transferLeg(callID int64) int64 { return -callID }
 
 // consultRoom is the id of the room an attended transfer's consult runs in.
 func consultRoom(callID int64) int64 { return -callID }
@@ -56,7 +62,11 @@ func (m *Manager) Transfer(ctx context.Context, staffID, callID int64, req api.T
 		return api.Call{}, err
 	}
 	if req.To.Number != "" {
-		return api.Call{}, api.Errorf(api.CodeUnavailable, "transfer to an external number is not available on this server yet")
+		n, err := ValidNumber(req.To.Number)
+		if err != nil {
+			return api.Call{}, err
+		}
+		req.To.Number = n
 	}
 	if req.To.StaffID == staffID {
 		return api.Call{}, api.Errorf(api.CodeBadRequest, "you cannot transfer a call to yourself")
@@ -64,15 +74,21 @@ func (m *Manager) Transfer(ctx context.Context, staffID, callID int64, req api.T
 	var out api.Call
 	var target *api.Team
 	var err error
+	var dialErr error // an external transfer's dial, set by its effect
 	err = m.withCall(ctx, callID, func(r *rec, c *call) error {
 		if err := m.canTransfer(c, staffID); err != nil {
 			return err
 		}
+		x := &xferState{Transfer: api.Transfer{Mode: req.Mode, To: req.To, By: staffID, Started: m.clock.Now().UTC()},
+			teamID: req.To.TeamID}
+		if req.To.Number != "" {
+			x.leg = transferLeg(c.ID)
+			return m.externalTransfer(r, c, x, &dialErr)
+		}
 		if target, err = m.transferTarget(ctx, c, req.To); err != nil {
 			return err
 		}
-		x := &xferState{Transfer: api.Transfer{Mode: req.Mode, To: req.To, By: staffID, Started: m.clock.Now().UTC()},
-			target: target, teamID: req.To.TeamID}
+		x.target = target
 		if req.Mode == api.TransferBlind {
 			return m.blindTransfer(ctx, r, c, x)
 		}
@@ -82,6 +98,9 @@ func (m *Manager) Transfer(ctx context.Context, staffID, callID int64, req api.T
 		return api.Call{}, err
 	}
 	m.effectsDone(callID)
+	if dialErr != nil {
+		return api.Call{}, api.Errorf(api.CodeUnavailable, "the trunk could not dial %s: %v", req.To.Number, dialErr)
+	}
 	m.mu.Lock()
 	if c, ok := m.calls[callID]; ok {
 		out = c.snapshot()
@@ -258,7 +277,7 @@ func (m *Manager) startConsult(ctx context.Context, r *rec, c *call, x *xferStat
 	}
 	m.saveCall(r, c)
 	m.startTimer(c, slotRing, m.ringTimeout(c.channel), func(r *rec) {
-		if c.State == api.CallConsulting && c.xfer != nil && c.xfer.consultee == 0 {
+		if c.State == api.CallConsulting && c.xfer != nil && !c.xfer.Consulting {
 			for s := range c.ringing {
 				m.stopRing(r, c, s, api.RingTimedOut)
 			}
@@ -331,8 +350,13 @@ func (m *Manager) consultInput(ctx context.Context, staffID, callID int64, compl
 			out = c.snapshot()
 			return nil
 		}
-		if x.consultee == 0 {
+		if !x.Consulting {
 			return api.Errorf(api.CodeInvalidTransition, "nobody has answered the consult of call %d yet; wait or cancel", callID)
+		}
+		if x.leg != 0 {
+			m.completeExternal(r, c)
+			out = c.snapshot()
+			return nil
 		}
 		m.completeConsult(r, c)
 		out = c.snapshot()
@@ -396,6 +420,7 @@ func (m *Manager) cancelConsult(r *rec, c *call, by int64, reason string) {
 		m.stopRing(r, c, s, api.RingCancelled)
 	}
 	m.dropConsultee(r, c)
+	m.hangupLeg(r, c)
 	if err := m.move(c, inCancel); err != nil {
 		return
 	}
@@ -456,6 +481,7 @@ func (m *Manager) xferEnded(r *rec, c *call, e ending) {
 		reason = e.detail
 	}
 	m.dropConsultee(r, c)
+	m.hangupLeg(r, c)
 	m.xferEvent(r, c, api.EvCallTransferFailed, 0, reason)
 	if x.Mode == api.TransferAttended {
 		id := c.ID
@@ -468,4 +494,209 @@ func (m *Manager) xferEnded(r *rec, c *call, e ending) {
 // memberLocked reads a staff member's settings under m.mu (a short read).
 func (m *Manager) memberLocked(staffID int64) (api.Staff, api.Settings, error) {
 	return m.member(context.Background(), staffID)
+}
+
+// External transfers (a number through the trunk). Blind: the operator
+// leaves, the customer hears the wait guidance while the trunk dials the
+// number (active → transferring); when it answers, the dialled trunk call
+// is bridged into the call's room (transferring → active) and the call goes
+// on between the two trunk legs until either hangs up. Attended: the
+// dialled call is the consult room's caller leg; complete bridges it into
+// the call's room.
+
+// externalTransfer starts dialling x's number for c.
+func (m *Manager) externalTransfer(r *rec, c *call, x *xferState, dialErr *error) error {
+	from := c.To // the channel's number the customer called
+	if c.Direction == api.Outbound {
+		from = c.From
+	}
+	if x.Mode == api.TransferBlind {
+		if err := m.move(c, inTransfer); err != nil {
+			return err
+		}
+	} else if err := m.move(c, inConsult); err != nil {
+		return err
+	}
+	c.xfer = x
+	m.xferEvent(r, c, api.EvCallTransferStarted, 0, "")
+	id, ch, by, leg, number := c.ID, c.ChannelID, x.By, x.Leg(), x.To.Number
+	dial := func() {
+		if err := m.trunk.Dial(leg, from, number); err != nil {
+			*dialErr = err
+			m.trunkInput(id, func(r *rec, c *call) { m.dialRefused(r, c, err) })
+		}
+	}
+	if x.Mode == api.TransferBlind {
+		m.endHold(c)
+		for s := range c.parts {
+			m.removeParticipant(r, c, s)
+		}
+		c.queued, c.music = false, false
+		r.effect(id, func() {
+			m.media.StopGuidance(id)
+			m.media.PlayGuidance(id, ch, api.GuidanceWait, true, func() {})
+			dial()
+		})
+	} else {
+		if c.HeldSince == nil {
+			c.HeldSince = ptrTime(m.clock.Now())
+			m.event(r, c, api.EvCallHeld, 0, by, nil)
+		}
+		staff := make([]int64, 0, len(c.parts))
+		for s := range c.parts {
+			staff = append(staff, s)
+		}
+		r.effect(id, func() {
+			for _, s := range staff {
+				m.media.Detach(id, s)
+			}
+			m.media.StopGuidance(id)
+			m.media.PlayGuidance(id, ch, api.GuidanceHold, true, nil)
+			if err := m.media.OpenRoom(consultRoom(id)); err != nil { // its caller leg is the dialled call
+				m.log.Error("opening the consult room failed", "call_id", id, "err", err)
+			} else if err := m.media.Attach(consultRoom(id), by, api.ModeTalk); err != nil {
+				m.log.Warn("moving the operator into the consult failed", "call_id", id, "staff_id", by, "err", err)
+			}
+			dial()
+		})
+	}
+	m.saveCall(r, c)
+	m.startTimer(c, slotDial, m.dialTO, func(r *rec) {
+		if c.xfer != nil && c.xfer.leg != 0 && !c.xfer.Consulting {
+			m.legFailed(r, c, "no answer")
+		}
+	})
+	m.log.Info("external transfer dialling", "call_id", c.ID, "chat_id", c.ChatID, "staff_id", by, "mode", string(x.Mode), "to", number)
+	return nil
+}
+
+// Leg is the trunk call id of the transfer's dialled leg (0 when none).
+func (x *xferState) Leg() int64 { return x.leg }
+
+// legAnswered: the dialled number picked up.
+func (m *Manager) legAnswered(r *rec, c *call) {
+	x := c.xfer
+	m.stopTimer(c, slotDial)
+	if x.Mode == api.TransferAttended {
+		x.Consulting = true
+		m.saveCall(r, c)
+		m.xferEvent(r, c, api.EvCallConsultAnswered, 0, "")
+		return
+	}
+	if m.move(c, inAnswered) != nil {
+		return
+	}
+	m.bridge(r, c)
+}
+
+// bridge joins the dialled leg to the customer in the call's room; the
+// transfer is done.
+func (m *Manager) bridge(r *rec, c *call) {
+	x := c.xfer
+	c.bridged, x.leg = x.leg, 0
+	m.xferEvent(r, c, api.EvCallTransferred, 0, "")
+	c.xfer = nil
+	m.saveCall(r, c)
+	id, leg := c.ID, c.bridged
+	r.effect(id, func() {
+		m.media.CloseRoom(consultRoom(id))
+		m.media.StopGuidance(id)
+		if err := m.media.AddTrunkLeg(id, leg); err != nil {
+			m.log.Error("bridging the transfer's trunk leg failed", "call_id", id, "leg", leg, "err", err)
+		}
+	})
+	m.log.Info("external transfer bridged", "call_id", c.ID, "leg", leg)
+}
+
+// completeExternal: the operator hands the customer to the number they consulted.
+func (m *Manager) completeExternal(r *rec, c *call) {
+	x := c.xfer
+	if err := m.move(c, inComplete); err != nil {
+		return
+	}
+	for s, mode := range c.parts {
+		if mode == api.ModeTalk || mode == api.ModeBarge {
+			m.removeParticipant(r, c, s)
+		}
+	}
+	held := m.endHold(c)
+	m.event(r, c, api.EvCallResumed, 0, x.By, map[string]any{"held_s": int(held.Seconds()), "total_held_s": c.HeldS})
+	m.bridge(r, c)
+}
+
+// legFailed: the dialled number did not answer, refused, or hung up during
+// the consult. A blind transfer's customer has nobody left: the call ends;
+// a consult gives the customer back to the operator.
+func (m *Manager) legFailed(r *rec, c *call, detail string) {
+	x := c.xfer
+	if x == nil {
+		return
+	}
+	if x.Mode == api.TransferAttended {
+		m.cancelConsult(r, c, 0, detail)
+		return
+	}
+	m.end(r, c, endFor(causeDialFailed, "transfer to "+x.To.Number+" failed: "+detail), false)
+}
+
+// hangupLeg ends the transfer's dialled trunk call, if any.
+func (m *Manager) hangupLeg(r *rec, c *call) {
+	if c.xfer == nil || c.xfer.leg == 0 {
+		return
+	}
+	id, leg := c.ID, c.xfer.leg
+	c.xfer.leg = 0
+	r.effect(id, func() { m.trunk.Hangup(leg, "transfer ended") })
+}
+
+// legInput handles the trunk's report about a transfer's dialled call legID.
+func (m *Manager) legInput(legID int64, answered bool, detail string) {
+	m.trunkInput(-legID, func(r *rec, c *call) {
+		switch {
+		case c.bridged == legID && !answered: // the far end of a bridged transfer hung up
+			c.bridged = 0
+			m.end(r, c, endFor(causeEveryoneLeft, "transfer target hung up: "+detail), false)
+		case c.xfer != nil && c.xfer.leg == legID && answered:
+			m.legAnswered(r, c)
+		case c.xfer != nil && c.xfer.leg == legID:
+			c.xfer.leg = 0 // gone already: nothing to hang up
+			m.legFailed(r, c, detail)
+		}
+	})
+}
+
+// dialRefused: the trunk could not even start dialling (no outbound trunk,
+// too many calls): the transfer never started, so the operator keeps the
+// customer (a blind transfer puts them back in the call).
+func (m *Manager) dialRefused(r *rec, c *call, err error) {
+	x := c.xfer
+	if x == nil || x.leg == 0 {
+		return
+	}
+	x.leg = 0
+	detail := "dial failed: " + err.Error()
+	if x.Mode == api.TransferAttended {
+		m.cancelConsult(r, c, 0, detail)
+		return
+	}
+	if m.move(c, inCancel) != nil {
+		return
+	}
+	m.stopTimer(c, slotDial)
+	m.xferEvent(r, c, api.EvCallTransferFailed, 0, detail)
+	c.xfer = nil
+	var muted bool
+	if _, set, err := m.memberLocked(x.By); err == nil {
+		muted = set.MuteOnJoin
+	}
+	m.addParticipant(r, c, x.By, api.ModeTalk, muted)
+	m.saveCall(r, c)
+	id, by := c.ID, x.By
+	r.effect(id, func() {
+		m.media.StopGuidance(id)
+		if err := m.media.Attach(id, by, api.ModeTalk); err != nil {
+			m.log.Warn("putting the operator back after a refused dial failed", "call_id", id, "staff_id", by, "err", err)
+		}
+	})
+	m.log.Warn("external transfer could not dial; the operator keeps the call", "call_id", c.ID, "err", err)
 }

@@ -316,3 +316,99 @@ func TestAttendedTransferCancelAndDecline(t *testing.T) {
 		t.Fatalf("after hang-up: %s %v", e.state(id), e.m.inCall)
 	}
 }
+
+// TestExternalTransferBlind: the trunk dials the number on the transfer
+// leg while the customer hears the wait guidance; the answer bridges the
+// two trunk calls in the room; the far end hanging up ends the call and
+// hangs up the customer.
+func TestExternalTransferBlind(t *testing.T) {
+	e := newEnv(t, newMemStore(), "", nil)
+	ann := e.addStaff(t, "ann", api.RoleOperator)
+	id := e.answered(t, ann, "+4915105")
+	_, err := e.m.Transfer(e.ctx, ann, id, api.TransferRequest{To: api.TransferTarget{Number: "12x"}})
+	wantCode(t, err, api.CodeBadRequest)
+	c, err := e.m.Transfer(e.ctx, ann, id, api.TransferRequest{To: api.TransferTarget{Number: "+81 90-1234-5678"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	leg := transferLeg(id)
+	if c.State != api.CallTransferring || !e.trunk.has(fmt.Sprintf("dial %d +4930100>+819012345678", leg)) || !e.media.has(fmt.Sprintf("play %d wait", id)) {
+		t.Fatalf("dialling: %s trunk %v media %v", c.State, e.trunk.log, e.media.log)
+	}
+	if e.m.inCall[ann] != 0 {
+		t.Fatal("ann is still in the call")
+	}
+	e.m.OutboundAnswered(leg)
+	e.drain()
+	if s := e.state(id); s != api.CallActive || !e.media.has(fmt.Sprintf("bridge %d %d", id, leg)) {
+		t.Fatalf("answered: %s %v", s, e.media.log)
+	}
+	_, d := xferData(t, e.events(t, id), api.EvCallTransferred)
+	if d.To.Number != "+819012345678" {
+		t.Fatalf("transferred %+v", d)
+	}
+	e.m.CallerHungUp(leg, "bye")
+	e.drain()
+	if c := e.call(t, id); c.State != api.CallEnded || c.MissedReason != "" || !e.trunk.has(fmt.Sprintf("hangup %d", id)) {
+		t.Fatalf("after the far end hung up: %+v %v", c, e.trunk.log)
+	}
+}
+
+// TestExternalTransferRefusedDial: a number the trunk cannot dial leaves
+// the call with its operator, and says why.
+func TestExternalTransferRefusedDial(t *testing.T) {
+	e := newEnv(t, newMemStore(), "", nil)
+	ann := e.addStaff(t, "ann", api.RoleOperator)
+	id := e.answered(t, ann, "+4915106")
+	e.trunk.DialErr = fmt.Errorf("no outbound trunk")
+	_, err := e.m.Transfer(e.ctx, ann, id, api.TransferRequest{To: api.TransferTarget{Number: "+819012345678"}})
+	wantCode(t, err, api.CodeUnavailable)
+	e.drain()
+	if c := e.call(t, id); c.State != api.CallActive || e.m.inCall[ann] != id || e.media.attached[id][ann] != api.ModeTalk {
+		t.Fatalf("after a refused dial: %+v in call %v", c, e.m.inCall)
+	}
+}
+
+// TestExternalTransferAttended: the operator consults the number in the
+// consult room (the dialled call is its caller leg), then completes: the
+// two trunk calls are bridged and the operator is out; a number that
+// hangs up during a consult gives the customer back.
+func TestExternalTransferAttended(t *testing.T) {
+	e := newEnv(t, newMemStore(), "", nil)
+	ann := e.addStaff(t, "ann", api.RoleOperator)
+	id := e.answered(t, ann, "+4915107")
+	leg := transferLeg(id)
+	req := api.TransferRequest{To: api.TransferTarget{Number: "+819012345678"}, Mode: api.TransferAttended}
+	if _, err := e.m.Transfer(e.ctx, ann, id, req); err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	if !e.media.has(fmt.Sprintf("open %d", consultRoom(id))) || e.media.attached[consultRoom(id)][ann] != api.ModeTalk {
+		t.Fatalf("consult room %v", e.media.log)
+	}
+	_, err := e.m.CompleteTransfer(e.ctx, ann, id)
+	wantCode(t, err, api.CodeInvalidTransition) // not answered yet
+	e.m.CallerHungUp(leg, "486 Busy Here")
+	e.drain()
+	if c := e.call(t, id); c.State != api.CallActive || e.media.attached[id][ann] != api.ModeTalk {
+		t.Fatalf("after the number refused: %+v", c)
+	}
+	if _, err := e.m.Transfer(e.ctx, ann, id, req); err != nil {
+		t.Fatal(err)
+	}
+	e.m.OutboundAnswered(leg)
+	c, err := e.m.CompleteTransfer(e.ctx, ann, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	if c.State != api.CallActive || e.m.inCall[ann] != 0 || !e.media.has(fmt.Sprintf("bridge %d %d", id, leg)) {
+		t.Fatalf("completed: %+v %v", c, e.media.log)
+	}
+	e.m.CallerHungUp(id, "bye") // the customer hangs up: the far end is hung up too
+	e.drain()
+	if !e.trunk.has(fmt.Sprintf("hangup %d", leg)) {
+		t.Fatalf("far end not hung up: %v", e.trunk.log)
+	}
+}

@@ -57,6 +57,7 @@ type Room struct {
 	bridges   map[int64]*bridge   // staff on other nodes (bridge.go)
 	rec       *recording.Recorder // voicemail or call recording (record.go)
 	recLeg    *mixer.Leg
+	trunks    map[int64]*mixer.Leg // further trunk legs, by trunk call id (trunkleg.go)
 }
 
 // New builds a Manager.

@@ -322,6 +322,13 @@ func (m *media) StartRecording(callID int64, rec calls.Recording, done func(call
 	})
 }
 func (m *media) StopRecording(callID int64) { m.rooms.StopRecording(callID) }
+func (m *media) AddTrunkLeg(callID, legID int64) error {
+	if m.trunk == nil {
+		return api.Errorf(api.CodeUnavailable, "no SIP trunk is configured")
+	}
+	return m.rooms.AddTrunkLeg(callID, legID, m.trunk.Media(legID))
+}
+func (m *media) RemoveTrunkLeg(callID, legID int64) { m.rooms.RemoveTrunkLeg(callID, legID) }
 
 // noTrunk answers every trunk request with "not configured" (meetd without SIP).
 type noTrunk struct{}
