@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -241,6 +242,80 @@ func TestAttendedTransferCancelThenComplete(t *testing.T) {
 	}
 	final, err := op.Call(ctx, call.ID)
 	if err != nil || final.AssigneeID == nil || *final.AssigneeID == *call.AssigneeID || final.HeldS < 3 {
+		t.Fatalf("call %+v %v", final, err)
+	}
+}
+
+// TestExternalTransferBridgesTwoTrunkCalls: operator A passes a SIP caller
+// on to an outside number (`meet transfer CALL --number N`, blind); meetd
+// dials it through the outbound trunk (a second SIP endpoint answering
+// with 1,500 Hz) and bridges the two trunk calls in the call's room: the
+// caller and the outside party hear each other, A is out. When the outside
+// party hangs up, the call ends.
+func TestExternalTransferBridgesTwoTrunkCalls(t *testing.T) {
+	const outside = "+819055550000"
+	target, err := simcaller.New("127.0.0.1", outside)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	target.OnCall(func(from, to string) (simcaller.AnswerPlan, bool) {
+		return simcaller.AnswerPlan{Delay: 300 * time.Millisecond, Audio: audiotest.Tone(8000, toneB, 0.3, 8000), TalkFor: 4 * time.Second}, to == outside
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	uas, err := target.ServeUDP(ctx, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := startMeetd(t, "--outbound-proxy", uas.String(), "--outbound-caller-id", openNumber)
+	a, _ := phone(t, m, "op@e2e.test", toneA, "--auto-answer")
+	call, op, done := transferCall(t, ctx, m, "+819044440003", 8*time.Second)
+	time.Sleep(time.Second)
+	meetA := meetAs(t, m, "op@e2e.test")
+	if out := meetA("transfer", fmt.Sprint(call.ID), "--number", outside); !strings.Contains(out, "transferred blind") {
+		t.Fatalf("meet transfer --number: %s", out)
+	}
+	r := <-done
+	if r.err != nil || !r.res.Answered {
+		t.Fatalf("call: %v %+v", r.err, r.res.Status)
+	}
+	for deadline := time.Now().Add(5 * time.Second); len(target.Answered()) == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the outside number was never called")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	got := target.Answered()[0]
+	w := tones(audio.PCM16(r.res.Recorded), toneA, toneB)
+	firstB := -1
+	for i, x := range w {
+		if x[1] && firstB < 0 {
+			firstB = i
+		}
+	}
+	heard := windowsWith(tones(audio.PCM16(got.Recorded), toneCaller), 0, 0, 1<<30)
+	t.Logf("caller: A %d windows, the outside party %d from window %d (A after: %d); the outside party heard the caller in %d windows",
+		windowsWith(w, 0, 0, firstB), windowsWith(w, 1, firstB, len(w)), firstB, windowsWith(w, 0, firstB, len(w)), heard)
+	if firstB < 0 || windowsWith(w, 0, 0, firstB) < 5 || windowsWith(w, 1, firstB, len(w)) < 25 || windowsWith(w, 0, firstB, len(w)) > 2 || heard < 25 {
+		t.Fatal("the caller and the outside number did not hear each other (and only each other) after the transfer")
+	}
+	a.stop()
+	evs := waitEvent(t, ctx, op, call.ChatID, api.EvCallTransferred, 1)
+	var d api.TransferEvent
+	for _, e := range evs {
+		if e.Type == api.EvCallTransferred {
+			json.Unmarshal(e.Data, &d)
+		}
+	}
+	if d.To.Number != outside {
+		t.Fatalf("transferred to %+v", d.To)
+	}
+	final, err := op.Call(ctx, call.ID)
+	// The outside party hung up first (after 4 s): meetd ended the call and
+	// hung up the caller (simcaller, as the calling side, answers that BYE
+	// with 481 and plays on: its own hang-up is not the measure here).
+	if err != nil || final.State != api.CallEnded || final.MissedReason != "" || !strings.Contains(final.EndDetail, "transfer target hung up") {
 		t.Fatalf("call %+v %v", final, err)
 	}
 }
