@@ -78,9 +78,9 @@ func benchMedia(tb testing.TB) (ulaw, opusPkts [][]byte) {
 // track: everything but SRTP and the socket.
 func benchStaff(tb testing.TB, m *Manager, id int64) *staffLeg {
 	p := &peer{pts: map[uint8]codecKind{111: codecOpus}, send: codecOpus, jb: newJitter(2), lastN: 960,
-		newDe: m.newDecoder, newEnc: m.newOpusEncoder}
+		newDe: m.newDecoder}
 	var err error
-	if p.enc, err = m.newEncoder(codecOpus); err != nil {
+	if err = p.buildSends(m.newOpusEncoder); err != nil {
 		tb.Fatal(err)
 	}
 	if p.track, err = webrtc.NewTrackLocalStaticSample(opusCap, "audio", "bench"); err != nil {

@@ -21,7 +21,7 @@ type callerLeg struct {
 	up    up6
 	down  down6
 
-	wide  [mixer.FrameSamples]int16 // scratch for the fast paths
+	wide [mixer.FrameSamples]int16 // scratch for the fast paths
 
 	pair     pairPath // the caller's side of the two-party fast path (pair.go)
 	soloPrev span     // the guidance of the last one-party tick (solo.go)

@@ -52,7 +52,8 @@ type decoder interface {
 	PLC(n int) (audio.PCM16, error)
 }
 
-// encoder turns one 960-sample 48 kHz frame into a payload.
+// encoder turns one 20 ms frame at its rate into a payload, valid until
+// the next call.
 type encoder interface {
 	Encode(pcm audio.PCM16) ([]byte, error)
 }
@@ -155,21 +156,16 @@ func (d *pcmuDecoder) PLC(int) (audio.PCM16, error) {
 	return d.out, nil
 }
 
-// pcmuEncoder downsamples 48 kHz frames to 8 kHz and encodes μ-law.
+// pcmuEncoder encodes one 160-sample 8 kHz frame as μ-law.
 type pcmuEncoder struct {
-	down down6
-	lin  [CallerFrame]int16
-	out  [CallerFrame]byte
+	out [CallerFrame]byte
 }
 
-func newPCMUEncoder() *pcmuEncoder { return &pcmuEncoder{} }
-
-func (e *pcmuEncoder) Encode(pcm audio.PCM16) ([]byte, error) {
-	if len(pcm) != mixer.FrameSamples {
-		return nil, fmt.Errorf("room: pcmu encoder wants %d samples, got %d", mixer.FrameSamples, len(pcm))
+func (e *pcmuEncoder) Encode(lin audio.PCM16) ([]byte, error) {
+	if len(lin) != CallerFrame {
+		return nil, fmt.Errorf("room: pcmu encoder wants %d samples, got %d", CallerFrame, len(lin))
 	}
-	e.down.process(pcm, e.lin[:])
-	for i, v := range e.lin {
+	for i, v := range lin {
 		e.out[i] = g711.EncodeUlawFrame(v)
 	}
 	return e.out[:], nil
@@ -194,16 +190,6 @@ func (m *Manager) newDecoder(c codecKind) (decoder, error) {
 	return nil, fmt.Errorf("room: no decoder for %s", c)
 }
 
-func (m *Manager) newEncoder(c codecKind) (encoder, error) {
-	switch c {
-	case codecOpus:
-		return m.newOpusEncoder(false)
-	case codecPCMU:
-		return newPCMUEncoder(), nil
-	}
-	return nil, fmt.Errorf("room: no encoder for %s", c)
-}
-
 // newOpusEncoder encodes 48 kHz, or 8 kHz input when narrow.
 func (m *Manager) newOpusEncoder(narrow bool) (encoder, error) {
 	rate := mixer.Rate
@@ -215,12 +201,4 @@ func (m *Manager) newOpusEncoder(narrow bool) (encoder, error) {
 		return nil, fmt.Errorf("room: opus encoder (%d Hz): %w", rate, err)
 	}
 	return e, nil
-}
-
-// encode8 encodes one 160-sample 8 kHz frame as it is (two-party fast path).
-func (e *pcmuEncoder) encode8(lin []int16) []byte {
-	for i, v := range lin[:CallerFrame] {
-		e.out[i] = g711.EncodeUlawFrame(v)
-	}
-	return e.out[:]
 }

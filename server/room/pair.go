@@ -75,12 +75,9 @@ func (pp *pairPath) exchange(c *callerLeg, s *staffLeg) bool {
 	p := s.cur
 	s.pairedWith = c
 	narrowIn := p != nil && s.narrowOK(p)
-	if p != nil && p.send == codecOpus && p.enc8 == nil {
-		var err error
-		if p.enc8, err = p.newEnc(true); err != nil {
-			s.mu.Unlock()
-			return false // the full path reports it
-		}
+	if p != nil && p.narrowPipe() == nil {
+		s.mu.Unlock()
+		return false // the full path reports it
 	}
 	s.mu.Unlock()
 
@@ -155,19 +152,7 @@ func (s *staffLeg) writeNarrow(p *peer, pp *pairPath) bool {
 		s.mu.Unlock()
 		return true // replaced meanwhile: the next tick uses the new one
 	}
-	var payload []byte
-	var err error
-	switch p.send {
-	case codecOpus:
-		payload, err = p.enc8.Encode(pp.nb8[:])
-	case codecPCMU:
-		e, ok := p.enc.(*pcmuEncoder)
-		if !ok {
-			s.mu.Unlock()
-			return true
-		}
-		payload = e.encode8(pp.nb8[:])
-	}
+	payload, err := p.narrowPipe().send8(pp.nb8[:])
 	s.mu.Unlock()
 	if err != nil {
 		s.log.Debug("narrowband encode failed", "err", err)
@@ -190,12 +175,7 @@ func (s *staffLeg) primeFrom(c *callerLeg) {
 	if p == nil || s.pairedWith != c { // attached elsewhere since
 		return
 	}
-	switch p.send {
-	case codecOpus:
-		c.pair.primeDown(c, &p.down)
-	case codecPCMU:
-		if e, ok := p.enc.(*pcmuEncoder); ok {
-			c.pair.primeDown(c, &e.down)
-		}
+	if sp := p.narrowPipe(); sp != nil && sp.down != nil {
+		c.pair.primeDown(c, &sp.down.d)
 	}
 }

@@ -40,7 +40,10 @@ func (t *trackSink) WriteRTP(_ *rtp.Header, p []byte) (int, error) {
 func pcmuStaff(t *testing.T, m *Manager) (*staffLeg, *trackSink) {
 	t.Helper()
 	p := &peer{pts: map[uint8]codecKind{0: codecPCMU, 111: codecOpus}, send: codecPCMU, jb: newJitter(2), lastN: 960,
-		newDe: m.newDecoder, newEnc: m.newOpusEncoder, enc: newPCMUEncoder()}
+		newDe: m.newDecoder}
+	if err := p.buildSends(m.newOpusEncoder); err != nil {
+		t.Fatal(err)
+	}
 	var err error
 	if p.track, err = webrtc.NewTrackLocalStaticSample(pcmuCap, "audio", "test"); err != nil {
 		t.Fatal(err)

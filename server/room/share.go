@@ -22,27 +22,6 @@ const (
 	gateHangover = 10
 )
 
-// sendKind is one way of encoding what a leg hears.
-type sendKind uint8
-
-const (
-	sendOpus  sendKind = iota // Mixer(48000) -> Opus(48000, encode)
-	sendOpus8                 // Mixer(48000) -> Resample(48000->8000) -> Opus(8000, encode)
-	sendPCMU                  // Mixer(48000) -> Resample(48000->8000) -> PCMU(encode)
-	sendKinds
-)
-
-// sendKindOf is the way peer p encodes (narrow: it hears only the caller).
-func sendKindOf(p *peer, narrow bool) sendKind {
-	switch {
-	case p.send == codecPCMU:
-		return sendPCMU
-	case p.sendsNarrow(narrow):
-		return sendOpus8
-	}
-	return sendOpus
-}
-
 // sharedSend holds a room's shared encoders, by audience and send kind.
 // Only the room's mixer goroutine uses it (from staff legs' WriteShared).
 type sharedSend struct {
@@ -51,9 +30,8 @@ type sharedSend struct {
 }
 
 type sharedEnc struct {
-	enc     encoder
-	down    down6
-	nb8     [CallerFrame]int16
+	pipe    *sendPipe // built by buildSend on first use
+	out     packetOut
 	key     mixer.SharedKey
 	payload []byte
 	err     error
@@ -67,28 +45,18 @@ func newSharedSend(newOpus func(narrow bool) (encoder, error)) *sharedSend {
 // it on the first ask of the tick.
 func (sh *sharedSend) encode(key mixer.SharedKey, kind sendKind, src []int16) ([]byte, error) {
 	e := &sh.encs[key.Audience%3][kind]
-	if e.enc != nil && e.key == key {
+	if e.pipe != nil && e.key == key {
 		return e.payload, e.err
 	}
-	if e.enc == nil {
-		switch kind {
-		case sendPCMU:
-			e.enc = newPCMUEncoder()
-		default:
-			enc, err := sh.newOpus(kind == sendOpus8)
-			if err != nil {
-				return nil, err
-			}
-			e.enc = enc
+	if e.pipe == nil {
+		pipe, err := buildSend(kind, sh.newOpus, &e.out)
+		if err != nil {
+			return nil, err
 		}
+		e.pipe = pipe
 	}
 	e.key = key
-	if kind == sendOpus8 {
-		e.down.process(src, e.nb8[:])
-		e.payload, e.err = e.enc.Encode(e.nb8[:])
-	} else {
-		e.payload, e.err = e.enc.Encode(src)
-	}
+	e.payload, e.err = e.pipe.send(src)
 	return e.payload, e.err
 }
 

@@ -1,6 +1,7 @@
 package room
 
 import (
+	"errors"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -50,9 +51,8 @@ type peer struct {
 	track *webrtc.TrackLocalStaticSample
 	pts   map[uint8]codecKind
 	send  codecKind
-	enc   encoder // 48 kHz
-	narrowSend
-	newEnc func(narrow bool) (encoder, error)
+	sends [sendKinds]*sendPipe // built by buildSends (send.go)
+	out   packetOut
 
 	// Receive side, guarded by staffLeg.mu.
 	jb    *jitter
@@ -64,16 +64,6 @@ type peer struct {
 
 	narrowRecv
 	newDe func(codecKind) (decoder, error)
-}
-
-// narrowSend is a peer's narrowband send path (Opus only), used while the
-// staff member hears nothing but the 8 kHz caller: Mixer(48000) ->
-// Resample(48000->8000) -> Opus(8000). It sounds the same and costs a
-// fraction of the CPU.
-type narrowSend struct {
-	enc8 encoder
-	down down6
-	nb8  [CallerFrame]int16
 }
 
 // narrowRecv is a peer's narrowband receive path, for the two-party fast
@@ -92,15 +82,36 @@ type narrowRecv struct {
 // run now (narrow: the operator hears nothing but the 8 kHz caller).
 func (p *peer) pipelines(narrow bool) (receive, send string) {
 	receive = "Track -> Jitter -> " + p.lastCodec.decodeName() + " -> Mixer(48000)"
-	switch {
-	case p.sendsNarrow(narrow):
-		send = "Mixer(48000) -> Resample(48000->8000) -> Opus(8000, encode) -> Track"
-	case p.send == codecPCMU:
-		send = "Mixer(48000) -> Resample(48000->8000) -> PCMU(encode) -> Track"
-	default:
-		send = "Mixer(48000) -> Opus(48000, encode) -> Track"
+	if sp := p.sends[sendKindOf(p, narrow)]; sp != nil {
+		send = sp.String()
+	} else {
+		send = "no send pipeline"
 	}
 	return receive, send
+}
+
+// buildSends builds the peer's send pipelines for its codec (send.go).
+func (p *peer) buildSends(newOpus func(narrow bool) (encoder, error)) error {
+	kinds := []sendKind{sendPCMU}
+	if p.send == codecOpus {
+		kinds = []sendKind{sendOpus, sendOpus8}
+	}
+	for _, k := range kinds {
+		sp, err := buildSend(k, newOpus, &p.out)
+		if err != nil {
+			return err
+		}
+		p.sends[k] = sp
+	}
+	return nil
+}
+
+// narrowPipe is the send pipeline with an 8 kHz tail, for the fast path.
+func (p *peer) narrowPipe() *sendPipe {
+	if p.send == codecPCMU {
+		return p.sends[sendPCMU]
+	}
+	return p.sends[sendOpus8]
 }
 
 // sendsNarrow says whether the peer's full-path send goes through the
@@ -206,6 +217,8 @@ func (s *staffLeg) narrowOK(p *peer) bool {
 	return c == codecOpus
 }
 
+var errNoSendPipe = errors.New("room: peer has no send pipeline")
+
 var silence = make(audio.PCM16, 5760) // 120 ms at 48 kHz, the longest Opus frame
 
 func (p *peer) decoder(c codecKind) (decoder, error) {
@@ -257,17 +270,9 @@ func (s *staffLeg) WriteFrame(src []int16) error {
 		return nil
 	}
 	var payload []byte
-	var err error
-	if p.sendsNarrow(s.narrow.Load()) {
-		if p.enc8 == nil {
-			p.enc8, err = p.newEnc(true)
-		}
-		if err == nil {
-			p.down.process(src, p.nb8[:])
-			payload, err = p.enc8.Encode(p.nb8[:])
-		}
-	} else {
-		payload, err = p.enc.Encode(src)
+	err := errNoSendPipe
+	if sp := p.sends[sendKindOf(p, s.narrow.Load())]; sp != nil {
+		payload, err = sp.send(src)
 	}
 	s.mu.Unlock()
 	if err != nil {

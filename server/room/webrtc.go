@@ -84,7 +84,7 @@ func (m *Manager) Offer(ctx context.Context, staffID int64, offerSDP string) (st
 		return "", fmt.Errorf("room: new peer connection: %w", err)
 	}
 	p := &peer{pc: pc, pts: pts, send: send, jb: newJitter(m.cfg.jitter), lastN: 960,
-		newDe: m.newDecoder, newEnc: m.newOpusEncoder}
+		newDe: m.newDecoder}
 	s := m.staffLeg(staffID)
 	pc.OnConnectionStateChange(func(webrtc.PeerConnectionState) { m.presence(s, p) })
 	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
@@ -137,7 +137,7 @@ func (m *Manager) negotiate(ctx context.Context, p *peer, offerSDP string) (stri
 			}
 		}
 	}()
-	if p.enc, err = m.newEncoder(p.send); err != nil {
+	if err = p.buildSends(m.newOpusEncoder); err != nil {
 		return "", err
 	}
 	answer, err := pc.CreateAnswer(nil)
