@@ -508,11 +508,45 @@ func wantMenuPathToSales(t *testing.T, m *meetd, number string) {
 // TestIVRMenuBySIPInfoFromSipp: sipp walks the two-level menu with SIP INFO
 // keys (application/dtmf-relay) in the early dialog; the sales team's
 // `meet phone` answers.
+//
+// An automation on the branch the caller took (menu_path 1) tags the chat;
+// one on the other branch does not.
 func TestIVRMenuBySIPInfoFromSipp(t *testing.T) {
 	m := startMeetd(t)
 	salesMenu(t, m)
+	ctx := context.Background()
+	adm := m.login(t, "admin@e2e.test")
+	chs, err := adm.AdminChannels(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var support int64
+	for _, c := range chs {
+		if c.Name == "support" {
+			support = c.ID
+		}
+	}
+	tag := func(name, path, tag string) api.Automation {
+		return api.Automation{Name: name, Enabled: true, When: api.AutomationCond{MenuPath: path}, Actions: []api.AutomationStep{{Type: "tag", Tag: tag}}}
+	}
+	if _, err := adm.AdminPutAutomations(ctx, support, []api.Automation{tag("sales line", "1", "sales-line"), tag("other line", "2", "other-line")}); err != nil {
+		t.Fatal(err)
+	}
 	sipp(t, m.sip, "uac_ivr_info.xml", "-s", openNumber)
 	wantMenuPathToSales(t, m, "+819033334444")
+	sv := m.login(t, "sv@e2e.test")
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		list, err := sv.Chats(ctx, api.ChatQuery{Q: "+819033334444"})
+		if err != nil || len(list.Chats) != 1 {
+			t.Fatalf("chats %v %+v", err, list)
+		}
+		if tags := strings.Join(list.Chats[0].Tags, ","); tags == "sales-line" {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("chat tags %q after the call; want the menu_path 1 automation's sales-line alone", tags)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // TestIVRMenuByBaresipDTMF: baresip walks the two-level menu with RFC 4733

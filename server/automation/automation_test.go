@@ -93,6 +93,12 @@ func TestValidate(t *testing.T) {
 		{Name: "x", Actions: []api.AutomationStep{{Type: "tag"}}},
 		{Name: "x", When: api.AutomationCond{Reasons: []api.MissedReason{"bored"}}, Actions: good.Actions},
 		{Name: "x", When: api.AutomationCond{Outcome: "maybe"}, Actions: good.Actions},
+		{Name: "x", When: api.AutomationCond{MenuPath: "12"}, Actions: good.Actions},
+		{Name: "x", When: api.AutomationCond{MenuPath: "1/"}, Actions: good.Actions},
+	}
+	good.When.MenuPath = "1/#"
+	if err := Validate(good); err != nil {
+		t.Fatal(err)
 	}
 	for i, a := range bad {
 		if err := Validate(a); api.CodeOf(err) != api.CodeBadRequest {

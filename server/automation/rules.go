@@ -54,6 +54,9 @@ func Validate(a api.Automation) error {
 			return api.Errorf(api.CodeBadRequest, "automation %q: unknown missed reason %q", a.Name, r)
 		}
 	}
+	if a.When.MenuPath != "" && !api.ValidMenuPath(a.When.MenuPath) {
+		return api.Errorf(api.CodeBadRequest, "automation %q: menu_path %q: want keys (0-9, *, #) joined by /, e.g. 1/2", a.Name, a.When.MenuPath)
+	}
 	if len(a.Actions) == 0 {
 		return api.Errorf(api.CodeBadRequest, "automation %q has no actions", a.Name)
 	}
