@@ -139,6 +139,11 @@ func newChat(tx store.Tx, ch api.Channel, number string, assignee *int64) (api.C
 	if errors.Is(err, api.ErrNotFound) {
 		cust = api.Customer{Number: number}
 		err = tx.CreateCustomer(&cust)
+		if errors.Is(err, api.ErrConflict) {
+			// Another transaction (another node's call from the same
+			// number) created them meanwhile: theirs is committed now.
+			cust, err = tx.CustomerByNumber(number)
+		}
 	}
 	if err != nil {
 		return api.Chat{}, fmt.Errorf("customer %s: %w", number, err)

@@ -4,19 +4,22 @@
 // server/store/sqlite.
 //
 // Events and commit order: every change appends its event in the same
-// transaction. An event's id is taken from the one-row event_counter table
-// (UPDATE ... RETURNING), which row-locks the counter until the transaction
-// ends. Every write transaction takes that row lock first, before it
-// touches any other row: write transactions are serialised from begin to
-// commit, and event ids are gapless and in commit order, across every
-// process and node on the database: a reader that has seen event N has seen
-// every event below N, so a WebSocket replay "since N" never skips an event
-// that commits later with a lower id. Taking the counter first keeps one
-// lock order everywhere: a transaction that locked a chat row and then
-// waited for the counter, while another held the counter and waited for
-// that chat, was a deadlock (Postgres breaks it after deadlock_timeout, one
-// side fails) as soon as several nodes wrote at once. Read transactions
-// (View) never wait for it. Committed events reach the
+// transaction. Appended events wait in the transaction until its body is
+// done; then their ids are taken from the one-row event_counter table
+// (UPDATE ... RETURNING), which row-locks the counter until the commit, and
+// they are inserted in one statement. Only that last step and the commit
+// go one transaction at a time; the bodies of write transactions run side
+// by side (an earlier design took the counter first and serialised every
+// write transaction from begin to commit, which capped calls/s at what one
+// connection could do, however many nodes). Event ids stay gapless and in
+// commit order, across every process and node on the database: a reader
+// that has seen event N has seen every event below N, so a WebSocket
+// replay "since N" never skips an event that commits later with a lower
+// id. Nothing else is locked after the counter (events have no foreign
+// keys), so the counter cannot be part of a deadlock; transactions without
+// events never touch it. A transaction that reads events after appending
+// some writes them (and takes the counter) at that point. Read
+// transactions (View) never wait for it. Committed events reach the
 // OnCommit hook in id order, once; events committed by other processes
 // (meetd admin, other nodes) are read back and handed in order too.
 package postgres
@@ -144,13 +147,14 @@ func (d *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
 	if err != nil {
 		return mapErr(err)
 	}
-	// The counter row first: see the package doc on commit order and locks.
-	if _, err := pgTx.Exec(ctx, `SELECT last_id FROM event_counter WHERE id = 1 FOR UPDATE`); err != nil {
+	t := &tx{ctx: ctx, q: pgTx, now: d.now().UTC(), write: true}
+	if err := fn(t); err != nil {
 		pgTx.Rollback(context.WithoutCancel(ctx))
 		return mapErr(err)
 	}
-	t := &tx{ctx: ctx, q: pgTx, now: d.now().UTC(), write: true}
-	if err := fn(t); err != nil {
+	// The events last, under the counter's lock until the commit: see the
+	// package doc on commit order and locks.
+	if err := t.flushEvents(); err != nil {
 		pgTx.Rollback(context.WithoutCancel(ctx))
 		return mapErr(err)
 	}

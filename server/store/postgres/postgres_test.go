@@ -82,7 +82,16 @@ func TestLockedIsStorageUnavailable(t *testing.T) {
 	}
 	hold := make(chan struct{})
 	held := make(chan struct{})
+	// The other transaction holds the event counter: it appended an event
+	// and read the log, which writes its events (and locks the counter)
+	// there and then.
 	go other.Update(ctx, func(tx store.Tx) error {
+		if err := tx.Append(&api.Event{Type: api.EvChannelUpdated}); err != nil {
+			return err
+		}
+		if _, err := tx.LastEventID(); err != nil {
+			return err
+		}
 		close(held)
 		<-hold
 		return nil
@@ -90,7 +99,10 @@ func TestLockedIsStorageUnavailable(t *testing.T) {
 	<-held
 	err := db.Update(ctx, func(tx store.Tx) error {
 		c := api.Channel{Name: "sales"}
-		return tx.CreateChannel(&c)
+		if err := tx.CreateChannel(&c); err != nil {
+			return err
+		}
+		return tx.Append(&api.Event{Type: api.EvChannelUpdated, ChannelID: c.ID})
 	})
 	if api.CodeOf(err) != api.CodeStorageUnavailable {
 		t.Errorf("locked write: %v", err)
@@ -103,5 +115,52 @@ func TestLockedIsStorageUnavailable(t *testing.T) {
 	err = db.Update(ctx, func(tx store.Tx) error { c := api.Channel{Name: "sales"}; return tx.CreateChannel(&c) })
 	if err != nil {
 		t.Fatalf("write after unlock: %v", err)
+	}
+}
+
+// Write transactions run side by side: one that is open (busy with its
+// own rows) does not hold up another's commit, events and all; the event
+// ids still follow commit order — the later commit gets the higher id.
+func TestWritesDoNotSerialise(t *testing.T) {
+	url := migratedURL(t)
+	a, b := openURL(t, url), openURL(t, url)
+	ctx := context.Background()
+	var first, second api.Event
+	inside, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		done <- a.Update(ctx, func(tx store.Tx) error {
+			c := api.Channel{Name: "slow"}
+			if err := tx.CreateChannel(&c); err != nil {
+				return err
+			}
+			first = api.Event{Type: api.EvChannelUpdated, ChannelID: c.ID}
+			if err := tx.Append(&first); err != nil {
+				return err
+			}
+			close(inside)
+			<-release
+			return nil
+		})
+	}()
+	<-inside
+	quick, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	err := b.Update(quick, func(tx store.Tx) error {
+		c := api.Channel{Name: "quick"}
+		if err := tx.CreateChannel(&c); err != nil {
+			return err
+		}
+		second = api.Event{Type: api.EvChannelUpdated, ChannelID: c.ID}
+		return tx.Append(&second)
+	})
+	if err != nil {
+		t.Fatalf("a write while another transaction is open: %v", err)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if second.ID == 0 || first.ID != second.ID+1 {
+		t.Fatalf("ids: the open transaction's event %d, the quick one's %d; want commit order (quick first, no gap)", first.ID, second.ID)
 	}
 }

@@ -23,6 +23,9 @@ type tx struct {
 	now    time.Time // one timestamp per transaction
 	write  bool
 	events []api.Event
+	// pending are events appended and not yet written: they get their ids
+	// (and are inserted) at the end of the transaction (flushEvents).
+	pending []*api.Event
 }
 
 var _ store.Tx = (*tx)(nil)
