@@ -27,6 +27,7 @@ STEPS=(
 	"export|./server/stats/|-bench ^BenchmarkExport1M$ -benchtime 1x -timeout 30m"
 	"cluster-events|./server/cluster/|-bench ^BenchmarkEventFanout$ -benchtime 2000x"
 	"cluster-cps|./e2e/|-bench ^BenchmarkClusterCPS$ -benchtime 1x -timeout 20m"
+	"cluster-failure|./e2e/|-bench ^BenchmarkClusterNodeFailure$ -benchtime 1x -timeout 10m"
 	"routing|./server/routing/|-bench . -benchtime 500ms"
 	"calls|./server/calls/|-bench . -benchtime 1s"
 	"room|./server/room/|-bench ^(BenchmarkCallCPU|BenchmarkRoom10Party|BenchmarkRoom10PartyTwoTalking|BenchmarkGuidanceCall|BenchmarkGuidanceCallFullMix|BenchmarkUp6|BenchmarkDown6|BenchmarkAudioResampler.*)$ -benchtime 500ms"
