@@ -18,9 +18,10 @@ func (a *app) voicemailCmd() *cobra.Command {
 	var out, purpose string
 	var which int
 	cmd := &cobra.Command{
-		Use:   "voicemail CHAT [--out FILE.wav] [--n N] [--purpose WHY]",
-		Short: "List the voicemails and call recordings of chat CHAT and save one as WAV",
-		Args:  cobra.ExactArgs(1),
+		Use:     "voicemail CHAT [--out FILE.wav] [--n N] [--purpose WHY]",
+		Aliases: []string{"recordings"},
+		Short:   "List the voicemails and call recordings of chat CHAT and save one as WAV",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := strconv.ParseInt(strings.TrimPrefix(args[0], "#"), 10, 64)
 			if err != nil || id <= 0 {

@@ -158,6 +158,7 @@ var japanese = map[string]string{
 	"✉ voicemail: %s plays": "留守番電話あり: %s で再生", "Voicemail": "留守番電話", "play / pause the voicemail": "留守番電話の再生 / 一時停止",
 	"voicemail 5 s back": "留守番電話を5秒戻す", "voicemail 5 s forward": "留守番電話を5秒進める", "stop the voicemail": "留守番電話を停止",
 	// statistics: hold and IVR paths
+	"menu keys %s": "メニュー選択 %s",
 	"on hold: %[1]d calls · %[2]s in all · avg %[3]s":              "保留: %[1]d 件 · 合計 %[2]s · 平均 %[3]s",
 	"by menu path (keys pressed)":                                  "メニュー経路別 (押されたキー)",
 	"%[1]d calls · answered %[2]d · missed %[3]d · avg wait %[4]s": "%[1]d 件 · 応答 %[2]d · 不在 %[3]d · 平均待ち %[4]s",

@@ -170,6 +170,9 @@ func (m *Model) header() []string {
 	if len(c.Customer.Tags) > 0 {
 		info = append(info, T("customer tags: %s", strings.Join(c.Customer.Tags, ", ")))
 	}
+	if c.MenuPath != "" {
+		info = append(info, T("menu keys %s", c.MenuPath))
+	}
 	for _, k := range sortedKeys(c.Customer.Profile) {
 		info = append(info, k+": "+c.Customer.Profile[k])
 	}

@@ -138,13 +138,14 @@ func TestExpiredRecordingsInTheChat(t *testing.T) {
 	}
 	require.Equal(t, []string{"voicemail left (0:12)", "voicemail deleted after 7 days (retention)", "call recording deleted after 30 days (retention)"}, texts)
 
-	chat := api.Chat{ID: 5, Customer: api.Customer{Number: "+8190"}, Voicemail: true, Recorded: true,
+	chat := api.Chat{ID: 5, Customer: api.Customer{Number: "+8190"}, Voicemail: true, Recorded: true, MenuPath: "1/2",
 		Recordings: []api.Recording{{ID: 3, Kind: api.RecordingVoicemail}, {ID: 4, Kind: api.RecordingCall}}}
 	m := New(ctx)
 	m.SetSize(120, 20)
 	m.Set(Data{Chat: chat, Events: evs})
 	require.Contains(t, m.View(), "voicemail: p plays")
 	require.Contains(t, m.View(), "● recorded")
+	require.Contains(t, m.View(), "menu keys 1/2")
 	chat.Recordings[0].Expired, chat.Recordings[1].Expired = &expired, &expired
 	m.Set(Data{Chat: chat, Events: evs})
 	require.Contains(t, m.View(), "✉ voicemail expired (retention)")
