@@ -21,8 +21,8 @@ import (
 // starts a stream (see ready and margin), so a packet waits only a few ms
 // rather than up to a whole frame. After an underrun the buffer plays one
 // frame later (the late packet is kept, not dropped); once the boost has
-// decayed and a frame more than the target has waited for a whole second,
-// one frame is skipped to bring the delay back down.
+// decayed and frames beyond the target have waited for a whole second,
+// they are skipped to bring the delay back down.
 type jitterBuffer struct {
 	frame     time.Duration // duration of one packet (20 ms)
 	clockRate int
@@ -173,8 +173,8 @@ func (j *jitterBuffer) pop(now time.Time) (jbStatus, []byte) {
 
 // shrink counts, over a window of pops, the fewest frames left beyond what
 // the target asks for and the shortest wait of a played frame. When every
-// pop of the window had a frame to spare, the next frame is skipped: the
-// delay comes down by a frame. When all frames but two (which the playout
+// pop of the window had frames to spare, that many are skipped: the delay
+// comes down to the target. When all frames but two (which the playout
 // then waits for, see playout) waited longer than the margin, the playout
 // clock may run earlier by the excess (see early).
 func (j *jitterBuffer) shrink(wait time.Duration) {
@@ -199,10 +199,10 @@ func (j *jitterBuffer) shrink(wait time.Duration) {
 	if excess := j.waitLow[2] - j.margin(); excess > 2*time.Millisecond {
 		j.pull = min(excess, j.frame/2)
 	}
-	if j.spare < 1 {
-		return
-	}
-	if j.ring.Drop(j.next) {
+	// Every frame that was spare through the whole window goes: after a
+	// stall several are, and one a second left the delay audible for
+	// seconds.
+	for n := j.spare; n > 0 && j.ring.Drop(j.next); n-- {
 		j.count--
 		j.skipped++
 		j.next++

@@ -208,3 +208,24 @@ func TestJitterBufferSkipDue(t *testing.T) {
 		t.Fatalf("pop after skip = %v %v, want frame 4", st, p)
 	}
 }
+
+// After a stall, frames stay spare through a whole window: all of them go
+// at its end, not one a second (the burst raised the jitter estimate, so
+// the target keeps one of the three).
+func TestJitterBufferSkipsEverySpareFrame(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	j := newJitterBuffer(f20, 48000)
+	for i := range 4 { // a burst: 4 frames at once
+		j.push(uint16(i), uint32(i)*960, pkt(uint16(i)), t0)
+	}
+	for i := 4; i < 4+shrinkWindow+2; i++ {
+		at := t0.Add(time.Duration(i-3) * f20)
+		if st, _ := j.pop(at); st != jbFrame {
+			t.Fatalf("pop at frame %d = %v: skipping must not conceal", i, st)
+		}
+		j.push(uint16(i), uint32(i)*960, pkt(uint16(i)), at.Add(time.Millisecond))
+	}
+	if j.skipped < 2 {
+		t.Fatalf("skipped = %d after a second with three frames queued, want every spare one (2: the burst's jitter makes the target 2)", j.skipped)
+	}
+}

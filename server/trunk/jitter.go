@@ -5,7 +5,8 @@ import "github.com/meet-dev/meet/audio/rtpseq"
 // jitterBuffer reorders decoded RTP payloads by sequence number and hands
 // out fixed 160-sample frames. It holds playout back until `prime` packets
 // are queued (≈ prime×20 ms of delay), drops late and duplicate packets,
-// trims itself when it grows past `max`, and conceals a missing packet by
+// trims itself when it grows past `max`, drains back to `prime` when more
+// stayed queued for half a second, and conceals a missing packet by
 // repeating the last frame with a fading gain. It has no clock and no lock:
 // the caller (rtpSession) serialises Push and Pop.
 type jitterBuffer struct {
@@ -19,8 +20,14 @@ type jitterBuffer struct {
 	last      []int16 // last real or concealed frame, for concealment
 	concealed int     // consecutive concealed packets
 
+	// Draining: the fewest packets left after a pop over the current
+	// window. A stall (the room's tick or this process starved) lets
+	// packets pile up to max; without draining that delay stayed for the
+	// rest of the call.
+	fewest, pops int
+
 	// counters for stats and tests
-	late, dropped, lost int
+	late, dropped, lost, drained int
 }
 
 const (
@@ -80,6 +87,7 @@ func (j *jitterBuffer) Push(seq uint16, samples []int16) {
 
 func (j *jitterBuffer) reset() {
 	clear(j.slots)
+	j.pops = 0
 	j.playing = false
 	j.pending = j.pending[:0]
 	j.concealed = 0
@@ -132,7 +140,30 @@ func (j *jitterBuffer) Pop(dst []int16) bool {
 	}
 	n := copy(dst, j.pending)
 	j.pending = j.pending[:copy(j.pending, j.pending[n:])]
+	j.drain()
 	return true
+}
+
+// drainWindow is how many pops the fewest queued packets are watched over
+// before the excess is dropped (500 ms of 20 ms frames).
+const drainWindow = 25
+
+// drain drops the oldest packets when more than prime stayed queued after
+// every pop of a window: that cushion was never needed, it is delay left by
+// a burst. One skip of a few frames is heard once; the delay would be heard
+// for the rest of the call.
+func (j *jitterBuffer) drain() {
+	if j.pops == 0 || len(j.slots) < j.fewest {
+		j.fewest = len(j.slots)
+	}
+	if j.pops++; j.pops < drainWindow {
+		return
+	}
+	for excess := j.fewest - j.prime; excess > 0 && len(j.slots) > j.prime; excess-- {
+		j.skipOldest()
+		j.drained++
+	}
+	j.pops = 0
 }
 
 // concealment is the last frame attenuated by 6 dB per concealed packet.

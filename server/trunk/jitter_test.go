@@ -193,3 +193,42 @@ func TestJitterSequenceRestart(t *testing.T) {
 		t.Fatalf("after restart got %d,%v want 7", v, ok)
 	}
 }
+
+// A burst (a stall upstream, then everything at once) leaves packets
+// queued; in steady flow the buffer drains back to its priming depth
+// within a window or two instead of keeping the delay for the whole call.
+func TestJitterDrainsDelayLeftByABurst(t *testing.T) {
+	j := newJitterBuffer(2, 10)
+	frame := make([]int16, frameSamples)
+	seq := uint16(100)
+	push := func() { j.Push(seq, make([]int16, frameSamples)); seq++ }
+	push()
+	push()
+	for range 8 { // 160 ms stall upstream
+		push()
+	}
+	if j.Depth() != 10 {
+		t.Fatalf("depth after the burst %d, want 10", j.Depth())
+	}
+	for i := range 3 * drainWindow {
+		if !j.Pop(frame) {
+			t.Fatalf("pop %d: nothing played", i)
+		}
+		push()
+	}
+	if d := j.Depth(); d > 3 {
+		t.Fatalf("depth %d after %d steady pops, want back near prime (2)", d, 3*drainWindow)
+	}
+	if j.drained == 0 || j.lost != 0 {
+		t.Fatalf("drained %d, lost %d", j.drained, j.lost)
+	}
+	// Steady flow at the priming depth drains nothing.
+	before := j.drained
+	for range 3 * drainWindow {
+		j.Pop(frame)
+		push()
+	}
+	if j.drained != before {
+		t.Fatalf("drained %d more in steady flow", j.drained-before)
+	}
+}
