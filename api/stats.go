@@ -32,6 +32,7 @@ type StatsPeriod struct {
 	AvgTalkS     float64              `json:"avg_talk_s"`
 	Held         int                  `json:"held"`          // calls put on hold
 	HoldS        int                  `json:"hold_s"`        // seconds on hold in all
+	Transfers    int                  `json:"transfers"`     // transfers that went through (a call may have several)
 	AvgHoldS     float64              `json:"avg_hold_s"`    // per call put on hold
 	ServiceLevel float64              `json:"service_level"` // answered within N s / inbound, 0..1
 }

@@ -372,6 +372,8 @@ type Call struct {
 	// Transfer is the transfer in progress on a live call (answers of the
 	// transfer routes; not stored: the state and the events record it).
 	Transfer *Transfer `json:"transfer,omitempty"`
+	// Transfers counts the transfers of this call that went through.
+	Transfers int `json:"transfers,omitempty"`
 	// Node is the cluster node that owns the call (its SIP dialog and room);
 	// empty on a single meetd.
 	Node         string        `json:"node,omitempty"`

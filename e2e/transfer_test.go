@@ -162,6 +162,11 @@ func TestBlindTransferBetweenMeetPhones(t *testing.T) {
 	if err != nil || chat.AssigneeID == nil || *chat.AssigneeID != *final.AssigneeID || *chat.AssigneeID == *call.AssigneeID {
 		t.Fatalf("chat assignee %v, call assignee %v (A was %v): %v", chat.AssigneeID, final.AssigneeID, call.AssigneeID, err)
 	}
+	sv := m.login(t, "sv@e2e.test")
+	st, err := sv.Stats(ctx, api.StatsQuery{From: time.Now().Add(-time.Hour), To: time.Now().Add(time.Hour), Interval: "day"})
+	if err != nil || st.Total.Transfers != 1 || final.Transfers != 1 {
+		t.Fatalf("stats transfers %d, call transfers %d (%v)", st.Total.Transfers, final.Transfers, err)
+	}
 }
 
 // TestAttendedTransferCancelThenComplete: operator A consults B about the

@@ -115,6 +115,7 @@ func (m *Manager) Accept(ctx context.Context, staffID, callID int64) (api.JoinRe
 		id := c.ID
 		if xfer {
 			m.transferAnswered(r, c, staffID)
+			m.saveCall(r, c)
 			r.effect(id, func() {
 				m.media.StopGuidance(id)
 				attachErr = m.media.Attach(id, staffID, api.ModeTalk)

@@ -221,6 +221,7 @@ func (c *call) xferTarget() *api.Team {
 // transferAnswered finishes a blind transfer staffID accepted (Accept has
 // made them a participant and assignee).
 func (m *Manager) transferAnswered(r *rec, c *call, staffID int64) {
+	c.Transfers++
 	m.xferEvent(r, c, api.EvCallTransferred, staffID, "")
 	m.log.Info("transfer answered", "call_id", c.ID, "staff_id", staffID, "mode", string(c.xfer.Mode))
 	c.xfer = nil
@@ -389,6 +390,7 @@ func (m *Manager) completeConsult(r *rec, c *call) {
 	}
 	held := m.endHold(c)
 	c.AssigneeID = ptrInt(to)
+	c.Transfers++
 	m.event(r, c, api.EvCallResumed, 0, x.By, map[string]any{"held_s": int(held.Seconds()), "total_held_s": c.HeldS})
 	m.xferEvent(r, c, api.EvCallTransferred, to, "")
 	m.assignChat(r, c, to)
@@ -594,6 +596,7 @@ func (m *Manager) legAnswered(r *rec, c *call) {
 func (m *Manager) bridge(r *rec, c *call) {
 	x := c.xfer
 	c.bridged, x.leg = x.leg, 0
+	c.Transfers++
 	m.xferEvent(r, c, api.EvCallTransferred, 0, "")
 	c.xfer = nil
 	m.saveCall(r, c)

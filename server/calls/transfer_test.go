@@ -95,7 +95,8 @@ func TestBlindTransferToStaff(t *testing.T) {
 	}
 	e.drain()
 	got := e.call(t, id)
-	if got.State != api.CallActive || *got.AssigneeID != bob || !got.Answered.Equal(*answeredAt) || e.media.attached[id][bob] != api.ModeTalk {
+	if got.State != api.CallActive || *got.AssigneeID != bob || !got.Answered.Equal(*answeredAt) || e.media.attached[id][bob] != api.ModeTalk ||
+		got.Transfers != 1 {
 		t.Fatalf("after bob accepted: %+v attached %v", got, e.media.attached[id])
 	}
 	if e.trunk.has(fmt.Sprintf("answer %d", id)) && countAnswers(e.trunk, id) != 1 {
@@ -234,7 +235,7 @@ func TestAttendedTransferComplete(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.drain()
-	if c.State != api.CallActive || *c.AssigneeID != bob || c.HeldSince != nil || c.HeldS != 5 || c.Transfer != nil {
+	if c.State != api.CallActive || *c.AssigneeID != bob || c.HeldSince != nil || c.HeldS != 5 || c.Transfer != nil || c.Transfers != 1 {
 		t.Fatalf("completed: %+v", c)
 	}
 	if e.media.attached[id][bob] != api.ModeTalk || e.media.attached[id][ann] != "" || !e.media.has(fmt.Sprintf("close %d", consultRoom(id))) {

@@ -169,6 +169,7 @@ func (p *period) add(c api.Call, sl time.Duration) {
 		p.Held++
 		p.HoldS += c.HeldS
 	}
+	p.Transfers += c.Transfers
 	if c.Answered != nil {
 		p.Answered++
 		if c.Ended != nil {

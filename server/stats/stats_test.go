@@ -156,3 +156,20 @@ func TestJSONLMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestTransfersCounted: a call's transfers add up per period and in total.
+func TestTransfersCounted(t *testing.T) {
+	q := api.StatsQuery{From: at(time.UTC, "2026-03-07 00:00:00"), To: at(time.UTC, "2026-03-09 00:00:00"), Interval: "day"}
+	a, err := NewAcc(q, time.UTC, 20*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := at(time.UTC, "2026-03-07 10:00:00")
+	a.Add(api.Call{Direction: api.Inbound, Created: c, Answered: ptr(c), Ended: ptr(c.Add(time.Minute)), Transfers: 2})
+	a.Add(api.Call{Direction: api.Inbound, Created: c.Add(24 * time.Hour), Answered: ptr(c), Ended: ptr(c.Add(25 * time.Hour)), Transfers: 1})
+	a.Add(api.Call{Direction: api.Inbound, Created: c, Answered: ptr(c), Ended: ptr(c.Add(time.Minute))})
+	r := a.Result()
+	if r.Periods[0].Transfers != 2 || r.Periods[1].Transfers != 1 || r.Total.Transfers != 3 {
+		t.Fatalf("transfers %d %d total %d", r.Periods[0].Transfers, r.Periods[1].Transfers, r.Total.Transfers)
+	}
+}

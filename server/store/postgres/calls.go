@@ -9,7 +9,7 @@ import (
 )
 
 const callCols = `id, chat_id, channel_id, direction, from_number, to_number, state, assignee_id, created,
-	first_waiting_started, first_ring_started, answered, ended, duration_s, missed_reason, end_detail, node, held_s, held_since`
+	first_waiting_started, first_ring_started, answered, ended, duration_s, missed_reason, end_detail, node, held_s, held_since, transfers`
 
 func scanCall(sc pgx.Row) (api.Call, error) {
 	var c api.Call
@@ -17,7 +17,7 @@ func scanCall(sc pgx.Row) (api.Call, error) {
 	var waiting, ring, answered, ended, heldSince *int64
 	var created int64
 	err := sc.Scan(&c.ID, &c.ChatID, &c.ChannelID, &dir, &c.From, &c.To, &state, &c.AssigneeID, &created,
-		&waiting, &ring, &answered, &ended, &c.DurationS, &reason, &c.EndDetail, &c.Node, &c.HeldS, &heldSince)
+		&waiting, &ring, &answered, &ended, &c.DurationS, &reason, &c.EndDetail, &c.Node, &c.HeldS, &heldSince, &c.Transfers)
 	if err != nil {
 		return c, err
 	}
@@ -64,9 +64,9 @@ func (t *tx) CreateCall(c *api.Call) error {
 
 func (t *tx) UpdateCall(c *api.Call) error {
 	return t.update("call", c.ID, `UPDATE calls SET state=?, assignee_id=?, first_waiting_started=?, first_ring_started=?,
-		answered=?, ended=?, duration_s=?, missed_reason=?, end_detail=?, held_s=?, held_since=? WHERE id=?`,
+		answered=?, ended=?, duration_s=?, missed_reason=?, end_detail=?, held_s=?, held_since=?, transfers=? WHERE id=?`,
 		string(c.State), nullID(c.AssigneeID), nsPtr(c.FirstWaitingStarted), nsPtr(c.FirstRingStarted),
-		nsPtr(c.Answered), nsPtr(c.Ended), c.DurationS, string(c.MissedReason), c.EndDetail, c.HeldS, nsPtr(c.HeldSince), c.ID)
+		nsPtr(c.Answered), nsPtr(c.Ended), c.DurationS, string(c.MissedReason), c.EndDetail, c.HeldS, nsPtr(c.HeldSince), c.Transfers, c.ID)
 }
 
 func (t *tx) Call(id int64) (api.Call, error) {

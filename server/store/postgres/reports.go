@@ -70,14 +70,14 @@ func (d *DB) stream(ctx context.Context, query string, args []any, fn func(pgx.R
 func (d *DB) StreamCalls(ctx context.Context, f store.ExportFilter, fn func(store.CallStat) error) error {
 	where, args := callFilter(f)
 	return d.stream(ctx, `SELECT c.id, c.chat_id, c.channel_id, c.direction, c.created, c.first_waiting_started,
-		c.first_ring_started, c.answered, c.ended, c.duration_s, c.missed_reason, c.held_s, h.menu_path
+		c.first_ring_started, c.answered, c.ended, c.duration_s, c.missed_reason, c.held_s, h.menu_path, c.transfers
 		FROM calls c JOIN chats h ON h.id = c.chat_id WHERE `+where+` ORDER BY c.created, c.id`, args, func(rows pgx.Rows) error {
 		var c store.CallStat
 		var created int64
 		var dir, reason string
 		var wait, ring, ans, end *int64
 		if err := rows.Scan(&c.ID, &c.ChatID, &c.ChannelID, &dir, &created, &wait, &ring, &ans, &end,
-			&c.DurationS, &reason, &c.HeldS, &c.MenuPath); err != nil {
+			&c.DurationS, &reason, &c.HeldS, &c.MenuPath, &c.Transfers); err != nil {
 			return mapErr(err)
 		}
 		c.Direction, c.MissedReason, c.Created = api.Direction(dir), api.MissedReason(reason), fromNS(created)

@@ -53,7 +53,7 @@ func callFilter(f store.ExportFilter) (string, []any) {
 func (d *DB) StreamCalls(ctx context.Context, f store.ExportFilter, fn func(store.CallStat) error) error {
 	where, args := callFilter(f)
 	rows, err := d.Query(ctx, `SELECT c.id, c.chat_id, c.channel_id, c.direction, c.created, c.first_waiting_started,
-		c.first_ring_started, c.answered, c.ended, c.duration_s, c.missed_reason, c.held_s, h.menu_path
+		c.first_ring_started, c.answered, c.ended, c.duration_s, c.missed_reason, c.held_s, h.menu_path, c.transfers
 		FROM calls c JOIN chats h ON h.id = c.chat_id WHERE `+where+` ORDER BY c.created, c.id`, args...)
 	if err != nil {
 		return err
@@ -64,7 +64,7 @@ func (d *DB) StreamCalls(ctx context.Context, f store.ExportFilter, fn func(stor
 		var created int64
 		var wait, ring, ans, end sql.NullInt64
 		if err := rows.Scan(&c.ID, &c.ChatID, &c.ChannelID, &c.Direction, &created, &wait, &ring, &ans, &end,
-			&c.DurationS, &c.MissedReason, &c.HeldS, &c.MenuPath); err != nil {
+			&c.DurationS, &c.MissedReason, &c.HeldS, &c.MenuPath, &c.Transfers); err != nil {
 			return mapErr(err)
 		}
 		c.Created = fromNS(created)
