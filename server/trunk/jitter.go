@@ -8,11 +8,14 @@ import "github.com/meet-dev/meet/audio/rtpseq"
 // trims itself when it grows past `max`, drains back to `prime` when more
 // stayed queued for half a second, and conceals a missing packet by
 // repeating the last frame with a fading gain. It has no clock and no lock:
-// the caller (rtpSession) serialises Push and Pop.
+// the caller (rtpSession) serialises Push and Pop. Its packets are held in
+// an rtpseq.RingOf (the store under the room's and the softphone's jitter
+// buffers too), sized to span every sequence number it may hold.
 type jitterBuffer struct {
 	prime, max int
 
-	slots   map[uint16][]int16
+	ring    *rtpseq.RingOf[int16]
+	held    int    // packets in ring
 	next    uint16 // sequence number to play next
 	playing bool   // primed and playing out
 	pending []int16
@@ -42,7 +45,9 @@ func newJitterBuffer(prime, max int) *jitterBuffer {
 	if max < prime+2 {
 		max = prime + 2
 	}
-	return &jitterBuffer{prime: prime, max: max, slots: make(map[uint16][]int16, max+1)}
+	// Held packets lie within 4×max after next (further ones restart
+	// playout), or up to prime before playout starts.
+	return &jitterBuffer{prime: prime, max: max, ring: rtpseq.NewRing[int16](8*max + 2)}
 }
 
 // seqLess reports a < b in RFC 3550 sequence space.
@@ -61,7 +66,7 @@ func (j *jitterBuffer) Push(seq uint16, samples []int16) {
 		}
 		j.reset() // far behind: the sender restarted its sequence
 	}
-	if _, dup := j.slots[seq]; dup {
+	if j.ring.Has(seq) {
 		j.dropped++
 		return
 	}
@@ -69,24 +74,31 @@ func (j *jitterBuffer) Push(seq uint16, samples []int16) {
 		// A jump far ahead (new stream, SSRC change): restart playout.
 		j.reset()
 	}
-	j.slots[seq] = samples
+	if s := j.ring.At(seq); s.OK { // a packet a whole ring away: forget it
+		s.OK = false
+		j.held--
+		j.dropped++
+	}
+	j.ring.Put(seq, samples)
+	j.held++
 	if !j.playing {
-		if len(j.slots) == 1 || seqLess(seq, j.next) {
+		if j.held == 1 || seqLess(seq, j.next) {
 			j.next = seq
 		}
-		if len(j.slots) >= j.prime {
+		if j.held >= j.prime {
 			j.playing = true
 		}
 		return
 	}
-	for len(j.slots) > j.max {
+	for j.held > j.max {
 		// Too much delay built up: skip ahead to keep `prime` packets.
 		j.skipOldest()
 	}
 }
 
 func (j *jitterBuffer) reset() {
-	clear(j.slots)
+	j.ring.Clear()
+	j.held = 0
 	j.pops = 0
 	j.playing = false
 	j.pending = j.pending[:0]
@@ -95,8 +107,8 @@ func (j *jitterBuffer) reset() {
 
 // skipOldest drops the packet (or gap) at the head of the queue.
 func (j *jitterBuffer) skipOldest() {
-	if _, ok := j.slots[j.next]; ok {
-		delete(j.slots, j.next)
+	if j.ring.Drop(j.next) {
+		j.held--
 		j.dropped++
 	}
 	j.next++
@@ -109,16 +121,16 @@ func (j *jitterBuffer) Pop(dst []int16) bool {
 		if !j.playing {
 			break
 		}
-		if s, ok := j.slots[j.next]; ok {
-			delete(j.slots, j.next)
+		if s := j.ring.Take(j.next); s != nil {
+			j.held--
 			j.next++
 			j.concealed = 0
-			j.pending = append(j.pending, s...)
-			j.last = append(j.last[:0], s...)
+			j.pending = append(j.pending, s.Payload...)
+			j.last = append(j.last[:0], s.Payload...)
 			continue
 		}
 		if j.concealed >= maxConcealPackets {
-			if len(j.slots) == 0 {
+			if j.held == 0 {
 				// Stream stopped: go quiet and prime again on the next packet.
 				j.reset()
 				break
@@ -153,13 +165,13 @@ const drainWindow = 25
 // a burst. One skip of a few frames is heard once; the delay would be heard
 // for the rest of the call.
 func (j *jitterBuffer) drain() {
-	if j.pops == 0 || len(j.slots) < j.fewest {
-		j.fewest = len(j.slots)
+	if j.pops == 0 || j.held < j.fewest {
+		j.fewest = j.held
 	}
 	if j.pops++; j.pops < drainWindow {
 		return
 	}
-	for excess := j.fewest - j.prime; excess > 0 && len(j.slots) > j.prime; excess-- {
+	for excess := j.fewest - j.prime; excess > 0 && j.held > j.prime; excess-- {
 		j.skipOldest()
 		j.drained++
 	}
@@ -184,15 +196,9 @@ func (j *jitterBuffer) concealment() []int16 {
 }
 
 func (j *jitterBuffer) oldest() uint16 {
-	first := true
-	var min uint16
-	for seq := range j.slots {
-		if first || seqLess(seq, min) {
-			min, first = seq, false
-		}
-	}
-	return min
+	seq, _ := j.ring.Oldest()
+	return seq
 }
 
 // Depth is the number of queued packets.
-func (j *jitterBuffer) Depth() int { return len(j.slots) }
+func (j *jitterBuffer) Depth() int { return j.held }
