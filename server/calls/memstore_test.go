@@ -495,5 +495,7 @@ func (s *memStore) ChatRecordings(chatID int64) ([]api.Recording, error) {
 	}
 	return out, nil
 }
-func (s *memStore) ExpiredRecordings(time.Time, int) ([]api.Recording, error) { return nil, nil }
-func (s *memStore) ExpireRecording(int64, time.Time) error                    { return nil }
+func (s *memStore) ExpiredRecordings(time.Time, string, int) ([]api.Recording, error) {
+	return nil, nil
+}
+func (s *memStore) ExpireRecording(int64, time.Time) error { return nil }

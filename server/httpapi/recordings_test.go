@@ -103,7 +103,7 @@ func TestRecordingDownloadAndRetention(t *testing.T) {
 	if err != nil || ch.VoicemailDays != 7 || ch.RecordingDays != 30 {
 		t.Fatalf("patch retention: %+v %v", ch, err)
 	}
-	if n, err := recording.Sweep(ctx, e.db, time.Now()); err != nil || n != 1 {
+	if n, err := recording.Sweep(ctx, e.db, "", time.Now()); err != nil || n != 1 {
 		t.Fatalf("sweep now: %d %v; want the 10-day-old voicemail", n, err)
 	}
 	if _, err := os.Stat(vm.Path); !os.IsNotExist(err) {
@@ -113,7 +113,7 @@ func TestRecordingDownloadAndRetention(t *testing.T) {
 		t.Fatalf("call recording file gone too early: %v", err)
 	}
 	wantCode(t, e.cOp1.Recording(ctx, vm.ID, &out), api.CodeGone)
-	if n, err := recording.Sweep(ctx, e.db, time.Now().Add(21*24*time.Hour)); err != nil || n != 1 {
+	if n, err := recording.Sweep(ctx, e.db, "", time.Now().Add(21*24*time.Hour)); err != nil || n != 1 {
 		t.Fatalf("sweep in 21 days: %d %v", n, err)
 	}
 	wantCode(t, e.cSup.RecordingFor(ctx, cr.ID, "quality review", &out), api.CodeGone)

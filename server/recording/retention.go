@@ -23,14 +23,16 @@ import (
 // sweepBatch is how many due recordings one store read returns.
 const sweepBatch = 100
 
-// Sweep expires every recording past its channel's retention at now: file
-// first, then the row, so a crash in between leaves a row whose file is
-// already gone, which the next sweep finishes. It returns how many it expired.
-func Sweep(ctx context.Context, st store.Store, now time.Time) (int, error) {
+// Sweep expires every recording past its channel's retention at now whose
+// call node owns ("" on a single meetd; in a cluster each node sweeps the
+// files on its own disk): file first, then the row, so a crash in between
+// leaves a row whose file is already gone, which the next sweep finishes.
+// It returns how many it expired.
+func Sweep(ctx context.Context, st store.Store, node string, now time.Time) (int, error) {
 	n := 0
 	for {
 		var due []api.Recording
-		if err := st.View(ctx, func(tx store.Tx) (err error) { due, err = tx.ExpiredRecordings(now, sweepBatch); return }); err != nil {
+		if err := st.View(ctx, func(tx store.Tx) (err error) { due, err = tx.ExpiredRecordings(now, node, sweepBatch); return }); err != nil {
 			return n, err
 		}
 		if len(due) == 0 {

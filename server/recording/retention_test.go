@@ -35,13 +35,15 @@ func TestSweepExpiresFilesAndRows(t *testing.T) {
 		kind    api.RecordingKind
 		age     time.Duration
 		expired bool
+		node    string // the cluster node that owns the call ("" here)
 	}
 	cases := []want{
-		{api.RecordingCall, 31 * day, true},
-		{api.RecordingCall, 29 * day, false},
-		{api.RecordingVoicemail, 8 * day, true},
-		{api.RecordingVoicemail, 6 * day, false},
-		{api.RecordingVoicemail, 40 * day, true}, // its file is already gone
+		{api.RecordingCall, 31 * day, true, ""},
+		{api.RecordingCall, 29 * day, false, ""},
+		{api.RecordingVoicemail, 8 * day, true, ""},
+		{api.RecordingVoicemail, 6 * day, false, ""},
+		{api.RecordingVoicemail, 40 * day, true, ""}, // its file is already gone
+		{api.RecordingCall, 90 * day, false, "node-b"}, // another node's disk: its own sweep deletes it
 	}
 	var recs []api.Recording
 	var keptChannel api.Channel
@@ -65,7 +67,7 @@ func TestSweepExpiresFilesAndRows(t *testing.T) {
 				return err
 			}
 			call := api.Call{ChatID: chat.ID, ChannelID: ch.ID, Direction: api.Inbound, From: chat.Customer.Number, To: ch.Numbers[0],
-				State: api.CallEnded, Created: now.Add(-w.age)}
+				State: api.CallEnded, Created: now.Add(-w.age), Node: w.node}
 			if err := tx.CreateCall(&call); err != nil {
 				return err
 			}
@@ -88,17 +90,17 @@ func TestSweepExpiresFilesAndRows(t *testing.T) {
 				return err
 			}
 		}
-		return add(keptChannel, want{api.RecordingVoicemail, 400 * day, false}, 9)
+		return add(keptChannel, want{api.RecordingVoicemail, 400 * day, false, ""}, 9)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cases = append(cases, want{api.RecordingVoicemail, 400 * day, false})
+	cases = append(cases, want{api.RecordingVoicemail, 400 * day, false, ""})
 	if err := os.Remove(recs[4].Path); err != nil {
 		t.Fatal(err)
 	}
 
-	n, err := recording.Sweep(ctx, db, now)
+	n, err := recording.Sweep(ctx, db, "", now)
 	if err != nil || n != 3 {
 		t.Fatalf("sweep: %d expired, %v; want 3", n, err)
 	}
@@ -146,11 +148,14 @@ func TestSweepExpiresFilesAndRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, err := recording.Sweep(ctx, db, now.Add(time.Hour)); err != nil || n != 0 {
+	if n, err := recording.Sweep(ctx, db, "", now.Add(time.Hour)); err != nil || n != 0 {
 		t.Fatalf("second sweep: %d, %v", n, err)
 	}
 	// Two days later the 6-day voicemail and the 29-day call recording are due.
-	if n, err := recording.Sweep(ctx, db, now.Add(2*day)); err != nil || n != 2 {
+	if n, err := recording.Sweep(ctx, db, "", now.Add(2*day)); err != nil || n != 2 {
 		t.Fatalf("sweep two days later: %d, %v; want 2", n, err)
+	}
+	if n, err := recording.Sweep(ctx, db, "node-b", now); err != nil || n != 1 {
+		t.Fatalf("node-b's sweep: %d, %v; want its 90-day call recording", n, err)
 	}
 }

@@ -57,8 +57,10 @@ type Recordings interface {
 	ChatRecordings(chatID int64) ([]api.Recording, error) // oldest first
 	// ExpiredRecordings lists up to limit recordings, not expired yet, older
 	// than their channel's retention at now (recording_retention_days for
-	// call recordings, voicemail_retention_days for voicemails), oldest first.
-	ExpiredRecordings(now time.Time, limit int) ([]api.Recording, error)
+	// call recordings, voicemail_retention_days for voicemails), oldest
+	// first, of the calls owned by node ("" on a single meetd): the node
+	// whose disk holds the file.
+	ExpiredRecordings(now time.Time, node string, limit int) ([]api.Recording, error)
 	// ExpireRecording marks one expired at (its file is gone): path cleared,
 	// the row kept so the chat can say so. NotFound when missing or expired.
 	ExpireRecording(id int64, at time.Time) error

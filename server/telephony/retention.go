@@ -12,12 +12,13 @@ import (
 // (call recordings and voicemails) are deleted.
 const RetentionInterval = time.Hour
 
-// sweep runs recording.Sweep now and every RetentionInterval until ctx ends.
+// sweep runs recording.Sweep over this node's recordings now and every
+// RetentionInterval until ctx ends.
 func (t *Telephony) sweep(ctx context.Context, st store.Store) {
 	tick := time.NewTicker(RetentionInterval)
 	defer tick.Stop()
 	for {
-		if n, err := recording.Sweep(ctx, st, time.Now()); err != nil && ctx.Err() == nil {
+		if n, err := recording.Sweep(ctx, st, t.node, time.Now()); err != nil && ctx.Err() == nil {
 			t.log.Warn("recording retention", "err", err)
 		} else if n > 0 {
 			t.log.Info("recordings past retention deleted", "count", n)

@@ -65,6 +65,7 @@ type Telephony struct {
 
 	log      *slog.Logger
 	st       store.Store // recording retention (retention.go)
+	node     string      // whose recordings the retention sweep deletes
 	presence chan presenceChange
 	record   func(ctx context.Context, staffID int64, online bool) error
 	remote   func(rooms *room.Manager, tr *trunk.Server) (Remote, error)
@@ -112,7 +113,7 @@ func New(st store.Store, cfg Config, log *slog.Logger, opts ...Option) (*Telepho
 	if log == nil {
 		log = slog.Default()
 	}
-	t := &Telephony{log: log, presence: make(chan presenceChange, 1024), st: st}
+	t := &Telephony{log: log, presence: make(chan presenceChange, 1024), st: st, node: cfg.Node}
 	for _, o := range opts {
 		o(t)
 	}

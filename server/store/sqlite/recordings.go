@@ -60,13 +60,13 @@ func (t *tx) ChatRecordings(chatID int64) ([]api.Recording, error) {
 	return out, rows.Err()
 }
 
-func (t *tx) ExpiredRecordings(now time.Time, limit int) ([]api.Recording, error) {
+func (t *tx) ExpiredRecordings(now time.Time, node string, limit int) ([]api.Recording, error) {
 	rows, err := t.query(`SELECT r.id, r.chat_id, r.call_id, r.channel_id, r.kind, r.path, r.duration_ms, r.bytes, r.created, r.expired
-		FROM recordings r JOIN channels c ON c.id = r.channel_id
-		WHERE r.expired IS NULL AND (
+		FROM recordings r JOIN channels c ON c.id = r.channel_id JOIN calls k ON k.id = r.call_id
+		WHERE r.expired IS NULL AND k.node = ? AND (
 			(r.kind = 'call' AND c.recording_retention_days > 0 AND r.created < ? - c.recording_retention_days * 86400000000000)
 			OR (r.kind = 'voicemail' AND c.voicemail_retention_days > 0 AND r.created < ? - c.voicemail_retention_days * 86400000000000))
-		ORDER BY r.created, r.id LIMIT ?`, ns(now), ns(now), limit) // a day is 86400e9 ns
+		ORDER BY r.created, r.id LIMIT ?`, node, ns(now), ns(now), limit) // a day is 86400e9 ns
 	if err != nil {
 		return nil, err
 	}

@@ -126,7 +126,7 @@ func testVoicemailAndRecordings(t *testing.T, h Harness) {
 			want  []api.RecordingKind
 		}{{time.Hour, nil}, {47 * time.Hour, nil}, {49 * time.Hour, []api.RecordingKind{api.RecordingCall}},
 			{73 * time.Hour, []api.RecordingKind{api.RecordingVoicemail, api.RecordingCall}}} {
-			due, err := tx.ExpiredRecordings(rec.Created.Add(x.after), 10)
+			due, err := tx.ExpiredRecordings(rec.Created.Add(x.after), "", 10)
 			var kinds []api.RecordingKind
 			for _, d := range due {
 				kinds = append(kinds, d.Kind)
@@ -134,6 +134,10 @@ func testVoicemailAndRecordings(t *testing.T, h Harness) {
 			if err != nil || !reflect.DeepEqual(kinds, x.want) {
 				t.Fatalf("expired after %v: %+v %v (want %v)", x.after, due, err, x.want)
 			}
+		}
+		// Another cluster node sweeps only the files on its own disk: none of these.
+		if due, err := tx.ExpiredRecordings(rec.Created.Add(73*time.Hour), "node-b", 10); err != nil || len(due) != 0 {
+			t.Fatalf("due for another node: %+v %v", due, err)
 		}
 		if _, err := tx.Recording(rec.ID + 100); api.CodeOf(err) != api.CodeNotFound {
 			t.Fatalf("missing recording: %v", err)
@@ -159,7 +163,7 @@ func testVoicemailAndRecordings(t *testing.T, h Harness) {
 		if err != nil || len(list) != 2 || list[0].Expired == nil || list[1].Expired != nil {
 			t.Fatalf("chat recordings after expiry: %+v %v", list, err)
 		}
-		due, err := tx.ExpiredRecordings(at, 10)
+		due, err := tx.ExpiredRecordings(at, "", 10)
 		if err != nil || len(due) != 1 || due[0].Kind != api.RecordingCall {
 			t.Fatalf("due after one expired: %+v %v", due, err)
 		}
