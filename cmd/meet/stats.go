@@ -83,7 +83,7 @@ func printStats(w io.Writer, st api.Stats) error {
 	}
 	fmt.Fprintf(w, "\ninbound %d · outbound %d · answered %d · missed %d · avg wait %s · avg talk %s · service level %.0f%% (%d s)\n",
 		t.Inbound, t.Outbound, t.Answered, t.Missed, clock(t.AvgWaitS), clock(t.AvgTalkS), t.ServiceLevel*100, st.Query.ServiceLevelS)
-	fmt.Fprintf(w, "on hold: %d calls, %s in all, avg %s\n", t.Held, clock(float64(t.HoldS)), clock(t.AvgHoldS))
+	fmt.Fprintf(w, "on hold: %d calls, %s in all, avg %s · transfers %d\n", t.Held, clock(float64(t.HoldS)), clock(t.AvgHoldS), t.Transfers)
 	if len(t.MissedBy) > 0 {
 		var rs []string
 		for r, n := range t.MissedBy {

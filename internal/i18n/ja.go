@@ -196,7 +196,7 @@ var japanese = map[string]string{
 	"consulting %[1]s, the caller is on hold (%[2]s: transfer, %[3]s: cancel)": "%[1]s に相談中、発信者は保留中 (%[2]s: 転送、%[3]s: 取消)",
 	"transfer / finish consult": "通話を転送 (ブラインド)、相談中: 転送を完了",
 	"consult first / cancel it": "相談してから転送 (取次)、相談中: 取消",
-	"blind":                     "ブラインド", "attended": "取次",
+	"blind":                     "ブラインド", "attended": "取次", "transfers: %d": "転送: %d 件",
 	// context
 	"you": "あなた", "system": "システム", "staff #%d": "スタッフ #%d",
 }

@@ -122,6 +122,9 @@ func (m *Model) body() []string {
 		out = append(out, common.Fit(T("on hold: %[1]d calls · %[2]s in all · avg %[3]s", t.Held,
 			common.Clock(time.Duration(t.HoldS)*time.Second), common.Clock(time.Duration(t.AvgHoldS*float64(time.Second)))), m.w))
 	}
+	if t.Transfers > 0 {
+		out = append(out, common.Fit(T("transfers: %d", t.Transfers), m.w))
+	}
 	out = append(out, "")
 	series := []struct {
 		name string
