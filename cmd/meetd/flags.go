@@ -25,7 +25,7 @@ func addFeatureFlags(fs *pflag.FlagSet) {
 	fs.StringSlice("trunk-user", nil, "digest credentials user:password a trunk peer may use (repeatable)")
 	fs.Int("max-calls", 5000, "concurrent calls; beyond them INVITEs get 503 with Retry-After")
 	fs.Float64("max-cps", 1000, "new calls per second over all sources; beyond it INVITEs get 503 with Retry-After (0: unlimited)")
-	fs.Duration("max-setup-delay", 500*time.Millisecond, "while call set-up takes longer than this on average, new INVITEs get 503 with Retry-After (0: never)")
+	fs.Duration("max-setup-delay", time.Second, "while call set-up takes longer than this on average, new INVITEs get 503 with Retry-After (0: never)")
 	fs.Float64("sip-source-cps", 20, "new calls per second from one source outside --trunk-allow (0: unlimited)")
 	fs.Int("sip-max-conns", 1024, "open SIP TCP/TLS connections in all")
 	fs.Int("sip-max-conns-per-ip", 32, "open SIP TCP/TLS connections per peer IP")

@@ -73,7 +73,7 @@ func defaultConfig() config {
 		maxCalls:     5000,
 		sourceCPS:    20,
 		maxSetup:     512,
-		setupDelay:   500 * time.Millisecond,
+		setupDelay:   time.Second,
 		setupMinBusy: defaultMinBusy,
 		jitterPrime:  2,
 		jitterMax:    10,
@@ -291,7 +291,7 @@ func WithMaxCalls(n int) Option {
 // take longer than d on average, or none finished for d while several are
 // under way: a starved server answers "try later" at once instead of
 // admitting calls whose final response would come too late (default
-// 500 ms; 0 turns it off).
+// 1 s; 0 turns it off).
 func WithMaxSetupDelay(d time.Duration) Option {
 	return func(c *config) error {
 		if d < 0 {

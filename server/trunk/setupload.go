@@ -25,7 +25,7 @@ type setupLoad struct {
 const setupWeight = 16
 
 // defaultMinBusy is setupLoad.minBusy unless a test sets it.
-const defaultMinBusy = 8
+const defaultMinBusy = 16
 
 // overloaded reports whether an INVITE arriving at now, with inflight
 // set-ups under way, should be shed: the recent set-ups were slower than
