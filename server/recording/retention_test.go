@@ -42,7 +42,7 @@ func TestSweepExpiresFilesAndRows(t *testing.T) {
 		{api.RecordingCall, 29 * day, false, ""},
 		{api.RecordingVoicemail, 8 * day, true, ""},
 		{api.RecordingVoicemail, 6 * day, false, ""},
-		{api.RecordingVoicemail, 40 * day, true, ""}, // its file is already gone
+		{api.RecordingVoicemail, 40 * day, true, ""},   // its file is already gone
 		{api.RecordingCall, 90 * day, false, "node-b"}, // another node's disk: its own sweep deletes it
 	}
 	var recs []api.Recording
