@@ -122,8 +122,21 @@ func NewHybrid(d Learned, p HybridParams) (*Hybrid, error) {
 	return h, nil
 }
 
-// Name says which suppressor this is.
-func (h *Hybrid) Name() string { return EngineHybrid.String() }
+// Name says which suppressor this is: hybrid, or rnnoise when it mixes
+// in neither the dry signal nor ours; -wasm when RNNoise runs under wazero.
+func (h *Hybrid) Name() string {
+	e := EngineHybrid
+	_, wasm := h.rnn.(*rnnoise.Denoiser)
+	switch {
+	case h.mix.p == HybridParams{} && wasm:
+		e = EngineRNNoiseWASM
+	case h.mix.p == HybridParams{}:
+		e = EngineRNNoise
+	case wasm:
+		e = EngineHybridWASM
+	}
+	return e.String()
+}
 
 // SampleRate is 48000.
 func (h *Hybrid) SampleRate() int { return rnnoise.Rate }

@@ -50,6 +50,19 @@ func TestParseEngine(t *testing.T) {
 			t.Fatalf("ParseEngine(%q) = %v, %v", e, got, err)
 		}
 	}
+	for _, e := range []Engine{EngineHybrid, EngineRNNoise, EngineHybridWASM, EngineRNNoiseWASM} {
+		d, err := NewEngine(e, 48000)
+		if err != nil {
+			if errors.Is(err, rnnoise.ErrNotFound) && os.Getenv("CI") == "" {
+				continue
+			}
+			t.Fatal(err)
+		}
+		if d.Name() != e.String() {
+			t.Errorf("NewEngine(%s).Name() = %s", e, d.Name())
+		}
+		d.(*Hybrid).Close()
+	}
 	if _, err := ParseEngine("fast"); err == nil {
 		t.Fatal("bad engine accepted")
 	}
