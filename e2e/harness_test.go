@@ -89,12 +89,20 @@ func freePort(t testing.TB, network string) int {
 	}
 }
 
-// freeSIPPort is free for both UDP and TCP (meetd listens on both).
+// freeSIPPort is free for both UDP and TCP (meetd listens on both), and
+// so is TCP on the next port (baresip binds SIP over TLS there).
 func freeSIPPort(t testing.TB) int {
 	for range 50 {
 		p := freePort(t, "udp")
-		if l, err := net.Listen("tcp4", fmt.Sprintf("127.0.0.1:%d", p)); err == nil {
-			l.Close()
+		l, err := net.Listen("tcp4", fmt.Sprintf("127.0.0.1:%d", p))
+		if err != nil {
+			continue
+		}
+		// baresip also binds SIP over TLS on the next port.
+		l2, err := net.Listen("tcp4", fmt.Sprintf("127.0.0.1:%d", p+1))
+		l.Close()
+		if err == nil {
+			l2.Close()
 			return p
 		}
 	}
