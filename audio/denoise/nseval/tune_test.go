@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/meet-dev/meet/audio/denoise"
+	"github.com/meet-dev/meet/audio/denoise/rnnoise"
 )
 
 // TestNSTune searches the hybrid's mix weights on the TUNE set only (never
@@ -32,7 +33,7 @@ func TestNSTune(t *testing.T) {
 		}
 		t.Fatal(err)
 	}
-	m, err := rnnoiseModel()
+	m, err := rnnoise.DefaultNative() // the default's learned stage
 	if err != nil {
 		t.Fatal(err)
 	}
