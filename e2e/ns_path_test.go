@@ -221,7 +221,7 @@ func nsPathCall(b *testing.B, m *meetd, c nsPathCase, in, silence string, noisy8
 		b.Fatalf("%v\nbaresip:\n%s\nmeet phone:\n%s", err, tail(bs.proc.output(), 3000), p.output())
 	}
 	period := time.Duration(len(clean8)) * time.Second / 8000
-	time.Sleep(period + 2*time.Second) // one whole loop after settling
+	time.Sleep(period + 3*time.Second) // one whole loop after settling
 	if err := bs.command("hangup", ""); err != nil {
 		b.Fatal(err)
 	}
