@@ -15,6 +15,7 @@ import (
 	"github.com/meet-dev/meet/server"
 	"github.com/meet-dev/meet/server/calls"
 	"github.com/meet-dev/meet/server/hours"
+	"github.com/meet-dev/meet/server/ivr"
 	"github.com/meet-dev/meet/server/routing"
 	"github.com/meet-dev/meet/server/store"
 	"github.com/meet-dev/meet/server/store/dbopen"
@@ -27,6 +28,7 @@ type routeSimOpts struct {
 	offline         []string
 	json            bool
 	now             func() time.Time
+	menuKeys        *string // --menu-keys: the keys the caller presses in the channel's IVR menu; nil: not given
 }
 
 func newRouteCmd() *cobra.Command {
@@ -44,6 +46,10 @@ member's settings (notification, dnd), opened phone chats and the calls in progr
 A database cannot tell whether softphones are connected: they count as connected
 unless named with --offline.
 
+On a channel with an IVR menu, --menu-keys 1/2 walks the menu with those keys
+(time-outs after the last one, until the menu decides) and routes as the menu
+says: only the chosen team rings, or the caller goes to voicemail.
+
 --at takes RFC 3339 ("2026-03-04T09:30:00+01:00"), or "YYYY-MM-DD HH:MM",
 "YYYY-MM-DDTHH:MM" or "HH:MM" (today) in the channel's time zone; default now.`,
 		Args: cobra.NoArgs,
@@ -53,6 +59,10 @@ unless named with --offline.
 				return err
 			}
 			o.db = v.GetString("db")
+			if cmd.Flags().Changed("menu-keys") {
+				k, _ := cmd.Flags().GetString("menu-keys")
+				o.menuKeys = &k
+			}
 			return runRouteSimulate(cmd.Context(), cmd.OutOrStdout(), o)
 		},
 	}
@@ -62,6 +72,7 @@ unless named with --offline.
 	f.StringVar(&o.at, "at", "now", "when the call comes in")
 	f.StringSliceVar(&o.offline, "offline", nil, "emails (or ids) of staff whose softphone counts as not connected")
 	f.BoolVar(&o.json, "json", false, "print the eligibility as JSON")
+	f.String("menu-keys", "", "keys the caller presses in the channel's IVR menu, e.g. 1/2 (\"\": none, the defaults decide)")
 	_ = sim.MarkFlagRequired("channel")
 	cmd.AddCommand(sim)
 	return cmd
@@ -125,9 +136,55 @@ func runRouteSimulate(ctx context.Context, w io.Writer, o routeSimOpts) error {
 		}
 		offline[id] = true
 	}
-	d, staff, err := calls.SimulateStore(ctx, db, ch.ID, at, calls.Offline{Online: func(id int64) bool { return !offline[id] }})
+	sim := calls.Offline{Online: func(id int64) bool { return !offline[id] }}
+	var menuLine string
+	if o.menuKeys != nil {
+		choice, waited, err := walkMenu(ch, *o.menuKeys)
+		if err != nil {
+			return err
+		}
+		what := choice.Action.String()
+		switch choice.Action.Kind {
+		case api.MenuTeam:
+			sim.MenuTeamID = choice.Action.TeamID
+			err := db.View(ctx, func(tx store.Tx) error {
+				t, err := tx.Team(choice.Action.TeamID)
+				if err == nil {
+					what, team = "team "+t.Name+" (only its members ring)", nil
+					if t.AutoAssign {
+						team = &t
+					}
+				}
+				return err
+			})
+			if err != nil {
+				return err
+			}
+		case api.MenuVoicemail:
+			what = "voicemail (nobody rings; the caller leaves a message)"
+		}
+		keys := choice.Path
+		if keys == "" {
+			keys = "none"
+		}
+		menuLine = fmt.Sprintf("menu: keys %s → %s, decided by %s in node %s", keys, what, choice.Reason, choice.Node)
+		if waited > 0 {
+			menuLine += fmt.Sprintf(" after %s of time-outs", waited)
+		}
+		if choice.Action.Kind == api.MenuVoicemail {
+			if o.json {
+				return json.NewEncoder(w).Encode(map[string]any{"menu_choice": choice})
+			}
+			fmt.Fprintln(w, menuLine)
+			return nil
+		}
+	}
+	d, staff, err := calls.SimulateStore(ctx, db, ch.ID, at, sim)
 	if err != nil {
 		return err
+	}
+	if menuLine != "" && !o.json {
+		fmt.Fprintln(w, menuLine)
 	}
 	if o.json {
 		enc := json.NewEncoder(w)
@@ -175,7 +232,7 @@ var reasonText = map[api.IneligibleReason]string{
 	api.IneligibleAlreadyRinging:   "another call is ringing for them",
 	api.IneligibleOpenedPhoneChat:  "has an opened phone chat (auto-assignment waits for it to be closed or snoozed)",
 	api.IneligibleSoftphoneOffline: "softphone not connected",
-	api.IneligibleNotInTeam:        "not in the auto-assign team",
+	api.IneligibleNotInTeam:        "not in the team that rings (the auto-assign team, or the one the IVR menu chose)",
 	api.IneligibleNotInChannel:     "not a member of the channel",
 	api.IneligibleDeclined:         "declined this call",
 }
@@ -223,4 +280,19 @@ func printDecision(w io.Writer, ch api.Channel, team *api.Team, loc *time.Locati
 	if !offlineGiven {
 		fmt.Fprintln(w, "softphones count as connected (a database cannot tell); mark some with --offline EMAIL,...")
 	}
+}
+
+// walkMenu reads --menu-keys ("1/2", "" for none) and walks ch's menu with them.
+func walkMenu(ch api.Channel, keys string) (api.MenuChoice, time.Duration, error) {
+	if ch.Menu == nil {
+		return api.MenuChoice{}, 0, fmt.Errorf("--menu-keys: channel %s has no IVR menu (meetd admin menu set)", ch.Name)
+	}
+	var list []string
+	if keys != "" {
+		if !api.ValidMenuPath(keys) {
+			return api.MenuChoice{}, 0, fmt.Errorf("--menu-keys %q: want keys (0-9, *, #) joined by /, e.g. 1/2", keys)
+		}
+		list = strings.Split(keys, "/")
+	}
+	return ivr.Walk(ch.Menu, list)
 }

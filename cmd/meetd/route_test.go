@@ -81,3 +81,49 @@ func TestRouteSimulate(t *testing.T) {
 		t.Errorf("unknown channel: %v", err)
 	}
 }
+
+// --menu-keys walks the channel's IVR menu and routes as it decides: only
+// the chosen team rings, voicemail rings nobody, no key takes the default.
+func TestRouteSimulateMenuKeys(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "m.db")
+	for _, s := range [][]string{
+		{"admin", "channel", "add", "support", "--db", db},
+		{"admin", "team", "add", "--db", db, "--channel", "support", "sales"},
+		{"admin", "staff", "add", "--db", db, "--email", "op@x.com", "--password", "password1", "--channel", "support"},
+		{"admin", "staff", "add", "--db", db, "--email", "sales@x.com", "--password", "password1", "--channel", "support", "--team", "sales"},
+		{"admin", "menu", "set", "--db", db, "--channel", "support", "main: 1=menu:sales 2=voicemail 0=everyone", "sales: 2=team:sales default=everyone tries=1"},
+	} {
+		if out, err := run(t, s...); err != nil {
+			t.Fatalf("%v: %v\n%s", s, err, out)
+		}
+	}
+	sim := func(keys ...string) string {
+		t.Helper()
+		args := []string{"route", "simulate", "--db", db, "--channel", "support"}
+		if len(keys) > 0 {
+			args = append(args, "--menu-keys", keys[0])
+		}
+		out, err := run(t, args...)
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		return out
+	}
+	out := sim("1/2")
+	if !strings.Contains(out, "menu: keys 1/2 → team sales (only its members ring), decided by key in node sales") ||
+		!strings.Contains(out, "1. sales@x.com") || strings.Contains(out, "1. op@x.com") || !strings.Contains(out, "op@x.com (id 1): not_in_team (not in the team that rings") {
+		t.Errorf("--menu-keys 1/2:\n%s", out)
+	}
+	if out := sim("2"); !strings.Contains(out, "menu: keys 2 → voicemail") || strings.Contains(out, "would ring") {
+		t.Errorf("--menu-keys 2:\n%s", out)
+	}
+	if out := sim("1"); !strings.Contains(out, "→ everyone, decided by default in node sales after 5s of time-outs") || !strings.Contains(out, "op@x.com") {
+		t.Errorf("--menu-keys 1:\n%s", out)
+	}
+	if out := sim(); strings.Contains(out, "menu:") {
+		t.Errorf("without --menu-keys:\n%s", out)
+	}
+	if out, err := run(t, "route", "simulate", "--db", db, "--channel", "support", "--menu-keys", "12"); err == nil {
+		t.Errorf("--menu-keys 12 accepted:\n%s", out)
+	}
+}

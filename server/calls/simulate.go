@@ -15,6 +15,9 @@ type Offline struct {
 	Online func(staffID int64) bool
 	// LastCallEnded feeds the longest-idle strategy; nil: nobody had a call.
 	LastCallEnded func(staffID int64) time.Time
+	// MenuTeamID is the team the channel's IVR menu chose for the call
+	// (routing.Input.Target); 0: none.
+	MenuTeamID int64
 }
 
 // SimulateStore decides a hypothetical inbound call to channelID at instant
@@ -63,6 +66,14 @@ func SimulateStore(ctx context.Context, st store.Store, channelID int64, at time
 		}
 		members[i] = s
 	}
-	d, err := routing.Decide(routing.Input{Channel: v.channel, Location: v.loc, Team: v.team, Staff: members, Now: at})
+	in := routing.Input{Channel: v.channel, Location: v.loc, Team: v.team, Staff: members, Now: at}
+	if o.MenuTeamID != 0 {
+		t, ok := v.teams[o.MenuTeamID]
+		if !ok {
+			return routing.Decision{}, nil, api.Errorf(api.CodeNotFound, "the menu's team %d is not a team of channel %d", o.MenuTeamID, channelID)
+		}
+		in.Target = &t
+	}
+	d, err := routing.Decide(in)
 	return d, staff, err
 }

@@ -150,3 +150,27 @@ func tries(n api.MenuNode) int {
 
 // Path renders keys as recorded on a chat: "1/2".
 func Path(keys []string) string { return strings.Join(keys, "/") }
+
+// Walk plays a caller through m who presses keys in order and, if the menu
+// has not decided when the keys run out, waits through the time-outs: the
+// decision such a caller gets (for `meetd route simulate --menu-keys`) and
+// how long they wait for it in prompt time-outs (prompt audio not counted).
+// Keys after the decision are not used.
+func Walk(m *api.Menu, keys []string) (api.MenuChoice, time.Duration, error) {
+	s, step, err := Start(m)
+	var waited time.Duration
+	for _, k := range keys {
+		if err != nil || step.Choice != nil {
+			break
+		}
+		s, step, err = Press(m, s, k)
+	}
+	for err == nil && step.Choice == nil {
+		waited += step.Timeout
+		s, step, err = Timeout(m, s)
+	}
+	if err != nil {
+		return api.MenuChoice{}, 0, err
+	}
+	return *step.Choice, waited, nil
+}

@@ -124,3 +124,28 @@ func TestValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestWalkKeysThenTimeouts(t *testing.T) {
+	m := &api.Menu{Root: "main", Nodes: []api.MenuNode{
+		{ID: "main", Keys: map[string]api.MenuAction{"1": {Kind: api.MenuGoto, Menu: "sales"}, "2": {Kind: api.MenuVoicemail}}, TimeoutS: 4, Tries: 2},
+		{ID: "sales", Keys: map[string]api.MenuAction{"2": {Kind: api.MenuTeam, TeamID: 7}}, Default: api.MenuAction{Kind: api.MenuTeam, TeamID: 8}},
+	}}
+	for _, c := range []struct {
+		keys   []string
+		want   api.MenuAction
+		path   string
+		reason string
+		waited time.Duration
+	}{
+		{[]string{"1", "2"}, api.MenuAction{Kind: api.MenuTeam, TeamID: 7}, "1/2", "key", 0},
+		{[]string{"2", "1"}, api.MenuAction{Kind: api.MenuVoicemail}, "2", "key", 0},
+		{[]string{"1"}, api.MenuAction{Kind: api.MenuTeam, TeamID: 8}, "1", "default", 3 * 5 * time.Second},
+		{nil, api.MenuAction{Kind: api.MenuEveryone}, "", "default", 2 * 4 * time.Second},
+		{[]string{"9", "1", "2"}, api.MenuAction{Kind: api.MenuTeam, TeamID: 7}, "1/2", "key", 0}, // 9 repeats the prompt
+	} {
+		ch, waited, err := Walk(m, c.keys)
+		if err != nil || ch.Action != c.want || ch.Path != c.path || ch.Reason != c.reason || waited != c.waited {
+			t.Errorf("Walk(%q) = %+v after %v, %v; want %+v %q %s after %v", c.keys, ch, waited, err, c.want, c.path, c.reason, c.waited)
+		}
+	}
+}
