@@ -53,7 +53,7 @@ func newJitterBuffer(prime, max int) *jitterBuffer {
 // seqLess reports a < b in RFC 3550 sequence space.
 func seqLess(a, b uint16) bool { return rtpseq.Before(a, b) }
 
-// Push queues a decoded payload.
+// Push queues a copy of a decoded payload (samples may be reused after).
 func (j *jitterBuffer) Push(seq uint16, samples []int16) {
 	if len(samples) == 0 || len(samples) > 8*frameSamples {
 		j.dropped++

@@ -55,6 +55,7 @@ type rtpSession struct {
 	tx  txState
 	rx  rxStats
 	buf []byte
+	pcm []int16 // decoded payload, copied into the jitter buffer's ring
 
 	done chan struct{}
 	wg   sync.WaitGroup
@@ -241,9 +242,16 @@ func putU32(b []byte, v uint32) {
 	b[0], b[1], b[2], b[3] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
 }
 
+// readBufs are the receive buffers of the sessions' read loops: a call's
+// loops end with it, and thousands of calls a second each allocating their
+// own showed in the garbage collector's share.
+var readBufs = sync.Pool{New: func() any { return new([1500]byte) }}
+
 func (s *rtpSession) readLoop(conn *net.UDPConn) {
 	defer s.wg.Done()
-	buf := make([]byte, 1500)
+	arr := readBufs.Get().(*[1500]byte)
+	defer readBufs.Put(arr)
+	buf := arr[:]
 	for {
 		n, from, err := conn.ReadFromUDPAddrPort(buf)
 		if err != nil {
@@ -306,7 +314,10 @@ func (s *rtpSession) handleRTP(b []byte, from netip.AddrPort) {
 	if isDTMF {
 		digits = s.dtmf.Decode(p.Timestamp, p.Payload)
 	} else if len(p.Payload) > 0 && len(p.Payload) <= 8*frameSamples {
-		pcm := make([]int16, len(p.Payload))
+		if cap(s.pcm) < len(p.Payload) {
+			s.pcm = make([]int16, len(p.Payload))
+		}
+		pcm := s.pcm[:len(p.Payload)] // Push copies it into the ring
 		if s.params.Codec.Name == "PCMA" {
 			for i, v := range p.Payload {
 				pcm[i] = g711.DecodeAlawFrame(v)
