@@ -64,7 +64,7 @@ var catalogue = []entry{
 		aim:  "— (aim is for filters)", expect: []string{"server/store/postgres.BenchmarkSearch1M/text_name"}},
 	// issue 14 — cluster: Kamailio + N meetd nodes + Postgres + NATS, all on this machine
 	{area: "cluster", pattern: re(`e2e\.BenchmarkClusterCPS/nodes=\d`),
-		show:   []show{asIs("calls/s", "calls/s into guidance (100 in flight)"), asIs("failed", "failed"), asIs("scale", "× one node")},
+		show:   []show{asIs("calls/s", "calls/s into guidance (100 in flight)"), asIs("failed", "failed"), asIs("scale", "× one node"), asIs("meetd-cpu-ms/call", "ms meetd CPU per call (all nodes)")},
 		aim:    "— (scale factor over 1 node; every process shares the machine's cores)",
 		expect: []string{"e2e.BenchmarkClusterCPS/nodes=1", "e2e.BenchmarkClusterCPS/nodes=2", "e2e.BenchmarkClusterCPS/nodes=3"}},
 	{area: "cluster", pattern: re(`e2e\.BenchmarkClusterNodeFailure`),
