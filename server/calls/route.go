@@ -212,6 +212,9 @@ func (m *Manager) route(r *rec, c *call, v *channelView) {
 		p.InGuidance, p.Rang, p.Waited = false, x.rang, x.waited
 	}
 	o := routing.Next(d, p)
+	if o.Step == routing.StepWait && c.xfer != nil {
+		o = c.xfer.afterRing(o)
+	}
 	switch o.Step {
 	case routing.StepGuidance:
 		m.playGuidance(r, c, o)
@@ -220,6 +223,8 @@ func (m *Manager) route(r *rec, c *call, v *channelView) {
 	case routing.StepKeepRinging:
 	case routing.StepWait:
 		m.wait(r, c)
+	case routing.StepEnd:
+		m.missed(r, c, endBy(o))
 	default:
 		m.log.Error("routing gave no step", "call_id", c.ID, "step", o.Step.String())
 	}

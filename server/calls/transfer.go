@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/server/routing"
 	"github.com/meet-dev/meet/server/store"
 )
 
@@ -702,4 +703,19 @@ func (m *Manager) dialRefused(r *rec, c *call, err error) {
 		}
 	})
 	m.log.Warn("external transfer could not dial; the operator keeps the call", "call_id", c.ID, "err", err)
+}
+
+// targetGone is the outcome of a blind transfer to one staff member who
+// declined or let it ring out: nobody else may take it, so it follows the
+// missed policy at once instead of waiting (voicemail when the channel
+// takes it).
+var targetGone = routing.Outcome{Step: routing.StepEnd, Missed: api.ReasonNoOperator, Detail: "transfer target did not answer"}
+
+// afterRing replaces a wait the routing policy asked for when waiting
+// cannot help: the staff member a blind transfer went to has been rung.
+func (x *xferState) afterRing(o routing.Outcome) routing.Outcome {
+	if x.To.StaffID != 0 && x.rang {
+		return targetGone
+	}
+	return o
 }

@@ -413,3 +413,25 @@ func TestExternalTransferAttended(t *testing.T) {
 		t.Fatalf("far end not hung up: %v", e.trunk.log)
 	}
 }
+
+// TestBlindTransferToStaffDeclined: the one staff member a blind transfer
+// went to declines: nobody else may take it, so the missed policy applies
+// at once (here voicemail), not a wait.
+func TestBlindTransferToStaffDeclined(t *testing.T) {
+	e := newEnv(t, newMemStore(), "", func(c *api.Channel) { c.Voicemail = true }, WithRecordingsDir(t.TempDir()))
+	ann := e.addStaff(t, "ann", api.RoleOperator)
+	bob := e.addStaff(t, "bob", api.RoleOperator)
+	id := e.answered(t, ann, "+4915108")
+	if _, err := e.m.Transfer(e.ctx, ann, id, api.TransferRequest{To: api.TransferTarget{StaffID: bob}}); err != nil {
+		t.Fatal(err)
+	}
+	must(t, e.m.Decline(e.ctx, bob, id))
+	e.drain()
+	if s := e.state(id); s != api.CallVoicemail {
+		t.Fatalf("state %s, want voicemail", s)
+	}
+	_, d := xferData(t, e.events(t, id), api.EvCallTransferFailed)
+	if d.Reason != string(api.ReasonNoOperator) {
+		t.Fatalf("failed %+v", d)
+	}
+}
