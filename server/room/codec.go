@@ -42,6 +42,17 @@ func (c codecKind) decodeName() string {
 	return "Decode"
 }
 
+// decodeName8 names the 8 kHz decode stage of a received stream of codec c.
+func (c codecKind) decodeName8() string {
+	switch c {
+	case codecOpus:
+		return "Opus(8000, decode)"
+	case codecPCMU:
+		return "PCMU(decode)"
+	}
+	return "Decode"
+}
+
 // decoder turns payloads into 48 kHz samples. The returned slice is only
 // valid until the next call.
 type decoder interface {

@@ -24,10 +24,11 @@ const dlyLen = 8
 // packets with the other decoder too and fills also from its queue, which
 // ends there. ok is false when nothing is flowing.
 func (p *peer) read(log *slog.Logger, dst []int16, narrow bool, also []int16) (ok, alsoOK bool) {
-	fifo, other := &p.fifo, &p.fifo8
+	pipe, otherPipe := &p.wideIn, &p.narrowIn
 	if narrow {
-		fifo, other = &p.fifo8, &p.fifo
+		pipe, otherPipe = &p.narrowIn, &p.wideIn
 	}
+	fifo, other := &pipe.fifo, &otherPipe.fifo
 	if also != nil {
 		*fifo = (*fifo)[:0]
 		p.warm(narrow)
@@ -58,8 +59,7 @@ func (p *peer) read(log *slog.Logger, dst []int16, narrow bool, also []int16) (o
 	if len(*fifo) == 0 {
 		return false, alsoOK
 	}
-	copy(dst, *fifo)
-	*fifo = (*fifo)[:copy(*fifo, (*fifo)[len(dst):])]
+	pipe.take(dst)
 	return true, alsoOK
 }
 
@@ -169,17 +169,8 @@ func (p *peer) warm(narrow bool) {
 		pcm, err = d.Decode(p.recent[k%warmPkts])
 	}
 	if narrow && err == nil && len(pcm) >= dlyLen {
-		copy(p.dly[:], pcm[len(pcm)-dlyLen:])
+		p.dly.fill(pcm)
 	}
-}
-
-// delay shifts f by dlyLen samples through the peer's delay line.
-func (p *peer) delay(f []int16) {
-	var tail [dlyLen]int16
-	copy(tail[:], f[len(f)-dlyLen:])
-	copy(f[dlyLen:], f[:len(f)-dlyLen])
-	copy(f[:dlyLen], p.dly[:])
-	p.dly = tail
 }
 
 // fade writes into to the crossfade from from to to over the frame.

@@ -47,12 +47,16 @@ type pairPath struct {
 // pairPipelines names the fast path's two directions for an operator
 // sending codec (the package comment's pictures).
 func pairPipelines(send codecKind) (toOperator, toCaller string) {
+	kind := sendOpus8
 	if send == codecPCMU {
-		return "Trunk(8000) -> Band(8000) -> PCMU(encode) -> Track",
-			"Track -> PCMU(decode) -> Resample(8000->48000) -> Resample(48000->8000) -> Trunk(8000)"
+		kind = sendPCMU
 	}
-	return "Trunk(8000) -> Band(8000) -> Opus(8000, encode) -> Track",
-		"Track -> Jitter -> Opus(8000, decode) -> Delay(8) -> Trunk(8000)"
+	toOperator = "Trunk(8000) -> Band(8000) -> " + kind.encodeName() + " -> " + (&packetOut{}).String()
+	if send == codecPCMU { // no narrowband decode: the full path's own resamplers
+		return toOperator, "Track -> PCMU(decode) -> Resample(8000->48000) -> Resample(48000->8000) -> Trunk(8000)"
+	}
+	narrow := recvPipe{narrow: true}
+	return toOperator, narrow.String(codecOpus)
 }
 
 // twoParty is the rooms' mixer.PairFunc.

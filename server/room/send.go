@@ -32,6 +32,19 @@ const (
 	sendKinds
 )
 
+// encodeName names the kind's encode stage.
+func (k sendKind) encodeName() string {
+	switch k {
+	case sendOpus:
+		return "Opus(48000, encode)"
+	case sendOpus8:
+		return "Opus(8000, encode)"
+	case sendPCMU:
+		return "PCMU(encode)"
+	}
+	return "Encode"
+}
+
 // sendKindOf is the way peer p encodes (narrow: it hears only the caller).
 func sendKindOf(p *peer, narrow bool) sendKind {
 	switch {
@@ -56,16 +69,15 @@ type sendPipe struct {
 func buildSend(kind sendKind, newOpus func(narrow bool) (encoder, error), out *packetOut) (*sendPipe, error) {
 	var enc encoder
 	var err error
-	rate, name := CallerRate, ""
+	rate, name := CallerRate, kind.encodeName()
 	switch kind {
 	case sendOpus:
 		enc, err = newOpus(false)
-		rate, name = mixer.Rate, "Opus(48000, encode)"
+		rate = mixer.Rate
 	case sendOpus8:
 		enc, err = newOpus(true)
-		name = "Opus(8000, encode)"
 	case sendPCMU:
-		enc, name = &pcmuEncoder{}, "PCMU(encode)"
+		enc = &pcmuEncoder{}
 	default:
 		return nil, fmt.Errorf("room: no send pipeline of kind %d", kind)
 	}

@@ -55,10 +55,10 @@ type peer struct {
 	out   packetOut
 
 	// Receive side, guarded by staffLeg.mu.
-	jb    *jitter
-	decs  [3]decoder // by codecKind, created on first use
-	fifo  audio.PCM16
-	lastN int // samples of the last packet, at 48 kHz
+	jb     *jitter
+	decs   [3]decoder // by codecKind, created on first use
+	wideIn recvPipe   // the 48 kHz receive direction (recv.go)
+	lastN  int        // samples of the last packet, at 48 kHz
 	// lastCodec is the codec of the last decoded packet.
 	lastCodec codecKind
 
@@ -71,17 +71,17 @@ type peer struct {
 type narrowRecv struct {
 	narrowed bool             // the last frame was read narrowband
 	dec8     decoder          // Opus at 8 kHz
-	fifo8    audio.PCM16      // decoded 8 kHz samples not yet played
+	narrowIn recvPipe         // the 8 kHz receive direction (recv.go)
 	recent   [warmPkts][]byte // the last Opus packets decoded, to warm up a decoder
 	nRecent  int              // packets stored in recent, ever
-	dly      [dlyLen]int16    // narrowband delay line
+	dly      delayLine        // Delay(8) after the 8 kHz decode
 	hand8    [CallerFrame]int16
 }
 
 // pipelines names the peer's two directions through the mixer as they
 // run now (narrow: the operator hears nothing but the 8 kHz caller).
 func (p *peer) pipelines(narrow bool) (receive, send string) {
-	receive = "Track -> Jitter -> " + p.lastCodec.decodeName() + " -> Mixer(48000)"
+	receive = p.wideIn.String(p.lastCodec)
 	if sp := p.sends[sendKindOf(p, narrow)]; sp != nil {
 		send = sp.String()
 	} else {
@@ -161,7 +161,7 @@ func (s *staffLeg) ReadFrame(dst []int16) bool {
 	if !alsoOK {
 		clear(p.hand8[:])
 	}
-	p.delay(p.hand8[:])
+	p.dly.process(p.hand8[:])
 	s.handoffOK = true
 	return ok
 }
@@ -190,7 +190,7 @@ func (s *staffLeg) readNarrow(dst, wide []int16) (wideOK bool) {
 	if !ok {
 		clear(dst)
 	}
-	p.delay(dst)
+	p.dly.process(dst)
 	return wideOK
 }
 
@@ -291,8 +291,8 @@ func (s *staffLeg) restart() {
 	s.mu.Lock()
 	if p := s.cur; p != nil {
 		p.jb.restart()
-		p.fifo = p.fifo[:0]
-		p.fifo8 = p.fifo8[:0]
+		p.wideIn.fifo = p.wideIn.fifo[:0]
+		p.narrowIn.fifo = p.narrowIn.fifo[:0]
 		p.narrowed = false
 		s.handoffOK = false
 		s.pairedWith = nil
