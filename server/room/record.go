@@ -1,6 +1,8 @@
 package room
 
 import (
+	"sync"
+
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/audio/audiotest"
 	"github.com/meet-dev/meet/audio/mixer"
@@ -15,8 +17,10 @@ type RecordSpec struct {
 	Beep bool
 }
 
-// beep is the tone before a voicemail: 850 Hz, 400 ms, at 48 kHz.
-var beep = newClip(audiotest.Tone(mixer.Rate, 850, 0.25, mixer.Rate*4/10))
+// beep is the tone before a voicemail: 850 Hz, 400 ms. Made on first use:
+// its 8 kHz form needs the resampler's taps, which init computes after
+// package variables are set.
+var beep = sync.OnceValue(func() *clip { return newClip(audiotest.Tone(mixer.Rate, 850, 0.25, mixer.Rate*4/10)) })
 
 // StartRecording records what the room hears (every party, no prompts:
 // a listen leg) to spec.Path; done is called once when the recording ends,
@@ -63,7 +67,7 @@ func (m *Manager) StartRecording(callID int64, spec RecordSpec, done func(record
 		r.log.Info("recording", "path", spec.Path, "pipeline", rec.String())
 	}
 	if spec.Beep {
-		r.prompt.play(beep, false, start)
+		r.prompt.play(beep(), false, start)
 		return nil
 	}
 	start()
