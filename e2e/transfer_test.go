@@ -324,3 +324,56 @@ func TestExternalTransferBridgesTwoTrunkCalls(t *testing.T) {
 		t.Fatalf("call %+v %v", final, err)
 	}
 }
+
+// TestTUIAttendedTransferInTmux: operator A in the real TUI answers a SIP
+// caller, presses K (consult), types B's address in the picker; B's
+// `meet phone` answers the consult; the call bar says consulting; T
+// completes the transfer: the TUI is out of the call, its timeline says who
+// has the caller, and the caller hears B.
+func TestTUIAttendedTransferInTmux(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	m := startMeetd(t)
+	u := startTUI(t, m, "op@e2e.test") // its microphone says 1,000 Hz
+	u.waitFor("Inbox", "online")
+	caller, err := simcaller.New("127.0.0.1", "+819044440004")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer caller.Close()
+	if _, err := caller.ServeUDP(ctx, "127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan callResult, 1)
+	go func() {
+		res, err := caller.Call(ctx, m.sip, openNumber, simcaller.CallPlan{Audio: audiotest.Tone(8000, toneCaller, 0.3, 8000), TalkFor: 14 * time.Second})
+		done <- callResult{res, err}
+	}()
+	u.waitFor("Incoming call", "+819044440004")
+	u.keys("a")
+	u.waitFor("in call with")
+	b, _ := phone(t, m, "op2@e2e.test", toneB, "--auto-answer")
+	defer b.stop()
+	u.keys("K")
+	u.waitFor("consult, then transfer")
+	u.typeText("op2@e2e.test")
+	u.keys("Enter")
+	u.waitFor("consulting")
+	op := m.login(t, "op@e2e.test")
+	live, err := op.Calls(ctx, true, 0)
+	if err != nil || len(live) != 1 {
+		t.Fatalf("live calls %+v %v", live, err)
+	}
+	waitEvent(t, ctx, op, live[0].ChatID, api.EvCallConsultAnswered, 1)
+	u.keys("T")
+	u.waitFor("call transferred")
+	u.waitFor("transfer done: the caller is with")
+	r := <-done
+	if r.err != nil || !r.res.Answered {
+		t.Fatalf("call: %v %+v", r.err, r.res.Status)
+	}
+	rec := audio.PCM16(r.res.Recorded)
+	if len(rec) < 16000 || audiotest.ToneWindows(rec[len(rec)-16000:], 8000, toneB) < 5 || audiotest.ToneWindows(rec[len(rec)-16000:], 8000, toneA) > 1 {
+		t.Fatal("the caller does not hear B (alone) after the TUI completed the transfer")
+	}
+}
