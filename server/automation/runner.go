@@ -138,6 +138,18 @@ func (r *Runner) HandleBatch(ctx context.Context, evs []api.Event) error {
 // handle runs the automations of evs, call.ended events in id order, in one
 // transaction with the cursor.
 func (r *Runner) handle(ctx context.Context, evs []api.Event) error {
+	// In a cluster every node's runner follows every event, and the first
+	// to take the cursor handles it: skip what another node handled before
+	// loading its calls (a plain read; the cursor only moves forward).
+	var done int64
+	if err := r.st.View(ctx, func(tx store.Tx) (err error) { done, err = tx.AutomationCursor(); return }); err == nil {
+		for len(evs) > 0 && evs[0].ID <= done {
+			evs = evs[1:]
+		}
+		if len(evs) == 0 {
+			return nil
+		}
+	}
 	rules, err := r.prefetchRules(ctx, evs)
 	if err != nil {
 		return err
