@@ -11,6 +11,7 @@ import (
 //	POST /v1/calls/{id}/transfer           TransferRequest → 200 Call
 //	POST /v1/calls/{id}/transfer/complete  → 200 Call (attended: the customer joins the target, the operator leaves)
 //	POST /v1/calls/{id}/transfer/cancel    → 200 Call (attended: the consult ends, the customer is back with the operator)
+//	GET  /v1/teams                         → []Team of the caller's channels (transfer targets)
 //
 // Blind: the operator who has the call drops out at once; the customer hears
 // the wait guidance while the target rings: only that staff member, or the

@@ -274,6 +274,9 @@ func (m *Manager) Leave(ctx context.Context, staffID, callID int64) error {
 			m.cancelConsult(r, c, 0, "target left")
 			return nil
 		}
+		if m.handOver(r, c, staffID) {
+			return nil
+		}
 		if _, ok := c.parts[staffID]; !ok {
 			return api.Errorf(api.CodeInvalidTransition, "staff member %d is not in call %d", staffID, callID)
 		}
@@ -292,6 +295,9 @@ func (m *Manager) Hangup(ctx context.Context, staffID, callID int64) error {
 	return m.withCall(ctx, callID, func(r *rec, c *call) error {
 		if c.xfer != nil && c.xfer.consultee == staffID { // the consult's target hangs up: the consult only
 			m.cancelConsult(r, c, 0, "target hung up")
+			return nil
+		}
+		if m.handOver(r, c, staffID) {
 			return nil
 		}
 		_, in := c.parts[staffID]

@@ -719,3 +719,19 @@ func (x *xferState) afterRing(o routing.Outcome) routing.Outcome {
 	}
 	return o
 }
+
+// handOver: the operator of an answered consult hangs up or leaves; as on
+// a desk phone, that completes the transfer rather than dropping the
+// customer. It reports whether it did.
+func (m *Manager) handOver(r *rec, c *call, staffID int64) bool {
+	x := c.xfer
+	if x == nil || c.State != api.CallConsulting || staffID != x.By || !x.Consulting {
+		return false
+	}
+	if x.leg != 0 {
+		m.completeExternal(r, c)
+	} else {
+		m.completeConsult(r, c)
+	}
+	return true
+}

@@ -435,3 +435,24 @@ func TestBlindTransferToStaffDeclined(t *testing.T) {
 		t.Fatalf("failed %+v", d)
 	}
 }
+
+// TestAttendedTransferHangupCompletes: the operator hanging up an answered
+// consult hands the customer over instead of dropping them.
+func TestAttendedTransferHangupCompletes(t *testing.T) {
+	e := newEnv(t, newMemStore(), "", nil)
+	ann := e.addStaff(t, "ann", api.RoleOperator)
+	bob := e.addStaff(t, "bob", api.RoleOperator)
+	id := e.answered(t, ann, "+4915109")
+	if _, err := e.m.Transfer(e.ctx, ann, id, api.TransferRequest{To: api.TransferTarget{StaffID: bob}, Mode: api.TransferAttended}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.m.Accept(e.ctx, bob, id); err != nil {
+		t.Fatal(err)
+	}
+	must(t, e.m.Hangup(e.ctx, ann, id))
+	e.drain()
+	c := e.call(t, id)
+	if c.State != api.CallActive || *c.AssigneeID != bob || e.media.attached[id][bob] != api.ModeTalk || e.m.inCall[ann] != 0 {
+		t.Fatalf("after ann hung up the consult: %+v", c)
+	}
+}
