@@ -22,7 +22,9 @@ import (
 // Attended: the customer is put on hold (hold guidance) and the operator gets
 // a private consult leg to the target; complete joins the customer to the
 // target and takes the operator out, cancel ends the consult and resumes
-// the customer with the operator. A consult nobody answers cancels itself.
+// the customer with the operator. A consult nobody answers, declined, or left
+// by the target cancels itself; the operator hanging up an answered consult
+// completes it.
 //
 // Errors: forbidden (not in the call), not_found (no such staff member or
 // team), conflict (target busy, offline, or a transfer already running),
