@@ -167,7 +167,13 @@ func (t *tx) textCondition(text string, page bool) (string, []any, error) {
 	if utf8.RuneCountInString(text) < 3 { // below the trigram size: no index helps
 		return `(c.customer_id IN (` + customersSQL + `) OR c.id IN (` + memosSQL + `))`, []any{like, like, like}, nil
 	}
-	customers, err := t.int64s(customersSQL+` LIMIT ?`, like, like, textSetLimit+1)
+	// From the trigram size on, customers come from a range of the suffix
+	// index (0900): the folded text is a prefix of some suffix of the folded
+	// name or number exactly when it is a substring of either.
+	q := fold(text)
+	customersSQL = `SELECT customer_id FROM customer_suffixes WHERE suffix >= ? AND suffix < ?`
+	custArgs := []any{q, q + "\U0010FFFF"}
+	customers, err := t.int64s(customersSQL+` LIMIT ?`, append(custArgs, textSetLimit+1)...)
 	if err != nil {
 		return "", nil, err
 	}
@@ -186,7 +192,7 @@ func (t *tx) textCondition(text string, page bool) (string, []any, error) {
 		}
 		// Counts visit every chat: check them against the match sets,
 		// hashed once.
-		return `(c.customer_id IN (` + customersSQL + `) OR c.id IN (` + memosSQL + `))`, []any{like, like, like}, nil
+		return `(c.customer_id IN (` + customersSQL + `) OR c.id IN (` + memosSQL + `))`, append(custArgs, like), nil
 	}
 	switch {
 	case len(customers)+len(memoChats) == 0:

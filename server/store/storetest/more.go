@@ -459,3 +459,68 @@ func testReportsByMenuPath(t *testing.T, db store.DB, f fixture, at time.Time) {
 		}
 	}
 }
+
+// testSearchCommonText: text matching more customers than a store looks up
+// by id (a common surname, a common run of digits) finds, page by page,
+// the same chats, newest first, as a plain substring scan.
+func testSearchCommonText(t *testing.T, h Harness) {
+	db := h.Open(t, Options{})
+	f := seed(t, db)
+	ctx := context.Background()
+	const n = 2300 // past the stores' 2,000 matches looked up by id
+	err := db.Update(ctx, func(tx store.Tx) error {
+		for i := range n {
+			name := fmt.Sprintf("Common Person %d", i)
+			if i%700 == 0 {
+				name = fmt.Sprintf("Rare Zebra %d", i)
+			}
+			number := fmt.Sprintf("+4917%07d", i)
+			if i%1000 == 1 {
+				number = fmt.Sprintf("Anonymous%d", i)
+			}
+			c := api.Chat{ChannelID: f.channel.ID, Customer: api.Customer{Number: number, Name: name}}
+			if err := tx.CreateChat(&c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := func(q string) []api.Chat {
+		var out []api.Chat
+		cursor := ""
+		for {
+			var l api.ChatList
+			if err := db.View(ctx, func(tx store.Tx) (err error) {
+				l, err = tx.SearchChats(api.ChatQuery{Q: q, Limit: 200, Cursor: cursor}, nil)
+				return
+			}); err != nil {
+				t.Fatalf("q=%q: %v", q, err)
+			}
+			out = append(out, l.Chats...)
+			if cursor = l.NextCursor; cursor == "" {
+				return out
+			}
+		}
+	}
+	all := pages("")
+	if len(all) < n {
+		t.Fatalf("%d chats listed, want at least %d", len(all), n)
+	}
+	for _, q := range []string{"common", "PERSON", "COMMON PERSON 20", "zebra", "4917000", "0002099", "son 1", "anon", "nobody"} {
+		var want, got []int64
+		for _, c := range all {
+			if strings.Contains(strings.ToLower(c.Customer.Name), strings.ToLower(q)) || strings.Contains(strings.ToLower(c.Customer.Number), strings.ToLower(q)) {
+				want = append(want, c.ID)
+			}
+		}
+		for _, c := range pages(q) {
+			got = append(got, c.ID)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("q=%q: %d chats, want %d", q, len(got), len(want))
+		}
+	}
+}

@@ -48,6 +48,7 @@ func Run(t *testing.T, h Harness) {
 		{"EventIDsAreInCommitOrder", testEventIDsInCommitOrder},
 		{"SearchFiltersAndPaging", testSearchFiltersAndPaging},
 		{"SearchTextCases", testSearchTextCases},
+		{"SearchCommonText", testSearchCommonText},
 		{"SnoozesAndOpenedPhoneChats", testSnoozesAndOpenedPhoneChats},
 		{"BatchReadsMatchPerMember", testBatchReadsMatchPerMember},
 		{"CloseMissedChat", testCloseMissedChat},
