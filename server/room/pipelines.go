@@ -55,11 +55,20 @@ func (m *Manager) Pipelines(callID int64) ([]string, bool) {
 		name := fmt.Sprintf("bridge:%d %s", id, b.mode)
 		out = append(out, name+" receive: "+recv, name+" send: "+send)
 	}
+	for _, id := range sortedKeys(r.trunks) {
+		c, _ := r.trunks[id].Source().(*callerLeg)
+		if c == nil {
+			continue
+		}
+		recv, send := c.pipelines()
+		name := fmt.Sprintf("trunk:%d", id)
+		out = append(out, name+" receive: "+recv, name+" send: "+send)
+	}
 	out = append(out, "guidance: Guidance(48000) -> Mixer(48000) (the caller only)")
 	if r.rec != nil && r.recLeg != nil {
 		out = append(out, "recorder: "+r.rec.String())
 	}
-	parties := len(r.staff) + len(r.bridges)
+	parties := len(r.staff) + len(r.bridges) + len(r.trunks)
 	if r.rec != nil && r.recLeg != nil {
 		parties++
 	}
