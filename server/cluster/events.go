@@ -154,6 +154,9 @@ func (e *Events) Run(ctx context.Context, st store.Store) error {
 	defer cc.Stop()
 	go e.publishLoop(ctx)
 	e.sequence(ctx, st)
+	st2 := e.Stats()
+	e.log.Info("event relay stopped", "last", st2.Last, "published", st2.Published, "publish_lost", st2.PublishLost,
+		"remote", st2.Remote, "filled", st2.Filled)
 	return nil
 }
 
