@@ -36,6 +36,20 @@ const (
 // eband5ms are the 22 band edges in units of 200 Hz (4 bins of 50 Hz).
 var eband5ms = [nbBands]int{0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 28, 34, 40, 48, 60, 78, 100}
 
+// bandFrac[k] is bin k's position in its band, j/size, for the triangular
+// band weights (a table: the divisions cost more than the rest of a band
+// pass).
+var bandFrac = func() (f [freqSize]float32) {
+	for i := range nbBands - 1 {
+		lo := eband5ms[i] << 2
+		size := (eband5ms[i+1] - eband5ms[i]) << 2
+		for j := range size {
+			f[lo+j] = float32(j) / float32(size)
+		}
+	}
+	return f
+}()
+
 // LoadNative reads the model from the rnnoise.wasm at path.
 func LoadNative(path string) (*NativeModel, error) {
 	bin, err := os.ReadFile(path)
@@ -225,7 +239,7 @@ func bandEnergy(e []float32, X []complex64) {
 		lo := eband5ms[i] << 2
 		size := (eband5ms[i+1] - eband5ms[i]) << 2
 		for j := range size {
-			frac := float32(j) / float32(size)
+			frac := bandFrac[lo+j]
 			c := X[lo+j]
 			t := real(c) * real(c)
 			t += imag(c) * imag(c)
@@ -244,7 +258,7 @@ func bandCorr(e []float32, X, P []complex64) {
 		lo := eband5ms[i] << 2
 		size := (eband5ms[i+1] - eband5ms[i]) << 2
 		for j := range size {
-			frac := float32(j) / float32(size)
+			frac := bandFrac[lo+j]
 			x, p := X[lo+j], P[lo+j]
 			t := real(x) * real(p)
 			t += imag(x) * imag(p)
@@ -264,7 +278,7 @@ func interpBandGain(g []float32, band []float32) {
 		lo := eband5ms[i] << 2
 		size := (eband5ms[i+1] - eband5ms[i]) << 2
 		for j := range size {
-			frac := float32(j) / float32(size)
+			frac := bandFrac[lo+j]
 			g[lo+j] = (1-frac)*band[i] + frac*band[i+1]
 		}
 	}

@@ -1,7 +1,5 @@
 package rnnoise
 
-import "math"
-
 // The network's arithmetic, written from the RNNoise paper's description
 // (a dense input layer and three GRUs, Fig. 3) and checked frame by frame
 // against the WebAssembly build (TestNativeMatchesWASM). All float32, like
@@ -20,7 +18,7 @@ func (net *network) tansig(x float32) float32 {
 	if x < 0 {
 		x, sign = -x, -1
 	}
-	i := int(math.Floor(float64(.5 + 25*x)))
+	i := int(.5 + 25*x) // x ≥ 0 here, so truncation is floor
 	x -= .04 * float32(i)
 	y := net.tanhTable[i]
 	dy := 1 - y*y
