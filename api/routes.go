@@ -35,8 +35,8 @@ package api
 //	POST   /v1/calls/{id}/leave           → 204
 //	POST   /v1/calls/{id}/hangup          → 204 (ends the call for everyone)
 //	GET    /v1/calls/{id}/eligibility     → Eligibility
-//	GET    /v1/stats?from&to&interval&channel&team&sl → Stats
-//	GET    /v1/exports/calls.csv?from&to&reason&channel&purpose   privileged, audited
+//	GET    /v1/stats?from&to&interval&channel&team&sl&menu_path → Stats (by_menu_path: per IVR path)
+//	GET    /v1/exports/calls.csv?from&to&reason&channel&menu_path&purpose   privileged, audited
 //	GET    /v1/exports/calls.jsonl?…      same, JSON lines
 //	GET    /v1/exports/audit              → []AuditEntry (read-only)
 //	GET    /v1/ws?since=ID                WebSocket: events + WebRTC signalling (WSMessage)

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// StatsQuery is GET /v1/stats?from&to&interval=day|week|month&channel&team&sl=.
+// StatsQuery is GET /v1/stats?from&to&interval=day|week|month&channel&team&sl=&menu_path=.
 type StatsQuery struct {
 	From      time.Time `json:"from"`
 	To        time.Time `json:"to"`
