@@ -349,7 +349,7 @@ func transferText(ctx *common.Context, e api.Event) string {
 		}
 		return ctx.T("%[1]s transferred the call to %[2]s (blind)", by, to)
 	case api.EvCallConsultAnswered:
-		return ctx.T("%[1]s answered %[2]s's consult", who, by)
+		return ctx.T("consult answered by %[1]s (asked by %[2]s)", who, by)
 	case api.EvCallTransferred:
 		return ctx.T("transfer done: the caller is with %[1]s, from %[2]s (%[3]s)", who, by, ctx.T(string(d.Mode)))
 	case api.EvCallTransferCancelled:

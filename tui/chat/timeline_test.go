@@ -179,7 +179,7 @@ func TestTimelineTransfers(t *testing.T) {
 	}
 	require.Equal(t, []string{
 		"Sue put the caller on hold to consult you (attended transfer)",
-		"you answered Sue's consult",
+		"consult answered by you (asked by Sue)",
 		"Sue cancelled the transfer to you: the caller is back with them",
 		"Sue transferred the call to team #7 (blind)",
 		"transfer from Sue to team #7 failed: ringTimeout",
