@@ -14,7 +14,7 @@ var japanese = map[string]string{
 	"opened": "対応中", "snoozed": "スヌーズ", "closed": "終了済み",
 	"operator": "オペレーター", "supervisor": "スーパーバイザー", "admin": "管理者",
 	"talk": "通話", "listen": "モニタリング", "whisper": "ささやき", "barge": "割り込み",
-	"ringing": "呼出中", "active": "通話中", "dialing": "発信中", "ended": "終了", "waiting": "待機中", "queued": "待機中", "held": "保留中",
+	"ringing": "呼出中", "active": "通話中", "dialing": "発信中", "ended": "終了", "waiting": "待機中", "queued": "待機中", "held": "保留中", "transferring": "転送中", "consulting": "相談中",
 	"day": "日", "week": "週", "month": "月",
 	"greeting": "あいさつ", "wait": "待ち受け", "out-of-hours": "営業時間外", "not-accepting": "受付停止", "hold": "保留",
 	"out of hours": "営業時間外", "bye": "切断",
