@@ -144,4 +144,9 @@ func TestNativeModelRejectsOtherModules(t *testing.T) {
 	if _, err := NewNativeModel(append(append([]byte{}, empty...), 0x0b, 0xff, 0xff, 0xff)); err == nil {
 		t.Error("truncated module accepted")
 	}
+	// A data section whose segment count is near 2⁶⁴ ends at once.
+	huge := append(append([]byte{}, empty...), 0x0b, 0x0a, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f)
+	if _, err := NewNativeModel(huge); err == nil {
+		t.Error("a data section with 2⁶⁴ segments accepted")
+	}
 }

@@ -81,10 +81,14 @@ func wasmMemory(bin []byte) ([]byte, error) {
 			continue
 		}
 		n := body.uleb()
-		for range n {
+		for k := uint64(0); k < n && body.err == nil; k++ {
 			flags := body.uleb()
 			if flags == 1 { // passive: not laid out at instantiation
-				body.i += int(body.uleb())
+				l := body.uleb()
+				if l > uint64(len(body.b)-body.i) {
+					return nil, errors.New("rnnoise: bad data segment")
+				}
+				body.i += int(l)
 				continue
 			}
 			if flags == 2 {
@@ -97,15 +101,15 @@ func wasmMemory(bin []byte) ([]byte, error) {
 			if body.byte() != 0x0b {
 				return nil, errors.New("rnnoise: data segment offset is not a constant")
 			}
-			l := int(body.uleb())
-			if body.err != nil || body.i+l > len(body.b) || off > 64<<20 {
+			l := body.uleb()
+			if body.err != nil || l > uint64(len(body.b)-body.i) || off > 64<<20 {
 				return nil, errors.New("rnnoise: bad data segment")
 			}
 			segs = append(segs, struct {
 				off  uint32
 				data []byte
-			}{off, body.b[body.i : body.i+l]})
-			body.i += l
+			}{off, body.b[body.i : body.i+int(l)]})
+			body.i += int(l)
 			end = max(end, off+uint32(l))
 		}
 		if body.err != nil {
