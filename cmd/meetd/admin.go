@@ -29,6 +29,7 @@ database sees the changes at once and announces their events within a few second
 	}
 	cmd.AddCommand(newAdminChannelCmd(), newAdminNumberCmd(), newAdminTeamCmd(), newAdminStaffCmd(), newAdminHoursCmd(),
 		newAdminMenuCmd(), newAdminGuidanceCmd())
+	cmd.AddCommand(newAdminRecordingsCmd())
 	return cmd
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/server/recording"
 	"github.com/meet-dev/meet/server/room"
 	"github.com/meet-dev/meet/server/store"
 )
@@ -292,4 +293,20 @@ func warnNoGuidance(cmd *cobra.Command, e *adminEnv, c api.Channel, kind api.Gui
 		fmt.Fprintf(cmd.ErrOrStderr(), "warning: channel %s has no %s guidance yet, so %s (meetd admin guidance set --channel %s --kind %s FILE)\n",
 			c.Name, kind, consequence, c.Name, kind)
 	}
+}
+
+// newAdminRecordingsCmd applies the channels' retention now (meetd serve
+// does it every hour): after lowering a retention, or from a timer.
+func newAdminRecordingsCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "recordings", Short: "Voicemails and call recordings"}
+	sweep := adminCmd("sweep [--node NAME]", "Delete the voicemails and call recordings past their channel's retention now", cobra.NoArgs,
+		func(cmd *cobra.Command, e *adminEnv, _ []string) error {
+			node, _ := cmd.Flags().GetString("node")
+			n, err := recording.Sweep(runCtx(cmd), e.db, node, time.Now())
+			fmt.Fprintf(e.out, "%d recordings past their channel's retention deleted (files gone, marked expired on their chats)\n", n)
+			return err
+		})
+	sweep.Flags().String("node", "", "the cluster node whose recordings (on this machine's disk) to sweep; empty on a single meetd")
+	cmd.AddCommand(sweep)
+	return cmd
 }

@@ -2,13 +2,18 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/server/store"
+	"github.com/meet-dev/meet/server/store/sqlite"
 )
 
 func run(t *testing.T, args ...string) (string, error) {
@@ -164,5 +169,49 @@ func TestAdminRetentionAndGuidanceWarnings(t *testing.T) {
 	}
 	if out, err := run(t, "admin", "channel", "set", "support", "--db", db, "--voicemail", "off"); err != nil || !strings.Contains(out, "voicemail off (existing ones deleted after 30 days)") {
 		t.Errorf("voicemail off: %v\n%s", err, out)
+	}
+
+	// meetd admin recordings sweep applies the retention now: a 31-day-old
+	// voicemail's file goes, a 29-day-old one stays.
+	sdb, err := sqlite.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	err = sdb.Update(context.Background(), func(tx store.Tx) error {
+		for i, age := range []int{31, 29} {
+			chat := api.Chat{ChannelID: cs[0].ID, Customer: api.Customer{Number: fmt.Sprint("+4930555", i)}}
+			if err := tx.CreateChat(&chat); err != nil {
+				return err
+			}
+			created := time.Now().Add(-time.Duration(age) * 24 * time.Hour)
+			call := api.Call{ChatID: chat.ID, ChannelID: chat.ChannelID, Direction: api.Inbound, State: api.CallEnded, Created: created}
+			if err := tx.CreateCall(&call); err != nil {
+				return err
+			}
+			f := filepath.Join(t.TempDir(), "vm.wav")
+			if err := os.WriteFile(f, []byte("RIFF"), 0o600); err != nil {
+				return err
+			}
+			files = append(files, f)
+			r := api.Recording{ChatID: chat.ID, CallID: call.ID, ChannelID: chat.ChannelID, Kind: api.RecordingVoicemail, Path: f, Created: created}
+			if err := tx.AddRecording(&r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	sdb.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run(t, "admin", "recordings", "sweep", "--db", db); err != nil || !strings.Contains(out, "1 recordings past their channel's retention deleted") {
+		t.Fatalf("recordings sweep: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(files[0]); !os.IsNotExist(err) {
+		t.Errorf("the 31-day-old voicemail is still there: %v", err)
+	}
+	if _, err := os.Stat(files[1]); err != nil {
+		t.Errorf("the 29-day-old voicemail went: %v", err)
 	}
 }
