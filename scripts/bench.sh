@@ -24,6 +24,7 @@ rm -f "$OUT"/*.txt
 STEPS=(
 	"store|./server/store/sqlite/|-bench ^BenchmarkSearch1M$ -benchtime 100x -timeout 30m"
 	"store-pg|./server/store/postgres/|-bench ^BenchmarkSearch1M$ -benchtime 100x -timeout 30m"
+	"store-pg-writes|./server/store/postgres/|-bench ^BenchmarkConcurrentWrites$ -benchtime 1x"
 	"export|./server/stats/|-bench ^BenchmarkExport1M$ -benchtime 1x -timeout 30m"
 	"cluster-events|./server/cluster/|-bench ^BenchmarkEventFanout$ -benchtime 2000x"
 	"cluster-cps|./e2e/|-bench ^BenchmarkClusterCPS$ -benchtime 1x -timeout 20m"
