@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/tui/ring"
 )
 
 // TestTransferKeys: T in a call opens the target picker (staff and the
@@ -47,6 +48,11 @@ func TestTransferKeys(t *testing.T) {
 	h.m.call.call.State = api.CallConsulting
 	h.keys("T")
 	require.True(t, f.calledWith("complete 50"), "log %v", f.log)
+
+	// A consult ringing for us says who asks.
+	bob := int64(2)
+	v = ring.View(h.m.ctx, ring.Offer{Call: api.Call{ID: 51, State: api.CallConsulting, AssigneeID: &bob}, Customer: api.Customer{Number: "+8190"}})
+	require.Contains(t, v, "Bob wants to pass you a caller (consult)")
 
 	h.m.call.call.State = api.CallActive
 	h.keys("T")

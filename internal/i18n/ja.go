@@ -197,6 +197,7 @@ var japanese = map[string]string{
 	"transfer / finish consult": "通話を転送 (ブラインド)、相談中: 転送を完了",
 	"consult first / cancel it": "相談してから転送 (取次)、相談中: 取消",
 	"blind":                     "ブラインド", "attended": "取次", "transfers: %d": "転送: %d 件",
+	"%s wants to pass you a caller (consult)": "%s から発信者の取次の相談です",
 	// context
 	"you": "あなた", "system": "システム", "staff #%d": "スタッフ #%d",
 }

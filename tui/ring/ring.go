@@ -31,6 +31,8 @@ func View(ctx *common.Context, o Offer) string {
 	switch {
 	case o.Invitation():
 		title = ctx.T("%s invites you to a call", ctx.StaffName(o.InvitedBy))
+	case o.Call.State == api.CallConsulting && o.Call.AssigneeID != nil: // an attended transfer's consult
+		title = ctx.T("%s wants to pass you a caller (consult)", ctx.StaffName(*o.Call.AssigneeID))
 	case o.InCall:
 		title = ctx.T("Another call is ringing for you")
 	default:
