@@ -41,6 +41,10 @@ const (
 	opHold    callOp = "hold"
 	opResume  callOp = "resume"
 	opElig    callOp = "eligibility"
+	// call transfer (server/calls/transfer.go)
+	opTransfer         callOp = "transfer"
+	opTransferComplete callOp = "transfer.complete"
+	opTransferCancel   callOp = "transfer.cancel"
 )
 
 type callRequest struct {
@@ -49,11 +53,14 @@ type callRequest struct {
 	CallID  int64        `json:"call_id"`
 	Mode    api.JoinMode `json:"mode,omitempty"`
 	Target  int64        `json:"target,omitempty"` // invite: who is invited
+	// Transfer is the request of opTransfer.
+	Transfer *api.TransferRequest `json:"transfer,omitempty"`
 }
 
 type callReply struct {
 	Join  *api.JoinResult  `json:"join,omitempty"`
 	Elig  *api.Eligibility `json:"eligibility,omitempty"`
+	Call  *api.Call        `json:"call,omitempty"` // the transfer ops' answer
 	Error *api.Error       `json:"error,omitempty"`
 }
 
@@ -159,6 +166,19 @@ func (c *Calls) runLocal(ctx context.Context, req callRequest) callReply {
 		var e api.Eligibility
 		e, err = c.CallControl.CallEligibility(ctx, req.CallID)
 		rep.Elig = &e
+	case opTransfer, opTransferComplete, opTransferCancel:
+		var call api.Call
+		switch {
+		case req.Op == opTransferComplete:
+			call, err = c.CallControl.CompleteTransfer(ctx, req.StaffID, req.CallID)
+		case req.Op == opTransferCancel:
+			call, err = c.CallControl.CancelTransfer(ctx, req.StaffID, req.CallID)
+		case req.Transfer == nil:
+			err = api.Errorf(api.CodeBadRequest, "transfer without a request")
+		default:
+			call, err = c.CallControl.Transfer(ctx, req.StaffID, req.CallID, *req.Transfer)
+		}
+		rep.Call = &call
 	default:
 		err = api.Errorf(api.CodeBadRequest, "unknown call action %q", req.Op)
 	}
@@ -347,4 +367,39 @@ func (c *Calls) simple(ctx context.Context, req callRequest, local func(context.
 		return local(ctx, req.StaffID, req.CallID)
 	}
 	return err
+}
+
+// Transfer starts a transfer of a call wherever it runs (its owner dials
+// and holds the consult room).
+func (c *Calls) Transfer(ctx context.Context, staffID, callID int64, req api.TransferRequest) (api.Call, error) {
+	rep, local, err := c.forward(ctx, callRequest{Op: opTransfer, StaffID: staffID, CallID: callID, Transfer: &req})
+	if local {
+		return c.CallControl.Transfer(ctx, staffID, callID, req)
+	}
+	return callOf(rep), err
+}
+
+// CompleteTransfer completes an attended transfer wherever its call runs.
+func (c *Calls) CompleteTransfer(ctx context.Context, staffID, callID int64) (api.Call, error) {
+	rep, local, err := c.forward(ctx, callRequest{Op: opTransferComplete, StaffID: staffID, CallID: callID})
+	if local {
+		return c.CallControl.CompleteTransfer(ctx, staffID, callID)
+	}
+	return callOf(rep), err
+}
+
+// CancelTransfer cancels an attended transfer wherever its call runs.
+func (c *Calls) CancelTransfer(ctx context.Context, staffID, callID int64) (api.Call, error) {
+	rep, local, err := c.forward(ctx, callRequest{Op: opTransferCancel, StaffID: staffID, CallID: callID})
+	if local {
+		return c.CallControl.CancelTransfer(ctx, staffID, callID)
+	}
+	return callOf(rep), err
+}
+
+func callOf(rep callReply) api.Call {
+	if rep.Call == nil {
+		return api.Call{}
+	}
+	return *rep.Call
 }

@@ -31,6 +31,16 @@ func (f *fakeControl) Accept(_ context.Context, staffID, callID int64) (api.Join
 	return f.accept(staffID, callID)
 }
 
+func (f *fakeControl) Transfer(_ context.Context, staffID, callID int64, req api.TransferRequest) (api.Call, error) {
+	f.seen = append(f.seen, "transfer "+req.To.String())
+	return api.Call{ID: callID, Node: f.node, State: api.CallConsulting}, nil
+}
+
+func (f *fakeControl) CompleteTransfer(_ context.Context, staffID, callID int64) (api.Call, error) {
+	f.seen = append(f.seen, "complete")
+	return api.Call{}, api.Errorf(api.CodeInvalidTransition, "nobody has answered the consult of call %d yet; wait or cancel", callID)
+}
+
 func (f *fakeControl) Join(_ context.Context, staffID, callID int64, mode api.JoinMode) (api.JoinResult, error) {
 	f.seen = append(f.seen, "join "+string(mode))
 	if !f.runs[callID] {
@@ -97,6 +107,18 @@ func TestCallActionsGoToTheOwner(t *testing.T) {
 	}
 	if _, err := wrapped["b"].Join(ctx, 7, ended, api.ModeTalk); api.CodeOf(err) != api.CodeInvalidTransition || len(nodes["b"].seen) != 2 {
 		t.Fatalf("ended call: %v (b ran %v)", err, nodes["b"].seen)
+	}
+	// A transfer of a's call asked on b runs on a, its answer and refusal come back.
+	nodes["a"].seen = nil
+	call, err := wrapped["b"].Transfer(ctx, 7, onA, api.TransferRequest{To: api.TransferTarget{StaffID: 8}, Mode: api.TransferAttended})
+	if err != nil || call.Node != "a" || call.State != api.CallConsulting {
+		t.Fatalf("transfer of a's call from b: %+v %v", call, err)
+	}
+	if _, err := wrapped["b"].CompleteTransfer(ctx, 7, onA); api.CodeOf(err) != api.CodeInvalidTransition {
+		t.Fatalf("complete refused on a, seen from b: %v", err)
+	}
+	if got := nodes["a"].seen; len(got) != 2 || got[0] != "transfer staff:8" {
+		t.Fatalf("a ran %v", got)
 	}
 	// A dead owner: the forward fails as unavailable, nothing runs.
 	gone := storedCall(t, db, "c", api.CallActive, "four")
