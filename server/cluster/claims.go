@@ -43,9 +43,11 @@ type staffClaim struct {
 	Call int64  `json:"call"`
 }
 
-// claimTimeout bounds one KV round trip; a member whose claim cannot be
-// read is not rung (the decision comes again on the next change).
-const claimTimeout = 2 * time.Second
+// claimTimeout bounds one KV round trip (a few ms on a LAN). The call
+// lifecycle asks under its lock, so NATS being away holds its decisions up
+// by at most this; a member whose claim cannot be read is not rung (the
+// decision comes again on the next change or recheck).
+const claimTimeout = 500 * time.Millisecond
 
 // NewStaffClaims opens the claim bucket of node.
 func NewStaffClaims(ctx context.Context, nc *nats.Conn, node string, presence *Presence, log *slog.Logger) (*StaffClaims, error) {
