@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -275,7 +276,17 @@ func kamailioProc(t testing.TB, nodes ...*node) (string, *proc) {
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t, "udp"))
 	cfg := filepath.Join(repoRoot(), "deploy", "cluster", "kamailio.cfg")
-	p := start(t, bin, "-f", cfg, "-DD", "-E", "-Y", dir, "-w", dir, "-m", "64", "-M", "8",
+	// Kamailio forks workers that outlive their main process; the kernel's
+	// parent-death signal reaches only the direct child. So a small shell
+	// (itself without that signal, to outlive us) holds the process group:
+	// it stops Kamailio when asked (SIGINT from stop), and kills the whole
+	// group within half a second of this test binary being gone (killed or
+	// crashed), so no Kamailio is left running.
+	keeper := fmt.Sprintf(`"$@" & k=$!
+trap 'kill -TERM $k 2>/dev/null; wait $k; exit 0' INT TERM
+while kill -0 %d 2>/dev/null && kill -0 $k 2>/dev/null; do sleep 0.5; done
+kill -KILL 0`, os.Getpid())
+	p := startAttr(t, &syscall.SysProcAttr{Setpgid: true}, "/bin/sh", "-c", keeper, "kamailio", bin, "-f", cfg, "-DD", "-E", "-Y", dir, "-w", dir, "-m", "64", "-M", "8",
 		"-A", "LISTEN=udp:"+addr, "-A", fmt.Sprintf("DISPATCHER_LIST=%q", dsList))
 	t.Cleanup(func() {
 		if t.Failed() {

@@ -135,12 +135,18 @@ func (p *proc) output() string              { p.mu.Lock(); defer p.mu.Unlock(); 
 
 func start(t testing.TB, bin string, args ...string) *proc {
 	t.Helper()
-	p := &proc{cmd: exec.Command(bin, args...), done: make(chan struct{})}
-	p.cmd.Stdout, p.cmd.Stderr = p, p
 	// A test binary that is killed takes its processes along (the kernel
 	// kills each one when the test dies); each runs in its own process
-	// group so stop reaches the children it forked (Kamailio's workers).
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
+	// group so stop reaches the children it forked.
+	return startAttr(t, &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}, bin, args...)
+}
+
+// startAttr is start with the process attributes given.
+func startAttr(t testing.TB, attr *syscall.SysProcAttr, bin string, args ...string) *proc {
+	t.Helper()
+	p := &proc{cmd: exec.Command(bin, args...), done: make(chan struct{})}
+	p.cmd.Stdout, p.cmd.Stderr = p, p
+	p.cmd.SysProcAttr = attr
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
