@@ -176,7 +176,7 @@ func (j *jitterBuffer) pop(now time.Time) (jbStatus, []byte) {
 // pop of the window had frames to spare, that many are skipped: the delay
 // comes down to the target. When all frames but two (which the playout
 // then waits for, see playout) waited longer than the margin, the playout
-// clock may run earlier by the excess (see early).
+// clock may run earlier by the excess, up to a frame per window (see early).
 func (j *jitterBuffer) shrink(wait time.Duration) {
 	spare := j.count - (j.target() - 1)
 	if j.spareRun == 0 || spare < j.spare {
@@ -197,7 +197,7 @@ func (j *jitterBuffer) shrink(wait time.Duration) {
 	}
 	j.spareRun = 0
 	if excess := j.waitLow[2] - j.margin(); excess > 2*time.Millisecond {
-		j.pull = min(excess, j.frame/2)
+		j.pull = min(excess, j.frame)
 	}
 	// Every frame that was spare through the whole window goes: after a
 	// stall several are, and one a second left the delay audible for
