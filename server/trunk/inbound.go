@@ -363,12 +363,16 @@ func (s *Server) setupInbound(req *sip.Request, tx sip.ServerTransaction, from, 
 	if err != nil {
 		code, reason := statusFor(err)
 		c.log.Info("inbound call refused", "from", from, "to", to, "status", code, "error", err)
+		// The set-up is over: a final response waits for its ACK (up to
+		// 32 s when the sender never sends one), which must not count as a
+		// set-up in flight or a flood of refused INVITEs sheds valid calls.
+		release()
 		_ = dlg.Respond(code, reason, nil)
 		return nil, false
 	}
 	c.setID(id)
 	acts, err := s.register(c)
-	release()
+	release() // before any response: a final one waits for its ACK
 	if err != nil {
 		c.log.Error("inbound call not registered", "error", err)
 		_ = dlg.Respond(sip.StatusInternalServerError, "Server Internal Error", nil)

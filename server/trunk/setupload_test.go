@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/meet-dev/meet/api"
 )
 
 func TestSetupLoadPolicy(t *testing.T) {
@@ -105,5 +107,41 @@ func TestSlowSetupShedsWith503(t *testing.T) {
 	}
 	if s.Shed() != 1 {
 		t.Fatalf("Shed() = %d, want 1", s.Shed())
+	}
+}
+
+// TestRefusedInvitesFreeTheirSetupSlot: an INVITE refused by the handler
+// whose sender never ACKs the final response (a flood of malformed or
+// unknown-number INVITEs) no longer counts as a set-up in flight while
+// its response waits for the ACK, so a valid INVITE after them is not shed.
+func TestRefusedInvitesFreeTheirSetupSlot(t *testing.T) {
+	h := newFakeHandler()
+	h.InboundFunc = func(ctx context.Context, from, to string) (int64, error) {
+		return 0, api.Errorf(api.CodeNotFound, "no channel has number %s", to)
+	}
+	s := startServer(t, h, WithMaxSetupDelay(100*time.Millisecond), withSetupMinBusy(2))
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	local := c.LocalAddr().String()
+	dst, _ := net.ResolveUDPAddr("udp", s.Addr("udp").String())
+	for i := range 5 {
+		c.WriteTo([]byte(rawInvite(local, fmt.Sprintf("refused-%d", i), fmt.Sprintf("z9hG4bKrf%d", i))), dst)
+	}
+	time.Sleep(300 * time.Millisecond) // past the limit; none of the 404s is ACKed
+	c.WriteTo([]byte(rawInvite(local, "after", "z9hG4bKafter")), dst)
+	var got []string
+	for _, l := range statusLines(c, time.Second) {
+		if strings.Contains(l, "after") {
+			got = append(got, l)
+		}
+	}
+	if len(got) == 0 || !strings.HasPrefix(got[len(got)-1], "SIP/2.0 404") {
+		t.Fatalf("INVITE after unACKed refusals got %q; want its 404 (not a 503 shed)", got)
+	}
+	if s.Shed() != 0 {
+		t.Fatalf("Shed() = %d, want 0", s.Shed())
 	}
 }
