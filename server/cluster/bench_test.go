@@ -70,19 +70,13 @@ func BenchmarkEventFanout(b *testing.B) {
 	time.Sleep(500 * time.Millisecond) // both consumers subscribed
 
 	write := func() int64 {
-		var id int64
-		err := dbA.Update(ctx, func(tx store.Tx) error {
-			e := &api.Event{Type: api.EvChannelUpdated, ActorID: 1}
-			if err := tx.Append(e); err != nil {
-				return err
-			}
-			id = e.ID
-			return nil
-		})
-		if err != nil {
+		// Postgres gives an event its id as the transaction ends: read
+		// it after Update returns.
+		e := &api.Event{Type: api.EvChannelUpdated, ActorID: 1}
+		if err := dbA.Update(ctx, func(tx store.Tx) error { return tx.Append(e) }); err != nil {
 			b.Fatal(err)
 		}
-		return id
+		return e.ID
 	}
 	wait := func(id int64) time.Time {
 		timeout := time.After(10 * time.Second)

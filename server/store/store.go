@@ -177,7 +177,7 @@ type Calls interface {
 
 // Events is the append-only log.
 type Events interface {
-	Append(e *api.Event) error // sets ID (and At when zero)
+	Append(e *api.Event) error // sets At when zero, and ID by the end of the transaction (Postgres: as it commits)
 	EventsSince(afterID int64, limit int) ([]api.Event, error)
 	ChatEvents(chatID int64) ([]api.Event, error)
 	CallEvents(callID int64) ([]api.Event, error)
