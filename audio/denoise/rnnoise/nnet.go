@@ -63,38 +63,80 @@ func dot(acc float32, a, b []float32) float32 {
 	return acc + ((s0 + s1) + (s2 + s3))
 }
 
-func (net *network) dense(l *dense, out, in []float32) {
-	in = in[:l.in]
-	for i := range l.out {
-		out[i] = net.activate(l.act, dot(l.bias[i], l.w[i*l.in:(i+1)*l.in], in))
+// matVec writes m's biases plus its weights times x to out (len(out) ≥
+// m.rows rounded up to rowBlock). Each neuron sums its products in input
+// order, as the C code does; rowBlock neurons at a time share each load
+// of x and keep that many independent sums in flight.
+func matVec(out []float32, m *matrix, x []float32) {
+	const k = rowBlock
+	x = x[:m.cols]
+	w := m.w
+	for b := 0; b+k <= len(m.bias); b += k {
+		bias := m.bias[b : b+k : b+k]
+		s0, s1, s2, s3, s4, s5 := bias[0], bias[1], bias[2], bias[3], bias[4], bias[5]
+		j := 0
+		for ; j+2 <= len(x); j += 2 { // two inputs a step: half the loop overhead
+			v, u := x[j], x[j+1]
+			r := (*[2 * k]float32)(w)
+			w = w[2*k:]
+			s0 += r[0] * v
+			s1 += r[1] * v
+			s2 += r[2] * v
+			s3 += r[3] * v
+			s4 += r[4] * v
+			s5 += r[5] * v
+			s0 += r[6] * u
+			s1 += r[7] * u
+			s2 += r[8] * u
+			s3 += r[9] * u
+			s4 += r[10] * u
+			s5 += r[11] * u
+		}
+		for ; j < len(x); j++ {
+			v := x[j]
+			r := (*[k]float32)(w)
+			w = w[k:]
+			s0 += r[0] * v
+			s1 += r[1] * v
+			s2 += r[2] * v
+			s3 += r[3] * v
+			s4 += r[4] * v
+			s5 += r[5] * v
+		}
+		o := out[b : b+k : b+k]
+		o[0], o[1], o[2], o[3], o[4], o[5] = s0, s1, s2, s3, s4, s5
 	}
 }
 
-// gru steps layer l: state holds its n outputs, in its inputs; z, r and h
-// are scratch of n each.
-func (net *network) gru(l *gru, state, in, z, r, h []float32) {
+// dense runs layer l on in; out needs room for l.out rounded up to
+// rowBlock.
+func (net *network) dense(l *dense, out, in []float32) {
+	matVec(out, &l.m, in)
+	for i := range out[:l.out] {
+		out[i] = net.activate(l.act, out[i])
+	}
+}
+
+// gru steps layer l: state holds its n outputs, in its inputs; x is
+// scratch of in+n, zr of 2n and h of n.
+func (net *network) gru(l *gru, state, in, x, zr, h []float32) {
 	n, m := l.n, l.in
-	in = in[:m]
-	for i := range n { // update gate
-		s := dot(l.bias[i], l.w[i*m:(i+1)*m], in)
-		z[i] = net.sigmoid(dot(s, l.rw[i*n:(i+1)*n], state))
+	x = x[:m+n]
+	copy(x, in[:m])
+	copy(x[m:], state[:n])
+	matVec(zr, &l.zr, x)
+	z, r := zr[:n], zr[n:2*n]
+	for i := range zr[:2*n] {
+		zr[i] = net.sigmoid(zr[i])
 	}
-	for i := range n { // reset gate
-		k := n + i
-		s := dot(l.bias[k], l.w[k*m:(k+1)*m], in)
-		r[i] = net.sigmoid(dot(s, l.rw[k*n:(k+1)*n], state))
-	}
-	rs := h[:n] // reset state, then reused for the output
-	for j := range n {
+	rs := x[m:] // reset state
+	for j := range rs {
 		rs[j] = state[j] * r[j]
 	}
-	for i := range n { // candidate output
-		k := 2*n + i
-		s := dot(l.bias[k], l.w[k*m:(k+1)*m], in)
-		s = dot(s, l.rw[k*n:(k+1)*n], rs)
-		r[i] = z[i]*state[i] + (1-z[i])*net.activate(l.act, s)
+	matVec(h, &l.h, x)
+	for i := range state[:n] {
+		state[i] = z[i]*state[i] + (1-z[i])*net.activate(l.act, h[i])
 	}
-	copy(state, r[:n])
 }
 
 // rnnState is the network's memory between frames, with scratch.
@@ -106,24 +148,28 @@ type rnnState struct {
 	dense     [24]float32
 	noiseIn   [90]float32
 	denoiseIn [114]float32
-	z, r, h   [96]float32
-	vadOut    [1]float32
+	x         [114 + 96]float32
+	zr        [2 * 96]float32
+	h         [96]float32
+	gains     [24]float32
+	vadOut    [rowBlock]float32
 }
 
 // run computes the 22 band gains and the voice activity probability from
 // one frame's 42 features.
 func (net *network) run(st *rnnState, gains []float32, features []float32) (vad float32) {
 	net.dense(&net.inputDense, st.dense[:], features)
-	net.gru(&net.vadGRU, st.vad[:], st.dense[:], st.z[:], st.r[:], st.h[:])
+	net.gru(&net.vadGRU, st.vad[:], st.dense[:], st.x[:], st.zr[:], st.h[:])
 	net.dense(&net.vadOut, st.vadOut[:], st.vad[:])
 	copy(st.noiseIn[:], st.dense[:])
 	copy(st.noiseIn[24:], st.vad[:])
 	copy(st.noiseIn[48:], features[:nbFeatures])
-	net.gru(&net.noiseGRU, st.noise[:], st.noiseIn[:], st.z[:], st.r[:], st.h[:])
+	net.gru(&net.noiseGRU, st.noise[:], st.noiseIn[:], st.x[:], st.zr[:], st.h[:])
 	copy(st.denoiseIn[:], st.vad[:])
 	copy(st.denoiseIn[24:], st.noise[:])
 	copy(st.denoiseIn[72:], features[:nbFeatures])
-	net.gru(&net.denoiseGRU, st.denoise[:], st.denoiseIn[:], st.z[:], st.r[:], st.h[:])
-	net.dense(&net.denoiseOut, gains, st.denoise[:])
+	net.gru(&net.denoiseGRU, st.denoise[:], st.denoiseIn[:], st.x[:], st.zr[:], st.h[:])
+	net.dense(&net.denoiseOut, st.gains[:], st.denoise[:])
+	copy(gains, st.gains[:nbBands])
 	return st.vadOut[0]
 }

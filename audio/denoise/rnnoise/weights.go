@@ -21,25 +21,52 @@ const (
 	actReLU    activation = 2
 )
 
-// dense is a fully connected layer. Its weights are stored one row per
-// output neuron (the C layout is one row per input) and, like the bias,
-// already multiplied by the network's weight scale 1/256 (a power of two,
-// so the products round exactly as the C code's sum-then-scale does).
+// matrix is a layer's weights and biases, already multiplied by the
+// network's weight scale 1/256 (a power of two, so the products round
+// exactly as the C code's sum-then-scale does), laid out for matVec:
+// output neurons in blocks of 6 (the last padded with zero rows), each
+// block input by input, 6 weights per input.
+type matrix struct {
+	rows, cols int
+	w          []float32 // blocks × cols × rowBlock
+	bias       []float32 // blocks × rowBlock
+}
+
+// rowBlock is how many neurons matVec sums at once: six sums, six products
+// and the input value fit amd64's 15 float registers Go allocates (eight
+// spilled two sums to the stack every step).
+const rowBlock = 6
+
+// newMatrix lays out rows × cols weights at(i, j) (neuron i, input j) and
+// biases.
+func newMatrix(rows, cols int, bias func(i int) float32, at func(i, j int) float32) matrix {
+	blocks := (rows + rowBlock - 1) / rowBlock
+	m := matrix{rows: rows, cols: cols, w: make([]float32, blocks*cols*rowBlock), bias: make([]float32, blocks*rowBlock)}
+	for i := range rows {
+		b, k := i/rowBlock, i%rowBlock
+		m.bias[i] = bias(i)
+		for j := range cols {
+			m.w[(b*cols+j)*rowBlock+k] = at(i, j)
+		}
+	}
+	return m
+}
+
+// dense is a fully connected layer.
 type dense struct {
 	in, out int
 	act     activation
-	bias    []float32 // out
-	w       []float32 // out × in
+	m       matrix // out × in
 }
 
 // gru is a gated recurrent unit layer: gates update (z), reset (r) and the
-// candidate output, each n neurons, stored gate-major like dense.
+// candidate output, each n neurons. Each gate sums its inputs then its
+// recurrent state, as one in+n-wide row.
 type gru struct {
 	in, n int
 	act   activation
-	bias  []float32 // 3n
-	w     []float32 // 3n × in
-	rw    []float32 // 3n × n
+	zr    matrix // 2n × (in+n): update gate then reset gate
+	h     matrix // n × (in+n): candidate output
 }
 
 // network is RNNoise's model: the weights of its six layers and the tanh
@@ -260,13 +287,10 @@ func readDense(mem []byte, at uint32, in, out int, act activation) (dense, error
 	if err != nil {
 		return dense{}, err
 	}
-	d := dense{in: in, out: out, act: act, bias: make([]float32, out), w: make([]float32, in*out)}
-	for i := range out {
-		d.bias[i] = float32(b[i]) * weightScale
-		for j := range in {
-			d.w[i*in+j] = float32(w[j*out+i]) * weightScale
-		}
-	}
+	d := dense{in: in, out: out, act: act}
+	d.m = newMatrix(out, in,
+		func(i int) float32 { return float32(b[i]) * weightScale },
+		func(i, j int) float32 { return float32(w[j*out+i]) * weightScale })
 	return d, nil
 }
 
@@ -287,17 +311,23 @@ func readGRU(mem []byte, at uint32, in, n int) (gru, error) {
 	if err != nil {
 		return gru{}, err
 	}
-	g := gru{in: in, n: n, act: actReLU, bias: make([]float32, 3*n), w: make([]float32, 3*n*in), rw: make([]float32, 3*n*n)}
 	stride := 3 * n
-	for k := range 3 * n { // k = gate·n + neuron
-		g.bias[k] = float32(b[k]) * weightScale
-		for j := range in {
-			g.w[k*in+j] = float32(w[j*stride+k]) * weightScale
+	gate := func(first int) (func(int) float32, func(int, int) float32) {
+		bias := func(i int) float32 { return float32(b[first+i]) * weightScale }
+		at := func(i, j int) float32 { // k = gate·n + neuron
+			k := first + i
+			if j < in {
+				return float32(w[j*stride+k]) * weightScale
+			}
+			return float32(rw[(j-in)*stride+k]) * weightScale
 		}
-		for j := range n {
-			g.rw[k*n+j] = float32(rw[j*stride+k]) * weightScale
-		}
+		return bias, at
 	}
+	g := gru{in: in, n: n, act: actReLU}
+	zb, zw := gate(0)
+	hb, hw := gate(2 * n)
+	g.zr = newMatrix(2*n, in+n, zb, zw)
+	g.h = newMatrix(n, in+n, hb, hw)
 	return g, nil
 }
 
