@@ -63,48 +63,47 @@ func dot(acc float32, a, b []float32) float32 {
 	return acc + ((s0 + s1) + (s2 + s3))
 }
 
-// matVec writes m's biases plus its weights times x to out (len(out) ≥
-// m.rows rounded up to rowBlock). Each neuron sums its products in input
-// order, as the C code does; rowBlock neurons at a time share each load
-// of x and keep that many independent sums in flight.
-func matVec(out []float32, m *matrix, x []float32) {
+// matVecGeneric writes m's biases plus its weights times x to out
+// (len(out) ≥ m.rows rounded up to rowBlock). Each neuron sums its
+// products in input order, as the C code does, so every implementation of
+// matVec (matVecSSE on amd64) gives the same bits. Four neurons at a time
+// share each load of x and keep four independent sums in flight.
+func matVecGeneric(out []float32, m *matrix, x []float32) {
 	const k = rowBlock
 	x = x[:m.cols]
-	w := m.w
+	stride := len(x) * k
 	for b := 0; b+k <= len(m.bias); b += k {
-		bias := m.bias[b : b+k : b+k]
-		s0, s1, s2, s3, s4, s5 := bias[0], bias[1], bias[2], bias[3], bias[4], bias[5]
-		j := 0
-		for ; j+2 <= len(x); j += 2 { // two inputs a step: half the loop overhead
-			v, u := x[j], x[j+1]
-			r := (*[2 * k]float32)(w)
-			w = w[2*k:]
-			s0 += r[0] * v
-			s1 += r[1] * v
-			s2 += r[2] * v
-			s3 += r[3] * v
-			s4 += r[4] * v
-			s5 += r[5] * v
-			s0 += r[6] * u
-			s1 += r[7] * u
-			s2 += r[8] * u
-			s3 += r[9] * u
-			s4 += r[10] * u
-			s5 += r[11] * u
+		blk := m.w[b/k*stride:][:stride]
+		for q := 0; q < k; q += 4 {
+			bias := m.bias[b+q : b+q+4 : b+q+4]
+			s0, s1, s2, s3 := bias[0], bias[1], bias[2], bias[3]
+			w := blk[q:]
+			j := 0
+			for ; j+2 <= len(x); j += 2 { // two inputs a step: half the loop overhead
+				v, u := x[j], x[j+1]
+				r := (*[k + 4]float32)(w)
+				w = w[min(2*k, len(w)):]
+				s0 += r[0] * v
+				s1 += r[1] * v
+				s2 += r[2] * v
+				s3 += r[3] * v
+				s0 += r[k] * u
+				s1 += r[k+1] * u
+				s2 += r[k+2] * u
+				s3 += r[k+3] * u
+			}
+			for ; j < len(x); j++ {
+				v := x[j]
+				r := (*[4]float32)(w)
+				w = w[min(k, len(w)):]
+				s0 += r[0] * v
+				s1 += r[1] * v
+				s2 += r[2] * v
+				s3 += r[3] * v
+			}
+			o := out[b+q : b+q+4 : b+q+4]
+			o[0], o[1], o[2], o[3] = s0, s1, s2, s3
 		}
-		for ; j < len(x); j++ {
-			v := x[j]
-			r := (*[k]float32)(w)
-			w = w[k:]
-			s0 += r[0] * v
-			s1 += r[1] * v
-			s2 += r[2] * v
-			s3 += r[3] * v
-			s4 += r[4] * v
-			s5 += r[5] * v
-		}
-		o := out[b : b+k : b+k]
-		o[0], o[1], o[2], o[3], o[4], o[5] = s0, s1, s2, s3, s4, s5
 	}
 }
 
@@ -145,13 +144,13 @@ type rnnState struct {
 	noise   [48]float32
 	denoise [96]float32
 
-	dense     [24]float32
+	dense     [32]float32
 	noiseIn   [90]float32
 	denoiseIn [114]float32
 	x         [114 + 96]float32
-	zr        [2 * 96]float32
+	zr        [2 * 96]float32 // 48, 96 and 192 are whole blocks
 	h         [96]float32
-	gains     [24]float32
+	gains     [32]float32
 	vadOut    [rowBlock]float32
 }
 
@@ -161,7 +160,7 @@ func (net *network) run(st *rnnState, gains []float32, features []float32) (vad 
 	net.dense(&net.inputDense, st.dense[:], features)
 	net.gru(&net.vadGRU, st.vad[:], st.dense[:], st.x[:], st.zr[:], st.h[:])
 	net.dense(&net.vadOut, st.vadOut[:], st.vad[:])
-	copy(st.noiseIn[:], st.dense[:])
+	copy(st.noiseIn[:], st.dense[:24])
 	copy(st.noiseIn[24:], st.vad[:])
 	copy(st.noiseIn[48:], features[:nbFeatures])
 	net.gru(&net.noiseGRU, st.noise[:], st.noiseIn[:], st.x[:], st.zr[:], st.h[:])

@@ -1,0 +1,5 @@
+//go:build !amd64
+
+package rnnoise
+
+func matVec(out []float32, m *matrix, x []float32) { matVecGeneric(out, m, x) }
