@@ -186,6 +186,11 @@ func (r *Runner) handle(ctx context.Context, evs []api.Event) error {
 
 // run applies the rules of the channel of ev's call to it.
 func (r *Runner) run(ctx context.Context, tx store.Tx, ev api.Event, rules map[int64][]api.Automation) (queued bool, err error) {
+	// A channel without rules plans nothing: skip reading the call (the
+	// event carries its channel, which a call never changes).
+	if rs, ok := rules[ev.ChannelID]; ok && ev.ChannelID != 0 && len(rs) == 0 {
+		return false, nil
+	}
 	call, err := tx.Call(ev.CallID)
 	if err != nil {
 		return false, err
@@ -280,24 +285,35 @@ func mustRaw(v any) json.RawMessage {
 // prefetchRules reads, before the write transaction, the rules of every
 // channel the calls of evs belong to (per channel, once).
 func (r *Runner) prefetchRules(ctx context.Context, evs []api.Event) (map[int64][]api.Automation, error) {
+	// A call.ended event carries its call's channel (a call never moves
+	// channel); the call is read only for an event without one.
 	var channels []int64
-	err := r.st.View(ctx, func(tx store.Tx) error {
-		for _, ev := range evs {
-			if ev.CallID == 0 {
-				continue
-			}
-			c, err := tx.Call(ev.CallID)
-			if err != nil {
-				return err
-			}
-			if !slices.Contains(channels, c.ChannelID) {
-				channels = append(channels, c.ChannelID)
-			}
+	var unknown []int64
+	for _, ev := range evs {
+		switch {
+		case ev.CallID == 0:
+		case ev.ChannelID == 0:
+			unknown = append(unknown, ev.CallID)
+		case !slices.Contains(channels, ev.ChannelID):
+			channels = append(channels, ev.ChannelID)
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+	}
+	if len(unknown) > 0 {
+		err := r.st.View(ctx, func(tx store.Tx) error {
+			for _, id := range unknown {
+				c, err := tx.Call(id)
+				if err != nil {
+					return err
+				}
+				if !slices.Contains(channels, c.ChannelID) {
+					channels = append(channels, c.ChannelID)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	rules := make(map[int64][]api.Automation, len(channels))
 	for _, ch := range channels {
