@@ -54,7 +54,7 @@ func (m *Manager) Inbound(ctx context.Context, from, to string) (int64, error) {
 		}
 		if first = routing.Arrival(ch, loc, now); first.Missed != api.ReasonNone {
 			// Nobody will be rung; record who would have been, for "why didn't I ring?".
-			if view, err = loadViewTx(tx, ch.ID); err != nil {
+			if view, err = loadViewOf(tx, ch); err != nil {
 				m.log.Warn("loading channel for eligibility failed", "channel_id", ch.ID, "err", err)
 				view = nil
 			}

@@ -51,12 +51,19 @@ func loadView(ctx context.Context, st store.Store, channelID int64) (*channelVie
 
 // loadViewTx is loadView inside a transaction the caller runs.
 func loadViewTx(tx store.Tx, channelID int64) (*channelView, error) {
+	ch, err := tx.Channel(channelID)
+	if err != nil {
+		return nil, err
+	}
+	return loadViewOf(tx, ch)
+}
+
+// loadViewOf is loadViewTx for a channel the transaction already read
+// (an inbound call reads it by number first: not read twice per call).
+func loadViewOf(tx store.Tx, ch api.Channel) (*channelView, error) {
+	channelID := ch.ID
 	v := &channelView{}
 	err := func() error {
-		ch, err := tx.Channel(channelID)
-		if err != nil {
-			return err
-		}
 		v.channel = ch
 		if ch.AutoAssignTeamID != nil {
 			t, err := tx.Team(*ch.AutoAssignTeamID)
