@@ -50,7 +50,8 @@ type sippStep struct {
 // (meetd's user + system CPU over the run, per call); "sipp-%core", the load
 // generator's own CPU, reported apart. At the end it waits until
 // /v1/stats counts every call sipp saw end. MEET_SIPP_PROFILE=file writes
-// meetd's CPU profile of the run there (go tool pprof).
+// meetd's CPU profile of the run there (go tool pprof), MEET_SIPP_MEMPROFILE
+// its heap profile (allocations over the run, what is held at exit).
 func BenchmarkSippCPS(b *testing.B) {
 	if testing.Short() {
 		b.Skip("drives thousands of SIP calls")
@@ -61,6 +62,9 @@ func BenchmarkSippCPS(b *testing.B) {
 		args := []string{"--log-level", "warn", "--max-cps", "0", "--max-calls", "50000"}
 		if f := os.Getenv("MEET_SIPP_PROFILE"); f != "" {
 			args = append(args, "--cpu-profile", f)
+		}
+		if f := os.Getenv("MEET_SIPP_MEMPROFILE"); f != "" {
+			args = append(args, "--mem-profile", f)
 		}
 		m := startMeetd(b, args...)
 		pid := m.proc.cmd.Process.Pid

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/pprof"
 	"syscall"
 	"time"
@@ -71,6 +72,13 @@ func newServeCmd() *cobra.Command {
 				}
 				defer pprof.StopCPUProfile()
 			}
+			if path := v.GetString("mem-profile"); path != "" {
+				defer func() {
+					if err := writeHeapProfile(path); err != nil {
+						log.Warn("--mem-profile", "err", err)
+					}
+				}()
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			// Type=notify: systemd starts units ordered after meetd once
@@ -94,6 +102,7 @@ func newServeCmd() *cobra.Command {
 	f.Duration("token-ttl", 7*24*time.Hour, "lifetime of login tokens")
 	f.String("log-level", "info", "debug, info, warn or error")
 	f.String("cpu-profile", "", "write a Go CPU profile of the whole run to this file (benchmarks, go tool pprof)")
+	f.String("mem-profile", "", "write a Go heap profile (what is held at exit, what was allocated over the run) to this file at exit (benchmarks, go tool pprof)")
 	addFeatureFlags(f)
 	addClusterFlags(f)
 	return cmd
@@ -114,4 +123,19 @@ func runCtx(cmd *cobra.Command) context.Context {
 		return ctx
 	}
 	return context.Background()
+}
+
+// writeHeapProfile writes the heap profile after a collection, so its
+// in-use figures are what the run left held.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
