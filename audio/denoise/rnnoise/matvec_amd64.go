@@ -23,3 +23,30 @@ func matVec(out []float32, m *matrix, x []float32) {
 		matVecSSE(&out[b], &m.bias[b], &m.w[b/k*stride], &x[0], len(x))
 	}
 }
+
+// xcorr16SSE and xcorr4SSE are xcorrGeneric for 16 and 4 lags: one SSE2
+// lane per lag, each summing in order of j as xcorrGeneric does.
+//
+//go:noescape
+func xcorr16SSE(out, x, y *float32, n int)
+
+//go:noescape
+func xcorr4SSE(out, x, y *float32, n int)
+
+// xcorr is xcorrGeneric by SSE2, 16 then 4 lags at a time.
+func xcorr(out, x, y []float32) {
+	n := len(x)
+	if n == 0 || len(out) == 0 {
+		xcorrGeneric(out, x, y)
+		return
+	}
+	_ = y[n+len(out)-2] // every lag's window is inside y
+	k := 0
+	for ; k+16 <= len(out); k += 16 {
+		xcorr16SSE(&out[k], &x[0], &y[k], n)
+	}
+	for ; k+4 <= len(out); k += 4 {
+		xcorr4SSE(&out[k], &x[0], &y[k], n)
+	}
+	xcorrGeneric(out[k:], x, y[k:])
+}

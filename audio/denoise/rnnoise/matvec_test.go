@@ -35,3 +35,32 @@ func TestMatVecSameBits(t *testing.T) {
 		}
 	}
 }
+
+// TestXcorrSameBits: xcorr (SSE2 on amd64) and xcorrGeneric give the same
+// bits, for lag counts that use the 16-, 4- and 1-lag paths.
+func TestXcorrSameBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, sh := range [][2]int{{240, 147}, {480, 5}, {480, 3}, {864, 5}, {7, 21}, {1, 1}, {0, 4}} {
+		n, lags := sh[0], sh[1]
+		x := make([]float32, n)
+		y := make([]float32, n+lags-1)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		for i := range y {
+			y[i] = float32(rng.NormFloat64())
+		}
+		a, b := make([]float32, lags), make([]float32, lags)
+		xcorr(a, x, y)
+		xcorrGeneric(b, x, y)
+		for k := range lags {
+			var want float64
+			for j := range n {
+				want += float64(x[j]) * float64(y[j+k])
+			}
+			if math.Float32bits(a[k]) != math.Float32bits(b[k]) || math.Abs(float64(a[k])-want) > 1e-4*(1+float64(n)) {
+				t.Fatalf("n %d lag %d: xcorr %v, generic %v, float64 sum %v", n, k, a[k], b[k], want)
+			}
+		}
+	}
+}

@@ -41,32 +41,11 @@ func (net *network) activate(a activation, x float32) float32 {
 	return x
 }
 
-// dot is acc + Σ a[j]·b[j]. It sums in four interleaved partial sums (a
-// float add waits on the previous one; four independent chains keep the
-// multiplier busy), so it rounds differently from an in-order sum by a few
-// ulp.
-func dot(acc float32, a, b []float32) float32 {
-	n := len(a)
-	b = b[:n]
-	var s0, s1, s2, s3 float32
-	i := 0
-	for ; i+4 <= n; i += 4 {
-		x, y := a[i:i+4:i+4], b[i:i+4:i+4]
-		s0 += x[0] * y[0]
-		s1 += x[1] * y[1]
-		s2 += x[2] * y[2]
-		s3 += x[3] * y[3]
-	}
-	for ; i < n; i++ {
-		s0 += a[i] * b[i]
-	}
-	return acc + ((s0 + s1) + (s2 + s3))
-}
-
 // matVecGeneric writes m's biases plus its weights times x to out
 // (len(out) ≥ m.rows rounded up to rowBlock). Each neuron sums its
-// products in input order, as the C code does, so every implementation of
-// matVec (matVecSSE on amd64) gives the same bits. Four neurons at a time
+// products in input order, as the C code does, and rounds each product
+// (no fused multiply-add), so every implementation of matVec (matVecSSE on
+// amd64) gives the same bits. Four neurons at a time
 // share each load of x and keep four independent sums in flight.
 func matVecGeneric(out []float32, m *matrix, x []float32) {
 	const k = rowBlock
@@ -83,23 +62,23 @@ func matVecGeneric(out []float32, m *matrix, x []float32) {
 				v, u := x[j], x[j+1]
 				r := (*[k + 4]float32)(w)
 				w = w[min(2*k, len(w)):]
-				s0 += r[0] * v
-				s1 += r[1] * v
-				s2 += r[2] * v
-				s3 += r[3] * v
-				s0 += r[k] * u
-				s1 += r[k+1] * u
-				s2 += r[k+2] * u
-				s3 += r[k+3] * u
+				s0 += float32(r[0] * v)
+				s1 += float32(r[1] * v)
+				s2 += float32(r[2] * v)
+				s3 += float32(r[3] * v)
+				s0 += float32(r[k] * u)
+				s1 += float32(r[k+1] * u)
+				s2 += float32(r[k+2] * u)
+				s3 += float32(r[k+3] * u)
 			}
 			for ; j < len(x); j++ {
 				v := x[j]
 				r := (*[4]float32)(w)
 				w = w[min(k, len(w)):]
-				s0 += r[0] * v
-				s1 += r[1] * v
-				s2 += r[2] * v
-				s3 += r[3] * v
+				s0 += float32(r[0] * v)
+				s1 += float32(r[1] * v)
+				s2 += float32(r[2] * v)
+				s3 += float32(r[3] * v)
 			}
 			o := out[b+q : b+q+4 : b+q+4]
 			o[0], o[1], o[2], o[3] = s0, s1, s2, s3

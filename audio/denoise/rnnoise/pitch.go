@@ -15,9 +15,6 @@ const (
 	pitchBufSize   = pitchMaxPeriod + pitchFrameSize // 1728
 )
 
-// innerProd is Σ x[i]·y[i] for i < n (see dot for the order).
-func innerProd(x, y []float32, n int) float32 { return dot(0, x[:n], y[:n]) }
-
 // pitchDownsample halves the rate of x (len(x) = 2·len(lp)) with a
 // [1/4 1/2 1/4] filter and whitens it with a 4th-order LPC plus a zero.
 func pitchDownsample(x, lp []float32) {
@@ -30,8 +27,8 @@ func pitchDownsample(x, lp []float32) {
 	var ac [5]float32
 	const lag = 4
 	fast := n - lag
+	xcorr(ac[:], lp[:fast], lp)
 	for k := 0; k <= lag; k++ {
-		ac[k] = innerProd(lp, lp[k:], fast)
 		var d float32
 		for i := k + fast; i < n; i++ {
 			d += lp[i] * lp[i-k]
@@ -141,18 +138,19 @@ func pitchSearch(sc *pitchScratch, x, y []float32, n, maxPitch int) int {
 	for j := range y4 {
 		y4[j] = y[2*j]
 	}
+	xc := xcorr
 	xcorr := sc.xcorr[:maxPitch>>1]
-	for i := range maxPitch >> 2 { // coarse, 4x decimation
-		xcorr[i] = innerProd(x4, y4[i:], n>>2)
-	}
+	xc(xcorr[:maxPitch>>2], x4, y4) // coarse, 4x decimation
 	var best [2]int
 	findBestPitch(xcorr, y4, n>>2, maxPitch>>2, &best)
-	for i := range maxPitch >> 1 { // fine, 2x decimation, near the two best
-		xcorr[i] = 0
-		if abs(i-2*best[0]) > 2 && abs(i-2*best[1]) > 2 {
-			continue
+	clear(xcorr) // fine, 2x decimation, near the two best
+	for _, b := range best {
+		lo, hi := max(0, 2*b-2), min(maxPitch>>1, 2*b+3)
+		var near [5]float32
+		xc(near[:hi-lo], x[:n>>1], y[lo:])
+		for i, v := range near[:hi-lo] {
+			xcorr[lo+i] = max(-1, v)
 		}
-		xcorr[i] = max(-1, innerProd(x, y[i:], n>>1))
 	}
 	findBestPitch(xcorr, y, n>>1, maxPitch>>1, &best)
 	offset := 0
@@ -262,10 +260,9 @@ func removeDoubling(sc *pitchScratch, x []float32, maxPeriod, minPeriod, n, t0, 
 	if bestYY > bestXY {
 		pg = bestXY / (bestYY + 1)
 	}
-	var xc [3]float32
-	for k := range xc {
-		xc[k] = innerProd(cur, past(t+k-1), n)
-	}
+	var xc [3]float32 // at periods t-1, t, t+1
+	xcorr(xc[:], cur, x[base-t-1:])
+	xc[0], xc[2] = xc[2], xc[0]
 	offset := 0
 	switch {
 	case xc[2]-xc[0] > .7*(xc[1]-xc[0]):
@@ -279,4 +276,36 @@ func removeDoubling(sc *pitchScratch, x []float32, maxPeriod, minPeriod, n, t0, 
 		period = minPeriod0
 	}
 	return period, pg
+}
+
+// xcorrGeneric is out[k] = Σ x[j]·y[j+k] over j < len(x), for every k <
+// len(out), each summed in order of j as the C code's pitch_xcorr does;
+// len(y) must be at least len(x)+len(out)-1. Four lags at a time share
+// each load of x and keep four independent sums in flight.
+func xcorrGeneric(out, x, y []float32) {
+	n := len(x)
+	if len(out) == 0 {
+		return
+	}
+	y = y[:n+len(out)-1]
+	k := 0
+	for ; k+4 <= len(out); k += 4 {
+		var s0, s1, s2, s3 float32
+		yk := y[k : k+n+3]
+		for j, v := range x {
+			w := yk[j : j+4 : j+4]
+			s0 += float32(v * w[0])
+			s1 += float32(v * w[1])
+			s2 += float32(v * w[2])
+			s3 += float32(v * w[3])
+		}
+		out[k], out[k+1], out[k+2], out[k+3] = s0, s1, s2, s3
+	}
+	for ; k < len(out); k++ {
+		var s float32
+		for j, v := range x {
+			s += float32(v * y[j+k])
+		}
+		out[k] = s
+	}
 }
