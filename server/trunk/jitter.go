@@ -14,11 +14,12 @@ import "github.com/meet-dev/meet/audio/rtpseq"
 type jitterBuffer struct {
 	prime, max int
 
-	ring    *rtpseq.RingOf[int16]
-	held    int    // packets in ring
-	next    uint16 // sequence number to play next
-	playing bool   // primed and playing out
-	pending []int16
+	ring     *rtpseq.RingOf[int16] // allocated at the first Push: a caller who sends no audio costs none
+	ringSize int
+	held     int    // packets in ring
+	next     uint16 // sequence number to play next
+	playing  bool   // primed and playing out
+	pending  []int16
 
 	last      []int16 // last real or concealed frame, for concealment
 	concealed int     // consecutive concealed packets
@@ -47,7 +48,7 @@ func newJitterBuffer(prime, max int) *jitterBuffer {
 	}
 	// Held packets lie within 4×max after next (further ones restart
 	// playout), or up to prime before playout starts.
-	return &jitterBuffer{prime: prime, max: max, ring: rtpseq.NewRing[int16](8*max + 2)}
+	return &jitterBuffer{prime: prime, max: max, ringSize: 8*max + 2}
 }
 
 // seqLess reports a < b in RFC 3550 sequence space.
@@ -58,6 +59,11 @@ func (j *jitterBuffer) Push(seq uint16, samples []int16) {
 	if len(samples) == 0 || len(samples) > 8*frameSamples {
 		j.dropped++
 		return
+	}
+	if j.ring == nil {
+		// Allocated on demand: ~10 KB per call, kept from set-up to hang-up
+		// even for the calls (guidance, then 480) whose callers send nothing.
+		j.ring = rtpseq.NewRing[int16](j.ringSize)
 	}
 	if j.playing && seqLess(seq, j.next) {
 		if int(j.next-seq) <= 4*j.max {
@@ -97,7 +103,9 @@ func (j *jitterBuffer) Push(seq uint16, samples []int16) {
 }
 
 func (j *jitterBuffer) reset() {
-	j.ring.Clear()
+	if j.ring != nil {
+		j.ring.Clear()
+	}
 	j.held = 0
 	j.pops = 0
 	j.playing = false
