@@ -158,10 +158,7 @@ type Mixer struct {
 
 	mu       sync.Mutex
 	legs     []*Leg
-	pub      [FrameSamples]int32
-	whisper  [FrameSamples]int32
-	prompt   [FrameSamples]int32
-	shared   [3][FrameSamples]int16 // by SharedKey.Audience
+	buf      *mixBuf // allocated at the first full mix (see mixBuf)
 	nShared  [3]int
 	next     time.Time // when the next tick is due
 	lastWarn time.Time
@@ -172,6 +169,17 @@ type Mixer struct {
 	stop     chan struct{}
 	finished chan struct{}
 	once     sync.Once
+}
+
+// mixBuf holds the sums of a full mix. A room whose ticks all go to the
+// SoloFunc or the PairFunc (a caller hearing guidance, two parties
+// forwarded) never needs it: allocated on first use, it spares such a room
+// 17 KB of zeroed memory, allocated for every call.
+type mixBuf struct {
+	pub     [FrameSamples]int32
+	whisper [FrameSamples]int32
+	prompt  [FrameSamples]int32
+	shared  [3][FrameSamples]int16 // by SharedKey.Audience
 }
 
 // New starts a mixer ticking every 20 ms until Close, on its own
@@ -331,9 +339,13 @@ func (m *Mixer) mixOnce() {
 			return
 		}
 	}
-	clear(m.pub[:])
-	clear(m.whisper[:])
-	clear(m.prompt[:])
+	if m.buf == nil {
+		m.buf = new(mixBuf)
+	}
+	b := m.buf
+	clear(b.pub[:])
+	clear(b.whisper[:])
+	clear(b.prompt[:])
 	var anyWhisper, anyPrompt bool
 	for _, l := range m.legs {
 		if !l.read {
@@ -348,12 +360,12 @@ func (m *Mixer) mixOnce() {
 		}
 		switch {
 		case l.role.public():
-			accumulate(&m.pub, &l.in)
+			accumulate(&b.pub, &l.in)
 		case l.role == RoleWhisper:
-			accumulate(&m.whisper, &l.in)
+			accumulate(&b.whisper, &l.in)
 			anyWhisper = true
 		case l.role == RolePrompt:
-			accumulate(&m.prompt, &l.in)
+			accumulate(&b.prompt, &l.in)
 			anyPrompt = true
 		}
 	}
@@ -377,9 +389,9 @@ func (m *Mixer) mixOnce() {
 		var extra *[FrameSamples]int32
 		switch a {
 		case 1:
-			extra = &m.whisper
+			extra = &b.whisper
 		case 2:
-			extra = &m.prompt
+			extra = &b.prompt
 		}
 		var self *[FrameSamples]int16
 		if l.active && l.role.public() {
@@ -388,12 +400,12 @@ func (m *Mixer) mixOnce() {
 		var err error
 		if ss, ok := l.dst.(SharedSink); ok && self == nil && m.nShared[a] >= 2 {
 			if !done[a] {
-				mixMinus(&m.shared[a], &m.pub, extra, nil)
+				mixMinus(&b.shared[a], &b.pub, extra, nil)
 				done[a] = true
 			}
-			err = ss.WriteShared(m.shared[a][:], SharedKey{Tick: tick, Audience: a, Legs: m.nShared[a]})
+			err = ss.WriteShared(b.shared[a][:], SharedKey{Tick: tick, Audience: a, Legs: m.nShared[a]})
 		} else {
-			mixMinus(&l.out, &m.pub, extra, self)
+			mixMinus(&l.out, &b.pub, extra, self)
 			err = l.dst.WriteFrame(l.out[:])
 		}
 		if err != nil {
