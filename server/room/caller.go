@@ -15,16 +15,19 @@ const (
 //
 // Only the mixer goroutine touches it; it allocates nothing per frame.
 type callerLeg struct {
-	media CallerMedia
-	in8   [CallerFrame]int16
-	out8  [CallerFrame]int16
-	up    up6
-	down  down6
+	// The fields holding pointers come first: the garbage collector scans
+	// an object up to its last pointer, here not the 8 KB of buffers of
+	// every live call.
+	media    CallerMedia
+	soloPrev span     // the guidance of the last one-party tick (solo.go)
+	pair     pairPath // the caller's side of the two-party fast path (pair.go); its pointer first
+
+	in8  [CallerFrame]int16
+	out8 [CallerFrame]int16
+	up   up6
+	down down6
 
 	wide [mixer.FrameSamples]int16 // scratch for the fast paths
-
-	pair     pairPath // the caller's side of the two-party fast path (pair.go)
-	soloPrev span     // the guidance of the last one-party tick (solo.go)
 }
 
 func newCallerLeg(media CallerMedia) *callerLeg { return &callerLeg{media: media} }

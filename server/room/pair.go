@@ -35,13 +35,13 @@ import (
 //
 // Only the room's mixer goroutine touches it.
 type pairPath struct {
+	partner *staffLeg          // its operator (first: the garbage collector scans no further than the last pointer)
 	nb8     [CallerFrame]int16 // the caller's frame for the operator, band-filtered
 	bandBuf [bandTaps - 1 + CallerFrame]float32
 	silent  bool // the last fast tick had no caller audio
 	op8     [CallerFrame]int16
 	x8      [CallerFrame]int16
-	fast    bool      // the last tick was a two-party tick
-	partner *staffLeg // its operator
+	fast    bool // the last tick was a two-party tick
 }
 
 // pairPipelines names the fast path's two directions for an operator
