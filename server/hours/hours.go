@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/meet-dev/meet/api"
@@ -133,12 +134,37 @@ func LoadLocation(name string) (*time.Location, error) {
 	if name == "" {
 		return time.UTC, nil
 	}
+	zones.RLock()
+	loc := zones.m[name]
+	zones.RUnlock()
+	if loc != nil {
+		return loc, nil
+	}
 	loc, err := time.LoadLocation(name)
 	if err != nil {
 		return nil, fmt.Errorf("unknown time zone %q (want an IANA name such as Europe/Berlin): %w", name, err)
 	}
+	zones.Lock()
+	if zones.m == nil {
+		zones.m = map[string]*time.Location{}
+	}
+	if len(zones.m) < maxZones {
+		zones.m[name] = loc
+	}
+	zones.Unlock()
 	return loc, nil
 }
+
+// zones keeps the time zones loaded: time.LoadLocation reads and parses
+// the zone file each time, and every inbound call needs its channel's
+// (twice for a closed channel's). A *time.Location is immutable. Only
+// zones that loaded are kept, at most maxZones (there are ~600).
+var zones struct {
+	sync.RWMutex
+	m map[string]*time.Location
+}
+
+const maxZones = 1024
 
 // Validate reports the first problem of h, naming the span, date or closure.
 func Validate(h api.Hours) error {
