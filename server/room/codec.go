@@ -31,29 +31,7 @@ func (c codecKind) String() string {
 	return "unknown"
 }
 
-// decodeName names the decode stage of a received stream of codec c.
-func (c codecKind) decodeName() string {
-	switch c {
-	case codecOpus:
-		return "Opus(48000, decode)"
-	case codecPCMU:
-		return "PCMU(decode) -> Resample(8000->48000)"
-	}
-	return "Decode"
-}
-
-// decodeName8 names the 8 kHz decode stage of a received stream of codec c.
-func (c codecKind) decodeName8() string {
-	switch c {
-	case codecOpus:
-		return "Opus(8000, decode)"
-	case codecPCMU:
-		return "PCMU(decode)"
-	}
-	return "Decode"
-}
-
-// decoder turns payloads into 48 kHz samples. The returned slice is only
+// decoder turns payloads into samples at its rate. The returned slice is only
 // valid until the next call.
 type decoder interface {
 	Decode(payload []byte) (audio.PCM16, error)
@@ -132,17 +110,16 @@ func sendCodec(pts map[uint8]codecKind) codecKind {
 	return codecPCMU
 }
 
-// pcmuDecoder is G.711 μ-law at 8 kHz, upsampled to 48 kHz. Payloads of
-// other than 160 samples (20 ms) are zero-padded or cut to 20 ms.
+// pcmuDecoder is G.711 μ-law at 8 kHz (upsampled by the receive
+// pipeline's upStage, recv.go). Payloads of other than 160 samples (20 ms)
+// are zero-padded or cut to 20 ms.
 type pcmuDecoder struct {
 	lin  [CallerFrame]int16
 	last [CallerFrame]int16 // last decoded frame, for concealment
 	gain int32              // concealment gain in 1/256
-	up   up6
-	out  audio.PCM16
 }
 
-func newPCMUDecoder() *pcmuDecoder { return &pcmuDecoder{out: make(audio.PCM16, mixer.FrameSamples)} }
+func newPCMUDecoder() *pcmuDecoder { return &pcmuDecoder{} }
 
 func (d *pcmuDecoder) Decode(p []byte) (audio.PCM16, error) {
 	clear(d.lin[:])
@@ -150,8 +127,7 @@ func (d *pcmuDecoder) Decode(p []byte) (audio.PCM16, error) {
 		d.lin[i] = g711.DecodeUlawFrame(b)
 	}
 	d.last, d.gain = d.lin, 256
-	d.up.process(d.lin[:], d.out)
-	return d.out, nil
+	return d.lin[:], nil
 }
 
 // DecodeFEC: G.711 has no FEC; conceal instead.
@@ -163,8 +139,7 @@ func (d *pcmuDecoder) PLC(int) (audio.PCM16, error) {
 	for i, v := range d.last {
 		d.lin[i] = int16(int32(v) * d.gain / 256)
 	}
-	d.up.process(d.lin[:], d.out)
-	return d.out, nil
+	return d.lin[:], nil
 }
 
 // pcmuEncoder encodes one 160-sample 8 kHz frame as μ-law.
@@ -187,18 +162,19 @@ func (e *pcmuEncoder) Encode(lin audio.PCM16) ([]byte, error) {
 // trades a little quality for CPU (see BenchmarkCallCPU).
 const ServerOpusComplexity = 1
 
-func (m *Manager) newDecoder(c codecKind) (decoder, error) {
-	switch c {
-	case codecOpus:
-		d, err := newServerOpusDecoder(mixer.Rate)
+// newDecoder decodes codec c: Opus at rate (48 or 8 kHz), PCMU at 8 kHz.
+func (m *Manager) newDecoder(c codecKind, rate int) (decoder, error) {
+	switch {
+	case c == codecOpus:
+		d, err := newServerOpusDecoder(rate)
 		if err != nil {
-			return nil, fmt.Errorf("room: opus decoder: %w", err)
+			return nil, fmt.Errorf("room: opus decoder (%d Hz): %w", rate, err)
 		}
 		return d, nil
-	case codecPCMU:
+	case c == codecPCMU && rate == CallerRate:
 		return newPCMUDecoder(), nil
 	}
-	return nil, fmt.Errorf("room: no decoder for %s", c)
+	return nil, fmt.Errorf("room: no %s decoder at %d Hz", c, rate)
 }
 
 // newOpusEncoder encodes 48 kHz, or 8 kHz input when narrow.

@@ -41,6 +41,9 @@ const (
 
 func newJitter(target int) *jitter { return &jitter{target: target} }
 
+// String names the buffer as a stage of the receive pipelines (recv.go).
+func (*jitter) String() string { return "Jitter" }
+
 // before reports whether sequence number a comes before b.
 func before(a, b uint16) bool { return rtpseq.Before(a, b) }
 

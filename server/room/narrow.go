@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"github.com/meet-dev/meet/audio"
+	"github.com/meet-dev/meet/audio/mixer"
 )
 
 // The operator's receive side at two rates. The full mix wants 48 kHz; the
@@ -20,15 +21,17 @@ import (
 const dlyLen = 8
 
 // read fills dst with one frame from the jitter buffer, through the 8 kHz
-// (narrow) or 48 kHz decoder. With also (a switch tick) it decodes the same
-// packets with the other decoder too and fills also from its queue, which
-// ends there. ok is false when nothing is flowing.
+// (narrow) or 48 kHz receive pipelines (recv.go). With also (a switch
+// tick) it runs the same packets down the other rate's pipelines too and
+// fills also from its sink, which ends there. ok is false when nothing is
+// flowing.
 func (p *peer) read(log *slog.Logger, dst []int16, narrow bool, also []int16) (ok, alsoOK bool) {
-	pipe, otherPipe := &p.wideIn, &p.narrowIn
+	rp := p.pipes()
+	sink, otherSink := rp.wide, rp.narrow
 	if narrow {
-		pipe, otherPipe = &p.narrowIn, &p.wideIn
+		sink, otherSink = rp.narrow, rp.wide
 	}
-	fifo, other := &pipe.fifo, &otherPipe.fifo
+	fifo, other := &sink.fifo, &otherSink.fifo
 	if also != nil {
 		*fifo = (*fifo)[:0]
 		p.warm(narrow)
@@ -45,9 +48,9 @@ func (p *peer) read(log *slog.Logger, dst []int16, narrow bool, also []int16) (o
 			}
 			break
 		}
-		*fifo = append(*fifo, p.decodeAt(log, narrow, kind, slot)...)
+		p.run(log, narrow, sink, kind, slot)
 		if also != nil {
-			*other = append(*other, p.decodeAt(log, !narrow, kind, slot)...)
+			p.run(log, !narrow, otherSink, kind, slot)
 		}
 	}
 	if also != nil {
@@ -59,80 +62,41 @@ func (p *peer) read(log *slog.Logger, dst []int16, narrow bool, also []int16) (o
 	if len(*fifo) == 0 {
 		return false, alsoOK
 	}
-	pipe.take(dst)
+	sink.take(dst)
 	return true, alsoOK
 }
 
-// decodeAt decodes at 8 kHz (narrow) or 48 kHz; an undecodable packet
-// gives silence of the last packet's length.
-func (p *peer) decodeAt(log *slog.Logger, narrow bool, kind popKind, slot *jbSlot) audio.PCM16 {
+// run sends what the jitter buffer gave down the pipeline of its codec at
+// 8 kHz (narrow) or 48 kHz, into sink; a packet that cannot be decoded
+// gives sink silence of the last packet's length.
+func (p *peer) run(log *slog.Logger, narrow bool, sink *recvSink, kind popKind, slot *jbSlot) {
+	c := p.streamCodec(slot)
+	pipe := p.recvPipe(c, narrow)
 	var pcm audio.PCM16
 	var err error
-	if narrow {
-		pcm, err = p.decode8(kind, slot)
+	if pipe == nil {
+		err = fmt.Errorf("room: no decoder for %s", c)
 	} else {
-		pcm, err = p.decode(kind, slot)
+		d := pipe.dec
+		pcm, err = d.decode(kind, slot, p.lastN)
+		if n := d.ratio() * len(pcm); kind == popPacket && err == nil && n > 0 && n <= len(silence) {
+			p.lastN, p.lastCodec = n, c
+			if c == codecOpus {
+				p.remember(slot.Payload)
+			}
+		}
+		if err == nil && len(pcm) > 0 {
+			err = d.next.WriteSample(pcm)
+			if err == nil {
+				return
+			}
+			pcm = nil
+		}
 	}
 	if err != nil {
 		log.Debug("decode failed", "err", err, "narrow", narrow)
-		pcm = nil
 	}
-	if len(pcm) == 0 {
-		if narrow {
-			return silence[:p.lastN/6]
-		}
-		return silence[:p.lastN]
-	}
-	return pcm
-}
-
-// decode8 is decode at 8 kHz: Opus decoded at that rate, G.711 as it is.
-func (p *peer) decode8(kind popKind, slot *jbSlot) (audio.PCM16, error) {
-	c := p.lastCodec
-	if slot != nil {
-		c = codecKind(slot.Codec)
-	}
-	if c == codecUnknown {
-		c = p.send
-	}
-	if c == codecPCMU {
-		if _, err := p.decode(kind, slot); err != nil {
-			return nil, err
-		}
-		pd, ok := p.decs[codecPCMU].(*pcmuDecoder)
-		if !ok {
-			return nil, fmt.Errorf("room: no narrowband G.711 decoder")
-		}
-		return pd.lin[:], nil
-	}
-	d, err := p.narrowDecoder()
-	if err != nil {
-		return nil, err
-	}
-	switch kind {
-	case popPacket:
-		pcm, err := d.Decode(slot.Payload)
-		if err == nil && len(pcm) > 0 && 6*len(pcm) <= len(silence) {
-			p.lastN, p.lastCodec = 6*len(pcm), c
-			p.remember(slot.Payload)
-		}
-		return pcm, err
-	case popFEC:
-		return d.DecodeFEC(slot.Payload, p.lastN/6)
-	default:
-		return d.PLC(p.lastN / 6)
-	}
-}
-
-func (p *peer) narrowDecoder() (decoder, error) {
-	if p.dec8 == nil {
-		d, err := newServerOpusDecoder(CallerRate)
-		if err != nil {
-			return nil, fmt.Errorf("room: opus decoder (8000 Hz): %w", err)
-		}
-		p.dec8 = d
-	}
-	return p.dec8, nil
+	_ = sink.WriteSample(silence[:p.lastN/(mixer.Rate/sink.rate)])
 }
 
 // warmPkts packets bring a decoder's state (inter-frame energy prediction,
@@ -154,13 +118,8 @@ func (p *peer) warm(narrow bool) {
 	if p.nRecent == 0 || p.lastCodec != codecOpus {
 		return
 	}
-	var d decoder
-	var err error
-	if narrow {
-		d, err = p.narrowDecoder()
-	} else {
-		d, err = p.decoder(codecOpus)
-	}
+	pipe := p.recvPipe(codecOpus, narrow)
+	d, err := pipe.dec.decoder()
 	if err != nil {
 		return
 	}
@@ -168,8 +127,8 @@ func (p *peer) warm(narrow bool) {
 	for k := max(0, p.nRecent-warmPkts); k < p.nRecent; k++ {
 		pcm, err = d.Decode(p.recent[k%warmPkts])
 	}
-	if narrow && err == nil && len(pcm) >= dlyLen {
-		p.dly.fill(pcm)
+	if dly := pipe.sink.dly; dly != nil && err == nil && len(pcm) >= dlyLen {
+		dly.fill(pcm)
 	}
 }
 

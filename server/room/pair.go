@@ -55,8 +55,17 @@ func pairPipelines(send codecKind) (toOperator, toCaller string) {
 	if send == codecPCMU { // no narrowband decode: the full path's own resamplers
 		return toOperator, "Track -> PCMU(decode) -> Resample(8000->48000) -> Resample(48000->8000) -> Trunk(8000)"
 	}
-	narrow := recvPipe{narrow: true}
-	return toOperator, narrow.String(codecOpus)
+	return toOperator, buildRecv(newJitter(0), nil).pipes[recvOpus8].String()
+}
+
+// pairPipelines names the fast path's two directions for peer p, its
+// narrowband receive pipeline as built (recv.go).
+func (p *peer) pairPipelines() (toOperator, toCaller string) {
+	toOperator, toCaller = pairPipelines(p.send)
+	if rp := p.recvPipe(codecOpus, true); p.send == codecOpus && rp != nil {
+		toCaller = rp.String()
+	}
+	return toOperator, toCaller
 }
 
 // twoParty is the rooms' mixer.PairFunc.

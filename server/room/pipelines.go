@@ -80,9 +80,12 @@ func (m *Manager) Pipelines(callID int64) ([]string, bool) {
 		s := talkers[0]
 		s.mu.Lock()
 		p := s.cur
+		var to, back string
+		if p != nil {
+			to, back = p.pairPipelines()
+		}
 		s.mu.Unlock()
 		if p != nil {
-			to, back := pairPipelines(p.send)
 			out = append(out, "fast path: two-party: to the operator: "+to+"; to the caller: "+back)
 			break
 		}

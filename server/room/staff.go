@@ -55,33 +55,32 @@ type peer struct {
 	out   packetOut
 
 	// Receive side, guarded by staffLeg.mu.
-	jb     *jitter
-	decs   [3]decoder // by codecKind, created on first use
-	wideIn recvPipe   // the 48 kHz receive direction (recv.go)
-	lastN  int        // samples of the last packet, at 48 kHz
+	jb    *jitter
+	recv  *recvPipes // built by pipes on first use (recv.go)
+	lastN int        // samples of the last packet, at 48 kHz
 	// lastCodec is the codec of the last decoded packet.
 	lastCodec codecKind
 
 	narrowRecv
-	newDe func(codecKind) (decoder, error)
+	newDe func(c codecKind, rate int) (decoder, error)
 }
 
 // narrowRecv is a peer's narrowband receive path, for the two-party fast
 // path (narrow.go).
 type narrowRecv struct {
 	narrowed bool             // the last frame was read narrowband
-	dec8     decoder          // Opus at 8 kHz
-	narrowIn recvPipe         // the 8 kHz receive direction (recv.go)
 	recent   [warmPkts][]byte // the last Opus packets decoded, to warm up a decoder
 	nRecent  int              // packets stored in recent, ever
-	dly      delayLine        // Delay(8) after the 8 kHz decode
 	hand8    [CallerFrame]int16
 }
 
 // pipelines names the peer's two directions through the mixer as they
 // run now (narrow: the operator hears nothing but the 8 kHz caller).
 func (p *peer) pipelines(narrow bool) (receive, send string) {
-	receive = p.wideIn.String(p.lastCodec)
+	receive = "no receive pipeline"
+	if rp := p.recvPipe(p.streamCodec(nil), false); rp != nil {
+		receive = rp.String()
+	}
 	if sp := p.sends[sendKindOf(p, narrow)]; sp != nil {
 		send = sp.String()
 	} else {
@@ -161,7 +160,7 @@ func (s *staffLeg) ReadFrame(dst []int16) bool {
 	if !alsoOK {
 		clear(p.hand8[:])
 	}
-	p.dly.process(p.hand8[:])
+	p.pipes().narrow.out(p.hand8[:])
 	s.handoffOK = true
 	return ok
 }
@@ -190,7 +189,7 @@ func (s *staffLeg) readNarrow(dst, wide []int16) (wideOK bool) {
 	if !ok {
 		clear(dst)
 	}
-	p.dly.process(dst)
+	p.pipes().narrow.out(dst)
 	return wideOK
 }
 
@@ -221,44 +220,36 @@ var errNoSendPipe = errors.New("room: peer has no send pipeline")
 
 var silence = make(audio.PCM16, 5760) // 120 ms at 48 kHz, the longest Opus frame
 
-func (p *peer) decoder(c codecKind) (decoder, error) {
-	if p.decs[c] == nil {
-		d, err := p.newDe(c)
-		if err != nil {
-			return nil, err
-		}
-		p.decs[c] = d
+// pipes is the peer's receive direction, built on first use.
+func (p *peer) pipes() *recvPipes {
+	if p.recv == nil {
+		p.recv = buildRecv(p.jb, p.newDe)
 	}
-	return p.decs[c], nil
+	return p.recv
 }
 
-func (p *peer) decode(kind popKind, slot *jbSlot) (audio.PCM16, error) {
-	c := p.lastCodec // concealment continues the last stream
+// streamCodec is the codec of what the jitter buffer gave: the packet's
+// (slot), else the stream's last one (concealment continues it), else the
+// one the peer was offered.
+func (p *peer) streamCodec(slot *jbSlot) codecKind {
+	c := p.lastCodec
 	if slot != nil {
 		c = codecKind(slot.Codec)
 	}
 	if c == codecUnknown {
 		c = p.send
 	}
-	d, err := p.decoder(c)
-	if err != nil {
-		return nil, err
+	return c
+}
+
+// recvPipe is the receive pipeline of codec c at 8 kHz (narrow) or 48
+// kHz, nil for a codec the room does not decode.
+func (p *peer) recvPipe(c codecKind, narrow bool) *recvPipe {
+	k, ok := recvKindOf(c, narrow)
+	if !ok {
+		return nil
 	}
-	switch kind {
-	case popPacket:
-		pcm, err := d.Decode(slot.Payload)
-		if err == nil && len(pcm) > 0 && len(pcm) <= len(silence) {
-			p.lastN, p.lastCodec = len(pcm), c
-			if c == codecOpus {
-				p.remember(slot.Payload)
-			}
-		}
-		return pcm, err
-	case popFEC:
-		return d.DecodeFEC(slot.Payload, p.lastN)
-	default:
-		return d.PLC(p.lastN)
-	}
+	return p.pipes().pipes[k]
 }
 
 // WriteFrame is the mixer Sink: encode what the staff member hears and send it.
@@ -291,8 +282,10 @@ func (s *staffLeg) restart() {
 	s.mu.Lock()
 	if p := s.cur; p != nil {
 		p.jb.restart()
-		p.wideIn.fifo = p.wideIn.fifo[:0]
-		p.narrowIn.fifo = p.narrowIn.fifo[:0]
+		if rp := p.recv; rp != nil {
+			rp.wide.fifo = rp.wide.fifo[:0]
+			rp.narrow.fifo = rp.narrow.fifo[:0]
+		}
 		p.narrowed = false
 		s.handoffOK = false
 		s.pairedWith = nil
