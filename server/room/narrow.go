@@ -79,7 +79,7 @@ func (p *peer) run(log *slog.Logger, narrow bool, sink *recvSink, kind popKind, 
 	} else {
 		d := pipe.dec
 		pcm, err = d.decode(kind, slot, p.lastN)
-		if n := d.ratio() * len(pcm); kind == popPacket && err == nil && n > 0 && n <= len(silence) {
+		if n := d.ratio * len(pcm); kind == popPacket && err == nil && n > 0 && n <= len(silence) {
 			p.lastN, p.lastCodec = n, c
 			if c == codecOpus {
 				p.remember(slot.Payload)

@@ -67,11 +67,12 @@ func buildRecv(jb *jitter, newDec func(c codecKind, rate int) (decoder, error)) 
 		wide:   &recvSink{rate: mixer.Rate, to: "Mixer(48000)"},
 		narrow: &recvSink{rate: CallerRate, to: "Trunk(8000)", dly: &delayLine{}},
 	}
-	opus := &decodeStage{name: "Opus(48000, decode)", codec: codecOpus, rate: mixer.Rate, newDec: newDec, next: rp.wide}
+	const ratio8 = mixer.Rate / CallerRate
+	opus := &decodeStage{name: "Opus(48000, decode)", codec: codecOpus, rate: mixer.Rate, ratio: 1, newDec: newDec, next: rp.wide}
 	up := &upStage{next: rp.wide}
-	pcmu := &decodeStage{name: "PCMU(decode)", codec: codecPCMU, rate: CallerRate, newDec: newDec, next: up}
-	opus8 := &decodeStage{name: "Opus(8000, decode)", codec: codecOpus, rate: CallerRate, newDec: newDec, next: rp.narrow}
-	pcmu8 := &decodeStage{name: "PCMU(decode)", codec: codecPCMU, rate: CallerRate, shared: pcmu, keep: up, next: rp.narrow}
+	pcmu := &decodeStage{name: "PCMU(decode)", codec: codecPCMU, rate: CallerRate, ratio: ratio8, newDec: newDec, next: up}
+	opus8 := &decodeStage{name: "Opus(8000, decode)", codec: codecOpus, rate: CallerRate, ratio: ratio8, newDec: newDec, next: rp.narrow}
+	pcmu8 := &decodeStage{name: "PCMU(decode)", codec: codecPCMU, rate: CallerRate, ratio: ratio8, shared: pcmu, keep: up, next: rp.narrow}
 	rp.pipes[recvOpus] = &recvPipe{jb: jb, dec: opus, sink: rp.wide}
 	rp.pipes[recvPCMU] = &recvPipe{jb: jb, dec: pcmu, sink: rp.wide}
 	rp.pipes[recvOpus8] = &recvPipe{jb: jb, dec: opus8, sink: rp.narrow}
@@ -95,6 +96,7 @@ type decodeStage struct {
 	name   string
 	codec  codecKind
 	rate   int
+	ratio  int // 48 kHz samples per sample at rate
 	newDec func(c codecKind, rate int) (decoder, error)
 	dec    decoder      // made on first use
 	shared *decodeStage // decode with this stage's decoder instead (PCMU at 8 kHz)
@@ -117,9 +119,6 @@ func (d *decodeStage) decoder() (decoder, error) {
 	return d.dec, nil
 }
 
-// ratio is how many 48 kHz samples one sample of the stage's rate is.
-func (d *decodeStage) ratio() int { return mixer.Rate / d.rate }
-
 // decode decodes what the jitter buffer gave (kind, slot); lastN is the
 // last packet's length at 48 kHz, for FEC and concealment. The samples are
 // valid until the next call; WriteSample takes them on.
@@ -133,9 +132,9 @@ func (d *decodeStage) decode(kind popKind, slot *jbSlot, lastN int) (audio.PCM16
 	case popPacket:
 		pcm, err = dec.Decode(slot.Payload)
 	case popFEC:
-		pcm, err = dec.DecodeFEC(slot.Payload, lastN/d.ratio())
+		pcm, err = dec.DecodeFEC(slot.Payload, lastN/d.ratio)
 	default:
-		pcm, err = dec.PLC(lastN / d.ratio())
+		pcm, err = dec.PLC(lastN / d.ratio)
 	}
 	if err == nil && d.keep != nil {
 		if kerr := d.keep.keepUp(pcm); kerr != nil {
