@@ -67,3 +67,36 @@ func nonzero(s []int16) int {
 	}
 	return n
 }
+
+// The narrowband PCMU pipeline keeps the wide one's resampler history: a
+// G.711 stream read at 8 kHz for a while and then at 48 kHz again gives,
+// from the switch on, exactly what reading it at 48 kHz all along gave.
+func TestRecvPCMUNarrowKeepsUpsamplerHistory(t *testing.T) {
+	m := newTestManager(t)
+	ulaw, _ := benchMedia(t)
+	all := &peer{send: codecPCMU, jb: newJitter(1), lastN: 960, newDe: m.newDecoder}
+	sw := &peer{send: codecPCMU, jb: newJitter(1), lastN: 960, newDe: m.newDecoder}
+	want, got := make([]int16, 960), make([]int16, 960)
+	n8 := make([]int16, 160)
+	for i, pkt := range ulaw[:20] {
+		all.jb.push(uint16(i), codecPCMU, pkt)
+		sw.jb.push(uint16(i), codecPCMU, pkt)
+		if ok, _ := all.read(m.log, want, false, nil); !ok {
+			t.Fatalf("packet %d: nothing read", i)
+		}
+		if i < 10 {
+			if ok, _ := sw.read(m.log, n8, true, nil); !ok {
+				t.Fatalf("packet %d: nothing read narrowband", i)
+			}
+			continue
+		}
+		if ok, _ := sw.read(m.log, got, false, nil); !ok {
+			t.Fatalf("packet %d: nothing read", i)
+		}
+		for j := range want {
+			if got[j] != want[j] {
+				t.Fatalf("packet %d sample %d: %d, want %d", i, j, got[j], want[j])
+			}
+		}
+	}
+}
