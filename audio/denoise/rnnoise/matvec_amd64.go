@@ -48,5 +48,11 @@ func xcorr(out, x, y []float32) {
 	for ; k+4 <= len(out); k += 4 {
 		xcorr4SSE(&out[k], &x[0], &y[k], n)
 	}
+	if k < len(out) && k+n+3 <= len(y) { // 1-3 lags left, and y reaches 4
+		var four [4]float32
+		xcorr4SSE(&four[0], &x[0], &y[k], n)
+		copy(out[k:], four[:])
+		return
+	}
 	xcorrGeneric(out[k:], x, y[k:])
 }

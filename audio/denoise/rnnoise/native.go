@@ -233,39 +233,52 @@ func (d *NativeDenoiser) synthesis(out []float32) {
 	copy(d.synthesisMem[:], x[frameSize:])
 }
 
+// bandEnergy is each band's energy, every bin shared between the two
+// nearest band centres by the triangular weights. The sums run in local
+// variables (the same additions in the same order as into sum[i] and
+// sum[i+1], without a store and reload per bin).
 func bandEnergy(e []float32, X []complex64) {
 	var sum [nbBands]float32
+	var carry float32 // band i+1's share of band i's bins
 	for i := range nbBands - 1 {
 		lo := eband5ms[i] << 2
 		size := (eband5ms[i+1] - eband5ms[i]) << 2
+		acc, next := carry, float32(0)
 		for j := range size {
 			frac := bandFrac[lo+j]
 			c := X[lo+j]
 			t := real(c) * real(c)
 			t += imag(c) * imag(c)
-			sum[i] += (1 - frac) * t
-			sum[i+1] += frac * t
+			acc += (1 - frac) * t
+			next += frac * t
 		}
+		sum[i], carry = acc, next
 	}
+	sum[nbBands-1] = carry
 	sum[0] *= 2
 	sum[nbBands-1] *= 2
 	copy(e, sum[:])
 }
 
+// bandCorr is bandEnergy's band sums of Re(X·conj(P)).
 func bandCorr(e []float32, X, P []complex64) {
 	var sum [nbBands]float32
+	var carry float32
 	for i := range nbBands - 1 {
 		lo := eband5ms[i] << 2
 		size := (eband5ms[i+1] - eband5ms[i]) << 2
+		acc, next := carry, float32(0)
 		for j := range size {
 			frac := bandFrac[lo+j]
 			x, p := X[lo+j], P[lo+j]
 			t := real(x) * real(p)
 			t += imag(x) * imag(p)
-			sum[i] += (1 - frac) * t
-			sum[i+1] += frac * t
+			acc += (1 - frac) * t
+			next += frac * t
 		}
+		sum[i], carry = acc, next
 	}
+	sum[nbBands-1] = carry
 	sum[0] *= 2
 	sum[nbBands-1] *= 2
 	copy(e, sum[:])
