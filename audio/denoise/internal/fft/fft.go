@@ -69,6 +69,10 @@ func (f *FFT) Forward(out, in []complex64) {
 func (f *FFT) work(out []complex64, o int, in []complex64, i, fstride int, factors []int) {
 	p, m := factors[0], factors[1]
 	end := o + p*m
+	if m == 1 && (p == 4 || p == 5) {
+		f.leaf(out[o:end], in, i, fstride)
+		return
+	}
 	if m == 1 {
 		for j := o; j < end; j++ {
 			out[j] = in[i]
@@ -92,6 +96,44 @@ func (f *FFT) work(out []complex64, o int, in []complex64, i, fstride int, facto
 	default:
 		f.bflyGeneric(out[o:end], fstride, m, p)
 	}
+}
+
+// leaf is the innermost pass for radix 4 or 5 (len(x) = p, m = 1): it
+// reads its p inputs straight from in (no copy pass first) and leaves out
+// the twiddle products, whose factors are all exp(0) = 1 here (x·1 is x;
+// at most the sign of a zero differs), so the values are those of the
+// copy and bfly4 or bfly5.
+func (f *FFT) leaf(x, in []complex64, i, fstride int) {
+	if len(x) == 4 {
+		x0, s0, x2, s2 := in[i], in[i+fstride], in[i+2*fstride], in[i+3*fstride]
+		s5 := x0 - x2
+		a := x0 + x2
+		s3 := s0 + s2
+		s4 := s0 - s2
+		x[2] = a - s3
+		x[0] = a + s3
+		x[1] = complex(real(s5)+imag(s4), imag(s5)-real(s4))
+		x[3] = complex(real(s5)-imag(s4), imag(s5)+real(s4))
+		return
+	}
+	// Radix 5, with bfly5's constants exp(-2πi/5), exp(-4πi/5) (m = 1).
+	x = x[:5]
+	s0, s1, s2, s3, s4 := in[i], in[i+fstride], in[i+2*fstride], in[i+3*fstride], in[i+4*fstride]
+	ya, yb := f.tw[fstride], f.tw[2*fstride]
+	yar, yai, ybr, ybi := real(ya), imag(ya), real(yb), imag(yb)
+	s7 := s1 + s4
+	s10 := s1 - s4
+	s8 := s2 + s3
+	s9 := s2 - s3
+	x[0] = s0 + s7 + s8
+	s5 := complex(real(s0)+real(s7)*yar+real(s8)*ybr, imag(s0)+imag(s7)*yar+imag(s8)*ybr)
+	s6 := complex(imag(s10)*yai+imag(s9)*ybi, -(real(s10)*yai + real(s9)*ybi))
+	x[1] = s5 - s6
+	x[4] = s5 + s6
+	s11 := complex(real(s0)+real(s7)*ybr+real(s8)*yar, imag(s0)+imag(s7)*ybr+imag(s8)*yar)
+	s12 := complex(-imag(s10)*ybi+imag(s9)*yai, real(s10)*ybi-real(s9)*yai)
+	x[2] = s11 + s12
+	x[3] = s11 - s12
 }
 
 func (f *FFT) bfly2(x []complex64, fstride, m int) {
