@@ -72,15 +72,21 @@ func newServeCmd() *cobra.Command {
 				}
 				defer pprof.StopCPUProfile()
 			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
 			if path := v.GetString("mem-profile"); path != "" {
-				defer func() {
+				// Written when meetd is told to stop, before it shuts down:
+				// what the run left held (calls, transactions, caches).
+				written := make(chan struct{})
+				go func() {
+					defer close(written)
+					<-ctx.Done()
 					if err := writeHeapProfile(path); err != nil {
 						log.Warn("--mem-profile", "err", err)
 					}
 				}()
+				defer func() { stop(); <-written }()
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
 			// Type=notify: systemd starts units ordered after meetd once
 			// its sockets are bound (HTTP and SIP accept from here on).
 			if sent, err := sdnotify.Notify(sdnotify.Ready); err != nil {
@@ -102,7 +108,7 @@ func newServeCmd() *cobra.Command {
 	f.Duration("token-ttl", 7*24*time.Hour, "lifetime of login tokens")
 	f.String("log-level", "info", "debug, info, warn or error")
 	f.String("cpu-profile", "", "write a Go CPU profile of the whole run to this file (benchmarks, go tool pprof)")
-	f.String("mem-profile", "", "write a Go heap profile (what is held at exit, what was allocated over the run) to this file at exit (benchmarks, go tool pprof)")
+	f.String("mem-profile", "", "write a Go heap profile (what is held when told to stop, what was allocated over the run) to this file (benchmarks, go tool pprof)")
 	addFeatureFlags(f)
 	addClusterFlags(f)
 	return cmd
