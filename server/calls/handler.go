@@ -73,9 +73,12 @@ func (m *Manager) Inbound(ctx context.Context, from, to string) (int64, error) {
 	}
 	var c api.Call
 	var elig *api.Eligibility
+	// Normalised here, not in the transaction: one writer runs every
+	// call's writes in turn, so what it does not have to do it is quicker.
+	number := customerNumber(ch, from)
 	// Grouped with other calls' writes under load (see writer).
 	err = m.writeOps([]func(store.Tx) error{func(tx store.Tx) error {
-		chat, err := newChat(tx, ch, from, nil)
+		chat, err := newChatOf(tx, ch, number, nil)
 		if err != nil {
 			return err
 		}
@@ -134,7 +137,16 @@ func (m *Manager) isClosed() bool {
 // "03-1111-2222" typed on a Japanese channel and "+81311112222" from the
 // trunk are one customer.
 func newChat(tx store.Tx, ch api.Channel, number string, assignee *int64) (api.Chat, error) {
-	number = phonenum.Normalize(number, phonenum.Region(ch.Numbers))
+	return newChatOf(tx, ch, customerNumber(ch, number), assignee)
+}
+
+// customerNumber is number as customers are stored: E.164 with ch's country.
+func customerNumber(ch api.Channel, number string) string {
+	return phonenum.Normalize(number, phonenum.Region(ch.Numbers))
+}
+
+// newChatOf is newChat for a number already in customerNumber form.
+func newChatOf(tx store.Tx, ch api.Channel, number string, assignee *int64) (api.Chat, error) {
 	cust, err := tx.CustomerByNumber(number)
 	if errors.Is(err, api.ErrNotFound) {
 		cust = api.Customer{Number: number}
