@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/meet-dev/meet/api"
@@ -34,6 +35,15 @@ type DB struct {
 	log      *slog.Logger
 	busy     time.Duration
 	now      func() time.Time
+
+	// The checkpointer (see checkpointLoop): its own connection, so WAL
+	// checkpoints, and their fsync, happen beside the writer, not inside
+	// a commit of it.
+	cp     *sql.DB
+	dirty  atomic.Bool // a write committed since the last checkpoint
+	cpStop chan struct{}
+	cpDone chan struct{}
+	cpOnce sync.Once // Close stops it once
 }
 
 var _ store.Store = (*DB)(nil)
@@ -105,6 +115,12 @@ func Open(path string, opts ...Option) (*DB, error) {
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
 	d.ws, d.rs = newStmtCache(d.w), newStmtCache(d.r)
+	if !d.readOnly {
+		if err := d.startCheckpointer(); err != nil {
+			d.Close()
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+	}
 	if err := d.View(context.Background(), func(tx store.Tx) (err error) { d.handed, err = tx.LastEventID(); return }); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -129,6 +145,9 @@ func (d *DB) dsn(write bool) string {
 		// at 1,000 calls/s. The writer sorts nothing big, so the temp b-trees
 		// this also keeps in memory stay small.
 		q.Add("_pragma", "temp_store(MEMORY)")
+		// Checkpoints are the checkpointer's (see checkpointLoop), not
+		// the commit's that crosses SQLite's 1,000-page mark.
+		q.Add("_pragma", "wal_autocheckpoint(0)")
 		q.Set("_txlock", "immediate")
 	default:
 		q.Add("_pragma", "query_only(1)")
@@ -145,6 +164,13 @@ func (d *DB) ReadOnly() bool { return d.readOnly }
 // Close closes both pools.
 func (d *DB) Close() error {
 	var errs []error
+	if d.cpStop != nil {
+		d.cpOnce.Do(func() {
+			close(d.cpStop)
+			<-d.cpDone
+			errs = append(errs, d.cp.Close())
+		})
+	}
 	d.ws.close()
 	d.rs.close()
 	if d.w != nil && !d.readOnly {
@@ -185,6 +211,7 @@ func (d *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
 		sqlTx.Rollback()
 		return mapErr(err)
 	}
+	d.dirty.Store(true)
 	if d.onCommit != nil && len(t.events) > 0 {
 		// Events another process (meetd admin) committed before ours go first.
 		if first := t.events[0].ID; first > d.handed+1 {
@@ -250,4 +277,53 @@ func (d *DB) View(ctx context.Context, fn func(store.Tx) error) error {
 func (d *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	rows, err := d.r.QueryContext(ctx, query, args...)
 	return rows, mapErr(err)
+}
+
+// checkpointEvery is how often the checkpointer copies the WAL's committed
+// pages into the database file (when something was written meanwhile).
+const checkpointEvery = 250 * time.Millisecond
+
+// startCheckpointer opens the checkpointer's connection and starts it.
+func (d *DB) startCheckpointer() error {
+	cp, err := sql.Open("sqlite", d.dsn(true))
+	if err != nil {
+		return err
+	}
+	cp.SetMaxOpenConns(1)
+	cp.SetConnMaxIdleTime(0)
+	if err := cp.Ping(); err != nil {
+		cp.Close()
+		return mapErr(err)
+	}
+	d.cp, d.cpStop, d.cpDone = cp, make(chan struct{}), make(chan struct{})
+	go d.checkpointLoop()
+	return nil
+}
+
+// checkpointLoop runs passive WAL checkpoints from its own connection.
+// SQLite's automatic checkpoint runs inside the commit that crosses 1,000
+// WAL pages, with an fsync of the database file: every write queued behind
+// that commit (all calls' set-ups, grouped by server/calls) waited for it,
+// a stall the set-up delay policy then shed INVITEs for. A passive
+// checkpoint runs beside readers and the writer and blocks neither. When
+// the database is closed SQLite checkpoints what is left.
+func (d *DB) checkpointLoop() {
+	defer close(d.cpDone)
+	t := time.NewTicker(checkpointEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-d.cpStop:
+			return
+		case <-t.C:
+		}
+		if !d.dirty.Swap(false) {
+			continue
+		}
+		var busy, logged, done int
+		if err := d.cp.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logged, &done); err != nil {
+			d.dirty.Store(true) // try again next time
+			d.log.Warn("WAL checkpoint failed", "path", d.path, "err", err)
+		}
+	}
 }
