@@ -17,6 +17,7 @@ type FFT struct {
 	factors []int       // pairs (p, m): radix and remaining length
 	tw      []complex64 // exp(-2πik/n), k < n
 	scratch []complex64 // generic-radix butterfly scratch, len = largest odd radix
+	sse4    [][]float32 // per stage: bfly4SSE's twiddles where it runs (radix 4, even m)
 }
 
 func New(n int) (*FFT, error) {
@@ -53,6 +54,22 @@ func New(n int) (*FFT, error) {
 		}
 	}
 	f.scratch = make([]complex64, maxGeneric)
+	fstride := 1
+	for k := 0; k < len(f.factors); k += 2 {
+		p, m := f.factors[k], f.factors[k+1]
+		var t []float32
+		if hasSSE4 && p == 4 && m%2 == 0 {
+			t = make([]float32, 0, 12*m)
+			for u := 0; u < m; u += 2 {
+				for q := 1; q < 4; q++ {
+					a, b := f.tw[q*u*fstride], f.tw[q*(u+1)*fstride]
+					t = append(t, real(a), real(a), real(b), real(b), imag(a), imag(a), imag(b), imag(b))
+				}
+			}
+		}
+		f.sse4 = append(f.sse4, t)
+		fstride *= p
+	}
 	return f, nil
 }
 
@@ -90,6 +107,11 @@ func (f *FFT) work(out []complex64, o int, in []complex64, i, fstride int, facto
 	case 3:
 		f.bfly3(out[o:end], fstride, m)
 	case 4:
+		if t := f.sse4[(len(f.factors)-len(factors))/2]; t != nil {
+			_ = out[o+4*m-1]
+			bfly4SSE(&out[o], &t[0], m)
+			break
+		}
 		f.bfly4(out[o:end], fstride, m)
 	case 5:
 		f.bfly5(out[o:end], fstride, m)

@@ -77,3 +77,39 @@ func TestRealFFTRoundTrip(t *testing.T) {
 		t.Fatal("odd real fft size accepted")
 	}
 }
+
+// TestBfly4SSESameBits: where the radix-4 butterflies run in SSE2, they
+// give bfly4's bits exactly (the suppressors' outputs do not depend on the
+// CPU).
+func TestBfly4SSESameBits(t *testing.T) {
+	if !hasSSE4 {
+		t.Log("no SSE2 butterflies on this architecture")
+		return
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{8, 16, 48, 480, 960, 1024} {
+		f, err := New(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fstride := 1
+		for k := 0; k < len(f.factors); k += 2 {
+			p, m := f.factors[k], f.factors[k+1]
+			if tw := f.sse4[k/2]; tw != nil {
+				x := make([]complex64, p*m)
+				for i := range x {
+					x[i] = complex(float32(rng.NormFloat64()), float32(rng.NormFloat64()))
+				}
+				y := append([]complex64(nil), x...)
+				f.bfly4(x, fstride, m)
+				bfly4SSE(&y[0], &tw[0], m)
+				for i := range x {
+					if math.Float32bits(real(x[i])) != math.Float32bits(real(y[i])) || math.Float32bits(imag(x[i])) != math.Float32bits(imag(y[i])) {
+						t.Fatalf("n %d stage %d (radix %d, m %d) output %d: bfly4 %v, SSE2 %v", n, k/2, p, m, i, x[i], y[i])
+					}
+				}
+			}
+			fstride *= p
+		}
+	}
+}
