@@ -99,7 +99,9 @@ func newEncoder(c Codec, out packetSink) (audio.Writer, error) {
 		if err != nil {
 			return nil, fmt.Errorf("opus encoder: %w", err)
 		}
-		return &frameStage{name: "Opus(encode)", rate: 48000, frame: 960, enc: enc.Encode, out: out}, nil
+		// EncodeReuse: the packet is handed to the track, which copies it
+		// into its RTP packet before WritePacket returns.
+		return &frameStage{name: "Opus(encode)", rate: 48000, frame: 960, enc: enc.EncodeReuse, out: out}, nil
 	case CodecPCMU:
 		buf := make([]byte, 160)
 		return &frameStage{name: "PCMU(encode)", rate: 8000, frame: 160, out: out,
@@ -113,7 +115,8 @@ func newEncoder(c Codec, out packetSink) (audio.Writer, error) {
 	return nil, fmt.Errorf("softphone: no encoder for codec %v", c)
 }
 
-// frameDecoder turns received payloads into PCM at its codec's rate.
+// frameDecoder turns received payloads into PCM at its codec's rate. A
+// frame is valid until the next call (the decoders reuse their buffer).
 type frameDecoder interface {
 	decode(pkt []byte) (audio.PCM16, error)
 	// conceal produces one frame for a missing packet; next is the packet
@@ -136,14 +139,18 @@ func newDecoder(c Codec) (frameDecoder, error) {
 	return nil, fmt.Errorf("softphone: no decoder for codec %v", c)
 }
 
+// opusDecoder decodes into the decoder's own buffer (the Reuse variants):
+// the frame is written down the receive chain before the next decode, and
+// writers do not keep it (audio.Writer), so 50 frames a second make no
+// garbage.
 type opusDecoder struct{ d *opus.Decoder }
 
-func (o *opusDecoder) decode(pkt []byte) (audio.PCM16, error) { return o.d.Decode(pkt) }
+func (o *opusDecoder) decode(pkt []byte) (audio.PCM16, error) { return o.d.DecodeReuse(pkt) }
 func (o *opusDecoder) conceal(next []byte) (audio.PCM16, error) {
 	if next != nil {
-		return o.d.DecodeFEC(next, 960)
+		return o.d.DecodeFECReuse(next, 960)
 	}
-	return o.d.PLC(960)
+	return o.d.PLCReuse(960)
 }
 func (o *opusDecoder) String() string { return "Opus(decode)" }
 
