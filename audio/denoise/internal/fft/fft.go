@@ -252,6 +252,8 @@ type Real struct {
 	half *FFT
 	w    []complex64 // exp(-2πik/n), k <= n/2
 	z, Z []complex64
+
+	post, pre []float32 // w for realPostSSE (k from 1) and conj(w) for realPreSSE (k from 0), in pairs
 }
 
 func NewReal(n int) (*Real, error) {
@@ -267,6 +269,17 @@ func NewReal(n int) (*Real, error) {
 		s, c := math.Sincos(-2 * math.Pi * float64(k) / float64(n))
 		r.w[k] = complex(float32(c), float32(s))
 	}
+	if hasSSE4 {
+		m := n / 2
+		for k := 1; k+1 < m; k += 2 {
+			a, b := r.w[k], r.w[k+1]
+			r.post = append(r.post, real(a), real(a), real(b), real(b), imag(a), imag(a), imag(b), imag(b))
+		}
+		for k := 0; k+1 < m; k += 2 {
+			a, b := r.w[k], r.w[k+1]
+			r.pre = append(r.pre, real(a), real(a), real(b), real(b), -imag(a), -imag(a), -imag(b), -imag(b))
+		}
+	}
 	return r, nil
 }
 
@@ -280,7 +293,12 @@ func (r *Real) Forward(X []complex64, x []float32) {
 	Z := r.Z
 	X[0] = complex(real(Z[0])+imag(Z[0]), 0)
 	X[m] = complex(real(Z[0])-imag(Z[0]), 0)
-	for k := 1; k < m; k++ {
+	k := 1
+	if pairs := len(r.post) / 8; pairs > 0 {
+		realPostSSE(&X[0], &Z[0], &r.post[0], m, pairs)
+		k += 2 * pairs
+	}
+	for ; k < m; k++ {
 		a := Z[k]
 		b := Z[m-k]
 		bc := complex(real(b), -imag(b))
@@ -294,7 +312,13 @@ func (r *Real) Forward(X []complex64, x []float32) {
 // Inverse writes x = IDFT(X) (scaled by 1/n) from the n/2+1 bins X.
 func (r *Real) Inverse(x []float32, X []complex64) {
 	m := r.n / 2
-	for k := range m {
+	_ = X[m]
+	k := 0
+	if pairs := len(r.pre) / 8; pairs > 0 {
+		realPreSSE(&r.Z[0], &X[0], &r.pre[0], m, pairs)
+		k += 2 * pairs
+	}
+	for ; k < m; k++ {
 		a := X[k]
 		b := X[m-k]
 		bc := complex(real(b), -imag(b))

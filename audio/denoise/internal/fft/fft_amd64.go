@@ -8,3 +8,13 @@ func bfly4SSE(x *complex64, tw *float32, m int)
 
 // hasSSE4 says bfly4SSE may stand in for bfly4.
 const hasSSE4 = true
+
+// realPostSSE and realPreSSE are Real.Forward's and Real.Inverse's
+// per-bin loops in SSE2, two bins a step, each lane the same operations in
+// the same order (so the same bits).
+//
+//go:noescape
+func realPostSSE(X, Z *complex64, w *float32, m, pairs int)
+
+//go:noescape
+func realPreSSE(Z, X *complex64, wc *float32, m, pairs int)

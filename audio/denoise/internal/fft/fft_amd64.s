@@ -90,3 +90,108 @@ loop:
 	JNE loop
 done:
 	RET
+
+DATA halves<>+0(SB)/4, $0x3f000000
+DATA halves<>+4(SB)/4, $0x3f000000
+DATA halves<>+8(SB)/4, $0x3f000000
+DATA halves<>+12(SB)/4, $0x3f000000
+GLOBL halves<>(SB), RODATA|NOPTR, $16
+
+// func realPostSSE(X, Z *complex64, w *float32, m, pairs int)
+// Real.Forward's untangling for bins k = 1 .. 2·pairs, two a step: with
+// a = Z[k], bc = conj(Z[m−k]), e = (a+bc)/2, d = (a−bc)/2, o = d/i,
+// X[k] = e + w[k]·o. w: per pair [wr wr wr' wr'] [wi wi wi' wi'].
+TEXT ·realPostSSE(SB), NOSPLIT, $0-40
+	MOVQ X+0(FP), DI
+	MOVQ Z+8(FP), SI
+	MOVQ w+16(FP), DX
+	MOVQ m+24(FP), AX
+	MOVQ pairs+32(FP), CX
+	LEAQ (SI)(AX*8), R8
+	SUBQ $16, R8 // &Z[m−2]: Z[m−k−1], Z[m−k] for k = 1
+	ADDQ $8, SI // &Z[1]
+	ADDQ $8, DI // &X[1]
+	TESTQ CX, CX
+	JEQ pdone
+	MOVUPS negRe<>(SB), X14
+	MOVUPS negIm<>(SB), X13
+	MOVUPS halves<>(SB), X12
+ploop:
+	MOVUPS (SI), X0 // a
+	MOVUPS (R8), X1
+	SHUFPS $0x4E, X1, X1 // Z[m−k], Z[m−k−1]
+	XORPS X13, X1 // bc
+	MOVAPS X0, X2
+	ADDPS X1, X2
+	MULPS X12, X2 // e
+	SUBPS X1, X0
+	MULPS X12, X0 // d
+	SHUFPS $0xB1, X0, X0
+	XORPS X13, X0 // o = (im d, −re d)
+	MOVAPS X0, X3
+	SHUFPS $0xB1, X3, X3
+	MOVUPS 0(DX), X4
+	MULPS X4, X0
+	MOVUPS 16(DX), X5
+	MULPS X5, X3
+	XORPS X14, X3
+	ADDPS X3, X0 // w·o
+	ADDPS X0, X2
+	MOVUPS X2, (DI)
+	ADDQ $16, SI
+	SUBQ $16, R8
+	ADDQ $16, DI
+	ADDQ $32, DX
+	DECQ CX
+	JNE ploop
+pdone:
+	RET
+
+// func realPreSSE(Z, X *complex64, wc *float32, pairs int)
+// Real.Inverse's tangling for k = 0 .. 2·pairs−1, two a step (m = 2·pairs
+// or more; X has m+1 bins): with a = X[k], bc = conj(X[m−k]),
+// e = (a+bc)/2, o = ((a−bc)/2)·conj(w[k]), Z[k] = conj(e + i·o).
+// wc: per pair [wr wr wr' wr'] [−wi −wi −wi' −wi'].
+TEXT ·realPreSSE(SB), NOSPLIT, $0-40
+	MOVQ Z+0(FP), DI
+	MOVQ X+8(FP), SI
+	MOVQ wc+16(FP), DX
+	MOVQ m+24(FP), AX
+	MOVQ pairs+32(FP), CX
+	LEAQ -8(SI)(AX*8), R8 // &X[m−1]: X[m−k−1], X[m−k] for k = 0
+	TESTQ CX, CX
+	JEQ qdone
+	MOVUPS negRe<>(SB), X14
+	MOVUPS negIm<>(SB), X13
+	MOVUPS halves<>(SB), X12
+qloop:
+	MOVUPS (SI), X0 // a
+	MOVUPS (R8), X1
+	SHUFPS $0x4E, X1, X1
+	XORPS X13, X1 // bc
+	MOVAPS X0, X2
+	ADDPS X1, X2
+	MULPS X12, X2 // e
+	SUBPS X1, X0
+	MULPS X12, X0 // h = (a−bc)/2
+	MOVAPS X0, X3
+	SHUFPS $0xB1, X3, X3
+	MOVUPS 0(DX), X4
+	MULPS X4, X0
+	MOVUPS 16(DX), X5
+	MULPS X5, X3
+	XORPS X14, X3
+	ADDPS X3, X0 // o = h·conj(w)
+	SHUFPS $0xB1, X0, X0
+	XORPS X14, X0 // i·o = (−im o, re o)
+	ADDPS X0, X2
+	XORPS X13, X2 // conj
+	MOVUPS X2, (DI)
+	ADDQ $16, SI
+	SUBQ $16, R8
+	ADDQ $16, DI
+	ADDQ $32, DX
+	DECQ CX
+	JNE qloop
+qdone:
+	RET

@@ -5,3 +5,7 @@ package fft
 const hasSSE4 = false
 
 func bfly4SSE(x *complex64, tw *float32, m int) { panic("fft: no SSE") }
+
+func realPostSSE(X, Z *complex64, w *float32, m, pairs int) { panic("fft: no SSE") }
+
+func realPreSSE(Z, X *complex64, wc *float32, m, pairs int) { panic("fft: no SSE") }
