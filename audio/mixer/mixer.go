@@ -72,8 +72,24 @@ type Leg struct {
 	read   bool // src already read this tick (prompt legs)
 	quiet  int  // consecutive ticks below the silence gate
 	errs   uint64
-	in     [FrameSamples]int16
-	out    [FrameSamples]int16
+	buf    *legBuf // allocated at the leg's first read or full mix (see legBuf)
+}
+
+// legBuf is a leg's frames of a full mix: what it put in, what it hears.
+// The legs of a room whose ticks all go to the solo or pair path never
+// need them; allocated on first use, they spare each such room's two legs
+// 7.5 KB of zeroed memory per call.
+type legBuf struct {
+	in  [FrameSamples]int16
+	out [FrameSamples]int16
+}
+
+// bufs returns l's frames, allocating them on first use.
+func (l *Leg) bufs() *legBuf {
+	if l.buf == nil {
+		l.buf = new(legBuf)
+	}
+	return l.buf
 }
 
 // Name is the leg's name given to Add.
@@ -349,7 +365,7 @@ func (m *Mixer) mixOnce() {
 	var anyWhisper, anyPrompt bool
 	for _, l := range m.legs {
 		if !l.read {
-			l.active = l.src != nil && l.role != RoleListen && l.role != RoleUnknown && l.src.ReadFrame(l.in[:])
+			l.active = l.src != nil && l.role != RoleListen && l.role != RoleUnknown && l.src.ReadFrame(l.bufs().in[:])
 			if l.active && m.gate > 0 {
 				l.active = m.audible(l)
 			}
@@ -360,12 +376,12 @@ func (m *Mixer) mixOnce() {
 		}
 		switch {
 		case l.role.public():
-			accumulate(&b.pub, &l.in)
+			accumulate(&b.pub, &l.bufs().in)
 		case l.role == RoleWhisper:
-			accumulate(&b.whisper, &l.in)
+			accumulate(&b.whisper, &l.bufs().in)
 			anyWhisper = true
 		case l.role == RolePrompt:
-			accumulate(&b.prompt, &l.in)
+			accumulate(&b.prompt, &l.bufs().in)
 			anyPrompt = true
 		}
 	}
@@ -395,7 +411,7 @@ func (m *Mixer) mixOnce() {
 		}
 		var self *[FrameSamples]int16
 		if l.active && l.role.public() {
-			self = &l.in
+			self = &l.bufs().in
 		}
 		var err error
 		if ss, ok := l.dst.(SharedSink); ok && self == nil && m.nShared[a] >= 2 {
@@ -405,8 +421,8 @@ func (m *Mixer) mixOnce() {
 			}
 			err = ss.WriteShared(b.shared[a][:], SharedKey{Tick: tick, Audience: a, Legs: m.nShared[a]})
 		} else {
-			mixMinus(&l.out, &b.pub, extra, self)
-			err = l.dst.WriteFrame(l.out[:])
+			mixMinus(&l.bufs().out, &b.pub, extra, self)
+			err = l.dst.WriteFrame(l.bufs().out[:])
 		}
 		if err != nil {
 			l.errs++
@@ -435,7 +451,7 @@ func (l *Leg) audience(anyWhisper, anyPrompt bool) (uint8, bool) {
 // audible applies the silence gate to a leg that gave a frame.
 func (m *Mixer) audible(l *Leg) bool {
 	var peak int16
-	for _, v := range l.in {
+	for _, v := range l.bufs().in {
 		peak = max(peak, v, -max(v, -32767))
 	}
 	if peak > m.gate {
@@ -487,7 +503,7 @@ func (m *Mixer) pairLegs() (a, b *Leg, ok bool) {
 		return nil, nil, false
 	}
 	for _, l := range m.legs {
-		if l.role == RolePrompt && l.src != nil && l.src.ReadFrame(l.in[:]) {
+		if l.role == RolePrompt && l.src != nil && l.src.ReadFrame(l.bufs().in[:]) {
 			l.active, l.read = true, true
 			return nil, nil, false
 		}
