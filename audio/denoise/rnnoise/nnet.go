@@ -1,5 +1,7 @@
 package rnnoise
 
+import "math"
+
 // The network's arithmetic, written from the RNNoise paper's description
 // (a dense input layer and three GRUs, Fig. 3) and checked frame by frame
 // against the WebAssembly build (TestNativeMatchesWASM). All float32, like
@@ -14,16 +16,18 @@ func (net *network) tansig(x float32) float32 {
 	if !(x > -8) {
 		return -1
 	}
-	sign := float32(1)
-	if x < 0 {
-		x, sign = -x, -1
-	}
+	// On |x|, then x's sign put back by its bit (the same value as the C
+	// code's multiplication by ±1, without a branch that speech makes
+	// unpredictable).
+	b := math.Float32bits(x)
+	sign := b & (1 << 31)
+	x = math.Float32frombits(b &^ (1 << 31))
 	i := int(.5 + 25*x) // x ≥ 0 here, so truncation is floor
 	x -= .04 * float32(i)
 	y := net.tanhTable[i]
 	dy := 1 - y*y
 	y += x * dy * (1 - y*x)
-	return sign * y
+	return math.Float32frombits(math.Float32bits(y) | sign)
 }
 
 func (net *network) sigmoid(x float32) float32 { return .5 + .5*net.tansig(.5*x) }
