@@ -216,6 +216,11 @@ func removeDoubling(sc *pitchScratch, x []float32, maxPeriod, minPeriod, n, t0, 
 	bestXY, bestYY := xy, yy
 	g0 := pitchGain(xy, xx, yy)
 	g := g0
+	// The candidate periods t1 (and t1b, where a second check looks) of
+	// every k first, then all their correlations with cur in one pass:
+	// four sums at a time instead of two, each still summed in order.
+	var lags [32]int // t1, t1b for k = 2, 3, ...
+	nk := 0
 	for k := 2; k <= 15; k++ {
 		t1 := (2*t0 + k) / (2 * k)
 		if t1 < minPeriod {
@@ -231,12 +236,27 @@ func removeDoubling(sc *pitchScratch, x []float32, maxPeriod, minPeriod, n, t0, 
 		} else {
 			t1b = (2*secondCheck[k]*t0 + k) / (2 * k)
 		}
-		p1, p2 := past(t1), past(t1b)
-		var xy1, xy2 float32
+		lags[2*nk], lags[2*nk+1] = t1, t1b
+		nk++
+	}
+	var xys [32]float32
+	for l := 0; l < 2*nk; l += 4 {
+		l0, l1, l2, l3 := lags[l], lags[l+1], lags[min(l+2, 2*nk-1)], lags[min(l+3, 2*nk-1)]
+		n := len(cur)
+		p0, p1, p2, p3 := past(l0)[:n], past(l1)[:n], past(l2)[:n], past(l3)[:n]
+		var s0, s1, s2, s3 float32
 		for i, v := range cur {
-			xy1 += v * p1[i]
-			xy2 += v * p2[i]
+			s0 += v * p0[i]
+			s1 += v * p1[i]
+			s2 += v * p2[i]
+			s3 += v * p3[i]
 		}
+		xys[l], xys[l+1], xys[l+2], xys[l+3] = s0, s1, s2, s3
+	}
+	for kk := range nk {
+		k := kk + 2
+		t1, t1b := lags[2*kk], lags[2*kk+1]
+		xy1, xy2 := xys[2*kk], xys[2*kk+1]
 		kxy := .5 * (xy1 + xy2)
 		kyy := .5 * (yyl[t1] + yyl[t1b])
 		g1 := pitchGain(kxy, xx, kyy)
