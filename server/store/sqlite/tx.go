@@ -27,6 +27,11 @@ type tx struct {
 	sqlTx  *sql.Tx    // q, when statements may come from stmts
 	stmts  *stmtCache // prepared statements of the pool (nil: none)
 	missed []string   // queries run unprepared, for stmts.finish
+	// The transaction's copies of the cached statements it ran: a grouped
+	// write runs the same few statements for hundreds of calls, and
+	// sql.Tx.StmtContext allocates and locks for each copy (they share the
+	// connection's prepared statement either way).
+	copies map[*sql.Stmt]*sql.Stmt
 }
 
 var _ store.Tx = (*tx)(nil)
@@ -38,7 +43,15 @@ func (t *tx) stmt(query string) *sql.Stmt {
 		return nil
 	}
 	if st := t.stmts.get(query); st != nil {
-		return t.sqlTx.StmtContext(t.ctx, st)
+		if c := t.copies[st]; c != nil {
+			return c
+		}
+		c := t.sqlTx.StmtContext(t.ctx, st)
+		if t.copies == nil {
+			t.copies = map[*sql.Stmt]*sql.Stmt{}
+		}
+		t.copies[st] = c
+		return c
 	}
 	t.missed = append(t.missed, query)
 	return nil
