@@ -372,20 +372,28 @@ func (d *NativeDenoiser) analyse(in []float32) (silence bool) {
 		f[nbBands+i] = c0[i] - c2[i]
 		f[nbBands+nbDelta+i] = c0[i] - 2*c1[i] + c2[i]
 	}
-	var variability float32
+	// Each pair's distance once (the square of c_j − c_i is that of
+	// c_i − c_j), each frame's nearest other frame, summed in frame order.
+	var minDist [cepsMem]float32
+	for i := range minDist {
+		minDist[i] = 1e15
+	}
 	for i := range cepsMem {
-		minDist := float32(1e15)
-		for j := range cepsMem {
+		ci := &d.cepstralMem[i]
+		for j := i + 1; j < cepsMem; j++ {
+			cj := &d.cepstralMem[j]
 			var dist float32
 			for k := range nbBands {
-				t := d.cepstralMem[i][k] - d.cepstralMem[j][k]
+				t := ci[k] - cj[k]
 				dist += t * t
 			}
-			if j != i {
-				minDist = min(minDist, dist)
-			}
+			minDist[i] = min(minDist[i], dist)
+			minDist[j] = min(minDist[j], dist)
 		}
-		variability += minDist
+	}
+	var variability float32
+	for _, v := range minDist {
+		variability += v
 	}
 	f[nbBands+3*nbDelta+1] = float32(float64(variability)/cepsMem - 2.1)
 	return false
