@@ -96,7 +96,17 @@ func (f *FFT) work(out []complex64, o int, in []complex64, i, fstride int, facto
 			i += fstride
 		}
 	} else {
-		for j := o; j < end; j += m {
+		j := o
+		if hasSSE4 && m == 5 && factors[2] == 5 { // leaves of radix 5, two at a time
+			cs := fstride * p
+			ya, yb := f.tw[cs], f.tw[2*cs]
+			for ; j+2*m <= end; j += 2 * m {
+				_ = in[i+fstride+4*cs]
+				leaf5x2SSE(&out[j], &in[i], &in[i+fstride], 8*cs, ya, yb)
+				i += 2 * fstride
+			}
+		}
+		for ; j < end; j += m {
 			f.work(out, j, in, i, fstride*p, factors[2:])
 			i += fstride
 		}

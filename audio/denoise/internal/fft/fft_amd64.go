@@ -18,3 +18,10 @@ func realPostSSE(X, Z *complex64, w *float32, m, pairs int)
 
 //go:noescape
 func realPreSSE(Z, X *complex64, wc *float32, m, pairs int)
+
+// leaf5x2SSE is two of leaf's radix-5 cases in SSE2, the same operations
+// lane by lane: A from a, B from b (inputs stride bytes apart), written to
+// out[0:5] and out[5:10].
+//
+//go:noescape
+func leaf5x2SSE(out, a, b *complex64, stride int, ya, yb complex64)

@@ -195,3 +195,102 @@ qloop:
 	JNE qloop
 qdone:
 	RET
+
+// func leaf5x2SSE(out, a, b *complex64, stride int, ya, yb complex64)
+// Two radix-5 leaves at once (FFT.leaf's radix-5 case): leaf A reads
+// a[q·stride], leaf B b[q·stride] (stride in bytes), q < 5; A writes
+// out[0..4], B out[5..9]. Lane pair 0-1 is A, 2-3 is B, each the same
+// operations in the same order as leaf.
+TEXT ·leaf5x2SSE(SB), NOSPLIT, $0-48
+	MOVQ out+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), R8
+	MOVQ stride+24(FP), CX
+	MOVSS ya_real+32(FP), X8
+	SHUFPS $0, X8, X8 // re ya
+	MOVSS ya_imag+36(FP), X9
+	SHUFPS $0, X9, X9 // im ya
+	MOVSS yb_real+40(FP), X10
+	SHUFPS $0, X10, X10 // re yb
+	MOVSS yb_imag+44(FP), X11
+	SHUFPS $0, X11, X11 // im yb
+	MOVUPS negRe<>(SB), X14
+	MOVUPS negIm<>(SB), X13
+
+	MOVSD (SI), X0
+	MOVHPS (R8), X0 // s0
+	ADDQ CX, SI
+	ADDQ CX, R8
+	MOVSD (SI), X1
+	MOVHPS (R8), X1 // s1
+	ADDQ CX, SI
+	ADDQ CX, R8
+	MOVSD (SI), X2
+	MOVHPS (R8), X2 // s2
+	ADDQ CX, SI
+	ADDQ CX, R8
+	MOVSD (SI), X3
+	MOVHPS (R8), X3 // s3
+	ADDQ CX, SI
+	ADDQ CX, R8
+	MOVSD (SI), X4
+	MOVHPS (R8), X4 // s4
+
+	MOVAPS X1, X5
+	ADDPS X4, X5 // s7 = s1 + s4
+	SUBPS X4, X1 // s10 = s1 − s4
+	MOVAPS X2, X6
+	ADDPS X3, X6 // s8 = s2 + s3
+	SUBPS X3, X2 // s9 = s2 − s3
+
+	MOVAPS X0, X7
+	ADDPS X5, X7
+	ADDPS X6, X7 // s0 + s7 + s8
+	MOVLPS X7, 0(DI)
+	MOVHPS X7, 40(DI)
+
+	MOVAPS X5, X3
+	MULPS X8, X3
+	ADDPS X0, X3
+	MOVAPS X6, X4
+	MULPS X10, X4
+	ADDPS X4, X3 // s5 = s0 + s7·re ya + s8·re yb
+	MOVAPS X1, X4
+	SHUFPS $0xB1, X4, X4
+	MULPS X9, X4
+	MOVAPS X2, X7
+	SHUFPS $0xB1, X7, X7
+	MULPS X11, X7
+	ADDPS X7, X4
+	XORPS X13, X4 // s6
+	MOVAPS X3, X7
+	SUBPS X4, X7 // s5 − s6
+	MOVLPS X7, 8(DI)
+	MOVHPS X7, 48(DI)
+	ADDPS X4, X3 // s5 + s6
+	MOVLPS X3, 32(DI)
+	MOVHPS X3, 72(DI)
+
+	MOVAPS X5, X3
+	MULPS X10, X3
+	ADDPS X0, X3
+	MOVAPS X6, X4
+	MULPS X8, X4
+	ADDPS X4, X3 // s11 = s0 + s7·re yb + s8·re ya
+	MOVAPS X1, X4
+	SHUFPS $0xB1, X4, X4
+	MULPS X11, X4
+	XORPS X14, X4 // (−im s10·im yb, re s10·im yb)
+	MOVAPS X2, X7
+	SHUFPS $0xB1, X7, X7
+	MULPS X9, X7
+	XORPS X13, X7 // (im s9·im ya, −re s9·im ya)
+	ADDPS X7, X4 // s12
+	MOVAPS X3, X7
+	ADDPS X4, X7 // s11 + s12
+	MOVLPS X7, 16(DI)
+	MOVHPS X7, 56(DI)
+	SUBPS X4, X3 // s11 − s12
+	MOVLPS X3, 24(DI)
+	MOVHPS X3, 64(DI)
+	RET

@@ -9,3 +9,5 @@ func bfly4SSE(x *complex64, tw *float32, m int) { panic("fft: no SSE") }
 func realPostSSE(X, Z *complex64, w *float32, m, pairs int) { panic("fft: no SSE") }
 
 func realPreSSE(Z, X *complex64, wc *float32, m, pairs int) { panic("fft: no SSE") }
+
+func leaf5x2SSE(out, a, b *complex64, stride int, ya, yb complex64) { panic("fft: no SSE") }

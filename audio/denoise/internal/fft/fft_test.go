@@ -147,3 +147,33 @@ func TestRealSSESameBits(t *testing.T) {
 		}
 	}
 }
+
+// TestLeaf5SSESameBits: two radix-5 leaves in SSE2 give leaf's bits.
+func TestLeaf5SSESameBits(t *testing.T) {
+	if !hasSSE4 {
+		t.Log("no SSE2 leaves on this architecture")
+		return
+	}
+	rng := rand.New(rand.NewPCG(11, 12))
+	f, err := New(480)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const stride = 96 // the leaves' input stride in a 480-point transform
+	in := make([]complex64, 480)
+	for i := range in {
+		in[i] = complex(float32(rng.NormFloat64()), float32(rng.NormFloat64()))
+	}
+	for _, ab := range [][2]int{{0, 32}, {5, 37}, {91, 10}} {
+		want := make([]complex64, 10)
+		f.leaf(want[:5], in, ab[0], stride)
+		f.leaf(want[5:], in, ab[1], stride)
+		got := make([]complex64, 10)
+		leaf5x2SSE(&got[0], &in[ab[0]], &in[ab[1]], 8*stride, f.tw[stride], f.tw[2*stride])
+		for i := range got {
+			if math.Float32bits(real(got[i])) != math.Float32bits(real(want[i])) || math.Float32bits(imag(got[i])) != math.Float32bits(imag(want[i])) {
+				t.Fatalf("leaves %v output %d: SSE2 %v, leaf %v", ab, i, got[i], want[i])
+			}
+		}
+	}
+}
