@@ -213,6 +213,10 @@ func (s *sendSwitch) String() string {
 	return s.pipe.head.String()
 }
 
+// micIdle reports whether the microphone is only metered: no call is on and
+// none is ringing (a paced file microphone then wakes every other frame).
+func (s *sendSwitch) micIdle() bool { return !s.p.inCall.Load() && !s.p.ringing.Load() }
+
 // micLevel is the microphone's RMS level with a falling hold (see levelHold).
 func (s *sendSwitch) micLevel() float64 { return s.level.get() }
 
