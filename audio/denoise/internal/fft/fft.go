@@ -17,7 +17,7 @@ type FFT struct {
 	factors []int       // pairs (p, m): radix and remaining length
 	tw      []complex64 // exp(-2πik/n), k < n
 	scratch []complex64 // generic-radix butterfly scratch, len = largest odd radix
-	sse4    [][]float32 // per stage: bfly4SSE's twiddles where it runs (radix 4, even m)
+	sse4    [][]float32 // per stage: bfly2/3/4SSE's twiddles where they run (radix 2-4, m ≥ 2)
 }
 
 func New(n int) (*FFT, error) {
@@ -58,10 +58,10 @@ func New(n int) (*FFT, error) {
 	for k := 0; k < len(f.factors); k += 2 {
 		p, m := f.factors[k], f.factors[k+1]
 		var t []float32
-		if hasSSE4 && p == 4 && m%2 == 0 {
-			t = make([]float32, 0, 12*m)
-			for u := 0; u < m; u += 2 {
-				for q := 1; q < 4; q++ {
+		if hasSSE4 && p >= 2 && p <= 4 && m >= 2 {
+			t = make([]float32, 0, 4*(p-1)*m)
+			for u := 0; u+1 < m; u += 2 {
+				for q := 1; q < p; q++ {
 					a, b := f.tw[q*u*fstride], f.tw[q*(u+1)*fstride]
 					t = append(t, real(a), real(a), real(b), real(b), imag(a), imag(a), imag(b), imag(b))
 				}
@@ -111,18 +111,26 @@ func (f *FFT) work(out []complex64, o int, in []complex64, i, fstride int, facto
 			i += fstride
 		}
 	}
+	from := 0 // the butterflies before from ran in SSE2
+	if t := f.sse4[(len(f.factors)-len(factors))/2]; t != nil {
+		_ = out[end-1]
+		switch p {
+		case 2:
+			bfly2SSE(&out[o], &t[0], m)
+		case 3:
+			bfly3SSE(&out[o], &t[0], m, imag(f.tw[fstride*m]))
+		case 4:
+			bfly4SSE(&out[o], &t[0], m)
+		}
+		from = m &^ 1
+	}
 	switch p {
 	case 2:
-		f.bfly2(out[o:end], fstride, m)
+		f.bfly2(out[o:end], fstride, m, from)
 	case 3:
-		f.bfly3(out[o:end], fstride, m)
+		f.bfly3(out[o:end], fstride, m, from)
 	case 4:
-		if t := f.sse4[(len(f.factors)-len(factors))/2]; t != nil {
-			_ = out[o+4*m-1]
-			bfly4SSE(&out[o], &t[0], m)
-			break
-		}
-		f.bfly4(out[o:end], fstride, m)
+		f.bfly4(out[o:end], fstride, m, from)
 	case 5:
 		f.bfly5(out[o:end], fstride, m)
 	default:
@@ -168,17 +176,17 @@ func (f *FFT) leaf(x, in []complex64, i, fstride int) {
 	x[3] = s11 - s12
 }
 
-func (f *FFT) bfly2(x []complex64, fstride, m int) {
-	for u := range m {
+func (f *FFT) bfly2(x []complex64, fstride, m, from int) {
+	for u := from; u < m; u++ {
 		t := cmul(x[u+m], f.tw[u*fstride])
 		x[u+m] = x[u] - t
 		x[u] += t
 	}
 }
 
-func (f *FFT) bfly3(x []complex64, fstride, m int) {
+func (f *FFT) bfly3(x []complex64, fstride, m, from int) {
 	epi := imag(f.tw[fstride*m])
-	for u := range m {
+	for u := from; u < m; u++ {
 		s1 := cmul(x[u+m], f.tw[u*fstride])
 		s2 := cmul(x[u+2*m], f.tw[2*u*fstride])
 		s3 := s1 + s2
@@ -191,8 +199,8 @@ func (f *FFT) bfly3(x []complex64, fstride, m int) {
 	}
 }
 
-func (f *FFT) bfly4(x []complex64, fstride, m int) {
-	for u := range m {
+func (f *FFT) bfly4(x []complex64, fstride, m, from int) {
+	for u := from; u < m; u++ {
 		s0 := cmul(x[u+m], f.tw[u*fstride])
 		s1 := cmul(x[u+2*m], f.tw[2*u*fstride])
 		s2 := cmul(x[u+3*m], f.tw[3*u*fstride])

@@ -25,3 +25,12 @@ func realPreSSE(Z, X *complex64, wc *float32, m, pairs int)
 //
 //go:noescape
 func leaf5x2SSE(out, a, b *complex64, stride int, ya, yb complex64)
+
+// bfly2SSE and bfly3SSE are bfly2 and bfly3 in SSE2 for the even part of
+// u < m, two butterflies a step, the same operations lane by lane.
+//
+//go:noescape
+func bfly2SSE(x *complex64, tw *float32, m int)
+
+//go:noescape
+func bfly3SSE(x *complex64, tw *float32, m int, epi float32)

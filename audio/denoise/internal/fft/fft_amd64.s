@@ -294,3 +294,102 @@ TEXT ·leaf5x2SSE(SB), NOSPLIT, $0-48
 	MOVLPS X3, 24(DI)
 	MOVHPS X3, 64(DI)
 	RET
+
+// func bfly2SSE(x *complex64, tw *float32, m int)
+// bfly2 for u < m rounded down to even, two a step; tw per pair [re re
+// re' re'] [im im im' im'].
+TEXT ·bfly2SSE(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), DI
+	MOVQ tw+8(FP), SI
+	MOVQ m+16(FP), CX
+	LEAQ (DI)(CX*8), R8
+	SHRQ $1, CX
+	JEQ b2done
+	MOVUPS negRe<>(SB), X14
+b2loop:
+	MOVUPS (R8), X0
+	MOVAPS X0, X1
+	SHUFPS $0xB1, X1, X1
+	MOVUPS 0(SI), X2
+	MULPS X2, X0
+	MOVUPS 16(SI), X3
+	MULPS X3, X1
+	XORPS X14, X1
+	ADDPS X1, X0 // t = x1·w
+	MOVUPS (DI), X4
+	MOVAPS X4, X5
+	SUBPS X0, X5
+	ADDPS X0, X4
+	MOVUPS X5, (R8)
+	MOVUPS X4, (DI)
+	ADDQ $16, DI
+	ADDQ $16, R8
+	ADDQ $32, SI
+	DECQ CX
+	JNE b2loop
+b2done:
+	RET
+
+// func bfly3SSE(x *complex64, tw *float32, m int, epi float32)
+// bfly3 for u < m rounded down to even, two a step; tw per pair the
+// twiddles k = 1, 2 as in bfly4SSE.
+TEXT ·bfly3SSE(SB), NOSPLIT, $0-28
+	MOVQ x+0(FP), DI
+	MOVQ tw+8(FP), SI
+	MOVQ m+16(FP), CX
+	MOVSS epi+24(FP), X12
+	SHUFPS $0, X12, X12
+	LEAQ (DI)(CX*8), R8
+	LEAQ (R8)(CX*8), R9
+	SHRQ $1, CX
+	JEQ b3done
+	MOVUPS negRe<>(SB), X14
+	MOVUPS negIm<>(SB), X13
+	MOVUPS halves<>(SB), X11
+b3loop:
+	MOVUPS (R8), X0
+	MOVAPS X0, X1
+	SHUFPS $0xB1, X1, X1
+	MOVUPS 0(SI), X2
+	MULPS X2, X0
+	MOVUPS 16(SI), X3
+	MULPS X3, X1
+	XORPS X14, X1
+	ADDPS X1, X0 // s1 = x1·w1
+
+	MOVUPS (R9), X4
+	MOVAPS X4, X5
+	SHUFPS $0xB1, X5, X5
+	MOVUPS 32(SI), X2
+	MULPS X2, X4
+	MOVUPS 48(SI), X3
+	MULPS X3, X5
+	XORPS X14, X5
+	ADDPS X5, X4 // s2 = x2·w2
+
+	MOVAPS X0, X6
+	ADDPS X4, X6 // s3 = s1 + s2
+	SUBPS X4, X0 // s0 = s1 − s2
+	MOVUPS (DI), X7
+	MOVAPS X6, X8
+	MULPS X11, X8
+	MOVAPS X7, X9
+	SUBPS X8, X9 // a = x0 − s3/2
+	MULPS X12, X0 // s0·epi
+	ADDPS X6, X7 // x0 + s3
+	MOVUPS X7, (DI)
+	SHUFPS $0xB1, X0, X0
+	XORPS X13, X0 // (im s0, −re s0)
+	MOVAPS X9, X10
+	ADDPS X0, X10 // (re a + im s0, im a − re s0)
+	SUBPS X0, X9 // (re a − im s0, im a + re s0)
+	MOVUPS X10, (R9)
+	MOVUPS X9, (R8)
+	ADDQ $16, DI
+	ADDQ $16, R8
+	ADDQ $16, R9
+	ADDQ $64, SI
+	DECQ CX
+	JNE b3loop
+b3done:
+	RET

@@ -78,16 +78,16 @@ func TestRealFFTRoundTrip(t *testing.T) {
 	}
 }
 
-// TestBfly4SSESameBits: where the radix-4 butterflies run in SSE2, they
-// give bfly4's bits exactly (the suppressors' outputs do not depend on the
-// CPU).
+// TestBfly4SSESameBits: where the radix-2, -3 and -4 butterflies run in
+// SSE2 (pairs, the odd last one in Go), they give bfly2/3/4's bits
+// exactly (the suppressors' outputs do not depend on the CPU).
 func TestBfly4SSESameBits(t *testing.T) {
 	if !hasSSE4 {
 		t.Log("no SSE2 butterflies on this architecture")
 		return
 	}
 	rng := rand.New(rand.NewPCG(7, 8))
-	for _, n := range []int{8, 16, 48, 480, 960, 1024} {
+	for _, n := range []int{8, 12, 16, 30, 48, 90, 240, 480, 960, 1024} {
 		f, err := New(n)
 		if err != nil {
 			t.Fatal(err)
@@ -101,8 +101,20 @@ func TestBfly4SSESameBits(t *testing.T) {
 					x[i] = complex(float32(rng.NormFloat64()), float32(rng.NormFloat64()))
 				}
 				y := append([]complex64(nil), x...)
-				f.bfly4(x, fstride, m)
-				bfly4SSE(&y[0], &tw[0], m)
+				switch p {
+				case 2:
+					f.bfly2(x, fstride, m, 0)
+					bfly2SSE(&y[0], &tw[0], m)
+					f.bfly2(y, fstride, m, m&^1)
+				case 3:
+					f.bfly3(x, fstride, m, 0)
+					bfly3SSE(&y[0], &tw[0], m, imag(f.tw[fstride*m]))
+					f.bfly3(y, fstride, m, m&^1)
+				case 4:
+					f.bfly4(x, fstride, m, 0)
+					bfly4SSE(&y[0], &tw[0], m)
+					f.bfly4(y, fstride, m, m&^1)
+				}
 				for i := range x {
 					if math.Float32bits(real(x[i])) != math.Float32bits(real(y[i])) || math.Float32bits(imag(x[i])) != math.Float32bits(imag(y[i])) {
 						t.Fatalf("n %d stage %d (radix %d, m %d) output %d: bfly4 %v, SSE2 %v", n, k/2, p, m, i, x[i], y[i])
