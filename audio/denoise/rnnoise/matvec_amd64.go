@@ -45,6 +45,14 @@ func xcorr(out, x, y []float32) {
 	for ; k+16 <= len(out); k += 16 {
 		xcorr16SSE(&out[k], &x[0], &y[k], n)
 	}
+	if r := len(out) - k; r > 4 && k+n+15 <= len(y) {
+		// 5-15 lags left (the fine pitch search's 5): one pass of 16
+		// independent sums is quicker than two of 4 waiting on their adds.
+		var sixteen [16]float32
+		xcorr16SSE(&sixteen[0], &x[0], &y[k], n)
+		copy(out[k:], sixteen[:])
+		return
+	}
 	for ; k+4 <= len(out); k += 4 {
 		xcorr4SSE(&out[k], &x[0], &y[k], n)
 	}
