@@ -287,7 +287,7 @@ func TestProtosEquivalent(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d torture calls still live after 30 s", len(live))
+			t.Fatalf("%d torture calls still live after 30 s: %+v\nmeetd:\n%s", len(live), live, tail(m.proc.output(), 20000))
 		}
 	}
 	p, _ := phone(t, m, "op@e2e.test", 1000, "--auto-answer")
