@@ -275,18 +275,27 @@ func sipp(t *testing.T, target, scenario string, args ...string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
 	sf, _ := filepath.Abs(filepath.Join("testdata", scenario))
-	base := []string{"-nostdin", "-i", "127.0.0.1", "-p", fmt.Sprint(freePort(t, "udp")), "-mp", fmt.Sprint(freePort(t, "udp")),
-		"-timeout", "30s", "-timeout_error", "-sf", sf, "-m", "1"}
-	if target != "" {
-		base = append(base, target)
+	for attempt := 1; ; attempt++ {
+		// The ports are free when picked but released before sipp binds them:
+		// another test's process may take one in between. sipp then exits
+		// before sending anything, and a second pair of ports is tried.
+		base := []string{"-nostdin", "-i", "127.0.0.1", "-p", fmt.Sprint(freePort(t, "udp")), "-mp", fmt.Sprint(freePort(t, "udp")),
+			"-timeout", "30s", "-timeout_error", "-sf", sf, "-m", "1"}
+		if target != "" {
+			base = append(base, target)
+		}
+		cmd := exec.CommandContext(ctx, bin, append(base, args...)...)
+		cmd.Dir = t.TempDir()
+		out, err := cmd.CombinedOutput()
+		if err != nil && attempt < 3 && strings.Contains(string(out), "Unable to bind") {
+			t.Logf("sipp %s: a picked port was taken before sipp bound it; again with new ports", scenario)
+			continue
+		}
+		if err != nil {
+			t.Fatalf("sipp %s: %v\n%s", scenario, err, tail(string(out), 3000))
+		}
+		return string(out)
 	}
-	cmd := exec.CommandContext(ctx, bin, append(base, args...)...)
-	cmd.Dir = t.TempDir()
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("sipp %s: %v\n%s", scenario, err, tail(string(out), 3000))
-	}
-	return string(out)
 }
 
 // jsonLines reads a process's stdout lines that start with {.

@@ -123,20 +123,34 @@ func (m *Manager) saveCall(r *rec, c *call) {
 // The caller holds m.mu; commit releases it while the store is written and
 // takes it again before it returns (see flush), so callers must not rely on
 // state read before the commit.
+//
+// Every record routing makes is flushed: the rounds are bounded (8), and a
+// record that still asks for rerouting after the last one queues a
+// Reevaluate instead of another round. (The last round's record used to be
+// dropped unflushed: under load, calls ended by it — max wait passed while
+// the writer worked — stayed live in the store.)
 func (m *Manager) commit(ctx context.Context, r *rec) error {
 	var first error
-	for range 8 {
+	for round := 1; ; round++ {
 		if err := m.flush(ctx, r); err != nil && first == nil {
 			first = err
 		}
 		if !r.reroute || m.closed {
 			return first
 		}
+		if round == maxRerouteRounds {
+			if m.reevalQd.CompareAndSwap(false, true) {
+				m.q.push(laneGeneral, m.Reevaluate)
+			}
+			return first
+		}
 		*r = rec{}
 		m.routeAll(r)
 	}
-	return first
 }
+
+// maxRerouteRounds bounds the routing rounds one commit runs.
+const maxRerouteRounds = 8
 
 // flush writes r's operations and then queues its effects, in the order
 // the records were made under m.mu (see writer), but without holding m.mu

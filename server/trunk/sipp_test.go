@@ -53,26 +53,42 @@ type sippRun struct {
 func startSipp(t testing.TB, timeout time.Duration, args ...string) *sippRun {
 	t.Helper()
 	bin := sippPath(t)
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	base := []string{"-nostdin", "-i", "127.0.0.1", "-timeout", fmt.Sprintf("%ds", int(timeout.Seconds())), "-timeout_error",
-		"-mp", fmt.Sprint(freeUDPPort(t)), "-trace_err", "-error_file", filepath.Join(t.TempDir(), "sipp_errors.log")}
-	if !slices.Contains(args, "-p") {
-		base = append(base, "-p", fmt.Sprint(freeUDPPort(t))) // never sipp's default 5060
+	for attempt := 1; ; attempt++ {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		base := []string{"-nostdin", "-i", "127.0.0.1", "-timeout", fmt.Sprintf("%ds", int(timeout.Seconds())), "-timeout_error",
+			"-mp", fmt.Sprint(freeUDPPort(t)), "-trace_err", "-error_file", filepath.Join(t.TempDir(), "sipp_errors.log")}
+		if !slices.Contains(args, "-p") {
+			base = append(base, "-p", fmt.Sprint(freeUDPPort(t))) // never sipp's default 5060
+		}
+		r := &sippRun{cmd: exec.CommandContext(ctx, bin, append(base, args...)...), done: make(chan error, 1), cancel: cancel}
+		r.cmd.Stdout = &r.out
+		r.cmd.Stderr = &r.out
+		r.cmd.Dir = t.TempDir()
+		if err := r.cmd.Start(); err != nil {
+			cancel()
+			t.Fatal(err)
+		}
+		go func() { r.done <- r.cmd.Wait() }()
+		// The picked ports are released before sipp binds them: another
+		// test's process may take one in between, and sipp exits at once
+		// ("Unable to bind"), before sending anything. Try new ports then.
+		select {
+		case err := <-r.done:
+			if err != nil && attempt < 3 && strings.Contains(r.out.String(), "Unable to bind") {
+				cancel()
+				t.Logf("sipp: a picked port was taken before sipp bound it; again with new ports")
+				continue
+			}
+			r.done <- err
+		case <-time.After(300 * time.Millisecond):
+		}
+		t.Cleanup(func() {
+			cancel()
+			err := <-r.done
+			r.done <- err
+		})
+		return r
 	}
-	r := &sippRun{cmd: exec.CommandContext(ctx, bin, append(base, args...)...), done: make(chan error, 1), cancel: cancel}
-	r.cmd.Stdout = &r.out
-	r.cmd.Stderr = &r.out
-	r.cmd.Dir = t.TempDir()
-	if err := r.cmd.Start(); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	go func() { r.done <- r.cmd.Wait() }()
-	t.Cleanup(func() {
-		cancel()
-		<-r.done
-	})
-	return r
 }
 
 func (r *sippRun) wait(t testing.TB) {
