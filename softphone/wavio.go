@@ -1,9 +1,7 @@
 package softphone
 
 import (
-	"bufio"
 	"fmt"
-	"io"
 	"os"
 	"sync"
 	"time"
@@ -131,35 +129,9 @@ func createWAVSink(path string) (audio.Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("output wav: %w", err)
 	}
-	return audio.NewWAVWriter(&bufferedFile{f: f, w: bufio.NewWriterSize(f, wavBuffer)}, 48000), nil
+	return audio.NewWAVWriter(audio.NewBufferedFile(f, wavBuffer), 48000), nil
 }
 
 // wavBuffer is how much of the speaker's recording is written at once:
 // 32 KiB, about a third of a second at 48 kHz.
 const wavBuffer = 32 << 10
-
-// bufferedFile is a file written through a buffer that is flushed before a
-// seek and on Close (audio.WAVWriter seeks back to fix its header).
-type bufferedFile struct {
-	f *os.File
-	w *bufio.Writer
-}
-
-func (b *bufferedFile) Write(p []byte) (int, error) { return b.w.Write(p) }
-
-func (b *bufferedFile) Seek(off int64, whence int) (int64, error) {
-	if err := b.w.Flush(); err != nil {
-		return 0, err
-	}
-	return b.f.Seek(off, whence)
-}
-
-func (b *bufferedFile) Close() error {
-	err := b.w.Flush()
-	if cerr := b.f.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-var _ io.WriteSeeker = (*bufferedFile)(nil)

@@ -11,7 +11,6 @@
 package recording
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -69,7 +68,7 @@ type Recorder struct {
 	mu     sync.Mutex
 	chain  audio.Writer
 	limits *Limits
-	file   *bufferedFile
+	file   *audio.BufferedFile
 	ended  bool
 	res    Result
 }
@@ -84,7 +83,7 @@ func Start(path string, o Options, done func(Result)) (*Recorder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("recording: %w", err)
 	}
-	r := &Recorder{path: path, done: done, file: &bufferedFile{f: f, w: bufio.NewWriterSize(f, 32<<10)}}
+	r := &Recorder{path: path, done: done, file: audio.NewBufferedFile(f, 32<<10)}
 	if r.done == nil {
 		r.done = func(Result) {}
 	}
@@ -135,7 +134,10 @@ func (r *Recorder) endLocked(reason Reason, err error) {
 	if err == nil {
 		err = cerr
 	}
-	size, _ := r.file.size()
+	var size int64
+	if st, err := os.Stat(r.path); err == nil {
+		size = st.Size()
+	}
 	r.res = Result{Path: r.path, Duration: r.limits.written(), Heard: r.limits.heard(), Bytes: size, Reason: reason, Err: err}
 	res, done := r.res, r.done
 	go done(res)
@@ -213,29 +215,4 @@ func (l *Limits) SampleRate() int { return l.dst.SampleRate() }
 func (l *Limits) Close() error    { return l.dst.Close() }
 func (l *Limits) String() string {
 	return fmt.Sprintf("Limits(max %s, silence %s) -> %s", l.o.Max, l.o.Silence, l.dst)
-}
-
-// bufferedFile batches the small writes of each 20 ms frame; Seek (the WAV
-// header fix on Close) flushes first.
-type bufferedFile struct {
-	f *os.File
-	w *bufio.Writer
-}
-
-func (b *bufferedFile) Write(p []byte) (int, error) { return b.w.Write(p) }
-func (b *bufferedFile) Seek(off int64, whence int) (int64, error) {
-	if err := b.w.Flush(); err != nil {
-		return 0, err
-	}
-	return b.f.Seek(off, whence)
-}
-func (b *bufferedFile) Close() error {
-	return errors.Join(b.w.Flush(), b.f.Close())
-}
-func (b *bufferedFile) size() (int64, error) {
-	st, err := os.Stat(b.f.Name())
-	if err != nil {
-		return 0, err
-	}
-	return st.Size(), nil
 }
