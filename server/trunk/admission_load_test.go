@@ -192,6 +192,22 @@ func rawCancel(local, callID, branch string) string {
 		local, branch, callID, callID)
 }
 
+// rawSIP opens a UDP socket for hand-written SIP to s (closed when the
+// test ends) and returns it, its address and s's UDP address.
+func rawSIP(t *testing.T, s *Server) (c net.PacketConn, local string, dst *net.UDPAddr) {
+	t.Helper()
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	dst, err = net.ResolveUDPAddr("udp", s.Addr("udp").String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, c.LocalAddr().String(), dst
+}
+
 // statusLines collects the status lines of responses arriving on c for d.
 func statusLines(c net.PacketConn, d time.Duration) []string {
 	var out []string
@@ -228,13 +244,7 @@ func TestInviteCancelledDuringSetupGets487Only(t *testing.T) {
 		return 0, ctx.Err()
 	}
 	s := startServer(t, h)
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	local := c.LocalAddr().String()
-	dst, _ := net.ResolveUDPAddr("udp", s.Addr("udp").String())
+	c, local, dst := rawSIP(t, s)
 	c.WriteTo([]byte(rawInvite(local, "cancel-now", "z9hG4bKcan1")), dst)
 	<-entered
 	c.WriteTo([]byte(rawCancel(local, "cancel-now", "z9hG4bKcan1")), dst)
@@ -287,13 +297,7 @@ func TestSourceCPSLimitsUntrustedSources(t *testing.T) {
 	// 127.0.0.1 is outside the allow-list: it must pass digest auth, and
 	// may try at most 2 INVITEs at once (burst of 2 × 1/s).
 	s := startServer(t, h, WithAllow("192.0.2.0/24"), WithDigestUsers(map[string]string{"u": "p"}), WithSourceCPS(1))
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	local := c.LocalAddr().String()
-	dst, _ := net.ResolveUDPAddr("udp", s.Addr("udp").String())
+	c, local, dst := rawSIP(t, s)
 	for i := range 3 {
 		c.WriteTo([]byte(rawInvite(local, fmt.Sprintf("src-%d", i), fmt.Sprintf("z9hG4bKsrc%d", i))), dst)
 	}

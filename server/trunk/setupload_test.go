@@ -3,7 +3,6 @@ package trunk
 import (
 	"context"
 	"fmt"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -80,13 +79,7 @@ func TestSlowSetupShedsWith503(t *testing.T) {
 	}
 	s := startServer(t, h, WithMaxSetupDelay(100*time.Millisecond), withSetupMinBusy(2))
 	defer close(release)
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	local := c.LocalAddr().String()
-	dst, _ := net.ResolveUDPAddr("udp", s.Addr("udp").String())
+	c, local, dst := rawSIP(t, s)
 	for i := range 3 {
 		c.WriteTo([]byte(rawInvite(local, fmt.Sprintf("stall-%d", i), fmt.Sprintf("z9hG4bKst%d", i))), dst)
 	}
@@ -120,13 +113,7 @@ func TestRefusedInvitesFreeTheirSetupSlot(t *testing.T) {
 		return 0, api.Errorf(api.CodeNotFound, "no channel has number %s", to)
 	}
 	s := startServer(t, h, WithMaxSetupDelay(100*time.Millisecond), withSetupMinBusy(2))
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	local := c.LocalAddr().String()
-	dst, _ := net.ResolveUDPAddr("udp", s.Addr("udp").String())
+	c, local, dst := rawSIP(t, s)
 	for i := range 5 {
 		c.WriteTo([]byte(rawInvite(local, fmt.Sprintf("refused-%d", i), fmt.Sprintf("z9hG4bKrf%d", i))), dst)
 	}
