@@ -1,5 +1,17 @@
 #include "textflag.h"
 
+// MULADD16: X0..X3 (16 sums) += X4 (a broadcast scalar) × the 16 floats at
+// R8, each lane one multiply then one add, as the Go code does.
+#define MULADD16 \
+	MOVUPS 0(R8), X5; MULPS X4, X5; ADDPS X5, X0; \
+	MOVUPS 16(R8), X6; MULPS X4, X6; ADDPS X6, X1; \
+	MOVUPS 32(R8), X7; MULPS X4, X7; ADDPS X7, X2; \
+	MOVUPS 48(R8), X8; MULPS X4, X8; ADDPS X8, X3
+
+// STORE16 writes the 16 sums X0..X3 to DI.
+#define STORE16 \
+	MOVUPS X0, 0(DI); MOVUPS X1, 16(DI); MOVUPS X2, 32(DI); MOVUPS X3, 48(DI)
+
 // func matVecSSE(out, bias, w, x *float32, cols int)
 // X0..X3: the 16 sums; per input: broadcast x[j] to X4, then for each
 // group of four neurons load its four weights, multiply, add.
@@ -18,27 +30,13 @@ TEXT ·matVecSSE(SB), NOSPLIT, $0-40
 loop:
 	MOVSS (R9), X4
 	SHUFPS $0, X4, X4
-	MOVUPS 0(R8), X5
-	MULPS X4, X5
-	ADDPS X5, X0
-	MOVUPS 16(R8), X6
-	MULPS X4, X6
-	ADDPS X6, X1
-	MOVUPS 32(R8), X7
-	MULPS X4, X7
-	ADDPS X7, X2
-	MOVUPS 48(R8), X8
-	MULPS X4, X8
-	ADDPS X8, X3
+	MULADD16
 	ADDQ $64, R8
 	ADDQ $4, R9
 	DECQ CX
 	JNE loop
 done:
-	MOVUPS X0, 0(DI)
-	MOVUPS X1, 16(DI)
-	MOVUPS X2, 32(DI)
-	MOVUPS X3, 48(DI)
+	STORE16
 	RET
 
 // func xcorr16SSE(out, x, y *float32, n int)
@@ -59,27 +57,13 @@ TEXT ·xcorr16SSE(SB), NOSPLIT, $0-32
 xloop:
 	MOVSS (SI), X4
 	SHUFPS $0, X4, X4
-	MOVUPS 0(R8), X5
-	MULPS X4, X5
-	ADDPS X5, X0
-	MOVUPS 16(R8), X6
-	MULPS X4, X6
-	ADDPS X6, X1
-	MOVUPS 32(R8), X7
-	MULPS X4, X7
-	ADDPS X7, X2
-	MOVUPS 48(R8), X8
-	MULPS X4, X8
-	ADDPS X8, X3
+	MULADD16
 	ADDQ $4, R8
 	ADDQ $4, SI
 	DECQ CX
 	JNE xloop
 xdone:
-	MOVUPS X0, 0(DI)
-	MOVUPS X1, 16(DI)
-	MOVUPS X2, 32(DI)
-	MOVUPS X3, 48(DI)
+	STORE16
 	RET
 
 // func xcorr4SSE(out, x, y *float32, n int): xcorr16SSE for 4 lags.
