@@ -1,5 +1,14 @@
 #include "textflag.h"
 
+// CMUL(src, a, b, wre, wim): a = the two complex values at src times the
+// twiddles whose lane-ordered factors are at wre and wim (X14 flips the
+// signs that make it ar·wr − ai·wi, ar·wi + ai·wr, rounded as cmul does);
+// b, X2 and X3 are scratch.
+#define CMUL(src, a, b, wre, wim) \
+	MOVUPS src, a; MOVAPS a, b; SHUFPS $0xB1, b, b; \
+	MOVUPS wre, X2; MULPS X2, a; MOVUPS wim, X3; MULPS X3, b; \
+	XORPS X14, b; ADDPS b, a
+
 DATA negRe<>+0(SB)/4, $0x80000000
 DATA negRe<>+4(SB)/4, $0
 DATA negRe<>+8(SB)/4, $0x80000000
@@ -32,35 +41,11 @@ TEXT ·bfly4SSE(SB), NOSPLIT, $0-24
 	MOVUPS negRe<>(SB), X14
 	MOVUPS negIm<>(SB), X13
 loop:
-	MOVUPS (R8), X0
-	MOVAPS X0, X1
-	SHUFPS $0xB1, X1, X1
-	MOVUPS 0(SI), X2
-	MULPS X2, X0
-	MOVUPS 16(SI), X3
-	MULPS X3, X1
-	XORPS X14, X1
-	ADDPS X1, X0 // s0 = x1·w1
+	CMUL((R8), X0, X1, 0(SI), 16(SI)) // s0 = x1·w1
 
-	MOVUPS (R9), X4
-	MOVAPS X4, X5
-	SHUFPS $0xB1, X5, X5
-	MOVUPS 32(SI), X2
-	MULPS X2, X4
-	MOVUPS 48(SI), X3
-	MULPS X3, X5
-	XORPS X14, X5
-	ADDPS X5, X4 // s1 = x2·w2
+	CMUL((R9), X4, X5, 32(SI), 48(SI)) // s1 = x2·w2
 
-	MOVUPS (R10), X6
-	MOVAPS X6, X7
-	SHUFPS $0xB1, X7, X7
-	MOVUPS 64(SI), X2
-	MULPS X2, X6
-	MOVUPS 80(SI), X3
-	MULPS X3, X7
-	XORPS X14, X7
-	ADDPS X7, X6 // s2 = x3·w3
+	CMUL((R10), X6, X7, 64(SI), 80(SI)) // s2 = x3·w3
 
 	MOVUPS (DI), X8
 	MOVAPS X8, X9
@@ -307,15 +292,7 @@ TEXT ·bfly2SSE(SB), NOSPLIT, $0-24
 	JEQ b2done
 	MOVUPS negRe<>(SB), X14
 b2loop:
-	MOVUPS (R8), X0
-	MOVAPS X0, X1
-	SHUFPS $0xB1, X1, X1
-	MOVUPS 0(SI), X2
-	MULPS X2, X0
-	MOVUPS 16(SI), X3
-	MULPS X3, X1
-	XORPS X14, X1
-	ADDPS X1, X0 // t = x1·w
+	CMUL((R8), X0, X1, 0(SI), 16(SI)) // t = x1·w
 	MOVUPS (DI), X4
 	MOVAPS X4, X5
 	SUBPS X0, X5
@@ -347,25 +324,9 @@ TEXT ·bfly3SSE(SB), NOSPLIT, $0-28
 	MOVUPS negIm<>(SB), X13
 	MOVUPS halves<>(SB), X11
 b3loop:
-	MOVUPS (R8), X0
-	MOVAPS X0, X1
-	SHUFPS $0xB1, X1, X1
-	MOVUPS 0(SI), X2
-	MULPS X2, X0
-	MOVUPS 16(SI), X3
-	MULPS X3, X1
-	XORPS X14, X1
-	ADDPS X1, X0 // s1 = x1·w1
+	CMUL((R8), X0, X1, 0(SI), 16(SI)) // s1 = x1·w1
 
-	MOVUPS (R9), X4
-	MOVAPS X4, X5
-	SHUFPS $0xB1, X5, X5
-	MOVUPS 32(SI), X2
-	MULPS X2, X4
-	MOVUPS 48(SI), X3
-	MULPS X3, X5
-	XORPS X14, X5
-	ADDPS X5, X4 // s2 = x2·w2
+	CMUL((R9), X4, X5, 32(SI), 48(SI)) // s2 = x2·w2
 
 	MOVAPS X0, X6
 	ADDPS X4, X6 // s3 = s1 + s2
