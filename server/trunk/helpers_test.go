@@ -127,10 +127,7 @@ func newPhoneWith(t testing.TB, setup func(*phone)) *phone {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := listenUDPAndTCPFree(t)
 	addr := conn.LocalAddr().(*net.UDPAddr)
 	client, err := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"), sipgo.WithClientConnectionAddr(addr.String()))
 	if err != nil {
@@ -161,6 +158,27 @@ func newPhoneWith(t testing.TB, setup func(*phone)) *phone {
 		rtpConn.Close()
 	})
 	return p
+}
+
+// listenUDPAndTCPFree listens on a UDP port whose number is also free for
+// TCP: the phone's client dials TCP from the same local port, and a UDP
+// port the kernel picks may be in use by another process's TCP connection
+// ("bind: address already in use" when the TCP test dials).
+func listenUDPAndTCPFree(t testing.TB) net.PacketConn {
+	t.Helper()
+	for range 20 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if conn, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
+			return conn
+		}
+	}
+	t.Fatal("no port free for both UDP and TCP")
+	return nil
 }
 
 func (p *phone) offer(formats string, extra ...string) []byte {
