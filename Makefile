@@ -9,7 +9,7 @@ DEB_PKGS := pkg-config portaudio19-dev libopus-dev libopusfile-dev sip-tester ba
 	kamailio nats-server
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build run test test-short bench bench-ns bench-ns-tune lint fmt clean rnnoise
+.PHONY: all deps build run test test-short bench bench-ns bench-ns-tune stoi-reference lint fmt clean rnnoise
 
 # RNNoise, the learned noise suppressor, from the npm registry's WebAssembly
 # build (weights inside rnnoise.wasm), run by wazero; see audio/denoise/rnnoise.
@@ -68,6 +68,19 @@ bench-ns: deps
 
 bench-ns-tune: deps
 	NSEVAL_TUNE=1 $(GO) test -tags nseval -run TestNSTune -count=1 -v -timeout 30m ./audio/denoise/nseval/
+
+# stoi-reference recomputes the figures TestSTOIMatchesReference carries
+# over: the vectors it writes, scored by Taal's reference stoi.m under GNU
+# Octave (installed when missing). PYSTOI is a checkout of
+# github.com/mpariente/pystoi (its tests/octave holds stoi.m); paste the
+# printed lines into stoiReference in audio/denoise/nseval/stoiref_test.go.
+PYSTOI ?= ../pystoi
+stoi-reference:
+	@test -f $(PYSTOI)/tests/octave/stoi.m || { echo "PYSTOI=$(PYSTOI): no tests/octave/stoi.m (git clone https://github.com/mpariente/pystoi)"; exit 1; }
+	@for p in octave octave-signal; do dpkg -s $$p >/dev/null 2>&1 || { $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends octave octave-signal; break; }; done
+	@d=$$(mktemp -d) && STOI_VECTORS_DIR=$$d $(GO) test -count=1 -run TestSTOIMatchesReference ./audio/denoise/nseval/ >/dev/null; \
+		octave --no-gui --quiet --eval "pkg load signal; addpath('$(abspath $(PYSTOI))/tests/octave'); dir='$$d'; run('scripts/stoi-reference.m')" 2>/dev/null | grep '"'; rm -rf $$d
 
 # Go fuzz targets, each for FUZZTIME (seed corpora under testdata/fuzz run in
 # every `make test`). A crasher lands in the package's testdata/fuzz.
