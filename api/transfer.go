@@ -15,9 +15,12 @@ import (
 //
 // Blind: the operator who has the call drops out at once; the customer hears
 // the wait guidance while the target rings: only that staff member, or the
-// team routed like a new inbound call to it. Nobody answering ends it the way
-// routing ends an unanswered call (ring timeout, no operator → voicemail when
-// the channel takes it), recorded as call.transfer_failed.
+// team routed like a new inbound call to it. Nobody answering recalls it:
+// the operator who transferred it rings again (call.transfer_recalled), as a
+// desk phone's transfer recall does, when their softphone is connected; if
+// they do not take it either (or cannot be rung), it ends the way routing
+// ends an unanswered call (ring timeout, no operator → voicemail when the
+// channel takes it), recorded as call.transfer_failed.
 //
 // Attended: the customer is put on hold (hold guidance) and the operator gets
 // a private consult leg to the target; complete joins the customer to the
@@ -116,7 +119,12 @@ const (
 	EvCallTransferred       EventType = "call.transferred"
 	EvCallTransferFailed    EventType = "call.transfer_failed" // data.reason: why (a missed reason or a detail)
 	EvCallTransferCancelled EventType = "call.transfer_cancelled"
+	EvCallTransferRecalled  EventType = "call.transfer_recalled" // nobody took a blind transfer: its operator rings again (data.reason: why)
 )
+
+// TransferRecalled is call.transfer_failed's reason when the operator who
+// transferred a call took it back on recall.
+const TransferRecalled = "recalled"
 
 // TransferEvent is the data of the transfer events.
 type TransferEvent struct {

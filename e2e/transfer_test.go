@@ -378,3 +378,67 @@ func TestTUIAttendedTransferInTmux(t *testing.T) {
 		t.Fatal("the caller does not hear B (alone) after the TUI completed the transfer")
 	}
 }
+
+// TestBlindTransferRecalledToOperator: operator A blind-transfers the caller
+// to B, whose `meet phone` rings but nobody answers (no --auto-answer); at
+// the ring timeout (3 s here) the call is recalled: A's phone rings again,
+// answers, and the caller hears A again, not silence or a hang-up. No
+// transfer is counted; the timeline says it was recalled.
+func TestBlindTransferRecalledToOperator(t *testing.T) {
+	m := startMeetd(t)
+	a, _ := phone(t, m, "op@e2e.test", toneA, "--auto-answer")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	call, op, done := transferCall(t, ctx, m, "+819044440009", 14*time.Second)
+	b, _ := phone(t, m, "op2@e2e.test", toneB) // rings, never answers
+	time.Sleep(time.Second)
+	meetA := meetAs(t, m, "op@e2e.test")
+	if out := meetA("transfer", fmt.Sprint(call.ID), "--staff", "op2@e2e.test"); !strings.Contains(out, "transferred blind") {
+		t.Fatalf("meet transfer: %s", out)
+	}
+	evs := waitEvent(t, ctx, op, call.ChatID, api.EvCallTransferFailed, 1)
+	var recalled, back time.Time
+	for _, e := range evs {
+		var d api.TransferEvent
+		_ = json.Unmarshal(e.Data, &d)
+		switch {
+		case e.Type == api.EvCallTransferRecalled:
+			recalled = e.At
+		case e.Type == api.EvCallTransferFailed && d.Reason == api.TransferRecalled:
+			back = e.At
+		case e.Type == api.EvCallTransferred:
+			t.Fatalf("a recalled call counted as transferred: %+v", e)
+		}
+	}
+	if recalled.IsZero() || back.IsZero() {
+		t.Fatalf("timeline without the recall and its answer: %+v", evs)
+	}
+	t.Logf("recall rang A at %v, A took the call back %v later", recalled.Format(time.TimeOnly), back.Sub(recalled))
+	r := <-done
+	if r.err != nil || !r.res.Answered {
+		t.Fatalf("call: %v %+v", r.err, r.res.Status)
+	}
+	w := tones(audio.PCM16(r.res.Recorded), toneA, toneB)
+	// The caller hears A, then (during the transfer) neither, then A again.
+	gap, lastA, againA := -1, -1, 0
+	for i, x := range w {
+		if x[0] {
+			if gap >= 0 {
+				againA++
+			}
+			lastA = i
+		} else if lastA >= 0 && gap < 0 && i-lastA > 20 {
+			gap = i
+		}
+	}
+	t.Logf("caller's 100 ms windows: A until %d, a gap from %d, A again in %d, B in %d", lastA, gap, againA, windowsWith(w, 1, 0, len(w)))
+	if gap < 0 || againA < 10 || windowsWith(w, 1, 0, len(w)) > 2 {
+		t.Fatal("the caller did not hear A, the transfer's wait, then A again (and never B)")
+	}
+	a.stop()
+	b.stop()
+	final, err := op.Call(ctx, call.ID)
+	if err != nil || final.Transfers != 0 || final.AssigneeID == nil || *final.AssigneeID != *call.AssigneeID || final.MissedReason != "" {
+		t.Fatalf("call %+v %v", final, err)
+	}
+}

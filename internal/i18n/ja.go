@@ -177,6 +177,8 @@ var japanese = map[string]string{
 	"team #%d": "チーム #%d",
 	"%[1]s put the caller on hold to consult %[2]s (attended transfer)":   "%[1]s が発信者を保留にして %[2]s に相談中 (取次転送)",
 	"%[1]s transferred the call to %[2]s (blind)":                         "%[1]s が %[2]s に通話を転送しました (ブラインド転送)",
+	"nobody took the transfer to %[2]s (%[3]s): ringing %[1]s again":      "%[2]s への転送に誰も応答しませんでした (%[3]s): %[1]s を再度呼び出しています",
+	"%[1]s took the call back: nobody took the transfer to %[2]s":         "%[1]s が通話を引き戻しました: %[2]s への転送に誰も応答しませんでした",
 	"consult answered by %[1]s (asked by %[2]s)":                          "%[1]s が %[2]s からの相談に応答しました",
 	"transfer done: the caller is with %[1]s, from %[2]s (%[3]s)":         "転送完了: 発信者は %[1]s と通話中 (転送元 %[2]s、%[3]s)",
 	"%[1]s cancelled the transfer to %[2]s: the caller is back with them": "%[1]s が %[2]s への転送を取り消しました: 発信者は元の担当に戻りました",

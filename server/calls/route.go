@@ -392,7 +392,7 @@ func (m *Manager) recheck(c *call) {
 }
 
 func (m *Manager) onRingTimeout(r *rec, c *call) {
-	if c.State == api.CallRinging {
+	if c.State == api.CallRinging && !m.recall(r, c, endBy(routing.RingTimedOut)) {
 		m.end(r, c, endBy(routing.RingTimedOut), false)
 	}
 }

@@ -19,9 +19,11 @@ import (
 // caller hears the wait guidance; operating hours do not apply (the caller
 // is already talking to the company). Whoever accepts becomes the assignee;
 // if nobody does, the routing outcome ends it as it would end a new call:
-// ring timeout, or no operator → voicemail when the channel takes it. The
-// call stays answered (its missed reason stays empty: the customer was
-// served); call.transfer_failed carries the routing's reason.
+// ring timeout, or no operator → voicemail when the channel takes it —
+// after one recall: the operator who passed it on rings again (recall) when
+// their softphone is connected, so the customer is not dropped while they
+// are there. The call stays answered (its missed reason stays empty: the
+// customer was served); call.transfer_failed carries the routing's reason.
 //
 // Attended: the call moves active → consulting. The customer hears the hold
 // guidance (held time counts as hold), the operator's softphone moves into
@@ -40,6 +42,7 @@ type xferState struct {
 	consultee int64     // staff member in the consult room, 0 until one answers
 	teamID    int64     // the real team routed to (cursor), 0 for a staff target
 	leg       int64     // the trunk call dialled for a number target (transferLeg), 0 for staff and teams
+	recalled  bool      // nobody took the blind transfer: its operator is (or was) rung back
 }
 
 // transferLeg is the id of the trunk call an external transfer of callID
@@ -222,6 +225,12 @@ func (c *call) xferTarget() *api.Team {
 // transferAnswered finishes a blind transfer staffID accepted (Accept has
 // made them a participant and assignee).
 func (m *Manager) transferAnswered(r *rec, c *call, staffID int64) {
+	if c.xfer.recalled { // the operator took their call back: no transfer went through
+		m.xferEvent(r, c, api.EvCallTransferFailed, staffID, api.TransferRecalled)
+		m.log.Info("recall answered", "call_id", c.ID, "staff_id", staffID)
+		c.xfer = nil
+		return
+	}
 	c.Transfers++
 	m.xferEvent(r, c, api.EvCallTransferred, staffID, "")
 	m.log.Info("transfer answered", "call_id", c.ID, "staff_id", staffID, "mode", string(c.xfer.Mode))
@@ -506,12 +515,44 @@ func (m *Manager) memberLocked(staffID int64) (api.Staff, api.Settings, error) {
 var targetGone = routing.Outcome{Step: routing.StepEnd, Missed: api.ReasonNoOperator, Detail: "transfer target did not answer"}
 
 // afterRing replaces a wait the routing policy asked for when waiting
-// cannot help: the staff member a blind transfer went to has been rung.
+// cannot help: the staff member a blind transfer went to (or, on recall,
+// the operator who passed it on) has been rung.
 func (x *xferState) afterRing(o routing.Outcome) routing.Outcome {
-	if x.To.StaffID != 0 && x.rang {
+	if (x.To.StaffID != 0 || x.recalled) && x.rang {
 		return targetGone
 	}
 	return o
+}
+
+// recall: a blind transfer of c nobody took (e: why routing would end it)
+// rings the operator who passed it on, once, when their softphone is
+// connected, instead of ending the call; routing then rings them alone
+// (busy: it waits what is left of the transfer's max wait). It reports
+// whether it did; if not, the call ends as routing said.
+func (m *Manager) recall(r *rec, c *call, e ending) bool {
+	x := c.xfer
+	if x == nil || x.Mode != api.TransferBlind || x.recalled || x.leg != 0 || c.trunkGone ||
+		c.State == api.CallEnded || !m.media.Online(x.By) {
+		return false
+	}
+	reason := string(e.reason())
+	if reason == "" {
+		reason = e.detail
+	}
+	for id := range c.ringing {
+		m.stopRing(r, c, id, api.RingTimedOut)
+	}
+	for _, sl := range []slot{slotRing, slotMember, slotWait} {
+		m.stopTimer(c, sl)
+	}
+	x.recalled, x.rang, x.waited, x.teamID = true, false, false, 0
+	x.target = &api.Team{Name: "recall", ChannelID: c.ChannelID, Members: []int64{x.By}}
+	delete(c.tried, x.By)
+	c.ringDue = time.Time{}
+	m.xferEvent(r, c, api.EvCallTransferRecalled, x.By, reason)
+	m.log.Info("transfer recalled", "call_id", c.ID, "staff_id", x.By, "to", x.To.String(), "reason", reason)
+	r.reroute = true
+	return true
 }
 
 // handOver: the operator of an answered consult hangs up or leaves; as on

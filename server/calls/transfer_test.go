@@ -157,9 +157,18 @@ func TestBlindTransferToTeamNobodyAnswers(t *testing.T) {
 	}
 	e.advance(11 * time.Second)
 	e.drain()
+	// Recall: ann, who passed it on, rings again; nobody else.
+	if got := e.ringingFor(id); !slices.Equal(got, []int64{ann}) {
+		t.Fatalf("after the ring timeout, ringing %v, want the recall to ann", got)
+	}
+	if _, d := xferData(t, e.events(t, id), api.EvCallTransferRecalled); d.Reason != string(api.ReasonRingTimeout) {
+		t.Fatalf("recalled event %+v", d)
+	}
+	e.advance(11 * time.Second)
+	e.drain()
 	c := e.call(t, id)
 	if c.State != api.CallEnded || c.Answered == nil || c.MissedReason != "" {
-		t.Fatalf("after the ring timeout: %+v", c)
+		t.Fatalf("after the recall's ring timeout: %+v", c)
 	}
 	_, d := xferData(t, e.events(t, id), api.EvCallTransferFailed)
 	if d.Reason != string(api.ReasonRingTimeout) || d.To.TeamID != sales {
@@ -168,7 +177,8 @@ func TestBlindTransferToTeamNobodyAnswers(t *testing.T) {
 }
 
 // TestBlindTransferToVoicemail: a team transfer whose members are all busy
-// waits the max wait, then follows the missed policy: voicemail.
+// waits the max wait, is recalled, and when the recall is declined follows
+// the missed policy: voicemail.
 func TestBlindTransferToVoicemail(t *testing.T) {
 	e := newEnv(t, newMemStore(), "", func(c *api.Channel) { c.MaxWaitS = 20; c.Voicemail = true },
 		WithRecordingsDir(t.TempDir()))
@@ -185,6 +195,11 @@ func TestBlindTransferToVoicemail(t *testing.T) {
 		t.Fatalf("state %s, want waiting", s)
 	}
 	e.advance(21 * time.Second)
+	e.drain()
+	if got := e.ringingFor(id); !slices.Equal(got, []int64{ann}) {
+		t.Fatalf("after the max wait, ringing %v, want the recall to ann", got)
+	}
+	must(t, e.m.Decline(e.ctx, ann, id))
 	e.drain()
 	if s := e.state(id); s != api.CallVoicemail {
 		t.Fatalf("state %s, want voicemail", s)
@@ -415,8 +430,9 @@ func TestExternalTransferAttended(t *testing.T) {
 }
 
 // TestBlindTransferToStaffDeclined: the one staff member a blind transfer
-// went to declines: nobody else may take it, so the missed policy applies
-// at once (here voicemail), not a wait.
+// went to declines: nobody else may take it, so it is recalled at once (the
+// operator who passed it on rings), and when they decline too the missed
+// policy applies (here voicemail), not a wait.
 func TestBlindTransferToStaffDeclined(t *testing.T) {
 	e := newEnv(t, newMemStore(), "", func(c *api.Channel) { c.Voicemail = true }, WithRecordingsDir(t.TempDir()))
 	ann := e.addStaff(t, "ann", api.RoleOperator)
@@ -426,6 +442,11 @@ func TestBlindTransferToStaffDeclined(t *testing.T) {
 		t.Fatal(err)
 	}
 	must(t, e.m.Decline(e.ctx, bob, id))
+	e.drain()
+	if got := e.ringingFor(id); !slices.Equal(got, []int64{ann}) {
+		t.Fatalf("after the decline, ringing %v, want the recall to ann", got)
+	}
+	must(t, e.m.Decline(e.ctx, ann, id))
 	e.drain()
 	if s := e.state(id); s != api.CallVoicemail {
 		t.Fatalf("state %s, want voicemail", s)
@@ -454,5 +475,62 @@ func TestAttendedTransferHangupCompletes(t *testing.T) {
 	c := e.call(t, id)
 	if c.State != api.CallActive || *c.AssigneeID != bob || e.media.attached[id][bob] != api.ModeTalk || e.m.inCall[ann] != 0 {
 		t.Fatalf("after ann hung up the consult: %+v", c)
+	}
+}
+
+// TestBlindTransferRecallAnswered: nobody takes a blind transfer; the
+// operator who passed it on takes it back on recall: the customer is with
+// them again, no transfer is counted, and the failure says why. With their
+// softphone offline there is no recall: the call ends as routing says.
+func TestBlindTransferRecallAnswered(t *testing.T) {
+	e := newEnv(t, newMemStore(), "", func(c *api.Channel) { c.RingTimeoutS = 10 })
+	ann := e.addStaff(t, "ann", api.RoleOperator)
+	bob := e.addStaff(t, "bob", api.RoleOperator)
+	id := e.answered(t, ann, "+4915111")
+	if _, err := e.m.Transfer(e.ctx, ann, id, api.TransferRequest{To: api.TransferTarget{StaffID: bob}}); err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	e.advance(11 * time.Second)
+	e.drain()
+	if got := e.ringingFor(id); !slices.Equal(got, []int64{ann}) {
+		t.Fatalf("ringing %v, want the recall to ann", got)
+	}
+	if _, err := e.m.Accept(e.ctx, ann, id); err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	c := e.call(t, id)
+	if c.State != api.CallActive || c.Transfers != 0 || c.Transfer != nil || *c.AssigneeID != ann {
+		t.Fatalf("after taking the recall: %+v", c)
+	}
+	if _, d := xferData(t, e.events(t, id), api.EvCallTransferFailed); d.Reason != api.TransferRecalled {
+		t.Fatalf("failed event %+v", d)
+	}
+	for _, ev := range e.events(t, id) {
+		if ev.Type == api.EvCallTransferred {
+			t.Fatalf("a recall counted as a transfer: %+v", ev)
+		}
+	}
+
+	e.m.CallerHungUp(id, "bye")
+	e.drain()
+
+	// Offline operator: no recall.
+	id2 := e.answered(t, ann, "+4915112")
+	if _, err := e.m.Transfer(e.ctx, ann, id2, api.TransferRequest{To: api.TransferTarget{StaffID: bob}}); err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	e.media.setOnline(ann, false)
+	e.advance(11 * time.Second)
+	e.drain()
+	if c := e.call(t, id2); c.State != api.CallEnded {
+		t.Fatalf("offline operator: %+v", c)
+	}
+	for _, ev := range e.events(t, id2) {
+		if ev.Type == api.EvCallTransferRecalled {
+			t.Fatal("recalled an operator whose softphone is offline")
+		}
 	}
 }

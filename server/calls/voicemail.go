@@ -54,6 +54,9 @@ type vmState struct {
 // missed ends c as e says, or takes a voicemail instead when e misses it
 // with noOperator or notInOperation and the channel has voicemail on.
 func (m *Manager) missed(r *rec, c *call, e ending) {
+	if m.recall(r, c, e) {
+		return
+	}
 	if reason := e.reason(); reason == api.ReasonNoOperator || reason == api.ReasonNotInOperation {
 		if m.voicemail(r, c, e) {
 			return

@@ -210,7 +210,7 @@ func describe(ctx *common.Context, chatID int64, e api.Event, calls map[int64]ap
 		} else {
 			it.Text = ctx.T("voicemail left (%[1]s)", common.Clock(time.Duration(d.DurationMS)*time.Millisecond))
 		}
-	case api.EvCallTransferStarted, api.EvCallConsultAnswered, api.EvCallTransferred, api.EvCallTransferFailed, api.EvCallTransferCancelled:
+	case api.EvCallTransferStarted, api.EvCallConsultAnswered, api.EvCallTransferred, api.EvCallTransferFailed, api.EvCallTransferCancelled, api.EvCallTransferRecalled:
 		it.Text = transferText(ctx, e)
 	case api.EvCallHeld:
 		it.Text = ctx.T("%[1]s put the call on hold", actor)
@@ -354,6 +354,11 @@ func transferText(ctx *common.Context, e api.Event) string {
 		return ctx.T("transfer done: the caller is with %[1]s, from %[2]s (%[3]s)", who, by, ctx.T(string(d.Mode)))
 	case api.EvCallTransferCancelled:
 		return ctx.T("%[1]s cancelled the transfer to %[2]s: the caller is back with them", by, to)
+	case api.EvCallTransferRecalled:
+		return ctx.T("nobody took the transfer to %[2]s (%[3]s): ringing %[1]s again", by, to, ctx.T(d.Reason))
+	}
+	if d.Reason == api.TransferRecalled {
+		return ctx.T("%[1]s took the call back: nobody took the transfer to %[2]s", by, to)
 	}
 	return ctx.T("transfer from %[1]s to %[2]s failed: %[3]s", by, to, ctx.T(d.Reason))
 }
