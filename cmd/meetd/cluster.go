@@ -105,25 +105,24 @@ func (n *clusterNode) signaller(s httpapi.Signaller) httpapi.Signaller {
 }
 
 // telephonyOptions bridge the media of calls this node owns to softphones
-// connected to other nodes, over RTP legs on this node's media address.
-func (n *clusterNode) telephonyOptions(log *slog.Logger) []telephony.Option {
+// connected to other nodes, over RTP legs on this node's media address
+// (tr, nil when SIP is off).
+func (n *clusterNode) telephonyOptions(rooms *room.Manager, tr *trunk.Server, log *slog.Logger) ([]telephony.Option, error) {
 	if n == nil {
-		return nil
+		return nil, nil
 	}
-	return []telephony.Option{telephony.WithCallOptions(calls.WithClaims(n.claims)), telephony.WithRemote(func(rooms *room.Manager, tr *trunk.Server) (telephony.Remote, error) {
-		newLeg := func() (cluster.Leg, error) {
-			if tr == nil {
-				return nil, api.Errorf(api.CodeUnavailable, "node %s has no SIP trunk (--sip), so no media address to bridge from", n.cfg.Node)
-			}
-			return tr.NewRTPLeg(log.With("leg", "bridge"))
+	newLeg := func() (cluster.Leg, error) {
+		if tr == nil {
+			return nil, api.Errorf(api.CodeUnavailable, "node %s has no SIP trunk (--sip), so no media address to bridge from", n.cfg.Node)
 		}
-		b, err := cluster.NewBridges(n.nc, n.cfg.Node, rooms, newLeg, n.presence, log)
-		if err != nil {
-			return nil, err
-		}
-		n.bridges = b
-		return b, nil
-	})}
+		return tr.NewRTPLeg(log.With("leg", "bridge"))
+	}
+	b, err := cluster.NewBridges(n.nc, n.cfg.Node, rooms, newLeg, n.presence, log)
+	if err != nil {
+		return nil, err
+	}
+	n.bridges = b
+	return []telephony.Option{telephony.WithCallOptions(calls.WithClaims(n.claims)), telephony.WithRemote(b)}, nil
 }
 
 // callControl forwards staff actions on calls another node owns to that

@@ -24,7 +24,6 @@ import (
 	"github.com/meet-dev/meet/server/inbox"
 	"github.com/meet-dev/meet/server/room"
 	"github.com/meet-dev/meet/server/store"
-	"github.com/meet-dev/meet/server/telephony"
 	"github.com/meet-dev/meet/server/trunk"
 )
 
@@ -112,7 +111,7 @@ func runDemo(ctx context.Context, o demoOpts) error {
 		db = filepath.Join(o.data, "meetd.db")
 	}
 	cfg := server.Config{DBPath: db, HTTPAddr: o.http}
-	srv, err := newServer(cfg, log, features{Phone: telephony.Config{
+	srv, err := newServer(cfg, log, features{Phone: phoneConfig{
 		SIPListen: o.sip, TrunkAllow: []string{"127.0.0.0/8"}, ICELoopback: true,
 		Outbound: &trunk.OutboundConfig{Proxy: uas.String(), CallerID: demoNumber},
 	}})

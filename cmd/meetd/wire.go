@@ -13,8 +13,10 @@ import (
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/server"
 	"github.com/meet-dev/meet/server/automation"
+	"github.com/meet-dev/meet/server/calls"
 	"github.com/meet-dev/meet/server/eventbus"
 	"github.com/meet-dev/meet/server/inbox"
+	"github.com/meet-dev/meet/server/room"
 	"github.com/meet-dev/meet/server/stats"
 	"github.com/meet-dev/meet/server/store"
 	"github.com/meet-dev/meet/server/store/dbopen"
@@ -26,7 +28,7 @@ import (
 // (trunk, routing lifecycle, rooms), statistics and exports, automations
 // and the SMS sender. One function wires them so `serve` and `demo` agree.
 type features struct {
-	Phone telephony.Config
+	Phone phoneConfig
 	// SMS enables the SMS sender; nil queues nothing (automations still tag and close).
 	SMS *automation.ProviderConfig
 	// SMSRetry is the first retry delay of a failed SMS (default 5 s, doubling).
@@ -92,11 +94,157 @@ func newServer(cfg server.Config, log *slog.Logger, f features) (*server.Server,
 	return server.New(cfg, db, bus, in, opts...)
 }
 
+// phoneConfig is the phone side of meetd's configuration: the SIP trunk,
+// the rooms' WebRTC side and the call lifecycle.
+type phoneConfig struct {
+	// SIPListen is where SIP listens over UDP and TCP ("127.0.0.1:5060"); empty disables the trunk.
+	SIPListen string
+	// SIPTLSListen, SIPCert and SIPKey enable SIP over TLS.
+	SIPTLSListen, SIPCert, SIPKey string
+	// ExternalHost is the host put in Contact/Via and SDP when it differs from the listen address (NAT).
+	ExternalHost string
+	RTPIP        string
+	RTPPortMin   int
+	RTPPortMax   int
+	TrunkAllow   []string          // CIDRs admitted without digest auth
+	DigestUsers  map[string]string // trunk peers admitted with digest auth
+	Outbound     *trunk.OutboundConfig
+	Register     *trunk.RegisterConfig
+	RTPTimeout   time.Duration
+	DialTimeout  time.Duration
+	// TrunkOptions are further trunk options (load and connection limits).
+	TrunkOptions []trunk.Option
+	// WebRTC side.
+	ICELoopback  bool     // loopback candidates, UDP4 only, no mDNS (local demo and tests)
+	PublicIPs    []string // NAT 1:1 addresses announced in ICE candidates
+	ICEPortMin   uint16
+	ICEPortMax   uint16
+	MemberRingTO time.Duration
+	// Node names this meetd in a cluster (--node); calls created here carry it.
+	Node string
+	// RecordingsDir holds voicemails and call recordings ("" takes none).
+	RecordingsDir string
+}
+
+// phone is the phone side's concrete parts, built by newPhone.
+type phone struct {
+	rooms    *room.Manager
+	guidance *room.GuidanceStore
+	trunk    *trunk.Server // nil when SIP is off
+}
+
+// newPhone builds the rooms (with their guidance from the store) and, when
+// SIP listens, the trunk. The lifecycle (telephony.New) is built over them
+// and closes them; close is for when it could not be.
+func newPhone(cfg phoneConfig, st store.Store, log *slog.Logger) (*phone, error) {
+	guidance := func(channelID int64, kind api.GuidanceKind) ([]byte, error) {
+		var pcm []byte
+		err := st.View(context.Background(), func(tx store.Tx) (err error) { pcm, err = tx.Guidance(channelID, kind); return err })
+		return pcm, err
+	}
+	ropts := []room.Option{room.WithLogger(log), room.WithGuidance(room.DefaultGuidance(guidance))} // a built-in hold chime
+	if cfg.ICELoopback {
+		ropts = append(ropts, room.WithLoopbackICE())
+	}
+	if len(cfg.PublicIPs) > 0 {
+		ropts = append(ropts, room.WithPublicIP(cfg.PublicIPs...))
+	}
+	if cfg.ICEPortMin > 0 && cfg.ICEPortMax >= cfg.ICEPortMin {
+		ropts = append(ropts, room.WithPortRange(cfg.ICEPortMin, cfg.ICEPortMax))
+	}
+	rooms, err := room.New(ropts...)
+	if err != nil {
+		return nil, fmt.Errorf("rooms: %w", err)
+	}
+	p := &phone{rooms: rooms, guidance: room.NewGuidanceStore(st, room.WithStoreLogger(log),
+		room.WithOnStored(func(channelID int64, kind api.GuidanceKind) { rooms.InvalidateGuidance(channelID, kind) }))}
+	if cfg.SIPListen == "" && cfg.SIPTLSListen == "" {
+		return p, nil
+	}
+	topts := []trunk.Option{trunk.WithLogger(log)}
+	if cfg.SIPListen != "" {
+		topts = append(topts, trunk.WithListen(cfg.SIPListen))
+	}
+	if cfg.SIPTLSListen != "" {
+		topts = append(topts, trunk.WithTLS(cfg.SIPTLSListen, cfg.SIPCert, cfg.SIPKey))
+	}
+	if cfg.ExternalHost != "" {
+		topts = append(topts, trunk.WithExternalHost(cfg.ExternalHost))
+	}
+	if cfg.RTPIP != "" {
+		topts = append(topts, trunk.WithRTPIP(cfg.RTPIP))
+	}
+	if cfg.RTPPortMin > 0 {
+		topts = append(topts, trunk.WithRTPPorts(cfg.RTPPortMin, cfg.RTPPortMax))
+	}
+	if len(cfg.TrunkAllow) > 0 {
+		topts = append(topts, trunk.WithAllow(cfg.TrunkAllow...))
+	}
+	if len(cfg.DigestUsers) > 0 {
+		topts = append(topts, trunk.WithDigestUsers(cfg.DigestUsers))
+	}
+	if cfg.Outbound != nil {
+		topts = append(topts, trunk.WithOutbound(*cfg.Outbound))
+	}
+	if cfg.Register != nil {
+		topts = append(topts, trunk.WithRegister(*cfg.Register))
+	}
+	if cfg.RTPTimeout > 0 {
+		topts = append(topts, trunk.WithRTPTimeout(cfg.RTPTimeout))
+	}
+	if cfg.DialTimeout > 0 {
+		topts = append(topts, trunk.WithDialTimeout(cfg.DialTimeout))
+	}
+	if p.trunk, err = trunk.New(append(topts, cfg.TrunkOptions...)...); err != nil {
+		rooms.Close()
+		return nil, fmt.Errorf("trunk: %w", err)
+	}
+	return p, nil
+}
+
+// sip is the trunk as the lifecycle sees it: none (a nil interface) when SIP is off.
+func (p *phone) sip() telephony.Trunk {
+	if p.trunk == nil {
+		return nil
+	}
+	return p.trunk
+}
+
+func (p *phone) close() {
+	if p.trunk != nil {
+		p.trunk.Close()
+	}
+	p.rooms.Close()
+}
+
+// newTelephony builds the phone side: its parts, then the lifecycle over them.
+func (f features) newTelephony(db store.DB, in *inbox.Service, cl *clusterNode, log *slog.Logger) (*telephony.Telephony, *phone, error) {
+	ph, err := newPhone(f.Phone, db, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	topts, err := cl.telephonyOptions(ph.rooms, ph.trunk, log)
+	if err != nil {
+		ph.close()
+		return nil, nil, fmt.Errorf("media bridges: %w", err)
+	}
+	copts := []calls.Option{calls.WithRecordingsDir(f.Phone.RecordingsDir)}
+	if f.Phone.MemberRingTO > 0 {
+		copts = append(copts, calls.WithMemberRingTimeout(f.Phone.MemberRingTO))
+	}
+	tel, err := telephony.New(db, ph.rooms, ph.sip(), log, append(topts, telephony.WithNode(f.Phone.Node),
+		telephony.WithCallOptions(copts...), telephony.WithPresenceRecorder(cl.presenceRecorder(in.SetPresence)))...)
+	if err != nil {
+		ph.close()
+		return nil, nil, err
+	}
+	return tel, ph, nil
+}
+
 // options builds the features over the open store and returns what the
 // server needs of them: API parts, routes and background loops.
 func (f features) options(db store.DB, bus *eventbus.Bus, in *inbox.Service, cl *clusterNode, log *slog.Logger) ([]server.Option, *telephony.Telephony, error) {
-	tel, err := telephony.New(db, f.Phone, log, append(cl.telephonyOptions(log),
-		telephony.WithPresenceRecorder(cl.presenceRecorder(in.SetPresence)))...)
+	tel, ph, err := f.newTelephony(db, in, cl, log)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -107,16 +255,16 @@ func (f features) options(db store.DB, bus *eventbus.Bus, in *inbox.Service, cl 
 	}
 	opts := []server.Option{
 		server.WithCallControl(control),
-		server.WithSignaller(cl.signaller(tel.Rooms)),
-		server.WithGuidanceStore(tel.Guidance),
+		server.WithSignaller(cl.signaller(ph.rooms)),
+		server.WithGuidanceStore(ph.guidance),
 		server.WithAudit(db),
 		server.WithRunner(func(ctx context.Context) error {
 			if err := tel.Start(ctx); err != nil {
 				tel.Close()
 				return fmt.Errorf("sip: %w", err)
 			}
-			if tel.Trunk != nil {
-				log.Info("sip listening", "udp", addrString(tel.Trunk, "udp"), "tcp", addrString(tel.Trunk, "tcp"))
+			if ph.trunk != nil {
+				log.Info("sip listening", "udp", addrString(ph.trunk, "udp"), "tcp", addrString(ph.trunk, "tcp"))
 			}
 			defer tel.Close()
 			follow(ctx, bus, func(evs []api.Event) { tel.HandleEvents(evs) }, tel.Calls.Reevaluate)

@@ -3,12 +3,16 @@ package arch
 import (
 	"encoding/json"
 	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -17,6 +21,8 @@ const mod = "github.com/meet-dev/meet"
 
 type pkg struct {
 	ImportPath string
+	Dir        string
+	GoFiles    []string
 	Standard   bool
 	CgoFiles   []string
 	Imports    []string
@@ -49,7 +55,7 @@ func load(t *testing.T) map[string]*pkg {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("go", "list", "-deps", "-json=ImportPath,Standard,CgoFiles,Imports,Deps", "./...")
+	cmd := exec.Command("go", "list", "-deps", "-json=ImportPath,Dir,GoFiles,Standard,CgoFiles,Imports,Deps", "./...")
 	cmd.Dir = root
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -158,4 +164,77 @@ func TestOnlyCmdWiresStores(t *testing.T) {
 			}
 		}
 	}
+}
+
+// The phone side's concrete parts, the SIP trunk and the rooms, are built
+// by cmd/* only (cmd/meetd's newPhone) and handed to server/telephony,
+// which builds the lifecycle over them. Besides cmd/*, only telephony (for
+// the trunk's Handler and CallMedia types) and the cluster's media bridges
+// (over the rooms) may name them at all; test helpers (…test) aside.
+var phoneParts = map[string][]string{
+	mod + "/server/trunk": {"server/telephony"},
+	mod + "/server/room":  {"server/telephony", "server/cluster"},
+}
+
+// phoneConstructors are the functions that build a phone part.
+var phoneConstructors = map[string][]string{
+	mod + "/server/trunk": {"New"},
+	mod + "/server/room":  {"New", "NewGuidanceStore"},
+}
+
+func TestOnlyCmdBuildsPhoneParts(t *testing.T) {
+	for _, p := range load(t) {
+		r := rel(p.ImportPath)
+		if !ours(p.ImportPath) || strings.HasPrefix(r, "cmd/") || strings.HasSuffix(r, "test") || phoneParts[p.ImportPath] != nil {
+			continue
+		}
+		for _, imp := range p.Imports {
+			if users, ok := phoneParts[imp]; ok && !slices.Contains(users, r) {
+				t.Errorf("%s imports %s: only cmd/* builds the phone's parts, and %v use them (docs/architecture.md)", r, rel(imp), users)
+			}
+		}
+		for _, call := range constructorCalls(t, p) {
+			t.Errorf("%s: %s builds a phone part: only cmd/* does (cmd/meetd newPhone)", r, call)
+		}
+	}
+}
+
+// constructorCalls lists where p's non-test files call a phoneConstructors function.
+func constructorCalls(t *testing.T, p *pkg) []string {
+	t.Helper()
+	var calls []string
+	fset := token.NewFileSet()
+	for _, name := range p.GoFiles {
+		f, err := parser.ParseFile(fset, filepath.Join(p.Dir, name), nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		local := map[string][]string{} // the file's name for an import → its constructors
+		for _, is := range f.Imports {
+			path, _ := strconv.Unquote(is.Path.Value)
+			ctors, ok := phoneConstructors[path]
+			if !ok {
+				continue
+			}
+			n := path[strings.LastIndex(path, "/")+1:]
+			if is.Name != nil {
+				n = is.Name.Name
+			}
+			local[n] = ctors
+		}
+		if len(local) == 0 {
+			continue
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			sel, ok := n.(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			if id, ok := sel.X.(*ast.Ident); ok && slices.Contains(local[id.Name], sel.Sel.Name) {
+				calls = append(calls, fset.Position(sel.Pos()).String()+" "+id.Name+"."+sel.Sel.Name)
+			}
+			return true
+		})
+	}
+	return calls
 }

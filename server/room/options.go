@@ -14,15 +14,14 @@ type GuidanceFunc func(channelID int64, kind api.GuidanceKind) ([]byte, error)
 type Option func(*config)
 
 type config struct {
-	log        *slog.Logger
-	loopback   bool
-	publicIPs  []string
-	portMin    uint16
-	portMax    uint16
-	guidance   GuidanceFunc
-	onPresence func(staffID int64, online bool)
-	jitter     int
-	stun       []string
+	log       *slog.Logger
+	loopback  bool
+	publicIPs []string
+	portMin   uint16
+	portMax   uint16
+	guidance  GuidanceFunc
+	jitter    int
+	stun      []string
 	// clockWorkers: 0 one goroutine per room, >0 that many workers, <0 GOMAXPROCS.
 	clockWorkers int
 }
@@ -53,14 +52,6 @@ func WithSTUN(urls ...string) Option { return func(c *config) { c.stun = append(
 // WithGuidance sets where guidance audio comes from (usually the store's
 // Guidance in a View transaction). Without it no guidance plays.
 func WithGuidance(f GuidanceFunc) Option { return func(c *config) { c.guidance = f } }
-
-// WithOnPresence is called whenever a softphone's peer connection becomes
-// connected (true) or disconnected, failed or closed (false). Calls for one
-// staff member arrive in order, with no Manager lock held (fn may call
-// Online, Attach…); fn should not block for long.
-func WithOnPresence(fn func(staffID int64, online bool)) Option {
-	return func(c *config) { c.onPresence = fn }
-}
 
 // WithJitterFrames sets the target depth of the operator receive jitter
 // buffer in 20 ms frames (default 2, from 1 to 10).

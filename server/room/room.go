@@ -11,9 +11,11 @@
 package room
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pion/webrtc/v4"
 
@@ -29,13 +31,26 @@ type CallerMedia interface {
 	WriteFrame(src []int16) error // encode and send
 }
 
+// PresenceListener hears whether staff members' softphones are connected:
+// true when a peer connection becomes connected, false when it is
+// disconnected, failed or closed. Changes for one staff member arrive in
+// order, with no Manager lock held (it may call Online, Attach…); it
+// should not block for long.
+type PresenceListener interface {
+	PresenceChanged(staffID int64, online bool)
+}
+
+// ErrListening is returned by Listen when the Manager has its listener.
+var ErrListening = errors.New("room: presence listener already set")
+
 // Manager owns every room and every softphone connection.
 type Manager struct {
-	cfg config
-	log *slog.Logger
-	api *webrtc.API
-	gc  *guidanceCache
-	clk *mixer.Clock // drives every room's mixer (WithSharedClock), or nil
+	cfg      config
+	log      *slog.Logger
+	api      *webrtc.API
+	gc       *guidanceCache
+	clk      *mixer.Clock                     // drives every room's mixer (WithSharedClock), or nil
+	listener atomic.Pointer[presenceListener] // set once by Listen
 
 	mu     sync.Mutex
 	rooms  map[int64]*Room
@@ -108,6 +123,19 @@ func (m *Manager) Close() error {
 	wg.Wait()
 	if m.clk != nil {
 		m.clk.Close()
+	}
+	return nil
+}
+
+type presenceListener struct{ PresenceListener }
+
+// Listen makes l hear every softphone presence change from now on. The
+// listener is the call lifecycle, which is built over the Manager, so it
+// is given here, once, after both exist and before softphones connect
+// (server/telephony.New); a second call returns ErrListening.
+func (m *Manager) Listen(l PresenceListener) error {
+	if !m.listener.CompareAndSwap(nil, &presenceListener{l}) {
+		return ErrListening
 	}
 	return nil
 }

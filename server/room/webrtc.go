@@ -176,7 +176,8 @@ func (m *Manager) presence(s *staffLeg, p *peer) {
 	}
 	s.online.Store(online)
 	s.log.Info("softphone presence", "online", online)
-	if m.cfg.onPresence == nil {
+	listen := m.listener.Load()
+	if listen == nil {
 		s.presenceMu.Unlock()
 		return
 	}
@@ -190,7 +191,7 @@ func (m *Manager) presence(s *staffLeg, p *peer) {
 		next := s.pending[0]
 		s.pending = s.pending[1:]
 		s.presenceMu.Unlock()
-		m.cfg.onPresence(s.id, next)
+		listen.PresenceChanged(s.id, next)
 		s.presenceMu.Lock()
 	}
 	s.delivering = false

@@ -2,6 +2,7 @@ package room
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"os"
 	"sync"
@@ -37,6 +38,22 @@ func newTestManager(t testing.TB, opts ...Option) *Manager {
 	return m
 }
 
+// presenceFunc is a PresenceListener from a function.
+type presenceFunc func(staffID int64, online bool)
+
+func (f presenceFunc) PresenceChanged(staffID int64, online bool) { f(staffID, online) }
+
+// listen gives m its presence listener (the lifecycle's part in meetd).
+func listen(t testing.TB, m *Manager, fn func(staffID int64, online bool)) {
+	t.Helper()
+	if err := m.Listen(presenceFunc(fn)); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Listen(presenceFunc(fn)); !errors.Is(err, ErrListening) {
+		t.Fatalf("second Listen: %v, want ErrListening", err)
+	}
+}
+
 func openWithCaller(t *testing.T, m *Manager, callID int64, freq float64) *fakeCaller {
 	t.Helper()
 	if err := m.OpenRoom(callID); err != nil {
@@ -54,7 +71,8 @@ func TestTwoWayAudioOpus(t *testing.T) {
 	var presMu sync.Mutex
 	var pres []bool
 	var m *Manager
-	m = newTestManager(t, WithOnPresence(func(id int64, on bool) {
+	m = newTestManager(t)
+	listen(t, m, func(id int64, on bool) {
 		// Calling back into the Manager from the callback must not deadlock.
 		if m.Online(id) != on {
 			t.Errorf("Online(%d) = %v inside the callback announcing %v", id, !on, on)
@@ -63,7 +81,7 @@ func TestTwoWayAudioOpus(t *testing.T) {
 		presMu.Lock()
 		pres = append(pres, on)
 		presMu.Unlock()
-	}))
+	})
 	cl := newClient(t, m, 1, staffTone, clientOpus, clientPCMU)
 	waitOnline(t, m, 1, true)
 	caller := openWithCaller(t, m, 100, callerTone)

@@ -17,9 +17,11 @@ import (
 	"github.com/meet-dev/meet/server"
 	"github.com/meet-dev/meet/server/eventbus"
 	"github.com/meet-dev/meet/server/inbox"
+	"github.com/meet-dev/meet/server/room"
 	"github.com/meet-dev/meet/server/store"
 	"github.com/meet-dev/meet/server/store/sqlite"
 	"github.com/meet-dev/meet/server/telephony"
+	"github.com/meet-dev/meet/server/trunk"
 	"github.com/meet-dev/meet/softphone"
 )
 
@@ -32,9 +34,14 @@ type stack struct {
 	sip string
 }
 
+// stackConfig is what a test may change of the parts startStack builds.
+type stackConfig struct {
+	Outbound *trunk.OutboundConfig // the trunk dials out through it
+}
+
 // startStack runs meetd in-process: SQLite, HTTP API, SIP trunk, rooms and
 // the lifecycle, wired as cmd/meetd wires them, on 127.0.0.1 ports.
-func startStack(t testing.TB, ctx context.Context, seed func(tx store.Tx) error, tweak ...func(*telephony.Config)) *stack {
+func startStack(t testing.TB, ctx context.Context, seed func(tx store.Tx) error, tweak ...func(*stackConfig)) *stack {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
@@ -47,13 +54,15 @@ func startStack(t testing.TB, ctx context.Context, seed func(tx store.Tx) error,
 		t.Fatal(err)
 	}
 	in := inbox.New(db, inbox.WithLogger(log))
-	cfg := telephony.Config{SIPListen: "127.0.0.1:0", TrunkAllow: []string{"127.0.0.0/8"},
-		ICELoopback: true, RTPTimeout: 10 * time.Second}
+	var cfg stackConfig
 	for _, f := range tweak {
 		f(&cfg)
 	}
-	tel, err := telephony.New(db, cfg, log, telephony.WithPresenceRecorder(in.SetPresence))
+	rooms, guidance, tr := newPhone(t, db, log, cfg)
+	tel, err := telephony.New(db, rooms, tr, log, telephony.WithPresenceRecorder(in.SetPresence))
 	if err != nil {
+		tr.Close()
+		rooms.Close()
 		db.Close()
 		t.Fatal(err)
 	}
@@ -62,7 +71,7 @@ func startStack(t testing.TB, ctx context.Context, seed func(tx store.Tx) error,
 		server.WithLogger(log),
 		server.WithCallControl(tel.Calls),
 		server.WithSignaller(tel.Rooms),
-		server.WithGuidanceStore(tel.Guidance),
+		server.WithGuidanceStore(guidance),
 		server.WithRunner(func(ctx context.Context) error {
 			defer tel.Close()
 			ch, cancel := bus.Subscribe(4096)
@@ -100,8 +109,37 @@ func startStack(t testing.TB, ctx context.Context, seed func(tx store.Tx) error,
 			t.Error("meetd did not stop")
 		}
 	})
-	st.srv, st.url, st.sip = srv, srv.URL(), st.tel.Trunk.Addr("udp").String()
+	st.srv, st.url, st.sip = srv, srv.URL(), tr.Addr("udp").String()
 	return st
+}
+
+// newPhone builds the rooms, their guidance store and the trunk as
+// cmd/meetd's newPhone does for `meetd serve --sip 127.0.0.1:0
+// --trunk-allow 127.0.0.0/8 --ice-loopback --rtp-timeout 10s`.
+func newPhone(t testing.TB, st store.Store, log *slog.Logger, cfg stackConfig) (*room.Manager, *room.GuidanceStore, *trunk.Server) {
+	t.Helper()
+	guidance := func(channelID int64, kind api.GuidanceKind) ([]byte, error) {
+		var pcm []byte
+		err := st.View(context.Background(), func(tx store.Tx) (err error) { pcm, err = tx.Guidance(channelID, kind); return err })
+		return pcm, err
+	}
+	rooms, err := room.New(room.WithLogger(log), room.WithGuidance(room.DefaultGuidance(guidance)), room.WithLoopbackICE())
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs := room.NewGuidanceStore(st, room.WithStoreLogger(log),
+		room.WithOnStored(func(channelID int64, kind api.GuidanceKind) { rooms.InvalidateGuidance(channelID, kind) }))
+	topts := []trunk.Option{trunk.WithLogger(log), trunk.WithListen("127.0.0.1:0"), trunk.WithAllow("127.0.0.0/8"),
+		trunk.WithRTPTimeout(10 * time.Second)}
+	if cfg.Outbound != nil {
+		topts = append(topts, trunk.WithOutbound(*cfg.Outbound))
+	}
+	tr, err := trunk.New(topts...)
+	if err != nil {
+		rooms.Close()
+		t.Fatal(err)
+	}
+	return rooms, gs, tr
 }
 
 func seedOperator(email string) func(tx store.Tx) error {

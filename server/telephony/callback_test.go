@@ -8,7 +8,6 @@ import (
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/client"
 	"github.com/meet-dev/meet/internal/simcaller"
-	"github.com/meet-dev/meet/server/telephony"
 	"github.com/meet-dev/meet/server/trunk"
 	"github.com/meet-dev/meet/softphone"
 )
@@ -31,7 +30,7 @@ func TestCallbackFromMissedChat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := startStack(t, ctx, seedOperator("op@example.com"), func(c *telephony.Config) {
+	st := startStack(t, ctx, seedOperator("op@example.com"), func(c *stackConfig) {
 		c.Outbound = &trunk.OutboundConfig{Proxy: uas.String(), CallerID: number}
 	})
 	c := client.New(st.url)

@@ -1,7 +1,9 @@
-// Package telephony wires meetd's phone side together: the SIP trunk
-// (server/trunk) feeds the call lifecycle (server/calls), which rings staff
-// through the routing policy and moves audio between the caller's RTP and
-// the staff's WebRTC legs in per-call rooms (server/room).
+// Package telephony runs meetd's phone side: the SIP trunk (server/trunk)
+// feeds the call lifecycle (server/calls), which rings staff through the
+// routing policy and moves audio between the caller's RTP and the staff's
+// WebRTC legs in per-call rooms (server/room). cmd/meetd builds the trunk
+// and the rooms; New builds the lifecycle over them and gives the rooms
+// their presence listener, Start gives the trunk its handler.
 //
 //	trunk ──Handler──▶ calls.Manager ──Trunk──▶ trunk
 //	                        │
@@ -13,9 +15,7 @@ package telephony
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/server/calls"
@@ -25,57 +25,44 @@ import (
 	"github.com/meet-dev/meet/server/trunk"
 )
 
-// Config is the phone side of meetd's configuration.
-type Config struct {
-	// SIPListen is where SIP listens over UDP and TCP ("127.0.0.1:5060"); empty disables the trunk.
-	SIPListen string
-	// SIPTLSListen, SIPCert and SIPKey enable SIP over TLS.
-	SIPTLSListen, SIPCert, SIPKey string
-	// ExternalHost is the host put in Contact/Via and SDP when it differs from the listen address (NAT).
-	ExternalHost string
-	RTPIP        string
-	RTPPortMin   int
-	RTPPortMax   int
-	TrunkAllow   []string          // CIDRs admitted without digest auth
-	DigestUsers  map[string]string // trunk peers admitted with digest auth
-	Outbound     *trunk.OutboundConfig
-	Register     *trunk.RegisterConfig
-	RTPTimeout   time.Duration
-	DialTimeout  time.Duration
-	// TrunkOptions are further trunk options (load and connection limits).
-	TrunkOptions []trunk.Option
-	// WebRTC side.
-	ICELoopback  bool     // loopback candidates, UDP4 only, no mDNS (local demo and tests)
-	PublicIPs    []string // NAT 1:1 addresses announced in ICE candidates
-	ICEPortMin   uint16
-	ICEPortMax   uint16
-	MemberRingTO time.Duration
-	// Node names this meetd in a cluster (--node); calls created here carry it.
-	Node string
-	// RecordingsDir holds voicemails and call recordings ("" takes none).
-	RecordingsDir string
+// Trunk is the SIP side as the phone side drives it: a *trunk.Server,
+// built by cmd/meetd. It is given its handler, the lifecycle, at Start.
+type Trunk interface {
+	calls.Trunk
+	// Media is a call's decoded RTP audio (the caller's, or a dialled leg's).
+	Media(callID int64) trunk.CallMedia
+	// Start binds the listeners and serves the calls to h from then on.
+	Start(ctx context.Context, h trunk.Handler) error
+	Close() error
 }
 
-// Telephony owns the trunk, the rooms and the lifecycle.
+// Telephony owns the lifecycle and runs the trunk and the rooms it is given.
 type Telephony struct {
-	Calls    *calls.Manager
-	Trunk    *trunk.Server // nil when SIP is disabled
-	Rooms    *room.Manager
-	Guidance *room.GuidanceStore
+	Calls *calls.Manager
+	Rooms *room.Manager
 
+	trunk    Trunk // nil when SIP is disabled
 	log      *slog.Logger
 	st       store.Store // recording retention (retention.go)
 	node     string      // whose recordings the retention sweep deletes
 	presence chan presenceChange
 	record   func(ctx context.Context, staffID int64, online bool) error
-	remote   func(rooms *room.Manager, tr *trunk.Server) (Remote, error)
+	remote   Remote
 	copts    []calls.Option
 }
 
-// WithCallOptions adds options of the call lifecycle (a cluster's claims).
+// Option configures New.
+type Option func(*Telephony)
+
+// WithCallOptions adds options of the call lifecycle (ring time-out,
+// recordings directory, a cluster's claims).
 func WithCallOptions(opts ...calls.Option) Option {
 	return func(t *Telephony) { t.copts = append(t.copts, opts...) }
 }
+
+// WithNode names this meetd in a cluster (--node): calls created here
+// carry it, and the retention sweep deletes only its recordings.
+func WithNode(node string) Option { return func(t *Telephony) { t.node = node } }
 
 // Remote reaches the softphones connected to other nodes of a cluster
 // (cluster.Bridges): a member whose softphone is elsewhere is online, and
@@ -87,19 +74,14 @@ type Remote interface {
 	CloseRoom(callID int64)
 }
 
-// WithRemote builds the cluster's media bridges over this node's rooms and
-// trunk (the trunk is nil when SIP is off).
-func WithRemote(build func(rooms *room.Manager, tr *trunk.Server) (Remote, error)) Option {
-	return func(t *Telephony) { t.remote = build }
-}
+// WithRemote bridges the media of this node's calls to softphones on other
+// nodes (cmd/meetd builds the bridges over the same rooms and trunk).
+func WithRemote(r Remote) Option { return func(t *Telephony) { t.remote = r } }
 
 type presenceChange struct {
 	staffID int64
 	online  bool
 }
-
-// Option configures New.
-type Option func(*Telephony)
 
 // WithPresenceRecorder records softphone presence changes (e.g.
 // inbox.Service.SetPresence, which writes staff.presence events). Changes
@@ -108,98 +90,35 @@ func WithPresenceRecorder(f func(ctx context.Context, staffID int64, online bool
 	return func(t *Telephony) { t.record = f }
 }
 
-// New builds the phone side over the store.
-func New(st store.Store, cfg Config, log *slog.Logger, opts ...Option) (*Telephony, error) {
+// ErrNoRooms is returned by New without rooms.
+var ErrNoRooms = errors.New("telephony: no rooms")
+
+// New builds the call lifecycle over the store and the parts cmd/meetd
+// built: the rooms and the trunk (nil: SIP is off, calls cannot be dialled
+// and none arrive). The rooms hear the lifecycle from here on (their
+// presence listener); the trunk gets it at Start. Close closes both.
+func New(st store.Store, rooms *room.Manager, tr Trunk, log *slog.Logger, opts ...Option) (*Telephony, error) {
+	if rooms == nil {
+		return nil, ErrNoRooms
+	}
 	if log == nil {
 		log = slog.Default()
 	}
-	t := &Telephony{log: log, presence: make(chan presenceChange, 1024), st: st, node: cfg.Node}
+	t := &Telephony{Rooms: rooms, trunk: tr, log: log, presence: make(chan presenceChange, 1024), st: st}
 	for _, o := range opts {
 		o(t)
 	}
-	guidance := func(channelID int64, kind api.GuidanceKind) ([]byte, error) {
-		var pcm []byte
-		err := st.View(context.Background(), func(tx store.Tx) (err error) { pcm, err = tx.Guidance(channelID, kind); return err })
-		return pcm, err
-	}
-	ropts := []room.Option{room.WithLogger(log), room.WithGuidance(room.DefaultGuidance(guidance)), // a built-in hold chime
-		room.WithOnPresence(t.presenceChanged)}
-	if cfg.ICELoopback {
-		ropts = append(ropts, room.WithLoopbackICE())
-	}
-	if len(cfg.PublicIPs) > 0 {
-		ropts = append(ropts, room.WithPublicIP(cfg.PublicIPs...))
-	}
-	if cfg.ICEPortMin > 0 && cfg.ICEPortMax >= cfg.ICEPortMin {
-		ropts = append(ropts, room.WithPortRange(cfg.ICEPortMin, cfg.ICEPortMax))
-	}
-	rooms, err := room.New(ropts...)
-	if err != nil {
-		return nil, fmt.Errorf("rooms: %w", err)
-	}
-	t.Rooms = rooms
-	t.Guidance = room.NewGuidanceStore(st, room.WithStoreLogger(log),
-		room.WithOnStored(func(channelID int64, kind api.GuidanceKind) { rooms.InvalidateGuidance(channelID, kind) }))
-
 	var sipTrunk calls.Trunk = noTrunk{}
-	if cfg.SIPListen != "" || cfg.SIPTLSListen != "" {
-		topts := []trunk.Option{trunk.WithLogger(log)}
-		if cfg.SIPListen != "" {
-			topts = append(topts, trunk.WithListen(cfg.SIPListen))
-		}
-		if cfg.SIPTLSListen != "" {
-			topts = append(topts, trunk.WithTLS(cfg.SIPTLSListen, cfg.SIPCert, cfg.SIPKey))
-		}
-		if cfg.ExternalHost != "" {
-			topts = append(topts, trunk.WithExternalHost(cfg.ExternalHost))
-		}
-		if cfg.RTPIP != "" {
-			topts = append(topts, trunk.WithRTPIP(cfg.RTPIP))
-		}
-		if cfg.RTPPortMin > 0 {
-			topts = append(topts, trunk.WithRTPPorts(cfg.RTPPortMin, cfg.RTPPortMax))
-		}
-		if len(cfg.TrunkAllow) > 0 {
-			topts = append(topts, trunk.WithAllow(cfg.TrunkAllow...))
-		}
-		if len(cfg.DigestUsers) > 0 {
-			topts = append(topts, trunk.WithDigestUsers(cfg.DigestUsers))
-		}
-		if cfg.Outbound != nil {
-			topts = append(topts, trunk.WithOutbound(*cfg.Outbound))
-		}
-		if cfg.Register != nil {
-			topts = append(topts, trunk.WithRegister(*cfg.Register))
-		}
-		if cfg.RTPTimeout > 0 {
-			topts = append(topts, trunk.WithRTPTimeout(cfg.RTPTimeout))
-		}
-		if cfg.DialTimeout > 0 {
-			topts = append(topts, trunk.WithDialTimeout(cfg.DialTimeout))
-		}
-		topts = append(topts, cfg.TrunkOptions...)
-		tr, err := trunk.New(topts...)
-		if err != nil {
-			rooms.Close()
-			return nil, fmt.Errorf("trunk: %w", err)
-		}
-		t.Trunk, sipTrunk = tr, tr
+	if tr != nil {
+		sipTrunk = tr
 	}
-	copts := []calls.Option{calls.WithLogger(log), calls.WithNode(cfg.Node), calls.WithRecordingsDir(cfg.RecordingsDir)}
-	if cfg.MemberRingTO > 0 {
-		copts = append(copts, calls.WithMemberRingTimeout(cfg.MemberRingTO))
-	}
-	md := &media{rooms: rooms, trunk: t.Trunk, log: log}
-	if t.remote != nil {
-		if md.remote, err = t.remote(rooms, t.Trunk); err != nil {
-			if t.Trunk != nil {
-				t.Trunk.Close()
-			}
-			rooms.Close()
-			return nil, fmt.Errorf("media bridges: %w", err)
-		}
-	}
+	md := &media{rooms: rooms, trunk: tr, log: log, remote: t.remote}
+	copts := []calls.Option{calls.WithLogger(log), calls.WithNode(t.node)}
 	t.Calls = calls.New(st, sipTrunk, md, append(copts, t.copts...)...)
+	if err := rooms.Listen(presence{t}); err != nil {
+		t.Calls.Close()
+		return nil, err
+	}
 	return t, nil
 }
 
@@ -209,21 +128,23 @@ func (t *Telephony) Start(ctx context.Context) error {
 	go t.recordPresence(ctx)
 	go t.Calls.RunHeartbeat(ctx, 0)
 	go t.sweep(ctx, t.st)
-	if t.Trunk == nil {
+	if t.trunk == nil {
 		return nil
 	}
-	return t.Trunk.Start(ctx, t.Calls)
+	return t.trunk.Start(ctx, t.Calls)
 }
 
-// presenceChanged is called by the room manager with its own lock held
-// (only once softphones connect, so after New has built the lifecycle):
-// the lifecycle is only told through its queue (HandleEvents never blocks
-// and never calls back), so Reevaluate's Online lookups cannot re-enter the
-// room manager from here, and the recorder gets the change on its own
-// goroutine.
-func (t *Telephony) presenceChanged(staffID int64, online bool) {
-	t.queuePresence(staffID, online)
-	t.Calls.HandleEvents([]api.Event{{Type: api.EvStaffPresence, StaffID: staffID}})
+// presence is the rooms' presence listener (room.PresenceListener).
+type presence struct{ t *Telephony }
+
+// PresenceChanged is called by the room manager (only once softphones
+// connect, so after New has built the lifecycle): the lifecycle is only
+// told through its queue (HandleEvents never blocks and never calls back),
+// so Reevaluate's Online lookups cannot re-enter the room manager from
+// here, and the recorder gets the change on its own goroutine.
+func (p presence) PresenceChanged(staffID int64, online bool) {
+	p.t.queuePresence(staffID, online)
+	p.t.Calls.HandleEvents([]api.Event{{Type: api.EvStaffPresence, StaffID: staffID}})
 }
 
 func (t *Telephony) queuePresence(staffID int64, online bool) {
@@ -258,8 +179,8 @@ func (t *Telephony) HandleEvents(evs []api.Event) { t.Calls.HandleEvents(evs) }
 func (t *Telephony) Close() error {
 	var errs []error
 	errs = append(errs, t.Calls.Close())
-	if t.Trunk != nil {
-		errs = append(errs, t.Trunk.Close())
+	if t.trunk != nil {
+		errs = append(errs, t.trunk.Close())
 	}
 	errs = append(errs, t.Rooms.Close())
 	return errors.Join(errs...)
@@ -269,7 +190,7 @@ func (t *Telephony) Close() error {
 // one leg, and bridges to softphones on other nodes (remote, in a cluster).
 type media struct {
 	rooms  *room.Manager
-	trunk  *trunk.Server
+	trunk  Trunk // nil when SIP is disabled
 	log    *slog.Logger
 	remote Remote // nil on a single meetd
 }
