@@ -158,6 +158,15 @@ func (e *Encoder) Encode(pcm audio.PCM16) ([]byte, error) {
 	return append([]byte(nil), p...), nil
 }
 
+// Reset forgets everything encoded so far (OPUS_RESET_STATE): the next
+// frame starts a new stream, with none of the last one's audio in it.
+func (e *Encoder) Reset() error {
+	if err := e.enc.Reset(); err != nil {
+		return fmt.Errorf("opus: reset: %w", err)
+	}
+	return nil
+}
+
 // Decoder turns Opus packets back into PCM, concealing losses.
 type Decoder struct {
 	dec            *hopus.Decoder

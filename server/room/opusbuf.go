@@ -23,6 +23,9 @@ func newServerOpusEncoder(rate int) (*opusEncoder, error) {
 
 func (e *opusEncoder) Encode(pcm audio.PCM16) ([]byte, error) { return e.e.EncodeReuse(pcm) }
 
+// Reset starts a new stream: nothing encoded before comes out again.
+func (e *opusEncoder) Reset() error { return e.e.Reset() }
+
 // opusDecoder's output is valid until the next call (the decoder contract).
 type opusDecoder struct{ d *opus.Decoder }
 

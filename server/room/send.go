@@ -104,6 +104,19 @@ func (sp *sendPipe) send(frame []int16) ([]byte, error) {
 	return sp.out.payload, nil
 }
 
+// reset starts the pipeline afresh for a new room: the resampler's history
+// and the encoder's state (Opus holds the last few ms of input in its
+// look-ahead) are dropped, so no audio of the previous call reaches the
+// next one.
+func (sp *sendPipe) reset() {
+	if sp.down != nil {
+		sp.down.d = down6{}
+	}
+	if r, ok := sp.tail.enc.(interface{ Reset() error }); ok {
+		_ = r.Reset() // only fails on a destroyed encoder, which then fails to encode too
+	}
+}
+
 // send8 runs one 8 kHz frame through the pipeline's tail (the fast path).
 func (sp *sendPipe) send8(frame []int16) ([]byte, error) {
 	if sp.down == nil {

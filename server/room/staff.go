@@ -282,6 +282,11 @@ func (s *staffLeg) restart() {
 	s.mu.Lock()
 	if p := s.cur; p != nil {
 		p.jb.restart()
+		for _, sp := range p.sends {
+			if sp != nil {
+				sp.reset()
+			}
+		}
 		if rp := p.recv; rp != nil {
 			rp.wide.fifo = rp.wide.fifo[:0]
 			rp.narrow.fifo = rp.narrow.fifo[:0]
