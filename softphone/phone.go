@@ -363,6 +363,9 @@ func (p *Phone) Left() {
 	if !p.inCall.Swap(false) {
 		return
 	}
+	if p.recv != nil {
+		p.recv.endStream()
+	}
 	p.log.Info("left call", "call_id", id)
 	p.emit(Event{Type: EventLeft, CallID: id})
 }

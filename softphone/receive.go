@@ -119,6 +119,33 @@ func (r *receiver) setCodec(c Codec) error {
 	return nil
 }
 
+// endStream forgets the stream of a call that ended: the packets still
+// buffered and the decoder's memory of it. Otherwise the playout goes on
+// concealing the last call (Opus continues its last sounds for up to three
+// frames) into the next one, which is answered at once when it is already
+// ringing, and that call's first packet is decoded against the last
+// call's state.
+func (r *receiver) endStream() {
+	r.mu.Lock()
+	c := r.codec
+	r.mu.Unlock()
+	if c == CodecUnknown {
+		return // no stream yet
+	}
+	rp, err := buildRecvPipeline(c, r.tail)
+	if err != nil {
+		r.p.log.Debug("receive pipeline", "err", err)
+		return
+	}
+	r.mu.Lock()
+	if r.codec == c { // not switched meanwhile (that built a fresh one)
+		r.dec, r.head = rp.dec, rp.head
+		r.jb = newJitterBuffer(frameDuration, int(codecCap(c).ClockRate))
+		r.awaiting = false
+	}
+	r.mu.Unlock()
+}
+
 // String is the receive chain, e.g. for logs and tests.
 func (r *receiver) String() string {
 	r.mu.Lock()
