@@ -29,6 +29,7 @@ import (
 type node struct {
 	*meetd
 	name, ip string
+	data     string // its MEETD_DATA
 }
 
 // freePortOn is a port free for both UDP and TCP on ip.
@@ -86,7 +87,9 @@ func startNode(t testing.TB, db, natsURL string, i int, extra ...string) *node {
 		"--nats", natsURL, "--node", n.name,
 		// Each node its own metrics port: nodes on one host must not fight over the default 127.0.0.1:9464.
 		"--metrics", ip + ":0"}, extra...)
-	m.proc = start(t, bins.meetd, args...)
+	// Each node its own data directory (recordings), as on separate hosts.
+	n.data = t.TempDir()
+	m.proc = startEnv(t, &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}, []string{"MEETD_DATA=" + n.data}, bins.meetd, args...)
 	c := client.New(m.url)
 	deadline := time.Now().Add(20 * time.Second)
 	for c.Healthz(context.Background()) != nil {

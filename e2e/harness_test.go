@@ -144,7 +144,16 @@ func start(t testing.TB, bin string, args ...string) *proc {
 // startAttr is start with the process attributes given.
 func startAttr(t testing.TB, attr *syscall.SysProcAttr, bin string, args ...string) *proc {
 	t.Helper()
+	return startEnv(t, attr, nil, bin, args...)
+}
+
+// startEnv is startAttr with env added to the test's environment.
+func startEnv(t testing.TB, attr *syscall.SysProcAttr, env []string, bin string, args ...string) *proc {
+	t.Helper()
 	p := &proc{cmd: exec.Command(bin, args...), done: make(chan struct{})}
+	if env != nil {
+		p.cmd.Env = append(os.Environ(), env...)
+	}
 	p.cmd.Stdout, p.cmd.Stderr = p, p
 	p.cmd.SysProcAttr = attr
 	if err := p.cmd.Start(); err != nil {

@@ -78,6 +78,11 @@ func WithAudit(a httpapi.Auditor) Option {
 	return func(s *Server) { s.apiOpts = append(s.apiOpts, httpapi.WithAudit(a)) }
 }
 
+// WithRecordingFiles serves recordings from f (httpapi.WithRecordingFiles).
+func WithRecordingFiles(f httpapi.RecordingFiles) Option {
+	return func(s *Server) { s.apiOpts = append(s.apiOpts, httpapi.WithRecordingFiles(f)) }
+}
+
 // WithRoutes adds an HTTP area's routes (stats and exports, automations).
 func WithRoutes(fn func(*http.ServeMux, httpapi.Auth)) Option {
 	return func(s *Server) { s.apiOpts = append(s.apiOpts, httpapi.WithRoutes(fn)) }

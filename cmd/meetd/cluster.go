@@ -52,13 +52,14 @@ func clusterFromViper(v *viper.Viper) (clusterConfig, error) {
 
 // clusterNode is this meetd's membership of a cluster.
 type clusterNode struct {
-	cfg      clusterConfig
-	nc       *nats.Conn
-	events   *cluster.Events
-	presence *cluster.Presence
-	claims   *cluster.StaffClaims
-	bridges  *cluster.Bridges // built with the phone side (telephonyOptions)
-	calls    *cluster.Calls
+	cfg        clusterConfig
+	nc         *nats.Conn
+	events     *cluster.Events
+	presence   *cluster.Presence
+	claims     *cluster.StaffClaims
+	bridges    *cluster.Bridges // built with the phone side (telephonyOptions)
+	calls      *cluster.Calls
+	recordings *cluster.Recordings // any node's recordings, through the archive
 }
 
 // join connects to NATS and builds the event relay feeding deliver (the
@@ -182,6 +183,15 @@ func (n *clusterNode) options(st store.Store, bus *eventbus.Bus, endCalls func(c
 			return nil
 		}))
 	}
+	recs, err := cluster.NewRecordings(ctx, n.nc, st, log)
+	if err != nil {
+		return nil, err
+	}
+	n.recordings = recs
+	opts = append(opts, server.WithRecordingFiles(recs), server.WithRunner(func(ctx context.Context) error {
+		follow(ctx, bus, recs.Watch, func() {})
+		return nil
+	}))
 	return opts, nil
 }
 
@@ -194,6 +204,9 @@ func (n *clusterNode) close() {
 	}
 	if n.bridges != nil {
 		n.bridges.Close()
+	}
+	if n.recordings != nil {
+		n.recordings.Close()
 	}
 	n.nc.Close()
 }

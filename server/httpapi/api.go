@@ -34,7 +34,8 @@ type API struct {
 	calls    CallControl
 	sig      Signaller
 	guidance GuidanceStore
-	audit    Auditor // call recording downloads (callcentre.go); nil refuses them
+	audit    Auditor        // call recording downloads (callcentre.go); nil refuses them
+	files    RecordingFiles // where recordings are read from (callcentre.go)
 	log      *slog.Logger
 	now      func() time.Time
 	tokenTTL time.Duration
@@ -99,7 +100,7 @@ func WithRegistry(reg *prometheus.Registry) Option {
 // New builds the API over a store and the event bus its OnCommit feeds.
 func New(st store.Store, bus *eventbus.Bus, opts ...Option) *API {
 	a := &API{st: st, bus: bus, log: slog.Default(), now: time.Now, tokenTTL: 7 * 24 * time.Hour,
-		ping: 20 * time.Second, wsBuffer: 1024}
+		ping: 20 * time.Second, wsBuffer: 1024, files: localFiles{}}
 	for _, o := range opts {
 		o(a)
 	}

@@ -2,7 +2,10 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"strconv"
@@ -22,6 +25,23 @@ type Auditor interface {
 
 // WithAudit audits call recording downloads like exports.
 func WithAudit(a Auditor) Option { return func(api *API) { api.audit = a } }
+
+// RecordingFiles opens a recording's audio: fs.ErrNotExist when there is
+// no file to serve.
+type RecordingFiles interface {
+	Open(ctx context.Context, rec api.Recording) (io.ReadSeekCloser, error)
+}
+
+// localFiles serves recordings from this meetd's disk (a single meetd).
+type localFiles struct{}
+
+func (localFiles) Open(_ context.Context, rec api.Recording) (io.ReadSeekCloser, error) {
+	return os.Open(rec.Path)
+}
+
+// WithRecordingFiles serves recordings from f instead of this meetd's own
+// disk (a cluster: any node's recordings, through its archive).
+func WithRecordingFiles(f RecordingFiles) Option { return func(api *API) { api.files = f } }
 
 func (a *API) adminGetMenu(w http.ResponseWriter, r *http.Request, me *Me) {
 	id, err := pathID(r, "id")
@@ -109,10 +129,14 @@ func (a *API) recording(w http.ResponseWriter, r *http.Request, me *Me) {
 		audit = &api.AuditEntry{StaffID: me.ID(), At: time.Now().UTC(), Action: api.AuditRecordingDownload, Purpose: purpose,
 			Filters: fmt.Sprintf("recording=%d call=%d chat=%d", rec.ID, rec.CallID, rec.ChatID), Rows: 1}
 	}
-	f, err := os.Open(rec.Path)
+	f, err := a.files.Open(r.Context(), rec)
 	if err != nil {
 		a.log.Warn("recording file unreadable", "recording_id", id, "path", rec.Path, "err", err)
-		WriteError(w, a.log, api.Errorf(api.CodeNotFound, "recording %d has no file on the server", id))
+		if errors.Is(err, fs.ErrNotExist) {
+			WriteError(w, a.log, api.Errorf(api.CodeNotFound, "recording %d has no file on the server", id))
+		} else {
+			WriteError(w, a.log, api.Errorf(api.CodeUnavailable, "recording %d could not be read: %v", id, err))
+		}
 		return
 	}
 	// Audited once the file is there to serve, before any byte of it leaves.
