@@ -59,6 +59,12 @@ func newServeCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "meetd listening on %s (database %s)\n", srv.URL(), dsnString(cfg.DBPath))
+			stopPprof, err := startPprof(v, log)
+			if err != nil {
+				srv.Close()
+				return err
+			}
+			defer stopPprof()
 			if path := v.GetString("cpu-profile"); path != "" {
 				f, err := os.Create(path)
 				if err != nil {
@@ -111,6 +117,7 @@ func newServeCmd() *cobra.Command {
 	f.String("mem-profile", "", "write a Go heap profile (what is held when told to stop, what was allocated over the run) to this file (benchmarks, go tool pprof)")
 	addFeatureFlags(f)
 	addClusterFlags(f)
+	addDebugFlags(f)
 	return cmd
 }
 
