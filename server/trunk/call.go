@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
 	"github.com/pion/sdp/v3"
 )
 
@@ -65,8 +66,9 @@ type call struct {
 
 	actions chan pendingAction // inbound, before answer
 
-	in  *sipgo.DialogServerSession
-	out *sipgo.DialogClientSession
+	in   *sipgo.DialogServerSession
+	inTx sip.ServerTransaction // in's INVITE server transaction
+	out  *sipgo.DialogClientSession
 
 	offer      *sdp.SessionDescription // inbound: the caller's offer
 	answer     []byte                  // our SDP (answer inbound, offer outbound)
