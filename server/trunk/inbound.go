@@ -47,18 +47,47 @@ func (s *Server) guard(h sipgo.RequestHandler) sipgo.RequestHandler {
 	}
 }
 
-func (s *Server) respond(tx sip.ServerTransaction, res *sip.Response) {
-	if err := tx.Respond(res); err != nil {
+func (s *Server) respond(tx sip.ServerTransaction, res *sip.Response) error {
+	err := tx.Respond(res)
+	if err != nil {
 		s.log.Debug("sip respond failed", "status", res.StatusCode, "error", err)
 	}
+	return err
 }
 
+// reply answers req. A final non-2xx answer to an INVITE (a 503 that sheds
+// load, a 401 challenge, a 404) then waits for the caller's ACK to end the
+// transaction there, as refuse does for calls.
 func (s *Server) reply(req *sip.Request, tx sip.ServerTransaction, code int, reason string, hdrs ...sip.Header) {
 	res := sip.NewResponseFromRequest(req, code, reason, nil)
 	for _, h := range hdrs {
 		res.AppendHeader(h)
 	}
-	s.respond(tx, res)
+	if s.respond(tx, res) == nil && req.IsInvite() && code >= 300 {
+		endAtAck(tx)
+	}
+}
+
+// ackWait bounds how long endAtAck waits: the ACK of the first response or
+// of two retransmissions (Timer G: T1, then 2·T1).
+var ackWait = 4 * sip.T1
+
+// endAtAck ends INVITE server transaction tx, which sent a final non-2xx
+// response, when the ACK arrives (see refuse). Unread, each ACK also kept a
+// goroutine of sipgo's waiting to hand it over until the transaction ended
+// 5 s later: thousands of them while meetd sheds load with 503s. When no ACK
+// comes within ackWait the transaction is left to its timers (Timer H ends
+// it after 32 s), so a caller that never ACKs holds this goroutine for
+// ackWait only.
+func endAtAck(tx sip.ServerTransaction) {
+	t := time.NewTimer(ackWait)
+	defer t.Stop()
+	select {
+	case <-tx.Acks():
+		tx.Terminate()
+	case <-tx.Done():
+	case <-t.C:
+	}
 }
 
 // safeHandler calls into the Handler, containing its panics.

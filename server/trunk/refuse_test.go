@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/emiago/sipgo/sip"
 )
 
 func rawAck(local, callID, branch, toTag string) string {
@@ -67,5 +70,46 @@ func TestRefusedInviteTransactionEndsAtAck(t *testing.T) {
 	h.mu.Unlock()
 	if calls != 1 {
 		t.Fatalf("the Handler saw %d calls, want 1", calls)
+	}
+}
+
+// fakeTx is the part of a server transaction endAtAck uses.
+type fakeTx struct {
+	sip.ServerTransaction
+	acks       chan *sip.Request
+	done       chan struct{}
+	terminated atomic.Bool
+}
+
+func newFakeTx() *fakeTx {
+	return &fakeTx{acks: make(chan *sip.Request), done: make(chan struct{})}
+}
+func (f *fakeTx) Acks() <-chan *sip.Request { return f.acks }
+func (f *fakeTx) Done() <-chan struct{}     { return f.done }
+func (f *fakeTx) Terminate()                { f.terminated.Store(true) }
+
+// endAtAck ends the transaction at its ACK, leaves one that ended or got
+// no ACK in time to itself.
+func TestEndAtAck(t *testing.T) {
+	prev := ackWait
+	ackWait = 50 * time.Millisecond
+	t.Cleanup(func() { ackWait = prev })
+
+	acked := newFakeTx()
+	go func() { acked.acks <- &sip.Request{} }()
+	endAtAck(acked)
+	if !acked.terminated.Load() {
+		t.Error("ACKed transaction not ended")
+	}
+	ended := newFakeTx()
+	close(ended.done)
+	endAtAck(ended)
+	if ended.terminated.Load() {
+		t.Error("ended transaction terminated again")
+	}
+	silent := newFakeTx()
+	endAtAck(silent) // returns after ackWait
+	if silent.terminated.Load() {
+		t.Error("transaction without ACK ended early: its timers retransmit the response")
 	}
 }
