@@ -1,0 +1,220 @@
+package jitter
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// run plays a script against b and returns what the pops gave.
+// Words: "+N" inserts sequence number N (RTP timestamp N×960, arriving at
+// the script's clock), "@N" sets the clock to N ms, "p" pops ("N" nothing,
+// "PN" packet N, "L" loss to conceal, "FN" loss with packet N for FEC),
+// "pK" pops K times, "sK" skips K, "d" drains (DrainByFrame), "new" plays
+// the newest (PlayNewest).
+func run(t *testing.T, b *Buffer[byte], script string) string {
+	t.Helper()
+	t0 := time.Unix(1000, 0)
+	now := t0
+	var out []string
+	for _, w := range strings.Fields(script) {
+		switch {
+		case w == "new":
+			b.PlayNewest()
+		case w == "d":
+			b.Drain()
+		case w[0] == '+' || w[0] == '@' || w[0] == 's' || w[0] == 'p':
+			n := 1
+			if len(w) > 1 {
+				v, err := strconv.Atoi(w[1:])
+				if err != nil {
+					t.Fatalf("script word %q", w)
+				}
+				n = v
+			}
+			switch w[0] {
+			case '+':
+				seq := uint16(n)
+				b.Insert(seq, uint32(seq)*960, now, []byte{byte(seq >> 8), byte(seq)})
+			case '@':
+				now = t0.Add(time.Duration(n) * time.Millisecond)
+			case 's':
+				b.Skip(n)
+			case 'p':
+				for range n {
+					out = append(out, pop(b, now))
+				}
+			}
+		default:
+			t.Fatalf("script word %q", w)
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+func pop(b *Buffer[byte], now time.Time) string {
+	k, s := b.Pop(now)
+	switch {
+	case k == Packet:
+		return fmt.Sprintf("P%d", s.Seq)
+	case k == Lost && s != nil:
+		return fmt.Sprintf("F%d", s.Seq)
+	case k == Lost:
+		return "L"
+	}
+	return "N"
+}
+
+// TestPolicies drives each of the three policies through the same kinds
+// of events: priming, reordering, a hole, an underrun, a stop, too much
+// delay, wrap-around, late and duplicate packets.
+func TestPolicies(t *testing.T) {
+	primed, fixed, adaptive := Primed(2, 10), Fixed(2), Adaptive(20*time.Millisecond, 48000)
+	for _, c := range []struct {
+		name   string
+		pol    Policy
+		script string
+		want   string
+		check  func(t *testing.T, b *Buffer[byte])
+	}{
+		// Primed (trunk): starts at the insert that makes prime, from the earliest.
+		{"primed: waits for prime", primed, "p +100 p +101 p p", "N N P100 P101", nil},
+		{"primed: reorders", Primed(3, 10), "+12 +10 +11 p3", "P10 P11 P12", nil},
+		{"primed: late and duplicate", primed, "+1 +2 p +1 +2 p", "P1 P2", func(t *testing.T, b *Buffer[byte]) {
+			if st := b.Stats(); st.Late != 1 || st.Duplicate != 1 {
+				t.Errorf("late %d duplicate %d", st.Late, st.Duplicate)
+			}
+		}},
+		{"primed: a hole is concealed, FEC offered", primed, "+1 +3 p3", "P1 F3 P3", nil},
+		{"primed: stream stops after 3 concealed", Primed(1, 10), "+1 p5 +50 p", "P1 L L L N P50", nil},
+		{"primed: a long gap is jumped after 3", primed, "+1 +2 p2 +10 +11 p5", "P1 P2 L L L P10 P11", nil},
+		{"primed: trims to max", Primed(2, 5), "+0 +1 +2 +3 +4 +5 +6 +7 p", "P3", func(t *testing.T, b *Buffer[byte]) {
+			if b.Held() != 5-1 || b.Stats().Trimmed != 3 {
+				t.Errorf("held %d trimmed %d", b.Held(), b.Stats().Trimmed)
+			}
+		}},
+		{"primed: wraps", primed, "+65535 +0 +1 p3", "P65535 P0 P1", nil},
+		{"primed: restarts far behind", primed, "+30000 +30001 p +100 +101 p", "P30000 P100", func(t *testing.T, b *Buffer[byte]) {
+			if b.Stats().Restarts != 1 {
+				t.Errorf("restarts %d", b.Stats().Restarts)
+			}
+		}},
+		{"primed: restarts far ahead", primed, "+1 +2 p +100 +101 p", "P1 P100", nil},
+
+		// Fixed (room): starts at a pop on the newest target packets.
+		{"fixed: primes then plays", fixed, "+10 p +11 p2", "N P10 P11", nil},
+		{"fixed: starts on the newest", fixed, "+10 +12 +11 +13 p2", "P12 P13", nil},
+		{"fixed: hole with FEC", fixed, "+1 +2 p2 +4 +5 p3", "P1 P2 F4 P4 P5", nil},
+		{"fixed: two holes", fixed, "+1 +2 p2 +5 +6 p4", "P1 P2 L F5 P5 P6", nil},
+		{"fixed: underrun moves on, late dropped", fixed, "+1 +2 p3 +3 +4 +5 p2", "P1 P2 L P4 P5", nil},
+		{"fixed: long underrun stops", fixed, "+1 +2 p8 +40 p +41 p", "P1 P2 L L L L L N N P40", nil},
+		{"fixed: too deep jumps", fixed, "+1 +2 p +3 +4 +5 +6 +7 +8 +9 +10 p2", "P1 P9 P10", func(t *testing.T, b *Buffer[byte]) {
+			if st := b.Stats(); st.Jumped != 7 || st.Dropped != 7 {
+				t.Errorf("jumped %d dropped %d", st.Jumped, st.Dropped)
+			}
+		}},
+		{"fixed: wraps", fixed, "+65534 +65535 +0 +1 p2", "P0 P1", nil},
+		{"fixed: play newest", fixed, "+1 +2 +3 +4 +5 +6 +7 +8 new p3", "P7 P8 L", nil},
+
+		// Adaptive (softphone): starts at a pop, from the earliest; an underrun waits.
+		{"adaptive: reorders and conceals", adaptive, "+10 +12 +11 +14 p5", "P10 P11 P12 F14 P14", nil},
+		{"adaptive: underrun waits for the late packet", adaptive, "+1 p @20 p +2 p", "P1 L P2", nil},
+		{"adaptive: stops only when idle", adaptive, "+1 p @10 p6 @100 p", "P1 L L L L L L N", func(t *testing.T, b *Buffer[byte]) {
+			if b.ad.boost != 1 {
+				t.Errorf("boost %d after one underrun", b.ad.boost)
+			}
+		}},
+		{"adaptive: trims to target+2", adaptive, "+0 @20 +1 @40 +2 @60 +3 @80 +4 @100 +5 @120 +6 @140 +7 p", "P5", func(t *testing.T, b *Buffer[byte]) {
+			if b.Stats().Trimmed != 5 {
+				t.Errorf("trimmed %d", b.Stats().Trimmed)
+			}
+		}},
+		{"adaptive: skip", adaptive, "+0 +1 +2 p s3 +3 +4 p", "P0 P4", func(t *testing.T, b *Buffer[byte]) {
+			if st := b.Stats(); st.Skipped != 2 || st.Late != 1 {
+				t.Errorf("skipped %d late %d", st.Skipped, st.Late)
+			}
+		}},
+		{"adaptive: wraps", adaptive, "+65535 p +0 @20 p +1 @40 p", "P65535 P0 P1", nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b := New[byte](c.pol)
+			if got := run(t, b, c.script); got != c.want {
+				t.Fatalf("%s\n got %s\nwant %s", c.script, got, c.want)
+			}
+			if c.check != nil {
+				c.check(t, b)
+			}
+		})
+	}
+}
+
+// A burst leaves packets queued; in steady flow a DrainByFrame buffer
+// gives the delay back within a window or two, and drains nothing more.
+func TestDrainByFrame(t *testing.T) {
+	b := New[byte](Primed(2, 10))
+	seq := uint16(100)
+	push := func() { b.Insert(seq, 0, time.Time{}, []byte{1}); seq++ }
+	for range 10 {
+		push()
+	}
+	steady := func(n int) {
+		for range n {
+			if k, _ := b.Pop(time.Time{}); k != Packet {
+				t.Fatalf("pop gave %v", k)
+			}
+			b.Drain()
+			push()
+		}
+	}
+	steady(3 * b.Policy().Window)
+	if b.Held() > 3 || b.Stats().Drained == 0 || b.Stats().Lost != 0 {
+		t.Fatalf("held %d drained %d lost %d", b.Held(), b.Stats().Drained, b.Stats().Lost)
+	}
+	before := b.Stats().Drained
+	steady(3 * b.Policy().Window)
+	if b.Stats().Drained != before {
+		t.Fatal("drained in steady flow")
+	}
+}
+
+func TestValidate(t *testing.T) {
+	for _, p := range []Policy{Primed(0, 0), Primed(2, 10), Fixed(0), Fixed(2), Adaptive(20*time.Millisecond, 8000)} {
+		if err := p.Validate(); err != nil {
+			t.Errorf("%v: %v", p, err)
+		}
+	}
+	bad := Adaptive(20*time.Millisecond, 8000)
+	bad.Frame = 0
+	for _, p := range []Policy{{}, {Start: StartOnPop, CatchUp: TrimOnPop, Loss: LossWait}, bad,
+		func() Policy { p := Fixed(2); p.Drain = DrainByFrame; return p }()} {
+		if err := p.Validate(); !errors.Is(err, ErrPolicy) {
+			t.Errorf("%+v: %v, want ErrPolicy", p, err)
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("New accepted an invalid policy")
+		}
+	}()
+	New[byte](Policy{})
+}
+
+func TestNames(t *testing.T) {
+	for _, c := range []struct{ got, want string }{
+		{StartOnInsert.String(), "on-insert"}, {StartNewest.String(), "newest"}, {Start(9).String(), "Start(9)"},
+		{TrimOnPop.String(), "trim-on-pop"}, {JumpOnPop.String(), "jump-on-pop"}, {CatchUp(9).String(), "CatchUp(9)"},
+		{DrainByFrame.String(), "by-frame"}, {Drain(9).String(), "Drain(9)"},
+		{LossWait.String(), "wait"}, {LossJump.String(), "jump"}, {Loss(9).String(), "Loss(9)"},
+		{Lost.String(), "lost"}, {Restarted.String(), "restarted"},
+		{Fixed(2).String(), "target 2 max 6 start newest catch-up jump-on-pop drain none/0 loss advance stop 5"},
+		{Adaptive(20*time.Millisecond, 48000).String(),
+			"target adaptive(20ms@48000) max 10 start on-pop catch-up trim-on-pop drain on-play/50 loss wait stop 3"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+}

@@ -1,0 +1,175 @@
+// Package jitter is the one receive jitter buffer under the trunk's, the
+// room's and the softphone's audio: RTP payloads in by sequence number,
+// one packet (or a loss to conceal) out per playout tick.
+//
+// Buffer owns the mechanics every user shares: the ring of packets
+// (audio/rtpseq), duplicate, late and too-old packets, the playout cursor,
+// the signal to conceal a missing packet (with the packet after it, for
+// Opus FEC), the depth and its target, and the counters. What differs
+// between the users is a Policy value: a fixed or an adaptive target, how
+// playout starts, how it catches up when too much is queued, and what a
+// missing packet does to the cursor. Primed, Fixed and Adaptive build the
+// three policies in use.
+//
+// It is pure logic: no I/O, no goroutines, no clock (arrival and playout
+// times are passed in), no lock (the owner serialises calls).
+package jitter
+
+import (
+	"fmt"
+	"time"
+)
+
+// Start says when playout starts (and restarts after the stream stopped).
+type Start uint8
+
+const (
+	StartUnknown  Start = iota
+	StartOnInsert       // as soon as Target packets are held, from the earliest (trunk)
+	StartOnPop          // at a pop finding Target packets held, from the earliest (softphone)
+	StartNewest         // at a pop finding the newest Target sequence numbers all held, from the first of them (room)
+)
+
+var startNames = [...]string{"unknown", "on-insert", "on-pop", "newest"}
+
+func (s Start) String() string {
+	if int(s) < len(startNames) {
+		return startNames[s]
+	}
+	return fmt.Sprintf("Start(%d)", uint8(s))
+}
+
+// CatchUp says how a queue grown too deep is cut back.
+type CatchUp uint8
+
+const (
+	CatchUpUnknown CatchUp = iota
+	TrimOnInsert           // an insert leaving more than Max held drops the oldest (trunk)
+	TrimOnPop              // a pop finding more than target+2 held drops the oldest (softphone)
+	JumpOnPop              // a pop finding the newest packet Max or more ahead jumps to the newest Target (room)
+)
+
+var catchUpNames = [...]string{"unknown", "trim-on-insert", "trim-on-pop", "jump-on-pop"}
+
+func (c CatchUp) String() string {
+	if int(c) < len(catchUpNames) {
+		return catchUpNames[c]
+	}
+	return fmt.Sprintf("CatchUp(%d)", uint8(c))
+}
+
+// Drain says how delay left by a burst is given back once the flow is
+// steady again: over a window of DrainWindow observations, the fewest
+// packets queued beyond what the target asks for were never needed.
+type Drain uint8
+
+const (
+	DrainNone    Drain = iota
+	DrainByFrame       // the owner calls Buffer.Drain after each frame; the cushion above Target goes, gaps included (trunk)
+	DrainOnPlay        // each played packet observes; spare packets go up to the first gap; the playout clock may run earlier (softphone)
+)
+
+var drainNames = [...]string{"none", "by-frame", "on-play"}
+
+func (d Drain) String() string {
+	if int(d) < len(drainNames) {
+		return drainNames[d]
+	}
+	return fmt.Sprintf("Drain(%d)", uint8(d))
+}
+
+// Loss says what a pop does when the packet at the cursor is missing.
+// Every mode conceals it (Lost, with the packet after it when held, for
+// FEC) and stops playout after more than StopAfter consecutive misses
+// with nothing to play (an underrun); they differ in what counts.
+type Loss uint8
+
+const (
+	LossUnknown Loss = iota
+	// LossAdvance: the cursor moves on at every miss; an underrun is
+	// nothing held at or after the cursor; holes count as misses (room).
+	LossAdvance
+	// LossWait: at an underrun (nothing held) the cursor stays, waiting for
+	// the same packet, which is more likely delayed than lost; a hole
+	// (later packets held) moves on and ends the run of misses; stopping
+	// also needs StopIdle without an arrival (softphone).
+	LossWait
+	// LossJump: the cursor moves on at every miss; an underrun is nothing
+	// held; after StopAfter misses in a hole the cursor jumps to the
+	// oldest held packet (trunk).
+	LossJump
+)
+
+var lossNames = [...]string{"unknown", "advance", "wait", "jump"}
+
+func (l Loss) String() string {
+	if int(l) < len(lossNames) {
+		return lossNames[l]
+	}
+	return fmt.Sprintf("Loss(%d)", uint8(l))
+}
+
+// Policy is how one user's buffer plays out. The zero value is not usable:
+// build one with Primed, Fixed or Adaptive.
+type Policy struct {
+	Target  int // packets held before playout starts; the floor of an adaptive target
+	Max     int // depth bound: see CatchUp; an adaptive target is at most Max
+	Slots   int // sequence numbers the ring spans (rounded up to a power of two, at least 64)
+	Start   Start
+	CatchUp CatchUp
+	Drain   Drain
+	Window  int // observations in a drain window
+	Loss    Loss
+
+	StopAfter int           // consecutive misses tolerated before playout stops
+	StopIdle  time.Duration // adaptive: stopping also needs this long without an arrival
+	Restart   int           // a packet this far (sequence numbers) from the cursor restarts playout; 0: never
+
+	// Adaptive target (Frame > 0): 1 + ⌊3·J/Frame⌋ frames of the RFC 3550
+	// interarrival jitter J, plus a boost per underrun that decays.
+	Frame     time.Duration
+	ClockRate int
+}
+
+// String is the policy in one line, e.g. for a stage name or a test.
+func (p Policy) String() string {
+	target := fmt.Sprint(p.Target)
+	if p.Frame > 0 {
+		target = fmt.Sprintf("adaptive(%v@%d)", p.Frame, p.ClockRate)
+	}
+	return fmt.Sprintf("target %s max %d start %v catch-up %v drain %v/%d loss %v stop %d",
+		target, p.Max, p.Start, p.CatchUp, p.Drain, p.Window, p.Loss, p.StopAfter)
+}
+
+// Primed is the trunk's policy: play from the earliest packet once prime
+// are held (≈ prime×20 ms of delay), keep at most max held (prime+2 at
+// least), give back delay that stayed queued for 25 frames (500 ms),
+// conceal up to 3 packets of a gap then jump over it, and restart on a
+// packet more than 4×max away (a new stream, a restarted sender).
+func Primed(prime, most int) Policy {
+	prime = max(prime, 1)
+	most = max(most, prime+2)
+	return Policy{Target: prime, Max: most, Slots: 8*most + 2,
+		Start: StartOnInsert, CatchUp: TrimOnInsert, Drain: DrainByFrame, Window: 25,
+		Loss: LossJump, StopAfter: 3, Restart: 4 * most}
+}
+
+// Fixed is the room's policy for an operator's stream: a fixed target
+// (packets), playout starting on the newest target packets so it begins
+// fresh, a jump to the newest target when 6 packets (120 ms) are queued
+// ahead, and a stop after 5 frames with nothing to play.
+func Fixed(target int) Policy {
+	return Policy{Target: target, Max: 6, Start: StartNewest, CatchUp: JumpOnPop,
+		Loss: LossAdvance, StopAfter: 5}
+}
+
+// Adaptive is the softphone's policy: a target following the measured
+// jitter (frame: one packet's duration, at clockRate), at most 10 packets;
+// the oldest dropped while more than target+2 wait; spare packets that
+// waited a whole second (50 frames) skipped; an underrun waits for the
+// late packet; playout stops after 3 misses and 3 frames without an arrival.
+func Adaptive(frame time.Duration, clockRate int) Policy {
+	return Policy{Target: 1, Max: 10, Start: StartOnPop, CatchUp: TrimOnPop,
+		Drain: DrainOnPlay, Window: 50, Loss: LossWait, StopAfter: 3, StopIdle: 3 * frame,
+		Frame: frame, ClockRate: clockRate}
+}
