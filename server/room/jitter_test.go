@@ -2,6 +2,15 @@ package room
 
 import (
 	"testing"
+
+	jcore "github.com/meet-dev/meet/audio/jitter"
+)
+
+// The room's policy: a jump forward when maxDepth packets wait, a stop
+// after maxMisses frames with nothing to play.
+var (
+	maxDepth  = uint16(jcore.Fixed(2).Max)
+	maxMisses = jcore.Fixed(2).StopAfter
 )
 
 type popped struct {
@@ -114,7 +123,7 @@ func TestJitterCounters(t *testing.T) {
 	pushSeq(j, 3)
 	popAll(j, 2)
 	pushSeq(j, 2) // late
-	if j.received != 3 || j.late != 1 || j.lost != 1 || j.fec != 1 {
-		t.Fatalf("received %d late %d lost %d fec %d", j.received, j.late, j.lost, j.fec)
+	if st := j.stats(); st.Received != 3 || st.Late != 1 || st.Lost != 1 || st.FEC != 1 {
+		t.Fatalf("received %d late %d lost %d fec %d", st.Received, st.Late, st.Lost, st.FEC)
 	}
 }

@@ -353,8 +353,8 @@ func (m *Manager) StaffStats(staffID int64) (StaffStats, bool) {
 	defer s.mu.Unlock()
 	if p := s.cur; p != nil {
 		st.Codec = p.send.String()
-		j := p.jb
-		st.Received, st.Lost, st.FEC, st.Late, st.Skipped = j.received, j.lost, j.fec, j.late, j.skipped
+		j := p.jb.stats()
+		st.Received, st.Lost, st.FEC, st.Late, st.Skipped = j.Received, j.Lost, j.FEC, j.Late, j.Jumped
 	}
 	return st, true
 }

@@ -58,9 +58,9 @@ func TestStaffReceiveConcealsLoss(t *testing.T) {
 			}
 		}
 	}
-	st := s.cur.jb
-	if st.lost != 10 || st.fec != 10 {
-		t.Fatalf("lost %d, fec %d: expected the losses to be seen and repaired", st.lost, st.fec)
+	st := s.cur.jb.stats()
+	if st.Lost != 10 || st.FEC != 10 {
+		t.Fatalf("lost %d, fec %d: expected the losses to be seen and repaired", st.Lost, st.FEC)
 	}
 	// A pure tone is a hard case for SILK's low-bitrate redundancy: frames
 	// recovered by FEC are quieter, but none may drop out.
