@@ -28,18 +28,33 @@ func initBand() {
 	}
 }
 
-// band filters one 160-sample frame in of caller c into out (fast path)
-// and keeps the full path's upsampler history as it would be.
-func (pp *pairPath) band(c *callerLeg, in, out []int16) {
-	pp.silent = false
+// bandStage is Band(8000): the caller's frame for the operator on the
+// two-party fast path, with its history.
+type bandStage struct {
+	buf [bandTaps - 1 + CallerFrame]float32
+}
+
+func (*bandStage) String() string { return "Band(8000)" }
+
+// filter filters one 160-sample frame in into out and leaves up (the full
+// path's upsampler) with the history it would have.
+func (b *bandStage) filter(in, out []int16, up *up6) {
 	for i, v := range in[:CallerFrame] {
-		pp.bandBuf[bandTaps-1+i] = float32(v)
+		b.buf[bandTaps-1+i] = float32(v)
 	}
 	for j := range out[:CallerFrame] {
-		out[j] = clip16(dotN(pp.bandBuf[j:j+bandTaps], bandRev[:]))
+		out[j] = clip16(dotN(b.buf[j:j+bandTaps], bandRev[:]))
 	}
-	copy(pp.bandBuf[:bandTaps-1], pp.bandBuf[CallerFrame:])
-	copy(c.up.buf[:r6Taps-1], pp.bandBuf[CallerFrame+bandTaps-1-(r6Taps-1):])
+	copy(b.buf[:bandTaps-1], b.buf[CallerFrame:])
+	copy(up.buf[:r6Taps-1], b.buf[CallerFrame+bandTaps-1-(r6Taps-1):])
+}
+
+// follow keeps the filter's history as the full path (or the one-party
+// path) reads caller frame in8, for the next fast tick.
+func (b *bandStage) follow(in8 []int16) {
+	for i, v := range in8[CallerFrame-(bandTaps-1):] {
+		b.buf[i] = float32(v)
+	}
 }
 
 // primeDown leaves d (an operator's 48 kHz -> 8 kHz downsampler) with the

@@ -47,7 +47,7 @@ func (m *Manager) AddBridge(callID, staffID int64, mode api.JoinMode, media Call
 		r.log.Info("bridged staff mode changed", "staff_id", staffID, "mode", mode)
 		return nil
 	}
-	b := &bridge{io: newCallerLeg(media), mode: mode}
+	b := &bridge{io: newBridgeLeg(media), mode: mode}
 	b.leg = r.mix.Add(fmt.Sprintf("bridge:%d", staffID), role, b.io, b.io)
 	r.bridges[staffID] = b
 	r.log.Info("staff bridged in from another node", "staff_id", staffID, "mode", mode)

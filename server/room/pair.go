@@ -11,11 +11,13 @@ import (
 // hears exactly the other, so the room's mixer PairFunc exchanges their
 // audio without the 48 kHz mix:
 //
-//	caller -> operator: Trunk(8000) -> Band(8000) -> Opus(8000) -> Track
-//	operator -> caller: Track -> Opus(8000) -> Delay(8) -> Trunk(8000)
+//	caller -> operator: Trunk(8000) -> Band(8000) -> Opus(8000, encode) -> Track
+//	operator -> caller: Track -> Jitter -> Opus(8000, decode) -> Delay(8) -> Trunk(8000)
 //
-// (a G.711 operator: Track -> G711 -> Resample(8000->48000) ->
-// Resample(48000->8000) -> Trunk, the full path's own). Band is the 8 kHz filter equal to Resample(8000->48000) followed by
+// (a G.711 operator: Track -> Jitter -> PCMU(decode) ->
+// Resample(8000->48000) -> Resample(48000->8000) -> Trunk(8000), the full
+// path's own stages), each line the stages a tick uses (pipelines). Band
+// is the 8 kHz filter equal to Resample(8000->48000) followed by
 // Resample(48000->8000) (what the full path does to the caller's voice on
 // its way to a narrowband operator), in one short FIR, and every fast tick
 // keeps the full path's resampler histories as they would be, so that
@@ -37,35 +39,35 @@ import (
 type pairPath struct {
 	partner *staffLeg          // its operator (first: the garbage collector scans no further than the last pointer)
 	nb8     [CallerFrame]int16 // the caller's frame for the operator, band-filtered
-	bandBuf [bandTaps - 1 + CallerFrame]float32
-	silent  bool // the last fast tick had no caller audio
+	band    bandStage          // Band(8000)
+	silent  bool               // the last fast tick had no caller audio
 	op8     [CallerFrame]int16
 	x8      [CallerFrame]int16
 	fast    bool // the last tick was a two-party tick
 }
 
-// pairPipelines names the fast path's two directions for an operator
-// sending codec (the package comment's pictures).
-func pairPipelines(send codecKind) (toOperator, toCaller string) {
-	kind := sendOpus8
-	if send == codecPCMU {
-		kind = sendPCMU
+// pipelines names the fast path's two directions between caller c and
+// staff leg s's peer p, from the stages a fast tick (exchange) sends the
+// audio through: the caller's end and band filter and the operator's
+// narrowband send tail one way; back, the operator's narrowband receive
+// pipeline (Opus) or, for a stream it cannot decode at 8 kHz (G.711), its
+// full receive pipeline and the caller's send resampler, into the caller's
+// end. ok is false when p has no narrowband send (the full path runs).
+func (pp *pairPath) pipelines(c *callerLeg, s *staffLeg, p *peer) (toOperator, toCaller string, ok bool) {
+	sp := p.narrowPipe()
+	if sp == nil {
+		return "", "", false
 	}
-	toOperator = "Trunk(8000) -> Band(8000) -> " + kind.encodeName() + " -> " + (&packetOut{}).String()
-	if send == codecPCMU { // no narrowband decode: the full path's own resamplers
-		return toOperator, "Track -> PCMU(decode) -> Resample(8000->48000) -> Resample(48000->8000) -> Trunk(8000)"
+	toOperator = c.end.String() + " -> " + pp.band.String() + " -> " + sp.tail.String()
+	if s.narrowOK(p) {
+		if rp := p.recvPipe(codecOpus, true); rp != nil {
+			return toOperator, rp.into(c.end.String()), true
+		}
 	}
-	return toOperator, buildRecv(newJitter(0), nil).pipes[recvOpus8].String()
-}
-
-// pairPipelines names the fast path's two directions for peer p, its
-// narrowband receive pipeline as built (recv.go).
-func (p *peer) pairPipelines() (toOperator, toCaller string) {
-	toOperator, toCaller = pairPipelines(p.send)
-	if rp := p.recvPipe(codecOpus, true); p.send == codecOpus && rp != nil {
-		toCaller = rp.String()
+	if rp := p.recvPipe(p.streamCodec(nil), false); rp != nil {
+		return toOperator, rp.into(c.down.String()), true
 	}
-	return toOperator, toCaller
+	return toOperator, "no receive pipeline", true
 }
 
 // twoParty is the rooms' mixer.PairFunc.
@@ -95,8 +97,9 @@ func (pp *pairPath) exchange(c *callerLeg, s *staffLeg) bool {
 	s.mu.Unlock()
 
 	// Caller -> operator (read first, as the mixer reads in its legs' order).
-	if c.media.ReadFrame(c.in8[:]) {
-		pp.band(c, c.in8[:], pp.nb8[:])
+	if c.end.ReadFrame(c.in8[:]) {
+		pp.silent = false
+		pp.band.filter(c.in8[:], pp.nb8[:], &c.up.u)
 	} else {
 		clear(pp.nb8[:])
 		pp.silent = true
@@ -106,11 +109,11 @@ func (pp *pairPath) exchange(c *callerLeg, s *staffLeg) bool {
 	// (silence when nothing comes); Opus is decoded at 8 kHz.
 	if narrowIn {
 		if s.readNarrow(pp.op8[:], c.wide[:]) { // the first fast tick: fade over
-			c.down.process(c.wide[:], pp.x8[:])
+			c.down.d.process(c.wide[:], pp.x8[:])
 			fade(pp.x8[:], pp.op8[:])
 		}
-		clear(c.down.buf[:r6Len-1])       // no stale history when the full path resumes
-		_ = c.media.WriteFrame(pp.op8[:]) // a trunk error is the trunk's to report
+		clear(c.down.d.buf[:r6Len-1])    // no stale history when the full path resumes
+		_ = c.end.WriteSample(pp.op8[:]) // a trunk error is the trunk's to report
 	} else {
 		if !s.ReadFrame(c.wide[:]) {
 			clear(c.wide[:])
@@ -127,11 +130,7 @@ func (pp *pairPath) exchange(c *callerLeg, s *staffLeg) bool {
 
 // follow keeps the band filter's history as the full path (or the
 // one-party path) reads caller frame in8, for the next fast tick.
-func (pp *pairPath) follow(in8 []int16) {
-	for i, v := range in8[CallerFrame-(bandTaps-1):] {
-		pp.bandBuf[i] = float32(v)
-	}
-}
+func (pp *pairPath) follow(in8 []int16) { pp.band.follow(in8) }
 
 // resume is called as the full path reads the caller's first frame after
 // fast ticks (c.in8 still holds the last fast tick's): the operator's

@@ -31,8 +31,7 @@ func (m *Manager) Pipelines(callID int64) ([]string, bool) {
 	}
 	var out []string
 	if r.caller != nil {
-		recv, send := r.caller.pipelines()
-		out = append(out, "caller receive: "+recv, "caller send: "+send)
+		out = append(out, "caller receive: "+r.caller.receive(), "caller send: "+r.caller.send())
 	}
 	ids := make([]int64, 0, len(r.staff))
 	for id := range r.staff {
@@ -51,18 +50,16 @@ func (m *Manager) Pipelines(callID int64) ([]string, bool) {
 	}
 	for _, id := range sortedKeys(r.bridges) {
 		b := r.bridges[id]
-		recv, send := b.io.pipelines()
 		name := fmt.Sprintf("bridge:%d %s", id, b.mode)
-		out = append(out, name+" receive: "+recv, name+" send: "+send)
+		out = append(out, name+" receive: "+b.io.receive(), name+" send: "+b.io.send())
 	}
 	for _, id := range sortedKeys(r.trunks) {
 		c, _ := r.trunks[id].Source().(*callerLeg)
 		if c == nil {
 			continue
 		}
-		recv, send := c.pipelines()
 		name := fmt.Sprintf("trunk:%d", id)
-		out = append(out, name+" receive: "+recv, name+" send: "+send)
+		out = append(out, name+" receive: "+c.receive(), name+" send: "+c.send())
 	}
 	out = append(out, "guidance: Guidance(48000) -> Mixer(48000) (the caller only)")
 	if r.rec != nil && r.recLeg != nil {
@@ -74,18 +71,19 @@ func (m *Manager) Pipelines(callID int64) ([]string, bool) {
 	}
 	switch {
 	case r.caller != nil && parties == 0:
-		from, to := soloPipelines()
+		from, to := r.caller.soloPipelines()
 		out = append(out, "fast path: one-party: caller: "+from+"; guidance: "+to)
 	case r.caller != nil && parties == 1 && len(talkers) == 1 && talkers[0].narrow.Load():
 		s := talkers[0]
 		s.mu.Lock()
 		p := s.cur
 		var to, back string
+		ok := false
 		if p != nil {
-			to, back = p.pairPipelines()
+			to, back, ok = r.caller.pair.pipelines(r.caller, s, p)
 		}
 		s.mu.Unlock()
-		if p != nil {
+		if ok {
 			out = append(out, "fast path: two-party: to the operator: "+to+"; to the caller: "+back)
 			break
 		}
@@ -124,10 +122,4 @@ func (s *staffLeg) pipelines() (receive, send string) {
 		recv += " (the talk legs only)"
 	}
 	return recv, send
-}
-
-// pipelines names the caller leg's (or a bridge's) two directions.
-func (c *callerLeg) pipelines() (receive, send string) {
-	return "Trunk(8000) -> Resample(8000->48000) -> Mixer(48000)",
-		"Mixer(48000) -> Resample(48000->8000) -> Trunk(8000)"
 }

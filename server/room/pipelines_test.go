@@ -59,8 +59,9 @@ func TestPipelines(t *testing.T) {
 			}
 		})
 	}
-	to, back := pairPipelines(codecOpus)
-	if to != "Trunk(8000) -> Band(8000) -> Opus(8000, encode) -> Track" ||
+	cl, op := newCallerLeg(newFakeCaller(440)), testPeerLeg(t, m, 2, codecOpus, codecOpus)
+	to, back, ok := cl.pair.pipelines(cl, op, op.cur)
+	if !ok || to != "Trunk(8000) -> Band(8000) -> Opus(8000, encode) -> Track" ||
 		back != "Track -> Jitter -> Opus(8000, decode) -> Delay(8) -> Trunk(8000)" {
 		t.Errorf("fast path: %s | %s", to, back)
 	}
@@ -121,7 +122,7 @@ func TestRoomPipelines(t *testing.T) {
 			"staff:9 talk receive: Track -> Jitter -> PCMU(decode) -> Resample(8000->48000) -> Mixer(48000)\n" +
 			"staff:9 talk send: Mixer(48000) -> Resample(48000->8000) -> PCMU(encode) -> Track\n" + guidance +
 			"fast path: two-party: to the operator: Trunk(8000) -> Band(8000) -> PCMU(encode) -> Track; " +
-			"to the caller: Track -> PCMU(decode) -> Resample(8000->48000) -> Resample(48000->8000) -> Trunk(8000)\n"},
+			"to the caller: Track -> Jitter -> PCMU(decode) -> Resample(8000->48000) -> Resample(48000->8000) -> Trunk(8000)\n"},
 		{"recording", func() error {
 			return m.StartRecording(call, RecordSpec{Path: filepath.Join(t.TempDir(), "rec.wav"), Options: recording.Options{}}, nil)
 		}, callerLines +

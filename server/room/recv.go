@@ -3,6 +3,7 @@ package room
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/meet-dev/meet/audio"
 	"github.com/meet-dev/meet/audio/mixer"
@@ -89,6 +90,12 @@ type recvPipe struct {
 
 // String names the pipeline from the track on.
 func (rp *recvPipe) String() string { return "Track -> " + rp.jb.String() + " -> " + rp.dec.String() }
+
+// into names the pipeline with to taking its rate's frames instead of
+// the usual (the two-party fast path hands them to the caller's end).
+func (rp *recvPipe) into(to string) string {
+	return strings.TrimSuffix(rp.String(), rp.sink.to) + to
+}
 
 // decodeStage decodes one popped packet, recovers it from the next one's
 // FEC or conceals it, at its rate, and writes the samples on.

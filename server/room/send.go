@@ -130,9 +130,9 @@ func (sp *sendPipe) send8(frame []int16) ([]byte, error) {
 
 // resampleStage is Resample(48000->8000) in front of an 8 kHz stage.
 type resampleStage struct {
+	dst audio.Writer // first: the garbage collector scans no further
 	d   down6
 	out [CallerFrame]int16
-	dst audio.Writer
 }
 
 func (r *resampleStage) WriteSample(pcm audio.PCM16) error {

@@ -96,7 +96,7 @@ func soloCompare(t *testing.T, loop bool, clipLen int) (caller, listener audio.P
 }
 
 func TestSoloPipelines(t *testing.T) {
-	from, to := soloPipelines()
+	from, to := newCallerLeg(newFakeCaller(440)).soloPipelines()
 	if from != "Trunk(8000) -> Drain" || to != "Guidance(8000) -> Trunk(8000)" {
 		t.Errorf("%s | %s", from, to)
 	}
