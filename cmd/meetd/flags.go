@@ -54,6 +54,7 @@ func addFeatureFlags(fs *pflag.FlagSet) {
 	fs.Duration("sms-retry", 5*time.Second, "first retry delay of a failed SMS; it doubles up to 10 min, 12 attempts")
 	fs.String("public-url", "", "base URL for chat links in SMS templates ({{chat_url}})")
 	fs.String("survey-url", "", "survey link base for {{survey_url}}")
+	fs.String("memory-limit", "", "soft limit of meetd's Go memory, e.g. 200MiB or 1GiB (runtime/debug.SetMemoryLimit): near it the garbage collector runs more often, at some CPU cost, instead of letting the heap grow to twice what is live; not a hard cap (empty: none, or GOMEMLIMIT)")
 }
 
 func portRange(s string) (int, int, error) {

@@ -50,6 +50,11 @@ func newServeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if n, err := applyMemoryLimit(v); err != nil {
+				return err
+			} else if n > 0 {
+				log.Info("soft memory limit", "bytes", n)
+			}
 			srv, err := newServer(cfg, log, feat)
 			if err != nil {
 				return err
