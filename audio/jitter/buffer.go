@@ -399,9 +399,16 @@ func (b *Buffer[T]) count(from uint16) int {
 
 // restart forgets everything held: a packet far from the cursor.
 func (b *Buffer[T]) restart() {
+	b.st.Restarts++
+	b.Reset()
+}
+
+// Reset forgets every packet held and stops playout, which starts again
+// as the policy says: for a new stream (a new RTP source, its own
+// sequence space). Counters are kept.
+func (b *Buffer[T]) Reset() {
 	b.ring.Clear()
 	b.held = 0
-	b.st.Restarts++
 	b.stop()
 }
 

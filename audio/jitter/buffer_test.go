@@ -180,6 +180,23 @@ func TestDrainByFrame(t *testing.T) {
 	}
 }
 
+// A new source (Reset) forgets the old stream's packets and primes again.
+func TestReset(t *testing.T) {
+	for _, pol := range []Policy{Primed(2, 10), Fixed(2), Adaptive(20*time.Millisecond, 48000)} {
+		b := New[byte](pol)
+		if got := run(t, b, "+1 @20 +2 @40 +3 p"); got != "P1" && got != "P2" {
+			t.Fatalf("%v: %s", pol, got)
+		}
+		b.Reset()
+		if b.Held() != 0 || b.Playing() {
+			t.Fatalf("%v: held %d playing %v after Reset", pol, b.Held(), b.Playing())
+		}
+		if got := run(t, b, "@17980 +900 @18000 +901 p"); got != "P900" {
+			t.Errorf("%v: after Reset %s, want P900", pol, got)
+		}
+	}
+}
+
 func TestValidate(t *testing.T) {
 	for _, p := range []Policy{Primed(0, 0), Primed(2, 10), Fixed(0), Fixed(2), Adaptive(20*time.Millisecond, 8000)} {
 		if err := p.Validate(); err != nil {
