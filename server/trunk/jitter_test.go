@@ -1,6 +1,17 @@
 package trunk
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/meet-dev/meet/audio/jitter"
+)
+
+// The trunk's policy: a gap is concealed for maxConcealPackets packets,
+// delay is drained over drainWindow frames.
+var (
+	maxConcealPackets = jitter.Primed(2, 10).StopAfter
+	drainWindow       = jitter.Primed(2, 10).Window
+)
 
 func frameOf(v int16) []int16 {
 	f := make([]int16, frameSamples)
@@ -53,8 +64,8 @@ func TestJitterDropsLateAndDuplicate(t *testing.T) {
 	popValue(t, j)
 	j.Push(1, frameOf(9)) // late
 	j.Push(2, frameOf(9)) // duplicate of a queued packet
-	if j.late != 1 || j.dropped != 1 {
-		t.Fatalf("late=%d dropped=%d", j.late, j.dropped)
+	if late := j.core.Stats().Late; late != 1 || j.dropped() != 1 {
+		t.Fatalf("late=%d dropped=%d", late, j.dropped())
 	}
 	if v, _ := popValue(t, j); v != 2 {
 		t.Fatalf("got %d", v)
@@ -75,8 +86,8 @@ func TestJitterConcealsLossWithFade(t *testing.T) {
 	if v, _ := popValue(t, j); v != 3000 {
 		t.Fatal(v)
 	}
-	if j.lost != 1 {
-		t.Fatalf("lost = %d", j.lost)
+	if lost := j.core.Stats().Lost; lost != 1 {
+		t.Fatalf("lost = %d", lost)
 	}
 }
 
@@ -219,16 +230,16 @@ func TestJitterDrainsDelayLeftByABurst(t *testing.T) {
 	if d := j.Depth(); d > 3 {
 		t.Fatalf("depth %d after %d steady pops, want back near prime (2)", d, 3*drainWindow)
 	}
-	if j.drained == 0 || j.lost != 0 {
-		t.Fatalf("drained %d, lost %d", j.drained, j.lost)
+	if st := j.core.Stats(); st.Drained == 0 || st.Lost != 0 {
+		t.Fatalf("drained %d, lost %d", st.Drained, st.Lost)
 	}
 	// Steady flow at the priming depth drains nothing.
-	before := j.drained
+	before := j.core.Stats().Drained
 	for range 3 * drainWindow {
 		j.Pop(frame)
 		push()
 	}
-	if j.drained != before {
-		t.Fatalf("drained %d more in steady flow", j.drained-before)
+	if drained := j.core.Stats().Drained; drained != before {
+		t.Fatalf("drained %d more in steady flow", drained-before)
 	}
 }
