@@ -102,7 +102,7 @@ func (r *receiver) startMargin() (time.Duration, bool) {
 func (r *receiver) awaitLate() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.awaiting = r.jb != nil && r.jb.started && r.jb.count == 0
+	r.awaiting = r.jb != nil && r.jb.waiting()
 	return r.awaiting
 }
 
@@ -110,7 +110,7 @@ func (r *receiver) awaitLate() bool {
 func (r *receiver) lateArrived() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.jb == nil || r.jb.count > 0 || !r.jb.started {
+	if r.jb == nil || !r.jb.waiting() {
 		r.awaiting = false
 		return true
 	}

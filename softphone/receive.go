@@ -234,7 +234,7 @@ func (r *receiver) playOnce(now time.Time) (early time.Duration) {
 		return
 	}
 	if r.onFrame != nil && st == jbFrame {
-		r.onFrame(r.jb.lastArrival)
+		r.onFrame(r.jb.lastArrival())
 	}
 	if err := r.head.WriteSample(pcm); err != nil {
 		r.p.log.Debug("playback write failed", "err", err)
@@ -286,10 +286,11 @@ func (r *receiver) stats(st *Stats) {
 	st.Loss = r.jb.lossFraction()
 	st.Jitter = r.jb.jitterDuration()
 	st.BufferDepth = time.Duration(r.jb.target()) * frameDuration
-	st.PacketsReceived = r.jb.seq.Received()
-	st.LatePackets = r.jb.late + r.jb.overflow
-	st.Skipped = r.jb.skipped + r.skipped
-	st.Concealed = r.jb.concealed
+	js := r.jb.stats()
+	st.PacketsReceived = js.Received
+	st.LatePackets = js.Late + js.Evicted + js.Trimmed
+	st.Skipped = js.Drained + js.Skipped + r.skipped
+	st.Concealed = js.Lost
 	st.BufferWait = r.jb.meanWait()
 }
 
