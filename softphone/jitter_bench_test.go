@@ -14,7 +14,9 @@ func BenchmarkJitter(b *testing.B) {
 	pkt := make([]byte, 80)
 	t0 := time.Unix(1000, 0)
 	seq := uint16(60000)
-	at := func(i int) time.Time { return t0.Add(time.Duration(i)*frameDuration + time.Duration(i%4)*time.Millisecond) }
+	at := func(i int) time.Time {
+		return t0.Add(time.Duration(i)*frameDuration + time.Duration(i%4)*time.Millisecond)
+	}
 	for i := range 4 {
 		j.push(seq, uint32(seq)*960, pkt, at(i))
 		seq++
