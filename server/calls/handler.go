@@ -40,7 +40,7 @@ func (m *Manager) Inbound(ctx context.Context, from, to string) (int64, error) {
 	var ch api.Channel
 	var view *channelView
 	first := routing.Greeting
-	err := m.st.View(ctx, func(tx store.Tx) error {
+	err := m.view(ctx, func(tx store.Tx) error {
 		var err error
 		if ch, err = tx.ChannelByNumber(to); err != nil {
 			if errors.Is(err, api.ErrNotFound) {

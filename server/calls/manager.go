@@ -121,6 +121,7 @@ type Manager struct {
 	reevalQd atomic.Bool // a Reevaluate is queued
 
 	w writer // store writes in the order records were made under mu (see flush)
+	r reader // store reads of Inbound, off the INVITE's goroutine (see reader)
 
 	mu        sync.Mutex
 	closed    bool
