@@ -80,6 +80,7 @@ type Buffer[T any] struct {
 
 	win window
 	ad  *adaptive // nil for a fixed target
+	tk  *ticked   // nil unless ticked (Policy.Margin > 0)
 
 	loss       rtpseq.Counter
 	waitSum    time.Duration // time played packets waited
@@ -97,6 +98,9 @@ func New[T any](p Policy) *Buffer[T] {
 	if p.Frame > 0 {
 		b.ad = &adaptive{}
 	}
+	if p.Margin > 0 {
+		b.tk = &ticked{}
+	}
 	return b
 }
 
@@ -111,6 +115,9 @@ func (b *Buffer[T]) Insert(seq uint16, ts uint32, arrival time.Time, payload []T
 		b.loss.Add(seq)
 		b.ad.observe(ts, arrival, b.pol.ClockRate)
 		b.lastArr = arrival
+	}
+	if b.tk != nil && !arrival.IsZero() {
+		b.tk.est.observe(ts, arrival, b.pol.ClockRate)
 	}
 	if !b.sized {
 		b.ring, b.sized = *rtpseq.NewRing[T](b.pol.Slots), true
@@ -140,7 +147,7 @@ func (b *Buffer[T]) Insert(seq uint16, ts uint32, arrival time.Time, payload []T
 	}
 	s.Seq, s.OK = seq, true
 	s.Payload = append(s.Payload[:0], payload...)
-	if b.ad != nil {
+	if b.ad != nil || b.tk != nil {
 		s.Arrival = arrival
 	}
 	b.held++
@@ -169,7 +176,7 @@ func (b *Buffer[T]) Insert(seq uint16, ts uint32, arrival time.Time, payload []T
 // Pop yields what to play at now: the next packet (its slot), a loss to
 // conceal (with the next packet's slot when held, for FEC) or nothing.
 func (b *Buffer[T]) Pop(now time.Time) (Kind, *Slot[T]) {
-	if !b.playing && !b.start() {
+	if !b.playing && !b.start(now) {
 		return None, nil
 	}
 	switch b.pol.CatchUp {
@@ -196,6 +203,9 @@ func (b *Buffer[T]) Pop(now time.Time) (Kind, *Slot[T]) {
 			if b.ad != nil {
 				b.played(s, now)
 			}
+			if b.tk != nil && !now.IsZero() && !s.Arrival.IsZero() {
+				b.tickPlayed(now.Sub(s.Arrival))
+			}
 			return Packet, s
 		}
 		if b.underrun() {
@@ -203,6 +213,9 @@ func (b *Buffer[T]) Pop(now time.Time) (Kind, *Slot[T]) {
 			if b.ad != nil {
 				b.ad.underrun(b.misses, b.pol.Max)
 				b.win = window{}
+			}
+			if b.tk != nil && b.misses == 1 {
+				b.tickUnderrun()
 			}
 			if b.misses > b.pol.StopAfter && (b.pol.StopIdle == 0 || now.Sub(b.lastArr) > b.pol.StopIdle) {
 				b.stop() // the stream stopped: start again when it comes back
@@ -234,8 +247,18 @@ func (b *Buffer[T]) Pop(now time.Time) (Kind, *Slot[T]) {
 	}
 }
 
-// start starts playout at a pop when the policy's start condition holds.
-func (b *Buffer[T]) start() bool {
+// start starts playout at a pop at now when the policy's start condition
+// holds; a ticked policy first looks for a packet that waited its margin.
+func (b *Buffer[T]) start(now time.Time) bool {
+	if s, ok := b.alignedStart(now); ok {
+		b.dropRange(b.highest-uint16(b.ring.Size())+1, s)
+		b.next = s
+		if b.tk != nil {
+			b.tk.run = 0
+		}
+		b.playing, b.misses = true, 0
+		return true
+	}
 	switch b.pol.Start {
 	case StartOnPop:
 		if b.held == 0 || b.held < b.Target() {
@@ -347,12 +370,21 @@ func (b *Buffer[T]) Skip(n int) {
 // plays from the first of them at once, if any is held: for a stream
 // attached to a new listener, whose first tick should be fresh audio.
 // Only for StartNewest policies (others ignore it): it starts the way they do.
+// A ticked one starts at the next pop instead, from the packet that has
+// waited its margin by then.
 func (b *Buffer[T]) PlayNewest() {
 	if b.pol.Start != StartNewest {
 		return
 	}
 	b.playing, b.misses = false, 0
 	if !b.any {
+		return
+	}
+	if b.tk != nil {
+		// Ticked: the next pop starts from the packet that has waited the
+		// margin by then (or as StartNewest does).
+		b.dropRange(b.highest-uint16(b.ring.Size())+1, b.highest-uint16(b.pol.Max)+1)
+		b.tk.run = 0
 		return
 	}
 	from := b.highest - uint16(b.pol.Target) + 1
@@ -415,6 +447,9 @@ func (b *Buffer[T]) Reset() {
 func (b *Buffer[T]) stop() {
 	b.playing, b.misses = false, 0
 	b.win = window{}
+	if b.tk != nil {
+		b.tk.run = 0
+	}
 }
 
 // Held is how many packets are queued.

@@ -235,3 +235,89 @@ func TestNames(t *testing.T) {
 		}
 	}
 }
+
+// A ticked buffer (the room's) starts from the packet that has waited its
+// margin at the tick, so the first packet waits less than a period more
+// than it must, whatever the tick's phase.
+func TestTickedStart(t *testing.T) {
+	ticked := Ticked(2, 20*time.Millisecond, 48000)
+	for _, c := range []struct{ name, script, want string }{
+		{"a packet that waited the margin plays at once", "@0 +1 @5 p @20 +2 @25 p", "P1 P2"},
+		{"a fresh one waits a tick", "@0 +1 @2 p @20 +2 @22 p @40 +3 @42 p", "N P1 P2"},
+		{"the newest that waited the margin", "@0 +1 @20 +2 @40 +3 @50 p", "P3"},
+		{"played newest: the next tick chooses", "@0 +1 @20 +2 @40 +3 new @42 p @60 +4 @62 p", "P2 P3"},
+		{"without a clock as Fixed", "+10 p +11 p2", "N P10 P11"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := run(t, New[byte](ticked), c.script); got != c.want {
+				t.Fatalf("%s\n got %s\nwant %s", c.script, got, c.want)
+			}
+		})
+	}
+}
+
+// After a missed tick every packet waits a period more than the margin;
+// within two windows that period is given back (one packet dropped), and
+// waits of the margin and a few ms are kept.
+func TestTickedDrain(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	b := New[byte](Ticked(2, 20*time.Millisecond, 48000))
+	win := b.Policy().Window
+	insert := func(i int) time.Time {
+		at := t0.Add(time.Duration(i) * 20 * time.Millisecond)
+		b.Insert(uint16(i), uint32(i)*960, at, []byte{byte(i)})
+		return at
+	}
+	tick := func(i int, want uint16) { // the tick 7 ms after packet i
+		t.Helper()
+		if k, s := b.Pop(insert(i).Add(7 * time.Millisecond)); k != Packet || s.Seq != want {
+			t.Fatalf("tick after packet %d: %v, want packet %d", i, k, want)
+		}
+	}
+	for i := range 10 {
+		tick(i, uint16(i)) // each waits 7 ms
+	}
+	insert(10) // the mixer missed this tick
+	i := 11
+	for ; b.Stats().Drained == 0; i++ {
+		if i > 11+2*win {
+			t.Fatal("27 ms waits for two windows, nothing drained")
+		}
+		tick(i, uint16(i-1))
+	}
+	for end := i + 3*win; i < end; i++ {
+		tick(i, uint16(i))
+	}
+	if st := b.Stats(); st.Drained != 1 || st.Lost != 0 {
+		t.Fatalf("drained %d lost %d, want 1 and 0", st.Drained, st.Lost)
+	}
+}
+
+// An underrun waits for the late packet (a period of delay) and raises
+// the margin by a period for 150 packets, so the drain does not take the
+// period straight back; then it does.
+func TestTickedUnderrun(t *testing.T) {
+	b := New[byte](Ticked(2, 20*time.Millisecond, 48000))
+	got := run(t, b, "@0 +1 @5 p @25 p @27 +2 @45 p")
+	if got != "P1 L P2" {
+		t.Fatalf("got %s, want P1 L P2", got)
+	}
+	if b.tk.boost != 20*time.Millisecond || b.TickMargin() < 24*time.Millisecond {
+		t.Fatalf("margin after an underrun %v (boost %v), want a period more than 4 ms and the jitter", b.TickMargin(), b.tk.boost)
+	}
+	// Packet 2 arrived at 27 and played at 45: every packet now waits 18 ms.
+	t0 := time.Unix(1000, 0).Add(27 * time.Millisecond)
+	for i := 3; i < 3+boostPops; i++ {
+		at := t0.Add(time.Duration(i-2) * 20 * time.Millisecond)
+		b.Insert(uint16(i), uint32(i)*960, at, []byte{byte(i)})
+		if k, s := b.Pop(at.Add(18 * time.Millisecond)); k != Packet || s.Seq != uint16(i) {
+			t.Fatalf("pop at packet %d gave %v", i, k)
+		}
+	}
+	if b.tk.boost != 0 || b.TickMargin() > 6*time.Millisecond {
+		t.Fatalf("margin after %d good packets %v (boost %v), want 4 ms and the jitter", boostPops, b.TickMargin(), b.tk.boost)
+	}
+	if b.Stats().Drained != 0 {
+		t.Fatal("18 ms waits drained with a 4 ms margin")
+	}
+}

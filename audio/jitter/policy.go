@@ -67,9 +67,10 @@ const (
 	DrainNone    Drain = iota
 	DrainByFrame       // the owner calls Buffer.Drain after each frame; the cushion above Target goes, gaps included (trunk)
 	DrainOnPlay        // each played packet observes; spare packets go up to the first gap; the playout clock may run earlier (softphone)
+	DrainByWait        // each played packet observes its wait; a frame goes when every one waited a frame more than the margin (ticked: room)
 )
 
-var drainNames = [...]string{"none", "by-frame", "on-play"}
+var drainNames = [...]string{"none", "by-frame", "on-play", "by-wait"}
 
 func (d Drain) String() string {
 	if int(d) < len(drainNames) {
@@ -125,6 +126,20 @@ type Policy struct {
 	StopIdle  time.Duration // adaptive: stopping also needs this long without an arrival
 	Restart   int           // a packet this far (sequence numbers) from the cursor restarts playout; 0: never
 
+	// Ticked playout (Margin > 0): the owner pops on its own clock once
+	// every Period (a room's mixer tick), passing arrival and pop times.
+	// A fixed number of packets waits anywhere from nothing to a whole
+	// Period more than it must, by the phase of the tick against the
+	// arrivals; a ticked buffer keeps each packet's wait between Margin
+	// and a Period more instead: playout starts at a pop from the newest
+	// packet that has waited Margin (else as Start says), and DrainByWait
+	// gives back a Period when every packet of a Window waited that much
+	// more. An underrun adds a Period to the margin for 3 s (150 packets
+	// played), so the delay it cost (LossWait) is not drained straight
+	// back.
+	Margin time.Duration
+	Period time.Duration
+
 	// Adaptive target (Frame > 0): 1 + ⌊3·J/Frame⌋ frames of the RFC 3550
 	// interarrival jitter J, plus a boost per underrun that decays.
 	Frame     time.Duration
@@ -137,8 +152,12 @@ func (p Policy) String() string {
 	if p.Frame > 0 {
 		target = fmt.Sprintf("adaptive(%v@%d)", p.Frame, p.ClockRate)
 	}
-	return fmt.Sprintf("target %s max %d start %v catch-up %v drain %v/%d loss %v stop %d",
+	s := fmt.Sprintf("target %s max %d start %v catch-up %v drain %v/%d loss %v stop %d",
 		target, p.Max, p.Start, p.CatchUp, p.Drain, p.Window, p.Loss, p.StopAfter)
+	if p.Margin > 0 {
+		s += fmt.Sprintf(" ticked %v margin %v", p.Period, p.Margin)
+	}
+	return s
 }
 
 // Primed is the trunk's policy: play from the earliest packet once prime
@@ -161,6 +180,20 @@ func Primed(prime, most int) Policy {
 func Fixed(target int) Policy {
 	return Policy{Target: target, Max: 6, Start: StartNewest, CatchUp: JumpOnPop,
 		Loss: LossAdvance, StopAfter: 5}
+}
+
+// Ticked is the room's policy for an operator's stream, popped once per
+// mixer tick (period), RTP timestamps at clockRate: Fixed(target) for
+// starting untimed, but ticked with a margin of 4 ms plus twice the
+// interarrival jitter (each packet waits that to a period more at its
+// tick), a period of delay given back when a whole second (50 packets)
+// waited a period more than that, and an underrun that waits for the late
+// packet.
+func Ticked(target int, period time.Duration, clockRate int) Policy {
+	p := Fixed(target)
+	p.Margin, p.Period, p.ClockRate = 4*time.Millisecond, period, clockRate
+	p.Drain, p.Window, p.Loss = DrainByWait, 50, LossWait
+	return p
 }
 
 // Adaptive is the softphone's policy: a target following the measured
