@@ -4,15 +4,19 @@ import (
 	"time"
 
 	jcore "github.com/meet-dev/meet/audio/jitter"
+	"github.com/meet-dev/meet/audio/mixer"
 	"github.com/meet-dev/meet/audio/rtpseq"
 )
 
 // jitter is an operator stream's receive jitter buffer: audio/jitter's
-// Buffer under its Fixed policy (a fixed target, playout starting on the
-// newest target packets, a jump forward when 6 packets wait, a stop after
-// 5 frames with nothing). The reader pulls one packet per frame; a hole
-// becomes FEC (when the packet after it is there) or concealment. It is
-// not safe for concurrent use: the staff leg's mutex guards it.
+// Buffer under its Ticked policy (a fixed target to start on without a
+// clock; with arrival and tick times, each packet waits from 4 ms to a
+// tick more at its tick, whatever the mixer's phase, and delay left by a
+// stall is given back; a jump forward when 6 packets wait, a stop after 5
+// frames with nothing). The mixer pulls one packet per tick; a hole
+// becomes FEC (when the packet after it is there) or concealment; an
+// underrun waits for the late packet. It is not safe for concurrent use:
+// the staff leg's mutex guards it.
 type jitter struct {
 	core *jcore.Buffer[byte]
 }
@@ -31,16 +35,24 @@ const (
 
 // newJitter returns a buffer holding target packets before playout.
 func newJitter(target int) *jitter {
-	return &jitter{core: jcore.New[byte](jcore.Fixed(target))}
+	return &jitter{core: jcore.New[byte](jcore.Ticked(target, mixer.Period, mixer.Rate))}
 }
 
 // String names the buffer as a stage of the receive pipelines (recv.go).
 func (*jitter) String() string { return "Jitter" }
 
-// push stores a copy of one packet's payload. The room's buffer keeps no
-// clock: arrival and RTP times only matter to an adaptive target.
+// push stores a copy of one packet's payload, its arrival unknown.
 func (j *jitter) push(seq uint16, codec codecKind, payload []byte) {
-	if _, s := j.core.Insert(seq, 0, time.Time{}, payload); s != nil {
+	j.pushAt(seq, 0, codec, payload, time.Time{})
+}
+
+// pushAt stores a copy of one packet's payload with its RTP timestamp,
+// which arrived at at.
+func (j *jitter) pushAt(seq uint16, ts uint32, codec codecKind, payload []byte, at time.Time) {
+	if codec == codecPCMU {
+		ts *= mixer.Rate / CallerRate // the buffer's clock is the mixer's 48 kHz
+	}
+	if _, s := j.core.Insert(seq, ts, at, payload); s != nil {
 		s.Codec = uint8(codec)
 	}
 }
@@ -52,8 +64,11 @@ func (j *jitter) restart() { j.core.PlayNewest() }
 
 // pop returns what to play for the next frame. For popPacket the slot is
 // the packet; for popFEC it is the packet after the missing one.
-func (j *jitter) pop() (popKind, *jbSlot) {
-	switch k, s := j.core.Pop(time.Time{}); {
+func (j *jitter) pop() (popKind, *jbSlot) { return j.popAt(time.Time{}) }
+
+// popAt is pop at the tick now.
+func (j *jitter) popAt(now time.Time) (popKind, *jbSlot) {
+	switch k, s := j.core.Pop(now); {
 	case k == jcore.Packet:
 		return popPacket, s
 	case k == jcore.Lost && s != nil:

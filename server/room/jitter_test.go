@@ -69,12 +69,12 @@ func TestJitter(t *testing.T) {
 			pushSeq(j, 5, 6)
 			return append(out, popAll(j, 4)...)
 		}, []popped{P(1), P(2), C, F(5), P(5), P(6)}},
-		{"underrun conceals, a late packet is dropped", func(j *jitter) []popped {
+		{"underrun conceals and waits for the late packet", func(j *jitter) []popped {
 			pushSeq(j, 1, 2)
 			out := popAll(j, 3)
 			pushSeq(j, 3, 4, 5)
 			return append(out, popAll(j, 2)...)
-		}, []popped{P(1), P(2), C, P(4), P(5)}},
+		}, []popped{P(1), P(2), C, P(3), P(4)}},
 		{"long underrun stops and re-primes", func(j *jitter) []popped {
 			pushSeq(j, 1, 2)
 			out := popAll(j, 2+maxMisses+1)

@@ -3,6 +3,7 @@ package room
 import (
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/meet-dev/meet/audio"
 	"github.com/meet-dev/meet/audio/mixer"
@@ -32,12 +33,13 @@ func (p *peer) read(log *slog.Logger, dst []int16, narrow bool, also []int16) (o
 		sink, otherSink = rp.narrow, rp.wide
 	}
 	fifo, other := &sink.fifo, &otherSink.fifo
+	now := time.Now() // the tick
 	if also != nil {
 		*fifo = (*fifo)[:0]
 		p.warm(narrow)
 	}
 	for len(*fifo) < len(dst) {
-		kind, slot := p.jb.pop()
+		kind, slot := p.jb.popAt(now)
 		if kind == popNone {
 			if len(*fifo) == 0 {
 				break

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
@@ -136,7 +137,7 @@ func (s *staffLeg) push(p *peer, pkt *rtp.Packet) {
 	}
 	s.mu.Lock()
 	if s.cur == p {
-		p.jb.push(pkt.SequenceNumber, codec, pkt.Payload)
+		p.jb.pushAt(pkt.SequenceNumber, pkt.Timestamp, codec, pkt.Payload, time.Now())
 	}
 	s.mu.Unlock()
 }
