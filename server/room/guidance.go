@@ -3,6 +3,7 @@ package room
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -128,6 +129,9 @@ func (p *prompt) stop() {
 	p.clip, p.done, p.playing = nil, nil, false
 	p.mu.Unlock()
 }
+
+// String names the stage as Pipelines prints it.
+func (p *prompt) String() string { return fmt.Sprintf("Guidance(%d)", mixer.Rate) }
 
 // ReadFrame hands the mixer the next 20 ms of guidance.
 func (p *prompt) ReadFrame(dst []int16) bool {

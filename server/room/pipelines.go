@@ -61,7 +61,7 @@ func (m *Manager) Pipelines(callID int64) ([]string, bool) {
 		name := fmt.Sprintf("trunk:%d", id)
 		out = append(out, name+" receive: "+c.receive(), name+" send: "+c.send())
 	}
-	out = append(out, "guidance: Guidance(48000) -> Mixer(48000) (the caller only)")
+	out = append(out, "guidance: "+r.prompt.String()+" -> "+(*mixerFrame)(nil).String()+" (the caller only)")
 	if r.rec != nil && r.recLeg != nil {
 		out = append(out, "recorder: "+r.rec.String())
 	}
