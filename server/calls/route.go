@@ -3,6 +3,7 @@ package calls
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -82,36 +83,33 @@ func loadViewOf(tx store.Tx, ch api.Channel) (*channelView, error) {
 				v.teams[t.ID] = t
 			}
 		}
-		staff, err := tx.ListStaff(channelID)
-		if err != nil {
-			return err
-		}
 		opened, err := tx.OpenedPhoneChats(channelID)
 		if err != nil {
 			return err
 		}
 		fewest := v.team != nil && v.team.Strategy == api.StrategyFewestOpenChats
+		// The members are those ChannelSettings returns settings of (every
+		// member of the channel): ListStaff's three reads, with each
+		// member's channels and teams, were a third of this view's cost on
+		// every call (to a closed channel too, for its eligibility record),
+		// for IDs only. Names are not read: routing does not show them
+		// (`meetd route simulate` reads its own list).
 		sets, err := tx.ChannelSettings(channelID)
 		if err != nil {
 			return err
 		}
+		ids := slices.Sorted(maps.Keys(sets)) // by ID, as ListStaff listed them
 		var open map[int64]int
 		if fewest {
 			if open, err = tx.OpenChatsByAssignee(channelID, openChatsCap); err != nil {
 				return err
 			}
 		}
-		v.staff = make([]routing.Member, 0, len(staff))
-		for _, s := range staff {
-			set, ok := sets[s.ID]
-			if !ok {
-				if set, err = tx.Settings(s.ID); err != nil {
-					return err
-				}
-			}
-			mem := routing.Member{ID: s.ID, Name: s.Name, InChannel: true, Settings: set, OpenedPhoneChats: opened[s.ID]}
+		v.staff = make([]routing.Member, 0, len(ids))
+		for _, id := range ids {
+			mem := routing.Member{ID: id, InChannel: true, Settings: sets[id], OpenedPhoneChats: opened[id]}
 			if fewest {
-				mem.OpenChats = open[s.ID]
+				mem.OpenChats = open[id]
 			}
 			v.staff = append(v.staff, mem)
 		}
