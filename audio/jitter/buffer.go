@@ -222,7 +222,7 @@ func (b *Buffer[T]) Pop(now time.Time) (Kind, *Slot[T]) {
 				return None, nil
 			}
 			b.st.Lost++
-			if b.pol.Loss != LossWait {
+			if b.pol.Loss != LossWait && b.tk == nil { // ticked: wait for it too
 				b.next++
 			}
 			return Lost, nil

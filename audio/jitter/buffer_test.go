@@ -241,15 +241,24 @@ func TestNames(t *testing.T) {
 // than it must, whatever the tick's phase.
 func TestTickedStart(t *testing.T) {
 	ticked := Ticked(2, 20*time.Millisecond, 48000)
-	for _, c := range []struct{ name, script, want string }{
-		{"a packet that waited the margin plays at once", "@0 +1 @5 p @20 +2 @25 p", "P1 P2"},
-		{"a fresh one waits a tick", "@0 +1 @2 p @20 +2 @22 p @40 +3 @42 p", "N P1 P2"},
-		{"the newest that waited the margin", "@0 +1 @20 +2 @40 +3 @50 p", "P3"},
-		{"played newest: the next tick chooses", "@0 +1 @20 +2 @40 +3 new @42 p @60 +4 @62 p", "P2 P3"},
-		{"without a clock as Fixed", "+10 p +11 p2", "N P10 P11"},
+	primed := Primed(2, 10).WithTicks(20*time.Millisecond, 48000)
+	for _, c := range []struct {
+		name         string
+		pol          Policy
+		script, want string
+	}{
+		{"a packet that waited the margin plays at once", ticked, "@0 +1 @5 p @20 +2 @25 p", "P1 P2"},
+		{"a fresh one waits a tick", ticked, "@0 +1 @2 p @20 +2 @22 p @40 +3 @42 p", "N P1 P2"},
+		{"the newest that waited the margin", ticked, "@0 +1 @20 +2 @40 +3 @50 p", "P3"},
+		{"played newest: the next tick chooses", ticked, "@0 +1 @20 +2 @40 +3 new @42 p @60 +4 @62 p", "P2 P3"},
+		{"without a clock as Fixed", ticked, "+10 p +11 p2", "N P10 P11"},
+		{"primed: the first packet, when it waited the margin", primed, "@0 +1 @5 p @20 +2 @25 p", "P1 P2"},
+		{"primed: a fresh first packet waits for prime", primed, "@0 +1 @2 p @20 +2 @22 p @40 +3 @42 p", "N P1 P2"},
+		{"primed: an underrun waits for the late packet", primed, "@0 +1 @5 p @25 p @27 +2 @45 p", "P1 L P2"},
+		{"primed: without a clock as Primed", primed, "p +100 p +101 p p", "N N P100 P101"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if got := run(t, New[byte](ticked), c.script); got != c.want {
+			if got := run(t, New[byte](c.pol), c.script); got != c.want {
 				t.Fatalf("%s\n got %s\nwant %s", c.script, got, c.want)
 			}
 		})

@@ -126,17 +126,20 @@ type Policy struct {
 	StopIdle  time.Duration // adaptive: stopping also needs this long without an arrival
 	Restart   int           // a packet this far (sequence numbers) from the cursor restarts playout; 0: never
 
-	// Ticked playout (Margin > 0): the owner pops on its own clock once
-	// every Period (a room's mixer tick), passing arrival and pop times.
-	// A fixed number of packets waits anywhere from nothing to a whole
-	// Period more than it must, by the phase of the tick against the
-	// arrivals; a ticked buffer keeps each packet's wait between Margin
-	// and a Period more instead: playout starts at a pop from the newest
-	// packet that has waited Margin (else as Start says), and DrainByWait
-	// gives back a Period when every packet of a Window waited that much
-	// more. An underrun adds a Period to the margin for 3 s (150 packets
-	// played), so the delay it cost (LossWait) is not drained straight
-	// back.
+	// Ticked playout (Margin > 0, see WithTicks): the owner pops on its
+	// own clock once every Period (a room's mixer tick), passing arrival
+	// and pop times. A fixed number of packets waits anywhere from nothing
+	// to a whole Period more than it must, by the phase of the tick
+	// against the arrivals; a ticked buffer keeps each packet's wait
+	// between the margin (Margin plus twice the interarrival jitter, at
+	// most a Period) and a Period more instead: playout starts at a pop
+	// from the newest packet that has waited the margin (else as Start
+	// says), and DrainByWait gives back a Period when every packet of a
+	// Window waited that much more. The margin is tight on purpose, so a
+	// packet missing at its tick is more likely late than lost: an
+	// underrun waits for it (whatever Loss says of holes), and adds a
+	// Period to the margin for 3 s (150 packets played), so the delay it
+	// cost is not drained straight back.
 	Margin time.Duration
 	Period time.Duration
 
@@ -190,9 +193,18 @@ func Fixed(target int) Policy {
 // waited a period more than that, and an underrun that waits for the late
 // packet.
 func Ticked(target int, period time.Duration, clockRate int) Policy {
-	p := Fixed(target)
-	p.Margin, p.Period, p.ClockRate = 4*time.Millisecond, period, clockRate
+	p := Fixed(target).WithTicks(period, clockRate)
 	p.Drain, p.Window, p.Loss = DrainByWait, 50, LossWait
+	return p
+}
+
+// WithTicks is p popped on its owner's own clock every period, RTP
+// timestamps at clockRate: ticked playout with a 4 ms margin (see
+// Policy.Margin). The trunk's Primed(2, 10).WithTicks starts playout on
+// the first packet when it has waited the margin at a tick (not a
+// period later, on the second), and its underruns wait.
+func (p Policy) WithTicks(period time.Duration, clockRate int) Policy {
+	p.Margin, p.Period, p.ClockRate = 4*time.Millisecond, period, clockRate
 	return p
 }
 
