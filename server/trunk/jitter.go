@@ -30,17 +30,28 @@ const frameSamples = 160
 // silentFrame is concealment before any packet played.
 var silentFrame [frameSamples]int16
 
+// framePeriod is the room's tick, which pops a frame.
+const framePeriod = 20 * time.Millisecond
+
+// newJitterBuffer's policy is Primed, ticked: playout may also start on
+// the first packet when it has waited the 4 ms margin (plus twice the
+// jitter) at the room's tick, rather than a tick later on the second, and
+// an underrun waits for the late packet (see jitter.Policy.WithTicks).
 func newJitterBuffer(prime, max int) *jitterBuffer {
-	return &jitterBuffer{core: jitter.New[int16](jitter.Primed(prime, max))}
+	return &jitterBuffer{core: jitter.New[int16](jitter.Primed(prime, max).WithTicks(framePeriod, 8000))}
 }
 
-// Push queues a copy of a decoded payload (samples may be reused after).
-func (j *jitterBuffer) Push(seq uint16, samples []int16) {
+// Push queues a copy of a decoded payload (samples may be reused after),
+// its arrival unknown.
+func (j *jitterBuffer) Push(seq uint16, samples []int16) { j.PushAt(seq, 0, samples, time.Time{}) }
+
+// PushAt is Push of a packet with RTP timestamp ts (8 kHz) that arrived at.
+func (j *jitterBuffer) PushAt(seq uint16, ts uint32, samples []int16, at time.Time) {
 	if len(samples) == 0 || len(samples) > 8*frameSamples {
 		j.invalid++
 		return
 	}
-	if v, _ := j.core.Insert(seq, 0, time.Time{}, samples); v == jitter.Restarted {
+	if v, _ := j.core.Insert(seq, ts, at, samples); v == jitter.Restarted {
 		j.pending = j.pending[:0] // samples of the old stream
 	}
 }
@@ -53,9 +64,12 @@ func (j *jitterBuffer) reset() {
 
 // Pop fills dst (len 160) with the next frame. It returns false, with dst
 // zeroed, when nothing is playing.
-func (j *jitterBuffer) Pop(dst []int16) bool {
+func (j *jitterBuffer) Pop(dst []int16) bool { return j.PopAt(dst, time.Time{}) }
+
+// PopAt is Pop at the tick now.
+func (j *jitterBuffer) PopAt(dst []int16, now time.Time) bool {
 	for len(j.pending) < len(dst) {
-		k, s := j.core.Pop(time.Time{})
+		k, s := j.core.Pop(now)
 		if k == jitter.None {
 			break
 		}

@@ -186,7 +186,7 @@ func (s *rtpSession) ReadFrame(dst []int16) bool {
 		clear(dst)
 		return false
 	}
-	return s.jb.Pop(dst)
+	return s.jb.PopAt(dst, time.Now()) // the room's tick
 }
 
 // depth is the jitter buffer's queue length.
@@ -327,7 +327,7 @@ func (s *rtpSession) handleRTP(b []byte, from netip.AddrPort) {
 				pcm[i] = g711.DecodeUlawFrame(v)
 			}
 		}
-		s.jb.Push(p.SequenceNumber, pcm)
+		s.jb.PushAt(p.SequenceNumber, p.Timestamp, pcm, now)
 	}
 	s.mu.Unlock()
 	for _, d := range digits {
