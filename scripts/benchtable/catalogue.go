@@ -187,6 +187,11 @@ var catalogue = []entry{
 			asIs("sipp-%core", "% core sipp, apart")},
 		aim:   "≥ 2,000 calls/s for the trunk alone, 0 failed (answering handler, no store; sipp over UDP, 10 s)",
 		conds: []cond{ge("calls/s", 1980), le("failed", 0)}, expect: []string{"server/trunk.BenchmarkSippCPS"}},
+	// issue 11 — the one jitter core (audio/jitter) under each of its three users
+	{area: "media", pattern: re(`(server/trunk|server/room|softphone)\.BenchmarkJitter`),
+		show: []show{asIs("cpu-ns/op", "CPU ns per packet in + frame out"), asIs("allocs/op", "allocs")},
+		aim:  "— (no slower than the three copies it replaced; 0 allocations)", conds: []cond{le("allocs/op", 0)},
+		expect: []string{"server/trunk.BenchmarkJitter", "server/room.BenchmarkJitter", "softphone.BenchmarkJitter"}},
 	{area: "sip", pattern: re(`server/trunk\.BenchmarkInviteAnswerBye/.*`), show: []show{asIs("calls/s", "calls/s")}, aim: "— (trunk alone, in-process caller)"},
 	// issue 5 — softphone and audio
 	{area: "softphone", pattern: re(`softphone\.BenchmarkClientPipeline/.*`),
