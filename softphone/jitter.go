@@ -49,15 +49,10 @@ func (j *jitterBuffer) push(seq uint16, ts uint32, payload []byte, arrival time.
 // next push; for jbLost it is the following packet (for Opus FEC) or nil.
 func (j *jitterBuffer) pop(now time.Time) (jbStatus, []byte) {
 	k, s := j.core.Pop(now)
-	switch {
-	case k == jitter.Packet:
-		return jbFrame, s.Payload
-	case k == jitter.Lost && s != nil:
-		return jbLost, s.Payload
-	case k == jitter.Lost:
-		return jbLost, nil
+	if s == nil {
+		return jbStatus(k), nil
 	}
-	return jbSilence, nil
+	return jbStatus(k), s.Payload // jbSilence, jbFrame, jbLost are jitter's None, Packet, Lost
 }
 
 // target is the number of frames to hold before and while playing.

@@ -68,15 +68,11 @@ func (j *jitter) pop() (popKind, *jbSlot) { return j.popAt(time.Time{}) }
 
 // popAt is pop at the tick now.
 func (j *jitter) popAt(now time.Time) (popKind, *jbSlot) {
-	switch k, s := j.core.Pop(now); {
-	case k == jcore.Packet:
-		return popPacket, s
-	case k == jcore.Lost && s != nil:
-		return popFEC, s
-	case k == jcore.Lost:
+	k, s := j.core.Pop(now)
+	if k == jcore.Lost && s == nil {
 		return popConceal, nil
 	}
-	return popNone, nil
+	return popKind(k), s // popNone, popPacket, popFEC are jcore's None, Packet, Lost
 }
 
 // stats are the buffer's counters.
