@@ -73,7 +73,7 @@ type Buffer[T any] struct {
 	held    int    // packets in ring
 	next    uint16 // the cursor: sequence number to play next
 	playing bool
-	highest uint16 // newest sequence number stored
+	highest uint16 // newest sequence number inserted (late ones aside)
 	any     bool   // highest is valid
 	misses  int    // consecutive misses (see Loss)
 	lastArr time.Time
@@ -131,6 +131,9 @@ func (b *Buffer[T]) Insert(seq uint16, ts uint32, arrival time.Time, payload []T
 		b.restart() // far behind: the sender restarted its sequence
 		v = Restarted
 	}
+	if !b.any || rtpseq.Before(b.highest, seq) {
+		b.highest, b.any = seq, true
+	}
 	s := b.ring.At(seq)
 	if s.OK && s.Seq == seq {
 		b.st.Duplicate++
@@ -151,9 +154,6 @@ func (b *Buffer[T]) Insert(seq uint16, ts uint32, arrival time.Time, payload []T
 		s.Arrival = arrival
 	}
 	b.held++
-	if !b.any || rtpseq.Before(b.highest, seq) {
-		b.highest, b.any = seq, true
-	}
 	if !b.playing {
 		if b.held == 1 || rtpseq.Before(seq, b.next) {
 			b.next = seq
