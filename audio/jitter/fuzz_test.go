@@ -29,7 +29,7 @@ func FuzzInsert(f *testing.F) {
 			return
 		}
 		var pol Policy
-		switch data[0] % 3 {
+		switch data[0] % 5 {
 		case 0:
 			pol = Primed(int(data[1]%8), int(data[1]/8%16))
 		case 1:
@@ -39,6 +39,10 @@ func FuzzInsert(f *testing.F) {
 			pol = Fixed(int(data[1] % 8))
 		case 2:
 			pol = Adaptive(20*time.Millisecond, 8000)
+		case 3: // the room's operator stream
+			pol = Ticked(int(data[1]%8), 20*time.Millisecond, 8000)
+		case 4: // the trunk's caller stream
+			pol = Primed(int(data[1]%8), int(data[1]/8%16)).WithTicks(20*time.Millisecond, 8000)
 		}
 		b := New[byte](pol)
 		size := rtpseq.NewRing[byte](pol.Slots).Size()
