@@ -330,3 +330,47 @@ func TestTickedUnderrun(t *testing.T) {
 		t.Fatal("18 ms waits drained with a 4 ms margin")
 	}
 }
+
+// The trunk's Primed ticked: an underrun waits for the late packet (a
+// period more delay), and once the margin's boost has gone and a window
+// of packets waited a period more than the margin, the period goes again.
+func TestTickedPrimedGivesBackAnUnderrun(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	b := New[byte](Primed(2, 10).WithTicks(20*time.Millisecond, 8000))
+	insert := func(i int, late time.Duration) time.Time {
+		at := t0.Add(time.Duration(i)*20*time.Millisecond + late)
+		b.Insert(uint16(i), uint32(i)*160, at, []byte{byte(i)})
+		return at
+	}
+	tickAt := func(i int) time.Time { return t0.Add(time.Duration(i)*20*time.Millisecond + 7*time.Millisecond) }
+	for i := range 10 {
+		insert(i, 0)
+		if k, s := b.Pop(tickAt(i)); k != Packet || s.Seq != uint16(i) {
+			t.Fatalf("tick %d: %v", i, k)
+		}
+	}
+	if k, _ := b.Pop(tickAt(10)); k != Lost {
+		t.Fatalf("tick 10 before packet 10: %v, want a loss to conceal", k)
+	}
+	insert(10, 10*time.Millisecond) // 3 ms after its tick
+	i := 11
+	for ; b.Stats().Drained == 0; i++ {
+		if i > 11+boostPops+2*b.Policy().Window {
+			t.Fatal("the underrun's period never given back")
+		}
+		insert(i, 0)
+		if k, s := b.Pop(tickAt(i)); k != Packet || s.Seq != uint16(i-1) {
+			t.Fatalf("tick %d: %v, want packet %d", i, k, i-1)
+		}
+	}
+	if i < 11+boostPops {
+		t.Fatalf("given back at tick %d, while the margin was raised", i)
+	}
+	insert(i, 0)
+	if k, s := b.Pop(tickAt(i)); k != Packet || s.Seq != uint16(i) {
+		t.Fatalf("tick %d after the drain: %v, want packet %d", i, k, i)
+	}
+	if st := b.Stats(); st.Late != 0 || st.Lost != 1 || st.Drained != 1 {
+		t.Fatalf("late %d lost %d drained %d, want 0 1 1", st.Late, st.Lost, st.Drained)
+	}
+}

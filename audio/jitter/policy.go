@@ -67,7 +67,7 @@ const (
 	DrainNone    Drain = iota
 	DrainByFrame       // the owner calls Buffer.Drain after each frame; the cushion above Target goes, gaps included (trunk)
 	DrainOnPlay        // each played packet observes; spare packets go up to the first gap; the playout clock may run earlier (softphone)
-	DrainByWait        // each played packet observes its wait; a frame goes when every one waited a frame more than the margin (ticked: room)
+	DrainByWait        // only the drain of a ticked policy (each played packet observes its wait; a period goes when every one of a window waited a period more than the margin: room)
 )
 
 var drainNames = [...]string{"none", "by-frame", "on-play", "by-wait"}
@@ -134,8 +134,9 @@ type Policy struct {
 	// between the margin (Margin plus twice the interarrival jitter, at
 	// most a Period) and a Period more instead: playout starts at a pop
 	// from the newest packet that has waited the margin (else as Start
-	// says), and DrainByWait gives back a Period when every packet of a
-	// Window waited that much more. The margin is tight on purpose, so a
+	// says), and a Period goes when every packet of a Window waited that
+	// much more (besides the drain Drain says; DrainByWait: no other).
+	// The margin is tight on purpose, so a
 	// packet missing at its tick is more likely late than lost: an
 	// underrun waits for it (whatever Loss says of holes), and adds a
 	// Period to the margin for 3 s (150 packets played), so the delay it
@@ -202,7 +203,9 @@ func Ticked(target int, period time.Duration, clockRate int) Policy {
 // timestamps at clockRate: ticked playout with a 4 ms margin (see
 // Policy.Margin). The trunk's Primed(2, 10).WithTicks starts playout on
 // the first packet when it has waited the margin at a tick (not a
-// period later, on the second), and its underruns wait.
+// period later, on the second), its underruns wait, and the delay they
+// add is given back once packets wait a period more than the margin for
+// a window (25 frames) again. p needs a Window.
 func (p Policy) WithTicks(period time.Duration, clockRate int) Policy {
 	p.Margin, p.Period, p.ClockRate = 4*time.Millisecond, period, clockRate
 	return p

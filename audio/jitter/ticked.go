@@ -48,18 +48,15 @@ func (b *Buffer[T]) alignedStart(now time.Time) (uint16, bool) {
 	return 0, false
 }
 
-// tickPlayed books the wait of a packet played (ticked policies): with
-// DrainByWait, at the end of a window in which every packet waited a
-// period or more beyond the margin, that many periods of delay go (the
-// packets at the cursor are dropped; each later one then waits a period
-// less at its tick).
+// tickPlayed books the wait of a packet played (ticked policies): at the
+// end of a window in which every packet waited a period or more beyond
+// the margin, that many periods of delay go (the packets at the cursor are
+// dropped; each later one then waits a period less at its tick). Any
+// other drain the policy has runs too.
 func (b *Buffer[T]) tickPlayed(wait time.Duration) {
 	t := b.tk
 	if t.goodPops++; t.goodPops >= boostPops {
 		t.boost = 0
-	}
-	if b.pol.Drain != DrainByWait {
-		return
 	}
 	if t.run == 0 || wait < t.waitMin {
 		t.waitMin = wait
