@@ -251,7 +251,13 @@ func (b *Buffer[T]) Pop(now time.Time) (Kind, *Slot[T]) {
 // holds; a ticked policy first looks for a packet that waited its margin.
 func (b *Buffer[T]) start(now time.Time) bool {
 	if s, ok := b.alignedStart(now); ok {
-		b.dropRange(b.highest-uint16(b.ring.Size())+1, s)
+		// Everything held before s goes, also packets from further back
+		// than the ring's span (a sender that jumped before playout
+		// began): left behind, a loss jump could take one for the oldest
+		// and move the cursor back to it.
+		n := b.ring.DropBefore(s)
+		b.held -= n
+		b.st.Dropped += uint64(n)
 		b.next = s
 		if b.tk != nil {
 			b.tk.run = 0

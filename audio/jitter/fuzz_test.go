@@ -33,14 +33,12 @@ func FuzzInsert(f *testing.F) {
 		case 0:
 			pol = Primed(int(data[1]%8), int(data[1]/8%16))
 		case 1:
-			// Fixed targets above Max+1 jump the cursor back (the room's
-			// buffer did so too; nothing sets its target above the
-			// default 2, and WithJitterFrames allows up to 10).
-			pol = Fixed(int(data[1] % 8))
+			// Every target WithJitterFrames allows (1-10), and 0.
+			pol = Fixed(int(data[1] % 11))
 		case 2:
 			pol = Adaptive(20*time.Millisecond, 8000)
 		case 3: // the room's operator stream
-			pol = Ticked(int(data[1]%8), 20*time.Millisecond, 8000)
+			pol = Ticked(int(data[1]%11), 20*time.Millisecond, 8000)
 		case 4: // the trunk's caller stream
 			pol = Primed(int(data[1]%8), int(data[1]/8%16)).WithTicks(20*time.Millisecond, 8000)
 		}

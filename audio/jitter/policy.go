@@ -179,10 +179,11 @@ func Primed(prime, most int) Policy {
 
 // Fixed is the room's policy for an operator's stream: a fixed target
 // (packets), playout starting on the newest target packets so it begins
-// fresh, a jump to the newest target when 6 packets (120 ms) are queued
-// ahead, and a stop after 5 frames with nothing to play.
+// fresh, a jump to the newest target when 6 packets (120 ms; or target,
+// when that is more: a jump never moves the cursor back) are queued ahead,
+// and a stop after 5 frames with nothing to play.
 func Fixed(target int) Policy {
-	return Policy{Target: target, Max: 6, Start: StartNewest, CatchUp: JumpOnPop,
+	return Policy{Target: target, Max: max(6, target), Start: StartNewest, CatchUp: JumpOnPop,
 		Loss: LossAdvance, StopAfter: 5}
 }
 

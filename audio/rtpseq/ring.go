@@ -95,6 +95,19 @@ func (r *RingOf[T]) Clear() {
 	}
 }
 
+// DropBefore forgets every packet held before seq (RFC 3550 order), how
+// far back it lies, and returns how many it forgot.
+func (r *RingOf[T]) DropBefore(seq uint16) int {
+	n := 0
+	for i := range r.slots {
+		if s := &r.slots[i]; s.OK && Before(s.Seq, seq) {
+			s.OK = false
+			n++
+		}
+	}
+	return n
+}
+
 // Oldest is the earliest held sequence number (RFC 3550 order), if any.
 func (r *RingOf[T]) Oldest() (uint16, bool) {
 	var min uint16

@@ -32,3 +32,16 @@ func TestRing(t *testing.T) {
 		t.Fatal("payload")
 	}
 }
+
+func TestRingDropBefore(t *testing.T) {
+	r := NewRing[byte](8)
+	for _, seq := range []uint16{65534, 65535, 0, 1, 2} {
+		r.Put(seq, []byte{1})
+	}
+	if n := r.DropBefore(1); n != 3 || r.Has(65534) || r.Has(0) || !r.Has(1) || !r.Has(2) {
+		t.Fatalf("DropBefore(1) dropped %d", n)
+	}
+	if n := r.DropBefore(1); n != 0 {
+		t.Fatalf("again: %d", n)
+	}
+}
