@@ -57,9 +57,10 @@ func (j *jitter) pushAt(seq uint16, ts uint32, codec codecKind, payload []byte, 
 	}
 }
 
-// restart drops all but the newest target packets' worth of history and
-// starts playout from there at once if anything is buffered: used when a
-// leg is attached to a room so the first tick already plays fresh audio.
+// restart drops all but the newest packets (the policy's Max) and lets the
+// next pop start playout afresh, from the newest packet that has waited
+// the margin by then: used when a leg is attached to a room, so its first
+// tick already plays fresh audio.
 func (j *jitter) restart() { j.core.PlayNewest() }
 
 // pop returns what to play for the next frame. For popPacket the slot is

@@ -334,7 +334,7 @@ type StaffStats struct {
 	Lost     uint64 // frames missing at playout (FEC or concealment used)
 	FEC      uint64 // of which recovered from the next packet's FEC
 	Late     uint64 // packets that arrived after their playout time
-	Skipped  uint64 // packets dropped to cut latency
+	Skipped  uint64 // packets dropped to cut latency (jumped over or drained)
 }
 
 // StaffStats returns a softphone leg's counters.
@@ -355,7 +355,7 @@ func (m *Manager) StaffStats(staffID int64) (StaffStats, bool) {
 	if p := s.cur; p != nil {
 		st.Codec = p.send.String()
 		j := p.jb.stats()
-		st.Received, st.Lost, st.FEC, st.Late, st.Skipped = j.Received, j.Lost, j.FEC, j.Late, j.Jumped
+		st.Received, st.Lost, st.FEC, st.Late, st.Skipped = j.Received, j.Lost, j.FEC, j.Late, j.Jumped+j.Drained
 	}
 	return st, true
 }

@@ -234,6 +234,7 @@ func BenchmarkMouthToEar(b *testing.B) {
 		b.Fatal(err)
 	}
 	var up, down []time.Duration
+	before, _ := st.tel.Rooms.StaffStats(me.Staff.ID)
 	for range b.N {
 		for _, t := range []*tape{&opSent, &opHeard, &callerSent, &callerHeard} {
 			t.mu.Lock()
@@ -256,6 +257,13 @@ func BenchmarkMouthToEar(b *testing.B) {
 			b.Fatalf("chirps matched: caller → operator %d, operator → caller %d (want ≥ 3 each)", len(u), len(d))
 		}
 		b.Logf("caller → operator %v; operator → caller %v", u, d)
+		// What the room's jitter buffer did to the operator's stream (the
+		// quality side of the delay): frames concealed, packets late, and
+		// packets dropped to cut the delay.
+		after, _ := st.tel.Rooms.StaffStats(me.Staff.ID)
+		b.Logf("operator's stream at meetd: %d packets, %d frames concealed (%d by FEC), %d late, %d dropped to cut delay",
+			after.Received-before.Received, after.Lost-before.Lost, after.FEC-before.FEC, after.Late-before.Late, after.Skipped-before.Skipped)
+		before = after
 		up, down = append(up, u...), append(down, d...)
 		for len(st.tel.Calls.LiveCalls()) > 0 {
 			if ctx.Err() != nil {
