@@ -92,11 +92,11 @@ func (f *fakeTx) Terminate()                { f.terminated.Store(true) }
 // no ACK in time to itself.
 func TestEndAtAck(t *testing.T) {
 	prev := ackWait
-	ackWait = 50 * time.Millisecond
 	t.Cleanup(func() { ackWait = prev })
 
 	acked := newFakeTx()
-	go func() { acked.acks <- &sip.Request{} }()
+	acked.acks = make(chan *sip.Request, 1)
+	acked.acks <- &sip.Request{} // there before endAtAck looks, however slow the machine
 	endAtAck(acked)
 	if !acked.terminated.Load() {
 		t.Error("ACKed transaction not ended")
@@ -108,6 +108,7 @@ func TestEndAtAck(t *testing.T) {
 		t.Error("ended transaction terminated again")
 	}
 	silent := newFakeTx()
+	ackWait = 50 * time.Millisecond
 	endAtAck(silent) // returns after ackWait
 	if silent.terminated.Load() {
 		t.Error("transaction without ACK ended early: its timers retransmit the response")
