@@ -64,9 +64,17 @@ func (s *Server) reply(req *sip.Request, tx sip.ServerTransaction, code int, rea
 		res.AppendHeader(h)
 	}
 	if s.respond(tx, res) == nil && req.IsInvite() && code >= 300 {
-		endAtAck(tx)
+		// Bounded: beyond maxAckWaits at once (a flood of INVITEs that
+		// never ACK) the transactions are left to their timers.
+		if s.ackWaits.Add(1) <= maxAckWaits {
+			endAtAck(tx)
+		}
+		s.ackWaits.Add(-1)
 	}
 }
+
+// maxAckWaits bounds the goroutines endAtAck keeps waiting at once.
+const maxAckWaits = 4096
 
 // ackWait bounds how long endAtAck waits: the ACK of the first response or
 // of two retransmissions (Timer G: T1, then 2·T1).

@@ -105,9 +105,10 @@ type Server struct {
 	started  bool
 	closed   atomic.Bool
 
-	reg    *registration
-	recent *recentCalls // ended calls, against late INVITE retransmissions
-	ended  *recentCalls // IDs of ended calls, so late actions fail fast
+	reg      *registration
+	ackWaits atomic.Int64 // replies waiting for their ACK (endAtAck)
+	recent   *recentCalls // ended calls, against late INVITE retransmissions
+	ended    *recentCalls // IDs of ended calls, so late actions fail fast
 
 	ctx    context.Context
 	cancel context.CancelFunc
