@@ -28,11 +28,16 @@ func TestRefusedInviteTransactionEndsAtAck(t *testing.T) {
 	const callID, branch = "refused-ack", "z9hG4bKref1"
 	c.WriteTo([]byte(rawInvite(local, callID, branch)), dst)
 	h.wait(t, "inbound", 2*time.Second)
-	s.mu.Lock()
-	call := s.calls[7]
-	s.mu.Unlock()
-	if call == nil || call.inTx == nil {
-		t.Fatal("no call with its INVITE transaction")
+	// The trunk lists the call once the handler has returned its id: on a
+	// loaded machine a moment after the handler ran.
+	var refused *call
+	for deadline := time.Now().Add(2 * time.Second); refused == nil || refused.inTx == nil; time.Sleep(5 * time.Millisecond) {
+		s.mu.Lock()
+		refused = s.calls[7]
+		s.mu.Unlock()
+		if time.Now().After(deadline) {
+			t.Fatal("no call with its INVITE transaction")
+		}
 	}
 	s.Hangup(7, "")
 	// Read up to the final response; its To tag goes into the ACK.
@@ -56,7 +61,7 @@ func TestRefusedInviteTransactionEndsAtAck(t *testing.T) {
 	}
 	c.WriteTo([]byte(rawAck(local, callID, branch, toTag)), dst)
 	select {
-	case <-call.inTx.Done():
+	case <-refused.inTx.Done():
 	case <-time.After(2 * time.Second): // Timer I would end it after 5 s
 		t.Fatal("the INVITE transaction outlived the ACK of its 480")
 	}
