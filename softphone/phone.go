@@ -349,6 +349,9 @@ func (p *Phone) Joined(r api.JoinResult) {
 	p.mu.Unlock()
 	p.muted.Store(muted)
 	p.inCall.Store(true)
+	if p.recv != nil {
+		p.recv.resume()
+	}
 	p.setRinging(false)
 	p.log.Info("joined call", "call_id", r.Call.ID, "mode", r.Mode, "muted", muted)
 	p.emit(Event{Type: EventJoined, CallID: r.Call.ID, Muted: muted})

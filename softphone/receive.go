@@ -31,6 +31,8 @@ type receiver struct {
 	paced    bufferedSink  // the speaker when it is a sound card, else nil
 	kick     chan struct{} // a stream is ready to start, or the awaited packet came
 	awaiting bool          // the playout waits for a late packet (see playout)
+	ended    bool          // a call was left: its last packets may still come (see endStream)
+	lastPkt  time.Time     // arrival of the last packet received
 	skipped  uint64        // decoded frames not played: the sound card was behind
 	ahead    int           // writes in a row that found aheadQueued waiting
 	silence  audio.PCM16
@@ -124,7 +126,8 @@ func (r *receiver) setCodec(c Codec) error {
 // concealing the last call (Opus continues its last sounds for up to three
 // frames) into the next one, which is answered at once when it is already
 // ringing, and that call's first packet is decoded against the last
-// call's state.
+// call's state. Packets that still come without a pause (the room sends
+// until it has seen the call end) are dropped, up to a pause or a join.
 func (r *receiver) endStream() {
 	r.mu.Lock()
 	c := r.codec
@@ -143,6 +146,7 @@ func (r *receiver) endStream() {
 		r.jb = newJitterBuffer(frameDuration, int(codecCap(c).ClockRate))
 		r.awaiting = false
 	}
+	r.ended = true
 	r.mu.Unlock()
 }
 
@@ -179,21 +183,44 @@ func (r *receiver) readTrack(pr *peer, t *webrtc.TrackRemote) {
 		if err != nil {
 			return
 		}
-		now := time.Now()
-		r.mu.Lock()
-		ready := false
-		if r.owner == pr && r.jb != nil {
-			r.jb.push(pkt.SequenceNumber, pkt.Timestamp, pkt.Payload, now)
-			ready = r.jb.ready() || r.awaiting
-		}
-		r.mu.Unlock()
-		if ready {
+		if r.receive(pr, pkt.SequenceNumber, pkt.Timestamp, pkt.Payload, time.Now()) {
 			select {
 			case r.kick <- struct{}{}:
 			default:
 			}
 		}
 	}
+}
+
+// endedGap is the pause that ends a left call's stream: packets that come
+// closer than this after the last one are its tail.
+const endedGap = 2 * frameDuration
+
+// receive takes one packet of pr's track that arrived at now into the
+// jitter buffer, unless it is the tail of a call just left. It reports
+// whether the playout should be kicked.
+func (r *receiver) receive(pr *peer, seq uint16, ts uint32, payload []byte, now time.Time) (kick bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	gap := now.Sub(r.lastPkt)
+	r.lastPkt = now
+	if r.ended && gap < endedGap {
+		return false // the left call's room still sending its last ticks
+	}
+	r.ended = false
+	if r.owner != pr || r.jb == nil {
+		return false
+	}
+	r.jb.push(seq, ts, payload, now)
+	return r.jb.ready() || r.awaiting
+}
+
+// resume takes the stream in again after endStream: a call was joined,
+// and what comes now is its.
+func (r *receiver) resume() {
+	r.mu.Lock()
+	r.ended = false
+	r.mu.Unlock()
 }
 
 // playOnce plays one 20 ms frame: the next packet, a concealed one, or
