@@ -190,7 +190,7 @@ var catalogue = []entry{
 	// issue 11 — the one jitter core (audio/jitter) under each of its three users
 	{area: "media", pattern: re(`(server/trunk|server/room|softphone)\.BenchmarkJitter`),
 		show: []show{asIs("cpu-ns/op", "CPU ns per packet in + frame out"), asIs("allocs/op", "allocs")},
-		aim:  "— (no slower than the three copies it replaced; 0 allocations)", conds: []cond{le("allocs/op", 0)},
+		aim:  "0 allocations per packet (the copies it replaced were 4–11 ns per packet faster in an A/B on a loaded machine)", conds: []cond{le("allocs/op", 0)},
 		expect: []string{"server/trunk.BenchmarkJitter", "server/room.BenchmarkJitter", "softphone.BenchmarkJitter"}},
 	{area: "sip", pattern: re(`server/trunk\.BenchmarkInviteAnswerBye/.*`), show: []show{asIs("calls/s", "calls/s")}, aim: "— (trunk alone, in-process caller)"},
 	// issue 5 — softphone and audio
