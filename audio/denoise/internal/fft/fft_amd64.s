@@ -9,6 +9,13 @@
 	MOVUPS wre, X2; MULPS X2, a; MOVUPS wim, X3; MULPS X3, b; \
 	XORPS X14, b; ADDPS b, a
 
+// PAIR(x): x = the complex64 at SI (low lanes) and the one at R8 (high
+// lanes), leaf5x2SSE's two leaves side by side.
+#define PAIR(x) MOVSD (SI), x; MOVHPS (R8), x
+
+// SPLIT(x, lo, hi): the low complex of x to lo(DI), the high one to hi(DI).
+#define SPLIT(x, lo, hi) MOVLPS x, lo(DI); MOVHPS x, hi(DI)
+
 DATA negRe<>+0(SB)/4, $0x80000000
 DATA negRe<>+4(SB)/4, $0
 DATA negRe<>+8(SB)/4, $0x80000000
@@ -202,24 +209,19 @@ TEXT ·leaf5x2SSE(SB), NOSPLIT, $0-48
 	MOVUPS negRe<>(SB), X14
 	MOVUPS negIm<>(SB), X13
 
-	MOVSD (SI), X0
-	MOVHPS (R8), X0 // s0
+	PAIR(X0) // s0
 	ADDQ CX, SI
 	ADDQ CX, R8
-	MOVSD (SI), X1
-	MOVHPS (R8), X1 // s1
+	PAIR(X1) // s1
 	ADDQ CX, SI
 	ADDQ CX, R8
-	MOVSD (SI), X2
-	MOVHPS (R8), X2 // s2
+	PAIR(X2) // s2
 	ADDQ CX, SI
 	ADDQ CX, R8
-	MOVSD (SI), X3
-	MOVHPS (R8), X3 // s3
+	PAIR(X3) // s3
 	ADDQ CX, SI
 	ADDQ CX, R8
-	MOVSD (SI), X4
-	MOVHPS (R8), X4 // s4
+	PAIR(X4) // s4
 
 	MOVAPS X1, X5
 	ADDPS X4, X5 // s7 = s1 + s4
@@ -231,8 +233,7 @@ TEXT ·leaf5x2SSE(SB), NOSPLIT, $0-48
 	MOVAPS X0, X7
 	ADDPS X5, X7
 	ADDPS X6, X7 // s0 + s7 + s8
-	MOVLPS X7, 0(DI)
-	MOVHPS X7, 40(DI)
+	SPLIT(X7, 0, 40)
 
 	MOVAPS X5, X3
 	MULPS X8, X3
@@ -250,11 +251,9 @@ TEXT ·leaf5x2SSE(SB), NOSPLIT, $0-48
 	XORPS X13, X4 // s6
 	MOVAPS X3, X7
 	SUBPS X4, X7 // s5 − s6
-	MOVLPS X7, 8(DI)
-	MOVHPS X7, 48(DI)
+	SPLIT(X7, 8, 48)
 	ADDPS X4, X3 // s5 + s6
-	MOVLPS X3, 32(DI)
-	MOVHPS X3, 72(DI)
+	SPLIT(X3, 32, 72)
 
 	MOVAPS X5, X3
 	MULPS X10, X3
@@ -273,11 +272,9 @@ TEXT ·leaf5x2SSE(SB), NOSPLIT, $0-48
 	ADDPS X7, X4 // s12
 	MOVAPS X3, X7
 	ADDPS X4, X7 // s11 + s12
-	MOVLPS X7, 16(DI)
-	MOVHPS X7, 56(DI)
+	SPLIT(X7, 16, 56)
 	SUBPS X4, X3 // s11 − s12
-	MOVLPS X3, 24(DI)
-	MOVHPS X3, 64(DI)
+	SPLIT(X3, 24, 64)
 	RET
 
 // func bfly2SSE(x *complex64, tw *float32, m int)
