@@ -20,6 +20,14 @@ import (
 	"time"
 )
 
+// enumName is names[v], or kind(v) for a value without a name.
+func enumName[T ~uint8](names []string, v T, kind string) string {
+	if int(v) < len(names) {
+		return names[v]
+	}
+	return fmt.Sprintf("%s(%d)", kind, uint8(v))
+}
+
 // Start says when playout starts (and restarts after the stream stopped).
 type Start uint8
 
@@ -30,14 +38,9 @@ const (
 	StartNewest         // at a pop finding the newest Target sequence numbers all held, from the first of them (room)
 )
 
-var startNames = [...]string{"unknown", "on-insert", "on-pop", "newest"}
+var startNames = []string{"unknown", "on-insert", "on-pop", "newest"}
 
-func (s Start) String() string {
-	if int(s) < len(startNames) {
-		return startNames[s]
-	}
-	return fmt.Sprintf("Start(%d)", uint8(s))
-}
+func (s Start) String() string { return enumName(startNames, s, "Start") }
 
 // CatchUp says how a queue grown too deep is cut back.
 type CatchUp uint8
@@ -49,14 +52,9 @@ const (
 	JumpOnPop              // a pop finding the newest packet Max or more ahead jumps to the newest Target (room)
 )
 
-var catchUpNames = [...]string{"unknown", "trim-on-insert", "trim-on-pop", "jump-on-pop"}
+var catchUpNames = []string{"unknown", "trim-on-insert", "trim-on-pop", "jump-on-pop"}
 
-func (c CatchUp) String() string {
-	if int(c) < len(catchUpNames) {
-		return catchUpNames[c]
-	}
-	return fmt.Sprintf("CatchUp(%d)", uint8(c))
-}
+func (c CatchUp) String() string { return enumName(catchUpNames, c, "CatchUp") }
 
 // Drain says how delay left by a burst is given back once the flow is
 // steady again: over a window of DrainWindow observations, the fewest
@@ -70,14 +68,9 @@ const (
 	DrainByWait        // only the drain of a ticked policy (each played packet observes its wait; a period goes when every one of a window waited a period more than the margin: room)
 )
 
-var drainNames = [...]string{"none", "by-frame", "on-play", "by-wait"}
+var drainNames = []string{"none", "by-frame", "on-play", "by-wait"}
 
-func (d Drain) String() string {
-	if int(d) < len(drainNames) {
-		return drainNames[d]
-	}
-	return fmt.Sprintf("Drain(%d)", uint8(d))
-}
+func (d Drain) String() string { return enumName(drainNames, d, "Drain") }
 
 // Loss says what a pop does when the packet at the cursor is missing.
 // Every mode conceals it (Lost, with the packet after it when held, for
@@ -101,14 +94,9 @@ const (
 	LossJump
 )
 
-var lossNames = [...]string{"unknown", "advance", "wait", "jump"}
+var lossNames = []string{"unknown", "advance", "wait", "jump"}
 
-func (l Loss) String() string {
-	if int(l) < len(lossNames) {
-		return lossNames[l]
-	}
-	return fmt.Sprintf("Loss(%d)", uint8(l))
-}
+func (l Loss) String() string { return enumName(lossNames, l, "Loss") }
 
 // Policy is how one user's buffer plays out. The zero value is not usable:
 // build one with Primed, Fixed or Adaptive.
