@@ -148,8 +148,7 @@ func (b *Buffer[T]) Insert(seq uint16, ts uint32, arrival time.Time, payload []T
 		b.st.Evicted++
 		b.st.Dropped++
 	}
-	s.Seq, s.OK = seq, true
-	s.Payload = append(s.Payload[:0], payload...)
+	s = b.ring.Put(seq, payload)
 	if b.ad != nil || b.tk != nil {
 		s.Arrival = arrival
 	}
