@@ -134,8 +134,7 @@ func (b *Buffer[T]) Insert(seq uint16, ts uint32, arrival time.Time, payload []T
 	if !b.any || rtpseq.Before(b.highest, seq) {
 		b.highest, b.any = seq, true
 	}
-	s := b.ring.At(seq)
-	if s.OK && s.Seq == seq {
+	if b.ring.Has(seq) {
 		b.st.Duplicate++
 		return Duplicate, nil
 	}
@@ -143,12 +142,12 @@ func (b *Buffer[T]) Insert(seq uint16, ts uint32, arrival time.Time, payload []T
 		b.restart() // far ahead: a new stream
 		v = Restarted
 	}
-	if s.OK { // a packet a whole ring older: forget it
+	if b.ring.At(seq).OK { // a packet a whole ring older: forget it
 		b.held--
 		b.st.Evicted++
 		b.st.Dropped++
 	}
-	s = b.ring.Put(seq, payload)
+	s := b.ring.Put(seq, payload)
 	if b.ad != nil || b.tk != nil {
 		s.Arrival = arrival
 	}

@@ -41,7 +41,7 @@ func (b *Buffer[T]) alignedStart(now time.Time) (uint16, bool) {
 	}
 	m := b.TickMargin()
 	for s, n := b.highest, 0; n < b.pol.Max; s, n = s-1, n+1 {
-		if sl := b.ring.At(s); sl.OK && sl.Seq == s && !sl.Arrival.IsZero() && now.Sub(sl.Arrival) >= m {
+		if sl := b.ring.At(s); b.ring.Has(s) && !sl.Arrival.IsZero() && now.Sub(sl.Arrival) >= m {
 			return s, true
 		}
 	}
