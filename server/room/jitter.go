@@ -41,11 +41,6 @@ func newJitter(target int) *jitter {
 // String names the buffer as a stage of the receive pipelines (recv.go).
 func (*jitter) String() string { return "Jitter" }
 
-// push stores a copy of one packet's payload, its arrival unknown.
-func (j *jitter) push(seq uint16, codec codecKind, payload []byte) {
-	j.pushAt(seq, 0, codec, payload, time.Time{})
-}
-
 // pushAt stores a copy of one packet's payload with its RTP timestamp,
 // which arrived at at.
 func (j *jitter) pushAt(seq uint16, ts uint32, codec codecKind, payload []byte, at time.Time) {
@@ -63,11 +58,9 @@ func (j *jitter) pushAt(seq uint16, ts uint32, codec codecKind, payload []byte, 
 // tick already plays fresh audio.
 func (j *jitter) restart() { j.core.PlayNewest() }
 
-// pop returns what to play for the next frame. For popPacket the slot is
-// the packet; for popFEC it is the packet after the missing one.
-func (j *jitter) pop() (popKind, *jbSlot) { return j.popAt(time.Time{}) }
-
-// popAt is pop at the tick now.
+// popAt returns what to play at the tick now (zero: untimed). For
+// popPacket the slot is the packet; for popFEC it is the packet after the
+// missing one.
 func (j *jitter) popAt(now time.Time) (popKind, *jbSlot) {
 	k, s := j.core.Pop(now)
 	if k == jcore.Lost && s == nil {

@@ -2,6 +2,7 @@ package room
 
 import (
 	"testing"
+	"time"
 
 	jcore "github.com/meet-dev/meet/audio/jitter"
 )
@@ -127,3 +128,11 @@ func TestJitterCounters(t *testing.T) {
 		t.Fatalf("received %d late %d lost %d fec %d", st.Received, st.Late, st.Lost, st.FEC)
 	}
 }
+
+// push stores a copy of one packet's payload, its arrival unknown.
+func (j *jitter) push(seq uint16, codec codecKind, payload []byte) {
+	j.pushAt(seq, 0, codec, payload, time.Time{})
+}
+
+// pop is popAt untimed.
+func (j *jitter) pop() (popKind, *jbSlot) { return j.popAt(time.Time{}) }
