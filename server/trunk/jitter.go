@@ -41,11 +41,8 @@ func newJitterBuffer(prime, max int) *jitterBuffer {
 	return &jitterBuffer{core: jitter.New[int16](jitter.Primed(prime, max).WithTicks(framePeriod, 8000))}
 }
 
-// Push queues a copy of a decoded payload (samples may be reused after),
-// its arrival unknown.
-func (j *jitterBuffer) Push(seq uint16, samples []int16) { j.PushAt(seq, 0, samples, time.Time{}) }
-
-// PushAt is Push of a packet with RTP timestamp ts (8 kHz) that arrived at.
+// PushAt queues a copy of a decoded payload (samples may be reused after)
+// with RTP timestamp ts (8 kHz) that arrived at.
 func (j *jitterBuffer) PushAt(seq uint16, ts uint32, samples []int16, at time.Time) {
 	if len(samples) == 0 || len(samples) > 8*frameSamples {
 		j.invalid++
@@ -62,11 +59,8 @@ func (j *jitterBuffer) reset() {
 	j.pending = j.pending[:0]
 }
 
-// Pop fills dst (len 160) with the next frame. It returns false, with dst
-// zeroed, when nothing is playing.
-func (j *jitterBuffer) Pop(dst []int16) bool { return j.PopAt(dst, time.Time{}) }
-
-// PopAt is Pop at the tick now.
+// PopAt fills dst (len 160) with the next frame at the tick now (zero:
+// untimed). It returns false, with dst zeroed, when nothing is playing.
 func (j *jitterBuffer) PopAt(dst []int16, now time.Time) bool {
 	for len(j.pending) < len(dst) {
 		k, s := j.core.Pop(now)

@@ -2,6 +2,7 @@ package trunk
 
 import (
 	"testing"
+	"time"
 
 	"github.com/meet-dev/meet/audio/jitter"
 )
@@ -243,3 +244,9 @@ func TestJitterDrainsDelayLeftByABurst(t *testing.T) {
 		t.Fatalf("drained %d more in steady flow", drained-before)
 	}
 }
+
+// Push is PushAt with the arrival unknown.
+func (j *jitterBuffer) Push(seq uint16, samples []int16) { j.PushAt(seq, 0, samples, time.Time{}) }
+
+// Pop is PopAt untimed.
+func (j *jitterBuffer) Pop(dst []int16) bool { return j.PopAt(dst, time.Time{}) }
