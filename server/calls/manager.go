@@ -191,6 +191,8 @@ func New(st store.Store, trunk Trunk, media Media, opts ...Option) *Manager {
 		o(m)
 	}
 	m.q = newQueue()
+	m.w = writer{workers: 1, batch: maxBatch, run: m.writeBatch}
+	m.r = reader{workers: maxReaders, batch: 1, run: m.readBatch}
 	m.recoverStale()
 	return m
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
-	"sync"
 
 	"github.com/meet-dev/meet/server/store"
 )
@@ -21,11 +20,7 @@ const maxReaders = 8
 // guidance, its ACK). At 1,000 calls/s with hundreds of calls under way
 // that was most of meetd's 15–25 MB of goroutine stacks, 80 % of it unused.
 // A goroutine runs only while reads wait, as the writer's.
-type reader struct {
-	mu      sync.Mutex
-	pending []*readReq
-	running int
-}
+type reader = lazyQueue[*readReq]
 
 type readReq struct {
 	ctx  context.Context
@@ -37,31 +32,13 @@ type readReq struct {
 // and waits for it.
 func (m *Manager) view(ctx context.Context, fn func(store.Tx) error) error {
 	req := &readReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
-	r := &m.r
-	r.mu.Lock()
-	r.pending = append(r.pending, req)
-	if r.running < maxReaders {
-		r.running++
-		go m.readLoop()
-	}
-	r.mu.Unlock()
+	m.r.push(req)
 	return <-req.done
 }
 
-func (m *Manager) readLoop() {
-	r := &m.r
-	for {
-		r.mu.Lock()
-		if len(r.pending) == 0 {
-			r.running--
-			r.pending = nil
-			r.mu.Unlock()
-			return
-		}
-		req := r.pending[0]
-		r.pending[0] = nil
-		r.pending = r.pending[1:]
-		r.mu.Unlock()
+// readBatch runs the reads handed to one reader goroutine (one at a time).
+func (m *Manager) readBatch(reqs []*readReq) {
+	for _, req := range reqs {
 		req.done <- m.runRead(req)
 	}
 }

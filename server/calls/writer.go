@@ -2,7 +2,6 @@ package calls
 
 import (
 	"context"
-	"sync"
 
 	"github.com/meet-dev/meet/server/store"
 )
@@ -20,11 +19,7 @@ const maxBatch = 256
 // fails, its records are written again one per transaction, so one bad
 // record fails alone, as it would have without grouping. A goroutine runs
 // only while records wait.
-type writer struct {
-	mu      sync.Mutex
-	pending []*writeReq
-	running bool
-}
+type writer = lazyQueue[*writeReq]
 
 // writeReq is one record's writes (ops, or solo: a function that runs its
 // own transaction, in its turn) and the effects that follow them.
@@ -36,16 +31,7 @@ type writeReq struct {
 }
 
 // submit queues req and returns at once; req.done receives the outcome.
-func (m *Manager) submit(req *writeReq) {
-	w := &m.w
-	w.mu.Lock()
-	w.pending = append(w.pending, req)
-	if !w.running {
-		w.running = true
-		go m.writeLoop()
-	}
-	w.mu.Unlock()
-}
+func (m *Manager) submit(req *writeReq) { m.w.push(req) }
 
 // writeOps writes ops in their turn (grouped with other records) and waits.
 func (m *Manager) writeOps(ops []func(store.Tx) error, effects []effect) error {
@@ -54,34 +40,22 @@ func (m *Manager) writeOps(ops []func(store.Tx) error, effects []effect) error {
 	return <-req.done
 }
 
-func (m *Manager) writeLoop() {
-	w := &m.w
-	for {
-		w.mu.Lock()
-		n := min(len(w.pending), maxBatch)
-		if n == 0 {
-			w.running = false
-			w.pending = nil
-			w.mu.Unlock()
-			return
+// writeBatch writes one batch of records in their order: each run of
+// records with ops (or effects only) in one transaction, a solo one in its
+// own.
+func (m *Manager) writeBatch(batch []*writeReq) {
+	for len(batch) > 0 {
+		i := 0
+		for i < len(batch) && batch[i].solo == nil {
+			i++
 		}
-		batch := w.pending[:n:n]
-		w.pending = w.pending[n:]
-		w.mu.Unlock()
-		for len(batch) > 0 {
-			// A run of records with ops (or effects only), then a solo one.
-			i := 0
-			for i < len(batch) && batch[i].solo == nil {
-				i++
-			}
-			m.writeGroup(batch[:i])
-			if i < len(batch) {
-				req := batch[i]
-				m.finish(req, req.solo())
-				i++
-			}
-			batch = batch[i:]
+		m.writeGroup(batch[:i])
+		if i < len(batch) {
+			req := batch[i]
+			m.finish(req, req.solo())
+			i++
 		}
+		batch = batch[i:]
 	}
 }
 
