@@ -1,5 +1,23 @@
 package rnnoise
 
+import "golang.org/x/sys/cpu"
+
+// useAVX picks the AVX kernels (two blocks of neurons, 32 lags at a time),
+// which give the same bits as the SSE2 ones: the same multiplies and adds
+// per lane, only more lanes and more independent sums in flight.
+var useAVX = cpu.X86.HasAVX
+
+// matVec2AVX is matVecSSE for two blocks of rowBlock neurons, the second's
+// weights stride bytes after the first's.
+//
+//go:noescape
+func matVec2AVX(out, bias, w, x *float32, cols, stride int)
+
+// xcorr32AVX is xcorr16SSE for 32 lags.
+//
+//go:noescape
+func xcorr32AVX(out, x, y *float32, n int)
+
 // matVecSSE is matVecGeneric for one block of rowBlock neurons: out and
 // bias hold 16 values, w cols×16, x cols. SSE2 (every amd64 CPU): four
 // neurons a register, multiplied and added lane by lane, so each neuron
@@ -19,7 +37,13 @@ func matVec(out []float32, m *matrix, x []float32) {
 	stride := len(x) * k
 	_ = out[len(m.bias)-1]
 	_ = m.w[len(m.bias)/k*stride-1]
-	for b := 0; b+k <= len(m.bias); b += k {
+	b := 0
+	if useAVX {
+		for ; b+2*k <= len(m.bias); b += 2 * k {
+			matVec2AVX(&out[b], &m.bias[b], &m.w[b/k*stride], &x[0], len(x), 4*stride)
+		}
+	}
+	for ; b+k <= len(m.bias); b += k {
 		matVecSSE(&out[b], &m.bias[b], &m.w[b/k*stride], &x[0], len(x))
 	}
 }
@@ -42,6 +66,11 @@ func xcorr(out, x, y []float32) {
 	}
 	_ = y[n+len(out)-2] // every lag's window is inside y
 	k := 0
+	if useAVX {
+		for ; k+32 <= len(out); k += 32 {
+			xcorr32AVX(&out[k], &x[0], &y[k], n)
+		}
+	}
 	for ; k+16 <= len(out); k += 16 {
 		xcorr16SSE(&out[k], &x[0], &y[k], n)
 	}
