@@ -123,6 +123,13 @@ func (s *Suppressor) SetEnabled(on bool) { s.enabled.Store(on) }
 // Enabled reports whether suppression is on.
 func (s *Suppressor) Enabled() bool { return s.enabled.Load() }
 
+// Reset drops the input history and the overlap-add tail; the noise
+// estimates and gains are kept (see Denoiser).
+func (s *Suppressor) Reset() {
+	clear(s.in)
+	clear(s.ola)
+}
+
 // Process denoises frame in place. Its length must be a multiple of
 // FrameSize(); samples are expected in [-1, 1] and the output is kept there.
 // NaN or infinite input samples are treated as silence.

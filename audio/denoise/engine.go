@@ -19,6 +19,12 @@ type Denoiser interface {
 	FrameSize() int
 	Latency() time.Duration
 	Name() string
+	// Reset forgets the audio the suppressor holds (its one-frame delay,
+	// overlap and, for RNNoise, pitch history), so nothing it heard
+	// before comes out after; what it has learned of the noise is kept.
+	// The first frame after Reset comes out as silence (the delay line is
+	// empty), like the first frame ever.
+	Reset()
 }
 
 // Engine names a suppressor. The zero value is EngineUnknown.

@@ -74,6 +74,7 @@ func (m *HybridMixer) Mix(out, rnn, dry, ours []float32, vad float32) {
 // returns the voice activity probability.
 type Learned interface {
 	Process(frame []float32) (vad float32, err error)
+	Reset()
 	Close() error
 }
 
@@ -152,6 +153,16 @@ func (h *Hybrid) SetEnabled(on bool) { h.enabled.Store(on) }
 
 // Enabled reports whether suppression is on.
 func (h *Hybrid) Enabled() bool { return h.enabled.Load() }
+
+// Reset drops the audio RNNoise and ours hold and the delayed dry frame;
+// their noise estimates and RNNoise's recurrent state are kept.
+func (h *Hybrid) Reset() {
+	h.rnn.Reset()
+	if h.ours != nil {
+		h.ours.Reset()
+	}
+	clear(h.prev)
+}
 
 // Close frees the RNNoise state.
 func (h *Hybrid) Close() error { return h.rnn.Close() }

@@ -152,6 +152,18 @@ func (m *NativeModel) New() (*NativeDenoiser, error) {
 	return &NativeDenoiser{m: m, fft: f}, nil
 }
 
+// Reset drops the audio the state holds: the analysis and synthesis
+// overlap, the pitch history and the pitch filter's memory, and the
+// high-pass filter's. The network's recurrent state, the cepstral history
+// and the last band gains (what it has learned of the noise) are kept.
+func (d *NativeDenoiser) Reset() {
+	clear(d.analysisMem[:])
+	clear(d.synthesisMem[:])
+	clear(d.pitchBuf[:])
+	d.lastGain, d.lastPeriod = 0, 0
+	d.memHP = [2]float32{}
+}
+
 // Close does nothing; it is there so NativeDenoiser and Denoiser can stand
 // for each other.
 func (d *NativeDenoiser) Close() error { return nil }

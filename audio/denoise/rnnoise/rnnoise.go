@@ -246,5 +246,20 @@ func (d *Denoiser) Process(frame []float32) (vad float32, err error) {
 	return vad, nil
 }
 
+// Reset flushes the audio the state holds by running it on 80 ms of
+// silence: its longest memories are the 36 ms pitch history and the
+// high-pass filter's ring, which takes that long to fall below -80 dBFS
+// after loud speech. The C state has no reset of its own, so unlike
+// NativeDenoiser.Reset its network also hears that silence.
+func (d *Denoiser) Reset() {
+	var zero [FrameSize]float32
+	for range 8 {
+		clear(zero[:])
+		if _, err := d.Process(zero[:]); err != nil {
+			return
+		}
+	}
+}
+
 // Close frees the denoiser's module instance.
 func (d *Denoiser) Close() error { return d.mod.Close(context.Background()) }
