@@ -29,16 +29,9 @@ func BenchmarkIVRDecision(b *testing.B) {
 	admin := func(args ...string) { run(b, bins.meetd, append(append([]string{"admin"}, args...), "--db", m.db)...) }
 	admin("team", "add", "sales", "--channel", "support")
 	admin("menu", "set", "--channel", "support", "main: 1=menu:sales 0=everyone", "sales: 2=team:sales")
-	caller, err := simcaller.New("127.0.0.1", "+819000000000")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer caller.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	if _, err := caller.ServeUDP(ctx, "127.0.0.1:0"); err != nil {
-		b.Fatal(err)
-	}
+	caller, _ := simPhone(b, ctx, "127.0.0.1", "+819000000000")
 	sv := m.login(b, "sv@e2e.test")
 	var lat []time.Duration
 	b.ResetTimer()

@@ -47,28 +47,11 @@ func toneWAV(t *testing.T, freq float64, d time.Duration) string {
 // `meet chats`) and in the timeline; the DTMF-to-decision latency is logged.
 func TestIVRTwoLevelMenuToTeamWithMeetPhone(t *testing.T) {
 	m := startMeetd(t)
-	m.admin(t, "team", "add", "sales", "--channel", "support")
-	m.admin(t, "staff", "add", "--email", "sales@e2e.test", "--password", password, "--channel", "support", "--team", "sales")
-	out := m.admin(t, "menu", "set", "--channel", "support", "main: 1=menu:sales 0=everyone", "sales: 2=team:sales 9=menu:main")
-	if !strings.Contains(out, "sales: 2=team:sales 9=menu:main") {
-		t.Fatalf("menu set printed:\n%s", out)
-	}
-	m.admin(t, "guidance", "set", "--channel", "support", "--kind", "menu-main", toneWAV(t, 600, 600*time.Millisecond))
-	m.admin(t, "guidance", "set", "--channel", "support", "--kind", "menu-sales", toneWAV(t, 800, 600*time.Millisecond))
+	sales, salesOut := salesMenu(t, m) // op@e2e.test, not in sales, must not get the call
 
-	phone(t, m, "op@e2e.test", 300, "--auto-answer") // not in sales: must not get the call
-	sales, salesOut := phone(t, m, "sales@e2e.test", 1000, "--auto-answer")
-
-	caller, err := simcaller.New("127.0.0.1", "+819011112222")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer caller.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
-	if _, err := caller.ServeUDP(ctx, "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
+	caller, _ := simPhone(t, ctx, "127.0.0.1", "+819011112222")
 	res, err := caller.Call(ctx, m.sip, openNumber, simcaller.CallPlan{
 		Audio: audiotest.Tone(8000, 440, 0.3, 8000), TalkFor: 3 * time.Second,
 		Keys: []simcaller.Key{{At: 1200 * time.Millisecond, Digit: '1'}, {At: 2400 * time.Millisecond, Digit: '2'}},
@@ -86,24 +69,7 @@ func TestIVRTwoLevelMenuToTeamWithMeetPhone(t *testing.T) {
 	}
 
 	sv := m.login(t, "sv@e2e.test")
-	list, err := sv.Chats(ctx, api.ChatQuery{Q: "+819011112222"})
-	if err != nil || len(list.Chats) != 1 {
-		t.Fatalf("chats %v %+v", err, list)
-	}
-	chat := list.Chats[0]
-	if chat.MenuPath != "1/2" || chat.TeamID == nil {
-		t.Fatalf("chat menu path %q team %v", chat.MenuPath, chat.TeamID)
-	}
-	calls, err := sv.ChatCalls(ctx, chat.ID)
-	if err != nil || len(calls) != 1 || calls[0].AssigneeID == nil || calls[0].Answered == nil {
-		t.Fatalf("calls %v %+v", err, calls)
-	}
-	staff, _ := sv.StaffList(ctx)
-	for _, s := range staff {
-		if s.ID == *calls[0].AssigneeID && s.Email != "sales@e2e.test" {
-			t.Fatalf("answered by %s, not the sales team", s.Email)
-		}
-	}
+	chat := wantMenuPathToSales(t, m, "+819011112222")
 	evs, err := sv.ChatEvents(ctx, chat.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -279,16 +245,9 @@ func TestHoldHeardByTheCaller(t *testing.T) {
 	m := startMeetd(t)
 	m.admin(t, "guidance", "set", "--channel", "support", "--kind", "hold", toneWAV(t, 700, 2*time.Second))
 	p, speaker := phone(t, m, "op@e2e.test", 1000, "--auto-answer")
-	caller, err := simcaller.New("127.0.0.1", "+819033334444")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer caller.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
-	if _, err := caller.ServeUDP(ctx, "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
+	caller, _ := simPhone(t, ctx, "127.0.0.1", "+819033334444")
 	type result struct {
 		res simcaller.Result
 		err error
@@ -393,16 +352,9 @@ func TestCallRecordingDownloadedBySupervisor(t *testing.T) {
 	}
 	m.admin(t, "guidance", "set", "--channel", "support", "--kind", "recording", toneWAV(t, 600, 800*time.Millisecond))
 	phone(t, m, "op@e2e.test", 1000, "--auto-answer")
-	caller, err := simcaller.New("127.0.0.1", "+819055556666")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer caller.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
-	if _, err := caller.ServeUDP(ctx, "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
+	caller, _ := simPhone(t, ctx, "127.0.0.1", "+819055556666")
 	res, err := caller.Call(ctx, m.sip, openNumber, simcaller.CallPlan{Audio: audiotest.Tone(8000, 440, 0.3, 8000), TalkFor: 5 * time.Second})
 	if err != nil || !res.Answered {
 		t.Fatalf("call: %v %+v", err, res.Status)
@@ -467,21 +419,23 @@ func TestCallRecordingDownloadedBySupervisor(t *testing.T) {
 // then 2 → team sales), starts an auto-answering `meet phone` outside the
 // team (which a menu routing to everyone would give the call to) and one
 // in it, and returns the latter.
-func salesMenu(t *testing.T, m *meetd) *proc {
+func salesMenu(t *testing.T, m *meetd) (sales *proc, salesOut string) {
 	t.Helper()
 	m.admin(t, "team", "add", "sales", "--channel", "support")
 	m.admin(t, "staff", "add", "--email", "sales@e2e.test", "--password", password, "--channel", "support", "--team", "sales")
-	m.admin(t, "menu", "set", "--channel", "support", "main: 1=menu:sales 0=everyone", "sales: 2=team:sales 9=menu:main")
+	out := m.admin(t, "menu", "set", "--channel", "support", "main: 1=menu:sales 0=everyone", "sales: 2=team:sales 9=menu:main")
+	if !strings.Contains(out, "sales: 2=team:sales 9=menu:main") {
+		t.Fatalf("menu set printed:\n%s", out)
+	}
 	m.admin(t, "guidance", "set", "--channel", "support", "--kind", "menu-main", toneWAV(t, 600, 600*time.Millisecond))
 	m.admin(t, "guidance", "set", "--channel", "support", "--kind", "menu-sales", toneWAV(t, 800, 600*time.Millisecond))
 	phone(t, m, "op@e2e.test", 300, "--auto-answer")
-	sales, _ := phone(t, m, "sales@e2e.test", 1000, "--auto-answer")
-	return sales
+	return phone(t, m, "sales@e2e.test", 1000, "--auto-answer")
 }
 
 // wantMenuPathToSales checks that number's chat took path 1/2 and its call
-// was answered by the sales member.
-func wantMenuPathToSales(t *testing.T, m *meetd, number string) {
+// was answered by the sales member, and returns the chat.
+func wantMenuPathToSales(t *testing.T, m *meetd, number string) api.Chat {
 	t.Helper()
 	ctx := context.Background()
 	sv := m.login(t, "sv@e2e.test")
@@ -503,6 +457,7 @@ func wantMenuPathToSales(t *testing.T, m *meetd, number string) {
 			t.Fatalf("answered by %s, not the sales team", s.Email)
 		}
 	}
+	return chat
 }
 
 // TestIVRMenuBySIPInfoFromSipp: sipp walks the two-level menu with SIP INFO
@@ -555,7 +510,7 @@ func TestIVRMenuBySIPInfoFromSipp(t *testing.T) {
 func TestIVRMenuByBaresipDTMF(t *testing.T) {
 	need(t, "baresip")
 	m := startMeetd(t)
-	sales := salesMenu(t, m)
+	sales, _ := salesMenu(t, m)
 	b := startBaresip(t, speechOverTone(t, 440, 20*time.Second))
 	if err := b.command("dial", fmt.Sprintf("sip:%s@%s", openNumber, m.sip)); err != nil {
 		t.Fatal(err)

@@ -125,16 +125,9 @@ func TestMissedForEachReasonWithSipp(t *testing.T) {
 func TestAnsweredCallAudioBothWaysWithMeetPhone(t *testing.T) {
 	m := startMeetd(t)
 	p, out := phone(t, m, "op@e2e.test", 1000, "--auto-answer")
-	caller, err := simcaller.New("127.0.0.1", "+819044445555")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer caller.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
-	if _, err := caller.ServeUDP(ctx, "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
+	caller, _ := simPhone(t, ctx, "127.0.0.1", "+819044445555")
 	res, err := caller.Call(ctx, m.sip, openNumber, simcaller.CallPlan{Audio: audiotest.Tone(8000, 440, 0.3, 8000), TalkFor: 4 * time.Second})
 	if err != nil || !res.Answered {
 		t.Fatalf("call: %v %+v\n%s", err, res.Status, p.output())

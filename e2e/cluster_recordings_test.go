@@ -32,16 +32,9 @@ func TestClusterVoicemailServedByAnyNode(t *testing.T) {
 	admin("guidance", "set", "--channel", "support", "--kind", "voicemail", toneWAV(t, 500, 500*time.Millisecond))
 	n1, n2 := startNode(t, db, ns.URL(), 0), startNode(t, db, ns.URL(), 1)
 
-	caller, err := simcaller.New("127.0.0.1", "+819044449999")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer caller.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if _, err := caller.ServeUDP(ctx, "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
+	caller, _ := simPhone(t, ctx, "127.0.0.1", "+819044449999")
 	res, err := caller.Call(ctx, n1.sip, openNumber, simcaller.CallPlan{Audio: audiotest.Tone(8000, 1000, 0.3, 8000), TalkFor: 5 * time.Second})
 	if err != nil || !res.Answered {
 		t.Fatalf("call to n1: %v, answered %v", err, res.Answered)

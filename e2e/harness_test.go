@@ -22,6 +22,7 @@ import (
 
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/client"
+	"github.com/meet-dev/meet/internal/simcaller"
 	"github.com/meet-dev/meet/server/store/postgres/pgtest"
 )
 
@@ -320,3 +321,19 @@ func jsonLines(s string) []string {
 }
 
 var execCommand = exec.CommandContext
+
+// simPhone starts a simulated SIP phone for number on host (127.0.0.x),
+// serving SIP over UDP until ctx ends, closed when the test ends; addr is
+// where it listens.
+func simPhone(tb testing.TB, ctx context.Context, host, number string) (p *simcaller.Phone, addr net.Addr) {
+	tb.Helper()
+	p, err := simcaller.New(host, number)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { p.Close() })
+	if addr, err = p.ServeUDP(ctx, host+":0"); err != nil {
+		tb.Fatal(err)
+	}
+	return p, addr
+}

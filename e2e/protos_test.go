@@ -291,16 +291,9 @@ func TestProtosEquivalent(t *testing.T) {
 		}
 	}
 	p, _ := phone(t, m, "op@e2e.test", 1000, "--auto-answer")
-	caller, err := simcaller.New(host, "+819044445555")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer caller.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
-	if _, err := caller.ServeUDP(ctx, "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
+	caller, _ := simPhone(t, ctx, host, "+819044445555")
 	res, err := caller.Call(ctx, m.sip, openNumber, simcaller.CallPlan{Audio: audiotest.Tone(8000, 440, 0.3, 8000), TalkFor: 2 * time.Second})
 	if err != nil || !res.Answered {
 		t.Fatalf("valid call after the torture: %v %+v\n%s", err, res.Status, tail(p.output(), 3000))

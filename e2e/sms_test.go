@@ -272,14 +272,7 @@ func missedCalls(t *testing.T, m *meetd, from ...string) []audio.PCM16 {
 	errs := make([]error, len(from))
 	var wg sync.WaitGroup
 	for i, n := range from {
-		ph, err := simcaller.New("127.0.0.1", n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ph.Close()
-		if _, err := ph.ServeUDP(ctx, "127.0.0.1:0"); err != nil {
-			t.Fatal(err)
-		}
+		ph, _ := simPhone(t, ctx, "127.0.0.1", n)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -35,14 +35,7 @@ type callResult struct {
 // and waits until operator A's auto-answering phone has it.
 func transferCall(t *testing.T, ctx context.Context, m *meetd, from string, talkFor time.Duration) (api.Call, *client.Client, chan callResult) {
 	t.Helper()
-	caller, err := simcaller.New("127.0.0.1", from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { caller.Close() })
-	if _, err := caller.ServeUDP(ctx, "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
+	caller, _ := simPhone(t, ctx, "127.0.0.1", from)
 	done := make(chan callResult, 1)
 	go func() {
 		res, err := caller.Call(ctx, m.sip, openNumber, simcaller.CallPlan{Audio: audiotest.Tone(8000, toneCaller, 0.3, 8000), TalkFor: talkFor})
@@ -338,14 +331,7 @@ func TestTUIAttendedTransferInTmux(t *testing.T) {
 	m := startMeetd(t)
 	u := startTUI(t, m, "op@e2e.test") // its microphone says 1,000 Hz
 	u.waitFor("Inbox", "online")
-	caller, err := simcaller.New("127.0.0.1", "+819044440004")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer caller.Close()
-	if _, err := caller.ServeUDP(ctx, "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
+	caller, _ := simPhone(t, ctx, "127.0.0.1", "+819044440004")
 	done := make(chan callResult, 1)
 	go func() {
 		res, err := caller.Call(ctx, m.sip, openNumber, simcaller.CallPlan{Audio: audiotest.Tone(8000, toneCaller, 0.3, 8000), TalkFor: 14 * time.Second})

@@ -165,14 +165,7 @@ func TestTUINoColorSmallTerminals(t *testing.T) {
 	defer cancel()
 	m := startMeetd(t)
 	op := m.login(t, "op@e2e.test")
-	caller, err := simcaller.New("127.0.0.1", "+819011112222")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer caller.Close()
-	if _, err := caller.ServeUDP(ctx, "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
+	caller, _ := simPhone(t, ctx, "127.0.0.1", "+819011112222")
 	for i := 0; i < 2; i++ { // two missed calls: two rows to move between
 		if _, err := caller.Call(ctx, m.sip, closedNumber, simcaller.CallPlan{HangupAfter: 20 * time.Second}); err != nil {
 			t.Fatal(err)
@@ -243,14 +236,7 @@ func TestTUIJapaneseMemo(t *testing.T) {
 	defer cancel()
 	m := startMeetd(t)
 	op := m.login(t, "op@e2e.test")
-	caller, err := simcaller.New("127.0.0.1", "+819033334444")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer caller.Close()
-	if _, err := caller.ServeUDP(ctx, "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
+	caller, _ := simPhone(t, ctx, "127.0.0.1", "+819033334444")
 	if _, err := caller.Call(ctx, m.sip, closedNumber, simcaller.CallPlan{HangupAfter: 20 * time.Second}); err != nil {
 		t.Fatal(err)
 	}

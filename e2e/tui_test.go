@@ -192,14 +192,7 @@ func TestTUIInTmux(t *testing.T) {
 	u.keys("Escape")
 
 	// A new call rings the TUI; a answers; the call bar shows the call.
-	caller, err := simcaller.New("127.0.0.1", "+819088889999")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer caller.Close()
-	if _, err := caller.ServeUDP(ctx, "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
+	caller, _ := simPhone(t, ctx, "127.0.0.1", "+819088889999")
 	done := make(chan simcaller.Result, 1)
 	go func() {
 		res, err := caller.Call(ctx, m.sip, openNumber, simcaller.CallPlan{Audio: audiotest.Tone(8000, 440, 0.3, 8000), TalkFor: 4 * time.Second, HangupAfter: 30 * time.Second})
