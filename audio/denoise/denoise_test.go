@@ -20,7 +20,7 @@ func newT(t *testing.T, r int) *Suppressor {
 }
 
 // run feeds x through s frame by frame and returns the output.
-func run(t *testing.T, s *Suppressor, x []float32) []float32 {
+func run(t *testing.T, s Denoiser, x []float32) []float32 {
 	t.Helper()
 	out := append([]float32(nil), x...)
 	n := s.FrameSize()

@@ -28,19 +28,6 @@ func engineT(t *testing.T, e Engine) Denoiser {
 	return d
 }
 
-// frames runs x through d frame by frame and returns the output.
-func frames(t *testing.T, d Denoiser, x []float32) []float32 {
-	t.Helper()
-	out := append([]float32(nil), x...)
-	n := d.FrameSize()
-	for off := 0; off+n <= len(out); off += n {
-		if err := d.Process(out[off : off+n]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return out
-}
-
 func peak(x []float32) float64 {
 	var p float64
 	for _, v := range x {
@@ -61,13 +48,13 @@ func TestResetForgetsAudio(t *testing.T) {
 	for _, e := range []Engine{EngineOurs, EngineHybrid, EngineRNNoise, EngineRNNoiseWASM} {
 		t.Run(e.String(), func(t *testing.T) {
 			d := engineT(t, e)
-			frames(t, d, speech[:cut1])
-			if p := peak(frames(t, d, make([]float32, 6*480))); p < 1e-3 {
+			run(t, d, speech[:cut1])
+			if p := peak(run(t, d, make([]float32, 6*480))); p < 1e-3 {
 				t.Fatalf("without Reset the silence after speech peaks at %.2g: the check could not fail", p)
 			}
-			frames(t, d, speech[cut1:cut2])
+			run(t, d, speech[cut1:cut2])
 			d.Reset()
-			if p := peak(frames(t, d, make([]float32, 6*480))); p > 1e-4 {
+			if p := peak(run(t, d, make([]float32, 6*480))); p > 1e-4 {
 				t.Fatalf("after Reset the silence peaks at %.2g (≥ -80 dBFS): the speech before Reset came out", p)
 			}
 		})
@@ -83,13 +70,13 @@ func TestResetKeepsNoiseEstimate(t *testing.T) {
 		t.Run(e.String(), func(t *testing.T) {
 			d := engineT(t, e)
 			noise := white(3*48000, 0.05, 7)
-			out := frames(t, d, noise[:2*48000])
+			out := run(t, d, noise[:2*48000])
 			before := energy(out[len(out)-20*480:]) / energy(noise[2*48000-20*480:2*48000])
 			d.Reset()
 			// The first frame after Reset is the empty delay line; compare
 			// the 19 after it.
 			in := noise[2*48000 : 2*48000+20*480]
-			out = frames(t, d, in)
+			out = run(t, d, in)
 			after := energy(out[480:]) / energy(in[:19*480])
 			if after > 2*before {
 				t.Fatalf("noise kept %.3f of its energy before Reset, %.3f after: the estimate was lost", before, after)

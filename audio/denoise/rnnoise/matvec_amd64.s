@@ -89,14 +89,25 @@ x4done:
 	MOVUPS X0, 0(DI)
 	RET
 
+// MULADD32: Y0..Y3 (32 sums) += Y4 (a broadcast scalar) × the 8 floats
+// at each of m0..m3, each lane one multiply then one add (no fused
+// multiply-add), as the Go code does.
+#define MULADD32(m0, m1, m2, m3) \
+	VMULPS m0, Y4, Y5; VMULPS m1, Y4, Y6; VMULPS m2, Y4, Y7; VMULPS m3, Y4, Y8; \
+	VADDPS Y5, Y0, Y0; VADDPS Y6, Y1, Y1; VADDPS Y7, Y2, Y2; VADDPS Y8, Y3, Y3
+
+// STORE32 writes the 32 sums Y0..Y3 to DI and leaves the AVX state clean.
+#define STORE32 \
+	VMOVUPS Y0, 0(DI); VMOVUPS Y1, 32(DI); VMOVUPS Y2, 64(DI); VMOVUPS Y3, 96(DI); \
+	VZEROUPPER
+
 // func matVec2AVX(out, bias, w, x *float32, cols, stride int)
 // Two blocks of 16 neurons at once (the second block's weights stride
 // bytes after the first's, its bias and outputs 16 floats on): Y0, Y1
 // hold the first block's sums, Y2, Y3 the second's. Per input x[j] is
-// broadcast, and each lane multiplies then adds (VMULPS, VADDPS: no fused
-// multiply-add), so every neuron rounds exactly as matVecGeneric does; the
-// four independent sums keep the adder busy where matVecSSE's waited on
-// their latency.
+// broadcast and MULADD32 applied, so every neuron rounds exactly as
+// matVecGeneric does; the four independent sums keep the adder busy where
+// matVecSSE's waited on their latency.
 TEXT ·matVec2AVX(SB), NOSPLIT, $0-48
 	MOVQ out+0(FP), DI
 	MOVQ bias+8(FP), SI
@@ -113,31 +124,20 @@ TEXT ·matVec2AVX(SB), NOSPLIT, $0-48
 	JEQ m2done
 m2loop:
 	VBROADCASTSS (R9), Y4
-	VMULPS 0(R8), Y4, Y5
-	VMULPS 32(R8), Y4, Y6
-	VMULPS 0(R10), Y4, Y7
-	VMULPS 32(R10), Y4, Y8
-	VADDPS Y5, Y0, Y0
-	VADDPS Y6, Y1, Y1
-	VADDPS Y7, Y2, Y2
-	VADDPS Y8, Y3, Y3
+	MULADD32(0(R8), 32(R8), 0(R10), 32(R10))
 	ADDQ $64, R8
 	ADDQ $64, R10
 	ADDQ $4, R9
 	DECQ CX
 	JNE m2loop
 m2done:
-	VMOVUPS Y0, 0(DI)
-	VMOVUPS Y1, 32(DI)
-	VMOVUPS Y2, 64(DI)
-	VMOVUPS Y3, 96(DI)
-	VZEROUPPER
+	STORE32
 	RET
 
 // func xcorr32AVX(out, x, y *float32, n int)
 // xcorr16SSE for 32 lags: Y0..Y3 hold lags 0-7, 8-15, 16-23, 24-31; per j,
-// x[j] is broadcast and multiplied with y[j..j+31], then added (no fused
-// multiply-add), each lag summing in order of j.
+// x[j] is broadcast and MULADD32 applied to y[j..j+31], each lag summing
+// in order of j.
 TEXT ·xcorr32AVX(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ x+8(FP), SI
@@ -151,22 +151,11 @@ TEXT ·xcorr32AVX(SB), NOSPLIT, $0-32
 	JEQ x32done
 x32loop:
 	VBROADCASTSS (SI), Y4
-	VMULPS 0(R8), Y4, Y5
-	VMULPS 32(R8), Y4, Y6
-	VMULPS 64(R8), Y4, Y7
-	VMULPS 96(R8), Y4, Y8
-	VADDPS Y5, Y0, Y0
-	VADDPS Y6, Y1, Y1
-	VADDPS Y7, Y2, Y2
-	VADDPS Y8, Y3, Y3
+	MULADD32(0(R8), 32(R8), 64(R8), 96(R8))
 	ADDQ $4, R8
 	ADDQ $4, SI
 	DECQ CX
 	JNE x32loop
 x32done:
-	VMOVUPS Y0, 0(DI)
-	VMOVUPS Y1, 32(DI)
-	VMOVUPS Y2, 64(DI)
-	VMOVUPS Y3, 96(DI)
-	VZEROUPPER
+	STORE32
 	RET
