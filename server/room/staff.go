@@ -49,7 +49,7 @@ type staffLeg struct {
 // replaces it with a fresh one.
 type peer struct {
 	pc    *webrtc.PeerConnection
-	track *webrtc.TrackLocalStaticSample
+	track sampleTrack
 	pts   map[uint8]codecKind
 	send  codecKind
 	sends [sendKinds]*sendPipe // built by buildSends (send.go)

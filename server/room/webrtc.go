@@ -121,7 +121,7 @@ func (m *Manager) negotiate(ctx context.Context, p *peer, offerSDP string) (stri
 	if p.send == codecPCMU {
 		capab = pcmuCap
 	}
-	p.track, err = webrtc.NewTrackLocalStaticSample(capab, "audio", "meetd")
+	p.track, err = newFrameTrack(capab, "audio", "meetd")
 	if err != nil {
 		return "", fmt.Errorf("room: track: %w", err)
 	}
