@@ -4,14 +4,19 @@ import (
 	"bufio"
 	"context"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"io"
+	"math/rand/v2"
+	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -21,12 +26,15 @@ import (
 	"github.com/pion/webrtc/v4/pkg/media"
 
 	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/server/trunk"
 )
 
 // BenchmarkNetworkCalls is the whole server path for N concurrent two-party
 // calls: N softphones (real pion peer connections, Opus, DTLS-SRTP over
-// loopback UDP) run in a child process so that only the server's CPU is
-// measured here; each is attached to its own room with a G.711 caller.
+// loopback UDP) and N G.711 callers (RTP over loopback UDP into the
+// trunk's RTP legs, trunk.RTPLeg: its socket, jitter buffer and μ-law
+// codec) run in a child process so that only the server's CPU is measured
+// here; each softphone is attached to its own room with its caller.
 // Reports server CPU per call, late ticks and operator packet loss.
 func BenchmarkNetworkCalls(b *testing.B) {
 	for _, n := range []int{20, 100, 200} {
@@ -36,7 +44,18 @@ func BenchmarkNetworkCalls(b *testing.B) {
 
 func benchNetworkCalls(b *testing.B, n int) {
 	m := newTestManager(b)
-	ulaw, _ := benchMedia(b)
+	tr, err := trunk.New(trunk.WithListen("127.0.0.1:0"), trunk.WithRTPIP("127.0.0.1"), trunk.WithLogger(testLogger()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	legs := make([]*trunk.RTPLeg, n)
+	defer func() {
+		for _, l := range legs {
+			if l != nil {
+				l.Close()
+			}
+		}
+	}()
 	args := []string{"-test.run=^TestClientProcess$", "-test.count=1"}
 	if f := os.Getenv("ROOM_CLIENT_CPUPROFILE"); f != "" { // the load generator's own profile
 		args = append(args, "-test.cpuprofile="+f)
@@ -73,18 +92,25 @@ func benchNetworkCalls(b *testing.B, n int) {
 			b.Fatalf("client process ended after %d offers: %v", i, lines.Err())
 		}
 		f := strings.Fields(lines.Text())
-		if len(f) != 3 || f[0] != "OFFER" {
+		if len(f) != 4 || f[0] != "OFFER" {
 			b.Fatalf("client process said %q", lines.Text())
 		}
 		sdp, _ := base64.StdEncoding.DecodeString(f[2])
 		id, _ := strconv.ParseInt(f[1], 10, 64)
+		callerPort, _ := strconv.Atoi(f[3])
+		leg, err := tr.NewRTPLeg(nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		legs[id-1] = leg
+		leg.Connect(netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(callerPort)))
 		ctx, cancel := contextWithTimeout(10 * time.Second)
 		answer, err := m.Offer(ctx, id, string(sdp))
 		cancel()
 		if err != nil {
 			b.Fatal(err)
 		}
-		fmt.Fprintf(stdin, "ANSWER %d %s\n", id, base64.StdEncoding.EncodeToString([]byte(answer)))
+		fmt.Fprintf(stdin, "ANSWER %d %s %d\n", id, base64.StdEncoding.EncodeToString([]byte(answer)), leg.LocalAddr().Port())
 	}
 	for i := range n {
 		waitOnline(b, m, int64(i+1), true)
@@ -94,7 +120,7 @@ func benchNetworkCalls(b *testing.B, n int) {
 		if err := m.OpenRoom(id); err != nil {
 			b.Fatal(err)
 		}
-		if err := m.SetCaller(id, &g711Caller{ulaw: ulaw}); err != nil {
+		if err := m.SetCaller(id, legs[i]); err != nil {
 			b.Fatal(err)
 		}
 		if err := m.Attach(id, id, api.ModeTalk); err != nil {
@@ -162,13 +188,15 @@ func netStats(m *Manager, n int) (late, ticks, recv, lost uint64) {
 
 // TestClientProcess is the child side of BenchmarkNetworkCalls: ROOM_CLIENTS
 // softphones that offer over stdout, take answers from stdin, send a
-// pre-encoded Opus tone and count what they receive, until stdin closes.
+// pre-encoded Opus tone and count what they receive, and as many callers
+// sending pre-built μ-law RTP packets of a tone, each from its own UDP
+// socket, until stdin closes.
 func TestClientProcess(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("ROOM_CLIENTS"))
 	if n == 0 {
 		t.Skip("child process of BenchmarkNetworkCalls")
 	}
-	_, pkts := benchMedia(t)
+	ulaw, pkts := benchMedia(t)
 	me := &webrtc.MediaEngine{}
 	for _, c := range []webrtc.RTPCodecParameters{clientOpus, clientPCMU} {
 		if err := me.RegisterCodec(c, webrtc.RTPCodecTypeAudio); err != nil {
@@ -190,6 +218,7 @@ func TestClientProcess(t *testing.T) {
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	a := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
 	pcs := make([]*webrtc.PeerConnection, n)
+	callers := make([]*rtpCaller, n)
 	tracks := make([]*webrtc.TrackLocalStaticSample, n)
 	var received atomic.Int64
 	var pcsMu sync.Mutex
@@ -205,10 +234,16 @@ func TestClientProcess(t *testing.T) {
 				return
 			}
 			f := strings.Fields(in.Text())
+			if len(f) != 4 {
+				answered <- fmt.Errorf("bad answer line %q", in.Text())
+				return
+			}
 			id, _ := strconv.Atoi(f[1])
 			sdp, _ := base64.StdEncoding.DecodeString(f[2])
+			legPort, _ := strconv.Atoi(f[3])
 			pcsMu.Lock()
 			pc := pcs[id-1]
+			callers[id-1].to = netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(legPort))
 			pcsMu.Unlock()
 			if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: string(sdp)}); err != nil {
 				answered <- err
@@ -239,16 +274,21 @@ func TestClientProcess(t *testing.T) {
 		g := webrtc.GatheringCompletePromise(pc)
 		_ = pc.SetLocalDescription(offer)
 		<-g
+		c, err := newRTPCaller()
+		if err != nil {
+			t.Fatal(err)
+		}
 		pcsMu.Lock()
-		pcs[i] = pc
+		pcs[i], callers[i] = pc, c
 		pcsMu.Unlock()
-		fmt.Printf("OFFER %d %s\n", i+1, base64.StdEncoding.EncodeToString([]byte(pc.LocalDescription().SDP)))
+		fmt.Printf("OFFER %d %s %d\n", i+1, base64.StdEncoding.EncodeToString([]byte(pc.LocalDescription().SDP)), c.port())
 	}
 	if err := <-answered; err != nil {
 		t.Fatal(err)
 	}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
+	var callerReceived int
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -263,6 +303,10 @@ func TestClientProcess(t *testing.T) {
 			for _, tr := range tracks {
 				_ = tr.WriteSample(media.Sample{Data: pkts[k%len(pkts)], Duration: 20 * time.Millisecond})
 			}
+			for _, c := range callers {
+				c.send(ulaw[k%len(ulaw)])
+				callerReceived += c.drain()
+			}
 		}
 	}()
 	_, _ = io.Copy(io.Discard, os.Stdin) // until the parent closes it
@@ -271,7 +315,62 @@ func TestClientProcess(t *testing.T) {
 	for _, pc := range pcs {
 		_ = pc.Close()
 	}
-	fmt.Fprintf(os.Stderr, "client process: %d clients received %d packets\n", n, received.Load())
+	for _, c := range callers {
+		_ = c.conn.Close()
+	}
+	fmt.Fprintf(os.Stderr, "client process: %d softphones received %d packets, %d callers %d\n", n, received.Load(), n, callerReceived)
+}
+
+// rtpCaller is one caller of the load generator: μ-law RTP from its own
+// UDP socket, one pre-built packet a tick (header stepped, payload copied
+// from pre-encoded frames), and what comes back drained without blocking.
+type rtpCaller struct {
+	conn *net.UDPConn
+	raw  syscall.RawConn
+	to   netip.AddrPort
+	pkt  [12 + CallerFrame]byte
+	seq  uint16
+	ts   uint32
+	buf  [1500]byte
+}
+
+func newRTPCaller() (*rtpCaller, error) {
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		return nil, err
+	}
+	raw, err := conn.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	c := &rtpCaller{conn: conn, raw: raw, seq: uint16(rand.Uint32()), ts: rand.Uint32()}
+	c.pkt[0] = 0x80 // version 2, payload type 0 (PCMU)
+	binary.BigEndian.PutUint32(c.pkt[8:], rand.Uint32())
+	return c, nil
+}
+
+func (c *rtpCaller) port() int { return c.conn.LocalAddr().(*net.UDPAddr).Port }
+
+func (c *rtpCaller) send(frame []byte) {
+	binary.BigEndian.PutUint16(c.pkt[2:], c.seq)
+	binary.BigEndian.PutUint32(c.pkt[4:], c.ts)
+	copy(c.pkt[12:], frame)
+	c.seq++
+	c.ts += CallerFrame
+	_, _ = c.conn.WriteToUDPAddrPort(c.pkt[:], c.to)
+}
+
+// drain reads what has arrived, without waiting, and counts it.
+func (c *rtpCaller) drain() (n int) {
+	_ = c.raw.Read(func(fd uintptr) bool {
+		for {
+			if _, _, err := syscall.Recvfrom(int(fd), c.buf[:], syscall.MSG_DONTWAIT); err != nil {
+				return true
+			}
+			n++
+		}
+	})
+	return n
 }
 
 func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
