@@ -31,7 +31,7 @@ func scanCall(sc pgx.Row) (api.Call, error) {
 
 func (t *tx) CreateCall(c *api.Call) error {
 	if c.Created.IsZero() {
-		c.Created = t.now
+		c.Created = t.Now
 	}
 	var err error
 	c.ID, err = t.insertID(`INSERT INTO calls(chat_id, channel_id, direction, from_number, to_number, state, assignee_id,
@@ -159,7 +159,7 @@ func (t *tx) loadCalls(where string, args ...any) ([]api.Call, error) {
 
 func (t *tx) AddRingAttempt(callID int64, r api.RingAttempt) error {
 	if r.Started.IsZero() {
-		r.Started = t.now
+		r.Started = t.Now
 	}
 	_, err := t.exec(`INSERT INTO ring_attempts(call_id, staff_id, started, ended, outcome) VALUES (?,?,?,?,?)`,
 		callID, r.StaffID, ns(r.Started), nsPtr(r.Ended), string(r.Outcome))
@@ -174,7 +174,7 @@ func (t *tx) EndRingAttempt(callID, staffID int64, at time.Time, outcome api.Rin
 
 func (t *tx) AddParticipant(callID int64, p api.Participant) error {
 	if p.Joined.IsZero() {
-		p.Joined = t.now
+		p.Joined = t.Now
 	}
 	_, err := t.exec(`INSERT INTO call_participants(call_id, staff_id, mode, joined, left_at, muted) VALUES (?,?,?,?,?,?)`,
 		callID, p.StaffID, string(p.Mode), ns(p.Joined), nsPtr(p.Left), p.Muted)
@@ -192,5 +192,5 @@ func (t *tx) EndParticipant(callID, staffID int64, at time.Time) error {
 // missed, reason and closed set (not_found when there is no such chat).
 func (t *tx) CloseMissedChat(chatID int64, reason api.MissedReason, at time.Time) error {
 	return t.update("chat", chatID, `UPDATE chats SET state=?, snoozed_until=NULL, missed=true, missed_reason=?, closed=?,
-		updated=? WHERE id=?`, string(api.ChatClosed), string(reason), ns(at), ns(t.now), chatID)
+		updated=? WHERE id=?`, string(api.ChatClosed), string(reason), ns(at), ns(t.Now), chatID)
 }

@@ -43,7 +43,7 @@ func (t *tx) CreateChannel(c *api.Channel) error {
 		c.ID, err = t.insertID(`INSERT INTO channels(name, timezone, ring_timeout_s, max_wait_s, auto_assign_team_id,
 			service_level_s, hours, created) VALUES (?,?,?,?,?,?,?,?)`,
 			c.Name, c.Timezone, c.RingTimeoutS, c.MaxWaitS, nullID(c.AutoAssignTeamID), c.ServiceLevelS,
-			mustJSON(c.Hours), ns(t.now))
+			mustJSON(c.Hours), ns(t.Now))
 		return err
 	})
 	if err != nil {
@@ -172,7 +172,7 @@ func (t *tx) SetGuidance(channelID int64, kind api.GuidanceKind, pcm48k []byte) 
 	}
 	_, err := t.exec(`INSERT INTO guidance(channel_id, kind, pcm, updated) VALUES (?,?,?,?)
 		ON CONFLICT(channel_id, kind) DO UPDATE SET pcm=excluded.pcm, updated=excluded.updated`,
-		channelID, string(kind), pcm48k, ns(t.now))
+		channelID, string(kind), pcm48k, ns(t.Now))
 	return err
 }
 

@@ -153,7 +153,7 @@ func (t *tx) CreateChat(c *api.Chat) error {
 		}
 		c.Customer = cu
 	}
-	c.Created, c.Updated = t.now, t.now
+	c.Created, c.Updated = t.Now, t.Now
 	var err error
 	c.ID, err = t.insertID(`INSERT INTO chats(channel_id, medium, state, snoozed_until, assignee_id, team_id, customer_id,
 		missed, missed_reason, last_call_id, created, updated, closed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
@@ -199,7 +199,7 @@ func (t *tx) Chat(id int64) (api.Chat, error) {
 }
 
 func (t *tx) UpdateChat(c *api.Chat) error {
-	c.Updated = t.now
+	c.Updated = t.Now
 	return t.update("chat", c.ID, `UPDATE chats SET state=?, snoozed_until=?, assignee_id=?, team_id=?, missed=?,
 		missed_reason=?, last_call_id=?, closed=?, updated=?, menu_path=? WHERE id=?`,
 		string(c.State), nsPtr(c.SnoozedUntil), nullID(c.AssigneeID), nullID(c.TeamID), c.Missed,
@@ -207,7 +207,7 @@ func (t *tx) UpdateChat(c *api.Chat) error {
 }
 
 func (t *tx) touchChat(id int64) error {
-	return t.update("chat", id, `UPDATE chats SET updated=? WHERE id=?`, ns(t.now), id)
+	return t.update("chat", id, `UPDATE chats SET updated=? WHERE id=?`, ns(t.Now), id)
 }
 
 func (t *tx) AddTag(chatID int64, tag string) error {
@@ -240,10 +240,10 @@ func (t *tx) AddMemo(m *api.Memo) error {
 	if err := t.touchChat(m.ChatID); err != nil {
 		return err
 	}
-	m.Created = t.now
+	m.Created = t.Now
 	var err error
 	m.ID, err = t.insertID(`INSERT INTO memos(chat_id, staff_id, text, text_lc, created) VALUES (?,?,?,?,?)`,
-		m.ChatID, m.StaffID, m.Text, fold(m.Text), ns(t.now))
+		m.ChatID, m.StaffID, m.Text, fold(m.Text), ns(t.Now))
 	return err
 }
 
@@ -276,10 +276,10 @@ func (t *tx) AddMessage(m *api.Message) error {
 	if err := t.touchChat(m.ChatID); err != nil {
 		return err
 	}
-	m.Created = t.now
+	m.Created = t.Now
 	var err error
 	m.ID, err = t.insertID(`INSERT INTO messages(chat_id, staff_id, text, created) VALUES (?,?,?,?)`,
-		m.ChatID, m.StaffID, m.Text, ns(t.now))
+		m.ChatID, m.StaffID, m.Text, ns(t.Now))
 	return err
 }
 
@@ -300,7 +300,7 @@ func (t *tx) LinkCallback(originalChatID, callbackChatID int64) error {
 	}
 	return t.guarded(func() error {
 		_, err := t.exec(`INSERT INTO chat_links(callback_chat_id, original_chat_id, created) VALUES (?,?,?)`,
-			callbackChatID, originalChatID, ns(t.now))
+			callbackChatID, originalChatID, ns(t.Now))
 		if api.CodeOf(mapErr(err)) == api.CodeConflict {
 			return api.Errorf(api.CodeConflict, "chat %d is already a callback", callbackChatID)
 		}

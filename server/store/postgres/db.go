@@ -147,7 +147,7 @@ func (d *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
 	if err != nil {
 		return mapErr(err)
 	}
-	t := &tx{ctx: ctx, q: pgTx, now: d.now().UTC(), write: true}
+	t := newTx(ctx, pgTx, d.now().UTC(), true)
 	if err := fn(t); err != nil {
 		pgTx.Rollback(context.WithoutCancel(ctx))
 		return mapErr(err)
@@ -232,7 +232,7 @@ func (d *DB) View(ctx context.Context, fn func(store.Tx) error) error {
 		return mapErr(err)
 	}
 	defer pgTx.Rollback(context.WithoutCancel(ctx))
-	t := &tx{ctx: ctx, q: pgTx, now: d.now().UTC()}
+	t := newTx(ctx, pgTx, d.now().UTC(), false)
 	if err := fn(t); err != nil {
 		return mapErr(err)
 	}

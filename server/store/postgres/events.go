@@ -15,7 +15,7 @@ func (t *tx) Append(e *api.Event) error {
 		return errReadOnlyTx
 	}
 	if e.At.IsZero() {
-		e.At = t.now
+		e.At = t.Now
 	}
 	e.At = e.At.UTC()
 	if len(e.Data) > 0 && !json.Valid(e.Data) {

@@ -12,7 +12,7 @@ import (
 )
 
 func (t *tx) CreateStaff(s *api.Staff, passwordHash string) error {
-	s.Created = t.now
+	s.Created = t.Now
 	err := t.guarded(func() (err error) {
 		s.ID, err = t.insertID(`INSERT INTO staff(email, name, role, password_hash, created) VALUES (?,?,?,?,?)`,
 			s.Email, s.Name, string(s.Role), passwordHash, ns(s.Created))
@@ -202,7 +202,7 @@ func (t *tx) PutSettings(staffID int64, s api.Settings) error {
 
 func (t *tx) CreateToken(staffID int64, tokenHash []byte, expires time.Time) error {
 	_, err := t.exec(`INSERT INTO tokens(hash, staff_id, created, expires) VALUES (?,?,?,?)`,
-		tokenHash, staffID, ns(t.now), ns(expires))
+		tokenHash, staffID, ns(t.Now), ns(expires))
 	return err
 }
 
@@ -216,5 +216,5 @@ func (t *tx) TokenStaff(tokenHash []byte, now time.Time) (int64, error) {
 }
 
 func (t *tx) RevokeToken(tokenHash []byte) error {
-	return t.update("token", "", `UPDATE tokens SET revoked=? WHERE hash=? AND revoked IS NULL`, ns(t.now), tokenHash)
+	return t.update("token", "", `UPDATE tokens SET revoked=? WHERE hash=? AND revoked IS NULL`, ns(t.Now), tokenHash)
 }

@@ -14,13 +14,15 @@ import (
 
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/server/store"
+	"github.com/meet-dev/meet/server/store/sqlstore"
 )
 
-// tx implements store.Tx over one pgx transaction.
+// tx implements store.Tx over one pgx transaction: the shared bodies of
+// sqlstore.Tx over this package's Conn (the methods below) and dialect.
 type tx struct {
+	sqlstore.Tx
 	ctx    context.Context
 	q      pgx.Tx
-	now    time.Time // one timestamp per transaction
 	write  bool
 	events []api.Event
 	// pending are events appended and not yet written: they get their ids
@@ -29,6 +31,19 @@ type tx struct {
 }
 
 var _ store.Tx = (*tx)(nil)
+
+func newTx(ctx context.Context, q pgx.Tx, now time.Time, write bool) *tx {
+	t := &tx{ctx: ctx, q: q, write: write}
+	t.Tx = sqlstore.Tx{Conn: t, D: &dialect, Now: now}
+	return t
+}
+
+// dialect is Postgres's SQL where it differs from SQLite's.
+var dialect = sqlstore.Dialect{
+	MapErr:       mapErr,
+	InsertIgnore: func(into string) string { return "INSERT INTO " + into + " ON CONFLICT DO NOTHING" },
+	EmailIs:      "lower(email)=lower(?)", // the unique index is on lower(email)
+}
 
 // Queries are written with ? placeholders, like the SQLite store's, and
 // numbered ($1, $2, …) once per distinct text.
@@ -65,6 +80,33 @@ func (t *tx) query(query string, args ...any) (pgx.Rows, error) {
 func (t *tx) row(query string, args ...any) pgx.Row {
 	return t.q.QueryRow(t.ctx, rebind(query), cleanArgs(args)...)
 }
+
+// Exec, Row, Query, Insert and Guard are the sqlstore.Conn of the shared bodies.
+
+func (t *tx) Exec(query string, args ...any) (int64, error) {
+	tag, err := t.exec(query, args...)
+	return tag.RowsAffected(), err
+}
+
+func (t *tx) Row(query string, args ...any) sqlstore.Row { return t.row(query, args...) }
+
+func (t *tx) Query(query string, args ...any) (sqlstore.Rows, error) {
+	rows, err := t.query(query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgRows{rows}, nil
+}
+
+// pgRows are pgx.Rows as sqlstore.Rows (pgx's Close returns nothing; its
+// error is Err's).
+type pgRows struct{ pgx.Rows }
+
+func (r pgRows) Close() error { r.Rows.Close(); return nil }
+
+func (t *tx) Insert(query string, args ...any) (int64, error) { return t.insertID(query, args...) }
+
+func (t *tx) Guard(fn func() error) error { return t.guarded(fn) }
 
 // cleanArgs makes text arguments storable: Postgres refuses a NUL or
 // invalid UTF-8 in text (SQLite stores any bytes), and a caller name from

@@ -30,7 +30,7 @@ func scanCall(sc interface{ Scan(...any) error }) (api.Call, error) {
 
 func (t *tx) CreateCall(c *api.Call) error {
 	if c.Created.IsZero() {
-		c.Created = t.now
+		c.Created = t.Now
 	}
 	res, err := t.exec(`INSERT INTO calls(chat_id, channel_id, direction, from_number, to_number, state, assignee_id,
 		created, first_waiting_started, first_ring_started, answered, ended, duration_s, missed_reason, end_detail, node)
@@ -163,7 +163,7 @@ func (t *tx) fillCall(c *api.Call) error {
 
 func (t *tx) AddRingAttempt(callID int64, r api.RingAttempt) error {
 	if r.Started.IsZero() {
-		r.Started = t.now
+		r.Started = t.Now
 	}
 	_, err := t.exec(`INSERT INTO ring_attempts(call_id, staff_id, started, ended, outcome) VALUES (?,?,?,?,?)`,
 		callID, r.StaffID, ns(r.Started), nsPtr(r.Ended), string(r.Outcome))
@@ -178,7 +178,7 @@ func (t *tx) EndRingAttempt(callID, staffID int64, at time.Time, outcome api.Rin
 
 func (t *tx) AddParticipant(callID int64, p api.Participant) error {
 	if p.Joined.IsZero() {
-		p.Joined = t.now
+		p.Joined = t.Now
 	}
 	_, err := t.exec(`INSERT INTO call_participants(call_id, staff_id, mode, joined, left_at, muted) VALUES (?,?,?,?,?,?)`,
 		callID, p.StaffID, string(p.Mode), ns(p.Joined), nsPtr(p.Left), boolInt(p.Muted))

@@ -13,5 +13,5 @@ import (
 // there is no such chat).
 func (t *tx) CloseMissedChat(chatID int64, reason api.MissedReason, at time.Time) error {
 	return t.update("chat", chatID, `UPDATE chats SET state=?, snoozed_until=NULL, missed=1, missed_reason=?, closed=?,
-		updated=? WHERE id=?`, string(api.ChatClosed), string(reason), ns(at), ns(t.now), chatID)
+		updated=? WHERE id=?`, string(api.ChatClosed), string(reason), ns(at), ns(t.Now), chatID)
 }

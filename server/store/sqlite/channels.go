@@ -44,7 +44,7 @@ func (t *tx) CreateChannel(c *api.Channel) error {
 	res, err := t.exec(`INSERT INTO channels(name, timezone, ring_timeout_s, max_wait_s, auto_assign_team_id,
 		service_level_s, hours, created) VALUES (?,?,?,?,?,?,?,?)`,
 		c.Name, c.Timezone, c.RingTimeoutS, c.MaxWaitS, nullID(c.AutoAssignTeamID), c.ServiceLevelS,
-		mustJSON(c.Hours), ns(t.now))
+		mustJSON(c.Hours), ns(t.Now))
 	if err != nil {
 		return err
 	}
@@ -166,7 +166,7 @@ func (t *tx) SetGuidance(channelID int64, kind api.GuidanceKind, pcm48k []byte) 
 	}
 	_, err := t.exec(`INSERT INTO guidance(channel_id, kind, pcm, updated) VALUES (?,?,?,?)
 		ON CONFLICT(channel_id, kind) DO UPDATE SET pcm=excluded.pcm, updated=excluded.updated`,
-		channelID, string(kind), pcm48k, ns(t.now))
+		channelID, string(kind), pcm48k, ns(t.Now))
 	return err
 }
 

@@ -146,7 +146,7 @@ func (t *tx) CreateChat(c *api.Chat) error {
 		}
 		c.Customer = cu
 	}
-	c.Created, c.Updated = t.now, t.now
+	c.Created, c.Updated = t.Now, t.Now
 	res, err := t.exec(`INSERT INTO chats(channel_id, medium, state, snoozed_until, assignee_id, team_id, customer_id,
 		missed, missed_reason, last_call_id, created, updated, closed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		c.ChannelID, string(c.Medium), string(c.State), nsPtr(c.SnoozedUntil), nullID(c.AssigneeID), nullID(c.TeamID),
@@ -194,7 +194,7 @@ func (t *tx) Chat(id int64) (api.Chat, error) {
 }
 
 func (t *tx) UpdateChat(c *api.Chat) error {
-	c.Updated = t.now
+	c.Updated = t.Now
 	return t.update("chat", c.ID, `UPDATE chats SET state=?, snoozed_until=?, assignee_id=?, team_id=?, missed=?,
 		missed_reason=?, last_call_id=?, closed=?, updated=?, menu_path=? WHERE id=?`,
 		string(c.State), nsPtr(c.SnoozedUntil), nullID(c.AssigneeID), nullID(c.TeamID), boolInt(c.Missed),
@@ -202,7 +202,7 @@ func (t *tx) UpdateChat(c *api.Chat) error {
 }
 
 func (t *tx) touchChat(id int64) error {
-	return t.update("chat", id, `UPDATE chats SET updated=? WHERE id=?`, ns(t.now), id)
+	return t.update("chat", id, `UPDATE chats SET updated=? WHERE id=?`, ns(t.Now), id)
 }
 
 func (t *tx) AddTag(chatID int64, tag string) error {
@@ -235,8 +235,8 @@ func (t *tx) addText(table string, id *int64, chatID, staffID int64, text string
 	if err := t.touchChat(chatID); err != nil {
 		return err
 	}
-	*created = t.now
-	res, err := t.exec(`INSERT INTO `+table+`(chat_id, staff_id, text, created) VALUES (?,?,?,?)`, chatID, staffID, text, ns(t.now))
+	*created = t.Now
+	res, err := t.exec(`INSERT INTO `+table+`(chat_id, staff_id, text, created) VALUES (?,?,?,?)`, chatID, staffID, text, ns(t.Now))
 	if err != nil {
 		return err
 	}
@@ -293,7 +293,7 @@ func (t *tx) LinkCallback(originalChatID, callbackChatID int64) error {
 		return err
 	}
 	_, err := t.exec(`INSERT INTO chat_links(callback_chat_id, original_chat_id, created) VALUES (?,?,?)`,
-		callbackChatID, originalChatID, ns(t.now))
+		callbackChatID, originalChatID, ns(t.Now))
 	if api.CodeOf(mapErr(err)) == api.CodeConflict {
 		return api.Errorf(api.CodeConflict, "chat %d is already a callback", callbackChatID)
 	}

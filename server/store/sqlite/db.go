@@ -197,7 +197,7 @@ func (d *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
 	if err != nil {
 		return mapErr(err)
 	}
-	t := &tx{ctx: ctx, q: sqlTx, sqlTx: sqlTx, stmts: d.ws, now: d.now().UTC(), write: true}
+	t := newTx(ctx, sqlTx, sqlTx, d.ws, d.now().UTC(), true)
 	// Statements are prepared once the writer connection is free again
 	// (deferred calls run last first: the rollback, a no-op after a commit,
 	// goes before).
@@ -266,7 +266,7 @@ func (d *DB) View(ctx context.Context, fn func(store.Tx) error) error {
 	if err != nil {
 		return mapErr(err)
 	}
-	t := &tx{ctx: ctx, q: sqlTx, sqlTx: sqlTx, stmts: d.rs, now: d.now().UTC()}
+	t := newTx(ctx, sqlTx, sqlTx, d.rs, d.now().UTC(), false)
 	defer func() { d.rs.finish(ctx, t.missed) }()
 	defer sqlTx.Rollback()
 	return mapErr(fn(t))

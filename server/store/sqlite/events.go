@@ -13,7 +13,7 @@ func (t *tx) Append(e *api.Event) error {
 		return api.Errorf(api.CodeInternal, "append in a read-only transaction")
 	}
 	if e.At.IsZero() {
-		e.At = t.now
+		e.At = t.Now
 	}
 	e.At = e.At.UTC()
 	var data any

@@ -120,7 +120,7 @@ func (d *DB) AddAudit(ctx context.Context, e *api.AuditEntry) error {
 	return d.Update(ctx, func(st store.Tx) error {
 		t := st.(*tx)
 		if e.At.IsZero() {
-			e.At = t.now
+			e.At = t.Now
 		}
 		res, err := t.exec(`INSERT INTO audit(staff_id, at, action, purpose, filters, rows) VALUES (?,?,?,?,?,?)`,
 			e.StaffID, ns(e.At), e.Action, e.Purpose, e.Filters, e.Rows)
@@ -215,7 +215,7 @@ func (d *DB) PutAutomations(ctx context.Context, channelID int64, list []api.Aut
 func (t *tx) EnqueueSMS(m *api.SMS) error {
 	m.Status = "queued"
 	res, err := t.exec(`INSERT INTO sms_outbox(chat_id, call_id, to_number, from_number, body, next_at, created) VALUES (?,?,?,?,?,?,?)`,
-		m.ChatID, m.CallID, m.To, m.From, m.Body, ns(t.now), ns(t.now))
+		m.ChatID, m.CallID, m.To, m.From, m.Body, ns(t.Now), ns(t.Now))
 	if err != nil {
 		return err
 	}

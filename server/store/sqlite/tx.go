@@ -9,6 +9,7 @@ import (
 
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/server/store"
+	"github.com/meet-dev/meet/server/store/sqlstore"
 )
 
 type querier interface {
@@ -17,11 +18,12 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// tx implements store.Tx over one SQL transaction.
+// tx implements store.Tx over one SQL transaction: the shared bodies of
+// sqlstore.Tx over this package's Conn (the methods below) and dialect.
 type tx struct {
+	sqlstore.Tx
 	ctx    context.Context
 	q      querier
-	now    time.Time // one timestamp per transaction
 	write  bool
 	events []api.Event
 	sqlTx  *sql.Tx    // q, when statements may come from stmts
@@ -35,6 +37,20 @@ type tx struct {
 }
 
 var _ store.Tx = (*tx)(nil)
+
+// newTx is a transaction over q; sqlTx and stmts are nil for none.
+func newTx(ctx context.Context, q querier, sqlTx *sql.Tx, stmts *stmtCache, now time.Time, write bool) *tx {
+	t := &tx{ctx: ctx, q: q, sqlTx: sqlTx, stmts: stmts, write: write}
+	t.Tx = sqlstore.Tx{Conn: t, D: &dialect, Now: now}
+	return t
+}
+
+// dialect is SQLite's SQL where it differs from Postgres's.
+var dialect = sqlstore.Dialect{
+	MapErr:       mapErr,
+	InsertIgnore: func(into string) string { return "INSERT OR IGNORE INTO " + into },
+	EmailIs:      "email=?", // the column is COLLATE NOCASE
+}
 
 // stmt returns the transaction's copy of query's prepared statement, or nil
 // (then the query runs unprepared and is noted for the cache).
@@ -77,6 +93,37 @@ func (t *tx) row(query string, args ...any) *sql.Row {
 	}
 	return t.q.QueryRowContext(t.ctx, query, args...)
 }
+
+// Exec, Row, Query, Insert and Guard are the sqlstore.Conn of the shared bodies.
+
+func (t *tx) Exec(query string, args ...any) (int64, error) {
+	res, err := t.exec(query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (t *tx) Row(query string, args ...any) sqlstore.Row { return t.row(query, args...) }
+
+func (t *tx) Query(query string, args ...any) (sqlstore.Rows, error) {
+	rows, err := t.query(query, args...)
+	if err != nil { // not a typed nil in the interface
+		return nil, err
+	}
+	return rows, nil
+}
+
+func (t *tx) Insert(query string, args ...any) (int64, error) {
+	res, err := t.exec(query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
+}
+
+// Guard runs fn: a failed statement leaves an SQLite transaction usable.
+func (t *tx) Guard(fn func() error) error { return fn() }
 
 // update runs a statement and returns not_found when it touched no row.
 func (t *tx) update(what string, id any, query string, args ...any) error {

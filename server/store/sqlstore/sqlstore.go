@@ -1,0 +1,93 @@
+// Package sqlstore holds the store.Tx method bodies that server/store/sqlite
+// and server/store/postgres share: each rule is written once, against Conn
+// (the small query interface both backends' transactions satisfy), with the
+// real differences between the two SQL dialects named in a Dialect value.
+//
+// A backend's transaction embeds Tx and implements Conn; what only one
+// backend has stays in its package: connections and pools, pragmas, the
+// prepared-statement cache, migrations, checkpoints, event ids and the
+// text search.
+//
+// Queries are written with ? placeholders (the Postgres store numbers them).
+// Time columns are Unix nanoseconds; booleans are passed and scanned as Go
+// bools (SQLite stores them as 0 and 1) and nullable columns are scanned
+// into pointers.
+package sqlstore
+
+import (
+	"time"
+)
+
+// Row is one result row (database/sql's *sql.Row, pgx.Row).
+type Row interface {
+	Scan(dest ...any) error
+}
+
+// Rows are the rows of a query (database/sql's *sql.Rows; pgx.Rows through
+// an adapter, its Close returning no error).
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close() error
+}
+
+// Conn is what the shared bodies ask of a backend's transaction.
+type Conn interface {
+	// Exec runs a statement and returns the number of rows it changed.
+	Exec(query string, args ...any) (int64, error)
+	Row(query string, args ...any) Row
+	Query(query string, args ...any) (Rows, error)
+	// Insert runs an INSERT and returns the id of the new row.
+	Insert(query string, args ...any) (int64, error)
+	// Guard runs fn so that a constraint violation it hits (a conflict the
+	// caller answers) leaves the transaction usable.
+	Guard(fn func() error) error
+}
+
+// Tx implements the store.Tx methods both backends share. A backend's
+// transaction embeds it, with Conn set to itself.
+type Tx struct {
+	Conn Conn
+	D    *Dialect
+	Now  time.Time // one timestamp per transaction
+}
+
+// Update runs a statement and returns not_found when it touched no row.
+func (t *Tx) UpdateOne(what string, id any, query string, args ...any) error {
+	n, err := t.Conn.Exec(query, args...)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return NotFound(what, id)
+	}
+	return nil
+}
+
+// Int64s runs a one-column query.
+func (t *Tx) Int64s(query string, args ...any) ([]int64, error) {
+	return column[int64](t.Conn, query, args)
+}
+
+// Strings runs a one-column query.
+func (t *Tx) Strings(query string, args ...any) ([]string, error) {
+	return column[string](t.Conn, query, args)
+}
+
+func column[T any](c Conn, query string, args []any) ([]T, error) {
+	rows, err := c.Query(query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		var v T
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

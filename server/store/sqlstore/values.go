@@ -1,0 +1,67 @@
+package sqlstore
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/meet-dev/meet/api"
+)
+
+// NS is a time column's value: Unix nanoseconds.
+func NS(t time.Time) int64 { return t.UnixNano() }
+
+// NSPtr is a nullable time column's value (NULL for nil or zero).
+func NSPtr(t *time.Time) any {
+	if t == nil || t.IsZero() {
+		return nil
+	}
+	return t.UnixNano()
+}
+
+// FromNS reads a time column.
+func FromNS(v int64) time.Time { return time.Unix(0, v).UTC() }
+
+// FromNull reads a nullable time column.
+func FromNull(v *int64) *time.Time {
+	if v == nil {
+		return nil
+	}
+	t := FromNS(*v)
+	return &t
+}
+
+// NullID is a nullable reference's value (NULL for nil or 0).
+func NullID(p *int64) any {
+	if p == nil || *p == 0 {
+		return nil
+	}
+	return *p
+}
+
+// MustJSON is v as JSON text.
+func MustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only called with plain maps/slices/structs
+	}
+	return string(b)
+}
+
+// NotFound is the not_found error of one record.
+func NotFound(what string, id any) error {
+	return api.Errorf(api.CodeNotFound, "%s %v not found", what, id)
+}
+
+// One maps a missing row to a not_found naming what was looked up (pgx's
+// ErrNoRows is database/sql's too).
+func One(err error, what string, id any) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return NotFound(what, id)
+	}
+	return err
+}
+
+// NoRows reports whether err is a missing row.
+func NoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
