@@ -1,18 +1,15 @@
-package postgres
+package sqlstore
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/meet-dev/meet/api"
 )
 
 const channelCols = `id, name, timezone, ring_timeout_s, max_wait_s, auto_assign_team_id, service_level_s, hours, menu, voicemail, voicemail_max_s, recording, recording_retention_days, voicemail_retention_days`
 
-func scanChannel(sc pgx.Row) (api.Channel, error) {
+func scanChannel(sc Row) (api.Channel, error) {
 	var c api.Channel
 	var hours, menu string
 	if err := sc.Scan(&c.ID, &c.Name, &c.Timezone, &c.RingTimeoutS, &c.MaxWaitS, &c.AutoAssignTeamID, &c.ServiceLevelS, &hours, &menu,
@@ -32,18 +29,18 @@ func scanChannel(sc pgx.Row) (api.Channel, error) {
 	return c, nil
 }
 
-func (t *tx) CreateChannel(c *api.Channel) error {
+func (t *Tx) CreateChannel(c *api.Channel) error {
 	if c.Timezone == "" {
 		c.Timezone = "UTC"
 	}
 	if c.Hours.Weekly == nil {
 		c.Hours.Weekly = []api.Span{}
 	}
-	err := t.guarded(func() (err error) {
-		c.ID, err = t.insertID(`INSERT INTO channels(name, timezone, ring_timeout_s, max_wait_s, auto_assign_team_id,
+	err := t.Conn.Guard(func() (err error) {
+		c.ID, err = t.Conn.Insert(`INSERT INTO channels(name, timezone, ring_timeout_s, max_wait_s, auto_assign_team_id,
 			service_level_s, hours, created) VALUES (?,?,?,?,?,?,?,?)`,
-			c.Name, c.Timezone, c.RingTimeoutS, c.MaxWaitS, nullID(c.AutoAssignTeamID), c.ServiceLevelS,
-			mustJSON(c.Hours), ns(t.Now))
+			c.Name, c.Timezone, c.RingTimeoutS, c.MaxWaitS, NullID(c.AutoAssignTeamID), c.ServiceLevelS,
+			MustJSON(c.Hours), NS(t.Now))
 		return err
 	})
 	if err != nil {
@@ -60,35 +57,35 @@ func (t *tx) CreateChannel(c *api.Channel) error {
 	return nil
 }
 
-func (t *tx) UpdateChannel(c *api.Channel) error {
-	return t.update("channel", c.ID, `UPDATE channels SET name=?, timezone=?, ring_timeout_s=?, max_wait_s=?,
+func (t *Tx) UpdateChannel(c *api.Channel) error {
+	return t.UpdateOne("channel", c.ID, `UPDATE channels SET name=?, timezone=?, ring_timeout_s=?, max_wait_s=?,
 		auto_assign_team_id=?, service_level_s=?, voicemail=?, voicemail_max_s=?,
 		recording=?, recording_retention_days=?, voicemail_retention_days=? WHERE id=?`,
-		c.Name, c.Timezone, c.RingTimeoutS, c.MaxWaitS, nullID(c.AutoAssignTeamID), c.ServiceLevelS,
+		c.Name, c.Timezone, c.RingTimeoutS, c.MaxWaitS, NullID(c.AutoAssignTeamID), c.ServiceLevelS,
 		c.Voicemail, c.VoicemailMaxS, c.Recording, c.RecordingDays, c.VoicemailDays, c.ID)
 }
 
-func (t *tx) channelWhere(where string, arg any, what string) (api.Channel, error) {
-	c, err := scanChannel(t.row(`SELECT `+channelCols+` FROM channels WHERE `+where, arg))
+func (t *Tx) channelWhere(where string, arg any, what string) (api.Channel, error) {
+	c, err := scanChannel(t.Conn.Row(`SELECT `+channelCols+` FROM channels WHERE `+where, arg))
 	if err != nil {
-		return c, one(err, what, arg)
+		return c, One(err, what, arg)
 	}
-	c.Numbers, err = t.strings(`SELECT number FROM channel_numbers WHERE channel_id=? ORDER BY number`, c.ID)
+	c.Numbers, err = t.Strings(`SELECT number FROM channel_numbers WHERE channel_id=? ORDER BY number`, c.ID)
 	return c, err
 }
 
-func (t *tx) Channel(id int64) (api.Channel, error) { return t.channelWhere("id=?", id, "channel") }
+func (t *Tx) Channel(id int64) (api.Channel, error) { return t.channelWhere("id=?", id, "channel") }
 
-func (t *tx) ChannelByName(name string) (api.Channel, error) {
+func (t *Tx) ChannelByName(name string) (api.Channel, error) {
 	return t.channelWhere("name=?", name, "channel")
 }
 
-func (t *tx) ChannelByNumber(number string) (api.Channel, error) {
+func (t *Tx) ChannelByNumber(number string) (api.Channel, error) {
 	return t.channelWhere("id=(SELECT channel_id FROM channel_numbers WHERE number=?)", number, "channel with number")
 }
 
-func (t *tx) ListChannels() ([]api.Channel, error) {
-	rows, err := t.query(`SELECT ` + channelCols + ` FROM channels ORDER BY id`)
+func (t *Tx) ListChannels() ([]api.Channel, error) {
+	rows, err := t.Conn.Query(`SELECT ` + channelCols + ` FROM channels ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +104,7 @@ func (t *tx) ListChannels() ([]api.Channel, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	nrows, err := t.query(`SELECT channel_id, number FROM channel_numbers ORDER BY number`)
+	nrows, err := t.Conn.Query(`SELECT channel_id, number FROM channel_numbers ORDER BY number`)
 	if err != nil {
 		return nil, err
 	}
@@ -125,61 +122,48 @@ func (t *tx) ListChannels() ([]api.Channel, error) {
 	return out, nrows.Err()
 }
 
-func (t *tx) AddNumber(channelID int64, number string) error {
+func (t *Tx) AddNumber(channelID int64, number string) error {
 	var owner int64
-	err := t.row(`SELECT channel_id FROM channel_numbers WHERE number=?`, number).Scan(&owner)
+	err := t.Conn.Row(`SELECT channel_id FROM channel_numbers WHERE number=?`, number).Scan(&owner)
 	switch {
 	case err == nil && owner == channelID:
 		return nil
 	case err == nil:
 		return api.Errorf(api.CodeConflict, "number %s already belongs to channel %d", number, owner)
-	case !errors.Is(err, pgx.ErrNoRows):
+	case !NoRows(err):
 		return err
 	}
 	if _, err := t.Channel(channelID); err != nil {
 		return err
 	}
-	return t.guarded(func() error {
-		_, err := t.exec(`INSERT INTO channel_numbers(number, channel_id) VALUES (?,?)`, number, channelID)
-		if api.CodeOf(mapErr(err)) == api.CodeConflict { // taken by a concurrent transaction
+	return t.Conn.Guard(func() error {
+		_, err := t.Conn.Exec(`INSERT INTO channel_numbers(number, channel_id) VALUES (?,?)`, number, channelID)
+		if api.CodeOf(t.D.MapErr(err)) == api.CodeConflict { // taken by a concurrent transaction
 			return api.Errorf(api.CodeConflict, "number %s already belongs to another channel", number)
 		}
 		return err
 	})
 }
 
-func (t *tx) SetHours(channelID int64, h api.Hours) error {
+func (t *Tx) SetHours(channelID int64, h api.Hours) error {
 	if h.Weekly == nil {
 		h.Weekly = []api.Span{}
 	}
-	return t.update("channel", channelID, `UPDATE channels SET hours=? WHERE id=?`, mustJSON(h), channelID)
+	return t.UpdateOne("channel", channelID, `UPDATE channels SET hours=? WHERE id=?`, MustJSON(h), channelID)
 }
 
-func (t *tx) SetMenu(channelID int64, m *api.Menu) error {
+func (t *Tx) SetMenu(channelID int64, m *api.Menu) error {
 	v := ""
 	if m != nil {
-		v = mustJSON(m)
+		v = MustJSON(m)
 	}
-	return t.update("channel", channelID, `UPDATE channels SET menu=? WHERE id=?`, v, channelID)
+	return t.UpdateOne("channel", channelID, `UPDATE channels SET menu=? WHERE id=?`, v, channelID)
 }
 
-func (t *tx) SetGuidance(channelID int64, kind api.GuidanceKind, pcm48k []byte) error {
-	if _, err := t.Channel(channelID); err != nil {
-		return err
-	}
-	if pcm48k == nil {
-		pcm48k = []byte{}
-	}
-	_, err := t.exec(`INSERT INTO guidance(channel_id, kind, pcm, updated) VALUES (?,?,?,?)
-		ON CONFLICT(channel_id, kind) DO UPDATE SET pcm=excluded.pcm, updated=excluded.updated`,
-		channelID, string(kind), pcm48k, ns(t.Now))
-	return err
-}
-
-func (t *tx) Guidance(channelID int64, kind api.GuidanceKind) ([]byte, error) {
+func (t *Tx) Guidance(channelID int64, kind api.GuidanceKind) ([]byte, error) {
 	var pcm []byte
-	err := t.row(`SELECT pcm FROM guidance WHERE channel_id=? AND kind=?`, channelID, string(kind)).Scan(&pcm)
-	if errors.Is(err, pgx.ErrNoRows) {
+	err := t.Conn.Row(`SELECT pcm FROM guidance WHERE channel_id=? AND kind=?`, channelID, string(kind)).Scan(&pcm)
+	if NoRows(err) {
 		return nil, api.Errorf(api.CodeNotFound, "channel %d has no %s guidance", channelID, kind)
 	}
 	return pcm, err
