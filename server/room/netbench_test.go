@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -129,6 +130,16 @@ func benchNetworkCalls(b *testing.B, n int) {
 	}
 	time.Sleep(time.Second)
 	late0, ticks0, recv0, lost0 := netStats(m, n)
+	if f := os.Getenv("ROOM_NET_CPUPROFILE"); f != "" { // meetd's side, the measured seconds only
+		out, err := os.Create(fmt.Sprintf("%s.%d", f, n))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(out); err != nil {
+			b.Fatal(err)
+		}
+		defer func() { pprof.StopCPUProfile(); _ = out.Close() }()
+	}
 	c0, w0, cc0 := cpuTime(), time.Now(), procCPU(cmd.Process.Pid)
 	for b.Loop() {
 		time.Sleep(3 * time.Second)
