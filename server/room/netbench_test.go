@@ -316,7 +316,9 @@ func TestClientProcess(t *testing.T) {
 			}
 			for _, c := range callers {
 				c.send(ulaw[k%len(ulaw)])
-				callerReceived += c.drain()
+				if k%10 == 0 { // every 200 ms: fewer empty reads
+					callerReceived += c.drain()
+				}
 			}
 		}
 	}()
