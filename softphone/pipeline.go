@@ -112,7 +112,8 @@ type sendSwitch struct {
 	owner *peer
 	idle  *sendPipeline // meters the mic while no peer is attached, or no call is on
 	level levelHold
-	quiet int // samples metered but not sent since the last silence packet
+	quiet int  // samples metered but not sent since the last silence packet
+	used  bool // pipe has carried the microphone since it was built
 }
 
 func newSendSwitch(p *Phone) *sendSwitch {
@@ -132,8 +133,24 @@ func (s *sendSwitch) attach(pr *peer) error {
 	}
 	sp.mute.SetMuted(s.p.sendGate())
 	s.mu.Lock()
-	s.pipe, s.owner = sp, pr
+	s.pipe, s.owner, s.used = sp, pr, false
 	s.mu.Unlock()
+	return nil
+}
+
+// renew replaces the current peer's send pipeline, which has carried a
+// call, by a fresh one, and empties the suppressor's delay line, so nothing
+// of the ended call (the suppressor's last frame, the half-built packet,
+// the encoder's look-ahead) opens the next one; what the suppressor has
+// learned of the noise is kept. It runs on the first idle frame after a
+// call, so a join pays nothing for it. The caller holds s.mu.
+func (s *sendSwitch) renew() error {
+	sp, err := buildSendPipelineWith(s.owner.codec, trackSink{s.owner}, s.p.denoise.Load(), s.p.ns)
+	if err != nil {
+		return err
+	}
+	sp.ns.s.Reset()
+	s.pipe, s.used = sp, false
 	return nil
 }
 
@@ -160,8 +177,14 @@ func (s *sendSwitch) WriteSample(frame audio.PCM16) error {
 		// before without denoising or encoding anything (most of an
 		// operator's day). Ringing runs the whole chain, so the
 		// suppressor has adapted by the time the call is accepted.
+		if s.used {
+			if err := s.renew(); err != nil {
+				return err
+			}
+		}
 		return s.idleFrame(frame)
 	}
+	s.used = true
 	s.quiet = 0
 	if sp.mute != nil {
 		sp.mute.SetMuted(s.p.sendGate())
