@@ -1,5 +1,7 @@
 package postgres
 
+import "github.com/meet-dev/meet/server/store/sqlstore"
+
 // OpenChatsByAssignee counts, per staff member, the unfinished (opened or
 // snoozed) chats of a channel assigned to them, each count capped at limit
 // (0: no cap), in one query.
@@ -9,5 +11,5 @@ func (t *tx) OpenChatsByAssignee(channelID int64, limit int) (map[int64]int, err
 	if err != nil {
 		return nil, err
 	}
-	return countMap(rows, limit)
+	return sqlstore.CountMap(pgRows{rows}, limit)
 }

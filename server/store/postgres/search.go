@@ -52,7 +52,7 @@ func (t *tx) SearchChats(q api.ChatQuery, channels []int64) (api.ChatList, error
 		ids = ids[:limit]
 		out.NextCursor = strconv.FormatInt(ids[len(ids)-1], 10)
 	}
-	out.Chats, err = t.loadChats(ids)
+	out.Chats, err = t.LoadChats(ids)
 	return out, err
 }
 

@@ -34,7 +34,7 @@ var _ store.Tx = (*tx)(nil)
 
 func newTx(ctx context.Context, q pgx.Tx, now time.Time, write bool) *tx {
 	t := &tx{ctx: ctx, q: q, write: write}
-	t.Tx = sqlstore.Tx{Conn: t, D: &dialect, Now: now}
+	t.Tx = sqlstore.Tx{Conn: t, Search: t, D: &dialect, Now: now}
 	return t
 }
 
@@ -43,6 +43,8 @@ var dialect = sqlstore.Dialect{
 	MapErr:       mapErr,
 	InsertIgnore: func(into string) string { return "INSERT INTO " + into + " ON CONFLICT DO NOTHING" },
 	EmailIs:      "lower(email)=lower(?)", // the unique index is on lower(email)
+	In:           func(col string, ids []int64) (string, []any) { return col + " = ANY(?)", []any{ids} },
+	IndexedBy:    func(string) string { return "" },
 }
 
 // Queries are written with ? placeholders, like the SQLite store's, and

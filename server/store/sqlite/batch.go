@@ -1,5 +1,7 @@
 package sqlite
 
+import "github.com/meet-dev/meet/server/store/sqlstore"
+
 // OpenChatsByAssignee counts, per staff member, the unfinished (opened or
 // snoozed) chats of a channel assigned to them, each count capped at limit
 // (0: no cap), in one query: the fewest-open-chats strategy's input.
@@ -13,18 +15,5 @@ func (t *tx) OpenChatsByAssignee(channelID int64, limit int) (map[int64]int, err
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := map[int64]int{}
-	for rows.Next() {
-		var id int64
-		var n int
-		if err := rows.Scan(&id, &n); err != nil {
-			return nil, err
-		}
-		if limit > 0 {
-			n = min(n, limit)
-		}
-		out[id] = n
-	}
-	return out, rows.Err()
+	return sqlstore.CountMap(rows, limit)
 }

@@ -1,78 +1,21 @@
 package sqlite
 
 import (
-	"encoding/json"
-
 	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/server/store/sqlstore"
 )
 
-const customerCols = `id, number, name, profile, tags`
+// The text the search reads (see search.go) is written as is: FTS5 tables
+// and triggers keep its index.
 
-func scanCustomer(sc interface{ Scan(...any) error }) (api.Customer, error) {
-	var c api.Customer
-	var profile, tags string
-	if err := sc.Scan(&c.ID, &c.Number, &c.Name, &profile, &tags); err != nil {
-		return c, err
-	}
-	return c, unmarshalCustomer(profile, tags, &c)
+func (t *tx) InsertCustomer(c *api.Customer, profile, tags string) (int64, error) {
+	return t.Insert(`INSERT INTO customers(number, name, profile, tags) VALUES (?,?,?,?)`, c.Number, c.Name, profile, tags)
 }
 
-func unmarshalCustomer(profile, tags string, c *api.Customer) error {
-	if err := json.Unmarshal([]byte(profile), &c.Profile); err != nil {
-		return err
-	}
-	if len(c.Profile) == 0 {
-		c.Profile = nil
-	}
-	if err := json.Unmarshal([]byte(tags), &c.Tags); err != nil {
-		return err
-	}
-	if len(c.Tags) == 0 {
-		c.Tags = nil
-	}
-	return nil
+func (t *tx) UpdateCustomerRow(c *api.Customer, profile, tags string) error {
+	return t.UpdateOne("customer", c.ID, `UPDATE customers SET name=?, profile=?, tags=? WHERE id=?`, c.Name, profile, tags, c.ID)
 }
 
-func (t *tx) Customer(id int64) (api.Customer, error) {
-	c, err := scanCustomer(t.row(`SELECT `+customerCols+` FROM customers WHERE id=?`, id))
-	return c, one(err, "customer", id)
-}
-
-func (t *tx) CustomerByNumber(number string) (api.Customer, error) {
-	c, err := scanCustomer(t.row(`SELECT `+customerCols+` FROM customers WHERE number=?`, number))
-	return c, one(err, "customer with number", number)
-}
-
-func customerJSON(c *api.Customer) (string, string) {
-	profile, tags := c.Profile, c.Tags
-	if profile == nil {
-		profile = map[string]string{}
-	}
-	if tags == nil {
-		tags = []string{}
-	}
-	return mustJSON(profile), mustJSON(tags)
-}
-
-func (t *tx) CreateCustomer(c *api.Customer) error {
-	profile, tags := customerJSON(c)
-	res, err := t.exec(`INSERT INTO customers(number, name, profile, tags) VALUES (?,?,?,?)`, c.Number, c.Name, profile, tags)
-	if err != nil {
-		if api.CodeOf(mapErr(err)) == api.CodeConflict {
-			return api.Errorf(api.CodeConflict, "customer with number %s exists", c.Number)
-		}
-		return err
-	}
-	c.ID, err = res.LastInsertId()
-	return err
-}
-
-func (t *tx) UpdateCustomer(c *api.Customer) error {
-	profile, tags := customerJSON(c)
-	return t.update("customer", c.ID, `UPDATE customers SET name=?, profile=?, tags=? WHERE id=?`, c.Name, profile, tags, c.ID)
-}
-
-// CustomerChannels lists the channels in which a customer has chats.
-func (t *tx) CustomerChannels(customerID int64) ([]int64, error) {
-	return t.int64s(`SELECT DISTINCT channel_id FROM chats WHERE customer_id=?`, customerID)
+func (t *tx) InsertMemo(m *api.Memo) (int64, error) {
+	return t.Insert(`INSERT INTO memos(chat_id, staff_id, text, created) VALUES (?,?,?,?)`, m.ChatID, m.StaffID, m.Text, sqlstore.NS(m.Created))
 }

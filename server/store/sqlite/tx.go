@@ -41,7 +41,7 @@ var _ store.Tx = (*tx)(nil)
 // newTx is a transaction over q; sqlTx and stmts are nil for none.
 func newTx(ctx context.Context, q querier, sqlTx *sql.Tx, stmts *stmtCache, now time.Time, write bool) *tx {
 	t := &tx{ctx: ctx, q: q, sqlTx: sqlTx, stmts: stmts, write: write}
-	t.Tx = sqlstore.Tx{Conn: t, D: &dialect, Now: now}
+	t.Tx = sqlstore.Tx{Conn: t, Search: t, D: &dialect, Now: now}
 	return t
 }
 
@@ -50,6 +50,11 @@ var dialect = sqlstore.Dialect{
 	MapErr:       mapErr,
 	InsertIgnore: func(into string) string { return "INSERT OR IGNORE INTO " + into },
 	EmailIs:      "email=?", // the column is COLLATE NOCASE
+	In: func(col string, ids []int64) (string, []any) {
+		ph, args := placeholders(ids)
+		return col + " IN (" + ph + ")", args
+	},
+	IndexedBy: func(index string) string { return " INDEXED BY " + index },
 }
 
 // stmt returns the transaction's copy of query's prepared statement, or nil

@@ -16,6 +16,8 @@ package sqlstore
 
 import (
 	"time"
+
+	"github.com/meet-dev/meet/api"
 )
 
 // Row is one result row (database/sql's *sql.Row, pgx.Row).
@@ -45,12 +47,27 @@ type Conn interface {
 	Guard(fn func() error) error
 }
 
+// Searchable are the writes of text that the backends' searches read,
+// which each backend stores its own way: SQLite's FTS5 tables and triggers
+// need only the row; Postgres keeps Go-folded copies (name_lc, text_lc).
+type Searchable interface {
+	// InsertCustomer inserts c with its profile and tags columns and
+	// returns its id.
+	InsertCustomer(c *api.Customer, profile, tags string) (int64, error)
+	// UpdateCustomerRow writes c's name, profile and tags (not_found when
+	// there is no such customer).
+	UpdateCustomerRow(c *api.Customer, profile, tags string) error
+	// InsertMemo inserts m (with Created set) and returns its id.
+	InsertMemo(m *api.Memo) (int64, error)
+}
+
 // Tx implements the store.Tx methods both backends share. A backend's
-// transaction embeds it, with Conn set to itself.
+// transaction embeds it, with Conn and Search set to itself.
 type Tx struct {
-	Conn Conn
-	D    *Dialect
-	Now  time.Time // one timestamp per transaction
+	Conn   Conn
+	Search Searchable
+	D      *Dialect
+	Now    time.Time // one timestamp per transaction
 }
 
 // Update runs a statement and returns not_found when it touched no row.

@@ -1,9 +1,7 @@
-package postgres
+package sqlstore
 
 import (
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/meet-dev/meet/api"
 )
@@ -15,7 +13,7 @@ const chatCols = `c.id, c.channel_id, c.medium, c.state, c.snoozed_until, c.assi
 const chatFrom = ` FROM chats c JOIN customers u ON u.id = c.customer_id
 	LEFT JOIN chat_links l ON l.callback_chat_id = c.id`
 
-func scanChat(sc pgx.Row) (api.Chat, error) {
+func scanChat(sc Row) (api.Chat, error) {
 	var c api.Chat
 	var medium, state, reason string
 	var snoozed, closed *int64
@@ -28,8 +26,8 @@ func scanChat(sc pgx.Row) (api.Chat, error) {
 		return c, err
 	}
 	c.Medium, c.State, c.MissedReason = api.Medium(medium), api.ChatState(state), api.MissedReason(reason)
-	c.SnoozedUntil, c.Closed = fromNull(snoozed), fromNull(closed)
-	c.Created, c.Updated = fromNS(created), fromNS(updated)
+	c.SnoozedUntil, c.Closed = FromNull(snoozed), FromNull(closed)
+	c.Created, c.Updated = FromNS(created), FromNS(updated)
 	c.Customer.Profile, c.Customer.Tags = nil, nil
 	if err := unmarshalCustomer(profile, tags, &c.Customer); err != nil {
 		return c, err
@@ -38,13 +36,14 @@ func scanChat(sc pgx.Row) (api.Chat, error) {
 	return c, nil
 }
 
-// loadChats returns the chats with the given ids in that order, with tags,
+// LoadChats returns the chats with the given ids in that order, with tags,
 // followers and callbacks; ids that do not exist are skipped.
-func (t *tx) loadChats(ids []int64) ([]api.Chat, error) {
+func (t *Tx) LoadChats(ids []int64) ([]api.Chat, error) {
 	if len(ids) == 0 {
 		return []api.Chat{}, nil
 	}
-	rows, err := t.query(`SELECT `+chatCols+chatFrom+` WHERE c.id = ANY(?)`, ids)
+	in, args := t.D.In("c.id", ids)
+	rows, err := t.Conn.Query(`SELECT `+chatCols+chatFrom+` WHERE `+in, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +60,8 @@ func (t *tx) loadChats(ids []int64) ([]api.Chat, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	err = t.eachString(`SELECT chat_id, tag FROM chat_tags WHERE chat_id = ANY(?) ORDER BY tag`, ids, func(id int64, v string) {
+	in, args = t.D.In("chat_id", ids)
+	err = eachPair(t.Conn, `SELECT chat_id, tag FROM chat_tags WHERE `+in+` ORDER BY tag`, args, func(id int64, v string) {
 		if c := byID[id]; c != nil {
 			c.Tags = append(c.Tags, v)
 		}
@@ -69,7 +69,7 @@ func (t *tx) loadChats(ids []int64) ([]api.Chat, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = t.eachID(`SELECT chat_id, staff_id FROM chat_followers WHERE chat_id = ANY(?) ORDER BY staff_id`, ids, func(id, v int64) {
+	err = eachPair(t.Conn, `SELECT chat_id, staff_id FROM chat_followers WHERE `+in+` ORDER BY staff_id`, args, func(id, v int64) {
 		if c := byID[id]; c != nil {
 			c.Followers = append(c.Followers, v)
 		}
@@ -77,7 +77,8 @@ func (t *tx) loadChats(ids []int64) ([]api.Chat, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = t.eachID(`SELECT original_chat_id, callback_chat_id FROM chat_links WHERE original_chat_id = ANY(?) ORDER BY callback_chat_id`, ids, func(id, v int64) {
+	in, args = t.D.In("original_chat_id", ids)
+	err = eachPair(t.Conn, `SELECT original_chat_id, callback_chat_id FROM chat_links WHERE `+in+` ORDER BY callback_chat_id`, args, func(id, v int64) {
 		if c := byID[id]; c != nil {
 			c.Callbacks = append(c.Callbacks, v)
 		}
@@ -94,31 +95,16 @@ func (t *tx) loadChats(ids []int64) ([]api.Chat, error) {
 	return out, nil
 }
 
-func (t *tx) eachID(query string, ids []int64, f func(id, v int64)) error {
-	rows, err := t.query(query, ids)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, v int64
-		if err := rows.Scan(&id, &v); err != nil {
-			return err
-		}
-		f(id, v)
-	}
-	return rows.Err()
-}
-
-func (t *tx) eachString(query string, ids []int64, f func(id int64, v string)) error {
-	rows, err := t.query(query, ids)
+// eachPair scans (id, value) rows.
+func eachPair[V any](c Conn, query string, args []any, f func(id int64, v V)) error {
+	rows, err := c.Query(query, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id int64
-		var v string
+		var v V
 		if err := rows.Scan(&id, &v); err != nil {
 			return err
 		}
@@ -127,7 +113,7 @@ func (t *tx) eachString(query string, ids []int64, f func(id int64, v string)) e
 	return rows.Err()
 }
 
-func (t *tx) CreateChat(c *api.Chat) error {
+func (t *Tx) CreateChat(c *api.Chat) error {
 	if c.Medium == "" {
 		c.Medium = api.MediumPhone
 	}
@@ -139,7 +125,7 @@ func (t *tx) CreateChat(c *api.Chat) error {
 		switch {
 		case err == nil:
 			c.Customer = cu
-		case api.CodeOf(mapErr(err)) == api.CodeNotFound && c.Customer.Number != "":
+		case api.CodeOf(t.D.MapErr(err)) == api.CodeNotFound && c.Customer.Number != "":
 			if err := t.CreateCustomer(&c.Customer); err != nil {
 				return err
 			}
@@ -155,15 +141,15 @@ func (t *tx) CreateChat(c *api.Chat) error {
 	}
 	c.Created, c.Updated = t.Now, t.Now
 	var err error
-	c.ID, err = t.insertID(`INSERT INTO chats(channel_id, medium, state, snoozed_until, assignee_id, team_id, customer_id,
+	c.ID, err = t.Conn.Insert(`INSERT INTO chats(channel_id, medium, state, snoozed_until, assignee_id, team_id, customer_id,
 		missed, missed_reason, last_call_id, created, updated, closed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		c.ChannelID, string(c.Medium), string(c.State), nsPtr(c.SnoozedUntil), nullID(c.AssigneeID), nullID(c.TeamID),
-		c.Customer.ID, c.Missed, string(c.MissedReason), nullID(c.LastCallID), ns(c.Created), ns(c.Updated), nsPtr(c.Closed))
+		c.ChannelID, string(c.Medium), string(c.State), NSPtr(c.SnoozedUntil), NullID(c.AssigneeID), NullID(c.TeamID),
+		c.Customer.ID, c.Missed, string(c.MissedReason), NullID(c.LastCallID), NS(c.Created), NS(c.Updated), NSPtr(c.Closed))
 	if err != nil {
 		return err
 	}
 	for _, tag := range c.Tags {
-		if _, err := t.exec(`INSERT INTO chat_tags(tag, chat_id) VALUES (?,?) ON CONFLICT DO NOTHING`, tag, c.ID); err != nil {
+		if _, err := t.Conn.Exec(t.D.InsertIgnore(`chat_tags(tag, chat_id) VALUES (?,?)`), tag, c.ID); err != nil {
 			return err
 		}
 	}
@@ -187,68 +173,58 @@ func (t *tx) CreateChat(c *api.Chat) error {
 	return nil
 }
 
-func (t *tx) Chat(id int64) (api.Chat, error) {
-	cs, err := t.loadChats([]int64{id})
+func (t *Tx) Chat(id int64) (api.Chat, error) {
+	cs, err := t.LoadChats([]int64{id})
 	if err != nil {
 		return api.Chat{}, err
 	}
 	if len(cs) == 0 {
-		return api.Chat{}, notFound("chat", id)
+		return api.Chat{}, NotFound("chat", id)
 	}
 	return cs[0], nil
 }
 
-func (t *tx) UpdateChat(c *api.Chat) error {
+func (t *Tx) UpdateChat(c *api.Chat) error {
 	c.Updated = t.Now
-	return t.update("chat", c.ID, `UPDATE chats SET state=?, snoozed_until=?, assignee_id=?, team_id=?, missed=?,
+	return t.UpdateOne("chat", c.ID, `UPDATE chats SET state=?, snoozed_until=?, assignee_id=?, team_id=?, missed=?,
 		missed_reason=?, last_call_id=?, closed=?, updated=?, menu_path=? WHERE id=?`,
-		string(c.State), nsPtr(c.SnoozedUntil), nullID(c.AssigneeID), nullID(c.TeamID), c.Missed,
-		string(c.MissedReason), nullID(c.LastCallID), nsPtr(c.Closed), ns(c.Updated), c.MenuPath, c.ID)
+		string(c.State), NSPtr(c.SnoozedUntil), NullID(c.AssigneeID), NullID(c.TeamID), c.Missed,
+		string(c.MissedReason), NullID(c.LastCallID), NSPtr(c.Closed), NS(c.Updated), c.MenuPath, c.ID)
 }
 
-func (t *tx) touchChat(id int64) error {
-	return t.update("chat", id, `UPDATE chats SET updated=? WHERE id=?`, ns(t.Now), id)
+// TouchChat sets the chat's updated time (not_found when there is no such chat).
+func (t *Tx) TouchChat(id int64) error {
+	return t.UpdateOne("chat", id, `UPDATE chats SET updated=? WHERE id=?`, NS(t.Now), id)
 }
 
-func (t *tx) AddTag(chatID int64, tag string) error {
-	if err := t.touchChat(chatID); err != nil {
+func (t *Tx) AddTag(chatID int64, tag string) error {
+	if err := t.TouchChat(chatID); err != nil {
 		return err
 	}
-	_, err := t.exec(`INSERT INTO chat_tags(tag, chat_id) VALUES (?,?) ON CONFLICT DO NOTHING`, tag, chatID)
+	_, err := t.Conn.Exec(t.D.InsertIgnore(`chat_tags(tag, chat_id) VALUES (?,?)`), tag, chatID)
 	return err
 }
 
-func (t *tx) RemoveTag(chatID int64, tag string) error {
-	if err := t.touchChat(chatID); err != nil {
+func (t *Tx) RemoveTag(chatID int64, tag string) error {
+	if err := t.TouchChat(chatID); err != nil {
 		return err
 	}
-	return t.update("tag", tag, `DELETE FROM chat_tags WHERE tag=? AND chat_id=?`, tag, chatID)
+	return t.UpdateOne("tag", tag, `DELETE FROM chat_tags WHERE tag=? AND chat_id=?`, tag, chatID)
 }
 
-func (t *tx) AddFollower(chatID, staffID int64) error {
-	if err := t.touchChat(chatID); err != nil {
+func (t *Tx) AddFollower(chatID, staffID int64) error {
+	if err := t.TouchChat(chatID); err != nil {
 		return err
 	}
 	if _, err := t.Staff(staffID); err != nil {
 		return err
 	}
-	_, err := t.exec(`INSERT INTO chat_followers(chat_id, staff_id) VALUES (?,?) ON CONFLICT DO NOTHING`, chatID, staffID)
+	_, err := t.Conn.Exec(t.D.InsertIgnore(`chat_followers(chat_id, staff_id) VALUES (?,?)`), chatID, staffID)
 	return err
 }
 
-func (t *tx) AddMemo(m *api.Memo) error {
-	if err := t.touchChat(m.ChatID); err != nil {
-		return err
-	}
-	m.Created = t.Now
-	var err error
-	m.ID, err = t.insertID(`INSERT INTO memos(chat_id, staff_id, text, text_lc, created) VALUES (?,?,?,?,?)`,
-		m.ChatID, m.StaffID, m.Text, fold(m.Text), ns(t.Now))
-	return err
-}
-
-func (t *tx) texts(table string, chatID int64, f func(id, staff int64, text string, created time.Time)) error {
-	rows, err := t.query(`SELECT id, staff_id, text, created FROM `+table+` WHERE chat_id=? ORDER BY id`, chatID)
+func (t *Tx) texts(table string, chatID int64, f func(id, staff int64, text string, created time.Time)) error {
+	rows, err := t.Conn.Query(`SELECT id, staff_id, text, created FROM `+table+` WHERE chat_id=? ORDER BY id`, chatID)
 	if err != nil {
 		return err
 	}
@@ -259,12 +235,12 @@ func (t *tx) texts(table string, chatID int64, f func(id, staff int64, text stri
 		if err := rows.Scan(&id, &staff, &text, &created); err != nil {
 			return err
 		}
-		f(id, staff, text, fromNS(created))
+		f(id, staff, text, FromNS(created))
 	}
 	return rows.Err()
 }
 
-func (t *tx) Memos(chatID int64) ([]api.Memo, error) {
+func (t *Tx) Memos(chatID int64) ([]api.Memo, error) {
 	out := []api.Memo{}
 	err := t.texts("memos", chatID, func(id, staff int64, text string, created time.Time) {
 		out = append(out, api.Memo{ID: id, ChatID: chatID, StaffID: staff, Text: text, Created: created})
@@ -272,18 +248,28 @@ func (t *tx) Memos(chatID int64) ([]api.Memo, error) {
 	return out, err
 }
 
-func (t *tx) AddMessage(m *api.Message) error {
-	if err := t.touchChat(m.ChatID); err != nil {
+func (t *Tx) AddMemo(m *api.Memo) error {
+	if err := t.TouchChat(m.ChatID); err != nil {
 		return err
 	}
 	m.Created = t.Now
 	var err error
-	m.ID, err = t.insertID(`INSERT INTO messages(chat_id, staff_id, text, created) VALUES (?,?,?,?)`,
-		m.ChatID, m.StaffID, m.Text, ns(t.Now))
+	m.ID, err = t.Search.InsertMemo(m)
 	return err
 }
 
-func (t *tx) Messages(chatID int64) ([]api.Message, error) {
+func (t *Tx) AddMessage(m *api.Message) error {
+	if err := t.TouchChat(m.ChatID); err != nil {
+		return err
+	}
+	m.Created = t.Now
+	var err error
+	m.ID, err = t.Conn.Insert(`INSERT INTO messages(chat_id, staff_id, text, created) VALUES (?,?,?,?)`,
+		m.ChatID, m.StaffID, m.Text, NS(t.Now))
+	return err
+}
+
+func (t *Tx) Messages(chatID int64) ([]api.Message, error) {
 	out := []api.Message{}
 	err := t.texts("messages", chatID, func(id, staff int64, text string, created time.Time) {
 		out = append(out, api.Message{ID: id, ChatID: chatID, StaffID: staff, Text: text, Created: created})
@@ -291,35 +277,35 @@ func (t *tx) Messages(chatID int64) ([]api.Message, error) {
 	return out, err
 }
 
-func (t *tx) LinkCallback(originalChatID, callbackChatID int64) error {
+func (t *Tx) LinkCallback(originalChatID, callbackChatID int64) error {
 	if originalChatID == callbackChatID {
 		return api.Errorf(api.CodeBadRequest, "a chat cannot be its own callback")
 	}
-	if err := t.touchChat(originalChatID); err != nil {
+	if err := t.TouchChat(originalChatID); err != nil {
 		return err
 	}
-	return t.guarded(func() error {
-		_, err := t.exec(`INSERT INTO chat_links(callback_chat_id, original_chat_id, created) VALUES (?,?,?)`,
-			callbackChatID, originalChatID, ns(t.Now))
-		if api.CodeOf(mapErr(err)) == api.CodeConflict {
+	return t.Conn.Guard(func() error {
+		_, err := t.Conn.Exec(`INSERT INTO chat_links(callback_chat_id, original_chat_id, created) VALUES (?,?,?)`,
+			callbackChatID, originalChatID, NS(t.Now))
+		if api.CodeOf(t.D.MapErr(err)) == api.CodeConflict {
 			return api.Errorf(api.CodeConflict, "chat %d is already a callback", callbackChatID)
 		}
 		return err
 	})
 }
 
-func (t *tx) OpenedPhoneChats(channelID int64) (map[int64]int, error) {
-	rows, err := t.query(`SELECT assignee_id, count(*) FROM chats
+func (t *Tx) OpenedPhoneChats(channelID int64) (map[int64]int, error) {
+	rows, err := t.Conn.Query(`SELECT assignee_id, count(*) FROM chats`+t.D.IndexedBy("chats_opened")+`
 		WHERE state='opened' AND channel_id=? AND medium='phone' AND assignee_id IS NOT NULL
 		AND last_call_id IS NOT NULL GROUP BY assignee_id`, channelID)
 	if err != nil {
 		return nil, err
 	}
-	return countMap(rows, 0)
+	return CountMap(rows, 0)
 }
 
-// countMap reads (id, count) rows, each count capped at limit (0: no cap).
-func countMap(rows pgx.Rows, limit int) (map[int64]int, error) {
+// CountMap reads (id, count) rows, each count capped at limit (0: no cap).
+func CountMap(rows Rows, limit int) (map[int64]int, error) {
 	defer rows.Close()
 	out := map[int64]int{}
 	for rows.Next() {
@@ -336,6 +322,6 @@ func countMap(rows pgx.Rows, limit int) (map[int64]int, error) {
 	return out, rows.Err()
 }
 
-func (t *tx) DueSnoozes(now time.Time) ([]int64, error) {
-	return t.int64s(`SELECT id FROM chats WHERE state='snoozed' AND snoozed_until <= ? ORDER BY snoozed_until`, ns(now))
+func (t *Tx) DueSnoozes(now time.Time) ([]int64, error) {
+	return t.Int64s(`SELECT id FROM chats WHERE state='snoozed' AND snoozed_until <= ? ORDER BY snoozed_until`, NS(now))
 }
