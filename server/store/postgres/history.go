@@ -63,7 +63,7 @@ func (t *tx) ListCalls(q api.CallQuery, channels []int64) (api.CallList, error) 
 	if len(ids) == 0 {
 		return out, nil
 	}
-	calls, err := t.loadCalls(`id = ANY(?)`, ids)
+	calls, err := t.LoadCalls(`id = ANY(?)`, ids)
 	if err != nil {
 		return out, err
 	}

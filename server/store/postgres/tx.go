@@ -45,6 +45,7 @@ var dialect = sqlstore.Dialect{
 	EmailIs:      "lower(email)=lower(?)", // the unique index is on lower(email)
 	In:           func(col string, ids []int64) (string, []any) { return col + " = ANY(?)", []any{ids} },
 	IndexedBy:    func(string) string { return "" },
+	FillCalls:    sqlstore.FillCallsAtOnce, // each query is a round trip
 }
 
 // Queries are written with ? placeholders, like the SQLite store's, and

@@ -71,7 +71,7 @@ func (t *tx) ListCalls(q api.CallQuery, channels []int64) (api.CallList, error) 
 		return out, nil
 	}
 	ph, a := placeholders(ids)
-	calls, err := t.loadCallsWhere(`id IN (`+ph+`)`, a...)
+	calls, err := t.LoadCalls(`id IN (`+ph+`)`, a...)
 	if err != nil {
 		return out, err
 	}

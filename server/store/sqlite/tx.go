@@ -55,6 +55,7 @@ var dialect = sqlstore.Dialect{
 		return col + " IN (" + ph + ")", args
 	},
 	IndexedBy: func(index string) string { return " INDEXED BY " + index },
+	FillCalls: sqlstore.FillCallsEach, // one prepared statement per call beats an IN list of varying length, which would be parsed anew
 }
 
 // stmt returns the transaction's copy of query's prepared statement, or nil

@@ -1,5 +1,7 @@
 package sqlstore
 
+import "github.com/meet-dev/meet/api"
+
 // Dialect names what differs between the SQL of the two backends; the
 // shared bodies ask it instead of testing which backend they run on.
 type Dialect struct {
@@ -16,4 +18,7 @@ type Dialect struct {
 	// IndexedBy is the hint to read a table through the named index, after
 	// the table's name ("" where the planner needs none).
 	IndexedBy func(index string) string
+	// FillCalls reads the participants and ring attempts of calls:
+	// FillCallsEach or FillCallsAtOnce.
+	FillCalls func(t *Tx, calls []api.Call) error
 }
