@@ -2,9 +2,12 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,7 +23,13 @@ import (
 // user + system time is read from /proc over 5 s of two-way audio.
 // "%core" is CPU time / wall time of `meet phone`; "meetd-%core" is the
 // server's over the same window, reported apart; "idle-%core" is `meet
-// phone` logged in and connected, without a call.
+// phone` logged in and connected, without a call. "wakeups/s" and
+// "idle-wakeups/s" count the process's context switches (voluntary and
+// not, all threads) per second of the same windows: the scheduler wake-ups
+// that cost more than the work in a process this light.
+//
+// MEET_PHONE_BIN runs another `meet` binary as the phone (same-minute
+// before/after comparisons of two builds).
 func BenchmarkMeetPhoneCPU(b *testing.B) {
 	if testing.Short() {
 		b.Skip("runs meetd and meet phone for seconds")
@@ -30,9 +39,14 @@ func BenchmarkMeetPhoneCPU(b *testing.B) {
 	old := slog.Default()
 	slog.SetDefault(slog.New(slog.DiscardHandler))
 	defer slog.SetDefault(old)
+	if bin := os.Getenv("MEET_PHONE_BIN"); bin != "" {
+		defer func(old string) { bins.meet = old }(bins.meet)
+		bins.meet = bin
+	}
 	for _, ns := range []string{"on", "off"} {
 		b.Run("ns="+ns, func(b *testing.B) {
 			var cpu, idle, server, wall, idleWall time.Duration
+			var wakes, idleWakes int
 			for range b.N {
 				m := startMeetd(b, "--log-level", "warn")
 				args := []string{"--auto-answer", "--noise-suppression=" + map[string]string{"on": "true", "off": "false"}[ns]}
@@ -42,9 +56,10 @@ func BenchmarkMeetPhoneCPU(b *testing.B) {
 				p, _ := phone(b, m, "op@e2e.test", 1000, args...)
 				pid, mpid := p.cmd.Process.Pid, m.proc.cmd.Process.Pid
 				time.Sleep(time.Second)
-				i0, it0 := procCPU(b, pid), time.Now()
+				i0, iw0, it0 := procCPU(b, pid), procSwitches(b, pid), time.Now()
 				time.Sleep(3 * time.Second)
 				idle += procCPU(b, pid) - i0
+				idleWakes += procSwitches(b, pid) - iw0
 				idleWall += time.Since(it0)
 
 				caller, err := simcaller.New("127.0.0.1", "+819044445555")
@@ -67,9 +82,10 @@ func BenchmarkMeetPhoneCPU(b *testing.B) {
 				// Ringing and the automatic answer take well under 2 s; measure
 				// the middle of the call.
 				time.Sleep(2500 * time.Millisecond)
-				c0, s0, t0 := procCPU(b, pid), procCPU(b, mpid), time.Now()
+				c0, s0, w0, t0 := procCPU(b, pid), procCPU(b, mpid), procSwitches(b, pid), time.Now()
 				time.Sleep(5 * time.Second)
 				cpu += procCPU(b, pid) - c0
+				wakes += procSwitches(b, pid) - w0
 				server += procCPU(b, mpid) - s0
 				wall += time.Since(t0)
 				r := <-done
@@ -86,6 +102,33 @@ func BenchmarkMeetPhoneCPU(b *testing.B) {
 			b.ReportMetric(100*cpu.Seconds()/wall.Seconds(), "%core")
 			b.ReportMetric(100*server.Seconds()/wall.Seconds(), "meetd-%core")
 			b.ReportMetric(100*idle.Seconds()/idleWall.Seconds(), "idle-%core")
+			b.ReportMetric(float64(wakes)/wall.Seconds(), "wakeups/s")
+			b.ReportMetric(float64(idleWakes)/idleWall.Seconds(), "idle-wakeups/s")
 		})
 	}
+}
+
+// procSwitches is the number of context switches (voluntary and not) of
+// every thread of pid so far, from /proc/<pid>/task/*/status. Threads that
+// ended in between are not counted (the Go runtime rarely ends one).
+func procSwitches(b *testing.B, pid int) int {
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", pid))
+	if err != nil || len(tasks) == 0 {
+		b.Fatalf("threads of %d: %v", pid, err)
+	}
+	n := 0
+	for _, t := range tasks {
+		raw, err := os.ReadFile(t)
+		if err != nil {
+			continue // the thread ended
+		}
+		for line := range strings.Lines(string(raw)) {
+			k, v, ok := strings.Cut(line, ":")
+			if ok && (k == "voluntary_ctxt_switches" || k == "nonvoluntary_ctxt_switches") {
+				c, _ := strconv.Atoi(strings.TrimSpace(v))
+				n += c
+			}
+		}
+	}
+	return n
 }
