@@ -25,7 +25,7 @@ type sendPipeline struct {
 //	Denoise -> Meter -> Mute -> Opus(encode) -> Track
 //	Denoise -> Meter -> Mute -> Resample(48000->8000) -> PCMU(encode) -> Track
 //
-// at 48 kHz from the microphone (10 ms frames) to 20 ms packets on the
+// at 48 kHz from the microphone (10 or 20 ms frames) to 20 ms packets on the
 // track. The meter reads the microphone level before mute, so a level meter
 // works while muted. Denoise is always in the chain and switched live.
 func buildSendPipeline(c Codec, out packetSink, denoiseOn bool) (*sendPipeline, error) {
@@ -163,9 +163,13 @@ func (s *sendSwitch) detach(pr *peer) {
 	s.mu.Unlock()
 }
 
-func (s *sendSwitch) WriteSample(frame audio.PCM16) error {
+func (s *sendSwitch) WriteSample(frame audio.PCM16) error { return s.writeAt(time.Now(), frame) }
+
+// writeAt is WriteSample for a frame whose first sample was due at at (a
+// paced file microphone writes a frame when its last sample is due).
+func (s *sendSwitch) writeAt(at time.Time, frame audio.PCM16) error {
 	if tap := s.p.o.micTap; tap != nil {
-		tap(time.Now(), frame)
+		tap(at, frame)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -235,10 +239,6 @@ func (s *sendSwitch) String() string {
 	defer s.mu.Unlock()
 	return s.pipe.head.String()
 }
-
-// micIdle reports whether the microphone is only metered: no call is on and
-// none is ringing (a paced file microphone then wakes every other frame).
-func (s *sendSwitch) micIdle() bool { return !s.p.inCall.Load() && !s.p.ringing.Load() }
 
 // micLevel is the microphone's RMS level with a falling hold (see levelHold).
 func (s *sendSwitch) micLevel() float64 { return s.level.get() }
