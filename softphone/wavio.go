@@ -63,11 +63,13 @@ type timedWriter interface {
 }
 
 // wavFrame is how much a paced file microphone writes at once: 20 ms, one
-// packet. It wakes when the frame's last sample is due, so the packet
-// leaves when it did with 10 ms frames (the encoder waits for the second
-// half anyway), and the process wakes half as often: the second 10 ms
-// wake-up of each packet, with its own run of the scheduler and netpoller,
-// cost ~20 % of meet phone's CPU in a call (BenchmarkMeetPhoneCPU).
+// packet. A paced file writes a 10 ms frame when its first sample is due;
+// the 20 ms frame is written when its second half's first sample is due,
+// where the second 10 ms frame was, so the packet leaves at the same
+// instant (the encoder waited for the second half anyway) and the process
+// wakes half as often: the first 10 ms wake-up of each packet, with its own
+// run of the scheduler and netpoller, cost ~20 % of meet phone's CPU in a
+// call (BenchmarkMeetPhoneCPU).
 const wavFrame = 960
 
 func (w *wavSource) start(dst audio.Writer, fail func(error)) error {
@@ -79,7 +81,7 @@ func (w *wavSource) start(dst audio.Writer, fail func(error)) error {
 		const span = wavFrame * time.Second / 48000
 		pos := 0
 		next := time.Now() // when the next frame's first sample is due
-		t := time.NewTimer(span)
+		t := time.NewTimer(span / 2)
 		defer t.Stop()
 		for {
 			select {
@@ -89,9 +91,9 @@ func (w *wavSource) start(dst audio.Writer, fail func(error)) error {
 			}
 			now := time.Now()
 			if now.Sub(next) > 200*time.Millisecond {
-				next = now.Add(-span) // we stalled: do not burst to catch up
+				next = now.Add(-span / 2) // we stalled: do not burst to catch up
 			}
-			for !next.Add(span).After(now) {
+			for !next.Add(span / 2).After(now) {
 				for i := range frame {
 					if pos < len(w.samples) {
 						frame[i] = w.samples[pos]
@@ -114,7 +116,7 @@ func (w *wavSource) start(dst audio.Writer, fail func(error)) error {
 				}
 				next = next.Add(span)
 			}
-			t.Reset(next.Add(span).Sub(now))
+			t.Reset(next.Add(span / 2).Sub(now))
 		}
 	}()
 	return nil
