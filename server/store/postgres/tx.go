@@ -43,7 +43,7 @@ var dialect = sqlstore.Dialect{
 	MapErr:       mapErr,
 	InsertIgnore: func(into string) string { return "INSERT INTO " + into + " ON CONFLICT DO NOTHING" },
 	EmailIs:      "lower(email)=lower(?)", // the unique index is on lower(email)
-	In:           func(col string, ids []int64) (string, []any) { return col + " = ANY(?)", []any{ids} },
+	In:           func(ids []int64) (string, []any) { return " = ANY(?)", []any{ids} },
 	IndexedBy:    func(string) string { return "" },
 	FillCalls:    sqlstore.FillCallsAtOnce, // each query is a round trip
 }

@@ -50,9 +50,9 @@ var dialect = sqlstore.Dialect{
 	MapErr:       mapErr,
 	InsertIgnore: func(into string) string { return "INSERT OR IGNORE INTO " + into },
 	EmailIs:      "email=?", // the column is COLLATE NOCASE
-	In: func(col string, ids []int64) (string, []any) {
+	In: func(ids []int64) (string, []any) {
 		ph, args := placeholders(ids)
-		return col + " IN (" + ph + ")", args
+		return " IN (" + ph + ")", args
 	},
 	IndexedBy: func(index string) string { return " INDEXED BY " + index },
 	FillCalls: sqlstore.FillCallsEach, // one prepared statement per call beats an IN list of varying length, which would be parsed anew

@@ -128,16 +128,19 @@ func FillCallsAtOnce(t *Tx, calls []api.Call) error {
 	for i, c := range calls {
 		ids[i] = c.ID
 	}
-	in, args := t.D.In("call_id", ids)
-	return t.fillCalls(calls, in, args...)
+	in, args := t.D.In(ids)
+	return t.fillCalls(calls, `call_id`+in, args...)
 }
 
 // fillCalls appends the participants and ring attempts matching where to
 // calls.
 func (t *Tx) fillCalls(calls []api.Call, where string, args ...any) error {
-	at := make(map[int64]int, len(calls))
-	for i, c := range calls {
-		at[c.ID] = i
+	var at map[int64]int // index of a call by id, when there are several
+	if len(calls) > 1 {
+		at = make(map[int64]int, len(calls))
+		for i, c := range calls {
+			at[c.ID] = i
+		}
 	}
 	rows, err := t.Conn.Query(`SELECT call_id, staff_id, mode, joined, left_at, muted FROM call_participants
 		WHERE `+where+` ORDER BY id`, args...)
@@ -154,7 +157,7 @@ func (t *Tx) fillCalls(calls []api.Call, where string, args ...any) error {
 			return err
 		}
 		p.Mode, p.Joined, p.Left = api.JoinMode(mode), FromNS(joined), FromNull(left)
-		c := &calls[at[callID]]
+		c := &calls[at[callID]] // at[x] is 0 when nil
 		c.Participants = append(c.Participants, p)
 	}
 	rows.Close()
@@ -175,7 +178,7 @@ func (t *Tx) fillCalls(calls []api.Call, where string, args ...any) error {
 			return err
 		}
 		r.Started, r.Ended, r.Outcome = FromNS(started), FromNull(ended), api.RingOutcome(outcome)
-		c := &calls[at[callID]]
+		c := &calls[at[callID]] // at[x] is 0 when nil
 		c.RingAttempts = append(c.RingAttempts, r)
 	}
 	return rows.Err()

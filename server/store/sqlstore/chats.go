@@ -42,8 +42,8 @@ func (t *Tx) LoadChats(ids []int64) ([]api.Chat, error) {
 	if len(ids) == 0 {
 		return []api.Chat{}, nil
 	}
-	in, args := t.D.In("c.id", ids)
-	rows, err := t.Conn.Query(`SELECT `+chatCols+chatFrom+` WHERE `+in, args...)
+	in, args := t.D.In(ids)
+	rows, err := t.Conn.Query(`SELECT `+chatCols+chatFrom+` WHERE c.id`+in, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -60,8 +60,7 @@ func (t *Tx) LoadChats(ids []int64) ([]api.Chat, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	in, args = t.D.In("chat_id", ids)
-	err = eachPair(t.Conn, `SELECT chat_id, tag FROM chat_tags WHERE `+in+` ORDER BY tag`, args, func(id int64, v string) {
+	err = eachPair(t.Conn, `SELECT chat_id, tag FROM chat_tags WHERE chat_id`+in+` ORDER BY tag`, args, func(id int64, v string) {
 		if c := byID[id]; c != nil {
 			c.Tags = append(c.Tags, v)
 		}
@@ -69,7 +68,7 @@ func (t *Tx) LoadChats(ids []int64) ([]api.Chat, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = eachPair(t.Conn, `SELECT chat_id, staff_id FROM chat_followers WHERE `+in+` ORDER BY staff_id`, args, func(id, v int64) {
+	err = eachPair(t.Conn, `SELECT chat_id, staff_id FROM chat_followers WHERE chat_id`+in+` ORDER BY staff_id`, args, func(id, v int64) {
 		if c := byID[id]; c != nil {
 			c.Followers = append(c.Followers, v)
 		}
@@ -77,8 +76,7 @@ func (t *Tx) LoadChats(ids []int64) ([]api.Chat, error) {
 	if err != nil {
 		return nil, err
 	}
-	in, args = t.D.In("original_chat_id", ids)
-	err = eachPair(t.Conn, `SELECT original_chat_id, callback_chat_id FROM chat_links WHERE `+in+` ORDER BY callback_chat_id`, args, func(id, v int64) {
+	err = eachPair(t.Conn, `SELECT original_chat_id, callback_chat_id FROM chat_links WHERE original_chat_id`+in+` ORDER BY callback_chat_id`, args, func(id, v int64) {
 		if c := byID[id]; c != nil {
 			c.Callbacks = append(c.Callbacks, v)
 		}

@@ -13,8 +13,9 @@ type Dialect struct {
 	// EmailIs is the condition matching staff.email case-insensitively
 	// against one parameter.
 	EmailIs string
-	// In is the condition "col is one of ids" and its arguments.
-	In func(col string, ids []int64) (string, []any)
+	// In is the test "is one of ids", after a column ("c.id"+in), and its
+	// arguments.
+	In func(ids []int64) (string, []any)
 	// IndexedBy is the hint to read a table through the named index, after
 	// the table's name ("" where the planner needs none).
 	IndexedBy func(index string) string
