@@ -26,7 +26,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -154,7 +153,7 @@ func (d *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
 	}
 	// The events last, under the counter's lock until the commit: see the
 	// package doc on commit order and locks.
-	if err := t.flushEvents(); err != nil {
+	if err := t.FlushEvents(); err != nil {
 		pgTx.Rollback(context.WithoutCancel(ctx))
 		return mapErr(err)
 	}
@@ -238,5 +237,3 @@ func (d *DB) View(ctx context.Context, fn func(store.Tx) error) error {
 	}
 	return nil
 }
-
-var errReadOnlyTx = errors.New("append in a read-only transaction")

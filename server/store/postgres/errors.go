@@ -24,9 +24,6 @@ func mapErr(err error) error {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return api.Errorf(api.CodeNotFound, "not found")
 	}
-	if errors.Is(err, errReadOnlyTx) {
-		return api.Errorf(api.CodeInternal, "%v", err)
-	}
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) {
 		var ce *pgconn.ConnectError

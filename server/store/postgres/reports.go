@@ -215,7 +215,7 @@ func (t *tx) EnqueueSMS(m *api.SMS) (err error) {
 // several nodes handle each event once.
 func (t *tx) AutomationCursor() (int64, error) {
 	q := `SELECT last_event_id FROM automation_cursor WHERE id = 1`
-	if t.write {
+	if t.Write {
 		if _, err := t.exec(`INSERT INTO automation_cursor(id, last_event_id) VALUES (1, 0) ON CONFLICT DO NOTHING`); err != nil {
 			return 0, err
 		}

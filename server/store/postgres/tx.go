@@ -23,18 +23,17 @@ type tx struct {
 	sqlstore.Tx
 	ctx    context.Context
 	q      pgx.Tx
-	write  bool
 	events []api.Event
 	// pending are events appended and not yet written: they get their ids
-	// (and are inserted) at the end of the transaction (flushEvents).
+	// (and are inserted) at the end of the transaction (FlushEvents).
 	pending []*api.Event
 }
 
 var _ store.Tx = (*tx)(nil)
 
 func newTx(ctx context.Context, q pgx.Tx, now time.Time, write bool) *tx {
-	t := &tx{ctx: ctx, q: q, write: write}
-	t.Tx = sqlstore.Tx{Conn: t, Search: t, D: &dialect, Now: now}
+	t := &tx{ctx: ctx, q: q}
+	t.Tx = sqlstore.Tx{Conn: t, Search: t, Events: t, D: &dialect, Now: now, Write: write}
 	return t
 }
 

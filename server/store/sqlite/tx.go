@@ -24,7 +24,6 @@ type tx struct {
 	sqlstore.Tx
 	ctx    context.Context
 	q      querier
-	write  bool
 	events []api.Event
 	sqlTx  *sql.Tx    // q, when statements may come from stmts
 	stmts  *stmtCache // prepared statements of the pool (nil: none)
@@ -40,8 +39,8 @@ var _ store.Tx = (*tx)(nil)
 
 // newTx is a transaction over q; sqlTx and stmts are nil for none.
 func newTx(ctx context.Context, q querier, sqlTx *sql.Tx, stmts *stmtCache, now time.Time, write bool) *tx {
-	t := &tx{ctx: ctx, q: q, sqlTx: sqlTx, stmts: stmts, write: write}
-	t.Tx = sqlstore.Tx{Conn: t, Search: t, D: &dialect, Now: now}
+	t := &tx{ctx: ctx, q: q, sqlTx: sqlTx, stmts: stmts}
+	t.Tx = sqlstore.Tx{Conn: t, Search: t, Events: t, D: &dialect, Now: now, Write: write}
 	return t
 }
 

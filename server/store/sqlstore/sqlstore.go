@@ -61,16 +61,28 @@ type Searchable interface {
 	InsertMemo(m *api.Memo) (int64, error)
 }
 
+// EventLog is how a backend writes events: SQLite inserts each as it is
+// appended; Postgres holds them back and numbers them at the end of the
+// transaction.
+type EventLog interface {
+	// WriteEvent takes one checked event (At set, Data JSON).
+	WriteEvent(e *api.Event) error
+	// FlushEvents writes events held back, so that reads see them.
+	FlushEvents() error
+}
+
 // Tx implements the store.Tx methods both backends share. A backend's
-// transaction embeds it, with Conn and Search set to itself.
+// transaction embeds it, with Conn, Search and Events set to itself.
 type Tx struct {
 	Conn   Conn
 	Search Searchable
+	Events EventLog
 	D      *Dialect
 	Now    time.Time // one timestamp per transaction
+	Write  bool      // an Update's transaction (a View's cannot Append)
 }
 
-// Update runs a statement and returns not_found when it touched no row.
+// UpdateOne runs a statement and returns not_found when it touched no row.
 func (t *Tx) UpdateOne(what string, id any, query string, args ...any) error {
 	n, err := t.Conn.Exec(query, args...)
 	if err != nil {
