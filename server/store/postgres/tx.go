@@ -44,7 +44,19 @@ var dialect = sqlstore.Dialect{
 	EmailIs:      "lower(email)=lower(?)", // the unique index is on lower(email)
 	In:           func(ids []int64) (string, []any) { return " = ANY(?)", []any{ids} },
 	IndexedBy:    func(string) string { return "" },
-	FillCalls:    sqlstore.FillCallsAtOnce, // each query is a round trip
+	NoIndex:      func(col string) string { return col },
+	TaggedChats: func(page bool) string {
+		if page {
+			// A page looks each tagged chat up by key (the OFFSET 0 fence
+			// keeps the planner from merge-joining a walk over all chats,
+			// which reads thousands of rows when the other filters are rare).
+			return ` FROM chat_tags g CROSS JOIN LATERAL (SELECT * FROM chats c0 WHERE c0.id = g.chat_id OFFSET 0) c`
+		}
+		return ` FROM chat_tags g JOIN chats c ON c.id = g.chat_id`
+	},
+	CountIf:   func(cond string) string { return "count(*) FILTER (WHERE " + cond + ")" },
+	Sum:       func(col string) string { return "sum(" + col + ")::bigint" }, // sum of bigint is numeric
+	FillCalls: sqlstore.FillCallsAtOnce,                                      // each query is a round trip
 }
 
 // Queries are written with ? placeholders, like the SQLite store's, and

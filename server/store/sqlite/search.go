@@ -1,136 +1,18 @@
 package sqlite
 
 import (
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/server/store/sqlstore"
 )
 
 // Page sizes of SearchChats.
 const (
-	DefaultPageSize = 50
-	MaxPageSize     = 200
+	DefaultPageSize = sqlstore.DefaultPageSize
+	MaxPageSize     = sqlstore.MaxPageSize
 )
-
-// SearchChats pages through the inbox newest first (by id, which is creation
-// order). The cursor is the id of the last chat of the previous page.
-// Free text (q) matches customer name and number and memo text as a
-// case-insensitive substring: trigram FTS5 from 3 characters, LIKE below.
-func (t *tx) SearchChats(q api.ChatQuery, channels []int64) (api.ChatList, error) {
-	out := api.ChatList{Chats: []api.Chat{}}
-	limit := q.Limit
-	switch {
-	case limit <= 0:
-		limit = DefaultPageSize
-	case limit > MaxPageSize:
-		limit = MaxPageSize
-	}
-	if channels != nil && len(channels) == 0 {
-		return out, nil
-	}
-	f, err := t.chatFilter(q, channels, true)
-	if err != nil {
-		return out, err
-	}
-	from, idCol, where, args := f.from, f.idCol, f.where, f.args
-	query := `SELECT ` + idCol + from
-	if len(where) > 0 {
-		query += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	query += ` ORDER BY ` + idCol + ` DESC LIMIT ` + strconv.Itoa(limit+1)
-	ids, err := t.int64s(query, args...)
-	if err != nil {
-		return out, err
-	}
-	if len(ids) > limit {
-		ids = ids[:limit]
-		out.NextCursor = strconv.FormatInt(ids[len(ids)-1], 10)
-	}
-	out.Chats, err = t.LoadChats(ids)
-	return out, err
-}
-
-// chatFilter is the FROM and WHERE of a chat search.
-type chatFilter struct {
-	from, idCol string
-	where       []string
-	args        []any
-}
-
-// chatFilter turns q into SQL conditions over chats c; withState false leaves
-// out state, missed and cursor (the tab counts split by those themselves).
-func (t *tx) chatFilter(q api.ChatQuery, channels []int64, withState bool) (chatFilter, error) {
-	f := chatFilter{from: ` FROM chats c`, idCol: "c.id"}
-	add := func(cond string, a ...any) {
-		f.where = append(f.where, cond)
-		f.args = append(f.args, a...)
-	}
-	if q.Tag != "" {
-		// Drive from the tag index: (tag, chat_id) walks backwards in id order.
-		f.from = ` FROM chat_tags g JOIN chats c ON c.id = g.chat_id`
-		f.idCol = "g.chat_id"
-		add("g.tag = ?", q.Tag)
-	}
-	if q.Cursor != "" && withState {
-		cur, err := strconv.ParseInt(q.Cursor, 10, 64)
-		if err != nil || cur <= 0 {
-			return f, api.Errorf(api.CodeBadRequest, "invalid cursor %q", q.Cursor)
-		}
-		add(f.idCol+" < ?", cur)
-	}
-	switch len(channels) {
-	case 0:
-	case 1:
-		add("c.channel_id = ?", channels[0])
-	default:
-		ph, a := placeholders(channels)
-		add("+c.channel_id IN ("+ph+")", a...) // "+": keep id order from another index
-	}
-	if q.ChannelID != 0 {
-		add("c.channel_id = ?", q.ChannelID)
-	}
-	if q.Medium != "" {
-		add("c.medium = ?", string(q.Medium))
-	}
-	if q.State != "" && withState {
-		add("c.state = ?", string(q.State))
-	}
-	if q.Missed != nil && withState {
-		add("c.missed = ?", boolInt(*q.Missed))
-	}
-	if q.Reason != "" {
-		add("c.missed_reason = ?", string(q.Reason))
-	}
-	if q.AssigneeID != nil {
-		if *q.AssigneeID == 0 {
-			add("c.assignee_id IS NULL")
-		} else {
-			add("c.assignee_id = ?", *q.AssigneeID)
-		}
-	}
-	// Pages keep id order ("+": no created index); counts may use it.
-	created := "+c.created"
-	if !withState {
-		created = "c.created"
-	}
-	if q.From != nil {
-		add(created+" >= ?", ns(*q.From))
-	}
-	if q.To != nil {
-		add(created+" < ?", ns(*q.To))
-	}
-	if text := strings.TrimSpace(q.Q); text != "" {
-		cond, a, err := t.textCondition(text)
-		if err != nil {
-			return f, err
-		}
-		add(cond, a...)
-	}
-	return f, nil
-}
 
 // textSetLimit is the number of matching customers or memos up to which a
 // text search looks the matches up by id; above it, matches are common and
@@ -144,6 +26,13 @@ const textSetLimit = 2000
 const textCheckLimit = 4 * textSetLimit
 
 // textCondition matches q against customer name/number and memo text.
+// TextCondition is the search's free-text condition (sqlstore.Searchable):
+// the same for pages and counts.
+func (t *tx) TextCondition(text string, _ bool) (sqlstore.TextMatch, error) {
+	cond, args, err := t.textCondition(text)
+	return sqlstore.TextMatch{Cond: cond, Args: args}, err
+}
+
 func (t *tx) textCondition(text string) (string, []any, error) {
 	// Control characters never match stored text (names, numbers and memos
 	// hold none) and a NUL would end FTS5's query string early.

@@ -53,8 +53,12 @@ var dialect = sqlstore.Dialect{
 		ph, args := placeholders(ids)
 		return " IN (" + ph + ")", args
 	},
-	IndexedBy: func(index string) string { return " INDEXED BY " + index },
-	FillCalls: sqlstore.FillCallsEach, // one prepared statement per call beats an IN list of varying length, which would be parsed anew
+	IndexedBy:   func(index string) string { return " INDEXED BY " + index },
+	NoIndex:     func(col string) string { return "+" + col },
+	TaggedChats: func(bool) string { return ` FROM chat_tags g JOIN chats c ON c.id = g.chat_id` },
+	CountIf:     func(cond string) string { return "coalesce(sum(" + cond + "), 0)" },
+	Sum:         func(col string) string { return "sum(" + col + ")" },
+	FillCalls:   sqlstore.FillCallsEach, // one prepared statement per call beats an IN list of varying length, which would be parsed anew
 }
 
 // stmt returns the transaction's copy of query's prepared statement, or nil

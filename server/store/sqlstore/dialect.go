@@ -19,6 +19,17 @@ type Dialect struct {
 	// IndexedBy is the hint to read a table through the named index, after
 	// the table's name ("" where the planner needs none).
 	IndexedBy func(index string) string
+	// NoIndex is col written so that the planner does not read it
+	// through an index (SQLite's unary +), where a walk in id order is
+	// faster.
+	NoIndex func(col string) string
+	// TaggedChats is the FROM clause of chats c with tag g (g.chat_id),
+	// for a page of chats or (page false) for counts.
+	TaggedChats func(page bool) string
+	// CountIf is the aggregate counting the rows where cond holds.
+	CountIf func(cond string) string
+	// Sum is the aggregate summing an integer column, as an integer.
+	Sum func(col string) string
 	// FillCalls reads the participants and ring attempts of calls:
 	// FillCallsEach or FillCallsAtOnce.
 	FillCalls func(t *Tx, calls []api.Call) error

@@ -47,9 +47,10 @@ type Conn interface {
 	Guard(fn func() error) error
 }
 
-// Searchable are the writes of text that the backends' searches read,
-// which each backend stores its own way: SQLite's FTS5 tables and triggers
-// need only the row; Postgres keeps Go-folded copies (name_lc, text_lc).
+// Searchable is the free-text search, which each backend does its own way:
+// SQLite's FTS5 tables, kept by triggers, and a suffix table; Postgres's
+// pg_trgm indexes over Go-folded copies (name_lc, text_lc) that the writes
+// of searched text store beside it.
 type Searchable interface {
 	// InsertCustomer inserts c with its profile and tags columns and
 	// returns its id.
@@ -59,6 +60,17 @@ type Searchable interface {
 	UpdateCustomerRow(c *api.Customer, profile, tags string) error
 	// InsertMemo inserts m (with Created set) and returns its id.
 	InsertMemo(m *api.Memo) (int64, error)
+	// TextCondition matches free text (trimmed, not empty) against the
+	// chat's customer name and number and its memos, for a page of chats
+	// (page) or for counts.
+	TextCondition(text string, page bool) (TextMatch, error)
+}
+
+// TextMatch is a condition over chats c and its arguments.
+type TextMatch struct {
+	Cond         string
+	Args         []any
+	JoinCustomer bool // Cond reads the chat's customer as u
 }
 
 // EventLog is how a backend writes events: SQLite inserts each as it is

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"sort"
@@ -12,15 +12,9 @@ import (
 // creation order), live and ended alike. channels nil means every channel;
 // an empty, non-nil set finds nothing. The cursor is the id of the last call
 // of the previous page.
-func (t *tx) ListCalls(q api.CallQuery, channels []int64) (api.CallList, error) {
+func (t *Tx) ListCalls(q api.CallQuery, channels []int64) (api.CallList, error) {
 	out := api.CallList{Calls: []api.Call{}}
-	limit := q.Limit
-	switch {
-	case limit <= 0:
-		limit = DefaultPageSize
-	case limit > MaxPageSize:
-		limit = MaxPageSize
-	}
+	limit := pageLimit(q.Limit)
 	if channels != nil && len(channels) == 0 {
 		return out, nil
 	}
@@ -42,24 +36,24 @@ func (t *tx) ListCalls(q api.CallQuery, channels []int64) (api.CallList, error) 
 	case 1:
 		add("channel_id = ?", channels[0])
 	default:
-		ph, a := placeholders(channels)
-		add("+channel_id IN ("+ph+")", a...) // "+": walk the rowid newest first
+		in, a := t.D.In(channels)
+		add(t.D.NoIndex("channel_id")+in, a...) // walk the rowid newest first
 	}
 	if q.ChannelID != 0 {
 		add("channel_id = ?", q.ChannelID)
 	}
 	if q.From != nil {
-		add("+created >= ?", ns(*q.From))
+		add(t.D.NoIndex("created")+" >= ?", NS(*q.From))
 	}
 	if q.To != nil {
-		add("+created < ?", ns(*q.To))
+		add(t.D.NoIndex("created")+" < ?", NS(*q.To))
 	}
 	query := `SELECT id FROM calls`
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, " AND ")
 	}
 	query += ` ORDER BY id DESC LIMIT ` + strconv.Itoa(limit+1)
-	ids, err := t.int64s(query, args...)
+	ids, err := t.Int64s(query, args...)
 	if err != nil {
 		return out, err
 	}
@@ -70,8 +64,8 @@ func (t *tx) ListCalls(q api.CallQuery, channels []int64) (api.CallList, error) 
 	if len(ids) == 0 {
 		return out, nil
 	}
-	ph, a := placeholders(ids)
-	calls, err := t.LoadCalls(`id IN (`+ph+`)`, a...)
+	in, a := t.D.In(ids)
+	calls, err := t.LoadCalls(`id`+in, a...)
 	if err != nil {
 		return out, err
 	}
@@ -84,7 +78,7 @@ func (t *tx) ListCalls(q api.CallQuery, channels []int64) (api.CallList, error) 
 // are ignored: the counts split by them). Filters on channel, medium, missed
 // reason and assignee only read the chat_counts table kept by triggers; tag,
 // date and text filters count the matching chats.
-func (t *tx) ChatCounts(q api.ChatQuery, channels []int64) (api.ChatCounts, error) {
+func (t *Tx) ChatCounts(q api.ChatQuery, channels []int64) (api.ChatCounts, error) {
 	var out api.ChatCounts
 	if channels != nil && len(channels) == 0 {
 		return out, nil
@@ -96,22 +90,22 @@ func (t *tx) ChatCounts(q api.ChatQuery, channels []int64) (api.ChatCounts, erro
 	if err != nil {
 		return out, err
 	}
-	query := `SELECT coalesce(sum(c.state = 'opened'), 0), coalesce(sum(c.state = 'snoozed'), 0),
-		coalesce(sum(c.state = 'closed'), 0), coalesce(sum(c.missed), 0)` + f.from
+	query := `SELECT ` + t.D.CountIf("c.state = 'opened'") + `, ` + t.D.CountIf("c.state = 'snoozed'") + `, ` +
+		t.D.CountIf("c.state = 'closed'") + `, ` + t.D.CountIf("c.missed") + f.from
 	if len(f.where) > 0 {
 		query += ` WHERE ` + strings.Join(f.where, " AND ")
 	}
-	err = t.row(query, f.args...).Scan(&out.Opened, &out.Snoozed, &out.Closed, &out.Missed)
+	err = t.Conn.Row(query, f.args...).Scan(&out.Opened, &out.Snoozed, &out.Closed, &out.Missed)
 	return out, err
 }
 
-func (t *tx) countsFromTable(q api.ChatQuery, channels []int64) (api.ChatCounts, error) {
+func (t *Tx) countsFromTable(q api.ChatQuery, channels []int64) (api.ChatCounts, error) {
 	var out api.ChatCounts
 	var where []string
 	var args []any
 	if len(channels) > 0 {
-		ph, a := placeholders(channels)
-		where, args = append(where, "channel_id IN ("+ph+")"), append(args, a...)
+		in, a := t.D.In(channels)
+		where, args = append(where, "channel_id"+in), append(args, a...)
 	}
 	if q.ChannelID != 0 {
 		where, args = append(where, "channel_id = ?"), append(args, q.ChannelID)
@@ -125,18 +119,19 @@ func (t *tx) countsFromTable(q api.ChatQuery, channels []int64) (api.ChatCounts,
 	if q.AssigneeID != nil {
 		where, args = append(where, "assignee_id = ?"), append(args, *q.AssigneeID) // 0: unassigned
 	}
-	query := `SELECT state, missed, sum(n) FROM chat_counts`
+	query := `SELECT state, missed, ` + t.D.Sum("n") + ` FROM chat_counts`
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	rows, err := t.query(query+` GROUP BY state, missed`, args...)
+	rows, err := t.Conn.Query(query+` GROUP BY state, missed`, args...)
 	if err != nil {
 		return out, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var state string
-		var missed, n int
+		var missed bool
+		var n int
 		if err := rows.Scan(&state, &missed, &n); err != nil {
 			return out, err
 		}
@@ -148,7 +143,7 @@ func (t *tx) countsFromTable(q api.ChatQuery, channels []int64) (api.ChatCounts,
 		case api.ChatClosed:
 			out.Closed += n
 		}
-		if missed != 0 {
+		if missed {
 			out.Missed += n
 		}
 	}
