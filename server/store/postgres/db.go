@@ -37,10 +37,12 @@ import (
 
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/server/store"
+	"github.com/meet-dev/meet/server/store/sqlstore"
 )
 
 // DB is a store.Store backed by a Postgres database.
 type DB struct {
+	sqlstore.Reports
 	pool     *pgxpool.Pool
 	url      string // without password, for messages
 	onCommit func([]api.Event)
@@ -78,6 +80,7 @@ func WithBusyTimeout(t time.Duration) Option { return func(d *DB) { d.lockWait =
 // applies pending migrations and returns the store.
 func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 	d := &DB{log: slog.Default(), now: time.Now, lockWait: 5 * time.Second}
+	d.Reports = sqlstore.NewReports(d, &dialect)
 	for _, o := range opts {
 		o(d)
 	}

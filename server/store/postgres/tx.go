@@ -56,7 +56,11 @@ var dialect = sqlstore.Dialect{
 	},
 	CountIf:   func(cond string) string { return "count(*) FILTER (WHERE " + cond + ")" },
 	Sum:       func(col string) string { return "sum(" + col + ")::bigint" }, // sum of bigint is numeric
-	FillCalls: sqlstore.FillCallsAtOnce,                                      // each query is a round trip
+	False:     "false",
+	TagList:   "string_agg(tag, ';' ORDER BY tag)",
+	Greatest:  "greatest",
+	LockRow:   " FOR UPDATE",
+	FillCalls: sqlstore.FillCallsAtOnce, // each query is a round trip
 }
 
 // Queries are written with ? placeholders, like the SQLite store's, and

@@ -19,11 +19,13 @@ import (
 
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/server/store"
+	"github.com/meet-dev/meet/server/store/sqlstore"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
 // DB is a store.Store backed by one SQLite file.
 type DB struct {
+	sqlstore.Reports
 	path     string
 	w        *sql.DB // one connection, writes
 	r        *sql.DB // readers, query_only
@@ -73,6 +75,7 @@ const readers = 8
 // reads work and every write fails with the read_only code.
 func Open(path string, opts ...Option) (*DB, error) {
 	d := &DB{path: path, log: slog.Default(), busy: 5 * time.Second, now: time.Now}
+	d.Reports = sqlstore.NewReports(d, &dialect)
 	for _, o := range opts {
 		o(d)
 	}

@@ -58,6 +58,10 @@ var dialect = sqlstore.Dialect{
 	TaggedChats: func(bool) string { return ` FROM chat_tags g JOIN chats c ON c.id = g.chat_id` },
 	CountIf:     func(cond string) string { return "coalesce(sum(" + cond + "), 0)" },
 	Sum:         func(col string) string { return "sum(" + col + ")" },
+	False:       "0",
+	TagList:     "group_concat(tag, ';')",
+	Greatest:    "max",
+	LockRow:     "",                     // the writer connection takes one transaction at a time
 	FillCalls:   sqlstore.FillCallsEach, // one prepared statement per call beats an IN list of varying length, which would be parsed anew
 }
 

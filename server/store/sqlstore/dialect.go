@@ -30,6 +30,15 @@ type Dialect struct {
 	CountIf func(cond string) string
 	// Sum is the aggregate summing an integer column, as an integer.
 	Sum func(col string) string
+	// False is the literal false.
+	False string
+	// TagList is the aggregate of a chat's tags (tag) joined by ";".
+	TagList string
+	// Greatest is the function of the larger of two values.
+	Greatest string
+	// LockRow follows a SELECT in a write transaction to lock the rows it
+	// reads until the commit ("" where write transactions take turns).
+	LockRow string
 	// FillCalls reads the participants and ring attempts of calls:
 	// FillCallsEach or FillCallsAtOnce.
 	FillCalls func(t *Tx, calls []api.Call) error
