@@ -178,7 +178,7 @@ func (d *DB) hand(ctx context.Context, evs []api.Event) {
 	d.hmu.Lock()
 	defer d.hmu.Unlock()
 	if first := evs[0].ID; first > d.handed+1 {
-		if err := d.handStored(ctx, first); err != nil {
+		if err := sqlstore.HandStored(ctx, d, &d.handed, first, d.onCommit); err != nil {
 			d.log.Warn("reading events of other transactions", "err", err)
 		}
 	}
@@ -201,30 +201,7 @@ func (d *DB) SyncExternal(ctx context.Context) error {
 	}
 	d.hmu.Lock()
 	defer d.hmu.Unlock()
-	return d.handStored(ctx, 0)
-}
-
-// handStored hands stored events after d.handed and before `before` (0:
-// all) to onCommit. Callers hold hmu.
-func (d *DB) handStored(ctx context.Context, before int64) error {
-	for {
-		var evs []api.Event
-		err := d.View(ctx, func(tx store.Tx) (err error) { evs, err = tx.EventsSince(d.handed, 1000); return })
-		if err != nil {
-			return err
-		}
-		for i, e := range evs {
-			if before > 0 && e.ID >= before {
-				evs = evs[:i]
-				break
-			}
-		}
-		if len(evs) == 0 {
-			return nil
-		}
-		d.onCommit(evs)
-		d.handed = evs[len(evs)-1].ID
-	}
+	return sqlstore.HandStored(ctx, d, &d.handed, 0, d.onCommit)
 }
 
 // View runs fn in a read-only transaction with one snapshot (repeatable read).

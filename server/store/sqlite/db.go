@@ -218,7 +218,7 @@ func (d *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
 	if d.onCommit != nil && len(t.events) > 0 {
 		// Events another process (meetd admin) committed before ours go first.
 		if first := t.events[0].ID; first > d.handed+1 {
-			if err := d.handExternal(ctx, first); err != nil {
+			if err := sqlstore.HandStored(ctx, d, &d.handed, first, d.onCommit); err != nil {
 				d.log.Warn("reading events of other processes", "err", err)
 			}
 		}
@@ -237,30 +237,7 @@ func (d *DB) SyncExternal(ctx context.Context) error {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.handExternal(ctx, 0)
-}
-
-// handExternal hands stored events after d.handed and before `before` (0:
-// all) to onCommit. Callers hold mu.
-func (d *DB) handExternal(ctx context.Context, before int64) error {
-	for {
-		var evs []api.Event
-		err := d.View(ctx, func(tx store.Tx) (err error) { evs, err = tx.EventsSince(d.handed, 1000); return })
-		if err != nil {
-			return err
-		}
-		for i, e := range evs {
-			if before > 0 && e.ID >= before {
-				evs = evs[:i]
-				break
-			}
-		}
-		if len(evs) == 0 {
-			return nil
-		}
-		d.onCommit(evs)
-		d.handed = evs[len(evs)-1].ID
-	}
+	return sqlstore.HandStored(ctx, d, &d.handed, 0, d.onCommit)
 }
 
 // View runs fn in a read-only transaction (a consistent snapshot).
