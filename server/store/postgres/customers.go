@@ -9,7 +9,7 @@ import (
 // copy (name_lc, text_lc), which the trigram indexes cover.
 
 func (t *tx) InsertCustomer(c *api.Customer, profile, tags string) (int64, error) {
-	return t.insertID(`INSERT INTO customers(number, name, name_lc, profile, tags) VALUES (?,?,?,?,?)`,
+	return t.Insert(`INSERT INTO customers(number, name, name_lc, profile, tags) VALUES (?,?,?,?,?)`,
 		c.Number, c.Name, fold(c.Name), profile, tags)
 }
 
@@ -19,6 +19,6 @@ func (t *tx) UpdateCustomerRow(c *api.Customer, profile, tags string) error {
 }
 
 func (t *tx) InsertMemo(m *api.Memo) (int64, error) {
-	return t.insertID(`INSERT INTO memos(chat_id, staff_id, text, text_lc, created) VALUES (?,?,?,?,?)`,
+	return t.Insert(`INSERT INTO memos(chat_id, staff_id, text, text_lc, created) VALUES (?,?,?,?,?)`,
 		m.ChatID, m.StaffID, m.Text, fold(m.Text), sqlstore.NS(m.Created))
 }

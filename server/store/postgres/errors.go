@@ -51,15 +51,3 @@ func mapErr(err error) error {
 	}
 	return fmt.Errorf("postgres: %w", err)
 }
-
-func notFound(what string, id any) error {
-	return api.Errorf(api.CodeNotFound, "%s %v not found", what, id)
-}
-
-// one maps a missing row to a not_found naming what was looked up.
-func one(err error, what string, id any) error {
-	if errors.Is(err, pgx.ErrNoRows) {
-		return notFound(what, id)
-	}
-	return err
-}

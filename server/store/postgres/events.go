@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/server/store/sqlstore"
 )
 
 // WriteEvent records a checked event (sqlstore.Tx.Append). Its id is set
@@ -35,7 +36,7 @@ func (t *tx) FlushEvents() error {
 	datas := make([]*string, n)
 	for i, e := range t.pending {
 		e.ID = last - int64(n) + 1 + int64(i)
-		ids[i], types[i], ats[i] = e.ID, string(e.Type), ns(e.At)
+		ids[i], types[i], ats[i] = e.ID, string(e.Type), sqlstore.NS(e.At)
 		chans[i], chats[i], calls[i], staff[i], actors[i] = e.ChannelID, e.ChatID, e.CallID, e.StaffID, e.ActorID
 		if len(e.Data) > 0 {
 			d := string(e.Data)

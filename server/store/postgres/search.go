@@ -59,11 +59,11 @@ func (t *tx) textCondition(text string, page bool) (string, []any, error) {
 	q := fold(text)
 	customersSQL = `SELECT customer_id FROM customer_suffixes WHERE suffix >= ? AND suffix < ?`
 	custArgs := []any{q, q + "\U0010FFFF"}
-	customers, err := t.int64s(customersSQL+` LIMIT ?`, append(custArgs, textSetLimit+1)...)
+	customers, err := t.Int64s(customersSQL+` LIMIT ?`, append(custArgs, textSetLimit+1)...)
 	if err != nil {
 		return "", nil, err
 	}
-	memoChats, err := t.int64s(memosSQL+` LIMIT ?`, like, textSetLimit+1)
+	memoChats, err := t.Int64s(memosSQL+` LIMIT ?`, like, textSetLimit+1)
 	if err != nil {
 		return "", nil, err
 	}

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"strconv"
 	"strings"
 	"sync"
@@ -122,9 +121,6 @@ type pgRows struct{ pgx.Rows }
 
 func (r pgRows) Close() error { r.Rows.Close(); return nil }
 
-func (t *tx) Insert(query string, args ...any) (int64, error) { return t.insertID(query, args...) }
-
-func (t *tx) Guard(fn func() error) error { return t.guarded(fn) }
 
 // cleanArgs makes text arguments storable: Postgres refuses a NUL or
 // invalid UTF-8 in text (SQLite stores any bytes), and a caller name from
@@ -139,16 +135,16 @@ func cleanArgs(args []any) []any {
 	return args
 }
 
-// insertID runs an INSERT … RETURNING id.
-func (t *tx) insertID(query string, args ...any) (int64, error) {
+// Insert runs an INSERT … RETURNING id.
+func (t *tx) Insert(query string, args ...any) (int64, error) {
 	var id int64
 	err := t.row(query+` RETURNING id`, args...).Scan(&id)
 	return id, err
 }
 
-// guarded runs fn in a savepoint, so a constraint violation it hits (a
+// Guard runs fn in a savepoint, so a constraint violation it hits (a
 // conflict the caller may answer by reading on) leaves the transaction usable.
-func (t *tx) guarded(fn func() error) error {
+func (t *tx) Guard(fn func() error) error {
 	sp, err := t.q.Begin(t.ctx)
 	if err != nil {
 		return err
@@ -162,79 +158,6 @@ func (t *tx) guarded(fn func() error) error {
 		return err
 	}
 	return sp.Commit(t.ctx)
-}
-
-// update runs a statement and returns not_found when it touched no row.
-func (t *tx) update(what string, id any, query string, args ...any) error {
-	tag, err := t.exec(query, args...)
-	if err != nil {
-		return err
-	}
-	if tag.RowsAffected() == 0 {
-		return notFound(what, id)
-	}
-	return nil
-}
-
-// int64s runs a one-column query.
-func (t *tx) int64s(query string, args ...any) ([]int64, error) {
-	rows, err := t.query(query, args...)
-	if err != nil {
-		return nil, err
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if out == nil {
-		out = []int64{}
-	}
-	return out, err
-}
-
-func (t *tx) strings(query string, args ...any) ([]string, error) {
-	rows, err := t.query(query, args...)
-	if err != nil {
-		return nil, err
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if out == nil {
-		out = []string{}
-	}
-	return out, err
-}
-
-// Time columns are Unix nanoseconds.
-
-func ns(t time.Time) int64 { return t.UnixNano() }
-
-func nsPtr(t *time.Time) any {
-	if t == nil || t.IsZero() {
-		return nil
-	}
-	return t.UnixNano()
-}
-
-func fromNS(v int64) time.Time { return time.Unix(0, v).UTC() }
-
-func fromNull(v *int64) *time.Time {
-	if v == nil {
-		return nil
-	}
-	t := fromNS(*v)
-	return &t
-}
-
-func nullID(p *int64) any {
-	if p == nil || *p == 0 {
-		return nil
-	}
-	return *p
-}
-
-func mustJSON(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // only called with plain maps/slices/structs
-	}
-	return string(b)
 }
 
 // fold is the case folding of the search columns (name_lc, text_lc) and of

@@ -67,12 +67,12 @@ func (t *tx) textCondition(text string) (string, []any, error) {
 	var customers []int64
 	if !suffixes || nCustomers <= textSetLimit {
 		var err error
-		if customers, err = t.int64s(custSQL+` LIMIT ?`, append(custArgs, textSetLimit+1)...); err != nil {
+		if customers, err = t.Int64s(custSQL+` LIMIT ?`, append(custArgs, textSetLimit+1)...); err != nil {
 			return "", nil, err
 		}
 		nCustomers = len(customers)
 	}
-	memoChats, err := t.int64s(`SELECT chat_id FROM memos_fts WHERE memos_fts MATCH ? LIMIT ?`, m, textSetLimit+1)
+	memoChats, err := t.Int64s(`SELECT chat_id FROM memos_fts WHERE memos_fts MATCH ? LIMIT ?`, m, textSetLimit+1)
 	if err != nil {
 		return "", nil, err
 	}

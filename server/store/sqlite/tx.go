@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"strings"
 	"time"
 
@@ -137,108 +136,6 @@ func (t *tx) Insert(query string, args ...any) (int64, error) {
 
 // Guard runs fn: a failed statement leaves an SQLite transaction usable.
 func (t *tx) Guard(fn func() error) error { return fn() }
-
-// update runs a statement and returns not_found when it touched no row.
-func (t *tx) update(what string, id any, query string, args ...any) error {
-	res, err := t.exec(query, args...)
-	if err != nil {
-		return err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return notFound(what, id)
-	}
-	return nil
-}
-
-// int64s runs a one-column query.
-func (t *tx) int64s(query string, args ...any) ([]int64, error) {
-	rows, err := t.query(query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []int64{}
-	for rows.Next() {
-		var v int64
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}
-
-func (t *tx) strings(query string, args ...any) ([]string, error) {
-	rows, err := t.query(query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []string{}
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}
-
-// Time columns are Unix nanoseconds.
-
-func ns(t time.Time) int64 { return t.UnixNano() }
-
-func nsPtr(t *time.Time) any {
-	if t == nil || t.IsZero() {
-		return nil
-	}
-	return t.UnixNano()
-}
-
-func fromNS(v int64) time.Time { return time.Unix(0, v).UTC() }
-
-func fromNull(v sql.NullInt64) *time.Time {
-	if !v.Valid {
-		return nil
-	}
-	t := fromNS(v.Int64)
-	return &t
-}
-
-func idPtr(v sql.NullInt64) *int64 {
-	if !v.Valid {
-		return nil
-	}
-	x := v.Int64
-	return &x
-}
-
-func nullID(p *int64) any {
-	if p == nil || *p == 0 {
-		return nil
-	}
-	return *p
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-func mustJSON(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // only called with plain maps/slices/structs
-	}
-	return string(b)
-}
 
 // placeholders returns "?,?,?" with n marks and the ids as args.
 func placeholders(ids []int64) (string, []any) {
