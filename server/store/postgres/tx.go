@@ -121,7 +121,6 @@ type pgRows struct{ pgx.Rows }
 
 func (r pgRows) Close() error { r.Rows.Close(); return nil }
 
-
 // cleanArgs makes text arguments storable: Postgres refuses a NUL or
 // invalid UTF-8 in text (SQLite stores any bytes), and a caller name from
 // a SIP header may hold either. They become U+FFFD instead of failing the
