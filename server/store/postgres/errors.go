@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -10,19 +9,13 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/server/store/sqlstore"
 )
 
 // mapErr turns driver errors into api errors with the SQLite store's codes.
 func mapErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	var ae *api.Error
-	if errors.As(err, &ae) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	if errors.Is(err, pgx.ErrNoRows) {
-		return api.Errorf(api.CodeNotFound, "not found")
+	if m, ok := sqlstore.MapCommon(err); ok {
+		return m
 	}
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) {

@@ -1,27 +1,19 @@
 package sqlite
 
 import (
-	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 
 	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/server/store/sqlstore"
 	sqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // mapErr turns driver errors into api errors with stable codes.
 func mapErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	var ae *api.Error
-	if errors.As(err, &ae) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	if errors.Is(err, sql.ErrNoRows) {
-		return api.Errorf(api.CodeNotFound, "not found")
+	if m, ok := sqlstore.MapCommon(err); ok {
+		return m
 	}
 	var se *sqlite.Error
 	if !errors.As(err, &se) {

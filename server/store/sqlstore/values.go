@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -65,3 +66,19 @@ func One(err error, what string, id any) error {
 
 // NoRows reports whether err is a missing row.
 func NoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// MapCommon is the part of error mapping both backends share: nil, api
+// errors and context errors stay as they are; a missing row is not_found.
+// ok is false for a driver error the backend maps itself.
+func MapCommon(err error) (mapped error, ok bool) {
+	var ae *api.Error
+	switch {
+	case err == nil:
+		return nil, true
+	case errors.As(err, &ae), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err, true
+	case NoRows(err):
+		return api.Errorf(api.CodeNotFound, "not found"), true
+	}
+	return err, false
+}
