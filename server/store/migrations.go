@@ -66,3 +66,25 @@ func SchemaHash(ms []Migration) string {
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
+
+// Embedded are a store's migration files, embedded in its binary: the
+// *.sql files of Dir in FS.
+type Embedded struct {
+	FS  fs.FS
+	Dir string
+}
+
+// Migrations reads them (LoadMigrations).
+func (e Embedded) Migrations() ([]Migration, error) { return LoadMigrations(e.FS, e.Dir) }
+
+// Version is the highest migration number.
+func (e Embedded) Version() int {
+	ms, _ := e.Migrations()
+	return SchemaVersion(ms)
+}
+
+// Hash identifies the exact schema (all migration names and texts).
+func (e Embedded) Hash() string {
+	ms, _ := e.Migrations()
+	return SchemaHash(ms)
+}

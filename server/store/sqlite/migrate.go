@@ -16,21 +16,15 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-func migrations() ([]store.Migration, error) {
-	return store.LoadMigrations(migrationFS, "migrations")
-}
+var embedded = store.Embedded{FS: migrationFS, Dir: "migrations"}
+
+func migrations() ([]store.Migration, error) { return embedded.Migrations() }
 
 // SchemaVersion is the highest embedded migration number.
-func SchemaVersion() int {
-	ms, _ := migrations()
-	return store.SchemaVersion(ms)
-}
+func SchemaVersion() int { return embedded.Version() }
 
 // SchemaHash identifies the exact embedded schema (all migration texts).
-func SchemaHash() string {
-	ms, _ := migrations()
-	return store.SchemaHash(ms)
-}
+func SchemaHash() string { return embedded.Hash() }
 
 func (d *DB) migrate(ctx context.Context) error {
 	ms, err := migrations()
