@@ -22,6 +22,11 @@
 // transactions (View) never wait for it. Committed events reach the
 // OnCommit hook in id order, once; events committed by other processes
 // (meetd admin, other nodes) are read back and handed in order too.
+//
+// The store.Tx and store.Reports bodies are server/store/sqlstore's, shared
+// with the SQLite store; this package gives them its connection (tx's Exec,
+// Row, Query, Insert, Guard), its SQL where it differs (dialect), its
+// pg_trgm text search and its event writes.
 package postgres
 
 import (

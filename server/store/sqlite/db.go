@@ -3,6 +3,11 @@
 // transaction helper. Writes go through a single connection so they are
 // serialised in Go (no SQLITE_BUSY between our own goroutines) and committed
 // events reach the OnCommit hook in id order.
+//
+// The store.Tx and store.Reports bodies are server/store/sqlstore's, shared
+// with the Postgres store; this package gives them its connection (tx's
+// Exec, Row, Query, Insert, Guard), its SQL where it differs (dialect), its
+// FTS5 text search and its event writes.
 package sqlite
 
 import (
