@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"errors"
-	"fmt"
 	"net"
 
 	"github.com/jackc/pgx/v5"
@@ -24,7 +23,7 @@ func mapErr(err error) error {
 		if errors.As(err, &ce) || errors.As(err, &ne) || pgconn.SafeToRetry(err) || errors.Is(err, pgx.ErrTxClosed) {
 			return api.Errorf(api.CodeStorageUnavailable, "database unavailable (%v)", err)
 		}
-		return fmt.Errorf("postgres: %w", err)
+		return &sqlstore.Unclassified{Backend: "postgres", Err: err}
 	}
 	switch pe.Code {
 	case "23505": // unique_violation
@@ -42,5 +41,5 @@ func mapErr(err error) error {
 	case "08", "53", "57", "58": // connection, resources, operator intervention, system
 		return api.Errorf(api.CodeStorageUnavailable, "database unavailable (%s)", pe.Message)
 	}
-	return fmt.Errorf("postgres: %w", err)
+	return &sqlstore.Unclassified{Backend: "postgres", Err: err}
 }

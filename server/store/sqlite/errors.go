@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/server/store/sqlstore"
@@ -17,7 +16,7 @@ func mapErr(err error) error {
 	}
 	var se *sqlite.Error
 	if !errors.As(err, &se) {
-		return fmt.Errorf("sqlite: %w", err)
+		return &sqlstore.Unclassified{Backend: "sqlite", Err: err}
 	}
 	code := se.Code()
 	switch code & 0xff {
@@ -37,5 +36,5 @@ func mapErr(err error) error {
 		}
 		return api.Errorf(api.CodeBadRequest, "invalid value (%s)", se.Error())
 	}
-	return fmt.Errorf("sqlite: %w", err)
+	return &sqlstore.Unclassified{Backend: "sqlite", Err: err}
 }

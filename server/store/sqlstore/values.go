@@ -67,15 +67,28 @@ func One(err error, what string, id any) error {
 // NoRows reports whether err is a missing row.
 func NoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 
+// Unclassified is a driver error a backend could not map to an api error,
+// named once by the backend ("sqlite: …", "postgres: …"); mapping it again
+// (an error passed up through two mapped calls) keeps it as it is.
+type Unclassified struct {
+	Backend string
+	Err     error
+}
+
+func (u *Unclassified) Error() string { return u.Backend + ": " + u.Err.Error() }
+func (u *Unclassified) Unwrap() error { return u.Err }
+
 // MapCommon is the part of error mapping both backends share: nil, api
-// errors and context errors stay as they are; a missing row is not_found.
-// ok is false for a driver error the backend maps itself.
+// errors, errors already found Unclassified and context errors stay as
+// they are; a missing row is not_found. ok is false for a driver error the
+// backend maps itself.
 func MapCommon(err error) (mapped error, ok bool) {
 	var ae *api.Error
+	var ue *Unclassified
 	switch {
 	case err == nil:
 		return nil, true
-	case errors.As(err, &ae), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+	case errors.As(err, &ae), errors.As(err, &ue), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err, true
 	case NoRows(err):
 		return api.Errorf(api.CodeNotFound, "not found"), true
