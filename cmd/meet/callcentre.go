@@ -23,15 +23,14 @@ func (a *app) voicemailCmd() *cobra.Command {
 		Short:   "List the voicemails and call recordings of chat CHAT and save one as WAV",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := strconv.ParseInt(strings.TrimPrefix(args[0], "#"), 10, 64)
-			if err != nil || id <= 0 {
-				return fmt.Errorf("%q is not a chat id", args[0])
-			}
-			c, _, err := a.session()
+			id, err := argID(args[0], "chat")
 			if err != nil {
 				return err
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), cliTimeout)
+			c, ctx, cancel, err := a.request(cmd)
+			if err != nil {
+				return err
+			}
 			defer cancel()
 			chat, err := c.Chat(ctx, id)
 			if err != nil {
@@ -99,15 +98,14 @@ func (a *app) holdCmd() *cobra.Command {
 		Short: "Put call CALL on hold (the caller hears hold music) or, with --resume, take it off",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := strconv.ParseInt(args[0], 10, 64)
-			if err != nil || id <= 0 {
-				return fmt.Errorf("%q is not a call id", args[0])
-			}
-			c, _, err := a.session()
+			id, err := argID(args[0], "call")
 			if err != nil {
 				return err
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), cliTimeout)
+			c, ctx, cancel, err := a.request(cmd)
+			if err != nil {
+				return err
+			}
 			defer cancel()
 			if resume {
 				if err := c.Resume(ctx, id); err != nil {
@@ -137,15 +135,14 @@ func (a *app) transferCmd() *cobra.Command {
 			"--attended consults first (the caller is on hold), then --complete or --cancel",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := strconv.ParseInt(args[0], 10, 64)
-			if err != nil || id <= 0 {
-				return fmt.Errorf("%q is not a call id", args[0])
-			}
-			c, _, err := a.session()
+			id, err := argID(args[0], "call")
 			if err != nil {
 				return err
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), cliTimeout)
+			c, ctx, cancel, err := a.request(cmd)
+			if err != nil {
+				return err
+			}
 			defer cancel()
 			out := cmd.OutOrStdout()
 			switch {

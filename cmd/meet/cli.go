@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -51,11 +50,10 @@ func (a *app) chatsCmd() *cobra.Command {
 			if limit <= 0 {
 				return errors.New("--limit must be positive")
 			}
-			c, _, err := a.session()
+			c, ctx, cancel, err := a.request(cmd)
 			if err != nil {
 				return err
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), cliTimeout)
 			defer cancel()
 			var chats []api.Chat
 			for len(chats) < limit {
@@ -164,11 +162,10 @@ func (a *app) callCmd() *cobra.Command {
 			if to == "" || strings.ContainsAny(to, " \t") {
 				return fmt.Errorf("%q is not a phone number", args[0])
 			}
-			c, _, err := a.session()
+			c, ctx, cancel, err := a.request(cmd)
 			if err != nil {
 				return err
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), cliTimeout)
 			defer cancel()
 			r, err := c.Dial(ctx, api.DialRequest{ChannelID: channel, To: to})
 			if err != nil {
@@ -188,15 +185,14 @@ func (a *app) callbackCmd() *cobra.Command {
 		Short: "Call back the customer of chat CHAT (a new chat linked to it)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := strconv.ParseInt(strings.TrimPrefix(args[0], "#"), 10, 64)
-			if err != nil || id <= 0 {
-				return fmt.Errorf("%q is not a chat id", args[0])
-			}
-			c, _, err := a.session()
+			id, err := argID(args[0], "chat")
 			if err != nil {
 				return err
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), cliTimeout)
+			c, ctx, cancel, err := a.request(cmd)
+			if err != nil {
+				return err
+			}
 			defer cancel()
 			r, err := c.Callback(ctx, id)
 			if err != nil {

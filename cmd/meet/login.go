@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -134,6 +135,26 @@ func normalizeServer(s string) (string, error) {
 		return "", fmt.Errorf("server %q is not an http(s) URL", s)
 	}
 	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// request opens the saved session and a context bounded by cliTimeout for
+// a command's API requests.
+func (a *app) request(cmd *cobra.Command) (*client.Client, context.Context, context.CancelFunc, error) {
+	c, _, err := a.session()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ctx, cancel := context.WithTimeout(cmd.Context(), cliTimeout)
+	return c, ctx, cancel, nil
+}
+
+// argID parses a command's id argument: "12", or "#12" as lists show it.
+func argID(arg, kind string) (int64, error) {
+	id, err := strconv.ParseInt(strings.TrimPrefix(arg, "#"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("%q is not a %s id", arg, kind)
+	}
+	return id, nil
 }
 
 // session returns a client logged in to the configured server.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -41,11 +40,10 @@ func (a *app) statsCmd() *cobra.Command {
 			if menuPath != "" && !api.ValidMenuPath(menuPath) {
 				return fmt.Errorf("--menu-path %q: want keys (0-9, *, #) joined by /, e.g. 1/2", menuPath)
 			}
-			c, _, err := a.session()
+			c, ctx, cancel, err := a.request(cmd)
 			if err != nil {
 				return err
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), cliTimeout)
 			defer cancel()
 			st, err := c.Stats(ctx, api.StatsQuery{From: f, To: t, Interval: interval, ChannelID: channel, TeamID: team, MenuPath: menuPath})
 			if err != nil {
