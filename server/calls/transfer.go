@@ -406,20 +406,7 @@ func (m *Manager) completeConsult(r *rec, c *call) {
 	m.assignChat(r, c, to)
 	c.xfer = nil
 	m.saveCall(r, c)
-	id := c.ID
-	parts := make(map[int64]api.JoinMode, len(c.parts))
-	for s, mode := range c.parts {
-		parts[s] = mode
-	}
-	r.effect(id, func() {
-		m.media.CloseRoom(consultRoom(id))
-		m.media.StopGuidance(id)
-		for s, mode := range parts {
-			if err := m.media.Attach(id, s, mode); err != nil {
-				m.log.Warn("attaching after the transfer failed", "call_id", id, "staff_id", s, "err", err)
-			}
-		}
-	})
+	m.endConsultRoom(r, c, "attaching after the transfer failed")
 	m.log.Info("attended transfer completed", "call_id", c.ID, "chat_id", c.ChatID, "staff_id", to, "by", x.By)
 }
 
@@ -445,6 +432,14 @@ func (m *Manager) cancelConsult(r *rec, c *call, by int64, reason string) {
 	}
 	c.xfer = nil
 	m.saveCall(r, c)
+	m.endConsultRoom(r, c, "re-attaching after the consult failed")
+	m.log.Info("consult cancelled", "call_id", c.ID, "by", by, "reason", reason)
+}
+
+// endConsultRoom closes c's consult room and its hold guidance once r
+// commits, and attaches c's participants to the call's room again as they
+// are now (failed says what a failed attach is logged as).
+func (m *Manager) endConsultRoom(r *rec, c *call, failed string) {
 	id := c.ID
 	parts := make(map[int64]api.JoinMode, len(c.parts))
 	for s, mode := range c.parts {
@@ -455,11 +450,10 @@ func (m *Manager) cancelConsult(r *rec, c *call, by int64, reason string) {
 		m.media.StopGuidance(id)
 		for s, mode := range parts {
 			if err := m.media.Attach(id, s, mode); err != nil {
-				m.log.Warn("re-attaching after the consult failed", "call_id", id, "staff_id", s, "err", err)
+				m.log.Warn(failed, "call_id", id, "staff_id", s, "err", err)
 			}
 		}
 	})
-	m.log.Info("consult cancelled", "call_id", c.ID, "by", by, "reason", reason)
 }
 
 // dropConsultee takes the consult's target out (they never were a
