@@ -61,10 +61,9 @@ func NewStaffClaims(ctx context.Context, nc *nats.Conn, node string, presence *P
 	if err != nil {
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: ClaimBucket, History: 1,
-		Storage: jetstream.FileStorage, Description: "which call holds each staff member"})
+	kv, err := openKV(ctx, js, ClaimBucket, "which call holds each staff member")
 	if err != nil {
-		return nil, fmt.Errorf("claim bucket: %w", err)
+		return nil, err
 	}
 	return &StaffClaims{kv: kv, node: node, presence: presence, log: log, held: map[int64]staffClaim{}}, nil
 }

@@ -95,13 +95,29 @@ func NewLeases(nc *nats.Conn, node string, st store.Store, endCalls func(ctx con
 	return l, nil
 }
 
+// openKV opens (creating or updating) the key-value bucket name: the
+// latest value of each key only, kept on disk by the NATS servers.
+func openKV(ctx context.Context, js jetstream.JetStream, name, description string) (jetstream.KeyValue, error) {
+	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: name, History: 1,
+		Storage: jetstream.FileStorage, Description: description})
+	if err != nil {
+		return nil, fmt.Errorf("bucket %s: %w", name, err)
+	}
+	return kv, nil
+}
+
+// openLeases opens the node lease bucket (Leases writes it, Presence reads
+// it to tell a live holder from a dead one).
+func openLeases(ctx context.Context, js jetstream.JetStream) (jetstream.KeyValue, error) {
+	return openKV(ctx, js, LeaseBucket, "meetd node leases")
+}
+
 // Register opens the bucket and takes this node's lease. Call it before the
 // node takes calls: a node with live calls and no lease counts as dead.
 func (l *Leases) Register(ctx context.Context) error {
-	kv, err := l.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: LeaseBucket, History: 1,
-		Storage: jetstream.FileStorage, Description: "meetd node leases"})
+	kv, err := openLeases(ctx, l.js)
 	if err != nil {
-		return fmt.Errorf("lease bucket: %w", err)
+		return err
 	}
 	l.kv = kv
 	// A fresh start owns its name whatever the old lease says: the calls of

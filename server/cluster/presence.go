@@ -60,15 +60,13 @@ func NewPresence(ctx context.Context, nc *nats.Conn, node string, log *slog.Logg
 	if err != nil {
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: PresenceBucket, History: 1,
-		Storage: jetstream.FileStorage, Description: "which meetd node each softphone is connected to"})
+	kv, err := openKV(ctx, js, PresenceBucket, "which meetd node each softphone is connected to")
 	if err != nil {
-		return nil, fmt.Errorf("presence bucket: %w", err)
+		return nil, err
 	}
-	leases, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: LeaseBucket, History: 1,
-		Storage: jetstream.FileStorage, Description: "meetd node leases"})
+	leases, err := openLeases(ctx, js)
 	if err != nil {
-		return nil, fmt.Errorf("lease bucket: %w", err)
+		return nil, err
 	}
 	p := &Presence{js: js, kv: kv, leases: leases, node: node, now: time.Now, log: log,
 		where: map[int64]string{}, expires: map[string]time.Time{}}
