@@ -151,14 +151,7 @@ func TestSIPTCPIdleAndSlowMessageTimeouts(t *testing.T) {
 	p := newPhone(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	dlg, err := p.invite(ctx, s, "tcp", "1", "2", defaultOffer(p))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := dlg.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	dlg.Ack(ctx)
+	dlg := p.answered(ctx, t, s, "tcp", "1", "2", defaultOffer(p))
 	dlg.Bye(ctx)
 }
 

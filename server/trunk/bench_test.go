@@ -5,24 +5,13 @@ import (
 	"runtime"
 	"testing"
 	"time"
-
-	"github.com/emiago/sipgo"
 )
 
 // oneCall places INVITE → 200 → ACK → BYE against the trunk.
 func oneCall(tb testing.TB, p *phone, s *Server) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	dlg, err := p.invite(ctx, s, "udp", "+4930111", "+4930222", defaultOffer(p))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := dlg.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
-		tb.Fatal(err)
-	}
-	if err := dlg.Ack(ctx); err != nil {
-		tb.Fatal(err)
-	}
+	dlg := p.answered(ctx, tb, s, "udp", "+4930111", "+4930222", defaultOffer(p))
 	if err := dlg.Bye(ctx); err != nil {
 		tb.Fatal(err)
 	}
@@ -77,14 +66,7 @@ func TestNoGoroutineLeak(t *testing.T) {
 		// One call left up: Close must end it.
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		dlg, err := p.invite(ctx, s, "udp", "1", "2", defaultOffer(p))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := dlg.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
-			t.Fatal(err)
-		}
-		dlg.Ack(ctx)
+		p.answered(ctx, t, s, "udp", "1", "2", defaultOffer(p))
 		s.Close()
 		select {
 		case <-p.byes:

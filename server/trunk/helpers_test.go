@@ -209,6 +209,23 @@ func (p *phone) invite(ctx context.Context, s *Server, network, from, to string,
 	return p.dc.WriteInvite(ctx, req)
 }
 
+// answered places a call from p over network with offer and waits until
+// the trunk answered it; the ACK is sent.
+func (p *phone) answered(ctx context.Context, tb testing.TB, s *Server, network, from, to string, offer []byte) *sipgo.DialogClientSession {
+	tb.Helper()
+	dlg, err := p.invite(ctx, s, network, from, to, offer)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := dlg.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
+		tb.Fatal(err)
+	}
+	if err := dlg.Ack(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	return dlg
+}
+
 // rtpSender sends PCMU frames to a destination from the phone's RTP socket.
 type rtpSender struct {
 	conn *net.UDPConn

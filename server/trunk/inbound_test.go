@@ -28,21 +28,6 @@ func answeringHandler(s **Server) *fakeHandler {
 	return h
 }
 
-// answered places a call from p over transport and waits until the trunk
-// answered it; the ACK is sent.
-func answered(ctx context.Context, t *testing.T, p *phone, s *Server, transport, from, to string) *sipgo.DialogClientSession {
-	t.Helper()
-	dlg, err := p.invite(ctx, s, transport, from, to, defaultOffer(p))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := dlg.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	dlg.Ack(ctx)
-	return dlg
-}
-
 func responseCode(err error) int {
 	var re *sipgo.ErrDialogResponse
 	if errors.As(err, &re) {
@@ -59,16 +44,7 @@ func TestInboundCallAudioBothWaysAndCallerBye(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 
-	dlg, err := p.invite(ctx, s, "udp", "+4930111", "+4930222", defaultOffer(p))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := dlg.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := dlg.Ack(ctx); err != nil {
-		t.Fatal(err)
-	}
+	dlg := p.answered(ctx, t, s, "udp", "+4930111", "+4930222", defaultOffer(p))
 	ev := h.wait(t, "inbound", time.Second)
 	if ev.detail != "+4930111>+4930222" {
 		t.Fatalf("from>to = %q", ev.detail)
@@ -154,7 +130,7 @@ func TestServerHangupSendsBye(t *testing.T) {
 			p := newPhone(t)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			answered(ctx, t, p, s, transport, "100", "200")
+			p.answered(ctx, t, s, transport, "100", "200", defaultOffer(p))
 			ev := h.wait(t, "inbound", time.Second)
 			s.Hangup(ev.id, "operator hung up")
 			select {
@@ -183,16 +159,7 @@ func TestInboundOverTCP(t *testing.T) {
 	p := newPhone(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	dlg, err := p.invite(ctx, s, "tcp", "100", "200", defaultOffer(p))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := dlg.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := dlg.Ack(ctx); err != nil {
-		t.Fatal(err)
-	}
+	dlg := p.answered(ctx, t, s, "tcp", "100", "200", defaultOffer(p))
 	if err := dlg.Bye(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -443,7 +410,7 @@ func TestDTMFAndReInviteHold(t *testing.T) {
 	p := newPhone(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	dlg := answered(ctx, t, p, s, "udp", "1", "2")
+	dlg := p.answered(ctx, t, s, "udp", "1", "2", defaultOffer(p))
 	ev := h.wait(t, "inbound", time.Second)
 	snd := &rtpSender{conn: p.rtp, to: remoteRTP(t, dlg.InviteResponse.Body())}
 	for _, d := range []byte{7, 11} {
@@ -490,7 +457,7 @@ func TestRTPTimeoutEndsCall(t *testing.T) {
 	p := newPhone(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	dlg := answered(ctx, t, p, s, "udp", "1", "2")
+	dlg := p.answered(ctx, t, s, "udp", "1", "2", defaultOffer(p))
 	ev := h.wait(t, "inbound", time.Second)
 	snd := &rtpSender{conn: p.rtp, to: remoteRTP(t, dlg.InviteResponse.Body())}
 	start := time.Now()
@@ -553,14 +520,7 @@ func TestMalformedDatagramsDoNotWedge(t *testing.T) {
 	p := newPhone(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	dlg, err := p.invite(ctx, s, "udp", "1", "2", defaultOffer(p))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := dlg.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	dlg.Ack(ctx)
+	dlg := p.answered(ctx, t, s, "udp", "1", "2", defaultOffer(p))
 	dlg.Bye(ctx)
 }
 

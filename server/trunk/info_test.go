@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 )
 
@@ -43,14 +42,7 @@ func TestDTMFBySIPInfo(t *testing.T) {
 	p := newPhone(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	dlg, err := p.invite(ctx, s, "udp", "1", "2", defaultOffer(p))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := dlg.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	dlg.Ack(ctx)
+	dlg := p.answered(ctx, t, s, "udp", "1", "2", defaultOffer(p))
 	ev := h.wait(t, "inbound", time.Second)
 	info := func(ct, body string) int {
 		req := sip.NewRequest(sip.INFO, dlg.InviteResponse.Contact().Address)

@@ -16,16 +16,7 @@ func answeredCall(t *testing.T, s *Server, h *fakeHandler, p *phone, offer []byt
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	dlg, err := p.invite(ctx, s, "udp", "1", "2", offer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := dlg.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := dlg.Ack(ctx); err != nil {
-		t.Fatal(err)
-	}
+	dlg := p.answered(ctx, t, s, "udp", "1", "2", offer)
 	t.Cleanup(func() { // before the phone goes away, so the trunk is not left waiting
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
