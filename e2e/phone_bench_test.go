@@ -24,9 +24,9 @@ import (
 // "%core" is CPU time / wall time of `meet phone`; "meetd-%core" is the
 // server's over the same window, reported apart; "idle-%core" is `meet
 // phone` logged in and connected, without a call. "wakeups/s" and
-// "idle-wakeups/s" count the process's context switches (voluntary and
-// not, all threads) per second of the same windows: the scheduler wake-ups
-// that cost more than the work in a process this light.
+// "idle-wakeups/s" count the process's voluntary context switches (all
+// threads) per second of the same windows: the scheduler wake-ups that cost
+// more than the work in a process this light.
 //
 // MEET_PHONE_BIN runs another `meet` binary as the phone (same-minute
 // before/after comparisons of two builds).
@@ -108,9 +108,11 @@ func BenchmarkMeetPhoneCPU(b *testing.B) {
 	}
 }
 
-// procSwitches is the number of context switches (voluntary and not) of
-// every thread of pid so far, from /proc/<pid>/task/*/status. Threads that
-// ended in between are not counted (the Go runtime rarely ends one).
+// procSwitches is the number of voluntary context switches (a thread
+// blocked: each is a later wake-up) of every thread of pid so far, from
+// /proc/<pid>/task/*/status. Switches forced by other processes on a busy
+// host are left out. Threads that ended in between are not counted (the Go
+// runtime rarely ends one).
 func procSwitches(b *testing.B, pid int) int {
 	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", pid))
 	if err != nil || len(tasks) == 0 {
@@ -124,7 +126,7 @@ func procSwitches(b *testing.B, pid int) int {
 		}
 		for line := range strings.Lines(string(raw)) {
 			k, v, ok := strings.Cut(line, ":")
-			if ok && (k == "voluntary_ctxt_switches" || k == "nonvoluntary_ctxt_switches") {
+			if ok && k == "voluntary_ctxt_switches" {
 				c, _ := strconv.Atoi(strings.TrimSpace(v))
 				n += c
 			}
