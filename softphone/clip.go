@@ -62,7 +62,6 @@ func (p *Phone) PlayClip(pcm audio.PCM16, rate int) error {
 	c.mu.Lock()
 	c.pcm, c.rate, c.pos, c.paused = pcm, out, 0, false
 	c.mu.Unlock()
-	p.recv.wake()
 	return nil
 }
 
@@ -75,7 +74,6 @@ func (p *Phone) PauseClip(paused bool) {
 	c.mu.Lock()
 	c.paused = paused
 	c.mu.Unlock()
-	p.recv.wake()
 }
 
 // SeekClip moves the recording by d (negative: back), within its length.

@@ -81,10 +81,6 @@ func (j *jitterBuffer) skip(n int) { j.core.Skip(n) }
 // frame due is late.
 func (j *jitterBuffer) waiting() bool { return j.core.Playing() && j.core.Held() == 0 }
 
-// idle reports whether no stream is playing and nothing is buffered: a
-// pop yields silence until a packet comes.
-func (j *jitterBuffer) idle() bool { return !j.core.Playing() && j.core.Held() == 0 }
-
 // lossFraction is the share of expected packets never received (0..1).
 func (j *jitterBuffer) lossFraction() float64 { return j.core.LossFraction() }
 

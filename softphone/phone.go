@@ -399,7 +399,6 @@ func (p *Phone) setRinging(on bool) {
 	}
 	if p.recv != nil {
 		p.recv.ring.set(on)
-		p.recv.wake()
 	}
 	p.emit(Event{Type: EventRing, Ringing: on})
 }

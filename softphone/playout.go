@@ -3,8 +3,6 @@ package softphone
 import (
 	"context"
 	"time"
-
-	"github.com/meet-dev/meet/audio"
 )
 
 // maxLateWait is how long a playout tick waits for a packet that is due but
@@ -29,7 +27,6 @@ const maxLateWait = frameDuration / 2
 func (r *receiver) playout(ctx context.Context) {
 	next := time.Now().Add(frameDuration)
 	var late time.Time // waiting for a late packet until then; zero when not
-	quietWait := false // the timer waits quietFrames (see quiet)
 	t := time.NewTimer(frameDuration)
 	defer t.Stop()
 	for {
@@ -44,13 +41,6 @@ func (r *receiver) playout(ctx context.Context) {
 		now := time.Now()
 		switch {
 		case kicked && late.IsZero():
-			// A quiet speaker's long wait may have left frames due:
-			// they were silence, and stay so.
-			if behind := now.Sub(next); quietWait && behind >= 0 {
-				n := behind/frameDuration + 1
-				r.fillQuiet(int(n))
-				next = next.Add(n * frameDuration)
-			}
 			if m, ok := r.startMargin(); ok {
 				next = now.Add(m)
 			}
@@ -81,55 +71,10 @@ func (r *receiver) playout(ctx context.Context) {
 			}
 		}
 		if late.IsZero() {
-			wake := next
-			if quietWait = r.quiet(); quietWait {
-				wake = next.Add((quietFrames - 1) * frameDuration)
-			}
-			t.Reset(wake.Sub(now))
+			t.Reset(next.Sub(now))
 		} else {
-			quietWait = false
 			t.Reset(late.Sub(now))
 		}
-	}
-}
-
-// quietFrames is how many frames of silence a quiet speaker plays a
-// wake-up: connected without a call, the playout wakes every 100 ms instead
-// of every 20 (within the 10 frames it plays late rather than skips). A
-// packet that makes a stream ready, the ring tone and a clip wake it at
-// once (wake).
-const quietFrames = 5
-
-// quiet reports whether the speaker plays only silence until something
-// wakes the playout: no stream playing or buffered, no ring tone, no clip.
-func (r *receiver) quiet() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return !r.awaiting && !r.ring.active() && (r.jb == nil || r.jb.idle())
-}
-
-// fillQuiet plays n frames of the silence a quiet speaker had due: written
-// to a file, so its recording keeps its real length; not to a sound card,
-// which played silence by itself.
-func (r *receiver) fillQuiet(n int) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for range n {
-		r.playedFrames++
-		r.level.update(audio.MinDBFS, len(r.silence))
-		if r.paced == nil {
-			if err := r.sink.WriteSample(r.silence); err != nil {
-				r.p.log.Debug("playback write failed", "err", err)
-			}
-		}
-	}
-}
-
-// wake makes the playout look at once (the ring tone or a clip started).
-func (r *receiver) wake() {
-	select {
-	case r.kick <- struct{}{}:
-	default:
 	}
 }
 
