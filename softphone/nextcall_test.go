@@ -1,8 +1,6 @@
 package softphone
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -28,15 +26,7 @@ func TestNextCallStartsWithoutTheLastOnesEnd(t *testing.T) {
 			const rate = 48000
 			mic := audiotest.Tone(rate, micHz, 0.5, 2*rate)
 			clear(mic[rate:])
-			path := filepath.Join(t.TempDir(), "mic.wav")
-			f, err := os.Create(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := audio.WriteWAV(f, rate, mic); err != nil {
-				t.Fatal(err)
-			}
-			f.Close()
+			path := writeWAVFile(t, rate, mic)
 			loud := make(chan bool, 512) // per mic frame: does it carry the tone?
 			tap := func(_ time.Time, fr audio.PCM16) {
 				select {

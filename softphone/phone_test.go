@@ -32,6 +32,12 @@ func writeToneWAV(t testing.TB, rate int, hz float64) string {
 			s[i] = 0
 		}
 	}
+	return writeWAVFile(t, rate, s)
+}
+
+// writeWAVFile writes s as a WAV file in the test's temporary directory.
+func writeWAVFile(t testing.TB, rate int, s audio.PCM16) string {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "in.wav")
 	f, err := os.Create(path)
 	if err != nil {
