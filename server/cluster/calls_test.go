@@ -2,7 +2,6 @@ package cluster_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -55,11 +54,7 @@ func (f *fakeControl) Join(_ context.Context, staffID, callID int64, mode api.Jo
 // of a single meetd run locally.
 func TestCallActionsGoToTheOwner(t *testing.T) {
 	srv := natstest.Start(t)
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "meet.db"), sqlite.WithLogger(quiet()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := testDB(t)
 	onA := storedCall(t, db, "a", api.CallActive, "one")
 	onB := storedCall(t, db, "b", api.CallActive, "two")
 	ended := storedCall(t, db, "a", api.CallEnded, "three")

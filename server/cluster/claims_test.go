@@ -2,7 +2,6 @@ package cluster_test
 
 import (
 	"context"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/meet-dev/meet/server/cluster"
 	"github.com/meet-dev/meet/server/cluster/natstest"
-	"github.com/meet-dev/meet/server/store/sqlite"
 )
 
 // TestStaffClaimsExclusive: three nodes ring the same members for their
@@ -20,11 +18,7 @@ import (
 // again, a seat overrides a ring, and a dead node's claims are free.
 func TestStaffClaimsExclusive(t *testing.T) {
 	srv := natstest.Start(t)
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "meet.db"), sqlite.WithLogger(quiet()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := testDB(t)
 	r := &reaped{st: db, got: map[string][]string{}, ended: map[string]int{}}
 	const ttl = 800 * time.Millisecond
 	nodes := []string{"a", "b", "c"}

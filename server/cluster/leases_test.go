@@ -3,7 +3,6 @@ package cluster_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -93,11 +92,7 @@ func startLeases(t *testing.T, url, name string, st store.Store, r *reaped, ttl 
 // live calls without ever holding a lease; live nodes are left alone.
 func TestLeases(t *testing.T) {
 	srv := natstest.Start(t)
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "meet.db"), sqlite.WithLogger(quiet()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := testDB(t)
 	ghostCall(t, db, "ghost")
 	r := &reaped{st: db, got: map[string][]string{}, ended: map[string]int{}}
 	const ttl = 800 * time.Millisecond
@@ -138,11 +133,7 @@ func TestLeases(t *testing.T) {
 // TestLeaseFenced: a node whose lease another node took over stops.
 func TestLeaseFenced(t *testing.T) {
 	srv := natstest.Start(t)
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "meet.db"), sqlite.WithLogger(quiet()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := testDB(t)
 	r := &reaped{st: db, got: map[string][]string{}, ended: map[string]int{}}
 	a := startLeases(t, srv.URL(), "a", db, r, 400*time.Millisecond)
 	nc, err := nats.Connect(srv.URL())

@@ -2,7 +2,6 @@ package cluster_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -11,7 +10,6 @@ import (
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/server/cluster"
 	"github.com/meet-dev/meet/server/cluster/natstest"
-	"github.com/meet-dev/meet/server/store/sqlite"
 )
 
 type fakeSignaller struct{ offers map[int64]int }
@@ -27,11 +25,7 @@ func (f *fakeSignaller) Online(staffID int64) bool { return f.offers[staffID] > 
 // others (conflict), a released or dead node's claim is taken over.
 func TestPresenceOneNodePerSoftphone(t *testing.T) {
 	srv := natstest.Start(t)
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "meet.db"), sqlite.WithLogger(quiet()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := testDB(t)
 	r := &reaped{st: db, got: map[string][]string{}, ended: map[string]int{}}
 	const ttl = 600 * time.Millisecond
 	la := startLeases(t, srv.URL(), "a", db, r, ttl)

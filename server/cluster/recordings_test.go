@@ -18,7 +18,6 @@ import (
 	"github.com/meet-dev/meet/server/cluster"
 	"github.com/meet-dev/meet/server/cluster/natstest"
 	"github.com/meet-dev/meet/server/store"
-	"github.com/meet-dev/meet/server/store/sqlite"
 )
 
 // TestRecordingsArchive: node a archives a recording on its disk when its
@@ -28,11 +27,7 @@ import (
 // nobody archived is fs.ErrNotExist.
 func TestRecordingsArchive(t *testing.T) {
 	srv := natstest.Start(t)
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "meet.db"), sqlite.WithLogger(quiet()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := testDB(t)
 	callID := storedCall(t, db, "a", api.CallEnded, "support")
 	content := bytes.Repeat([]byte("RIFF-not-really-a-wav "), 50000) // ~1 MB: several chunks
 	path := filepath.Join(t.TempDir(), "vm.wav")
@@ -40,7 +35,7 @@ func TestRecordingsArchive(t *testing.T) {
 		t.Fatal(err)
 	}
 	var rec api.Recording
-	err = db.Update(context.Background(), func(tx store.Tx) error {
+	err := db.Update(context.Background(), func(tx store.Tx) error {
 		c, err := tx.Call(callID)
 		if err != nil {
 			return err
