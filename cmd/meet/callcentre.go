@@ -22,16 +22,7 @@ func (a *app) voicemailCmd() *cobra.Command {
 		Aliases: []string{"recordings"},
 		Short:   "List the voicemails and call recordings of chat CHAT and save one as WAV",
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := argID(args[0], "chat")
-			if err != nil {
-				return err
-			}
-			c, ctx, cancel, err := a.request(cmd)
-			if err != nil {
-				return err
-			}
-			defer cancel()
+		RunE: a.idRun("chat", func(ctx context.Context, cmd *cobra.Command, c *client.Client, id int64) error {
 			chat, err := c.Chat(ctx, id)
 			if err != nil {
 				return err
@@ -82,7 +73,7 @@ func (a *app) voicemailCmd() *cobra.Command {
 			}
 			fmt.Fprintf(w, "saved %s %d to %s\n", r.Kind, r.ID, out)
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&out, "out", "", "save the recording to this WAV file")
 	cmd.Flags().IntVar(&which, "n", 1, "which recording of the list to save")
@@ -97,16 +88,7 @@ func (a *app) holdCmd() *cobra.Command {
 		Use:   "hold CALL [--resume]",
 		Short: "Put call CALL on hold (the caller hears hold music) or, with --resume, take it off",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := argID(args[0], "call")
-			if err != nil {
-				return err
-			}
-			c, ctx, cancel, err := a.request(cmd)
-			if err != nil {
-				return err
-			}
-			defer cancel()
+		RunE: a.idRun("call", func(ctx context.Context, cmd *cobra.Command, c *client.Client, id int64) error {
 			if resume {
 				if err := c.Resume(ctx, id); err != nil {
 					return fmt.Errorf("resume call %d: %w", id, err)
@@ -119,7 +101,7 @@ func (a *app) holdCmd() *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "call %d on hold\n", id)
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&resume, "resume", false, "take the call off hold")
 	return cmd
@@ -134,16 +116,7 @@ func (a *app) transferCmd() *cobra.Command {
 		Short: "Transfer call CALL to a staff member, a team or a number; blind by default, " +
 			"--attended consults first (the caller is on hold), then --complete or --cancel",
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := argID(args[0], "call")
-			if err != nil {
-				return err
-			}
-			c, ctx, cancel, err := a.request(cmd)
-			if err != nil {
-				return err
-			}
-			defer cancel()
+		RunE: a.idRun("call", func(ctx context.Context, cmd *cobra.Command, c *client.Client, id int64) error {
 			out := cmd.OutOrStdout()
 			switch {
 			case complete && cancelIt:
@@ -180,7 +153,7 @@ func (a *app) transferCmd() *cobra.Command {
 			}
 			fmt.Fprintf(out, "call %d transferred blind to %s (%s)\n", id, to, call.State)
 			return nil
-		},
+		}),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&staff, "staff", "", "staff member to transfer to (email, name or id)")

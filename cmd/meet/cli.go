@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/client"
 	"github.com/meet-dev/meet/internal/i18n"
 	"github.com/meet-dev/meet/tui/common"
 	"github.com/spf13/cobra"
@@ -184,23 +186,14 @@ func (a *app) callbackCmd() *cobra.Command {
 		Use:   "callback CHAT",
 		Short: "Call back the customer of chat CHAT (a new chat linked to it)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := argID(args[0], "chat")
-			if err != nil {
-				return err
-			}
-			c, ctx, cancel, err := a.request(cmd)
-			if err != nil {
-				return err
-			}
-			defer cancel()
+		RunE: a.idRun("chat", func(ctx context.Context, cmd *cobra.Command, c *client.Client, id int64) error {
 			r, err := c.Callback(ctx, id)
 			if err != nil {
 				return fmt.Errorf("callback of chat %d: %w", id, err)
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), a.tr().T("calling back %s: chat %d (callback of %d), call %d", r.Call.To, r.Chat.ID, id, r.Call.ID))
 			return nil
-		},
+		}),
 	}
 }
 

@@ -148,6 +148,24 @@ func (a *app) request(cmd *cobra.Command) (*client.Client, context.Context, cont
 	return c, ctx, cancel, nil
 }
 
+// idRun is the RunE of a command whose one argument is a kind id (a
+// chat, a call): it parses the id, logs in and runs fn with a context
+// bounded by cliTimeout.
+func (a *app) idRun(kind string, fn func(ctx context.Context, cmd *cobra.Command, c *client.Client, id int64) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		id, err := argID(args[0], kind)
+		if err != nil {
+			return err
+		}
+		c, ctx, cancel, err := a.request(cmd)
+		if err != nil {
+			return err
+		}
+		defer cancel()
+		return fn(ctx, cmd, c, id)
+	}
+}
+
 // argID parses a command's id argument: "12", or "#12" as lists show it.
 func argID(arg, kind string) (int64, error) {
 	id, err := strconv.ParseInt(strings.TrimPrefix(arg, "#"), 10, 64)
