@@ -51,19 +51,12 @@ const claimTimeout = 500 * time.Millisecond
 
 // NewStaffClaims opens the claim bucket of node.
 func NewStaffClaims(ctx context.Context, nc *nats.Conn, node string, presence *Presence, log *slog.Logger) (*StaffClaims, error) {
-	if node == "" {
-		return nil, ErrNoNode
+	_, kv, err := nodeKV(ctx, nc, node, ClaimBucket, "which call holds each staff member")
+	if err != nil {
+		return nil, err
 	}
 	if log == nil {
 		log = slog.Default()
-	}
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return nil, fmt.Errorf("jetstream: %w", err)
-	}
-	kv, err := openKV(ctx, js, ClaimBucket, "which call holds each staff member")
-	if err != nil {
-		return nil, err
 	}
 	return &StaffClaims{kv: kv, node: node, presence: presence, log: log, held: map[int64]staffClaim{}}, nil
 }

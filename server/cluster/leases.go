@@ -106,6 +106,20 @@ func openKV(ctx context.Context, js jetstream.JetStream, name, description strin
 	return kv, nil
 }
 
+// nodeKV opens bucket name (what it holds in description) for node: the
+// JetStream context and the bucket.
+func nodeKV(ctx context.Context, nc *nats.Conn, node, name, description string) (jetstream.JetStream, jetstream.KeyValue, error) {
+	if node == "" {
+		return nil, nil, ErrNoNode
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, nil, fmt.Errorf("jetstream: %w", err)
+	}
+	kv, err := openKV(ctx, js, name, description)
+	return js, kv, err
+}
+
 // openLeases opens the node lease bucket (Leases writes it, Presence reads
 // it to tell a live holder from a dead one).
 func openLeases(ctx context.Context, js jetstream.JetStream) (jetstream.KeyValue, error) {

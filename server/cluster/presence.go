@@ -50,19 +50,12 @@ type presenceClaim struct {
 // NewPresence opens the presence bucket of node (and reads node leases from
 // the lease bucket to tell a live holder from a dead one).
 func NewPresence(ctx context.Context, nc *nats.Conn, node string, log *slog.Logger) (*Presence, error) {
-	if node == "" {
-		return nil, ErrNoNode
+	js, kv, err := nodeKV(ctx, nc, node, PresenceBucket, "which meetd node each softphone is connected to")
+	if err != nil {
+		return nil, err
 	}
 	if log == nil {
 		log = slog.Default()
-	}
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return nil, fmt.Errorf("jetstream: %w", err)
-	}
-	kv, err := openKV(ctx, js, PresenceBucket, "which meetd node each softphone is connected to")
-	if err != nil {
-		return nil, err
 	}
 	leases, err := openLeases(ctx, js)
 	if err != nil {
