@@ -154,18 +154,6 @@ func (a *API) recording(w http.ResponseWriter, r *http.Request, me *Me) {
 	http.ServeContent(w, r, "", rec.Created, f)
 }
 
-func (a *API) holdCall(w http.ResponseWriter, r *http.Request, me *Me) {
-	a.callRoute(w, r, me, true, func(c api.Call) {
-		a.reply(w, http.StatusNoContent, nil, a.calls.Hold(r.Context(), me.ID(), c.ID))
-	})
-}
-
-func (a *API) resumeCall(w http.ResponseWriter, r *http.Request, me *Me) {
-	a.callRoute(w, r, me, true, func(c api.Call) {
-		a.reply(w, http.StatusNoContent, nil, a.calls.Resume(r.Context(), me.ID(), c.ID))
-	})
-}
-
 // transferCall starts a blind or attended transfer (api/transfer.go).
 func (a *API) transferCall(w http.ResponseWriter, r *http.Request, me *Me) {
 	a.callRoute(w, r, me, true, func(c api.Call) {

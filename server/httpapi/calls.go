@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -173,16 +174,16 @@ func (a *API) invite(w http.ResponseWriter, r *http.Request, me *Me) {
 	})
 }
 
-func (a *API) leave(w http.ResponseWriter, r *http.Request, me *Me) {
-	a.callRoute(w, r, me, true, func(c api.Call) {
-		a.reply(w, http.StatusNoContent, nil, a.calls.Leave(r.Context(), me.ID(), c.ID))
-	})
-}
-
-func (a *API) hangup(w http.ResponseWriter, r *http.Request, me *Me) {
-	a.callRoute(w, r, me, true, func(c api.Call) {
-		a.reply(w, http.StatusNoContent, nil, a.calls.Hangup(r.Context(), me.ID(), c.ID))
-	})
+// callAction is the handler of a call action that answers 204 No Content:
+// do (a CallControl method: leave, hangup, hold, resume) on the call the
+// route names, by the staff member asking. A method expression, not a
+// method value: calls is nil on a server without call handling.
+func (a *API) callAction(do func(cc CallControl, ctx context.Context, staffID, callID int64) error) func(http.ResponseWriter, *http.Request, *Me) {
+	return func(w http.ResponseWriter, r *http.Request, me *Me) {
+		a.callRoute(w, r, me, true, func(c api.Call) {
+			a.reply(w, http.StatusNoContent, nil, do(a.calls, r.Context(), me.ID(), c.ID))
+		})
+	}
 }
 
 func (a *API) callEligibility(w http.ResponseWriter, r *http.Request, me *Me) {
