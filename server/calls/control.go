@@ -131,7 +131,7 @@ func (m *Manager) Accept(ctx context.Context, staffID, callID int64) (api.JoinRe
 			if answerErr = m.trunk.Answer(id); answerErr != nil {
 				m.log.Error("trunk answer failed", "call_id", id, "staff_id", staffID, "err", answerErr)
 				detail := "answer failed: " + answerErr.Error()
-				m.trunkInput(id, func(r *rec, c *call) {
+				m.liveInput(id, func(r *rec, c *call) {
 					c.Answered = nil // the caller never got through: missed, not answered
 					m.end(r, c, endFor(causeCallerLeft, detail), false)
 				})

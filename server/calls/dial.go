@@ -145,7 +145,7 @@ func (m *Manager) dial(ctx context.Context, staffID, channelID int64, to string,
 			m.log.Warn("attaching the dialer failed", "call_id", id, "staff_id", staffID, "err", err)
 		}
 		if err := m.trunk.Dial(id, from, number); err != nil {
-			m.trunkInput(id, func(r *rec, c *call) { m.end(r, c, endFor(causeDialFailed, "dial failed: "+err.Error()), true) })
+			m.liveInput(id, func(r *rec, c *call) { m.end(r, c, endFor(causeDialFailed, "dial failed: "+err.Error()), true) })
 		}
 	})
 	m.startTimer(lc, slotDial, m.dialTO, func(r *rec) {

@@ -207,14 +207,15 @@ func (m *Manager) register(c api.Call, ch api.Channel) *call {
 	return lc
 }
 
-// trunkInput runs fn on live call callID; unknown or ended calls are ignored
-// (the trunk may report late).
-func (m *Manager) trunkInput(callID int64, fn func(r *rec, c *call)) {
+// liveInput runs fn on live call callID under the lock and commits what it
+// recorded; unknown or ended calls are ignored (the trunk, or the media
+// saying a prompt has played, may report late).
+func (m *Manager) liveInput(callID int64, fn func(r *rec, c *call)) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c, ok := m.calls[callID]
 	if !ok {
-		m.log.Debug("trunk input for a call that is not live", "call_id", callID)
+		m.log.Debug("input for a call that is not live", "call_id", callID)
 		return
 	}
 	r := m.newRec()
@@ -232,7 +233,7 @@ func (m *Manager) CallerHungUp(callID int64, detail string) {
 		m.legInput(callID, false, detail)
 		return
 	}
-	m.trunkInput(callID, func(r *rec, c *call) { m.end(r, c, endFor(causeCallerLeft, detail), true) })
+	m.liveInput(callID, func(r *rec, c *call) { m.end(r, c, endFor(causeCallerLeft, detail), true) })
 }
 
 // MediaTimeout: no RTP for the configured time; the call ends and the trunk hangs up.
@@ -241,7 +242,7 @@ func (m *Manager) MediaTimeout(callID int64) {
 		m.legInput(callID, false, "media timeout")
 		return
 	}
-	m.trunkInput(callID, func(r *rec, c *call) { m.end(r, c, endFor(causeMediaTimeout, "media timeout"), false) })
+	m.liveInput(callID, func(r *rec, c *call) { m.end(r, c, endFor(causeMediaTimeout, "media timeout"), false) })
 }
 
 // OutboundAnswered: the customer picked up an outbound call.
@@ -250,7 +251,7 @@ func (m *Manager) OutboundAnswered(callID int64) {
 		m.legInput(callID, true, "")
 		return
 	}
-	m.trunkInput(callID, func(r *rec, c *call) {
+	m.liveInput(callID, func(r *rec, c *call) {
 		if c.State != api.CallDialing {
 			m.log.Warn("outbound answer for a call not dialing", "call_id", callID, "state", string(c.State))
 			return
@@ -275,7 +276,7 @@ func (m *Manager) OutboundFailed(callID int64, detail string) {
 		m.legInput(callID, false, detail)
 		return
 	}
-	m.trunkInput(callID, func(r *rec, c *call) { m.end(r, c, endFor(causeDialFailed, detail), true) })
+	m.liveInput(callID, func(r *rec, c *call) { m.end(r, c, endFor(causeDialFailed, detail), true) })
 }
 
 // DTMF records a key the caller pressed (RFC 4733 or SIP INFO); in the
@@ -284,7 +285,7 @@ func (m *Manager) DTMF(callID int64, digit rune) {
 	if callID < 0 {
 		return // keys from a transfer's far end mean nothing here
 	}
-	m.trunkInput(callID, func(r *rec, c *call) {
+	m.liveInput(callID, func(r *rec, c *call) {
 		m.event(r, c, api.EvCallDTMF, 0, 0, map[string]any{"digit": string(digit)})
 		switch c.State {
 		case api.CallMenu:

@@ -1,7 +1,6 @@
 package calls
 
 import (
-	"context"
 	"time"
 
 	"github.com/meet-dev/meet/api"
@@ -66,15 +65,11 @@ func (m *Manager) menuStep(r *rec, c *call, step ivr.Step) {
 
 // menuPromptDone starts the wait for a key once the prompt has played.
 func (m *Manager) menuPromptDone(callID int64, tok uint64, timeout time.Duration) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	c, ok := m.calls[callID]
-	if !ok || c.State != api.CallMenu || c.guideTok != tok {
-		return
-	}
-	r := m.newRec()
-	m.startTimer(c, slotMenu, timeout, func(r *rec) { m.menuTimeout(r, c) })
-	m.commit(context.Background(), r)
+	m.liveInput(callID, func(_ *rec, c *call) {
+		if c.State == api.CallMenu && c.guideTok == tok {
+			m.startTimer(c, slotMenu, timeout, func(r *rec) { m.menuTimeout(r, c) })
+		}
+	})
 }
 
 func (m *Manager) menuTimeout(r *rec, c *call) {

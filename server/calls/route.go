@@ -469,15 +469,7 @@ func (m *Manager) startGuidance(r *rec, c *call, o routing.Outcome) {
 }
 
 func (m *Manager) guidanceDone(callID int64, tok uint64) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	c, ok := m.calls[callID]
-	if !ok {
-		return
-	}
-	r := m.newRec()
-	m.afterGuidance(r, c, tok)
-	m.commit(context.Background(), r)
+	m.liveInput(callID, func(r *rec, c *call) { m.afterGuidance(r, c, tok) })
 }
 
 func (m *Manager) afterGuidance(r *rec, c *call, tok uint64) {

@@ -29,7 +29,7 @@ func (m *Manager) externalTransfer(r *rec, c *call, x *xferState, dialErr *error
 	dial := func() {
 		if err := m.trunk.Dial(leg, from, number); err != nil {
 			*dialErr = err
-			m.trunkInput(id, func(r *rec, c *call) { m.dialRefused(r, c, err) })
+			m.liveInput(id, func(r *rec, c *call) { m.dialRefused(r, c, err) })
 		}
 	}
 	if x.Mode == api.TransferBlind {
@@ -155,7 +155,7 @@ func (m *Manager) hangupLeg(r *rec, c *call) {
 
 // legInput handles the trunk's report about a transfer's dialled call legID.
 func (m *Manager) legInput(legID int64, answered bool, detail string) {
-	m.trunkInput(-legID, func(r *rec, c *call) {
+	m.liveInput(-legID, func(r *rec, c *call) {
 		switch {
 		case c.bridged == legID && !answered: // the far end of a bridged transfer hung up
 			c.bridged = 0

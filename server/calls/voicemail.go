@@ -102,15 +102,7 @@ func (m *Manager) voicemail(r *rec, c *call, e ending) bool {
 }
 
 func (m *Manager) voicemailGreeted(callID int64, tok uint64) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	c, ok := m.calls[callID]
-	if !ok {
-		return
-	}
-	r := m.newRec()
-	m.startVoicemailRecording(r, c, tok)
-	m.commit(context.Background(), r)
+	m.liveInput(callID, func(r *rec, c *call) { m.startVoicemailRecording(r, c, tok) })
 }
 
 // startVoicemailRecording plays the beep and records the message.
@@ -136,7 +128,7 @@ func (m *Manager) startVoicemailRecording(r *rec, c *call, tok uint64) {
 		})
 		if err != nil {
 			m.log.Error("voicemail recording did not start", "call_id", id, "err", err)
-			m.trunkInput(id, func(r *rec, c *call) {
+			m.liveInput(id, func(r *rec, c *call) {
 				if c.vm != nil {
 					m.end(r, c, c.vm.ending, false)
 				}
