@@ -65,6 +65,27 @@ func channelEvent(tx store.Tx, c api.Channel, actor int64, what string) error {
 	return tx.Append(&api.Event{Type: api.EvChannelUpdated, ChannelID: c.ID, ActorID: actor, Data: data(map[string]any{"what": what})})
 }
 
+// changeChannel runs change on channel id in one transaction, records what
+// changed (a channel.updated event) and returns the channel as stored.
+func (s *Service) changeChannel(ctx context.Context, actor, id int64, what string, change func(tx store.Tx, c *api.Channel) error) (api.Channel, error) {
+	var out api.Channel
+	err := s.update(ctx, func(tx store.Tx) error {
+		c, err := tx.Channel(id)
+		if err != nil {
+			return err
+		}
+		if err := change(tx, &c); err != nil {
+			return err
+		}
+		if err := channelEvent(tx, c, actor, what); err != nil {
+			return err
+		}
+		out, err = tx.Channel(id)
+		return err
+	})
+	return out, err
+}
+
 // CreateChannel validates and creates a channel (defaults: UTC, 30 s ring
 // timeout, 120 s max wait, 20 s service level).
 func (s *Service) CreateChannel(ctx context.Context, actor int64, c api.Channel) (api.Channel, error) {
@@ -110,12 +131,7 @@ func (s *Service) CreateChannel(ctx context.Context, actor int64, c api.Channel)
 
 // UpdateChannel applies a patch.
 func (s *Service) UpdateChannel(ctx context.Context, actor, id int64, p api.ChannelPatch) (api.Channel, error) {
-	var out api.Channel
-	err := s.update(ctx, func(tx store.Tx) error {
-		c, err := tx.Channel(id)
-		if err != nil {
-			return err
-		}
+	return s.changeChannel(ctx, actor, id, "settings", func(tx store.Tx, c *api.Channel) error {
 		if p.Name != nil {
 			c.Name = strings.TrimSpace(*p.Name)
 		}
@@ -169,19 +185,11 @@ func (s *Service) UpdateChannel(ctx context.Context, actor, id int64, p api.Chan
 				c.AutoAssignTeamID = &tm.ID
 			}
 		}
-		if err := validateChannel(c); err != nil {
+		if err := validateChannel(*c); err != nil {
 			return err
 		}
-		if err := tx.UpdateChannel(&c); err != nil {
-			return err
-		}
-		if err := channelEvent(tx, c, actor, "settings"); err != nil {
-			return err
-		}
-		out, err = tx.Channel(id)
-		return err
+		return tx.UpdateChannel(c)
 	})
-	return out, err
 }
 
 // AddNumber routes a number to a channel.
@@ -190,22 +198,9 @@ func (s *Service) AddNumber(ctx context.Context, actor, channelID int64, number 
 	if err != nil {
 		return api.Channel{}, err
 	}
-	var out api.Channel
-	err = s.update(ctx, func(tx store.Tx) error {
-		c, err := tx.Channel(channelID)
-		if err != nil {
-			return err
-		}
-		if err := tx.AddNumber(channelID, number); err != nil {
-			return err
-		}
-		if err := channelEvent(tx, c, actor, "numbers"); err != nil {
-			return err
-		}
-		out, err = tx.Channel(channelID)
-		return err
+	return s.changeChannel(ctx, actor, channelID, "numbers", func(tx store.Tx, _ *api.Channel) error {
+		return tx.AddNumber(channelID, number)
 	})
-	return out, err
 }
 
 // SetHours replaces a channel's operating hours.
@@ -213,22 +208,9 @@ func (s *Service) SetHours(ctx context.Context, actor, channelID int64, h api.Ho
 	if err := ValidateHours(h); err != nil {
 		return api.Channel{}, err
 	}
-	var out api.Channel
-	err := s.update(ctx, func(tx store.Tx) error {
-		c, err := tx.Channel(channelID)
-		if err != nil {
-			return err
-		}
-		if err := tx.SetHours(channelID, h); err != nil {
-			return err
-		}
-		if err := channelEvent(tx, c, actor, "hours"); err != nil {
-			return err
-		}
-		out, err = tx.Channel(channelID)
-		return err
+	return s.changeChannel(ctx, actor, channelID, "hours", func(tx store.Tx, _ *api.Channel) error {
+		return tx.SetHours(channelID, h)
 	})
-	return out, err
 }
 
 // CreateTeam creates a team in a channel.

@@ -15,12 +15,7 @@ func (s *Service) SetMenu(ctx context.Context, actor, channelID int64, m *api.Me
 			return api.Channel{}, err
 		}
 	}
-	var out api.Channel
-	err := s.update(ctx, func(tx store.Tx) error {
-		c, err := tx.Channel(channelID)
-		if err != nil {
-			return err
-		}
+	return s.changeChannel(ctx, actor, channelID, "menu", func(tx store.Tx, _ *api.Channel) error {
 		if m != nil {
 			for _, id := range m.MenuTeams() {
 				tm, err := tx.Team(id)
@@ -35,14 +30,6 @@ func (s *Service) SetMenu(ctx context.Context, actor, channelID int64, m *api.Me
 				}
 			}
 		}
-		if err := tx.SetMenu(channelID, m); err != nil {
-			return err
-		}
-		if err := channelEvent(tx, c, actor, "menu"); err != nil {
-			return err
-		}
-		out, err = tx.Channel(channelID)
-		return err
+		return tx.SetMenu(channelID, m)
 	})
-	return out, err
 }
