@@ -216,15 +216,7 @@ func (c *Capture) String() string {
 func (c *Capture) Close() error {
 	var err error
 	c.once.Do(func() {
-		close(c.stop)
-		select {
-		case <-c.done:
-		case <-time.After(2 * time.Second):
-			// A hung device read: abort it so the goroutine can leave.
-			err = c.st.s.Abort()
-			<-c.done
-		}
-		err = errors.Join(err, c.st.close(), c.release())
+		err = c.st.shut(c.stop, c.done, c.release)
 		c.log.Info("capture closed", "frames", c.frames.Load(), "overruns", c.overruns.Load())
 	})
 	return err

@@ -1,7 +1,6 @@
 package device
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -175,14 +174,7 @@ func (p *Playback) Close() error {
 	var err error
 	p.once.Do(func() {
 		p.closed.Store(true)
-		close(p.stop)
-		select {
-		case <-p.done:
-		case <-time.After(2 * time.Second):
-			err = p.st.s.Abort()
-			<-p.done
-		}
-		err = errors.Join(err, p.st.close(), p.release())
+		err = p.st.shut(p.stop, p.done, p.release)
 		p.log.Info("playback closed", "frames", p.frames.Load(), "underruns", p.underruns.Load(), "overruns", p.overruns.Load())
 	})
 	return err

@@ -83,6 +83,21 @@ func (p *paStream) close() error {
 	return errors.Join(p.s.Stop(), p.s.Close())
 }
 
+// shut ends the goroutine reading or writing p: it closes stop and waits
+// for done, aborting a device read or write that hangs past 2 s so the
+// goroutine can leave, then closes p and, after it, release.
+func (p *paStream) shut(stop chan struct{}, done <-chan struct{}, release func() error) error {
+	close(stop)
+	var err error
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+		err = p.s.Abort()
+		<-done
+	}
+	return errors.Join(err, p.close(), release())
+}
+
 // isOverflow reports the benign "data lost" results of blocking I/O.
 func isOverflow(err error) bool {
 	return errors.Is(err, portaudio.InputOverflowed)
