@@ -59,18 +59,47 @@ func (m *Manager) hold(r *rec, c *call, by int64) {
 	c.HeldSince = ptrTime(m.clock.Now())
 	m.saveCall(r, c)
 	m.event(r, c, api.EvCallHeld, 0, by, nil)
+	r.effect(c.ID, m.holdMedia(c))
+	m.log.Info("call held", "call_id", c.ID, "staff_id", by)
+}
+
+// holdMedia is the media side of holding call c's caller, an effect to run
+// after the record: every staff leg leaves the room and the caller hears
+// hold music (replacing whatever guidance played).
+func (m *Manager) holdMedia(c *call) func() {
 	id, ch := c.ID, c.ChannelID
 	staff := make([]int64, 0, len(c.parts))
 	for s := range c.parts {
 		staff = append(staff, s)
 	}
-	r.effect(id, func() {
+	return func() {
 		for _, s := range staff {
 			m.media.Detach(id, s)
 		}
 		m.media.PlayGuidance(id, ch, api.GuidanceHold, true, nil)
-	})
-	m.log.Info("call held", "call_id", c.ID, "staff_id", by)
+	}
+}
+
+// consultHold puts call c's caller on hold while operator by consults (a
+// held event unless held already) and returns the media side, an effect to
+// run after the record: holdMedia, then the consult room opens with by in
+// it.
+func (m *Manager) consultHold(r *rec, c *call, by int64) func() {
+	if c.HeldSince == nil {
+		c.HeldSince = ptrTime(m.clock.Now())
+		m.event(r, c, api.EvCallHeld, 0, by, nil)
+	}
+	hold, id := m.holdMedia(c), c.ID
+	return func() {
+		hold()
+		if err := m.media.OpenRoom(consultRoom(id)); err != nil {
+			m.log.Error("opening the consult room failed", "call_id", id, "err", err)
+			return
+		}
+		if err := m.media.Attach(consultRoom(id), by, api.ModeTalk); err != nil {
+			m.log.Warn("moving the operator into the consult failed", "call_id", id, "staff_id", by, "err", err)
+		}
+	}
 }
 
 func (m *Manager) resume(r *rec, c *call, by int64) {

@@ -253,30 +253,9 @@ func (m *Manager) startConsult(ctx context.Context, r *rec, c *call, x *xferStat
 	}
 	c.xfer = x
 	m.xferEvent(r, c, api.EvCallTransferStarted, 0, "")
-	if c.HeldSince == nil {
-		c.HeldSince = ptrTime(m.clock.Now())
-		m.event(r, c, api.EvCallHeld, 0, x.By, nil)
-	}
+	id := c.ID
+	r.effect(id, m.consultHold(r, c, x.By))
 	m.saveCall(r, c)
-	id, ch, by := c.ID, c.ChannelID, x.By
-	staff := make([]int64, 0, len(c.parts))
-	for s := range c.parts {
-		staff = append(staff, s)
-	}
-	r.effect(id, func() {
-		for _, s := range staff {
-			m.media.Detach(id, s)
-		}
-		m.media.StopGuidance(id)
-		m.media.PlayGuidance(id, ch, api.GuidanceHold, true, nil)
-		if err := m.media.OpenRoom(consultRoom(id)); err != nil {
-			m.log.Error("opening the consult room failed", "call_id", id, "err", err)
-			return
-		}
-		if err := m.media.Attach(consultRoom(id), by, api.ModeTalk); err != nil {
-			m.log.Warn("moving the operator into the consult failed", "call_id", id, "staff_id", by, "err", err)
-		}
-	})
 	now := m.clock.Now()
 	for _, s := range ring {
 		c.ringing[s] = true

@@ -44,25 +44,9 @@ func (m *Manager) externalTransfer(r *rec, c *call, x *xferState, dialErr *error
 			dial()
 		})
 	} else {
-		if c.HeldSince == nil {
-			c.HeldSince = ptrTime(m.clock.Now())
-			m.event(r, c, api.EvCallHeld, 0, by, nil)
-		}
-		staff := make([]int64, 0, len(c.parts))
-		for s := range c.parts {
-			staff = append(staff, s)
-		}
+		consult := m.consultHold(r, c, by) // the consult room's caller leg is the dialled call
 		r.effect(id, func() {
-			for _, s := range staff {
-				m.media.Detach(id, s)
-			}
-			m.media.StopGuidance(id)
-			m.media.PlayGuidance(id, ch, api.GuidanceHold, true, nil)
-			if err := m.media.OpenRoom(consultRoom(id)); err != nil { // its caller leg is the dialled call
-				m.log.Error("opening the consult room failed", "call_id", id, "err", err)
-			} else if err := m.media.Attach(consultRoom(id), by, api.ModeTalk); err != nil {
-				m.log.Warn("moving the operator into the consult failed", "call_id", id, "staff_id", by, "err", err)
-			}
+			consult()
 			dial()
 		})
 	}
