@@ -180,10 +180,7 @@ func (g *LoginGuard) Done(v Verdict, success bool) {
 	now := g.now()
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	ib := trackedBucket(g, g.ips, v.ip, g.lim.IPRate, g.lim.IPBurst, now)
-	ab := trackedBucket(g, g.accts, v.account, g.lim.AccountRate, g.lim.AccountBurst, now)
-	ib.pending = max(ib.pending-1, 0)
-	ab.pending = max(ab.pending-1, 0)
+	ib, ab := g.settle(v, now)
 	if success {
 		ab.failsInRow, ab.lockedUntil = 0, time.Time{}
 		ib.lastOK = now
@@ -236,13 +233,19 @@ func (g *LoginGuard) Release(v Verdict) {
 	if !v.OK {
 		return
 	}
-	now := g.now()
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	ib := trackedBucket(g, g.ips, v.ip, g.lim.IPRate, g.lim.IPBurst, now)
-	ab := trackedBucket(g, g.accts, v.account, g.lim.AccountRate, g.lim.AccountBurst, now)
+	g.settle(v, g.now())
+}
+
+// settle takes an admitted attempt off its IP's and account's pending
+// counts and returns their buckets; g.mu is held.
+func (g *LoginGuard) settle(v Verdict, now time.Time) (ib, ab *bucket) {
+	ib = trackedBucket(g, g.ips, v.ip, g.lim.IPRate, g.lim.IPBurst, now)
+	ab = trackedBucket(g, g.accts, v.account, g.lim.AccountRate, g.lim.AccountBurst, now)
 	ib.pending = max(ib.pending-1, 0)
 	ab.pending = max(ab.pending-1, 0)
+	return ib, ab
 }
 
 // Check runs fn (the password check) in one of the MaxChecks slots, waiting
