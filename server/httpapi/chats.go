@@ -97,14 +97,23 @@ func ParseChatQuery(v url.Values, me int64) (api.ChatQuery, error) {
 	return q, nil
 }
 
-func (a *API) listChats(w http.ResponseWriter, r *http.Request, me *Me) {
+// chatQuery parses the filters of GET /v1/chats for me; on bad input or a
+// channel me cannot see it writes the error and returns false.
+func (a *API) chatQuery(w http.ResponseWriter, r *http.Request, me *Me) (api.ChatQuery, bool) {
 	q, err := ParseChatQuery(r.URL.Query(), me.ID())
+	if err == nil && q.ChannelID != 0 && !me.CanSee(q.ChannelID) {
+		err = api.Errorf(api.CodeForbidden, "you are not a member of channel %d", q.ChannelID)
+	}
 	if err != nil {
 		WriteError(w, a.log, err)
-		return
+		return q, false
 	}
-	if q.ChannelID != 0 && !me.CanSee(q.ChannelID) {
-		WriteError(w, a.log, api.Errorf(api.CodeForbidden, "you are not a member of channel %d", q.ChannelID))
+	return q, true
+}
+
+func (a *API) listChats(w http.ResponseWriter, r *http.Request, me *Me) {
+	q, ok := a.chatQuery(w, r, me)
+	if !ok {
 		return
 	}
 	a.view(w, r, func(tx store.Tx) (any, error) { return tx.SearchChats(q, me.Channels()) })

@@ -71,13 +71,8 @@ func (a *API) callHistory(w http.ResponseWriter, r *http.Request, me *Me, channe
 // chatCounts answers GET /v1/chats/counts with the filters of GET /v1/chats
 // (state, missed, cursor and limit are ignored: the counts split by them).
 func (a *API) chatCounts(w http.ResponseWriter, r *http.Request, me *Me) {
-	q, err := ParseChatQuery(r.URL.Query(), me.ID())
-	if err != nil {
-		WriteError(w, a.log, err)
-		return
-	}
-	if q.ChannelID != 0 && !me.CanSee(q.ChannelID) {
-		WriteError(w, a.log, api.Errorf(api.CodeForbidden, "you are not a member of channel %d", q.ChannelID))
+	q, ok := a.chatQuery(w, r, me)
+	if !ok {
 		return
 	}
 	a.view(w, r, func(tx store.Tx) (any, error) {
