@@ -5,3 +5,7 @@ package rnnoise
 func matVec(out []float32, m *matrix, x []float32) { matVecGeneric(out, m, x) }
 
 func xcorr(out, x, y []float32) { xcorrGeneric(out, x, y) }
+
+// xcorrWide says xcorr of 16 lags costs about what 4 do (false: the
+// generic code's cost grows with the lags).
+const xcorrWide = false

@@ -138,7 +138,7 @@ type NativeDenoiser struct {
 	features    [nbFeatures]float32
 	g           [nbBands]float32
 	gf          [freqSize]float32
-	lp          [pitchBufSize / 2]float32
+	lp          [pitchBufSize/2 + 16]float32 // lp[:pitchBufSize/2], then room for pitchDownsample's xcorr
 	ps          pitchScratch
 	buf         [frameSize]float32
 }
@@ -240,7 +240,15 @@ func (d *NativeDenoiser) synthesis(out []float32) {
 	}
 	for i := range frameSize {
 		v := (x[i] + d.synthesisMem[i]) * (1.0 / 32768)
-		out[i] = min(max(v, -1), 1)
+		// min(max(v, -1), 1) as compares, which keep NaN and the sign of
+		// zero as min and max do, in fewer instructions.
+		if v < -1 {
+			v = -1
+		}
+		if v > 1 {
+			v = 1
+		}
+		out[i] = v
 	}
 	copy(d.synthesisMem[:], x[frameSize:])
 }
@@ -334,7 +342,7 @@ func (d *NativeDenoiser) analyse(in []float32) (silence bool) {
 
 	copy(d.pitchBuf[:], d.pitchBuf[frameSize:])
 	copy(d.pitchBuf[pitchBufSize-frameSize:], in)
-	lp := d.lp[:]
+	lp := d.lp[:pitchBufSize/2]
 	pitchDownsample(d.pitchBuf[:], lp)
 	idx := pitchSearch(&d.ps, lp[pitchMaxPeriod>>1:], lp, pitchFrameSize, pitchMaxPeriod-3*pitchMinPeriod)
 	idx = pitchMaxPeriod - idx

@@ -27,7 +27,16 @@ func pitchDownsample(x, lp []float32) {
 	var ac [5]float32
 	const lag = 4
 	fast := n - lag
-	xcorr(ac[:], lp[:fast], lp)
+	if xcorrWide && cap(lp) >= n+16 {
+		// lp has room for xcorr16's window past its end: lags 0-4 in one
+		// pass of independent sums (the lags past 4, read from the
+		// scratch beyond n, are dropped; lags 0-4 read only lp[:n]).
+		var sixteen [16]float32
+		xcorr(sixteen[:], lp[:fast], lp[:fast+15])
+		copy(ac[:], sixteen[:])
+	} else {
+		xcorr(ac[:], lp[:fast], lp)
+	}
 	for k := 0; k <= lag; k++ {
 		var d float32
 		for i := k + fast; i < n; i++ {
@@ -115,7 +124,12 @@ func findBestPitch(xcorr, y []float32, n, maxPitch int, best *[2]int) {
 			}
 		}
 		syy += y[i+n]*y[i+n] - y[i]*y[i]
-		syy = max(1, syy)
+		// max(1, syy) as a compare (NaN stays NaN as with max): Go's
+		// float max is a chain of five instructions, and syy's update is
+		// the loop's critical path.
+		if syy < 1 {
+			syy = 1
+		}
 	}
 }
 
@@ -210,7 +224,11 @@ func removeDoubling(sc *pitchScratch, x []float32, maxPeriod, minPeriod, n, t0, 
 	for i := 1; i <= maxPeriod; i++ {
 		a, b := x[base-i], x[base+n-i]
 		yy = yy + a*a - b*b
-		yyl[i] = max(0, yy)
+		v := yy
+		if v <= 0 { // max(0, yy): −0 and negatives give +0, NaN stays
+			v = 0
+		}
+		yyl[i] = v
 	}
 	yy = yyl[t0]
 	bestXY, bestYY := xy, yy
