@@ -1,0 +1,56 @@
+package denoise
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestOMLSAGainsAVX2SameBits: the AVX2 gain rule gives omlsaGain's bits,
+// cell by cell, over the inputs a frame produces and beyond (every branch
+// of expint, presence and the gain switch; zeros, huge values, NaN).
+func TestOMLSAGainsAVX2SameBits(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("no AVX2 on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(16, 2))
+	logU := func(lo, hi float64) float32 {
+		return float32(math.Exp(math.Log(lo) + rng.Float64()*(math.Log(hi)-math.Log(lo))))
+	}
+	special := []float32{float32(math.Inf(-1)), -1, 0, float32(math.Copysign(0, -1)), 1e-30, 1e-10, 0.1, 0.316, 1, 40, 80, 1e30, float32(math.Inf(1)), float32(math.NaN())}
+	const n = 1 << 16
+	in := make([][]float32, 5)
+	for i := range in {
+		in[i] = make([]float32, n)
+	}
+	for k := range n {
+		in[0][k] = logU(xiMin, 1e4) // xi
+		in[1][k] = logU(1e-3, 1e4)  // gamma
+		in[2][k] = rng.Float32()    // bv
+		in[3][k] = logU(1e-3, 10)   // local
+		in[4][k] = logU(1e-12, 1e2) // pow
+		if rng.IntN(4) == 0 {
+			in[2][k] = 0
+		}
+		for i := range in {
+			if rng.IntN(8) == 0 {
+				in[i][k] = special[rng.IntN(len(special))]
+			}
+		}
+	}
+	gain, clean := make([]float32, n), make([]float32, n)
+	omlsaGainsAVX2(&gain[0], &clean[0], &in[0][0], &in[1][0], &in[2][0], &in[3][0], &in[4][0], n, &omlsaConsts)
+	bad := 0
+	for k := range n {
+		g, c := omlsaGain(in[0][k], in[1][k], in[2][k], in[3][k], in[4][k])
+		if math.Float32bits(g) != math.Float32bits(gain[k]) || math.Float32bits(c) != math.Float32bits(clean[k]) {
+			if bad++; bad <= 5 {
+				t.Errorf("cell %d (xi %g, gamma %g, bv %g, local %g, pow %g): AVX2 %g, %g; Go %g, %g",
+					k, in[0][k], in[1][k], in[2][k], in[3][k], in[4][k], gain[k], clean[k], g, c)
+			}
+		}
+	}
+	if bad > 0 {
+		t.Fatalf("%d of %d cells differ", bad, n)
+	}
+}

@@ -1,0 +1,6 @@
+//go:build !amd64
+
+package denoise
+
+// omlsaGainsVec does no cells here: omlsaGain does them all.
+func omlsaGainsVec(*state) int { return 0 }
