@@ -7,14 +7,19 @@ import (
 
 // The server's Opus streams: audio/opus's voice-call set-up (VoIP, in-band
 // FEC for DefaultExpectedLoss, no DTX, DefaultBitrate) with
-// ServerOpusComplexity, through its Reuse methods: a fresh slice per frame
+// ServerOpusComplexity (ServerOpusNarrowComplexity at 8 kHz), through its
+// Reuse methods: a fresh slice per frame
 // would be garbage made 50 times a second per leg at hundreds of calls.
 
 // opusEncoder's payload is valid until the next Encode (pion copies it).
 type opusEncoder struct{ e *opus.Encoder }
 
 func newServerOpusEncoder(rate int) (*opusEncoder, error) {
-	e, err := opus.NewEncoder(rate, 1, opus.WithComplexity(ServerOpusComplexity))
+	complexity := ServerOpusComplexity
+	if rate == CallerRate {
+		complexity = ServerOpusNarrowComplexity
+	}
+	e, err := opus.NewEncoder(rate, 1, opus.WithComplexity(complexity))
 	if err != nil {
 		return nil, err
 	}
