@@ -5,6 +5,7 @@ package fft
 import (
 	"fmt"
 	"math"
+	"unsafe"
 )
 
 // FFT is a mixed-radix (4, 2, 3, 5 and generic) complex FFT of a fixed size,
@@ -18,7 +19,22 @@ type FFT struct {
 	tw      []complex64 // exp(-2πik/n), k < n
 	scratch []complex64 // generic-radix butterfly scratch, len = largest odd radix
 	sse4    [][]float32 // per stage: bfly2/3/4SSE's twiddles where they run (radix 2-4, m ≥ 2)
+
+	// The recursion of work, unrolled once at New: every leaf (in order
+	// of its output), then every butterfly, deepest stage first. Each
+	// butterfly needs only the blocks below it, which are all done by
+	// then, so the operations and their operands are the recursion's.
+	leaves []leafCall
+	bflys  []bflyCall
 }
+
+// leafCall is one innermost block of the recursion: p inputs from in[i]
+// at stride fstride to out[o:o+p] (by leaf, leaf5x2SSE, or a copy that a
+// butterfly then combines).
+type leafCall struct{ o, i, fstride, p int }
+
+// bflyCall is one radix-p butterfly pass over out[o:o+p·m].
+type bflyCall struct{ o, fstride, m, p, stage int }
 
 func New(n int) (*FFT, error) {
 	if n < 1 {
@@ -70,7 +86,36 @@ func New(n int) (*FFT, error) {
 		f.sse4 = append(f.sse4, t)
 		fstride *= p
 	}
+	if n > 1 {
+		var stages [][]bflyCall
+		f.plan(0, 0, 1, f.factors, &stages)
+		for k := len(stages) - 1; k >= 0; k-- {
+			f.bflys = append(f.bflys, stages[k]...)
+		}
+	}
 	return f, nil
+}
+
+// plan records what work(out, o, in, i, fstride, factors) does, in its
+// order: the leaves in f.leaves, the butterflies per stage.
+func (f *FFT) plan(o, i, fstride int, factors []int, stages *[][]bflyCall) {
+	p, m := factors[0], factors[1]
+	stage := (len(f.factors) - len(factors)) / 2
+	if m == 1 {
+		f.leaves = append(f.leaves, leafCall{o, i, fstride, p})
+		if p == 4 || p == 5 {
+			return // leaf does the butterfly too
+		}
+	} else {
+		for j := o; j < o+p*m; j += m {
+			f.plan(j, i, fstride*p, factors[2:], stages)
+			i += fstride
+		}
+	}
+	for len(*stages) <= stage {
+		*stages = append(*stages, nil)
+	}
+	(*stages)[stage] = append((*stages)[stage], bflyCall{o, fstride, m, p, stage})
 }
 
 // Forward computes out = DFT(in). out and in must not overlap and both have
@@ -80,39 +125,41 @@ func (f *FFT) Forward(out, in []complex64) {
 		out[0] = in[0]
 		return
 	}
-	f.work(out, 0, in, 0, 1, f.factors)
-}
-
-func (f *FFT) work(out []complex64, o int, in []complex64, i, fstride int, factors []int) {
-	p, m := factors[0], factors[1]
-	end := o + p*m
-	if m == 1 && (p == 4 || p == 5) {
-		f.leaf(out[o:end], in, i, fstride)
-		return
-	}
-	if m == 1 {
-		for j := o; j < end; j++ {
-			out[j] = in[i]
-			i += fstride
+	_ = out[f.n-1]
+	_ = in[f.n-1]
+	ls := f.leaves
+	for len(ls) > 0 {
+		l := ls[0]
+		if l.p == 5 && hasSSE4 && len(ls) > 1 && ls[1].o == l.o+5 && ls[1].p == 5 && ls[1].fstride == l.fstride {
+			// Two radix-5 leaves side by side (their outputs adjacent).
+			cs := l.fstride
+			leaf5x2SSE(&out[l.o], &in[l.i], &in[ls[1].i], 8*cs, f.tw[cs], f.tw[2*cs])
+			ls = ls[2:]
+			continue
 		}
-	} else {
-		j := o
-		if hasSSE4 && m == 5 && factors[2] == 5 { // leaves of radix 5, two at a time
-			cs := fstride * p
-			ya, yb := f.tw[cs], f.tw[2*cs]
-			for ; j+2*m <= end; j += 2 * m {
-				_ = in[i+fstride+4*cs]
-				leaf5x2SSE(&out[j], &in[i], &in[i+fstride], 8*cs, ya, yb)
-				i += 2 * fstride
+		if l.p == 4 || l.p == 5 {
+			f.leaf(out[l.o:l.o+l.p], in, l.i, l.fstride)
+		} else {
+			i := l.i
+			for j := l.o; j < l.o+l.p; j++ {
+				out[j] = in[i]
+				i += l.fstride
 			}
 		}
-		for ; j < end; j += m {
-			f.work(out, j, in, i, fstride*p, factors[2:])
-			i += fstride
-		}
+		ls = ls[1:]
 	}
+	for _, b := range f.bflys {
+		f.bfly(out, b.o, b.fstride, b.m, b.p, b.stage)
+	}
+}
+
+// bfly runs the radix-p butterflies of one block, out[o:o+p·m] (by SSE2
+// where bfly2/3/4SSE can, the rest in Go), as work does after the block's
+// sub-blocks.
+func (f *FFT) bfly(out []complex64, o, fstride, m, p, stage int) {
+	end := o + p*m
 	from := 0 // the butterflies before from ran in SSE2
-	if t := f.sse4[(len(f.factors)-len(factors))/2]; t != nil {
+	if t := f.sse4[stage]; t != nil {
 		_ = out[end-1]
 		switch p {
 		case 2:
@@ -269,7 +316,7 @@ type Real struct {
 	n    int
 	half *FFT
 	w    []complex64 // exp(-2πik/n), k <= n/2
-	z, Z []complex64
+	Z    []complex64
 
 	post, pre []float32 // w for realPostSSE (k from 1) and conj(w) for realPreSSE (k from 0), in pairs
 }
@@ -282,7 +329,7 @@ func NewReal(n int) (*Real, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Real{n: n, half: h, w: make([]complex64, n/2+1), z: make([]complex64, n/2), Z: make([]complex64, n/2)}
+	r := &Real{n: n, half: h, w: make([]complex64, n/2+1), Z: make([]complex64, n/2)}
 	for k := range r.w {
 		s, c := math.Sincos(-2 * math.Pi * float64(k) / float64(n))
 		r.w[k] = complex(float32(c), float32(s))
@@ -304,10 +351,10 @@ func NewReal(n int) (*Real, error) {
 // Forward writes the n/2+1 non-negative-frequency bins of DFT(x) to X.
 func (r *Real) Forward(X []complex64, x []float32) {
 	m := r.n / 2
-	for i := range m {
-		r.z[i] = complex(x[2*i], x[2*i+1])
-	}
-	r.half.Forward(r.Z, r.z)
+	// The even/odd packing z[i] = x[2i] + i·x[2i+1] is x's own memory
+	// read as complex64 (two float32s, real first), so no copy.
+	_ = x[r.n-1]
+	r.half.Forward(r.Z, unsafe.Slice((*complex64)(unsafe.Pointer(&x[0])), m))
 	Z := r.Z
 	X[0] = complex(real(Z[0])+imag(Z[0]), 0)
 	X[m] = complex(real(Z[0])-imag(Z[0]), 0)
@@ -346,11 +393,14 @@ func (r *Real) Inverse(x []float32, X []complex64) {
 		zk := e + complex(-imag(o), real(o))  // e + i·o
 		r.Z[k] = complex(real(zk), -imag(zk)) // conjugate for the inverse
 	}
-	r.half.Forward(r.z, r.Z)
+	// x read as complex64 (see Forward) takes the transform, then is
+	// scaled in place: x[2i] = Re·s, x[2i+1] = −Im·s.
+	_ = x[r.n-1]
+	z := unsafe.Slice((*complex64)(unsafe.Pointer(&x[0])), m)
+	r.half.Forward(z, r.Z)
 	s := 1 / float32(m)
-	for i := range m {
-		x[2*i] = real(r.z[i]) * s
-		x[2*i+1] = -imag(r.z[i]) * s
+	for i, v := range z {
+		z[i] = complex(real(v)*s, -imag(v)*s)
 	}
 }
 

@@ -189,3 +189,84 @@ func TestLeaf5SSESameBits(t *testing.T) {
 		}
 	}
 }
+
+// workRecursive is Forward as it was before the recursion was unrolled
+// into f.leaves and f.bflys: the reference TestForwardSameBits holds the
+// unrolled one to.
+func (f *FFT) workRecursive(out []complex64, o int, in []complex64, i, fstride int, factors []int) {
+	p, m := factors[0], factors[1]
+	end := o + p*m
+	if m == 1 && (p == 4 || p == 5) {
+		f.leaf(out[o:end], in, i, fstride)
+		return
+	}
+	if m == 1 {
+		for j := o; j < end; j++ {
+			out[j] = in[i]
+			i += fstride
+		}
+	} else {
+		j := o
+		if hasSSE4 && m == 5 && factors[2] == 5 { // leaves of radix 5, two at a time
+			cs := fstride * p
+			ya, yb := f.tw[cs], f.tw[2*cs]
+			for ; j+2*m <= end; j += 2 * m {
+				_ = in[i+fstride+4*cs]
+				leaf5x2SSE(&out[j], &in[i], &in[i+fstride], 8*cs, ya, yb)
+				i += 2 * fstride
+			}
+		}
+		for ; j < end; j += m {
+			f.workRecursive(out, j, in, i, fstride*p, factors[2:])
+			i += fstride
+		}
+	}
+	from := 0 // the butterflies before from ran in SSE2
+	if t := f.sse4[(len(f.factors)-len(factors))/2]; t != nil {
+		_ = out[end-1]
+		switch p {
+		case 2:
+			bfly2SSE(&out[o], &t[0], m)
+		case 3:
+			bfly3SSE(&out[o], &t[0], m, imag(f.tw[fstride*m]))
+		case 4:
+			bfly4SSE(&out[o], &t[0], m)
+		}
+		from = m &^ 1
+	}
+	switch p {
+	case 2:
+		f.bfly2(out[o:end], fstride, m, from)
+	case 3:
+		f.bfly3(out[o:end], fstride, m, from)
+	case 4:
+		f.bfly4(out[o:end], fstride, m, from)
+	case 5:
+		f.bfly5(out[o:end], fstride, m)
+	default:
+		f.bflyGeneric(out[o:end], fstride, m, p)
+	}
+}
+
+// TestForwardSameBits: Forward (unrolled) gives the recursion's bits.
+func TestForwardSameBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(16, 30))
+	for _, n := range []int{2, 3, 4, 5, 6, 7, 8, 10, 12, 15, 16, 20, 30, 40, 49, 60, 80, 120, 160, 240, 320, 480, 960} {
+		f, err := New(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := make([]complex64, n)
+		for i := range in {
+			in[i] = complex(float32(rng.NormFloat64()), float32(rng.NormFloat64()))
+		}
+		got, want := make([]complex64, n), make([]complex64, n)
+		f.Forward(got, in)
+		f.workRecursive(want, 0, in, 0, 1, f.factors)
+		for k := range want {
+			if math.Float32bits(real(got[k])) != math.Float32bits(real(want[k])) || math.Float32bits(imag(got[k])) != math.Float32bits(imag(want[k])) {
+				t.Fatalf("n=%d bin %d: %v, recursion %v", n, k, got[k], want[k])
+			}
+		}
+	}
+}
