@@ -39,11 +39,33 @@ func omlsaGainsVec(s *state) int {
 	return n
 }
 
+// trackNoiseAVX2 is trackNoise's loop for n cells (a multiple of 8),
+// eight a step, each lane the Go code's operations in its order (as
+// omlsaGainsAVX2), so the same bits.
+//
+//go:noescape
+func trackNoiseAVX2(pow, noise, sppAvg, smooth *float32, n int, k *[omlsaNConst][8]float32)
+
+// trackNoiseVec runs trackNoiseAVX2 over the whole multiples of 8 of the
+// cells and returns how many it did.
+func trackNoiseVec(s *state) int {
+	n := s.cells &^ 7
+	if !useAVX2 || n == 0 {
+		return 0
+	}
+	_ = s.pow[n-1]
+	_ = s.noise[n-1]
+	_ = s.sppAvg[n-1]
+	_ = s.smooth[n-1]
+	trackNoiseAVX2(&s.pow[0], &s.noise[0], &s.sppAvg[0], &s.smooth[0], n, &omlsaConsts)
+	return n
+}
+
 // omlsaNConst is the number of omlsaGainsAVX2's constants; the order is
 // the one of the offsets in gain_amd64.s.
-const omlsaNConst = 42
+const omlsaNConst = 51
 
-// omlsaConsts are the float32 constants of omlsaGain (as Go rounds them
+// omlsaConsts are the float32 constants of omlsaGain and trackNoise (as Go rounds them
 // in its float32 expressions) and a few bit patterns, each eight times.
 var omlsaConsts = func() (k [omlsaNConst][8]float32) {
 	bits := math.Float32frombits
@@ -56,6 +78,8 @@ var omlsaConsts = func() (k [omlsaNConst][8]float32) {
 		40, 2.334733, 0.250621, 3.330657, 1.681534,
 		zetaMin, zetaMax, 1 / zetaMin, presenceScale, qMax, 0.005, 0.995, gainFloor, lnFloor,
 		bits(0x80000000),
+		sppPriorSNR / (1 + sppPriorSNR), 1 + sppPriorSNR, 0.9, 0.1, sppStuck,
+		noiseAlpha, 1 - noiseAlpha, downCap, minNoisePow,
 	}
 	for i, c := range v {
 		for j := range k[i] {

@@ -44,6 +44,16 @@
 #define K_LNFLOOR 1280
 #define K_SIGN 1312
 
+#define K_SPPC 1344
+#define K_SPP1K 1376
+#define K_09 1408
+#define K_01 1440
+#define K_STUCK 1472
+#define K_NALPHA 1504
+#define K_1MNALPHA 1536
+#define K_DOWNCAP 1568
+#define K_MINNP 1600
+
 // Stack slots (32 bytes each).
 #define S_1XI 0
 #define S_EV 32
@@ -236,4 +246,59 @@ loop:
 	VZEROUPPER
 
 done:
+	RET
+
+// func trackNoiseAVX2(pow, noise, sppAvg, smooth *float32, n int, k *[omlsaNConst][8]float32)
+TEXT ·trackNoiseAVX2(SB), NOSPLIT, $0-48
+	MOVQ pow+0(FP), DI
+	MOVQ noise+8(FP), SI
+	MOVQ sppAvg+16(FP), R8
+	MOVQ smooth+24(FP), R9
+	MOVQ n+32(FP), BX
+	MOVQ k+40(FP), CX
+	XORQ AX, AX
+	TESTQ BX, BX
+	JEQ tdone
+
+tloop:
+	VMOVUPS (DI)(AX*1), Y0              // p
+	VMOVUPS (SI)(AX*1), Y1
+	GOMAX(Y1, K_MINNP(CX), Y2, Y3, Y4, Y5) // n = max(noise, minNoisePow)
+	VDIVPS Y5, Y0, Y2                   // p / n
+	GOMIN(Y2, K_80(CX), Y3, Y6)         // g = min(p/n, 80)
+	VXORPS K_SIGN(CX), Y6, Y6           // -g
+	VMULPS K_SPPC(CX), Y6, Y6           // ·c
+	FASTEXP(Y6, Y7, Y8, Y9, Y10, Y11)
+	VMULPS K_SPP1K(CX), Y7, Y7          // (1+prior)·exp
+	VADDPS K_ONE(CX), Y7, Y7            // 1 + …
+	VMOVUPS K_ONE(CX), Y8
+	VDIVPS Y7, Y8, Y8                   // spp = 1 / (…)
+	VMOVUPS (R8)(AX*1), Y9
+	VMULPS K_09(CX), Y9, Y9             // 0.9·sppAvg
+	VMULPS K_01(CX), Y8, Y10            // 0.1·spp
+	VADDPS Y10, Y9, Y9
+	VMOVUPS Y9, (R8)(AX*1)
+	GOMIN(Y8, K_STUCK(CX), Y10, Y11)    // min(spp, sppStuck)
+	VCMPPS $14, K_STUCK(CX), Y9, Y12    // where sppAvg > sppStuck
+	VBLENDVPS Y12, Y11, Y8, Y8
+	VMOVUPS K_ONE(CX), Y10
+	VSUBPS Y8, Y10, Y10                 // 1 - spp
+	VMULPS Y0, Y10, Y10                 // ·p
+	VMULPS Y5, Y8, Y11                  // spp·n
+	VADDPS Y11, Y10, Y10                // est
+	VMULPS K_NALPHA(CX), Y5, Y11        // noiseAlpha·n
+	VMULPS K_1MNALPHA(CX), Y10, Y10     // (1-noiseAlpha)·est
+	VADDPS Y10, Y11, Y11
+	VMOVUPS (R9)(AX*1), Y12
+	VMULPS K_DOWNCAP(CX), Y12, Y12      // downCap·smooth
+	GOMIN(Y11, Y12, Y13, Y14)
+	GOMAX(Y14, K_MINNP(CX), Y2, Y3, Y4, Y15)
+	VMOVUPS Y15, (SI)(AX*1)
+
+	ADDQ $32, AX
+	SUBQ $8, BX
+	JNE tloop
+	VZEROUPPER
+
+tdone:
 	RET

@@ -54,3 +54,44 @@ func TestOMLSAGainsAVX2SameBits(t *testing.T) {
 		t.Fatalf("%d of %d cells differ", bad, n)
 	}
 }
+
+// TestTrackNoiseAVX2SameBits: trackNoise with the AVX2 kernel gives the
+// Go loop's noise and smoothed presence bits, over random states with
+// zeros, huge values, infinities and NaN mixed in.
+func TestTrackNoiseAVX2SameBits(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("no AVX2 on this CPU")
+	}
+	defer func() { useAVX2 = true }()
+	rng := rand.New(rand.NewPCG(16, 3))
+	special := []float32{float32(math.Inf(-1)), -1, 0, float32(math.Copysign(0, -1)), 1e-30, 1e-12, 0.99, 1, 80, 1e30, float32(math.Inf(1)), float32(math.NaN())}
+	for round := range 200 {
+		var a, b state
+		a.init(48000, 481)
+		b.init(48000, 481)
+		for i, xs := range [][2][]float32{{a.pow, b.pow}, {a.noise, b.noise}, {a.sppAvg, b.sppAvg}, {a.smooth, b.smooth}} {
+			for k := range xs[0] {
+				v := float32(math.Exp(rng.Float64()*40 - 30))
+				if i == 2 { // sppAvg: a probability, often near sppStuck
+					v = rng.Float32()
+					if rng.IntN(3) == 0 {
+						v = 0.98 + 0.02*rng.Float32()
+					}
+				}
+				if rng.IntN(10) == 0 {
+					v = special[rng.IntN(len(special))]
+				}
+				xs[0][k], xs[1][k] = v, v
+			}
+		}
+		useAVX2 = true
+		a.trackNoise()
+		useAVX2 = false
+		b.trackNoise()
+		for k := range a.noise {
+			if math.Float32bits(a.noise[k]) != math.Float32bits(b.noise[k]) || math.Float32bits(a.sppAvg[k]) != math.Float32bits(b.sppAvg[k]) {
+				t.Fatalf("round %d cell %d: AVX2 noise %g sppAvg %g, Go %g %g", round, k, a.noise[k], a.sppAvg[k], b.noise[k], b.sppAvg[k])
+			}
+		}
+	}
+}
