@@ -1,11 +1,57 @@
 package rnnoise
 
-import "golang.org/x/sys/cpu"
+import (
+	"math"
+
+	"golang.org/x/sys/cpu"
+)
 
 // useAVX picks the AVX kernels (two blocks of neurons, 32 lags at a time),
 // which give the same bits as the SSE2 ones: the same multiplies and adds
 // per lane, only more lanes and more independent sums in flight.
 var useAVX = cpu.X86.HasAVX
+
+// useAVX2 picks tansigAVX2 for the network's tanh and sigmoid.
+var useAVX2 = cpu.X86.HasAVX2
+
+// tansigAVX2 is tansig (sig = 0) or sigmoid (sig = 1) of n values (a
+// multiple of 8), eight a step: each lane does tansig's operations in its
+// order, the table read by a gather (out-of-range lanes read entry 0 and
+// take ±1 as tansig returns them), so the same bits.
+//
+//go:noescape
+func tansigAVX2(out, in *float32, n int, table *[201]float32, sig int, k *[tansigNConst][8]float32)
+
+// tansigNConst is the number of tansigAVX2's constants (tansigConsts).
+const tansigNConst = 10
+
+// tansigConsts are tansig's float32 constants and masks, each eight
+// times, in the order of the offsets in matvec_amd64.s.
+var tansigConsts = func() (k [tansigNConst][8]float32) {
+	bits := math.Float32frombits
+	v := [tansigNConst]float32{8, -8, .5, 25, .04, 1, -1, bits(0x80000000), bits(0x7fffffff), 0}
+	for i, c := range v {
+		for j := range k[i] {
+			k[i][j] = c
+		}
+	}
+	return k
+}()
+
+// activateVec applies tanh or sigmoid to the whole multiples of 8 of x by
+// tansigAVX2 and returns how many it did (0 for ReLU or without AVX2).
+func activateVec(net *network, a activation, x []float32) int {
+	n := len(x) &^ 7
+	if !useAVX2 || n == 0 || (a != actTanh && a != actSigmoid) {
+		return 0
+	}
+	sig := 0
+	if a == actSigmoid {
+		sig = 1
+	}
+	tansigAVX2(&x[0], &x[0], n, &net.tanhTable, sig, &tansigConsts)
+	return n
+}
 
 // matVec2AVX is matVecSSE for two blocks of rowBlock neurons, the second's
 // weights stride bytes after the first's.

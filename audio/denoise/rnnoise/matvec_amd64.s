@@ -159,3 +159,74 @@ x32loop:
 x32done:
 	STORE32
 	RET
+
+#define T_8 0
+#define T_M8 32
+#define T_HALF 64
+#define T_25 96
+#define T_004 128
+#define T_ONE 160
+#define T_M1 192
+#define T_SIGN 224
+#define T_ABS 256
+
+// func tansigAVX2(out, in *float32, n int, table *[201]float32, sig int, k *[tansigNConst][8]float32)
+// Per lane as tansig: 1 where !(x < 8) (NaN too), -1 where !(x > -8);
+// else on |x|: i = int(.5 + 25|x|), t = |x| - .04·i, y = table[i],
+// y + t·(1 - y²)·(1 - y·t), with x's sign. sig = 1: .5 + .5·tansig(.5·x).
+TEXT ·tansigAVX2(SB), NOSPLIT, $0-48
+	MOVQ out+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ n+16(FP), BX
+	MOVQ table+24(FP), DX
+	MOVQ sig+32(FP), R8
+	MOVQ k+40(FP), CX
+	XORQ AX, AX
+	TESTQ BX, BX
+	JEQ tsdone
+
+tsloop:
+	VMOVUPS (SI)(AX*1), Y0
+	TESTQ R8, R8
+	JEQ tsin
+	VMULPS T_HALF(CX), Y0, Y0        // .5·x
+tsin:
+	VCMPPS $5, T_8(CX), Y0, Y1       // !(x < 8)
+	VCMPPS $10, T_M8(CX), Y0, Y2     // !(x > -8)
+	VORPS Y1, Y2, Y3
+	VANDNPS Y0, Y3, Y4               // x where in range, else 0
+	VANDPS T_SIGN(CX), Y4, Y5        // its sign
+	VANDPS T_ABS(CX), Y4, Y4         // |x|
+	VMULPS T_25(CX), Y4, Y6
+	VADDPS T_HALF(CX), Y6, Y6
+	VCVTTPS2DQ Y6, Y6                // i
+	VCVTDQ2PS Y6, Y7
+	VMULPS T_004(CX), Y7, Y7
+	VSUBPS Y7, Y4, Y4                // t = |x| - .04·i
+	VPCMPEQD Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VGATHERDPS Y8, (DX)(Y6*4), Y9    // y = table[i]
+	VMULPS Y9, Y9, Y10
+	VMOVUPS T_ONE(CX), Y11
+	VSUBPS Y10, Y11, Y10             // dy = 1 - y·y
+	VMULPS Y4, Y9, Y12
+	VSUBPS Y12, Y11, Y12             // 1 - y·t
+	VMULPS Y10, Y4, Y10              // t·dy
+	VMULPS Y12, Y10, Y10
+	VADDPS Y10, Y9, Y9
+	VORPS Y5, Y9, Y9                 // the sign back
+	VBLENDVPS Y2, T_M1(CX), Y9, Y9
+	VBLENDVPS Y1, T_ONE(CX), Y9, Y9
+	TESTQ R8, R8
+	JEQ tsout
+	VMULPS T_HALF(CX), Y9, Y9
+	VADDPS T_HALF(CX), Y9, Y9        // .5 + .5·tansig
+tsout:
+	VMOVUPS Y9, (DI)(AX*1)
+	ADDQ $32, AX
+	SUBQ $8, BX
+	JNE tsloop
+	VZEROUPPER
+
+tsdone:
+	RET

@@ -1,6 +1,10 @@
 package rnnoise
 
-import "testing"
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
 
 // TestSSEKernelsSameBits runs the same-bits tests again on the SSE2
 // kernels alone, which machines without AVX use.
@@ -32,5 +36,38 @@ func BenchmarkKernels(b *testing.B) {
 		}
 		b.Run("matvec/"+name, func(b *testing.B) { run(b, func() { matVec(out, &m, x) }) })
 		b.Run("xcorr/"+name, func(b *testing.B) { run(b, func() { xcorr(lags, xs, ys) }) })
+	}
+}
+
+// TestTansigAVX2SameBits: the AVX2 tanh and sigmoid give tansig's and
+// sigmoid's bits over the range the table covers, its edges and beyond
+// (±8, infinities, NaN, −0).
+func TestTansigAVX2SameBits(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("no AVX2 on this CPU")
+	}
+	net := loadNative(t).net
+	rng := rand.New(rand.NewPCG(16, 4))
+	special := []float32{0, float32(math.Copysign(0, -1)), 8, -8, 7.9999995, -7.9999995, 16, -16, 0.02, -0.02, 0.06, float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN())}
+	const n = 1 << 16
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64() * 6)
+		if rng.IntN(8) == 0 {
+			x[i] = special[rng.IntN(len(special))]
+		}
+	}
+	for _, sig := range []int{0, 1} {
+		out := make([]float32, n)
+		tansigAVX2(&out[0], &x[0], n, &net.tanhTable, sig, &tansigConsts)
+		for i, v := range x {
+			want := net.tansig(v)
+			if sig == 1 {
+				want = net.sigmoid(v)
+			}
+			if math.Float32bits(out[i]) != math.Float32bits(want) {
+				t.Fatalf("sig %d x %g: AVX2 %g, Go %g", sig, v, out[i], want)
+			}
+		}
 	}
 }

@@ -94,8 +94,14 @@ func matVecGeneric(out []float32, m *matrix, x []float32) {
 // rowBlock.
 func (net *network) dense(l *dense, out, in []float32) {
 	matVec(out, &l.m, in)
-	for i := range out[:l.out] {
-		out[i] = net.activate(l.act, out[i])
+	net.activateAll(l.act, out[:l.out])
+}
+
+// activateAll applies a to every x, by activateVec where it can (AVX2
+// tansig eight at a time, the same bits), the rest one by one.
+func (net *network) activateAll(a activation, x []float32) {
+	for i := activateVec(net, a, x); i < len(x); i++ {
+		x[i] = net.activate(a, x[i])
 	}
 }
 
@@ -108,9 +114,7 @@ func (net *network) gru(l *gru, state, in, x, zr, h []float32) {
 	copy(x[m:], state[:n])
 	matVec(zr, &l.zr, x)
 	z, r := zr[:n], zr[n:2*n]
-	for i := range zr[:2*n] {
-		zr[i] = net.sigmoid(zr[i])
-	}
+	net.activateAll(actSigmoid, zr[:2*n])
 	rs := x[m:] // reset state
 	for j := range rs {
 		rs[j] = state[j] * r[j]
