@@ -283,7 +283,8 @@ func (s *state) detectTransient() {
 // OM-LSA gain.
 func (s *state) omlsa() {
 	// Decision-directed a-priori SNR and the presence statistics.
-	for k, p := range s.pow {
+	for k := omlsaSNRVec(s); k < s.cells; k++ { // AVX2 first where it can (same bits)
+		p := s.pow[k]
 		n := noiseBias*s.noise[k] + s.trNoise[k]
 		g := p / n
 		xi := ddAlpha*s.prevClean[k]/n + (1-ddAlpha)*max(g-1, 0)

@@ -61,11 +61,33 @@ func trackNoiseVec(s *state) int {
 	return n
 }
 
+// omlsaSNRAVX2 is omlsa's first loop (a-priori and a-posteriori SNR, the
+// smoothed a-priori SNR) for n cells (a multiple of 8), eight a step, the
+// Go code's operations in its order in each lane, so the same bits.
+//
+//go:noescape
+func omlsaSNRAVX2(pow, noise, trNoise, prevClean, gamma, xi, zeta *float32, n int, k *[omlsaNConst][8]float32)
+
+// omlsaSNRVec runs omlsaSNRAVX2 over the whole multiples of 8 of the
+// cells and returns how many it did.
+func omlsaSNRVec(s *state) int {
+	n := s.cells &^ 7
+	if !useAVX2 || n == 0 {
+		return 0
+	}
+	for _, x := range [][]float32{s.pow, s.noise, s.trNoise, s.prevClean, s.gamma, s.xi, s.zeta} {
+		_ = x[n-1]
+	}
+	omlsaSNRAVX2(&s.pow[0], &s.noise[0], &s.trNoise[0], &s.prevClean[0], &s.gamma[0], &s.xi[0], &s.zeta[0], n, &omlsaConsts)
+	return n
+}
+
 // omlsaNConst is the number of omlsaGainsAVX2's constants; the order is
 // the one of the offsets in gain_amd64.s.
-const omlsaNConst = 51
+const omlsaNConst = 57
 
-// omlsaConsts are the float32 constants of omlsaGain and trackNoise (as Go rounds them
+// omlsaConsts are the float32 constants of omlsaGain, omlsa's SNR loop
+// and trackNoise (as Go rounds them
 // in its float32 expressions) and a few bit patterns, each eight times.
 var omlsaConsts = func() (k [omlsaNConst][8]float32) {
 	bits := math.Float32frombits
@@ -80,6 +102,7 @@ var omlsaConsts = func() (k [omlsaNConst][8]float32) {
 		bits(0x80000000),
 		sppPriorSNR / (1 + sppPriorSNR), 1 + sppPriorSNR, 0.9, 0.1, sppStuck,
 		noiseAlpha, 1 - noiseAlpha, downCap, minNoisePow,
+		noiseBias, ddAlpha, 1 - ddAlpha, xiMin, zetaAlpha, 1 - zetaAlpha,
 	}
 	for i, c := range v {
 		for j := range k[i] {

@@ -54,6 +54,13 @@
 #define K_DOWNCAP 1568
 #define K_MINNP 1600
 
+#define K_NBIAS 1632
+#define K_DDA 1664
+#define K_1MDDA 1696
+#define K_XIMIN 1728
+#define K_ZA 1760
+#define K_1MZA 1792
+
 // Stack slots (32 bytes each).
 #define S_1XI 0
 #define S_EV 32
@@ -301,4 +308,50 @@ tloop:
 	VZEROUPPER
 
 tdone:
+	RET
+
+// func omlsaSNRAVX2(pow, noise, trNoise, prevClean, gamma, xi, zeta *float32, n int, k *[omlsaNConst][8]float32)
+TEXT ·omlsaSNRAVX2(SB), NOSPLIT, $0-72
+	MOVQ pow+0(FP), DI
+	MOVQ noise+8(FP), SI
+	MOVQ trNoise+16(FP), R8
+	MOVQ prevClean+24(FP), R9
+	MOVQ gamma+32(FP), R10
+	MOVQ xi+40(FP), R11
+	MOVQ zeta+48(FP), R12
+	MOVQ n+56(FP), BX
+	MOVQ k+64(FP), CX
+	XORQ AX, AX
+	TESTQ BX, BX
+	JEQ sdone
+
+sloop:
+	VMOVUPS (SI)(AX*1), Y0
+	VMULPS K_NBIAS(CX), Y0, Y0
+	VADDPS (R8)(AX*1), Y0, Y0           // n = noiseBias·noise + trNoise
+	VMOVUPS (DI)(AX*1), Y1
+	VDIVPS Y0, Y1, Y2                   // g = p / n
+	VMOVUPS Y2, (R10)(AX*1)
+	VMOVUPS (R9)(AX*1), Y3
+	VMULPS K_DDA(CX), Y3, Y3
+	VDIVPS Y0, Y3, Y3                   // ddAlpha·prevClean / n
+	VSUBPS K_ONE(CX), Y2, Y4            // g - 1
+	VXORPS Y5, Y5, Y5
+	GOMAX(Y4, Y5, Y6, Y7, Y8, Y9)       // max(g-1, 0)
+	VMULPS K_1MDDA(CX), Y9, Y9
+	VADDPS Y9, Y3, Y3
+	GOMAX(Y3, K_XIMIN(CX), Y6, Y7, Y8, Y10) // xi = max(…, xiMin)
+	VMOVUPS Y10, (R11)(AX*1)
+	VMOVUPS (R12)(AX*1), Y11
+	VMULPS K_ZA(CX), Y11, Y11
+	VMULPS K_1MZA(CX), Y10, Y12
+	VADDPS Y12, Y11, Y11                // zetaAlpha·zeta + (1-zetaAlpha)·xi
+	VMOVUPS Y11, (R12)(AX*1)
+
+	ADDQ $32, AX
+	SUBQ $8, BX
+	JNE sloop
+	VZEROUPPER
+
+sdone:
 	RET

@@ -95,3 +95,40 @@ func TestTrackNoiseAVX2SameBits(t *testing.T) {
 		}
 	}
 }
+
+// TestOMLSAAVX2SameBits: omlsa with the AVX2 kernels (its SNR loop and the
+// gain rule) gives the Go loops' bits in every array it writes, over
+// random states with zeros, infinities and NaN mixed in.
+func TestOMLSAAVX2SameBits(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("no AVX2 on this CPU")
+	}
+	defer func() { useAVX2 = true }()
+	rng := rand.New(rand.NewPCG(16, 5))
+	special := []float32{float32(math.Inf(-1)), -1, 0, float32(math.Copysign(0, -1)), 1e-30, 1e-12, 0.003, 1, 80, 1e30, float32(math.Inf(1)), float32(math.NaN())}
+	for round := range 200 {
+		var a, b state
+		a.init(48000, 481)
+		b.init(48000, 481)
+		for _, xs := range [][2][]float32{{a.pow, b.pow}, {a.noise, b.noise}, {a.trNoise, b.trNoise}, {a.prevClean, b.prevClean}, {a.zeta, b.zeta}} {
+			for k := range xs[0] {
+				v := float32(math.Exp(rng.Float64()*40 - 30))
+				if rng.IntN(10) == 0 {
+					v = special[rng.IntN(len(special))]
+				}
+				xs[0][k], xs[1][k] = v, v
+			}
+		}
+		useAVX2 = true
+		a.omlsa()
+		useAVX2 = false
+		b.omlsa()
+		for i, xs := range [][2][]float32{{a.gamma, b.gamma}, {a.xi, b.xi}, {a.zeta, b.zeta}, {a.local, b.local}, {a.gain, b.gain}, {a.prevClean, b.prevClean}} {
+			for k := range xs[0] {
+				if math.Float32bits(xs[0][k]) != math.Float32bits(xs[1][k]) {
+					t.Fatalf("round %d array %d cell %d: AVX2 %g, Go %g", round, i, k, xs[0][k], xs[1][k])
+				}
+			}
+		}
+	}
+}

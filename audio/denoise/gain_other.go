@@ -7,3 +7,6 @@ func omlsaGainsVec(*state) int { return 0 }
 
 // trackNoiseVec does no cells here: trackNoise's loop does them all.
 func trackNoiseVec(*state) int { return 0 }
+
+// omlsaSNRVec does no cells here: omlsa's first loop does them all.
+func omlsaSNRVec(*state) int { return 0 }
