@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -133,6 +134,7 @@ func benchNetworkCalls(b *testing.B, n int) {
 	// loaded host reading 2N rooms' and legs' counters can take a second.
 	c0, w0, cc0 := cpuTime(), time.Now(), procCPU(cmd.Process.Pid)
 	late0, ticks0, recv0, lost0 := netStats(m, n)
+	gc0 := readGCStats()
 	if f := os.Getenv("ROOM_NET_CPUPROFILE"); f != "" { // meetd's side, the measured seconds only
 		out, err := os.Create(fmt.Sprintf("%s.%d", f, n))
 		if err != nil {
@@ -148,6 +150,7 @@ func benchNetworkCalls(b *testing.B, n int) {
 	}
 	late, ticks, recv, lost := netStats(m, n)
 	cpu, wall, clientCPU := cpuTime()-c0, time.Since(w0), procCPU(cmd.Process.Pid)-cc0
+	gc := readGCStats().sub(gc0)
 	var worst time.Duration
 	for i := range n {
 		st, _ := m.Stats(int64(i + 1))
@@ -160,6 +163,13 @@ func benchNetworkCalls(b *testing.B, n int) {
 		b.ReportMetric(float64(cpu.Microseconds())/float64(ticks-ticks0), "cpu-µs/tick")
 	}
 	b.ReportMetric(float64(late-late0), "late-ticks")
+	// The server's garbage collection over the window: cycles, and the
+	// bytes and objects allocated per room tick.
+	b.ReportMetric(float64(gc.cycles), "gc-cycles")
+	if ticks > ticks0 {
+		b.ReportMetric(float64(gc.bytes)/float64(ticks-ticks0), "alloc-B/tick")
+		b.ReportMetric(float64(gc.objects)/float64(ticks-ticks0), "allocs/tick")
+	}
 	b.ReportMetric(float64(ticks-ticks0), "ticks")
 	b.ReportMetric(float64(worst.Microseconds())/1000, "max-lateness-ms")
 	// The load generator's own CPU (the softphones' process), apart.
@@ -167,6 +177,19 @@ func benchNetworkCalls(b *testing.B, n int) {
 	if recv > recv0 {
 		b.ReportMetric(float64(lost-lost0)/float64(recv-recv0+lost-lost0)*100, "%operator-loss")
 	}
+}
+
+// gcStats are the runtime's garbage collection counters.
+type gcStats struct{ cycles, bytes, objects uint64 }
+
+func readGCStats() gcStats {
+	samples := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}, {Name: "/gc/heap/allocs:bytes"}, {Name: "/gc/heap/allocs:objects"}}
+	metrics.Read(samples)
+	return gcStats{samples[0].Value.Uint64(), samples[1].Value.Uint64(), samples[2].Value.Uint64()}
+}
+
+func (g gcStats) sub(o gcStats) gcStats {
+	return gcStats{g.cycles - o.cycles, g.bytes - o.bytes, g.objects - o.objects}
 }
 
 // procCPU is a process's user+system CPU time from /proc (Linux), 0 when
