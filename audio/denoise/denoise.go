@@ -40,6 +40,7 @@ import (
 	"time"
 
 	"github.com/meet-dev/meet/audio/denoise/internal/fft"
+	"github.com/meet-dev/meet/audio/denoise/internal/vec"
 )
 
 // ErrFrameSize is returned when a frame is not a whole number of 10 ms frames.
@@ -230,20 +231,13 @@ func (s *Suppressor) processFrame(x []float32) {
 // analyse runs one STFT frame: window, FFT, gains, inverse FFT, window.
 // The result is left in s.work.
 func (s *Suppressor) analyse() {
-	for i, v := range s.in {
-		s.work[i] = v * s.win[i]
-	}
+	vec.MulTo(s.work, s.in, s.win)
 	s.fft.Forward(s.spec, s.work)
 	s.st.crest = crest(s.in[s.n-s.hop:])
 	s.st.gains(s.spec)
-	for k, g := range s.st.binGain {
-		y := s.spec[k]
-		s.spec[k] = complex(real(y)*g, imag(y)*g)
-	}
+	vec.MulBins(s.spec, s.st.binGain)
 	s.fft.Inverse(s.work, s.spec)
-	for i := range s.work {
-		s.work[i] *= s.win[i]
-	}
+	vec.Mul(s.work, s.win)
 }
 
 // crest measures how much the high-passed (first difference) energy of x

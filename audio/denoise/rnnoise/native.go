@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/meet-dev/meet/audio/denoise/internal/fft"
+	"github.com/meet-dev/meet/audio/denoise/internal/vec"
 )
 
 // NativeModel is RNNoise's network with its weights read from the npm
@@ -19,8 +20,8 @@ type NativeModel struct {
 	net  *network
 	path string
 
-	halfWindow [frameSize]float32
-	dctTable   [nbBands * nbBands]float32
+	window   [windowSize]float32 // RNNoise's half window, then the same backwards
+	dctTable [nbBands * nbBands]float32
 }
 
 const (
@@ -75,9 +76,10 @@ func NewNativeModel(wasm []byte) (*NativeModel, error) {
 		return nil, err
 	}
 	m := &NativeModel{net: net}
-	for i := range m.halfWindow {
+	for i := range frameSize {
 		s := math.Sin(.5 * math.Pi * (float64(i) + .5) / frameSize)
-		m.halfWindow[i] = float32(math.Sin(.5 * math.Pi * s * s))
+		w := float32(math.Sin(.5 * math.Pi * s * s))
+		m.window[i], m.window[windowSize-1-i] = w, w
 	}
 	for i := range nbBands {
 		for j := range nbBands {
@@ -203,9 +205,7 @@ func (d *NativeDenoiser) Process(frame []float32) (vad float32, err error) {
 			d.lastG[i] = d.g[i]
 		}
 		interpBandGain(d.gf[:], d.g[:])
-		for i := range X {
-			X[i] = complex(real(X[i])*d.gf[i], imag(X[i])*d.gf[i])
-		}
+		vec.MulBins(X[:], d.gf[:])
 	}
 	d.synthesis(frame)
 	return vad, nil
@@ -214,30 +214,17 @@ func (d *NativeDenoiser) Process(frame []float32) (vad float32, err error) {
 // transform windows x (two frames) in place and writes its spectrum,
 // scaled by 1/960 as RNNoise's forward transform is, to X.
 func (d *NativeDenoiser) transform(X *[freqSize]complex64, x *[windowSize]float32) {
-	w := &d.m.halfWindow
-	for i := range frameSize {
-		x[i] *= w[i]
-		x[windowSize-1-i] *= w[i]
-	}
+	vec.Mul(x[:], d.m.window[:])
 	d.fft.Forward(X[:], x[:])
-	const scale = 1.0 / windowSize
-	for i := range X {
-		X[i] = complex(real(X[i])*scale, imag(X[i])*scale)
-	}
+	vec.ScaleBins(X[:], 1.0/windowSize)
 }
 
 func (d *NativeDenoiser) synthesis(out []float32) {
 	x := &d.x
 	X := &d.X
-	for i := range X {
-		X[i] = complex(real(X[i])*windowSize, imag(X[i])*windowSize)
-	}
+	vec.ScaleBins(X[:], windowSize)
 	d.fft.Inverse(x[:], X[:])
-	w := &d.m.halfWindow
-	for i := range frameSize {
-		x[i] *= w[i]
-		x[windowSize-1-i] *= w[i]
-	}
+	vec.Mul(x[:], d.m.window[:])
 	for i := range frameSize {
 		v := (x[i] + d.synthesisMem[i]) * (1.0 / 32768)
 		// min(max(v, -1), 1) as compares, which keep NaN and the sign of
@@ -446,7 +433,5 @@ func (d *NativeDenoiser) pitchFilter() {
 		norm[i] = float32(math.Sqrt(float64(d.ex[i]) / (1e-8 + float64(newE[i]))))
 	}
 	interpBandGain(rf, norm[:])
-	for i := range X {
-		X[i] = complex(real(X[i])*rf[i], imag(X[i])*rf[i])
-	}
+	vec.MulBins(X[:], rf)
 }

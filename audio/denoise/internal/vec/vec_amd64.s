@@ -1,0 +1,76 @@
+#include "textflag.h"
+
+// func mulSSE(dst, a, b *float32, n int)
+// dst[i] = a[i]·b[i], eight a step (n a multiple of 8).
+TEXT ·mulSSE(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ n+24(FP), CX
+	SHRQ $3, CX
+	JEQ mdone
+mloop:
+	MOVUPS 0(SI), X0
+	MOVUPS 16(SI), X1
+	MOVUPS 0(DX), X2
+	MOVUPS 16(DX), X3
+	MULPS X2, X0
+	MULPS X3, X1
+	MOVUPS X0, 0(DI)
+	MOVUPS X1, 16(DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	DECQ CX
+	JNE mloop
+mdone:
+	RET
+
+// func scaleSSE(x *float32, s float32, n int)
+// x[i] *= s, eight a step (n a multiple of 8).
+TEXT ·scaleSSE(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), DI
+	MOVSS s+8(FP), X4
+	SHUFPS $0, X4, X4
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+	JEQ sdone
+sloop:
+	MOVUPS 0(DI), X0
+	MOVUPS 16(DI), X1
+	MULPS X4, X0
+	MULPS X4, X1
+	MOVUPS X0, 0(DI)
+	MOVUPS X1, 16(DI)
+	ADDQ $32, DI
+	DECQ CX
+	JNE sloop
+sdone:
+	RET
+
+// func mulBinsSSE(bins *complex64, gain *float32, n int)
+// X[k] = (re·g[k], im·g[k]), four bins a step (n a multiple of 4): the
+// four gains spread to (g0 g0 g1 g1) and (g2 g2 g3 g3).
+TEXT ·mulBinsSSE(SB), NOSPLIT, $0-24
+	MOVQ bins+0(FP), DI
+	MOVQ gain+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $2, CX
+	JEQ bdone
+bloop:
+	MOVUPS 0(SI), X2
+	MOVAPS X2, X3
+	UNPCKLPS X2, X2
+	UNPCKHPS X3, X3
+	MOVUPS 0(DI), X0
+	MOVUPS 16(DI), X1
+	MULPS X2, X0
+	MULPS X3, X1
+	MOVUPS X0, 0(DI)
+	MOVUPS X1, 16(DI)
+	ADDQ $16, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNE bloop
+bdone:
+	RET
