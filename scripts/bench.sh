@@ -49,7 +49,7 @@ STEPS=(
 	"softphone-call|./softphone/|-bench ^(BenchmarkClientLatency|BenchmarkPhoneCPU)$ -benchtime 1x"
 	"audio|./audio/ ./audio/opus/ ./audio/device/|-bench . -benchtime 300ms"
 	"denoise|./audio/denoise/ ./audio/denoise/rnnoise/|-bench . -benchtime 1s"
-	"nseval|./audio/denoise/nseval/|-tags nseval -bench ^BenchmarkNS$ -benchtime 1s -run ^TestNSEval$ -v -timeout 20m"
+	"nseval|./audio/denoise/nseval/|-tags nseval -bench ^(BenchmarkNS|BenchmarkRNNoiseNode)$ -benchtime 1s -run ^TestNSEval$ -v -timeout 20m"
 	"e2e-nspath|./e2e/|-bench ^BenchmarkNSWholePath$ -benchtime 1x -timeout 30m"
 	"tui|./tui/|-bench . -benchtime 1s"
 )

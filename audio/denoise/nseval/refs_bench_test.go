@@ -3,9 +3,17 @@
 package nseval
 
 import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/meet-dev/meet/audio/denoise/rnnoise"
 )
 
 // benchFrames runs p over 2 s of pink noise frame by frame. Besides wall
@@ -90,4 +98,46 @@ func BenchmarkNS(b *testing.B) {
 			benchFramesCache(b, p, evict)
 		})
 	}
+}
+
+// BenchmarkRNNoiseNode is a reference for how fast RNNoise's C code runs
+// on this machine as native code: the npm package's rnnoise.wasm (the one
+// BenchmarkNS/rnnoise runs under wazero and whose weights rnnoise-go and
+// the hybrid use) run by node, whose V8 compiles WebAssembly to machine
+// code, over the same 2 s of pink noise as BenchmarkNS, 5000 frames after
+// a 2000-frame warm-up. cpu-ns/op and ns/op are node's own process CPU
+// time and wall time per 10 ms frame (testdata/rnnoise_node_bench.js), so
+// node's start-up is not in them.
+func BenchmarkRNNoiseNode(b *testing.B) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		b.Fatalf("node (Debian package nodejs, installed by make deps): %v", err)
+	}
+	wasm, err := rnnoise.Find()
+	if err != nil {
+		b.Fatal(err)
+	}
+	x := Pink(evalRate*2, 1)
+	raw := make([]byte, 4*len(x))
+	for i, v := range x {
+		binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(float32(0.02*v)))
+	}
+	frames := filepath.Join(b.TempDir(), "pink.f32")
+	if err := os.WriteFile(frames, raw, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	const n = 5000
+	var cpu, wall float64
+	for b.Loop() {
+		out, err := exec.Command(node, "testdata/rnnoise_node_bench.js", wasm, frames, fmt.Sprint(n)).CombinedOutput()
+		if err != nil {
+			b.Fatalf("node: %v: %s", err, out)
+		}
+		var got int
+		if _, err := fmt.Sscanf(string(out), "cpu-ns/frame %g wall-ns/frame %g frames %d", &cpu, &wall, &got); err != nil || got != n {
+			b.Fatalf("node printed %q: %v", out, err)
+		}
+	}
+	b.ReportMetric(cpu, "cpu-ns/op")
+	b.ReportMetric(wall, "ns/op")
 }
