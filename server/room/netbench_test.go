@@ -166,6 +166,9 @@ func benchNetworkCalls(b *testing.B, n int) {
 	// The server's garbage collection over the window: cycles, and the
 	// bytes and objects allocated per room tick.
 	b.ReportMetric(float64(gc.cycles), "gc-cycles")
+	if cpu > 0 {
+		b.ReportMetric(gc.cpu/cpu.Seconds()*100, "%cpu-in-gc")
+	}
 	if ticks > ticks0 {
 		b.ReportMetric(float64(gc.bytes)/float64(ticks-ticks0), "alloc-B/tick")
 		b.ReportMetric(float64(gc.objects)/float64(ticks-ticks0), "allocs/tick")
@@ -180,16 +183,20 @@ func benchNetworkCalls(b *testing.B, n int) {
 }
 
 // gcStats are the runtime's garbage collection counters.
-type gcStats struct{ cycles, bytes, objects uint64 }
+type gcStats struct {
+	cycles, bytes, objects uint64
+	cpu                    float64 // seconds of CPU the collector used
+}
 
 func readGCStats() gcStats {
-	samples := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}, {Name: "/gc/heap/allocs:bytes"}, {Name: "/gc/heap/allocs:objects"}}
+	samples := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}, {Name: "/gc/heap/allocs:bytes"},
+		{Name: "/gc/heap/allocs:objects"}, {Name: "/cpu/classes/gc/total:cpu-seconds"}}
 	metrics.Read(samples)
-	return gcStats{samples[0].Value.Uint64(), samples[1].Value.Uint64(), samples[2].Value.Uint64()}
+	return gcStats{samples[0].Value.Uint64(), samples[1].Value.Uint64(), samples[2].Value.Uint64(), samples[3].Value.Float64()}
 }
 
 func (g gcStats) sub(o gcStats) gcStats {
-	return gcStats{g.cycles - o.cycles, g.bytes - o.bytes, g.objects - o.objects}
+	return gcStats{g.cycles - o.cycles, g.bytes - o.bytes, g.objects - o.objects, g.cpu - o.cpu}
 }
 
 // procCPU is a process's user+system CPU time from /proc (Linux), 0 when
