@@ -111,7 +111,8 @@ func threadCPU() time.Duration {
 
 // goldenSignal is 8 s at 48 kHz: voiced (a speech-like harmonic signal with
 // pauses) over pink-ish noise whose level changes, a stretch of digital
-// silence, a noise-only stretch and a few clicks, so every path of RNNoise
+// silence, a noise-only stretch, a few clicks and 100 ms with NaN,
+// infinities and absurd values mixed in, so every path of RNNoise
 // (silence, pitch search, pitch filter) and of ours (transients) runs.
 func goldenSignal() []float32 {
 	const n = 8 * 48000
@@ -135,6 +136,12 @@ func goldenSignal() []float32 {
 			noise += 0.3 * rng.NormFloat64()
 		}
 		x[i] += float32(noise)
+	}
+	// A stretch of garbage: NaN, infinities and absurd values, which
+	// every stage treats as silence, between ordinary samples.
+	bad := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 3e38, -1e30, 1e30, 1.5e30, -5}
+	for i := 7 * 48000; i < 7*48000+4800; i += 7 {
+		x[i] = bad[(i/7)%len(bad)]
 	}
 	return x
 }

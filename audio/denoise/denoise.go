@@ -185,12 +185,7 @@ func (s *Suppressor) processFrame(x []float32) {
 	// no warm-up.
 	copy(s.in, s.in[hop:])
 	newIn := s.in[n-hop:]
-	for i, v := range x {
-		if v != v || v > 1e30 || v < -1e30 { // NaN or ±Inf
-			v = 0
-		}
-		newIn[i] = v
-	}
+	vec.Finite(newIn, x) // NaN, ±Inf (and beyond ±1e30) as silence
 	if !s.warm {
 		// Nothing processed yet: start in the requested mode at once.
 		s.active = on

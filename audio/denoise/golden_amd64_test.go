@@ -14,9 +14,12 @@ import (
 // hybrid (RNNoise in Go, ours, the mix) faster without changing what it
 // outputs must leave it as it is. amd64 only: other architectures may fuse
 // multiplies and adds (the Go spec allows it), which changes the last bits.
+// The garbage stretch makes NaN inside the suppressors, whose payload and
+// sign follow the operand order the compiler (go1.26) chose in the Go
+// loops: the vector kernels follow it too.
 const (
-	goldenHybridBits  = 0xc24f75ef4205e43f
-	goldenRNNoiseBits = 0xa10603db40d77705
+	goldenHybridBits  = 0x39d1c7c0ba77563c
+	goldenRNNoiseBits = 0x55472e2e4daba396
 )
 
 // TestHybridGoldenBits runs the default hybrid (float and PCM16 paths)

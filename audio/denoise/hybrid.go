@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/meet-dev/meet/audio/denoise/internal/vec"
 	"github.com/meet-dev/meet/audio/denoise/rnnoise"
 )
 
@@ -206,11 +207,7 @@ func (h *Hybrid) processFrame(x []float32) error {
 	if !h.warm {
 		h.active, h.warm = on, true
 	}
-	for i, v := range x {
-		if v != v || v > 1e30 || v < -1e30 {
-			x[i] = 0
-		}
-	}
+	vec.Finite(x, x)
 	switch {
 	case !on && !h.active:
 		copy(h.prev, x) // bypass: untouched

@@ -183,10 +183,8 @@ func (d *NativeDenoiser) Process(frame []float32) (vad float32, err error) {
 	const b0, b1 = float32(-2), float32(1)
 	in := &d.buf
 	m0, m1 := d.memHP[0], d.memHP[1]
-	for i, v := range frame {
-		if v != v || v > 1e30 || v < -1e30 {
-			v = 0
-		}
+	vec.Finite(in[:], frame) // NaN, ±Inf (and beyond ±1e30) as silence
+	for i, v := range in {
 		xi := v * 32768
 		yi := xi + m0
 		m0 = float32(float64(m1) + (float64(b0)*float64(xi) - float64(a0)*float64(yi)))
@@ -205,7 +203,12 @@ func (d *NativeDenoiser) Process(frame []float32) (vad float32, err error) {
 			d.lastG[i] = d.g[i]
 		}
 		interpBandGain(d.gf[:], d.g[:])
-		vec.MulBins(X[:], d.gf[:])
+		// Not vec.MulBins: where both a bin and its gain are NaN (absurd
+		// input), this loop as compiled keeps the gain's NaN in the
+		// imaginary part, and the output keeps every bit only so.
+		for i := range X {
+			X[i] = complex(real(X[i])*d.gf[i], imag(X[i])*d.gf[i])
+		}
 	}
 	d.synthesis(frame)
 	return vad, nil
@@ -433,5 +436,7 @@ func (d *NativeDenoiser) pitchFilter() {
 		norm[i] = float32(math.Sqrt(float64(d.ex[i]) / (1e-8 + float64(newE[i]))))
 	}
 	interpBandGain(rf, norm[:])
-	vec.MulBins(X[:], rf)
+	for i := range X { // not vec.MulBins: see Process
+		X[i] = complex(real(X[i])*rf[i], imag(X[i])*rf[i])
+	}
 }

@@ -76,3 +76,27 @@ func mulBinsGo(X []complex64, g []float32) {
 		X[i] = complex(real(v)*g[i], imag(v)*g[i])
 	}
 }
+
+// Finite sets dst[i] = src[i] where it is a number of magnitude at most
+// 1e30, else 0 (NaN, ±Inf and absurd values become silence), as the
+// suppressors' `if v != v || v > 1e30 || v < -1e30 { v = 0 }` does; len(src)
+// must be at least len(dst). dst and src may be the same slice.
+func Finite(dst, src []float32) {
+	n := len(dst)
+	if n == 0 {
+		return
+	}
+	_ = src[n-1]
+	k := finiteVec(dst, src)
+	finiteGo(dst[k:], src[k:n])
+}
+
+func finiteGo(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		if v != v || v > 1e30 || v < -1e30 {
+			v = 0
+		}
+		dst[i] = v
+	}
+}

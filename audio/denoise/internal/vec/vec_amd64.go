@@ -53,3 +53,14 @@ func mulBinsVec(X []complex64, g []float32) int {
 	}
 	return n
 }
+
+//go:noescape
+func finiteSSE(dst, src *float32, n int)
+
+func finiteVec(dst, src []float32) int {
+	n := len(dst) &^ 7
+	if n > 0 {
+		finiteSSE(&dst[0], &src[0], n)
+	}
+	return n
+}

@@ -74,3 +74,46 @@ bloop:
 	JNE bloop
 bdone:
 	RET
+
+DATA absMask<>+0(SB)/4, $0x7fffffff
+DATA absMask<>+4(SB)/4, $0x7fffffff
+DATA absMask<>+8(SB)/4, $0x7fffffff
+DATA absMask<>+12(SB)/4, $0x7fffffff
+GLOBL absMask<>(SB), RODATA|NOPTR, $16
+
+DATA big<>+0(SB)/4, $0x7149f2ca
+DATA big<>+4(SB)/4, $0x7149f2ca
+DATA big<>+8(SB)/4, $0x7149f2ca
+DATA big<>+12(SB)/4, $0x7149f2ca
+GLOBL big<>(SB), RODATA|NOPTR, $16
+
+// func finiteSSE(dst, src *float32, n int)
+// dst[i] = src[i] where |src[i]| <= 1e30 (CMPPS LE is false for NaN), else
+// +0; eight a step (n a multiple of 8).
+TEXT ·finiteSSE(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	MOVUPS absMask<>(SB), X6
+	MOVUPS big<>(SB), X7
+	SHRQ $3, CX
+	JEQ fdone
+floop:
+	MOVUPS 0(SI), X0
+	MOVUPS 16(SI), X1
+	MOVAPS X0, X2
+	MOVAPS X1, X3
+	ANDPS X6, X2
+	ANDPS X6, X3
+	CMPPS X7, X2, 2 // |v| <= 1e30
+	CMPPS X7, X3, 2
+	ANDPS X2, X0
+	ANDPS X3, X1
+	MOVUPS X0, 0(DI)
+	MOVUPS X1, 16(DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNE floop
+fdone:
+	RET

@@ -54,6 +54,19 @@ func TestSameBits(t *testing.T) {
 		}
 		sameBits(t, "Scale", got, want)
 
+		got, want = make([]float32, n), make([]float32, n)
+		y := append([]float32{}, x...)
+		for i := range y {
+			if rng.IntN(8) == 0 {
+				y[i] = []float32{1e30, -1e30, math.Nextafter32(1e30, 2e30), -math.Nextafter32(1e30, 2e30)}[rng.IntN(4)]
+			}
+		}
+		Finite(got, y)
+		finiteGo(want, y)
+		sameBits(t, "Finite", got, want)
+		Finite(y, y) // in place
+		sameBits(t, "Finite in place", y, want)
+
 		X := make([]complex64, n/2)
 		for i := range X {
 			X[i] = complex(x[2*i], x[2*i+1])
