@@ -81,6 +81,10 @@ func (j *jitterBuffer) skip(n int) { j.core.Skip(n) }
 // frame due is late.
 func (j *jitterBuffer) waiting() bool { return j.core.Playing() && j.core.Held() == 0 }
 
+// nextHeld reports whether the stream is playing and the frame due next is
+// held: a pop now plays it.
+func (j *jitterBuffer) nextHeld() bool { return j.core.NextHeld() }
+
 // lossFraction is the share of expected packets never received (0..1).
 func (j *jitterBuffer) lossFraction() float64 { return j.core.LossFraction() }
 

@@ -9,6 +9,27 @@ import (
 // has not arrived before it conceals the frame instead.
 const maxLateWait = frameDuration / 2
 
+// earlyPlay is how long before its time a frame may be played by the
+// packet that brings it (see onPacket).
+const earlyPlay = frameDuration / 2
+
+// playClock is the playout's clock, guarded by the receiver's mutex: when
+// the next frame is due, and whether a late packet is awaited.
+type playClock struct {
+	t    *time.Timer // fires at late, else at next; nil until playout runs
+	next time.Time   // when the next frame is due
+	late time.Time   // waiting for a late packet until then; zero when not
+}
+
+// arm sets the timer for what the clock waits for next.
+func (c *playClock) arm(now time.Time) {
+	at := c.next
+	if !c.late.IsZero() {
+		at = c.late
+	}
+	c.t.Reset(at.Sub(now))
+}
+
 // playout writes one frame to the speaker every 20 ms until ctx is done.
 //
 // It keeps to the wall clock: frames missed while the process was starved
@@ -24,101 +45,96 @@ const maxLateWait = frameDuration / 2
 // concealed (which puts the stream a frame later, see jitterBuffer). When
 // packets have waited longer than the margin for a second, the clock moves
 // earlier by the excess.
+//
+// While a stream plays, the goroutine that reads a packet plays the frame
+// due next when it is held and due within earlyPlay (see onPacket), and
+// pushes the timer on: on a steady stream the timer never fires, and each
+// 20 ms costs the process one wake-up (the packet's) instead of three (the
+// packet's, and the timer's two: Go's netpoller sleeps in whole
+// milliseconds, so a timer wakes it once early and once on time). The
+// timer only plays silence, conceals, and waits for late packets.
 func (r *receiver) playout(ctx context.Context) {
-	next := time.Now().Add(frameDuration)
-	var late time.Time // waiting for a late packet until then; zero when not
-	t := time.NewTimer(frameDuration)
+	r.mu.Lock()
+	r.clk.next = time.Now().Add(frameDuration)
+	r.clk.t = time.NewTimer(frameDuration)
+	t := r.clk.t
+	r.mu.Unlock()
 	defer t.Stop()
 	for {
-		kicked := false
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-		case <-r.kick:
-			kicked = true
 		}
-		now := time.Now()
-		switch {
-		case kicked && late.IsZero():
-			if m, ok := r.startMargin(); ok {
-				next = now.Add(m)
-			}
-		case kicked:
-			if !r.lateArrived() {
-				continue // the timer still runs until late
-			}
-			late = time.Time{}
-			next = next.Add(frameDuration - r.playOnce(now))
-		case !late.IsZero(): // waited long enough: conceal
-			r.stopWaiting()
-			late = time.Time{}
-			next = next.Add(frameDuration - r.playOnce(now))
-		default:
-			if behind := now.Sub(next); behind > 10*frameDuration || (r.paced != nil && behind >= frameDuration) {
-				// Starved: skip the frames whose time has passed, keeping
-				// the clock's phase, instead of bursting.
-				n := behind / frameDuration
-				r.skipDue(int(n))
-				next = next.Add(n * frameDuration)
-			}
-			for !next.After(now) {
-				if next.Add(frameDuration).After(now) && r.awaitLate() {
-					late = now.Add(maxLateWait)
-					break
-				}
-				next = next.Add(frameDuration - r.playOnce(now))
-			}
-		}
-		if late.IsZero() {
-			t.Reset(next.Sub(now))
-		} else {
-			t.Reset(late.Sub(now))
-		}
+		r.tick(time.Now())
 	}
 }
 
-func (r *receiver) skipDue(n int) {
+// tick is the playout timer's work at now.
+func (r *receiver) tick(now time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.jb != nil {
-		r.jb.skip(n)
+	c := &r.clk
+	switch {
+	case !c.late.IsZero() && now.Before(c.late):
+		// A packet moved the clock on while the timer fired: nothing due.
+	case !c.late.IsZero(): // waited long enough: conceal
+		r.awaiting = false
+		c.late = time.Time{}
+		c.next = c.next.Add(frameDuration - r.playOnceLocked(now))
+	default:
+		if behind := now.Sub(c.next); behind > 10*frameDuration || (r.paced != nil && behind >= frameDuration) {
+			// Starved: skip the frames whose time has passed, keeping
+			// the clock's phase, instead of bursting.
+			n := behind / frameDuration
+			if r.jb != nil {
+				r.jb.skip(int(n))
+			}
+			c.next = c.next.Add(n * frameDuration)
+		}
+		for !c.next.After(now) {
+			if c.next.Add(frameDuration).After(now) && r.awaitLateLocked() {
+				c.late = now.Add(maxLateWait)
+				break
+			}
+			c.next = c.next.Add(frameDuration - r.playOnceLocked(now))
+		}
 	}
+	c.arm(now)
 }
 
-// startMargin reports whether a stream is ready to start and how long after
-// now its first frame should play.
-func (r *receiver) startMargin() (time.Duration, bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.jb == nil || !r.jb.ready() {
-		return 0, false
+// onPacket runs the clock after a packet was taken into the jitter buffer
+// at now, in the goroutine that read it; the caller holds r.mu. A stream
+// that is ready to start sets the clock; an awaited late packet is played
+// at once; the frame due next, held and due within earlyPlay, is played
+// at once too, and the timer pushed on to the frame after it.
+func (r *receiver) onPacket(now time.Time) {
+	c := &r.clk
+	if c.t == nil || r.jb == nil {
+		return
 	}
-	return r.jb.margin(), true
+	switch {
+	case !c.late.IsZero():
+		if r.jb.waiting() {
+			return // not the awaited one; the timer still runs until late
+		}
+		r.awaiting = false
+		c.late = time.Time{}
+	case r.jb.ready():
+		c.next = now.Add(r.jb.margin())
+		c.arm(now)
+		return
+	case !r.jb.nextHeld() || now.Before(c.next.Add(-earlyPlay)):
+		return
+	}
+	c.next = c.next.Add(frameDuration - r.playOnceLocked(now))
+	c.arm(now)
 }
 
-// awaitLate reports whether the frame due now has not arrived while the
-// stream is playing; if so, readTrack kicks the playout when a packet comes.
-func (r *receiver) awaitLate() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+// awaitLateLocked reports whether the frame due now has not arrived while
+// the stream is playing; if so, the packet that brings it plays it. The
+// caller holds r.mu.
+func (r *receiver) awaitLateLocked() bool {
 	r.awaiting = r.jb != nil && r.jb.waiting()
 	return r.awaiting
-}
-
-// lateArrived reports whether the awaited packet came (and stops waiting).
-func (r *receiver) lateArrived() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.jb == nil || !r.jb.waiting() {
-		r.awaiting = false
-		return true
-	}
-	return false
-}
-
-func (r *receiver) stopWaiting() {
-	r.mu.Lock()
-	r.awaiting = false
-	r.mu.Unlock()
 }

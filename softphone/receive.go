@@ -28,13 +28,13 @@ type receiver struct {
 	ring     *ringStage
 	tail     audio.Writer // Meter -> Ring -> Speaker, at 48 kHz
 	sink     *guardedSink
-	paced    bufferedSink  // the speaker when it is a sound card, else nil
-	kick     chan struct{} // a stream is ready to start, or the awaited packet came
-	awaiting bool          // the playout waits for a late packet (see playout)
-	ended    bool          // a call was left: its last packets may still come (see endStream)
-	lastPkt  time.Time     // arrival of the last packet received
-	skipped  uint64        // decoded frames not played: the sound card was behind
-	ahead    int           // writes in a row that found aheadQueued waiting
+	paced    bufferedSink // the speaker when it is a sound card, else nil
+	clk      playClock    // the playout's clock (see playout)
+	awaiting bool         // the playout waits for a late packet (see playout)
+	ended    bool         // a call was left: its last packets may still come (see endStream)
+	lastPkt  time.Time    // arrival of the last packet received
+	skipped  uint64       // decoded frames not played: the sound card was behind
+	ahead    int          // writes in a row that found aheadQueued waiting
 	silence  audio.PCM16
 	level    levelHold // speaker level, updated per frame
 
@@ -52,7 +52,7 @@ func newReceiver(sink audio.Writer, p *Phone) (*receiver, error) {
 		return nil, err
 	}
 	ring.set(p.ringing.Load())
-	r := &receiver{p: p, ring: ring, sink: g, silence: make(audio.PCM16, 960), kick: make(chan struct{}, 1)}
+	r := &receiver{p: p, ring: ring, sink: g, silence: make(audio.PCM16, 960)}
 	if b, ok := sink.(bufferedSink); ok {
 		r.paced = b
 	}
@@ -183,12 +183,7 @@ func (r *receiver) readTrack(pr *peer, t *webrtc.TrackRemote) {
 		if err != nil {
 			return
 		}
-		if r.receive(pr, pkt.SequenceNumber, pkt.Timestamp, pkt.Payload, time.Now()) {
-			select {
-			case r.kick <- struct{}{}:
-			default:
-			}
-		}
+		r.receive(pr, pkt.SequenceNumber, pkt.Timestamp, pkt.Payload, time.Now())
 	}
 }
 
@@ -197,9 +192,9 @@ func (r *receiver) readTrack(pr *peer, t *webrtc.TrackRemote) {
 const endedGap = 2 * frameDuration
 
 // receive takes one packet of pr's track that arrived at now into the
-// jitter buffer, unless it is the tail of a call just left. It reports
-// whether the playout should be kicked.
-func (r *receiver) receive(pr *peer, seq uint16, ts uint32, payload []byte, now time.Time) (kick bool) {
+// jitter buffer, unless it is the tail of a call just left, and runs the
+// playout clock (see onPacket). It reports whether the packet was taken.
+func (r *receiver) receive(pr *peer, seq uint16, ts uint32, payload []byte, now time.Time) (taken bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	gap := now.Sub(r.lastPkt)
@@ -212,7 +207,8 @@ func (r *receiver) receive(pr *peer, seq uint16, ts uint32, payload []byte, now 
 		return false
 	}
 	r.jb.push(seq, ts, payload, now)
-	return r.jb.ready() || r.awaiting
+	r.onPacket(now)
+	return true
 }
 
 // resume takes the stream in again after endStream: a call was joined,
@@ -229,6 +225,11 @@ func (r *receiver) resume() {
 func (r *receiver) playOnce(now time.Time) (early time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	return r.playOnceLocked(now)
+}
+
+// playOnceLocked is playOnce with r.mu held.
+func (r *receiver) playOnceLocked(now time.Time) (early time.Duration) {
 	defer func() {
 		if r.jb != nil {
 			early = r.jb.early()

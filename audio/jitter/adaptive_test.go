@@ -332,3 +332,24 @@ func TestAdaptiveSkipsEverySpareFrame(t *testing.T) {
 		t.Fatalf("skipped = %d after a second with three frames queued, want every spare one (2: the burst's jitter makes the target 2)", j.skipped())
 	}
 }
+
+func TestAdaptiveNextHeld(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	j := newAdaptive()
+	j.Insert(1, 960, t0, pkt(1))
+	if j.NextHeld() {
+		t.Fatal("next held before playout started")
+	}
+	popOne(j, t0) // plays 1
+	if j.NextHeld() {
+		t.Fatal("next held with nothing queued")
+	}
+	j.Insert(3, 3*960, t0.Add(2*f20), pkt(3))
+	if j.NextHeld() {
+		t.Fatal("next held while 2, due next, is missing")
+	}
+	j.Insert(2, 2*960, t0.Add(2*f20), pkt(2))
+	if !j.NextHeld() {
+		t.Fatal("2 is due next and held, NextHeld false")
+	}
+}

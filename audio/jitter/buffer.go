@@ -462,6 +462,10 @@ func (b *Buffer[T]) Held() int { return b.held }
 // Playing reports whether playout has started (and not stopped since).
 func (b *Buffer[T]) Playing() bool { return b.playing }
 
+// NextHeld reports whether playout has started and the packet due next is
+// held (a player may play it before its time rather than wake for it).
+func (b *Buffer[T]) NextHeld() bool { return b.playing && b.ring.Has(b.next) }
+
 // Misses is how many misses in a row the last pops concealed (see Loss).
 func (b *Buffer[T]) Misses() int { return b.misses }
 
