@@ -120,6 +120,7 @@ var catalogue = []entry{
 		expect: []string{"server/room.BenchmarkConcurrentCalls/200"}},
 	{area: "media", pattern: re(`server/room\.BenchmarkNetworkCalls/\d+`),
 		show: []show{asIs("%core/call", "% core/call"), asIs("cpu-µs/tick", "µs/call-tick"), asIs("late-ticks", "late ticks"),
+			asIs("max-lateness-ms", "ms max lateness"), asIs("%cpu-in-gc", "% of the CPU in GC"),
 			asIs("%operator-loss", "% operator loss"), asIs("client-%core", "% core load generator (apart)")},
 		aim:    "≤ 0.3 % core/call, no late ticks, no loss (200 calls, G.711 ↔ Opus over real WebRTC and RTP sockets)",
 		conds:  []cond{le("%core/call", 0.3), le("late-ticks", 0), le("%operator-loss", 0)},
