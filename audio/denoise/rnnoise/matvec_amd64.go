@@ -59,6 +59,11 @@ func activateVec(net *network, a activation, x []float32) int {
 //go:noescape
 func matVec2AVX(out, bias, w, x *float32, cols, stride int)
 
+// matVec4AVX is matVec2AVX for four blocks.
+//
+//go:noescape
+func matVec4AVX(out, bias, w, x *float32, cols, stride int)
+
 // xcorr32AVX is xcorr16SSE for 32 lags.
 //
 //go:noescape
@@ -85,6 +90,9 @@ func matVec(out []float32, m *matrix, x []float32) {
 	_ = m.w[len(m.bias)/k*stride-1]
 	b := 0
 	if useAVX {
+		for ; b+4*k <= len(m.bias); b += 4 * k {
+			matVec4AVX(&out[b], &m.bias[b], &m.w[b/k*stride], &x[0], len(x), 4*stride)
+		}
 		for ; b+2*k <= len(m.bias); b += 2 * k {
 			matVec2AVX(&out[b], &m.bias[b], &m.w[b/k*stride], &x[0], len(x), 4*stride)
 		}

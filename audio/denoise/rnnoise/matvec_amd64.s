@@ -134,6 +134,70 @@ m2done:
 	STORE32
 	RET
 
+// func matVec4AVX(out, bias, w, x *float32, cols, stride int)
+// matVec2AVX for four blocks of 16 neurons (block q's weights q·stride
+// bytes after the first's, its bias and outputs 16q floats on): eight
+// independent sums Y0..Y7, so the adds of one input no longer wait on the
+// previous input's; every neuron still multiplies then adds, input by
+// input in order, as matVecGeneric does.
+TEXT ·matVec4AVX(SB), NOSPLIT, $0-48
+	MOVQ out+0(FP), DI
+	MOVQ bias+8(FP), SI
+	MOVQ w+16(FP), R8
+	MOVQ x+24(FP), R9
+	MOVQ cols+32(FP), CX
+	MOVQ stride+40(FP), R10
+	LEAQ (R8)(R10*2), R11
+	ADDQ R8, R10
+	MOVQ stride+40(FP), R12
+	ADDQ R11, R12
+	VMOVUPS 0(SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS 64(SI), Y2
+	VMOVUPS 96(SI), Y3
+	VMOVUPS 128(SI), Y4
+	VMOVUPS 160(SI), Y5
+	VMOVUPS 192(SI), Y6
+	VMOVUPS 224(SI), Y7
+	TESTQ CX, CX
+	JEQ m4done
+m4loop:
+	VBROADCASTSS (R9), Y8
+	VMULPS 0(R8), Y8, Y9
+	VMULPS 32(R8), Y8, Y10
+	VMULPS 0(R10), Y8, Y11
+	VMULPS 32(R10), Y8, Y12
+	VADDPS Y9, Y0, Y0
+	VADDPS Y10, Y1, Y1
+	VADDPS Y11, Y2, Y2
+	VADDPS Y12, Y3, Y3
+	VMULPS 0(R11), Y8, Y13
+	VMULPS 32(R11), Y8, Y14
+	VMULPS 0(R12), Y8, Y15
+	VMULPS 32(R12), Y8, Y9
+	VADDPS Y13, Y4, Y4
+	VADDPS Y14, Y5, Y5
+	VADDPS Y15, Y6, Y6
+	VADDPS Y9, Y7, Y7
+	ADDQ $64, R8
+	ADDQ $64, R10
+	ADDQ $64, R11
+	ADDQ $64, R12
+	ADDQ $4, R9
+	DECQ CX
+	JNE m4loop
+m4done:
+	VMOVUPS Y0, 0(DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	VMOVUPS Y4, 128(DI)
+	VMOVUPS Y5, 160(DI)
+	VMOVUPS Y6, 192(DI)
+	VMOVUPS Y7, 224(DI)
+	VZEROUPPER
+	RET
+
 // func xcorr32AVX(out, x, y *float32, n int)
 // xcorr16SSE for 32 lags: Y0..Y3 hold lags 0-7, 8-15, 16-23, 24-31; per j,
 // x[j] is broadcast and MULADD32 applied to y[j..j+31], each lag summing
