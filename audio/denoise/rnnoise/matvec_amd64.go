@@ -151,3 +151,42 @@ func xcorr(out, x, y []float32) {
 	}
 	xcorrGeneric(out[k:], x, y[k:])
 }
+
+// decimateSSE is pitchDownsample's [1/4 1/2 1/4] decimation for
+// 4·groups outputs from lp[0] on, x at the input two samples before lp[0]'s
+// centre: the odd and even samples split by SHUFPS, then each lane the Go
+// code's operations in its order.
+//
+//go:noescape
+func decimateSSE(lp, x *float32, groups int)
+
+// decimateVec does pitchDownsample's lp[i] for i = 1 … 4·g (every group of
+// four whose inputs lie inside x) and returns 4·g.
+func decimateVec(lp, x []float32) int {
+	n := len(lp)
+	g := (n - 1) / 4
+	if g == 0 || len(x) < 2*n {
+		return 0
+	}
+	_ = lp[4*g]
+	_ = x[2*(4*g)+1]
+	decimateSSE(&lp[1], &x[0], g)
+	return 4 * g
+}
+
+// whitenSSE is whitenAt for the len/4 groups of four outputs of g (g[0]
+// at index ≥ 5 of its slice, and the five samples before it readable),
+// from the top group down, in place.
+//
+//go:noescape
+func whitenSSE(top *float32, num *[5]float32, groups int)
+
+// whitenVec runs whitenSSE over g (a multiple of 4 long, at least 8
+// samples after its slice's start) and reports that it did.
+func whitenVec(g []float32, num *[5]float32) bool {
+	if len(g) < 4 || len(g)%4 != 0 {
+		return false
+	}
+	whitenSSE(&g[len(g)-4], num, len(g)/4)
+	return true
+}

@@ -294,3 +294,87 @@ tsout:
 
 tsdone:
 	RET
+
+DATA halves<>+0(SB)/4, $0x3f000000
+DATA halves<>+4(SB)/4, $0x3f000000
+DATA halves<>+8(SB)/4, $0x3f000000
+DATA halves<>+12(SB)/4, $0x3f000000
+GLOBL halves<>(SB), RODATA|NOPTR, $16
+
+// func decimateSSE(lp, x *float32, groups int)
+// Per group of four outputs lp[i..i+3], x pointing at x[2i-2]:
+// A = x[2i-2..2i+1], B = x[2i+2..2i+5] give the odd samples before each
+// centre (x[2i-1], x[2i+1], …), A' = x[2i..2i+3], B' = x[2i+4..2i+7] the
+// centres and the odd samples after; .5·(.5·(before + after) + centre).
+TEXT ·decimateSSE(SB), NOSPLIT, $0-24
+	MOVQ lp+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ groups+16(FP), CX
+	MOVUPS halves<>(SB), X7
+	TESTQ CX, CX
+	JEQ ddone
+dloop:
+	MOVUPS 0(SI), X0
+	MOVUPS 16(SI), X1
+	SHUFPS $0xDD, X1, X0              // x[2i-1], x[2i+1], x[2i+3], x[2i+5]
+	MOVUPS 8(SI), X2
+	MOVUPS 24(SI), X3
+	MOVAPS X2, X4
+	SHUFPS $0x88, X3, X2              // centres x[2i], …, x[2i+6]
+	SHUFPS $0xDD, X3, X4              // x[2i+1], …, x[2i+7]
+	ADDPS X4, X0                      // before + after
+	MULPS X7, X0
+	ADDPS X2, X0
+	MULPS X7, X0
+	MOVUPS X0, 0(DI)
+	ADDQ $32, SI
+	ADDQ $16, DI
+	DECQ CX
+	JNE dloop
+ddone:
+	RET
+
+// func whitenSSE(top *float32, num *[5]float32, groups int)
+// Per group of four outputs at DI (from the top group down): the input
+// there plus num[k] times the input k+1 samples before, k = 0…4, in that
+// order, all read before the group is written (the groups below are
+// still unfiltered).
+TEXT ·whitenSSE(SB), NOSPLIT, $0-24
+	MOVQ top+0(FP), DI
+	MOVQ num+8(FP), SI
+	MOVQ groups+16(FP), CX
+	MOVSS 0(SI), X8
+	SHUFPS $0, X8, X8
+	MOVSS 4(SI), X9
+	SHUFPS $0, X9, X9
+	MOVSS 8(SI), X10
+	SHUFPS $0, X10, X10
+	MOVSS 12(SI), X11
+	SHUFPS $0, X11, X11
+	MOVSS 16(SI), X12
+	SHUFPS $0, X12, X12
+	TESTQ CX, CX
+	JEQ wdone
+wloop:
+	MOVUPS 0(DI), X0
+	MOVUPS -4(DI), X1
+	MULPS X8, X1
+	ADDPS X1, X0
+	MOVUPS -8(DI), X2
+	MULPS X9, X2
+	ADDPS X2, X0
+	MOVUPS -12(DI), X3
+	MULPS X10, X3
+	ADDPS X3, X0
+	MOVUPS -16(DI), X4
+	MULPS X11, X4
+	ADDPS X4, X0
+	MOVUPS -20(DI), X5
+	MULPS X12, X5
+	ADDPS X5, X0
+	MOVUPS X0, 0(DI)
+	SUBQ $16, DI
+	DECQ CX
+	JNE wloop
+wdone:
+	RET

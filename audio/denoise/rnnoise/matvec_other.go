@@ -12,3 +12,9 @@ const xcorrWide = false
 
 // activateVec does nothing here: activateAll does every value.
 func activateVec(*network, activation, []float32) int { return 0 }
+
+// decimateVec does nothing here: pitchDownsample's loop does every sample.
+func decimateVec(lp, x []float32) int { return 0 }
+
+// whitenVec does nothing here (false): whiten's loop does every sample.
+func whitenVec(g []float32, num *[5]float32) bool { return false }

@@ -66,3 +66,46 @@ func TestXcorrSameBits(t *testing.T) {
 		}
 	}
 }
+
+// TestPitchDownsampleSameBits: the decimation (decimateVec, then the Go
+// loop for the rest) and whiten (top-down, four at a time) give the plain
+// forward loops' bits, on lengths with and without leftovers, with zeros,
+// −0, huge values, infinities and NaN among the samples.
+func TestPitchDownsampleSameBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(16, 7))
+	special := []float32{0, float32(math.Copysign(0, -1)), 1e38, -1e38, float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN())}
+	for _, n := range []int{1, 5, 11, 12, 13, 17, 100, 863, 864} {
+		x := make([]float32, 2*n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64() * 1000)
+			if rng.IntN(32) == 0 {
+				x[i] = special[rng.IntN(len(special))]
+			}
+		}
+		got, want := make([]float32, n), make([]float32, n)
+		for i := 1 + decimateVec(got, x); i < n; i++ {
+			got[i] = .5 * (.5*(x[2*i-1]+x[2*i+1]) + x[2*i])
+		}
+		for i := 1; i < n; i++ {
+			want[i] = .5 * (.5*(x[2*i-1]+x[2*i+1]) + x[2*i])
+		}
+		for i := 1; i < n; i++ {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("n %d: decimated %d: %g, want %g", n, i, got[i], want[i])
+			}
+		}
+		num := [5]float32{float32(rng.NormFloat64()), float32(rng.NormFloat64()), float32(rng.NormFloat64()), float32(rng.NormFloat64()), -0.3}
+		if n%3 == 0 {
+			num[4] = 0
+		}
+		copy(got, x[:n])
+		copy(want, x[:n])
+		whiten(got, &num)
+		whitenGo(want, &num)
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("n %d: whitened %d: %g, want %g", n, i, got[i], want[i])
+			}
+		}
+	}
+}

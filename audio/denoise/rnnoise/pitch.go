@@ -19,7 +19,8 @@ const (
 // [1/4 1/2 1/4] filter and whitens it with a 4th-order LPC plus a zero.
 func pitchDownsample(x, lp []float32) {
 	n := len(lp)
-	for i := 1; i < n; i++ {
+	_ = x[2*n-1]
+	for i := 1 + decimateVec(lp, x); i < n; i++ {
 		lp[i] = .5 * (.5*(x[2*i-1]+x[2*i+1]) + x[2*i])
 	}
 	lp[0] = .5 * (.5*x[1] + x[0])
@@ -58,6 +59,58 @@ func pitchDownsample(x, lp []float32) {
 	}
 	const c1 = .8
 	num := [5]float32{lpc[0] + .8, lpc[1] + c1*lpc[0], lpc[2] + c1*lpc[1], lpc[3] + c1*lpc[2], c1 * lpc[3]}
+	whiten(lp, &num)
+}
+
+// whiten filters lp in place by the FIR num: lp[i] + num[0]·lp[i-1] + …
+// + num[4]·lp[i-5] of the unfiltered samples (zeros before lp[0]), each
+// sum in that order. The first 8 outputs are kept aside while the rest
+// are computed from the top down (so every input is read before it is
+// overwritten), whitenVec's four at a time where it can.
+func whiten(lp []float32, num *[5]float32) {
+	const head = 8
+	n := len(lp)
+	if n < head+4 {
+		whitenGo(lp, num)
+		return
+	}
+	var first [head]float32
+	var m0, m1, m2, m3, m4 float32
+	for i, v := range lp[:head] {
+		s := v
+		s += num[0] * m0
+		s += num[1] * m1
+		s += num[2] * m2
+		s += num[3] * m3
+		s += num[4] * m4
+		m4, m3, m2, m1, m0 = m3, m2, m1, m0, v
+		first[i] = s
+	}
+	groups := (n - head) / 4
+	for i := n - 1; i >= head+4*groups; i-- { // above the groups
+		lp[i] = whitenAt(lp, num, i)
+	}
+	if !whitenVec(lp[head:head+4*groups], num) {
+		for i := head + 4*groups - 1; i >= head; i-- {
+			lp[i] = whitenAt(lp, num, i)
+		}
+	}
+	copy(lp, first[:])
+}
+
+// whitenAt is whiten's output i ≥ 5 from the unfiltered lp.
+func whitenAt(lp []float32, num *[5]float32, i int) float32 {
+	s := lp[i]
+	s += num[0] * lp[i-1]
+	s += num[1] * lp[i-2]
+	s += num[2] * lp[i-3]
+	s += num[3] * lp[i-4]
+	s += num[4] * lp[i-5]
+	return s
+}
+
+// whitenGo is whiten as one forward loop.
+func whitenGo(lp []float32, num *[5]float32) {
 	var m0, m1, m2, m3, m4 float32
 	for i, v := range lp {
 		s := v
