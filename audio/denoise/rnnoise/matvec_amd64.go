@@ -190,3 +190,19 @@ func whitenVec(g []float32, num *[5]float32) bool {
 	whitenSSE(&g[len(g)-4], num, len(g)/4)
 	return true
 }
+
+// interpSSE is interpBandGain's bins below interpBins, four a step: per
+// group q, band a = band[groupBand[q]] and the next b, each bin
+// (1−frac)·a + frac·b with the tables' (1−frac) and frac, as the Go code.
+//
+//go:noescape
+func interpSSE(gains, band, omf, frac *float32, grp *int32, groups int)
+
+// interpVec runs interpSSE over the first interpBins bins of g and reports
+// that it did.
+func interpVec(g, band []float32) bool {
+	_ = g[interpBins-1]
+	_ = band[nbBands-1]
+	interpSSE(&g[0], &band[0], &bandOneMinusFrac[0], &bandFrac[0], &groupBand[0], interpBins/4)
+	return true
+}

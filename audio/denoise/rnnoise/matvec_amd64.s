@@ -378,3 +378,34 @@ wloop:
 	JNE wloop
 wdone:
 	RET
+
+// func interpSSE(gains, band, omf, frac *float32, grp *int32, groups int)
+TEXT ·interpSSE(SB), NOSPLIT, $0-48
+	MOVQ gains+0(FP), DI
+	MOVQ band+8(FP), SI
+	MOVQ omf+16(FP), R8
+	MOVQ frac+24(FP), R9
+	MOVQ grp+32(FP), R10
+	MOVQ groups+40(FP), CX
+	TESTQ CX, CX
+	JEQ idone
+iloop:
+	MOVLQSX (R10), AX
+	MOVSS (SI)(AX*4), X0
+	SHUFPS $0, X0, X0                 // a = band[i]
+	MOVSS 4(SI)(AX*4), X1
+	SHUFPS $0, X1, X1                 // b = band[i+1]
+	MOVUPS (R8), X2
+	MULPS X0, X2                      // (1-frac)·a
+	MOVUPS (R9), X3
+	MULPS X1, X3                      // frac·b
+	ADDPS X3, X2
+	MOVUPS X2, (DI)
+	ADDQ $4, R10
+	ADDQ $16, R8
+	ADDQ $16, R9
+	ADDQ $16, DI
+	DECQ CX
+	JNE iloop
+idone:
+	RET

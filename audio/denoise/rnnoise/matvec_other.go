@@ -18,3 +18,6 @@ func decimateVec(lp, x []float32) int { return 0 }
 
 // whitenVec does nothing here (false): whiten's loop does every sample.
 func whitenVec(g []float32, num *[5]float32) bool { return false }
+
+// interpVec does nothing here (false): interpBandGainGo does every bin.
+func interpVec(g, band []float32) bool { return false }

@@ -109,3 +109,31 @@ func TestPitchDownsampleSameBits(t *testing.T) {
 		}
 	}
 }
+
+// TestInterpBandGainSameBits: interpBandGain (SSE2 on amd64) gives
+// interpBandGainGo's bits over random band values with zeros, −0, huge
+// values, infinities and NaN.
+func TestInterpBandGainSameBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(16, 8))
+	special := []float32{0, float32(math.Copysign(0, -1)), 1e38, float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN())}
+	for range 200 {
+		var band [nbBands]float32
+		for i := range band {
+			band[i] = rng.Float32()
+			if rng.IntN(8) == 0 {
+				band[i] = special[rng.IntN(len(special))]
+			}
+		}
+		var got, want [freqSize]float32
+		for i := range got {
+			got[i], want[i] = 7, 7
+		}
+		interpBandGain(got[:], band[:])
+		interpBandGainGo(want[:], band[:])
+		for k := range want {
+			if math.Float32bits(got[k]) != math.Float32bits(want[k]) {
+				t.Fatalf("bin %d: %g, want %g (bands %v)", k, got[k], want[k], band)
+			}
+		}
+	}
+}

@@ -51,6 +51,28 @@ var bandFrac = func() (f [freqSize]float32) {
 	return f
 }()
 
+// interpBins is the bins interpBandGain interpolates (the rest get 0);
+// every band is a whole number of groups of four bins.
+const interpBins = 400
+
+// bandOneMinusFrac[k] is 1 − bandFrac[k], as interpBandGain's float32
+// expression computes it; groupBand[q] is the band of bins 4q … 4q+3.
+var (
+	bandOneMinusFrac [interpBins]float32
+	groupBand        [interpBins / 4]int32
+)
+
+func init() {
+	for k := range bandOneMinusFrac {
+		bandOneMinusFrac[k] = 1 - bandFrac[k]
+	}
+	for i := range nbBands - 1 {
+		for k := eband5ms[i] << 2; k < eband5ms[i+1]<<2; k += 4 {
+			groupBand[k/4] = int32(i)
+		}
+	}
+}
+
 // LoadNative reads the model from the rnnoise.wasm at path.
 func LoadNative(path string) (*NativeModel, error) {
 	bin, err := os.ReadFile(path)
@@ -297,6 +319,15 @@ func bandCorr(e []float32, X, P []complex64) {
 // interpBandGain spreads 22 band values over the 481 bins, linearly
 // between band centres; bins from 20 kHz up get 0.
 func interpBandGain(g []float32, band []float32) {
+	if interpVec(g, band) {
+		clear(g[eband5ms[nbBands-1]<<2:])
+		return
+	}
+	interpBandGainGo(g, band)
+}
+
+// interpBandGainGo is interpBandGain one bin at a time.
+func interpBandGainGo(g []float32, band []float32) {
 	for i := range nbBands - 1 {
 		lo := eband5ms[i] << 2
 		size := (eband5ms[i+1] - eband5ms[i]) << 2
