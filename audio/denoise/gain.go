@@ -187,7 +187,8 @@ func (s *state) gains(Y []complex64) {
 // cell centres.
 func (s *state) interpolate() {
 	last := int32(s.cells - 1)
-	for k, a := range s.interpA {
+	for k := interpolateVec(s); k < len(s.interpA); k++ { // AVX2 first where it can (same bits)
+		a := s.interpA[k]
 		g := s.gain[a]
 		if w := s.interpW[k]; w > 0 && a < last {
 			g += w * (s.gain[a+1] - g)
@@ -294,9 +295,13 @@ func (s *state) omlsa() {
 	}
 	// Local (3 cells) and band averages of zeta.
 	last := s.cells - 1
-	for k := range s.zeta {
+	local := func(k int) {
 		a := s.zeta[max(k-1, 0)] + s.zeta[k] + s.zeta[min(k+1, last)]
 		s.local[k] = a / 3
+	}
+	local(0)
+	for k := 1 + localVec(s); k < s.cells; k++ { // cells 1 … by AVX2 first where it can (same bits)
+		local(k)
 	}
 	for i, b := range s.bands {
 		var a float32

@@ -82,9 +82,48 @@ func omlsaSNRVec(s *state) int {
 	return n
 }
 
+// localAVX2 is omlsa's local average for cells 1 … n (n a multiple of 8,
+// cell n+1 existing): (zeta[k-1] + zeta[k]) + zeta[k+1], divided by 3.
+//
+//go:noescape
+func localAVX2(local, zeta *float32, n int, k *[omlsaNConst][8]float32)
+
+// localVec runs localAVX2 over the cells from 1 that have both
+// neighbours, in whole groups of eight, and returns how many it did.
+func localVec(s *state) int {
+	n := (s.cells - 2) &^ 7
+	if !useAVX2 || n <= 0 {
+		return 0
+	}
+	_ = s.zeta[n+1]
+	_ = s.local[n]
+	localAVX2(&s.local[1], &s.zeta[0], n, &omlsaConsts)
+	return n
+}
+
+// interpolateAVX2 is interpolate for bins 0 … n-1 (n a multiple of 8):
+// the cell gains gathered by interpA, and where interpW > 0 and the cell
+// is not the last, g + w·(next − g), as the Go loop.
+//
+//go:noescape
+func interpolateAVX2(bin, gain *float32, cell *int32, w *float32, n int, last int32)
+
+// interpolateVec runs interpolateAVX2 over the whole multiples of 8 of
+// the bins and returns how many it did.
+func interpolateVec(s *state) int {
+	n := len(s.interpA) &^ 7
+	if !useAVX2 || n == 0 {
+		return 0
+	}
+	_ = s.binGain[n-1]
+	_ = s.interpW[n-1]
+	interpolateAVX2(&s.binGain[0], &s.gain[0], &s.interpA[0], &s.interpW[0], n, int32(s.cells-1))
+	return n
+}
+
 // omlsaNConst is the number of omlsaGainsAVX2's constants; the order is
 // the one of the offsets in gain_amd64.s.
-const omlsaNConst = 57
+const omlsaNConst = 58
 
 // omlsaConsts are the float32 constants of omlsaGain, omlsa's SNR loop
 // and trackNoise (as Go rounds them
@@ -102,7 +141,7 @@ var omlsaConsts = func() (k [omlsaNConst][8]float32) {
 		bits(0x80000000),
 		sppPriorSNR / (1 + sppPriorSNR), 1 + sppPriorSNR, 0.9, 0.1, sppStuck,
 		noiseAlpha, 1 - noiseAlpha, downCap, minNoisePow,
-		noiseBias, ddAlpha, 1 - ddAlpha, xiMin, zetaAlpha, 1 - zetaAlpha,
+		noiseBias, ddAlpha, 1 - ddAlpha, xiMin, zetaAlpha, 1 - zetaAlpha, 3,
 	}
 	for i, c := range v {
 		for j := range k[i] {

@@ -60,6 +60,7 @@
 #define K_XIMIN 1728
 #define K_ZA 1760
 #define K_1MZA 1792
+#define K_THREE 1824
 
 // Stack slots (32 bytes each).
 #define S_1XI 0
@@ -354,4 +355,70 @@ sloop:
 	VZEROUPPER
 
 sdone:
+	RET
+
+// func localAVX2(local, zeta *float32, n int, k *[omlsaNConst][8]float32)
+// local points at cell 1's, zeta at cell 0's.
+TEXT ·localAVX2(SB), NOSPLIT, $0-32
+	MOVQ local+0(FP), DI
+	MOVQ zeta+8(FP), SI
+	MOVQ n+16(FP), BX
+	MOVQ k+24(FP), CX
+	VMOVUPS K_THREE(CX), Y3
+	TESTQ BX, BX
+	JEQ ldone
+lloop:
+	VMOVUPS 0(SI), Y0                 // zeta[k-1]
+	VADDPS 4(SI), Y0, Y0              // + zeta[k]
+	VADDPS 8(SI), Y0, Y0              // + zeta[k+1]
+	VDIVPS Y3, Y0, Y0
+	VMOVUPS Y0, 0(DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, BX
+	JNE lloop
+	VZEROUPPER
+ldone:
+	RET
+
+// func interpolateAVX2(bin, gain *float32, cell *int32, w *float32, n int, last int32)
+TEXT ·interpolateAVX2(SB), NOSPLIT, $0-44
+	MOVQ bin+0(FP), DI
+	MOVQ gain+8(FP), SI
+	MOVQ cell+16(FP), R8
+	MOVQ w+24(FP), R9
+	MOVQ n+32(FP), BX
+	MOVL last+40(FP), AX
+	MOVQ AX, X7
+	VPBROADCASTD X7, Y7
+	VPCMPEQD Y6, Y6, Y6               // all ones
+	VPSRLD $31, Y6, Y5                // 1 in every lane
+	TESTQ BX, BX
+	JEQ ipdone
+iploop:
+	VMOVDQU (R8), Y0                  // a
+	VMOVDQA Y6, Y8
+	VXORPS Y1, Y1, Y1
+	VGATHERDPS Y8, (SI)(Y0*4), Y1     // g = gain[a]
+	VMOVUPS (R9), Y2                  // w
+	VXORPS Y3, Y3, Y3
+	VCMPPS $14, Y3, Y2, Y3            // w > 0
+	VPCMPGTD Y0, Y7, Y4               // a < last
+	VPAND Y4, Y3, Y3                  // both
+	VPADDD Y5, Y0, Y0                 // a + 1
+	VMOVDQA Y3, Y8
+	VMOVAPS Y1, Y9
+	VGATHERDPS Y8, (SI)(Y0*4), Y9     // gain[a+1] where both, else g
+	VSUBPS Y1, Y9, Y9                 // next - g
+	VMULPS Y9, Y2, Y9                 // w·(next - g)
+	VADDPS Y9, Y1, Y9                 // g + …
+	VBLENDVPS Y3, Y9, Y1, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ $32, R8
+	ADDQ $32, R9
+	ADDQ $32, DI
+	SUBQ $8, BX
+	JNE iploop
+	VZEROUPPER
+ipdone:
 	RET

@@ -10,3 +10,9 @@ func trackNoiseVec(*state) int { return 0 }
 
 // omlsaSNRVec does no cells here: omlsa's first loop does them all.
 func omlsaSNRVec(*state) int { return 0 }
+
+// localVec does no cells here.
+func localVec(*state) int { return 0 }
+
+// interpolateVec does no bins here.
+func interpolateVec(*state) int { return 0 }
