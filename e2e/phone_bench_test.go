@@ -29,7 +29,9 @@ import (
 // more than the work in a process this light.
 //
 // MEET_PHONE_BIN runs another `meet` binary as the phone (same-minute
-// before/after comparisons of two builds).
+// before/after comparisons of two builds); MEET_TIMER_SLACK_NS=0 runs meet
+// with the kernel's default timer slack instead of its 1 ms (see
+// cmd/meet/timerslack_linux.go).
 func BenchmarkMeetPhoneCPU(b *testing.B) {
 	if testing.Short() {
 		b.Skip("runs meetd and meet phone for seconds")
