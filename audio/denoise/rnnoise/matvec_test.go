@@ -72,6 +72,9 @@ func TestXcorrSameBits(t *testing.T) {
 // forward loops' bits, on lengths with and without leftovers, with zeros,
 // −0, huge values, infinities and NaN among the samples.
 func TestPitchDownsampleSameBits(t *testing.T) {
+	if goFusesMulAdd {
+		t.Skip("GOAMD64=v3 fuses multiply-adds in the Go code these bits come from")
+	}
 	rng := rand.New(rand.NewPCG(16, 7))
 	special := []float32{0, float32(math.Copysign(0, -1)), 1e38, -1e38, float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN())}
 	for _, n := range []int{1, 5, 11, 12, 13, 17, 100, 863, 864} {
@@ -114,6 +117,9 @@ func TestPitchDownsampleSameBits(t *testing.T) {
 // interpBandGainGo's bits over random band values with zeros, −0, huge
 // values, infinities and NaN.
 func TestInterpBandGainSameBits(t *testing.T) {
+	if goFusesMulAdd {
+		t.Skip("GOAMD64=v3 fuses multiply-adds in the Go code these bits come from")
+	}
 	rng := rand.New(rand.NewPCG(16, 8))
 	special := []float32{0, float32(math.Copysign(0, -1)), 1e38, float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN())}
 	for range 200 {
