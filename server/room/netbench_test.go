@@ -28,6 +28,7 @@ import (
 	"github.com/pion/webrtc/v4/pkg/media"
 
 	"github.com/meet-dev/meet/api"
+	_ "github.com/meet-dev/meet/internal/timerslack" // as meetd runs (cmd/meetd)
 	"github.com/meet-dev/meet/server/trunk"
 )
 
@@ -37,7 +38,9 @@ import (
 // trunk's RTP legs, trunk.RTPLeg: its socket, jitter buffer and μ-law
 // codec) run in a child process so that only the server's CPU is measured
 // here; each softphone is attached to its own room with its caller.
-// Reports server CPU per call, late ticks and operator packet loss.
+// Reports server CPU per call, late ticks and operator packet loss. Both
+// processes run with meetd's 1 ms timer slack (internal/timerslack; meet
+// phone sets the same), MEET_TIMER_SLACK_NS=0 runs them without.
 func BenchmarkNetworkCalls(b *testing.B) {
 	for _, n := range []int{20, 100, 200} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) { benchNetworkCalls(b, n) })
