@@ -56,7 +56,26 @@ type encConfig struct {
 	bitrate, loss int
 	fec           bool
 	complexity    int
+	maxBandwidth  Bandwidth
 }
+
+// Bandwidth is the widest audio band an encoder may code.
+type Bandwidth int
+
+// The bands an encoder can be held to (audio up to 4, 6, 8, 12, 20 kHz).
+const (
+	Narrowband    = Bandwidth(hopus.Narrowband)
+	Mediumband    = Bandwidth(hopus.Mediumband)
+	Wideband      = Bandwidth(hopus.Wideband)
+	SuperWideband = Bandwidth(hopus.SuperWideband)
+	Fullband      = Bandwidth(hopus.Fullband)
+)
+
+// WithMaxBandwidth holds the encoder to bands up to b (default Fullband):
+// at Wideband and below a voice stream is SILK only, which costs less to
+// encode and to decode than the SILK+CELT hybrid the encoder picks for
+// fullband voice at voice-call bitrates.
+func WithMaxBandwidth(b Bandwidth) Option { return func(c *encConfig) { c.maxBandwidth = b } }
 
 // WithBitrate sets the target bitrate in bits per second (6000..510000).
 func WithBitrate(bps int) Option { return func(c *encConfig) { c.bitrate = bps } }
@@ -84,7 +103,7 @@ func NewEncoder(rate, channels int, opts ...Option) (*Encoder, error) {
 	if err := checkRate(rate, channels); err != nil {
 		return nil, err
 	}
-	cfg := encConfig{bitrate: DefaultBitrate, loss: DefaultExpectedLoss, fec: true, complexity: 9}
+	cfg := encConfig{bitrate: DefaultBitrate, loss: DefaultExpectedLoss, fec: true, complexity: 9, maxBandwidth: Fullband}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -109,6 +128,7 @@ func NewEncoder(rate, channels int, opts ...Option) (*Encoder, error) {
 		{"in-band FEC", enc.SetInBandFEC(cfg.fec)},
 		{"DTX", enc.SetDTX(false)},
 		{"complexity", enc.SetComplexity(cfg.complexity)},
+		{"max bandwidth", enc.SetMaxBandwidth(hopus.Bandwidth(cfg.maxBandwidth))},
 	} {
 		if step.err != nil {
 			return nil, fmt.Errorf("opus: setting %s: %w", step.what, step.err)

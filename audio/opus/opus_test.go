@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"runtime"
 	"strings"
 	"syscall"
@@ -272,4 +273,36 @@ func threadCPU(b *testing.B, fn func()) {
 	_ = syscall.Getrusage(rusageThread, &r1)
 	ns := (r1.Utime.Nano() + r1.Stime.Nano()) - (r0.Utime.Nano() + r0.Stime.Nano())
 	b.ReportMetric(float64(ns)/float64(b.N), "cpu-ns/op")
+}
+
+// TestMaxBandwidthHoldsTheBand: voice with energy up to 20 kHz comes out
+// wider than wideband by default and SILK-only wideband (TOC configs 8–11)
+// when held to Wideband.
+func TestMaxBandwidthHoldsTheBand(t *testing.T) {
+	const rate, n = 48000, 960
+	voice := voiceLike(rate, 50*n)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range voice { // breath and sibilance: broadband noise
+		voice[i] += int16(rng.NormFloat64() * 1500)
+	}
+	widest := func(opts ...Option) (maxConfig int) {
+		enc, err := NewEncoder(rate, 1, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for off := 0; off < len(voice); off += n {
+			pkt, err := enc.Encode(voice[off : off+n])
+			if err != nil {
+				t.Fatal(err)
+			}
+			maxConfig = max(maxConfig, int(pkt[0]>>3))
+		}
+		return maxConfig
+	}
+	if c := widest(); c < 12 {
+		t.Fatalf("default encoder: widest TOC config %d, want a super-wide or fullband mode (≥ 12) for broadband input", c)
+	}
+	if c := widest(WithMaxBandwidth(Wideband)); c < 8 || c > 11 {
+		t.Fatalf("held to wideband: widest TOC config %d, want SILK wideband (8–11)", c)
+	}
 }
