@@ -31,7 +31,7 @@ import (
 // MEET_PHONE_BIN runs another `meet` binary as the phone (same-minute
 // before/after comparisons of two builds); MEET_TIMER_SLACK_NS=0 runs meet
 // with the kernel's default timer slack instead of its 1 ms (see
-// cmd/meet/timerslack_linux.go).
+// internal/timerslack).
 func BenchmarkMeetPhoneCPU(b *testing.B) {
 	if testing.Short() {
 		b.Skip("runs meetd and meet phone for seconds")

@@ -13,6 +13,6 @@
 // may end up to 1 ms later, well inside a 20 ms tick. A C constructor sets
 // it before the Go runtime starts any thread, so every thread inherits it
 // (sysmon starts before any Go code runs). MEET_TIMER_SLACK_NS overrides
-// it (0 keeps the kernel's default), for comparisons. cmd/meet sets the
-// same for meet phone (cmd/meet/timerslack_linux.go).
+// it (0 keeps the kernel's default), for comparisons. cmd/meetd and
+// cmd/meet (for meet phone) import it.
 package timerslack
