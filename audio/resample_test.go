@@ -4,12 +4,11 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
-	"syscall"
 	"testing"
 
 	"github.com/meet-dev/meet/audio"
 	"github.com/meet-dev/meet/audio/audiotest"
+	"github.com/meet-dev/meet/internal/cputime"
 )
 
 // residualDB fits a sine at freq to s (least squares) and returns the power
@@ -212,29 +211,11 @@ func BenchmarkResampler(b *testing.B) {
 			r := audio.NewResampler(audio.Discard(to), from)
 			b.ReportAllocs()
 			b.ResetTimer()
-			threadCPU(b, func() {
+			cputime.PerOp(b, func() {
 				for b.Loop() {
 					_ = r.WriteSample(frame)
 				}
 			})
 		})
 	}
-}
-
-// threadCPU runs fn on one locked OS thread and reports the thread's CPU
-// time per op as cpu-ns/op, which stays meaningful on a loaded machine where
-// wall-clock ns/op does not.
-func threadCPU(b *testing.B, fn func()) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	const rusageThread = 1 // RUSAGE_THREAD (Linux)
-	var r0, r1 syscall.Rusage
-	if err := syscall.Getrusage(rusageThread, &r0); err != nil {
-		fn()
-		return
-	}
-	fn()
-	_ = syscall.Getrusage(rusageThread, &r1)
-	ns := (r1.Utime.Nano() + r1.Stime.Nano()) - (r0.Utime.Nano() + r0.Stime.Nano())
-	b.ReportMetric(float64(ns)/float64(b.N), "cpu-ns/op")
 }

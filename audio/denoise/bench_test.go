@@ -6,13 +6,12 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
-	"syscall"
 	"testing"
 	"time"
-	"unsafe"
 
 	"github.com/meet-dev/meet/audio"
 	"github.com/meet-dev/meet/audio/denoise/rnnoise"
+	"github.com/meet-dev/meet/internal/cputime"
 )
 
 // BenchmarkProcess48k measures one 10 ms frame at 48 kHz (aim ≤ 50 µs).
@@ -90,7 +89,7 @@ func BenchmarkHybrid48k(b *testing.B) {
 	n := 0
 	for i := 0; b.Loop(); i++ {
 		if i == 0 {
-			cpu0 = threadCPU()
+			cpu0 = cputime.Thread()
 		}
 		off := (i % (len(src)/480 - 1)) * 480
 		copy(frame, src[off:off+480])
@@ -99,20 +98,7 @@ func BenchmarkHybrid48k(b *testing.B) {
 		}
 		n++
 	}
-	b.ReportMetric(float64(threadCPU()-cpu0)/float64(n), "cpu-ns/op")
-}
-
-// threadCPU is the calling OS thread's CPU time (Linux
-// CLOCK_THREAD_CPUTIME_ID, as nseval.ThreadCPU), which other load on the
-// machine does not inflate; 0 where the clock is unavailable.
-func threadCPU() time.Duration {
-	const clockThreadCPUTimeID = 3
-	var ts syscall.Timespec
-	_, _, errno := syscall.RawSyscall(syscall.SYS_CLOCK_GETTIME, clockThreadCPUTimeID, uintptr(unsafe.Pointer(&ts)), 0)
-	if errno != 0 {
-		return 0
-	}
-	return time.Duration(ts.Nano())
+	b.ReportMetric(float64(cputime.Thread()-cpu0)/float64(n), "cpu-ns/op")
 }
 
 // goldenSignal is 8 s at 48 kHz: voiced (a speech-like harmonic signal with

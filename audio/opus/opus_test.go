@@ -5,13 +5,12 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/meet-dev/meet/audio"
 	"github.com/meet-dev/meet/audio/audiotest"
+	"github.com/meet-dev/meet/internal/cputime"
 )
 
 // voiceLike is a crude voiced signal: a gliding pitch with harmonics and a
@@ -234,7 +233,7 @@ func BenchmarkEncode20ms(b *testing.B) {
 		b.Run(fmt.Sprintf("complexity%d", c), func(b *testing.B) {
 			enc, _ := NewEncoder(48000, 1, WithComplexity(c))
 			frame := voiceLike(48000, 960)
-			threadCPU(b, func() {
+			cputime.PerOp(b, func() {
 				for b.Loop() {
 					if _, err := enc.Encode(frame); err != nil {
 						b.Fatal(err)
@@ -249,30 +248,13 @@ func BenchmarkDecode20ms(b *testing.B) {
 	enc, _ := NewEncoder(48000, 1)
 	pkt, _ := enc.Encode(voiceLike(48000, 960))
 	dec, _ := NewDecoder(48000, 1)
-	threadCPU(b, func() {
+	cputime.PerOp(b, func() {
 		for b.Loop() {
 			if _, err := dec.Decode(pkt); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
-}
-
-// threadCPU runs fn on one locked OS thread and reports its CPU time per op
-// as cpu-ns/op, meaningful on a loaded machine where wall time is not.
-func threadCPU(b *testing.B, fn func()) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	const rusageThread = 1 // RUSAGE_THREAD (Linux)
-	var r0, r1 syscall.Rusage
-	if err := syscall.Getrusage(rusageThread, &r0); err != nil {
-		fn()
-		return
-	}
-	fn()
-	_ = syscall.Getrusage(rusageThread, &r1)
-	ns := (r1.Utime.Nano() + r1.Stime.Nano()) - (r0.Utime.Nano() + r0.Stime.Nano())
-	b.ReportMetric(float64(ns)/float64(b.N), "cpu-ns/op")
 }
 
 // TestMaxBandwidthHoldsTheBand: voice with energy up to 20 kHz comes out

@@ -15,6 +15,7 @@ import (
 
 	"github.com/meet-dev/meet/audio/denoise"
 	"github.com/meet-dev/meet/audio/denoise/rnnoise"
+	"github.com/meet-dev/meet/internal/cputime"
 )
 
 const evalRate = 48000
@@ -175,14 +176,14 @@ func TestNSEval(t *testing.T) {
 			for i := range buf {
 				buf[i] = float32(m.Noisy[i])
 			}
-			cpu0, wall0 := ThreadCPU(), time.Now()
+			cpu0, wall0 := cputime.Thread(), time.Now()
 			for off := 0; off < n; off += hop {
 				if err := p.Process(buf[off : off+hop]); err != nil {
 					t.Fatalf("%s: %v", a.name, err)
 				}
 			}
 			wall[a.name] += time.Since(wall0)
-			cpu[a.name] += ThreadCPU() - cpu0
+			cpu[a.name] += cputime.Thread() - cpu0
 			frames[a.name] += n / hop
 			p.Close()
 			out := make([]float64, len(m.Noisy))

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/meet-dev/meet/audio/denoise/rnnoise"
+	"github.com/meet-dev/meet/internal/cputime"
 )
 
 // benchFrames runs p over 2 s of pink noise frame by frame. Besides wall
@@ -40,10 +41,10 @@ func benchFramesCache(b *testing.B, p processor, evict []byte) {
 	frame := make([]float32, hop)
 	n := 0
 	var cold time.Duration
-	cpu0 := ThreadCPU()
+	cpu0 := cputime.Thread()
 	for i := 0; b.Loop(); i++ {
 		if i == 0 {
-			cpu0 = ThreadCPU()
+			cpu0 = cputime.Thread()
 		}
 		off := (i * hop) % (len(buf) - hop)
 		copy(frame, buf[off:off+hop])
@@ -57,18 +58,18 @@ func benchFramesCache(b *testing.B, p processor, evict []byte) {
 		for k := 0; k < len(evict); k += 64 {
 			evict[k]++
 		}
-		t0 := ThreadCPU()
+		t0 := cputime.Thread()
 		if err := p.Process(frame); err != nil {
 			b.Fatal(err)
 		}
-		cold += ThreadCPU() - t0
+		cold += cputime.Thread() - t0
 		n++
 	}
 	if evict != nil {
 		b.ReportMetric(float64(cold)/float64(n), "cpu-ns/op")
 		return
 	}
-	b.ReportMetric(float64(ThreadCPU()-cpu0)/float64(n), "cpu-ns/op")
+	b.ReportMetric(float64(cputime.Thread()-cpu0)/float64(n), "cpu-ns/op")
 }
 
 // BenchmarkNS compares one 10 ms frame at 48 kHz: ours, speexdsp, webrtc,
