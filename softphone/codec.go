@@ -95,7 +95,12 @@ func (f *frameStage) Close() error    { return nil }
 func newEncoder(c Codec, out packetSink) (audio.Writer, error) {
 	switch c {
 	case CodecOpus:
-		enc, err := opus.NewEncoder(48000, 1, opus.WithComplexity(5))
+		// Held to wideband (7 kHz): the far end is a phone line that
+		// carries 4 kHz at most, and SILK-only wideband costs less here to
+		// encode and in meetd to decode (to 8 kHz for the caller) than the
+		// SILK+CELT hybrid fullband voice would get; its in-band FEC is
+		// SILK's either way.
+		enc, err := opus.NewEncoder(48000, 1, opus.WithComplexity(5), opus.WithMaxBandwidth(opus.Wideband))
 		if err != nil {
 			return nil, fmt.Errorf("opus encoder: %w", err)
 		}
