@@ -74,18 +74,9 @@ func whiten(lp []float32, num *[5]float32) {
 		whitenGo(lp, num)
 		return
 	}
-	var first [head]float32
-	var m0, m1, m2, m3, m4 float32
-	for i, v := range lp[:head] {
-		s := v
-		s += num[0] * m0
-		s += num[1] * m1
-		s += num[2] * m2
-		s += num[3] * m3
-		s += num[4] * m4
-		m4, m3, m2, m1, m0 = m3, m2, m1, m0, v
-		first[i] = s
-	}
+	var first [head]float32 // the outputs whose taps reach before lp
+	copy(first[:], lp[:head])
+	whitenGo(first[:], num)
 	groups := (n - head) / 4
 	for i := n - 1; i >= head+4*groups; i-- { // above the groups
 		lp[i] = whitenAt(lp, num, i)
