@@ -34,9 +34,9 @@ func (m *Manager) AddBridge(callID, staffID int64, mode api.JoinMode, media Call
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	r := m.rooms[callID]
-	if r == nil {
-		return api.Errorf(api.CodeNotFound, "no room for call %d", callID)
+	r, err := m.roomLocked(callID)
+	if err != nil {
+		return err
 	}
 	if r.bridges == nil {
 		r.bridges = map[int64]*bridge{}

@@ -28,10 +28,10 @@ var beep = sync.OnceValue(func() *clip { return newClip(audiotest.Tone(mixer.Rat
 // one thing at a time.
 func (m *Manager) StartRecording(callID int64, spec RecordSpec, done func(recording.Result)) error {
 	m.mu.Lock()
-	r := m.rooms[callID]
-	if r == nil {
+	r, err := m.roomLocked(callID)
+	if err != nil {
 		m.mu.Unlock()
-		return api.Errorf(api.CodeNotFound, "no room for call %d", callID)
+		return err
 	}
 	if r.rec != nil {
 		m.mu.Unlock()

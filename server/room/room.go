@@ -211,13 +211,22 @@ func (m *Manager) CloseRoom(callID int64) {
 		"max_lateness", st.MaxLateness)
 }
 
+// roomLocked is the room of call callID, or a not-found error; m.mu is
+// held.
+func (m *Manager) roomLocked(callID int64) (*Room, error) {
+	if r := m.rooms[callID]; r != nil {
+		return r, nil
+	}
+	return nil, api.Errorf(api.CodeNotFound, "no room for call %d", callID)
+}
+
 // SetCaller connects the caller's trunk audio to the room (nil removes it).
 func (m *Manager) SetCaller(callID int64, media CallerMedia) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	r := m.rooms[callID]
-	if r == nil {
-		return api.Errorf(api.CodeNotFound, "no room for call %d", callID)
+	r, err := m.roomLocked(callID)
+	if err != nil {
+		return err
 	}
 	if r.callerLeg != nil {
 		r.mix.Remove(r.callerLeg)
@@ -267,9 +276,9 @@ func (m *Manager) Attach(callID, staffID int64, mode api.JoinMode) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	r := m.rooms[callID]
-	if r == nil {
-		return api.Errorf(api.CodeNotFound, "no room for call %d", callID)
+	r, err := m.roomLocked(callID)
+	if err != nil {
+		return err
 	}
 	s := m.staff[staffID]
 	if s == nil || !s.usable() {

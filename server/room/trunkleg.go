@@ -1,9 +1,6 @@
 package room
 
-import (
-	"github.com/meet-dev/meet/api"
-	"github.com/meet-dev/meet/audio/mixer"
-)
+import "github.com/meet-dev/meet/audio/mixer"
 
 // A call transferred to an external number bridges two trunk calls in one
 // room: the customer's (the caller leg) and the one dialled for the
@@ -16,9 +13,9 @@ import (
 func (m *Manager) AddTrunkLeg(callID, legID int64, media CallerMedia) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	r := m.rooms[callID]
-	if r == nil {
-		return api.Errorf(api.CodeNotFound, "no room for call %d", callID)
+	r, err := m.roomLocked(callID)
+	if err != nil {
+		return err
 	}
 	if r.trunks == nil {
 		r.trunks = map[int64]*mixer.Leg{}
