@@ -221,31 +221,7 @@ func (f *FFT) workRecursive(out []complex64, o int, in []complex64, i, fstride i
 			i += fstride
 		}
 	}
-	from := 0 // the butterflies before from ran in SSE2
-	if t := f.sse4[(len(f.factors)-len(factors))/2]; t != nil {
-		_ = out[end-1]
-		switch p {
-		case 2:
-			bfly2SSE(&out[o], &t[0], m)
-		case 3:
-			bfly3SSE(&out[o], &t[0], m, imag(f.tw[fstride*m]))
-		case 4:
-			bfly4SSE(&out[o], &t[0], m)
-		}
-		from = m &^ 1
-	}
-	switch p {
-	case 2:
-		f.bfly2(out[o:end], fstride, m, from)
-	case 3:
-		f.bfly3(out[o:end], fstride, m, from)
-	case 4:
-		f.bfly4(out[o:end], fstride, m, from)
-	case 5:
-		f.bfly5(out[o:end], fstride, m)
-	default:
-		f.bflyGeneric(out[o:end], fstride, m, p)
-	}
+	f.bfly(out, o, fstride, m, p, (len(f.factors)-len(factors))/2)
 }
 
 // TestForwardSameBits: Forward (unrolled) gives the recursion's bits.
