@@ -56,16 +56,18 @@ func (m *HybridMixer) Mix(out, rnn, dry, ours []float32, vad float32) {
 	}
 	step := (beta - m.prevBeta) / float32(len(out))
 	b := m.prevBeta
-	if step == 0 && b != 0 {
-		// β steady (always so with equal floors, as DefaultHybrid has):
-		// b + 0 is b for every b but −0, so the glide's chain of 480
-		// dependent adds is left out, the values unchanged.
-		m.mixSteady(out, rnn, dry, ours, b)
-		m.prevBeta = beta
-		return
+	// β steady (always so with equal floors, as DefaultHybrid has): b + 0
+	// is b for every b but −0, so the glide's chain of 480 dependent adds
+	// is left out, the values unchanged.
+	glide := step != 0 || b == 0
+	rnn, dry = rnn[:len(out)], dry[:len(out)]
+	if ours != nil {
+		ours = ours[:len(out)]
 	}
 	for i := range out {
-		b += step
+		if glide {
+			b += step
+		}
 		r := rnn[i]
 		v := r + b*(dry[i]-r)
 		if ours != nil {
@@ -74,26 +76,6 @@ func (m *HybridMixer) Mix(out, rnn, dry, ours []float32, vad float32) {
 		out[i] = clamp(v)
 	}
 	m.prevBeta = beta
-}
-
-// mixSteady is Mix's loop with β fixed at b.
-func (m *HybridMixer) mixSteady(out, rnn, dry, ours []float32, b float32) {
-	mu := m.p.Ours
-	rnn, dry = rnn[:len(out)], dry[:len(out)]
-	if ours == nil {
-		for i := range out {
-			r := rnn[i]
-			out[i] = clamp(r + b*(dry[i]-r))
-		}
-		return
-	}
-	ours = ours[:len(out)]
-	for i := range out {
-		r := rnn[i]
-		v := r + b*(dry[i]-r)
-		v += mu * (ours[i] - r)
-		out[i] = clamp(v)
-	}
 }
 
 // Learned is Hybrid's learned stage: one RNNoise state, run in Go with the
