@@ -79,7 +79,6 @@ func (r *receiver) tick(now time.Time) {
 	case !c.late.IsZero() && now.Before(c.late):
 		// A packet moved the clock on while the timer fired: nothing due.
 	case !c.late.IsZero(): // waited long enough: conceal
-		r.awaiting = false
 		c.late = time.Time{}
 		c.next = c.next.Add(frameDuration - r.playOnceLocked(now))
 	default:
@@ -118,7 +117,6 @@ func (r *receiver) onPacket(now time.Time) {
 		if r.jb.waiting() {
 			return // not the awaited one; the timer still runs until late
 		}
-		r.awaiting = false
 		c.late = time.Time{}
 	case r.jb.ready():
 		c.next = now.Add(r.jb.margin())
@@ -135,6 +133,5 @@ func (r *receiver) onPacket(now time.Time) {
 // the stream is playing; if so, the packet that brings it plays it. The
 // caller holds r.mu.
 func (r *receiver) awaitLateLocked() bool {
-	r.awaiting = r.jb != nil && r.jb.waiting()
-	return r.awaiting
+	return r.jb != nil && r.jb.waiting()
 }

@@ -24,19 +24,18 @@ type receiver struct {
 	head  audio.Writer // decoded PCM at the codec's rate
 	owner *peer
 
-	meter    *audio.Meter
-	ring     *ringStage
-	tail     audio.Writer // Meter -> Ring -> Speaker, at 48 kHz
-	sink     *guardedSink
-	paced    bufferedSink // the speaker when it is a sound card, else nil
-	clk      playClock    // the playout's clock (see playout)
-	awaiting bool         // the playout waits for a late packet (see playout)
-	ended    bool         // a call was left: its last packets may still come (see endStream)
-	lastPkt  time.Time    // arrival of the last packet received
-	skipped  uint64       // decoded frames not played: the sound card was behind
-	ahead    int          // writes in a row that found aheadQueued waiting
-	silence  audio.PCM16
-	level    levelHold // speaker level, updated per frame
+	meter   *audio.Meter
+	ring    *ringStage
+	tail    audio.Writer // Meter -> Ring -> Speaker, at 48 kHz
+	sink    *guardedSink
+	paced   bufferedSink // the speaker when it is a sound card, else nil
+	clk     playClock    // the playout's clock (see playout)
+	ended   bool         // a call was left: its last packets may still come (see endStream)
+	lastPkt time.Time    // arrival of the last packet received
+	skipped uint64       // decoded frames not played: the sound card was behind
+	ahead   int          // writes in a row that found aheadQueued waiting
+	silence audio.PCM16
+	level   levelHold // speaker level, updated per frame
 
 	playedFrames uint64
 	// onFrame, when set, is called with a received frame's arrival time
@@ -144,7 +143,6 @@ func (r *receiver) endStream() {
 	if r.codec == c { // not switched meanwhile (that built a fresh one)
 		r.dec, r.head = rp.dec, rp.head
 		r.jb = newJitterBuffer(frameDuration, int(codecCap(c).ClockRate))
-		r.awaiting = false
 	}
 	r.ended = true
 	r.mu.Unlock()
