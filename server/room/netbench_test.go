@@ -137,7 +137,8 @@ func benchNetworkCalls(b *testing.B, n int) {
 	// loaded host reading 2N rooms' and legs' counters can take a second.
 	c0, w0, cc0 := cpuTime(), time.Now(), procCPU(cmd.Process.Pid)
 	late0, ticks0, recv0, lost0 := netStats(m, n)
-	gc0 := readGCStats()
+	gc0, sw0 := readGCStats(), readSwitches()
+	gen0 := genStats(b, stdin, lines)
 	if f := os.Getenv("ROOM_NET_CPUPROFILE"); f != "" { // meetd's side, the measured seconds only
 		out, err := os.Create(fmt.Sprintf("%s.%d", f, n))
 		if err != nil {
@@ -151,9 +152,10 @@ func benchNetworkCalls(b *testing.B, n int) {
 	for b.Loop() {
 		time.Sleep(3 * time.Second)
 	}
+	gen := genStats(b, stdin, lines).sub(gen0)
 	late, ticks, recv, lost := netStats(m, n)
 	cpu, wall, clientCPU := cpuTime()-c0, time.Since(w0), procCPU(cmd.Process.Pid)-cc0
-	gc := readGCStats().sub(gc0)
+	gc, sw := readGCStats().sub(gc0), readSwitches().sub(sw0)
 	var worst time.Duration
 	for i := range n {
 		st, _ := m.Stats(int64(i + 1))
@@ -176,10 +178,26 @@ func benchNetworkCalls(b *testing.B, n int) {
 		b.ReportMetric(float64(gc.bytes)/float64(ticks-ticks0), "alloc-B/tick")
 		b.ReportMetric(float64(gc.objects)/float64(ticks-ticks0), "allocs/tick")
 	}
+	// How often the server's threads and goroutines were switched, per
+	// call-tick: OS context switches (voluntary and not) and goroutines
+	// taken off a thread (parked, preempted or yielding; the runtime
+	// samples one such switch in eight per goroutine, scaled back here).
+	if ticks > ticks0 {
+		b.ReportMetric(float64(sw.ctx)/float64(ticks-ticks0), "ctxsw/tick")
+		b.ReportMetric(float64(sw.goroutine)/float64(ticks-ticks0), "gswitch/tick")
+	}
 	b.ReportMetric(float64(ticks-ticks0), "ticks")
 	b.ReportMetric(float64(worst.Microseconds())/1000, "max-lateness-ms")
 	// The load generator's own CPU (the softphones' process), apart.
 	b.ReportMetric(float64(clientCPU)/float64(wall)*100, "client-%core")
+	// Whether the load generator kept time: its send rounds (every
+	// softphone's and caller's packet of one 20 ms tick) that ended more
+	// than a tick behind their schedule, and the worst. Operator loss with
+	// late rounds here is the generator starved, without them meetd's
+	// receive path.
+	b.ReportMetric(float64(gen.rounds), "client-rounds")
+	b.ReportMetric(float64(gen.lateRounds), "client-late-rounds")
+	b.ReportMetric(float64(gen.maxLate.Microseconds())/1000, "client-max-lateness-ms")
 	if recv > recv0 {
 		b.ReportMetric(float64(lost-lost0)/float64(recv-recv0+lost-lost0)*100, "%operator-loss")
 	}
@@ -200,6 +218,55 @@ func readGCStats() gcStats {
 
 func (g gcStats) sub(o gcStats) gcStats {
 	return gcStats{g.cycles - o.cycles, g.bytes - o.bytes, g.objects - o.objects, g.cpu - o.cpu}
+}
+
+// switches counts the process's OS context switches and its goroutines'
+// switches off a thread.
+type switches struct{ ctx, goroutine uint64 }
+
+func readSwitches() switches {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	s := []metrics.Sample{{Name: "/sched/latencies:seconds"}}
+	metrics.Read(s)
+	var n uint64
+	for _, c := range s[0].Value.Float64Histogram().Counts {
+		n += c
+	}
+	// The runtime records one in gTrackingPeriod (8) of a goroutine's
+	// switches off a thread, each when it runs again.
+	return switches{ctx: uint64(ru.Nvcsw + ru.Nivcsw), goroutine: n * 8}
+}
+
+func (s switches) sub(o switches) switches { return switches{s.ctx - o.ctx, s.goroutine - o.goroutine} }
+
+// generatorStats are the load generator's send rounds: how many ended more
+// than a tick behind their schedule, and the worst lateness since the
+// previous request.
+type generatorStats struct {
+	rounds, lateRounds uint64
+	maxLate            time.Duration
+}
+
+func (g generatorStats) sub(o generatorStats) generatorStats {
+	return generatorStats{g.rounds - o.rounds, g.lateRounds - o.lateRounds, g.maxLate}
+}
+
+// genStats asks the load generator for its counters (a STATS line each way).
+func genStats(b *testing.B, stdin io.Writer, lines *bufio.Scanner) generatorStats {
+	if _, err := fmt.Fprintln(stdin, "STATS"); err != nil {
+		b.Fatal(err)
+	}
+	if !lines.Scan() {
+		b.Fatalf("client process ended before its stats: %v", lines.Err())
+	}
+	var g generatorStats
+	var maxUS int64
+	if _, err := fmt.Sscanf(lines.Text(), "STATS %d %d %d", &g.rounds, &g.lateRounds, &maxUS); err != nil {
+		b.Fatalf("client process said %q: %v", lines.Text(), err)
+	}
+	g.maxLate = time.Duration(maxUS) * time.Microsecond
+	return g
 }
 
 // procCPU is a process's user+system CPU time from /proc (Linux), 0 when
@@ -267,6 +334,8 @@ func TestClientProcess(t *testing.T) {
 	callers := make([]*rtpCaller, n)
 	tracks := make([]*frameTrack, n) // the same packets as a sample track, no allocations
 	var received atomic.Int64
+	var rounds, lateRounds, maxLate atomic.Int64 // the send rounds' timing (generatorStats)
+	eof := make(chan struct{})
 	var pcsMu sync.Mutex
 	// Answers are read while offers are still being written: both pipes
 	// are finite.
@@ -297,6 +366,14 @@ func TestClientProcess(t *testing.T) {
 			}
 		}
 		answered <- nil
+		// Then STATS requests until the parent closes stdin.
+		for in.Scan() {
+			if in.Text() == "STATS" {
+				// The worst lateness since the last request.
+				fmt.Printf("STATS %d %d %d\n", rounds.Load(), lateRounds.Load(), time.Duration(maxLate.Swap(0)).Microseconds())
+			}
+		}
+		close(eof)
 	}()
 	for i := range n {
 		pc, err := a.NewPeerConnection(webrtc.Configuration{})
@@ -342,6 +419,7 @@ func TestClientProcess(t *testing.T) {
 		defer wg.Done()
 		tk := time.NewTicker(20 * time.Millisecond)
 		defer tk.Stop()
+		start := time.Now()
 		for k := 0; ; k++ {
 			select {
 			case <-stop:
@@ -357,9 +435,19 @@ func TestClientProcess(t *testing.T) {
 					callerReceived += c.drain()
 				}
 			}
+			// Round k was due at start + (k+1) ticks: the streams' RTP
+			// clocks advance a frame a round whatever the ticker drops.
+			late := time.Since(start.Add(time.Duration(k+1) * 20 * time.Millisecond))
+			rounds.Add(1)
+			if late > 20*time.Millisecond {
+				lateRounds.Add(1)
+			}
+			if late > time.Duration(maxLate.Load()) {
+				maxLate.Store(int64(late))
+			}
 		}
 	}()
-	_, _ = io.Copy(io.Discard, os.Stdin) // until the parent closes it
+	<-eof // until the parent closes stdin
 	close(stop)
 	wg.Wait()
 	for _, pc := range pcs {
