@@ -53,7 +53,9 @@ type sippStep struct {
 // generator's own CPU, reported apart. At the end it waits until
 // /v1/stats counts every call sipp saw end. MEET_SIPP_PROFILE=file writes
 // meetd's CPU profile of the run there (go tool pprof), MEET_SIPP_MEMPROFILE
-// its heap profile (allocations over the run, what is held at exit).
+// its heap profile (allocations over the run, what is held at exit),
+// MEET_SIPP_PPROF=127.0.0.1:port serves meetd's live profiles (--pprof)
+// to watch its heap during the run.
 func BenchmarkSippCPS(b *testing.B) {
 	if testing.Short() {
 		b.Skip("drives thousands of SIP calls")
@@ -67,6 +69,9 @@ func BenchmarkSippCPS(b *testing.B) {
 		}
 		if f := os.Getenv("MEET_SIPP_MEMPROFILE"); f != "" {
 			args = append(args, "--mem-profile", f)
+		}
+		if a := os.Getenv("MEET_SIPP_PPROF"); a != "" {
+			args = append(args, "--pprof", a)
 		}
 		m := startMeetd(b, args...)
 		pid := m.proc.cmd.Process.Pid
