@@ -28,6 +28,7 @@ type sippStep struct {
 	response          time.Duration   // mean INVITE → 480 (sipp's response time 1)
 	times             []time.Duration // INVITE → 480 of each successful call (-trace_rtt)
 	invites, finals   []time.Duration // when each successful call's INVITE went out and its final response came, from sipp's start
+	sent              []sippCount     // calls sipp had started, at each statistics row (-fd 1: every second)
 	cpu               time.Duration   // sipp's own CPU time (user + system)
 	unexpected        int             // failed on an unexpected message (a 503 where 480 was due)
 	timedOut          int             // failed waiting for a response (silence)
@@ -49,8 +50,8 @@ type sippStep struct {
 // flattering "calls/s-with-tail", successful calls / time from the first
 // INVITE to the last final response (what sipp's own CallRate reports,
 // about 996/s at 1,000/s for 60 s: the tail of the last calls and sipp's
-// start-up count), and "offered-cps", the pace at which sipp sent the
-// INVITEs (successful calls / first to last INVITE); "failed", calls sipp counted failed or that had
+// start-up count), and "offered-cps", the pace at which sipp started calls
+// (at its last statistics row within the window); "failed", calls sipp counted failed or that had
 // no final response; "p99-ms" and "max-ms", INVITE → final response of the
 // successful calls; "over-2s", calls whose final response took longer than
 // 2 s; "peak-RSS-MB" (meetd's VmHWM), "RSS-growth-MB" (meetd's mean RSS
@@ -91,7 +92,7 @@ func BenchmarkSippCPS(b *testing.B) {
 		r := st.rates(time.Duration(secs) * time.Second)
 		b.Logf("rate %4d/s: %d calls, %d ok, %d failed; completed at %.0f calls/s in %s, mean INVITE→480 %s",
 			st.rate, st.created, st.ok, st.fail, st.achieved, st.elapsed.Round(10*time.Millisecond), st.response.Round(time.Millisecond))
-		b.Logf("%d calls handled in the %d s window: %.1f calls/s; INVITEs sent at %.1f/s; with the tail to the last final response %.1f calls/s (%s)",
+		b.Logf("%d calls handled in the %d s window: %.1f calls/s; sipp started calls at %.1f/s; with the tail to the last final response %.1f calls/s (%s)",
 			r.handled, secs, r.window, r.offered, r.withTail, r.span.Round(time.Millisecond))
 		p99, worst, over := quantile(st.times, 0.99), quantile(st.times, 1), 0
 		for _, d := range st.times {
@@ -155,12 +156,18 @@ func BenchmarkSippShed(b *testing.B) {
 	}
 }
 
-// sippRates are the call rates of a run, from the successful calls' times.
+// sippCount is how many calls sipp had started at a time since its start.
+type sippCount struct {
+	at    time.Duration
+	calls int
+}
+
+// sippRates are the call rates of a run.
 type sippRates struct {
 	handled  int           // successful calls whose INVITE went out within the window
 	window   float64       // handled / window
 	withTail float64       // successful calls / first INVITE to last final response
-	offered  float64       // successful calls − 1 / first to last INVITE
+	offered  float64       // calls sipp started / time, at its last statistics row within the window
 	span     time.Duration // first INVITE to last final response
 }
 
@@ -170,7 +177,12 @@ func (st sippStep) rates(window time.Duration) sippRates {
 	if len(st.invites) == 0 {
 		return r
 	}
-	first, last := slices.Min(st.invites), slices.Max(st.invites)
+	for _, c := range st.sent {
+		if c.at > 0 && c.at <= window {
+			r.offered = float64(c.calls) / c.at.Seconds()
+		}
+	}
+	first := slices.Min(st.invites)
 	for _, t := range st.invites {
 		if t-first < window {
 			r.handled++
@@ -180,9 +192,6 @@ func (st sippStep) rates(window time.Duration) sippRates {
 	r.span = slices.Max(st.finals) - first
 	if r.span > 0 {
 		r.withTail = float64(len(st.invites)) / r.span.Seconds()
-	}
-	if last > first {
-		r.offered = float64(len(st.invites)-1) / (last - first).Seconds()
 	}
 	return r
 }
@@ -385,6 +394,7 @@ func readSippStat(path string) (sippStep, error) {
 	}
 	defer f.Close()
 	var header, last []string
+	var rows [][]string
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
@@ -395,19 +405,21 @@ func readSippStat(path string) (sippStep, error) {
 		}
 		if len(row) > 1 {
 			last = row
+			rows = append(rows, row)
 		}
 	}
 	if header == nil || last == nil {
 		return sippStep{}, fmt.Errorf("%s: no statistics rows", path)
 	}
-	col := func(name string) (string, error) {
+	colOf := func(row []string, name string) (string, error) {
 		for i, h := range header {
-			if h == name && i < len(last) {
-				return last[i], nil
+			if h == name && i < len(row) {
+				return row[i], nil
 			}
 		}
 		return "", fmt.Errorf("%s: no column %q", path, name)
 	}
+	col := func(name string) (string, error) { return colOf(last, name) }
 	num := func(name string) (float64, error) {
 		s, err := col(name)
 		if err != nil {
@@ -435,6 +447,29 @@ func readSippStat(path string) (sippStep, error) {
 	}
 	if s, err := col("ResponseTime1(C)"); err == nil {
 		st.response = parseSippDuration(s)
+	}
+	// Each row's time since the start: StartTime and CurrentTime end in
+	// Unix seconds with µs ("2026-12-03\t16:04:20.490068\t1796313860.490068").
+	unix := func(row []string, name string) (float64, bool) {
+		s, err := colOf(row, name)
+		if err != nil {
+			return 0, false
+		}
+		f := strings.Fields(s)
+		if len(f) == 0 {
+			return 0, false
+		}
+		v, err := strconv.ParseFloat(f[len(f)-1], 64)
+		return v, err == nil
+	}
+	for _, row := range rows {
+		t0, ok0 := unix(row, "StartTime")
+		t, ok1 := unix(row, "CurrentTime")
+		s, err := colOf(row, "OutgoingCall(C)")
+		n, err2 := strconv.Atoi(s)
+		if ok0 && ok1 && err == nil && err2 == nil {
+			st.sent = append(st.sent, sippCount{at: time.Duration((t - t0) * float64(time.Second)), calls: n})
+		}
 	}
 	return st, e
 }

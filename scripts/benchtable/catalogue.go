@@ -168,6 +168,7 @@ var catalogue = []entry{
 	// issue 4 — SIP
 	{area: "sip", pattern: re(`e2e\.BenchmarkSippCPS`),
 		show: []show{asIs("calls/s", "calls/s handled in the 60 s window"), asIs("calls/s-with-tail", "calls/s to the last final response"),
+			asIs("offered-cps", "calls/s offered by sipp"),
 			asIs("failed", "failed"), asIs("p99-ms", "ms p99 to final response"),
 			asIs("over-2s", "over 2 s"), asIs("peak-RSS-MB", "MB peak RSS"), asIs("RSS-growth-MB", "MB RSS growth (10 s means)"),
 			asIs("RSS-growth-last-MB", "MB RSS growth (single samples)"),
