@@ -228,9 +228,7 @@ func (s *Suppressor) processFrame(x []float32) {
 func (s *Suppressor) analyse() {
 	vec.MulTo(s.work, s.in, s.win)
 	s.fft.Forward(s.spec, s.work)
-	s.st.crest = crest(s.in[s.n-s.hop:])
-	s.st.gains(s.spec)
-	vec.MulBins(s.spec, s.st.binGain)
+	vec.MulBins(s.spec, s.st.binGains(s.spec, s.in[s.n-s.hop:]))
 	s.fft.Inverse(s.work, s.spec)
 	vec.Mul(s.work, s.win)
 }

@@ -157,6 +157,26 @@ func erbBands(cellLo []int, binHz float64) []band {
 	return out
 }
 
+// scalePower sets the scale of the spectra gains will see: their power
+// times k is that of an unscaled transform of samples in [-1, 1] (k = 1
+// for ours' own STFT), so the absolute floors (minNoisePow) mean the same
+// whatever transform feeds the stage.
+func (s *state) scalePower(k float32) {
+	for c := range s.cellInv {
+		s.cellInv[c] *= k
+	}
+}
+
+// binGains is the gain stage on a given spectrum: Y, the windowed
+// spectrum of the last two frames, and newest, the newest frame's samples
+// (for the transient detector's crest; any scale). It returns the gain of
+// each of Y's bins, valid until the next call.
+func (s *state) binGains(Y []complex64, newest []float32) []float32 {
+	s.crest = crest(newest)
+	s.gains(Y)
+	return s.binGain
+}
+
 // gains computes s.gain for the spectrum Y.
 func (s *state) gains(Y []complex64) {
 	for c := range s.cells {

@@ -78,6 +78,73 @@ func (m *HybridMixer) Mix(out, rnn, dry, ours []float32, vad float32) {
 	m.prevBeta = beta
 }
 
+// SpectralMix is the hybrid's mix done on the spectrum RNNoise analysed,
+// a post stage of rnnoise.NativeDenoiser (rnnoise.Post): our gain rule
+// runs on RNNoise's dry spectrum X (before its pitch filter) instead of
+// on an STFT of its own, and per bin
+//
+//	Y = Yrnn + β·(X − Yrnn) + μ·(X·Gours − Yrnn)
+//
+// with Yrnn RNNoise's output spectrum, which is then synthesised once
+// (RNNoise's inverse transform and window). The mix is linear, so this is
+// HybridMixer's formula on the three signals as RNNoise's window would
+// synthesise them; β is one value a frame, the synthesis window's
+// overlap-add gliding it from frame to frame.
+type SpectralMix struct {
+	p    HybridParams
+	vad  float32
+	ours *state // nil when p.Ours is 0
+}
+
+// NewSpectralMix returns the mix stage with weights p.
+func NewSpectralMix(p HybridParams) *SpectralMix {
+	m := &SpectralMix{p: p}
+	if p.Ours != 0 {
+		m.ours = new(state)
+		m.ours.init(rnnoise.Rate, rnnoise.FrameSize+1)
+		m.ours.scalePower(1 / (rnnoise.Scale * rnnoise.Scale))
+	}
+	return m
+}
+
+// PostSpectra mixes one frame's spectra into s.Out.
+func (m *SpectralMix) PostSpectra(s *rnnoise.Spectra) {
+	p := m.p
+	m.vad = max(s.VAD, p.VADRelease*m.vad+(1-p.VADRelease)*s.VAD)
+	beta := p.FloorNoise + (p.FloorSpeech-p.FloorNoise)*m.vad
+	a := 1 - beta - p.Ours // Yrnn's share
+	out, dry := s.Out, s.Dry[:len(s.Out)]
+	if m.ours == nil {
+		for k, r := range out {
+			x := dry[k]
+			out[k] = complex(a*real(r)+beta*real(x), a*imag(r)+beta*imag(x))
+		}
+		return
+	}
+	g := m.ours.binGains(dry, s.In)[:len(out)]
+	for k, r := range out {
+		x, w := dry[k], beta+p.Ours*g[k]
+		out[k] = complex(a*real(r)+w*real(x), a*imag(r)+w*imag(x))
+	}
+}
+
+// spectral is a learned stage that can run a post stage on its spectra
+// (rnnoise.NativeDenoiser).
+type spectral interface {
+	ProcessWith(frame []float32, post rnnoise.Post) (vad float32, err error)
+}
+
+// HybridOption changes how NewHybrid builds a Hybrid.
+type HybridOption func(*hybridConfig)
+
+type hybridConfig struct{ timeDomain bool }
+
+// WithTimeDomainMix makes the hybrid run ours on its own STFT and mix the
+// three signals in the time domain (HybridMixer), as it must when the
+// learned stage cannot share its spectra (RNNoise under wazero): about
+// twice the CPU of the shared spectrum, for comparison.
+func WithTimeDomainMix() HybridOption { return func(c *hybridConfig) { c.timeDomain = true } }
+
 // Learned is Hybrid's learned stage: one RNNoise state, run in Go with the
 // npm package's weights (rnnoise.NativeDenoiser, the default) or the npm
 // package's WebAssembly under wazero (rnnoise.Denoiser, the reference).
@@ -99,6 +166,11 @@ type Hybrid struct {
 	ours *Suppressor
 	mix  *HybridMixer
 
+	// The shared-spectrum path (the default when rnn can share its
+	// spectra): rnn runs smix on its spectra; ours and mix are unused.
+	spec spectral
+	smix *SpectralMix
+
 	enabled atomic.Bool
 	active  bool
 	warm    bool
@@ -111,8 +183,14 @@ type Hybrid struct {
 }
 
 // NewHybrid returns a Hybrid at 48 kHz around the RNNoise state d (which it
-// closes on Close) with weights p.
-func NewHybrid(d Learned, p HybridParams) (*Hybrid, error) {
+// closes on Close) with weights p. When d can share its spectra
+// (rnnoise.NativeDenoiser) ours and the mix run on them (SpectralMix),
+// unless WithTimeDomainMix says otherwise.
+func NewHybrid(d Learned, p HybridParams, opts ...HybridOption) (*Hybrid, error) {
+	var cfg hybridConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
 	var err error
 	h := &Hybrid{
 		rnn: d, mix: NewHybridMixer(p),
@@ -120,7 +198,11 @@ func NewHybrid(d Learned, p HybridParams) (*Hybrid, error) {
 		obuf: make([]float32, rnnoise.FrameSize), ramp: make([]float32, rnnoise.FrameSize),
 		p16: make([]float32, rnnoise.FrameSize),
 	}
-	if p.Ours != 0 {
+	if sp, ok := d.(spectral); ok && !cfg.timeDomain {
+		if p != (HybridParams{}) { // else RNNoise alone: nothing to mix
+			h.spec, h.smix = sp, NewSpectralMix(p)
+		}
+	} else if p.Ours != 0 {
 		if h.ours, err = New(rnnoise.Rate); err != nil {
 			d.Close()
 			return nil, err
@@ -227,7 +309,7 @@ func (h *Hybrid) processFrame(x []float32) error {
 		// previous frame through them first so their one-frame delay lines
 		// hold the right samples, then fade from dry to processed.
 		copy(h.rbuf, h.prev)
-		if _, err := h.rnn.Process(h.rbuf); err != nil {
+		if err := h.learned(h.rbuf); err != nil {
 			return err
 		}
 		if h.ours != nil { // the same for ours' window
@@ -259,6 +341,11 @@ func (h *Hybrid) processFrame(x []float32) error {
 // it moves the frame into prev.
 func (h *Hybrid) wet(x []float32) error {
 	copy(h.rbuf, x)
+	if h.smix != nil { // one analysis, mix and synthesis for both
+		err := h.learned(h.rbuf)
+		copy(h.prev, x)
+		return err
+	}
 	vad, err := h.rnn.Process(h.rbuf)
 	if err != nil {
 		return err
@@ -272,4 +359,16 @@ func (h *Hybrid) wet(x []float32) error {
 	h.mix.Mix(h.rbuf, h.rbuf, h.prev, ours, vad)
 	copy(h.prev, x)
 	return nil
+}
+
+// learned runs frame through RNNoise (with the spectral mix when the
+// hybrid shares RNNoise's spectra).
+func (h *Hybrid) learned(frame []float32) error {
+	var err error
+	if h.smix != nil {
+		_, err = h.spec.ProcessWith(frame, h.smix)
+	} else {
+		_, err = h.rnn.Process(frame)
+	}
+	return err
 }

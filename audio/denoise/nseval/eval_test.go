@@ -76,6 +76,21 @@ var algos = []algo{
 		}
 		return hybridProc{h.(*denoise.Hybrid)}, nil
 	}},
+	// hybrid-td is the hybrid as it was before it shared RNNoise's
+	// spectrum: ours on its own STFT, the mix in the time domain (for
+	// comparison; the same weights).
+	{"hybrid-td", func() (processor, error) {
+		m, err := rnnoise.DefaultNative()
+		if err != nil {
+			return nil, err
+		}
+		d, err := m.New()
+		if err != nil {
+			return nil, err
+		}
+		h, err := denoise.NewHybrid(d, denoise.DefaultHybrid, denoise.WithTimeDomainMix())
+		return hybridProc{h}, err
+	}},
 	// rnnoise is the reference: the npm package's WebAssembly as built,
 	// under wazero.
 	{"rnnoise", func() (processor, error) {

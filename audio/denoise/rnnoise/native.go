@@ -157,7 +157,7 @@ type NativeDenoiser struct {
 
 	// scratch
 	x, pw       [windowSize]float32
-	X, P        [freqSize]complex64
+	X, P, dry   [freqSize]complex64
 	ex, ep, exp [nbBands]float32
 	features    [nbFeatures]float32
 	g           [nbBands]float32
@@ -165,6 +165,7 @@ type NativeDenoiser struct {
 	lp          [pitchBufSize/2 + 16]float32 // lp[:pitchBufSize/2], then room for pitchDownsample's xcorr
 	ps          pitchScratch
 	buf         [frameSize]float32
+	spectra     Spectra
 }
 
 // New returns a fresh denoiser.
@@ -196,6 +197,41 @@ func (d *NativeDenoiser) Close() error { return nil }
 // returns the voice activity probability, like Denoiser.Process. The
 // output lags the input by one frame.
 func (d *NativeDenoiser) Process(frame []float32) (vad float32, err error) {
+	return d.ProcessWith(frame, nil)
+}
+
+// Spectra is one frame between RNNoise's analysis and its synthesis, as a
+// Post stage sees it. Both spectra are of the last two frames (the
+// high-passed input at 16-bit scale) under RNNoise's window, scaled by
+// 1/960: Scale is the factor from a spectrum of the same samples in [-1, 1]
+// (same window, unscaled transform) to these.
+type Spectra struct {
+	// In is the newest frame, high-passed, at 16-bit scale.
+	In []float32
+	// Dry is the analysed spectrum, before the pitch filter.
+	Dry []complex64
+	// Out is RNNoise's output (pitch-filtered, band gains applied; Dry's
+	// values where the frame is silence). The stage may rewrite it: it is
+	// what is synthesised.
+	Out []complex64
+	// VAD is the network's voice activity probability (0 in silence).
+	VAD float32
+}
+
+// Scale is Spectra's amplitude scale over an unscaled transform of samples
+// in [-1, 1]: 32768/960.
+const Scale = 32768.0 / windowSize
+
+// Post works on a frame's spectra between RNNoise's analysis and its
+// synthesis (see ProcessWith).
+type Post interface {
+	PostSpectra(s *Spectra)
+}
+
+// ProcessWith is Process with post run on the frame's spectra before the
+// synthesis, so a stage beside RNNoise can share its analysis and its
+// inverse transform. A nil post is Process.
+func (d *NativeDenoiser) ProcessWith(frame []float32, post Post) (vad float32, err error) {
 	if len(frame) != FrameSize {
 		return 0, fmt.Errorf("%w: got %d", ErrFrameSize, len(frame))
 	}
@@ -217,6 +253,9 @@ func (d *NativeDenoiser) Process(frame []float32) (vad float32, err error) {
 
 	X := &d.X
 	silence := d.analyse(in[:])
+	if post != nil {
+		d.dry = *X
+	}
 	if !silence {
 		vad = d.m.net.run(&d.rnn, d.g[:], d.features[:])
 		d.pitchFilter()
@@ -231,6 +270,10 @@ func (d *NativeDenoiser) Process(frame []float32) (vad float32, err error) {
 		for i := range X {
 			X[i] = complex(real(X[i])*d.gf[i], imag(X[i])*d.gf[i])
 		}
+	}
+	if post != nil {
+		d.spectra = Spectra{In: in[:], Dry: d.dry[:], Out: X[:], VAD: vad}
+		post.PostSpectra(&d.spectra)
 	}
 	d.synthesis(frame)
 	return vad, nil
