@@ -206,3 +206,30 @@ func interpVec(g, band []float32) bool {
 	interpSSE(&g[0], &band[0], &bandOneMinusFrac[0], &bandFrac[0], &groupBand[0], interpBins/4)
 	return true
 }
+
+// dot4AVX is dot4 for n (a multiple of 8) samples, eight partial sums a
+// lag.
+//
+//go:noescape
+func dot4AVX(out *[4]float32, x, p0, p1, p2, p3 *float32, n int)
+
+// dot4 sets out[i] to the dot product of x with p_i (each at least as
+// long as x): by AVX where the CPU has it, the whole multiples of 8 in
+// eight partial sums and the rest in order after them.
+func dot4(out *[4]float32, x, p0, p1, p2, p3 []float32) {
+	n := len(x)
+	m := n &^ 7
+	if !useAVX || m == 0 {
+		dot4Go(out, x, p0, p1, p2, p3)
+		return
+	}
+	_, _, _, _ = p0[n-1], p1[n-1], p2[n-1], p3[n-1]
+	dot4AVX(out, &x[0], &p0[0], &p1[0], &p2[0], &p3[0], m)
+	for j := m; j < n; j++ {
+		v := x[j]
+		out[0] += v * p0[j]
+		out[1] += v * p1[j]
+		out[2] += v * p2[j]
+		out[3] += v * p3[j]
+	}
+}

@@ -409,3 +409,51 @@ iloop:
 	JNE iloop
 idone:
 	RET
+
+// func dot4AVX(out *[4]float32, x, p0, p1, p2, p3 *float32, n int)
+// out[i] = Σ x[j]·p_i[j] for j < n (a multiple of 8): eight partial sums
+// per lag (one YMM lane each), added pairwise at the end, so not in order
+// of j (removeDoubling's correlations, where that order is not kept).
+TEXT ·dot4AVX(SB), NOSPLIT, $0-56
+	MOVQ out+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ p0+16(FP), R8
+	MOVQ p1+24(FP), R9
+	MOVQ p2+32(FP), R10
+	MOVQ p3+40(FP), R11
+	MOVQ n+48(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	XORQ AX, AX
+	SHRQ $3, CX
+	JEQ d4done
+d4loop:
+	VMOVUPS (SI)(AX*1), Y4
+	VMULPS (R8)(AX*1), Y4, Y5
+	VADDPS Y5, Y0, Y0
+	VMULPS (R9)(AX*1), Y4, Y6
+	VADDPS Y6, Y1, Y1
+	VMULPS (R10)(AX*1), Y4, Y7
+	VADDPS Y7, Y2, Y2
+	VMULPS (R11)(AX*1), Y4, Y8
+	VADDPS Y8, Y3, Y3
+	ADDQ $32, AX
+	DECQ CX
+	JNE d4loop
+d4done:
+	VEXTRACTF128 $1, Y0, X5
+	VADDPS X5, X0, X0
+	VEXTRACTF128 $1, Y1, X5
+	VADDPS X5, X1, X1
+	VEXTRACTF128 $1, Y2, X5
+	VADDPS X5, X2, X2
+	VEXTRACTF128 $1, Y3, X5
+	VADDPS X5, X3, X3
+	VHADDPS X1, X0, X0
+	VHADDPS X3, X2, X2
+	VHADDPS X2, X0, X0
+	VMOVUPS X0, (DI)
+	VZEROUPPER
+	RET

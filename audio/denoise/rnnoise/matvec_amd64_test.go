@@ -74,3 +74,32 @@ func TestTansigAVX2SameBits(t *testing.T) {
 		}
 	}
 }
+
+// TestDot4AVX checks dot4 (AVX, eight partial sums a lag) against float64
+// sums over lengths with and without a tail.
+func TestDot4AVX(t *testing.T) {
+	for _, n := range []int{1, 8, 13, 240, 480} {
+		x := make([]float32, n)
+		p := make([][]float32, 4)
+		for i := range x {
+			x[i] = float32(math.Sin(float64(i) * 0.37))
+		}
+		for k := range p {
+			p[k] = make([]float32, n+3)
+			for i := range p[k] {
+				p[k][i] = float32(math.Cos(float64(i*(k+1)) * 0.11))
+			}
+		}
+		var out [4]float32
+		dot4(&out, x, p[0], p[1], p[2], p[3])
+		for k := range p {
+			var want float64
+			for i, v := range x {
+				want += float64(v) * float64(p[k][i])
+			}
+			if d := math.Abs(float64(out[k]) - want); d > 1e-4*(1+math.Abs(want)) {
+				t.Errorf("n %d lag %d: %v, want %v", n, k, out[k], want)
+			}
+		}
+	}
+}

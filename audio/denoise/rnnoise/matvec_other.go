@@ -21,3 +21,5 @@ func whitenVec(g []float32, num *[5]float32) bool { return false }
 
 // interpVec does nothing here (false): interpBandGainGo does every bin.
 func interpVec(g, band []float32) bool { return false }
+
+func dot4(out *[4]float32, x, p0, p1, p2, p3 []float32) { dot4Go(out, x, p0, p1, p2, p3) }

@@ -304,16 +304,7 @@ func removeDoubling(sc *pitchScratch, x []float32, maxPeriod, minPeriod, n, t0, 
 	var xys [32]float32
 	for l := 0; l < 2*nk; l += 4 {
 		l0, l1, l2, l3 := lags[l], lags[l+1], lags[min(l+2, 2*nk-1)], lags[min(l+3, 2*nk-1)]
-		n := len(cur)
-		p0, p1, p2, p3 := past(l0)[:n], past(l1)[:n], past(l2)[:n], past(l3)[:n]
-		var s0, s1, s2, s3 float32
-		for i, v := range cur {
-			s0 += v * p0[i]
-			s1 += v * p1[i]
-			s2 += v * p2[i]
-			s3 += v * p3[i]
-		}
-		xys[l], xys[l+1], xys[l+2], xys[l+3] = s0, s1, s2, s3
+		dot4((*[4]float32)(xys[l:l+4]), cur, past(l0), past(l1), past(l2), past(l3))
 	}
 	for kk := range nk {
 		k := kk + 2
@@ -390,4 +381,18 @@ func xcorrGeneric(out, x, y []float32) {
 		}
 		out[k] = s
 	}
+}
+
+// dot4Go is dot4 in Go: four sums at a time, each in order of j.
+func dot4Go(out *[4]float32, x, p0, p1, p2, p3 []float32) {
+	n := len(x)
+	p0, p1, p2, p3 = p0[:n], p1[:n], p2[:n], p3[:n]
+	var s0, s1, s2, s3 float32
+	for i, v := range x {
+		s0 += v * p0[i]
+		s1 += v * p1[i]
+		s2 += v * p2[i]
+		s3 += v * p3[i]
+	}
+	*out = [4]float32{s0, s1, s2, s3}
 }
