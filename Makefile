@@ -67,7 +67,7 @@ bench-ns: deps
 	$(GO) test -tags nseval -run TestNSEval -count=1 -v -timeout 20m ./audio/denoise/nseval/
 
 bench-ns-tune: deps
-	NSEVAL_TUNE=1 $(GO) test -tags nseval -run TestNSTune -count=1 -v -timeout 30m ./audio/denoise/nseval/
+	NSEVAL_TUNE=$(or $(NSEVAL_TUNE),1) $(GO) test -tags nseval -run TestNSTune -count=1 -v -timeout 30m ./audio/denoise/nseval/
 
 # stoi-reference recomputes the figures TestSTOIMatchesReference carries
 # over: the vectors it writes, scored by Taal's reference stoi.m under GNU

@@ -2,6 +2,7 @@ package denoise
 
 import (
 	"errors"
+	"math"
 	"os"
 	"testing"
 
@@ -79,6 +80,12 @@ func TestDefaultFallsBackOffRate(t *testing.T) {
 
 func hybrid(t *testing.T) *Hybrid {
 	t.Helper()
+	return hybridWith(t, DefaultHybrid)
+}
+
+// hybridWith is a hybrid with weights p and options opts.
+func hybridWith(t *testing.T, p HybridParams, opts ...HybridOption) *Hybrid {
+	t.Helper()
 	m, err := rnnoise.DefaultNative()
 	if err != nil {
 		if errors.Is(err, rnnoise.ErrNotFound) && os.Getenv("CI") == "" {
@@ -90,7 +97,7 @@ func hybrid(t *testing.T) *Hybrid {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := NewHybrid(d, DefaultHybrid)
+	h, err := NewHybrid(d, p, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,4 +123,70 @@ func TestHybridBypassAndToggle(t *testing.T) {
 	if err := h.ProcessPCM16(pcm); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestSpectralMixFormula checks the per-bin mix on constant spectra: Y =
+// Yrnn + β·(X − Yrnn) + μ·(X·G − Yrnn), G our gain rule's bin gains on X,
+// β between the floors by the held VAD.
+func TestSpectralMixFormula(t *testing.T) {
+	p := HybridParams{FloorNoise: 0.1, FloorSpeech: 0.5, Ours: 0.25, VADRelease: 0.5}
+	m := NewSpectralMix(p)
+	dry := make([]complex64, rnnoise.FrameSize+1)
+	out := make([]complex64, len(dry))
+	in := make([]float32, rnnoise.FrameSize)
+	for i := range in {
+		in[i] = float32(100 * math.Sin(float64(i)))
+	}
+	for frame, vad := range []float32{0, 1, 0} {
+		for k := range dry {
+			dry[k] = complex(float32(k%7), -float32(k%5))
+			out[k] = 0.5 * dry[k]
+		}
+		m.PostSpectra(&rnnoise.Spectra{In: in, Dry: dry, Out: out, VAD: vad})
+		beta := []float32{0.1, 0.5, 0.3}[frame] // the VAD held: 0.5·1 → β = 0.3
+		for k, y := range out {
+			g := m.ours.binGain[k]
+			want := 0.5*dry[k] + complex(beta, 0)*(dry[k]-0.5*dry[k]) + complex(p.Ours, 0)*(complex(g, 0)*dry[k]-0.5*dry[k])
+			if d := y - want; math.Abs(float64(real(d))) > 1e-5 || math.Abs(float64(imag(d))) > 1e-5 {
+				t.Fatalf("frame %d bin %d: %v, want %v (gain %v)", frame, k, y, want, g)
+			}
+		}
+	}
+}
+
+// TestSharedHybridDryIsUnfiltered: with the whole share on the dry
+// spectrum the shared hybrid gives back its input one frame late (after
+// RNNoise's high-pass, which an 8 kHz tone passes with a phase lag of
+// about 0.004 rad), so the dry spectrum it
+// mixes is RNNoise's analysis before the pitch filter and gains.
+func TestSharedHybridDryIsUnfiltered(t *testing.T) {
+	h := hybridWith(t, HybridParams{FloorNoise: 1, FloorSpeech: 1}, WithSharedSpectrum())
+	if h.smix == nil {
+		t.Fatal("WithSharedSpectrum did not share RNNoise's spectrum")
+	}
+	x := make([]float32, rate)
+	for i := range x {
+		x[i] = float32(0.3 * math.Sin(2*math.Pi*8000*float64(i)/rate))
+	}
+	y := append([]float32(nil), x...)
+	if err := h.Process(y); err != nil {
+		t.Fatal(err)
+	}
+	var worst float64
+	for i := rate / 2; i < len(y); i++ { // past the high-pass's settling
+		worst = max(worst, math.Abs(float64(y[i]-x[i-480])))
+	}
+	if worst > 3e-3 {
+		t.Fatalf("dry share: output differs from the delayed input by %v", worst)
+	}
+}
+
+// TestSharedHybridToggle: the shared-spectrum hybrid switches off and on
+// as the time-domain one does.
+func TestSharedHybridToggle(t *testing.T) {
+	h := hybridWith(t, SharedHybrid, WithSharedSpectrum())
+	if h.smix == nil || h.ours != nil {
+		t.Fatal("WithSharedSpectrum did not share RNNoise's spectrum")
+	}
+	checkToggle(t, h, 3)
 }

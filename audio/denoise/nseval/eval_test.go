@@ -76,10 +76,10 @@ var algos = []algo{
 		}
 		return hybridProc{h.(*denoise.Hybrid)}, nil
 	}},
-	// hybrid-td is the hybrid as it was before it shared RNNoise's
-	// spectrum: ours on its own STFT, the mix in the time domain (for
-	// comparison; the same weights).
-	{"hybrid-td", func() (processor, error) {
+	// hybrid-shared is the hybrid with ours' gain rule on RNNoise's
+	// spectrum and the mix per bin (denoise.WithSharedSpectrum), with its
+	// own weights: cheaper, not the default (see denoise.SharedHybrid).
+	{"hybrid-shared", func() (processor, error) {
 		m, err := rnnoise.DefaultNative()
 		if err != nil {
 			return nil, err
@@ -88,7 +88,7 @@ var algos = []algo{
 		if err != nil {
 			return nil, err
 		}
-		h, err := denoise.NewHybrid(d, denoise.DefaultHybrid, denoise.WithTimeDomainMix())
+		h, err := denoise.NewHybrid(d, denoise.SharedHybrid, denoise.WithSharedSpectrum())
 		return hybridProc{h}, err
 	}},
 	// rnnoise is the reference: the npm package's WebAssembly as built,

@@ -17,12 +17,14 @@ import (
 )
 
 // TestNSTune searches the hybrid's mix weights on the TUNE set only (never
-// the test set): every grid point runs the hybrid as it ships (ours' gain
-// rule on RNNoise's spectrum, the mix per bin) over every mixture and is
-// scored; RNNoise alone (all weights 0) is the reference line. Run with
-// make bench-ns-tune; the chosen point (best STOI among the points with no
-// class below unprocessed, a clean control within its aim and segSNR at
-// least RNNoise's) goes into denoise.DefaultHybrid by hand.
+// the test set): every grid point runs the hybrid as it ships over every
+// mixture and is scored; RNNoise alone (all weights 0) is the reference
+// line. Run with make bench-ns-tune (NSEVAL_TUNE=1: the default hybrid,
+// the mix in the time domain; NSEVAL_TUNE=shared: the shared-spectrum
+// one). The chosen point (best STOI among the points with no class below
+// unprocessed, a clean control within its aim and segSNR at least
+// RNNoise's) goes into denoise.DefaultHybrid or denoise.SharedHybrid by
+// hand.
 func TestNSTune(t *testing.T) {
 	if os.Getenv("NSEVAL_TUNE") == "" {
 		t.Skip("set NSEVAL_TUNE=1 to search the hybrid's weights on the tune set")
@@ -41,14 +43,22 @@ func TestNSTune(t *testing.T) {
 		t.Fatal(err)
 	}
 	const hop = evalRate / 100
-	// The searches before the mix moved into the spectrum found equal
-	// floors about 0.1 and ours 0.4-0.5 best (time-domain mix); the shared
-	// spectrum synthesises ours through RNNoise's window and lost segSNR
-	// with those weights, so this grid spans lower dry shares too.
+	// Time domain: the first search spanned floor noise 0..0.15, floor
+	// speech 0.1..0.45 and ours 0..0.5 (45 points; best: equal floors
+	// about 0.1, ours 0.5); this is the second, finer one around it (best:
+	// 0.1, 0.1, ours 0.4). The shared spectrum synthesises ours through
+	// RNNoise's window and lost segSNR with those weights, so its grid
+	// spans lower dry shares too.
+	var opts []denoise.HybridOption
+	fns, fss, mus := []float32{0.05, 0.1}, []float32{0.1, 0.15}, []float32{0.4, 0.5, 0.6, 0.7, 0.85}
+	if os.Getenv("NSEVAL_TUNE") == "shared" {
+		opts = append(opts, denoise.WithSharedSpectrum())
+		fns, fss, mus = []float32{0, 0.05, 0.1}, []float32{0.05, 0.1, 0.2}, []float32{0.2, 0.3, 0.4, 0.5}
+	}
 	grid := []denoise.HybridParams{{}} // RNNoise alone, the reference
-	for _, fn := range []float32{0, 0.05, 0.1} {
-		for _, fs := range []float32{0.05, 0.1, 0.2} {
-			for _, mu := range []float32{0.2, 0.3, 0.4, 0.5} {
+	for _, fn := range fns {
+		for _, fs := range fss {
+			for _, mu := range mus {
 				if fs < fn {
 					continue
 				}
@@ -94,7 +104,7 @@ func TestNSTune(t *testing.T) {
 				if err != nil {
 					panic(err)
 				}
-				h, err := denoise.NewHybrid(d, p)
+				h, err := denoise.NewHybrid(d, p, opts...)
 				if err != nil {
 					panic(err)
 				}
@@ -139,7 +149,11 @@ func TestNSTune(t *testing.T) {
 	}
 	wg.Wait()
 	ref := results[0]
-	fmt.Printf("tune set: %d mixtures; grid of %d (floor noise, floor speech, ours share), VAD release 0.9\n", len(mixes), len(grid)-1)
+	mix := "time domain"
+	if len(opts) > 0 {
+		mix = "shared spectrum"
+	}
+	fmt.Printf("tune set: %d mixtures; %s mix; grid of %d (floor noise, floor speech, ours share), VAD release 0.9\n", len(mixes), mix, len(grid)-1)
 	fmt.Printf("  RNNoise alone: STOI %.4f segSNR %+.2f worst class Δ %+.4f clean STOI %.4f (worst %.4f) worst level %+.2f dB\n",
 		ref.stoi, ref.seg, ref.harm, ref.clean, ref.cleanW, ref.cleanL)
 	results = results[1:]
