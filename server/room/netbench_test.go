@@ -241,8 +241,8 @@ func readSwitches() switches {
 func (s switches) sub(o switches) switches { return switches{s.ctx - o.ctx, s.goroutine - o.goroutine} }
 
 // generatorStats are the load generator's send rounds: how many ended more
-// than a tick behind their schedule, and the worst lateness since the
-// previous request.
+// than a tick after their tick fired (or were dropped by the ticker), and
+// the worst lateness since the previous request.
 type generatorStats struct {
 	rounds, lateRounds uint64
 	maxLate            time.Duration
@@ -417,15 +417,24 @@ func TestClientProcess(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		start, last := time.Now(), int64(0) // last: the number of the last tick served
 		tk := time.NewTicker(20 * time.Millisecond)
 		defer tk.Stop()
-		start := time.Now()
 		for k := 0; ; k++ {
+			var due time.Time
 			select {
 			case <-stop:
 				return
-			case <-tk.C:
+			case due = <-tk.C:
 			}
+			// Ticks the ticker dropped (a round or this process stalled
+			// past the next tick) are frames never sent in their slot.
+			j := int64(due.Sub(start) / (20 * time.Millisecond))
+			if skipped := j - last - 1; skipped > 0 {
+				rounds.Add(skipped)
+				lateRounds.Add(skipped)
+			}
+			last = j
 			for _, tr := range tracks {
 				_ = tr.WriteSample(media.Sample{Data: pkts[k%len(pkts)], Duration: 20 * time.Millisecond})
 			}
@@ -435,9 +444,8 @@ func TestClientProcess(t *testing.T) {
 					callerReceived += c.drain()
 				}
 			}
-			// Round k was due at start + (k+1) ticks: the streams' RTP
-			// clocks advance a frame a round whatever the ticker drops.
-			late := time.Since(start.Add(time.Duration(k+1) * 20 * time.Millisecond))
+			// How long after its tick this round's last packet left.
+			late := time.Since(due)
 			rounds.Add(1)
 			if late > 20*time.Millisecond {
 				lateRounds.Add(1)
