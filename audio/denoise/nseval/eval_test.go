@@ -123,7 +123,7 @@ var algos = []algo{
 
 // evalDefault are the algorithms TestNSEval scores unless NSEVAL_ALGOS
 // says otherwise (hybrid-wasm only matters to BenchmarkNS).
-const evalDefault = "ours,speexdsp,webrtc,hybrid,rnnoise,rnnoise-go"
+const evalDefault = "ours,speexdsp,webrtc,hybrid,hybrid-shared,rnnoise,rnnoise-go"
 
 type score struct{ stoi, seg, snri, level float64 }
 
