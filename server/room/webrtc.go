@@ -21,7 +21,8 @@ var (
 )
 
 // newAPI builds the pion API shared by every softphone connection: Opus
-// (111) and PCMU (0), RTCP sender/receiver reports, ICE as configured.
+// (111) and PCMU (0), RTCP sender/receiver reports (over a header cache),
+// ICE as configured.
 func newAPI(c *config) (*webrtc.API, error) {
 	me := &webrtc.MediaEngine{}
 	for _, pc := range []webrtc.RTPCodecParameters{
@@ -33,6 +34,7 @@ func newAPI(c *config) (*webrtc.API, error) {
 		}
 	}
 	ir := &interceptor.Registry{}
+	ir.Add(headerCacheFactory{}) // first: innermost, under the reports (headercache.go)
 	if err := webrtc.ConfigureRTCPReports(ir); err != nil {
 		return nil, fmt.Errorf("room: rtcp reports: %w", err)
 	}
