@@ -4,7 +4,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/netip"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -159,7 +158,7 @@ func (c *call) end(reason string) (callState, bool) {
 		branch = viaBranch(c.in.InviteRequest)
 	}
 	c.s.recent.add(c.sipCallID, branch, time.Now())
-	c.s.ended.add(strconv.FormatInt(c.id, 10), "", time.Now())
+	c.s.ended.add(c.id, time.Now())
 	c.log.Info("call ended", "reason", reason, "state", prev.String())
 	return prev, true
 }

@@ -303,16 +303,17 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	sipCallID, branch := req.CallID().Value(), viaBranch(req)
-	dupBranch, dup := s.recent.lookup(sipCallID, time.Now())
+	dup, retransmission := s.recent.lookup(sipCallID, branch, time.Now())
 	s.mu.Lock()
 	if b, settingUp := s.setup[sipCallID]; settingUp {
-		dup, dupBranch = true, b
+		dup, retransmission = true, b == branch
 	}
 	if c := s.bySIP[sipCallID]; c != nil {
-		dup, dupBranch = true, ""
+		dupBranch := ""
 		if c.in != nil {
 			dupBranch = viaBranch(c.in.InviteRequest)
 		}
+		dup, retransmission = true, dupBranch == branch
 	}
 	now := time.Now()
 	full := len(s.calls)+s.inflight >= s.cfg.maxCalls
@@ -328,8 +329,8 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if dup {
 		// Never a second call for one Call-ID: a late retransmission (same
 		// branch) is absorbed, a merged request (RFC 3261 §8.2.2.2) gets 482.
-		s.log.Debug("duplicate INVITE", "sip_call_id", sipCallID, "retransmission", dupBranch == branch)
-		if dupBranch != branch {
+		s.log.Debug("duplicate INVITE", "sip_call_id", sipCallID, "retransmission", retransmission)
+		if !retransmission {
 			s.reply(req, tx, sip.StatusLoopDetected, "Loop Detected")
 		}
 		return

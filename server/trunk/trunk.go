@@ -108,7 +108,7 @@ type Server struct {
 	reg      *registration
 	ackWaits atomic.Int64 // replies waiting for their ACK (endAtAck)
 	recent   *recentCalls // ended calls, against late INVITE retransmissions
-	ended    *recentCalls // IDs of ended calls, so late actions fail fast
+	ended    endedCalls   // IDs of ended calls, so late actions fail fast
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -151,7 +151,7 @@ func New(opts ...Option) (*Server, error) {
 		pending: make(map[int64][]pendingAction),
 		setup:   make(map[string]string),
 		recent:  newRecentCalls(64*sip.T1, 1<<16),
-		ended:   newRecentCalls(5*time.Minute, 1<<16),
+		ended:   newEndedCalls(endedTTL, 1<<16),
 		addrs:   make(map[string]net.Addr),
 		invites: newInviteGate(cfg.maxCPS, cfg.sourceCPS),
 		load:    setupLoad{limit: cfg.setupDelay, minBusy: cfg.setupMinBusy},
