@@ -99,6 +99,7 @@ table=$("$GO" run ./scripts/benchtable "$OUT"/*.txt) || { echo "bench: no table 
 notes=$(
 	grep -hoE 'generated [0-9]+ chats in [^:]+' "$OUT"/*.txt | sed 's/^/- first run: /'
 	grep -hoE 'rate +[0-9]+/s: [0-9]+ calls, .*' "$OUT"/*-e2e-sipp.txt 2>/dev/null | sed 's/^/- e2e BenchmarkSippCPS /'
+	grep -hoE '[0-9]+ calls handled in the [0-9]+ s window: .*' "$OUT"/*-e2e-sipp.txt 2>/dev/null | sed 's/^/- e2e BenchmarkSippCPS /'
 )
 machine="$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(uname -sr), $("$GO" env GOVERSION)"
 header="Benchmarks of meet/meetd, $(date -u '+%Y-%m-%d %H:%M UTC'); ${machine}; load average at start ${load0}, at end $(load); total ${total} s."
