@@ -57,7 +57,11 @@ type sippStep struct {
 // 2 s; "peak-RSS-MB" (meetd's VmHWM), "RSS-growth-MB" (meetd's mean RSS
 // over the last sixth of the run minus over the sixth after the first:
 // flat means ≈ 0) and "RSS-growth-last-MB" (the last sample minus the one
-// at a sixth of the run; see rssFigures); "meetd-cpu-ms/call"
+// at a sixth of the run; see rssFigures: what meetd keeps per ended call
+// is bounded (server/trunk's lists of ended calls, ~60 bytes a call for
+// 30 s; SQLite's page caches; its WAL index, now restarted past 64 MiB),
+// the rest of the RSS follows the calls in flight, about six goroutines
+// and their stacks each, and so how far the run's end lags behind); "meetd-cpu-ms/call"
 // (meetd's user + system CPU over the run, per call); "sipp-%core", the load
 // generator's own CPU, reported apart. At the end it waits until
 // /v1/stats counts every call sipp saw end. MEET_SIPP_PROFILE=file writes
