@@ -257,11 +257,9 @@ func removeDoubling(sc *pitchScratch, x []float32, maxPeriod, minPeriod, n, t0, 
 	past := func(t int) []float32 { return x[base-t : base-t+n] }
 
 	t := t0
-	var xx, xy float32
-	for i, v := range cur {
-		xx += v * v
-		xy += v * x[base-t0+i]
-	}
+	var xs [4]float32 // xx, xy by dot4 (two lanes spare)
+	dot4(&xs, cur, cur, past(t0), cur, cur)
+	xx, xy := xs[0], xs[1]
 	yyl := sc.yy[:maxPeriod+1]
 	yyl[0] = xx
 	yy := xx
