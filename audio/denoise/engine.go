@@ -48,11 +48,16 @@ const (
 	EngineHybridWASM
 	// EngineRNNoiseWASM is EngineRNNoise under wazero.
 	EngineRNNoiseWASM
+	// EngineHybridShared is EngineHybrid with ours' gain rule run on
+	// RNNoise's spectrum and the mix done per bin (WithSharedSpectrum,
+	// weights SharedHybrid): one analysis and synthesis instead of two,
+	// cheaper; not the default (see SharedHybrid for its test-set figures).
+	EngineHybridShared
 )
 
 var engineNames = map[Engine]string{
 	EngineAuto: "auto", EngineOurs: "ours", EngineHybrid: "hybrid", EngineRNNoise: "rnnoise",
-	EngineHybridWASM: "hybrid-wasm", EngineRNNoiseWASM: "rnnoise-wasm",
+	EngineHybridWASM: "hybrid-wasm", EngineRNNoiseWASM: "rnnoise-wasm", EngineHybridShared: "hybrid-shared",
 }
 
 func (e Engine) String() string {
@@ -62,15 +67,15 @@ func (e Engine) String() string {
 	return "unknown"
 }
 
-// ParseEngine parses "auto", "ours", "hybrid", "rnnoise", "hybrid-wasm" or
-// "rnnoise-wasm".
+// ParseEngine parses "auto", "ours", "hybrid", "rnnoise", "hybrid-wasm",
+// "rnnoise-wasm" or "hybrid-shared".
 func ParseEngine(s string) (Engine, error) {
 	for e, n := range engineNames {
 		if strings.EqualFold(s, n) {
 			return e, nil
 		}
 	}
-	return EngineUnknown, fmt.Errorf("denoise: unknown engine %q (want auto, ours, hybrid, rnnoise, hybrid-wasm or rnnoise-wasm)", s)
+	return EngineUnknown, fmt.Errorf("denoise: unknown engine %q (want auto, ours, hybrid, rnnoise, hybrid-wasm, rnnoise-wasm or hybrid-shared)", s)
 }
 
 // Name says which suppressor this is.
@@ -84,7 +89,7 @@ func NewEngine(e Engine, rate int) (Denoiser, error) {
 		return d, err
 	case EngineOurs:
 		return New(rate)
-	case EngineHybrid, EngineRNNoise, EngineHybridWASM, EngineRNNoiseWASM:
+	case EngineHybrid, EngineRNNoise, EngineHybridWASM, EngineRNNoiseWASM, EngineHybridShared:
 		if rate != rnnoise.Rate {
 			return nil, fmt.Errorf("%w: %s runs at 48000 Hz only, not %d", ErrRate, e, rate)
 		}
@@ -92,11 +97,13 @@ func NewEngine(e Engine, rate int) (Denoiser, error) {
 		if err != nil {
 			return nil, err
 		}
-		p := DefaultHybrid
-		if e == EngineRNNoise || e == EngineRNNoiseWASM {
-			p = HybridParams{}
+		switch e {
+		case EngineRNNoise, EngineRNNoiseWASM:
+			return NewHybrid(d, HybridParams{})
+		case EngineHybridShared:
+			return NewHybrid(d, SharedHybrid, WithSharedSpectrum())
 		}
-		return NewHybrid(d, p)
+		return NewHybrid(d, DefaultHybrid)
 	}
 	return nil, fmt.Errorf("denoise: engine %v", e)
 }

@@ -236,11 +236,14 @@ func NewHybrid(d Learned, p HybridParams, opts ...HybridOption) (*Hybrid, error)
 }
 
 // Name says which suppressor this is: hybrid, or rnnoise when it mixes
-// in neither the dry signal nor ours; -wasm when RNNoise runs under wazero.
+// in neither the dry signal nor ours; -wasm when RNNoise runs under
+// wazero; hybrid-shared when it mixes on RNNoise's spectrum.
 func (h *Hybrid) Name() string {
 	e := EngineHybrid
 	_, wasm := h.rnn.(*rnnoise.Denoiser)
 	switch {
+	case h.smix != nil:
+		e = EngineHybridShared
 	case h.mix.p == HybridParams{} && wasm:
 		e = EngineRNNoiseWASM
 	case h.mix.p == HybridParams{}:

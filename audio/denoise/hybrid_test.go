@@ -44,13 +44,13 @@ func TestHybridMixerFormula(t *testing.T) {
 }
 
 func TestParseEngine(t *testing.T) {
-	for _, e := range []Engine{EngineAuto, EngineOurs, EngineHybrid, EngineRNNoise, EngineHybridWASM, EngineRNNoiseWASM} {
+	for _, e := range []Engine{EngineAuto, EngineOurs, EngineHybrid, EngineRNNoise, EngineHybridWASM, EngineRNNoiseWASM, EngineHybridShared} {
 		got, err := ParseEngine(e.String())
 		if err != nil || got != e {
 			t.Fatalf("ParseEngine(%q) = %v, %v", e, got, err)
 		}
 	}
-	for _, e := range []Engine{EngineHybrid, EngineRNNoise, EngineHybridWASM, EngineRNNoiseWASM} {
+	for _, e := range []Engine{EngineHybrid, EngineRNNoise, EngineHybridWASM, EngineRNNoiseWASM, EngineHybridShared} {
 		d, err := NewEngine(e, 48000)
 		if err != nil {
 			if errors.Is(err, rnnoise.ErrNotFound) && os.Getenv("CI") == "" {

@@ -26,7 +26,8 @@ func newDenoiseCmd() *cobra.Command {
 			"--engine auto (the default, as in the softphone) uses the learned hybrid (RNNoise run in Go\n" +
 			"with the weights read from rnnoise.wasm, found beside this binary, in ../share/meet, or at\n" +
 			"$MEET_RNNOISE_WASM) and falls back to ours when rnnoise.wasm is missing; ours, hybrid and\n" +
-			"rnnoise choose one; hybrid-wasm and rnnoise-wasm run rnnoise.wasm itself under wazero.",
+			"rnnoise choose one; hybrid-wasm and rnnoise-wasm run rnnoise.wasm itself under wazero;\n" +
+			"hybrid-shared runs ours on RNNoise's spectrum and mixes per bin (cheaper, not the default).",
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := denoise.ParseEngine(engine)
@@ -45,7 +46,7 @@ func newDenoiseCmd() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&engine, "engine", "auto", "noise suppressor: auto, ours, hybrid, rnnoise, hybrid-wasm or rnnoise-wasm")
+	cmd.Flags().StringVar(&engine, "engine", "auto", "noise suppressor: auto, ours, hybrid, rnnoise, hybrid-wasm, rnnoise-wasm or hybrid-shared")
 	return cmd
 }
 

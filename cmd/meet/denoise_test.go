@@ -75,20 +75,7 @@ func TestDenoiseFile(t *testing.T) {
 // make test fetched it), ours otherwise; either way same length out and
 // the speech-like tone kept.
 func TestDenoiseFileDefault(t *testing.T) {
-	const rate = 48000
-	n := 2 * rate
-	tone := audiotest.Tone(rate, 300, 0.3, n)
-	noise := audiotest.Noise(n, 0.01, 3)
-	dir := t.TempDir()
-	in, out := filepath.Join(dir, "in.wav"), filepath.Join(dir, "out.wav")
-	f, err := os.Create(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := audio.WriteWAV(f, rate, audiotest.Mix(tone, noise)); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	in, out := toneInNoiseFile(t)
 	st, err := denoiseFile(in, out, denoise.EngineAuto)
 	if err != nil {
 		t.Fatal(err)
@@ -97,6 +84,62 @@ func TestDenoiseFileDefault(t *testing.T) {
 		t.Fatalf("CI=true but the default fell back to ours: %v", st.fallback)
 	}
 	t.Logf("engine %s (fallback: %v), %.1f µs per frame", st.engine, st.fallback, st.perFrame)
+	checkToneKept(t, out)
+	if _, err := denoiseFile(in, out, denoise.EngineUnknown); err == nil {
+		t.Error("unknown engine accepted")
+	}
+}
+
+// TestDenoiseFileSharedHybrid runs `meet denoise --engine hybrid-shared`
+// (ours on RNNoise's spectrum, mixed per bin): same length out, the tone
+// kept. It needs rnnoise.wasm (make test fetches it; under CI=true its
+// absence fails).
+func TestDenoiseFileSharedHybrid(t *testing.T) {
+	e, err := denoise.ParseEngine("hybrid-shared")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, out := toneInNoiseFile(t)
+	st, err := denoiseFile(in, out, e)
+	if err != nil {
+		if os.Getenv("CI") == "" {
+			t.Skipf("rnnoise.wasm not found outside CI: %v", err)
+		}
+		t.Fatal(err)
+	}
+	if st.engine != "hybrid-shared" || st.fallback != nil {
+		t.Fatalf("ran %s (fallback %v), want hybrid-shared", st.engine, st.fallback)
+	}
+	t.Logf("%.1f µs per frame", st.perFrame)
+	checkToneKept(t, out)
+}
+
+// toneInNoiseFile writes 2 s of a 300 Hz tone in white noise at 48 kHz and
+// returns its path and a path for the output.
+func toneInNoiseFile(t *testing.T) (in, out string) {
+	t.Helper()
+	const rate = 48000
+	n := 2 * rate
+	tone := audiotest.Tone(rate, 300, 0.3, n)
+	noise := audiotest.Noise(n, 0.01, 3)
+	dir := t.TempDir()
+	in, out = filepath.Join(dir, "in.wav"), filepath.Join(dir, "out.wav")
+	f, err := os.Create(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := audio.WriteWAV(f, rate, audiotest.Mix(tone, noise)); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	return in, out
+}
+
+// checkToneKept reads out (written from toneInNoiseFile's input) and checks
+// its length and that the tone is still there.
+func checkToneKept(t *testing.T, out string) {
+	t.Helper()
+	const rate, n = 48000, 2 * 48000
 	g, err := os.Open(out)
 	if err != nil {
 		t.Fatal(err)
@@ -111,8 +154,5 @@ func TestDenoiseFileDefault(t *testing.T) {
 	}
 	if seg := w.Samples[rate : rate+rate/2]; !audiotest.HasTone(seg, rate, 300) {
 		t.Errorf("tone lost (dominant %.0f Hz)", audiotest.DominantFreq(seg, rate))
-	}
-	if _, err := denoiseFile(in, out, denoise.EngineUnknown); err == nil {
-		t.Error("unknown engine accepted")
 	}
 }

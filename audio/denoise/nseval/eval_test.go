@@ -80,16 +80,11 @@ var algos = []algo{
 	// spectrum and the mix per bin (denoise.WithSharedSpectrum), with its
 	// own weights: cheaper, not the default (see denoise.SharedHybrid).
 	{"hybrid-shared", func() (processor, error) {
-		m, err := rnnoise.DefaultNative()
+		h, err := denoise.NewEngine(denoise.EngineHybridShared, evalRate)
 		if err != nil {
 			return nil, err
 		}
-		d, err := m.New()
-		if err != nil {
-			return nil, err
-		}
-		h, err := denoise.NewHybrid(d, denoise.SharedHybrid, denoise.WithSharedSpectrum())
-		return hybridProc{h}, err
+		return hybridProc{h.(*denoise.Hybrid)}, nil
 	}},
 	// rnnoise is the reference: the npm package's WebAssembly as built,
 	// under wazero.
