@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/netip"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/pion/rtcp"
@@ -37,18 +36,6 @@ type rtpSession struct {
 
 	onDTMF    func(rune)
 	onTimeout func()
-
-	// pull reads the RTP socket from ReadFrame, the room's tick, instead of
-	// a goroutine per session (pull_linux.go); nil: readLoop reads it.
-	// While no tick pulls (before the call is in a room, or after), the
-	// monitor reads it every 20 ms.
-	pull     *puller
-	pulling  atomic.Bool  // media started: ReadFrame reads the socket
-	lastPull atomic.Int64 // UnixNano of the last ReadFrame
-
-	dtmfMu   sync.Mutex
-	dtmfQ    []rune // digits not yet handed to onDTMF, in order
-	dtmfBusy bool   // a goroutine is handing dtmfQ over
 
 	mu       sync.Mutex
 	params   mediaParams
@@ -113,7 +100,6 @@ func newRTPSession(conn, rtcpConn *net.UDPConn, cfg sessionConfig) *rtpSession {
 		jb:   newJitterBuffer(cfg.jbPrime, cfg.jbMax),
 		buf:  make([]byte, 12+8*frameSamples),
 		done: make(chan struct{}),
-		pull: newPuller(conn),
 	}
 	s.tx.ssrc = rand.Uint32()
 	s.tx.seq = uint16(rand.Uint32())
@@ -136,12 +122,8 @@ func (s *rtpSession) start(p mediaParams, localDir direction) {
 	s.applyLocked(p, localDir)
 	s.started = time.Now()
 	s.mu.Unlock()
-	s.pulling.Store(s.pull != nil)
-	if s.pull == nil {
-		s.wg.Add(1)
-		go s.readLoop(s.conn)
-	}
-	s.wg.Add(1)
+	s.wg.Add(2)
+	go s.readLoop(s.conn)
 	go s.monitor()
 	if s.rtcpConn != nil {
 		s.wg.Add(1)
@@ -196,13 +178,8 @@ func (s *rtpSession) close() {
 	s.wg.Wait()
 }
 
-// ReadFrame implements CallMedia. It first takes the packets that arrived
-// since the last tick off the socket (pull mode).
+// ReadFrame implements CallMedia.
 func (s *rtpSession) ReadFrame(dst []int16) bool {
-	if s.pulling.Load() {
-		s.lastPull.Store(time.Now().UnixNano())
-		s.drain()
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed || len(dst) == 0 {
@@ -270,11 +247,6 @@ func putU32(b []byte, v uint32) {
 // own showed in the garbage collector's share.
 var readBufs = sync.Pool{New: func() any { return new([1500]byte) }}
 
-// drain handles every packet queued on the RTP socket (pull mode).
-func (s *rtpSession) drain() {
-	s.pull.read(func(pkt []byte, from netip.AddrPort, at time.Time) { s.handle(s.conn, pkt, from, at) })
-}
-
 func (s *rtpSession) readLoop(conn *net.UDPConn) {
 	defer s.wg.Done()
 	arr := readBufs.Get().(*[1500]byte)
@@ -297,27 +269,25 @@ func (s *rtpSession) readLoop(conn *net.UDPConn) {
 			}
 			continue
 		}
-		s.handle(conn, buf[:n], netip.AddrPortFrom(from.Addr().Unmap(), from.Port()), time.Now())
+		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+		pkt := buf[:n]
+		if conn == s.rtcpConn || isRTCP(pkt) {
+			s.handleRTCP(pkt, from)
+			continue
+		}
+		s.handleRTP(pkt, from)
 	}
-}
-
-// handle takes one packet that arrived on conn at.
-func (s *rtpSession) handle(conn *net.UDPConn, pkt []byte, from netip.AddrPort, at time.Time) {
-	if conn == s.rtcpConn || isRTCP(pkt) {
-		s.handleRTCP(pkt, from, at)
-		return
-	}
-	s.handleRTP(pkt, from, at)
 }
 
 // isRTCP demultiplexes RTP and RTCP on one port (RFC 5761 §4).
 func isRTCP(b []byte) bool { return len(b) >= 2 && b[1] >= 192 && b[1] <= 223 }
 
-func (s *rtpSession) handleRTP(b []byte, from netip.AddrPort, now time.Time) {
+func (s *rtpSession) handleRTP(b []byte, from netip.AddrPort) {
 	var p rtp.Packet
 	if err := p.Unmarshal(b); err != nil || p.Version != 2 {
 		return
 	}
+	now := time.Now()
 	var digits []rune
 	s.mu.Lock()
 	pt := p.PayloadType
@@ -360,34 +330,11 @@ func (s *rtpSession) handleRTP(b []byte, from netip.AddrPort, now time.Time) {
 		s.jb.PushAt(p.SequenceNumber, p.Timestamp, pcm, now)
 	}
 	s.mu.Unlock()
-	if len(digits) > 0 && s.onDTMF != nil {
-		s.deliverDTMF(digits)
-	}
-}
-
-// deliverDTMF hands digits to onDTMF in order, on a goroutine of its own:
-// packets are read inside the room's tick, whose room the handler may call.
-func (s *rtpSession) deliverDTMF(digits []rune) {
-	s.dtmfMu.Lock()
-	s.dtmfQ = append(s.dtmfQ, digits...)
-	if s.dtmfBusy {
-		s.dtmfMu.Unlock()
-		return // the goroutine handing them over takes these too
-	}
-	s.dtmfBusy = true
-	s.dtmfMu.Unlock()
-	go func() {
-		s.dtmfMu.Lock()
-		for len(s.dtmfQ) > 0 {
-			d := s.dtmfQ[0]
-			s.dtmfQ = s.dtmfQ[1:]
-			s.dtmfMu.Unlock()
+	for _, d := range digits {
+		if s.onDTMF != nil {
 			s.onDTMF(d)
-			s.dtmfMu.Lock()
 		}
-		s.dtmfBusy = false
-		s.dtmfMu.Unlock()
-	}()
+	}
 }
 
 func (rx *rxStats) update(ssrc uint32, seq uint16, ts uint32, now time.Time) {
@@ -432,7 +379,7 @@ func (rx *rxStats) report(now time.Time) (rtcp.ReceptionReport, bool) {
 	return rr, true
 }
 
-func (s *rtpSession) handleRTCP(b []byte, from netip.AddrPort, at time.Time) {
+func (s *rtpSession) handleRTCP(b []byte, from netip.AddrPort) {
 	pkts, err := rtcp.Unmarshal(b)
 	if err != nil {
 		return
@@ -445,7 +392,7 @@ func (s *rtpSession) handleRTCP(b []byte, from netip.AddrPort, at time.Time) {
 	for _, p := range pkts {
 		if sr, ok := p.(*rtcp.SenderReport); ok {
 			s.rx.lastSR = uint32(sr.NTPTime >> 16)
-			s.rx.lastSRAt = at
+			s.rx.lastSRAt = time.Now()
 		}
 	}
 }
@@ -461,16 +408,7 @@ func (s *rtpSession) monitor() {
 	if s.timeout > 0 {
 		tick = min(tick, max(s.timeout/4, 10*time.Millisecond))
 	}
-	// Pull mode: until a tick pulls (and again when ticks stop), the
-	// monitor reads the socket every frame period itself.
-	fast := s.pull != nil
-	period := func() time.Duration {
-		if fast {
-			return min(tick, framePeriod)
-		}
-		return tick
-	}
-	t := time.NewTicker(period())
+	t := time.NewTicker(tick)
 	defer t.Stop()
 	nextReport := time.Now().Add(interval / 2)
 	for {
@@ -478,16 +416,6 @@ func (s *rtpSession) monitor() {
 		case <-s.done:
 			return
 		case now := <-t.C:
-			if s.pull != nil {
-				pulled := now.UnixNano()-s.lastPull.Load() < int64(2*framePeriod)
-				if !pulled {
-					s.drain()
-				}
-				if pulled == fast {
-					fast = !pulled
-					t.Reset(period())
-				}
-			}
 			if now.After(nextReport) {
 				s.sendRTCP(now)
 				nextReport = now.Add(interval)
