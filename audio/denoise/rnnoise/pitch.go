@@ -381,16 +381,26 @@ func xcorrGeneric(out, x, y []float32) {
 	}
 }
 
-// dot4Go is dot4 in Go: four sums at a time, each in order of j.
+// dot4Go is dot4 in Go, in the AVX kernel's order of additions, so every
+// CPU gets the same sums: the whole multiples of 8 in eight partial sums
+// (lane k takes j ≡ k mod 8), added pairwise as the kernel's reduction
+// does, ((a0+a4)+(a1+a5))+((a2+a6)+(a3+a7)), then the tail in order. The
+// float32 conversions keep compilers that fuse multiply-adds from fusing
+// these (the kernel multiplies and adds apart).
 func dot4Go(out *[4]float32, x, p0, p1, p2, p3 []float32) {
 	n := len(x)
-	p0, p1, p2, p3 = p0[:n], p1[:n], p2[:n], p3[:n]
-	var s0, s1, s2, s3 float32
-	for i, v := range x {
-		s0 += v * p0[i]
-		s1 += v * p1[i]
-		s2 += v * p2[i]
-		s3 += v * p3[i]
+	m := n &^ 7
+	for i, p := range [4][]float32{p0[:n], p1[:n], p2[:n], p3[:n]} {
+		var a [8]float32
+		for j := 0; j < m; j += 8 {
+			for k := range a {
+				a[k] += float32(x[j+k] * p[j+k])
+			}
+		}
+		s := ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]))
+		for j := m; j < n; j++ {
+			s += float32(x[j] * p[j])
+		}
+		out[i] = s
 	}
-	*out = [4]float32{s0, s1, s2, s3}
 }
