@@ -132,16 +132,15 @@ func (m *SpectralMix) PostSpectra(s *rnnoise.Spectra) {
 	beta := p.FloorNoise + (p.FloorSpeech-p.FloorNoise)*m.vad
 	a := 1 - beta - p.Ours // Yrnn's share
 	out, dry, un := s.Out, s.Dry[:len(s.Out)], m.un[:len(s.Out)]
-	if m.ours == nil {
-		for k, r := range out {
-			x := dry[k] * un[k]
-			out[k] = complex(a*real(r)+beta*real(x), a*imag(r)+beta*imag(x))
-		}
-		return
+	var g []float32 // ours' gains; none when its share is 0
+	if m.ours != nil {
+		g = m.ours.binGains(dry, s.In)[:len(out)]
 	}
-	g := m.ours.binGains(dry, s.In)[:len(out)]
 	for k, r := range out {
-		x, w := dry[k]*un[k], beta+p.Ours*g[k]
+		x, w := dry[k]*un[k], beta // w: the share of x (dry, and ours' gain on it)
+		if g != nil {
+			w += p.Ours * g[k]
+		}
 		out[k] = complex(a*real(r)+w*real(x), a*imag(r)+w*imag(x))
 	}
 }
