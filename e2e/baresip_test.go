@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -315,14 +316,23 @@ func (b *baresip) waitEvent(typ string, d time.Duration) error {
 	}
 }
 
-// recording reads the sndfile dump of one direction ("dec": what baresip
-// received, "enc": what it sent), resampled to 8 kHz.
+// recording reads the sndfile dumps of one direction ("dec": what baresip
+// received, "enc": what it sent), resampled to 8 kHz and joined in time
+// order. baresip starts a new dump each time it starts the audio stream,
+// which it does once for early media and again at the answer; the file
+// names carry the second, so the two are one file or two depending on
+// whether the answer came in the same second.
 func (b *baresip) recording(t testing.TB, dir string) audio.PCM16 {
 	t.Helper()
 	files, _ := filepath.Glob(filepath.Join(b.dir, "rec", "dump-*-"+dir+".wav"))
-	if len(files) != 1 {
+	if len(files) == 0 {
 		all, _ := os.ReadDir(filepath.Join(b.dir, "rec"))
-		t.Fatalf("want one %s recording from baresip's sndfile module, have %v (dir: %v)\n%s", dir, files, all, tail(b.proc.output(), 2000))
+		t.Fatalf("no %s recording from baresip's sndfile module (dir: %v)\n%s", dir, all, tail(b.proc.output(), 2000))
 	}
-	return readWAV(t, files[0])
+	sort.Strings(files) // dump-YYYY-MM-DD-hh-mm-ss: name order is time order
+	var pcm audio.PCM16
+	for _, f := range files {
+		pcm = append(pcm, readWAV(t, f)...)
+	}
+	return pcm
 }
