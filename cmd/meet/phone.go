@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"sync"
 	"time"
@@ -200,6 +201,7 @@ func isLoopbackURL(s string) bool {
 }
 
 func runPhone(cmd *cobra.Command, f phoneFlags) error {
+	singleP()
 	ctx := cmd.Context()
 	if f.duration > 0 {
 		var cancel context.CancelFunc
@@ -427,4 +429,21 @@ func (o *operator) printStats(what string, st softphone.Stats) {
 		"mic_dbfs", st.MicDBFS, "speaker_dbfs", st.SpeakerDBFS, "packets_sent", st.PacketsSent,
 		"packets_received", st.PacketsReceived, "late", st.LatePackets, "concealed", st.Concealed,
 		"reconnects", st.Reconnects, "muted", st.Muted)
+}
+
+// singleP runs meet phone's goroutines on one P unless the GOMAXPROCS
+// environment variable says otherwise. In a call the process wakes several
+// times every 20 ms for work of tens to a few hundred microseconds (a
+// microphone frame through the suppressor and the encoder, a packet
+// through pion and the decoder). With a second P each of those wake-ups
+// also woke an idle thread to spin looking for more work and sleep again;
+// one P does the same work with about 40 % fewer wake-ups and a quarter
+// less CPU (BenchmarkMeetPhoneCPU, see BENCHMARKS.md). The longest burst
+// (suppressor plus encoder, well under 1 ms) is all another goroutine can
+// wait, far inside a 20 ms frame. The TUI keeps every P: a redraw can
+// take milliseconds.
+func singleP() {
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(1)
+	}
 }
