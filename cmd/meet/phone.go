@@ -437,8 +437,9 @@ func (o *operator) printStats(what string, st softphone.Stats) {
 // microphone frame through the suppressor and the encoder, a packet
 // through pion and the decoder). With a second P each of those wake-ups
 // also woke an idle thread to spin looking for more work and sleep again;
-// one P does the same work with about 40 % fewer wake-ups and a quarter
-// less CPU (BenchmarkMeetPhoneCPU, see BENCHMARKS.md). The longest burst
+// one P does the same work with about a third fewer wake-ups, while the
+// CPU change stayed within the benchmark's noise (BenchmarkMeetPhoneCPU,
+// alternated runs in BENCHMARKS.md). The longest burst
 // (suppressor plus encoder, well under 1 ms) is all another goroutine can
 // wait, far inside a 20 ms frame. The TUI keeps every P: a redraw can
 // take milliseconds.
