@@ -42,7 +42,6 @@ func TestNSTune(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const hop = evalRate / 100
 	// Time domain: the first search spanned floor noise 0..0.15, floor
 	// speech 0.1..0.45 and ours 0..0.5 (45 points; best: equal floors
 	// about 0.1, ours 0.5); this is the second, finer one around it (best:
@@ -100,30 +99,10 @@ func TestNSTune(t *testing.T) {
 			r := result{p: p, class: map[string]float64{}, cleanW: 1}
 			var nNoisy int
 			for _, mx := range mixes {
-				d, err := m.New()
+				sc, err := tuneScore(m, p, opts, mx)
 				if err != nil {
-					panic(err)
-				}
-				h, err := denoise.NewHybrid(d, p, opts...)
-				if err != nil {
-					panic(err)
-				}
-				n := len(mx.Noisy) / hop * hop
-				out := make([]float32, n)
-				for i := range out {
-					out[i] = float32(mx.Noisy[i])
-				}
-				if err := h.Process(out); err != nil {
-					panic(err)
-				}
-				h.Close()
-				y := make([]float64, len(mx.Noisy))
-				for i := 0; i+hop < len(out); i++ {
-					y[i] = float64(out[i+hop])
-				}
-				sc, err := mx.Score(y, evalRate)
-				if err != nil {
-					panic(err)
+					t.Errorf("%+v: %v", p, err) // not Fatal: another goroutine
+					return
 				}
 				if mx.Noise == Clean {
 					r.clean += sc.STOI / float64(len(Tune.Targets))
@@ -148,6 +127,9 @@ func TestNSTune(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	if t.Failed() {
+		return
+	}
 	ref := results[0]
 	mix := "time domain"
 	if len(opts) > 0 {
@@ -171,4 +153,31 @@ func TestNSTune(t *testing.T) {
 	if best == nil {
 		fmt.Println("no grid point meets the aims on the tune set")
 	}
+}
+
+// tuneScore runs a fresh hybrid with weights p (and opts) over mx's noisy
+// input and scores its output, taken one frame (its delay) earlier.
+func tuneScore(m *rnnoise.NativeModel, p denoise.HybridParams, opts []denoise.HybridOption, mx Mixture) (Score, error) {
+	const hop = evalRate / 100
+	d, err := m.New()
+	if err != nil {
+		return Score{}, err
+	}
+	h, err := denoise.NewHybrid(d, p, opts...)
+	if err != nil {
+		return Score{}, err
+	}
+	defer h.Close()
+	out := make([]float32, len(mx.Noisy)/hop*hop)
+	for i := range out {
+		out[i] = float32(mx.Noisy[i])
+	}
+	if err := h.Process(out); err != nil {
+		return Score{}, err
+	}
+	y := make([]float64, len(mx.Noisy))
+	for i := 0; i+hop < len(out); i++ {
+		y[i] = float64(out[i+hop])
+	}
+	return mx.Score(y, evalRate)
 }
