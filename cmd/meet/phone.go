@@ -201,7 +201,7 @@ func isLoopbackURL(s string) bool {
 }
 
 func runPhone(cmd *cobra.Command, f phoneFlags) error {
-	singleP()
+	defer singleP()()
 	ctx := cmd.Context()
 	if f.duration > 0 {
 		var cancel context.CancelFunc
@@ -442,9 +442,12 @@ func (o *operator) printStats(what string, st softphone.Stats) {
 // alternated runs in BENCHMARKS.md). The longest burst
 // (suppressor plus encoder, well under 1 ms) is all another goroutine can
 // wait, far inside a 20 ms frame. The TUI keeps every P: a redraw can
-// take milliseconds.
-func singleP() {
-	if os.Getenv("GOMAXPROCS") == "" {
-		runtime.GOMAXPROCS(1)
+// take milliseconds. It returns what puts the previous setting back, for
+// when the command runs inside a longer-lived process (cmd/meet's tests).
+func singleP() (restore func()) {
+	if os.Getenv("GOMAXPROCS") != "" {
+		return func() {}
 	}
+	prev := runtime.GOMAXPROCS(1)
+	return func() { runtime.GOMAXPROCS(prev) }
 }
