@@ -95,18 +95,28 @@ func (f *frameStage) Close() error    { return nil }
 func newEncoder(c Codec, out packetSink) (audio.Writer, error) {
 	switch c {
 	case CodecOpus:
-		// Held to wideband (7 kHz): the far end is a phone line that
-		// carries 4 kHz at most, and SILK-only wideband costs less here to
-		// encode and in meetd to decode (to 8 kHz for the caller) than the
-		// SILK+CELT hybrid fullband voice would get; its in-band FEC is
-		// SILK's either way.
-		enc, err := opus.NewEncoder(48000, 1, opus.WithComplexity(5), opus.WithMaxBandwidth(opus.Wideband))
+		enc, err := newOpusEncoder(OpusComplexity)
 		if err != nil {
 			return nil, fmt.Errorf("opus encoder: %w", err)
 		}
 		// EncodeReuse: the packet is handed to the track, which copies it
 		// into its RTP packet before WritePacket returns.
-		return &frameStage{name: "Opus(encode)", rate: 48000, frame: 960, enc: enc.EncodeReuse, out: out}, nil
+		encode := enc.EncodeReuse
+		if fs, ok := out.(interface{ fec() *fecControl }); ok && fs.fec() != nil {
+			// The expected loss follows meetd's reports (fecControl); it is
+			// applied here, in the one goroutine that encodes.
+			fc, cur := fs.fec(), opus.DefaultExpectedLoss
+			encode = func(s audio.PCM16) ([]byte, error) {
+				if want := fc.expected(); want != cur {
+					if err := enc.SetExpectedLoss(want); err != nil {
+						return nil, err
+					}
+					cur = want
+				}
+				return enc.EncodeReuse(s)
+			}
+		}
+		return &frameStage{name: "Opus(encode)", rate: 48000, frame: 960, enc: encode, out: out}, nil
 	case CodecPCMU:
 		buf := make([]byte, 160)
 		return &frameStage{name: "PCMU(encode)", rate: 8000, frame: 160, out: out,
@@ -118,6 +128,18 @@ func newEncoder(c Codec, out packetSink) (audio.Writer, error) {
 			}}, nil
 	}
 	return nil, fmt.Errorf("softphone: no encoder for codec %v", c)
+}
+
+// OpusComplexity is the libopus complexity of the microphone's stream.
+const OpusComplexity = 5
+
+// newOpusEncoder is the microphone's Opus encoder at complexity c: held to
+// wideband (7 kHz), because the far end is a phone line that carries 4 kHz
+// at most, and SILK-only wideband costs less here to encode and in meetd to
+// decode (to 8 kHz for the caller) than the SILK+CELT hybrid fullband voice
+// would get; its in-band FEC is SILK's either way.
+func newOpusEncoder(c int) (*opus.Encoder, error) {
+	return opus.NewEncoder(48000, 1, opus.WithComplexity(c), opus.WithMaxBandwidth(opus.Wideband))
 }
 
 // frameDecoder turns received payloads into PCM at its codec's rate. A

@@ -82,6 +82,9 @@ type peer struct {
 
 	sent atomic.Uint64
 
+	// fecCtl sets the Opus encoder's expected loss from meetd's reports.
+	fecCtl *fecControl
+
 	// Simulated send loss (WithSimulatedSendLoss); used by the one writer.
 	lossRate float64
 	lossRNG  *rand.Rand
@@ -103,7 +106,8 @@ func (t trackSink) WritePacket(b []byte, d time.Duration) error {
 	t.p.sent.Add(1)
 	return nil
 }
-func (t trackSink) String() string { return "Track" }
+func (t trackSink) String() string   { return "Track" }
+func (t trackSink) fec() *fecControl { return t.p.fecCtl }
 
 // negotiate creates a peer connection with one sendrecv audio transceiver,
 // waits for ICE gathering to complete, sends the complete offer through sig
@@ -113,7 +117,7 @@ func negotiate(ctx context.Context, api *webrtc.API, o *options, sig Signaller, 
 	if err != nil {
 		return nil, fmt.Errorf("new peer connection: %w", err)
 	}
-	p := &peer{pc: pc, connected: make(chan struct{}), done: make(chan struct{}), lossRate: o.sendLoss}
+	p := &peer{pc: pc, connected: make(chan struct{}), done: make(chan struct{}), lossRate: o.sendLoss, fecCtl: newFECControl()}
 	if p.lossRate > 0 {
 		p.lossRNG = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	}

@@ -293,9 +293,15 @@ func (p *Phone) readSenderRTCP(pr *peer) {
 		if err != nil {
 			return
 		}
-		if rtt, loss, ok := rttFromReports(pkts, pr.ssrc, time.Now()); ok {
+		if loss, ok := lossFromReports(pkts, pr.ssrc); ok {
+			pr.fecCtl.report(loss)
 			p.mu.Lock()
-			p.rtt, p.remoteLoss = rtt, loss
+			p.remoteLoss = loss
+			p.mu.Unlock()
+		}
+		if rtt, _, ok := rttFromReports(pkts, pr.ssrc, time.Now()); ok {
+			p.mu.Lock()
+			p.rtt = rtt
 			p.mu.Unlock()
 		}
 	}

@@ -20,6 +20,7 @@ type Stats struct {
 	RTT         time.Duration // from RTCP receiver reports (RFC 3550), else the ICE pair's STUN RTT
 	Loss        float64       // fraction of the packets sent to us that never arrived (0..1)
 	RemoteLoss  float64       // fraction of our packets meetd reports lost (0..1)
+	FECLoss     int           // loss in percent our Opus encoder's in-band FEC protects against (0: no FEC), from RemoteLoss
 	Jitter      time.Duration // interarrival jitter of what we receive
 	BufferDepth time.Duration // the jitter buffer's current target depth
 	BufferWait  time.Duration // mean time a played packet waited in the jitter buffer
@@ -55,6 +56,9 @@ func (p *Phone) Snapshot() Stats {
 	if cur != nil {
 		st.Codec = cur.codec
 		st.PacketsSent = cur.sent.Load()
+		if cur.codec == CodecOpus {
+			st.FECLoss = cur.fecCtl.expected()
+		}
 		if st.RTT == 0 {
 			st.RTT = iceRTT(cur.pc)
 		}
