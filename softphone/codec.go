@@ -9,6 +9,7 @@ import (
 
 	"github.com/meet-dev/meet/audio"
 	"github.com/meet-dev/meet/audio/opus"
+	"github.com/meet-dev/meet/internal/lossfec"
 )
 
 // Codec is the audio codec negotiated with meetd. The zero value is CodecUnknown.
@@ -102,12 +103,12 @@ func newEncoder(c Codec, out packetSink) (audio.Writer, error) {
 		// EncodeReuse: the packet is handed to the track, which copies it
 		// into its RTP packet before WritePacket returns.
 		encode := enc.EncodeReuse
-		if fs, ok := out.(interface{ fec() *fecControl }); ok && fs.fec() != nil {
-			// The expected loss follows meetd's reports (fecControl); it is
+		if fs, ok := out.(interface{ fec() *lossfec.Control }); ok && fs.fec() != nil {
+			// The expected loss follows meetd's reports (lossfec); it is
 			// applied here, in the one goroutine that encodes.
 			fc, cur := fs.fec(), opus.DefaultExpectedLoss
 			encode = func(s audio.PCM16) ([]byte, error) {
-				if want := fc.expected(); want != cur {
+				if want := fc.Expected(); want != cur {
 					if err := enc.SetExpectedLoss(want); err != nil {
 						return nil, err
 					}

@@ -45,7 +45,7 @@ func BenchmarkOpusComplexity(b *testing.B) {
 			for b.Loop() {
 				for mi, m := range mixes {
 					in := m.Noisy // the clean control's Noisy is its clean speech
-					// As fecControl runs it: no FEC while meetd reports no
+					// As lossfec runs it: no FEC while meetd reports no
 					// loss, FEC for 10 % when it reports 10 %.
 					plain, d, err := encodeAll(c, 0, in)
 					if err != nil {

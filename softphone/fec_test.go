@@ -6,68 +6,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/rtcp"
-
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/audio"
-	"github.com/meet-dev/meet/audio/opus"
+	"github.com/meet-dev/meet/internal/lossfec"
 )
 
-func TestFECControlFollowsReports(t *testing.T) {
-	f := newFECControl()
-	if got := f.expected(); got != opus.DefaultExpectedLoss {
-		t.Fatalf("before any report: %d %%, want the default %d %%", got, opus.DefaultExpectedLoss)
-	}
-	// Each step: the report's fraction lost and the expected loss after it.
-	steps := []struct {
-		lost float64
-		want int
-	}{
-		{0, 0},      // the first report replaces the default
-		{0, 0},      // nothing lost: no FEC
-		{0.10, 10},  // loss: up at once
-		{0, 7},      // then down by fecDecay a report
-		{0, 5},      // 4.9 % rounds up
-		{0.30, 25},  // capped
-		{0.01, 21},  // 0.7 × 30 %
-		{0.002, 15}, // 14.7 %
-		{0.004, 11}, // 10.29 %
-		{0, 8},      // 7.2 %
-		{0, 6},      // 5.04 %
-		{0, 4},      // 3.53 %
-		{0, 3},      // 2.47 %
-		{0, 2},      // 1.73 %
-		{0, 2},      // 1.21 %: at least fecMin while FEC is on
-		{0, 2},      // 0.85 %
-		{0, 2},      // 0.59 %
-		{0, 0},      // 0.42 %: below fecOff, FEC off
-		{0.004, 0},  // a trickle below fecOff keeps it off
-		{0.0078, 2}, // one packet in 128 turns it on at fecMin
-	}
-	for i, s := range steps {
-		f.report(s.lost)
-		if got := f.expected(); got != s.want {
-			t.Fatalf("step %d (report %.4f): expected loss %d %%, want %d %%", i, s.lost, got, s.want)
-		}
-	}
-}
-
-func TestLossFromReports(t *testing.T) {
-	pkts := []rtcp.Packet{
-		&rtcp.ReceiverReport{Reports: []rtcp.ReceptionReport{{SSRC: 7, FractionLost: 128}}},
-		&rtcp.SenderReport{Reports: []rtcp.ReceptionReport{{SSRC: 9, FractionLost: 64}}},
-	}
-	if got, ok := lossFromReports(pkts, 9); !ok || got != 0.25 {
-		t.Errorf("ssrc 9: %v %v, want 0.25", got, ok)
-	}
-	if _, ok := lossFromReports(pkts, 8); ok {
-		t.Error("ssrc 8 has no report block")
-	}
-}
-
-// fecSink records packet sizes and hands the encoder a fecControl.
+// fecSink records packet sizes and hands the encoder a lossfec.Control.
 type fecSink struct {
-	ctl   *fecControl
+	ctl   *lossfec.Control
 	sizes []int
 }
 
@@ -75,15 +21,15 @@ func (s *fecSink) WritePacket(b []byte, _ time.Duration) error {
 	s.sizes = append(s.sizes, len(b))
 	return nil
 }
-func (s *fecSink) String() string   { return "Track" }
-func (s *fecSink) fec() *fecControl { return s.ctl }
+func (s *fecSink) String() string        { return "Track" }
+func (s *fecSink) fec() *lossfec.Control { return s.ctl }
 
 // TestEncoderCodesFECOnlyWhenLossIsReported: the microphone's encoder
-// follows its peer's fecControl frame by frame; with FEC its packets carry
+// follows its peer's lossfec.Control frame by frame; with FEC its packets carry
 // the redundant copy (larger packets), and a lost packet decodes from the
 // next one's copy closer to the original than concealment gets.
 func TestEncoderCodesFECOnlyWhenLossIsReported(t *testing.T) {
-	sink := &fecSink{ctl: newFECControl()}
+	sink := &fecSink{ctl: lossfec.New()}
 	sp, err := buildSendPipeline(CodecOpus, sink, false)
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +47,7 @@ func TestEncoderCodesFECOnlyWhenLossIsReported(t *testing.T) {
 		voice[i] = int16(v * (0.55 + 0.45*math.Sin(2*math.Pi*4*tm)) * 6000)
 	}
 	run := func(lost float64) (mean float64, pkts int) {
-		sink.ctl.report(lost)
+		sink.ctl.Report(lost)
 		n0 := len(sink.sizes)
 		for off := 0; off+960 <= len(voice); off += 960 {
 			if err := sp.head.WriteSample(voice[off : off+960]); err != nil {
@@ -123,8 +69,8 @@ func TestEncoderCodesFECOnlyWhenLossIsReported(t *testing.T) {
 	if lossy < clean+5 {
 		t.Errorf("mean packet %.1f bytes with 10 %% reported loss vs %.1f without: want the FEC copy to add bytes", lossy, clean)
 	}
-	for sink.ctl.expected() > 0 {
-		sink.ctl.report(0)
+	for sink.ctl.Expected() > 0 {
+		sink.ctl.Report(0)
 	}
 	if again, _ := run(0); again > clean+2 {
 		t.Errorf("mean packet %.1f bytes once the loss estimate is back to 0, want about %.1f (no FEC)", again, clean)
@@ -138,7 +84,7 @@ func TestFECFollowsMeetdsReports(t *testing.T) {
 	for _, c := range []struct {
 		loss     float64
 		min, max int
-	}{{0.15, 5, fecMax}, {0, 0, 0}} {
+	}{{0.15, 5, lossfec.Max}, {0, 0, 0}} {
 		srv := newTestServer(t, serverHz)
 		opts := []Option{WithInputWAV(writeToneWAV(t, 16000, micHz)), WithOutputWAV(filepath.Join(t.TempDir(), "out.wav"))}
 		if c.loss > 0 {

@@ -17,6 +17,8 @@ import (
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
+
+	"github.com/meet-dev/meet/internal/lossfec"
 )
 
 // Payload types we offer, in order of preference.
@@ -83,7 +85,7 @@ type peer struct {
 	sent atomic.Uint64
 
 	// fecCtl sets the Opus encoder's expected loss from meetd's reports.
-	fecCtl *fecControl
+	fecCtl *lossfec.Control
 
 	// Simulated send loss (WithSimulatedSendLoss); used by the one writer.
 	lossRate float64
@@ -106,8 +108,8 @@ func (t trackSink) WritePacket(b []byte, d time.Duration) error {
 	t.p.sent.Add(1)
 	return nil
 }
-func (t trackSink) String() string   { return "Track" }
-func (t trackSink) fec() *fecControl { return t.p.fecCtl }
+func (t trackSink) String() string        { return "Track" }
+func (t trackSink) fec() *lossfec.Control { return t.p.fecCtl }
 
 // negotiate creates a peer connection with one sendrecv audio transceiver,
 // waits for ICE gathering to complete, sends the complete offer through sig
@@ -117,7 +119,7 @@ func negotiate(ctx context.Context, api *webrtc.API, o *options, sig Signaller, 
 	if err != nil {
 		return nil, fmt.Errorf("new peer connection: %w", err)
 	}
-	p := &peer{pc: pc, connected: make(chan struct{}), done: make(chan struct{}), lossRate: o.sendLoss, fecCtl: newFECControl()}
+	p := &peer{pc: pc, connected: make(chan struct{}), done: make(chan struct{}), lossRate: o.sendLoss, fecCtl: lossfec.New()}
 	if p.lossRate > 0 {
 		p.lossRNG = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/audio/denoise"
+	"github.com/meet-dev/meet/internal/lossfec"
 )
 
 // Signaller carries the non-trickle offer to meetd and returns its answer.
@@ -293,8 +294,8 @@ func (p *Phone) readSenderRTCP(pr *peer) {
 		if err != nil {
 			return
 		}
-		if loss, ok := lossFromReports(pkts, pr.ssrc); ok {
-			pr.fecCtl.report(loss)
+		if loss, ok := lossfec.FromReports(pkts, pr.ssrc); ok {
+			pr.fecCtl.Report(loss)
 			p.mu.Lock()
 			p.remoteLoss = loss
 			p.mu.Unlock()

@@ -57,7 +57,7 @@ func (p *Phone) Snapshot() Stats {
 		st.Codec = cur.codec
 		st.PacketsSent = cur.sent.Load()
 		if cur.codec == CodecOpus {
-			st.FECLoss = cur.fecCtl.expected()
+			st.FECLoss = cur.fecCtl.Expected()
 		}
 		if st.RTT == 0 {
 			st.RTT = iceRTT(cur.pc)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/meet-dev/meet/audio"
 	"github.com/meet-dev/meet/audio/mixer"
+	"github.com/meet-dev/meet/internal/lossfec"
 )
 
 // codecKind is an operator leg's audio codec.
@@ -188,8 +189,16 @@ func (m *Manager) newDecoder(c codecKind, rate int) (decoder, error) {
 	return nil, fmt.Errorf("room: no %s decoder at %d Hz", c, rate)
 }
 
-// newOpusEncoder encodes 48 kHz, or 8 kHz input when narrow.
+// newOpusEncoder encodes 48 kHz, or 8 kHz input when narrow, with
+// audio/opus's default in-band FEC: for a stream several listeners share
+// (sharedSend), whose losses differ.
 func (m *Manager) newOpusEncoder(narrow bool) (encoder, error) {
+	return m.newPeerOpusEncoder(narrow, nil)
+}
+
+// newPeerOpusEncoder is newOpusEncoder for one softphone's own stream, with
+// in-band FEC for the loss fec expects (nil: the default).
+func (m *Manager) newPeerOpusEncoder(narrow bool, fec *lossfec.Control) (encoder, error) {
 	rate := mixer.Rate
 	if narrow {
 		rate = CallerRate
@@ -198,5 +207,6 @@ func (m *Manager) newOpusEncoder(narrow bool) (encoder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("room: opus encoder (%d Hz): %w", rate, err)
 	}
+	e.fec = fec
 	return e, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/audio"
 	"github.com/meet-dev/meet/audio/mixer"
+	"github.com/meet-dev/meet/internal/lossfec"
 )
 
 // staffLeg is one softphone: its current peer connection and, when
@@ -53,6 +54,7 @@ type peer struct {
 	pts   map[uint8]codecKind
 	send  codecKind
 	sends [sendKinds]*sendPipe // built by buildSends (send.go)
+	fec   *lossfec.Control     // the loss the softphone reports about our stream: our Opus encoders' FEC
 	out   packetOut
 
 	// Receive side, guarded by staffLeg.mu.

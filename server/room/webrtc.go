@@ -12,6 +12,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/internal/lossfec"
 )
 
 var (
@@ -86,7 +87,7 @@ func (m *Manager) Offer(ctx context.Context, staffID int64, offerSDP string) (st
 		return "", fmt.Errorf("room: new peer connection: %w", err)
 	}
 	p := &peer{pc: pc, pts: pts, send: send, jb: newJitter(m.cfg.jitter), lastN: 960,
-		newDe: m.newDecoder}
+		newDe: m.newDecoder, fec: lossfec.New()}
 	s := m.staffLeg(staffID)
 	pc.OnConnectionStateChange(func(webrtc.PeerConnectionState) { m.presence(s, p) })
 	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
@@ -131,15 +132,23 @@ func (m *Manager) negotiate(ctx context.Context, p *peer, offerSDP string) (stri
 	if err != nil {
 		return "", fmt.Errorf("room: add track: %w", err)
 	}
-	go func() { // drain RTCP so the interceptors see it
-		buf := make([]byte, 1500)
+	var ssrc webrtc.SSRC
+	if enc := sender.GetParameters().Encodings; len(enc) > 0 {
+		ssrc = enc[0].SSRC
+	}
+	go func() { // read RTCP: the interceptors see it, and the loss the softphone reports sets our FEC
 		for {
-			if _, _, err := sender.Read(buf); err != nil {
+			pkts, _, err := sender.ReadRTCP()
+			if err != nil {
 				return
+			}
+			if loss, ok := lossfec.FromReports(pkts, uint32(ssrc)); ok {
+				p.fec.Report(loss)
 			}
 		}
 	}()
-	if err = p.buildSends(m.newOpusEncoder); err != nil {
+	newOpus := func(narrow bool) (encoder, error) { return m.newPeerOpusEncoder(narrow, p.fec) }
+	if err = p.buildSends(newOpus); err != nil {
 		return "", err
 	}
 	answer, err := pc.CreateAnswer(nil)
