@@ -45,7 +45,7 @@ STEPS=(
 	"e2e-shed|./e2e/|-bench ^BenchmarkSippShed$ -benchtime 1x -timeout 10m"
 	"login-flood|./e2e/|-bench ^BenchmarkLoginFlood$ -benchtime 1x -timeout 10m"
 	"phone-process|./e2e/|-bench ^BenchmarkMeetPhoneCPU$ -benchtime 2x -timeout 10m"
-	"softphone|./softphone/|-bench ^(BenchmarkClientPipeline|BenchmarkJitter)$ -benchtime 1s -run ^TestPipelineDelay$ -v"
+	"softphone|./softphone/|-bench ^(BenchmarkClientPipeline|BenchmarkJitter|BenchmarkOpusComplexity)$ -benchtime 1s -run ^TestPipelineDelay$ -v"
 	"softphone-call|./softphone/|-bench ^(BenchmarkClientLatency|BenchmarkPhoneCPU)$ -benchtime 1x"
 	"audio|./audio/ ./audio/opus/ ./audio/device/|-bench . -benchtime 300ms"
 	"denoise|./audio/denoise/ ./audio/denoise/rnnoise/|-bench . -benchtime 1s"
