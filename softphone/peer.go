@@ -266,28 +266,16 @@ func drainRTCP(r *webrtc.RTPReceiver) {
 
 // rttFromReports returns the round-trip time from an RTCP report block about
 // our stream (RFC 3550 §6.4.1: RTT = A - LSR - DLSR), or false.
-func rttFromReports(pkts []rtcp.Packet, ssrc uint32, now time.Time) (time.Duration, float64, bool) {
-	for _, pk := range pkts {
-		var reports []rtcp.ReceptionReport
-		switch r := pk.(type) {
-		case *rtcp.ReceiverReport:
-			reports = r.Reports
-		case *rtcp.SenderReport:
-			reports = r.Reports
-		}
-		for _, rr := range reports {
-			if rr.SSRC != ssrc || rr.LastSenderReport == 0 {
-				continue
-			}
-			a := ntpMiddle(now)
-			d := a - rr.LastSenderReport - rr.Delay // modulo 2^32, units of 1/65536 s
-			if d > 1<<31 {
-				continue // clock weirdness: ignore
-			}
-			return time.Duration(float64(d) / 65536 * float64(time.Second)), float64(rr.FractionLost) / 256, true
-		}
+func rttFromReports(pkts []rtcp.Packet, ssrc uint32, now time.Time) (time.Duration, bool) {
+	rr, ok := lossfec.Block(pkts, ssrc)
+	if !ok || rr.LastSenderReport == 0 {
+		return 0, false
 	}
-	return 0, 0, false
+	d := ntpMiddle(now) - rr.LastSenderReport - rr.Delay // modulo 2^32, units of 1/65536 s
+	if d > 1<<31 {
+		return 0, false // clock weirdness: ignore
+	}
+	return time.Duration(float64(d) / 65536 * float64(time.Second)), true
 }
 
 // ntpMiddle is the middle 32 bits of the NTP timestamp of t.

@@ -300,7 +300,7 @@ func (p *Phone) readSenderRTCP(pr *peer) {
 			p.remoteLoss = loss
 			p.mu.Unlock()
 		}
-		if rtt, _, ok := rttFromReports(pkts, pr.ssrc, time.Now()); ok {
+		if rtt, ok := rttFromReports(pkts, pr.ssrc, time.Now()); ok {
 			p.mu.Lock()
 			p.rtt = rtt
 			p.mu.Unlock()

@@ -78,6 +78,13 @@ func (f *Control) Expected() int { return int(f.expect.Load()) }
 // FromReports returns the fraction lost of the first report block about
 // the stream ssrc, or false.
 func FromReports(pkts []rtcp.Packet, ssrc uint32) (float64, bool) {
+	rr, ok := Block(pkts, ssrc)
+	return float64(rr.FractionLost) / 256, ok
+}
+
+// Block returns the first report block about the stream ssrc in a
+// compound RTCP packet's receiver and sender reports, or false.
+func Block(pkts []rtcp.Packet, ssrc uint32) (rtcp.ReceptionReport, bool) {
 	for _, pk := range pkts {
 		var reports []rtcp.ReceptionReport
 		switch r := pk.(type) {
@@ -88,9 +95,9 @@ func FromReports(pkts []rtcp.Packet, ssrc uint32) (float64, bool) {
 		}
 		for _, rr := range reports {
 			if rr.SSRC == ssrc {
-				return float64(rr.FractionLost) / 256, true
+				return rr, true
 			}
 		}
 	}
-	return 0, false
+	return rtcp.ReceptionReport{}, false
 }
