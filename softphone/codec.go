@@ -9,7 +9,6 @@ import (
 
 	"github.com/meet-dev/meet/audio"
 	"github.com/meet-dev/meet/audio/opus"
-	"github.com/meet-dev/meet/internal/lossfec"
 )
 
 // Codec is the audio codec negotiated with meetd. The zero value is CodecUnknown.
@@ -103,16 +102,33 @@ func newEncoder(c Codec, out packetSink) (audio.Writer, error) {
 		// EncodeReuse: the packet is handed to the track, which copies it
 		// into its RTP packet before WritePacket returns.
 		encode := enc.EncodeReuse
-		if fs, ok := out.(interface{ fec() *lossfec.Control }); ok && fs.fec() != nil {
-			// The expected loss follows meetd's reports (lossfec); it is
-			// applied here, in the one goroutine that encodes.
-			fc, cur := fs.fec(), opus.DefaultExpectedLoss
+		if l, ok := out.(linkSink); ok && l.link() != nil {
+			// The expected loss follows meetd's reports (lossfec) and the
+			// band its hints (bandhint); both are applied here, in the
+			// one goroutine that encodes.
+			pr, loss, narrow := l.link(), opus.DefaultExpectedLoss, false
 			encode = func(s audio.PCM16) ([]byte, error) {
-				if want := fc.Expected(); want != cur {
+				if want := pr.fecCtl.Expected(); want != loss {
 					if err := enc.SetExpectedLoss(want); err != nil {
 						return nil, err
 					}
-					cur = want
+					loss = want
+				}
+				if want := pr.narrowUp.Load(); want != narrow {
+					// libopus would glide SILK down a band every ~5 s;
+					// a reset (which keeps the settings) switches at once,
+					// as at a call's start, where the hint comes.
+					b := opus.Wideband
+					if want {
+						b = opus.Narrowband
+					}
+					if err := enc.Reset(); err != nil {
+						return nil, err
+					}
+					if err := enc.SetMaxBandwidth(b); err != nil {
+						return nil, err
+					}
+					narrow = want
 				}
 				return enc.EncodeReuse(s)
 			}
@@ -131,6 +147,10 @@ func newEncoder(c Codec, out packetSink) (audio.Writer, error) {
 	return nil, fmt.Errorf("softphone: no encoder for codec %v", c)
 }
 
+// linkSink is a packet sink on a peer connection (trackSink), whose
+// reports and hints from meetd steer the microphone's encoder.
+type linkSink interface{ link() *peer }
+
 // OpusComplexity is the libopus complexity of the microphone's stream.
 const OpusComplexity = 5
 
@@ -138,7 +158,8 @@ const OpusComplexity = 5
 // wideband (7 kHz), because the far end is a phone line that carries 4 kHz
 // at most, and SILK-only wideband costs less here to encode and in meetd to
 // decode (to 8 kHz for the caller) than the SILK+CELT hybrid fullband voice
-// would get; its in-band FEC is SILK's either way.
+// would get; its in-band FEC is SILK's either way. While meetd says all
+// that hears the operator takes 8 kHz (bandhint) it is held to narrowband.
 func newOpusEncoder(c int) (*opus.Encoder, error) {
 	return opus.NewEncoder(48000, 1, opus.WithComplexity(c), opus.WithMaxBandwidth(opus.Wideband))
 }

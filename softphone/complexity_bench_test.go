@@ -21,7 +21,9 @@ import (
 // expected loss, and the STOI of what meetd decodes for the caller (8 kHz,
 // FEC for a lost packet whose successor arrived, else concealment) against
 // the encoder's input: at no loss from the stream without FEC, at 10 %
-// random loss from the stream with it. The material is nseval's
+// random loss from the stream with it. The last case is the default
+// complexity held to narrowband, as the microphone codes while meetd's band
+// hint says only the 8 kHz caller hears it. The material is nseval's
 // espeak-ng speech, clean and in babble at 10 dB (the encoder's input with
 // NS off), of one set: the complexity is chosen on the tune set
 // (NSEVAL_SET=tune) and the test set (the default) is what is reported.
@@ -37,8 +39,24 @@ func BenchmarkOpusComplexity(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, c := range []int{0, 1, 2, 3, 4, 5} {
-		b.Run(fmt.Sprintf("%s/complexity=%d", set.Name, c), func(b *testing.B) {
+	type variant struct {
+		c      int
+		narrow bool
+	}
+	var variants []variant
+	for c := range 6 {
+		variants = append(variants, variant{c, false})
+	}
+	// What the microphone codes while meetd's band hint says only the
+	// 8 kHz caller hears it.
+	variants = append(variants, variant{OpusComplexity, true})
+	for _, v := range variants {
+		c := v.c
+		name := fmt.Sprintf("%s/complexity=%d", set.Name, c)
+		if v.narrow {
+			name += "/narrowband"
+		}
+		b.Run(name, func(b *testing.B) {
 			var cpu, fecCPU time.Duration
 			var frames int
 			stoi := map[float64][]float64{}
@@ -47,13 +65,13 @@ func BenchmarkOpusComplexity(b *testing.B) {
 					in := m.Noisy // the clean control's Noisy is its clean speech
 					// As lossfec runs it: no FEC while meetd reports no
 					// loss, FEC for 10 % when it reports 10 %.
-					plain, d, err := encodeAll(c, 0, in)
+					plain, d, err := encodeAll(c, 0, v.narrow, in)
 					if err != nil {
 						b.Fatal(err)
 					}
 					cpu += d
 					frames += len(plain)
-					withFEC, d, err := encodeAll(c, 10, in)
+					withFEC, d, err := encodeAll(c, 10, v.narrow, in)
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -93,14 +111,19 @@ func BenchmarkOpusComplexity(b *testing.B) {
 }
 
 // encodeAll encodes x (48 kHz, [-1, 1]) in 20 ms frames with the
-// microphone's encoder at complexity c expecting lossPct percent loss and
-// returns the packets and the thread CPU time the encodes took.
-func encodeAll(c, lossPct int, x []float64) ([][]byte, time.Duration, error) {
+// microphone's encoder at complexity c expecting lossPct percent loss
+// (narrowband if narrow) and returns the packets and the thread CPU time the encodes took.
+func encodeAll(c, lossPct int, narrow bool, x []float64) ([][]byte, time.Duration, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	enc, err := newOpusEncoder(c)
 	if err != nil {
 		return nil, 0, err
+	}
+	if narrow {
+		if err := enc.SetMaxBandwidth(opus.Narrowband); err != nil {
+			return nil, 0, err
+		}
 	}
 	if err := enc.SetExpectedLoss(lossPct); err != nil {
 		return nil, 0, err

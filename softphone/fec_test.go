@@ -11,41 +11,38 @@ import (
 	"github.com/meet-dev/meet/internal/lossfec"
 )
 
-// fecSink records packet sizes and hands the encoder a lossfec.Control.
+// fecSink records packet sizes and TOC bytes and hands the encoder a peer
+// whose loss control and band hint the test sets.
 type fecSink struct {
+	pr    *peer
 	ctl   *lossfec.Control
 	sizes []int
+	tocs  []byte
+}
+
+func newFECSink() *fecSink {
+	pr := &peer{fecCtl: lossfec.New()}
+	return &fecSink{pr: pr, ctl: pr.fecCtl}
 }
 
 func (s *fecSink) WritePacket(b []byte, _ time.Duration) error {
 	s.sizes = append(s.sizes, len(b))
+	s.tocs = append(s.tocs, b[0])
 	return nil
 }
-func (s *fecSink) String() string        { return "Track" }
-func (s *fecSink) fec() *lossfec.Control { return s.ctl }
+func (s *fecSink) String() string { return "Track" }
+func (s *fecSink) link() *peer    { return s.pr }
 
 // TestEncoderCodesFECOnlyWhenLossIsReported: the microphone's encoder
-// follows its peer's lossfec.Control frame by frame; with FEC its packets carry
-// the redundant copy (larger packets), and a lost packet decodes from the
-// next one's copy closer to the original than concealment gets.
+// follows its peer's lossfec.Control frame by frame; with FEC its packets
+// carry the redundant copy (larger packets).
 func TestEncoderCodesFECOnlyWhenLossIsReported(t *testing.T) {
-	sink := &fecSink{ctl: lossfec.New()}
+	sink := newFECSink()
 	sp, err := buildSendPipeline(CodecOpus, sink, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A voiced sound: a gliding pitch with harmonics, at syllable rate.
-	voice := make(audio.PCM16, 48000)
-	phase := 0.0
-	for i := range voice {
-		tm := float64(i) / 48000
-		phase += 2 * math.Pi * (140 + 40*math.Sin(2*math.Pi*1.3*tm)) / 48000
-		v := 0.0
-		for h := 1; h <= 12; h++ {
-			v += math.Sin(float64(h)*phase) / float64(h)
-		}
-		voice[i] = int16(v * (0.55 + 0.45*math.Sin(2*math.Pi*4*tm)) * 6000)
-	}
+	voice := voiced(48000)
 	run := func(lost float64) (mean float64, pkts int) {
 		sink.ctl.Report(lost)
 		n0 := len(sink.sizes)
@@ -74,6 +71,42 @@ func TestEncoderCodesFECOnlyWhenLossIsReported(t *testing.T) {
 	}
 	if again, _ := run(0); again > clean+2 {
 		t.Errorf("mean packet %.1f bytes once the loss estimate is back to 0, want about %.1f (no FEC)", again, clean)
+	}
+}
+
+// TestEncoderFollowsBandHint: with meetd's hint that all that hears the
+// operator takes 8 kHz, the encoder codes SILK narrowband (TOC configs
+// 0-3), else SILK wideband (8-11), from the next frame on.
+func TestEncoderFollowsBandHint(t *testing.T) {
+	sink := newFECSink()
+	sp, err := buildSendPipeline(CodecOpus, sink, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	voice := voiced(48000)
+	configs := func(narrow bool) map[byte]int {
+		sink.pr.narrowUp.Store(narrow)
+		n0 := len(sink.tocs)
+		for off := 0; off+960 <= len(voice); off += 960 {
+			if err := sp.head.WriteSample(voice[off : off+960]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := map[byte]int{}
+		for _, toc := range sink.tocs[n0:] {
+			got[toc>>3]++
+		}
+		return got
+	}
+	for _, c := range []struct {
+		narrow bool
+		lo, hi byte
+	}{{false, 8, 11}, {true, 0, 3}, {false, 8, 11}} {
+		for cfg, n := range configs(c.narrow) {
+			if cfg < c.lo || cfg > c.hi {
+				t.Errorf("narrow=%v: %d packets of TOC config %d, want %d-%d", c.narrow, n, cfg, c.lo, c.hi)
+			}
+		}
 	}
 }
 
@@ -110,4 +143,21 @@ func TestFECFollowsMeetdsReports(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// voiced is n samples of a voiced sound at 48 kHz: a gliding pitch with
+// harmonics, at syllable rate.
+func voiced(n int) audio.PCM16 {
+	voice := make(audio.PCM16, n)
+	phase := 0.0
+	for i := range voice {
+		tm := float64(i) / 48000
+		phase += 2 * math.Pi * (140 + 40*math.Sin(2*math.Pi*1.3*tm)) / 48000
+		v := 0.0
+		for h := 1; h <= 12; h++ {
+			v += math.Sin(float64(h)*phase) / float64(h)
+		}
+		voice[i] = int16(v * (0.55 + 0.45*math.Sin(2*math.Pi*4*tm)) * 6000)
+	}
+	return voice
 }

@@ -84,8 +84,10 @@ type peer struct {
 
 	sent atomic.Uint64
 
-	// fecCtl sets the Opus encoder's expected loss from meetd's reports.
-	fecCtl *lossfec.Control
+	// fecCtl sets the Opus encoder's expected loss from meetd's reports;
+	// narrowUp holds meetd's last band hint (bandhint): narrowband.
+	fecCtl   *lossfec.Control
+	narrowUp atomic.Bool
 
 	// Simulated send loss (WithSimulatedSendLoss); used by the one writer.
 	lossRate float64
@@ -108,8 +110,8 @@ func (t trackSink) WritePacket(b []byte, d time.Duration) error {
 	t.p.sent.Add(1)
 	return nil
 }
-func (t trackSink) String() string        { return "Track" }
-func (t trackSink) fec() *lossfec.Control { return t.p.fecCtl }
+func (t trackSink) String() string { return "Track" }
+func (t trackSink) link() *peer    { return t.p }
 
 // negotiate creates a peer connection with one sendrecv audio transceiver,
 // waits for ICE gathering to complete, sends the complete offer through sig

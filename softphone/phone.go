@@ -22,6 +22,7 @@ import (
 
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/audio/denoise"
+	"github.com/meet-dev/meet/internal/bandhint"
 	"github.com/meet-dev/meet/internal/lossfec"
 )
 
@@ -286,8 +287,8 @@ func (p *Phone) onPeerState(s webrtc.PeerConnectionState) {
 	p.log.Debug("peer connection state", "state", s.String())
 }
 
-// readSenderRTCP reads the receiver reports meetd sends about our stream:
-// round-trip time and the loss the far end sees.
+// readSenderRTCP reads the receiver reports meetd sends about our stream
+// (round-trip time and the loss the far end sees) and its band hints.
 func (p *Phone) readSenderRTCP(pr *peer) {
 	for {
 		pkts, _, err := pr.sender.ReadRTCP()
@@ -299,6 +300,9 @@ func (p *Phone) readSenderRTCP(pr *peer) {
 			p.mu.Lock()
 			p.remoteLoss = loss
 			p.mu.Unlock()
+		}
+		if narrow, ok := bandhint.Parse(pkts, pr.ssrc); ok {
+			pr.narrowUp.Store(narrow)
 		}
 		if rtt, ok := rttFromReports(pkts, pr.ssrc, time.Now()); ok {
 			p.mu.Lock()

@@ -21,6 +21,7 @@ type Stats struct {
 	Loss        float64       // fraction of the packets sent to us that never arrived (0..1)
 	RemoteLoss  float64       // fraction of our packets meetd reports lost (0..1)
 	FECLoss     int           // loss in percent our Opus encoder's in-band FEC protects against (0: no FEC), from RemoteLoss
+	Narrowband  bool          // our Opus stream is held to narrowband: meetd says all that hears us takes 8 kHz
 	Jitter      time.Duration // interarrival jitter of what we receive
 	BufferDepth time.Duration // the jitter buffer's current target depth
 	BufferWait  time.Duration // mean time a played packet waited in the jitter buffer
@@ -58,6 +59,7 @@ func (p *Phone) Snapshot() Stats {
 		st.PacketsSent = cur.sent.Load()
 		if cur.codec == CodecOpus {
 			st.FECLoss = cur.fecCtl.Expected()
+			st.Narrowband = cur.narrowUp.Load()
 		}
 		if st.RTT == 0 {
 			st.RTT = iceRTT(cur.pc)

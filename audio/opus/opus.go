@@ -151,6 +151,15 @@ func (e *Encoder) SetBitrate(bps int) error {
 // Bitrate returns the target bitrate in bits per second.
 func (e *Encoder) Bitrate() (int, error) { return e.enc.Bitrate() }
 
+// SetMaxBandwidth holds the encoder to bands up to b from the next frame on
+// (libopus moves between bands smoothly).
+func (e *Encoder) SetMaxBandwidth(b Bandwidth) error {
+	if err := e.enc.SetMaxBandwidth(hopus.Bandwidth(b)); err != nil {
+		return fmt.Errorf("opus: setting max bandwidth: %w", err)
+	}
+	return nil
+}
+
 // SetExpectedLoss tells the encoder how much packet loss to protect against (percent).
 func (e *Encoder) SetExpectedLoss(pct int) error {
 	if pct < 0 || pct > 100 {

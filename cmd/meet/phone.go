@@ -425,7 +425,7 @@ func (o *operator) phoneEvent(ev softphone.Event) {
 func (o *operator) printStats(what string, st softphone.Stats) {
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 	o.out.print(what, "connected", st.Connected, "codec", st.Codec.String(), "rtt_ms", ms(st.RTT),
-		"loss", st.Loss, "remote_loss", st.RemoteLoss, "fec_loss_pct", st.FECLoss, "jitter_ms", ms(st.Jitter), "buffer_ms", ms(st.BufferDepth),
+		"loss", st.Loss, "remote_loss", st.RemoteLoss, "fec_loss_pct", st.FECLoss, "narrowband", st.Narrowband, "jitter_ms", ms(st.Jitter), "buffer_ms", ms(st.BufferDepth),
 		"mic_dbfs", st.MicDBFS, "speaker_dbfs", st.SpeakerDBFS, "packets_sent", st.PacketsSent,
 		"packets_received", st.PacketsReceived, "late", st.LatePackets, "concealed", st.Concealed,
 		"reconnects", st.Reconnects, "muted", st.Muted)

@@ -74,6 +74,26 @@ func benchMedia(tb testing.TB) (ulaw, opusPkts [][]byte) {
 	return ulaw, opusPkts
 }
 
+// softphoneMedia is benchMedia with the operator's tone coded as meet
+// phone codes it in a two-party call on a loss-free path: complexity 5
+// (softphone.OpusComplexity), narrowband (meetd's band hint: only the
+// 8 kHz caller hears it), no FEC (meetd reports no loss).
+func softphoneMedia(tb testing.TB) (ulaw, opusPkts [][]byte) {
+	ulaw, _ = benchMedia(tb)
+	enc, err := opus.NewEncoder(48000, 1, opus.WithComplexity(5), opus.WithMaxBandwidth(opus.Narrowband), opus.WithExpectedLoss(0))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for i := range 50 {
+		p, err := enc.Encode(audiotest.ToneAt(48000, staffTone, toneAmp, i*960, 960))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		opusPkts = append(opusPkts, p)
+	}
+	return ulaw, opusPkts
+}
+
 // benchStaff is an operator leg with a real Opus codec and an (unbound)
 // track: everything but SRTP and the socket.
 func benchStaff(tb testing.TB, m *Manager, id int64) *staffLeg {

@@ -301,7 +301,8 @@ func netStats(m *Manager, n int) (late, ticks, recv, lost uint64) {
 
 // TestClientProcess is the child side of BenchmarkNetworkCalls: ROOM_CLIENTS
 // softphones that offer over stdout, take answers from stdin, send a
-// pre-encoded Opus tone and count what they receive, and as many callers
+// pre-encoded Opus tone (coded as meet phone codes it here: narrowband,
+// no FEC; softphoneMedia) and count what they receive, and as many callers
 // sending pre-built μ-law RTP packets of a tone, each from its own UDP
 // socket, until stdin closes.
 func TestClientProcess(t *testing.T) {
@@ -309,7 +310,7 @@ func TestClientProcess(t *testing.T) {
 	if n == 0 {
 		t.Skip("child process of BenchmarkNetworkCalls")
 	}
-	ulaw, pkts := benchMedia(t)
+	ulaw, pkts := softphoneMedia(t)
 	me := &webrtc.MediaEngine{}
 	for _, c := range []webrtc.RTPCodecParameters{clientOpus, clientPCMU} {
 		if err := me.RegisterCodec(c, webrtc.RTPCodecTypeAudio); err != nil {

@@ -197,6 +197,7 @@ func (m *Manager) CloseRoom(callID int64) {
 		s.room, s.leg, s.mode = nil, nil, ""
 		s.setShare(nil)
 		s.narrow.Store(false)
+		s.setNarrowUp(false)
 		delete(r.staff, id)
 	}
 	rec := r.rec
@@ -323,12 +324,14 @@ func (m *Manager) detachLocked(s *staffLeg) {
 	s.setShare(nil)
 	s.room, s.leg, s.mode = nil, nil, ""
 	s.narrow.Store(false)
+	s.setNarrowUp(false)
 	r.updateNarrow()
 	r.log.Info("staff detached", "staff_id", s.id)
 }
 
-// updateNarrow tells each staff leg whether all it hears is the caller:
-// true when every other staff member in the room only listens. Called
+// updateNarrow tells each staff leg whether all it hears is the caller
+// (true when every other staff member in the room only listens) and
+// whether all that hears it takes 8 kHz (narrowUp). Called
 // with Manager.mu held after any change of the room's staff.
 func (r *Room) updateNarrow() {
 	for id, s := range r.staff {
@@ -340,6 +343,10 @@ func (r *Room) updateNarrow() {
 			}
 		}
 		s.narrow.Store(narrow)
+		// Everyone who hears this leg takes 8 kHz when no other staff
+		// leg is in the room (callers, trunks, cluster bridges and the
+		// recording are all 8 kHz).
+		s.setNarrowUp(len(r.staff) == 1)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
@@ -14,6 +15,7 @@ import (
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/audio"
 	"github.com/meet-dev/meet/audio/mixer"
+	"github.com/meet-dev/meet/internal/bandhint"
 	"github.com/meet-dev/meet/internal/lossfec"
 )
 
@@ -31,6 +33,10 @@ type staffLeg struct {
 	// narrow: everyone else this leg hears is the 8 kHz caller (set by the
 	// Manager on every room change), so the Opus stream may be narrowband.
 	narrow atomic.Bool
+	// narrowUp: everything that hears this leg takes 8 kHz (no other
+	// staff leg in its room), so its softphone may code its microphone
+	// narrowband; the softphone is told by a bandhint (hintBand).
+	narrowUp atomic.Bool
 
 	online     atomic.Bool
 	presenceMu sync.Mutex // orders presence changes and their announcements
@@ -55,7 +61,13 @@ type peer struct {
 	send  codecKind
 	sends [sendKinds]*sendPipe // built by buildSends (send.go)
 	fec   *lossfec.Control     // the loss the softphone reports about our stream: our Opus encoders' FEC
-	out   packetOut
+
+	// The softphone's stream's SSRC once its first packet arrived (0
+	// before): band hints name it. hints ends with the connection.
+	remoteSSRC atomic.Uint32
+	hints      chan struct{}
+	hintsOnce  sync.Once
+	out        packetOut
 
 	// Receive side, guarded by staffLeg.mu.
 	jb    *jitter
@@ -303,6 +315,9 @@ func (s *staffLeg) restart() {
 
 // readLoop feeds the jitter buffer from a remote track until it ends.
 func (s *staffLeg) readLoop(p *peer, tr *webrtc.TrackRemote) {
+	if p.remoteSSRC.Swap(uint32(tr.SSRC())) == 0 {
+		s.hintBand(p)
+	}
 	buf := make([]byte, 1500)
 	var pkt rtp.Packet
 	for {
@@ -361,3 +376,57 @@ func (m *Manager) StaffStats(staffID int64) (StaffStats, bool) {
 	}
 	return st, true
 }
+
+// hintBand tells p's softphone the band its microphone stream needs now
+// (internal/bandhint), once its SSRC is known. It does not block: the
+// hint is written by a goroutine of its own.
+func (s *staffLeg) hintBand(p *peer) {
+	if p == nil {
+		return
+	}
+	ssrc := p.remoteSSRC.Load()
+	if ssrc == 0 {
+		return
+	}
+	pkt := bandhint.Packet(ssrc, s.narrowUp.Load())
+	go func() { _ = p.pc.WriteRTCP([]rtcp.Packet{pkt}) }()
+}
+
+// setNarrowUp sets narrowUp and hints the softphone when it changed.
+// Called with Manager.mu held.
+func (s *staffLeg) setNarrowUp(v bool) {
+	if s.narrowUp.Swap(v) == v {
+		return
+	}
+	s.mu.Lock()
+	p := s.cur
+	s.mu.Unlock()
+	if p != nil {
+		s.hintBand(p)
+	}
+}
+
+// bandHintEvery is how often the band hint is repeated (RTCP travels over
+// UDP: a lost hint is only late, never missing for long).
+const bandHintEvery = 2 * time.Second
+
+// repeatBandHints sends the current band hint every bandHintEvery until
+// p's connection ends.
+func (s *staffLeg) repeatBandHints(p *peer) {
+	t := time.NewTicker(bandHintEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.hints:
+			return
+		case <-t.C:
+			if p.pc.ConnectionState() == webrtc.PeerConnectionStateClosed {
+				return
+			}
+			s.hintBand(p)
+		}
+	}
+}
+
+// endHints stops repeatBandHints (the connection closed or failed).
+func (p *peer) endHints() { p.hintsOnce.Do(func() { close(p.hints) }) }

@@ -87,9 +87,14 @@ func (m *Manager) Offer(ctx context.Context, staffID int64, offerSDP string) (st
 		return "", fmt.Errorf("room: new peer connection: %w", err)
 	}
 	p := &peer{pc: pc, pts: pts, send: send, jb: newJitter(m.cfg.jitter), lastN: 960,
-		newDe: m.newDecoder, fec: lossfec.New()}
+		newDe: m.newDecoder, fec: lossfec.New(), hints: make(chan struct{})}
 	s := m.staffLeg(staffID)
-	pc.OnConnectionStateChange(func(webrtc.PeerConnectionState) { m.presence(s, p) })
+	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+		if st == webrtc.PeerConnectionStateClosed || st == webrtc.PeerConnectionStateFailed {
+			p.endHints()
+		}
+		m.presence(s, p)
+	})
 	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 		if tr.Kind() == webrtc.RTPCodecTypeAudio {
 			s.readLoop(p, tr)
@@ -97,6 +102,7 @@ func (m *Manager) Offer(ctx context.Context, staffID int64, offerSDP string) (st
 	})
 	answer, err := m.negotiate(ctx, p, offerSDP)
 	if err != nil {
+		p.endHints()
 		_ = pc.Close()
 		return "", err
 	}
@@ -105,8 +111,10 @@ func (m *Manager) Offer(ctx context.Context, staffID int64, offerSDP string) (st
 	s.cur = p
 	s.mu.Unlock()
 	if old != nil {
+		old.endHints()
 		go old.pc.Close() // may wait for DTLS close; not on the caller's time
 	}
+	go s.repeatBandHints(p)
 	m.presence(s, p)
 	s.log.Info("softphone connection negotiated", "codec", send.String())
 	return answer, nil

@@ -27,11 +27,19 @@ const (
 	callerHz = 1000.0
 )
 
-// signaller hands the phone's offer to the room as staff member staffID.
-type signaller struct{ m *room.Manager }
+// signaller hands the phone's offer to the room as staff member staffID
+// (or id when set).
+type signaller struct {
+	m  *room.Manager
+	id int64
+}
 
 func (s signaller) Offer(ctx context.Context, sdp string) (string, error) {
-	return s.m.Offer(ctx, staffID, sdp)
+	id := s.id
+	if id == 0 {
+		id = staffID
+	}
+	return s.m.Offer(ctx, id, sdp)
 }
 
 // caller is the trunk side of the call: it speaks a 1 kHz tone at 8 kHz and
@@ -90,7 +98,7 @@ func TestPhoneInRealRoom(t *testing.T) {
 	}
 	f.Close()
 
-	p, err := softphone.New(signaller{m}, softphone.WithLoopbackICE(), softphone.WithInputWAV(in), softphone.WithOutputWAV(out))
+	p, err := softphone.New(signaller{m: m}, softphone.WithLoopbackICE(), softphone.WithInputWAV(in), softphone.WithOutputWAV(out))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,4 +166,75 @@ func hasToneSomewhere(s audio.PCM16, hz float64) bool {
 		}
 	}
 	return false
+}
+
+// TestBandHintAndFECFromRealRoom: meetd's room tells the phone, in-band,
+// that all that hears it takes 8 kHz while it is alone with the caller
+// (the phone codes narrowband) and wideband once a supervisor listens in;
+// on a loss-free path meetd's receiver reports turn the phone's FEC off.
+func TestBandHintAndFECFromRealRoom(t *testing.T) {
+	m, err := room.New(room.WithLoopbackICE())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	start := func(id int64) *softphone.Phone {
+		dir := t.TempDir()
+		in := filepath.Join(dir, "in.wav")
+		f, err := os.Create(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := audio.WriteWAV(f, 48000, audiotest.Tone(48000, micHz, 0.3, 48000)); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		p, err := softphone.New(signaller{m, id}, softphone.WithLoopbackICE(), softphone.WithInputWAV(in),
+			softphone.WithOutputWAV(filepath.Join(dir, "out.wav")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := p.Start(ctx); err != nil {
+			p.Close()
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for !m.Online(id) && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		return p
+	}
+	op, sv := start(staffID), start(staffID+1)
+	defer op.Close()
+	defer sv.Close()
+	wait := func(what string, ok func(softphone.Stats) bool) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for !ok(op.Snapshot()) {
+			if time.Now().After(deadline) {
+				t.Fatalf("after 5 s: %s: %+v", what, op.Snapshot())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if err := m.OpenRoom(callID); err != nil {
+		t.Fatal(err)
+	}
+	defer m.CloseRoom(callID)
+	if err := m.SetCaller(callID, &caller{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Attach(callID, staffID, api.ModeTalk); err != nil {
+		t.Fatal(err)
+	}
+	op.Joined(api.JoinResult{Call: api.Call{ID: callID}, Mode: api.ModeTalk})
+	wait("alone with the caller, want narrowband and no FEC", func(st softphone.Stats) bool { return st.Narrowband && st.FECLoss == 0 })
+	if err := m.Attach(callID, staffID+1, api.ModeListen); err != nil {
+		t.Fatal(err)
+	}
+	wait("a supervisor listens in, want wideband", func(st softphone.Stats) bool { return !st.Narrowband })
+	m.Detach(callID, staffID+1)
+	wait("the supervisor left, want narrowband again", func(st softphone.Stats) bool { return st.Narrowband })
 }
