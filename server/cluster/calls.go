@@ -98,6 +98,14 @@ func NewCalls(nc *nats.Conn, node string, st store.Store, local httpapi.CallCont
 	if err != nil {
 		return nil, fmt.Errorf("call requests: %w", err)
 	}
+	// A subscription reaches the NATS server asynchronously: without the
+	// round trip, another node's request right after this returns can
+	// find no responder ("no responders available"), which failed a test
+	// here once.
+	if err := nc.FlushTimeout(5 * time.Second); err != nil {
+		_ = sub.Unsubscribe()
+		return nil, fmt.Errorf("call requests: %w", err)
+	}
 	c.sub = sub
 	return c, nil
 }
