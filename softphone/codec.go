@@ -106,29 +106,25 @@ func newEncoder(c Codec, out packetSink) (audio.Writer, error) {
 			// The expected loss follows meetd's reports (lossfec) and the
 			// band its hints (bandhint); both are applied here, in the
 			// one goroutine that encodes.
-			pr, loss, narrow := l.link(), opus.DefaultExpectedLoss, false
+			pr := l.link()
 			encode = func(s audio.PCM16) ([]byte, error) {
-				if want := pr.fecCtl.Expected(); want != loss {
-					if err := enc.SetExpectedLoss(want); err != nil {
-						return nil, err
-					}
-					loss = want
+				if err := enc.SetExpectedLoss(pr.fecCtl.Expected()); err != nil {
+					return nil, err
 				}
-				if want := pr.narrowUp.Load(); want != narrow {
+				b := opus.Wideband
+				if pr.narrowUp.Load() {
+					b = opus.Narrowband
+				}
+				if b != enc.MaxBandwidth() {
 					// libopus would glide SILK down a band every ~5 s;
 					// a reset (which keeps the settings) switches at once,
 					// as at a call's start, where the hint comes.
-					b := opus.Wideband
-					if want {
-						b = opus.Narrowband
-					}
 					if err := enc.Reset(); err != nil {
 						return nil, err
 					}
 					if err := enc.SetMaxBandwidth(b); err != nil {
 						return nil, err
 					}
-					narrow = want
 				}
 				return enc.EncodeReuse(s)
 			}

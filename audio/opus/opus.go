@@ -95,6 +95,8 @@ type Encoder struct {
 	enc            *hopus.Encoder
 	rate, channels int
 	buf            []byte
+	loss           int       // expected loss set, percent (-1: none yet)
+	maxBW          Bandwidth // max bandwidth set (0: none yet)
 }
 
 // NewEncoder returns a VOIP encoder at rate with FEC on, DTX off and
@@ -111,7 +113,7 @@ func NewEncoder(rate, channels int, opts ...Option) (*Encoder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opus: new encoder: %w", err)
 	}
-	e := &Encoder{enc: enc, rate: rate, channels: channels, buf: make([]byte, maxPacket)}
+	e := &Encoder{enc: enc, rate: rate, channels: channels, buf: make([]byte, maxPacket), loss: -1}
 	if err := e.SetBitrate(cfg.bitrate); err != nil {
 		return nil, err
 	}
@@ -128,11 +130,13 @@ func NewEncoder(rate, channels int, opts ...Option) (*Encoder, error) {
 		{"in-band FEC", enc.SetInBandFEC(cfg.fec)},
 		{"DTX", enc.SetDTX(false)},
 		{"complexity", enc.SetComplexity(cfg.complexity)},
-		{"max bandwidth", enc.SetMaxBandwidth(hopus.Bandwidth(cfg.maxBandwidth))},
 	} {
 		if step.err != nil {
 			return nil, fmt.Errorf("opus: setting %s: %w", step.what, step.err)
 		}
+	}
+	if err := e.SetMaxBandwidth(cfg.maxBandwidth); err != nil {
+		return nil, err
 	}
 	return e, nil
 }
@@ -151,23 +155,38 @@ func (e *Encoder) SetBitrate(bps int) error {
 // Bitrate returns the target bitrate in bits per second.
 func (e *Encoder) Bitrate() (int, error) { return e.enc.Bitrate() }
 
-// SetMaxBandwidth holds the encoder to bands up to b from the next frame on
-// (libopus moves between bands smoothly).
+// SetMaxBandwidth holds the encoder to bands up to b. libopus moves SILK
+// there gradually (a band every few seconds); after Reset, which keeps
+// the setting, the next frame is coded in it. Setting the band it has
+// costs nothing, so a caller may set it every frame.
 func (e *Encoder) SetMaxBandwidth(b Bandwidth) error {
+	if b == e.maxBW {
+		return nil
+	}
 	if err := e.enc.SetMaxBandwidth(hopus.Bandwidth(b)); err != nil {
 		return fmt.Errorf("opus: setting max bandwidth: %w", err)
 	}
+	e.maxBW = b
 	return nil
 }
 
-// SetExpectedLoss tells the encoder how much packet loss to protect against (percent).
+// MaxBandwidth is the band the encoder is held to.
+func (e *Encoder) MaxBandwidth() Bandwidth { return e.maxBW }
+
+// SetExpectedLoss tells the encoder how much packet loss to protect against
+// (percent). Setting the value it has costs nothing, so a caller may set it
+// every frame.
 func (e *Encoder) SetExpectedLoss(pct int) error {
 	if pct < 0 || pct > 100 {
 		return fmt.Errorf("opus: expected loss %d%% out of range 0..100", pct)
 	}
+	if pct == e.loss {
+		return nil
+	}
 	if err := e.enc.SetPacketLossPerc(pct); err != nil {
 		return fmt.Errorf("opus: setting expected loss: %w", err)
 	}
+	e.loss = pct
 	return nil
 }
 

@@ -53,3 +53,36 @@ func TestReuseMatchesAllocating(t *testing.T) {
 		t.Error("a 100-sample frame was encoded")
 	}
 }
+
+// TestEncoderKeepsItsSettings: the band and expected loss an encoder was
+// given are what it reports, through Reset too, and setting the same
+// value again is accepted (callers set them every frame).
+func TestEncoderKeepsItsSettings(t *testing.T) {
+	e, err := NewEncoder(48000, 1, WithMaxBandwidth(Wideband), WithExpectedLoss(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := e.MaxBandwidth(); got != Wideband {
+		t.Fatalf("max bandwidth %d, want wideband", got)
+	}
+	for range 2 {
+		if err := e.SetMaxBandwidth(Narrowband); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.SetExpectedLoss(10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.MaxBandwidth(); got != Narrowband {
+		t.Fatalf("after Reset: max bandwidth %d, want narrowband", got)
+	}
+	if got, err := e.enc.PacketLossPerc(); err != nil || got != 10 {
+		t.Fatalf("after Reset libopus expects %d %% loss (%v), want 10", got, err)
+	}
+	if got, err := e.enc.MaxBandwidth(); err != nil || Bandwidth(got) != Narrowband {
+		t.Fatalf("after Reset libopus holds band %d (%v), want narrowband", got, err)
+	}
+}

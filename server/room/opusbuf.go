@@ -20,7 +20,6 @@ import (
 type opusEncoder struct {
 	e   *opus.Encoder
 	fec *lossfec.Control
-	cur int // the expected loss the encoder has, in percent
 }
 
 func newServerOpusEncoder(rate int) (*opusEncoder, error) {
@@ -32,16 +31,13 @@ func newServerOpusEncoder(rate int) (*opusEncoder, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &opusEncoder{e: e, cur: opus.DefaultExpectedLoss}, nil
+	return &opusEncoder{e: e}, nil
 }
 
 func (e *opusEncoder) Encode(pcm audio.PCM16) ([]byte, error) {
 	if e.fec != nil {
-		if want := e.fec.Expected(); want != e.cur {
-			if err := e.e.SetExpectedLoss(want); err != nil {
-				return nil, err
-			}
-			e.cur = want
+		if err := e.e.SetExpectedLoss(e.fec.Expected()); err != nil {
+			return nil, err
 		}
 	}
 	return e.e.EncodeReuse(pcm)
