@@ -378,18 +378,24 @@ func (m *Manager) StaffStats(staffID int64) (StaffStats, bool) {
 }
 
 // hintBand tells p's softphone the band its microphone stream needs now
-// (internal/bandhint), once its SSRC is known. It does not block: the
-// hint is written by a goroutine of its own.
+// (internal/bandhint), once its SSRC is known, without blocking: callers
+// hold locks, so the packet is written by a goroutine of its own.
 func (s *staffLeg) hintBand(p *peer) {
+	if pkt, ok := s.bandHint(p); ok {
+		go func() { _ = p.pc.WriteRTCP([]rtcp.Packet{pkt}) }()
+	}
+}
+
+// bandHint is the hint for p now, or false before p's SSRC is known.
+func (s *staffLeg) bandHint(p *peer) (rtcp.Packet, bool) {
 	if p == nil {
-		return
+		return nil, false
 	}
 	ssrc := p.remoteSSRC.Load()
 	if ssrc == 0 {
-		return
+		return nil, false
 	}
-	pkt := bandhint.Packet(ssrc, s.narrowUp.Load())
-	go func() { _ = p.pc.WriteRTCP([]rtcp.Packet{pkt}) }()
+	return bandhint.Packet(ssrc, s.narrowUp.Load()), true
 }
 
 // setNarrowUp sets narrowUp and hints the softphone when it changed.
@@ -423,7 +429,9 @@ func (s *staffLeg) repeatBandHints(p *peer) {
 			if p.pc.ConnectionState() == webrtc.PeerConnectionStateClosed {
 				return
 			}
-			s.hintBand(p)
+			if pkt, ok := s.bandHint(p); ok {
+				_ = p.pc.WriteRTCP([]rtcp.Packet{pkt})
+			}
 		}
 	}
 }
