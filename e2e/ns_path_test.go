@@ -98,20 +98,7 @@ func BenchmarkNSWholePath(b *testing.B) {
 	for _, name := range order {
 		noisy8[name] = nseval.Resample(noisyLoop[name], rate, 8000)
 		clean8[name] = nseval.Resample(cleanLoop[name], rate, 8000)
-		p := filepath.Join(dir, name+".wav")
-		f, err := os.Create(p)
-		if err != nil {
-			b.Fatal(err)
-		}
-		pcm := make(audio.PCM16, len(noisyLoop[name]))
-		for i, v := range noisyLoop[name] {
-			pcm[i] = int16(math.Round(max(-1, min(1, v)) * 32767))
-		}
-		if err := audio.WriteWAV(f, rate, pcm); err != nil {
-			b.Fatal(err)
-		}
-		f.Close()
-		inputs[name] = p
+		inputs[name] = writeFloatWAV(b, filepath.Join(dir, name+".wav"), rate, noisyLoop[name])
 	}
 	silence := filepath.Join(dir, "silence.wav")
 	run(b, need(b, "sox"), "-n", "-r", "8000", "-c", "1", "-b", "16", silence, "trim", "0", "60")
@@ -319,4 +306,22 @@ func alignLoop(x, refLoop, y []float64, block int) ([]float64, int) {
 		}
 	}
 	return ref, first
+}
+
+// writeFloatWAV writes x (samples in [-1, 1], clipped there) as a 16-bit
+// WAV file at rate to path and returns path.
+func writeFloatWAV(b *testing.B, path string, rate int, x []float64) string {
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	pcm := make(audio.PCM16, len(x))
+	for i, v := range x {
+		pcm[i] = int16(math.Round(max(-1, min(1, v)) * 32767))
+	}
+	if err := audio.WriteWAV(f, rate, pcm); err != nil {
+		b.Fatal(err)
+	}
+	return path
 }

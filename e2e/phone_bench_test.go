@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -172,23 +171,11 @@ func operatorSpeechWAV(b *testing.B) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var pcm audio.PCM16
+	var loop []float64
 	for _, m := range mixes {
-		if m.Noise == nseval.Clean {
-			continue
-		}
-		for _, v := range m.Noisy {
-			pcm = append(pcm, int16(math.Round(max(-1, min(1, v))*32767)))
+		if m.Noise != nseval.Clean {
+			loop = append(loop, m.Noisy...)
 		}
 	}
-	p := filepath.Join(dir, "operator.wav")
-	f, err := os.Create(p)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	if err := audio.WriteWAV(f, 48000, pcm); err != nil {
-		b.Fatal(err)
-	}
-	return p
+	return writeFloatWAV(b, filepath.Join(dir, "operator.wav"), 48000, loop)
 }

@@ -33,6 +33,16 @@ func (s *fecSink) WritePacket(b []byte, _ time.Duration) error {
 func (s *fecSink) String() string { return "Track" }
 func (s *fecSink) link() *peer    { return s.pr }
 
+// speak writes pcm into the send pipeline sp in 20 ms frames.
+func speak(t *testing.T, sp *sendPipeline, pcm audio.PCM16) {
+	t.Helper()
+	for off := 0; off+960 <= len(pcm); off += 960 {
+		if err := sp.head.WriteSample(pcm[off : off+960]); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // TestEncoderCodesFECOnlyWhenLossIsReported: the microphone's encoder
 // follows its peer's lossfec.Control frame by frame; with FEC its packets
 // carry the redundant copy (larger packets).
@@ -46,11 +56,7 @@ func TestEncoderCodesFECOnlyWhenLossIsReported(t *testing.T) {
 	run := func(lost float64) (mean float64, pkts int) {
 		sink.ctl.Report(lost)
 		n0 := len(sink.sizes)
-		for off := 0; off+960 <= len(voice); off += 960 {
-			if err := sp.head.WriteSample(voice[off : off+960]); err != nil {
-				t.Fatal(err)
-			}
-		}
+		speak(t, sp, voice)
 		sum := 0
 		for _, s := range sink.sizes[n0+5:] { // past the switch
 			sum += s
@@ -87,11 +93,7 @@ func TestEncoderFollowsBandHint(t *testing.T) {
 	configs := func(narrow bool) map[byte]int {
 		sink.pr.narrowUp.Store(narrow)
 		n0 := len(sink.tocs)
-		for off := 0; off+960 <= len(voice); off += 960 {
-			if err := sp.head.WriteSample(voice[off : off+960]); err != nil {
-				t.Fatal(err)
-			}
-		}
+		speak(t, sp, voice)
 		got := map[byte]int{}
 		for _, toc := range sink.tocs[n0:] {
 			got[toc>>3]++

@@ -27,19 +27,14 @@ const (
 	callerHz = 1000.0
 )
 
-// signaller hands the phone's offer to the room as staff member staffID
-// (or id when set).
+// signaller hands the phone's offer to the room as staff member id.
 type signaller struct {
 	m  *room.Manager
 	id int64
 }
 
 func (s signaller) Offer(ctx context.Context, sdp string) (string, error) {
-	id := s.id
-	if id == 0 {
-		id = staffID
-	}
-	return s.m.Offer(ctx, id, sdp)
+	return s.m.Offer(ctx, s.id, sdp)
 }
 
 // caller is the trunk side of the call: it speaks a 1 kHz tone at 8 kHz and
@@ -74,21 +69,12 @@ func (c *caller) last(n int) audio.PCM16 {
 	return append(audio.PCM16(nil), c.got[len(c.got)-n:]...)
 }
 
-func TestPhoneInRealRoom(t *testing.T) {
-	m, err := room.New(room.WithLoopbackICE())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-
-	dir := t.TempDir()
-	in, out := filepath.Join(dir, "in.wav"), filepath.Join(dir, "out.wav")
-	mic := audiotest.Tone(48000, micHz, 0.4, 2*48000)
-	for i := range mic { // 300 ms on, 100 ms off: speech-like for the suppressor
-		if i%19200 >= 14400 {
-			mic[i] = 0
-		}
-	}
+// startPhone starts a softphone as staff member id on m, its microphone
+// mic looped from a WAV file, its speaker recorded to out, and waits (up
+// to 5 s) for the room to see it online.
+func startPhone(t *testing.T, m *room.Manager, id int64, mic audio.PCM16, out string) *softphone.Phone {
+	t.Helper()
+	in := filepath.Join(t.TempDir(), "in.wav")
 	f, err := os.Create(in)
 	if err != nil {
 		t.Fatal(err)
@@ -97,8 +83,7 @@ func TestPhoneInRealRoom(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-
-	p, err := softphone.New(signaller{m: m}, softphone.WithLoopbackICE(), softphone.WithInputWAV(in), softphone.WithOutputWAV(out))
+	p, err := softphone.New(signaller{m, id}, softphone.WithLoopbackICE(), softphone.WithInputWAV(in), softphone.WithOutputWAV(out))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,9 +94,27 @@ func TestPhoneInRealRoom(t *testing.T) {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for !m.Online(staffID) && time.Now().Before(deadline) {
+	for !m.Online(id) && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
+	return p
+}
+
+func TestPhoneInRealRoom(t *testing.T) {
+	m, err := room.New(room.WithLoopbackICE())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+
+	mic := audiotest.Tone(48000, micHz, 0.4, 2*48000)
+	for i := range mic { // 300 ms on, 100 ms off: speech-like for the suppressor
+		if i%19200 >= 14400 {
+			mic[i] = 0
+		}
+	}
+	out := filepath.Join(t.TempDir(), "out.wav")
+	p := startPhone(t, m, staffID, mic, out)
 	c := &caller{}
 	if err := m.OpenRoom(callID); err != nil {
 		t.Fatal(err)
@@ -178,33 +181,9 @@ func TestBandHintAndFECFromRealRoom(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
+	mic := audiotest.Tone(48000, micHz, 0.3, 48000)
 	start := func(id int64) *softphone.Phone {
-		dir := t.TempDir()
-		in := filepath.Join(dir, "in.wav")
-		f, err := os.Create(in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := audio.WriteWAV(f, 48000, audiotest.Tone(48000, micHz, 0.3, 48000)); err != nil {
-			t.Fatal(err)
-		}
-		f.Close()
-		p, err := softphone.New(signaller{m, id}, softphone.WithLoopbackICE(), softphone.WithInputWAV(in),
-			softphone.WithOutputWAV(filepath.Join(dir, "out.wav")))
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := p.Start(ctx); err != nil {
-			p.Close()
-			t.Fatal(err)
-		}
-		deadline := time.Now().Add(5 * time.Second)
-		for !m.Online(id) && time.Now().Before(deadline) {
-			time.Sleep(20 * time.Millisecond)
-		}
-		return p
+		return startPhone(t, m, id, mic, filepath.Join(t.TempDir(), "out.wav"))
 	}
 	op, sv := start(staffID), start(staffID+1)
 	defer op.Close()
