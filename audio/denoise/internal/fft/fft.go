@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"unsafe"
+
+	"github.com/meet-dev/meet/audio/denoise/internal/vec"
 )
 
 // FFT is a mixed-radix (4, 2, 3, 5 and generic) complex FFT of a fixed size,
@@ -398,10 +400,7 @@ func (r *Real) Inverse(x []float32, X []complex64) {
 	_ = x[r.n-1]
 	z := unsafe.Slice((*complex64)(unsafe.Pointer(&x[0])), m)
 	r.half.Forward(z, r.Z)
-	s := 1 / float32(m)
-	for i, v := range z {
-		z[i] = complex(real(v)*s, -imag(v)*s)
-	}
+	vec.ConjScale(z, 1/float32(m))
 }
 
 // cmul multiplies in float32 (Go's complex64 product widens to float64).

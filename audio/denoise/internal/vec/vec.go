@@ -44,6 +44,15 @@ func ScaleBins(X []complex64, s float32) {
 	}
 }
 
+// ConjScale sets every X[k] to its conjugate times s, as
+// complex(real(X[k])·s, −imag(X[k])·s).
+func ConjScale(X []complex64, s float32) {
+	k := conjScaleVec(X, s)
+	for i := k; i < len(X); i++ {
+		X[i] = complex(real(X[i])*s, -imag(X[i])*s)
+	}
+}
+
 // MulBins multiplies both parts of X[k] by g[k] for k < len(X), as
 // complex(real(X[k])·g[k], imag(X[k])·g[k]); len(g) must be at least
 // len(X).

@@ -14,6 +14,9 @@ func scaleSSE(x *float32, s float32, n int)
 //go:noescape
 func mulBinsSSE(bins *complex64, gain *float32, n int)
 
+//go:noescape
+func conjScaleSSE(x *float32, s float32, n int)
+
 func mulVec(x, w []float32) int {
 	n := len(x) &^ 7
 	if n > 0 {
@@ -42,6 +45,14 @@ func scaleBinsVec(X []complex64, s float32) int {
 	n := len(X) &^ 3
 	if n > 0 {
 		scaleSSE((*float32)(unsafe.Pointer(&X[0])), s, 2*n) // the bins' floats, real and imaginary alike
+	}
+	return n
+}
+
+func conjScaleVec(X []complex64, s float32) int {
+	n := len(X) &^ 3
+	if n > 0 {
+		conjScaleSSE((*float32)(unsafe.Pointer(&X[0])), s, 2*n)
 	}
 	return n
 }

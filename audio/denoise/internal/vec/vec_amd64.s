@@ -117,3 +117,32 @@ floop:
 	JNE floop
 fdone:
 	RET
+
+// func conjScaleSSE(x *float32, s float32, n int)
+// x[2i] *= s, x[2i+1] = −x[2i+1]·s (the sign flipped first, as the Go loop
+// does, so a NaN keeps the same sign bit), eight floats a step (n a
+// multiple of 8).
+TEXT ·conjScaleSSE(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), DI
+	MOVSS s+8(FP), X4
+	SHUFPS $0, X4, X4
+	MOVQ $0x8000000000000000, AX
+	MOVQ AX, X5
+	PUNPCKLQDQ X5, X5 // (0, −0, 0, −0): the odd floats' sign bits
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+	JEQ cdone
+cloop:
+	MOVUPS 0(DI), X0
+	MOVUPS 16(DI), X1
+	XORPS X5, X0
+	XORPS X5, X1
+	MULPS X4, X0
+	MULPS X4, X1
+	MOVUPS X0, 0(DI)
+	MOVUPS X1, 16(DI)
+	ADDQ $32, DI
+	DECQ CX
+	JNE cloop
+cdone:
+	RET

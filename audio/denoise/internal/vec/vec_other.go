@@ -7,4 +7,5 @@ func mulToVec(dst, a, b []float32) int          { return 0 }
 func scaleVec(x []float32, s float32) int       { return 0 }
 func scaleBinsVec(X []complex64, s float32) int { return 0 }
 func mulBinsVec(X []complex64, g []float32) int { return 0 }
+func conjScaleVec(X []complex64, s float32) int { return 0 }
 func finiteVec(dst, src []float32) int          { return 0 }

@@ -88,5 +88,14 @@ func TestSameBits(t *testing.T) {
 			want = append(want, real(v)*w[i], imag(v)*w[i])
 		}
 		sameBits(t, "MulBins", got, want)
+
+		Y = append([]complex64{}, X...)
+		ConjScale(Y, s)
+		got, want = got[:0], want[:0]
+		for i, v := range X {
+			got = append(got, real(Y[i]), imag(Y[i]))
+			want = append(want, real(v)*s, -imag(v)*s)
+		}
+		sameBits(t, "ConjScale", got, want)
 	}
 }
