@@ -141,6 +141,9 @@ func BenchmarkNSWholePath(b *testing.B) {
 	}
 	fmt.Printf("whole path, STOI at the SIP caller, mean [min, max] over %d runs:\n", runs)
 	for i, c := range nsPathCases {
+		if len(results[i]) == 0 {
+			continue
+		}
 		mean, lo, hi := spread(results[i])
 		fmt.Printf("  %-28s %.3f [%.3f, %.3f]\n", c.name(), mean, lo, hi)
 	}
@@ -150,7 +153,7 @@ func BenchmarkNSWholePath(b *testing.B) {
 			continue
 		}
 		for j, off := range nsPathCases {
-			if off.ns || off.input() != on.input() || off.loss != on.loss {
+			if off.ns || off.input() != on.input() || off.loss != on.loss || len(results[i]) == 0 || len(results[j]) == 0 {
 				continue
 			}
 			mOn, loOn, hiOn := spread(results[i])
