@@ -28,6 +28,26 @@ type FFT struct {
 	// then, so the operations and their operands are the recursion's.
 	leaves []leafCall
 	bflys  []bflyCall
+	runs   []stageRun // bflys by stage, for Forward
+
+	// leaf5: when every leaf is radix 5 and they pair up side by side
+	// (outputs adjacent, one stride), Forward runs them all in one
+	// leaf5RunSSE call: per pair the byte offsets of the output and of
+	// the two leaves' first inputs.
+	leaf5 []int
+}
+
+// stageRun is one stage of bflys for Forward: calls block by block, or,
+// for a radix-2 or -3 stage with m ≥ 2 on SSE2, the even parts of every
+// block in one bfly2StageSSE or bfly3StageSSE call and each block's odd
+// last butterfly (m odd) in Go, as f.bfly does them (the Go code's NaN
+// signs, which the SSE2 body does not follow, stay where they were).
+type stageRun struct {
+	calls []bflyCall // block by block (nil for a whole-stage call)
+
+	p, o, m, blocks, fstride int
+	tw                       []float32
+	epi                      float32
 }
 
 // leafCall is one innermost block of the recursion: p inputs from in[i]
@@ -93,9 +113,46 @@ func New(n int) (*FFT, error) {
 		f.plan(0, 0, 1, f.factors, &stages)
 		for k := len(stages) - 1; k >= 0; k-- {
 			f.bflys = append(f.bflys, stages[k]...)
+			f.runs = append(f.runs, f.stageRun(stages[k]))
 		}
+		f.leaf5 = f.leaf5Pairs()
 	}
 	return f, nil
+}
+
+// leaf5Pairs is f.leaf5, or nil when the leaves do not all pair up.
+func (f *FFT) leaf5Pairs() []int {
+	ls := f.leaves
+	if !hasSSE4 || len(ls) == 0 || len(ls)%2 != 0 {
+		return nil
+	}
+	var idx []int
+	for k := 0; k < len(ls); k += 2 {
+		a, b := ls[k], ls[k+1]
+		if a.p != 5 || b.p != 5 || b.o != a.o+5 || a.fstride != ls[0].fstride || b.fstride != a.fstride {
+			return nil
+		}
+		idx = append(idx, 8*a.o, 8*a.i, 8*b.i)
+	}
+	return idx
+}
+
+// stageRun makes the Forward step of one stage's butterflies bs (all of
+// one radix, m and fstride, tiling out from bs[0].o upward).
+func (f *FFT) stageRun(bs []bflyCall) stageRun {
+	b := bs[0]
+	tiled := true
+	for i, c := range bs {
+		tiled = tiled && c.o == b.o+i*b.p*b.m
+	}
+	if !hasSSE4 || (b.p != 2 && b.p != 3) || b.m < 2 || !tiled {
+		return stageRun{calls: bs}
+	}
+	r := stageRun{p: b.p, o: b.o, m: b.m, blocks: len(bs), fstride: b.fstride, tw: f.sse4[b.stage]}
+	if b.p == 3 {
+		r.epi = imag(f.tw[b.fstride*b.m])
+	}
+	return r
 }
 
 // plan records what work(out, o, in, i, fstride, factors) does, in its
@@ -130,6 +187,11 @@ func (f *FFT) Forward(out, in []complex64) {
 	_ = out[f.n-1]
 	_ = in[f.n-1]
 	ls := f.leaves
+	if idx := f.leaf5; idx != nil {
+		cs := ls[0].fstride
+		leaf5RunSSE(&out[0], &in[0], &idx[0], len(idx)/3, 8*cs, f.tw[cs], f.tw[2*cs])
+		ls = nil
+	}
 	for len(ls) > 0 {
 		l := ls[0]
 		if l.p == 5 && hasSSE4 && len(ls) > 1 && ls[1].o == l.o+5 && ls[1].p == 5 && ls[1].fstride == l.fstride {
@@ -150,8 +212,24 @@ func (f *FFT) Forward(out, in []complex64) {
 		}
 		ls = ls[1:]
 	}
-	for _, b := range f.bflys {
-		f.bfly(out, b.o, b.fstride, b.m, b.p, b.stage)
+	for i := range f.runs {
+		r := &f.runs[i]
+		switch {
+		case r.calls != nil:
+			for _, b := range r.calls {
+				f.bfly(out, b.o, b.fstride, b.m, b.p, b.stage)
+			}
+		case r.p == 2:
+			bfly2StageSSE(&out[r.o], &r.tw[0], r.m, r.blocks)
+			for o := r.o; r.m%2 == 1 && o < r.o+r.blocks*2*r.m; o += 2 * r.m {
+				f.bfly2(out[o:o+2*r.m], r.fstride, r.m, r.m-1)
+			}
+		default:
+			bfly3StageSSE(&out[r.o], &r.tw[0], r.m, r.blocks, r.epi)
+			for o := r.o; r.m%2 == 1 && o < r.o+r.blocks*3*r.m; o += 3 * r.m {
+				f.bfly3(out[o:o+3*r.m], r.fstride, r.m, r.m-1)
+			}
+		}
 	}
 }
 

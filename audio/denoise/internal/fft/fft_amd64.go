@@ -34,3 +34,20 @@ func bfly2SSE(x *complex64, tw *float32, m int)
 
 //go:noescape
 func bfly3SSE(x *complex64, tw *float32, m int, epi float32)
+
+// bfly2StageSSE and bfly3StageSSE run the even parts of a whole radix-2
+// or radix-3 stage, blocks consecutive blocks of p·m bins, each as bfly2SSE
+// or bfly3SSE does (tw as there): one call instead of one per block.
+//
+//go:noescape
+func bfly2StageSSE(x *complex64, tw *float32, m, blocks int)
+
+//go:noescape
+func bfly3StageSSE(x *complex64, tw *float32, m, blocks int, epi float32)
+
+// leaf5RunSSE runs pairs pairs of radix-5 leaves as leaf5x2SSE does, pair
+// k writing out at byte offset idx[3k] from in at byte offsets idx[3k+1]
+// and idx[3k+2] (stride bytes between a leaf's inputs).
+//
+//go:noescape
+func leaf5RunSSE(out, in *complex64, idx *int, pairs, stride int, ya, yb complex64)

@@ -16,6 +16,88 @@
 // SPLIT(x, lo, hi): the low complex of x to lo(DI), the high one to hi(DI).
 #define SPLIT(x, lo, hi) MOVLPS x, lo(DI); MOVHPS x, hi(DI)
 
+// B2REST: bfly2's sum and difference of x0 (in X4) and t = x1·w (in X0):
+// x0 + t to X4, x0 − t to X5.
+#define B2REST MOVAPS X4, X5; SUBPS X0, X5; ADDPS X0, X4
+
+// B3REST(x0src): bfly3 after its two products s1 (X0) and s2 (X4), with
+// X11 the halves, X12 epi and X13 negIm: x0's new value to X7, x1's to X9,
+// x2's to X10.
+#define B3REST(x0src) \
+	MOVAPS X0, X6; ADDPS X4, X6; SUBPS X4, X0; \
+	MOVUPS x0src, X7; MOVAPS X6, X8; MULPS X11, X8; MOVAPS X7, X9; SUBPS X8, X9; \
+	MULPS X12, X0; ADDPS X6, X7; \
+	SHUFPS $0xB1, X0, X0; XORPS X13, X0; \
+	MOVAPS X9, X10; ADDPS X0, X10; SUBPS X0, X9
+
+
+// LEAF5X2: leaf5x2SSE's two leaves, from the inputs at SI and R8 (stride
+// CX bytes; SI and R8 are moved on) to out at DI, with X8-X11 ya and yb
+// spread, X13 negIm and X14 negRe.
+#define LEAF5X2 \
+	PAIR(X0); \
+	ADDQ CX, SI; \
+	ADDQ CX, R8; \
+	PAIR(X1); \
+	ADDQ CX, SI; \
+	ADDQ CX, R8; \
+	PAIR(X2); \
+	ADDQ CX, SI; \
+	ADDQ CX, R8; \
+	PAIR(X3); \
+	ADDQ CX, SI; \
+	ADDQ CX, R8; \
+	PAIR(X4); \
+	MOVAPS X1, X5; \
+	ADDPS X4, X5; \
+	SUBPS X4, X1; \
+	MOVAPS X2, X6; \
+	ADDPS X3, X6; \
+	SUBPS X3, X2; \
+	MOVAPS X0, X7; \
+	ADDPS X5, X7; \
+	ADDPS X6, X7; \
+	SPLIT(X7, 0, 40); \
+	MOVAPS X5, X3; \
+	MULPS X8, X3; \
+	ADDPS X0, X3; \
+	MOVAPS X6, X4; \
+	MULPS X10, X4; \
+	ADDPS X4, X3; \
+	MOVAPS X1, X4; \
+	SHUFPS $0xB1, X4, X4; \
+	MULPS X9, X4; \
+	MOVAPS X2, X7; \
+	SHUFPS $0xB1, X7, X7; \
+	MULPS X11, X7; \
+	ADDPS X7, X4; \
+	XORPS X13, X4; \
+	MOVAPS X3, X7; \
+	SUBPS X4, X7; \
+	SPLIT(X7, 8, 48); \
+	ADDPS X4, X3; \
+	SPLIT(X3, 32, 72); \
+	MOVAPS X5, X3; \
+	MULPS X10, X3; \
+	ADDPS X0, X3; \
+	MOVAPS X6, X4; \
+	MULPS X8, X4; \
+	ADDPS X4, X3; \
+	MOVAPS X1, X4; \
+	SHUFPS $0xB1, X4, X4; \
+	MULPS X11, X4; \
+	XORPS X14, X4; \
+	MOVAPS X2, X7; \
+	SHUFPS $0xB1, X7, X7; \
+	MULPS X9, X7; \
+	XORPS X13, X7; \
+	ADDPS X7, X4; \
+	MOVAPS X3, X7; \
+	ADDPS X4, X7; \
+	SPLIT(X7, 16, 56); \
+	SUBPS X4, X3; \
+	SPLIT(X3, 24, 64)
+
 DATA negRe<>+0(SB)/4, $0x80000000
 DATA negRe<>+4(SB)/4, $0
 DATA negRe<>+8(SB)/4, $0x80000000
@@ -209,72 +291,7 @@ TEXT ·leaf5x2SSE(SB), NOSPLIT, $0-48
 	MOVUPS negRe<>(SB), X14
 	MOVUPS negIm<>(SB), X13
 
-	PAIR(X0) // s0
-	ADDQ CX, SI
-	ADDQ CX, R8
-	PAIR(X1) // s1
-	ADDQ CX, SI
-	ADDQ CX, R8
-	PAIR(X2) // s2
-	ADDQ CX, SI
-	ADDQ CX, R8
-	PAIR(X3) // s3
-	ADDQ CX, SI
-	ADDQ CX, R8
-	PAIR(X4) // s4
-
-	MOVAPS X1, X5
-	ADDPS X4, X5 // s7 = s1 + s4
-	SUBPS X4, X1 // s10 = s1 − s4
-	MOVAPS X2, X6
-	ADDPS X3, X6 // s8 = s2 + s3
-	SUBPS X3, X2 // s9 = s2 − s3
-
-	MOVAPS X0, X7
-	ADDPS X5, X7
-	ADDPS X6, X7 // s0 + s7 + s8
-	SPLIT(X7, 0, 40)
-
-	MOVAPS X5, X3
-	MULPS X8, X3
-	ADDPS X0, X3
-	MOVAPS X6, X4
-	MULPS X10, X4
-	ADDPS X4, X3 // s5 = s0 + s7·re ya + s8·re yb
-	MOVAPS X1, X4
-	SHUFPS $0xB1, X4, X4
-	MULPS X9, X4
-	MOVAPS X2, X7
-	SHUFPS $0xB1, X7, X7
-	MULPS X11, X7
-	ADDPS X7, X4
-	XORPS X13, X4 // s6
-	MOVAPS X3, X7
-	SUBPS X4, X7 // s5 − s6
-	SPLIT(X7, 8, 48)
-	ADDPS X4, X3 // s5 + s6
-	SPLIT(X3, 32, 72)
-
-	MOVAPS X5, X3
-	MULPS X10, X3
-	ADDPS X0, X3
-	MOVAPS X6, X4
-	MULPS X8, X4
-	ADDPS X4, X3 // s11 = s0 + s7·re yb + s8·re ya
-	MOVAPS X1, X4
-	SHUFPS $0xB1, X4, X4
-	MULPS X11, X4
-	XORPS X14, X4 // (−im s10·im yb, re s10·im yb)
-	MOVAPS X2, X7
-	SHUFPS $0xB1, X7, X7
-	MULPS X9, X7
-	XORPS X13, X7 // (im s9·im ya, −re s9·im ya)
-	ADDPS X7, X4 // s12
-	MOVAPS X3, X7
-	ADDPS X4, X7 // s11 + s12
-	SPLIT(X7, 16, 56)
-	SUBPS X4, X3 // s11 − s12
-	SPLIT(X3, 24, 64)
+	LEAF5X2
 	RET
 
 // func bfly2SSE(x *complex64, tw *float32, m int)
@@ -291,9 +308,7 @@ TEXT ·bfly2SSE(SB), NOSPLIT, $0-24
 b2loop:
 	CMUL((R8), X0, X1, 0(SI), 16(SI)) // t = x1·w
 	MOVUPS (DI), X4
-	MOVAPS X4, X5
-	SUBPS X0, X5
-	ADDPS X0, X4
+	B2REST
 	MOVUPS X5, (R8)
 	MOVUPS X4, (DI)
 	ADDQ $16, DI
@@ -325,22 +340,8 @@ b3loop:
 
 	CMUL((R9), X4, X5, 32(SI), 48(SI)) // s2 = x2·w2
 
-	MOVAPS X0, X6
-	ADDPS X4, X6 // s3 = s1 + s2
-	SUBPS X4, X0 // s0 = s1 − s2
-	MOVUPS (DI), X7
-	MOVAPS X6, X8
-	MULPS X11, X8
-	MOVAPS X7, X9
-	SUBPS X8, X9 // a = x0 − s3/2
-	MULPS X12, X0 // s0·epi
-	ADDPS X6, X7 // x0 + s3
+	B3REST((DI))
 	MOVUPS X7, (DI)
-	SHUFPS $0xB1, X0, X0
-	XORPS X13, X0 // (im s0, −re s0)
-	MOVAPS X9, X10
-	ADDPS X0, X10 // (re a + im s0, im a − re s0)
-	SUBPS X0, X9 // (re a − im s0, im a + re s0)
 	MOVUPS X10, (R9)
 	MOVUPS X9, (R8)
 	ADDQ $16, DI
@@ -350,4 +351,117 @@ b3loop:
 	DECQ CX
 	JNE b3loop
 b3done:
+	RET
+
+// func bfly2StageSSE(x *complex64, tw *float32, m, blocks int)
+// A radix-2 stage's even parts: blocks consecutive blocks of 2m bins from
+// x, each as bfly2SSE does (tw as there).
+TEXT ·bfly2StageSSE(SB), NOSPLIT, $0-32
+	MOVQ x+0(FP), R10
+	MOVQ m+16(FP), BX
+	SHLQ $3, BX // m bins in bytes
+	LEAQ (BX)(BX*1), R12 // a block in bytes
+	MOVQ blocks+24(FP), R11
+	MOVUPS negRe<>(SB), X14
+s2block:
+	MOVQ R10, DI
+	LEAQ (DI)(BX*1), R8
+	MOVQ tw+8(FP), SI
+	MOVQ m+16(FP), CX
+	SHRQ $1, CX
+	JEQ s2next
+s2pair:
+	CMUL((R8), X0, X1, 0(SI), 16(SI))
+	MOVUPS (DI), X4
+	B2REST
+	MOVUPS X5, (R8)
+	MOVUPS X4, (DI)
+	ADDQ $16, DI
+	ADDQ $16, R8
+	ADDQ $32, SI
+	DECQ CX
+	JNE s2pair
+s2next:
+	ADDQ R12, R10
+	DECQ R11
+	JNE s2block
+s2done:
+	RET
+
+// func bfly3StageSSE(x *complex64, tw *float32, m, blocks int, epi float32)
+// A radix-3 stage's even parts: blocks consecutive blocks of 3m bins, each
+// as bfly3SSE does.
+TEXT ·bfly3StageSSE(SB), NOSPLIT, $0-36
+	MOVQ x+0(FP), R10
+	MOVQ m+16(FP), BX
+	SHLQ $3, BX
+	LEAQ (BX)(BX*2), R12
+	MOVQ blocks+24(FP), R11
+	MOVSS epi+32(FP), X12
+	SHUFPS $0, X12, X12
+	MOVUPS negRe<>(SB), X14
+	MOVUPS negIm<>(SB), X13
+	MOVUPS halves<>(SB), X11
+s3block:
+	MOVQ R10, DI
+	LEAQ (DI)(BX*1), R8
+	LEAQ (R8)(BX*1), R9
+	MOVQ tw+8(FP), SI
+	MOVQ m+16(FP), CX
+	SHRQ $1, CX
+	JEQ s3next
+s3pair:
+	CMUL((R8), X0, X1, 0(SI), 16(SI))
+	CMUL((R9), X4, X5, 32(SI), 48(SI))
+	B3REST((DI))
+	MOVUPS X7, (DI)
+	MOVUPS X10, (R9)
+	MOVUPS X9, (R8)
+	ADDQ $16, DI
+	ADDQ $16, R8
+	ADDQ $16, R9
+	ADDQ $64, SI
+	DECQ CX
+	JNE s3pair
+s3next:
+	ADDQ R12, R10
+	DECQ R11
+	JNE s3block
+s3done:
+	RET
+
+// func leaf5RunSSE(out, in *complex64, idx *int, pairs, stride int, ya, yb complex64)
+// Every radix-5 leaf pair of a transform, as leaf5x2SSE: pair k writes
+// out at byte offset idx[3k] from in at byte offsets idx[3k+1] (leaf A)
+// and idx[3k+2] (leaf B).
+TEXT ·leaf5RunSSE(SB), NOSPLIT, $0-56
+	MOVQ out+0(FP), R11
+	MOVQ in+8(FP), R12
+	MOVQ idx+16(FP), R9
+	MOVQ pairs+24(FP), R10
+	MOVSS ya_real+40(FP), X8
+	SHUFPS $0, X8, X8
+	MOVSS ya_imag+44(FP), X9
+	SHUFPS $0, X9, X9
+	MOVSS yb_real+48(FP), X10
+	SHUFPS $0, X10, X10
+	MOVSS yb_imag+52(FP), X11
+	SHUFPS $0, X11, X11
+	MOVUPS negRe<>(SB), X14
+	MOVUPS negIm<>(SB), X13
+	TESTQ R10, R10
+	JEQ l5done
+l5loop:
+	MOVQ stride+32(FP), CX
+	MOVQ 0(R9), DI
+	ADDQ R11, DI
+	MOVQ 8(R9), SI
+	ADDQ R12, SI
+	MOVQ 16(R9), R8
+	ADDQ R12, R8
+	LEAF5X2
+	ADDQ $24, R9
+	DECQ R10
+	JNE l5loop
+l5done:
 	RET

@@ -15,3 +15,11 @@ func leaf5x2SSE(out, a, b *complex64, stride int, ya, yb complex64) { panic("fft
 func bfly2SSE(x *complex64, tw *float32, m int) { panic("fft: no SSE") }
 
 func bfly3SSE(x *complex64, tw *float32, m int, epi float32) { panic("fft: no SSE") }
+
+func bfly2StageSSE(x *complex64, tw *float32, m, blocks int) { panic("fft: no SSE") }
+
+func bfly3StageSSE(x *complex64, tw *float32, m, blocks int, epi float32) { panic("fft: no SSE") }
+
+func leaf5RunSSE(out, in *complex64, idx *int, pairs, stride int, ya, yb complex64) {
+	panic("fft: no SSE")
+}
