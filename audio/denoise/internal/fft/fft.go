@@ -221,13 +221,13 @@ func (f *FFT) Forward(out, in []complex64) {
 			}
 		case r.p == 2:
 			bfly2StageSSE(&out[r.o], &r.tw[0], r.m, r.blocks)
-			for o := r.o; r.m%2 == 1 && o < r.o+r.blocks*2*r.m; o += 2 * r.m {
-				f.bfly2(out[o:o+2*r.m], r.fstride, r.m, r.m-1)
+			if r.m%2 == 1 {
+				f.bfly2Blocks(out[r.o:r.o+r.blocks*2*r.m], r.fstride, r.m, r.m-1)
 			}
 		default:
 			bfly3StageSSE(&out[r.o], &r.tw[0], r.m, r.blocks, r.epi)
-			for o := r.o; r.m%2 == 1 && o < r.o+r.blocks*3*r.m; o += 3 * r.m {
-				f.bfly3(out[o:o+3*r.m], r.fstride, r.m, r.m-1)
+			if r.m%2 == 1 {
+				f.bfly3Blocks(out[r.o:r.o+r.blocks*3*r.m], r.fstride, r.m, r.m-1)
 			}
 		}
 	}
@@ -303,26 +303,36 @@ func (f *FFT) leaf(x, in []complex64, i, fstride int) {
 	x[3] = s11 - s12
 }
 
-func (f *FFT) bfly2(x []complex64, fstride, m, from int) {
-	for u := from; u < m; u++ {
-		t := cmul(x[u+m], f.tw[u*fstride])
-		x[u+m] = x[u] - t
-		x[u] += t
+func (f *FFT) bfly2(x []complex64, fstride, m, from int) { f.bfly2Blocks(x, fstride, m, from) }
+
+// bfly2Blocks is bfly2 from u = from on for every block of 2m bins in x.
+func (f *FFT) bfly2Blocks(x []complex64, fstride, m, from int) {
+	for ; len(x) >= 2*m; x = x[2*m:] {
+		for u := from; u < m; u++ {
+			t := cmul(x[u+m], f.tw[u*fstride])
+			x[u+m] = x[u] - t
+			x[u] += t
+		}
 	}
 }
 
-func (f *FFT) bfly3(x []complex64, fstride, m, from int) {
+func (f *FFT) bfly3(x []complex64, fstride, m, from int) { f.bfly3Blocks(x, fstride, m, from) }
+
+// bfly3Blocks is bfly3 from u = from on for every block of 3m bins in x.
+func (f *FFT) bfly3Blocks(x []complex64, fstride, m, from int) {
 	epi := imag(f.tw[fstride*m])
-	for u := from; u < m; u++ {
-		s1 := cmul(x[u+m], f.tw[u*fstride])
-		s2 := cmul(x[u+2*m], f.tw[2*u*fstride])
-		s3 := s1 + s2
-		s0 := s1 - s2
-		a := x[u] - complex(0.5*real(s3), 0.5*imag(s3))
-		s0 = complex(real(s0)*epi, imag(s0)*epi)
-		x[u] += s3
-		x[u+2*m] = complex(real(a)+imag(s0), imag(a)-real(s0))
-		x[u+m] = complex(real(a)-imag(s0), imag(a)+real(s0))
+	for ; len(x) >= 3*m; x = x[3*m:] {
+		for u := from; u < m; u++ {
+			s1 := cmul(x[u+m], f.tw[u*fstride])
+			s2 := cmul(x[u+2*m], f.tw[2*u*fstride])
+			s3 := s1 + s2
+			s0 := s1 - s2
+			a := x[u] - complex(0.5*real(s3), 0.5*imag(s3))
+			s0 = complex(real(s0)*epi, imag(s0)*epi)
+			x[u] += s3
+			x[u+2*m] = complex(real(a)+imag(s0), imag(a)-real(s0))
+			x[u+m] = complex(real(a)-imag(s0), imag(a)+real(s0))
+		}
 	}
 }
 
