@@ -21,6 +21,7 @@ type FFT struct {
 	tw      []complex64 // exp(-2πik/n), k < n
 	scratch []complex64 // generic-radix butterfly scratch, len = largest odd radix
 	sse4    [][]float32 // per stage: bfly2/3/4SSE's twiddles where they run (radix 2-4, m ≥ 2)
+	avx4    [][]float32 // per stage: bfly4AVX's twiddles where it runs (radix 4, m ≥ 4, AVX)
 
 	// The recursion of work, unrolled once at New: every leaf (in order
 	// of its output), then every butterfly, deepest stage first. Each
@@ -106,6 +107,24 @@ func New(n int) (*FFT, error) {
 			}
 		}
 		f.sse4 = append(f.sse4, t)
+		var t4 []float32
+		if hasAVX4 && p == 4 && m >= 4 {
+			for u := 0; u+3 < m; u += 4 {
+				for q := 1; q < p; q++ {
+					var w [4]complex64
+					for j := range w {
+						w[j] = f.tw[q*(u+j)*fstride]
+					}
+					for _, v := range w {
+						t4 = append(t4, real(v), real(v))
+					}
+					for _, v := range w {
+						t4 = append(t4, imag(v), imag(v))
+					}
+				}
+			}
+		}
+		f.avx4 = append(f.avx4, t4)
 		fstride *= p
 	}
 	if n > 1 {
@@ -247,7 +266,15 @@ func (f *FFT) bfly(out []complex64, o, fstride, m, p, stage int) {
 		case 3:
 			bfly3SSE(&out[o], &t[0], m, imag(f.tw[fstride*m]))
 		case 4:
-			bfly4SSE(&out[o], &t[0], m)
+			if t4 := f.avx4[stage]; t4 != nil {
+				q := m >> 2
+				bfly4AVX(&out[o], &t4[0], m, q)
+				if m-4*q >= 2 {
+					bfly4SSE(&out[o+4*q], &t[2*q*24], m, 1)
+				}
+			} else {
+				bfly4SSE(&out[o], &t[0], m, m>>1)
+			}
 		}
 		from = m &^ 1
 	}

@@ -1,10 +1,22 @@
 package fft
 
-// bfly4SSE is bfly4 in SSE2 (every amd64 CPU), two butterflies a step,
-// lane by lane the same operations, so the same bits.
+import "golang.org/x/sys/cpu"
+
+// bfly4SSE is bfly4 in SSE2 (every amd64 CPU), two butterflies a step
+// (pairs steps from x on), lane by lane the same operations, so the same
+// bits.
 //
 //go:noescape
-func bfly4SSE(x *complex64, tw *float32, m int)
+func bfly4SSE(x *complex64, tw *float32, m, pairs int)
+
+// bfly4AVX is bfly4SSE four butterflies a step (quads steps), each
+// instruction's AVX form with the same operands: the same bits.
+//
+//go:noescape
+func bfly4AVX(x *complex64, tw *float32, m, quads int)
+
+// hasAVX4 says bfly4AVX may run (the CPU and the OS have AVX).
+var hasAVX4 = cpu.X86.HasAVX
 
 // hasSSE4 says bfly4SSE may stand in for bfly4.
 const hasSSE4 = true

@@ -110,22 +110,22 @@ DATA negIm<>+8(SB)/4, $0
 DATA negIm<>+12(SB)/4, $0x80000000
 GLOBL negIm<>(SB), RODATA|NOPTR, $16
 
-// func bfly4SSE(x *complex64, tw *float32, m int)
-// bfly4 two butterflies (u, u+1) a step; m even. tw: per pair of u, the
+// func bfly4SSE(x *complex64, tw *float32, m, pairs int)
+// bfly4 two butterflies (u, u+1) a step, pairs steps. tw: per pair of u, the
 // twiddles k = 1, 2, 3 as [re re re' re'] [im im im' im'] vectors.
 // A complex product a·w is a·re(w) + swap(a)·im(w) with the real lanes of
 // the second term negated: (ar·wr + -(ai·wi), ai·wr + ar·wi), the same
 // roundings as cmul's ar·wr − ai·wi and ar·wi + ai·wr.
-TEXT ·bfly4SSE(SB), NOSPLIT, $0-24
+TEXT ·bfly4SSE(SB), NOSPLIT, $0-32
 	MOVQ x+0(FP), DI
 	MOVQ tw+8(FP), SI
-	MOVQ m+16(FP), CX
-	MOVQ CX, AX
+	MOVQ m+16(FP), AX
 	SHLQ $3, AX
 	LEAQ (DI)(AX*1), R8
 	LEAQ (R8)(AX*1), R9
 	LEAQ (R9)(AX*1), R10
-	SHRQ $1, CX
+	MOVQ pairs+24(FP), CX
+	TESTQ CX, CX
 	JEQ done
 	MOVUPS negRe<>(SB), X14
 	MOVUPS negIm<>(SB), X13
@@ -464,4 +464,60 @@ l5loop:
 	DECQ R10
 	JNE l5loop
 l5done:
+	RET
+
+// VCMUL is CMUL on four complex values in Y registers, the same operations
+// in the same operand order lane by lane (Y14: negRe twice); the twiddles
+// are read by the multiplies.
+#define VCMUL(src, a, b, wre, wim) \
+	VMOVUPS src, a; VSHUFPS $0xB1, a, a, b; \
+	VMULPS wre, a, a; VMULPS wim, b, b; \
+	VXORPS Y14, b, b; VADDPS b, a, a
+
+// func bfly4AVX(x *complex64, tw *float32, m, quads int)
+// bfly4SSE four butterflies (u to u+3) a step, quads steps: each SSE2
+// instruction's AVX form with the same operands, so the same bits lane by
+// lane. tw: per quad of u, for k = 1, 2, 3, the four twiddles' real parts
+// each twice, then their imaginary parts each twice.
+TEXT ·bfly4AVX(SB), NOSPLIT, $0-32
+	MOVQ x+0(FP), DI
+	MOVQ tw+8(FP), SI
+	MOVQ m+16(FP), AX
+	SHLQ $3, AX
+	LEAQ (DI)(AX*1), R8
+	LEAQ (R8)(AX*1), R9
+	LEAQ (R9)(AX*1), R10
+	MOVQ quads+24(FP), CX
+	TESTQ CX, CX
+	JEQ a4done
+	VBROADCASTF128 negRe<>(SB), Y14
+	VBROADCASTF128 negIm<>(SB), Y13
+a4loop:
+	VCMUL((R8), Y0, Y1, 0(SI), 32(SI)) // s0 = x1·w1
+	VCMUL((R9), Y4, Y5, 64(SI), 96(SI)) // s1 = x2·w2
+	VCMUL((R10), Y6, Y7, 128(SI), 160(SI)) // s2 = x3·w3
+	VMOVUPS (DI), Y8
+	VSUBPS Y4, Y8, Y9 // s5 = x0 − s1
+	VADDPS Y4, Y8, Y8 // a = x0 + s1
+	VADDPS Y6, Y0, Y10 // s3 = s0 + s2
+	VSUBPS Y6, Y0, Y0 // s4 = s0 − s2
+	VSUBPS Y10, Y8, Y11 // a − s3
+	VADDPS Y10, Y8, Y8 // a + s3
+	VSHUFPS $0xB1, Y0, Y0, Y0
+	VXORPS Y13, Y0, Y0 // (im s4, −re s4)
+	VADDPS Y0, Y9, Y12
+	VSUBPS Y0, Y9, Y9
+	VMOVUPS Y8, (DI)
+	VMOVUPS Y12, (R8)
+	VMOVUPS Y11, (R9)
+	VMOVUPS Y9, (R10)
+	ADDQ $32, DI
+	ADDQ $32, R8
+	ADDQ $32, R9
+	ADDQ $32, R10
+	ADDQ $192, SI
+	DECQ CX
+	JNE a4loop
+	VZEROUPPER
+a4done:
 	RET

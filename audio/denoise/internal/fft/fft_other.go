@@ -4,7 +4,11 @@ package fft
 
 const hasSSE4 = false
 
-func bfly4SSE(x *complex64, tw *float32, m int) { panic("fft: no SSE") }
+func bfly4SSE(x *complex64, tw *float32, m, pairs int) { panic("fft: no SSE") }
+
+func bfly4AVX(x *complex64, tw *float32, m, quads int) { panic("fft: no AVX") }
+
+var hasAVX4 = false
 
 func realPostSSE(X, Z *complex64, w *float32, m, pairs int) { panic("fft: no SSE") }
 

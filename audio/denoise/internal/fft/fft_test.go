@@ -87,7 +87,13 @@ func TestBfly4SSESameBits(t *testing.T) {
 		return
 	}
 	rng := rand.New(rand.NewPCG(7, 8))
-	for _, n := range []int{8, 12, 16, 30, 48, 90, 240, 480, 960, 1024} {
+	avxRan := false
+	defer func() {
+		if hasAVX4 && !avxRan {
+			t.Error("the CPU has AVX but no radix-4 stage ran bfly4AVX")
+		}
+	}()
+	for _, n := range []int{8, 12, 16, 30, 48, 90, 240, 480, 960, 1024, 4 * 4 * 7, 4 * 4 * 5 * 3} {
 		f, err := New(n)
 		if err != nil {
 			t.Fatal(err)
@@ -111,9 +117,21 @@ func TestBfly4SSESameBits(t *testing.T) {
 					bfly3SSE(&y[0], &tw[0], m, imag(f.tw[fstride*m]))
 					f.bfly3(y, fstride, m, m&^1)
 				case 4:
+					z := append([]complex64(nil), x...)
 					f.bfly4(x, fstride, m, 0)
-					bfly4SSE(&y[0], &tw[0], m)
+					bfly4SSE(&y[0], &tw[0], m, m>>1)
 					f.bfly4(y, fstride, m, m&^1)
+					// What Forward runs: AVX four at a time where the CPU
+					// has it, then SSE2, then Go.
+					f.bfly(z, 0, fstride, m, p, k/2)
+					if f.avx4[k/2] != nil {
+						avxRan = true
+					}
+					for i := range x {
+						if math.Float32bits(real(x[i])) != math.Float32bits(real(z[i])) || math.Float32bits(imag(x[i])) != math.Float32bits(imag(z[i])) {
+							t.Fatalf("n %d stage %d (radix 4, m %d) output %d: bfly4 %v, AVX %v", n, k/2, m, i, x[i], z[i])
+						}
+					}
 				}
 				for i := range x {
 					if math.Float32bits(real(x[i])) != math.Float32bits(real(y[i])) || math.Float32bits(imag(x[i])) != math.Float32bits(imag(y[i])) {
