@@ -111,6 +111,23 @@ func xcorr16SSE(out, x, y *float32, n int)
 //go:noescape
 func xcorr4SSE(out, x, y *float32, n int)
 
+// xcorr2x8AVX is xcorr16SSE for 8 lags at each of y1 and y2 at once.
+//
+//go:noescape
+func xcorr2x8AVX(out1, out2, x, y1, y2 *float32, n int)
+
+// xcorrPair sets a[k] and b[k] to xcorrGeneric's Σ x[j]·y[lo+j+k] for the
+// two places lo1 and lo2, k < 8, in one pass (AVX); false (nothing set)
+// where it cannot.
+func xcorrPair(a, b *[8]float32, x, y []float32, lo1, lo2 int) bool {
+	n := len(x)
+	if !useAVX || n == 0 || lo1 < 0 || lo2 < 0 || max(lo1, lo2)+n+7 > len(y) {
+		return false
+	}
+	xcorr2x8AVX(&a[0], &b[0], &x[0], &y[lo1], &y[lo2], n)
+	return true
+}
+
 // xcorrWide says 16 lags of xcorr cost about what 4 do (one pass of
 // xcorr16SSE's independent sums).
 const xcorrWide = true

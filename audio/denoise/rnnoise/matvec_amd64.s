@@ -457,3 +457,40 @@ d4done:
 	VMOVUPS X0, (DI)
 	VZEROUPPER
 	RET
+
+// func xcorr2x8AVX(out1, out2, x, y1, y2 *float32, n int)
+// xcorr16SSE for 8 lags at each of two places of y at once (the fine pitch
+// search's two candidates): Y0 holds y1's lags 0-7, Y1 y2's; per j, x[j]
+// is broadcast and each window of y multiplied by it, then added to its
+// sums: xcorr16SSE's operations and operand order, lane by lane. Two
+// chains of adds wait on each other's latency instead of four wider ones
+// twice over.
+TEXT ·xcorr2x8AVX(SB), NOSPLIT, $0-48
+	MOVQ x+16(FP), SI
+	MOVQ y1+24(FP), R8
+	MOVQ y2+32(FP), R9
+	MOVQ n+40(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	TESTQ CX, CX
+	JEQ x2done
+x2loop:
+	VBROADCASTSS (SI), Y4
+	VMOVUPS (R8), Y5
+	VMULPS Y4, Y5, Y5
+	VADDPS Y5, Y0, Y0
+	VMOVUPS (R9), Y6
+	VMULPS Y4, Y6, Y6
+	VADDPS Y6, Y1, Y1
+	ADDQ $4, SI
+	ADDQ $4, R8
+	ADDQ $4, R9
+	DECQ CX
+	JNE x2loop
+x2done:
+	MOVQ out1+0(FP), DI
+	VMOVUPS Y0, (DI)
+	MOVQ out2+8(FP), DI
+	VMOVUPS Y1, (DI)
+	VZEROUPPER
+	RET

@@ -108,3 +108,50 @@ func TestDot4AVX(t *testing.T) {
 		}
 	}
 }
+
+// TestXcorrPairSameBits: the fine search's two places in one pass
+// (xcorrPair) give xcorrGeneric's bits at each, with zeros, −0, huge
+// values, infinities and NaN among the samples, and refuses windows that
+// y does not hold.
+func TestXcorrPairSameBits(t *testing.T) {
+	if !useAVX {
+		t.Skip("no AVX on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(16, 9))
+	special := []float32{0, float32(math.Copysign(0, -1)), 1e38, -1e38, float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN())}
+	for _, n := range []int{1, 7, 8, 240, 480} {
+		for range 20 {
+			x := make([]float32, n)
+			y := make([]float32, n+300)
+			for _, v := range [][]float32{x, y} {
+				for i := range v {
+					v[i] = float32(rng.NormFloat64())
+					if rng.IntN(64) == 0 {
+						v[i] = special[rng.IntN(len(special))]
+					}
+				}
+			}
+			lo1, lo2 := rng.IntN(294), rng.IntN(294)
+			var a, b [8]float32
+			if !xcorrPair(&a, &b, x, y, lo1, lo2) {
+				t.Fatalf("n %d: refused lags %d and %d inside y", n, lo1, lo2)
+			}
+			for i, p := range []struct {
+				got *[8]float32
+				lo  int
+			}{{&a, lo1}, {&b, lo2}} {
+				var want [8]float32
+				xcorrGeneric(want[:], x, y[p.lo:])
+				for k := range want {
+					if math.Float32bits(p.got[k]) != math.Float32bits(want[k]) {
+						t.Fatalf("n %d place %d lag %d: pair %v, generic %v", n, i, p.lo+k, p.got[k], want[k])
+					}
+				}
+			}
+		}
+		var a, b [8]float32
+		if xcorrPair(&a, &b, make([]float32, n), make([]float32, n+6), 0, 0) {
+			t.Fatalf("n %d: took a window y does not hold", n)
+		}
+	}
+}

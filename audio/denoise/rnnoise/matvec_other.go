@@ -6,6 +6,9 @@ func matVec(out []float32, m *matrix, x []float32) { matVecGeneric(out, m, x) }
 
 func xcorr(out, x, y []float32) { xcorrGeneric(out, x, y) }
 
+// xcorrPair does nothing here (false): pitchSearch runs xcorr per place.
+func xcorrPair(a, b *[8]float32, x, y []float32, lo1, lo2 int) bool { return false }
+
 // xcorrWide says xcorr of 16 lags costs about what 4 do (false: the
 // generic code's cost grows with the lags).
 const xcorrWide = false

@@ -202,12 +202,19 @@ func pitchSearch(sc *pitchScratch, x, y []float32, n, maxPitch int) int {
 	var best [2]int
 	findBestPitch(xcorr, y4, n>>2, maxPitch>>2, &best)
 	clear(xcorr) // fine, 2x decimation, near the two best
-	for _, b := range best {
-		lo, hi := max(0, 2*b-2), min(maxPitch>>1, 2*b+3)
-		var near [5]float32
-		xc(near[:hi-lo], x[:n>>1], y[lo:])
-		for i, v := range near[:hi-lo] {
-			xcorr[lo+i] = max(-1, v)
+	var near [2][8]float32
+	var lo, hi [2]int
+	for i, b := range best {
+		lo[i], hi[i] = max(0, 2*b-2), min(maxPitch>>1, 2*b+3)
+	}
+	if !xcorrPair(&near[0], &near[1], x[:n>>1], y, lo[0], lo[1]) {
+		for i := range best {
+			xc(near[i][:hi[i]-lo[i]], x[:n>>1], y[lo[i]:])
+		}
+	}
+	for i := range best {
+		for k, v := range near[i][:hi[i]-lo[i]] {
+			xcorr[lo[i]+k] = max(-1, v)
 		}
 	}
 	findBestPitch(xcorr, y, n>>1, maxPitch>>1, &best)
