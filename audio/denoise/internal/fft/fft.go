@@ -436,6 +436,10 @@ type Real struct {
 	Z    []complex64
 
 	post, pre []float32 // w for realPostSSE (k from 1) and conj(w) for realPreSSE (k from 0), in pairs
+
+	// The same four bins a quad for realPostAVX and realPreAVX, where the
+	// CPU has AVX, over the first bins the pairs cover.
+	post4, pre4 []float32
 }
 
 func NewReal(n int) (*Real, error) {
@@ -461,6 +465,24 @@ func NewReal(n int) (*Real, error) {
 			a, b := r.w[k], r.w[k+1]
 			r.pre = append(r.pre, real(a), real(a), real(b), real(b), -imag(a), -imag(a), -imag(b), -imag(b))
 		}
+		if hasAVX4 {
+			quad := func(k int, sign float32) []float32 {
+				var t []float32
+				for j := range 4 {
+					t = append(t, real(r.w[k+j]), real(r.w[k+j]))
+				}
+				for j := range 4 {
+					t = append(t, sign*imag(r.w[k+j]), sign*imag(r.w[k+j]))
+				}
+				return t
+			}
+			for k := 1; k+3 <= 2*(len(r.post)/8); k += 4 {
+				r.post4 = append(r.post4, quad(k, 1)...)
+			}
+			for k := 0; k+3 < 2*(len(r.pre)/8); k += 4 {
+				r.pre4 = append(r.pre4, quad(k, -1)...)
+			}
+		}
 	}
 	return r, nil
 }
@@ -476,8 +498,16 @@ func (r *Real) Forward(X []complex64, x []float32) {
 	X[0] = complex(real(Z[0])+imag(Z[0]), 0)
 	X[m] = complex(real(Z[0])-imag(Z[0]), 0)
 	k := 1
-	if pairs := len(r.post) / 8; pairs > 0 {
-		realPostSSE(&X[0], &Z[0], &r.post[0], m, pairs)
+	pairs := len(r.post) / 8
+	if q := len(r.post4) / 16; q > 0 {
+		realPostAVX(&X[0], &Z[0], &r.post4[0], m, q)
+		k += 4 * q
+		pairs -= 2 * q
+	}
+	if pairs > 0 {
+		// Bins k on: X and Z from k−1 (the kernel starts at their
+		// second bin), and an m for which Z[m−k] is where it was.
+		realPostSSE(&X[k-1], &Z[k-1], &r.post[(k-1)/2*8], m-2*(k-1), pairs)
 		k += 2 * pairs
 	}
 	for ; k < m; k++ {
@@ -496,8 +526,14 @@ func (r *Real) Inverse(x []float32, X []complex64) {
 	m := r.n / 2
 	_ = X[m]
 	k := 0
-	if pairs := len(r.pre) / 8; pairs > 0 {
-		realPreSSE(&r.Z[0], &X[0], &r.pre[0], m, pairs)
+	pairs := len(r.pre) / 8
+	if q := len(r.pre4) / 16; q > 0 {
+		realPreAVX(&r.Z[0], &X[0], &r.pre4[0], m, q)
+		k += 4 * q
+		pairs -= 2 * q
+	}
+	if pairs > 0 {
+		realPreSSE(&r.Z[k], &X[k], &r.pre[k/2*8], m-2*k, pairs) // X[m−k] where it was
 		k += 2 * pairs
 	}
 	for ; k < m; k++ {

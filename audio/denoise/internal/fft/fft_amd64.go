@@ -63,3 +63,14 @@ func bfly3StageSSE(x *complex64, tw *float32, m, blocks int, epi float32)
 //
 //go:noescape
 func leaf5RunSSE(out, in *complex64, idx *int, pairs, stride int, ya, yb complex64)
+
+// realPostAVX and realPreAVX are realPostSSE and realPreSSE four bins a
+// step (quads steps), each instruction's AVX form with the same operands:
+// the same bits. w: per quad the real parts of four twiddles each twice,
+// then their imaginary parts (negated for realPreAVX) each twice.
+//
+//go:noescape
+func realPostAVX(X, Z *complex64, w *float32, m, quads int)
+
+//go:noescape
+func realPreAVX(Z, X *complex64, wc *float32, m, quads int)

@@ -521,3 +521,98 @@ a4loop:
 	VZEROUPPER
 a4done:
 	RET
+
+// REV4(y): the four complex values of y in reverse order (halves swapped,
+// then the two in each half).
+#define REV4(y) VPERM2F128 $0x01, y, y, y; VSHUFPS $0x4E, y, y, y
+
+// func realPostAVX(X, Z *complex64, w *float32, m, quads int)
+// realPostSSE four bins a step (k = 1 .. 4·quads): each SSE2 instruction's
+// AVX form with the same operands, Z[m−k] for four k at once read
+// backwards. w: per quad, the four twiddles' real parts each twice, then
+// their imaginary parts each twice.
+TEXT ·realPostAVX(SB), NOSPLIT, $0-40
+	MOVQ X+0(FP), DI
+	MOVQ Z+8(FP), SI
+	MOVQ w+16(FP), DX
+	MOVQ m+24(FP), AX
+	MOVQ quads+32(FP), CX
+	LEAQ (SI)(AX*8), R8
+	SUBQ $32, R8 // &Z[m−4]: Z[m−k−3] .. Z[m−k] for k = 1
+	ADDQ $8, SI // &Z[1]
+	ADDQ $8, DI // &X[1]
+	TESTQ CX, CX
+	JEQ pvdone
+	VBROADCASTF128 negRe<>(SB), Y14
+	VBROADCASTF128 negIm<>(SB), Y13
+	VBROADCASTF128 halves<>(SB), Y12
+pvloop:
+	VMOVUPS (SI), Y0 // a
+	VMOVUPS (R8), Y1
+	REV4(Y1)
+	VXORPS Y13, Y1, Y1 // bc
+	VADDPS Y1, Y0, Y2
+	VMULPS Y12, Y2, Y2 // e
+	VSUBPS Y1, Y0, Y0
+	VMULPS Y12, Y0, Y0 // d
+	VSHUFPS $0xB1, Y0, Y0, Y0
+	VXORPS Y13, Y0, Y0 // o = (im d, −re d)
+	VSHUFPS $0xB1, Y0, Y0, Y3
+	VMULPS 0(DX), Y0, Y0
+	VMULPS 32(DX), Y3, Y3
+	VXORPS Y14, Y3, Y3
+	VADDPS Y3, Y0, Y0 // w·o
+	VADDPS Y0, Y2, Y2
+	VMOVUPS Y2, (DI)
+	ADDQ $32, SI
+	SUBQ $32, R8
+	ADDQ $32, DI
+	ADDQ $64, DX
+	DECQ CX
+	JNE pvloop
+	VZEROUPPER
+pvdone:
+	RET
+
+// func realPreAVX(Z, X *complex64, wc *float32, m, quads int)
+// realPreSSE four bins a step (k = 0 .. 4·quads−1), as realPostAVX.
+TEXT ·realPreAVX(SB), NOSPLIT, $0-40
+	MOVQ Z+0(FP), DI
+	MOVQ X+8(FP), SI
+	MOVQ wc+16(FP), DX
+	MOVQ m+24(FP), AX
+	MOVQ quads+32(FP), CX
+	LEAQ -24(SI)(AX*8), R8 // &X[m−3]: X[m−k−3] .. X[m−k] for k = 0
+	TESTQ CX, CX
+	JEQ qvdone
+	VBROADCASTF128 negRe<>(SB), Y14
+	VBROADCASTF128 negIm<>(SB), Y13
+	VBROADCASTF128 halves<>(SB), Y12
+qvloop:
+	VMOVUPS (SI), Y0 // a
+	VMOVUPS (R8), Y1
+	REV4(Y1)
+	VXORPS Y13, Y1, Y1 // bc
+	VADDPS Y1, Y0, Y2
+	VMULPS Y12, Y2, Y2 // e
+	VSUBPS Y1, Y0, Y0
+	VMULPS Y12, Y0, Y0 // h = (a−bc)/2
+	VSHUFPS $0xB1, Y0, Y0, Y3
+	VMULPS 0(DX), Y0, Y0
+	VMULPS 32(DX), Y3, Y3
+	VXORPS Y14, Y3, Y3
+	VADDPS Y3, Y0, Y0 // o = h·conj(w)
+	VSHUFPS $0xB1, Y0, Y0, Y0
+	VXORPS Y14, Y0, Y0 // i·o = (−im o, re o)
+	VADDPS Y0, Y2, Y2
+	VXORPS Y13, Y2, Y2 // conj
+	VMOVUPS Y2, (DI)
+	ADDQ $32, SI
+	SUBQ $32, R8
+	ADDQ $32, DI
+	ADDQ $64, DX
+	DECQ CX
+	JNE qvloop
+	VZEROUPPER
+qvdone:
+	RET

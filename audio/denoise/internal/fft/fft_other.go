@@ -27,3 +27,7 @@ func bfly3StageSSE(x *complex64, tw *float32, m, blocks int, epi float32) { pani
 func leaf5RunSSE(out, in *complex64, idx *int, pairs, stride int, ya, yb complex64) {
 	panic("fft: no SSE")
 }
+
+func realPostAVX(X, Z *complex64, w *float32, m, quads int) { panic("fft: no AVX") }
+
+func realPreAVX(Z, X *complex64, wc *float32, m, quads int) { panic("fft: no AVX") }

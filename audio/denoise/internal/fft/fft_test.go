@@ -148,31 +148,41 @@ func TestBfly4SSESameBits(t *testing.T) {
 // Go loops they stand in for.
 func TestRealSSESameBits(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
-	for _, n := range []int{4, 6, 10, 160, 320, 480, 960, 1000} {
+	for _, n := range []int{4, 6, 10, 20, 24, 28, 160, 320, 480, 960, 1000} {
 		r, err := NewReal(n)
 		if err != nil {
 			t.Fatal(err)
 		}
-		g := *r
-		g.post, g.pre = nil, nil // the Go loops only
+		if hasAVX4 && n >= 20 && (r.post4 == nil || r.pre4 == nil) {
+			t.Fatalf("n %d: the CPU has AVX but the quads are not used", n)
+		}
+		g, sse := *r, *r
+		g.post, g.pre, g.post4, g.pre4 = nil, nil, nil, nil // the Go loops only
+		sse.post4, sse.pre4 = nil, nil                      // SSE2 pairs, then Go
 		x := make([]float32, n)
 		for i := range x {
 			x[i] = float32(rng.NormFloat64())
 		}
-		a, b := make([]complex64, n/2+1), make([]complex64, n/2+1)
-		r.Forward(a, x)
-		g.Forward(b, x)
-		for i := range a {
-			if math.Float32bits(real(a[i])) != math.Float32bits(real(b[i])) || math.Float32bits(imag(a[i])) != math.Float32bits(imag(b[i])) {
-				t.Fatalf("n %d forward bin %d: %v, Go loop %v", n, i, a[i], b[i])
+		want := make([]complex64, n/2+1)
+		g.Forward(want, x)
+		for _, v := range []struct {
+			name string
+			r    *Real
+		}{{"AVX, SSE2 and Go", r}, {"SSE2 and Go", &sse}} {
+			a := make([]complex64, n/2+1)
+			v.r.Forward(a, x)
+			for i := range a {
+				if math.Float32bits(real(a[i])) != math.Float32bits(real(want[i])) || math.Float32bits(imag(a[i])) != math.Float32bits(imag(want[i])) {
+					t.Fatalf("n %d forward (%s) bin %d: %v, Go loop %v", n, v.name, i, a[i], want[i])
+				}
 			}
-		}
-		y, z := make([]float32, n), make([]float32, n)
-		r.Inverse(y, a)
-		g.Inverse(z, a)
-		for i := range y {
-			if math.Float32bits(y[i]) != math.Float32bits(z[i]) {
-				t.Fatalf("n %d inverse sample %d: %v, Go loop %v", n, i, y[i], z[i])
+			y, z := make([]float32, n), make([]float32, n)
+			v.r.Inverse(y, want)
+			g.Inverse(z, want)
+			for i := range y {
+				if math.Float32bits(y[i]) != math.Float32bits(z[i]) {
+					t.Fatalf("n %d inverse (%s) sample %d: %v, Go loop %v", n, v.name, i, y[i], z[i])
+				}
 			}
 		}
 	}
