@@ -77,6 +77,11 @@ func (m *HybridMixer) Mix(out, rnn, dry, ours []float32, vad float32) {
 	if ours != nil {
 		ours = ours[:len(out)]
 	}
+	if !glide && ours != nil {
+		vec.MixClamp(out, rnn, dry, ours, b, p.Ours)
+		m.prevBeta = beta
+		return
+	}
 	for i := range out {
 		if glide {
 			b += step

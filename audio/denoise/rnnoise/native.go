@@ -319,18 +319,8 @@ func (d *NativeDenoiser) synthesis(out []float32) {
 	vec.ScaleBins(X[:], windowSize)
 	d.fft.Inverse(x[:], X[:])
 	vec.Mul(x[:], d.m.window[:])
-	for i := range frameSize {
-		v := (x[i] + d.synthesisMem[i]) * (1.0 / 32768)
-		// min(max(v, -1), 1) as compares, which keep NaN and the sign of
-		// zero as min and max do, in fewer instructions.
-		if v < -1 {
-			v = -1
-		}
-		if v > 1 {
-			v = 1
-		}
-		out[i] = v
-	}
+	// (x + the last frame's tail)/32768, limited to [−1, 1] with NaN kept.
+	vec.AddScaleClamp(out[:frameSize], x[:frameSize], d.synthesisMem[:], 1.0/32768)
 	copy(d.synthesisMem[:], x[frameSize:])
 }
 

@@ -109,3 +109,43 @@ func finiteGo(dst, src []float32) {
 		dst[i] = v
 	}
 }
+
+// clamp1 limits v to [−1, 1]; NaN stays NaN.
+func clamp1(v float32) float32 {
+	if v > 1 {
+		return 1
+	}
+	if v < -1 {
+		return -1
+	}
+	return v
+}
+
+// AddScaleClamp sets dst[i] to (a[i] + b[i])·s limited to [−1, 1] (NaN
+// stays NaN); a and b must be at least as long as dst.
+func AddScaleClamp(dst, a, b []float32, s float32) {
+	n := len(dst)
+	if n == 0 {
+		return
+	}
+	_, _ = a[n-1], b[n-1]
+	for i := addScaleClampVec(dst, a, b, s); i < n; i++ {
+		dst[i] = clamp1((a[i] + b[i]) * s)
+	}
+}
+
+// MixClamp sets out[i] to r[i] + b·(d[i] − r[i]) + mu·(o[i] − r[i]),
+// limited to [−1, 1] (NaN stays NaN), each product and sum rounded in that
+// order; r, d and o must be at least as long as out.
+func MixClamp(out, r, d, o []float32, b, mu float32) {
+	n := len(out)
+	if n == 0 {
+		return
+	}
+	_, _, _ = r[n-1], d[n-1], o[n-1]
+	for i := mixClampVec(out, r, d, o, b, mu); i < n; i++ {
+		v := r[i] + b*(d[i]-r[i])
+		v += mu * (o[i] - r[i])
+		out[i] = clamp1(v)
+	}
+}

@@ -75,3 +75,25 @@ func finiteVec(dst, src []float32) int {
 	}
 	return n
 }
+
+//go:noescape
+func addScaleClampSSE(dst, a, b *float32, s float32, n int)
+
+//go:noescape
+func mixClampSSE(out, r, d, o *float32, b, mu float32, n int)
+
+func addScaleClampVec(dst, a, b []float32, s float32) int {
+	n := len(dst) &^ 3
+	if n > 0 {
+		addScaleClampSSE(&dst[0], &a[0], &b[0], s, n)
+	}
+	return n
+}
+
+func mixClampVec(out, r, d, o []float32, b, mu float32) int {
+	n := len(out) &^ 3
+	if n > 0 {
+		mixClampSSE(&out[0], &r[0], &d[0], &o[0], b, mu, n)
+	}
+	return n
+}

@@ -146,3 +146,85 @@ cloop:
 	JNE cloop
 cdone:
 	RET
+
+DATA plusOne<>+0(SB)/4, $0x3f800000
+DATA plusOne<>+4(SB)/4, $0x3f800000
+DATA plusOne<>+8(SB)/4, $0x3f800000
+DATA plusOne<>+12(SB)/4, $0x3f800000
+GLOBL plusOne<>(SB), RODATA|NOPTR, $16
+
+DATA minusOne<>+0(SB)/4, $0xbf800000
+DATA minusOne<>+4(SB)/4, $0xbf800000
+DATA minusOne<>+8(SB)/4, $0xbf800000
+DATA minusOne<>+12(SB)/4, $0xbf800000
+GLOBL minusOne<>(SB), RODATA|NOPTR, $16
+
+// CLAMP1(v): v limited to [−1, 1] in X6 (X7 scratch): 1 where 1 < v,
+// −1 where −1 > v, else v itself (NaN included: MINPS and MAXPS give their
+// second operand when either is NaN).
+#define CLAMP1(v) \
+	MOVUPS plusOne<>(SB), X7; MINPS v, X7; \
+	MOVUPS minusOne<>(SB), X6; MAXPS X7, X6
+
+// func addScaleClampSSE(dst, a, b *float32, s float32, n int)
+// dst[i] = clamp((a[i] + b[i])·s), four a step (n a multiple of 4).
+TEXT ·addScaleClampSSE(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVSS s+24(FP), X4
+	SHUFPS $0, X4, X4
+	MOVQ n+32(FP), CX
+	SHRQ $2, CX
+	JEQ acdone
+acloop:
+	MOVUPS (SI), X0
+	MOVUPS (DX), X1
+	ADDPS X1, X0
+	MULPS X4, X0
+	CLAMP1(X0)
+	MOVUPS X6, (DI)
+	ADDQ $16, SI
+	ADDQ $16, DX
+	ADDQ $16, DI
+	DECQ CX
+	JNE acloop
+acdone:
+	RET
+
+// func mixClampSSE(out, r, d, o *float32, b, mu float32, n int)
+// out[i] = clamp((d[i]−r[i])·b + r[i] + (o[i]−r[i])·mu), four a step (n
+// a multiple of 4): the hybrid mix's operations in the operand order its
+// compiled Go loop has.
+TEXT ·mixClampSSE(SB), NOSPLIT, $0-48
+	MOVQ out+0(FP), DI
+	MOVQ r+8(FP), SI
+	MOVQ d+16(FP), DX
+	MOVQ o+24(FP), R8
+	MOVSS b+32(FP), X4
+	SHUFPS $0, X4, X4
+	MOVSS mu+36(FP), X5
+	SHUFPS $0, X5, X5
+	MOVQ n+40(FP), CX
+	SHRQ $2, CX
+	JEQ mxdone
+mxloop:
+	MOVUPS (SI), X0 // r
+	MOVUPS (DX), X1
+	SUBPS X0, X1
+	MULPS X4, X1
+	ADDPS X0, X1 // v = (d − r)·b + r
+	MOVUPS (R8), X2
+	SUBPS X0, X2
+	MULPS X5, X2
+	ADDPS X2, X1 // v + (o − r)·mu
+	CLAMP1(X1)
+	MOVUPS X6, (DI)
+	ADDQ $16, SI
+	ADDQ $16, DX
+	ADDQ $16, R8
+	ADDQ $16, DI
+	DECQ CX
+	JNE mxloop
+mxdone:
+	RET

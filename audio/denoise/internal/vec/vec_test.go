@@ -97,5 +97,25 @@ func TestSameBits(t *testing.T) {
 			want = append(want, real(v)*s, -imag(v)*s)
 		}
 		sameBits(t, "ConjScale", got, want)
+
+		a, b := randFloats(rng, n), randFloats(rng, n)
+		got, want = make([]float32, n), make([]float32, n)
+		AddScaleClamp(got, a, b, s)
+		for i := range want {
+			want[i] = clamp1((a[i] + b[i]) * s)
+		}
+		sameBits(t, "AddScaleClamp", got, want)
+
+		o := randFloats(rng, n)
+		mu := float32(rng.Float64())
+		MixClamp(got, a, b, o, s, mu)
+		for i := range want {
+			v := (b[i]-a[i])*s + a[i] // the hybrid's compiled order
+			v += (o[i] - a[i]) * mu
+			want[i] = clamp1(v)
+		}
+		sameBits(t, "MixClamp", got, want)
+		MixClamp(a, a, b, o, s, mu) // out aliasing r, as the hybrid calls it
+		sameBits(t, "MixClamp in place", a, want)
 	}
 }
