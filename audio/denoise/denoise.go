@@ -257,12 +257,5 @@ func crest(x []float32) float32 {
 	return peak * blocks / total
 }
 
-func clamp(v float32) float32 {
-	if v > 1 {
-		return 1
-	}
-	if v < -1 {
-		return -1
-	}
-	return v
-}
+// clamp limits v to [−1, 1]; NaN stays NaN.
+func clamp(v float32) float32 { return vec.Clamp(v) }

@@ -98,6 +98,13 @@
 	SUBPS X4, X3; \
 	SPLIT(X3, 24, 64)
 
+// BFLY4ARGS: bfly4SSE's and bfly4AVX's x0 .. x3 to DI, R8, R9, R10 (m
+// bins apart) and their twiddles to SI.
+#define BFLY4ARGS \
+	MOVQ x+0(FP), DI; MOVQ tw+8(FP), SI; \
+	MOVQ m+16(FP), AX; SHLQ $3, AX; \
+	LEAQ (DI)(AX*1), R8; LEAQ (R8)(AX*1), R9; LEAQ (R9)(AX*1), R10
+
 DATA negRe<>+0(SB)/4, $0x80000000
 DATA negRe<>+4(SB)/4, $0
 DATA negRe<>+8(SB)/4, $0x80000000
@@ -117,13 +124,7 @@ GLOBL negIm<>(SB), RODATA|NOPTR, $16
 // the second term negated: (ar·wr + -(ai·wi), ai·wr + ar·wi), the same
 // roundings as cmul's ar·wr − ai·wi and ar·wi + ai·wr.
 TEXT ·bfly4SSE(SB), NOSPLIT, $0-32
-	MOVQ x+0(FP), DI
-	MOVQ tw+8(FP), SI
-	MOVQ m+16(FP), AX
-	SHLQ $3, AX
-	LEAQ (DI)(AX*1), R8
-	LEAQ (R8)(AX*1), R9
-	LEAQ (R9)(AX*1), R10
+	BFLY4ARGS
 	MOVQ pairs+24(FP), CX
 	TESTQ CX, CX
 	JEQ done
@@ -480,13 +481,7 @@ l5done:
 // lane. tw: per quad of u, for k = 1, 2, 3, the four twiddles' real parts
 // each twice, then their imaginary parts each twice.
 TEXT ·bfly4AVX(SB), NOSPLIT, $0-32
-	MOVQ x+0(FP), DI
-	MOVQ tw+8(FP), SI
-	MOVQ m+16(FP), AX
-	SHLQ $3, AX
-	LEAQ (DI)(AX*1), R8
-	LEAQ (R8)(AX*1), R9
-	LEAQ (R9)(AX*1), R10
+	BFLY4ARGS
 	MOVQ quads+24(FP), CX
 	TESTQ CX, CX
 	JEQ a4done

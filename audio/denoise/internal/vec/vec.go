@@ -110,8 +110,8 @@ func finiteGo(dst, src []float32) {
 	}
 }
 
-// clamp1 limits v to [−1, 1]; NaN stays NaN.
-func clamp1(v float32) float32 {
+// Clamp limits v to [−1, 1]; NaN stays NaN.
+func Clamp(v float32) float32 {
 	if v > 1 {
 		return 1
 	}
@@ -130,7 +130,7 @@ func AddScaleClamp(dst, a, b []float32, s float32) {
 	}
 	_, _ = a[n-1], b[n-1]
 	for i := addScaleClampVec(dst, a, b, s); i < n; i++ {
-		dst[i] = clamp1((a[i] + b[i]) * s)
+		dst[i] = Clamp((a[i] + b[i]) * s)
 	}
 }
 
@@ -146,6 +146,6 @@ func MixClamp(out, r, d, o []float32, b, mu float32) {
 	for i := mixClampVec(out, r, d, o, b, mu); i < n; i++ {
 		v := r[i] + b*(d[i]-r[i])
 		v += mu * (o[i] - r[i])
-		out[i] = clamp1(v)
+		out[i] = Clamp(v)
 	}
 }

@@ -102,7 +102,7 @@ func TestSameBits(t *testing.T) {
 		got, want = make([]float32, n), make([]float32, n)
 		AddScaleClamp(got, a, b, s)
 		for i := range want {
-			want[i] = clamp1((a[i] + b[i]) * s)
+			want[i] = Clamp((a[i] + b[i]) * s)
 		}
 		sameBits(t, "AddScaleClamp", got, want)
 
@@ -112,7 +112,7 @@ func TestSameBits(t *testing.T) {
 		for i := range want {
 			v := (b[i]-a[i])*s + a[i] // the hybrid's compiled order
 			v += (o[i] - a[i]) * mu
-			want[i] = clamp1(v)
+			want[i] = Clamp(v)
 		}
 		sameBits(t, "MixClamp", got, want)
 		MixClamp(a, a, b, o, s, mu) // out aliasing r, as the hybrid calls it
