@@ -135,6 +135,9 @@ var (
 	nsOverall = regexp.MustCompile(`^== overall`)
 	// nsWorst is the lowest per-class STOI difference to the unprocessed input.
 	nsWorst = regexp.MustCompile(`^\s+worst class STOI vs unprocessed: (\w+) ([-+][\d.]+)`)
+	// nsMargin is an algorithm's mean STOI over the best reference's, from
+	// its line of the aims (more digits than the tables' three).
+	nsMargin = regexp.MustCompile(`^\s+([\w-]+)\s+STOI [\d.]+ segSNR .*\| vs best ref STOI \S+ ([-+][\d.]+)`)
 	// nseval: "  ours              12.3             11.9      2.0ms"
 	nsSpeed = regexp.MustCompile(`^\s+(\w+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)ms\s*$`)
 	// softphone TestPipelineDelay log line.
@@ -180,6 +183,10 @@ func (o *runOutput) readExtra(line string) {
 	}
 	if m := nsWorst.FindStringSubmatch(line); m != nil {
 		o.extras["nseval."+m[1]+".worst-class"], _ = strconv.ParseFloat(m[2], 64)
+		return
+	}
+	if m := nsMargin.FindStringSubmatch(line); m != nil {
+		o.extras["nseval."+m[1]+".stoi-margin"], _ = strconv.ParseFloat(m[2], 64)
 		return
 	}
 	if m := nsSpeed.FindStringSubmatch(line); m != nil && m[1] != "algorithm" {

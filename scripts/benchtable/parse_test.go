@@ -23,6 +23,8 @@ FAIL
 speed and delay:
   algorithm        wall µs/10ms      CPU µs/10ms      delay
   ours                     55.0             53.4      10.0ms
+aims (this set):
+  hybrid       STOI 0.9248 segSNR +3.84 dB | vs best ref STOI rnnoise +0.00498, segSNR rnnoise +0.48 dB | no class below unprocessed
     bench_test.go:99: algorithmic delay (denoise + Opus look-ahead) 16.6 ms; capture → packet sent: mean 26.0 ms, max 35.0 ms
 `
 
@@ -34,6 +36,9 @@ func TestRead(t *testing.T) {
 	r, ok := o.results["server/store/sqlite.BenchmarkSearch1M/missed_noOperator"]
 	if !ok || r.metrics["p99-ms"] != 2.04 || r.iters != 100 {
 		t.Fatalf("search result %+v (results %v)", r, o.order)
+	}
+	if m := o.extras["nseval.hybrid.stoi-margin"]; m != 0.00498 {
+		t.Errorf("hybrid's STOI margin %v, want 0.00498 (the aims line's digits, not the table's three)", m)
 	}
 	st := o.statuses["e2e.BenchmarkSippCPS"]
 	if st.state != "failed" || !strings.Contains(st.reason, "exit status 255") {

@@ -100,12 +100,18 @@ func nsevalRows(o *runOutput) []row {
 		worst, _ := get("hybrid", "worst-class")
 		cpu, _ := get("hybrid", "cpu-us")
 		delay, _ := get("hybrid", "delay-ms")
+		// The STOI margin from the aims line where it was printed (the
+		// tables round to three digits, which hid a 0.00498 as 0.005).
+		margin := hs - bestS
+		if m, ok := get("hybrid", "stoi-margin"); ok {
+			margin = m
+		}
 		met := "yes"
-		if hs < bestS+0.005 || hg < bestG || worst < -0.003 || cpu > 30 || delay > 10 {
+		if margin < 0.005 || hg < bestG || worst < -0.003 || cpu > 30 || delay > 10 {
 			met = "**no**"
 		}
 		rows = append(rows, row{area: "denoise", name: "nseval TestNSEval: default = hybrid (RNNoise + ours), test set",
-			figure: fig("hybrid") + fmt.Sprintf(", worst class %+.4f STOI vs unprocessed, delay %.1f ms", worst, delay),
+			figure: fig("hybrid") + fmt.Sprintf(", %+.5f STOI over the best reference, worst class %+.4f STOI vs unprocessed, delay %.1f ms", margin, worst, delay),
 			aim:    "mean STOI ≥ best reference + 0.005, segSNR ≥ best reference, no class below unprocessed (±0.003), ≤ 30 µs/frame, ≤ 10 ms",
 			met:    met, ref: strings.Join(refs, "; ")})
 	}

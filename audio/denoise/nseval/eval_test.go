@@ -286,7 +286,7 @@ func verdicts(t *testing.T, mixes []Mixture, names []string, scores map[string][
 		}
 		fmt.Printf("  %-12s STOI %.4f segSNR %+.2f dB", name, a.stoi, a.seg)
 		if bestSTOIName != "" {
-			fmt.Printf(" | vs best ref STOI %s %+.4f, segSNR %s %+.2f dB", bestSTOIName, a.stoi-bestSTOI, bestSegName, a.seg-bestSeg)
+			fmt.Printf(" | vs best ref STOI %s %+.5f, segSNR %s %+.2f dB", bestSTOIName, a.stoi-bestSTOI, bestSegName, a.seg-bestSeg)
 		}
 		if len(harm) == 0 {
 			fmt.Printf(" | no class below unprocessed\n")
