@@ -194,10 +194,7 @@ func (m *Manager) CloseRoom(callID int64) {
 	delete(m.rooms, callID)
 	for id, s := range r.staff {
 		r.mix.Remove(s.leg) // not ticked again, even if attached elsewhere at once
-		s.room, s.leg, s.mode = nil, nil, ""
-		s.setShare(nil)
-		s.narrow.Store(false)
-		s.setNarrowUp(false)
+		s.leaveRoom()
 		delete(r.staff, id)
 	}
 	rec := r.rec
@@ -321,12 +318,19 @@ func (m *Manager) detachLocked(s *staffLeg) {
 	r := s.room
 	r.mix.Remove(s.leg)
 	delete(r.staff, s.id)
+	s.leaveRoom()
+	r.updateNarrow()
+	r.log.Info("staff detached", "staff_id", s.id)
+}
+
+// leaveRoom clears what s had of its room (its leg, mode, shared stream
+// and band flags; the softphone is hinted back to wideband). Called with
+// Manager.mu held, after s was taken out of the room's mix.
+func (s *staffLeg) leaveRoom() {
 	s.setShare(nil)
 	s.room, s.leg, s.mode = nil, nil, ""
 	s.narrow.Store(false)
 	s.setNarrowUp(false)
-	r.updateNarrow()
-	r.log.Info("staff detached", "staff_id", s.id)
 }
 
 // updateNarrow tells each staff leg whether all it hears is the caller

@@ -388,9 +388,6 @@ func (s *staffLeg) hintBand(p *peer) {
 
 // bandHint is the hint for p now, or false before p's SSRC is known.
 func (s *staffLeg) bandHint(p *peer) (rtcp.Packet, bool) {
-	if p == nil {
-		return nil, false
-	}
 	ssrc := p.remoteSSRC.Load()
 	if ssrc == 0 {
 		return nil, false
