@@ -216,7 +216,7 @@ func (f *FFT) Forward(out, in []complex64) {
 		if l.p == 5 && hasSSE4 && len(ls) > 1 && ls[1].o == l.o+5 && ls[1].p == 5 && ls[1].fstride == l.fstride {
 			// Two radix-5 leaves side by side (their outputs adjacent).
 			cs := l.fstride
-			leaf5x2SSE(&out[l.o], &in[l.i], &in[ls[1].i], 8*cs, f.tw[cs], f.tw[2*cs])
+			leaf5x2SSE(&out[l.o], &in[0], l.i, ls[1].i, 8*cs, f.tw[cs], f.tw[2*cs])
 			ls = ls[2:]
 			continue
 		}

@@ -31,25 +31,10 @@ func realPostSSE(X, Z *complex64, w *float32, m, pairs int)
 //go:noescape
 func realPreSSE(Z, X *complex64, wc *float32, m, pairs int)
 
-// leaf5x2SSE is two of leaf's radix-5 cases in SSE2, the same operations
-// lane by lane: A from a, B from b (inputs stride bytes apart), written to
-// out[0:5] and out[5:10].
-//
-//go:noescape
-func leaf5x2SSE(out, a, b *complex64, stride int, ya, yb complex64)
-
-// bfly2SSE and bfly3SSE are bfly2 and bfly3 in SSE2 for the even part of
-// u < m, two butterflies a step, the same operations lane by lane.
-//
-//go:noescape
-func bfly2SSE(x *complex64, tw *float32, m int)
-
-//go:noescape
-func bfly3SSE(x *complex64, tw *float32, m int, epi float32)
-
-// bfly2StageSSE and bfly3StageSSE run the even parts of a whole radix-2
-// or radix-3 stage, blocks consecutive blocks of p·m bins, each as bfly2SSE
-// or bfly3SSE does (tw as there): one call instead of one per block.
+// bfly2StageSSE and bfly3StageSSE are bfly2 and bfly3 in SSE2 for the
+// even part of u < m, two butterflies a step, the same operations lane by
+// lane, in each of blocks consecutive blocks of p·m bins (a whole stage in
+// one call).
 //
 //go:noescape
 func bfly2StageSSE(x *complex64, tw *float32, m, blocks int)
@@ -57,12 +42,24 @@ func bfly2StageSSE(x *complex64, tw *float32, m, blocks int)
 //go:noescape
 func bfly3StageSSE(x *complex64, tw *float32, m, blocks int, epi float32)
 
-// leaf5RunSSE runs pairs pairs of radix-5 leaves as leaf5x2SSE does, pair
-// k writing out at byte offset idx[3k] from in at byte offsets idx[3k+1]
-// and idx[3k+2] (stride bytes between a leaf's inputs).
+// bfly2SSE and bfly3SSE are the stage kernels for one block.
+func bfly2SSE(x *complex64, tw *float32, m int)              { bfly2StageSSE(x, tw, m, 1) }
+func bfly3SSE(x *complex64, tw *float32, m int, epi float32) { bfly3StageSSE(x, tw, m, 1, epi) }
+
+// leaf5RunSSE is two of leaf's radix-5 cases at a time in SSE2, the same
+// operations lane by lane, pairs pairs: pair k writes out at byte offset
+// idx[3k] (leaf A to out[0:5], leaf B to out[5:10]) from in at byte
+// offsets idx[3k+1] (A) and idx[3k+2] (B), stride bytes between a leaf's
+// inputs.
 //
 //go:noescape
 func leaf5RunSSE(out, in *complex64, idx *int, pairs, stride int, ya, yb complex64)
+
+// leaf5x2SSE is leaf5RunSSE for one pair: A from in[ia], B from in[ib].
+func leaf5x2SSE(out, in *complex64, ia, ib, stride int, ya, yb complex64) {
+	idx := [3]int{0, 8 * ia, 8 * ib}
+	leaf5RunSSE(out, in, &idx[0], 1, stride, ya, yb)
+}
 
 // realPostAVX and realPreAVX are realPostSSE and realPreSSE four bins a
 // step (quads steps), each instruction's AVX form with the same operands:

@@ -31,73 +31,6 @@
 	MOVAPS X9, X10; ADDPS X0, X10; SUBPS X0, X9
 
 
-// LEAF5X2: leaf5x2SSE's two leaves, from the inputs at SI and R8 (stride
-// CX bytes; SI and R8 are moved on) to out at DI, with X8-X11 ya and yb
-// spread, X13 negIm and X14 negRe.
-#define LEAF5X2 \
-	PAIR(X0); \
-	ADDQ CX, SI; \
-	ADDQ CX, R8; \
-	PAIR(X1); \
-	ADDQ CX, SI; \
-	ADDQ CX, R8; \
-	PAIR(X2); \
-	ADDQ CX, SI; \
-	ADDQ CX, R8; \
-	PAIR(X3); \
-	ADDQ CX, SI; \
-	ADDQ CX, R8; \
-	PAIR(X4); \
-	MOVAPS X1, X5; \
-	ADDPS X4, X5; \
-	SUBPS X4, X1; \
-	MOVAPS X2, X6; \
-	ADDPS X3, X6; \
-	SUBPS X3, X2; \
-	MOVAPS X0, X7; \
-	ADDPS X5, X7; \
-	ADDPS X6, X7; \
-	SPLIT(X7, 0, 40); \
-	MOVAPS X5, X3; \
-	MULPS X8, X3; \
-	ADDPS X0, X3; \
-	MOVAPS X6, X4; \
-	MULPS X10, X4; \
-	ADDPS X4, X3; \
-	MOVAPS X1, X4; \
-	SHUFPS $0xB1, X4, X4; \
-	MULPS X9, X4; \
-	MOVAPS X2, X7; \
-	SHUFPS $0xB1, X7, X7; \
-	MULPS X11, X7; \
-	ADDPS X7, X4; \
-	XORPS X13, X4; \
-	MOVAPS X3, X7; \
-	SUBPS X4, X7; \
-	SPLIT(X7, 8, 48); \
-	ADDPS X4, X3; \
-	SPLIT(X3, 32, 72); \
-	MOVAPS X5, X3; \
-	MULPS X10, X3; \
-	ADDPS X0, X3; \
-	MOVAPS X6, X4; \
-	MULPS X8, X4; \
-	ADDPS X4, X3; \
-	MOVAPS X1, X4; \
-	SHUFPS $0xB1, X4, X4; \
-	MULPS X11, X4; \
-	XORPS X14, X4; \
-	MOVAPS X2, X7; \
-	SHUFPS $0xB1, X7, X7; \
-	MULPS X9, X7; \
-	XORPS X13, X7; \
-	ADDPS X7, X4; \
-	MOVAPS X3, X7; \
-	ADDPS X4, X7; \
-	SPLIT(X7, 16, 56); \
-	SUBPS X4, X3; \
-	SPLIT(X3, 24, 64)
-
 // BFLY4ARGS: bfly4SSE's and bfly4AVX's x0 .. x3 to DI, R8, R9, R10 (m
 // bins apart) and their twiddles to SI.
 #define BFLY4ARGS \
@@ -271,98 +204,18 @@ qloop:
 qdone:
 	RET
 
-// func leaf5x2SSE(out, a, b *complex64, stride int, ya, yb complex64)
-// Two radix-5 leaves at once (FFT.leaf's radix-5 case): leaf A reads
-// a[q·stride], leaf B b[q·stride] (stride in bytes), q < 5; A writes
-// out[0..4], B out[5..9]. Lane pair 0-1 is A, 2-3 is B, each the same
-// operations in the same order as leaf.
-TEXT ·leaf5x2SSE(SB), NOSPLIT, $0-48
-	MOVQ out+0(FP), DI
-	MOVQ a+8(FP), SI
-	MOVQ b+16(FP), R8
-	MOVQ stride+24(FP), CX
-	MOVSS ya_real+32(FP), X8
-	SHUFPS $0, X8, X8 // re ya
-	MOVSS ya_imag+36(FP), X9
-	SHUFPS $0, X9, X9 // im ya
-	MOVSS yb_real+40(FP), X10
-	SHUFPS $0, X10, X10 // re yb
-	MOVSS yb_imag+44(FP), X11
-	SHUFPS $0, X11, X11 // im yb
-	MOVUPS negRe<>(SB), X14
-	MOVUPS negIm<>(SB), X13
-
-	LEAF5X2
-	RET
-
-// func bfly2SSE(x *complex64, tw *float32, m int)
-// bfly2 for u < m rounded down to even, two a step; tw per pair [re re
-// re' re'] [im im im' im'].
-TEXT ·bfly2SSE(SB), NOSPLIT, $0-24
-	MOVQ x+0(FP), DI
-	MOVQ tw+8(FP), SI
-	MOVQ m+16(FP), CX
-	LEAQ (DI)(CX*8), R8
-	SHRQ $1, CX
-	JEQ b2done
-	MOVUPS negRe<>(SB), X14
-b2loop:
-	CMUL((R8), X0, X1, 0(SI), 16(SI)) // t = x1·w
-	MOVUPS (DI), X4
-	B2REST
-	MOVUPS X5, (R8)
-	MOVUPS X4, (DI)
-	ADDQ $16, DI
-	ADDQ $16, R8
-	ADDQ $32, SI
-	DECQ CX
-	JNE b2loop
-b2done:
-	RET
-
-// func bfly3SSE(x *complex64, tw *float32, m int, epi float32)
-// bfly3 for u < m rounded down to even, two a step; tw per pair the
-// twiddles k = 1, 2 as in bfly4SSE.
-TEXT ·bfly3SSE(SB), NOSPLIT, $0-28
-	MOVQ x+0(FP), DI
-	MOVQ tw+8(FP), SI
-	MOVQ m+16(FP), CX
-	MOVSS epi+24(FP), X12
-	SHUFPS $0, X12, X12
-	LEAQ (DI)(CX*8), R8
-	LEAQ (R8)(CX*8), R9
-	SHRQ $1, CX
-	JEQ b3done
-	MOVUPS negRe<>(SB), X14
-	MOVUPS negIm<>(SB), X13
-	MOVUPS halves<>(SB), X11
-b3loop:
-	CMUL((R8), X0, X1, 0(SI), 16(SI)) // s1 = x1·w1
-
-	CMUL((R9), X4, X5, 32(SI), 48(SI)) // s2 = x2·w2
-
-	B3REST((DI))
-	MOVUPS X7, (DI)
-	MOVUPS X10, (R9)
-	MOVUPS X9, (R8)
-	ADDQ $16, DI
-	ADDQ $16, R8
-	ADDQ $16, R9
-	ADDQ $64, SI
-	DECQ CX
-	JNE b3loop
-b3done:
-	RET
-
 // func bfly2StageSSE(x *complex64, tw *float32, m, blocks int)
-// A radix-2 stage's even parts: blocks consecutive blocks of 2m bins from
-// x, each as bfly2SSE does (tw as there).
+// bfly2 for u < m rounded down to even, two a step, in each of blocks
+// consecutive blocks of 2m bins from x; tw per pair [re re re' re']
+// [im im im' im'].
 TEXT ·bfly2StageSSE(SB), NOSPLIT, $0-32
 	MOVQ x+0(FP), R10
 	MOVQ m+16(FP), BX
 	SHLQ $3, BX // m bins in bytes
 	LEAQ (BX)(BX*1), R12 // a block in bytes
 	MOVQ blocks+24(FP), R11
+	TESTQ R11, R11
+	JEQ s2done
 	MOVUPS negRe<>(SB), X14
 s2block:
 	MOVQ R10, DI
@@ -390,14 +243,16 @@ s2done:
 	RET
 
 // func bfly3StageSSE(x *complex64, tw *float32, m, blocks int, epi float32)
-// A radix-3 stage's even parts: blocks consecutive blocks of 3m bins, each
-// as bfly3SSE does.
+// bfly3 as bfly2StageSSE, in blocks of 3m bins; tw per pair the twiddles
+// k = 1, 2 as in bfly4SSE.
 TEXT ·bfly3StageSSE(SB), NOSPLIT, $0-36
 	MOVQ x+0(FP), R10
 	MOVQ m+16(FP), BX
 	SHLQ $3, BX
 	LEAQ (BX)(BX*2), R12
 	MOVQ blocks+24(FP), R11
+	TESTQ R11, R11
+	JEQ s3done
 	MOVSS epi+32(FP), X12
 	SHUFPS $0, X12, X12
 	MOVUPS negRe<>(SB), X14
@@ -432,9 +287,11 @@ s3done:
 	RET
 
 // func leaf5RunSSE(out, in *complex64, idx *int, pairs, stride int, ya, yb complex64)
-// Every radix-5 leaf pair of a transform, as leaf5x2SSE: pair k writes
-// out at byte offset idx[3k] from in at byte offsets idx[3k+1] (leaf A)
-// and idx[3k+2] (leaf B).
+// Radix-5 leaves (FFT.leaf's radix-5 case) two at a time, pairs pairs:
+// pair k writes out at byte offset idx[3k] (leaf A out[0..4], leaf B
+// out[5..9]) from in at byte offsets idx[3k+1] (A) and idx[3k+2] (B),
+// each leaf's inputs stride bytes apart. Lane pair 0-1 is A, 2-3 is B,
+// each the same operations in the same order as leaf.
 TEXT ·leaf5RunSSE(SB), NOSPLIT, $0-56
 	MOVQ out+0(FP), R11
 	MOVQ in+8(FP), R12
@@ -460,7 +317,72 @@ l5loop:
 	ADDQ R12, SI
 	MOVQ 16(R9), R8
 	ADDQ R12, R8
-	LEAF5X2
+	PAIR(X0) // s0
+	ADDQ CX, SI
+	ADDQ CX, R8
+	PAIR(X1) // s1
+	ADDQ CX, SI
+	ADDQ CX, R8
+	PAIR(X2) // s2
+	ADDQ CX, SI
+	ADDQ CX, R8
+	PAIR(X3) // s3
+	ADDQ CX, SI
+	ADDQ CX, R8
+	PAIR(X4) // s4
+
+	MOVAPS X1, X5
+	ADDPS X4, X5 // s7 = s1 + s4
+	SUBPS X4, X1 // s10 = s1 − s4
+	MOVAPS X2, X6
+	ADDPS X3, X6 // s8 = s2 + s3
+	SUBPS X3, X2 // s9 = s2 − s3
+
+	MOVAPS X0, X7
+	ADDPS X5, X7
+	ADDPS X6, X7 // s0 + s7 + s8
+	SPLIT(X7, 0, 40)
+
+	MOVAPS X5, X3
+	MULPS X8, X3
+	ADDPS X0, X3
+	MOVAPS X6, X4
+	MULPS X10, X4
+	ADDPS X4, X3 // s5 = s0 + s7·re ya + s8·re yb
+	MOVAPS X1, X4
+	SHUFPS $0xB1, X4, X4
+	MULPS X9, X4
+	MOVAPS X2, X7
+	SHUFPS $0xB1, X7, X7
+	MULPS X11, X7
+	ADDPS X7, X4
+	XORPS X13, X4 // s6
+	MOVAPS X3, X7
+	SUBPS X4, X7 // s5 − s6
+	SPLIT(X7, 8, 48)
+	ADDPS X4, X3 // s5 + s6
+	SPLIT(X3, 32, 72)
+
+	MOVAPS X5, X3
+	MULPS X10, X3
+	ADDPS X0, X3
+	MOVAPS X6, X4
+	MULPS X8, X4
+	ADDPS X4, X3 // s11 = s0 + s7·re yb + s8·re ya
+	MOVAPS X1, X4
+	SHUFPS $0xB1, X4, X4
+	MULPS X11, X4
+	XORPS X14, X4 // (−im s10·im yb, re s10·im yb)
+	MOVAPS X2, X7
+	SHUFPS $0xB1, X7, X7
+	MULPS X9, X7
+	XORPS X13, X7 // (im s9·im ya, −re s9·im ya)
+	ADDPS X7, X4 // s12
+	MOVAPS X3, X7
+	ADDPS X4, X7 // s11 + s12
+	SPLIT(X7, 16, 56)
+	SUBPS X4, X3 // s11 − s12
+	SPLIT(X3, 24, 64)
 	ADDQ $24, R9
 	DECQ R10
 	JNE l5loop
@@ -521,6 +443,19 @@ a4done:
 // then the two in each half).
 #define REV4(y) VPERM2F128 $0x01, y, y, y; VSHUFPS $0x4E, y, y, y
 
+// VREALCONSTS: realPostAVX's and realPreAVX's constants, each 16 bytes
+// twice: negRe to Y14, negIm to Y13, halves to Y12.
+#define VREALCONSTS \
+	VBROADCASTF128 negRe<>(SB), Y14; VBROADCASTF128 negIm<>(SB), Y13; \
+	VBROADCASTF128 halves<>(SB), Y12
+
+// VHALVES: with a the four bins at SI and bc the conjugates of the four
+// at R8 read backwards, e = (a+bc)/2 to Y2 and (a−bc)/2 to Y0 (Y1: bc).
+#define VHALVES \
+	VMOVUPS (SI), Y0; VMOVUPS (R8), Y1; REV4(Y1); VXORPS Y13, Y1, Y1; \
+	VADDPS Y1, Y0, Y2; VMULPS Y12, Y2, Y2; \
+	VSUBPS Y1, Y0, Y0; VMULPS Y12, Y0, Y0
+
 // func realPostAVX(X, Z *complex64, w *float32, m, quads int)
 // realPostSSE four bins a step (k = 1 .. 4·quads): each SSE2 instruction's
 // AVX form with the same operands, Z[m−k] for four k at once read
@@ -538,25 +473,12 @@ TEXT ·realPostAVX(SB), NOSPLIT, $0-40
 	ADDQ $8, DI // &X[1]
 	TESTQ CX, CX
 	JEQ pvdone
-	VBROADCASTF128 negRe<>(SB), Y14
-	VBROADCASTF128 negIm<>(SB), Y13
-	VBROADCASTF128 halves<>(SB), Y12
+	VREALCONSTS
 pvloop:
-	VMOVUPS (SI), Y0 // a
-	VMOVUPS (R8), Y1
-	REV4(Y1)
-	VXORPS Y13, Y1, Y1 // bc
-	VADDPS Y1, Y0, Y2
-	VMULPS Y12, Y2, Y2 // e
-	VSUBPS Y1, Y0, Y0
-	VMULPS Y12, Y0, Y0 // d
+	VHALVES // e to Y2, d = (a−bc)/2 to Y0
 	VSHUFPS $0xB1, Y0, Y0, Y0
 	VXORPS Y13, Y0, Y0 // o = (im d, −re d)
-	VSHUFPS $0xB1, Y0, Y0, Y3
-	VMULPS 0(DX), Y0, Y0
-	VMULPS 32(DX), Y3, Y3
-	VXORPS Y14, Y3, Y3
-	VADDPS Y3, Y0, Y0 // w·o
+	VCMUL(Y0, Y0, Y3, 0(DX), 32(DX)) // w·o
 	VADDPS Y0, Y2, Y2
 	VMOVUPS Y2, (DI)
 	ADDQ $32, SI
@@ -580,23 +502,10 @@ TEXT ·realPreAVX(SB), NOSPLIT, $0-40
 	LEAQ -24(SI)(AX*8), R8 // &X[m−3]: X[m−k−3] .. X[m−k] for k = 0
 	TESTQ CX, CX
 	JEQ qvdone
-	VBROADCASTF128 negRe<>(SB), Y14
-	VBROADCASTF128 negIm<>(SB), Y13
-	VBROADCASTF128 halves<>(SB), Y12
+	VREALCONSTS
 qvloop:
-	VMOVUPS (SI), Y0 // a
-	VMOVUPS (R8), Y1
-	REV4(Y1)
-	VXORPS Y13, Y1, Y1 // bc
-	VADDPS Y1, Y0, Y2
-	VMULPS Y12, Y2, Y2 // e
-	VSUBPS Y1, Y0, Y0
-	VMULPS Y12, Y0, Y0 // h = (a−bc)/2
-	VSHUFPS $0xB1, Y0, Y0, Y3
-	VMULPS 0(DX), Y0, Y0
-	VMULPS 32(DX), Y3, Y3
-	VXORPS Y14, Y3, Y3
-	VADDPS Y3, Y0, Y0 // o = h·conj(w)
+	VHALVES // e to Y2, h = (a−bc)/2 to Y0
+	VCMUL(Y0, Y0, Y3, 0(DX), 32(DX)) // o = h·conj(w)
 	VSHUFPS $0xB1, Y0, Y0, Y0
 	VXORPS Y14, Y0, Y0 // i·o = (−im o, re o)
 	VADDPS Y0, Y2, Y2

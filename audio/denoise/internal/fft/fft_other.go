@@ -14,7 +14,7 @@ func realPostSSE(X, Z *complex64, w *float32, m, pairs int) { panic("fft: no SSE
 
 func realPreSSE(Z, X *complex64, wc *float32, m, pairs int) { panic("fft: no SSE") }
 
-func leaf5x2SSE(out, a, b *complex64, stride int, ya, yb complex64) { panic("fft: no SSE") }
+func leaf5x2SSE(out, in *complex64, ia, ib, stride int, ya, yb complex64) { panic("fft: no SSE") }
 
 func bfly2SSE(x *complex64, tw *float32, m int) { panic("fft: no SSE") }
 

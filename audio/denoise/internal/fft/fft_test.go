@@ -209,7 +209,7 @@ func TestLeaf5SSESameBits(t *testing.T) {
 		f.leaf(want[:5], in, ab[0], stride)
 		f.leaf(want[5:], in, ab[1], stride)
 		got := make([]complex64, 10)
-		leaf5x2SSE(&got[0], &in[ab[0]], &in[ab[1]], 8*stride, f.tw[stride], f.tw[2*stride])
+		leaf5x2SSE(&got[0], &in[0], ab[0], ab[1], 8*stride, f.tw[stride], f.tw[2*stride])
 		for i := range got {
 			if math.Float32bits(real(got[i])) != math.Float32bits(real(want[i])) || math.Float32bits(imag(got[i])) != math.Float32bits(imag(want[i])) {
 				t.Fatalf("leaves %v output %d: SSE2 %v, leaf %v", ab, i, got[i], want[i])
@@ -240,7 +240,7 @@ func (f *FFT) workRecursive(out []complex64, o int, in []complex64, i, fstride i
 			ya, yb := f.tw[cs], f.tw[2*cs]
 			for ; j+2*m <= end; j += 2 * m {
 				_ = in[i+fstride+4*cs]
-				leaf5x2SSE(&out[j], &in[i], &in[i+fstride], 8*cs, ya, yb)
+				leaf5x2SSE(&out[j], &in[0], i, i+fstride, 8*cs, ya, yb)
 				i += 2 * fstride
 			}
 		}
