@@ -96,34 +96,14 @@ func New(n int) (*FFT, error) {
 	fstride := 1
 	for k := 0; k < len(f.factors); k += 2 {
 		p, m := f.factors[k], f.factors[k+1]
-		var t []float32
+		var t, t4 []float32
 		if hasSSE4 && p >= 2 && p <= 4 && m >= 2 {
-			t = make([]float32, 0, 4*(p-1)*m)
-			for u := 0; u+1 < m; u += 2 {
-				for q := 1; q < p; q++ {
-					a, b := f.tw[q*u*fstride], f.tw[q*(u+1)*fstride]
-					t = append(t, real(a), real(a), real(b), real(b), imag(a), imag(a), imag(b), imag(b))
-				}
-			}
+			t = f.laneTwiddles(p, m, fstride, 2)
+		}
+		if hasAVX4 && p == 4 && m >= 4 {
+			t4 = f.laneTwiddles(p, m, fstride, 4)
 		}
 		f.sse4 = append(f.sse4, t)
-		var t4 []float32
-		if hasAVX4 && p == 4 && m >= 4 {
-			for u := 0; u+3 < m; u += 4 {
-				for q := 1; q < p; q++ {
-					var w [4]complex64
-					for j := range w {
-						w[j] = f.tw[q*(u+j)*fstride]
-					}
-					for _, v := range w {
-						t4 = append(t4, real(v), real(v))
-					}
-					for _, v := range w {
-						t4 = append(t4, imag(v), imag(v))
-					}
-				}
-			}
-		}
 		f.avx4 = append(f.avx4, t4)
 		fstride *= p
 	}
@@ -137,6 +117,37 @@ func New(n int) (*FFT, error) {
 		f.leaf5 = f.leaf5Pairs()
 	}
 	return f, nil
+}
+
+// laneTwiddles is the twiddle table of a vector butterfly kernel that
+// takes lanes butterflies (u .. u+lanes−1) a step in a radix-p stage:
+// per step, for k = 1 .. p−1, the lanes' twiddles exp(−2πi·k·u·fstride/n)
+// as spread lays them out.
+func (f *FFT) laneTwiddles(p, m, fstride, lanes int) []float32 {
+	var t []float32
+	ws := make([]complex64, lanes)
+	for u := 0; u+lanes <= m; u += lanes {
+		for q := 1; q < p; q++ {
+			for j := range ws {
+				ws[j] = f.tw[q*(u+j)*fstride]
+			}
+			t = spread(t, 1, ws...)
+		}
+	}
+	return t
+}
+
+// spread appends to t the layout the vector kernels read for the values
+// ws, side by side in a register's complex lanes: each real part twice,
+// then each imaginary part times sign twice.
+func spread(t []float32, sign float32, ws ...complex64) []float32 {
+	for _, w := range ws {
+		t = append(t, real(w), real(w))
+	}
+	for _, w := range ws {
+		t = append(t, sign*imag(w), sign*imag(w))
+	}
+	return t
 }
 
 // leaf5Pairs is f.leaf5, or nil when the leaves do not all pair up.
@@ -458,29 +469,17 @@ func NewReal(n int) (*Real, error) {
 	if hasSSE4 {
 		m := n / 2
 		for k := 1; k+1 < m; k += 2 {
-			a, b := r.w[k], r.w[k+1]
-			r.post = append(r.post, real(a), real(a), real(b), real(b), imag(a), imag(a), imag(b), imag(b))
+			r.post = spread(r.post, 1, r.w[k:k+2]...)
 		}
 		for k := 0; k+1 < m; k += 2 {
-			a, b := r.w[k], r.w[k+1]
-			r.pre = append(r.pre, real(a), real(a), real(b), real(b), -imag(a), -imag(a), -imag(b), -imag(b))
+			r.pre = spread(r.pre, -1, r.w[k:k+2]...)
 		}
 		if hasAVX4 {
-			quad := func(k int, sign float32) []float32 {
-				var t []float32
-				for j := range 4 {
-					t = append(t, real(r.w[k+j]), real(r.w[k+j]))
-				}
-				for j := range 4 {
-					t = append(t, sign*imag(r.w[k+j]), sign*imag(r.w[k+j]))
-				}
-				return t
-			}
 			for k := 1; k+3 <= 2*(len(r.post)/8); k += 4 {
-				r.post4 = append(r.post4, quad(k, 1)...)
+				r.post4 = spread(r.post4, 1, r.w[k:k+4]...)
 			}
 			for k := 0; k+3 < 2*(len(r.pre)/8); k += 4 {
-				r.pre4 = append(r.pre4, quad(k, -1)...)
+				r.pre4 = spread(r.pre4, -1, r.w[k:k+4]...)
 			}
 		}
 	}
