@@ -288,3 +288,80 @@ func TestMaxBandwidthHoldsTheBand(t *testing.T) {
 		t.Fatalf("held to wideband: widest TOC config %d, want SILK wideband (8–11)", c)
 	}
 }
+
+// TestCELTWithoutLoss checks WithCELTWithoutLoss on 8 kHz voice: CELT
+// packets (TOC configs 16–31) while the encoder expects no loss, SILK
+// with in-band FEC (configs 0–11, the LBRR flag set) once it expects
+// some, CELT again when the loss is gone and after Reset; a decoder plays
+// the stream across every switch at the voice's level; and an encoder
+// without the option stays SILK at no loss.
+func TestCELTWithoutLoss(t *testing.T) {
+	const rate, n = 8000, 160
+	voice := voiceLike(rate, 40*n)
+	enc, err := NewEncoder(rate, 1, WithCELTWithoutLoss(), WithComplexity(0), WithExpectedLoss(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := NewDecoder(rate, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := NewEncoder(rate, 1, WithComplexity(0), WithExpectedLoss(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var heard audio.PCM16
+	for step, loss := range []int{0, 10, 0, -1} {
+		if loss < 0 {
+			if err := enc.Reset(); err != nil {
+				t.Fatal(err)
+			}
+			loss = 0
+		} else if err := enc.SetExpectedLoss(loss); err != nil {
+			t.Fatal(err)
+		}
+		var celt, silk, lbrr int
+		for off := 0; off < len(voice); off += n {
+			pkt, err := enc.Encode(voice[off : off+n])
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch c := int(pkt[0] >> 3); {
+			case c >= 16:
+				celt++
+			case c < 12:
+				silk++
+				if len(pkt) > 1 && pkt[1]&0x40 != 0 { // SILK's first bit after VAD: LBRR present (mono, 20 ms)
+					lbrr++
+				}
+			}
+			pcm, err := dec.Decode(pkt)
+			if err != nil {
+				t.Fatalf("step %d: decode: %v", step, err)
+			}
+			heard = append(heard, pcm...)
+			if step == 0 {
+				p, err := plain.Encode(voice[off : off+n])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if c := int(p[0] >> 3); c >= 12 {
+					t.Fatalf("without the option: TOC config %d at no loss, want SILK", c)
+				}
+			}
+		}
+		frames := len(voice) / n
+		switch {
+		case loss == 0 && celt < frames-1: // one transition frame after SILK
+			t.Fatalf("step %d, no loss expected: %d of %d packets CELT", step, celt, frames)
+		case loss > 0 && (silk < frames-2 || lbrr < frames/2):
+			t.Fatalf("step %d, %d %% loss expected: %d of %d packets SILK, %d with FEC", step, loss, silk, frames, lbrr)
+		}
+	}
+	in, _ := audio.Level(voice)
+	for i := 0; i+len(voice) <= len(heard); i += len(voice) {
+		if out, _ := audio.Level(heard[i+len(voice)/4 : i+len(voice)]); math.Abs(out-in) > 3 {
+			t.Fatalf("stretch %d decoded at %.1f dBFS, the voice is %.1f", i/len(voice), out, in)
+		}
+	}
+}

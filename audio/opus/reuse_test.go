@@ -79,10 +79,10 @@ func TestEncoderKeepsItsSettings(t *testing.T) {
 	if got := e.MaxBandwidth(); got != Narrowband {
 		t.Fatalf("after Reset: max bandwidth %d, want narrowband", got)
 	}
-	if got, err := e.enc.PacketLossPerc(); err != nil || got != 10 {
+	if got, err := e.enc.get(reqGetLoss); err != nil || got != 10 {
 		t.Fatalf("after Reset libopus expects %d %% loss (%v), want 10", got, err)
 	}
-	if got, err := e.enc.MaxBandwidth(); err != nil || Bandwidth(got) != Narrowband {
+	if got, err := e.enc.get(reqGetMaxBandwidth); err != nil || Bandwidth(got) != Narrowband {
 		t.Fatalf("after Reset libopus holds band %d (%v), want narrowband", got, err)
 	}
 }
