@@ -31,7 +31,7 @@ STEPS=(
 	"cluster-failure|./e2e/|-bench ^BenchmarkClusterNodeFailure$ -benchtime 1x -timeout 10m"
 	"routing|./server/routing/|-bench . -benchtime 500ms"
 	"calls|./server/calls/|-bench . -benchtime 1s"
-	"room|./server/room/|-bench ^(BenchmarkCallCPU|BenchmarkRoom10Party|BenchmarkRoom10PartyTwoTalking|BenchmarkGuidanceCall|BenchmarkGuidanceCallFullMix|BenchmarkUp6|BenchmarkDown6|BenchmarkAudioResampler.*|BenchmarkJitter)$ -benchtime 500ms"
+	"room|./server/room/|-bench ^(BenchmarkCallCPU|BenchmarkRoom10Party|BenchmarkRoom10PartyTwoTalking|BenchmarkGuidanceCall|BenchmarkGuidanceCallFullMix|BenchmarkUp6|BenchmarkDown6|BenchmarkAudioResampler.*|BenchmarkJitter|BenchmarkNarrowDownlink)$ -benchtime 500ms"
 	"room-load|./server/room/|-bench ^(BenchmarkConcurrentCalls|BenchmarkNetworkCalls|BenchmarkGuidanceRooms)$ -benchtime 1x"
 	"room-attach|./server/room/|-bench ^BenchmarkAttachToTwoWayAudio$ -benchtime 10x"
 	"recording|./server/recording/|-bench ^BenchmarkRecorderCPU$ -benchtime 1s"
