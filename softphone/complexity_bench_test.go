@@ -21,9 +21,10 @@ import (
 // expected loss, and the STOI of what meetd decodes for the caller (8 kHz,
 // FEC for a lost packet whose successor arrived, else concealment) against
 // the encoder's input: at no loss from the stream without FEC, at 10 %
-// random loss from the stream with it. The last case is the default
+// random loss from the stream with it. The last two cases are the default
 // complexity held to narrowband, as the microphone codes while meetd's band
-// hint says only the 8 kHz caller hears it. The material is nseval's
+// hint says only the 8 kHz caller hears it: CELT at no loss, as it codes
+// now, and SILK there too ("/silk"), as it coded before. The material is nseval's
 // espeak-ng speech, clean and in babble at 10 dB (the encoder's input with
 // NS off), of one set: the complexity is chosen on the tune set
 // (NSEVAL_SET=tune) and the test set (the default) is what is reported.
@@ -42,19 +43,26 @@ func BenchmarkOpusComplexity(b *testing.B) {
 	type variant struct {
 		c      int
 		narrow bool
+		silk   bool // as before CELT: SILK at no loss too
 	}
 	var variants []variant
 	for c := range 6 {
-		variants = append(variants, variant{c, false})
+		variants = append(variants, variant{c, false, false})
 	}
 	// What the microphone codes while meetd's band hint says only the
 	// 8 kHz caller hears it.
-	variants = append(variants, variant{OpusComplexity, true})
+	variants = append(variants, variant{OpusComplexity, true, false})
+	// The same as the microphone coded it before it coded CELT there at
+	// no loss.
+	variants = append(variants, variant{OpusComplexity, true, true})
 	for _, v := range variants {
 		c := v.c
 		name := fmt.Sprintf("%s/complexity=%d", set.Name, c)
 		if v.narrow {
 			name += "/narrowband"
+		}
+		if v.silk {
+			name += "/silk"
 		}
 		b.Run(name, func(b *testing.B) {
 			var cpu, fecCPU time.Duration
@@ -65,13 +73,13 @@ func BenchmarkOpusComplexity(b *testing.B) {
 					in := m.Noisy // the clean control's Noisy is its clean speech
 					// As lossfec runs it: no FEC while meetd reports no
 					// loss, FEC for 10 % when it reports 10 %.
-					plain, d, err := encodeAll(c, 0, v.narrow, in)
+					plain, d, err := encodeAll(c, 0, v.narrow, v.silk, in)
 					if err != nil {
 						b.Fatal(err)
 					}
 					cpu += d
 					frames += len(plain)
-					withFEC, d, err := encodeAll(c, 10, v.narrow, in)
+					withFEC, d, err := encodeAll(c, 10, v.narrow, v.silk, in)
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -112,8 +120,10 @@ func BenchmarkOpusComplexity(b *testing.B) {
 
 // encodeAll encodes x (48 kHz, [-1, 1]) in 20 ms frames with the
 // microphone's encoder at complexity c expecting lossPct percent loss
-// (narrowband if narrow) and returns the packets and the thread CPU time the encodes took.
-func encodeAll(c, lossPct int, narrow bool, x []float64) ([][]byte, time.Duration, error) {
+// (narrowband if narrow; SILK at no loss too if silk, as before the
+// microphone coded CELT there) and returns the packets and the thread CPU
+// time the encodes took.
+func encodeAll(c, lossPct int, narrow, silk bool, x []float64) ([][]byte, time.Duration, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	enc, err := newOpusEncoder(c)
@@ -122,6 +132,10 @@ func encodeAll(c, lossPct int, narrow bool, x []float64) ([][]byte, time.Duratio
 	}
 	if narrow {
 		if err := enc.SetMaxBandwidth(opus.Narrowband); err != nil {
+			return nil, 0, err
+		}
+		// As the microphone codes narrowband (newEncoder).
+		if err := enc.SetCELTWithoutLoss(!silk); err != nil {
 			return nil, 0, err
 		}
 	}

@@ -81,8 +81,10 @@ func TestEncoderCodesFECOnlyWhenLossIsReported(t *testing.T) {
 }
 
 // TestEncoderFollowsBandHint: with meetd's hint that all that hears the
-// operator takes 8 kHz, the encoder codes SILK narrowband (TOC configs
-// 0-3), else SILK wideband (8-11), from the next frame on.
+// operator takes 8 kHz, the encoder codes narrowband from the next frame
+// on: CELT (TOC configs 16-19) while meetd reports no loss, SILK (0-3,
+// with its in-band FEC) while it reports some; else SILK wideband (8-11)
+// either way.
 func TestEncoderFollowsBandHint(t *testing.T) {
 	sink := newFECSink()
 	sp, err := buildSendPipeline(CodecOpus, sink, false)
@@ -90,23 +92,29 @@ func TestEncoderFollowsBandHint(t *testing.T) {
 		t.Fatal(err)
 	}
 	voice := voiced(48000)
-	configs := func(narrow bool) map[byte]int {
+	configs := func(narrow, lossy bool) map[byte]int {
 		sink.pr.narrowUp.Store(narrow)
+		if lossy {
+			sink.ctl.Report(0.10)
+		}
+		for !lossy && sink.ctl.Expected() > 0 {
+			sink.ctl.Report(0)
+		}
 		n0 := len(sink.tocs)
 		speak(t, sp, voice)
 		got := map[byte]int{}
-		for _, toc := range sink.tocs[n0:] {
+		for _, toc := range sink.tocs[n0+1:] { // past a SILK-CELT transition frame
 			got[toc>>3]++
 		}
 		return got
 	}
 	for _, c := range []struct {
-		narrow bool
-		lo, hi byte
-	}{{false, 8, 11}, {true, 0, 3}, {false, 8, 11}} {
-		for cfg, n := range configs(c.narrow) {
+		narrow, lossy bool
+		lo, hi        byte
+	}{{false, true, 8, 11}, {true, true, 0, 3}, {true, false, 16, 19}, {false, false, 8, 11}, {true, false, 16, 19}, {true, true, 0, 3}} {
+		for cfg, n := range configs(c.narrow, c.lossy) {
 			if cfg < c.lo || cfg > c.hi {
-				t.Errorf("narrow=%v: %d packets of TOC config %d, want %d-%d", c.narrow, n, cfg, c.lo, c.hi)
+				t.Errorf("narrow=%v lossy=%v: %d packets of TOC config %d, want %d-%d", c.narrow, c.lossy, n, cfg, c.lo, c.hi)
 			}
 		}
 	}

@@ -198,11 +198,22 @@ func (e *Encoder) SetExpectedLoss(pct int) error {
 		return fmt.Errorf("opus: setting expected loss: %w", err)
 	}
 	e.loss = pct
-	if !e.celtNoLoss {
-		return nil
-	}
+	return e.applyMode()
+}
+
+// SetCELTWithoutLoss switches WithCELTWithoutLoss on or off from the next
+// frame. Setting what it has costs nothing, so a caller may set it every
+// frame.
+func (e *Encoder) SetCELTWithoutLoss(on bool) error {
+	e.celtNoLoss = on
+	return e.applyMode()
+}
+
+// applyMode holds libopus to CELT while WithCELTWithoutLoss is on and no
+// loss is expected, and leaves the mode to it otherwise.
+func (e *Encoder) applyMode() error {
 	mode := modeAuto
-	if pct == 0 {
+	if e.celtNoLoss && e.loss == 0 {
 		mode = modeCELT
 	}
 	if mode != e.mode {
