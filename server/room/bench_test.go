@@ -77,10 +77,10 @@ func benchMedia(tb testing.TB) (ulaw, opusPkts [][]byte) {
 // softphoneMedia is benchMedia with the operator's tone coded as meet
 // phone codes it in a two-party call on a loss-free path: complexity 5
 // (softphone.OpusComplexity), narrowband (meetd's band hint: only the
-// 8 kHz caller hears it), no FEC (meetd reports no loss).
+// 8 kHz caller hears it), CELT with no FEC (meetd reports no loss).
 func softphoneMedia(tb testing.TB) (ulaw, opusPkts [][]byte) {
 	ulaw, _ = benchMedia(tb)
-	enc, err := opus.NewEncoder(48000, 1, opus.WithComplexity(5), opus.WithMaxBandwidth(opus.Narrowband), opus.WithExpectedLoss(0))
+	enc, err := opus.NewEncoder(48000, 1, opus.WithComplexity(5), opus.WithMaxBandwidth(opus.Narrowband), opus.WithExpectedLoss(0), opus.WithCELTWithoutLoss())
 	if err != nil {
 		tb.Fatal(err)
 	}
