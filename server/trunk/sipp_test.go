@@ -193,14 +193,16 @@ func TestSippUASAnswersDial(t *testing.T) {
 
 // BenchmarkSippCPS drives sipp's load generator at the trunk with a handler
 // that answers at once: INVITE, 200, ACK, BYE at a fixed offered rate
-// (TRUNK_SIPP_CPS, default 2000 calls/s) for TRUNK_SIPP_SECONDS (default
+// (TRUNK_SIPP_CPS, default 2200 calls/s) for TRUNK_SIPP_SECONDS (default
 // 10). Metrics: "calls/s", sipp's completion rate (calls / time until the
-// last call ended); "failed", calls sipp counted failed or never finished;
+// last call ended, so a little under the offered rate: the last calls'
+// round trips; offered exactly the aim's 2,000/s it measured 1,996, so the
+// default offers 10 % more and the aim is judged on what completed); "failed", calls sipp counted failed or never finished;
 // "cpu-µs/call", this process's CPU (the trunk, its RTP sockets and the
 // answering handler) per call; "sipp-%core", the load generator's own CPU,
 // reported apart. SIPP_GOROUTINES=file dumps the goroutines 4 s in.
 func BenchmarkSippCPS(b *testing.B) {
-	rate, secs := 2000, 10
+	rate, secs := 2200, 10
 	for _, e := range []struct {
 		name string
 		v    *int
