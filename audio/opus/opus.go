@@ -1,5 +1,6 @@
 // Package opus encodes and decodes Opus (RFC 6716) with libopus through cgo
-// (gopkg.in/hraban/opus.v2), set up for voice calls: VOIP application,
+// (the encoder bound here, encoder.go; the decoder through
+// gopkg.in/hraban/opus.v2), set up for voice calls: VOIP application,
 // in-band FEC on with an expected packet loss, DTX off, 20 ms frames.
 //
 // Encoders and decoders are not safe for concurrent use; give each stream its own.
