@@ -351,28 +351,55 @@ func bandEnergy(e []float32, X []complex64) {
 	copy(e, sum[:])
 }
 
-// bandCorr is bandEnergy's band sums of Re(X·conj(P)).
-func bandCorr(e []float32, X, P []complex64) {
-	var sum [nbBands]float32
-	var carry float32
+// bandSums is bandEnergy(ex, X), bandEnergy(ep, P) and the same band sums
+// of Re(X·conj(P)) into exp, in one pass over the bins: each band sum gets
+// the same additions in the same order as bandEnergy's (bandCorr in the
+// tests is the cross sums one at a time), so the results are the same bits, but the three
+// chains of dependent additions now overlap instead of running one after
+// another (each bin's add waited on the last: latency, not work, set their
+// time).
+func bandSums(ex, ep, exp []float32, X, P []complex64) {
+	var sx, sp, sxp [nbBands]float32
+	var cx, cp, cxp float32 // band i+1's shares of band i's bins
 	for i := range nbBands - 1 {
 		lo := eband5ms[i] << 2
 		size := (eband5ms[i+1] - eband5ms[i]) << 2
-		acc, next := carry, float32(0)
-		for j := range size {
-			frac := bandFrac[lo+j]
-			x, p := X[lo+j], P[lo+j]
-			t := real(x) * real(p)
-			t += imag(x) * imag(p)
-			acc += (1 - frac) * t
-			next += frac * t
+		ax, nx := cx, float32(0)
+		ap, np := cp, float32(0)
+		axp, nxp := cxp, float32(0)
+		fr := bandFrac[lo : lo+size]
+		xs, ps := X[lo:lo+size], P[lo:lo+size]
+		for j := range fr {
+			frac := fr[j]
+			w := 1 - frac
+			x, p := xs[j], ps[j]
+			tx := real(x) * real(x)
+			tx += imag(x) * imag(x)
+			tp := real(p) * real(p)
+			tp += imag(p) * imag(p)
+			txp := real(x) * real(p)
+			txp += imag(x) * imag(p)
+			ax += w * tx
+			nx += frac * tx
+			ap += w * tp
+			np += frac * tp
+			axp += w * txp
+			nxp += frac * txp
 		}
-		sum[i], carry = acc, next
+		sx[i], cx = ax, nx
+		sp[i], cp = ap, np
+		sxp[i], cxp = axp, nxp
 	}
-	sum[nbBands-1] = carry
-	sum[0] *= 2
-	sum[nbBands-1] *= 2
-	copy(e, sum[:])
+	for _, s := range []struct {
+		sum   *[nbBands]float32
+		carry float32
+		out   []float32
+	}{{&sx, cx, ex}, {&sp, cp, ep}, {&sxp, cxp, exp}} {
+		s.sum[nbBands-1] = s.carry
+		s.sum[0] *= 2
+		s.sum[nbBands-1] *= 2
+		copy(s.out, s.sum[:])
+	}
 }
 
 // interpBandGain spreads 22 band values over the 481 bins, linearly
@@ -418,7 +445,6 @@ func (d *NativeDenoiser) analyse(in []float32) (silence bool) {
 	copy(x[frameSize:], in)
 	copy(d.analysisMem[:], in)
 	d.transform(&d.X, x)
-	bandEnergy(d.ex[:], d.X[:])
 
 	copy(d.pitchBuf[:], d.pitchBuf[frameSize:])
 	copy(d.pitchBuf[pitchBufSize-frameSize:], in)
@@ -432,8 +458,7 @@ func (d *NativeDenoiser) analyse(in []float32) (silence bool) {
 	p := &d.pw
 	copy(p[:], d.pitchBuf[pitchBufSize-windowSize-idx:])
 	d.transform(&d.P, p)
-	bandEnergy(d.ep[:], d.P[:])
-	bandCorr(d.exp[:], d.X[:], d.P[:])
+	bandSums(d.ex[:], d.ep[:], d.exp[:], d.X[:], d.P[:])
 	for i := range d.exp {
 		d.exp[i] = float32(float64(d.exp[i]) / math.Sqrt(.001+float64(d.ex[i]*d.ep[i])))
 	}
