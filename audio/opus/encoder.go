@@ -99,3 +99,11 @@ func (e *cEncoder) encode(pcm []int16, channels int, out []byte) (int, error) {
 }
 
 func opusError(rc C.int) error { return fmt.Errorf("libopus: %s", C.GoString(C.opus_strerror(rc))) }
+
+// boolInt is a boolean request's value: 1 for true, 0 for false.
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

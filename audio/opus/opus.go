@@ -139,7 +139,7 @@ func NewEncoder(rate, channels int, opts ...Option) (*Encoder, error) {
 		what string
 		err  error
 	}{
-		{"in-band FEC", enc.set(reqFEC, map[bool]int{false: 0, true: 1}[cfg.fec])},
+		{"in-band FEC", enc.set(reqFEC, boolInt(cfg.fec))},
 		{"DTX", enc.set(reqDTX, 0)},
 		{"complexity", enc.set(reqComplexity, cfg.complexity)},
 	} {
