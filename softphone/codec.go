@@ -125,14 +125,15 @@ func newEncoder(c Codec, out packetSink) (audio.Writer, error) {
 					if err := enc.SetMaxBandwidth(b); err != nil {
 						return nil, err
 					}
-				}
-				// Narrowband on a loss-free path: CELT, half the encode
-				// of narrowband SILK for the same STOI at the caller;
-				// wideband stays SILK, whose STOI at the caller CELT
-				// at this bitrate did not match (BenchmarkOpusComplexity,
-				// tune set).
-				if err := enc.SetCELTWithoutLoss(b == opus.Narrowband); err != nil {
-					return nil, err
+					// Narrowband on a loss-free path: CELT, half the
+					// encode of narrowband SILK for the same STOI at the
+					// caller; wideband stays SILK, whose STOI at the
+					// caller CELT at this bitrate did not match
+					// (BenchmarkOpusComplexity, tune set). The encoder
+					// switches with the loss it is told to expect.
+					if err := enc.SetCELTWithoutLoss(b == opus.Narrowband); err != nil {
+						return nil, err
+					}
 				}
 				return enc.EncodeReuse(s)
 			}
