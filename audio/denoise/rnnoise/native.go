@@ -345,6 +345,13 @@ func bandEnergy(e []float32, X []complex64) {
 		}
 		sum[i], carry = acc, next
 	}
+	closeBands(e, &sum, carry)
+}
+
+// closeBands finishes a band-sum pass: the last band gets the share
+// carried from the one before, the two edge bands (which have bins on one
+// side only) count double, and the sums go to e.
+func closeBands(e []float32, sum *[nbBands]float32, carry float32) {
 	sum[nbBands-1] = carry
 	sum[0] *= 2
 	sum[nbBands-1] *= 2
@@ -352,12 +359,12 @@ func bandEnergy(e []float32, X []complex64) {
 }
 
 // bandSums is bandEnergy(ex, X), bandEnergy(ep, P) and the same band sums
-// of Re(X·conj(P)) into exp, in one pass over the bins: each band sum gets
-// the same additions in the same order as bandEnergy's (bandCorr in the
-// tests is the cross sums one at a time), so the results are the same bits, but the three
-// chains of dependent additions now overlap instead of running one after
-// another (each bin's add waited on the last: latency, not work, set their
-// time).
+// of Re(X·conj(P)) into exp, in one pass over the bins. Each band sum gets
+// the same additions in the same order as bandEnergy's (the tests' bandCorr
+// is the cross sums one at a time), so the results are the same bits; the
+// three chains of dependent additions now overlap instead of running one
+// after another (each bin's add waited on the last: latency, not work, set
+// their time).
 func bandSums(ex, ep, exp []float32, X, P []complex64) {
 	var sx, sp, sxp [nbBands]float32
 	var cx, cp, cxp float32 // band i+1's shares of band i's bins
@@ -390,16 +397,9 @@ func bandSums(ex, ep, exp []float32, X, P []complex64) {
 		sp[i], cp = ap, np
 		sxp[i], cxp = axp, nxp
 	}
-	for _, s := range []struct {
-		sum   *[nbBands]float32
-		carry float32
-		out   []float32
-	}{{&sx, cx, ex}, {&sp, cp, ep}, {&sxp, cxp, exp}} {
-		s.sum[nbBands-1] = s.carry
-		s.sum[0] *= 2
-		s.sum[nbBands-1] *= 2
-		copy(s.out, s.sum[:])
-	}
+	closeBands(ex, &sx, cx)
+	closeBands(ep, &sp, cp)
+	closeBands(exp, &sxp, cxp)
 }
 
 // interpBandGain spreads 22 band values over the 481 bins, linearly

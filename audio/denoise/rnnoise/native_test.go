@@ -205,8 +205,5 @@ func bandCorr(e []float32, X, P []complex64) {
 		}
 		sum[i], carry = acc, next
 	}
-	sum[nbBands-1] = carry
-	sum[0] *= 2
-	sum[nbBands-1] *= 2
-	copy(e, sum[:])
+	closeBands(e, &sum, carry)
 }
