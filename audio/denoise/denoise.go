@@ -200,7 +200,7 @@ func (s *Suppressor) processFrame(x []float32) {
 		// (it is already shaped by the synthesis window) while the dry
 		// input fades in.
 		for i := range x {
-			x[i] = clamp(s.ola[i] + s.ramp[i]*newIn[i])
+			x[i] = vec.Clamp(s.ola[i] + s.ramp[i]*newIn[i])
 		}
 		s.active = false
 		return
@@ -210,7 +210,7 @@ func (s *Suppressor) processFrame(x []float32) {
 		clear(s.ola)
 		s.analyse()
 		for i := range x {
-			x[i] = clamp(s.ola[i] + (1-s.ramp[i])*newIn[i] + s.work[i])
+			x[i] = vec.Clamp(s.ola[i] + (1-s.ramp[i])*newIn[i] + s.work[i])
 			s.ola[i] = s.work[hop+i]
 		}
 		s.active = true
@@ -218,7 +218,7 @@ func (s *Suppressor) processFrame(x []float32) {
 	}
 	s.analyse()
 	for i := range x {
-		x[i] = clamp(s.ola[i] + s.work[i])
+		x[i] = vec.Clamp(s.ola[i] + s.work[i])
 		s.ola[i] = s.work[hop+i]
 	}
 }
@@ -256,6 +256,3 @@ func crest(x []float32) float32 {
 	}
 	return peak * blocks / total
 }
-
-// clamp limits v to [−1, 1]; NaN stays NaN.
-func clamp(v float32) float32 { return vec.Clamp(v) }

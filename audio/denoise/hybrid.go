@@ -91,7 +91,7 @@ func (m *HybridMixer) Mix(out, rnn, dry, ours []float32, vad float32) {
 		if ours != nil {
 			v += p.Ours * (ours[i] - r)
 		}
-		out[i] = clamp(v)
+		out[i] = vec.Clamp(v)
 	}
 	m.prevBeta = beta
 }
