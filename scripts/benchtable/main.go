@@ -149,10 +149,16 @@ func resultRow(o *runOutput, e entry, r result) row {
 		if !ok {
 			continue
 		}
-		if s.scale != 0 {
-			v *= s.scale
+		k := s.scale
+		if k == 0 {
+			k = 1
 		}
-		figs = append(figs, num(v)+" "+s.label)
+		f := num(v*k) + " " + s.label
+		if len(r.runs) > 1 && len(figs) == 0 { // the row's first figure: how it spread
+			lo, hi := r.spread(s.unit)
+			f += fmt.Sprintf(" (median of %d runs, %s–%s)", len(r.runs), num(lo*k), num(hi*k))
+		}
+		figs = append(figs, f)
 	}
 	if len(figs) == 0 {
 		figs = append(figs, "no figure")

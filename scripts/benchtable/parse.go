@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -13,7 +15,43 @@ import (
 type result struct {
 	name    string             // "pkg/path.BenchmarkX/sub", GOMAXPROCS suffix removed
 	iters   int64              // b.N
-	metrics map[string]float64 // unit → value ("ns/op", "p99-ms", …)
+	metrics map[string]float64 // unit → value ("ns/op", "p99-ms", …); the median when run more than once
+	runs    []map[string]float64
+}
+
+// add takes one more run of the same benchmark (go test -count N prints
+// one line a run): every metric becomes the median of the runs (for an
+// even count, the upper of the two middle values: a run that happened),
+// and the lowest and highest are kept beside it (see spread).
+func (r *result) add(iters int64, m map[string]float64) {
+	r.iters = iters
+	r.runs = append(r.runs, m)
+	if len(r.runs) == 1 {
+		r.metrics = m
+		return
+	}
+	r.metrics = map[string]float64{}
+	for u := range m {
+		var vs []float64
+		for _, run := range r.runs {
+			if v, ok := run[u]; ok {
+				vs = append(vs, v)
+			}
+		}
+		slices.Sort(vs)
+		r.metrics[u] = vs[len(vs)/2]
+	}
+}
+
+// spread is the lowest and highest value of unit over the runs.
+func (r *result) spread(unit string) (lo, hi float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, run := range r.runs {
+		if v, ok := run[unit]; ok {
+			lo, hi = min(lo, v), max(hi, v)
+		}
+	}
+	return lo, hi
 }
 
 // status is what happened to a benchmark that printed no result line.
@@ -79,10 +117,13 @@ func (o *runOutput) read(r io.Reader) error {
 			}
 			n, _ := strconv.ParseInt(m[3], 10, 64)
 			name := pkg + "." + m[1]
-			if _, seen := o.results[name]; !seen {
+			r, seen := o.results[name]
+			if !seen {
 				o.order = append(o.order, name)
+				r.name = name
 			}
-			o.results[name] = result{name: name, iters: n, metrics: res}
+			r.add(n, res)
+			o.results[name] = r
 			continue
 		}
 		if m := skipLine.FindStringSubmatch(line); m != nil {

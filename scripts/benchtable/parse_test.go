@@ -79,3 +79,34 @@ func TestRows(t *testing.T) {
 		t.Errorf("nseval verdict should be no (53.4 µs > 50):\n%s", table)
 	}
 }
+
+// TestMedianOfRuns: a benchmark run with -count 3 prints three lines; the
+// row takes each metric's median and says how the first shown one spread.
+func TestMedianOfRuns(t *testing.T) {
+	const runs = `# step nseval-speed pkg=./audio/denoise/nseval/ exit=0 seconds=30
+pkg: github.com/meet-dev/meet/audio/denoise/nseval
+BenchmarkNS/hybrid-2   40000   41000 ns/op   40800 cpu-ns/op
+BenchmarkNS/hybrid-2   40000   29000 ns/op   29100 cpu-ns/op
+BenchmarkNS/hybrid-2   40000   30000 ns/op   29900 cpu-ns/op
+`
+	o := newRunOutput()
+	if err := o.read(strings.NewReader(runs)); err != nil {
+		t.Fatal(err)
+	}
+	name := "audio/denoise/nseval.BenchmarkNS/hybrid"
+	r := o.results[name]
+	if len(o.order) != 1 || len(r.runs) != 3 || r.metrics["cpu-ns/op"] != 29900 || r.metrics["ns/op"] != 30000 {
+		t.Fatalf("runs %d, order %v, metrics %v: want 3 runs of one benchmark, medians 29900 and 30000", len(r.runs), o.order, r.metrics)
+	}
+	var e entry
+	for _, c := range catalogue {
+		if c.pattern.MatchString(name) {
+			e = c
+			break
+		}
+	}
+	row := resultRow(o, e, r)
+	if want := "29.9 µs CPU/10 ms frame (median of 3 runs, 29.1–40.8)"; !strings.HasPrefix(row.figure, want) || row.met != "yes" {
+		t.Errorf("row %q, met %q: want it to start %q, met yes", row.figure, row.met, want)
+	}
+}
