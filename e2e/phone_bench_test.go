@@ -26,7 +26,8 @@ import (
 // its in-band FEC): meetd answers a SIP caller (simcaller, PCMU over UDP)
 // into the room, `meet phone --auto-answer` takes it, and the process's
 // CPU time (all its threads, to the nanosecond, threadsCPU) is read from
-// /proc over 5 s of two-way audio.
+// /proc over 10 s of two-way audio (5 s until 2026-12-04: the host's
+// speed swings last seconds, and a longer window averages more of them).
 // "%core" is CPU time / wall time of `meet phone`; "meetd-%core" is the
 // server's over the same window, reported apart; "idle-%core" is `meet
 // phone` logged in and connected, without a call. "wakeups/s" and
@@ -96,14 +97,14 @@ func BenchmarkMeetPhoneCPU(b *testing.B) {
 				}
 				done := make(chan result, 1)
 				go func() {
-					res, err := caller.Call(ctx, m.sip, openNumber, simcaller.CallPlan{Audio: audiotest.Tone(8000, 440, 0.3, 8000), TalkFor: 9 * time.Second})
+					res, err := caller.Call(ctx, m.sip, openNumber, simcaller.CallPlan{Audio: audiotest.Tone(8000, 440, 0.3, 8000), TalkFor: 14 * time.Second})
 					done <- result{res, err}
 				}()
 				// Ringing and the automatic answer take well under 2 s; measure
 				// the middle of the call.
 				time.Sleep(2500 * time.Millisecond)
 				c0, s0, w0, t0 := threadsCPU(b, pid), threadsCPU(b, mpid), procSwitches(b, pid), time.Now()
-				time.Sleep(5 * time.Second)
+				time.Sleep(10 * time.Second)
 				cpu += threadsCPU(b, pid) - c0
 				wakes += procSwitches(b, pid) - w0
 				server += threadsCPU(b, mpid) - s0
