@@ -24,7 +24,6 @@ import (
 	"github.com/meet-dev/meet/audio/denoise"
 	"github.com/meet-dev/meet/internal/bandhint"
 	"github.com/meet-dev/meet/internal/lossfec"
-	"github.com/meet-dev/meet/internal/pace"
 )
 
 // Signaller carries the non-trickle offer to meetd and returns its answer.
@@ -184,14 +183,8 @@ func (p *Phone) openAudio() error {
 			return err
 		}
 	}
-	clk, err := pace.New()
-	if err != nil {
-		p.src.close()
-		p.recv.close()
-		return fmt.Errorf("playout clock: %w", err)
-	}
 	p.wg.Add(1)
-	go func() { defer p.wg.Done(); p.recv.playout(p.ctx, clk) }()
+	go func() { defer p.wg.Done(); p.recv.playout(p.ctx) }()
 	return nil
 }
 

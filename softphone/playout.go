@@ -3,8 +3,6 @@ package softphone
 import (
 	"context"
 	"time"
-
-	"github.com/meet-dev/meet/internal/pace"
 )
 
 // maxLateWait is how long a playout tick waits for a packet that is due but
@@ -18,7 +16,7 @@ const earlyPlay = frameDuration / 2
 // playClock is the playout's clock, guarded by the receiver's mutex: when
 // the next frame is due, and whether a late packet is awaited.
 type playClock struct {
-	t    *pace.Timer // fires at late, else at next; nil until playout runs
+	t    *time.Timer // fires at late, else at next; nil until playout runs
 	next time.Time   // when the next frame is due
 	late time.Time   // waiting for a late packet until then; zero when not
 }
@@ -29,7 +27,7 @@ func (c *playClock) arm(now time.Time) {
 	if !c.late.IsZero() {
 		at = c.late
 	}
-	_ = c.t.Reset(at.Sub(now)) // fails only once playout has ended
+	c.t.Reset(at.Sub(now))
 }
 
 // playout writes one frame to the speaker every 20 ms until ctx is done.
@@ -55,24 +53,19 @@ func (c *playClock) arm(now time.Time) {
 // packet's, and the timer's two: Go's netpoller sleeps in whole
 // milliseconds, so a timer wakes it once early and once on time). The
 // timer only plays silence, conceals, and waits for late packets.
-//
-// The timer is t, a timerfd (internal/pace), not a Go timer: Go's timer
-// heap takes a timer pushed later lazily, so the netpoller still slept
-// only until the deadline the timer had before the packet pushed it, and
-// each packet woke the idle process twice more, 2 and 3 ms later, for
-// nothing (seen in an execution trace of meet phone in a call). playout
-// closes t when ctx is done.
-func (r *receiver) playout(ctx context.Context, t *pace.Timer) {
-	defer t.Close()
-	stop := context.AfterFunc(ctx, func() { t.Close() })
-	defer stop()
+func (r *receiver) playout(ctx context.Context) {
 	r.mu.Lock()
-	now := time.Now()
-	r.clk.next = now.Add(frameDuration)
-	r.clk.t = t
-	r.clk.arm(now)
+	r.clk.next = time.Now().Add(frameDuration)
+	r.clk.t = time.NewTimer(frameDuration)
+	t := r.clk.t
 	r.mu.Unlock()
-	for t.Wait() == nil {
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
 		r.tick(time.Now())
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/meet-dev/meet/audio"
-	"github.com/meet-dev/meet/internal/pace"
 )
 
 // frameCount is a speaker that counts the frames written.
@@ -31,12 +30,8 @@ func newClockedReceiver(t *testing.T, spk audio.Writer, start time.Time) (*recei
 	}
 	pr := &peer{}
 	r.owner = pr
-	clk, err := pace.New() // armed by the receiver, never waited on: the test calls tick
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { clk.Close() })
-	r.clk.t = clk
+	r.clk.t = time.NewTimer(time.Hour)
+	t.Cleanup(func() { r.clk.t.Stop() })
 	r.clk.next = start.Add(frameDuration)
 	return r, pr
 }

@@ -1,14 +1,12 @@
 package softphone
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"sync"
 	"time"
 
 	"github.com/meet-dev/meet/audio"
-	"github.com/meet-dev/meet/internal/pace"
 )
 
 // source is the microphone: it writes frames at 48 kHz (10 ms from a
@@ -26,9 +24,8 @@ type wavSource struct {
 	samples audio.PCM16 // at 48 kHz
 	loop    bool
 
-	stop  chan struct{} // closed by close
-	timer *pace.Timer   // paces the frames; set by start
-	wg    sync.WaitGroup
+	stop chan struct{}
+	wg   sync.WaitGroup
 }
 
 // newSilenceSource is a paced microphone that is always silent.
@@ -77,30 +74,20 @@ const wavFrame = 960
 
 func (w *wavSource) start(dst audio.Writer, fail func(error)) error {
 	timed, _ := dst.(timedWriter)
-	// A timerfd, not a Go timer: each 20 ms frame then wakes the process
-	// once, on time (see internal/pace).
-	t, err := pace.New()
-	if err != nil {
-		return fmt.Errorf("microphone %s: %w", w.name, err)
-	}
-	const span = wavFrame * time.Second / 48000
-	if err := t.Reset(span / 2); err != nil {
-		t.Close()
-		return fmt.Errorf("microphone %s: %w", w.name, err)
-	}
-	w.timer = t
 	w.wg.Add(1)
 	go func() {
 		defer w.wg.Done()
 		frame := make(audio.PCM16, wavFrame)
+		const span = wavFrame * time.Second / 48000
 		pos := 0
 		next := time.Now() // when the next frame's first sample is due
+		t := time.NewTimer(span / 2)
+		defer t.Stop()
 		for {
-			if err := t.Wait(); err != nil {
-				if !errors.Is(err, pace.ErrClosed) {
-					fail(err)
-				}
+			select {
+			case <-w.stop:
 				return
+			case <-t.C:
 			}
 			now := time.Now()
 			if now.Sub(next) > 200*time.Millisecond {
@@ -129,12 +116,7 @@ func (w *wavSource) start(dst audio.Writer, fail func(error)) error {
 				}
 				next = next.Add(span)
 			}
-			if err := t.Reset(next.Add(span / 2).Sub(now)); err != nil {
-				if !errors.Is(err, pace.ErrClosed) {
-					fail(err)
-				}
-				return
-			}
+			t.Reset(next.Add(span / 2).Sub(now))
 		}
 	}()
 	return nil
@@ -145,9 +127,6 @@ func (w *wavSource) close() error {
 	case <-w.stop:
 	default:
 		close(w.stop)
-		if w.timer != nil {
-			w.timer.Close()
-		}
 	}
 	w.wg.Wait()
 	return nil
