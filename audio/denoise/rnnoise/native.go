@@ -324,11 +324,11 @@ func (d *NativeDenoiser) synthesis(out []float32) {
 	copy(d.synthesisMem[:], x[frameSize:])
 }
 
-// bandEnergy is each band's energy, every bin shared between the two
-// nearest band centres by the triangular weights. The sums run in local
-// variables (the same additions in the same order as into sum[i] and
-// sum[i+1], without a store and reload per bin).
-func bandEnergy(e []float32, X []complex64) {
+// bandCross is each band's sum of Re(X·conj(P)) (with P = X, its energy),
+// every bin shared between the two nearest band centres by the triangular
+// weights. The sums run in local variables (the same additions in the same
+// order as into sum[i] and sum[i+1], without a store and reload per bin).
+func bandCross(e []float32, X, P []complex64) {
 	var sum [nbBands]float32
 	var carry float32 // band i+1's share of band i's bins
 	for i := range nbBands - 1 {
@@ -337,9 +337,9 @@ func bandEnergy(e []float32, X []complex64) {
 		acc, next := carry, float32(0)
 		for j := range size {
 			frac := bandFrac[lo+j]
-			c := X[lo+j]
-			t := real(c) * real(c)
-			t += imag(c) * imag(c)
+			x, p := X[lo+j], P[lo+j]
+			t := real(x) * real(p)
+			t += imag(x) * imag(p)
 			acc += (1 - frac) * t
 			next += frac * t
 		}
@@ -358,10 +358,9 @@ func closeBands(e []float32, sum *[nbBands]float32, carry float32) {
 	copy(e, sum[:])
 }
 
-// bandSums is bandEnergy(ex, X), bandEnergy(ep, P) and the same band sums
-// of Re(X·conj(P)) into exp, in one pass over the bins. Each band sum gets
-// the same additions in the same order as bandEnergy's (the tests' bandCorr
-// is the cross sums one at a time), so the results are the same bits; the
+// bandSums is bandCross(ex, X, X), bandCross(ep, P, P) and bandCross(exp,
+// X, P) in one pass over the bins. Each band sum gets the same additions in
+// the same order as bandCross's, so the results are the same bits; the
 // three chains of dependent additions now overlap instead of running one
 // after another (each bin's add waited on the last: latency, not work, set
 // their time).
@@ -546,7 +545,7 @@ func (d *NativeDenoiser) pitchFilter() {
 		X[i] = complex(real(X[i])+rf[i]*real(P[i]), imag(X[i])+rf[i]*imag(P[i]))
 	}
 	var newE, norm [nbBands]float32
-	bandEnergy(newE[:], X[:])
+	bandCross(newE[:], X[:], X[:]) // the energies
 	for i := range nbBands {
 		norm[i] = float32(math.Sqrt(float64(d.ex[i]) / (1e-8 + float64(newE[i]))))
 	}

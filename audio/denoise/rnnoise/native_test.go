@@ -151,8 +151,8 @@ func TestNativeModelRejectsOtherModules(t *testing.T) {
 	}
 }
 
-// TestBandSumsSameBits: bandSums gives the same bits as bandEnergy of X,
-// bandEnergy of P and bandCorr of both, one after another, on random
+// TestBandSumsSameBits: bandSums gives the same bits as bandCross of X with
+// X, of P with P and of X with P, one after another, on random
 // spectra and on spectra with zeros, infinities and NaN.
 func TestBandSumsSameBits(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
@@ -170,9 +170,9 @@ func TestBandSumsSameBits(t *testing.T) {
 		}
 		var ex, ep, exp, wx, wp, wxp [nbBands]float32
 		bandSums(ex[:], ep[:], exp[:], X[:], P[:])
-		bandEnergy(wx[:], X[:])
-		bandEnergy(wp[:], P[:])
-		bandCorr(wxp[:], X[:], P[:])
+		bandCross(wx[:], X[:], X[:])
+		bandCross(wp[:], P[:], P[:])
+		bandCross(wxp[:], X[:], P[:])
 		for i := range nbBands {
 			for _, c := range []struct {
 				name      string
@@ -184,26 +184,4 @@ func TestBandSumsSameBits(t *testing.T) {
 			}
 		}
 	}
-}
-
-// bandCorr is bandEnergy's band sums of Re(X·conj(P)) one at a time, as
-// analyse summed them before bandSums: bandSums must give the same bits.
-func bandCorr(e []float32, X, P []complex64) {
-	var sum [nbBands]float32
-	var carry float32
-	for i := range nbBands - 1 {
-		lo := eband5ms[i] << 2
-		size := (eband5ms[i+1] - eband5ms[i]) << 2
-		acc, next := carry, float32(0)
-		for j := range size {
-			frac := bandFrac[lo+j]
-			x, p := X[lo+j], P[lo+j]
-			t := real(x) * real(p)
-			t += imag(x) * imag(p)
-			acc += (1 - frac) * t
-			next += frac * t
-		}
-		sum[i], carry = acc, next
-	}
-	closeBands(e, &sum, carry)
 }
