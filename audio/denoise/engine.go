@@ -43,8 +43,9 @@ const (
 	// EngineRNNoise is RNNoise alone (Hybrid with no dry and no ours share).
 	EngineRNNoise
 	// EngineHybridWASM is EngineHybrid with RNNoise run from the npm
-	// package's WebAssembly under wazero instead of in Go (same output to
-	// float rounding, about ten times the CPU).
+	// package's WebAssembly under wazero instead of in Go (about ten times
+	// the CPU; the build has RNNoise's gain hold inside, which the default
+	// hybrid turns off, so its output differs a little).
 	EngineHybridWASM
 	// EngineRNNoiseWASM is EngineRNNoise under wazero.
 	EngineRNNoiseWASM

@@ -105,8 +105,9 @@ var algos = []algo{
 		d, err := m.New()
 		return rnnProc{d}, err
 	}},
-	// hybrid-wasm is the hybrid with RNNoise under wazero (speed only:
-	// its output equals hybrid's to float rounding).
+	// hybrid-wasm is the hybrid with RNNoise under wazero (speed only: it
+	// keeps RNNoise's gain hold, which the WebAssembly build has inside
+	// and the default hybrid turns off).
 	{"hybrid-wasm", func() (processor, error) {
 		h, err := denoise.NewEngine(denoise.EngineHybridWASM, evalRate)
 		if err != nil {

@@ -154,6 +154,7 @@ type NativeDenoiser struct {
 	lastPeriod   int
 	memHP        [2]float32
 	lastG        [nbBands]float32
+	noHold       bool // SetGainHold(false): the band gains fall as fast as the network says
 	rnn          rnnState
 
 	// scratch
@@ -189,6 +190,14 @@ func (d *NativeDenoiser) Reset() {
 	d.lastGain, d.lastPeriod = 0, 0
 	d.memHP = [2]float32{}
 }
+
+// SetGainHold turns RNNoise's gain hold on (the default, as xiph/rnnoise
+// and the npm package do it) or off. With the hold, a band's gain falls by
+// at most 0.6 a frame (about 4.4 dB each 10 ms), so noise passes for a few
+// frames after speech stops; without it each frame takes the gains the
+// network gives. The hybrid turns it off (see denoise.Hybrid): its dry
+// and our shares already carry the speech tails the hold protects.
+func (d *NativeDenoiser) SetGainHold(on bool) { d.noHold = !on }
 
 // Close does nothing; it is there so NativeDenoiser and Denoiser can stand
 // for each other.
@@ -260,7 +269,9 @@ func (d *NativeDenoiser) ProcessWith(frame []float32, post Post) (vad float32, e
 		vad = d.m.net.run(&d.rnn, d.g[:], d.features[:])
 		d.pitchFilter()
 		for i := range d.g {
-			d.g[i] = max(d.g[i], .6*d.lastG[i])
+			if !d.noHold {
+				d.g[i] = max(d.g[i], .6*d.lastG[i])
+			}
 			d.lastG[i] = d.g[i]
 		}
 		interpBandGain(d.gf[:], d.g[:])
