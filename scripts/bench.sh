@@ -34,7 +34,7 @@ STEPS=(
 	"routing|./server/routing/|-bench . -benchtime 500ms"
 	"calls|./server/calls/|-bench . -benchtime 1s"
 	"room|./server/room/|-bench ^(BenchmarkCallCPU|BenchmarkRoom10Party|BenchmarkRoom10PartyTwoTalking|BenchmarkGuidanceCall|BenchmarkGuidanceCallFullMix|BenchmarkUp6|BenchmarkDown6|BenchmarkAudioResampler.*|BenchmarkJitter|BenchmarkNarrowDownlink)$ -benchtime 500ms"
-	"room-load|./server/room/|-bench ^(BenchmarkConcurrentCalls|BenchmarkNetworkCalls|BenchmarkGuidanceRooms)$ -benchtime 1x"
+	"room-load|./server/room/|-bench ^(BenchmarkConcurrentCalls|BenchmarkNetworkCalls|BenchmarkPacketFloor|BenchmarkGuidanceRooms)$ -benchtime 1x"
 	"room-attach|./server/room/|-bench ^BenchmarkAttachToTwoWayAudio$ -benchtime 10x"
 	"recording|./server/recording/|-bench ^BenchmarkRecorderCPU$ -benchtime 1s"
 	"accept-audio|./server/telephony/|-bench ^BenchmarkAcceptToTwoWayAudio$ -benchtime 10x"

@@ -161,3 +161,16 @@ func refLifecycle(o *runOutput, r result) string {
 	}
 	return fmt.Sprintf("in-memory store %s calls/s", num(m.metrics["calls/s"]))
 }
+
+// refPacketFloor gives a BenchmarkNetworkCalls/N row the same run's
+// BenchmarkPacketFloor/N: what its packets alone cost (kernel and Go
+// runtime), so the rest is meetd's own work.
+func refPacketFloor(o *runOutput, r result) string {
+	n := r.name[strings.LastIndexByte(r.name, '/')+1:]
+	f, ok := o.results["server/room.BenchmarkPacketFloor/"+n]
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("the packets alone (BenchmarkPacketFloor/%s): %s µs/call-tick, %s %% core/call",
+		n, num(f.metrics["cpu-µs/tick"]), num(f.metrics["%core/call"]))
+}
