@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -74,58 +73,33 @@ func benchPacketFloor(b *testing.B, n int) {
 			}
 		}()
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestPacketFloorGenerator$", "-test.count=1")
-	cmd.Env = append(os.Environ(), "ROOM_FLOOR_PORTS="+strings.Join(ports, ","))
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer func() {
-		_ = stdin.Close() // the generator stops at EOF
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-	}()
-	lines := bufio.NewScanner(stdout)
+	_, _, lines, stop := startChild(b, "ROOM_FLOOR_PORTS="+strings.Join(ports, ","), 10*time.Second,
+		"-test.run=^TestPacketFloorGenerator$", "-test.count=1")
+	defer stop() // the generator ends when its standard input closes
 	if !lines.Scan() || lines.Text() != "READY" {
 		b.Fatalf("generator said %q", lines.Text())
 	}
-	stop := make(chan struct{})
-	var ticks, sent atomic.Int64
+	done := make(chan struct{})
+	var ticks atomic.Int64
 	go func() {
 		t := time.NewTicker(20 * time.Millisecond)
 		defer t.Stop()
 		pkt := make([]byte, 172)
 		for {
 			select {
-			case <-stop:
+			case <-done:
 				return
 			case <-t.C:
 			}
 			for i, c := range socks {
 				if p := peers[i].Load(); p != nil {
-					if _, err := c.WriteToUDPAddrPort(pkt[:floorPacket(i)], *p); err == nil {
-						sent.Add(1)
-					}
+					_, _ = c.WriteToUDPAddrPort(pkt[:floorPacket(i)], *p)
 				}
 			}
 			ticks.Add(1)
 		}
 	}()
-	defer close(stop)
+	defer close(done)
 	time.Sleep(time.Second)
 	c0, w0, t0, r0 := cpuTime(), time.Now(), ticks.Load(), received.Load()
 	for b.Loop() {

@@ -65,32 +65,8 @@ func benchNetworkCalls(b *testing.B, n int) {
 	if f := os.Getenv("ROOM_CLIENT_CPUPROFILE"); f != "" { // the load generator's own profile
 		args = append(args, "-test.cpuprofile="+f)
 	}
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "ROOM_CLIENTS="+strconv.Itoa(n))
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer func() {
-		_ = stdin.Close()
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-	}()
-	lines := bufio.NewScanner(stdout)
+	cmd, stdin, lines, stop := startChild(b, "ROOM_CLIENTS="+strconv.Itoa(n), 20*time.Second, args...)
+	defer stop()
 	lines.Buffer(make([]byte, 1<<20), 1<<20)
 	for i := range n {
 		if !lines.Scan() {
@@ -522,4 +498,38 @@ func (c *rtpCaller) drain() (n int) {
 
 func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), d)
+}
+
+// startChild runs this test binary again with args and the extra
+// environment variable env (a benchmark's other process: its load
+// generator), its standard error on ours. stop closes its standard input,
+// which ends it, and waits for it, killing it after wait.
+func startChild(b *testing.B, env string, wait time.Duration, args ...string) (cmd *exec.Cmd, stdin io.WriteCloser, lines *bufio.Scanner, stop func()) {
+	b.Helper()
+	cmd = exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), env)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	stop = func() {
+		_ = stdin.Close()
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(wait):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	}
+	return cmd, stdin, bufio.NewScanner(stdout), stop
 }
