@@ -49,7 +49,7 @@ func pcmuStaff(t *testing.T, m *Manager) (*staffLeg, *trackSink) {
 		t.Fatal(err)
 	}
 	sink := &trackSink{}
-	if _, err := p.track.Bind(sink); err != nil {
+	if _, err := p.track.(*webrtc.TrackLocalStaticSample).Bind(sink); err != nil {
 		t.Fatal(err)
 	}
 	s := &staffLeg{id: 1, log: m.log, cur: p}

@@ -17,7 +17,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/pion/webrtc/v4"
+	"github.com/meet-dev/meet/internal/litertc"
 
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/audio/mixer"
@@ -47,7 +47,7 @@ var ErrListening = errors.New("room: presence listener already set")
 type Manager struct {
 	cfg      config
 	log      *slog.Logger
-	api      *webrtc.API
+	ep       *litertc.Endpoint
 	gc       *guidanceCache
 	clk      *mixer.Clock                     // drives every room's mixer (WithSharedClock), or nil
 	listener atomic.Pointer[presenceListener] // set once by Listen
@@ -81,7 +81,7 @@ func New(opts ...Option) (*Manager, error) {
 	for _, o := range opts {
 		o(&c)
 	}
-	a, err := newAPI(&c)
+	ep, err := newEndpoint(&c)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +93,7 @@ func New(opts ...Option) (*Manager, error) {
 		clk:   clk,
 		cfg:   c,
 		log:   c.log,
-		api:   a,
+		ep:    ep,
 		gc:    newGuidanceCache(c.guidance),
 		rooms: map[int64]*Room{},
 		staff: map[int64]*staffLeg{},
@@ -363,9 +363,9 @@ func (s *staffLeg) usable() bool {
 	if p == nil {
 		return false
 	}
-	if p.pc == nil {
+	if p.conn == nil {
 		return true // a connection-less leg (benchmarks)
 	}
-	st := p.pc.ConnectionState()
-	return st != webrtc.PeerConnectionStateFailed && st != webrtc.PeerConnectionStateClosed
+	st := p.conn.State()
+	return st != litertc.StateFailed && st != litertc.StateClosed
 }

@@ -3,6 +3,7 @@ package room
 import (
 	"bytes"
 	"fmt"
+	"github.com/pion/webrtc/v4"
 	"testing"
 
 	"github.com/meet-dev/meet/audio"
@@ -26,7 +27,7 @@ func TestSharedEncoding(t *testing.T) {
 		s := benchStaff(t, m, int64(i+1))
 		s.share = r.share
 		sink := &trackSink{}
-		if _, err := s.cur.track.Bind(sink); err != nil {
+		if _, err := s.cur.track.(*webrtc.TrackLocalStaticSample).Bind(sink); err != nil {
 			t.Fatal(err)
 		}
 		f := &g711Caller{ulaw: ulaw, opus: quiet, staff: s}

@@ -9,13 +9,13 @@ import (
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
-	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
 
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/audio"
 	"github.com/meet-dev/meet/audio/mixer"
 	"github.com/meet-dev/meet/internal/bandhint"
+	"github.com/meet-dev/meet/internal/litertc"
 	"github.com/meet-dev/meet/internal/lossfec"
 )
 
@@ -55,12 +55,13 @@ type staffLeg struct {
 // peer is one negotiated peer connection of a staff leg. A new offer
 // replaces it with a fresh one.
 type peer struct {
-	pc    *webrtc.PeerConnection
-	track sampleTrack
-	pts   map[uint8]codecKind
-	send  codecKind
-	sends [sendKinds]*sendPipe // built by buildSends (send.go)
-	fec   *lossfec.Control     // the loss the softphone reports about our stream: our Opus encoders' FEC
+	conn   *litertc.Conn // nil: a connection-less leg (benchmarks)
+	track  sampleTrack
+	answer string // the answer SDP conn was made with
+	pts    map[uint8]codecKind
+	send   codecKind
+	sends  [sendKinds]*sendPipe // built by buildSends (send.go)
+	fec    *lossfec.Control     // the loss the softphone reports about our stream: our Opus encoders' FEC
 
 	// The softphone's stream's SSRC once its first packet arrived (0
 	// before): band hints name it. hints ends with the connection.
@@ -313,26 +314,14 @@ func (s *staffLeg) restart() {
 	s.mu.Unlock()
 }
 
-// readLoop feeds the jitter buffer from a remote track until it ends.
-func (s *staffLeg) readLoop(p *peer, tr *webrtc.TrackRemote) {
-	if p.remoteSSRC.Swap(uint32(tr.SSRC())) == 0 {
+// receive takes one packet of p's softphone stream (on its socket's
+// goroutine, litertc); a new stream is hinted its band at once.
+func (s *staffLeg) receive(p *peer, pkt *rtp.Packet) {
+	if p.remoteSSRC.Load() != pkt.SSRC { // only this goroutine stores it
+		p.remoteSSRC.Store(pkt.SSRC)
 		s.hintBand(p)
 	}
-	buf := make([]byte, 1500)
-	var pkt rtp.Packet
-	for {
-		n, _, err := tr.Read(buf)
-		if err != nil {
-			if s.current(p) && !isClosed(err) {
-				s.log.Debug("track read ended", "err", err)
-			}
-			return
-		}
-		if err := pkt.Unmarshal(buf[:n]); err != nil {
-			continue
-		}
-		s.push(p, &pkt)
-	}
+	s.push(p, pkt)
 }
 
 func (s *staffLeg) current(p *peer) bool {
@@ -382,7 +371,7 @@ func (m *Manager) StaffStats(staffID int64) (StaffStats, bool) {
 // hold locks, so the packet is written by a goroutine of its own.
 func (s *staffLeg) hintBand(p *peer) {
 	if pkt, ok := s.bandHint(p); ok {
-		go func() { _ = p.pc.WriteRTCP([]rtcp.Packet{pkt}) }()
+		go func() { _ = p.conn.WriteRTCP([]rtcp.Packet{pkt}) }()
 	}
 }
 
@@ -423,11 +412,11 @@ func (s *staffLeg) repeatBandHints(p *peer) {
 		case <-p.hints:
 			return
 		case <-t.C:
-			if p.pc.ConnectionState() == webrtc.PeerConnectionStateClosed {
+			if p.conn.State() == litertc.StateClosed {
 				return
 			}
 			if pkt, ok := s.bandHint(p); ok {
-				_ = p.pc.WriteRTCP([]rtcp.Packet{pkt})
+				_ = p.conn.WriteRTCP([]rtcp.Packet{pkt})
 			}
 		}
 	}
@@ -435,3 +424,10 @@ func (s *staffLeg) repeatBandHints(p *peer) {
 
 // endHints stops repeatBandHints (the connection closed or failed).
 func (p *peer) endHints() { p.hintsOnce.Do(func() { close(p.hints) }) }
+
+// sampleTrack is a staff leg's send track: one encoded 20 ms frame per
+// WriteSample. meetd's connections send through their litertc.Conn;
+// tests use a *webrtc.TrackLocalStaticSample.
+type sampleTrack interface {
+	WriteSample(media.Sample) error
+}

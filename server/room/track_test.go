@@ -30,7 +30,10 @@ func (h *headerSink) WriteRTP(hdr *rtp.Header, p []byte) (int, error) {
 func TestFrameTrackSendsWhatSampleTrackSends(t *testing.T) {
 	for _, c := range []webrtc.RTPCodecCapability{opusCap, pcmuCap} {
 		frames := [][]byte{bytes.Repeat([]byte{1}, 80), bytes.Repeat([]byte{2}, 60), nil, bytes.Repeat([]byte{3}, 160)}
-		run := func(tr sampleTrack) *headerSink {
+		run := func(tr interface {
+			webrtc.TrackLocal
+			sampleTrack
+		}) *headerSink {
 			sink := &headerSink{}
 			if _, err := tr.Bind(sink); err != nil {
 				t.Fatal(err)

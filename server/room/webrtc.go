@@ -5,13 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
-	"github.com/pion/ice/v4"
-	"github.com/pion/interceptor"
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/internal/litertc"
 	"github.com/meet-dev/meet/internal/lossfec"
 )
 
@@ -21,49 +23,42 @@ var (
 	pcmuCap = webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000, Channels: 1}
 )
 
-// newAPI builds the pion API shared by every softphone connection: Opus
-// (111) and PCMU (0), RTCP sender/receiver reports (over a header cache),
-// ICE as configured.
-func newAPI(c *config) (*webrtc.API, error) {
-	me := &webrtc.MediaEngine{}
-	for _, pc := range []webrtc.RTPCodecParameters{
-		{RTPCodecCapability: opusCap, PayloadType: 111},
-		{RTPCodecCapability: pcmuCap, PayloadType: 0},
-	} {
-		if err := me.RegisterCodec(pc, webrtc.RTPCodecTypeAudio); err != nil {
-			return nil, fmt.Errorf("room: register %s: %w", pc.MimeType, err)
+// newEndpoint builds the media endpoint every softphone connection is
+// answered from (internal/litertc: ICE-lite, DTLS-SRTP, one goroutine per
+// socket), with the network configured.
+func newEndpoint(c *config) (*litertc.Endpoint, error) {
+	ep, err := litertc.NewEndpoint(litertc.Config{Loopback: c.loopback, PublicIPs: c.publicIPs,
+		STUN: c.stun, PortMin: c.portMin, PortMax: c.portMax, Log: c.log})
+	if err != nil {
+		return nil, fmt.Errorf("room: %w", err)
+	}
+	return ep, nil
+}
+
+// answerCodecs are the codecs the answer accepts, payload types as the
+// offer numbers them, what we send first: Opus, then PCMU.
+func answerCodecs(pts map[uint8]codecKind, send codecKind) []litertc.Codec {
+	var opus, pcmu []litertc.Codec
+	for pt, k := range pts {
+		switch k {
+		case codecOpus:
+			opus = append(opus, litertc.Codec{PT: pt, Name: "opus", ClockRate: opusCap.ClockRate,
+				Channels: opusCap.Channels, Fmtp: opusCap.SDPFmtpLine})
+		case codecPCMU:
+			pcmu = append(pcmu, litertc.Codec{PT: pt, Name: "PCMU", ClockRate: pcmuCap.ClockRate})
 		}
 	}
-	ir := &interceptor.Registry{}
-	ir.Add(headerCacheFactory{}) // first: innermost, under the reports (headercache.go)
-	if err := webrtc.ConfigureRTCPReports(ir); err != nil {
-		return nil, fmt.Errorf("room: rtcp reports: %w", err)
+	byPT := func(a, b litertc.Codec) int { return int(a.PT) - int(b.PT) }
+	slices.SortFunc(opus, byPT)
+	slices.SortFunc(pcmu, byPT)
+	if send == codecPCMU {
+		return append(pcmu, opus...)
 	}
-	se := webrtc.SettingEngine{}
-	if c.loopback {
-		se.SetIncludeLoopbackCandidate(true)
-		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-		se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	}
-	if len(c.publicIPs) > 0 {
-		se.SetNAT1To1IPs(c.publicIPs, webrtc.ICECandidateTypeHost)
-	}
-	for _, u := range c.stun {
-		if _, err := ice.ParseURL(u); err != nil {
-			return nil, fmt.Errorf("room: STUN server %q: %w", u, err)
-		}
-	}
-	if c.portMin != 0 || c.portMax != 0 {
-		if err := se.SetEphemeralUDPPortRange(c.portMin, c.portMax); err != nil {
-			return nil, fmt.Errorf("room: port range %d-%d: %w", c.portMin, c.portMax, err)
-		}
-	}
-	return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir),
-		webrtc.WithSettingEngine(se)), nil
+	return append(opus, pcmu...)
 }
 
 // Offer answers a softphone's complete SDP offer with a complete answer
-// (ICE gathering finished, no trickle). A new offer from the same staff
+// (ICE candidates gathered, no trickle). A new offer from the same staff
 // member replaces their previous connection; a room it was attached to keeps
 // the staff member and hears the new connection from the next tick.
 func (m *Manager) Offer(ctx context.Context, staffID int64, offerSDP string) (string, error) {
@@ -78,101 +73,47 @@ func (m *Manager) Offer(ctx context.Context, staffID int64, offerSDP string) (st
 		return "", api.Errorf(api.CodeBadRequest, "%v", err)
 	}
 	send := sendCodec(pts)
-	var conf webrtc.Configuration
-	if len(m.cfg.stun) > 0 {
-		conf.ICEServers = []webrtc.ICEServer{{URLs: m.cfg.stun}}
-	}
-	pc, err := m.api.NewPeerConnection(conf)
-	if err != nil {
-		return "", fmt.Errorf("room: new peer connection: %w", err)
-	}
-	p := &peer{pc: pc, pts: pts, send: send, jb: newJitter(m.cfg.jitter), lastN: 960,
+	p := &peer{pts: pts, send: send, jb: newJitter(m.cfg.jitter), lastN: 960,
 		newDe: m.newDecoder, fec: lossfec.New(), hints: make(chan struct{})}
-	s := m.staffLeg(staffID)
-	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
-		if st == webrtc.PeerConnectionStateClosed || st == webrtc.PeerConnectionStateFailed {
-			p.endHints()
-		}
-		m.presence(s, p)
-	})
-	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-		if tr.Kind() == webrtc.RTPCodecTypeAudio {
-			s.readLoop(p, tr)
-		}
-	})
-	answer, err := m.negotiate(ctx, p, offerSDP)
-	if err != nil {
-		p.endHints()
-		_ = pc.Close()
+	newOpus := func(narrow bool) (encoder, error) { return m.newPeerOpusEncoder(narrow, p.fec) }
+	if err = p.buildSends(newOpus); err != nil {
 		return "", err
 	}
+	s := m.staffLeg(staffID)
+	conn, answer, err := m.ep.Answer(ctx, offerSDP, litertc.Media{Codecs: answerCodecs(pts, send), CNAME: "meetd",
+		Handler: litertc.Handler{
+			RTP: func(pkt *rtp.Packet) { s.receive(p, pkt) },
+			RTCP: func(pkts []rtcp.Packet) { // the loss the softphone reports sets our FEC
+				if loss, ok := lossfec.FromReports(pkts, p.conn.SSRC()); ok {
+					p.fec.Report(loss)
+				}
+			},
+			State: func(st litertc.State) {
+				if st == litertc.StateClosed || st == litertc.StateFailed {
+					p.endHints()
+				}
+				m.presence(s, p)
+			},
+		}})
+	if err != nil {
+		if oe := (*litertc.OfferError)(nil); errors.As(err, &oe) {
+			return "", api.Errorf(api.CodeBadRequest, "offer rejected: %v", oe.Err)
+		}
+		return "", fmt.Errorf("room: answer: %w", err)
+	}
+	p.conn, p.track, p.answer = conn, conn, answer
 	s.mu.Lock()
 	old := s.cur
 	s.cur = p
 	s.mu.Unlock()
 	if old != nil {
 		old.endHints()
-		go old.pc.Close() // may wait for DTLS close; not on the caller's time
+		go old.conn.Close() // tells the old softphone; not on the caller's time
 	}
 	go s.repeatBandHints(p)
 	m.presence(s, p)
 	s.log.Info("softphone connection negotiated", "codec", send.String())
 	return answer, nil
-}
-
-// negotiate sets the offer, adds our send track and waits for ICE
-// gathering so the answer carries every candidate.
-func (m *Manager) negotiate(ctx context.Context, p *peer, offerSDP string) (string, error) {
-	pc := p.pc
-	err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offerSDP})
-	if err != nil {
-		return "", api.Errorf(api.CodeBadRequest, "offer rejected: %v", err)
-	}
-	capab := opusCap
-	if p.send == codecPCMU {
-		capab = pcmuCap
-	}
-	p.track, err = newFrameTrack(capab, "audio", "meetd")
-	if err != nil {
-		return "", fmt.Errorf("room: track: %w", err)
-	}
-	sender, err := pc.AddTrack(p.track)
-	if err != nil {
-		return "", fmt.Errorf("room: add track: %w", err)
-	}
-	var ssrc webrtc.SSRC
-	if enc := sender.GetParameters().Encodings; len(enc) > 0 {
-		ssrc = enc[0].SSRC
-	}
-	go func() { // read RTCP: the interceptors see it, and the loss the softphone reports sets our FEC
-		for {
-			pkts, _, err := sender.ReadRTCP()
-			if err != nil {
-				return
-			}
-			if loss, ok := lossfec.FromReports(pkts, uint32(ssrc)); ok {
-				p.fec.Report(loss)
-			}
-		}
-	}()
-	newOpus := func(narrow bool) (encoder, error) { return m.newPeerOpusEncoder(narrow, p.fec) }
-	if err = p.buildSends(newOpus); err != nil {
-		return "", err
-	}
-	answer, err := pc.CreateAnswer(nil)
-	if err != nil {
-		return "", api.Errorf(api.CodeBadRequest, "cannot answer the offer: %v", err)
-	}
-	gathered := webrtc.GatheringCompletePromise(pc)
-	if err := pc.SetLocalDescription(answer); err != nil {
-		return "", fmt.Errorf("room: set local description: %w", err)
-	}
-	select {
-	case <-gathered:
-	case <-ctx.Done():
-		return "", fmt.Errorf("room: ICE gathering: %w", ctx.Err())
-	}
-	return pc.LocalDescription().SDP, nil
 }
 
 // presence recomputes whether a staff member's softphone is connected and
@@ -188,7 +129,7 @@ func (m *Manager) presence(s *staffLeg, p *peer) {
 		s.presenceMu.Unlock()
 		return // an old connection closing
 	}
-	online := cur != nil && cur.pc != nil && cur.pc.ConnectionState() == webrtc.PeerConnectionStateConnected
+	online := cur != nil && cur.conn != nil && cur.conn.State() == litertc.StateConnected
 	if online == s.online.Load() {
 		s.presenceMu.Unlock()
 		return
@@ -238,8 +179,8 @@ func (m *Manager) Disconnect(staffID int64) {
 	old := s.cur
 	s.cur = nil
 	s.mu.Unlock()
-	if old != nil && old.pc != nil {
-		_ = old.pc.Close()
+	if old != nil && old.conn != nil {
+		_ = old.conn.Close()
 	}
 	m.presence(s, nil)
 }

@@ -211,7 +211,7 @@ func TestAttachMovesWithoutRenegotiation(t *testing.T) {
 	cl := newClient(t, m, 1, staffTone, clientOpus, clientPCMU)
 	waitOnline(t, m, 1, true)
 	pc := m.staff[1].cur
-	serverSDP := pc.pc.CurrentLocalDescription().SDP
+	serverSDP := pc.answer
 	clientSDP := cl.pc.CurrentRemoteDescription().SDP
 	pair := selectedPair(t, cl.pc)
 	c1 := openWithCaller(t, m, 401, callerTone)
@@ -233,7 +233,7 @@ func TestAttachMovesWithoutRenegotiation(t *testing.T) {
 	if m.staff[1].cur != pc {
 		t.Fatal("the server side peer connection was replaced")
 	}
-	if pc.pc.CurrentLocalDescription().SDP != serverSDP || cl.pc.CurrentRemoteDescription().SDP != clientSDP {
+	if pc.answer != serverSDP || cl.pc.CurrentRemoteDescription().SDP != clientSDP {
 		t.Fatal("session descriptions changed")
 	}
 	if p := selectedPair(t, cl.pc); p != pair {

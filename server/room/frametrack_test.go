@@ -10,16 +10,8 @@ import (
 	"github.com/pion/webrtc/v4/pkg/media"
 )
 
-// sampleTrack is a staff leg's send track: one encoded 20 ms frame per
-// WriteSample. *webrtc.TrackLocalStaticSample is one (tests use it);
-// meetd's connections use a frameTrack.
-type sampleTrack interface {
-	webrtc.TrackLocal
-	WriteSample(media.Sample) error
-}
-
-// frameTrack sends each frame as one RTP packet through a
-// TrackLocalStaticRTP, reusing one packet: the same packets
+// frameTrack (the test peers' send track) sends each frame as one RTP
+// packet through a TrackLocalStaticRTP, reusing one packet: the same packets
 // TrackLocalStaticSample sends for a frame that fits one packet (a random
 // first sequence number below 2^15 and first timestamp, the marker bit set
 // as pion's packetizer sets it on a sample's last packet, the timestamp

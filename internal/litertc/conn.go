@@ -1,0 +1,718 @@
+package litertc
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/dtls/v3"
+	"github.com/pion/dtls/v3/pkg/crypto/fingerprint"
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/srtp/v3"
+	"github.com/pion/stun/v4"
+	"github.com/pion/transport/v5/packetio"
+	"github.com/pion/webrtc/v4/pkg/media"
+)
+
+// State is a connection's state, as RTCPeerConnectionState names them.
+type State int
+
+const (
+	StateNew State = iota
+	StateConnecting
+	StateConnected
+	StateDisconnected
+	StateFailed
+	StateClosed
+)
+
+func (s State) String() string {
+	return [...]string{"new", "connecting", "connected", "disconnected", "failed", "closed"}[s]
+}
+
+// Timeouts, as pion's ICE defaults: no packet for disconnectAfter marks the
+// connection disconnected, for failAfter failed; a connection not up
+// within connectTimeout of the answer fails.
+const (
+	disconnectAfter = 5 * time.Second
+	failAfter       = 30 * time.Second
+	connectTimeout  = 30 * time.Second
+	reportEvery     = time.Second // RTCP reports, as pion's report interceptors
+	maxChecked      = 16          // remote addresses remembered as having passed a check
+	mtu             = 1500
+)
+
+// Handler receives a connection's media and state.
+type Handler struct {
+	// RTP gets each authenticated packet from the nominated address, on
+	// the socket's goroutine; pkt and its payload are valid until it
+	// returns.
+	RTP func(pkt *rtp.Packet)
+	// RTCP gets each compound RTCP packet (after its reports are read).
+	RTCP func(pkts []rtcp.Packet)
+	// State gets each state change, in order, on a goroutine of its own.
+	State func(State)
+}
+
+// Media is what an answer offers to send and accept.
+type Media struct {
+	// Codecs the answer accepts (those the offer has), in preference
+	// order; the first the offer has is what WriteSample sends.
+	Codecs []Codec
+	CNAME  string
+	Handler
+}
+
+// OfferError is an offer we cannot answer: the peer's mistake.
+type OfferError struct{ Err error }
+
+func (e *OfferError) Error() string { return e.Err.Error() }
+func (e *OfferError) Unwrap() error { return e.Err }
+
+// Conn is one answered offer.
+type Conn struct {
+	ep     *Endpoint
+	h      Handler
+	epoch  time.Time
+	ufrag  string // ours
+	pwd    string
+	rufrag string // theirs
+	fps    []remoteFP
+	cname  string
+	ssrc   uint32
+	send   Codec
+	sendOK bool
+	clocks map[uint8]uint32 // clock rate of each accepted payload type
+
+	dtlsClient bool
+	pipe       *dtlsPipe
+	socks      []*sock
+	cands      []candidate
+	wg         sync.WaitGroup
+	done       chan struct{}
+	closeOnce  sync.Once
+	release1   sync.Once
+
+	sel      atomic.Pointer[path]
+	ready    atomic.Bool  // SRTP keys are in place
+	lastRecv atomic.Int64 // since epoch, of the last packet from the peer
+
+	mu         sync.Mutex // guards the fields below
+	stunWait   map[[stun.TransactionIDSize]byte]chan netip.AddrPort
+	checked    map[netip.AddrPort]bool
+	state      State
+	pending    []State
+	delivering bool
+	dtlsConn   *dtls.Conn
+	dtlsGo     bool
+
+	dmu sync.Mutex // the receive side's SRTP context and statistics
+	dec *srtp.Context
+	rx  rxStats
+
+	wmu   sync.Mutex // the send side
+	enc   *srtp.Context
+	seq   uint16
+	ts    uint32
+	hdr   rtp.Header
+	plain [mtu]byte
+	wbuf  [mtu + 64]byte
+	tx    txStats
+}
+
+type path struct {
+	s    *sock
+	addr netip.AddrPort
+}
+
+type sock struct {
+	c     *Conn
+	uc    *net.UDPConn
+	local netip.AddrPort
+}
+
+// Answer answers an offer: the connection's sockets are bound and read
+// from now, and the answer lists their candidates (no trickle).
+func (e *Endpoint) Answer(ctx context.Context, offerSDP string, m Media) (*Conn, string, error) {
+	o, err := parseOffer(offerSDP)
+	if err != nil {
+		return nil, "", &OfferError{err}
+	}
+	var codecs []Codec
+	for _, cd := range m.Codecs {
+		if o.pts[cd.PT] {
+			codecs = append(codecs, cd)
+		}
+	}
+	if len(codecs) == 0 {
+		return nil, "", &OfferError{errors.New("the offer has no codec in common with ours")}
+	}
+	c := &Conn{ep: e, h: m.Handler, epoch: time.Now(), ufrag: iceString(16), pwd: iceString(32),
+		rufrag: o.ufrag, fps: o.fps, cname: m.CNAME, ssrc: rand.Uint32(), send: codecs[0],
+		dtlsClient: o.setup == "passive", done: make(chan struct{}),
+		stunWait: map[[stun.TransactionIDSize]byte]chan netip.AddrPort{}, checked: map[netip.AddrPort]bool{},
+		clocks: map[uint8]uint32{}}
+	if c.cname == "" {
+		c.cname = "litertc"
+	}
+	d := answerDirection(o.direction)
+	c.sendOK = d == "sendrecv" || d == "sendonly"
+	for _, cd := range codecs {
+		c.clocks[cd.PT] = cd.ClockRate
+	}
+	c.seq = uint16(rand.N(1 << 15))
+	c.ts = rand.Uint32()
+	c.pipe = &dtlsPipe{c: c, buf: packetio.NewBuffer()}
+	c.pipe.buf.SetLimitSize(64 * mtu)
+	if err := c.gather(ctx); err != nil {
+		c.release()
+		c.wg.Wait()
+		return nil, "", err
+	}
+	c.wg.Add(1)
+	go c.watch()
+	return c, c.answer(o, codecs), nil
+}
+
+// iceString is a random ICE ufrag or password (RFC 8445 ice-char).
+func iceString(n int) string {
+	const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = chars[rand.N(len(chars))]
+	}
+	return string(b)
+}
+
+// State is the connection's state now.
+func (c *Conn) State() State {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state
+}
+
+// SSRC is our stream's SSRC.
+func (c *Conn) SSRC() uint32 { return c.ssrc }
+
+// setState moves to st (nothing moves a closed connection) and delivers
+// the change in order.
+func (c *Conn) setState(st State) {
+	c.mu.Lock()
+	if c.state == st || c.state == StateClosed || c.state == StateFailed && st != StateClosed {
+		c.mu.Unlock()
+		return
+	}
+	c.state = st
+	if c.h.State == nil {
+		c.mu.Unlock()
+		return
+	}
+	c.pending = append(c.pending, st)
+	if c.delivering {
+		c.mu.Unlock()
+		return
+	}
+	c.delivering = true
+	c.mu.Unlock()
+	go func() {
+		c.mu.Lock()
+		for len(c.pending) > 0 {
+			next := c.pending[0]
+			c.pending = c.pending[1:]
+			c.mu.Unlock()
+			c.h.State(next)
+			c.mu.Lock()
+		}
+		c.delivering = false
+		c.mu.Unlock()
+	}()
+}
+
+func (c *Conn) now() time.Duration { return time.Since(c.epoch) }
+
+// readLoop reads the socket until it closes: every packet is handled on
+// this goroutine.
+func (s *sock) readLoop() {
+	c := s.c
+	defer c.wg.Done()
+	buf := make([]byte, mtu)
+	out := make([]byte, mtu)
+	var pkt rtp.Packet
+	for {
+		n, from, err := s.uc.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		if n == 0 {
+			continue
+		}
+		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+		b := buf[:n]
+		switch {
+		case b[0] < 4:
+			c.handleSTUN(s, b, from)
+		case b[0] >= 20 && b[0] < 64:
+			c.handleDTLS(b, from)
+		case b[0] >= 128 && b[0] < 192:
+			c.handleSRTP(b, from, out, &pkt)
+		}
+	}
+}
+
+// handleSTUN answers a connectivity check that carries our credentials,
+// and takes a STUN server's answer to gather.
+func (c *Conn) handleSTUN(s *sock, b []byte, from netip.AddrPort) {
+	m := &stun.Message{Raw: b}
+	if err := m.Decode(); err != nil {
+		return
+	}
+	if m.Type == stun.BindingSuccess {
+		c.mu.Lock()
+		ch := c.stunWait[m.TransactionID]
+		c.mu.Unlock()
+		var xa stun.XORMappedAddress
+		if ch == nil || xa.GetFrom(m) != nil {
+			return
+		}
+		if ip, ok := netip.AddrFromSlice(xa.IP); ok {
+			select {
+			case ch <- netip.AddrPortFrom(ip.Unmap(), uint16(xa.Port)):
+			default:
+			}
+		}
+		return
+	}
+	if m.Type != stun.BindingRequest {
+		return
+	}
+	var u stun.Username
+	if u.GetFrom(m) != nil || string(u) != c.ufrag+":"+c.rufrag {
+		return
+	}
+	if stun.NewShortTermIntegrity(c.pwd).Check(m) != nil {
+		return
+	}
+	if m.Contains(stun.AttrFingerprint) && stun.Fingerprint.Check(m) != nil {
+		return
+	}
+	resp, err := stun.Build(stun.NewTransactionIDSetter(m.TransactionID), stun.BindingSuccess,
+		&stun.XORMappedAddress{IP: from.Addr().AsSlice(), Port: int(from.Port())},
+		stun.NewShortTermIntegrity(c.pwd), stun.Fingerprint)
+	if err != nil {
+		return
+	}
+	if _, err := s.uc.WriteToUDPAddrPort(resp.Raw, from); err != nil {
+		return
+	}
+	c.lastRecv.Store(int64(c.now()))
+	c.passed(s, from, m.Contains(stun.AttrUseCandidate))
+}
+
+// passed records a remote address that passed a check; the nominated one
+// (or the first, until one is nominated) carries the media, and the first
+// selection starts DTLS.
+func (c *Conn) passed(s *sock, from netip.AddrPort, nominated bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state == StateClosed || c.state == StateFailed {
+		return
+	}
+	if !c.checked[from] && len(c.checked) < maxChecked {
+		c.checked[from] = true
+	}
+	cur := c.sel.Load()
+	if cur == nil || nominated && (cur.addr != from || cur.s != s) {
+		c.sel.Store(&path{s: s, addr: from})
+	}
+	if !c.dtlsGo {
+		c.dtlsGo = true
+		c.pipe.raddr = net.UDPAddrFromAddrPort(from)
+		c.wg.Add(1)
+		go c.runDTLS()
+		if c.state == StateNew {
+			c.mu.Unlock()
+			c.setState(StateConnecting)
+			c.mu.Lock()
+		}
+	}
+}
+
+// handleDTLS passes a DTLS record from a checked address to the handshake.
+func (c *Conn) handleDTLS(b []byte, from netip.AddrPort) {
+	c.mu.Lock()
+	ok := c.checked[from]
+	c.mu.Unlock()
+	if ok {
+		c.lastRecv.Store(int64(c.now()))
+		_, _ = c.pipe.buf.Write(b, nil) // full: dropped, as the network would
+	}
+}
+
+// handleSRTP decrypts an SRTP or SRTCP packet from the nominated address
+// and hands it on.
+func (c *Conn) handleSRTP(b []byte, from netip.AddrPort, out []byte, pkt *rtp.Packet) {
+	p := c.sel.Load()
+	if p == nil || p.addr != from || !c.ready.Load() {
+		return
+	}
+	now := c.now()
+	if len(b) >= 2 && b[1] >= 192 && b[1] <= 223 { // RTCP (RFC 5761)
+		c.handleSRTCP(b, out, now)
+		return
+	}
+	c.dmu.Lock()
+	plain, err := c.dec.DecryptRTP(out, b, &pkt.Header)
+	if err == nil {
+		c.rx.update(&pkt.Header, now, c.clocks[pkt.PayloadType])
+	}
+	c.dmu.Unlock()
+	if err != nil {
+		return
+	}
+	c.lastRecv.Store(int64(now))
+	if pkt.Unmarshal(plain) != nil || c.h.RTP == nil {
+		return
+	}
+	c.h.RTP(pkt)
+}
+
+func (c *Conn) handleSRTCP(b, out []byte, now time.Duration) {
+	c.dmu.Lock()
+	plain, err := c.dec.DecryptRTCP(out, b, nil)
+	c.dmu.Unlock()
+	if err != nil {
+		return
+	}
+	c.lastRecv.Store(int64(now))
+	pkts, err := rtcp.Unmarshal(plain)
+	if err != nil {
+		return
+	}
+	c.dmu.Lock()
+	for _, pk := range pkts {
+		if sr, ok := pk.(*rtcp.SenderReport); ok && sr.SSRC == c.rx.ssrc {
+			c.rx.lastSR, c.rx.lastSRAt = uint32(sr.NTPTime>>16), now
+		}
+	}
+	c.dmu.Unlock()
+	if c.h.RTCP != nil {
+		c.h.RTCP(pkts)
+	}
+}
+
+// runDTLS does the handshake over the selected path, then sets up SRTP
+// and waits for the peer to close.
+func (c *Conn) runDTLS() {
+	defer c.wg.Done()
+	ctx, cancel := context.WithTimeout(context.Background(), connectTimeout)
+	defer cancel()
+	go func() {
+		select {
+		case <-c.done:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	opts := []dtls.Option{
+		dtls.WithCertificates(c.ep.cert),
+		dtls.WithSRTPProtectionProfiles(dtls.SRTP_AEAD_AES_128_GCM, dtls.SRTP_AES128_CM_HMAC_SHA1_80),
+		dtls.WithExtendedMasterSecret(dtls.RequireExtendedMasterSecret),
+		dtls.WithInsecureSkipVerify(true), // self-signed: the offer's fingerprint is the check
+		dtls.WithVerifyPeerCertificate(c.verifyPeer),
+	}
+	var dc *dtls.Conn
+	var err error
+	if c.dtlsClient {
+		copts := make([]dtls.ClientOption, len(opts))
+		for i, o := range opts {
+			copts[i] = o
+		}
+		dc, err = dtls.ClientWithOptions(c.pipe, c.pipe.raddr, copts...)
+	} else {
+		sopts := make([]dtls.ServerOption, 0, len(opts)+1)
+		for _, o := range opts {
+			sopts = append(sopts, o)
+		}
+		sopts = append(sopts, dtls.WithClientAuth(dtls.RequireAnyClientCert))
+		dc, err = dtls.ServerWithOptions(c.pipe, c.pipe.raddr, sopts...)
+	}
+	if err == nil {
+		err = dc.HandshakeContext(ctx)
+	}
+	if err == nil {
+		err = c.startSRTP(dc)
+	}
+	if err != nil {
+		if dc != nil {
+			_ = dc.Close()
+		}
+		c.fail(fmt.Errorf("DTLS: %w", err))
+		return
+	}
+	c.mu.Lock()
+	closed := c.state == StateClosed || c.state == StateFailed
+	if !closed {
+		c.dtlsConn = dc
+	}
+	c.mu.Unlock()
+	if closed {
+		_ = dc.Close()
+		return
+	}
+	c.lastRecv.Store(int64(c.now()))
+	c.setState(StateConnected)
+	buf := make([]byte, mtu)
+	for { // no application data in a media-only connection: this ends on close_notify or close
+		if _, err := dc.Read(buf); err != nil {
+			if errors.Is(err, io.EOF) {
+				c.ep.log.Debug("peer closed the connection")
+				c.fail(nil)
+			}
+			return
+		}
+	}
+}
+
+// verifyPeer checks the peer's certificate against the offer's fingerprints.
+func (c *Conn) verifyPeer(raw [][]byte, _ [][]*x509.Certificate) error {
+	if len(raw) == 0 {
+		return errors.New("no certificate")
+	}
+	cert, err := x509.ParseCertificate(raw[0])
+	if err != nil {
+		return err
+	}
+	for _, f := range c.fps {
+		v, err := fingerprint.Fingerprint(cert, f.hash)
+		if err == nil && strings.EqualFold(v, f.value) {
+			return nil
+		}
+	}
+	return errors.New("the certificate does not match the offer's fingerprint")
+}
+
+// startSRTP keys both directions from the handshake (RFC 5764 §4.2).
+func (c *Conn) startSRTP(dc *dtls.Conn) error {
+	st, ok := dc.ConnectionState()
+	if !ok {
+		return errors.New("no connection state")
+	}
+	prof, ok := dc.SelectedSRTPProtectionProfile()
+	if !ok {
+		return errors.New("no SRTP profile agreed")
+	}
+	cfg := srtp.Config{Profile: srtp.ProtectionProfile(prof)}
+	if err := cfg.ExtractSessionKeysFromDTLS(&st, c.dtlsClient); err != nil {
+		return err
+	}
+	enc, err := srtp.CreateContext(cfg.Keys.LocalMasterKey, cfg.Keys.LocalMasterSalt, cfg.Profile)
+	if err != nil {
+		return err
+	}
+	dec, err := srtp.CreateContext(cfg.Keys.RemoteMasterKey, cfg.Keys.RemoteMasterSalt, cfg.Profile,
+		srtp.SRTPReplayProtection(64), srtp.SRTCPReplayProtection(64))
+	if err != nil {
+		return err
+	}
+	c.wmu.Lock()
+	c.enc = enc
+	c.wmu.Unlock()
+	c.dmu.Lock()
+	c.dec = dec
+	c.dmu.Unlock()
+	c.ready.Store(true)
+	return nil
+}
+
+// watch moves the state on silence and sends the RTCP reports.
+func (c *Conn) watch() {
+	defer c.wg.Done()
+	t := time.NewTicker(reportEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.done:
+			return
+		case <-t.C:
+		}
+		now := c.now()
+		idle := now - time.Duration(c.lastRecv.Load())
+		switch st := c.State(); st {
+		case StateNew, StateConnecting:
+			if now > connectTimeout {
+				c.fail(errors.New("not connected in time"))
+			}
+		case StateConnected, StateDisconnected:
+			switch {
+			case idle > failAfter:
+				c.fail(errors.New("the peer went silent"))
+				continue
+			case idle > disconnectAfter:
+				c.setState(StateDisconnected)
+			default:
+				c.setState(StateConnected)
+			}
+			c.sendReports(now)
+		}
+	}
+}
+
+// fail ends the connection as failed (err nil: the peer closed it) and
+// frees its sockets.
+func (c *Conn) fail(err error) {
+	if err != nil && c.State() != StateClosed {
+		c.ep.log.Info("media connection failed", "err", err)
+	}
+	if err == nil {
+		c.setState(StateClosed)
+	} else {
+		c.setState(StateFailed)
+	}
+	c.release()
+}
+
+// release closes the sockets and stops the goroutines.
+func (c *Conn) release() {
+	c.release1.Do(func() {
+		close(c.done)
+		_ = c.pipe.buf.Close()
+		for _, s := range c.socks {
+			_ = s.uc.Close()
+		}
+	})
+}
+
+// Close ends the connection: the peer is told (DTLS close_notify) and the
+// sockets are closed.
+func (c *Conn) Close() error {
+	c.closeOnce.Do(func() {
+		c.mu.Lock()
+		dc := c.dtlsConn
+		c.mu.Unlock()
+		if dc != nil {
+			_ = dc.Close()
+		}
+		c.setState(StateClosed)
+		c.release()
+		c.wg.Wait()
+	})
+	return nil
+}
+
+// WriteSample sends one frame as one RTP packet (the marker set, as pion's
+// packetizer sets it on a sample's last packet); an empty frame only
+// advances the timestamp. Before the connection is up, frames are dropped.
+func (c *Conn) WriteSample(s media.Sample) error {
+	ticks := uint32(int64(s.Duration) * int64(c.send.ClockRate) / int64(time.Second))
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if len(s.Data) == 0 {
+		c.ts += ticks
+		return nil
+	}
+	if len(s.Data) > mtu-64 {
+		return fmt.Errorf("litertc: a %d-byte frame does not fit a packet", len(s.Data))
+	}
+	p := c.sel.Load()
+	h := &c.hdr
+	*h = rtp.Header{Version: 2, Marker: true, PayloadType: c.send.PT, SequenceNumber: c.seq, Timestamp: c.ts, SSRC: c.ssrc}
+	c.seq++
+	c.ts += ticks
+	if c.enc == nil || p == nil || !c.sendOK {
+		return nil
+	}
+	n, err := h.MarshalTo(c.plain[:])
+	if err != nil {
+		return err
+	}
+	n += copy(c.plain[n:], s.Data)
+	out, err := c.enc.EncryptRTP(c.wbuf[:0], c.plain[:n], h)
+	if err != nil {
+		return err
+	}
+	if _, err := p.s.uc.WriteToUDPAddrPort(out, p.addr); err != nil {
+		if errors.Is(err, net.ErrClosed) {
+			return io.ErrClosedPipe
+		}
+		return err
+	}
+	c.tx.sent(len(s.Data), h.Timestamp, c.now())
+	return nil
+}
+
+// WriteRTCP sends a compound RTCP packet (dropped before the connection
+// is up).
+func (c *Conn) WriteRTCP(pkts []rtcp.Packet) error {
+	raw, err := rtcp.Marshal(pkts)
+	if err != nil {
+		return err
+	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return c.writeRTCPLocked(raw)
+}
+
+func (c *Conn) writeRTCPLocked(raw []byte) error {
+	p := c.sel.Load()
+	if c.enc == nil || p == nil {
+		return nil
+	}
+	out, err := c.enc.EncryptRTCP(c.wbuf[:0], raw, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := p.s.uc.WriteToUDPAddrPort(out, p.addr); err != nil {
+		if errors.Is(err, net.ErrClosed) {
+			return io.ErrClosedPipe
+		}
+		return err
+	}
+	return nil
+}
+
+// dtlsPipe is the net.PacketConn pion/dtls runs over: it reads the DTLS
+// records the socket's read loop queued and writes to the selected path.
+type dtlsPipe struct {
+	c     *Conn
+	buf   *packetio.Buffer
+	raddr *net.UDPAddr
+}
+
+func (p *dtlsPipe) ReadFrom(b []byte) (int, net.Addr, error) {
+	n, _, err := p.buf.Read(b, nil)
+	return n, p.raddr, err
+}
+
+func (p *dtlsPipe) WriteTo(b []byte, _ net.Addr) (int, error) {
+	sel := p.c.sel.Load()
+	if sel == nil {
+		return 0, errors.New("litertc: no path selected")
+	}
+	return sel.s.uc.WriteToUDPAddrPort(b, sel.addr)
+}
+
+func (p *dtlsPipe) Close() error { return p.buf.Close() }
+
+func (p *dtlsPipe) LocalAddr() net.Addr {
+	if sel := p.c.sel.Load(); sel != nil {
+		return net.UDPAddrFromAddrPort(sel.s.local)
+	}
+	return &net.UDPAddr{}
+}
+
+func (p *dtlsPipe) SetDeadline(t time.Time) error      { return p.buf.SetReadDeadline(t) }
+func (p *dtlsPipe) SetReadDeadline(t time.Time) error  { return p.buf.SetReadDeadline(t) }
+func (p *dtlsPipe) SetWriteDeadline(_ time.Time) error { return nil }

@@ -1,0 +1,150 @@
+package litertc
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media"
+	"github.com/stretchr/testify/require"
+)
+
+var testCodecs = []Codec{
+	{PT: 111, Name: "opus", ClockRate: 48000, Channels: 2, Fmtp: "minptime=10;useinbandfec=1"},
+	{PT: 0, Name: "PCMU", ClockRate: 8000},
+}
+
+// pionPeer is a full pion PeerConnection offering one sendrecv Opus track,
+// as meet phone does.
+func pionPeer(t *testing.T) (*webrtc.PeerConnection, *webrtc.TrackLocalStaticSample, *webrtc.RTPSender) {
+	t.Helper()
+	me := &webrtc.MediaEngine{}
+	require.NoError(t, me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{
+		MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, PayloadType: 111}, webrtc.RTPCodecTypeAudio))
+	ir := &interceptor.Registry{}
+	require.NoError(t, webrtc.ConfigureRTCPReports(ir))
+	se := webrtc.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = pc.Close() })
+	tr, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "a", "s")
+	require.NoError(t, err)
+	snd, err := pc.AddTrack(tr)
+	require.NoError(t, err)
+	return pc, tr, snd
+}
+
+func offerOf(t *testing.T, pc *webrtc.PeerConnection) string {
+	t.Helper()
+	o, err := pc.CreateOffer(nil)
+	require.NoError(t, err)
+	g := webrtc.GatheringCompletePromise(pc)
+	require.NoError(t, pc.SetLocalDescription(o))
+	<-g
+	return pc.LocalDescription().SDP
+}
+
+func TestPionPeerTwoWay(t *testing.T) {
+	ep, err := NewEndpoint(Config{Loopback: true})
+	require.NoError(t, err)
+	pc, tr, snd := pionPeer(t)
+	var got atomic.Int64
+	var rtcpIn atomic.Int64
+	states := make(chan State, 16)
+	c, answer, err := ep.Answer(context.Background(), offerOf(t, pc), Media{Codecs: testCodecs, CNAME: "t",
+		Handler: Handler{
+			RTP:   func(p *rtp.Packet) { got.Add(1) },
+			RTCP:  func([]rtcp.Packet) { rtcpIn.Add(1) },
+			State: func(s State) { states <- s },
+		}})
+	require.NoError(t, err)
+	require.Contains(t, answer, "a=ice-lite")
+	var heard atomic.Int64
+	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		for {
+			if _, _, err := tr.ReadRTP(); err != nil {
+				return
+			}
+			heard.Add(1)
+		}
+	})
+	rrAboutUs := make(chan rtcp.ReceptionReport, 1)
+	go func() {
+		for {
+			pkts, _, err := snd.ReadRTCP()
+			if err != nil {
+				return
+			}
+			for _, p := range pkts {
+				if sr, ok := p.(*rtcp.SenderReport); ok {
+					_ = sr
+				}
+				if rr, ok := p.(*rtcp.ReceiverReport); ok && len(rr.Reports) > 0 {
+					select {
+					case rrAboutUs <- rr.Reports[0]:
+					default:
+					}
+				}
+				if sr, ok := p.(*rtcp.SenderReport); ok && len(sr.Reports) > 0 {
+					select {
+					case rrAboutUs <- sr.Reports[0]:
+					default:
+					}
+				}
+			}
+		}
+	}()
+	require.NoError(t, pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}))
+	require.Equal(t, StateConnecting, waitState(t, states))
+	require.Equal(t, StateConnected, waitState(t, states))
+	frame := make([]byte, 60)
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) && (got.Load() < 50 || heard.Load() < 50) {
+		require.NoError(t, tr.WriteSample(media.Sample{Data: frame, Duration: 20 * time.Millisecond}))
+		require.NoError(t, c.WriteSample(media.Sample{Data: frame, Duration: 20 * time.Millisecond}))
+		time.Sleep(20 * time.Millisecond)
+	}
+	require.GreaterOrEqual(t, got.Load(), int64(50))
+	require.GreaterOrEqual(t, heard.Load(), int64(50))
+	select {
+	case rr := <-rrAboutUs:
+		require.Zero(t, rr.FractionLost)
+	case <-time.After(3 * time.Second):
+		t.Fatal("no reception report from litertc reached the pion peer")
+	}
+	require.Positive(t, rtcpIn.Load())
+	require.Equal(t, webrtc.PeerConnectionStateConnected, pc.ConnectionState())
+	closed := make(chan struct{})
+	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+		if s == webrtc.PeerConnectionStateClosed || s == webrtc.PeerConnectionStateFailed {
+			select {
+			case <-closed:
+			default:
+				close(closed)
+			}
+		}
+	})
+	require.NoError(t, c.Close())
+	require.Equal(t, StateClosed, c.State())
+}
+
+func waitState(t *testing.T, ch chan State) State {
+	t.Helper()
+	select {
+	case s := <-ch:
+		return s
+	case <-time.After(10 * time.Second):
+		t.Fatal("no state change")
+	}
+	return 0
+}

@@ -1,0 +1,269 @@
+// Package litertc answers a WebRTC offer for one audio stream the way a
+// media server does: ICE-lite (RFC 8445 §2.5), DTLS-SRTP (RFC 5764) and
+// RTP/RTCP on one socket, with one goroutine per socket that reads a
+// packet, decrypts it and hands it to the caller in place. pion's
+// PeerConnection moves every received packet through four goroutines (the
+// ICE candidate's reader, the mux, the SRTP session, the track reader) and
+// every sent one through its interceptor chain; for a server carrying
+// hundreds of calls that is most of its per-call time. The handshakes are
+// pion's own packages: pion/stun for the connectivity checks, pion/dtls for
+// the handshake and its exported keys, pion/srtp for the packets.
+//
+// The other side is a full ICE agent (a browser, or pion as in meet phone):
+// it sends the checks and nominates the pair; a lite agent only answers
+// them, from host (and, with STUN servers configured, server-reflexive)
+// candidates.
+package litertc
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/pion/dtls/v3/pkg/crypto/fingerprint"
+	"github.com/pion/dtls/v3/pkg/crypto/selfsign"
+	"github.com/pion/stun/v4"
+)
+
+// Config is an Endpoint's network set-up.
+type Config struct {
+	// Loopback binds 127.0.0.1 only (tests, a one-machine demo);
+	// otherwise every up, non-loopback interface address is a candidate.
+	Loopback bool
+	// PublicIPs are announced instead of the bound addresses (1:1 NAT):
+	// "203.0.113.7" replaces every address of its family, and
+	// "203.0.113.7/10.0.0.5" replaces 10.0.0.5 only.
+	PublicIPs []string
+	// STUN servers ("stun:host:port") give server-reflexive candidates.
+	STUN []string
+	// PortMin and PortMax bound the UDP ports (0, 0: any).
+	PortMin, PortMax uint16
+	Log              *slog.Logger
+}
+
+// Endpoint answers offers. One DTLS certificate serves all its
+// connections: its fingerprint is in every answer.
+type Endpoint struct {
+	cfg    Config
+	log    *slog.Logger
+	cert   tls.Certificate
+	fp     string // "sha-256 AB:CD:..."
+	stun   []string
+	public []natMap
+}
+
+type natMap struct {
+	public netip.Addr
+	local  netip.Addr // invalid: every local address of public's family
+}
+
+// stunTimeout bounds the wait for a STUN server's answer while gathering.
+const stunTimeout = 3 * time.Second
+
+// NewEndpoint checks the configuration and makes the certificate.
+func NewEndpoint(cfg Config) (*Endpoint, error) {
+	e := &Endpoint{cfg: cfg, log: cfg.Log}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.PortMin > cfg.PortMax {
+		return nil, fmt.Errorf("litertc: port range %d-%d is empty", cfg.PortMin, cfg.PortMax)
+	}
+	for _, p := range cfg.PublicIPs {
+		pub, local, hasLocal := strings.Cut(p, "/")
+		m := natMap{}
+		var err error
+		if m.public, err = netip.ParseAddr(pub); err != nil {
+			return nil, fmt.Errorf("litertc: public IP %q: %w", p, err)
+		}
+		if hasLocal {
+			if m.local, err = netip.ParseAddr(local); err != nil {
+				return nil, fmt.Errorf("litertc: public IP %q: %w", p, err)
+			}
+		}
+		e.public = append(e.public, m)
+	}
+	for _, u := range cfg.STUN {
+		uri, err := stun.ParseURI(u)
+		if err != nil {
+			return nil, fmt.Errorf("litertc: STUN server %q: %w", u, err)
+		}
+		if uri.Scheme != stun.SchemeTypeSTUN {
+			return nil, fmt.Errorf("litertc: %q is not a stun: URL", u)
+		}
+		e.stun = append(e.stun, net.JoinHostPort(uri.Host, fmt.Sprint(uri.Port)))
+	}
+	cert, err := selfsign.GenerateSelfSigned()
+	if err != nil {
+		return nil, fmt.Errorf("litertc: certificate: %w", err)
+	}
+	x, err := x509.ParseCertificate(cert.Certificate[0])
+	if err != nil {
+		return nil, fmt.Errorf("litertc: certificate: %w", err)
+	}
+	fp, err := fingerprint.Fingerprint(x, fingerprintHash)
+	if err != nil {
+		return nil, fmt.Errorf("litertc: fingerprint: %w", err)
+	}
+	e.cert, e.fp = cert, "sha-256 "+strings.ToUpper(fp)
+	return e, nil
+}
+
+// localAddrs are the addresses to bind one socket each on.
+func (e *Endpoint) localAddrs() ([]netip.Addr, error) {
+	if e.cfg.Loopback {
+		return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
+	}
+	ifs, err := net.Interfaces()
+	if err != nil {
+		return nil, fmt.Errorf("litertc: interfaces: %w", err)
+	}
+	var out []netip.Addr
+	for _, ifc := range ifs {
+		if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagLoopback != 0 {
+			continue
+		}
+		addrs, err := ifc.Addrs()
+		if err != nil {
+			continue
+		}
+		for _, a := range addrs {
+			pfx, err := netip.ParsePrefix(a.String())
+			if err != nil {
+				continue
+			}
+			ip := pfx.Addr().Unmap()
+			if ip.IsLinkLocalUnicast() || ip.IsLoopback() || !ip.IsGlobalUnicast() && !ip.IsPrivate() {
+				continue
+			}
+			out = append(out, ip)
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("litertc: no usable interface address")
+	}
+	return out, nil
+}
+
+// listen binds a UDP socket on ip within the port range.
+func (e *Endpoint) listen(ip netip.Addr) (*net.UDPConn, error) {
+	lo, hi := int(e.cfg.PortMin), int(e.cfg.PortMax)
+	if lo == 0 && hi == 0 {
+		return net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))
+	}
+	if lo == 0 {
+		lo = 1
+	}
+	n := hi - lo + 1
+	start := rand.N(n)
+	var err error
+	for i := range n {
+		port := lo + (start+i)%n
+		var c *net.UDPConn
+		c, err = net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(port))))
+		if err == nil {
+			return c, nil
+		}
+	}
+	return nil, fmt.Errorf("litertc: no free port in %d-%d on %s: %w", lo, hi, ip, err)
+}
+
+// announced is the address the candidate for local carries.
+func (e *Endpoint) announced(local netip.Addr) netip.Addr {
+	for _, m := range e.public {
+		if m.local.IsValid() && m.local == local {
+			return m.public
+		}
+	}
+	for _, m := range e.public {
+		if !m.local.IsValid() && m.public.Is4() == local.Is4() {
+			return m.public
+		}
+	}
+	return local
+}
+
+// candidate is one line of the answer's candidates.
+type candidate struct {
+	addr    netip.AddrPort
+	typ     string         // "host" or "srflx"
+	related netip.AddrPort // srflx: the socket's address
+}
+
+// gather opens one socket per local address and lists its candidates; a
+// STUN server's answer arrives through the socket's read loop (c.stunWait).
+func (c *Conn) gather(ctx context.Context) error {
+	ips, err := c.ep.localAddrs()
+	if err != nil {
+		return err
+	}
+	for _, ip := range ips {
+		uc, err := c.ep.listen(ip)
+		if err != nil {
+			return err
+		}
+		s := &sock{c: c, uc: uc, local: netip.AddrPortFrom(ip, uint16(uc.LocalAddr().(*net.UDPAddr).Port))}
+		c.socks = append(c.socks, s)
+		c.cands = append(c.cands, candidate{addr: netip.AddrPortFrom(c.ep.announced(ip), s.local.Port()), typ: "host"})
+	}
+	for _, s := range c.socks {
+		c.wg.Add(1)
+		go s.readLoop()
+	}
+	for _, srv := range c.ep.stun {
+		for _, s := range c.socks {
+			if a, err := c.reflexive(ctx, s, srv); err != nil {
+				c.ep.log.Warn("STUN server gave no address", "server", srv, "local", s.local, "err", err)
+			} else if a != s.local {
+				c.cands = append(c.cands, candidate{addr: a, typ: "srflx", related: s.local})
+			}
+		}
+	}
+	return nil
+}
+
+// reflexive asks a STUN server for s's address as the server sees it.
+func (c *Conn) reflexive(ctx context.Context, s *sock, server string) (netip.AddrPort, error) {
+	ua, err := net.ResolveUDPAddr("udp", server)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	dst := ua.AddrPort()
+	if dst.Addr().Unmap().Is4() != s.local.Addr().Is4() {
+		return netip.AddrPort{}, errors.New("other address family")
+	}
+	req := stun.MustBuild(stun.TransactionID, stun.BindingRequest, stun.Fingerprint)
+	ch := make(chan netip.AddrPort, 1)
+	c.mu.Lock()
+	c.stunWait[req.TransactionID] = ch
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		delete(c.stunWait, req.TransactionID)
+		c.mu.Unlock()
+	}()
+	ctx, cancel := context.WithTimeout(ctx, stunTimeout)
+	defer cancel()
+	retry := time.NewTicker(500 * time.Millisecond)
+	defer retry.Stop()
+	for {
+		if _, err := s.uc.WriteToUDPAddrPort(req.Raw, dst); err != nil {
+			return netip.AddrPort{}, err
+		}
+		select {
+		case a := <-ch:
+			return a, nil
+		case <-retry.C:
+		case <-ctx.Done():
+			return netip.AddrPort{}, ctx.Err()
+		}
+	}
+}
