@@ -88,7 +88,8 @@ FUZZTIME ?= 10m
 FUZZ_TARGETS := ./server/trunk:FuzzSIPRequest ./server/trunk:FuzzSDPOffer ./audio:FuzzReadWAV \
 	./server/httpapi:FuzzDecodeJSON ./tui/common:FuzzParseSnooze ./tui/common:FuzzParseFilter \
 	./tui/common:FuzzCleanNumber ./server/hours:FuzzParseClock \
-	./api:FuzzTextRule ./audio/opus:FuzzDecode ./audio/jitter:FuzzInsert
+	./api:FuzzTextRule ./audio/opus:FuzzDecode ./audio/jitter:FuzzInsert \
+	./internal/litertc:FuzzParseOffer ./internal/litertc:FuzzDatagram
 fuzz: deps
 	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
 		echo "== $$fn ($$pkg) for $(FUZZTIME)"; \

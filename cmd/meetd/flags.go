@@ -44,7 +44,7 @@ func addFeatureFlags(fs *pflag.FlagSet) {
 	fs.Duration("register-expires", time.Hour, "requested registration lifetime")
 	fs.Bool("ice-loopback", false, "WebRTC on loopback only (local demo and tests)")
 	fs.StringSlice("ice-public-ip", nil, "public IP announced in ICE candidates (1:1 NAT)")
-	fs.String("ice-ports", "", "UDP port range for WebRTC, e.g. 20000-30000")
+	fs.String("ice-ports", "", "UDP port range for WebRTC (the first free port in it, per server address, serves every operator), e.g. 20000-30000")
 	fs.Duration("member-ring-timeout", 0, "per-member ring time under team auto-assignment (default 15s)")
 	fs.String("sms-url", "", "SMS provider API base URL (empty: no SMS)")
 	fs.String("sms-user", "", "SMS provider user (basic auth; empty uses a bearer token)")

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -96,7 +97,6 @@ type Conn struct {
 
 	dtlsClient bool
 	pipe       *dtlsPipe
-	socks      []*sock
 	cands      []candidate
 	wg         sync.WaitGroup
 	done       chan struct{}
@@ -107,9 +107,9 @@ type Conn struct {
 	ready    atomic.Bool  // SRTP keys are in place
 	lastRecv atomic.Int64 // since epoch, of the last packet from the peer
 
-	mu         sync.Mutex // guards the fields below
-	stunWait   map[[stun.TransactionIDSize]byte]chan netip.AddrPort
-	checked    map[netip.AddrPort]bool
+	mu         sync.Mutex       // guards the fields below
+	addrs      []netip.AddrPort // remote addresses that passed a check (the endpoint routes them here)
+	released   bool
 	state      State
 	pending    []State
 	delivering bool
@@ -136,7 +136,7 @@ type path struct {
 }
 
 type sock struct {
-	c     *Conn
+	ep    *Endpoint
 	uc    *net.UDPConn
 	local netip.AddrPort
 }
@@ -159,9 +159,7 @@ func (e *Endpoint) Answer(ctx context.Context, offerSDP string, m Media) (*Conn,
 	}
 	c := &Conn{ep: e, h: m.Handler, epoch: time.Now(), ufrag: iceString(16), pwd: iceString(32),
 		rufrag: o.ufrag, fps: o.fps, cname: m.CNAME, ssrc: rand.Uint32(), send: codecs[0],
-		dtlsClient: o.setup == "passive", done: make(chan struct{}),
-		stunWait: map[[stun.TransactionIDSize]byte]chan netip.AddrPort{}, checked: map[netip.AddrPort]bool{},
-		clocks: map[uint8]uint32{}}
+		dtlsClient: o.setup == "passive", done: make(chan struct{}), clocks: map[uint8]uint32{}}
 	if c.cname == "" {
 		c.cname = "litertc"
 	}
@@ -174,11 +172,14 @@ func (e *Endpoint) Answer(ctx context.Context, offerSDP string, m Media) (*Conn,
 	c.ts = rand.Uint32()
 	c.pipe = &dtlsPipe{c: c, buf: packetio.NewBuffer()}
 	c.pipe.buf.SetLimitSize(64 * mtu)
-	if err := c.gather(ctx); err != nil {
-		c.release()
-		c.wg.Wait()
-		return nil, "", err
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil, "", errors.New("litertc: the endpoint is closed")
 	}
+	e.byUfrag[c.ufrag] = c
+	e.mu.Unlock()
+	c.gather(ctx)
 	c.wg.Add(1)
 	go c.watch()
 	return c, c.answer(o, codecs), nil
@@ -241,10 +242,10 @@ func (c *Conn) setState(st State) {
 func (c *Conn) now() time.Duration { return time.Since(c.epoch) }
 
 // readLoop reads the socket until it closes: every packet is handled on
-// this goroutine.
+// this goroutine, STUN by its username, the rest by its source address.
 func (s *sock) readLoop() {
-	c := s.c
-	defer c.wg.Done()
+	e := s.ep
+	defer e.wg.Done()
 	buf := make([]byte, mtu)
 	out := make([]byte, mtu)
 	var pkt rtp.Packet
@@ -259,30 +260,46 @@ func (s *sock) readLoop() {
 		if n == 0 {
 			continue
 		}
-		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
-		b := buf[:n]
-		switch {
-		case b[0] < 4:
-			c.handleSTUN(s, b, from)
-		case b[0] >= 20 && b[0] < 64:
-			c.handleDTLS(b, from)
-		case b[0] >= 128 && b[0] < 192:
-			c.handleSRTP(b, from, out, &pkt)
+		s.dispatch(buf[:n], netip.AddrPortFrom(from.Addr().Unmap(), from.Port()), out, &pkt)
+	}
+}
+
+// dispatch handles one datagram by its first byte (RFC 7983).
+func (s *sock) dispatch(b []byte, from netip.AddrPort, out []byte, pkt *rtp.Packet) {
+	e := s.ep
+	switch {
+	case b[0] < 4:
+		e.handleSTUN(s, b, from)
+	case b[0] >= 20 && b[0] < 64:
+		if c := e.route(from); c != nil {
+			c.handleDTLS(b)
+		}
+	case b[0] >= 128 && b[0] < 192:
+		if c := e.route(from); c != nil {
+			c.handleSRTP(s, b, from, out, pkt)
 		}
 	}
 }
 
-// handleSTUN answers a connectivity check that carries our credentials,
-// and takes a STUN server's answer to gather.
-func (c *Conn) handleSTUN(s *sock, b []byte, from netip.AddrPort) {
+// route is the connection whose peer proved the address with a check.
+func (e *Endpoint) route(from netip.AddrPort) *Conn {
+	e.mu.RLock()
+	c := e.byAddr[from]
+	e.mu.RUnlock()
+	return c
+}
+
+// handleSTUN answers a connectivity check that carries a connection's
+// credentials, and takes a STUN server's answer to gather.
+func (e *Endpoint) handleSTUN(s *sock, b []byte, from netip.AddrPort) {
 	m := &stun.Message{Raw: b}
 	if err := m.Decode(); err != nil {
 		return
 	}
 	if m.Type == stun.BindingSuccess {
-		c.mu.Lock()
-		ch := c.stunWait[m.TransactionID]
-		c.mu.Unlock()
+		e.mu.RLock()
+		ch := e.stunWait[m.TransactionID]
+		e.mu.RUnlock()
 		var xa stun.XORMappedAddress
 		if ch == nil || xa.GetFrom(m) != nil {
 			return
@@ -299,7 +316,14 @@ func (c *Conn) handleSTUN(s *sock, b []byte, from netip.AddrPort) {
 		return
 	}
 	var u stun.Username
-	if u.GetFrom(m) != nil || string(u) != c.ufrag+":"+c.rufrag {
+	if u.GetFrom(m) != nil {
+		return
+	}
+	ours, theirs, _ := strings.Cut(string(u), ":")
+	e.mu.RLock()
+	c := e.byUfrag[ours]
+	e.mu.RUnlock()
+	if c == nil || theirs != c.rufrag {
 		return
 	}
 	if stun.NewShortTermIntegrity(c.pwd).Check(m) != nil {
@@ -327,12 +351,18 @@ func (c *Conn) handleSTUN(s *sock, b []byte, from netip.AddrPort) {
 func (c *Conn) passed(s *sock, from netip.AddrPort, nominated bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.state == StateClosed || c.state == StateFailed {
+	if c.released {
 		return
 	}
-	if !c.checked[from] && len(c.checked) < maxChecked {
-		c.checked[from] = true
+	if !slices.Contains(c.addrs, from) {
+		if len(c.addrs) >= maxChecked {
+			return
+		}
+		c.addrs = append(c.addrs, from)
 	}
+	c.ep.mu.Lock()
+	c.ep.byAddr[from] = c // the latest connection to prove an address gets its packets
+	c.ep.mu.Unlock()
 	cur := c.sel.Load()
 	if cur == nil || nominated && (cur.addr != from || cur.s != s) {
 		c.sel.Store(&path{s: s, addr: from})
@@ -351,21 +381,16 @@ func (c *Conn) passed(s *sock, from netip.AddrPort, nominated bool) {
 }
 
 // handleDTLS passes a DTLS record from a checked address to the handshake.
-func (c *Conn) handleDTLS(b []byte, from netip.AddrPort) {
-	c.mu.Lock()
-	ok := c.checked[from]
-	c.mu.Unlock()
-	if ok {
-		c.lastRecv.Store(int64(c.now()))
-		_, _ = c.pipe.buf.Write(b, nil) // full: dropped, as the network would
-	}
+func (c *Conn) handleDTLS(b []byte) {
+	c.lastRecv.Store(int64(c.now()))
+	_, _ = c.pipe.buf.Write(b, nil) // full: dropped, as the network would
 }
 
 // handleSRTP decrypts an SRTP or SRTCP packet from the nominated address
 // and hands it on.
-func (c *Conn) handleSRTP(b []byte, from netip.AddrPort, out []byte, pkt *rtp.Packet) {
+func (c *Conn) handleSRTP(s *sock, b []byte, from netip.AddrPort, out []byte, pkt *rtp.Packet) {
 	p := c.sel.Load()
-	if p == nil || p.addr != from || !c.ready.Load() {
+	if p == nil || p.addr != from || p.s != s || !c.ready.Load() {
 		return
 	}
 	now := c.now()
@@ -571,7 +596,7 @@ func (c *Conn) watch() {
 }
 
 // fail ends the connection as failed (err nil: the peer closed it) and
-// frees its sockets.
+// releases it.
 func (c *Conn) fail(err error) {
 	if err != nil && c.State() != StateClosed {
 		c.ep.log.Info("media connection failed", "err", err)
@@ -584,19 +609,32 @@ func (c *Conn) fail(err error) {
 	c.release()
 }
 
-// release closes the sockets and stops the goroutines.
+// release stops the connection's goroutines and routes its addresses
+// nowhere.
 func (c *Conn) release() {
 	c.release1.Do(func() {
 		close(c.done)
 		_ = c.pipe.buf.Close()
-		for _, s := range c.socks {
-			_ = s.uc.Close()
+		c.mu.Lock()
+		c.released = true
+		addrs := c.addrs
+		c.mu.Unlock()
+		e := c.ep
+		e.mu.Lock()
+		if e.byUfrag[c.ufrag] == c {
+			delete(e.byUfrag, c.ufrag)
 		}
+		for _, a := range addrs {
+			if e.byAddr[a] == c {
+				delete(e.byAddr, a)
+			}
+		}
+		e.mu.Unlock()
 	})
 }
 
-// Close ends the connection: the peer is told (DTLS close_notify) and the
-// sockets are closed.
+// Close ends the connection: the peer is told (DTLS close_notify) and its
+// packets are dropped from now.
 func (c *Conn) Close() error {
 	c.closeOnce.Do(func() {
 		c.mu.Lock()

@@ -57,6 +57,7 @@ func offerOf(t *testing.T, pc *webrtc.PeerConnection) string {
 func TestPionPeerTwoWay(t *testing.T) {
 	ep, err := NewEndpoint(Config{Loopback: true})
 	require.NoError(t, err)
+	t.Cleanup(func() { _ = ep.Close() })
 	pc, tr, snd := pionPeer(t)
 	var got atomic.Int64
 	var rtcpIn atomic.Int64

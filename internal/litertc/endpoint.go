@@ -1,7 +1,8 @@
 // Package litertc answers a WebRTC offer for one audio stream the way a
 // media server does: ICE-lite (RFC 8445 §2.5), DTLS-SRTP (RFC 5764) and
-// RTP/RTCP on one socket, with one goroutine per socket that reads a
-// packet, decrypts it and hands it to the caller in place. pion's
+// RTP/RTCP multiplexed on one UDP socket per local address that every
+// connection shares, with one goroutine per socket that reads a packet,
+// decrypts it and hands it to the caller in place. pion's
 // PeerConnection moves every received packet through four goroutines (the
 // ICE candidate's reader, the mux, the SRTP session, the track reader) and
 // every sent one through its interceptor chain; for a server carrying
@@ -22,10 +23,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pion/dtls/v3/pkg/crypto/fingerprint"
@@ -49,8 +50,12 @@ type Config struct {
 	Log              *slog.Logger
 }
 
-// Endpoint answers offers. One DTLS certificate serves all its
-// connections: its fingerprint is in every answer.
+// Endpoint answers offers. All its connections share one UDP socket per
+// local address (a server needs one port open, and one goroutine reads
+// every peer's packets) and one DTLS certificate, whose fingerprint is in
+// every answer. Packets are told apart by their source address, which a
+// peer proves with a connectivity check carrying the connection's ICE
+// credentials.
 type Endpoint struct {
 	cfg    Config
 	log    *slog.Logger
@@ -58,6 +63,15 @@ type Endpoint struct {
 	fp     string // "sha-256 AB:CD:..."
 	stun   []string
 	public []natMap
+	socks  []*sock
+	hosts  []candidate
+	wg     sync.WaitGroup
+
+	mu       sync.RWMutex
+	byUfrag  map[string]*Conn
+	byAddr   map[netip.AddrPort]*Conn
+	stunWait map[[stun.TransactionIDSize]byte]chan netip.AddrPort
+	closed   bool
 }
 
 type natMap struct {
@@ -70,7 +84,8 @@ const stunTimeout = 3 * time.Second
 
 // NewEndpoint checks the configuration and makes the certificate.
 func NewEndpoint(cfg Config) (*Endpoint, error) {
-	e := &Endpoint{cfg: cfg, log: cfg.Log}
+	e := &Endpoint{cfg: cfg, log: cfg.Log, byUfrag: map[string]*Conn{}, byAddr: map[netip.AddrPort]*Conn{},
+		stunWait: map[[stun.TransactionIDSize]byte]chan netip.AddrPort{}}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
@@ -114,7 +129,47 @@ func NewEndpoint(cfg Config) (*Endpoint, error) {
 		return nil, fmt.Errorf("litertc: fingerprint: %w", err)
 	}
 	e.cert, e.fp = cert, "sha-256 "+strings.ToUpper(fp)
+	ips, err := e.localAddrs()
+	if err != nil {
+		return nil, err
+	}
+	for _, ip := range ips {
+		uc, err := e.listen(ip)
+		if err != nil {
+			_ = e.Close()
+			return nil, err
+		}
+		s := &sock{ep: e, uc: uc, local: netip.AddrPortFrom(ip, uint16(uc.LocalAddr().(*net.UDPAddr).Port))}
+		e.socks = append(e.socks, s)
+		e.hosts = append(e.hosts, candidate{addr: netip.AddrPortFrom(e.announced(ip), s.local.Port()), typ: "host"})
+	}
+	for _, s := range e.socks {
+		e.wg.Add(1)
+		go s.readLoop()
+	}
 	return e, nil
+}
+
+// Close closes the sockets (every connection stops) and waits for their
+// readers.
+func (e *Endpoint) Close() error {
+	e.mu.Lock()
+	e.closed = true
+	e.mu.Unlock()
+	for _, s := range e.socks {
+		_ = s.uc.Close()
+	}
+	e.wg.Wait()
+	return nil
+}
+
+// Ports are the UDP ports the endpoint listens on, one per local address.
+func (e *Endpoint) Ports() []netip.AddrPort {
+	out := make([]netip.AddrPort, len(e.socks))
+	for i, s := range e.socks {
+		out[i] = s.local
+	}
+	return out
 }
 
 // localAddrs are the addresses to bind one socket each on.
@@ -153,7 +208,8 @@ func (e *Endpoint) localAddrs() ([]netip.Addr, error) {
 	return out, nil
 }
 
-// listen binds a UDP socket on ip within the port range.
+// listen binds a UDP socket on ip: the first free port of the range, so
+// the port to open in a firewall is known.
 func (e *Endpoint) listen(ip netip.Addr) (*net.UDPConn, error) {
 	lo, hi := int(e.cfg.PortMin), int(e.cfg.PortMax)
 	if lo == 0 && hi == 0 {
@@ -162,11 +218,8 @@ func (e *Endpoint) listen(ip netip.Addr) (*net.UDPConn, error) {
 	if lo == 0 {
 		lo = 1
 	}
-	n := hi - lo + 1
-	start := rand.N(n)
 	var err error
-	for i := range n {
-		port := lo + (start+i)%n
+	for port := lo; port <= hi; port++ {
 		var c *net.UDPConn
 		c, err = net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(port))))
 		if err == nil {
@@ -198,40 +251,26 @@ type candidate struct {
 	related netip.AddrPort // srflx: the socket's address
 }
 
-// gather opens one socket per local address and lists its candidates; a
-// STUN server's answer arrives through the socket's read loop (c.stunWait).
-func (c *Conn) gather(ctx context.Context) error {
-	ips, err := c.ep.localAddrs()
-	if err != nil {
-		return err
-	}
-	for _, ip := range ips {
-		uc, err := c.ep.listen(ip)
-		if err != nil {
-			return err
-		}
-		s := &sock{c: c, uc: uc, local: netip.AddrPortFrom(ip, uint16(uc.LocalAddr().(*net.UDPAddr).Port))}
-		c.socks = append(c.socks, s)
-		c.cands = append(c.cands, candidate{addr: netip.AddrPortFrom(c.ep.announced(ip), s.local.Port()), typ: "host"})
-	}
-	for _, s := range c.socks {
-		c.wg.Add(1)
-		go s.readLoop()
-	}
-	for _, srv := range c.ep.stun {
-		for _, s := range c.socks {
-			if a, err := c.reflexive(ctx, s, srv); err != nil {
-				c.ep.log.Warn("STUN server gave no address", "server", srv, "local", s.local, "err", err)
+// gather lists the connection's candidates: the endpoint's host
+// candidates and, with STUN servers configured, each socket's
+// server-reflexive address (its answer arrives through the socket's read
+// loop).
+func (c *Conn) gather(ctx context.Context) {
+	e := c.ep
+	c.cands = append(c.cands, e.hosts...)
+	for _, srv := range e.stun {
+		for _, s := range e.socks {
+			if a, err := e.reflexive(ctx, s, srv); err != nil {
+				e.log.Warn("STUN server gave no address", "server", srv, "local", s.local, "err", err)
 			} else if a != s.local {
 				c.cands = append(c.cands, candidate{addr: a, typ: "srflx", related: s.local})
 			}
 		}
 	}
-	return nil
 }
 
 // reflexive asks a STUN server for s's address as the server sees it.
-func (c *Conn) reflexive(ctx context.Context, s *sock, server string) (netip.AddrPort, error) {
+func (e *Endpoint) reflexive(ctx context.Context, s *sock, server string) (netip.AddrPort, error) {
 	ua, err := net.ResolveUDPAddr("udp", server)
 	if err != nil {
 		return netip.AddrPort{}, err
@@ -242,13 +281,13 @@ func (c *Conn) reflexive(ctx context.Context, s *sock, server string) (netip.Add
 	}
 	req := stun.MustBuild(stun.TransactionID, stun.BindingRequest, stun.Fingerprint)
 	ch := make(chan netip.AddrPort, 1)
-	c.mu.Lock()
-	c.stunWait[req.TransactionID] = ch
-	c.mu.Unlock()
+	e.mu.Lock()
+	e.stunWait[req.TransactionID] = ch
+	e.mu.Unlock()
 	defer func() {
-		c.mu.Lock()
-		delete(c.stunWait, req.TransactionID)
-		c.mu.Unlock()
+		e.mu.Lock()
+		delete(e.stunWait, req.TransactionID)
+		e.mu.Unlock()
 	}()
 	ctx, cancel := context.WithTimeout(ctx, stunTimeout)
 	defer cancel()

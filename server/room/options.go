@@ -39,7 +39,8 @@ func WithPublicIP(ips ...string) Option {
 	return func(c *config) { c.publicIPs = append(c.publicIPs, ips...) }
 }
 
-// WithPortRange restricts the UDP ports of ICE candidates to [min, max].
+// WithPortRange takes the WebRTC media port from [min, max]: the first free
+// one, per local address, which every softphone connection shares.
 func WithPortRange(min, max uint16) Option {
 	return func(c *config) { c.portMin, c.portMax = min, max }
 }

@@ -124,7 +124,7 @@ func (m *Manager) Close() error {
 	if m.clk != nil {
 		m.clk.Close()
 	}
-	return nil
+	return m.ep.Close()
 }
 
 type presenceListener struct{ PresenceListener }
