@@ -41,12 +41,14 @@ func (s State) String() string {
 	return [...]string{"new", "connecting", "connected", "disconnected", "failed", "closed"}[s]
 }
 
-// Timeouts, as pion's ICE defaults: no packet for disconnectAfter marks the
-// connection disconnected, for failAfter failed; a connection not up
-// within connectTimeout of the answer fails.
+// Timeouts by default, as pion's ICE defaults: no packet for
+// disconnectAfter marks the connection disconnected, for failAfter failed;
+// a connection not up within connectTimeout of the answer fails. The
+// offering side checks the nominated pair every keepAlive.
 const (
 	disconnectAfter = 5 * time.Second
 	failAfter       = 30 * time.Second
+	keepAlive       = 2 * time.Second
 	connectTimeout  = 30 * time.Second
 	reportEvery     = time.Second // RTCP reports, as pion's report interceptors
 	maxChecked      = 16          // remote addresses remembered as having passed a check
@@ -87,13 +89,21 @@ type Conn struct {
 	epoch  time.Time
 	ufrag  string // ours
 	pwd    string
-	rufrag string // theirs
+	rufrag string // theirs (set before checks can pass)
+	rpwd   string // theirs: the offering side checks with it
 	fps    []remoteFP
-	cname  string
-	ssrc   uint32
-	send   Codec
-	sendOK bool
-	clocks map[uint8]uint32 // clock rate of each accepted payload type
+
+	// The offering side (offer.go).
+	controlling bool
+	tieBreaker  uint64
+	offered     []Codec
+	remote      []netip.AddrPort
+	rtt         atomic.Int64
+	cname       string
+	ssrc        uint32
+	send        Codec
+	sendOK      bool
+	clocks      map[uint8]uint32 // clock rate of each accepted payload type
 
 	dtlsClient bool
 	pipe       *dtlsPipe
@@ -157,32 +167,46 @@ func (e *Endpoint) Answer(ctx context.Context, offerSDP string, m Media) (*Conn,
 	if len(codecs) == 0 {
 		return nil, "", &OfferError{errors.New("the offer has no codec in common with ours")}
 	}
-	c := &Conn{ep: e, h: m.Handler, epoch: time.Now(), ufrag: iceString(16), pwd: iceString(32),
-		rufrag: o.ufrag, fps: o.fps, cname: m.CNAME, ssrc: rand.Uint32(), send: codecs[0],
-		dtlsClient: o.setup == "passive", done: make(chan struct{}), clocks: map[uint8]uint32{}}
-	if c.cname == "" {
-		c.cname = "litertc"
-	}
+	c := e.newConn(m, codecs[0])
+	c.rufrag, c.fps, c.dtlsClient = o.ufrag, o.fps, o.setup == "passive"
 	d := answerDirection(o.direction)
 	c.sendOK = d == "sendrecv" || d == "sendonly"
 	for _, cd := range codecs {
 		c.clocks[cd.PT] = cd.ClockRate
 	}
-	c.seq = uint16(rand.N(1 << 15))
-	c.ts = rand.Uint32()
-	c.pipe = &dtlsPipe{c: c, buf: packetio.NewBuffer()}
-	c.pipe.buf.SetLimitSize(64 * mtu)
-	e.mu.Lock()
-	if e.closed {
-		e.mu.Unlock()
-		return nil, "", errors.New("litertc: the endpoint is closed")
+	if err := e.register(c); err != nil {
+		return nil, "", err
 	}
-	e.byUfrag[c.ufrag] = c
-	e.mu.Unlock()
 	c.gather(ctx)
 	c.wg.Add(1)
 	go c.watch()
 	return c, c.answer(o, codecs), nil
+}
+
+// newConn is a connection with fresh credentials, SSRC, sequence number
+// and timestamp, not yet reachable.
+func (e *Endpoint) newConn(m Media, send Codec) *Conn {
+	c := &Conn{ep: e, h: m.Handler, epoch: time.Now(), ufrag: iceString(16), pwd: iceString(32),
+		cname: m.CNAME, ssrc: rand.Uint32(), send: send, done: make(chan struct{}), clocks: map[uint8]uint32{}}
+	if c.cname == "" {
+		c.cname = "litertc"
+	}
+	c.seq = uint16(rand.N(1 << 15))
+	c.ts = rand.Uint32()
+	c.pipe = &dtlsPipe{c: c, buf: packetio.NewBuffer()}
+	c.pipe.buf.SetLimitSize(64 * mtu)
+	return c
+}
+
+// register makes c's checks reach it.
+func (e *Endpoint) register(c *Conn) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return errors.New("litertc: the endpoint is closed")
+	}
+	e.byUfrag[c.ufrag] = c
+	return nil
 }
 
 // iceString is a random ICE ufrag or password (RFC 8445 ice-char).
@@ -297,6 +321,9 @@ func (e *Endpoint) handleSTUN(s *sock, b []byte, from netip.AddrPort) {
 		return
 	}
 	if m.Type == stun.BindingSuccess {
+		if e.checkAnswered(s, m, from) {
+			return
+		}
 		e.mu.RLock()
 		ch := e.stunWait[m.TransactionID]
 		e.mu.RUnlock()
@@ -342,7 +369,35 @@ func (e *Endpoint) handleSTUN(s *sock, b []byte, from netip.AddrPort) {
 		return
 	}
 	c.lastRecv.Store(int64(c.now()))
+	if c.controlling { // our own checks choose the path
+		c.route(from)
+		return
+	}
 	c.passed(s, from, m.Contains(stun.AttrUseCandidate))
+}
+
+// route records a remote address that passed a check: the endpoint
+// routes its packets here (a connection keeps maxChecked at most).
+func (c *Conn) route(from netip.AddrPort) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.routeLocked(from)
+}
+
+func (c *Conn) routeLocked(from netip.AddrPort) bool {
+	if c.released {
+		return false
+	}
+	if !slices.Contains(c.addrs, from) {
+		if len(c.addrs) >= maxChecked {
+			return false
+		}
+		c.addrs = append(c.addrs, from)
+	}
+	c.ep.mu.Lock()
+	c.ep.byAddr[from] = c // the latest connection to prove an address gets its packets
+	c.ep.mu.Unlock()
+	return true
 }
 
 // passed records a remote address that passed a check; the nominated one
@@ -351,20 +406,11 @@ func (e *Endpoint) handleSTUN(s *sock, b []byte, from netip.AddrPort) {
 func (c *Conn) passed(s *sock, from netip.AddrPort, nominated bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.released {
+	if !c.routeLocked(from) {
 		return
 	}
-	if !slices.Contains(c.addrs, from) {
-		if len(c.addrs) >= maxChecked {
-			return
-		}
-		c.addrs = append(c.addrs, from)
-	}
-	c.ep.mu.Lock()
-	c.ep.byAddr[from] = c // the latest connection to prove an address gets its packets
-	c.ep.mu.Unlock()
 	cur := c.sel.Load()
-	if cur == nil || nominated && (cur.addr != from || cur.s != s) {
+	if cur == nil || nominated && !c.controlling && (cur.addr != from || cur.s != s) {
 		c.sel.Store(&path{s: s, addr: from})
 	}
 	if !c.dtlsGo {
@@ -582,10 +628,10 @@ func (c *Conn) watch() {
 			}
 		case StateConnected, StateDisconnected:
 			switch {
-			case idle > failAfter:
+			case idle > c.ep.failAfter:
 				c.fail(errors.New("the peer went silent"))
 				continue
-			case idle > disconnectAfter:
+			case idle > c.ep.disconnectAfter:
 				c.setState(StateDisconnected)
 			default:
 				c.setState(StateConnected)
@@ -630,6 +676,7 @@ func (c *Conn) release() {
 			}
 		}
 		e.mu.Unlock()
+		e.pruneChecks(c, time.Now().Add(time.Hour))
 	})
 }
 
@@ -657,6 +704,10 @@ func (c *Conn) WriteSample(s media.Sample) error {
 	ticks := uint32(int64(s.Duration) * int64(c.send.ClockRate) / int64(time.Second))
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	if d := s.PrevDroppedPackets; d > 0 { // as pion's sample track: the lost packets' numbers and time pass
+		c.seq += d
+		c.ts += ticks * uint32(d)
+	}
 	if len(s.Data) == 0 {
 		c.ts += ticks
 		return nil

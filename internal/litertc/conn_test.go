@@ -149,3 +149,96 @@ func waitState(t *testing.T, ch chan State) State {
 	}
 	return 0
 }
+
+// TestOfferToLite: the offering side (meet phone's) against the answering
+// side (meetd's): checks, DTLS, two-way RTP, reports both ways, a round
+// trip from the checks, and the answerer sees the offerer close.
+func TestOfferToLite(t *testing.T) {
+	srv, err := NewEndpoint(Config{Loopback: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = srv.Close() })
+	cli, err := NewEndpoint(Config{Loopback: true, KeepAlive: 200 * time.Millisecond})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = cli.Close() })
+	var cliGot, srvGot, cliRR, srvRR atomic.Int64
+	cliStates := make(chan State, 16)
+	srvStates := make(chan State, 16)
+	rrCounter := func(n *atomic.Int64) func([]rtcp.Packet) {
+		return func(pkts []rtcp.Packet) {
+			for _, p := range pkts {
+				if sr, ok := p.(*rtcp.SenderReport); ok && len(sr.Reports) > 0 {
+					n.Add(1)
+				}
+			}
+		}
+	}
+	cc, offer, err := cli.Offer(Media{Codecs: testCodecs, CNAME: "phone", Handler: Handler{
+		RTP: func(*rtp.Packet) { cliGot.Add(1) }, RTCP: rrCounter(&cliRR), State: func(s State) { cliStates <- s }}})
+	require.NoError(t, err)
+	sc, answer, err := srv.Answer(context.Background(), offer, Media{Codecs: testCodecs[1:], CNAME: "meetd", Handler: Handler{
+		RTP: func(*rtp.Packet) { srvGot.Add(1) }, RTCP: rrCounter(&srvRR), State: func(s State) { srvStates <- s }}})
+	require.NoError(t, err)
+	require.NoError(t, cc.SetAnswer(answer))
+	require.Equal(t, uint8(0), cc.send.PT, "the offerer sends the answer's codec")
+	require.Equal(t, StateConnecting, waitState(t, cliStates))
+	require.Equal(t, StateConnected, waitState(t, cliStates))
+	require.Equal(t, StateConnecting, waitState(t, srvStates))
+	require.Equal(t, StateConnected, waitState(t, srvStates))
+	frame := make([]byte, 160)
+	for range 120 {
+		require.NoError(t, cc.WriteSample(media.Sample{Data: frame, Duration: 20 * time.Millisecond}))
+		require.NoError(t, sc.WriteSample(media.Sample{Data: frame, Duration: 20 * time.Millisecond}))
+		time.Sleep(20 * time.Millisecond)
+	}
+	require.GreaterOrEqual(t, cliGot.Load(), int64(100))
+	require.GreaterOrEqual(t, srvGot.Load(), int64(100))
+	require.Positive(t, cliRR.Load())
+	require.Positive(t, srvRR.Load())
+	require.Positive(t, cc.RTT())
+	require.Less(t, cc.RTT(), 100*time.Millisecond)
+	require.NoError(t, cc.Close())
+	require.Equal(t, StateClosed, waitState(t, srvStates), "the answerer hears the close")
+	require.NoError(t, sc.Close())
+}
+
+// TestOfferToPion: the offering side against pion's full ICE agent
+// answering (the other role in a connectivity check).
+func TestOfferToPion(t *testing.T) {
+	cli, err := NewEndpoint(Config{Loopback: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = cli.Close() })
+	var got atomic.Int64
+	states := make(chan State, 16)
+	cc, offer, err := cli.Offer(Media{Codecs: testCodecs, Handler: Handler{
+		RTP: func(*rtp.Packet) { got.Add(1) }, State: func(s State) { states <- s }}})
+	require.NoError(t, err)
+	defer cc.Close()
+	pc, tr, _ := pionPeer(t)
+	var heard atomic.Int64
+	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		for {
+			if _, _, err := tr.ReadRTP(); err != nil {
+				return
+			}
+			heard.Add(1)
+		}
+	})
+	require.NoError(t, pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}))
+	ans, err := pc.CreateAnswer(nil)
+	require.NoError(t, err)
+	g := webrtc.GatheringCompletePromise(pc)
+	require.NoError(t, pc.SetLocalDescription(ans))
+	<-g
+	require.NoError(t, cc.SetAnswer(pc.LocalDescription().SDP))
+	require.Equal(t, StateConnecting, waitState(t, states))
+	require.Equal(t, StateConnected, waitState(t, states))
+	frame := make([]byte, 60)
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) && (got.Load() < 50 || heard.Load() < 50) {
+		require.NoError(t, tr.WriteSample(media.Sample{Data: frame, Duration: 20 * time.Millisecond}))
+		require.NoError(t, cc.WriteSample(media.Sample{Data: frame, Duration: 20 * time.Millisecond}))
+		time.Sleep(20 * time.Millisecond)
+	}
+	require.GreaterOrEqual(t, got.Load(), int64(50))
+	require.GreaterOrEqual(t, heard.Load(), int64(50))
+}

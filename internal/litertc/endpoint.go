@@ -17,6 +17,7 @@
 package litertc
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -47,7 +48,11 @@ type Config struct {
 	STUN []string
 	// PortMin and PortMax bound the UDP ports (0, 0: any).
 	PortMin, PortMax uint16
-	Log              *slog.Logger
+	// DisconnectAfter and FailAfter are the silences that mark a
+	// connection disconnected and failed; KeepAlive is how often the
+	// offering side checks its pair (0: 5 s, 30 s, 2 s).
+	DisconnectAfter, FailAfter, KeepAlive time.Duration
+	Log                                   *slog.Logger
 }
 
 // Endpoint answers offers. All its connections share one UDP socket per
@@ -67,7 +72,10 @@ type Endpoint struct {
 	hosts  []candidate
 	wg     sync.WaitGroup
 
+	disconnectAfter, failAfter, keepAlive time.Duration
+
 	mu       sync.RWMutex
+	checks   map[[stun.TransactionIDSize]byte]*checkTx // the offering side's checks (offer.go)
 	byUfrag  map[string]*Conn
 	byAddr   map[netip.AddrPort]*Conn
 	stunWait map[[stun.TransactionIDSize]byte]chan netip.AddrPort
@@ -85,7 +93,9 @@ const stunTimeout = 3 * time.Second
 // NewEndpoint checks the configuration and makes the certificate.
 func NewEndpoint(cfg Config) (*Endpoint, error) {
 	e := &Endpoint{cfg: cfg, log: cfg.Log, byUfrag: map[string]*Conn{}, byAddr: map[netip.AddrPort]*Conn{},
-		stunWait: map[[stun.TransactionIDSize]byte]chan netip.AddrPort{}}
+		stunWait: map[[stun.TransactionIDSize]byte]chan netip.AddrPort{}, checks: map[[stun.TransactionIDSize]byte]*checkTx{},
+		disconnectAfter: cmp.Or(cfg.DisconnectAfter, disconnectAfter), failAfter: cmp.Or(cfg.FailAfter, failAfter),
+		keepAlive: cmp.Or(cfg.KeepAlive, keepAlive)}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/netip"
 	"strconv"
 	"strings"
 
@@ -35,6 +36,8 @@ type offer struct {
 	bundle     bool
 	sections   []sdpSection
 	pts        map[uint8]bool // payload types of the answered section
+	order      []uint8        // the same, in the section's order
+	cands      []netip.AddrPort
 }
 
 type remoteFP struct {
@@ -101,8 +104,10 @@ func parseOffer(s string) (*offer, error) {
 		for _, f := range md.MediaName.Formats {
 			if pt, err := strconv.ParseUint(f, 10, 7); err == nil {
 				o.pts[uint8(pt)] = true
+				o.order = append(o.order, uint8(pt))
 			}
 		}
+		o.cands = mediaCandidates(md)
 	}
 	switch {
 	case o.media < 0:
@@ -182,37 +187,42 @@ func (c *Conn) answer(o *offer, codecs []Codec) string {
 		if sec.mid != "" {
 			w("a=mid:%s", sec.mid)
 		}
-		w("a=ice-ufrag:%s", c.ufrag)
-		w("a=ice-pwd:%s", c.pwd)
-		w("a=fingerprint:%s", c.ep.fp)
+		setup := "passive"
 		if c.dtlsClient {
-			w("a=setup:active")
-		} else {
-			w("a=setup:passive")
+			setup = "active"
 		}
-		w("a=rtcp-mux")
-		for _, cd := range codecs {
-			if cd.Channels > 0 {
-				w("a=rtpmap:%d %s/%d/%d", cd.PT, cd.Name, cd.ClockRate, cd.Channels)
-			} else {
-				w("a=rtpmap:%d %s/%d", cd.PT, cd.Name, cd.ClockRate)
-			}
-			if cd.Fmtp != "" {
-				w("a=fmtp:%d %s", cd.PT, cd.Fmtp)
-			}
-		}
-		w("a=ssrc:%d cname:%s", c.ssrc, c.cname)
-		w("a=msid:%s audio", c.cname)
-		w("a=%s", answerDirection(o.direction))
-		for k, cd := range c.cands {
-			if cd.typ == "srflx" {
-				w("a=candidate:%d 1 udp %d %s %d typ srflx raddr %s rport %d", k+1, 1694498815,
-					cd.addr.Addr(), cd.addr.Port(), cd.related.Addr(), cd.related.Port())
-			} else {
-				w("a=candidate:%d 1 udp %d %s %d typ host", k+1, 2130706431-k, cd.addr.Addr(), cd.addr.Port())
-			}
-		}
-		w("a=end-of-candidates")
+		c.writeMedia(w, setup, codecs, answerDirection(o.direction))
 	}
 	return b.String()
+}
+
+// writeMedia writes the audio section's attributes after its mid.
+func (c *Conn) writeMedia(w func(string, ...any), setup string, codecs []Codec, direction string) {
+	w("a=ice-ufrag:%s", c.ufrag)
+	w("a=ice-pwd:%s", c.pwd)
+	w("a=fingerprint:%s", c.ep.fp)
+	w("a=setup:%s", setup)
+	w("a=rtcp-mux")
+	for _, cd := range codecs {
+		if cd.Channels > 0 {
+			w("a=rtpmap:%d %s/%d/%d", cd.PT, cd.Name, cd.ClockRate, cd.Channels)
+		} else {
+			w("a=rtpmap:%d %s/%d", cd.PT, cd.Name, cd.ClockRate)
+		}
+		if cd.Fmtp != "" {
+			w("a=fmtp:%d %s", cd.PT, cd.Fmtp)
+		}
+	}
+	w("a=ssrc:%d cname:%s", c.ssrc, c.cname)
+	w("a=msid:%s audio", c.cname)
+	w("a=%s", direction)
+	for k, cd := range c.cands {
+		if cd.typ == "srflx" {
+			w("a=candidate:%d 1 udp %d %s %d typ srflx raddr %s rport %d", k+1, 1694498815,
+				cd.addr.Addr(), cd.addr.Port(), cd.related.Addr(), cd.related.Port())
+		} else {
+			w("a=candidate:%d 1 udp %d %s %d typ host", k+1, 2130706431-k, cd.addr.Addr(), cd.addr.Port())
+		}
+	}
+	w("a=end-of-candidates")
 }
