@@ -4,8 +4,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/pion/webrtc/v4"
-
 	"github.com/meet-dev/meet/audio"
 )
 
@@ -13,10 +11,9 @@ import (
 type Option func(*options)
 
 type options struct {
-	log        *slog.Logger
-	loopback   bool
-	iceServers []webrtc.ICEServer
-	noOpus     bool
+	log      *slog.Logger
+	loopback bool
+	noOpus   bool
 
 	inWAV, outWAV   string
 	sink            audio.Writer // a ready speaker (tests)
@@ -48,14 +45,9 @@ func defaultOptions() options {
 // WithLogger sets the structured logger (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 
-// WithLoopbackICE gathers loopback host candidates, UDP4 only, mDNS off: for
+// WithLoopbackICE offers a loopback host candidate only (127.0.0.1): for
 // tests and the local demo where meetd runs on 127.0.0.1.
 func WithLoopbackICE() Option { return func(o *options) { o.loopback = true } }
-
-// WithICEServers sets STUN/TURN servers.
-func WithICEServers(s ...webrtc.ICEServer) Option {
-	return func(o *options) { o.iceServers = append(o.iceServers, s...) }
-}
 
 // WithInputDevice captures from the named PortAudio device ("" = default).
 func WithInputDevice(name string) Option {

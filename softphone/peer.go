@@ -11,13 +11,13 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/pion/ice/v4"
-	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
 
+	"github.com/meet-dev/meet/internal/litertc"
 	"github.com/meet-dev/meet/internal/lossfec"
 )
 
@@ -36,51 +36,51 @@ var (
 // ErrNoCommonCodec is returned when meetd's answer carries neither Opus nor PCMU.
 var ErrNoCommonCodec = errors.New("softphone: the answer has no codec in common (want opus or PCMU)")
 
-// newAPI builds the pion API: Opus then PCMU for audio, RTCP sender and
-// receiver reports, and with loopback ICE only UDP4 host candidates
-// including loopback, mDNS off.
-func newAPI(o *options) (*webrtc.API, error) {
-	me := &webrtc.MediaEngine{}
-	for _, c := range []webrtc.RTPCodecParameters{
-		{RTPCodecCapability: capOpus, PayloadType: ptOpus},
-		{RTPCodecCapability: capPCMU, PayloadType: ptPCMU},
-	} {
-		if c.MimeType == webrtc.MimeTypeOpus && o.noOpus {
-			continue
-		}
-		if err := me.RegisterCodec(c, webrtc.RTPCodecTypeAudio); err != nil {
-			return nil, fmt.Errorf("register %s: %w", c.MimeType, err)
-		}
+// newEndpoint opens the phone's media sockets: one UDP socket per local
+// address (127.0.0.1 only with loopback ICE), kept for the phone's life
+// and used by every connection it negotiates (internal/litertc). meetd is
+// an ICE-lite server that learns the phone's address from its checks, so
+// the phone needs no STUN or TURN server. The connection is disconnected
+// after 3 s without a packet and failed after 8 s, when the phone
+// renegotiates; a check every second keeps it alive between calls.
+func newEndpoint(o *options) (*litertc.Endpoint, error) {
+	return litertc.NewEndpoint(litertc.Config{Loopback: o.loopback, Log: o.log,
+		DisconnectAfter: 3 * time.Second, FailAfter: 8 * time.Second, KeepAlive: time.Second})
+}
+
+// offerCodecs are the codecs we offer, in order of preference.
+func offerCodecs(o *options) []litertc.Codec {
+	var cs []litertc.Codec
+	if !o.noOpus {
+		cs = append(cs, litertc.Codec{PT: ptOpus, Name: "opus", ClockRate: capOpus.ClockRate,
+			Channels: capOpus.Channels, Fmtp: capOpus.SDPFmtpLine})
 	}
-	reg := &interceptor.Registry{}
-	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
-		return nil, err
+	return append(cs, litertc.Codec{PT: ptPCMU, Name: "PCMU", ClockRate: capPCMU.ClockRate})
+}
+
+// codecOfPT is the codec of one of our payload types.
+func codecOfPT(pt uint8) Codec {
+	switch pt {
+	case ptOpus:
+		return CodecOpus
+	case ptPCMU:
+		return CodecPCMU
 	}
-	se := webrtc.SettingEngine{}
-	se.SetICETimeouts(3*time.Second, 8*time.Second, time.Second)
-	if o.loopback {
-		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-		se.SetIncludeLoopbackCandidate(true)
-		se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	}
-	return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(reg),
-		webrtc.WithSettingEngine(se)), nil
+	return CodecUnknown
 }
 
 // peer is one negotiated peer connection. The phone replaces it as a whole
 // when it fails (a new offer, new ICE and DTLS).
 type peer struct {
-	pc     *webrtc.PeerConnection
-	sender *webrtc.RTPSender
-	track  *webrtc.TrackLocalStaticSample
-	codec  Codec
-	ssrc   uint32
+	conn    *litertc.Conn
+	codec   Codec
+	ssrc    uint32
+	rxCodec atomic.Int32 // the codec of the stream received, once bound (receiver.onRTP)
 
 	connected chan struct{} // closed when the connection first reaches connected
 	done      chan struct{} // closed when it fails or closes
 	onceConn  sync.Once
 	onceDone  sync.Once
-	wg        sync.WaitGroup
 
 	sent atomic.Uint64
 
@@ -95,7 +95,7 @@ type peer struct {
 	dropped  uint16 // packets dropped since the last one sent
 }
 
-// trackSink writes encoded frames to the peer's local track.
+// trackSink writes encoded frames to the peer's connection.
 type trackSink struct{ p *peer }
 
 func (t trackSink) WritePacket(b []byte, d time.Duration) error {
@@ -103,7 +103,7 @@ func (t trackSink) WritePacket(b []byte, d time.Duration) error {
 		t.p.dropped++
 		return nil
 	}
-	if err := t.p.track.WriteSample(media.Sample{Data: b, Duration: d, PrevDroppedPackets: t.p.dropped}); err != nil {
+	if err := t.p.conn.WriteSample(media.Sample{Data: b, Duration: d, PrevDroppedPackets: t.p.dropped}); err != nil {
 		return err
 	}
 	t.p.dropped = 0
@@ -113,105 +113,61 @@ func (t trackSink) WritePacket(b []byte, d time.Duration) error {
 func (t trackSink) String() string { return "Track" }
 func (t trackSink) link() *peer    { return t.p }
 
-// negotiate creates a peer connection with one sendrecv audio transceiver,
-// waits for ICE gathering to complete, sends the complete offer through sig
-// and applies the answer (non-trickle both ways).
-func negotiate(ctx context.Context, api *webrtc.API, o *options, sig Signaller, h peerHandlers) (*peer, error) {
-	pc, err := api.NewPeerConnection(webrtc.Configuration{ICEServers: o.iceServers})
-	if err != nil {
-		return nil, fmt.Errorf("new peer connection: %w", err)
-	}
-	p := &peer{pc: pc, connected: make(chan struct{}), done: make(chan struct{}), lossRate: o.sendLoss, fecCtl: lossfec.New()}
+// negotiate makes an offer for one sendrecv audio stream, sends it through
+// sig and applies the answer (complete both ways, no trickle); the
+// connection checks and connects from then on.
+func negotiate(ctx context.Context, ep *litertc.Endpoint, o *options, sig Signaller, h peerHandlers) (*peer, error) {
+	p := &peer{connected: make(chan struct{}), done: make(chan struct{}), lossRate: o.sendLoss, fecCtl: lossfec.New()}
 	if p.lossRate > 0 {
 		p.lossRNG = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	}
+	conn, offer, err := ep.Offer(litertc.Media{Codecs: offerCodecs(o), CNAME: "meet", Handler: litertc.Handler{
+		RTP:  func(pkt *rtp.Packet) { h.rtp(p, pkt) },
+		RTCP: func(pkts []rtcp.Packet) { h.rtcp(p, pkts) },
+		State: func(s litertc.State) {
+			switch s {
+			case litertc.StateConnected:
+				p.onceConn.Do(func() { close(p.connected) })
+			case litertc.StateFailed, litertc.StateClosed:
+				p.onceDone.Do(func() { close(p.done) })
+			}
+			h.state(s)
+		},
+	}})
+	if err != nil {
+		return nil, fmt.Errorf("offer: %w", err)
+	}
+	p.conn, p.ssrc = conn, conn.SSRC()
 	ok := false
 	defer func() {
 		if !ok {
 			p.close()
 		}
 	}()
-	first := capOpus
-	if o.noOpus {
-		first = capPCMU
-	}
-	p.track, err = webrtc.NewTrackLocalStaticSample(first, "audio", "meet")
-	if err != nil {
-		return nil, err
-	}
-	tr, err := pc.AddTransceiverFromTrack(p.track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv})
-	if err != nil {
-		return nil, fmt.Errorf("add transceiver: %w", err)
-	}
-	p.sender = tr.Sender()
-	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
-		switch s {
-		case webrtc.PeerConnectionStateConnected:
-			p.onceConn.Do(func() { close(p.connected) })
-		case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed:
-			p.onceDone.Do(func() { close(p.done) })
-		}
-		h.state(s)
-	})
-	pc.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
-		p.wg.Add(2)
-		go func() { defer p.wg.Done(); h.track(p, t) }()
-		go func() { defer p.wg.Done(); drainRTCP(r) }()
-	})
-
-	offer, err := pc.CreateOffer(nil)
-	if err != nil {
-		return nil, fmt.Errorf("create offer: %w", err)
-	}
-	gathered := webrtc.GatheringCompletePromise(pc)
-	if err := pc.SetLocalDescription(offer); err != nil {
-		return nil, fmt.Errorf("set local description: %w", err)
-	}
-	select {
-	case <-gathered:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("ice gathering: %w", ctx.Err())
-	}
-	answerSDP, err := sig.Offer(ctx, pc.LocalDescription().SDP)
+	answerSDP, err := sig.Offer(ctx, offer)
 	if err != nil {
 		return nil, fmt.Errorf("offer: %w", err)
 	}
-	p.codec, err = answerCodec(answerSDP)
-	if err != nil {
+	if p.codec, err = answerCodec(answerSDP); err != nil {
 		return nil, err
 	}
-	if want := codecCap(p.codec); want.MimeType != first.MimeType {
-		// Bind the track that matches the answer before applying it.
-		if p.track, err = webrtc.NewTrackLocalStaticSample(want, "audio", "meet"); err != nil {
-			return nil, err
-		}
-		if err := p.sender.ReplaceTrack(p.track); err != nil {
-			return nil, fmt.Errorf("replace track: %w", err)
-		}
-	}
-	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answerSDP}); err != nil {
+	if err := conn.SetAnswer(answerSDP); err != nil {
 		return nil, fmt.Errorf("apply answer: %w", err)
 	}
-	if enc := p.sender.GetParameters().Encodings; len(enc) > 0 {
-		p.ssrc = uint32(enc[0].SSRC)
-	}
-	p.wg.Add(1)
-	go func() { defer p.wg.Done(); h.senderRTCP(p) }()
 	ok = true
 	return p, nil
 }
 
 // peerHandlers are the phone's callbacks for one peer.
 type peerHandlers struct {
-	state      func(webrtc.PeerConnectionState)
-	track      func(*peer, *webrtc.TrackRemote) // reads RTP until the track ends
-	senderRTCP func(*peer)                      // reads RTCP for our stream until the sender closes
+	state func(litertc.State)
+	rtp   func(*peer, *rtp.Packet)   // a packet of meetd's stream, on the socket's goroutine
+	rtcp  func(*peer, []rtcp.Packet) // meetd's reports and hints
 }
 
 func (p *peer) close() {
-	_ = p.pc.Close()
+	_ = p.conn.Close()
 	p.onceDone.Do(func() { close(p.done) })
-	p.wg.Wait()
 }
 
 func codecCap(c Codec) webrtc.RTPCodecCapability {
@@ -255,15 +211,6 @@ func answerCodec(answer string) (Codec, error) {
 		}
 	}
 	return CodecUnknown, ErrNoCommonCodec
-}
-
-func drainRTCP(r *webrtc.RTPReceiver) {
-	buf := make([]byte, 1500)
-	for {
-		if _, _, err := r.Read(buf); err != nil {
-			return
-		}
-	}
 }
 
 // rttFromReports returns the round-trip time from an RTCP report block about

@@ -18,11 +18,12 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/pion/webrtc/v4"
+	"github.com/pion/rtcp"
 
 	"github.com/meet-dev/meet/api"
 	"github.com/meet-dev/meet/audio/denoise"
 	"github.com/meet-dev/meet/internal/bandhint"
+	"github.com/meet-dev/meet/internal/litertc"
 	"github.com/meet-dev/meet/internal/lossfec"
 )
 
@@ -48,7 +49,7 @@ type Phone struct {
 	sig Signaller
 	o   options
 	log *slog.Logger
-	api *webrtc.API
+	ep  *litertc.Endpoint // the phone's media sockets, for every connection it makes
 
 	events   chan Event
 	evMu     sync.Mutex
@@ -92,11 +93,7 @@ func New(sig Signaller, opts ...Option) (*Phone, error) {
 	if o.log == nil {
 		o.log = slog.Default()
 	}
-	a, err := newAPI(&o)
-	if err != nil {
-		return nil, fmt.Errorf("softphone: %w", err)
-	}
-	p := &Phone{sig: sig, o: o, log: o.log.With("leg", "softphone"), api: a,
+	p := &Phone{sig: sig, o: o, log: o.log.With("leg", "softphone"),
 		events: make(chan Event, o.eventBuffer), state: StateIdle}
 	p.denoise.Store(o.denoise)
 	ns, why, err := denoise.NewDefault(48000)
@@ -114,6 +111,13 @@ func New(sig Signaller, opts ...Option) (*Phone, error) {
 			releaseDenoiser(ns)
 			return nil, fmt.Errorf("softphone: %w", err)
 		}
+	}
+	if p.ep, err = newEndpoint(&o); err != nil {
+		if p.src != nil {
+			_ = p.src.close()
+		}
+		releaseDenoiser(ns)
+		return nil, fmt.Errorf("softphone: %w", err)
 	}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	return p, nil
@@ -239,10 +243,10 @@ func (p *Phone) run(first chan<- error) {
 func (p *Phone) connect() (*peer, error) {
 	ctx, cancel := context.WithTimeout(p.ctx, p.o.negotiateTimout)
 	defer cancel()
-	pr, err := negotiate(ctx, p.api, &p.o, p.sig, peerHandlers{
-		state:      p.onPeerState,
-		track:      p.recv.readTrack,
-		senderRTCP: p.readSenderRTCP,
+	pr, err := negotiate(ctx, p.ep, &p.o, p.sig, peerHandlers{
+		state: p.onPeerState,
+		rtp:   p.recv.onRTP,
+		rtcp:  p.onRTCP,
 	})
 	if err != nil {
 		return nil, err
@@ -283,32 +287,26 @@ func (p *Phone) teardown(pr *peer) {
 	p.mu.Unlock()
 }
 
-func (p *Phone) onPeerState(s webrtc.PeerConnectionState) {
+func (p *Phone) onPeerState(s litertc.State) {
 	p.log.Debug("peer connection state", "state", s.String())
 }
 
-// readSenderRTCP reads the receiver reports meetd sends about our stream
-// (round-trip time and the loss the far end sees) and its band hints.
-func (p *Phone) readSenderRTCP(pr *peer) {
-	for {
-		pkts, _, err := pr.sender.ReadRTCP()
-		if err != nil {
-			return
-		}
-		if loss, ok := lossfec.FromReports(pkts, pr.ssrc); ok {
-			pr.fecCtl.Report(loss)
-			p.mu.Lock()
-			p.remoteLoss = loss
-			p.mu.Unlock()
-		}
-		if narrow, ok := bandhint.Parse(pkts, pr.ssrc); ok {
-			pr.narrowUp.Store(narrow)
-		}
-		if rtt, ok := rttFromReports(pkts, pr.ssrc, time.Now()); ok {
-			p.mu.Lock()
-			p.rtt = rtt
-			p.mu.Unlock()
-		}
+// onRTCP takes the reports meetd sends about our stream (round-trip time
+// and the loss the far end sees) and its band hints.
+func (p *Phone) onRTCP(pr *peer, pkts []rtcp.Packet) {
+	if loss, ok := lossfec.FromReports(pkts, pr.ssrc); ok {
+		pr.fecCtl.Report(loss)
+		p.mu.Lock()
+		p.remoteLoss = loss
+		p.mu.Unlock()
+	}
+	if narrow, ok := bandhint.Parse(pkts, pr.ssrc); ok {
+		pr.narrowUp.Store(narrow)
+	}
+	if rtt, ok := rttFromReports(pkts, pr.ssrc, time.Now()); ok {
+		p.mu.Lock()
+		p.rtt = rtt
+		p.mu.Unlock()
 	}
 }
 
@@ -441,6 +439,7 @@ func (p *Phone) Close() error {
 		errs = append(errs, p.src.close())
 	}
 	p.wg.Wait()
+	errs = append(errs, p.ep.Close())
 	if p.recv != nil {
 		errs = append(errs, p.recv.close())
 	}

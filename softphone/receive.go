@@ -2,11 +2,10 @@ package softphone
 
 import (
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/pion/webrtc/v4"
+	"github.com/pion/rtp"
 
 	"github.com/meet-dev/meet/audio"
 )
@@ -158,14 +157,24 @@ func (r *receiver) String() string {
 	return recvPipeline{dec: r.dec, head: r.head}.String()
 }
 
-// readTrack pushes RTP packets of the remote track into the jitter buffer
-// until the track ends.
-func (r *receiver) readTrack(pr *peer, t *webrtc.TrackRemote) {
-	c, err := ParseCodec(strings.TrimPrefix(strings.ToLower(t.Codec().MimeType), "audio/"))
-	if err != nil {
-		r.p.log.Warn("remote track with an unsupported codec", "mime", t.Codec().MimeType)
+// onRTP takes one packet of pr's stream (on its socket's goroutine): the
+// first of a codec binds the receive pipeline to it.
+func (r *receiver) onRTP(pr *peer, pkt *rtp.Packet) {
+	c := codecOfPT(pkt.PayloadType)
+	if c == CodecUnknown {
 		return
 	}
+	if Codec(pr.rxCodec.Load()) != c {
+		if !r.bind(pr, c) {
+			return
+		}
+		pr.rxCodec.Store(int32(c))
+	}
+	r.receive(pr, pkt.SequenceNumber, pkt.Timestamp, pkt.Payload, time.Now())
+}
+
+// bind makes pr's stream, in codec c, the one played.
+func (r *receiver) bind(pr *peer, c Codec) bool {
 	r.mu.Lock()
 	r.owner = pr
 	switched := c != r.codec
@@ -173,16 +182,10 @@ func (r *receiver) readTrack(pr *peer, t *webrtc.TrackRemote) {
 	if switched {
 		if err := r.setCodec(c); err != nil {
 			r.p.deviceError(fmt.Errorf("decoder: %w", err))
-			return
+			return false
 		}
 	}
-	for {
-		pkt, _, err := t.ReadRTP()
-		if err != nil {
-			return
-		}
-		r.receive(pr, pkt.SequenceNumber, pkt.Timestamp, pkt.Payload, time.Now())
-	}
+	return true
 }
 
 // endedGap is the pause that ends a left call's stream: packets that come

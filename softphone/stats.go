@@ -1,10 +1,6 @@
 package softphone
 
-import (
-	"time"
-
-	"github.com/pion/webrtc/v4"
-)
+import "time"
 
 // Stats is a snapshot of the phone and its call quality.
 type Stats struct {
@@ -17,7 +13,7 @@ type Stats struct {
 	Denoise   bool
 	Ringing   bool
 
-	RTT         time.Duration // from RTCP receiver reports (RFC 3550), else the ICE pair's STUN RTT
+	RTT         time.Duration // from RTCP receiver reports (RFC 3550), else the ICE keep-alive checks' round trip
 	Loss        float64       // fraction of the packets sent to us that never arrived (0..1)
 	RemoteLoss  float64       // fraction of our packets meetd reports lost (0..1)
 	FECLoss     int           // loss in percent our Opus encoder's in-band FEC protects against (0: no FEC), from RemoteLoss
@@ -62,7 +58,7 @@ func (p *Phone) Snapshot() Stats {
 			st.Narrowband = cur.narrowUp.Load()
 		}
 		if st.RTT == 0 {
-			st.RTT = iceRTT(cur.pc)
+			st.RTT = cur.conn.RTT()
 		}
 	}
 	if p.send != nil {
@@ -72,14 +68,4 @@ func (p *Phone) Snapshot() Stats {
 		p.recv.stats(&st)
 	}
 	return st
-}
-
-// iceRTT is the current round-trip time of the nominated ICE candidate pair.
-func iceRTT(pc *webrtc.PeerConnection) time.Duration {
-	for _, s := range pc.GetStats() {
-		if cp, ok := s.(webrtc.ICECandidatePairStats); ok && cp.Nominated && cp.CurrentRoundTripTime > 0 {
-			return time.Duration(cp.CurrentRoundTripTime * float64(time.Second))
-		}
-	}
-	return 0
 }

@@ -432,16 +432,15 @@ func (c *Conn) handleDTLS(b []byte) {
 	_, _ = c.pipe.buf.Write(b, nil) // full: dropped, as the network would
 }
 
-// handleSRTP decrypts an SRTP or SRTCP packet from the nominated address
-// and hands it on.
+// handleSRTP decrypts an SRTP or SRTCP packet from an address that passed
+// a check and hands it on.
 func (c *Conn) handleSRTP(s *sock, b []byte, from netip.AddrPort, out []byte, pkt *rtp.Packet) {
-	p := c.sel.Load()
-	if p == nil || p.addr != from || p.s != s || !c.ready.Load() {
+	if !c.ready.Load() {
 		return
 	}
 	now := c.now()
 	if len(b) >= 2 && b[1] >= 192 && b[1] <= 223 { // RTCP (RFC 5761)
-		c.handleSRTCP(b, out, now)
+		c.handleSRTCP(s, b, out, from, now)
 		return
 	}
 	c.dmu.Lock()
@@ -453,6 +452,7 @@ func (c *Conn) handleSRTP(s *sock, b []byte, from netip.AddrPort, out []byte, pk
 	if err != nil {
 		return
 	}
+	c.latch(s, from)
 	c.lastRecv.Store(int64(now))
 	if pkt.Unmarshal(plain) != nil || c.h.RTP == nil {
 		return
@@ -460,13 +460,24 @@ func (c *Conn) handleSRTP(s *sock, b []byte, from netip.AddrPort, out []byte, pk
 	c.h.RTP(pkt)
 }
 
-func (c *Conn) handleSRTCP(b, out []byte, now time.Duration) {
+// latch sends to where the peer's authenticated media comes from: both
+// sides then use the pair the other chose (with aggressive nomination the
+// controlled side picks among several), and a NAT's new mapping is
+// followed.
+func (c *Conn) latch(s *sock, from netip.AddrPort) {
+	if p := c.sel.Load(); p == nil || p.addr != from || p.s != s {
+		c.sel.Store(&path{s: s, addr: from})
+	}
+}
+
+func (c *Conn) handleSRTCP(s *sock, b, out []byte, from netip.AddrPort, now time.Duration) {
 	c.dmu.Lock()
 	plain, err := c.dec.DecryptRTCP(out, b, nil)
 	c.dmu.Unlock()
 	if err != nil {
 		return
 	}
+	c.latch(s, from)
 	c.lastRecv.Store(int64(now))
 	pkts, err := rtcp.Unmarshal(plain)
 	if err != nil {
