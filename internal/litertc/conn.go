@@ -743,10 +743,7 @@ func (c *Conn) WriteSample(s media.Sample) error {
 	if err != nil {
 		return err
 	}
-	if _, err := p.s.uc.WriteToUDPAddrPort(out, p.addr); err != nil {
-		if errors.Is(err, net.ErrClosed) {
-			return io.ErrClosedPipe
-		}
+	if err := p.send(out); err != nil {
 		return err
 	}
 	c.tx.sent(len(s.Data), h.Timestamp, c.now())
@@ -774,7 +771,13 @@ func (c *Conn) writeRTCPLocked(raw []byte) error {
 	if err != nil {
 		return err
 	}
-	if _, err := p.s.uc.WriteToUDPAddrPort(out, p.addr); err != nil {
+	return p.send(out)
+}
+
+// send writes one packet on the path (a closed socket: io.ErrClosedPipe,
+// which callers take as the connection gone).
+func (p *path) send(b []byte) error {
+	if _, err := p.s.uc.WriteToUDPAddrPort(b, p.addr); err != nil {
 		if errors.Is(err, net.ErrClosed) {
 			return io.ErrClosedPipe
 		}

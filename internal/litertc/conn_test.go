@@ -108,15 +108,7 @@ func TestPionPeerTwoWay(t *testing.T) {
 	require.NoError(t, pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}))
 	require.Equal(t, StateConnecting, waitState(t, states))
 	require.Equal(t, StateConnected, waitState(t, states))
-	frame := make([]byte, 60)
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) && (got.Load() < 50 || heard.Load() < 50) {
-		require.NoError(t, tr.WriteSample(media.Sample{Data: frame, Duration: 20 * time.Millisecond}))
-		require.NoError(t, c.WriteSample(media.Sample{Data: frame, Duration: 20 * time.Millisecond}))
-		time.Sleep(20 * time.Millisecond)
-	}
-	require.GreaterOrEqual(t, got.Load(), int64(50))
-	require.GreaterOrEqual(t, heard.Load(), int64(50))
+	exchange(t, tr, c, &got, &heard)
 	select {
 	case rr := <-rrAboutUs:
 		require.Zero(t, rr.FractionLost)
@@ -232,13 +224,19 @@ func TestOfferToPion(t *testing.T) {
 	require.NoError(t, cc.SetAnswer(pc.LocalDescription().SDP))
 	require.Equal(t, StateConnecting, waitState(t, states))
 	require.Equal(t, StateConnected, waitState(t, states))
-	frame := make([]byte, 60)
+	exchange(t, tr, cc, &got, &heard)
+}
+
+// exchange sends 20 ms frames both ways until each side got 50.
+func exchange(t *testing.T, a, b interface{ WriteSample(media.Sample) error }, gotA, gotB *atomic.Int64) {
+	t.Helper()
+	frame := media.Sample{Data: make([]byte, 60), Duration: 20 * time.Millisecond}
 	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) && (got.Load() < 50 || heard.Load() < 50) {
-		require.NoError(t, tr.WriteSample(media.Sample{Data: frame, Duration: 20 * time.Millisecond}))
-		require.NoError(t, cc.WriteSample(media.Sample{Data: frame, Duration: 20 * time.Millisecond}))
+	for time.Now().Before(deadline) && (gotA.Load() < 50 || gotB.Load() < 50) {
+		require.NoError(t, a.WriteSample(frame))
+		require.NoError(t, b.WriteSample(frame))
 		time.Sleep(20 * time.Millisecond)
 	}
-	require.GreaterOrEqual(t, got.Load(), int64(50))
-	require.GreaterOrEqual(t, heard.Load(), int64(50))
+	require.GreaterOrEqual(t, gotA.Load(), int64(50))
+	require.GreaterOrEqual(t, gotB.Load(), int64(50))
 }

@@ -50,11 +50,7 @@ func (e *Endpoint) Offer(m Media) (*Conn, string, error) {
 // offer writes the offer SDP.
 func (c *Conn) offer() string {
 	var b strings.Builder
-	w := func(format string, a ...any) { fmt.Fprintf(&b, format+"\r\n", a...) }
-	w("v=0")
-	w("o=- %d 2 IN IP4 0.0.0.0", rand.Uint64N(1<<62))
-	w("s=-")
-	w("t=0 0")
+	w := sdpWriter(&b)
 	w("a=group:BUNDLE 0")
 	pts := make([]string, len(c.offered))
 	for i, cd := range c.offered {

@@ -156,14 +156,21 @@ func answerDirection(offered string) string {
 	return offered
 }
 
-// answer writes the answer SDP.
-func (c *Conn) answer(o *offer, codecs []Codec) string {
-	var b strings.Builder
-	w := func(format string, a ...any) { fmt.Fprintf(&b, format+"\r\n", a...) }
+// sdpWriter writes lines to b, starting with a session description's
+// first four.
+func sdpWriter(b *strings.Builder) func(string, ...any) {
+	w := func(format string, a ...any) { fmt.Fprintf(b, format+"\r\n", a...) }
 	w("v=0")
 	w("o=- %d 2 IN IP4 0.0.0.0", rand.Uint64N(1<<62))
 	w("s=-")
 	w("t=0 0")
+	return w
+}
+
+// answer writes the answer SDP.
+func (c *Conn) answer(o *offer, codecs []Codec) string {
+	var b strings.Builder
+	w := sdpWriter(&b)
 	w("a=ice-lite")
 	if o.bundle && o.mid != "" {
 		w("a=group:BUNDLE %s", o.mid)
