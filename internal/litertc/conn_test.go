@@ -240,3 +240,27 @@ func exchange(t *testing.T, a, b interface{ WriteSample(media.Sample) error }, g
 	require.GreaterOrEqual(t, gotA.Load(), int64(50))
 	require.GreaterOrEqual(t, gotB.Load(), int64(50))
 }
+
+// TestInterfaceAddresses: without loopback mode both ends bind the
+// machine's interface addresses (127.0.0.1 when it has none) and connect.
+func TestInterfaceAddresses(t *testing.T) {
+	srv, err := NewEndpoint(Config{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = srv.Close() })
+	cli, err := NewEndpoint(Config{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = cli.Close() })
+	for _, p := range srv.Ports() {
+		require.False(t, p.Addr().IsUnspecified())
+	}
+	states := make(chan State, 16)
+	cc, offer, err := cli.Offer(Media{Codecs: testCodecs, Handler: Handler{State: func(s State) { states <- s }}})
+	require.NoError(t, err)
+	defer cc.Close()
+	sc, answer, err := srv.Answer(context.Background(), offer, Media{Codecs: testCodecs})
+	require.NoError(t, err)
+	defer sc.Close()
+	require.NoError(t, cc.SetAnswer(answer))
+	require.Equal(t, StateConnecting, waitState(t, states))
+	require.Equal(t, StateConnected, waitState(t, states))
+}

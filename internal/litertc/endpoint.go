@@ -212,8 +212,9 @@ func (e *Endpoint) localAddrs() ([]netip.Addr, error) {
 			out = append(out, ip)
 		}
 	}
-	if len(out) == 0 {
-		return nil, errors.New("litertc: no usable interface address")
+	if len(out) == 0 { // a container with loopback only: still usable by a peer on the same host
+		e.log.Warn("no network interface address for WebRTC media: using 127.0.0.1 only")
+		out = append(out, netip.MustParseAddr("127.0.0.1"))
 	}
 	return out, nil
 }
