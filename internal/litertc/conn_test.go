@@ -20,9 +20,9 @@ var testCodecs = []Codec{
 	{PT: 0, Name: "PCMU", ClockRate: 8000},
 }
 
-// pionPeer is a full pion PeerConnection offering one sendrecv Opus track,
-// as meet phone does.
-func pionPeer(t *testing.T) (*webrtc.PeerConnection, *webrtc.TrackLocalStaticSample, *webrtc.RTPSender) {
+// pionPeer is a full pion PeerConnection with one sendrecv Opus track, as
+// meet phone was; heard counts the RTP packets it receives.
+func pionPeer(t *testing.T) (pc *webrtc.PeerConnection, tr *webrtc.TrackLocalStaticSample, snd *webrtc.RTPSender, heard *atomic.Int64) {
 	t.Helper()
 	me := &webrtc.MediaEngine{}
 	require.NoError(t, me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{
@@ -37,11 +37,20 @@ func pionPeer(t *testing.T) (*webrtc.PeerConnection, *webrtc.TrackLocalStaticSam
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = pc.Close() })
-	tr, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "a", "s")
+	tr, err = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "a", "s")
 	require.NoError(t, err)
-	snd, err := pc.AddTrack(tr)
+	snd, err = pc.AddTrack(tr)
 	require.NoError(t, err)
-	return pc, tr, snd
+	heard = new(atomic.Int64)
+	pc.OnTrack(func(rt *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		for {
+			if _, _, err := rt.ReadRTP(); err != nil {
+				return
+			}
+			heard.Add(1)
+		}
+	})
+	return pc, tr, snd, heard
 }
 
 func offerOf(t *testing.T, pc *webrtc.PeerConnection) string {
@@ -58,7 +67,7 @@ func TestPionPeerTwoWay(t *testing.T) {
 	ep, err := NewEndpoint(Config{Loopback: true})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = ep.Close() })
-	pc, tr, snd := pionPeer(t)
+	pc, tr, snd, heard := pionPeer(t)
 	var got atomic.Int64
 	var rtcpIn atomic.Int64
 	states := make(chan State, 16)
@@ -70,15 +79,6 @@ func TestPionPeerTwoWay(t *testing.T) {
 		}})
 	require.NoError(t, err)
 	require.Contains(t, answer, "a=ice-lite")
-	var heard atomic.Int64
-	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-		for {
-			if _, _, err := tr.ReadRTP(); err != nil {
-				return
-			}
-			heard.Add(1)
-		}
-	})
 	rrAboutUs := make(chan rtcp.ReceptionReport, 1)
 	go func() {
 		for {
@@ -108,7 +108,7 @@ func TestPionPeerTwoWay(t *testing.T) {
 	require.NoError(t, pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}))
 	require.Equal(t, StateConnecting, waitState(t, states))
 	require.Equal(t, StateConnected, waitState(t, states))
-	exchange(t, tr, c, &got, &heard)
+	exchange(t, tr, c, &got, heard)
 	select {
 	case rr := <-rrAboutUs:
 		require.Zero(t, rr.FractionLost)
@@ -205,16 +205,7 @@ func TestOfferToPion(t *testing.T) {
 		RTP: func(*rtp.Packet) { got.Add(1) }, State: func(s State) { states <- s }}})
 	require.NoError(t, err)
 	defer cc.Close()
-	pc, tr, _ := pionPeer(t)
-	var heard atomic.Int64
-	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-		for {
-			if _, _, err := tr.ReadRTP(); err != nil {
-				return
-			}
-			heard.Add(1)
-		}
-	})
+	pc, tr, _, heard := pionPeer(t)
 	require.NoError(t, pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}))
 	ans, err := pc.CreateAnswer(nil)
 	require.NoError(t, err)
@@ -224,7 +215,7 @@ func TestOfferToPion(t *testing.T) {
 	require.NoError(t, cc.SetAnswer(pc.LocalDescription().SDP))
 	require.Equal(t, StateConnecting, waitState(t, states))
 	require.Equal(t, StateConnected, waitState(t, states))
-	exchange(t, tr, cc, &got, &heard)
+	exchange(t, tr, cc, &got, heard)
 }
 
 // exchange sends 20 ms frames both ways until each side got 50.
