@@ -127,6 +127,16 @@ func TestTwoWayAudioOpus(t *testing.T) {
 	m.CloseRoom(100)
 	cl.close()
 	waitOnline(t, m, 1, false)
+	// Online turns false just before the listener hears it: wait for the
+	// announcement too.
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		presMu.Lock()
+		n := len(pres)
+		presMu.Unlock()
+		if n >= 2 {
+			break
+		}
+	}
 	presMu.Lock()
 	defer presMu.Unlock()
 	if len(pres) != 2 || !pres[0] || pres[1] {
