@@ -2,6 +2,8 @@ package litertc
 
 import (
 	"context"
+	"fmt"
+	"net"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
+	"github.com/pion/stun/v4"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
 	"github.com/stretchr/testify/require"
@@ -254,4 +257,43 @@ func TestInterfaceAddresses(t *testing.T) {
 	require.NoError(t, cc.SetAnswer(answer))
 	require.Equal(t, StateConnecting, waitState(t, states))
 	require.Equal(t, StateConnected, waitState(t, states))
+}
+
+// TestServerReflexive: with a STUN server configured the answer carries
+// each socket's address as the server saw it (a srflx candidate related to
+// the socket), and one STUN round trip serves every later answer.
+func TestServerReflexive(t *testing.T) {
+	srv, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	require.NoError(t, err)
+	defer srv.Close()
+	var asked atomic.Int64
+	go func() { // a STUN server behind which the world sees us as 203.0.113.9, port + 1000
+		buf := make([]byte, 1500)
+		for {
+			n, from, err := srv.ReadFromUDPAddrPort(buf)
+			if err != nil {
+				return
+			}
+			m := &stun.Message{Raw: buf[:n]}
+			if m.Decode() != nil || m.Type != stun.BindingRequest {
+				continue
+			}
+			asked.Add(1)
+			resp := stun.MustBuild(stun.NewTransactionIDSetter(m.TransactionID), stun.BindingSuccess,
+				&stun.XORMappedAddress{IP: net.IPv4(203, 0, 113, 9), Port: int(from.Port()) + 1000}, stun.Fingerprint)
+			_, _ = srv.WriteToUDPAddrPort(resp.Raw, from)
+		}
+	}()
+	ep, err := NewEndpoint(Config{Loopback: true, STUN: []string{"stun:" + srv.LocalAddr().String()}})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = ep.Close() })
+	local := ep.Ports()[0]
+	want := fmt.Sprintf("typ srflx raddr %s rport %d", local.Addr(), local.Port())
+	for range 2 {
+		c, ans, err := ep.Answer(context.Background(), sampleOffer, Media{Codecs: testCodecs})
+		require.NoError(t, err)
+		require.Contains(t, ans, fmt.Sprintf(" udp 1694498815 203.0.113.9 %d %s\r\n", local.Port()+1000, want))
+		require.NoError(t, c.Close())
+	}
+	require.Equal(t, int64(1), asked.Load(), "the second answer asked the STUN server again")
 }

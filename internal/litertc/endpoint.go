@@ -26,6 +26,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -73,6 +74,10 @@ type Endpoint struct {
 	wg     sync.WaitGroup
 
 	disconnectAfter, failAfter, keepAlive time.Duration
+
+	srflxMu sync.Mutex // guards the two below (reflexiveCands)
+	srflx   []candidate
+	srflxAt time.Time
 
 	mu       sync.RWMutex
 	checks   map[[stun.TransactionIDSize]byte]*checkTx // the offering side's checks (offer.go)
@@ -264,20 +269,42 @@ type candidate struct {
 
 // gather lists the connection's candidates: the endpoint's host
 // candidates and, with STUN servers configured, each socket's
-// server-reflexive address (its answer arrives through the socket's read
-// loop).
+// server-reflexive address.
 func (c *Conn) gather(ctx context.Context) {
-	e := c.ep
-	c.cands = append(c.cands, e.hosts...)
+	c.cands = append(c.cands, c.ep.hosts...)
+	c.cands = append(c.cands, c.ep.reflexiveCands(ctx)...)
+}
+
+// srflxTTL is how long the sockets' server-reflexive addresses are reused:
+// every connection shares the sockets, so one STUN round trip serves them
+// all, and an unreachable STUN server delays one answer in srflxTTL, not
+// every one.
+const srflxTTL = 5 * time.Minute
+
+// reflexiveCands are the sockets' server-reflexive candidates, asked of the
+// STUN servers at most once per srflxTTL (the answer arrives through the
+// socket's read loop).
+func (e *Endpoint) reflexiveCands(ctx context.Context) []candidate {
+	if len(e.stun) == 0 {
+		return nil
+	}
+	e.srflxMu.Lock()
+	defer e.srflxMu.Unlock()
+	if !e.srflxAt.IsZero() && time.Since(e.srflxAt) < srflxTTL {
+		return e.srflx
+	}
+	var out []candidate
 	for _, srv := range e.stun {
 		for _, s := range e.socks {
 			if a, err := e.reflexive(ctx, s, srv); err != nil {
 				e.log.Warn("STUN server gave no address", "server", srv, "local", s.local, "err", err)
-			} else if a != s.local {
-				c.cands = append(c.cands, candidate{addr: a, typ: "srflx", related: s.local})
+			} else if a != s.local && !slices.ContainsFunc(out, func(c candidate) bool { return c.addr == a }) {
+				out = append(out, candidate{addr: a, typ: "srflx", related: s.local})
 			}
 		}
 	}
+	e.srflx, e.srflxAt = out, time.Now()
+	return out
 }
 
 // reflexive asks a STUN server for s's address as the server sees it.
