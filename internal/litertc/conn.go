@@ -57,9 +57,9 @@ const (
 
 // Handler receives a connection's media and state.
 type Handler struct {
-	// RTP gets each authenticated packet from the nominated address, on
-	// the socket's goroutine; pkt and its payload are valid until it
-	// returns.
+	// RTP gets each authenticated packet from an address that passed a
+	// check, on the socket's goroutine; pkt and its payload are valid
+	// until it returns.
 	RTP func(pkt *rtp.Packet)
 	// RTCP gets each compound RTCP packet (after its reports are read).
 	RTCP func(pkts []rtcp.Packet)
@@ -67,10 +67,12 @@ type Handler struct {
 	State func(State)
 }
 
-// Media is what an answer offers to send and accept.
+// Media is what a connection sends and accepts.
 type Media struct {
-	// Codecs the answer accepts (those the offer has), in preference
-	// order; the first the offer has is what WriteSample sends.
+	// Codecs in preference order, payload types as the offer numbers
+	// them. Answering, those the offer has are accepted and the first is
+	// what WriteSample sends; offering, they are offered and the answer's
+	// first is sent.
 	Codecs []Codec
 	CNAME  string
 	Handler
@@ -82,7 +84,8 @@ type OfferError struct{ Err error }
 func (e *OfferError) Error() string { return e.Err.Error() }
 func (e *OfferError) Unwrap() error { return e.Err }
 
-// Conn is one answered offer.
+// Conn is one connection: an answered offer (Answer) or our offer
+// (Offer, offer.go).
 type Conn struct {
 	ep     *Endpoint
 	h      Handler
@@ -109,7 +112,8 @@ type Conn struct {
 	pipe       *dtlsPipe
 	cands      []candidate
 	wg         sync.WaitGroup
-	done       chan struct{}
+	ctx        context.Context // done when the connection is released
+	cancel     context.CancelFunc
 	closeOnce  sync.Once
 	release1   sync.Once
 
@@ -151,8 +155,8 @@ type sock struct {
 	local netip.AddrPort
 }
 
-// Answer answers an offer: the connection's sockets are bound and read
-// from now, and the answer lists their candidates (no trickle).
+// Answer answers an offer: the endpoint's sockets take the connection's
+// checks from now, and the answer lists their candidates (no trickle).
 func (e *Endpoint) Answer(ctx context.Context, offerSDP string, m Media) (*Conn, string, error) {
 	o, err := parseOffer(offerSDP)
 	if err != nil {
@@ -187,7 +191,8 @@ func (e *Endpoint) Answer(ctx context.Context, offerSDP string, m Media) (*Conn,
 // and timestamp, not yet reachable.
 func (e *Endpoint) newConn(m Media, send Codec) *Conn {
 	c := &Conn{ep: e, h: m.Handler, epoch: time.Now(), ufrag: iceString(16), pwd: iceString(32),
-		cname: m.CNAME, ssrc: rand.Uint32(), send: send, done: make(chan struct{}), clocks: map[uint8]uint32{}}
+		cname: m.CNAME, ssrc: rand.Uint32(), send: send, clocks: map[uint8]uint32{}}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
 	if c.cname == "" {
 		c.cname = "litertc"
 	}
@@ -370,21 +375,21 @@ func (e *Endpoint) handleSTUN(s *sock, b []byte, from netip.AddrPort) {
 	}
 	c.lastRecv.Store(int64(c.now()))
 	if c.controlling { // our own checks choose the path
-		c.route(from)
+		c.admit(from)
 		return
 	}
 	c.passed(s, from, m.Contains(stun.AttrUseCandidate))
 }
 
-// route records a remote address that passed a check: the endpoint
+// admit records a remote address that passed a check: the endpoint
 // routes its packets here (a connection keeps maxChecked at most).
-func (c *Conn) route(from netip.AddrPort) bool {
+func (c *Conn) admit(from netip.AddrPort) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.routeLocked(from)
+	return c.admitLocked(from)
 }
 
-func (c *Conn) routeLocked(from netip.AddrPort) bool {
+func (c *Conn) admitLocked(from netip.AddrPort) bool {
 	if c.released {
 		return false
 	}
@@ -406,7 +411,7 @@ func (c *Conn) routeLocked(from netip.AddrPort) bool {
 func (c *Conn) passed(s *sock, from netip.AddrPort, nominated bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.routeLocked(from) {
+	if !c.admitLocked(from) {
 		return
 	}
 	cur := c.sel.Load()
@@ -499,15 +504,8 @@ func (c *Conn) handleSRTCP(s *sock, b, out []byte, from netip.AddrPort, now time
 // and waits for the peer to close.
 func (c *Conn) runDTLS() {
 	defer c.wg.Done()
-	ctx, cancel := context.WithTimeout(context.Background(), connectTimeout)
+	ctx, cancel := context.WithTimeout(c.ctx, connectTimeout)
 	defer cancel()
-	go func() {
-		select {
-		case <-c.done:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
 	opts := []dtls.Option{
 		dtls.WithCertificates(c.ep.cert),
 		dtls.WithSRTPProtectionProfiles(dtls.SRTP_AEAD_AES_128_GCM, dtls.SRTP_AES128_CM_HMAC_SHA1_80),
@@ -626,7 +624,7 @@ func (c *Conn) watch() {
 	defer t.Stop()
 	for {
 		select {
-		case <-c.done:
+		case <-c.ctx.Done():
 			return
 		case <-t.C:
 		}
@@ -670,7 +668,7 @@ func (c *Conn) fail(err error) {
 // nowhere.
 func (c *Conn) release() {
 	c.release1.Do(func() {
-		close(c.done)
+		c.cancel()
 		_ = c.pipe.buf.Close()
 		c.mu.Lock()
 		c.released = true

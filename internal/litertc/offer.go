@@ -128,7 +128,7 @@ func (c *Conn) check() {
 	defer t.Stop()
 	for {
 		select {
-		case <-c.done:
+		case <-c.ctx.Done():
 			return
 		case <-t.C:
 		}
