@@ -221,8 +221,8 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// BenchmarkConcurrentCalls runs N real rooms (each its own 20 ms ticker, or
-// with shared/N on one shared clock)
+// BenchmarkConcurrentCalls runs N real rooms (on the shared clock, or with
+// own/N each its own 20 ms ticker)
 // with a G.711 caller and an Opus operator for a few seconds and reports
 // the process CPU per call and the late ticks (started > 10 ms late).
 func BenchmarkConcurrentCalls(b *testing.B) {
@@ -230,7 +230,7 @@ func BenchmarkConcurrentCalls(b *testing.B) {
 		name string
 		n    int
 		opts []Option
-	}{{"50", 50, nil}, {"200", 200, nil}, {"shared/200", 200, []Option{WithSharedClock(0)}}} {
+	}{{"50", 50, nil}, {"200", 200, nil}, {"own/200", 200, []Option{WithOwnTickers()}}} {
 		n := c.n
 		b.Run(c.name, func(b *testing.B) {
 			m := newTestManager(b, c.opts...)
@@ -354,8 +354,8 @@ func benchGuidance(b *testing.B, solo bool) {
 	reportCPU(b, cpuTime()-c0, "call")
 }
 
-// BenchmarkGuidanceRooms runs N real rooms (own ticker each, or one shared
-// clock) whose callers hear looping guidance alone, as at a burst of calls
+// BenchmarkGuidanceRooms runs N real rooms (on the shared clock, or with
+// own/N each its own ticker) whose callers hear looping guidance alone, as at a burst of calls
 // into a busy line, for a few seconds, and reports the process CPU per
 // room (the one-party path's work plus the ticking itself).
 func BenchmarkGuidanceRooms(b *testing.B) {
@@ -368,7 +368,7 @@ func BenchmarkGuidanceRooms(b *testing.B) {
 		name string
 		n    int
 		opts []Option
-	}{{"1000", 1000, nil}, {"shared/1000", 1000, []Option{WithSharedClock(0)}}} {
+	}{{"1000", 1000, nil}, {"own/1000", 1000, []Option{WithOwnTickers()}}} {
 		b.Run(c.name, func(b *testing.B) {
 			m := newTestManager(b, append(c.opts, WithGuidance(guidance))...)
 			ulaw, _ := benchMedia(b)

@@ -49,7 +49,7 @@ type Manager struct {
 	log      *slog.Logger
 	ep       *litertc.Endpoint
 	gc       *guidanceCache
-	clk      *mixer.Clock                     // drives every room's mixer (WithSharedClock), or nil
+	clk      *mixer.Clock                     // drives every room's mixer (the default), or nil (WithOwnTickers)
 	listener atomic.Pointer[presenceListener] // set once by Listen
 
 	mu     sync.Mutex
@@ -77,7 +77,7 @@ type Room struct {
 
 // New builds a Manager.
 func New(opts ...Option) (*Manager, error) {
-	c := config{log: slog.Default(), jitter: 2}
+	c := config{log: slog.Default(), jitter: 2, clockWorkers: -1}
 	for _, o := range opts {
 		o(&c)
 	}
