@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -183,10 +184,32 @@ type baresipMsg struct {
 
 // startBaresip renders testdata/baresip/config.tmpl into a fresh config
 // directory, starts baresip and connects to its ctrl_tcp port once the
-// modules are loaded.
+// modules are loaded. The ports are picked free and then bound by baresip
+// a moment later, so another socket can take one in between (an outgoing
+// connection's ephemeral port, say): baresip then says "Address already in
+// use" and carries on without that module. Such a start is stopped and
+// tried again on other ports.
 func startBaresip(t testing.TB, source string) *baresip {
 	t.Helper()
 	bin := need(t, "baresip")
+	for attempt := 1; ; attempt++ {
+		b, err := tryBaresip(t, bin, source)
+		if err == nil {
+			return b
+		}
+		if attempt == 3 {
+			t.Fatal(err)
+		}
+		t.Logf("baresip, attempt %d: %v", attempt, err)
+	}
+}
+
+// errPortTaken is a baresip start that lost one of its ports.
+var errPortTaken = errors.New("a port picked for baresip was taken before it bound it")
+
+// tryBaresip is one start of startBaresip: errPortTaken (the process
+// stopped) when baresip could not bind a port it was given.
+func tryBaresip(t testing.TB, bin, source string) (*baresip, error) {
 	b := &baresip{dir: t.TempDir(), events: make(chan baresipMsg, 64)}
 	rec := filepath.Join(b.dir, "rec")
 	if err := os.Mkdir(rec, 0o755); err != nil {
@@ -219,8 +242,13 @@ func startBaresip(t testing.TB, source string) *baresip {
 	}
 	// -t bounds the process even if the test loses track of it.
 	b.proc = start(t, bin, "-f", b.dir, "-t", "60")
+	taken := func() bool { return strings.Contains(b.proc.output(), "Address already in use") }
 	deadline := time.Now().Add(10 * time.Second)
 	for {
+		if taken() {
+			b.proc.stop()
+			return nil, errPortTaken
+		}
 		c, err := net.DialTimeout("tcp4", fmt.Sprintf("127.0.0.1:%d", ctrlPort), time.Second)
 		if err == nil {
 			b.ctrl = c
@@ -236,9 +264,19 @@ func startBaresip(t testing.TB, source string) *baresip {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	// What answered may not be this baresip if its ctrl_tcp lost the port:
+	// it says so before "baresip is ready".
+	for !strings.Contains(b.proc.output(), "baresip is ready") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if taken() {
+		b.ctrl.Close()
+		b.proc.stop()
+		return nil, errPortTaken
+	}
 	t.Cleanup(func() { b.ctrl.Close() })
 	go b.read()
-	return b
+	return b, nil
 }
 
 // baresipModules finds the module directory of the installed baresip.

@@ -118,7 +118,7 @@ var catalogue = []entry{
 		aim:  "≤ 0.5 % core/call, no late ticks", conds: []cond{le("%core/call", 0.5), le("late-ticks", 0)},
 		ref:    refMetric("server/room.BenchmarkCallCPU", "%core/call", 1, "one call, stepped: %.3f %% core"),
 		expect: []string{"server/room.BenchmarkConcurrentCalls/200"}},
-	{area: "media", pattern: re(`server/room\.BenchmarkNetworkCalls/\d+`),
+	{area: "media", pattern: re(`server/room\.BenchmarkNetworkCalls/(own/)?\d+`),
 		show: []show{asIs("%core/call", "% core/call"), asIs("cpu-µs/tick", "µs/call-tick"), asIs("late-ticks", "late ticks"),
 			asIs("max-lateness-ms", "ms max lateness"), asIs("%cpu-in-gc", "% of the CPU in GC"),
 			asIs("%operator-loss", "% operator loss"), asIs("%operator-skipped", "% operator packets dropped unplayed"),
