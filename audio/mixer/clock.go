@@ -6,16 +6,19 @@ import (
 	"time"
 )
 
-// Clock drives many mixers from one ticker instead of one goroutine and
+// Clock drives many mixers from one timer instead of one goroutine and
 // one timer per mixer: the 20 ms period is cut into clockSlots slots, each
-// mixer is given the least used slot, and every slot the clock hands the
-// mixers due in it to a small pool of workers. Spreading the mixers over
-// the period keeps the work of a tick from arriving all at once. A mixer
-// still busy when it is due again ticks once more right after (as a
-// ticker's one buffered tick would), then falls back into step.
+// mixer is given the least used slot, and at the start of every slot that
+// holds mixers the clock hands them to a small pool of workers (a lone
+// one it ticks itself). Spreading the mixers over the period keeps the
+// work of a tick from arriving all at once; sleeping through empty slots
+// keeps a server with a few calls from waking every 2 ms. A mixer still
+// busy when it is due again ticks once more right after (as a ticker's
+// one buffered tick would), then falls back into step.
 type Clock struct {
 	work    chan *clockEntry
 	stop    chan struct{}
+	kick    chan struct{} // a mixer was added: the next wake-up may be earlier
 	wg      sync.WaitGroup
 	closeMu sync.Once
 
@@ -41,7 +44,7 @@ func NewClock(workers int) *Clock {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	c := &Clock{work: make(chan *clockEntry, 4096), stop: make(chan struct{})}
+	c := &Clock{work: make(chan *clockEntry, 4096), stop: make(chan struct{}), kick: make(chan struct{}, 1)}
 	for i := range c.slots {
 		c.slots[i] = map[*Mixer]*clockEntry{}
 	}
@@ -82,6 +85,10 @@ func (c *Clock) add(m *Mixer) {
 	}
 	m.next = due
 	c.slots[best][m] = &clockEntry{m: m, slot: best}
+	select {
+	case c.kick <- struct{}{}:
+	default:
+	}
 }
 
 // remove unregisters m and waits for its tick in progress, if any.
@@ -113,24 +120,38 @@ func (c *Clock) remove(m *Mixer) {
 
 func (c *Clock) run() {
 	defer c.wg.Done()
-	t := time.NewTicker(Period / clockSlots)
+	step := Period / clockSlots
+	t := time.NewTimer(step)
 	defer t.Stop()
-	last := slotOf(time.Now()) // slots up to here are done
+	// Slots are counted since the Unix epoch, not modulo the period: the
+	// clock may sleep a whole period and wake in the same slot again.
+	last := time.Now().UnixNano() / int64(step) // slots up to here are done
 	for {
-		var now time.Time
 		select {
 		case <-c.stop:
 			return
-		case now = <-t.C:
+		case <-t.C:
+		case <-c.kick:
+			if !t.Stop() {
+				select { // fired meanwhile: its slot is handled below
+				case <-t.C:
+				default:
+				}
+			}
 		}
-		// Every slot since the last one, also those of a ticker that was
-		// late or dropped a tick.
-		cur := slotOf(now)
+		// Every slot since the last one, also those of a timer that was
+		// late.
+		now := time.Now()
+		abs := now.UnixNano() / int64(step)
+		cur := int(abs % clockSlots)
 		c.mu.Lock()
 		c.batch = c.batch[:0]
-		for last != cur {
-			last = (last + 1) % clockSlots
-			for _, e := range c.slots[last] {
+		if abs < last {
+			last = abs - 1 // the wall clock was set back: go on from now
+		}
+		last = max(last, abs-clockSlots) // each slot once, however long the sleep
+		for ; last < abs; last++ {
+			for _, e := range c.slots[(last+1)%clockSlots] {
 				if e.busy {
 					e.pending = true
 					continue
@@ -139,7 +160,23 @@ func (c *Clock) run() {
 				c.batch = append(c.batch, e)
 			}
 		}
+		// Sleep to the start of the next slot that holds a mixer; with
+		// none, until one is added.
+		wait := time.Duration(-1)
+		for k := 1; k <= clockSlots; k++ {
+			if len(c.slots[(cur+k)%clockSlots]) > 0 {
+				wait = now.Truncate(step).Add(time.Duration(k) * step).Sub(now)
+				break
+			}
+		}
 		c.mu.Unlock()
+		if wait >= 0 {
+			t.Reset(wait)
+		}
+		if len(c.batch) == 1 {
+			c.tick(c.batch[0]) // a handover to a worker would cost a wake-up more
+			continue
+		}
 		for _, e := range c.batch {
 			select {
 			case c.work <- e:
@@ -157,28 +194,34 @@ func (c *Clock) worker() {
 		case <-c.stop:
 			return
 		case e := <-c.work:
-			for {
-				c.mu.Lock()
-				removed := e.removed
-				c.mu.Unlock()
-				if !removed {
-					e.m.tick(time.Now())
-				}
-				c.mu.Lock()
-				again := e.pending && !e.removed
-				e.pending = false
-				if !again {
-					e.busy = false
-					if e.done != nil {
-						close(e.done)
-						e.done = nil
-					}
-				}
-				c.mu.Unlock()
-				if !again {
-					break
-				}
+			c.tick(e)
+		}
+	}
+}
+
+// tick runs e's mixer once, and again while it fell due meanwhile, unless
+// it was removed.
+func (c *Clock) tick(e *clockEntry) {
+	for {
+		c.mu.Lock()
+		removed := e.removed
+		c.mu.Unlock()
+		if !removed {
+			e.m.tick(time.Now())
+		}
+		c.mu.Lock()
+		again := e.pending && !e.removed
+		e.pending = false
+		if !again {
+			e.busy = false
+			if e.done != nil {
+				close(e.done)
+				e.done = nil
 			}
+		}
+		c.mu.Unlock()
+		if !again {
+			return
 		}
 	}
 }

@@ -121,6 +121,32 @@ func TestClockDrivesManyMixers(t *testing.T) {
 	}
 }
 
+// A clock sleeps through empty slots: a mixer alone on it, in one slot,
+// must still tick every period (a clock that counted slots modulo the
+// period woke a whole period later in the same slot and skipped it), and
+// so must one added later to an empty clock, and one added while another
+// was removed.
+func TestClockLoneMixerKeepsTicking(t *testing.T) {
+	c := NewClock(1)
+	defer c.Close()
+	ticks := func(m *Mixer, d time.Duration) uint64 {
+		n := m.Stats().Ticks
+		time.Sleep(d)
+		return m.Stats().Ticks - n
+	}
+	a := New(WithClock(c))
+	if n := ticks(a, 400*time.Millisecond); n < 10 {
+		t.Fatalf("lone mixer: %d ticks in 400 ms", n)
+	}
+	a.Close()
+	time.Sleep(3 * Period) // the clock now has nothing to wake for
+	b := New(WithClock(c))
+	defer b.Close()
+	if n := ticks(b, 400*time.Millisecond); n < 10 {
+		t.Fatalf("mixer added to an idle clock: %d ticks in 400 ms", n)
+	}
+}
+
 // The SoloFunc is offered the one leg that is not a prompt, whatever the
 // prompts do, and never when a second leg is in the mixer; declined, the
 // tick is mixed as usual.
