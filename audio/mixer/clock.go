@@ -65,7 +65,15 @@ func (c *Clock) Close() {
 	})
 }
 
-func slotOf(t time.Time) int { return int(t.UnixNano()/int64(Period/clockSlots)) % clockSlots }
+// slotStep is one slot's length.
+const slotStep = Period / clockSlots
+
+// slotNum counts slots since the Unix epoch: a clock may sleep a whole
+// period and wake in the same slot of it again, which slotOf cannot tell.
+func slotNum(t time.Time) int64 { return t.UnixNano() / int64(slotStep) }
+
+// slotOf is t's slot within the period.
+func slotOf(t time.Time) int { return int(slotNum(t) % clockSlots) }
 
 func (c *Clock) add(m *Mixer) {
 	c.mu.Lock()
@@ -78,10 +86,9 @@ func (c *Clock) add(m *Mixer) {
 	}
 	// The first due time: the next start of slot best.
 	now := time.Now()
-	step := Period / clockSlots
-	due := now.Truncate(step).Add(step)
+	due := now.Truncate(slotStep).Add(slotStep)
 	for slotOf(due) != best {
-		due = due.Add(step)
+		due = due.Add(slotStep)
 	}
 	m.next = due
 	c.slots[best][m] = &clockEntry{m: m, slot: best}
@@ -120,29 +127,20 @@ func (c *Clock) remove(m *Mixer) {
 
 func (c *Clock) run() {
 	defer c.wg.Done()
-	step := Period / clockSlots
-	t := time.NewTimer(step)
+	t := time.NewTimer(slotStep)
 	defer t.Stop()
-	// Slots are counted since the Unix epoch, not modulo the period: the
-	// clock may sleep a whole period and wake in the same slot again.
-	last := time.Now().UnixNano() / int64(step) // slots up to here are done
+	last := slotNum(time.Now()) // slots up to here are done
 	for {
 		select {
 		case <-c.stop:
 			return
 		case <-t.C:
-		case <-c.kick:
-			if !t.Stop() {
-				select { // fired meanwhile: its slot is handled below
-				case <-t.C:
-				default:
-				}
-			}
+		case <-c.kick: // t is re-armed below (Reset leaves no stale tick since Go 1.23)
 		}
 		// Every slot since the last one, also those of a timer that was
 		// late.
 		now := time.Now()
-		abs := now.UnixNano() / int64(step)
+		abs := slotNum(now)
 		cur := int(abs % clockSlots)
 		c.mu.Lock()
 		c.batch = c.batch[:0]
@@ -165,7 +163,7 @@ func (c *Clock) run() {
 		wait := time.Duration(-1)
 		for k := 1; k <= clockSlots; k++ {
 			if len(c.slots[(cur+k)%clockSlots]) > 0 {
-				wait = now.Truncate(step).Add(time.Duration(k) * step).Sub(now)
+				wait = now.Truncate(slotStep).Add(time.Duration(k) * slotStep).Sub(now)
 				break
 			}
 		}
