@@ -242,37 +242,35 @@ func tryBaresip(t testing.TB, bin, source string) (*baresip, error) {
 	}
 	// -t bounds the process even if the test loses track of it.
 	b.proc = start(t, bin, "-f", b.dir, "-t", "60")
-	taken := func() bool { return strings.Contains(b.proc.output(), "Address already in use") }
+	// A port lost to another socket shows as "Address already in use"
+	// before "baresip is ready"; then whatever answers on ctrlPort is not
+	// this baresip.
 	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if taken() {
-			b.proc.stop()
-			return nil, errPortTaken
-		}
-		c, err := net.DialTimeout("tcp4", fmt.Sprintf("127.0.0.1:%d", ctrlPort), time.Second)
-		if err == nil {
-			b.ctrl = c
-			break
-		}
+	for !strings.Contains(b.proc.output(), "baresip is ready") {
 		select {
 		case <-b.proc.done:
 			t.Fatalf("baresip exited:\n%s", b.proc.output())
 		default:
 		}
 		if time.Now().After(deadline) {
+			t.Fatalf("baresip never got ready:\n%s", b.proc.output())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if strings.Contains(b.proc.output(), "Address already in use") {
+		b.proc.stop()
+		return nil, errPortTaken
+	}
+	for {
+		c, err := net.DialTimeout("tcp4", fmt.Sprintf("127.0.0.1:%d", ctrlPort), time.Second)
+		if err == nil {
+			b.ctrl = c
+			break
+		}
+		if time.Now().After(deadline) {
 			t.Fatalf("baresip's ctrl_tcp never listened: %v\n%s", err, b.proc.output())
 		}
 		time.Sleep(100 * time.Millisecond)
-	}
-	// What answered may not be this baresip if its ctrl_tcp lost the port:
-	// it says so before "baresip is ready".
-	for !strings.Contains(b.proc.output(), "baresip is ready") && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if taken() {
-		b.ctrl.Close()
-		b.proc.stop()
-		return nil, errPortTaken
 	}
 	t.Cleanup(func() { b.ctrl.Close() })
 	go b.read()
