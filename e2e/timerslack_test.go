@@ -2,9 +2,13 @@ package e2e
 
 import (
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestBinariesSleepWithTimerSlack: the real meetd and `meet phone`
@@ -34,5 +38,35 @@ func TestBinariesSleepWithTimerSlack(t *testing.T) {
 		if got := strings.TrimSpace(string(b)); got != want {
 			t.Errorf("%s sleeps with a timer slack of %s ns, want %s", name, got, want)
 		}
+	}
+}
+
+// TestMeetPhoneKeepsSysmonPolling: `meet phone` runs started again with
+// GODEBUG=schedtrace at its largest period (internal/sysmonpoll), as the
+// environment its process was started with shows, and prints no trace.
+// GODEBUG=schedtrace=… in the test's environment turns it off; so does a
+// monotonic clock within a week of the trace period (then the process
+// must not have been started again).
+func TestMeetPhoneKeepsSysmonPolling(t *testing.T) {
+	if strings.Contains(os.Getenv("GODEBUG"), "schedtrace=") {
+		t.Skip("GODEBUG sets schedtrace: meet keeps it")
+	}
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err != nil {
+		t.Fatal(err)
+	}
+	want := time.Duration(ts.Nano()) < (1<<31-1)*time.Millisecond-7*24*time.Hour
+	m := startMeetd(t)
+	p, _ := phone(t, m, "op@e2e.test", 440)
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(p.cmd.Process.Pid) + "/environ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := strings.Split(string(b), "\x00")
+	if got := slices.Contains(env, "GODEBUG=schedtrace=2147483647"); got != want {
+		t.Errorf("meet phone was started with %q: GODEBUG=schedtrace=2147483647 %v, want %v", env, got, want)
+	}
+	if out := p.output(); strings.Contains(out, "SCHED ") {
+		t.Errorf("meet phone printed a scheduler trace:\n%s", tail(out, 2000))
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/meet-dev/meet/internal/i18n"
+	"github.com/meet-dev/meet/internal/sysmonpoll"
 )
 
 // extraCommands lets other files of this package add subcommands without
@@ -31,6 +32,10 @@ var extraCommands []func() *cobra.Command
 var processStart = time.Now()
 
 func main() {
+	// First thing: it may start the program again (internal/sysmonpoll,
+	// which keeps meet phone's wake-ups down), carrying when this one
+	// started.
+	processStart = sysmonpoll.Start(processStart)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := newRootCmd().ExecuteContext(ctx)
 	stop()
