@@ -201,7 +201,7 @@ func isLoopbackURL(s string) bool {
 }
 
 func runPhone(cmd *cobra.Command, f phoneFlags) error {
-	defer singleP()()
+	defer singleP(f.inDev == "" && f.outDev == "")()
 	ctx := cmd.Context()
 	if f.duration > 0 {
 		var cancel context.CancelFunc
@@ -442,10 +442,14 @@ func (o *operator) printStats(what string, st softphone.Stats) {
 // alternated runs in BENCHMARKS.md). The longest burst
 // (suppressor plus encoder, well under 1 ms) is all another goroutine can
 // wait, far inside a 20 ms frame. The TUI keeps every P: a redraw can
-// take milliseconds. It returns what puts the previous setting back, for
-// when the command runs inside a longer-lived process (cmd/meet's tests).
-func singleP() (restore func()) {
-	if os.Getenv("GOMAXPROCS") != "" {
+// take milliseconds; so does a phone on a sound card (files false):
+// PortAudio's blocking reads and writes hold their P in a cgo call for up
+// to a buffer's period, and with one P only sysmon could hand it on to the
+// packets meanwhile, which it looks for every 10 ms (internal/sysmonpoll).
+// It returns what puts the previous setting back, for when the command
+// runs inside a longer-lived process (cmd/meet's tests).
+func singleP(files bool) (restore func()) {
+	if !files || os.Getenv("GOMAXPROCS") != "" {
 		return func() {}
 	}
 	prev := runtime.GOMAXPROCS(1)
