@@ -57,12 +57,19 @@ func BenchmarkMeetPhoneCPU(b *testing.B) {
 	// loss and the phone's Opus encoder codes in-band FEC
 	// (internal/lossfec), which a loss-free loopback call does not need.
 	mic := operatorSpeechWAV(b)
+	// The fourth is the reference for internal/sysmonpoll: the same phone
+	// with Go's sysmon sleeping deeply between bursts, as before it
+	// (GODEBUG=schedtrace=0; meetd does not use it either way).
 	for _, c := range []struct {
-		ns, name string
-		loss     float64
-	}{{"on", "ns=on", 0}, {"off", "ns=off", 0}, {"on", "ns=on,loss=10%", 0.1}} {
+		ns, name     string
+		loss         float64
+		sysmonSleeps bool
+	}{{"on", "ns=on", 0, false}, {"off", "ns=off", 0, false}, {"on", "ns=on,loss=10%", 0.1, false}, {"on", "ns=on,sysmon=sleep", 0, true}} {
 		ns := c.ns
 		b.Run(c.name, func(b *testing.B) {
+			if c.sysmonSleeps {
+				b.Setenv("GODEBUG", "schedtrace=0")
+			}
 			var cpu, idle, server, wall, idleWall time.Duration
 			var wakes, idleWakes int
 			for range b.N {
