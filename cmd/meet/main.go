@@ -32,17 +32,28 @@ var extraCommands []func() *cobra.Command
 var processStart = time.Now()
 
 func main() {
-	// First thing: it may start the program again (internal/sysmonpoll,
-	// which keeps meet phone's wake-ups down), carrying when this one
-	// started.
-	processStart = sysmonpoll.Start(processStart)
+	root := newRootCmd()
+	if runsAudio(root, os.Args[1:]) {
+		// Before anything else: it may start the program again
+		// (internal/sysmonpoll, which keeps a softphone's wake-ups down),
+		// carrying when this one started.
+		processStart = sysmonpoll.Start(processStart)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := newRootCmd().ExecuteContext(ctx)
+	err := root.ExecuteContext(ctx)
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "meet:", err)
 		os.Exit(1)
 	}
+}
+
+// runsAudio reports whether args run a softphone for long: the TUI (the
+// root command) or `meet phone`. Only those are worth starting again for
+// internal/sysmonpoll (tens of ms for a one-shot command like meet chats).
+func runsAudio(root *cobra.Command, args []string) bool {
+	c, _, err := root.Find(args)
+	return err == nil && (c == root || c.Name() == "phone")
 }
 
 // app carries the configuration every command reads.

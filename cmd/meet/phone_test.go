@@ -276,3 +276,23 @@ func TestPhoneCommandBadFlags(t *testing.T) {
 		t.Error("isLoopbackURL")
 	}
 }
+
+// TestRunsAudio: the TUI and meet phone are started again for
+// internal/sysmonpoll, one-shot commands are not.
+func TestRunsAudio(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want bool
+	}{
+		{nil, true},
+		{[]string{"--server", "http://127.0.0.1:1"}, true},
+		{[]string{"phone", "--in", "a.wav", "--out", "b.wav"}, true},
+		{[]string{"--server", "http://127.0.0.1:1", "phone"}, true},
+		{[]string{"chats", "--missed"}, false},
+		{[]string{"login", "--email", "a@b"}, false},
+	} {
+		if got := runsAudio(newRootCmd(), c.args); got != c.want {
+			t.Errorf("runsAudio(%q) = %v, want %v", c.args, got, c.want)
+		}
+	}
+}

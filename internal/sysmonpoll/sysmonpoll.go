@@ -1,7 +1,8 @@
 // Package sysmonpoll keeps the Go runtime's sysmon thread polling every
-// 10 ms while `meet` runs, instead of sleeping until the next timer
-// between bursts of work, by starting the program again with
-// GODEBUG=schedtrace set to its largest period (Linux only).
+// 10 ms while a softphone runs (the meet TUI, meet phone), instead of
+// sleeping until the next timer between bursts of work, by starting the
+// program again with GODEBUG=schedtrace set to its largest period (Linux
+// only).
 //
 // The runtime's sysmon sleeps deeply whenever every P is idle, and the
 // first system or cgo call of the next burst wakes it (on another CPU, when
