@@ -14,10 +14,12 @@
 // out of that deep sleep (runtime/proc.go, sysmon); it then polls at its
 // longest interval, 10 ms, which nothing has to wake it from. The trace
 // itself is printed once per period, 2^31-1 ms (24.8 days) of the
-// system's monotonic clock: Exec leaves the setting off when that clock
+// system's monotonic clock: Start leaves the setting off when that clock
 // is within a week of it, so a trace line can only appear after a week of
-// uninterrupted running. BenchmarkMeetPhoneCPU, alternated runs of one
-// binary with and without (BENCHMARKS.md).
+// uninterrupted running. One more effect: a fatal panic prints the
+// scheduler's state (every M, P and goroutine's status) before its stack
+// traces (runtime/panic.go, startpanic_m). BenchmarkMeetPhoneCPU compares
+// with and without in every run (BENCHMARKS.md).
 //
 // GODEBUG=schedtrace=0 (or any schedtrace the user sets) turns it off.
 // The started program gets the caller's GODEBUG back in its environment
