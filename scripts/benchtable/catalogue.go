@@ -120,7 +120,7 @@ var catalogue = []entry{
 		expect: []string{"server/room.BenchmarkConcurrentCalls/200"}},
 	{area: "media", pattern: re(`server/room\.BenchmarkNetworkCalls/(own/)?\d+`),
 		show: []show{asIs("%core/call", "% core/call"), asIs("cpu-µs/tick", "µs/call-tick"), asIs("late-ticks", "late ticks"),
-			asIs("max-lateness-ms", "ms max lateness"), asIs("%cpu-in-gc", "% of the CPU in GC"),
+			asIs("max-lateness-ms", "ms max lateness (since the calls were set up)"), asIs("%cpu-in-gc", "% of the CPU in GC"),
 			asIs("%operator-loss", "% operator loss"), asIs("%operator-skipped", "% operator packets dropped unplayed"),
 			asIs("client-%core", "% core load generator (apart)"),
 			asIs("client-late-rounds", "load generator rounds > 20 ms late")},

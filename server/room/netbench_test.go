@@ -176,6 +176,8 @@ func benchNetworkCalls(b *testing.B, n int, opts ...Option) {
 		b.ReportMetric(float64(sw.goroutine)/float64(ticks-ticks0), "gswitch/tick")
 	}
 	b.ReportMetric(float64(ticks-ticks0), "ticks")
+	// The worst tick since each room started, set-up and settling included:
+	// the mixer keeps no window of it (late-ticks is the window's).
 	b.ReportMetric(float64(worst.Microseconds())/1000, "max-lateness-ms")
 	// The load generator's own CPU (the softphones' process), apart.
 	b.ReportMetric(float64(clientCPU)/float64(wall)*100, "client-%core")
