@@ -38,8 +38,11 @@ type sippStep struct {
 // store, routing, trunk, rooms) with calls to a closed channel: each gets
 // early media with the out-of-hours guidance and then 480, and is stored as
 // a missed notInOperation call. It runs one sustained load:
-// MEET_SIPP_CPS calls/s (default 1000) for MEET_SIPP_SECONDS (default 60),
-// every call from a new number (a new customer and chat). meetd runs with
+// MEET_SIPP_CPS calls/s (default 1010, 1 % over the aim's 1,000: on a slow
+// host sipp starts calls a little under the rate it is asked, 999.8/s when
+// asked 1,000 in two runs of 2026-12-04, which put the window 5 and 8 calls
+// short of the aim with every call answered) for MEET_SIPP_SECONDS
+// (default 60), every call from a new number (a new customer and chat). meetd runs with
 // --max-cps 0 so the admission limit does not shed the load being measured
 // (BenchmarkSippShed measures shedding).
 //
@@ -73,7 +76,7 @@ func BenchmarkSippCPS(b *testing.B) {
 	if testing.Short() {
 		b.Skip("drives thousands of SIP calls")
 	}
-	rate, secs := envInt(b, "MEET_SIPP_CPS", 1000), envInt(b, "MEET_SIPP_SECONDS", 60)
+	rate, secs := envInt(b, "MEET_SIPP_CPS", 1010), envInt(b, "MEET_SIPP_SECONDS", 60)
 	for range b.N {
 		// Logs at warn: info lines for tens of thousands of calls would slow meetd down.
 		args := []string{"--log-level", "warn", "--max-cps", "0", "--max-calls", "50000"}
