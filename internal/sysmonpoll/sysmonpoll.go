@@ -37,6 +37,9 @@ import (
 // takes (an int32).
 const period = 1<<31 - 1
 
+// Setting is what the program is started again with in GODEBUG.
+var Setting = "schedtrace=" + strconv.Itoa(period)
+
 // margin is how long the program must be able to run before a trace line
 // could be printed (see the package comment).
 const margin = 7 * 24 * time.Hour
@@ -69,7 +72,7 @@ func restarted(environ []string, sinceBoot time.Duration, start time.Time) ([]st
 			return nil, false
 		}
 	}
-	if sinceBoot+margin >= period*time.Millisecond {
+	if tooLate(sinceBoot) {
 		return nil, false
 	}
 	next := make([]string, 0, len(environ)+3)
@@ -78,7 +81,7 @@ func restarted(environ []string, sinceBoot time.Duration, start time.Time) ([]st
 			next = append(next, kv)
 		}
 	}
-	setting := "schedtrace=" + strconv.Itoa(period)
+	setting := Setting
 	if godebug != "" {
 		setting = godebug + "," + setting
 	}
@@ -86,11 +89,15 @@ func restarted(environ []string, sinceBoot time.Duration, start time.Time) ([]st
 		envStart+"="+strconv.FormatInt(start.UnixNano(), 10)), true
 }
 
+// tooLate reports whether a monotonic clock at sinceBoot (since boot) is
+// within margin of the trace period.
+func tooLate(sinceBoot time.Duration) bool { return sinceBoot+margin >= period*time.Millisecond }
+
 // undo is what the started program does to its environment: the caller's
 // GODEBUG back (unset when it had none), the markers gone. It returns when
-// the first program started, or false when this one was not started
-// again.
-func undo(getenv func(string) (string, bool), setenv func(k, v string), unsetenv func(string)) (time.Time, bool) {
+// the first program started (start when that was not passed on), or false
+// when this one was not started again.
+func undo(getenv func(string) (string, bool), setenv func(k, v string), unsetenv func(string), start time.Time) (time.Time, bool) {
 	was, ok := getenv(envWas)
 	if !ok {
 		return time.Time{}, false
@@ -105,7 +112,7 @@ func undo(getenv func(string) (string, bool), setenv func(k, v string), unsetenv
 	unsetenv(envStart)
 	n, err := strconv.ParseInt(ns, 10, 64)
 	if err != nil {
-		return time.Time{}, true
+		return start, true
 	}
 	return time.Unix(0, n), true
 }

@@ -64,7 +64,7 @@ func TestUndo(t *testing.T) {
 			m[k] = v
 		}
 		first, ok := undo(func(k string) (string, bool) { v, ok := m[k]; return v, ok },
-			func(k, v string) { m[k] = v }, func(k string) { delete(m, k) })
+			func(k, v string) { m[k] = v }, func(k string) { delete(m, k) }, time.Unix(0, 1))
 		if !ok || !first.Equal(time.Unix(0, 99)) {
 			t.Errorf("GODEBUG %q: first start %v, %v", was, first, ok)
 		}
@@ -79,7 +79,7 @@ func TestUndo(t *testing.T) {
 			t.Errorf("start left: %v", m)
 		}
 	}
-	if _, ok := undo(func(string) (string, bool) { return "", false }, nil, nil); ok {
+	if _, ok := undo(func(string) (string, bool) { return "", false }, nil, nil, time.Time{}); ok {
 		t.Error("a program not started again undid something")
 	}
 }
