@@ -370,15 +370,15 @@ func (e *Endpoint) handleSTUN(s *sock, b []byte, from netip.AddrPort) {
 	if err != nil {
 		return
 	}
-	if _, err := s.uc.WriteToUDPAddrPort(resp.Raw, from); err != nil {
-		return
-	}
+	// Route the address before answering: a peer that has our answer may
+	// send its DTLS hello at once, and that must not find no route.
 	c.lastRecv.Store(int64(c.now()))
 	if c.controlling { // our own checks choose the path
 		c.admit(from)
-		return
+	} else {
+		c.passed(s, from, m.Contains(stun.AttrUseCandidate))
 	}
-	c.passed(s, from, m.Contains(stun.AttrUseCandidate))
+	_, _ = s.uc.WriteToUDPAddrPort(resp.Raw, from) // lost: the peer checks again
 }
 
 // admit records a remote address that passed a check: the endpoint
