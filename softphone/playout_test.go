@@ -30,8 +30,12 @@ func newClockedReceiver(t *testing.T, spk audio.Writer, start time.Time) (*recei
 	}
 	pr := &peer{}
 	r.owner = pr
-	r.clk.t = time.NewTimer(time.Hour)
-	t.Cleanup(func() { r.clk.t.Stop() })
+	r.clk.fire = func(uint64) {} // the test ticks for the timer
+	t.Cleanup(func() {
+		if r.clk.t != nil {
+			r.clk.t.Stop()
+		}
+	})
 	r.clk.next = start.Add(frameDuration)
 	return r, pr
 }
