@@ -43,43 +43,47 @@ func BenchmarkOpusComplexity(b *testing.B) {
 	type variant struct {
 		c      int
 		narrow bool
+		celt   int  // narrowband: the complexity while it codes CELT (no loss)
 		silk   bool // as before CELT: SILK at no loss too
 	}
 	var variants []variant
 	for c := range 6 {
-		variants = append(variants, variant{c, false, false})
+		variants = append(variants, variant{c: c})
 	}
 	// What the microphone codes while meetd's band hint says only the
-	// 8 kHz caller hears it.
-	variants = append(variants, variant{OpusComplexity, true, false})
+	// 8 kHz caller hears it, at each complexity CELT could run at there
+	// (OpusCELTComplexity); SILK, under loss, at OpusComplexity.
+	for c := range 6 {
+		variants = append(variants, variant{c: OpusComplexity, narrow: true, celt: c})
+	}
 	// The same as the microphone coded it before it coded CELT there at
 	// no loss.
-	variants = append(variants, variant{OpusComplexity, true, true})
+	variants = append(variants, variant{c: OpusComplexity, narrow: true, celt: OpusComplexity, silk: true})
 	for _, v := range variants {
 		c := v.c
 		name := fmt.Sprintf("%s/complexity=%d", set.Name, c)
-		if v.narrow {
-			name += "/narrowband"
-		}
-		if v.silk {
-			name += "/silk"
+		switch {
+		case v.silk:
+			name += "/narrowband/silk"
+		case v.narrow:
+			name += fmt.Sprintf("/narrowband/celt=%d", v.celt)
 		}
 		b.Run(name, func(b *testing.B) {
-			var cpu, fecCPU time.Duration
-			var frames int
+			var cpu, fecCPU, decCPU time.Duration
+			var frames, decoded int
 			stoi := map[float64][]float64{}
 			for b.Loop() {
 				for mi, m := range mixes {
 					in := m.Noisy // the clean control's Noisy is its clean speech
 					// As lossfec runs it: no FEC while meetd reports no
 					// loss, FEC for 10 % when it reports 10 %.
-					plain, d, err := encodeAll(c, 0, v.narrow, v.silk, in)
+					plain, d, err := encodeAll(c, v.celt, 0, v.narrow, v.silk, in)
 					if err != nil {
 						b.Fatal(err)
 					}
 					cpu += d
 					frames += len(plain)
-					withFEC, d, err := encodeAll(c, 10, v.narrow, v.silk, in)
+					withFEC, d, err := encodeAll(c, v.celt, 10, v.narrow, v.silk, in)
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -94,9 +98,13 @@ func BenchmarkOpusComplexity(b *testing.B) {
 						for i := range lost {
 							lost[i] = rng.Float64() < loss
 						}
-						out, err := decodeLossy(pkts, lost)
+						out, d, err := decodeLossy(pkts, lost)
 						if err != nil {
 							b.Fatal(err)
+						}
+						if loss == 0 {
+							decCPU += d
+							decoded += len(pkts)
 						}
 						ref := nseval.Resample(in, 48000, 8000)
 						y := nseval.Align(out, nseval.Delay(ref, out, 800))
@@ -111,6 +119,7 @@ func BenchmarkOpusComplexity(b *testing.B) {
 			}
 			b.ReportMetric(float64(cpu.Microseconds())/float64(frames), "encode-cpu-µs/20ms")
 			b.ReportMetric(float64(fecCPU.Microseconds())/float64(frames), "encode-fec-cpu-µs/20ms")
+			b.ReportMetric(float64(decCPU.Microseconds())/float64(decoded), "meetd-decode-cpu-µs/20ms")
 			b.ReportMetric(mean(stoi[0]), "stoi-loss=0%")
 			b.ReportMetric(mean(stoi[0.10]), "stoi-loss=10%")
 			b.ReportMetric(minOf(stoi[0.10]), "stoi-min-loss=10%")
@@ -119,14 +128,18 @@ func BenchmarkOpusComplexity(b *testing.B) {
 }
 
 // encodeAll encodes x (48 kHz, [-1, 1]) in 20 ms frames with the
-// microphone's encoder at complexity c expecting lossPct percent loss
+// microphone's encoder at complexity c (celt while it codes CELT, when
+// narrow) expecting lossPct percent loss
 // (narrowband if narrow; SILK at no loss too if silk, as before the
 // microphone coded CELT there) and returns the packets and the thread CPU
 // time the encodes took.
-func encodeAll(c, lossPct int, narrow, silk bool, x []float64) ([][]byte, time.Duration, error) {
+func encodeAll(c, celt, lossPct int, narrow, silk bool, x []float64) ([][]byte, time.Duration, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	enc, err := newOpusEncoder(c)
+	if !narrow {
+		celt = c
+	}
+	enc, err := newOpusEncoder(c, celt)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -161,15 +174,20 @@ func encodeAll(c, lossPct int, narrow, silk bool, x []float64) ([][]byte, time.D
 }
 
 // decodeLossy decodes pkts at 8 kHz as meetd does for the caller, the
-// packets marked lost recovered from the next one's FEC or concealed.
-func decodeLossy(pkts [][]byte, lost []bool) ([]float64, error) {
+// packets marked lost recovered from the next one's FEC or concealed, and
+// returns the thread CPU time the decodes took.
+func decodeLossy(pkts [][]byte, lost []bool) ([]float64, time.Duration, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	dec, err := opus.NewDecoder(8000, 1)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var out []float64
+	var cpu time.Duration
 	for i, p := range pkts {
 		var pcm audio.PCM16
+		t0 := cputime.Thread()
 		switch {
 		case !lost[i]:
 			pcm, err = dec.DecodeReuse(p)
@@ -178,14 +196,15 @@ func decodeLossy(pkts [][]byte, lost []bool) ([]float64, error) {
 		default:
 			pcm, err = dec.PLCReuse(160)
 		}
+		cpu += cputime.Thread() - t0
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		for _, v := range pcm {
 			out = append(out, float64(v)/32768)
 		}
 	}
-	return out, nil
+	return out, cpu, nil
 }
 
 func mean(x []float64) float64 {

@@ -40,6 +40,7 @@ const (
 	reqBitrate         = C.OPUS_SET_BITRATE_REQUEST
 	reqGetBitrate      = C.OPUS_GET_BITRATE_REQUEST
 	reqComplexity      = C.OPUS_SET_COMPLEXITY_REQUEST
+	reqGetComplexity   = C.OPUS_GET_COMPLEXITY_REQUEST
 	reqFEC             = C.OPUS_SET_INBAND_FEC_REQUEST
 	reqLoss            = C.OPUS_SET_PACKET_LOSS_PERC_REQUEST
 	reqDTX             = C.OPUS_SET_DTX_REQUEST

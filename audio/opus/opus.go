@@ -57,6 +57,7 @@ type encConfig struct {
 	bitrate, loss int
 	fec           bool
 	complexity    int
+	celtCplx      int // -1: complexity
 	maxBandwidth  Bandwidth
 	celtNoLoss    bool
 }
@@ -100,6 +101,12 @@ func WithCELTWithoutLoss() Option { return func(c *encConfig) { c.celtNoLoss = t
 // WithComplexity sets the encoder complexity 0..10 (default 9: voice calls are cheap).
 func WithComplexity(n int) Option { return func(c *encConfig) { c.complexity = n } }
 
+// WithCELTComplexity sets the complexity 0..10 while WithCELTWithoutLoss
+// holds the encoder to CELT; WithComplexity's holds otherwise. libopus
+// has one complexity for both codecs, and what each gains from it differs:
+// narrowband CELT at complexity 5 costs half again what it costs at 4.
+func WithCELTComplexity(n int) Option { return func(c *encConfig) { c.celtCplx = n } }
+
 // Encoder turns PCM frames into Opus packets.
 type Encoder struct {
 	enc            *cEncoder
@@ -109,6 +116,9 @@ type Encoder struct {
 	maxBW          Bandwidth // max bandwidth set (0: none yet)
 	celtNoLoss     bool      // CELT while loss is 0 (WithCELTWithoutLoss)
 	mode           int       // the mode libopus is held to (modeAuto: none)
+	complexity     int       // WithComplexity
+	celtCplx       int       // WithCELTComplexity
+	cplx           int       // the complexity libopus has (-1: none set yet)
 }
 
 // NewEncoder returns a VOIP encoder at rate with FEC on, DTX off and
@@ -117,23 +127,29 @@ func NewEncoder(rate, channels int, opts ...Option) (*Encoder, error) {
 	if err := checkRate(rate, channels); err != nil {
 		return nil, err
 	}
-	cfg := encConfig{bitrate: DefaultBitrate, loss: DefaultExpectedLoss, fec: true, complexity: 9, maxBandwidth: Fullband}
+	cfg := encConfig{bitrate: DefaultBitrate, loss: DefaultExpectedLoss, fec: true, complexity: 9, celtCplx: -1, maxBandwidth: Fullband}
 	for _, o := range opts {
 		o(&cfg)
+	}
+	if cfg.celtCplx < 0 {
+		cfg.celtCplx = cfg.complexity
+	}
+	for _, c := range []int{cfg.complexity, cfg.celtCplx} {
+		if c < 0 || c > 10 {
+			return nil, fmt.Errorf("opus: complexity %d out of range 0..10", c)
+		}
 	}
 	enc, err := newCEncoder(rate, channels)
 	if err != nil {
 		return nil, fmt.Errorf("opus: new encoder: %w", err)
 	}
-	e := &Encoder{enc: enc, rate: rate, channels: channels, buf: make([]byte, maxPacket), loss: -1, celtNoLoss: cfg.celtNoLoss, mode: modeAuto}
+	e := &Encoder{enc: enc, rate: rate, channels: channels, buf: make([]byte, maxPacket), loss: -1, celtNoLoss: cfg.celtNoLoss, mode: modeAuto,
+		complexity: cfg.complexity, celtCplx: cfg.celtCplx, cplx: -1}
 	if err := e.SetBitrate(cfg.bitrate); err != nil {
 		return nil, err
 	}
 	if err := e.SetExpectedLoss(cfg.loss); err != nil {
 		return nil, err
-	}
-	if cfg.complexity < 0 || cfg.complexity > 10 {
-		return nil, fmt.Errorf("opus: complexity %d out of range 0..10", cfg.complexity)
 	}
 	for _, step := range []struct {
 		what string
@@ -141,7 +157,6 @@ func NewEncoder(rate, channels int, opts ...Option) (*Encoder, error) {
 	}{
 		{"in-band FEC", enc.set(reqFEC, boolInt(cfg.fec))},
 		{"DTX", enc.set(reqDTX, 0)},
-		{"complexity", enc.set(reqComplexity, cfg.complexity)},
 	} {
 		if step.err != nil {
 			return nil, fmt.Errorf("opus: setting %s: %w", step.what, step.err)
@@ -210,18 +225,25 @@ func (e *Encoder) SetCELTWithoutLoss(on bool) error {
 	return e.applyMode()
 }
 
-// applyMode holds libopus to CELT while WithCELTWithoutLoss is on and no
-// loss is expected, and leaves the mode to it otherwise.
+// applyMode holds libopus to CELT (at WithCELTComplexity) while
+// WithCELTWithoutLoss is on and no loss is expected, and leaves the mode to
+// it otherwise (at WithComplexity).
 func (e *Encoder) applyMode() error {
-	mode := modeAuto
+	mode, cplx := modeAuto, e.complexity
 	if e.celtNoLoss && e.loss == 0 {
-		mode = modeCELT
+		mode, cplx = modeCELT, e.celtCplx
 	}
 	if mode != e.mode {
 		if err := e.enc.set(reqForceMode, mode); err != nil {
 			return fmt.Errorf("opus: setting the coding mode: %w", err)
 		}
 		e.mode = mode
+	}
+	if cplx != e.cplx {
+		if err := e.enc.set(reqComplexity, cplx); err != nil {
+			return fmt.Errorf("opus: setting complexity: %w", err)
+		}
+		e.cplx = cplx
 	}
 	return nil
 }

@@ -365,3 +365,52 @@ func TestCELTWithoutLoss(t *testing.T) {
 		}
 	}
 }
+
+// TestCELTComplexity: libopus runs at WithCELTComplexity while the encoder
+// is held to CELT and at WithComplexity otherwise, across loss changes,
+// Reset and switching WithCELTWithoutLoss off; out-of-range values fail.
+func TestCELTComplexity(t *testing.T) {
+	enc, err := NewEncoder(48000, 1, WithComplexity(5), WithCELTComplexity(1), WithCELTWithoutLoss(), WithExpectedLoss(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	has := func(step string, want int) {
+		t.Helper()
+		got, err := enc.enc.get(reqGetComplexity)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Fatalf("%s: libopus complexity %d, want %d", step, got, want)
+		}
+	}
+	has("CELT at no loss", 1)
+	if err := enc.SetExpectedLoss(10); err != nil {
+		t.Fatal(err)
+	}
+	has("SILK with loss", 5)
+	if err := enc.SetExpectedLoss(0); err != nil {
+		t.Fatal(err)
+	}
+	has("CELT again", 1)
+	if err := enc.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	has("after Reset", 1)
+	if err := enc.SetCELTWithoutLoss(false); err != nil {
+		t.Fatal(err)
+	}
+	has("CELT off", 5)
+	plain, err := NewEncoder(48000, 1, WithComplexity(3), WithCELTWithoutLoss(), WithExpectedLoss(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := plain.enc.get(reqGetComplexity); got != 3 {
+		t.Fatalf("no CELT complexity given: %d, want WithComplexity's 3", got)
+	}
+	for _, o := range []Option{WithComplexity(11), WithCELTComplexity(11), WithComplexity(-1)} {
+		if _, err := NewEncoder(48000, 1, o); err == nil {
+			t.Fatal("an out-of-range complexity was accepted")
+		}
+	}
+}

@@ -238,6 +238,7 @@ var catalogue = []entry{
 		aim: "— (same as ns=on, with Go's sysmon sleeping deeply between bursts as before 2026-12-04: GODEBUG=schedtrace=0, internal/sysmonpoll)"},
 	{area: "softphone", pattern: re(`softphone\.BenchmarkOpusComplexity/test/.*`),
 		show: []show{asIs("encode-cpu-µs/20ms", "µs per 20 ms encode"), asIs("encode-fec-cpu-µs/20ms", "µs with FEC"),
+			asIs("meetd-decode-cpu-µs/20ms", "µs meetd's decode to 8 kHz"),
 			asIs("stoi-loss=0%", "STOI at the caller, no loss"),
 			asIs("stoi-loss=10%", "STOI at 10 % loss (FEC)")},
 		aim: "— (the microphone's Opus complexity: CPU against what the caller hears, test set)"},

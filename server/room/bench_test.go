@@ -16,6 +16,7 @@ import (
 	"github.com/meet-dev/meet/audio/audiotest"
 	"github.com/meet-dev/meet/audio/mixer"
 	"github.com/meet-dev/meet/audio/opus"
+	"github.com/meet-dev/meet/softphone"
 )
 
 // g711Caller stands in for the trunk's CallMedia including its G.711 work:
@@ -75,12 +76,14 @@ func benchMedia(tb testing.TB) (ulaw, opusPkts [][]byte) {
 }
 
 // softphoneMedia is benchMedia with the operator's tone coded as meet
-// phone codes it in a two-party call on a loss-free path: complexity 5
-// (softphone.OpusComplexity), narrowband (meetd's band hint: only the
-// 8 kHz caller hears it), CELT with no FEC (meetd reports no loss).
+// phone codes it in a two-party call on a loss-free path: narrowband
+// (meetd's band hint: only the 8 kHz caller hears it), CELT with no FEC
+// (meetd reports no loss) at softphone.OpusCELTComplexity.
 func softphoneMedia(tb testing.TB) (ulaw, opusPkts [][]byte) {
 	ulaw, _ = benchMedia(tb)
-	enc, err := opus.NewEncoder(48000, 1, opus.WithComplexity(5), opus.WithMaxBandwidth(opus.Narrowband), opus.WithExpectedLoss(0), opus.WithCELTWithoutLoss())
+	enc, err := opus.NewEncoder(48000, 1, opus.WithComplexity(softphone.OpusComplexity),
+		opus.WithCELTComplexity(softphone.OpusCELTComplexity), opus.WithMaxBandwidth(opus.Narrowband),
+		opus.WithExpectedLoss(0), opus.WithCELTWithoutLoss())
 	if err != nil {
 		tb.Fatal(err)
 	}
