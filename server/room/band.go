@@ -42,11 +42,23 @@ func (b *bandStage) filter(in, out []int16, up *up6) {
 	for i, v := range in[:CallerFrame] {
 		b.buf[bandTaps-1+i] = float32(v)
 	}
+	var y [CallerFrame]float32
+	bandFIR(&y, &b.buf)
+	out = out[:CallerFrame]
+	for j, v := range &y {
+		out[j] = clip16(v)
+	}
+	copy(b.buf[:bandTaps-1], b.buf[CallerFrame:])
+	copy(up.buf[:r6Taps-1], b.buf[CallerFrame+bandTaps-1-(r6Taps-1):])
+}
+
+// bandFIRGo is bandFIR in Go: y[j] = Σ bandRev[i]·x[j+i], each sum in
+// order of i.
+func bandFIRGo(y *[CallerFrame]float32, x *[bandTaps - 1 + CallerFrame]float32) {
 	// Eight outputs at a time: each tap is loaded once for all eight, and
 	// eight independent sums keep the adder busy.
-	out = out[:CallerFrame]
 	for j := 0; j < CallerFrame; j += 8 {
-		x := (*[bandTaps + 7]float32)(b.buf[j : j+bandTaps+7])
+		x := (*[bandTaps + 7]float32)(x[j : j+bandTaps+7])
 		var s0, s1, s2, s3, s4, s5, s6, s7 float32
 		for i, c := range &bandRev {
 			s0 += c * x[i]
@@ -58,12 +70,9 @@ func (b *bandStage) filter(in, out []int16, up *up6) {
 			s6 += c * x[i+6]
 			s7 += c * x[i+7]
 		}
-		o := (*[8]int16)(out[j : j+8])
-		o[0], o[1], o[2], o[3] = clip16(s0), clip16(s1), clip16(s2), clip16(s3)
-		o[4], o[5], o[6], o[7] = clip16(s4), clip16(s5), clip16(s6), clip16(s7)
+		o := (*[8]float32)(y[j : j+8])
+		o[0], o[1], o[2], o[3], o[4], o[5], o[6], o[7] = s0, s1, s2, s3, s4, s5, s6, s7
 	}
-	copy(b.buf[:bandTaps-1], b.buf[CallerFrame:])
-	copy(up.buf[:r6Taps-1], b.buf[CallerFrame+bandTaps-1-(r6Taps-1):])
 }
 
 // follow keeps the filter's history as the full path (or the one-party
