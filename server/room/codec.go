@@ -10,6 +10,7 @@ import (
 
 	"github.com/meet-dev/meet/audio"
 	"github.com/meet-dev/meet/audio/mixer"
+	"github.com/meet-dev/meet/internal/g711tab"
 	"github.com/meet-dev/meet/internal/lossfec"
 )
 
@@ -152,9 +153,7 @@ func (e *pcmuEncoder) Encode(lin audio.PCM16) ([]byte, error) {
 	if len(lin) != CallerFrame {
 		return nil, fmt.Errorf("room: pcmu encoder wants %d samples, got %d", CallerFrame, len(lin))
 	}
-	for i, v := range lin {
-		e.out[i] = g711.EncodeUlawFrame(v)
-	}
+	g711tab.EncodeUlaw(e.out[:], lin)
 	return e.out[:], nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/zaf/g711"
 
 	"github.com/meet-dev/meet/audio/rtpseq"
+	"github.com/meet-dev/meet/internal/g711tab"
 )
 
 var (
@@ -220,13 +221,9 @@ func (s *rtpSession) WriteFrame(src []int16) error {
 	putU32(b[8:], s.tx.ssrc)
 	payload := b[12:]
 	if s.params.Codec.Name == "PCMA" {
-		for i, v := range src {
-			payload[i] = g711.EncodeAlawFrame(v)
-		}
+		g711tab.EncodeAlaw(payload, src)
 	} else {
-		for i, v := range src {
-			payload[i] = g711.EncodeUlawFrame(v)
-		}
+		g711tab.EncodeUlaw(payload, src)
 	}
 	s.tx.seq++
 	s.tx.ts += uint32(len(src))
