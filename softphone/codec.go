@@ -125,9 +125,8 @@ func newEncoder(c Codec, out packetSink) (audio.Writer, error) {
 					if err := enc.SetMaxBandwidth(b); err != nil {
 						return nil, err
 					}
-					// Narrowband on a loss-free path: CELT (at
-					// OpusCELTComplexity), under a quarter of the encode
-					// of narrowband SILK for the same STOI at the
+					// Narrowband on a loss-free path: CELT, half the
+					// encode of narrowband SILK for the same STOI at the
 					// caller; wideband stays SILK, whose STOI at the
 					// caller CELT at this bitrate did not match
 					// (BenchmarkOpusComplexity, tune set). The encoder
@@ -161,13 +160,14 @@ type linkSink interface{ link() *peer }
 const OpusComplexity = 5
 
 // OpusCELTComplexity is its complexity while it codes CELT (narrowband on a
-// loss-free path, see newEncoder). BenchmarkOpusComplexity on the tune set,
-// CELT at complexity 0 against 5: 16.7 against 36.1 µs per 20 ms encode,
-// meetd's decode to 8 kHz 12.8 against 14.1 µs, STOI at the caller 0.9964
-// against 0.9963; 1 to 4 cost 22–23 µs for 0.9950–0.9952. SILK (when meetd
-// reports loss) keeps OpusComplexity, whose in-band FEC the lower
-// complexities weaken.
-const OpusCELTComplexity = 0
+// loss-free path, see newEncoder). BenchmarkOpusComplexity on the tune set
+// puts CELT at complexity 0 at under half of 5's encode (16.7 against
+// 36.1 µs per 20 ms) for the same STOI at the caller (0.9964 against
+// 0.9963), but STOI misses onsets: with 0, and with 3 or 4 too, the
+// caller heard the operator's first tone 5-10 ms later
+// (BenchmarkAcceptToTwoWayAudio, 3-4 runs of 10 calls each: slowest call
+// 51-66 ms, over its 50 ms aim, against 43-44 at 5). So CELT stays at 5.
+const OpusCELTComplexity = 5
 
 // newOpusEncoder is the microphone's Opus encoder at complexity c: held to
 // wideband (7 kHz), because the far end is a phone line that carries 4 kHz

@@ -77,12 +77,12 @@ func benchMedia(tb testing.TB) (ulaw, opusPkts [][]byte) {
 // softphoneMedia is benchMedia with the operator's tone coded as meet
 // phone codes it in a two-party call on a loss-free path: narrowband
 // (meetd's band hint: only the 8 kHz caller hears it), CELT with no FEC
-// (meetd reports no loss) at complexity 0 (softphone.OpusCELTComplexity;
-// SILK would run at softphone.OpusComplexity, 5). The values are written
-// out: the server's tests do not import the client.
+// (meetd reports no loss) at complexity 5 (softphone.OpusCELTComplexity
+// and softphone.OpusComplexity). The values are written out: the server's
+// tests do not import the client.
 func softphoneMedia(tb testing.TB) (ulaw, opusPkts [][]byte) {
 	ulaw, _ = benchMedia(tb)
-	enc, err := opus.NewEncoder(48000, 1, opus.WithComplexity(5), opus.WithCELTComplexity(0),
+	enc, err := opus.NewEncoder(48000, 1, opus.WithComplexity(5), opus.WithCELTComplexity(5),
 		opus.WithMaxBandwidth(opus.Narrowband), opus.WithExpectedLoss(0), opus.WithCELTWithoutLoss())
 	if err != nil {
 		tb.Fatal(err)
