@@ -57,7 +57,8 @@ type encConfig struct {
 	bitrate, loss int
 	fec           bool
 	complexity    int
-	celtCplx      int // -1: complexity
+	celtCplx      int
+	celtSet       bool // WithCELTComplexity given; else celtCplx is complexity
 	maxBandwidth  Bandwidth
 	celtNoLoss    bool
 }
@@ -105,7 +106,9 @@ func WithComplexity(n int) Option { return func(c *encConfig) { c.complexity = n
 // holds the encoder to CELT; WithComplexity's holds otherwise. libopus
 // has one complexity for both codecs, and what each gains from it differs:
 // narrowband CELT at complexity 5 costs half again what it costs at 4.
-func WithCELTComplexity(n int) Option { return func(c *encConfig) { c.celtCplx = n } }
+func WithCELTComplexity(n int) Option {
+	return func(c *encConfig) { c.celtCplx, c.celtSet = n, true }
+}
 
 // Encoder turns PCM frames into Opus packets.
 type Encoder struct {
@@ -127,11 +130,11 @@ func NewEncoder(rate, channels int, opts ...Option) (*Encoder, error) {
 	if err := checkRate(rate, channels); err != nil {
 		return nil, err
 	}
-	cfg := encConfig{bitrate: DefaultBitrate, loss: DefaultExpectedLoss, fec: true, complexity: 9, celtCplx: -1, maxBandwidth: Fullband}
+	cfg := encConfig{bitrate: DefaultBitrate, loss: DefaultExpectedLoss, fec: true, complexity: 9, maxBandwidth: Fullband}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if cfg.celtCplx < 0 {
+	if !cfg.celtSet {
 		cfg.celtCplx = cfg.complexity
 	}
 	for _, c := range []int{cfg.complexity, cfg.celtCplx} {

@@ -408,7 +408,7 @@ func TestCELTComplexity(t *testing.T) {
 	if got, _ := plain.enc.get(reqGetComplexity); got != 3 {
 		t.Fatalf("no CELT complexity given: %d, want WithComplexity's 3", got)
 	}
-	for _, o := range []Option{WithComplexity(11), WithCELTComplexity(11), WithComplexity(-1)} {
+	for _, o := range []Option{WithComplexity(11), WithCELTComplexity(11), WithComplexity(-1), WithCELTComplexity(-1)} {
 		if _, err := NewEncoder(48000, 1, o); err == nil {
 			t.Fatal("an out-of-range complexity was accepted")
 		}
