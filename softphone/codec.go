@@ -9,6 +9,7 @@ import (
 
 	"github.com/meet-dev/meet/audio"
 	"github.com/meet-dev/meet/audio/opus"
+	"github.com/meet-dev/meet/internal/g711tab"
 )
 
 // Codec is the audio codec negotiated with meetd. The zero value is CodecUnknown.
@@ -143,9 +144,7 @@ func newEncoder(c Codec, out packetSink) (audio.Writer, error) {
 		buf := make([]byte, 160)
 		return &frameStage{name: "PCMU(encode)", rate: 8000, frame: 160, out: out,
 			enc: func(s audio.PCM16) ([]byte, error) {
-				for i, v := range s {
-					buf[i] = g711.EncodeUlawFrame(v)
-				}
+				g711tab.EncodeUlaw(buf, s)
 				return buf, nil
 			}}, nil
 	}
