@@ -51,10 +51,11 @@ func TestRestarted(t *testing.T) {
 // none) and no markers, and learns when the first one started.
 func TestUndo(t *testing.T) {
 	for _, was := range []string{"", "gctrace=1"} {
-		env, ok := restarted([]string{"GODEBUG=" + was}, time.Hour, time.Unix(0, 99))
-		if was == "" {
-			env, ok = restarted(nil, time.Hour, time.Unix(0, 99))
+		var environ []string // no GODEBUG at all when was is empty
+		if was != "" {
+			environ = []string{"GODEBUG=" + was}
 		}
+		env, ok := restarted(environ, time.Hour, time.Unix(0, 99))
 		if !ok {
 			t.Fatal("not started again")
 		}
