@@ -34,6 +34,8 @@ import (
 	"github.com/pion/dtls/v3/pkg/crypto/fingerprint"
 	"github.com/pion/dtls/v3/pkg/crypto/selfsign"
 	"github.com/pion/stun/v4"
+
+	"github.com/meet-dev/meet/internal/udpbatch"
 )
 
 // Config is an Endpoint's network set-up.
@@ -160,7 +162,13 @@ func NewEndpoint(cfg Config) (*Endpoint, error) {
 		// of a few hundred operators. Linux caps it at net.core.rmem_max.
 		_ = uc.SetReadBuffer(sockBuffer)
 		_ = uc.SetWriteBuffer(sockBuffer)
-		s := &sock{ep: e, uc: uc, local: netip.AddrPortFrom(ip, uint16(uc.LocalAddr().(*net.UDPAddr).Port))}
+		rd, err := udpbatch.NewReader(uc, readBatch)
+		if err != nil {
+			_ = uc.Close()
+			_ = e.Close()
+			return nil, fmt.Errorf("litertc: %w", err)
+		}
+		s := &sock{ep: e, uc: uc, rd: rd, local: netip.AddrPortFrom(ip, uint16(uc.LocalAddr().(*net.UDPAddr).Port))}
 		e.socks = append(e.socks, s)
 		e.hosts = append(e.hosts, candidate{addr: netip.AddrPortFrom(e.announced(ip), s.local.Port()), typ: "host"})
 	}
