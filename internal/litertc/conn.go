@@ -155,6 +155,7 @@ type sock struct {
 	ep    *Endpoint
 	uc    *net.UDPConn
 	rd    *udpbatch.Reader // uc's, for readLoop
+	wr    *udpbatch.Writer // uc's, for media (Endpoint.Hold)
 	local netip.AddrPort
 }
 
@@ -281,18 +282,16 @@ func (s *sock) readLoop() {
 	defer e.wg.Done()
 	out := make([]byte, mtu)
 	var pkt rtp.Packet
-	for {
-		ds, err := s.rd.Read()
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			continue
-		}
+	handle := func(ds []udpbatch.Datagram) {
 		for _, d := range ds {
 			if len(d.B) > 0 {
 				s.dispatch(d.B, d.From, out, &pkt)
 			}
+		}
+	}
+	for {
+		if err := s.rd.Serve(handle); errors.Is(err, net.ErrClosed) {
+			return
 		}
 	}
 }
@@ -784,7 +783,7 @@ func (c *Conn) writeRTCPLocked(raw []byte) error {
 // send writes one packet on the path (a closed socket: io.ErrClosedPipe,
 // which callers take as the connection gone).
 func (p *path) send(b []byte) error {
-	if _, err := p.s.uc.WriteToUDPAddrPort(b, p.addr); err != nil {
+	if err := p.s.wr.WriteTo(b, p.addr); err != nil {
 		if errors.Is(err, net.ErrClosed) {
 			return io.ErrClosedPipe
 		}

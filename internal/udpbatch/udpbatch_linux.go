@@ -17,7 +17,10 @@ import (
 type reader struct {
 	rc syscall.RawConn
 	*slots
+	h       func([]Datagram)
 	drained bool // the last read took fewer than it offered: the queue was empty
+	errno   syscall.Errno
+	recvFn  func(fd uintptr) bool // recv, bound once
 }
 
 // slots are a reader's message headers and buffers, pooled by count:
@@ -54,12 +57,14 @@ func newSlots(n int) *slots {
 	return s
 }
 
-func newReader(c *net.UDPConn, n int) (reader, error) {
+func newReader(c *net.UDPConn, n int) (*reader, error) {
 	rc, err := c.SyscallConn()
 	if err != nil {
-		return reader{}, err
+		return nil, err
 	}
-	return reader{rc: rc, slots: pool(n).Get().(*slots)}, nil
+	r := &reader{rc: rc, slots: pool(n).Get().(*slots)}
+	r.recvFn = r.recv
+	return r, nil
 }
 
 func (r *reader) release() {
@@ -69,10 +74,21 @@ func (r *reader) release() {
 	}
 }
 
-func (r *reader) read() ([]Datagram, error) {
-	var got int
-	var errno syscall.Errno
-	err := r.rc.Read(func(fd uintptr) bool {
+func (r *reader) serve(h func([]Datagram)) error {
+	r.h, r.drained, r.errno = h, false, 0
+	defer func() { r.h = nil }()
+	if err := r.rc.Read(r.recvFn); err != nil {
+		return err
+	}
+	return &net.OpError{Op: "read", Net: "udp", Err: os.NewSyscallError("recvmmsg", r.errno)}
+}
+
+// recv is the read loop RawConn.Read runs: it returns false to wait for
+// the socket to become readable and true only on an error. The wait after
+// a short batch stays inside this one RawConn.Read (see the package
+// comment).
+func (r *reader) recv(fd uintptr) bool {
+	for {
 		if r.drained {
 			// Nothing was left at the last read: wait for the next
 			// datagram's readiness event instead of reading EAGAIN.
@@ -84,41 +100,32 @@ func (r *reader) read() ([]Datagram, error) {
 			r.hdrs[i].Hdr.Flags = 0
 			r.hdrs[i].Len = 0
 		}
-		for {
-			n, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.hdrs[0])), uintptr(len(r.hdrs)), unix.MSG_DONTWAIT, 0, 0)
-			switch e {
-			case 0:
-				got = int(n)
-				return true
-			case unix.EINTR:
-				continue
-			case unix.EAGAIN:
-				return false
-			}
-			errno = e
+		n, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.hdrs[0])), uintptr(len(r.hdrs)), unix.MSG_DONTWAIT, 0, 0)
+		switch e {
+		case 0:
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			return false
+		default:
+			r.errno = e
 			return true
 		}
-	})
-	if err != nil {
-		return nil, err
-	}
-	if errno != 0 {
-		return nil, &net.OpError{Op: "read", Net: "udp", Err: os.NewSyscallError("recvmmsg", errno)}
-	}
-	r.drained = got < len(r.hdrs)
-	out := r.out[:0]
-	for i := range got {
-		n := int(r.hdrs[i].Len)
-		if n > MaxSize {
-			n = MaxSize
+		got := int(n)
+		r.drained = got < len(r.hdrs)
+		out := r.out[:0]
+		for i := range got {
+			size := min(int(r.hdrs[i].Len), MaxSize)
+			from, ok := sockaddr(&r.names[i], r.hdrs[i].Hdr.Namelen)
+			if !ok {
+				continue
+			}
+			out = append(out, Datagram{B: r.bufs[i*MaxSize : i*MaxSize+size], From: from})
 		}
-		from, ok := sockaddr(&r.names[i], r.hdrs[i].Hdr.Namelen)
-		if !ok {
-			continue
+		if len(out) > 0 {
+			r.h(out)
 		}
-		out = append(out, Datagram{B: r.bufs[i*MaxSize : i*MaxSize+n], From: from})
 	}
-	return out, nil
 }
 
 // sockaddr is the source address the kernel wrote (IPv4-mapped unmapped).

@@ -14,17 +14,19 @@ type reader struct {
 	out [1]Datagram
 }
 
-func newReader(c *net.UDPConn, _ int) (reader, error) {
-	return reader{c: c, buf: make([]byte, MaxSize)}, nil
+func newReader(c *net.UDPConn, _ int) (*reader, error) {
+	return &reader{c: c, buf: make([]byte, MaxSize)}, nil
 }
 
 func (r *reader) release() {}
 
-func (r *reader) read() ([]Datagram, error) {
-	n, from, err := r.c.ReadFromUDPAddrPort(r.buf)
-	if err != nil {
-		return nil, err
+func (r *reader) serve(h func([]Datagram)) error {
+	for {
+		n, from, err := r.c.ReadFromUDPAddrPort(r.buf)
+		if err != nil {
+			return err
+		}
+		r.out[0] = Datagram{B: r.buf[:n], From: netip.AddrPortFrom(from.Addr().Unmap(), from.Port())}
+		h(r.out[:])
 	}
-	r.out[0] = Datagram{B: r.buf[:n], From: netip.AddrPortFrom(from.Addr().Unmap(), from.Port())}
-	return r.out[:], nil
 }

@@ -21,29 +21,25 @@ func listen(t *testing.T, network, ip string) *net.UDPConn {
 	return c
 }
 
-// collector reads r on its own goroutine and hands every datagram over as
-// "from|payload".
-func collector(t *testing.T, r *Reader) <-chan string {
+// serve runs r.Serve on its own goroutine, handing over every datagram as
+// "from|payload"; the channel closes when Serve returns (its error on
+// errc). slow makes the handler take that long per batch.
+func serve(t *testing.T, r *Reader, slow time.Duration) (<-chan string, <-chan error) {
 	ch := make(chan string, 4096)
+	errc := make(chan error, 1)
 	go func() {
 		defer close(ch)
-		for {
-			ds, err := r.Read()
-			if err != nil {
-				if !errors.Is(err, net.ErrClosed) {
-					t.Errorf("read: %v", err)
-				}
-				return
-			}
+		errc <- r.Serve(func(ds []Datagram) {
 			if len(ds) == 0 {
-				t.Error("Read returned no datagram and no error")
+				t.Error("an empty batch")
 			}
 			for _, d := range ds {
 				ch <- d.From.String() + "|" + string(d.B)
 			}
-		}
+			time.Sleep(slow)
+		})
 	}()
-	return ch
+	return ch, errc
 }
 
 func expect(t *testing.T, ch <-chan string, want map[string]int) {
@@ -75,52 +71,83 @@ func expect(t *testing.T, ch <-chan string, want map[string]int) {
 }
 
 // TestEveryDatagramArrives sends single datagrams, bursts shorter and
-// longer than the batch, and datagrams from several sources with pauses
-// between them: each must come out of Read without waiting for a later one
-// (a wait skipped wrongly would hold a datagram until the next arrives).
+// longer than the batch, and datagrams from several sources, with and
+// without pauses, to a handler that is quick or slow (datagrams then come
+// while it runs): each must come out without waiting for a later one (a
+// wait begun wrongly would hold a datagram until the next arrives, and
+// the last one for ever).
 func TestEveryDatagramArrives(t *testing.T) {
 	for _, n := range []int{1, 2, 8} {
-		t.Run(fmt.Sprint("batch=", n), func(t *testing.T) {
-			c := listen(t, "udp4", "127.0.0.1")
-			r, err := NewReader(c, n)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ch := collector(t, r)
-			var senders []*net.UDPConn
-			for range 3 {
-				s, err := net.DialUDP("udp4", nil, c.LocalAddr().(*net.UDPAddr))
+		for _, slow := range []time.Duration{0, 2 * time.Millisecond} {
+			t.Run(fmt.Sprintf("batch=%d/handler=%v", n, slow), func(t *testing.T) {
+				c := listen(t, "udp4", "127.0.0.1")
+				r, err := NewReader(c, n)
 				if err != nil {
 					t.Fatal(err)
 				}
-				defer s.Close()
-				senders = append(senders, s)
-			}
-			seq := 0
-			for round, burst := range []int{1, 1, 2, 3, n - 1, n, n + 1, 2*n + 3, 1, 40, 1} {
-				want := map[string]int{}
-				for i := range burst {
-					s := senders[(round+i)%len(senders)]
-					p := fmt.Sprintf("r%d-%d", round, seq)
-					seq++
-					if _, err := s.Write([]byte(p)); err != nil {
+				ch, _ := serve(t, r, slow)
+				var senders []*net.UDPConn
+				for range 3 {
+					s, err := net.DialUDP("udp4", nil, c.LocalAddr().(*net.UDPAddr))
+					if err != nil {
 						t.Fatal(err)
 					}
-					want[s.LocalAddr().String()+"|"+p] = 1
+					defer s.Close()
+					senders = append(senders, s)
 				}
-				expect(t, ch, want)
-				if round%2 == 0 {
-					time.Sleep(3 * time.Millisecond) // the reader parks between rounds
+				seq := 0
+				for round, burst := range []int{1, 1, 2, 3, n - 1, n, n + 1, 2*n + 3, 1, 40, 1, 1, 1} {
+					want := map[string]int{}
+					for i := range burst {
+						s := senders[(round+i)%len(senders)]
+						p := fmt.Sprintf("r%d-%d", round, seq)
+						seq++
+						if _, err := s.Write([]byte(p)); err != nil {
+							t.Fatal(err)
+						}
+						want[s.LocalAddr().String()+"|"+p] = 1
+						if i%3 == 1 {
+							time.Sleep(time.Duration(i%4) * time.Millisecond)
+						}
+					}
+					expect(t, ch, want)
+					if round%2 == 0 {
+						time.Sleep(3 * time.Millisecond) // the reader waits between rounds
+					}
 				}
-			}
-			c.Close()
-			for range ch {
-			}
-		})
+				c.Close()
+				for range ch {
+				}
+			})
+		}
 	}
 }
 
-// TestLongDatagram: a datagram longer than a slot comes back cut to
+// TestOneAtATime: each datagram is sent only once the one before came out
+// of the handler, the pattern of one RTP packet per 20 ms; the reader
+// never sees a second datagram that would wake it for the first.
+func TestOneAtATime(t *testing.T) {
+	c := listen(t, "udp4", "127.0.0.1")
+	r, err := NewReader(c, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, _ := serve(t, r, 0)
+	s, err := net.DialUDP("udp4", nil, c.LocalAddr().(*net.UDPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for i := range 300 {
+		p := fmt.Sprint(i)
+		if _, err := s.Write([]byte(p)); err != nil {
+			t.Fatal(err)
+		}
+		expect(t, ch, map[string]int{s.LocalAddr().String() + "|" + p: 1})
+	}
+}
+
+// TestLongDatagram: a datagram longer than a slot comes out cut to
 // MaxSize, as net.UDPConn's read into a MaxSize buffer cuts it.
 func TestLongDatagram(t *testing.T) {
 	c := listen(t, "udp4", "127.0.0.1")
@@ -128,6 +155,7 @@ func TestLongDatagram(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ch, _ := serve(t, r, 0)
 	s, err := net.DialUDP("udp4", nil, c.LocalAddr().(*net.UDPAddr))
 	if err != nil {
 		t.Fatal(err)
@@ -140,19 +168,8 @@ func TestLongDatagram(t *testing.T) {
 	if _, err := s.Write([]byte("next")); err != nil {
 		t.Fatal(err)
 	}
-	var got [][]byte
-	for len(got) < 2 {
-		ds, err := r.Read()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range ds {
-			got = append(got, append([]byte(nil), d.B...))
-		}
-	}
-	if len(got[0]) != MaxSize || string(got[1]) != "next" {
-		t.Errorf("read %d bytes then %q, want %d then \"next\"", len(got[0]), got[1], MaxSize)
-	}
+	from := s.LocalAddr().String() + "|"
+	expect(t, ch, map[string]int{from + string(long[:MaxSize]): 1, from + "next": 1})
 }
 
 // TestIPv6Source: the source of an IPv6 datagram.
@@ -166,6 +183,7 @@ func TestIPv6Source(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ch, _ := serve(t, r, 0)
 	s, err := net.DialUDP("udp6", nil, c.LocalAddr().(*net.UDPAddr))
 	if err != nil {
 		t.Fatal(err)
@@ -174,13 +192,8 @@ func TestIPv6Source(t *testing.T) {
 	if _, err := s.Write([]byte("six")); err != nil {
 		t.Fatal(err)
 	}
-	ds, err := r.Read()
-	if err != nil || len(ds) != 1 {
-		t.Fatalf("read %d datagrams, %v", len(ds), err)
-	}
-	if want := netip.MustParseAddrPort(s.LocalAddr().String()); ds[0].From != want || string(ds[0].B) != "six" {
-		t.Errorf("%q from %v, want \"six\" from %v", ds[0].B, ds[0].From, want)
-	}
+	want := netip.MustParseAddrPort(s.LocalAddr().String())
+	expect(t, ch, map[string]int{want.String() + "|six": 1})
 }
 
 // TestMappedSourceUnmapped: an IPv4 sender to a dual-stack socket is
@@ -198,6 +211,7 @@ func TestMappedSourceUnmapped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ch, _ := serve(t, r, 0)
 	s, err := net.DialUDP("udp4", nil, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: c.LocalAddr().(*net.UDPAddr).Port})
 	if err != nil {
 		t.Fatal(err)
@@ -206,17 +220,12 @@ func TestMappedSourceUnmapped(t *testing.T) {
 	if _, err := s.Write([]byte("x")); err != nil {
 		t.Fatal(err)
 	}
-	ds, err := r.Read()
-	if err != nil || len(ds) != 1 {
-		t.Fatalf("read %d datagrams, %v", len(ds), err)
-	}
-	if !ds[0].From.Addr().Is4() || ds[0].From.String() != s.LocalAddr().String() {
-		t.Errorf("from %v, want %v", ds[0].From, s.LocalAddr())
-	}
+	expect(t, ch, map[string]int{s.LocalAddr().String() + "|x": 1})
 }
 
-// TestDeadlineAndClose: a read deadline and Close end a waiting Read, also
-// the wait that follows a read which emptied the socket.
+// TestDeadlineAndClose: a read deadline and Close end a waiting Serve,
+// also the wait that follows a read which emptied the socket, and Serve
+// goes on after a timeout.
 func TestDeadlineAndClose(t *testing.T) {
 	c := listen(t, "udp4", "127.0.0.1")
 	r, err := NewReader(c, 4)
@@ -228,23 +237,40 @@ func TestDeadlineAndClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	got := make(chan string, 10)
+	h := func(ds []Datagram) {
+		for _, d := range ds {
+			got <- string(d.B)
+		}
+	}
+	if err := c.SetReadDeadline(time.Now().Add(100 * time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.Write([]byte("a")); err != nil {
 		t.Fatal(err)
 	}
-	if ds, err := r.Read(); err != nil || len(ds) != 1 {
-		t.Fatalf("read %d, %v", len(ds), err)
-	}
-	if err := c.SetReadDeadline(time.Now().Add(50 * time.Millisecond)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := r.Read(); !errors.Is(err, os.ErrDeadlineExceeded) {
+	if err := r.Serve(h); !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("past the deadline: %v, want a timeout", err)
+	}
+	if s := <-got; s != "a" {
+		t.Fatalf("got %q before the deadline", s)
 	}
 	if err := c.SetReadDeadline(time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { _, err := r.Read(); done <- err }()
+	go func() { done <- r.Serve(h) }()
+	if _, err := s.Write([]byte("b")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case s := <-got:
+		if s != "b" {
+			t.Fatalf("got %q after the timeout", s)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("nothing read after a timeout")
+	}
 	time.Sleep(20 * time.Millisecond)
 	c.Close()
 	select {
@@ -253,6 +279,6 @@ func TestDeadlineAndClose(t *testing.T) {
 			t.Fatalf("after Close: %v, want net.ErrClosed", err)
 		}
 	case <-time.After(5 * time.Second):
-		t.Fatal("Close did not end a waiting Read")
+		t.Fatal("Close did not end a waiting Serve")
 	}
 }

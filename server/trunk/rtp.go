@@ -255,23 +255,7 @@ func (s *rtpSession) readLoop(conn *net.UDPConn) {
 		return
 	}
 	defer r.Release()
-	for {
-		ds, err := r.Read()
-		if err != nil {
-			select {
-			case <-s.done:
-				return
-			default:
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
-			}
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			continue
-		}
+	handle := func(ds []udpbatch.Datagram) {
 		for _, d := range ds {
 			if conn == s.rtcpConn || isRTCP(d.B) {
 				s.handleRTCP(d.B, d.From)
@@ -279,6 +263,18 @@ func (s *rtpSession) readLoop(conn *net.UDPConn) {
 			}
 			s.handleRTP(d.B, d.From)
 		}
+	}
+	for {
+		err := r.Serve(handle)
+		select {
+		case <-s.done:
+			return
+		default:
+		}
+		if errors.Is(err, net.ErrClosed) {
+			return
+		}
+		// A read deadline or a passing socket error: read on.
 	}
 }
 
