@@ -25,6 +25,20 @@ type Clock struct {
 	mu    sync.Mutex
 	slots [clockSlots]map[*Mixer]*clockEntry
 	batch []*clockEntry
+
+	hold, release func() // WithBatch's, or nil
+}
+
+// ClockOption configures NewClock.
+type ClockOption func(*Clock)
+
+// WithBatch has each worker call hold before the first mixer it ticks and
+// release once no mixer is waiting for a worker: what the mixers send
+// between the two can go out together (meetd holds its operators' shared
+// socket, internal/udpbatch). A packet waits at most for the rest of its
+// worker's run of mixers, the rooms due in the same 2 ms slot.
+func WithBatch(hold, release func()) ClockOption {
+	return func(c *Clock) { c.hold, c.release = hold, release }
 }
 
 const clockSlots = 10 // 2 ms apart
@@ -40,11 +54,14 @@ type clockEntry struct {
 }
 
 // NewClock starts a clock with workers goroutines (0: GOMAXPROCS).
-func NewClock(workers int) *Clock {
+func NewClock(workers int, opts ...ClockOption) *Clock {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	c := &Clock{work: make(chan *clockEntry, 4096), stop: make(chan struct{}), kick: make(chan struct{}, 1)}
+	for _, o := range opts {
+		o(c)
+	}
 	for i := range c.slots {
 		c.slots[i] = map[*Mixer]*clockEntry{}
 	}
@@ -172,7 +189,14 @@ func (c *Clock) run() {
 			t.Reset(wait)
 		}
 		if len(c.batch) == 1 {
-			c.tick(c.batch[0]) // a handover to a worker would cost a wake-up more
+			// A handover to a worker would cost a wake-up more.
+			if c.hold != nil {
+				c.hold()
+			}
+			c.tick(c.batch[0])
+			if c.release != nil {
+				c.release()
+			}
 			continue
 		}
 		for _, e := range c.batch {
@@ -187,13 +211,33 @@ func (c *Clock) run() {
 
 func (c *Clock) worker() {
 	defer c.wg.Done()
+	if c.hold == nil {
+		for {
+			select {
+			case <-c.stop:
+				return
+			case e := <-c.work:
+				c.tick(e)
+			}
+		}
+	}
 	for {
+		var e *clockEntry
 		select {
 		case <-c.stop:
 			return
-		case e := <-c.work:
-			c.tick(e)
+		case e = <-c.work:
 		}
+		c.hold()
+		for e != nil {
+			c.tick(e)
+			select {
+			case e = <-c.work:
+			default:
+				e = nil // nothing waiting: release before sleeping
+			}
+		}
+		c.release()
 	}
 }
 

@@ -1,6 +1,7 @@
 package mixer
 
 import (
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -178,5 +179,51 @@ func TestSoloOfferedOnlyForOneLeg(t *testing.T) {
 	}
 	if s := m.Stats(); s.Solo != 1 || s.Ticks != 6 {
 		t.Fatalf("stats = %+v", s)
+	}
+}
+
+// heldSink checks that every frame is written while the clock's batch is
+// held (WithBatch).
+type heldSink struct {
+	held   *atomic.Int32
+	frames atomic.Int64
+	bad    atomic.Int64
+}
+
+func (h *heldSink) WriteFrame([]int16) error {
+	h.frames.Add(1)
+	if h.held.Load() <= 0 {
+		h.bad.Add(1)
+	}
+	return nil
+}
+
+// With WithBatch every mixer ticks between a hold and its release, on the
+// workers and on the clock's own goroutine (a slot with one mixer), and
+// every hold is released before its worker sleeps.
+func TestClockBatchHoldsAroundTicks(t *testing.T) {
+	var held, holds, releases atomic.Int32
+	c := NewClock(2, WithBatch(func() { holds.Add(1); held.Add(1) }, func() { held.Add(-1); releases.Add(1) }))
+	var sinks []*heldSink
+	var ms []*Mixer
+	for i := range 13 { // more mixers than slots: some slots hold two, some one
+		s := &heldSink{held: &held}
+		m := New(WithClock(c))
+		m.Add("l", RoleListen, nil, s)
+		m.Add("c", RoleCaller, &toneSource{freq: 400 + float64(i), amp: 3000}, nil)
+		sinks, ms = append(sinks, s), append(ms, m)
+	}
+	time.Sleep(10 * Period)
+	for _, m := range ms {
+		m.Close()
+	}
+	c.Close()
+	for i, s := range sinks {
+		if s.frames.Load() < 3 || s.bad.Load() != 0 {
+			t.Fatalf("mixer %d: %d frames, %d written outside a hold", i, s.frames.Load(), s.bad.Load())
+		}
+	}
+	if h, r := holds.Load(), releases.Load(); h == 0 || h != r || held.Load() != 0 {
+		t.Fatalf("%d holds, %d releases, %d still held", h, r, held.Load())
 	}
 }

@@ -168,7 +168,13 @@ func NewEndpoint(cfg Config) (*Endpoint, error) {
 			_ = e.Close()
 			return nil, fmt.Errorf("litertc: %w", err)
 		}
-		s := &sock{ep: e, uc: uc, rd: rd, local: netip.AddrPortFrom(ip, uint16(uc.LocalAddr().(*net.UDPAddr).Port))}
+		wr, err := udpbatch.NewWriter(uc)
+		if err != nil {
+			_ = uc.Close()
+			_ = e.Close()
+			return nil, fmt.Errorf("litertc: %w", err)
+		}
+		s := &sock{ep: e, uc: uc, rd: rd, wr: wr, local: netip.AddrPortFrom(ip, uint16(uc.LocalAddr().(*net.UDPAddr).Port))}
 		e.socks = append(e.socks, s)
 		e.hosts = append(e.hosts, candidate{addr: netip.AddrPortFrom(e.announced(ip), s.local.Port()), typ: "host"})
 	}
@@ -190,6 +196,23 @@ func (e *Endpoint) Close() error {
 	}
 	e.wg.Wait()
 	return nil
+}
+
+// Hold queues the media the connections send (RTP and RTCP) until the
+// matching Release, which sends the queue a few dozen packets per system
+// call (internal/udpbatch.Writer): meetd's mixer holds the endpoint while
+// it works through the rooms due together. Handshakes go out at once.
+func (e *Endpoint) Hold() {
+	for _, s := range e.socks {
+		s.wr.Hold()
+	}
+}
+
+// Release sends what Hold queued and ends that hold.
+func (e *Endpoint) Release() {
+	for _, s := range e.socks {
+		s.wr.Release()
+	}
 }
 
 // Ports are the UDP ports the endpoint listens on, one per local address.

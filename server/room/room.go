@@ -87,7 +87,9 @@ func New(opts ...Option) (*Manager, error) {
 	}
 	var clk *mixer.Clock
 	if c.clockWorkers != 0 {
-		clk = mixer.NewClock(max(0, c.clockWorkers))
+		// Each worker holds the operators' socket while it ticks the
+		// rooms due together, which then send in one system call.
+		clk = mixer.NewClock(max(0, c.clockWorkers), mixer.WithBatch(ep.Hold, ep.Release))
 	}
 	return &Manager{
 		clk:   clk,

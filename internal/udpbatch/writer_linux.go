@@ -1,0 +1,107 @@
+//go:build linux
+
+package udpbatch
+
+import (
+	"encoding/binary"
+	"net"
+	"net/netip"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// queue is a Writer's datagrams waiting for sendmmsg.
+type queue struct {
+	rc     syscall.RawConn
+	family int // the socket's, AF_INET or AF_INET6
+	n      int
+	bufs   [QueueLen][MaxSize]byte
+	hdrs   [QueueLen]unix.Mmsghdr
+	iovs   [QueueLen]unix.Iovec
+	names  [QueueLen]unix.RawSockaddrInet6 // or RawSockaddrInet4 at its start
+	sent   int
+	sendFn func(fd uintptr) bool // send, bound once
+}
+
+func (q *queue) init(c *net.UDPConn) error {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) {
+		q.family, serr = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_DOMAIN)
+	}); err != nil {
+		return err
+	}
+	if serr != nil {
+		return serr
+	}
+	q.rc = rc
+	q.sendFn = q.send
+	for i := range q.hdrs {
+		q.iovs[i].Base = &q.bufs[i][0]
+		h := &q.hdrs[i].Hdr
+		h.Name = (*byte)(unsafe.Pointer(&q.names[i]))
+		h.Iov = &q.iovs[i]
+		h.Iovlen = 1
+	}
+	return nil
+}
+
+// add queues a copy of b for addr; an address the socket cannot reach (an
+// IPv6 one on an IPv4 socket) is dropped.
+func (q *queue) add(b []byte, addr netip.AddrPort) {
+	i := q.n
+	h := &q.hdrs[i].Hdr
+	ip := addr.Addr()
+	switch {
+	case q.family == unix.AF_INET && ip.Unmap().Is4():
+		sa := (*unix.RawSockaddrInet4)(unsafe.Pointer(&q.names[i]))
+		*sa = unix.RawSockaddrInet4{Family: unix.AF_INET, Addr: ip.Unmap().As4()}
+		binary.BigEndian.PutUint16((*[2]byte)(unsafe.Pointer(&sa.Port))[:], addr.Port())
+		h.Namelen = unix.SizeofSockaddrInet4
+	case q.family == unix.AF_INET6:
+		sa := &q.names[i]
+		*sa = unix.RawSockaddrInet6{Family: unix.AF_INET6, Addr: ip.As16()}
+		binary.BigEndian.PutUint16((*[2]byte)(unsafe.Pointer(&sa.Port))[:], addr.Port())
+		h.Namelen = unix.SizeofSockaddrInet6
+	default:
+		return
+	}
+	copy(q.bufs[i][:], b)
+	q.iovs[i].SetLen(len(b))
+	q.n++
+}
+
+// flush sends the queue: sendmmsg takes the datagrams in order and stops
+// at one it cannot send, which is skipped (lost); a full socket buffer is
+// waited out as a single write would wait.
+func (q *queue) flush() {
+	if q.n == 0 {
+		return
+	}
+	q.sent = 0
+	_ = q.rc.Write(q.sendFn) // an error: the socket closed, the rest lost
+	q.n = 0
+}
+
+// send is flush's write attempt: false to wait for room in the socket's
+// buffer.
+func (q *queue) send(fd uintptr) bool {
+	for q.sent < q.n {
+		k, _, e := unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&q.hdrs[q.sent])), uintptr(q.n-q.sent), unix.MSG_DONTWAIT, 0, 0)
+		switch e {
+		case 0:
+			q.sent += int(k)
+		case unix.EINTR:
+		case unix.EAGAIN:
+			return false
+		default:
+			q.sent++ // the datagram at q.sent cannot be sent: lost
+		}
+	}
+	return true
+}
