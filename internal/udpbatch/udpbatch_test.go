@@ -42,6 +42,24 @@ func serve(t *testing.T, r *Reader, slow time.Duration) (<-chan string, <-chan e
 	return ch, errc
 }
 
+// served serves c with a reader of batch n and dials it from a new
+// socket of the same family: the datagrams the sender writes come out of
+// the channel.
+func served(t *testing.T, c *net.UDPConn, n int) (<-chan string, *net.UDPConn) {
+	t.Helper()
+	r, err := NewReader(c, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, _ := serve(t, r, 0)
+	s, err := net.DialUDP(c.LocalAddr().Network(), nil, c.LocalAddr().(*net.UDPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return ch, s
+}
+
 func expect(t *testing.T, ch <-chan string, want map[string]int) {
 	t.Helper()
 	deadline := time.After(5 * time.Second)
@@ -127,17 +145,7 @@ func TestEveryDatagramArrives(t *testing.T) {
 // of the handler, the pattern of one RTP packet per 20 ms; the reader
 // never sees a second datagram that would wake it for the first.
 func TestOneAtATime(t *testing.T) {
-	c := listen(t, "udp4", "127.0.0.1")
-	r, err := NewReader(c, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ch, _ := serve(t, r, 0)
-	s, err := net.DialUDP("udp4", nil, c.LocalAddr().(*net.UDPAddr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	ch, s := served(t, listen(t, "udp4", "127.0.0.1"), 4)
 	for i := range 300 {
 		p := fmt.Sprint(i)
 		if _, err := s.Write([]byte(p)); err != nil {
@@ -150,17 +158,7 @@ func TestOneAtATime(t *testing.T) {
 // TestLongDatagram: a datagram longer than a slot comes out cut to
 // MaxSize, as net.UDPConn's read into a MaxSize buffer cuts it.
 func TestLongDatagram(t *testing.T) {
-	c := listen(t, "udp4", "127.0.0.1")
-	r, err := NewReader(c, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ch, _ := serve(t, r, 0)
-	s, err := net.DialUDP("udp4", nil, c.LocalAddr().(*net.UDPAddr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	ch, s := served(t, listen(t, "udp4", "127.0.0.1"), 4)
 	long := bytes.Repeat([]byte{7}, MaxSize+100)
 	if _, err := s.Write(long); err != nil {
 		t.Fatal(err)
@@ -179,16 +177,7 @@ func TestIPv6Source(t *testing.T) {
 		t.Skipf("no IPv6 loopback on this machine: %v", err)
 	}
 	defer c.Close()
-	r, err := NewReader(c, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ch, _ := serve(t, r, 0)
-	s, err := net.DialUDP("udp6", nil, c.LocalAddr().(*net.UDPAddr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	ch, s := served(t, c, 4)
 	if _, err := s.Write([]byte("six")); err != nil {
 		t.Fatal(err)
 	}

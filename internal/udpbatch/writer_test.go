@@ -29,6 +29,16 @@ func sink(t *testing.T, network, ip string) (netip.AddrPort, <-chan string) {
 	return netip.MustParseAddrPort(c.LocalAddr().String()), ch
 }
 
+// newWriter writes from a new IPv4 loopback socket.
+func newWriter(t *testing.T) *Writer {
+	t.Helper()
+	w, err := NewWriter(listen(t, "udp4", "127.0.0.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
 func nothingWithin(t *testing.T, ch <-chan string, d time.Duration) {
 	t.Helper()
 	select {
@@ -55,10 +65,7 @@ func receive(t *testing.T, ch <-chan string, want ...string) {
 func TestWriterHoldsAndReleases(t *testing.T) {
 	to, ch := sink(t, "udp4", "127.0.0.1")
 	to2, ch2 := sink(t, "udp4", "127.0.0.1")
-	w, err := NewWriter(listen(t, "udp4", "127.0.0.1"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := newWriter(t)
 	if err := w.WriteTo([]byte("now"), to); err != nil {
 		t.Fatal(err)
 	}
@@ -94,10 +101,7 @@ func TestWriterHoldsAndReleases(t *testing.T) {
 // TestWriterFullQueue: a held writer sends once QueueLen datagrams wait.
 func TestWriterFullQueue(t *testing.T) {
 	to, ch := sink(t, "udp4", "127.0.0.1")
-	w, err := NewWriter(listen(t, "udp4", "127.0.0.1"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := newWriter(t)
 	w.Hold()
 	var want []string
 	for i := range QueueLen + 3 {
@@ -136,10 +140,7 @@ func TestWriterDualStack(t *testing.T) {
 	w6.Release()
 	receive(t, ch, "via six")
 
-	w4, err := NewWriter(listen(t, "udp4", "127.0.0.1"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	w4 := newWriter(t)
 	w4.Hold()
 	_ = w4.WriteTo([]byte("lost"), netip.MustParseAddrPort("[::1]:9"))
 	_ = w4.WriteTo([]byte("kept"), to)
@@ -151,10 +152,7 @@ func TestWriterDualStack(t *testing.T) {
 // lose nothing (run with -race).
 func TestWriterConcurrent(t *testing.T) {
 	to, ch := sink(t, "udp4", "127.0.0.1")
-	w, err := NewWriter(listen(t, "udp4", "127.0.0.1"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := newWriter(t)
 	const goroutines, each = 4, 100
 	var wg sync.WaitGroup
 	for g := range goroutines {
@@ -195,10 +193,7 @@ func TestNoGarbagePerPacket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := NewWriter(listen(t, "udp4", "127.0.0.1"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := newWriter(t)
 	to := netip.MustParseAddrPort(c.LocalAddr().String())
 	p := []byte("packet")
 	got := make(chan struct{}, 1)
