@@ -12,8 +12,8 @@ const QueueLen = 32
 
 // Writer sends datagrams on one socket. While held (Hold), it queues them
 // and sends the queue with one system call per QueueLen datagrams
-// (sendmmsg on Linux) when the last hold is released, or when the queue is
-// full; otherwise it sends each at once. meetd's mixer holds its operators'
+// (sendmmsg on Linux) when a hold is released, or when the queue is full;
+// otherwise it sends each at once. meetd's mixer holds its operators'
 // shared socket while it works through the rooms due in one 2 ms slot, so
 // their packets go out together at the slot's end instead of one system
 // call each. Safe for concurrent use.
@@ -35,7 +35,7 @@ func NewWriter(c *net.UDPConn) (*Writer, error) {
 
 // WriteTo sends b to addr now, or queues a copy while the writer is held.
 // Errors of a queued datagram are not reported (a datagram lost, as on
-// the network).
+// the network); a closed socket shows in the next write made unheld.
 func (w *Writer) WriteTo(b []byte, addr netip.AddrPort) error {
 	w.mu.Lock()
 	if w.holds > 0 && len(b) <= MaxSize {
