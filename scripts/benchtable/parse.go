@@ -80,6 +80,11 @@ type step struct {
 
 var (
 	benchLine = regexp.MustCompile(`^(Benchmark\S+?)(-\d+)?\s+(\d+)\s+(.*)$`)
+	// benchName is a benchmark's name that go test printed before running
+	// it again (-count), with output of the run after it on the same line;
+	// benchRest is the rest of its result line, on a line of its own.
+	benchName = regexp.MustCompile(`^(Benchmark\S+?)(-\d+)?\s`)
+	benchRest = regexp.MustCompile(`^\s+(\d+)\s+(\d.*)$`)
 	stepLine  = regexp.MustCompile(`^# step (\S+) pkg=(\S+) exit=(-?\d+) seconds=([\d.]+)`)
 	skipLine  = regexp.MustCompile(`^\s*--- (SKIP|FAIL): (Benchmark\S+?)(-\d+)?(\s|$)`)
 )
@@ -95,8 +100,19 @@ func (o *runOutput) read(r io.Reader) error {
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	pkg := ""
 	var pendingSkip *status
+	pendingName := "" // a name whose figures a later line may carry (benchRest)
 	for sc.Scan() {
 		line := sc.Text()
+		if pendingName != "" {
+			if m := benchRest.FindStringSubmatch(line); m != nil {
+				if res, err := parseMetrics(m[2]); err == nil {
+					n, _ := strconv.ParseInt(m[1], 10, 64)
+					o.addResult(pendingName, n, res)
+					pendingName = ""
+					continue
+				}
+			}
+		}
 		if m := stepLine.FindStringSubmatch(line); m != nil {
 			exit, _ := strconv.Atoi(m[3])
 			secs, _ := strconv.ParseFloat(m[4], 64)
@@ -111,19 +127,17 @@ func (o *runOutput) read(r io.Reader) error {
 			continue
 		}
 		if m := benchLine.FindStringSubmatch(line); m != nil {
-			res, err := parseMetrics(m[4])
-			if err != nil {
-				continue // a log line that happens to start with "Benchmark"
+			if res, err := parseMetrics(m[4]); err == nil {
+				n, _ := strconv.ParseInt(m[3], 10, 64)
+				o.addResult(pkg+"."+m[1], n, res)
+				pendingName = ""
+				continue
 			}
-			n, _ := strconv.ParseInt(m[3], 10, 64)
-			name := pkg + "." + m[1]
-			r, seen := o.results[name]
-			if !seen {
-				o.order = append(o.order, name)
-				r.name = name
-			}
-			r.add(n, res)
-			o.results[name] = r
+			// A log line that happens to start with "Benchmark", or a
+			// name with a run's output after it.
+		}
+		if m := benchName.FindStringSubmatch(line); m != nil {
+			pendingName = pkg + "." + m[1]
 			continue
 		}
 		if m := skipLine.FindStringSubmatch(line); m != nil {
@@ -152,6 +166,17 @@ func (o *runOutput) read(r io.Reader) error {
 		o.readExtra(line)
 	}
 	return sc.Err()
+}
+
+// addResult takes one run's figures for name.
+func (o *runOutput) addResult(name string, iters int64, res map[string]float64) {
+	r, seen := o.results[name]
+	if !seen {
+		o.order = append(o.order, name)
+		r.name = name
+	}
+	r.add(iters, res)
+	o.results[name] = r
 }
 
 // parseMetrics reads "123 ns/op  4.5 p99-ms …" pairs.

@@ -110,3 +110,32 @@ BenchmarkNS/hybrid-2   40000   30000 ns/op   29900 cpu-ns/op
 		t.Errorf("row %q, met %q: want it to start %q, met yes", row.figure, row.met, want)
 	}
 }
+
+// TestInterleavedRuns: with -count, go test prints a benchmark's name
+// before running it again, and a line a run writes (here a child process's
+// summary, as BenchmarkNetworkCalls' load generator wrote until it went
+// through b.Log) lands after the name; the figures follow on a line of
+// their own and still belong to that benchmark.
+func TestInterleavedRuns(t *testing.T) {
+	const out = "# step room-load pkg=./server/room/ exit=0 seconds=179\n" +
+		"pkg: github.com/meet-dev/meet/server/room\n" +
+		"client process: 200 softphones received 80124 packets\n" +
+		"BenchmarkNetworkCalls/200-2            \t       1\t3000766861 ns/op\t         0.3296 %core/call\t        65.93 cpu-µs/tick\n" +
+		"BenchmarkNetworkCalls/200-2            \tclient process: 200 softphones received 80126 packets\n" +
+		"       1\t3000829671 ns/op\t         0.3353 %core/call\t        67.05 cpu-µs/tick\n" +
+		"BenchmarkNetworkCalls/200-2            \tclient process: 200 softphones received 80248 packets\n" +
+		"       1\t3000039448 ns/op\t         0.3707 %core/call\t        74.10 cpu-µs/tick\n" +
+		"BenchmarkNetworkCalls/own/200-2        \t       1\t3000036592 ns/op\t         0.3742 %core/call\n" +
+		"PASS\n"
+	o := newRunOutput()
+	if err := o.read(strings.NewReader(out)); err != nil {
+		t.Fatal(err)
+	}
+	r := o.results["server/room.BenchmarkNetworkCalls/200"]
+	if len(r.runs) != 3 || r.metrics["%core/call"] != 0.3353 || r.metrics["cpu-µs/tick"] != 67.05 {
+		t.Fatalf("%d runs, medians %v: want 3 runs, medians 0.3353 and 67.05", len(r.runs), r.metrics)
+	}
+	if own := o.results["server/room.BenchmarkNetworkCalls/own/200"]; len(own.runs) != 1 || len(o.order) != 2 {
+		t.Fatalf("own/200: %d runs, order %v", len(own.runs), o.order)
+	}
+}

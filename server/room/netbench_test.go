@@ -2,6 +2,7 @@ package room
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/binary"
@@ -524,8 +525,11 @@ func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
 
 // startChild runs this test binary again with args and the extra
 // environment variable env (a benchmark's other process: its load
-// generator), its standard error on ours. stop closes its standard input,
-// which ends it, and waits for it, killing it after wait.
+// generator). stop closes its standard input, which ends it, waits for
+// it, killing it after wait, and logs what it wrote to standard error: on
+// our standard error directly its summary landed between a benchmark's
+// name and its figures once go test ran it more than once (-count), and
+// that result line could no longer be read.
 func startChild(b *testing.B, env string, wait time.Duration, args ...string) (cmd *exec.Cmd, stdin io.WriteCloser, lines *bufio.Scanner, stop func()) {
 	b.Helper()
 	cmd = exec.Command(os.Args[0], args...)
@@ -538,7 +542,8 @@ func startChild(b *testing.B, env string, wait time.Duration, args ...string) (c
 	if err != nil {
 		b.Fatal(err)
 	}
-	cmd.Stderr = os.Stderr
+	var errOut bytes.Buffer // written by exec's copier until Wait returns
+	cmd.Stderr = &errOut
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
@@ -551,6 +556,9 @@ func startChild(b *testing.B, env string, wait time.Duration, args ...string) (c
 		case <-time.After(wait):
 			_ = cmd.Process.Kill()
 			<-done
+		}
+		if s := strings.TrimSpace(errOut.String()); s != "" {
+			b.Log(s)
 		}
 	}
 	return cmd, stdin, bufio.NewScanner(stdout), stop
