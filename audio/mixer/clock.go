@@ -26,7 +26,7 @@ type Clock struct {
 	slots [clockSlots]map[*Mixer]*clockEntry
 	batch []*clockEntry
 
-	hold, release func() // WithBatch's, or nil
+	hold, release func() // WithBatch's (no-ops without it)
 }
 
 // ClockOption configures NewClock.
@@ -58,7 +58,8 @@ func NewClock(workers int, opts ...ClockOption) *Clock {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	c := &Clock{work: make(chan *clockEntry, 4096), stop: make(chan struct{}), kick: make(chan struct{}, 1)}
+	c := &Clock{work: make(chan *clockEntry, 4096), stop: make(chan struct{}), kick: make(chan struct{}, 1),
+		hold: func() {}, release: func() {}}
 	for _, o := range opts {
 		o(c)
 	}
@@ -189,14 +190,9 @@ func (c *Clock) run() {
 			t.Reset(wait)
 		}
 		if len(c.batch) == 1 {
-			// A handover to a worker would cost a wake-up more.
-			if c.hold != nil {
-				c.hold()
-			}
+			c.hold() // a handover to a worker would cost a wake-up more
 			c.tick(c.batch[0])
-			if c.release != nil {
-				c.release()
-			}
+			c.release()
 			continue
 		}
 		for _, e := range c.batch {
@@ -211,16 +207,6 @@ func (c *Clock) run() {
 
 func (c *Clock) worker() {
 	defer c.wg.Done()
-	if c.hold == nil {
-		for {
-			select {
-			case <-c.stop:
-				return
-			case e := <-c.work:
-				c.tick(e)
-			}
-		}
-	}
 	for {
 		var e *clockEntry
 		select {
