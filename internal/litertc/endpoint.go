@@ -163,12 +163,10 @@ func NewEndpoint(cfg Config) (*Endpoint, error) {
 		_ = uc.SetReadBuffer(sockBuffer)
 		_ = uc.SetWriteBuffer(sockBuffer)
 		rd, err := udpbatch.NewReader(uc, readBatch)
-		if err != nil {
-			_ = uc.Close()
-			_ = e.Close()
-			return nil, fmt.Errorf("litertc: %w", err)
+		var wr *udpbatch.Writer
+		if err == nil {
+			wr, err = udpbatch.NewWriter(uc)
 		}
-		wr, err := udpbatch.NewWriter(uc)
 		if err != nil {
 			_ = uc.Close()
 			_ = e.Close()

@@ -111,8 +111,9 @@ func TestCheckpointRestartsWALUnderReaders(t *testing.T) {
 	most := 0
 	for range 40 {
 		write(20)
-		unpin, done := pin(t, db), make(chan struct{})
+		unpin, done, unpinned := pin(t, db), make(chan struct{}), make(chan struct{})
 		go func() {
+			defer close(unpinned)
 			select {
 			case <-time.After(4 * time.Millisecond):
 			case <-done:
@@ -124,6 +125,7 @@ func TestCheckpointRestartsWALUnderReaders(t *testing.T) {
 		}
 		write(1)
 		close(done)
+		<-unpinned // no read transaction outlives its round
 		most = max(most, walFrames(t, db))
 	}
 	if last := walFrames(t, db); last > 1024 {
