@@ -55,25 +55,33 @@ func (q *queue) init(c *net.UDPConn) error {
 // IPv6 one on an IPv4 socket) is dropped.
 func (q *queue) add(b []byte, addr netip.AddrPort) {
 	i := q.n
-	h := &q.hdrs[i].Hdr
-	ip := addr.Addr()
-	switch {
-	case q.family == unix.AF_INET && ip.Unmap().Is4():
-		sa := (*unix.RawSockaddrInet4)(unsafe.Pointer(&q.names[i]))
-		*sa = unix.RawSockaddrInet4{Family: unix.AF_INET, Addr: ip.Unmap().As4()}
-		binary.BigEndian.PutUint16((*[2]byte)(unsafe.Pointer(&sa.Port))[:], addr.Port())
-		h.Namelen = unix.SizeofSockaddrInet4
-	case q.family == unix.AF_INET6:
-		sa := &q.names[i]
-		*sa = unix.RawSockaddrInet6{Family: unix.AF_INET6, Addr: ip.As16()}
-		binary.BigEndian.PutUint16((*[2]byte)(unsafe.Pointer(&sa.Port))[:], addr.Port())
-		h.Namelen = unix.SizeofSockaddrInet6
-	default:
+	n, ok := putSockaddr(q.family, &q.names[i], addr)
+	if !ok {
 		return
 	}
+	q.hdrs[i].Hdr.Namelen = n
 	copy(q.bufs[i][:], b)
 	q.iovs[i].SetLen(len(b))
 	q.n++
+}
+
+// putSockaddr writes addr into sa as a socket of family takes it (IPv4 in
+// a RawSockaddrInet4 at sa's start) and returns its length; false for an
+// address the socket cannot reach (an IPv6 one on an IPv4 socket).
+func putSockaddr(family int, sa *unix.RawSockaddrInet6, addr netip.AddrPort) (uint32, bool) {
+	ip := addr.Addr()
+	switch {
+	case family == unix.AF_INET && ip.Unmap().Is4():
+		sa4 := (*unix.RawSockaddrInet4)(unsafe.Pointer(sa))
+		*sa4 = unix.RawSockaddrInet4{Family: unix.AF_INET, Addr: ip.Unmap().As4()}
+		binary.BigEndian.PutUint16((*[2]byte)(unsafe.Pointer(&sa4.Port))[:], addr.Port())
+		return unix.SizeofSockaddrInet4, true
+	case family == unix.AF_INET6:
+		*sa = unix.RawSockaddrInet6{Family: unix.AF_INET6, Addr: ip.As16()}
+		binary.BigEndian.PutUint16((*[2]byte)(unsafe.Pointer(&sa.Port))[:], addr.Port())
+		return unix.SizeofSockaddrInet6, true
+	}
+	return 0, false
 }
 
 // flush sends the queue: sendmmsg takes the datagrams in order and stops
