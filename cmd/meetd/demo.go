@@ -112,7 +112,7 @@ func runDemo(ctx context.Context, o demoOpts) error {
 	}
 	cfg := server.Config{DBPath: db, HTTPAddr: o.http}
 	srv, err := newServer(cfg, log, features{Phone: phoneConfig{
-		SIPListen: o.sip, TrunkAllow: []string{"127.0.0.0/8"}, ICELoopback: true,
+		SIPListen: o.sip, TrunkAllow: []string{"127.0.0.0/8"}, ICELoopback: true, IOUring: true,
 		Outbound: &trunk.OutboundConfig{Proxy: uas.String(), CallerID: demoNumber},
 	}})
 	if err != nil {

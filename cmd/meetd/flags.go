@@ -34,6 +34,7 @@ func addFeatureFlags(fs *pflag.FlagSet) {
 	fs.String("rtp-ip", "", "local IP for RTP sockets")
 	fs.String("rtp-ports", "", "RTP port range min-max, e.g. 10000-20000")
 	fs.Duration("rtp-timeout", 30*time.Second, "end a call when its RTP stops for this long")
+	fs.Bool("io-uring", true, "send callers' RTP through io_uring, the packets of the rooms ticking together in one system call, where the kernel allows it (false, or a kernel or container profile that refuses io_uring: one sendto a packet)")
 	fs.String("outbound-proxy", "", "provider SIP proxy host:port for outbound calls (callbacks)")
 	fs.String("outbound-transport", "udp", "udp, tcp or tls")
 	fs.String("outbound-user", "", "digest user for the outbound trunk")
@@ -113,6 +114,7 @@ func featuresFromViper(v *viper.Viper) (features, error) {
 		return f, err
 	}
 	p.RTPTimeout, p.DialTimeout = v.GetDuration("rtp-timeout"), v.GetDuration("dial-timeout")
+	p.IOUring = v.GetBool("io-uring")
 	if proxy := v.GetString("outbound-proxy"); proxy != "" {
 		p.Outbound = &trunk.OutboundConfig{Proxy: proxy, Transport: v.GetString("outbound-transport"),
 			Username: v.GetString("outbound-user"), Password: v.GetString("outbound-password"),

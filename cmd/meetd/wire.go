@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/meet-dev/meet/api"
+	"github.com/meet-dev/meet/internal/udpbatch"
 	"github.com/meet-dev/meet/server"
 	"github.com/meet-dev/meet/server/automation"
 	"github.com/meet-dev/meet/server/calls"
@@ -124,13 +125,16 @@ type phoneConfig struct {
 	Node string
 	// RecordingsDir holds voicemails and call recordings ("" takes none).
 	RecordingsDir string
+	// IOUring sends callers' RTP through io_uring where the kernel allows it.
+	IOUring bool
 }
 
 // phone is the phone side's concrete parts, built by newPhone.
 type phone struct {
 	rooms    *room.Manager
 	guidance *room.GuidanceStore
-	trunk    *trunk.Server // nil when SIP is off
+	trunk    *trunk.Server   // nil when SIP is off
+	batch    *udpbatch.Batch // the trunk's sends (nil when SIP is off)
 }
 
 // newPhone builds the rooms (with their guidance from the store) and, when
@@ -152,16 +156,28 @@ func newPhone(cfg phoneConfig, st store.Store, log *slog.Logger) (*phone, error)
 	if cfg.ICEPortMin > 0 && cfg.ICEPortMax >= cfg.ICEPortMin {
 		ropts = append(ropts, room.WithPortRange(cfg.ICEPortMin, cfg.ICEPortMax))
 	}
+	var batch *udpbatch.Batch
+	if cfg.SIPListen != "" || cfg.SIPTLSListen != "" {
+		// The callers' RTP, held by the rooms' clock like the operators'.
+		batch = udpbatch.NewBatch(cfg.IOUring)
+		switch {
+		case batch.Uring():
+			log.Info("callers' RTP goes out through io_uring")
+		case cfg.IOUring:
+			log.Info("the kernel refuses io_uring: one system call per RTP packet to callers")
+		}
+		ropts = append(ropts, room.WithSendBatch(batch))
+	}
 	rooms, err := room.New(ropts...)
 	if err != nil {
 		return nil, fmt.Errorf("rooms: %w", err)
 	}
-	p := &phone{rooms: rooms, guidance: room.NewGuidanceStore(st, room.WithStoreLogger(log),
+	p := &phone{rooms: rooms, batch: batch, guidance: room.NewGuidanceStore(st, room.WithStoreLogger(log),
 		room.WithOnStored(func(channelID int64, kind api.GuidanceKind) { rooms.InvalidateGuidance(channelID, kind) }))}
 	if cfg.SIPListen == "" && cfg.SIPTLSListen == "" {
 		return p, nil
 	}
-	topts := []trunk.Option{trunk.WithLogger(log)}
+	topts := []trunk.Option{trunk.WithLogger(log), trunk.WithSendBatch(batch)}
 	if cfg.SIPListen != "" {
 		topts = append(topts, trunk.WithListen(cfg.SIPListen))
 	}
@@ -215,6 +231,9 @@ func (p *phone) close() {
 		p.trunk.Close()
 	}
 	p.rooms.Close()
+	if p.batch != nil {
+		p.batch.Close()
+	}
 }
 
 // newTelephony builds the phone side: its parts, then the lifecycle over them.

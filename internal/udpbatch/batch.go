@@ -27,6 +27,7 @@ type Batch struct {
 	mu    sync.Mutex
 	holds int
 	q     *multiQueue // nil: no io_uring, each datagram sent at once
+	lost  uint64      // of queues closed
 }
 
 // NewBatch returns a Batch that uses io_uring when uring is true and the
@@ -75,6 +76,7 @@ func (b *Batch) Close() {
 	if b.q != nil {
 		b.q.flush()
 		b.q.close()
+		b.lost += b.q.lost
 		b.q = nil
 	}
 }
@@ -124,4 +126,15 @@ func (s *BatchSocket) Detach() {
 		b.q.forget(&s.s)
 	}
 	s.s.detached = true
+}
+
+// Lost counts the queued datagrams the kernel refused (a full socket
+// buffer) or that could not be submitted.
+func (b *Batch) Lost() uint64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.q == nil {
+		return b.lost
+	}
+	return b.lost + b.q.lost
 }

@@ -8,7 +8,7 @@ import (
 )
 
 // Without io_uring a Batch sends each datagram at once.
-type multiQueue struct{}
+type multiQueue struct{ lost uint64 }
 
 type multiSocket struct{ detached bool }
 

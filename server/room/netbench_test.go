@@ -30,6 +30,7 @@ import (
 
 	"github.com/meet-dev/meet/api"
 	_ "github.com/meet-dev/meet/internal/timerslack" // as meetd runs (cmd/meetd)
+	"github.com/meet-dev/meet/internal/udpbatch"
 	"github.com/meet-dev/meet/server/trunk"
 )
 
@@ -41,25 +42,47 @@ import (
 // here; each softphone is attached to its own room with its caller.
 // Reports server CPU per call, late ticks and the operator's packets lost
 // or dropped unplayed. The rooms run on meetd's default shared clock;
-// own/N gives each room its own goroutine and timer (WithOwnTickers). Both
+// the trunk sends the callers' RTP through io_uring as meetd does by
+// default (udpbatch.Batch), sendto/N a system call a packet (meetd
+// --io-uring=false, or a kernel that refuses io_uring); own/N gives each
+// room its own goroutine and timer (WithOwnTickers). Both
 // processes run with meetd's 1 ms timer slack (internal/timerslack; meet
 // phone sets the same), MEET_TIMER_SLACK_NS=0 runs them without.
 func BenchmarkNetworkCalls(b *testing.B) {
 	for _, c := range []struct {
-		name string
-		n    int
-		opts []Option
-	}{{"20", 20, nil}, {"100", 100, nil}, {"200", 200, nil}, {"own/200", 200, []Option{WithOwnTickers()}}} {
-		b.Run(c.name, func(b *testing.B) { benchNetworkCalls(b, c.n, c.opts...) })
+		name  string
+		n     int
+		uring bool // callers' RTP through udpbatch.Batch's io_uring, as meetd sends it by default
+		opts  []Option
+	}{{"20", 20, true, nil}, {"100", 100, true, nil}, {"200", 200, true, nil},
+		{"sendto/200", 200, false, nil}, {"own/200", 200, true, []Option{WithOwnTickers()}}} {
+		b.Run(c.name, func(b *testing.B) { benchNetworkCalls(b, c.n, c.uring, c.opts...) })
 	}
 }
 
 // settle is how long the calls run before BenchmarkNetworkCalls measures.
 const settle = 5 * time.Second
 
-func benchNetworkCalls(b *testing.B, n int, opts ...Option) {
+// benchNetworkCalls runs n calls. With uring the trunk sends the callers'
+// RTP through a Batch the shared clock holds, as meetd does where the
+// kernel allows io_uring (the benchmark fails where it does not: the
+// figure would be sendto/'s); without, a sendto a packet, as meetd
+// --io-uring=false or a kernel that refuses io_uring.
+func benchNetworkCalls(b *testing.B, n int, uring bool, opts ...Option) {
+	topts := []trunk.Option{trunk.WithListen("127.0.0.1:0"), trunk.WithRTPIP("127.0.0.1"), trunk.WithLogger(testLogger())}
+	var batch *udpbatch.Batch
+	if uring {
+		batch = udpbatch.NewBatch(true)
+		defer batch.Close()
+		if !batch.Uring() {
+			b.Fatal("this kernel refuses io_uring: BenchmarkNetworkCalls/sendto/ is what meetd does here")
+		}
+		topts = append(topts, trunk.WithSendBatch(batch))
+		opts = append(opts, WithSendBatch(batch))
+	}
 	m := newTestManager(b, opts...)
-	tr, err := trunk.New(trunk.WithListen("127.0.0.1:0"), trunk.WithRTPIP("127.0.0.1"), trunk.WithLogger(testLogger()))
+	tr, err := trunk.New(topts...)
+
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -198,6 +221,9 @@ func benchNetworkCalls(b *testing.B, n int, opts ...Option) {
 		frames := float64(recv - recv0 + lost - lost0)
 		b.ReportMetric(float64(lost-lost0)/frames*100, "%operator-loss")
 		b.ReportMetric(float64(skip-skip0)/frames*100, "%operator-skipped")
+		if batch != nil {
+			b.ReportMetric(float64(batch.Lost()), "caller-sends-lost")
+		}
 	}
 }
 

@@ -24,6 +24,7 @@ type config struct {
 	stun      []string
 	// clockWorkers: 0 one goroutine per room, >0 that many workers, <0 GOMAXPROCS.
 	clockWorkers int
+	batches      []Holder // held with the operators' socket (WithSendBatch)
 }
 
 // WithLogger sets the logger; records carry call_id, staff_id and leg.
@@ -80,3 +81,18 @@ func WithSharedClock(n int) Option {
 // WithOwnTickers gives every room its own goroutine and 20 ms timer
 // instead of the shared clock: the comparison the benchmarks keep.
 func WithOwnTickers() Option { return func(c *config) { c.clockWorkers = 0 } }
+
+// Holder is a sender that queues while held and sends what it queued on
+// release (internal/udpbatch.Batch, the trunk's RTP sockets).
+type Holder interface {
+	Hold()
+	Release()
+}
+
+// WithSendBatch has the shared clock hold h, beside the operators' socket,
+// while it ticks the rooms due in one 2 ms slot: what the rooms write to
+// callers then leaves together at the slot's end. Rooms on their own
+// tickers (WithOwnTickers) do not hold it.
+func WithSendBatch(h Holder) Option {
+	return func(c *config) { c.batches = append(c.batches, h) }
+}

@@ -87,9 +87,25 @@ func New(opts ...Option) (*Manager, error) {
 	}
 	var clk *mixer.Clock
 	if c.clockWorkers != 0 {
-		// Each worker holds the operators' socket while it ticks the
-		// rooms due together, which then send in one system call.
-		clk = mixer.NewClock(max(0, c.clockWorkers), mixer.WithBatch(ep.Hold, ep.Release))
+		// Each worker holds the operators' socket (and the callers'
+		// send batches) while it ticks the rooms due together, whose
+		// packets then leave in one system call.
+		hold, release := ep.Hold, ep.Release
+		if bs := c.batches; len(bs) > 0 {
+			hold = func() {
+				ep.Hold()
+				for _, b := range bs {
+					b.Hold()
+				}
+			}
+			release = func() {
+				ep.Release()
+				for _, b := range bs {
+					b.Release()
+				}
+			}
+		}
+		clk = mixer.NewClock(max(0, c.clockWorkers), mixer.WithBatch(hold, release))
 	}
 	return &Manager{
 		clk:   clk,

@@ -185,6 +185,7 @@ func (c *call) ensureMedia(mux bool) (*rtpSession, error) {
 	cfg := sessionConfig{
 		log: c.log, timeout: c.s.cfg.rtpTimeout, rtcp: c.s.cfg.rtcpInterval,
 		jbPrime: c.s.cfg.jitterPrime, jbMax: c.s.cfg.jitterMax,
+		batch:     c.s.cfg.sendBatch,
 		onDTMF:    func(d rune) { c.s.safeHandler(func() { c.s.h.DTMF(c.id, d) }) },
 		onTimeout: func() { go c.s.mediaTimeout(c) },
 	}

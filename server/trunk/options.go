@@ -1,6 +1,8 @@
 package trunk
 
 import (
+	"github.com/meet-dev/meet/internal/udpbatch"
+
 	"fmt"
 	"log/slog"
 	"net/netip"
@@ -60,6 +62,7 @@ type config struct {
 	jitterPrime  int
 	jitterMax    int
 	userAgent    string
+	sendBatch    *udpbatch.Batch // nil: a sendto a packet
 }
 
 func defaultConfig() config {
@@ -354,4 +357,15 @@ func checkTransport(t string) error {
 		return nil
 	}
 	return fmt.Errorf("trunk: unsupported transport %q (udp, tcp, tls)", t)
+}
+
+// WithSendBatch sends every call's RTP through b: while b is held (meetd's
+// mixer holds it through the rooms due in one 2 ms slot) the packets of
+// many calls leave in one system call (udpbatch.Batch). Without it each
+// packet is a sendto of its own.
+func WithSendBatch(b *udpbatch.Batch) Option {
+	return func(c *config) error {
+		c.sendBatch = b
+		return nil
+	}
 }

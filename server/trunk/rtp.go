@@ -32,7 +32,8 @@ const defaultRTCPInterval = 5 * time.Second
 type rtpSession struct {
 	log          *slog.Logger
 	conn         *net.UDPConn
-	rtcpConn     *net.UDPConn // nil when rtcp-mux is used
+	out          *udpbatch.BatchSocket // conn through the trunk's send batch; nil: conn itself
+	rtcpConn     *net.UDPConn          // nil when rtcp-mux is used
 	timeout      time.Duration
 	rtcpInterval time.Duration
 
@@ -91,6 +92,7 @@ type sessionConfig struct {
 	rtcp      time.Duration
 	jbPrime   int
 	jbMax     int
+	batch     *udpbatch.Batch
 	onDTMF    func(rune)
 	onTimeout func()
 }
@@ -102,6 +104,13 @@ func newRTPSession(conn, rtcpConn *net.UDPConn, cfg sessionConfig) *rtpSession {
 		jb:   newJitterBuffer(cfg.jbPrime, cfg.jbMax),
 		buf:  make([]byte, 12+8*frameSamples),
 		done: make(chan struct{}),
+	}
+	if cfg.batch != nil {
+		if out, err := cfg.batch.Socket(conn); err == nil {
+			s.out = out
+		} else {
+			cfg.log.Warn("rtp: sending without the batch", "err", err)
+		}
 	}
 	s.tx.ssrc = rand.Uint32()
 	s.tx.seq = uint16(rand.Uint32())
@@ -173,6 +182,9 @@ func (s *rtpSession) close() {
 	s.closed = true
 	s.mu.Unlock()
 	close(s.done)
+	if s.out != nil {
+		s.out.Detach() // before the descriptor it names is closed
+	}
 	s.conn.Close()
 	if s.rtcpConn != nil {
 		s.rtcpConn.Close()
@@ -231,6 +243,9 @@ func (s *rtpSession) WriteFrame(src []int16) error {
 	s.tx.packets++
 	s.tx.octets += uint32(len(src))
 	s.tx.sentAny = true
+	if s.out != nil {
+		return s.out.WriteTo(b, s.remote)
+	}
 	_, err := s.conn.WriteToUDPAddrPort(b, s.remote)
 	return err
 }
