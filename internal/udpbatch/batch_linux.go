@@ -55,19 +55,9 @@ func newMultiQueue(b *Batch) *multiQueue {
 	return q
 }
 
-func (s *multiSocket) init(c *net.UDPConn) error {
-	rc, err := c.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var serr error
-	if err := rc.Control(func(fd uintptr) {
-		s.fd = int(fd)
-		s.family, serr = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_DOMAIN)
-	}); err != nil {
-		return err
-	}
-	return serr
+func (s *multiSocket) init(c *net.UDPConn) (err error) {
+	_, s.fd, s.family, err = socketOf(c)
+	return err
 }
 
 // add queues a copy of p from s to addr; false for an address s cannot

@@ -42,11 +42,7 @@ func batchSocket(t *testing.T, b *Batch, network, ip string) (*BatchSocket, neti
 func sinkFrom(t *testing.T, network, ip string) (netip.AddrPort, <-chan string) {
 	t.Helper()
 	c := listen(t, network, ip)
-	r, err := NewReader(c, 8)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ch, _ := serve(t, r, 0)
+	ch, _ := served(t, c, 8)
 	return netip.MustParseAddrPort(c.LocalAddr().String()), ch
 }
 

@@ -25,21 +25,28 @@ type queue struct {
 	sendFn func(fd uintptr) bool // send, bound once
 }
 
+// socketOf is c's raw connection, descriptor and address family
+// (AF_INET or AF_INET6).
+func socketOf(c *net.UDPConn) (rc syscall.RawConn, fd, family int, err error) {
+	if rc, err = c.SyscallConn(); err != nil {
+		return nil, 0, 0, err
+	}
+	var serr error
+	if err := rc.Control(func(d uintptr) {
+		fd = int(d)
+		family, serr = unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_DOMAIN)
+	}); err != nil {
+		return nil, 0, 0, err
+	}
+	return rc, fd, family, serr
+}
+
 func (q *queue) init(c *net.UDPConn) error {
-	rc, err := c.SyscallConn()
+	rc, _, family, err := socketOf(c)
 	if err != nil {
 		return err
 	}
-	var serr error
-	if err := rc.Control(func(fd uintptr) {
-		q.family, serr = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_DOMAIN)
-	}); err != nil {
-		return err
-	}
-	if serr != nil {
-		return serr
-	}
-	q.rc = rc
+	q.rc, q.family = rc, family
 	q.sendFn = q.send
 	for i := range q.hdrs {
 		q.iovs[i].Base = &q.bufs[i][0]
