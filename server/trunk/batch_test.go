@@ -77,3 +77,102 @@ func TestRTPSendsThroughTheSendBatch(t *testing.T) {
 		t.Fatalf("%d datagrams lost", n)
 	}
 }
+
+// TestRTPReadAheadWhileTicked: a leg whose batch reads ahead is read by its
+// own goroutine until a tick reads its frames, then by the batch at the
+// tick, and by its goroutine again once the ticks stop.
+func TestRTPReadAheadWhileTicked(t *testing.T) {
+	batch := udpbatch.NewBatch(true)
+	defer batch.Close()
+	s := startServer(t, newFakeHandler(), WithSendBatch(batch))
+	s.cfg.rtcpInterval = 100 * time.Millisecond // the monitor wakes every 50 ms
+	peer, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peer.Close()
+	leg, err := s.NewRTPLeg(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer leg.Close()
+	if !leg.s.ahead {
+		t.Skip("this kernel refuses io_uring: no read-ahead, the leg's goroutine reads as before")
+	}
+	leg.Connect(netip.MustParseAddrPort(peer.LocalAddr().String()))
+	to := net.UDPAddrFromAddrPort(leg.LocalAddr())
+	seq := uint16(100)
+	send := func(n int) {
+		for range n {
+			pkt := make([]byte, 12+frameSamples)
+			pkt[0], pkt[1] = 0x80, 0
+			putU16(pkt[2:], seq)
+			putU32(pkt[4:], uint32(seq)*frameSamples)
+			putU32(pkt[8:], 0x1234)
+			for i := range frameSamples {
+				pkt[12+i] = 0x20 // a loud μ-law value
+			}
+			seq++
+			if _, err := peer.WriteToUDP(pkt, to); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	waitDepth := func(want int) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for leg.s.depth() < want {
+			if time.Now().After(deadline) {
+				t.Fatalf("jitter buffer depth %d, want %d: nobody read the socket", leg.s.depth(), want)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	running := func() bool {
+		leg.s.tick.mu.Lock()
+		defer leg.s.tick.mu.Unlock()
+		return leg.s.tick.running
+	}
+	// Not ticked: the goroutine reads.
+	send(3)
+	waitDepth(3)
+	// Ticked: the first ReadFrame stops the goroutine.
+	frame := make([]int16, frameSamples)
+	leg.ReadFrame(frame)
+	deadline := time.Now().Add(5 * time.Second)
+	for running() {
+		if time.Now().After(deadline) {
+			t.Fatal("the reader goroutine kept running under ticks")
+		}
+		leg.ReadFrame(frame)
+		time.Sleep(5 * time.Millisecond)
+	}
+	ahead0, self0 := batch.ReadAheadStats()
+	send(4)
+	time.Sleep(20 * time.Millisecond)
+	if d := leg.s.depth(); d > 3 {
+		t.Fatalf("depth %d before the tick: the goroutine still reads", d)
+	}
+	heard := false
+	for range 10 {
+		if leg.ReadFrame(frame) && frame[0] != 0 {
+			heard = true
+		}
+	}
+	// No Hold here: the first ReadFrame of each 2 ms slot reads ahead for
+	// the slot, or ReadFrame reads its socket itself.
+	if ahead, self := batch.ReadAheadStats(); ahead+self < ahead0+self0+4 || !heard {
+		t.Fatalf("the batch read %d datagrams for ReadFrame (want 4), audio heard: %v", ahead+self-ahead0-self0, heard)
+	}
+	// The ticks stop: the goroutine reads again.
+	deadline = time.Now().Add(5 * time.Second)
+	for !running() {
+		if time.Now().After(deadline) {
+			t.Fatal("the reader goroutine did not come back once the ticks stopped")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	before := leg.s.depth()
+	send(2)
+	waitDepth(before + 2)
+}
