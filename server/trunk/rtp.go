@@ -58,8 +58,7 @@ type rtpSession struct {
 
 	tx     txState
 	rx     rxStats
-	digits []rune    // DTMF read ahead, for ReadFrame to hand on outside the batch's lock
-	dtmfq  chan rune // to dtmfLoop, which calls onDTMF
+	digits []rune // DTMF read ahead, for ReadFrame to hand on outside the batch's lock
 
 	tick tickState
 	buf  []byte
@@ -114,9 +113,6 @@ func newRTPSession(conn, rtcpConn *net.UDPConn, cfg sessionConfig) *rtpSession {
 		if out, err := cfg.batch.Socket(conn); err == nil {
 			s.out = out
 			s.ahead = out.EnableReadAhead(s.receiveAhead) == nil
-			if s.ahead && s.onDTMF != nil {
-				s.dtmfq = make(chan rune, 32)
-			}
 		} else {
 			cfg.log.Warn("rtp: sending without the batch", "err", err)
 		}
@@ -147,10 +143,6 @@ func (s *rtpSession) start(p mediaParams, localDir direction) {
 	s.tick.running = true
 	s.tick.mu.Unlock()
 	go s.readLoop(s.conn)
-	if s.dtmfq != nil {
-		s.wg.Add(1)
-		go s.dtmfLoop()
-	}
 	go s.monitor()
 	if s.rtcpConn != nil {
 		s.wg.Add(1)

@@ -82,9 +82,7 @@ func (s *rtpSession) receiveAhead(b []byte, from netip.AddrPort, at time.Time) {
 	s.handleRTP(b, from, at, true)
 }
 
-// flushDigits hands on the DTMF digits read ahead to the session's DTMF
-// goroutine: ReadFrame runs inside a room's tick, and a digit's handler may
-// change the room (an IVR choice), which waits for that tick to end.
+// flushDigits hands on the DTMF digits read ahead.
 func (s *rtpSession) flushDigits() {
 	s.mu.Lock()
 	if len(s.digits) == 0 {
@@ -94,27 +92,8 @@ func (s *rtpSession) flushDigits() {
 	digits := s.digits
 	s.digits = nil
 	s.mu.Unlock()
-	if s.onDTMF == nil {
-		return
-	}
-	for _, d := range digits {
-		select {
-		case s.dtmfq <- d:
-		default:
-			s.log.Warn("rtp: DTMF digits arrive faster than they are handled; one dropped", "digit", string(d))
-		}
-	}
-}
-
-// dtmfLoop hands the digits read ahead to onDTMF, in order, until the
-// session closes.
-func (s *rtpSession) dtmfLoop() {
-	defer s.wg.Done()
-	for {
-		select {
-		case <-s.done:
-			return
-		case d := <-s.dtmfq:
+	if s.onDTMF != nil {
+		for _, d := range digits {
 			s.onDTMF(d)
 		}
 	}
