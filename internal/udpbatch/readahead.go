@@ -22,12 +22,9 @@ const (
 	readAheadPeriod = 20 * time.Millisecond
 	readAheadSlot   = 2 * time.Millisecond
 	readAheadSlots  = int(readAheadPeriod / readAheadSlot)
-	// readAheadFresh: a read-ahead this recent serves a Read: a slot's
-	// rooms tick within it. A datagram that arrives between the two waits
-	// for the next Read, 20 ms on; a jitter buffer holding a packet or two
-	// (40 ms by default) plays it in time, and its arrival time is the
-	// kernel's.
-	readAheadFresh = readAheadSlot
+	// readAheadFresh: a read-ahead this recent serves a Read. A datagram
+	// that arrives between the two waits for the next Read (20 ms).
+	readAheadFresh = time.Millisecond
 	// readAheadMax bounds what one Read takes from a socket: a flood is
 	// read 64 datagrams a tick, and the rest left to the kernel's buffer.
 	readAheadMax = 64

@@ -21,9 +21,6 @@ const raEntries = 256
 // ctrlLen holds one SCM_TIMESTAMPNS control message.
 const ctrlLen = 32
 
-// drainBatch is how many datagrams a Read's own read offers to take.
-const drainBatch = 4
-
 // readAhead is a Batch's receive side. Its mutex is held while receivers
 // run, never while the Batch's send mutex is: a receiver may write.
 type readAhead struct {
@@ -38,7 +35,6 @@ type readAhead struct {
 	iovs     [raEntries]unix.Iovec
 	names    [raEntries]unix.RawSockaddrInet6
 	res      [raEntries]int32
-	mm       [drainBatch]unix.Mmsghdr // drain's, on the first slots' buffers
 	doneFn   func(tag uint64, res int32)
 	now      func() time.Time // time.Now; tests move it
 	ahead    uint64
@@ -75,9 +71,6 @@ func newReadAhead(b *Batch) *readAhead {
 		ra.msgs[i].Iov = &ra.iovs[i]
 		ra.msgs[i].Iovlen = 1
 		ra.msgs[i].Control = &ra.ctrl[i][0]
-	}
-	for i := range ra.mm {
-		ra.mm[i].Hdr = ra.msgs[i]
 	}
 	runtime.AddCleanup(b, func(ra *readAhead) { ra.close() }, ra)
 	return ra
@@ -171,68 +164,50 @@ func (ra *readAhead) read(s *BatchSocket) {
 	if now.Sub(s.ra.aheadAt) <= readAheadFresh {
 		return
 	}
-	// The first Read of a slot whose Hold did not read ahead (a worker
-	// still busy from the slot before holds on) reads ahead for the slot.
-	ra.aheadLocked(now)
-	if now.Sub(s.ra.aheadAt) <= readAheadFresh {
-		return
-	}
 	ra.drain(s, readAheadMax)
 }
 
-// drain reads s until it is empty, or about n datagrams, drainBatch a
-// recvmmsg: a read that fills fewer slots than it offered has emptied the
-// socket, so a socket holding one datagram costs one system call.
+// drain reads s until it is empty, or n datagrams, one recvmsg each.
 func (ra *readAhead) drain(s *BatchSocket, n int) {
-	for read := 0; read < n; {
-		for i := range ra.mm {
-			m := &ra.mm[i].Hdr
-			m.Namelen = unix.SizeofSockaddrInet6
-			m.SetControllen(ctrlLen)
-			m.Flags = 0
-			ra.mm[i].Len = 0
-		}
-		got, _, e := unix.Syscall6(unix.SYS_RECVMMSG, uintptr(s.s.fd), uintptr(unsafe.Pointer(&ra.mm[0])),
-			uintptr(len(ra.mm)), unix.MSG_DONTWAIT, 0, 0)
+	m := &ra.msgs[0]
+	for range n {
+		m.Namelen = unix.SizeofSockaddrInet6
+		m.SetControllen(ctrlLen)
+		m.Flags = 0
+		got, _, e := unix.Syscall(unix.SYS_RECVMSG, uintptr(s.s.fd), uintptr(unsafe.Pointer(m)), unix.MSG_DONTWAIT)
 		if e == unix.EINTR {
 			continue
 		}
 		if e != 0 {
 			return
 		}
-		now := ra.now()
-		for i := range int(got) {
-			ra.selfRead++
-			ra.deliver(s, &ra.mm[i].Hdr, i, int(ra.mm[i].Len), now)
-		}
-		read += int(got)
-		if int(got) < len(ra.mm) {
-			return
-		}
+		ra.selfRead++
+		ra.deliver(s, 0, int(got))
 	}
 }
 
-// deliver hands m's datagram of n bytes in slot i to s's receiver.
-func (ra *readAhead) deliver(s *BatchSocket, m *unix.Msghdr, i, n int, now time.Time) {
-	from, ok := sockaddr((*unix.RawSockaddrAny)(unsafe.Pointer(&ra.names[i])), m.Namelen)
+// deliver hands slot i's datagram of n bytes to s's receiver.
+func (ra *readAhead) deliver(s *BatchSocket, i, n int) {
+	from, ok := sockaddr((*unix.RawSockaddrAny)(unsafe.Pointer(&ra.names[i])), ra.msgs[i].Namelen)
 	if !ok {
 		return
 	}
-	s.ra.recv(ra.bufs[i][:min(n, MaxSize)], from, arrival(m, &ra.ctrl[i], now))
+	s.ra.recv(ra.bufs[i][:min(n, MaxSize)], from, ra.arrival(i))
 }
 
-// arrival is the kernel's timestamp of m's datagram (its control message
-// in ctrl) as a time.Time with a monotonic reading (now less its age), or
-// now without one.
-func arrival(m *unix.Msghdr, ctrl *[ctrlLen]byte, now time.Time) time.Time {
+// arrival is the kernel's timestamp of slot i's datagram as a time.Time
+// with a monotonic reading (now less its age), or now without one.
+func (ra *readAhead) arrival(i int) time.Time {
+	now := ra.now()
+	m := &ra.msgs[i]
 	if m.Controllen < unix.SizeofCmsghdr+16 {
 		return now
 	}
-	h := (*unix.Cmsghdr)(unsafe.Pointer(&ctrl[0]))
+	h := (*unix.Cmsghdr)(unsafe.Pointer(&ra.ctrl[i][0]))
 	if h.Level != unix.SOL_SOCKET || h.Type != unix.SCM_TIMESTAMPNS {
 		return now
 	}
-	ts := (*unix.Timespec)(unsafe.Pointer(&ctrl[unix.SizeofCmsghdr]))
+	ts := (*unix.Timespec)(unsafe.Pointer(&ra.ctrl[i][unix.SizeofCmsghdr]))
 	age := now.UnixNano() - ts.Nano()
 	if age < 0 {
 		return now
@@ -240,22 +215,17 @@ func arrival(m *unix.Msghdr, ctrl *[ctrlLen]byte, now time.Time) time.Time {
 	return now.Add(-time.Duration(age))
 }
 
-// hold reads ahead for the current slot, once per slot (or the slot's
-// first Read does).
+// hold reads ahead for the current slot, once per slot.
 func (ra *readAhead) hold() {
 	if ra == nil {
 		return
 	}
 	ra.mu.Lock()
 	defer ra.mu.Unlock()
-	ra.aheadLocked(ra.now())
-}
-
-// aheadLocked reads ahead for now's slot unless that was done.
-func (ra *readAhead) aheadLocked(now time.Time) {
 	if ra.ring == nil {
 		return
 	}
+	now := ra.now()
 	n := slotNumber(now)
 	if n == ra.last {
 		return
@@ -288,40 +258,27 @@ func (ra *readAhead) aheadLocked(now time.Time) {
 }
 
 // submit reads the n sockets queued, two datagrams each, and hands them
-// over; a socket that had two has its rest read after all are handed over
-// (drain reads into the first slots' buffers).
+// over; a socket that had two has its rest read at once.
 func (ra *readAhead) submit(n int, now time.Time) {
 	if err := ra.ring.Submit(ra.doneFn); err != nil {
 		for j := range 2 * n {
 			ra.res[j] = -1
 		}
 	}
-	aheadAt := now
-	now = ra.now() // after the reads: what arrived is older
-	more := false
 	for i := range n {
 		s := ra.socks[i]
-		s.ra.aheadAt = aheadAt
+		ra.socks[i] = nil
+		s.ra.aheadAt = now
 		got := 0
 		for k := range 2 {
 			if j := 2*i + k; ra.res[j] >= 0 {
 				ra.ahead++
 				got++
-				ra.deliver(s, &ra.msgs[j], j, int(ra.res[j]), now)
+				ra.deliver(s, j, int(ra.res[j]))
 			}
 		}
-		if got < 2 {
-			ra.socks[i] = nil
-		} else {
-			more = true
-		}
-	}
-	for i := range n {
-		if s := ra.socks[i]; s != nil {
-			ra.socks[i] = nil
-			if more {
-				ra.drain(s, readAheadMax)
-			}
+		if got == 2 {
+			ra.drain(s, readAheadMax)
 		}
 	}
 }

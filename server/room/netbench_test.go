@@ -42,10 +42,9 @@ import (
 // here; each softphone is attached to its own room with its caller.
 // Reports server CPU per call, late ticks and the operator's packets lost
 // or dropped unplayed. The rooms run on meetd's default shared clock;
-// the trunk sends and reads the callers' RTP through io_uring as meetd
-// does by default (udpbatch.Batch, its read-ahead), sendto/N a system call
-// a packet (meetd --io-uring=false, or a kernel that refuses io_uring),
-// reading each call's socket on its own goroutine; own/N gives each
+// the trunk sends the callers' RTP through io_uring as meetd does by
+// default (udpbatch.Batch), sendto/N a system call a packet (meetd
+// --io-uring=false, or a kernel that refuses io_uring); own/N gives each
 // room its own goroutine and timer (WithOwnTickers). Both
 // processes run with meetd's 1 ms timer slack (internal/timerslack; meet
 // phone sets the same), MEET_TIMER_SLACK_NS=0 runs them without.
@@ -53,7 +52,7 @@ func BenchmarkNetworkCalls(b *testing.B) {
 	for _, c := range []struct {
 		name  string
 		n     int
-		uring bool // callers' RTP through udpbatch.Batch's io_uring, as meetd sends and reads it by default
+		uring bool // callers' RTP through udpbatch.Batch's io_uring, as meetd sends it by default
 		opts  []Option
 	}{{"20", 20, true, nil}, {"100", 100, true, nil}, {"200", 200, true, nil},
 		{"sendto/200", 200, false, nil}, {"own/200", 200, true, []Option{WithOwnTickers()}}} {
@@ -65,11 +64,10 @@ func BenchmarkNetworkCalls(b *testing.B) {
 const settle = 5 * time.Second
 
 // benchNetworkCalls runs n calls. With uring the trunk sends the callers'
-// RTP through a Batch the shared clock holds, which also reads their
-// sockets ahead of the rooms' ticks, as meetd does where the kernel allows
-// io_uring (the benchmark fails where it does not: the figure would be
-// sendto/'s); without, a system call a packet, as meetd --io-uring=false
-// or a kernel that refuses io_uring.
+// RTP through a Batch the shared clock holds, as meetd does where the
+// kernel allows io_uring (the benchmark fails where it does not: the
+// figure would be sendto/'s); without, a sendto a packet, as meetd
+// --io-uring=false or a kernel that refuses io_uring.
 func benchNetworkCalls(b *testing.B, n int, uring bool, opts ...Option) {
 	topts := []trunk.Option{trunk.WithListen("127.0.0.1:0"), trunk.WithRTPIP("127.0.0.1"), trunk.WithLogger(testLogger())}
 	var batch *udpbatch.Batch
@@ -225,9 +223,6 @@ func benchNetworkCalls(b *testing.B, n int, uring bool, opts ...Option) {
 		b.ReportMetric(float64(skip-skip0)/frames*100, "%operator-skipped")
 		if batch != nil {
 			b.ReportMetric(float64(batch.Lost()), "caller-sends-lost")
-			if ahead, self := batch.ReadAheadStats(); ahead+self > 0 {
-				b.ReportMetric(float64(ahead)/float64(ahead+self)*100, "%caller-read-ahead")
-			}
 		}
 	}
 }

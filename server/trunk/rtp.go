@@ -33,7 +33,6 @@ type rtpSession struct {
 	log          *slog.Logger
 	conn         *net.UDPConn
 	out          *udpbatch.BatchSocket // conn through the trunk's send batch; nil: conn itself
-	ahead        bool                  // out reads conn ahead for ReadFrame (udpbatch read-ahead)
 	rtcpConn     *net.UDPConn          // nil when rtcp-mux is used
 	timeout      time.Duration
 	rtcpInterval time.Duration
@@ -56,13 +55,10 @@ type rtpSession struct {
 	closed   bool
 	timedOut bool
 
-	tx     txState
-	rx     rxStats
-	digits []rune // DTMF read ahead, for ReadFrame to hand on outside the batch's lock
-
-	tick tickState
-	buf  []byte
-	pcm  []int16 // decoded payload, copied into the jitter buffer's ring
+	tx  txState
+	rx  rxStats
+	buf []byte
+	pcm []int16 // decoded payload, copied into the jitter buffer's ring
 
 	done chan struct{}
 	wg   sync.WaitGroup
@@ -112,7 +108,6 @@ func newRTPSession(conn, rtcpConn *net.UDPConn, cfg sessionConfig) *rtpSession {
 	if cfg.batch != nil {
 		if out, err := cfg.batch.Socket(conn); err == nil {
 			s.out = out
-			s.ahead = out.EnableReadAhead(s.receiveAhead) == nil
 		} else {
 			cfg.log.Warn("rtp: sending without the batch", "err", err)
 		}
@@ -139,9 +134,6 @@ func (s *rtpSession) start(p mediaParams, localDir direction) {
 	s.started = time.Now()
 	s.mu.Unlock()
 	s.wg.Add(2)
-	s.tick.mu.Lock()
-	s.tick.running = true
-	s.tick.mu.Unlock()
 	go s.readLoop(s.conn)
 	go s.monitor()
 	if s.rtcpConn != nil {
@@ -202,11 +194,6 @@ func (s *rtpSession) close() {
 
 // ReadFrame implements CallMedia.
 func (s *rtpSession) ReadFrame(dst []int16) bool {
-	if s.ahead {
-		s.enterTick()
-		s.out.Read()
-		s.flushDigits()
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed || len(dst) == 0 {
@@ -289,7 +276,7 @@ func (s *rtpSession) readLoop(conn *net.UDPConn) {
 				s.handleRTCP(d.B, d.From)
 				continue
 			}
-			s.handleRTP(d.B, d.From, time.Now(), false)
+			s.handleRTP(d.B, d.From)
 		}
 	}
 	for {
@@ -302,9 +289,6 @@ func (s *rtpSession) readLoop(conn *net.UDPConn) {
 		if errors.Is(err, net.ErrClosed) {
 			return
 		}
-		if conn == s.conn && s.readerStops() {
-			return // ReadFrame reads the socket ahead now (tick.go)
-		}
 		// A read deadline or a passing socket error: read on.
 	}
 }
@@ -312,14 +296,12 @@ func (s *rtpSession) readLoop(conn *net.UDPConn) {
 // isRTCP demultiplexes RTP and RTCP on one port (RFC 5761 §4).
 func isRTCP(b []byte) bool { return len(b) >= 2 && b[1] >= 192 && b[1] <= 223 }
 
-// handleRTP takes one RTP packet that arrived at now. With deferDTMF (a
-// packet read ahead, under the send batch's lock) its digits wait in
-// s.digits for flushDigits.
-func (s *rtpSession) handleRTP(b []byte, from netip.AddrPort, now time.Time, deferDTMF bool) {
+func (s *rtpSession) handleRTP(b []byte, from netip.AddrPort) {
 	var p rtp.Packet
 	if err := p.Unmarshal(b); err != nil || p.Version != 2 {
 		return
 	}
+	now := time.Now()
 	var digits []rune
 	s.mu.Lock()
 	pt := p.PayloadType
@@ -360,10 +342,6 @@ func (s *rtpSession) handleRTP(b []byte, from netip.AddrPort, now time.Time, def
 			}
 		}
 		s.jb.PushAt(p.SequenceNumber, p.Timestamp, pcm, now)
-	}
-	if deferDTMF {
-		s.digits = append(s.digits, digits...)
-		digits = nil
 	}
 	s.mu.Unlock()
 	for _, d := range digits {
@@ -452,9 +430,6 @@ func (s *rtpSession) monitor() {
 		case <-s.done:
 			return
 		case now := <-t.C:
-			if s.ahead {
-				s.leaveTickIfIdle(now)
-			}
 			if now.After(nextReport) {
 				s.sendRTCP(now)
 				nextReport = now.Add(interval)
