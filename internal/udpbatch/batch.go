@@ -27,7 +27,6 @@ type Batch struct {
 	mu    sync.Mutex
 	holds int
 	q     *multiQueue // nil: no io_uring, each datagram sent at once
-	ra    *readAhead  // nil: no read-ahead (readahead.go)
 	lost  uint64      // of queues closed
 }
 
@@ -37,9 +36,6 @@ func NewBatch(uring bool) *Batch {
 	b := &Batch{}
 	if uring {
 		b.q = newMultiQueue(b) // nil where refused
-		if b.q != nil {
-			b.ra = newReadAhead(b)
-		}
 	}
 	return b
 }
@@ -51,14 +47,11 @@ func (b *Batch) Uring() bool {
 	return b.q != nil
 }
 
-// Hold queues what the Batch's sockets write until the matching Release;
-// the first Hold of a 2 ms slot reads ahead for the sockets read in that
-// slot (readahead.go).
+// Hold queues what the Batch's sockets write until the matching Release.
 func (b *Batch) Hold() {
 	b.mu.Lock()
 	b.holds++
 	b.mu.Unlock()
-	b.ra.hold()
 }
 
 // Release sends everything queued (held by others too: a datagram waits
@@ -78,7 +71,6 @@ func (b *Batch) Release() {
 // Batch then sends every datagram at once. A Batch never closed gives it
 // back when collected.
 func (b *Batch) Close() {
-	b.ra.close()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.q != nil {
@@ -91,10 +83,9 @@ func (b *Batch) Close() {
 
 // BatchSocket is one socket written through a Batch.
 type BatchSocket struct {
-	b  *Batch
-	c  *net.UDPConn
-	s  multiSocket
-	ra raSocket
+	b *Batch
+	c *net.UDPConn
+	s multiSocket
 }
 
 // Socket has c's datagrams go through b. Detach it before closing c.
@@ -124,12 +115,11 @@ func (s *BatchSocket) WriteTo(p []byte, addr netip.AddrPort) error {
 	return err
 }
 
-// Detach drops what the socket has queued, sends what it writes after at
-// once and stops reading ahead for it: call it before closing the socket,
-// whose descriptor the queue names.
+// Detach drops what the socket has queued and sends what it writes after
+// at once: call it before closing the socket, whose descriptor the queue
+// names.
 func (s *BatchSocket) Detach() {
 	b := s.b
-	b.ra.detach(s)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.q != nil {

@@ -39,7 +39,7 @@ func newMultiQueue(b *Batch) *multiQueue {
 	if err != nil {
 		return nil
 	}
-	if !r.SupportsMsgOps() {
+	if !r.SupportsSendmsg() {
 		_ = r.Close()
 		return nil
 	}

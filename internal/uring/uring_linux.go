@@ -1,8 +1,7 @@
 //go:build linux
 
 // Package uring is the little of Linux's io_uring that meetd uses: one
-// system call that sends, or reads, datagrams on many sockets
-// (IORING_OP_SENDMSG, IORING_OP_RECVMSG).
+// system call that sends datagrams on many sockets (IORING_OP_SENDMSG).
 // meetd sends one RTP packet every 20 ms on each call's own socket; sendto
 // per packet costs a system call each, and sendmmsg batches only one
 // socket's datagrams.
@@ -24,8 +23,7 @@ import (
 )
 
 const (
-	opSendmsg = 9  // IORING_OP_SENDMSG (Linux 5.3)
-	opRecvmsg = 10 // IORING_OP_RECVMSG (Linux 5.3)
+	opSendmsg = 9 // IORING_OP_SENDMSG (Linux 5.3)
 
 	enterGetEvents = 1 // IORING_ENTER_GETEVENTS
 
@@ -167,24 +165,12 @@ var ErrFull = errors.New("uring: ring full")
 // stacks: a heap object its owner keeps). Pass unix.MSG_DONTWAIT unless a
 // full socket buffer may hold up Submit.
 func (r *Ring) QueueSendmsg(fd int, msg *unix.Msghdr, flags int, tag uint64) error {
-	return r.queue(opSendmsg, fd, msg, flags, tag)
-}
-
-// QueueRecvmsg queues recvmsg(fd, msg, flags) as QueueSendmsg queues a
-// send; Submit reports the bytes received (msg's Namelen, Controllen and
-// Flags set as recvmsg sets them). With unix.MSG_DONTWAIT an empty socket
-// completes at once with -EAGAIN.
-func (r *Ring) QueueRecvmsg(fd int, msg *unix.Msghdr, flags int, tag uint64) error {
-	return r.queue(opRecvmsg, fd, msg, flags, tag)
-}
-
-func (r *Ring) queue(op uint8, fd int, msg *unix.Msghdr, flags int, tag uint64) error {
 	tail := atomic.LoadUint32(r.sqTail)
 	if tail-atomic.LoadUint32(r.sqHead) >= uint32(len(r.sqes)) || r.queued >= uint32(len(r.sqes)) {
 		return ErrFull
 	}
 	i := tail & r.sqMask
-	r.sqes[i] = sqe{Opcode: op, Fd: int32(fd), Addr: uint64(uintptr(unsafe.Pointer(msg))), Len: 1,
+	r.sqes[i] = sqe{Opcode: opSendmsg, Fd: int32(fd), Addr: uint64(uintptr(unsafe.Pointer(msg))), Len: 1,
 		MsgFlags: uint32(flags), UserData: tag}
 	r.sqArray[i] = i
 	atomic.StoreUint32(r.sqTail, tail+1)
@@ -256,10 +242,10 @@ func (r *Ring) reap(done func(tag uint64, res int32)) uint32 {
 	return n
 }
 
-// SupportsMsgOps reports whether the kernel names IORING_OP_SENDMSG and
-// IORING_OP_RECVMSG among the operations it supports (IORING_REGISTER_PROBE, Linux 5.6); a kernel
+// SupportsSendmsg reports whether the kernel names IORING_OP_SENDMSG among
+// the operations it supports (IORING_REGISTER_PROBE, Linux 5.6); a kernel
 // too old to answer is taken not to.
-func (r *Ring) SupportsMsgOps() bool {
+func (r *Ring) SupportsSendmsg() bool {
 	const registerProbe = 8
 	const opSupported = 1
 	var p struct {
@@ -275,8 +261,8 @@ func (r *Ring) SupportsMsgOps() bool {
 	}
 	_, _, e := syscall.Syscall6(unix.SYS_IO_URING_REGISTER, uintptr(r.fd), registerProbe,
 		uintptr(unsafe.Pointer(&p)), uintptr(len(p.Ops)), 0, 0)
-	if e != 0 || p.LastOp < opRecvmsg {
+	if e != 0 || p.LastOp < opSendmsg {
 		return false
 	}
-	return p.Ops[opSendmsg].Flags&opSupported != 0 && p.Ops[opRecvmsg].Flags&opSupported != 0
+	return p.Ops[opSendmsg].Flags&opSupported != 0
 }

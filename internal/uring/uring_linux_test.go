@@ -36,7 +36,7 @@ func msg(p []byte, port int) *unix.Msghdr {
 
 func TestSendmsgOnSeveralSocketsInOneSubmit(t *testing.T) {
 	r := ring(t, 8)
-	if !r.SupportsMsgOps() {
+	if !r.SupportsSendmsg() {
 		t.Fatal("a kernel with io_uring_setup names no IORING_OP_SENDMSG")
 	}
 	dst, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
