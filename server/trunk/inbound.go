@@ -210,8 +210,11 @@ func (s *Server) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 			sip.NewHeader("Accept", "application/dtmf-relay, application/dtmf"))
 		return
 	}
-	s.reply(req, tx, sip.StatusOK, "OK")
+	// The key goes to the handler before the 200: a phone sends its next
+	// INFO once this one is answered, and requests run concurrently, so
+	// answering first let a quick second key overtake the first.
 	s.safeHandler(func() { s.h.DTMF(c.id, d) })
+	s.reply(req, tx, sip.StatusOK, "OK")
 }
 
 func viaBranch(req *sip.Request) string {
