@@ -156,17 +156,16 @@ func newPhone(cfg phoneConfig, st store.Store, log *slog.Logger) (*phone, error)
 	if cfg.ICEPortMin > 0 && cfg.ICEPortMax >= cfg.ICEPortMin {
 		ropts = append(ropts, room.WithPortRange(cfg.ICEPortMin, cfg.ICEPortMax))
 	}
-	var batch *udpbatch.Batch
-	if cfg.SIPListen != "" || cfg.SIPTLSListen != "" {
+	var batch *udpbatch.Batch // nil: a sendto a packet, as before io_uring
+	if cfg.IOUring && (cfg.SIPListen != "" || cfg.SIPTLSListen != "") {
 		// The callers' RTP, held by the rooms' clock like the operators'.
-		batch = udpbatch.NewBatch(cfg.IOUring)
-		switch {
-		case batch.Uring():
+		if b := udpbatch.NewBatch(true); b.Uring() {
+			batch = b
 			log.Info("callers' RTP goes out through io_uring")
-		case cfg.IOUring:
+			ropts = append(ropts, room.WithSendBatch(batch))
+		} else {
 			log.Info("the kernel refuses io_uring: one system call per RTP packet to callers")
 		}
-		ropts = append(ropts, room.WithSendBatch(batch))
 	}
 	rooms, err := room.New(ropts...)
 	if err != nil {

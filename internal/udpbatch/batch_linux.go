@@ -23,7 +23,8 @@ type multiQueue struct {
 	msgs   [BatchLen]unix.Msghdr
 	iovs   [BatchLen]unix.Iovec
 	names  [BatchLen]unix.RawSockaddrInet6 // or RawSockaddrInet4 at its start
-	lost   uint64                          // datagrams the kernel refused
+	lost   uint64                          // datagrams the kernel refused or never took
+	done   int                             // completions of the flush in progress
 	doneFn func(tag uint64, res int32)
 }
 
@@ -44,7 +45,7 @@ func newMultiQueue(b *Batch) *multiQueue {
 		return nil
 	}
 	q := &multiQueue{ring: r}
-	q.doneFn = q.done
+	q.doneFn = q.completed
 	for i := range q.msgs {
 		q.iovs[i].Base = &q.bufs[i][0]
 		q.msgs[i].Name = (*byte)(unsafe.Pointer(&q.names[i]))
@@ -92,21 +93,20 @@ func (q *multiQueue) forget(s *multiSocket) {
 // buffer: MSG_DONTWAIT, for the clock's worker must not wait) is lost, as
 // on the network.
 func (q *multiQueue) flush() {
+	queued := 0
 	for i := range q.n {
-		if q.fds[i] < 0 {
-			continue
-		}
-		if q.ring.QueueSendmsg(q.fds[i], &q.msgs[i], unix.MSG_DONTWAIT, uint64(i)) != nil {
-			q.lost++ // cannot happen: the ring has BatchLen entries
+		if q.fds[i] >= 0 && q.ring.QueueSendmsg(q.fds[i], &q.msgs[i], unix.MSG_DONTWAIT, uint64(i)) == nil {
+			queued++ // (the ring has BatchLen entries: it takes them all)
 		}
 	}
-	if err := q.ring.Submit(q.doneFn); err != nil {
-		q.lost++
-	}
+	q.done = 0
+	_ = q.ring.Submit(q.doneFn) // what it did not complete is counted lost
+	q.lost += uint64(queued - q.done)
 	q.n = 0
 }
 
-func (q *multiQueue) done(_ uint64, res int32) {
+func (q *multiQueue) completed(_ uint64, res int32) {
+	q.done++
 	if res < 0 {
 		q.lost++
 	}

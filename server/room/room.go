@@ -90,19 +90,15 @@ func New(opts ...Option) (*Manager, error) {
 		// Each worker holds the operators' socket (and the callers'
 		// send batches) while it ticks the rooms due together, whose
 		// packets then leave in one system call.
-		hold, release := ep.Hold, ep.Release
-		if bs := c.batches; len(bs) > 0 {
-			hold = func() {
-				ep.Hold()
-				for _, b := range bs {
-					b.Hold()
-				}
+		hs := append([]Holder{ep}, c.batches...)
+		hold := func() {
+			for _, h := range hs {
+				h.Hold()
 			}
-			release = func() {
-				ep.Release()
-				for _, b := range bs {
-					b.Release()
-				}
+		}
+		release := func() {
+			for _, h := range hs {
+				h.Release()
 			}
 		}
 		clk = mixer.NewClock(max(0, c.clockWorkers), mixer.WithBatch(hold, release))
