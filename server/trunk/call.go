@@ -81,6 +81,14 @@ type call struct {
 	media   *rtpSession
 	mediaOn bool // RTP session started
 	ended   bool
+
+	// SIP INFO keys reach the handler in the order they arrived, each after
+	// its 200 went out (see onInfo): infoNext is the next arrival's turn,
+	// infoDone the turn now due.
+	infoMu   sync.Mutex
+	infoTurn *sync.Cond
+	infoNext uint64
+	infoDone uint64
 }
 
 func newCall(s *Server, sipCallID string, outbound bool) *call {
@@ -88,13 +96,40 @@ func newCall(s *Server, sipCallID string, outbound bool) *call {
 	if outbound {
 		leg = "outbound"
 	}
-	return &call{
+	c := &call{
 		s: s, sipCallID: sipCallID, outbound: outbound,
 		log:     s.log.With("sip_call_id", sipCallID, "leg", leg),
 		actions: make(chan pendingAction, 8),
 		sessID:  rand.Uint64() >> 2,
 		sdpVer:  1,
 	}
+	c.infoTurn = sync.NewCond(&c.infoMu)
+	return c
+}
+
+// takeInfoTurn numbers a SIP INFO key as it arrives, before it is answered.
+func (c *call) takeInfoTurn() uint64 {
+	c.infoMu.Lock()
+	defer c.infoMu.Unlock()
+	t := c.infoNext
+	c.infoNext++
+	return t
+}
+
+// inInfoTurn runs fn once every key that arrived before turn has run.
+func (c *call) inInfoTurn(turn uint64, fn func()) {
+	c.infoMu.Lock()
+	for c.infoDone != turn {
+		c.infoTurn.Wait()
+	}
+	c.infoMu.Unlock()
+	defer func() {
+		c.infoMu.Lock()
+		c.infoDone++
+		c.infoMu.Unlock()
+		c.infoTurn.Broadcast()
+	}()
+	fn()
 }
 
 func (c *call) setID(id int64) {

@@ -210,11 +210,14 @@ func (s *Server) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 			sip.NewHeader("Accept", "application/dtmf-relay, application/dtmf"))
 		return
 	}
-	// The key goes to the handler before the 200: a phone sends its next
-	// INFO once this one is answered, and requests run concurrently, so
-	// answering first let a quick second key overtake the first.
-	s.safeHandler(func() { s.h.DTMF(c.id, d) })
+	// A phone sends its next INFO once this one is answered, and requests
+	// run concurrently, so the key takes its turn before the 200 and reaches
+	// the handler after it, in turn. Answered first, because what the key
+	// does (a menu choice that answers the call) must not overtake the 200:
+	// a caller may take the next 200 it sees for its INFO's.
+	turn := c.takeInfoTurn()
 	s.reply(req, tx, sip.StatusOK, "OK")
+	c.inInfoTurn(turn, func() { s.safeHandler(func() { s.h.DTMF(c.id, d) }) })
 }
 
 func viaBranch(req *sip.Request) string {

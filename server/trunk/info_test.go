@@ -73,3 +73,60 @@ func TestDTMFBySIPInfo(t *testing.T) {
 	}
 	h.wait(t, "hungup", 2*time.Second)
 }
+
+// gatedDTMF holds each key in the handler until the test lets it go.
+type gatedDTMF struct {
+	*fakeHandler
+	entered chan rune
+	gate    chan struct{}
+}
+
+func (h *gatedDTMF) DTMF(id int64, d rune) {
+	h.entered <- d
+	<-h.gate
+	h.fakeHandler.DTMF(id, d)
+}
+
+// TestSIPInfoKeyAnsweredBeforeItActsInOrder: a key's INFO is answered
+// before the handler acts on it (a menu choice that answers the call must
+// not overtake the INFO's 200: sipp takes the next 200 it sees for the
+// INFO's), and a second key answered while the first is still being
+// handled waits for it.
+func TestSIPInfoKeyAnsweredBeforeItActsInOrder(t *testing.T) {
+	var s *Server
+	h := &gatedDTMF{fakeHandler: answeringHandler(&s), entered: make(chan rune, 4), gate: make(chan struct{})}
+	s = startServer(t, h)
+	p := newPhone(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	dlg := p.answered(ctx, t, s, "udp", "1", "2", defaultOffer(p))
+	h.wait(t, "inbound", time.Second)
+	for _, key := range []string{"1", "2"} {
+		req := sip.NewRequest(sip.INFO, dlg.InviteResponse.Contact().Address)
+		req.AppendHeader(sip.NewHeader("Content-Type", "application/dtmf-relay"))
+		req.SetBody([]byte("Signal=" + key + "\r\nDuration=160\r\n"))
+		infoCtx, cancelInfo := context.WithTimeout(ctx, 2*time.Second)
+		res, err := dlg.Do(infoCtx, req)
+		cancelInfo()
+		if err != nil || res.StatusCode != 200 {
+			t.Fatalf("INFO %s while the handler holds the first key: %v %v", key, res, err)
+		}
+	}
+	if d := <-h.entered; d != '1' {
+		t.Fatalf("first key in the handler %c, want 1", d)
+	}
+	select {
+	case d := <-h.entered:
+		t.Fatalf("key %c reached the handler while 1 was still there", d)
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(h.gate)
+	for _, want := range []rune{'1', '2'} {
+		if got := h.wait(t, "dtmf", 2*time.Second); got.digit != want {
+			t.Fatalf("dtmf %c, want %c", got.digit, want)
+		}
+	}
+	if err := dlg.Bye(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
