@@ -25,6 +25,13 @@ type harness struct {
 // newHarness builds a model on the fake backend at 80×24 with timers
 // switched off (tests step time by sending messages) and runs Init.
 func newHarness(t testing.TB, f *fakeBackend, opts ...Option) *harness {
+	h := newHarnessBeforeInit(t, f, opts...)
+	h.drive(h.m.Init())
+	return h
+}
+
+// newHarnessBeforeInit is newHarness without running Init.
+func newHarnessBeforeInit(t testing.TB, f *fakeBackend, opts ...Option) *harness {
 	h := &harness{t: t, f: f, phone: &fakePhone{}, now: t0}
 	ctx := common.NewContext(common.NewStyles(io.Discard, false), common.MustDefaultKeys())
 	ctx.Now = func() time.Time { return h.now }
@@ -32,7 +39,6 @@ func newHarness(t testing.TB, f *fakeBackend, opts ...Option) *harness {
 	h.m = New(context.Background(), ctx, f, nil, opts...)
 	h.m.tick = func(time.Duration, func(time.Time) tea.Msg) tea.Cmd { return nil }
 	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
-	h.drive(h.m.Init())
 	return h
 }
 

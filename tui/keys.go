@@ -32,7 +32,12 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	if !m.ready && a != common.ActQuit && a != common.ActRefresh && a != common.ActHelp && a != common.ActBack {
-		return nil // nothing to act on before we know who we are
+		// nothing to act on before we know who we are: while start-up
+		// still loads, the key waits for it (see replayEarly)
+		if m.initErr == nil && len(m.early) < maxEarlyKeys {
+			m.early = append(m.early, k)
+		}
+		return nil
 	}
 	switch a {
 	case common.ActUp, common.ActDown, common.ActPageUp, common.ActPageDown, common.ActTop, common.ActBottom,
@@ -40,6 +45,22 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 		return m.delegate(k)
 	}
 	return m.act(a)
+}
+
+// maxEarlyKeys bounds the keys kept while start-up loads.
+const maxEarlyKeys = 32
+
+// replayEarly acts on the keys pressed while start-up loaded, in order
+// (what each key changes on screen happens here, in turn; the loads they
+// start run side by side, as for keys typed one by one).
+func (m *Model) replayEarly() tea.Cmd {
+	keys := m.early
+	m.early = nil
+	cmds := make([]tea.Cmd, 0, len(keys))
+	for _, k := range keys {
+		cmds = append(cmds, m.key(k))
+	}
+	return tea.Batch(cmds...)
 }
 
 // delegate hands a key to the screen shown.

@@ -98,6 +98,10 @@ type Model struct {
 	ready         bool // who we are is known
 	fatal         string
 	initErr       error
+	// early holds keys pressed before the first start-up load came back
+	// (the first screen is drawn before it): they act once it has, instead
+	// of being lost. Bounded by maxEarlyKeys; dropped if start-up fails.
+	early []tea.KeyMsg
 	flash         string
 	flashErr      bool
 	flashSeq      int

@@ -530,3 +530,42 @@ func TestStartWhileServerIsAwayRetriesWhenStreamConnects(t *testing.T) {
 	require.NotContains(t, h.m.View(), "cannot reach")
 	require.Contains(t, h.m.View(), "Taro Yamada")
 }
+
+// TestKeysBeforeStartUpActOnceItLoads: the first screen is drawn before
+// who we are is known; a key pressed then (an operator switching to the
+// missed tab at once) acts when start-up has loaded instead of being lost.
+func TestKeysBeforeStartUpActOnceItLoads(t *testing.T) {
+	f := newFake()
+	seed(f)
+	h := newHarnessBeforeInit(t, f)
+	h.keys("4")
+	require.False(t, h.m.ready)
+	require.Equal(t, common.TabOpened, h.m.inbox.Active(), "nothing acts before start-up")
+	h.drive(h.m.Init())
+	require.True(t, h.m.ready)
+	require.Equal(t, common.TabMissed, h.m.inbox.Active())
+	require.Contains(t, h.m.View(), "missed: no operator")
+	require.NotContains(t, h.m.View(), "Taro")
+
+	// bounded: a key held down before start-up keeps at most maxEarlyKeys
+	h = newHarnessBeforeInit(t, f)
+	for range 3 * maxEarlyKeys {
+		h.keys("down")
+	}
+	require.Len(t, h.m.early, maxEarlyKeys)
+}
+
+// TestKeysBeforeAFailedStartUpDoNotActLater: start-up fails and says so;
+// keys pressed before then do not act when the server comes back.
+func TestKeysBeforeAFailedStartUpDoNotActLater(t *testing.T) {
+	f := newFake()
+	seed(f)
+	f.failNext = errors.New("connection refused")
+	h := newHarnessBeforeInit(t, f)
+	h.keys("4")
+	h.drive(h.m.Init())
+	require.Contains(t, h.m.View(), "cannot reach the server")
+	h.send(connMsg{status: ConnStatus{State: Connected}})
+	require.True(t, h.m.ready)
+	require.Equal(t, common.TabOpened, h.m.inbox.Active())
+}

@@ -75,6 +75,7 @@ func (m *Model) updateData(msg tea.Msg) (tea.Cmd, bool) {
 	case initMsg:
 		m.initErr = msg.err
 		if msg.err != nil {
+			m.early = nil // the user sees start-up failed; keys from before do not act later
 			if api.CodeOf(msg.err) == api.CodeUnauthorized {
 				m.fatal = "not logged in or the session expired: run `meet login --server URL --email E`"
 			} else {
@@ -93,7 +94,7 @@ func (m *Model) updateData(msg tea.Msg) (tea.Cmd, bool) {
 			m.ctx.Channels[c.ID] = c
 		}
 		m.settings.SetSettings(msg.settings)
-		return nil, true
+		return m.replayEarly(), true
 	case countsMsg:
 		if msg.err == nil && msg.gen == m.filterGen {
 			m.inbox.SetTotals(msg.counts)
