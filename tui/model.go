@@ -101,11 +101,11 @@ type Model struct {
 	// early holds keys pressed before the first start-up load came back
 	// (the first screen is drawn before it): they act once it has, instead
 	// of being lost. Bounded by maxEarlyKeys; dropped if start-up fails.
-	early []tea.KeyMsg
-	flash         string
-	flashErr      bool
-	flashSeq      int
-	filterGen     int
+	early     []tea.KeyMsg
+	flash     string
+	flashErr  bool
+	flashSeq  int
+	filterGen int
 
 	customers  map[int64]api.Customer // by chat id, for the board
 	dirtyChats map[int64]bool
