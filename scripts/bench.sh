@@ -9,9 +9,13 @@
 #   BENCH_ONLY  run only the steps whose name matches this regex (e.g. 'tui|denoise')
 #
 # Heavy benchmarks use small -benchtime values (1x, 10x, 100x) so the whole
-# run stays within about 15 minutes on 2 cores. A step run with -count N
-# prints N lines a benchmark; the table takes each figure's median and
-# gives the range of the first. The 1M-chat store and the
+# run stays within about 15 minutes on 2 cores. A step with -rounds N (this
+# script's, not go test's) runs its go test N times in a row, so each
+# benchmark gets N lines, one a round; the table takes each figure's median
+# and gives the range of the first. Rounds rather than -count N, which runs
+# one benchmark's N runs back to back: on this shared host the speed moves
+# in phases of seconds to minutes, and back to back runs let one phase land
+# on a whole variant and not on the variant it is compared with. The 1M-chat store and the
 # 1M-call export database are generated on first use and cached in the temp
 # directory (first run: several minutes more).
 set -uo pipefail
@@ -34,10 +38,11 @@ STEPS=(
 	"routing|./server/routing/|-bench . -benchtime 500ms"
 	"calls|./server/calls/|-bench . -benchtime 1s"
 	"room|./server/room/|-bench ^(BenchmarkCallCPU|BenchmarkRoom10Party|BenchmarkRoom10PartyTwoTalking|BenchmarkGuidanceCall|BenchmarkGuidanceCallFullMix|BenchmarkUp6|BenchmarkDown6|BenchmarkAudioResampler.*|BenchmarkJitter|BenchmarkNarrowDownlink)$ -benchtime 500ms"
-	# Three runs each: one 3 s window of meetd's CPU at 200 calls has
+	# Three rounds: one 3 s window of meetd's CPU at 200 calls has
 	# measured anywhere from 57 to 105 µs per call-tick within minutes on
-	# this host, so the table gives the median and the range.
-	"room-load|./server/room/|-bench ^(BenchmarkConcurrentCalls|BenchmarkNetworkCalls|BenchmarkPacketFloor|BenchmarkGuidanceRooms)$ -benchtime 1x -count 3"
+	# this host, so the table gives the median and the range, and each
+	# variant (io_uring, sendto, own tickers, the floor) runs once a round.
+	"room-load|./server/room/|-bench ^(BenchmarkConcurrentCalls|BenchmarkNetworkCalls|BenchmarkPacketFloor|BenchmarkGuidanceRooms)$ -benchtime 1x -rounds 3"
 	"room-attach|./server/room/|-bench ^BenchmarkAttachToTwoWayAudio$ -benchtime 10x"
 	"recording|./server/recording/|-bench ^BenchmarkRecorderCPU$ -benchtime 1s"
 	"accept-audio|./server/telephony/|-bench ^BenchmarkAcceptToTwoWayAudio$ -benchtime 10x"
@@ -55,10 +60,10 @@ STEPS=(
 	"audio|./audio/ ./audio/opus/ ./audio/device/|-bench . -benchtime 300ms"
 	"denoise|./audio/denoise/ ./audio/denoise/rnnoise/|-bench . -benchtime 1s"
 	"nseval|./audio/denoise/nseval/|-tags nseval -bench ^BenchmarkRNNoiseNode$ -benchtime 1s -run ^TestNSEval$ -v -timeout 20m"
-	# Five runs of every suppressor, the table shows the median and the
+	# Five rounds of every suppressor, the table shows the median and the
 	# range: on the shared host one 1 s run landed on either of two speeds
 	# about 35 % apart (BENCHMARKS.md of 2026-12-04).
-	"nseval-speed|./audio/denoise/nseval/|-tags nseval -bench ^BenchmarkNS$ -benchtime 1s -count 5 -timeout 20m"
+	"nseval-speed|./audio/denoise/nseval/|-tags nseval -bench ^BenchmarkNS$ -benchtime 1s -rounds 5 -timeout 20m"
 	"e2e-nspath|./e2e/|-bench ^BenchmarkNSWholePath$ -benchtime 1x -timeout 30m"
 	"tui|./tui/|-bench . -benchtime 1s"
 )
@@ -88,9 +93,19 @@ for s in "${STEPS[@]}"; do
 	# and $pkgs is intended.
 	run=(-run '^$')
 	[[ $args == *"-run "* ]] && run=()
-	# shellcheck disable=SC2086
-	$GO test -count 1 "${run[@]}" $args $pkgs >"$f.tmp" 2>&1
-	rc=$?
+	rounds=1
+	if [[ $args =~ (^|[[:space:]])-rounds[[:space:]]+([0-9]+) ]]; then
+		rounds=${BASH_REMATCH[2]}
+		args=${args/${BASH_REMATCH[0]}/}
+	fi
+	rc=0
+	: >"$f.tmp"
+	for ((round = 1; round <= rounds; round++)); do
+		# shellcheck disable=SC2086
+		$GO test -count 1 "${run[@]}" $args $pkgs >>"$f.tmp" 2>&1
+		r=$?
+		[[ $rc -eq 0 ]] && rc=$r
+	done
 	secs=$((SECONDS - t0))
 	{ echo "# step $name pkg=${pkgs// /,} exit=$rc seconds=$secs"; cat "$f.tmp"; } >"$f"
 	rm -f "$f.tmp"
