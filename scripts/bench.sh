@@ -15,9 +15,9 @@
 # and gives the range of the first. Rounds rather than -count N, which runs
 # one benchmark's N runs back to back: on this shared host the speed moves
 # in phases of seconds to minutes, and back to back runs let one phase land
-# on a whole variant and not on the variant it is compared with. The 1M-chat store and the
-# 1M-call export database are generated on first use and cached in the temp
-# directory (first run: several minutes more).
+# on a whole variant and not on the variant it is compared with. The
+# 1M-chat store and the 1M-call export database are generated on first use
+# and cached in the temp directory (first run: several minutes more).
 set -uo pipefail
 
 cd "$(dirname "$0")/.."

@@ -134,7 +134,7 @@ type phone struct {
 	rooms    *room.Manager
 	guidance *room.GuidanceStore
 	trunk    *trunk.Server   // nil when SIP is off
-	batch    *udpbatch.Batch // the trunk's sends (nil when SIP is off)
+	batch    *udpbatch.Batch // the trunk's sends through io_uring (nil when SIP or io_uring is off, or the kernel refuses it)
 }
 
 // newPhone builds the rooms (with their guidance from the store) and, when
