@@ -34,7 +34,7 @@ func addFeatureFlags(fs *pflag.FlagSet) {
 	fs.String("rtp-ip", "", "local IP for RTP sockets")
 	fs.String("rtp-ports", "", "RTP port range min-max, e.g. 10000-20000")
 	fs.Duration("rtp-timeout", 30*time.Second, "end a call when its RTP stops for this long")
-	fs.Bool("io-uring", true, "send and read callers' RTP through io_uring where the kernel allows it: the packets of the rooms ticking together leave in one system call, and every 2 ms one system call reads what came to all calls (Linux 6.1 or later; false, or a kernel or container profile that refuses io_uring: one sendto a packet, and a reader per call)")
+	fs.Bool("io-uring", true, "send callers' RTP through io_uring, the packets of the rooms ticking together in one system call, where the kernel allows it (false, or a kernel or container profile that refuses io_uring: one sendto a packet)")
 	fs.String("outbound-proxy", "", "provider SIP proxy host:port for outbound calls (callbacks)")
 	fs.String("outbound-transport", "udp", "udp, tcp or tls")
 	fs.String("outbound-user", "", "digest user for the outbound trunk")

@@ -133,9 +133,8 @@ type phoneConfig struct {
 type phone struct {
 	rooms    *room.Manager
 	guidance *room.GuidanceStore
-	trunk    *trunk.Server      // nil when SIP is off
-	batch    *udpbatch.Batch    // the trunk's sends through io_uring (nil when SIP or io_uring is off, or the kernel refuses it)
-	ring     *udpbatch.RecvRing // the trunk's reads through io_uring (nil likewise, or on a kernel before 6.1)
+	trunk    *trunk.Server   // nil when SIP is off
+	batch    *udpbatch.Batch // the trunk's sends through io_uring (nil when SIP or io_uring is off, or the kernel refuses it)
 }
 
 // newPhone builds the rooms (with their guidance from the store) and, when
@@ -172,24 +171,12 @@ func newPhone(cfg phoneConfig, st store.Store, log *slog.Logger) (*phone, error)
 	if err != nil {
 		return nil, fmt.Errorf("rooms: %w", err)
 	}
-	var ring *udpbatch.RecvRing // nil: a reader goroutine per RTP socket
-	if cfg.IOUring && (cfg.SIPListen != "" || cfg.SIPTLSListen != "") {
-		if ring, err = udpbatch.NewRecvRing(trunk.RecvRingPeriod); err == nil {
-			log.Info("callers' RTP is read through io_uring", "period", trunk.RecvRingPeriod)
-		} else {
-			log.Info("the kernel refuses an io_uring receive ring: a reader per RTP socket", "err", err)
-			ring = nil
-		}
-	}
-	p := &phone{rooms: rooms, batch: batch, ring: ring, guidance: room.NewGuidanceStore(st, room.WithStoreLogger(log),
+	p := &phone{rooms: rooms, batch: batch, guidance: room.NewGuidanceStore(st, room.WithStoreLogger(log),
 		room.WithOnStored(func(channelID int64, kind api.GuidanceKind) { rooms.InvalidateGuidance(channelID, kind) }))}
 	if cfg.SIPListen == "" && cfg.SIPTLSListen == "" {
 		return p, nil
 	}
 	topts := []trunk.Option{trunk.WithLogger(log), trunk.WithSendBatch(batch)}
-	if ring != nil {
-		topts = append(topts, trunk.WithRecvRing(ring))
-	}
 	if cfg.SIPListen != "" {
 		topts = append(topts, trunk.WithListen(cfg.SIPListen))
 	}
@@ -225,9 +212,6 @@ func newPhone(cfg phoneConfig, st store.Store, log *slog.Logger) (*phone, error)
 	}
 	if p.trunk, err = trunk.New(append(topts, cfg.TrunkOptions...)...); err != nil {
 		rooms.Close()
-		if ring != nil {
-			ring.Close()
-		}
 		return nil, fmt.Errorf("trunk: %w", err)
 	}
 	return p, nil
@@ -248,9 +232,6 @@ func (p *phone) close() {
 	p.rooms.Close()
 	if p.batch != nil {
 		p.batch.Close()
-	}
-	if p.ring != nil {
-		p.ring.Close() // after the trunk, whose calls have closed their sockets
 	}
 }
 

@@ -1,18 +1,15 @@
 //go:build linux
 
 // Package uring is the little of Linux's io_uring that meetd uses: one
-// system call that sends datagrams on many sockets (IORING_OP_SENDMSG),
-// and one that reads, on many sockets, every datagram that arrived since
-// the last (multishot IORING_OP_RECVMSG into provided buffers, on a ring
-// only its owner thread drives). meetd sends and receives one RTP packet
-// every 20 ms on each call's own socket; a system call per packet each
-// way costs more than the packets' work.
+// system call that sends datagrams on many sockets (IORING_OP_SENDMSG).
+// meetd sends one RTP packet every 20 ms on each call's own socket; sendto
+// per packet costs a system call each, and sendmmsg batches only one
+// socket's datagrams.
 //
 // A Ring is not safe for concurrent use: its owner serialises Queue and
-// Submit (internal/udpbatch.Batch holds a mutex) or stays on one thread
-// (internal/udpbatch.RecvRing). Kernels, container profiles or sysctls
-// (kernel.io_uring_disabled) that refuse io_uring make New fail; callers
-// then use one system call per datagram.
+// Submit (internal/udpbatch.Batch holds a mutex). Kernels, container
+// profiles or sysctls (kernel.io_uring_disabled) that refuse io_uring make
+// New fail; callers then send one datagram per system call.
 package uring
 
 import (
@@ -88,7 +85,6 @@ type Ring struct {
 	cqMask            uint32
 	cqes              []cqe
 	queued            uint32 // queued since the last Submit
-	args              *enterArgs
 }
 
 // New opens a ring for up to entries operations per Submit (a power of
@@ -249,11 +245,7 @@ func (r *Ring) reap(done func(tag uint64, res int32)) uint32 {
 // SupportsSendmsg reports whether the kernel names IORING_OP_SENDMSG among
 // the operations it supports (IORING_REGISTER_PROBE, Linux 5.6); a kernel
 // too old to answer is taken not to.
-func (r *Ring) SupportsSendmsg() bool { return r.supports(opSendmsg) }
-
-// supports reports whether the kernel names op among the operations it
-// supports (IORING_REGISTER_PROBE, Linux 5.6).
-func (r *Ring) supports(op uint8) bool {
+func (r *Ring) SupportsSendmsg() bool {
 	const registerProbe = 8
 	const opSupported = 1
 	var p struct {
@@ -269,8 +261,8 @@ func (r *Ring) supports(op uint8) bool {
 	}
 	_, _, e := syscall.Syscall6(unix.SYS_IO_URING_REGISTER, uintptr(r.fd), registerProbe,
 		uintptr(unsafe.Pointer(&p)), uintptr(len(p.Ops)), 0, 0)
-	if e != 0 || p.LastOp < op {
+	if e != 0 || p.LastOp < opSendmsg {
 		return false
 	}
-	return p.Ops[op].Flags&opSupported != 0
+	return p.Ops[opSendmsg].Flags&opSupported != 0
 }

@@ -42,11 +42,8 @@ import (
 // here; each softphone is attached to its own room with its caller.
 // Reports server CPU per call, late ticks and the operator's packets lost
 // or dropped unplayed. The rooms run on meetd's default shared clock;
-// the trunk sends the callers' RTP through io_uring and reads it through
-// a receive ring as meetd does by default (udpbatch.Batch and RecvRing);
-// readers/N sends through io_uring but reads each call's socket with a
-// goroutine of its own (a kernel before 6.1, which has no ring for
-// reading); sendto/N does neither, a system call a packet each way (meetd
+// the trunk sends the callers' RTP through io_uring as meetd does by
+// default (udpbatch.Batch), sendto/N a system call a packet (meetd
 // --io-uring=false, or a kernel that refuses io_uring); own/N gives each
 // room its own goroutine and timer (WithOwnTickers). Both
 // processes run with meetd's 1 ms timer slack (internal/timerslack; meet
@@ -55,13 +52,11 @@ func BenchmarkNetworkCalls(b *testing.B) {
 	for _, c := range []struct {
 		name  string
 		n     int
-		uring bool // callers' RTP sent through udpbatch.Batch's io_uring, as meetd sends it by default
-		ring  bool // and read through a udpbatch.RecvRing, as meetd reads it by default
+		uring bool // callers' RTP through udpbatch.Batch's io_uring, as meetd sends it by default
 		opts  []Option
-	}{{"20", 20, true, true, nil}, {"100", 100, true, true, nil}, {"200", 200, true, true, nil},
-		{"readers/200", 200, true, false, nil}, {"sendto/200", 200, false, false, nil},
-		{"own/200", 200, true, true, []Option{WithOwnTickers()}}} {
-		b.Run(c.name, func(b *testing.B) { benchNetworkCalls(b, c.n, c.uring, c.ring, c.opts...) })
+	}{{"20", 20, true, nil}, {"100", 100, true, nil}, {"200", 200, true, nil},
+		{"sendto/200", 200, false, nil}, {"own/200", 200, true, []Option{WithOwnTickers()}}} {
+		b.Run(c.name, func(b *testing.B) { benchNetworkCalls(b, c.n, c.uring, c.opts...) })
 	}
 }
 
@@ -72,11 +67,8 @@ const settle = 5 * time.Second
 // RTP through a Batch the shared clock holds, as meetd does where the
 // kernel allows io_uring (the benchmark fails where it does not: the
 // figure would be sendto/'s); without, a sendto a packet, as meetd
-// --io-uring=false or a kernel that refuses io_uring. With ring it reads
-// them through a RecvRing, as meetd does on Linux 6.1 and later (the
-// benchmark fails where the kernel refuses one); without, a goroutine per
-// socket.
-func benchNetworkCalls(b *testing.B, n int, uring, ring bool, opts ...Option) {
+// --io-uring=false or a kernel that refuses io_uring.
+func benchNetworkCalls(b *testing.B, n int, uring bool, opts ...Option) {
 	topts := []trunk.Option{trunk.WithListen("127.0.0.1:0"), trunk.WithRTPIP("127.0.0.1"), trunk.WithLogger(testLogger())}
 	var batch *udpbatch.Batch
 	if uring {
@@ -87,14 +79,6 @@ func benchNetworkCalls(b *testing.B, n int, uring, ring bool, opts ...Option) {
 		}
 		topts = append(topts, trunk.WithSendBatch(batch))
 		opts = append(opts, WithSendBatch(batch))
-	}
-	if ring {
-		r, err := udpbatch.NewRecvRing(trunk.RecvRingPeriod)
-		if err != nil {
-			b.Fatalf("this kernel refuses a receive ring (%v): BenchmarkNetworkCalls/readers/ is what meetd does here", err)
-		}
-		defer r.Close() // after the legs' Close, deferred below
-		topts = append(topts, trunk.WithRecvRing(r))
 	}
 	m := newTestManager(b, opts...)
 	tr, err := trunk.New(topts...)

@@ -221,7 +221,6 @@ func (c *call) ensureMedia(mux bool) (*rtpSession, error) {
 		log: c.log, timeout: c.s.cfg.rtpTimeout, rtcp: c.s.cfg.rtcpInterval,
 		jbPrime: c.s.cfg.jitterPrime, jbMax: c.s.cfg.jitterMax,
 		batch:     c.s.cfg.sendBatch,
-		ring:      c.s.cfg.recvRing,
 		onDTMF:    func(d rune) { c.s.safeHandler(func() { c.s.h.DTMF(c.id, d) }) },
 		onTimeout: func() { go c.s.mediaTimeout(c) },
 	}

@@ -16,8 +16,6 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 	"github.com/zaf/g711"
-
-	"github.com/meet-dev/meet/internal/udpbatch"
 )
 
 // event is one Handler call seen by fakeHandler.
@@ -90,34 +88,7 @@ func init() {
 	sip.SetDefaultLogger(testLogger())
 }
 
-// startServer starts a trunk that reads its RTP through the package's
-// receive ring, as meetd does by default (startReadersServer: a reader
-// goroutine per socket, as on a kernel that refuses the ring).
 func startServer(t testing.TB, h Handler, opts ...Option) *Server {
-	t.Helper()
-	if r := sharedRecvRing(t); r != nil {
-		opts = append([]Option{WithRecvRing(r)}, opts...)
-	}
-	return startReadersServer(t, h, opts...)
-}
-
-var testRing struct {
-	once sync.Once
-	r    *udpbatch.RecvRing
-	err  error
-}
-
-// sharedRecvRing is one ring for the package's tests, as meetd has one
-// for all its calls; nil where the kernel refuses it.
-func sharedRecvRing(t testing.TB) *udpbatch.RecvRing {
-	testRing.once.Do(func() { testRing.r, testRing.err = udpbatch.NewRecvRing(RecvRingPeriod) })
-	if testRing.err != nil {
-		t.Logf("no receive ring here (%v): reading a socket per goroutine", testRing.err)
-	}
-	return testRing.r
-}
-
-func startReadersServer(t testing.TB, h Handler, opts ...Option) *Server {
 	t.Helper()
 	opts = append([]Option{WithListen("127.0.0.1:0"), WithRTPIP("127.0.0.1"), WithLogger(testLogger())}, opts...)
 	s, err := New(opts...)

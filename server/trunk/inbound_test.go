@@ -403,23 +403,10 @@ func TestHangupBeforeAnswer(t *testing.T) {
 	}
 }
 
-// TestDTMFAndReInviteHold runs with the receive ring, as meetd reads RTP
-// by default, and with a reader goroutine per socket, as where the kernel
-// refuses the ring.
 func TestDTMFAndReInviteHold(t *testing.T) {
-	t.Run("ring", func(t *testing.T) {
-		if sharedRecvRing(t) == nil {
-			t.Skip("no receive ring on this kernel")
-		}
-		testDTMFAndReInviteHold(t, startServer)
-	})
-	t.Run("readers", func(t *testing.T) { testDTMFAndReInviteHold(t, startReadersServer) })
-}
-
-func testDTMFAndReInviteHold(t *testing.T, start func(testing.TB, Handler, ...Option) *Server) {
 	var s *Server
 	h := answeringHandler(&s)
-	s = start(t, h)
+	s = startServer(t, h)
 	p := newPhone(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -30,8 +30,7 @@ func (s *Server) NewRTPLeg(log *slog.Logger) (*RTPLeg, error) {
 		return nil, err
 	}
 	m := newRTPSession(rc, nil, sessionConfig{log: log, rtcp: s.cfg.rtcpInterval,
-		jbPrime: s.cfg.jitterPrime, jbMax: s.cfg.jitterMax, batch: s.cfg.sendBatch,
-		ring: s.cfg.recvRing})
+		jbPrime: s.cfg.jitterPrime, jbMax: s.cfg.jitterMax, batch: s.cfg.sendBatch})
 	m.latched = true // never latch onto whoever sends first: Connect names the peer
 	m.start(mediaParams{Codec: codecPCMU, DTMFPT: -1, RTCPMux: true}, dirSendRecv)
 	ip := s.cfg.rtpIP

@@ -26,19 +26,9 @@ func answeredCall(t *testing.T, s *Server, h *fakeHandler, p *phone, offer []byt
 }
 
 func TestSymmetricRTPLatching(t *testing.T) {
-	t.Run("ring", func(t *testing.T) {
-		if sharedRecvRing(t) == nil {
-			t.Skip("no receive ring on this kernel")
-		}
-		testSymmetricRTPLatching(t, startServer)
-	})
-	t.Run("readers", func(t *testing.T) { testSymmetricRTPLatching(t, startReadersServer) })
-}
-
-func testSymmetricRTPLatching(t *testing.T, start func(testing.TB, Handler, ...Option) *Server) {
 	var s *Server
 	h := answeringHandler(&s)
-	s = start(t, h)
+	s = startServer(t, h)
 	p := newPhone(t)
 	dlg, id := answeredCall(t, s, h, p, defaultOffer(p))
 	// The caller announced p.rtp but sends from another socket (a NAT):

@@ -62,8 +62,7 @@ type config struct {
 	jitterPrime  int
 	jitterMax    int
 	userAgent    string
-	sendBatch    *udpbatch.Batch    // nil: a sendto a packet
-	recvRing     *udpbatch.RecvRing // nil: a reader goroutine a socket
+	sendBatch    *udpbatch.Batch // nil: a sendto a packet
 }
 
 func defaultConfig() config {
@@ -367,23 +366,6 @@ func checkTransport(t string) error {
 func WithSendBatch(b *udpbatch.Batch) Option {
 	return func(c *config) error {
 		c.sendBatch = b
-		return nil
-	}
-}
-
-// RecvRingPeriod is the pass of the receive ring meetd gives the trunk
-// (WithRecvRing): a tenth of an RTP packet's 20 ms, the slot of the rooms'
-// shared clock.
-const RecvRingPeriod = 2 * time.Millisecond
-
-// WithRecvRing reads every call's RTP and RTCP sockets through r: one
-// system call a pass of the ring (RecvRingPeriod in meetd) for all calls
-// instead of a wake-up and a system call per packet. Packets then reach
-// the jitter buffer up to one pass late. Without it each socket has a
-// reader goroutine of its own.
-func WithRecvRing(r *udpbatch.RecvRing) Option {
-	return func(c *config) error {
-		c.recvRing = r
 		return nil
 	}
 }

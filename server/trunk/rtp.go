@@ -33,15 +33,12 @@ type rtpSession struct {
 	log          *slog.Logger
 	conn         *net.UDPConn
 	out          *udpbatch.BatchSocket // conn through the trunk's send batch; nil: conn itself
-	ring         *udpbatch.RecvRing    // reads conn and rtcpConn; nil: readLoop goroutines
-	reads        []*udpbatch.RecvSocket
-	rtcpConn     *net.UDPConn // nil when rtcp-mux is used
+	rtcpConn     *net.UDPConn          // nil when rtcp-mux is used
 	timeout      time.Duration
 	rtcpInterval time.Duration
 
 	onDTMF    func(rune)
 	onTimeout func()
-	dtmfq     chan rune // keys for onDTMF's goroutine, started with the first
 
 	mu       sync.Mutex
 	params   mediaParams
@@ -96,14 +93,13 @@ type sessionConfig struct {
 	jbPrime   int
 	jbMax     int
 	batch     *udpbatch.Batch
-	ring      *udpbatch.RecvRing
 	onDTMF    func(rune)
 	onTimeout func()
 }
 
 func newRTPSession(conn, rtcpConn *net.UDPConn, cfg sessionConfig) *rtpSession {
 	s := &rtpSession{
-		log: cfg.log, conn: conn, rtcpConn: rtcpConn, ring: cfg.ring, timeout: cfg.timeout, rtcpInterval: cfg.rtcp,
+		log: cfg.log, conn: conn, rtcpConn: rtcpConn, timeout: cfg.timeout, rtcpInterval: cfg.rtcp,
 		onDTMF: cfg.onDTMF, onTimeout: cfg.onTimeout,
 		jb:   newJitterBuffer(cfg.jbPrime, cfg.jbMax),
 		buf:  make([]byte, 12+8*frameSamples),
@@ -137,35 +133,13 @@ func (s *rtpSession) start(p mediaParams, localDir direction) {
 	s.applyLocked(p, localDir)
 	s.started = time.Now()
 	s.mu.Unlock()
-	s.wg.Add(1)
+	s.wg.Add(2)
+	go s.readLoop(s.conn)
 	go s.monitor()
-	s.read(s.conn)
 	if s.rtcpConn != nil {
-		s.read(s.rtcpConn)
+		s.wg.Add(1)
+		go s.readLoop(s.rtcpConn)
 	}
-}
-
-// read has the trunk's receive ring read conn, or a goroutine of its own
-// where there is no ring or it refuses the socket.
-func (s *rtpSession) read(conn *net.UDPConn) {
-	if s.ring != nil {
-		rs, err := s.ring.Add(conn, s.handler(conn))
-		if err == nil {
-			s.mu.Lock()
-			closed := s.closed
-			if !closed {
-				s.reads = append(s.reads, rs)
-			}
-			s.mu.Unlock()
-			if closed { // close ran meanwhile and did not see it
-				rs.Close()
-			}
-			return
-		}
-		s.log.Warn("rtp: reading without the receive ring", "err", err)
-	}
-	s.wg.Add(1)
-	go s.readLoop(conn)
 }
 
 // arm starts the RTP timeout: callers often send nothing during early
@@ -206,14 +180,10 @@ func (s *rtpSession) close() {
 		return
 	}
 	s.closed = true
-	reads := s.reads
 	s.mu.Unlock()
 	close(s.done)
 	if s.out != nil {
 		s.out.Detach() // before the descriptor it names is closed
-	}
-	for _, rs := range reads {
-		rs.Close() // no handler runs after this
 	}
 	s.conn.Close()
 	if s.rtcpConn != nil {
@@ -300,7 +270,15 @@ func (s *rtpSession) readLoop(conn *net.UDPConn) {
 		return
 	}
 	defer r.Release()
-	handle := s.handler(conn)
+	handle := func(ds []udpbatch.Datagram) {
+		for _, d := range ds {
+			if conn == s.rtcpConn || isRTCP(d.B) {
+				s.handleRTCP(d.B, d.From)
+				continue
+			}
+			s.handleRTP(d.B, d.From)
+		}
+	}
 	for {
 		err := r.Serve(handle)
 		select {
@@ -312,19 +290,6 @@ func (s *rtpSession) readLoop(conn *net.UDPConn) {
 			return
 		}
 		// A read deadline or a passing socket error: read on.
-	}
-}
-
-// handler takes conn's datagrams, RTP or RTCP.
-func (s *rtpSession) handler(conn *net.UDPConn) func([]udpbatch.Datagram) {
-	return func(ds []udpbatch.Datagram) {
-		for _, d := range ds {
-			if conn == s.rtcpConn || isRTCP(d.B) {
-				s.handleRTCP(d.B, d.From)
-				continue
-			}
-			s.handleRTP(d.B, d.From)
-		}
 	}
 }
 
@@ -378,45 +343,10 @@ func (s *rtpSession) handleRTP(b []byte, from netip.AddrPort) {
 		}
 		s.jb.PushAt(p.SequenceNumber, p.Timestamp, pcm, now)
 	}
-	if len(digits) > 0 && s.onDTMF != nil {
-		s.queueDTMF(digits)
-	}
 	s.mu.Unlock()
-}
-
-// queueDTMF hands keys to onDTMF on a goroutine of the session's, in
-// order: the handler may write the call's record, and RTP is read for many
-// calls at once (WithRecvRing) where one slow key must not hold up the
-// others' audio. Called with mu held.
-func (s *rtpSession) queueDTMF(digits []rune) {
-	if s.closed {
-		return
-	}
-	if s.dtmfq == nil {
-		s.dtmfq = make(chan rune, dtmfQueue)
-		s.wg.Add(1)
-		go s.dtmfLoop(s.dtmfq)
-	}
 	for _, d := range digits {
-		select {
-		case s.dtmfq <- d:
-		default:
-			s.log.Warn("rtp: a key dropped: the call's handler is behind", "digit", string(d))
-		}
-	}
-}
-
-// dtmfQueue bounds the keys waiting for the handler.
-const dtmfQueue = 32
-
-func (s *rtpSession) dtmfLoop(q <-chan rune) {
-	defer s.wg.Done()
-	for {
-		select {
-		case d := <-q:
+		if s.onDTMF != nil {
 			s.onDTMF(d)
-		case <-s.done:
-			return
 		}
 	}
 }
