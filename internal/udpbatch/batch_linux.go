@@ -95,8 +95,12 @@ func (q *multiQueue) forget(s *multiSocket) {
 func (q *multiQueue) flush() {
 	queued := 0
 	for i := range q.n {
-		if q.fds[i] >= 0 && q.ring.QueueSendmsg(q.fds[i], &q.msgs[i], unix.MSG_DONTWAIT, uint64(i)) == nil {
-			queued++ // (the ring has BatchLen entries: it takes them all)
+		switch {
+		case q.fds[i] < 0: // forgotten (Detach): dropped on purpose, not lost
+		case q.ring.QueueSendmsg(q.fds[i], &q.msgs[i], unix.MSG_DONTWAIT, uint64(i)) != nil:
+			q.lost++ // cannot happen (the ring has BatchLen entries), but counted if it does
+		default:
+			queued++
 		}
 	}
 	q.done = 0
