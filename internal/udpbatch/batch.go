@@ -84,8 +84,13 @@ func (b *Batch) Close() {
 // BatchSocket is one socket written through a Batch.
 type BatchSocket struct {
 	b *Batch
-	c *net.UDPConn
+	c packetWriter // where a datagram not queued goes at once
 	s multiSocket
+}
+
+// packetWriter is a socket a BatchSocket writes: *net.UDPConn or *Polled.
+type packetWriter interface {
+	WriteToUDPAddrPort(b []byte, addr netip.AddrPort) (int, error)
 }
 
 // Socket has c's datagrams go through b. Detach it before closing c.
@@ -95,6 +100,13 @@ func (b *Batch) Socket(c *net.UDPConn) (*BatchSocket, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// PolledSocket has p's datagrams go through b. Detach it before closing p.
+func (b *Batch) PolledSocket(p *Polled) *BatchSocket {
+	s := &BatchSocket{b: b, c: p}
+	s.s.initPolled(&p.p)
+	return s
 }
 
 // WriteTo sends p to addr now, or queues a copy while the Batch is held.

@@ -61,6 +61,8 @@ func (s *multiSocket) init(c *net.UDPConn) (err error) {
 	return err
 }
 
+func (s *multiSocket) initPolled(p *polled) { s.fd, s.family = p.descriptor() }
+
 // add queues a copy of p from s to addr; false for an address s cannot
 // reach (an IPv6 one on an IPv4 socket), which WriteTo then sends itself
 // to have its error.

@@ -19,3 +19,4 @@ func (q *multiQueue) flush()                                        {}
 func (q *multiQueue) close()                                        {}
 func (q *multiQueue) forget(*multiSocket)                           {}
 func (s *multiSocket) init(*net.UDPConn) error                      { return nil }
+func (s *multiSocket) initPolled(*polled)                           {}

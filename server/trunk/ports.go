@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+
+	"github.com/meet-dev/meet/internal/udpbatch"
 )
 
 // portAllocator hands out RTP/RTCP socket pairs: an even RTP port and the
@@ -21,22 +23,28 @@ func listenUDP(ip netip.Addr, port int) (*net.UDPConn, error) {
 	return net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(port))))
 }
 
+// listenRTP opens an RTP socket, which the call's room reads at its tick
+// (udpbatch.Polled; rtpSession.ReadFrame).
+func listenRTP(ip netip.Addr, port int) (*udpbatch.Polled, error) {
+	return udpbatch.ListenPolled(netip.AddrPortFrom(ip, uint16(port)))
+}
+
 // allocate returns an RTP socket and, unless mux, an RTCP socket. With
 // OS-assigned ports RTCP prefers RTP+1 and otherwise takes any port (it is
 // then announced with a=rtcp, RFC 3605).
-func (a *portAllocator) allocate(mux bool) (rtpConn, rtcpConn *net.UDPConn, err error) {
+func (a *portAllocator) allocate(mux bool) (rtpConn *udpbatch.Polled, rtcpConn *net.UDPConn, err error) {
 	if a.min > 0 {
 		return a.fromRange(mux)
 	}
 	for range 8 {
-		c, err := listenUDP(a.ip, 0)
+		c, err := listenRTP(a.ip, 0)
 		if err != nil {
 			return nil, nil, fmt.Errorf("trunk: rtp socket: %w", err)
 		}
 		if mux {
 			return c, nil, nil
 		}
-		port := c.LocalAddr().(*net.UDPAddr).Port
+		port := int(c.LocalAddr().Port())
 		if port < 65535 {
 			if rc, err := listenUDP(a.ip, port+1); err == nil {
 				return c, rc, nil
@@ -44,7 +52,7 @@ func (a *portAllocator) allocate(mux bool) (rtpConn, rtcpConn *net.UDPConn, err 
 		}
 		c.Close()
 	}
-	c, err := listenUDP(a.ip, 0)
+	c, err := listenRTP(a.ip, 0)
 	if err != nil {
 		return nil, nil, fmt.Errorf("trunk: rtp socket: %w", err)
 	}
@@ -56,7 +64,7 @@ func (a *portAllocator) allocate(mux bool) (rtpConn, rtcpConn *net.UDPConn, err 
 	return c, rc, nil
 }
 
-func (a *portAllocator) fromRange(mux bool) (*net.UDPConn, *net.UDPConn, error) {
+func (a *portAllocator) fromRange(mux bool) (*udpbatch.Polled, *net.UDPConn, error) {
 	lo := a.min + a.min%2 // even start
 	n := (a.max - lo + 1) / 2
 	if n <= 0 {
@@ -68,7 +76,7 @@ func (a *portAllocator) fromRange(mux bool) (*net.UDPConn, *net.UDPConn, error) 
 	a.mu.Unlock()
 	for i := range n {
 		port := lo + 2*((start+i)%n)
-		c, err := listenUDP(a.ip, port)
+		c, err := listenRTP(a.ip, port)
 		if err != nil {
 			continue
 		}

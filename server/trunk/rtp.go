@@ -29,9 +29,20 @@ const defaultRTCPInterval = 5 * time.Second
 // rtpSession is one call's RTP/RTCP endpoint: a UDP socket (and one for
 // RTCP unless rtcp-mux), symmetric latching, G.711, the jitter buffer,
 // RFC 4733 events, RTCP reports and the RTP timeout.
+//
+// No goroutine waits on the RTP socket: the room's tick reads what came
+// (ReadFrame, with the kernel's arrival stamps) just before it takes the
+// next frame, one system call on a thread awake already, where a reader
+// goroutine was woken, scheduled and parked for every packet. While no
+// room ticks the call (before it has one, or if its room stops reading
+// it), the monitor goroutine reads the socket every 20 ms instead, so
+// latching, keys and the RTP timeout go on. RFC 4733 keys go to the
+// monitor goroutine, which calls onDTMF: the room's clock must not wait
+// for a key's handler. A separate RTCP socket keeps a reader goroutine
+// (a packet every few seconds).
 type rtpSession struct {
 	log          *slog.Logger
-	conn         *net.UDPConn
+	conn         *udpbatch.Polled      // RTP (and RTCP with rtcp-mux); used under mu only
 	out          *udpbatch.BatchSocket // conn through the trunk's send batch; nil: conn itself
 	rtcpConn     *net.UDPConn          // nil when rtcp-mux is used
 	timeout      time.Duration
@@ -39,6 +50,8 @@ type rtpSession struct {
 
 	onDTMF    func(rune)
 	onTimeout func()
+	keys      chan rune                          // decoded keys, for the monitor goroutine to hand to onDTMF
+	onPacket  func(udpbatch.Datagram, time.Time) // s.packet, bound once
 
 	mu       sync.Mutex
 	params   mediaParams
@@ -50,6 +63,9 @@ type rtpSession struct {
 	jb       *jitterBuffer
 	dtmf     dtmfDecoder
 	started  time.Time // media start: 183 or 200 sent, or 200 received
+	ticked   time.Time // the last ReadFrame: the room's tick reads the socket
+	empty    int       // reads in a row that found nothing (see pollDue)
+	skipped  int       // reads skipped since the last one, while quiet
 	armedAt  time.Time // RTP timeout runs from here: the call was answered
 	lastRTP  time.Time
 	closed   bool
@@ -97,20 +113,23 @@ type sessionConfig struct {
 	onTimeout func()
 }
 
-func newRTPSession(conn, rtcpConn *net.UDPConn, cfg sessionConfig) *rtpSession {
+// keyQueue bounds the keys decoded and not yet handed to onDTMF (a
+// caller presses a few a second; a flood of key events beyond it is
+// dropped).
+const keyQueue = 32
+
+func newRTPSession(conn *udpbatch.Polled, rtcpConn *net.UDPConn, cfg sessionConfig) *rtpSession {
 	s := &rtpSession{
 		log: cfg.log, conn: conn, rtcpConn: rtcpConn, timeout: cfg.timeout, rtcpInterval: cfg.rtcp,
 		onDTMF: cfg.onDTMF, onTimeout: cfg.onTimeout,
+		keys: make(chan rune, keyQueue),
 		jb:   newJitterBuffer(cfg.jbPrime, cfg.jbMax),
 		buf:  make([]byte, 12+8*frameSamples),
 		done: make(chan struct{}),
 	}
+	s.onPacket = s.packet
 	if cfg.batch != nil {
-		if out, err := cfg.batch.Socket(conn); err == nil {
-			s.out = out
-		} else {
-			cfg.log.Warn("rtp: sending without the batch", "err", err)
-		}
+		s.out = cfg.batch.PolledSocket(conn)
 	}
 	s.tx.ssrc = rand.Uint32()
 	s.tx.seq = uint16(rand.Uint32())
@@ -118,7 +137,7 @@ func newRTPSession(conn, rtcpConn *net.UDPConn, cfg sessionConfig) *rtpSession {
 	return s
 }
 
-func (s *rtpSession) localPort() int { return s.conn.LocalAddr().(*net.UDPAddr).Port }
+func (s *rtpSession) localPort() int { return int(s.conn.LocalAddr().Port()) }
 func (s *rtpSession) localRTCPPort() int {
 	if s.rtcpConn == nil {
 		return s.localPort()
@@ -126,15 +145,14 @@ func (s *rtpSession) localRTCPPort() int {
 	return s.rtcpConn.LocalAddr().(*net.UDPAddr).Port
 }
 
-// start begins media with the negotiated parameters and starts the reader
-// and report goroutines.
+// start begins media with the negotiated parameters and starts the
+// monitor goroutine (and the RTCP socket's reader).
 func (s *rtpSession) start(p mediaParams, localDir direction) {
 	s.mu.Lock()
 	s.applyLocked(p, localDir)
 	s.started = time.Now()
 	s.mu.Unlock()
-	s.wg.Add(2)
-	go s.readLoop(s.conn)
+	s.wg.Add(1)
 	go s.monitor()
 	if s.rtcpConn != nil {
 		s.wg.Add(1)
@@ -180,19 +198,20 @@ func (s *rtpSession) close() {
 		return
 	}
 	s.closed = true
-	s.mu.Unlock()
-	close(s.done)
 	if s.out != nil {
 		s.out.Detach() // before the descriptor it names is closed
 	}
-	s.conn.Close()
+	s.conn.Close() // under mu: nothing reads or writes it meanwhile
+	s.mu.Unlock()
+	close(s.done)
 	if s.rtcpConn != nil {
 		s.rtcpConn.Close()
 	}
 	s.wg.Wait()
 }
 
-// ReadFrame implements CallMedia.
+// ReadFrame implements CallMedia: it reads what the socket holds, then
+// pops the next frame.
 func (s *rtpSession) ReadFrame(dst []int16) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -200,7 +219,65 @@ func (s *rtpSession) ReadFrame(dst []int16) bool {
 		clear(dst)
 		return false
 	}
-	return s.jb.PopAt(dst, time.Now()) // the room's tick
+	now := time.Now() // the room's tick
+	if s.pollDue() {
+		s.pollLocked()
+	}
+	s.ticked = now
+	return s.jb.PopAt(dst, now)
+}
+
+// pollMax bounds the datagrams one read of the socket takes: 320 ms of a
+// call's packets, after a stall; a flood beyond it stays in the socket's
+// buffer, where the kernel drops what does not fit.
+const pollMax = 16
+
+// A socket that has had nothing for quietAfter reads in a row (a caller
+// who sends no RTP during the guidance's early media, or between
+// talkspurts) is read only every quietEvery-th time, until a datagram
+// comes: meetd holds thousands of such calls at a time at its rated
+// calls/s, and an empty read is still a system call. The first packet of a
+// talkspurt then waits up to 80 ms in the socket (its arrival stamp keeps
+// its time for the jitter buffer).
+const (
+	quietAfter = 10
+	quietEvery = 4
+)
+
+// pollDue says whether this read of the socket is due (see quietAfter).
+// The caller holds mu.
+func (s *rtpSession) pollDue() bool {
+	if s.empty < quietAfter {
+		return true
+	}
+	s.skipped++
+	if s.skipped < quietEvery {
+		return false
+	}
+	s.skipped = 0
+	return true
+}
+
+// pollLocked reads the socket. The caller holds mu.
+func (s *rtpSession) pollLocked() {
+	n, err := s.conn.Poll(pollMax, s.onPacket)
+	if err != nil && !errors.Is(err, net.ErrClosed) {
+		s.log.Debug("rtp: read failed", "err", err) // an ICMP error and the like: read on
+	}
+	if n > 0 {
+		s.empty, s.skipped = 0, 0
+	} else if s.empty < quietAfter {
+		s.empty++
+	}
+}
+
+// packet is one datagram read from the RTP socket. The caller holds mu.
+func (s *rtpSession) packet(d udpbatch.Datagram, at time.Time) {
+	if isRTCP(d.B) {
+		s.handleRTCPLocked(d.B, d.From)
+		return
+	}
+	s.handleRTPLocked(d.B, d.From, at)
 }
 
 // depth is the jitter buffer's queue length.
@@ -255,28 +332,18 @@ func putU32(b []byte, v uint32) {
 	b[0], b[1], b[2], b[3] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
 }
 
-// readBatch is how many datagrams a session's read loop offers to take per
-// system call: a call's RTP comes one packet every 20 ms, so the point is
-// less the batch than internal/udpbatch's knowing that a read emptied the
-// socket (fewer datagrams than offered), which spares the empty read Go's
-// net package makes after every packet.
-const readBatch = 2
-
+// readLoop reads a separate RTCP socket.
 func (s *rtpSession) readLoop(conn *net.UDPConn) {
 	defer s.wg.Done()
-	r, err := udpbatch.NewReader(conn, readBatch)
+	r, err := udpbatch.NewReader(conn, 1)
 	if err != nil {
-		s.log.Warn("rtp: cannot read the socket", "err", err)
+		s.log.Warn("rtcp: cannot read the socket", "err", err)
 		return
 	}
 	defer r.Release()
 	handle := func(ds []udpbatch.Datagram) {
 		for _, d := range ds {
-			if conn == s.rtcpConn || isRTCP(d.B) {
-				s.handleRTCP(d.B, d.From)
-				continue
-			}
-			s.handleRTP(d.B, d.From)
+			s.handleRTCP(d.B, d.From)
 		}
 	}
 	for {
@@ -296,19 +363,17 @@ func (s *rtpSession) readLoop(conn *net.UDPConn) {
 // isRTCP demultiplexes RTP and RTCP on one port (RFC 5761 §4).
 func isRTCP(b []byte) bool { return len(b) >= 2 && b[1] >= 192 && b[1] <= 223 }
 
-func (s *rtpSession) handleRTP(b []byte, from netip.AddrPort) {
+// handleRTPLocked takes one RTP packet that arrived at now. The caller
+// holds mu.
+func (s *rtpSession) handleRTPLocked(b []byte, from netip.AddrPort, now time.Time) {
 	var p rtp.Packet
 	if err := p.Unmarshal(b); err != nil || p.Version != 2 {
 		return
 	}
-	now := time.Now()
-	var digits []rune
-	s.mu.Lock()
 	pt := p.PayloadType
 	isAudio := pt == s.params.Codec.PT
 	isDTMF := s.params.DTMFPT >= 0 && int(pt) == s.params.DTMFPT
 	if s.closed || (!isAudio && !isDTMF) {
-		s.mu.Unlock()
 		return
 	}
 	if !s.latched {
@@ -317,7 +382,6 @@ func (s *rtpSession) handleRTP(b []byte, from netip.AddrPort) {
 			s.rtcpTo = from
 		}
 	} else if from != s.remote {
-		s.mu.Unlock()
 		return // not our peer
 	}
 	s.lastRTP = now
@@ -326,7 +390,13 @@ func (s *rtpSession) handleRTP(b []byte, from netip.AddrPort) {
 	}
 	s.rx.update(p.SSRC, p.SequenceNumber, p.Timestamp, now)
 	if isDTMF {
-		digits = s.dtmf.Decode(p.Timestamp, p.Payload)
+		for _, d := range s.dtmf.Decode(p.Timestamp, p.Payload) {
+			select {
+			case s.keys <- d:
+			default:
+				s.log.Warn("rtp: key dropped, too many waiting", "key", string(d))
+			}
+		}
 	} else if len(p.Payload) > 0 && len(p.Payload) <= 8*frameSamples {
 		if cap(s.pcm) < len(p.Payload) {
 			s.pcm = make([]int16, len(p.Payload))
@@ -342,12 +412,6 @@ func (s *rtpSession) handleRTP(b []byte, from netip.AddrPort) {
 			}
 		}
 		s.jb.PushAt(p.SequenceNumber, p.Timestamp, pcm, now)
-	}
-	s.mu.Unlock()
-	for _, d := range digits {
-		if s.onDTMF != nil {
-			s.onDTMF(d)
-		}
 	}
 }
 
@@ -394,12 +458,17 @@ func (rx *rxStats) report(now time.Time) (rtcp.ReceptionReport, bool) {
 }
 
 func (s *rtpSession) handleRTCP(b []byte, from netip.AddrPort) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.handleRTCPLocked(b, from)
+}
+
+// handleRTCPLocked takes one RTCP compound packet. The caller holds mu.
+func (s *rtpSession) handleRTCPLocked(b []byte, from netip.AddrPort) {
 	pkts, err := rtcp.Unmarshal(b)
 	if err != nil {
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if !s.rtcpLat && s.rtcpConn != nil {
 		s.rtcpLat, s.rtcpTo = true, from
 	}
@@ -411,7 +480,12 @@ func (s *rtpSession) handleRTCP(b []byte, from netip.AddrPort) {
 	}
 }
 
-// monitor sends RTCP reports and enforces the RTP timeout.
+// unticked is how long after the room's last read the monitor reads the
+// socket itself: a few of the room's ticks.
+const unticked = 3 * framePeriod
+
+// monitor sends RTCP reports, enforces the RTP timeout, hands keys to
+// onDTMF, and reads the socket while no room does.
 func (s *rtpSession) monitor() {
 	defer s.wg.Done()
 	interval := s.rtcpInterval
@@ -422,24 +496,52 @@ func (s *rtpSession) monitor() {
 	if s.timeout > 0 {
 		tick = min(tick, max(s.timeout/4, 10*time.Millisecond))
 	}
-	t := time.NewTicker(tick)
+	t := time.NewTimer(0) // a first read at once
 	defer t.Stop()
 	nextReport := time.Now().Add(interval / 2)
+	nextCheck := time.Now().Add(tick)
 	for {
 		select {
 		case <-s.done:
 			return
+		case d := <-s.keys:
+			if s.onDTMF != nil {
+				s.onDTMF(d)
+			}
 		case now := <-t.C:
-			if now.After(nextReport) {
-				s.sendRTCP(now)
-				nextReport = now.Add(interval)
+			polling := s.pollUnticked(now)
+			if !now.Before(nextCheck) {
+				nextCheck = now.Add(tick)
+				if now.After(nextReport) {
+					s.sendRTCP(now)
+					nextReport = now.Add(interval)
+				}
+				if s.checkTimeout(now) && s.onTimeout != nil {
+					s.onTimeout()
+					return
+				}
 			}
-			if s.checkTimeout(now) && s.onTimeout != nil {
-				s.onTimeout()
-				return
+			wait := time.Until(nextCheck)
+			if polling {
+				wait = min(wait, framePeriod)
 			}
+			t.Reset(wait)
 		}
 	}
+}
+
+// pollUnticked reads the socket when no room has read it lately, and says
+// whether it did.
+func (s *rtpSession) pollUnticked(now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || now.Sub(s.ticked) < unticked {
+		return false
+	}
+	if s.pollDue() {
+		s.pollLocked()
+	}
+	return true
 }
 
 func (s *rtpSession) checkTimeout(now time.Time) bool {
@@ -470,8 +572,8 @@ func ntpTime(t time.Time) uint64 {
 
 func (s *rtpSession) sendRTCP(now time.Time) {
 	s.mu.Lock()
+	defer s.mu.Unlock() // the socket is used under mu only
 	if s.closed || !s.rtcpTo.IsValid() {
-		s.mu.Unlock()
 		return
 	}
 	var reports []rtcp.ReceptionReport
@@ -485,18 +587,16 @@ func (s *rtpSession) sendRTCP(now time.Time) {
 	} else {
 		first = &rtcp.ReceiverReport{SSRC: s.tx.ssrc, Reports: reports}
 	}
-	to := s.rtcpTo
-	conn := s.rtcpConn
-	if conn == nil || s.params.RTCPMux {
-		conn = s.conn
-	}
-	ssrc := s.tx.ssrc
-	s.mu.Unlock()
-	b, err := rtcp.Marshal([]rtcp.Packet{first, rtcp.NewCNAMESourceDescription(ssrc, "meetd")})
+	b, err := rtcp.Marshal([]rtcp.Packet{first, rtcp.NewCNAMESourceDescription(s.tx.ssrc, "meetd")})
 	if err != nil {
 		return
 	}
-	if _, err := conn.WriteToUDPAddrPort(b, to); err != nil {
+	if s.rtcpConn != nil && !s.params.RTCPMux {
+		_, err = s.rtcpConn.WriteToUDPAddrPort(b, s.rtcpTo)
+	} else {
+		_, err = s.conn.WriteToUDPAddrPort(b, s.rtcpTo)
+	}
+	if err != nil {
 		s.log.Debug("rtcp send failed", "error", err)
 	}
 }
