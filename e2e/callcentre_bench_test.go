@@ -18,8 +18,9 @@ import (
 // a two-level menu (1, then 2 → a team); the latency runs from the moment
 // the second key's first end packet leaves the caller to the time meetd
 // stamps on call.menu_chosen (one machine, one clock). It includes the RTP
-// hop, the trunk's jitter-buffer-free event decoding, the lifecycle's lock
-// and the policy step, not the store commit.
+// hop, the wait for the call's next room tick (which reads the RTP socket:
+// 0-20 ms, about 10 on average), the trunk's jitter-buffer-free event
+// decoding, the lifecycle's lock and the policy step, not the store commit.
 func BenchmarkIVRDecision(b *testing.B) {
 	// sipgo logs through slog's default; a line written while the result
 	// line is printed would split it.

@@ -103,7 +103,7 @@ var catalogue = []entry{
 	// issue 15 — IVR: DTMF key to menu decision, real SIP/RTP sockets
 	{area: "sip", pattern: re(`e2e\.BenchmarkIVRDecision`),
 		show:   []show{asIs("p50-ms", "ms p50"), asIs("max-ms", "ms max")},
-		aim:    "— (figure asked for; second key's end packet sent → call.menu_chosen time, wall clock)",
+		aim:    "— (figure asked for; second key's end packet sent → call.menu_chosen time, wall clock; includes the wait for the call's next room tick, which reads its RTP socket: 0–20 ms)",
 		expect: []string{"e2e.BenchmarkIVRDecision"}},
 	// issue 15 — call recording on top of a call's mix
 	{area: "media", pattern: re(`server/recording\.BenchmarkRecorderCPU`),
