@@ -85,7 +85,7 @@ stoi-reference:
 # Go fuzz targets, each for FUZZTIME (seed corpora under testdata/fuzz run in
 # every `make test`). A crasher lands in the package's testdata/fuzz.
 FUZZTIME ?= 10m
-FUZZ_TARGETS := ./server/trunk:FuzzSIPRequest ./server/trunk:FuzzSDPOffer ./audio:FuzzReadWAV \
+FUZZ_TARGETS := ./server/trunk:FuzzSIPRequest ./server/trunk:FuzzSDPOffer ./server/trunk:FuzzRTPDatagram ./audio:FuzzReadWAV \
 	./server/httpapi:FuzzDecodeJSON ./tui/common:FuzzParseSnooze ./tui/common:FuzzParseFilter \
 	./tui/common:FuzzCleanNumber ./server/hours:FuzzParseClock \
 	./api:FuzzTextRule ./audio/opus:FuzzDecode ./audio/jitter:FuzzInsert \
