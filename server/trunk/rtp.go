@@ -66,6 +66,7 @@ type rtpSession struct {
 	ticked   time.Time // the last ReadFrame: the room's tick reads the socket
 	empty    int       // reads in a row that found nothing (see pollDue)
 	skipped  int       // reads skipped since the last one, while quiet
+	keysLost int       // keys dropped on a full queue
 	armedAt  time.Time // RTP timeout runs from here: the call was answered
 	lastRTP  time.Time
 	closed   bool
@@ -394,7 +395,9 @@ func (s *rtpSession) handleRTPLocked(b []byte, from netip.AddrPort, now time.Tim
 			select {
 			case s.keys <- d:
 			default:
-				s.log.Warn("rtp: key dropped, too many waiting", "key", string(d))
+				if s.keysLost++; s.keysLost == 1 { // once a call: a flood must not flood the log
+					s.log.Warn("rtp: keys dropped, too many waiting for the handler", "key", string(d))
+				}
 			}
 		}
 	} else if len(p.Payload) > 0 && len(p.Payload) <= 8*frameSamples {
