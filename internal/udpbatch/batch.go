@@ -1,7 +1,6 @@
 package udpbatch
 
 import (
-	"net"
 	"net/netip"
 	"sync"
 )
@@ -84,22 +83,8 @@ func (b *Batch) Close() {
 // BatchSocket is one socket written through a Batch.
 type BatchSocket struct {
 	b *Batch
-	c packetWriter // where a datagram not queued goes at once
+	c *Polled // where a datagram not queued goes at once
 	s multiSocket
-}
-
-// packetWriter is a socket a BatchSocket writes: *net.UDPConn or *Polled.
-type packetWriter interface {
-	WriteToUDPAddrPort(b []byte, addr netip.AddrPort) (int, error)
-}
-
-// Socket has c's datagrams go through b. Detach it before closing c.
-func (b *Batch) Socket(c *net.UDPConn) (*BatchSocket, error) {
-	s := &BatchSocket{b: b, c: c}
-	if err := s.s.init(c); err != nil {
-		return nil, err
-	}
-	return s, nil
 }
 
 // PolledSocket has p's datagrams go through b. Detach it before closing p.

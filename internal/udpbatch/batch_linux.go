@@ -3,7 +3,6 @@
 package udpbatch
 
 import (
-	"net"
 	"net/netip"
 	"runtime"
 	"unsafe"
@@ -54,11 +53,6 @@ func newMultiQueue(b *Batch) *multiQueue {
 	}
 	runtime.AddCleanup(b, func(r *uring.Ring) { _ = r.Close() }, r)
 	return q
-}
-
-func (s *multiSocket) init(c *net.UDPConn) (err error) {
-	_, s.fd, s.family, err = socketOf(c)
-	return err
 }
 
 func (s *multiSocket) initPolled(p *polled) { s.fd, s.family = p.descriptor() }

@@ -3,7 +3,6 @@
 package udpbatch
 
 import (
-	"net"
 	"net/netip"
 )
 
@@ -18,5 +17,4 @@ func (q *multiQueue) full() bool                                    { return fal
 func (q *multiQueue) flush()                                        {}
 func (q *multiQueue) close()                                        {}
 func (q *multiQueue) forget(*multiSocket)                           {}
-func (s *multiSocket) init(*net.UDPConn) error                      { return nil }
 func (s *multiSocket) initPolled(*polled)                           {}

@@ -27,15 +27,17 @@ func batches(t *testing.T, f func(t *testing.T, b *Batch)) {
 	}
 }
 
-// batchSocket is a new socket on network/ip written through b.
-func batchSocket(t *testing.T, b *Batch, network, ip string) (*BatchSocket, netip.AddrPort) {
+// batchSocket is a new socket on ip (the unspecified "::": dual-stack)
+// written through b, as the trunk's RTP sockets are.
+func batchSocket(t *testing.T, b *Batch, ip string) (*BatchSocket, netip.AddrPort) {
 	t.Helper()
-	c := listen(t, network, ip)
-	s, err := b.Socket(c)
+	p, err := ListenPolled(netip.AddrPortFrom(netip.MustParseAddr(ip), 0))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s, netip.MustParseAddrPort(c.LocalAddr().String())
+	s := b.PolledSocket(p)
+	t.Cleanup(func() { s.Detach(); p.Close() })
+	return s, p.LocalAddr()
 }
 
 // sinkFrom is a socket that hands over what it receives as "from|payload".
@@ -66,7 +68,7 @@ func TestBatchSendsHeldDatagramsFromTheirOwnSockets(t *testing.T) {
 		var socks []*BatchSocket
 		var from []netip.AddrPort
 		for range 3 {
-			s, a := batchSocket(t, b, "udp4", "127.0.0.1")
+			s, a := batchSocket(t, b, "127.0.0.1")
 			socks, from = append(socks, s), append(from, a)
 		}
 		b.Hold()
@@ -115,8 +117,8 @@ func TestBatchSendsHeldDatagramsFromTheirOwnSockets(t *testing.T) {
 func TestBatchDetachDropsTheSocketsQueue(t *testing.T) {
 	batches(t, func(t *testing.T, b *Batch) {
 		to, ch := sinkFrom(t, "udp4", "127.0.0.1")
-		s1, a1 := batchSocket(t, b, "udp4", "127.0.0.1")
-		s2, a2 := batchSocket(t, b, "udp4", "127.0.0.1")
+		s1, a1 := batchSocket(t, b, "127.0.0.1")
+		s2, a2 := batchSocket(t, b, "127.0.0.1")
 		b.Hold()
 		_ = s1.WriteTo([]byte("queued"), to)
 		_ = s2.WriteTo([]byte("kept"), to)
@@ -146,7 +148,7 @@ func TestBatchDetachDropsTheSocketsQueue(t *testing.T) {
 func TestBatchFullQueueGoesWithoutRelease(t *testing.T) {
 	batches(t, func(t *testing.T, b *Batch) {
 		to, ch := sinkFrom(t, "udp4", "127.0.0.1")
-		s, _ := batchSocket(t, b, "udp4", "127.0.0.1")
+		s, _ := batchSocket(t, b, "127.0.0.1")
 		b.Hold()
 		defer b.Release()
 		for i := range BatchLen + 1 {
@@ -169,8 +171,8 @@ func TestBatchIPv6AndMappedAddresses(t *testing.T) {
 	batches(t, func(t *testing.T, b *Batch) {
 		to6, ch6 := sinkFrom(t, "udp6", "::1")
 		to4, ch4 := sinkFrom(t, "udp4", "127.0.0.1")
-		s6, _ := batchSocket(t, b, "udp", "::")
-		s4, _ := batchSocket(t, b, "udp4", "127.0.0.1")
+		s6, _ := batchSocket(t, b, "::")
+		s4, _ := batchSocket(t, b, "127.0.0.1")
 		b.Hold()
 		_ = s6.WriteTo([]byte("six"), to6)
 		_ = s6.WriteTo([]byte("mapped"), netip.AddrPortFrom(netip.AddrFrom16(to4.Addr().As16()), to4.Port()))
@@ -209,7 +211,7 @@ func TestBatchConcurrentHolders(t *testing.T) {
 		}()
 		errs := make(chan error, writers)
 		for w := range writers {
-			s, _ := batchSocket(t, b, "udp4", "127.0.0.1")
+			s, _ := batchSocket(t, b, "127.0.0.1")
 			go func() {
 				for i := range each {
 					if err := s.WriteTo([]byte(fmt.Sprintf("%d-%d", w, i)), to); err != nil {

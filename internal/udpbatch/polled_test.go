@@ -143,33 +143,3 @@ func TestPolledDualStack(t *testing.T) {
 		t.Fatalf("answering an IPv4 peer: %v", err)
 	}
 }
-
-// A held Batch queues a Polled's datagrams and sends them on Release.
-func TestBatchSendsFromPolled(t *testing.T) {
-	b := NewBatch(true)
-	defer b.Close()
-	p, err := ListenPolled(netip.MustParseAddrPort("127.0.0.1:0"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	s := b.PolledSocket(p)
-	c := sender(t)
-	to := c.LocalAddr().(*net.UDPAddr).AddrPort()
-	b.Hold()
-	for i := range 3 {
-		if err := s.WriteTo([]byte{byte(i)}, to); err != nil {
-			t.Fatal(err)
-		}
-	}
-	b.Release()
-	c.SetReadDeadline(time.Now().Add(2 * time.Second))
-	buf := make([]byte, 16)
-	for i := range 3 {
-		n, from, err := c.ReadFromUDPAddrPort(buf)
-		if err != nil || n != 1 || buf[0] != byte(i) || from != p.LocalAddr() {
-			t.Fatalf("datagram %d: %v from %v (%v)", i, buf[:n], from, err)
-		}
-	}
-	s.Detach()
-}
