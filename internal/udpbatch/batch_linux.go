@@ -55,7 +55,7 @@ func newMultiQueue(b *Batch) *multiQueue {
 	return q
 }
 
-func (s *multiSocket) initPolled(p *polled) { s.fd, s.family = p.descriptor() }
+func (s *multiSocket) initPolled(p *polled) { s.fd, s.family = p.fd, p.family }
 
 // add queues a copy of p from s to addr; false for an address s cannot
 // reach (an IPv6 one on an IPv4 socket), which WriteTo then sends itself

@@ -207,6 +207,3 @@ func (p *polled) close() error {
 	p.fd = -1
 	return err
 }
-
-// descriptor is what a Batch queues datagrams on.
-func (p *polled) descriptor() (fd, family int) { return p.fd, p.family }

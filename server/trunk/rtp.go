@@ -64,7 +64,7 @@ type rtpSession struct {
 	dtmf     dtmfDecoder
 	started  time.Time // media start: 183 or 200 sent, or 200 received
 	ticked   time.Time // the last ReadFrame: the room's tick reads the socket
-	empty    int       // reads in a row that found nothing (see pollDue)
+	empty    int       // reads in a row that found nothing (see readLocked)
 	skipped  int       // reads skipped since the last one, while quiet
 	keysLost int       // keys dropped on a full queue
 	armedAt  time.Time // RTP timeout runs from here: the call was answered
@@ -221,9 +221,7 @@ func (s *rtpSession) ReadFrame(dst []int16) bool {
 		return false
 	}
 	now := time.Now() // the room's tick
-	if s.pollDue() {
-		s.pollLocked()
-	}
+	s.readLocked()
 	s.ticked = now
 	return s.jb.PopAt(dst, now)
 }
@@ -245,18 +243,16 @@ const (
 	quietEvery = 4
 )
 
-// pollDue says whether this read of the socket is due (see quietAfter).
-// The caller holds mu.
-func (s *rtpSession) pollDue() bool {
-	if s.empty < quietAfter {
-		return true
+// readLocked reads the socket unless it is quiet and this read is not
+// due (see quietAfter). The caller holds mu.
+func (s *rtpSession) readLocked() {
+	if s.empty >= quietAfter {
+		if s.skipped++; s.skipped < quietEvery {
+			return
+		}
+		s.skipped = 0
 	}
-	s.skipped++
-	if s.skipped < quietEvery {
-		return false
-	}
-	s.skipped = 0
-	return true
+	s.pollLocked()
 }
 
 // pollLocked reads the socket. The caller holds mu.
@@ -541,9 +537,7 @@ func (s *rtpSession) pollUnticked(now time.Time) bool {
 	if s.closed || now.Sub(s.ticked) < unticked {
 		return false
 	}
-	if s.pollDue() {
-		s.pollLocked()
-	}
+	s.readLocked()
 	return true
 }
 

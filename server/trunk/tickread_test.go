@@ -190,8 +190,9 @@ func TestQuietSocketIsReadLessOften(t *testing.T) {
 }
 
 // FuzzRTPDatagram feeds arbitrary datagrams to a session as its tick reads
-// them (RTP, RFC 4733 keys, RTCP on the one port): nothing panics, and the
-// keys waiting for the handler stay bounded.
+// them (RTP, RFC 4733 keys, RTCP on the one port): nothing panics, and with
+// nobody taking the keys (no monitor runs here) the tick never waits on
+// their queue, and drops keys only once the queue is full.
 func FuzzRTPDatagram(f *testing.F) {
 	f.Add([]byte{0x80, 0x00, 0, 1, 0, 0, 0, 160, 0, 0, 0x12, 0x34, 0xff, 0xff})
 	f.Add([]byte{0x80, 101, 0, 2, 0, 0, 1, 64, 0, 0, 0x12, 0x34, 1, 0x8a, 0, 160})
@@ -211,11 +212,11 @@ func FuzzRTPDatagram(f *testing.F) {
 		s.packet(udpbatch.Datagram{B: b, From: from}, time.Now())
 		s.mu.Unlock()
 		s.ReadFrame(frame)
-		if n := len(s.keys); n > keyQueue {
-			t.Fatalf("%d keys waiting, bound %d", n, keyQueue)
-		}
-		for len(s.keys) > 0 { // nobody takes them here (no monitor)
-			<-s.keys
+		s.mu.Lock()
+		lost := s.keysLost
+		s.mu.Unlock()
+		if lost > 0 && len(s.keys) < keyQueue {
+			t.Fatalf("%d keys dropped with %d of %d places taken", lost, len(s.keys), keyQueue)
 		}
 	})
 }
