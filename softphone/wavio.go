@@ -1,12 +1,14 @@
 package softphone
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"sync"
 	"time"
 
 	"github.com/meet-dev/meet/audio"
+	"github.com/meet-dev/meet/internal/pacer"
 )
 
 // source is the microphone: it writes frames at 48 kHz (10 ms from a
@@ -25,6 +27,7 @@ type wavSource struct {
 	loop    bool
 
 	stop chan struct{}
+	tick *pacer.Pacer // set by start
 	wg   sync.WaitGroup
 }
 
@@ -73,21 +76,32 @@ type timedWriter interface {
 const wavFrame = 960
 
 func (w *wavSource) start(dst audio.Writer, fail func(error)) error {
+	select {
+	case <-w.stop:
+		return errors.New("microphone: closed")
+	default:
+	}
 	timed, _ := dst.(timedWriter)
+	const span = wavFrame * time.Second / 48000
+	// One wake-up a frame (see internal/pacer): the frame is written half
+	// a span after its first sample is due.
+	tick, err := pacer.New(span/2, span)
+	if err != nil {
+		return fmt.Errorf("microphone: %w", err)
+	}
+	w.tick = tick
+	next := time.Now() // when the next frame's first sample is due
 	w.wg.Add(1)
 	go func() {
 		defer w.wg.Done()
 		frame := make(audio.PCM16, wavFrame)
-		const span = wavFrame * time.Second / 48000
 		pos := 0
-		next := time.Now() // when the next frame's first sample is due
-		t := time.NewTimer(span / 2)
-		defer t.Stop()
 		for {
-			select {
-			case <-w.stop:
+			if _, err := tick.Wait(); err != nil {
+				if !errors.Is(err, pacer.ErrClosed) {
+					fail(err)
+				}
 				return
-			case <-t.C:
 			}
 			now := time.Now()
 			if now.Sub(next) > 200*time.Millisecond {
@@ -116,7 +130,14 @@ func (w *wavSource) start(dst audio.Writer, fail func(error)) error {
 				}
 				next = next.Add(span)
 			}
-			t.Reset(next.Add(span / 2).Sub(now))
+			// Back in step with the frames after a stall (or a clock
+			// that drifted): the pacer fires when the next one is due.
+			if due := next.Add(span / 2); tick.Next().Sub(due).Abs() > span/10 {
+				if err := tick.Reset(due.Sub(now)); err != nil {
+					fail(err)
+					return
+				}
+			}
 		}
 	}()
 	return nil
@@ -127,6 +148,9 @@ func (w *wavSource) close() error {
 	case <-w.stop:
 	default:
 		close(w.stop)
+		if w.tick != nil {
+			w.tick.Close()
+		}
 	}
 	w.wg.Wait()
 	return nil
