@@ -96,7 +96,7 @@ func (f *frameStage) Close() error    { return nil }
 func newEncoder(c Codec, out packetSink) (audio.Writer, error) {
 	switch c {
 	case CodecOpus:
-		enc, err := newOpusEncoder(OpusComplexity, OpusCELTComplexity)
+		enc, err := newOpusEncoder(OpusComplexity)
 		if err != nil {
 			return nil, fmt.Errorf("opus encoder: %w", err)
 		}
@@ -123,16 +123,7 @@ func newEncoder(c Codec, out packetSink) (audio.Writer, error) {
 					if err := enc.Reset(); err != nil {
 						return nil, err
 					}
-					if err := enc.SetMaxBandwidth(b); err != nil {
-						return nil, err
-					}
-					// Narrowband on a loss-free path: CELT, half the
-					// encode of narrowband SILK for the same STOI at the
-					// caller; wideband stays SILK, whose STOI at the
-					// caller CELT at this bitrate did not match
-					// (BenchmarkOpusComplexity, tune set). The encoder
-					// switches with the loss it is told to expect.
-					if err := enc.SetCELTWithoutLoss(b == opus.Narrowband); err != nil {
+					if err := holdBand(enc, b, OpusNarrowComplexity); err != nil {
 						return nil, err
 					}
 				}
@@ -158,28 +149,49 @@ type linkSink interface{ link() *peer }
 // OpusComplexity is the libopus complexity of the microphone's stream.
 const OpusComplexity = 5
 
-// OpusCELTComplexity is its complexity while it codes CELT (narrowband on a
-// loss-free path, see newEncoder). BenchmarkOpusComplexity on the tune set
-// puts CELT at complexity 0 at under half of 5's encode (16.7 against
-// 36.1 µs per 20 ms) for the same STOI at the caller (0.9964 against
-// 0.9963), but STOI misses onsets: with 0, and with 3 or 4 too, the
-// caller heard the operator's first tone 5-10 ms later
-// (BenchmarkAcceptToTwoWayAudio, 3-4 runs of 10 calls each: slowest call
-// 51-66 ms, over its 50 ms aim, against 43-44 at 5). So CELT stays at 5.
-const OpusCELTComplexity = 5
+// OpusNarrowComplexity is its complexity while it codes narrowband on a
+// loss-free path (meetd's band hint says only the 8 kHz caller hears the
+// operator, and its reports say nothing is lost): narrowband SILK without
+// FEC. BenchmarkOpusComplexity on the tune set (2026-12-05): at 0 it costs
+// 36 µs per 20 ms against 66 µs at 5, for STOI at the caller 0.9954
+// against 0.9957 (CELT at 5, which the microphone coded here until then:
+// 35 µs, 0.9963); and meetd decodes narrowband SILK to the caller's 8 kHz
+// for 2.0 µs less than CELT, which it decodes at 48 kHz and drops to 8
+// (in meetd at 200 calls, BenchmarkNetworkCalls: 8 % less CPU a call in
+// five interleaved pairs). The first tone the caller hears came as early
+// as with CELT at 5 (BenchmarkAcceptToTwoWayAudio, three runs of 10
+// calls each: slowest call 42.7-44.6 ms against 41.4-43.3), where CELT
+// below 5 had put it 5-10 ms later. With loss the encoder codes SILK's
+// in-band FEC at OpusComplexity: at 0 the copy loses more (STOI at 10 %
+// loss 0.9711 against 0.9790 on the tune set).
+const OpusNarrowComplexity = 0
 
 // newOpusEncoder is the microphone's Opus encoder at complexity c: held to
 // wideband (7 kHz), because the far end is a phone line that carries 4 kHz
 // at most, and SILK-only wideband costs less here to encode and in meetd to
 // decode (to 8 kHz for the caller) than the SILK+CELT hybrid fullband voice
 // would get; its in-band FEC is SILK's either way. While meetd says all
-// that hears the operator takes 8 kHz (bandhint) it is held to narrowband.
-//
-// While it codes CELT (narrowband on a loss-free path) it runs at
-// complexity celt instead of c.
-func newOpusEncoder(c, celt int) (*opus.Encoder, error) {
-	return opus.NewEncoder(48000, 1, opus.WithComplexity(c), opus.WithCELTComplexity(celt),
-		opus.WithMaxBandwidth(opus.Wideband))
+// that hears the operator takes 8 kHz (bandhint) it is held to narrowband
+// (holdBand).
+func newOpusEncoder(c int) (*opus.Encoder, error) {
+	return opus.NewEncoder(48000, 1, opus.WithComplexity(c), opus.WithMaxBandwidth(opus.Wideband))
+}
+
+// holdBand holds the microphone's encoder to band b: in narrowband at
+// complexity narrow while no loss is expected (OpusNarrowComplexity); in
+// wideband, and with loss, at the encoder's own complexity. SILK either
+// way: wideband CELT at this bitrate measured lower STOI at the caller
+// (BenchmarkOpusComplexity, tune set), and narrowband CELT costs meetd more
+// to decode.
+func holdBand(enc *opus.Encoder, b opus.Bandwidth, narrow int) error {
+	if err := enc.SetMaxBandwidth(b); err != nil {
+		return err
+	}
+	free := OpusComplexity
+	if b == opus.Narrowband {
+		free = narrow
+	}
+	return enc.SetLossFreeComplexity(free)
 }
 
 // frameDecoder turns received payloads into PCM at its codec's rate. A

@@ -21,10 +21,11 @@ import (
 // expected loss, and the STOI of what meetd decodes for the caller (8 kHz,
 // FEC for a lost packet whose successor arrived, else concealment) against
 // the encoder's input: at no loss from the stream without FEC, at 10 %
-// random loss from the stream with it. The last two cases are the default
+// random loss from the stream with it. The narrowband cases are the default
 // complexity held to narrowband, as the microphone codes while meetd's band
-// hint says only the 8 kHz caller hears it: CELT at no loss, as it codes
-// now, and SILK there too ("/silk"), as it coded before. The material is nseval's
+// hint says only the 8 kHz caller hears it: SILK at each complexity it could
+// run at without loss ("/silk=N"; N is OpusNarrowComplexity), and CELT there
+// at 5 ("/celt=5"), as it coded until 2026-12-05. The material is nseval's
 // espeak-ng speech, clean and in babble at 10 dB (the encoder's input with
 // NS off), of one set: the complexity is chosen on the tune set
 // (NSEVAL_SET=tune) and the test set (the default) is what is reported.
@@ -43,30 +44,29 @@ func BenchmarkOpusComplexity(b *testing.B) {
 	type variant struct {
 		c      int
 		narrow bool
-		celt   int  // narrowband: the complexity while it codes CELT (no loss)
-		silk   bool // as before CELT: SILK at no loss too
+		free   int  // narrowband: the complexity at no loss
+		celt   bool // narrowband: CELT at no loss, as the microphone coded until 2026-12-05
 	}
 	var variants []variant
 	for c := range 6 {
 		variants = append(variants, variant{c: c})
 	}
 	// What the microphone codes while meetd's band hint says only the
-	// 8 kHz caller hears it, at each complexity CELT could run at there
-	// (OpusCELTComplexity); SILK, under loss, at OpusComplexity.
+	// 8 kHz caller hears it, at each complexity SILK could run at there
+	// without loss (OpusNarrowComplexity); with loss, at OpusComplexity.
 	for c := range 6 {
-		variants = append(variants, variant{c: OpusComplexity, narrow: true, celt: c})
+		variants = append(variants, variant{c: OpusComplexity, narrow: true, free: c})
 	}
-	// The same as the microphone coded it before it coded CELT there at
-	// no loss.
-	variants = append(variants, variant{c: OpusComplexity, narrow: true, celt: OpusComplexity, silk: true})
+	// The same as the microphone coded it before: CELT at no loss.
+	variants = append(variants, variant{c: OpusComplexity, narrow: true, free: 5, celt: true})
 	for _, v := range variants {
 		c := v.c
 		name := fmt.Sprintf("%s/complexity=%d", set.Name, c)
 		switch {
-		case v.silk:
-			name += "/narrowband/silk"
+		case v.celt:
+			name += fmt.Sprintf("/narrowband/celt=%d", v.free)
 		case v.narrow:
-			name += fmt.Sprintf("/narrowband/celt=%d", v.celt)
+			name += fmt.Sprintf("/narrowband/silk=%d", v.free)
 		}
 		b.Run(name, func(b *testing.B) {
 			var cpu, fecCPU, decCPU time.Duration
@@ -77,13 +77,13 @@ func BenchmarkOpusComplexity(b *testing.B) {
 					in := m.Noisy // the clean control's Noisy is its clean speech
 					// As lossfec runs it: no FEC while meetd reports no
 					// loss, FEC for 10 % when it reports 10 %.
-					plain, d, err := encodeAll(c, v.celt, 0, v.narrow, v.silk, in)
+					plain, d, err := encodeAll(c, v.free, 0, v.narrow, v.celt, in)
 					if err != nil {
 						b.Fatal(err)
 					}
 					cpu += d
 					frames += len(plain)
-					withFEC, d, err := encodeAll(c, v.celt, 10, v.narrow, v.silk, in)
+					withFEC, d, err := encodeAll(c, v.free, 10, v.narrow, v.celt, in)
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -128,29 +128,29 @@ func BenchmarkOpusComplexity(b *testing.B) {
 }
 
 // encodeAll encodes x (48 kHz, [-1, 1]) in 20 ms frames with the
-// microphone's encoder at complexity c (celt while it codes CELT, when
-// narrow) expecting lossPct percent loss
-// (narrowband if narrow; SILK at no loss too if silk, as before the
-// microphone coded CELT there) and returns the packets and the thread CPU
-// time the encodes took.
-func encodeAll(c, celt, lossPct int, narrow, silk bool, x []float64) ([][]byte, time.Duration, error) {
+// microphone's encoder at complexity c expecting lossPct percent loss; if
+// narrow, held to narrowband as the microphone holds it (holdBand) at
+// complexity free without loss, or in CELT there if celt (as it coded
+// until 2026-12-05). It returns the packets and the thread CPU time the
+// encodes took.
+func encodeAll(c, free, lossPct int, narrow, celt bool, x []float64) ([][]byte, time.Duration, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	if !narrow {
-		celt = c
+	var enc *opus.Encoder
+	var err error
+	switch {
+	case narrow && celt:
+		enc, err = opus.NewEncoder(48000, 1, opus.WithComplexity(c), opus.WithLossFreeComplexity(free),
+			opus.WithMaxBandwidth(opus.Narrowband), opus.WithCELTWithoutLoss())
+	case narrow:
+		if enc, err = newOpusEncoder(c); err == nil {
+			err = holdBand(enc, opus.Narrowband, free)
+		}
+	default:
+		enc, err = newOpusEncoder(c)
 	}
-	enc, err := newOpusEncoder(c, celt)
 	if err != nil {
 		return nil, 0, err
-	}
-	if narrow {
-		if err := enc.SetMaxBandwidth(opus.Narrowband); err != nil {
-			return nil, 0, err
-		}
-		// As the microphone codes narrowband (newEncoder).
-		if err := enc.SetCELTWithoutLoss(!silk); err != nil {
-			return nil, 0, err
-		}
 	}
 	if err := enc.SetExpectedLoss(lossPct); err != nil {
 		return nil, 0, err

@@ -30,7 +30,7 @@ import (
 // memory, so the garbage collector frees it. audio/opus binds the encoder
 // itself rather than through gopkg.in/hraban/opus.v2 for the one request
 // that package does not offer: holding the encoder to CELT
-// (WithCELTWithoutLoss).
+// (WithCELTWithoutLoss, meetd's narrowband stream to the operator).
 type cEncoder struct {
 	mem []byte // the OpusEncoder
 }

@@ -57,8 +57,8 @@ type encConfig struct {
 	bitrate, loss int
 	fec           bool
 	complexity    int
-	celtCplx      int
-	celtSet       bool // WithCELTComplexity given; else celtCplx is complexity
+	freeCplx      int
+	freeSet       bool // WithLossFreeComplexity given; else freeCplx is complexity
 	maxBandwidth  Bandwidth
 	celtNoLoss    bool
 }
@@ -102,12 +102,15 @@ func WithCELTWithoutLoss() Option { return func(c *encConfig) { c.celtNoLoss = t
 // WithComplexity sets the encoder complexity 0..10 (default 9: voice calls are cheap).
 func WithComplexity(n int) Option { return func(c *encConfig) { c.complexity = n } }
 
-// WithCELTComplexity sets the complexity 0..10 while WithCELTWithoutLoss
-// holds the encoder to CELT; WithComplexity's holds otherwise. libopus
-// has one complexity for both codecs, and what each gains from it differs:
-// narrowband CELT at complexity 5 costs half again what it costs at 4.
-func WithCELTComplexity(n int) Option {
-	return func(c *encConfig) { c.celtCplx, c.celtSet = n, true }
+// WithLossFreeComplexity sets the complexity 0..10 while no loss is
+// expected (SetExpectedLoss 0), in CELT when WithCELTWithoutLoss holds it
+// there; WithComplexity's holds otherwise. libopus has one complexity for
+// everything, and what a frame gains from it differs: narrowband CELT at
+// complexity 5 costs half again what it costs at 4, and narrowband SILK
+// without FEC at 0 about half what it costs at 5, while SILK's FEC copy
+// loses more at 0 (BenchmarkOpusComplexity in softphone).
+func WithLossFreeComplexity(n int) Option {
+	return func(c *encConfig) { c.freeCplx, c.freeSet = n, true }
 }
 
 // Encoder turns PCM frames into Opus packets.
@@ -120,7 +123,7 @@ type Encoder struct {
 	celtNoLoss     bool      // CELT while loss is 0 (WithCELTWithoutLoss)
 	mode           int       // the mode libopus is held to (modeAuto: none)
 	complexity     int       // WithComplexity
-	celtCplx       int       // WithCELTComplexity
+	freeCplx       int       // WithLossFreeComplexity
 	cplx           int       // the complexity libopus has (-1: none set yet)
 }
 
@@ -134,12 +137,12 @@ func NewEncoder(rate, channels int, opts ...Option) (*Encoder, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if !cfg.celtSet {
-		cfg.celtCplx = cfg.complexity
+	if !cfg.freeSet {
+		cfg.freeCplx = cfg.complexity
 	}
-	for _, c := range []int{cfg.complexity, cfg.celtCplx} {
-		if c < 0 || c > 10 {
-			return nil, fmt.Errorf("opus: complexity %d out of range 0..10", c)
+	for _, c := range []int{cfg.complexity, cfg.freeCplx} {
+		if err := checkComplexity(c); err != nil {
+			return nil, err
 		}
 	}
 	enc, err := newCEncoder(rate, channels)
@@ -147,7 +150,7 @@ func NewEncoder(rate, channels int, opts ...Option) (*Encoder, error) {
 		return nil, fmt.Errorf("opus: new encoder: %w", err)
 	}
 	e := &Encoder{enc: enc, rate: rate, channels: channels, buf: make([]byte, maxPacket), loss: -1, celtNoLoss: cfg.celtNoLoss, mode: modeAuto,
-		complexity: cfg.complexity, celtCplx: cfg.celtCplx, cplx: -1}
+		complexity: cfg.complexity, freeCplx: cfg.freeCplx, cplx: -1}
 	if err := e.SetBitrate(cfg.bitrate); err != nil {
 		return nil, err
 	}
@@ -220,21 +223,34 @@ func (e *Encoder) SetExpectedLoss(pct int) error {
 	return e.applyMode()
 }
 
-// SetCELTWithoutLoss switches WithCELTWithoutLoss on or off from the next
-// frame. Setting what it has costs nothing, so a caller may set it every
-// frame.
-func (e *Encoder) SetCELTWithoutLoss(on bool) error {
-	e.celtNoLoss = on
+// SetLossFreeComplexity changes WithLossFreeComplexity from the next frame.
+// Setting what it has costs nothing, so a caller may set it every frame.
+func (e *Encoder) SetLossFreeComplexity(n int) error {
+	if err := checkComplexity(n); err != nil {
+		return err
+	}
+	e.freeCplx = n
 	return e.applyMode()
 }
 
-// applyMode holds libopus to CELT (at WithCELTComplexity) while
-// WithCELTWithoutLoss is on and no loss is expected, and leaves the mode to
-// it otherwise (at WithComplexity).
+func checkComplexity(n int) error {
+	if n < 0 || n > 10 {
+		return fmt.Errorf("opus: complexity %d out of range 0..10", n)
+	}
+	return nil
+}
+
+// applyMode holds libopus to CELT while WithCELTWithoutLoss is on and no
+// loss is expected, and leaves the mode to it otherwise; it runs at
+// WithLossFreeComplexity while no loss is expected, else at
+// WithComplexity.
 func (e *Encoder) applyMode() error {
 	mode, cplx := modeAuto, e.complexity
-	if e.celtNoLoss && e.loss == 0 {
-		mode, cplx = modeCELT, e.celtCplx
+	if e.loss == 0 {
+		cplx = e.freeCplx
+		if e.celtNoLoss {
+			mode = modeCELT
+		}
 	}
 	if mode != e.mode {
 		if err := e.enc.set(reqForceMode, mode); err != nil {

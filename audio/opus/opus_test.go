@@ -366,15 +366,12 @@ func TestCELTWithoutLoss(t *testing.T) {
 	}
 }
 
-// TestCELTComplexity: libopus runs at WithCELTComplexity while the encoder
-// is held to CELT and at WithComplexity otherwise, across loss changes,
-// Reset and switching WithCELTWithoutLoss off; out-of-range values fail.
-func TestCELTComplexity(t *testing.T) {
-	enc, err := NewEncoder(48000, 1, WithComplexity(5), WithCELTComplexity(1), WithCELTWithoutLoss(), WithExpectedLoss(0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	has := func(step string, want int) {
+// TestLossFreeComplexity: libopus runs at WithLossFreeComplexity while no
+// loss is expected (in CELT when WithCELTWithoutLoss holds it there, else
+// in the mode libopus picks) and at WithComplexity otherwise, across loss
+// changes, Reset and SetLossFreeComplexity; out-of-range values fail.
+func TestLossFreeComplexity(t *testing.T) {
+	has := func(enc *Encoder, step string, want, wantMode int) {
 		t.Helper()
 		got, err := enc.enc.get(reqGetComplexity)
 		if err != nil {
@@ -383,32 +380,56 @@ func TestCELTComplexity(t *testing.T) {
 		if got != want {
 			t.Fatalf("%s: libopus complexity %d, want %d", step, got, want)
 		}
+		if enc.mode != wantMode {
+			t.Fatalf("%s: mode %d, want %d", step, enc.mode, wantMode)
+		}
 	}
-	has("CELT at no loss", 1)
-	if err := enc.SetExpectedLoss(10); err != nil {
+	celt, err := NewEncoder(48000, 1, WithComplexity(5), WithLossFreeComplexity(1), WithCELTWithoutLoss(), WithExpectedLoss(0))
+	if err != nil {
 		t.Fatal(err)
 	}
-	has("SILK with loss", 5)
-	if err := enc.SetExpectedLoss(0); err != nil {
+	has(celt, "CELT at no loss", 1, modeCELT)
+	if err := celt.SetExpectedLoss(10); err != nil {
 		t.Fatal(err)
 	}
-	has("CELT again", 1)
-	if err := enc.Reset(); err != nil {
+	has(celt, "SILK with loss", 5, modeAuto)
+	if err := celt.SetExpectedLoss(0); err != nil {
 		t.Fatal(err)
 	}
-	has("after Reset", 1)
-	if err := enc.SetCELTWithoutLoss(false); err != nil {
+	has(celt, "CELT again", 1, modeCELT)
+	if err := celt.Reset(); err != nil {
 		t.Fatal(err)
 	}
-	has("CELT off", 5)
+	has(celt, "after Reset", 1, modeCELT)
+
+	// The softphone's narrowband: SILK, cheaper without loss only.
+	silk, err := NewEncoder(48000, 1, WithComplexity(5), WithMaxBandwidth(Narrowband), WithExpectedLoss(10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	has(silk, "with loss", 5, modeAuto)
+	if err := silk.SetLossFreeComplexity(0); err != nil {
+		t.Fatal(err)
+	}
+	has(silk, "loss-free complexity set, loss expected", 5, modeAuto)
+	if err := silk.SetExpectedLoss(0); err != nil {
+		t.Fatal(err)
+	}
+	has(silk, "no loss", 0, modeAuto)
+	if err := silk.SetLossFreeComplexity(5); err != nil {
+		t.Fatal(err)
+	}
+	has(silk, "loss-free complexity back", 5, modeAuto)
+	if err := silk.SetLossFreeComplexity(11); err == nil {
+		t.Fatal("SetLossFreeComplexity(11) was accepted")
+	}
+
 	plain, err := NewEncoder(48000, 1, WithComplexity(3), WithCELTWithoutLoss(), WithExpectedLoss(0))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := plain.enc.get(reqGetComplexity); got != 3 {
-		t.Fatalf("no CELT complexity given: %d, want WithComplexity's 3", got)
-	}
-	for _, o := range []Option{WithComplexity(11), WithCELTComplexity(11), WithComplexity(-1), WithCELTComplexity(-1)} {
+	has(plain, "no loss-free complexity given", 3, modeCELT)
+	for _, o := range []Option{WithComplexity(11), WithLossFreeComplexity(11), WithComplexity(-1), WithLossFreeComplexity(-1)} {
 		if _, err := NewEncoder(48000, 1, o); err == nil {
 			t.Fatal("an out-of-range complexity was accepted")
 		}

@@ -76,14 +76,14 @@ func benchMedia(tb testing.TB) (ulaw, opusPkts [][]byte) {
 
 // softphoneMedia is benchMedia with the operator's tone coded as meet
 // phone codes it in a two-party call on a loss-free path: narrowband
-// (meetd's band hint: only the 8 kHz caller hears it), CELT with no FEC
-// (meetd reports no loss) at complexity 5 (softphone.OpusCELTComplexity
-// and softphone.OpusComplexity). The values are written out: the server's
-// tests do not import the client.
+// (meetd's band hint: only the 8 kHz caller hears it), SILK with no FEC
+// (meetd reports no loss) at complexity 0 (softphone.OpusNarrowComplexity;
+// softphone.OpusComplexity, 5, with loss). The values are written out: the
+// server's tests do not import the client.
 func softphoneMedia(tb testing.TB) (ulaw, opusPkts [][]byte) {
 	ulaw, _ = benchMedia(tb)
-	enc, err := opus.NewEncoder(48000, 1, opus.WithComplexity(5), opus.WithCELTComplexity(5),
-		opus.WithMaxBandwidth(opus.Narrowband), opus.WithExpectedLoss(0), opus.WithCELTWithoutLoss())
+	enc, err := opus.NewEncoder(48000, 1, opus.WithComplexity(5), opus.WithLossFreeComplexity(0),
+		opus.WithMaxBandwidth(opus.Narrowband), opus.WithExpectedLoss(0))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -326,8 +326,8 @@ func netStats(m *Manager, n int) (late, ticks, recv, lost, skipped uint64) {
 
 // TestClientProcess is the child side of BenchmarkNetworkCalls: ROOM_CLIENTS
 // softphones that offer over stdout, take answers from stdin, send a
-// pre-encoded Opus tone (coded as meet phone codes it here: narrowband CELT,
-// no FEC; softphoneMedia) and count what they receive, and as many callers
+// pre-encoded Opus tone (coded as meet phone codes it here: narrowband SILK
+// at complexity 0, no FEC; softphoneMedia) and count what they receive, and as many callers
 // sending pre-built μ-law RTP packets of a tone, each from its own UDP
 // socket, until stdin closes.
 func TestClientProcess(t *testing.T) {
