@@ -108,13 +108,13 @@ func (w *wavSource) start(dst audio.Writer, fail func(error)) error {
 				next = now.Add(-span / 2) // we stalled: do not burst to catch up
 			}
 			for !next.Add(span / 2).After(now) {
-				for i := range frame {
-					if pos < len(w.samples) {
-						frame[i] = w.samples[pos]
-						pos++
-					} else {
-						frame[i] = 0
+				for n := 0; n < len(frame); {
+					if pos == len(w.samples) { // played once: silence
+						clear(frame[n:])
+						break
 					}
+					c := copy(frame[n:], w.samples[pos:])
+					n, pos = n+c, pos+c
 					if pos == len(w.samples) && w.loop {
 						pos = 0
 					}

@@ -104,3 +104,51 @@ func TestWAVSourceCloseBeforeStart(t *testing.T) {
 		t.Fatal("a closed source started")
 	}
 }
+
+// A file microphone loops its samples seamlessly across frames, or plays
+// them once and then silence.
+func TestWAVSourceSamples(t *testing.T) {
+	const n = 1500 // not a multiple of the 960-sample frame
+	samples := make(audio.PCM16, n)
+	for i := range samples {
+		samples[i] = int16(i + 1)
+	}
+	for _, loop := range []bool{true, false} {
+		got := make(chan audio.PCM16, 8)
+		dst := &collect{got: got}
+		src := &wavSource{samples: samples, loop: loop, stop: make(chan struct{}), name: "test"}
+		if err := src.start(dst, func(err error) { t.Error(err) }); err != nil {
+			t.Fatal(err)
+		}
+		var all audio.PCM16
+		for len(all) < 4*wavFrame {
+			all = append(all, <-got...)
+		}
+		src.close()
+		for i, v := range all[:4*wavFrame] {
+			want := int16(0)
+			switch {
+			case loop:
+				want = int16(i%n + 1)
+			case i < n:
+				want = int16(i + 1)
+			}
+			if v != want {
+				t.Fatalf("loop=%v: sample %d is %d, want %d", loop, i, v, want)
+			}
+		}
+	}
+}
+
+type collect struct{ got chan audio.PCM16 }
+
+func (c *collect) WriteSample(s audio.PCM16) error {
+	select {
+	case c.got <- append(audio.PCM16(nil), s...):
+	default:
+	}
+	return nil
+}
+func (c *collect) SampleRate() int { return 48000 }
+func (c *collect) String() string  { return "collect" }
+func (c *collect) Close() error    { return nil }
