@@ -39,13 +39,16 @@ type impl interface {
 	// arm fires first after d (> 0), then every period.
 	arm(d, period time.Duration) error
 	// wait blocks until it has fired and returns how many times since the
-	// last wait (at least 1), or ErrClosed.
-	wait() (uint64, error)
+	// last wait (at least 1), or ErrClosed; due is when it was to fire
+	// first (the Pacer's Next).
+	wait(due time.Time, period time.Duration) (uint64, error)
 	close()
 }
 
 // New returns a Pacer that fires first after first, then every period
-// (> 0).
+// (> 0). Where a timerfd cannot be made (out of descriptors, a seccomp
+// profile) it falls back to the Go timer: the loop keeps its pace, with
+// the early wake-ups.
 func New(first, period time.Duration) (*Pacer, error) {
 	if period <= 0 {
 		return nil, errors.New("pacer: period must be positive")
@@ -67,7 +70,7 @@ func New(first, period time.Duration) (*Pacer, error) {
 // passed since the last Wait (more than 1 when the loop fell behind), or
 // ErrClosed once it is closed.
 func (p *Pacer) Wait() (uint64, error) {
-	n, err := p.impl.wait()
+	n, err := p.impl.wait(p.due, p.period)
 	if err != nil {
 		return 0, err
 	}
@@ -97,13 +100,11 @@ func (p *Pacer) Close() error {
 	return nil
 }
 
-// goTimer is the portable clock: a Go timer re-armed a period on from when
-// it was due at each wait.
+// goTimer is the portable clock: a Go timer re-armed, at each wait, for
+// the first period after now on the grid the Pacer keeps.
 type goTimer struct {
-	t      *time.Timer
-	due    time.Time
-	period time.Duration
-	stop   chan struct{}
+	t    *time.Timer
+	stop chan struct{}
 }
 
 func newGoTimer() *goTimer {
@@ -112,13 +113,12 @@ func newGoTimer() *goTimer {
 	return &goTimer{t: t, stop: make(chan struct{})}
 }
 
-func (g *goTimer) arm(d, period time.Duration) error {
-	g.due, g.period = time.Now().Add(d), period
+func (g *goTimer) arm(d, _ time.Duration) error {
 	g.t.Reset(d)
 	return nil
 }
 
-func (g *goTimer) wait() (uint64, error) {
+func (g *goTimer) wait(due time.Time, period time.Duration) (uint64, error) {
 	select {
 	case <-g.stop:
 		return 0, ErrClosed
@@ -126,11 +126,10 @@ func (g *goTimer) wait() (uint64, error) {
 	}
 	now := time.Now()
 	n := uint64(1)
-	if late := now.Sub(g.due); late >= g.period {
-		n += uint64(late / g.period)
+	if late := now.Sub(due); late >= period {
+		n += uint64(late / period)
 	}
-	g.due = g.due.Add(time.Duration(n) * g.period)
-	g.t.Reset(g.due.Sub(now))
+	g.t.Reset(due.Add(time.Duration(n) * period).Sub(now))
 	return n, nil
 }
 

@@ -43,7 +43,7 @@ func (t *timerFD) arm(d, period time.Duration) error {
 	return nil
 }
 
-func (t *timerFD) wait() (uint64, error) {
+func (t *timerFD) wait(time.Time, time.Duration) (uint64, error) {
 	for {
 		n, err := t.f.Read(t.buf[:])
 		switch {
