@@ -17,6 +17,17 @@ import (
 	"github.com/meet-dev/meet/internal/cputime"
 )
 
+// benchSignal is what the frame benchmarks run through: 2 s of pink noise
+// scaled by 0.02, and the 10 ms hop.
+func benchSignal() (buf []float32, hop int) {
+	x := Pink(evalRate*2, 1)
+	buf = make([]float32, len(x))
+	for i, v := range x {
+		buf[i] = float32(0.02 * v)
+	}
+	return buf, evalRate / 100
+}
+
 // benchFrames runs p over 2 s of pink noise frame by frame. Besides wall
 // time (ns/op) it reports the thread CPU time per frame (cpu-ns/op), which
 // other load on the machine does not inflate.
@@ -32,12 +43,7 @@ func benchFrames(b *testing.B, p processor) {
 func benchFramesCache(b *testing.B, p processor, evict []byte) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	x := Pink(evalRate*2, 1)
-	hop := evalRate / 100
-	buf := make([]float32, len(x))
-	for i, v := range x {
-		buf[i] = float32(0.02 * v)
-	}
+	buf, hop := benchSignal()
 	frame := make([]float32, hop)
 	n := 0
 	var cold time.Duration
@@ -89,12 +95,7 @@ const pacedGap = 20 * time.Millisecond
 func benchFramesPaced(b *testing.B, p processor) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	x := Pink(evalRate*2, 1)
-	hop := evalRate / 100
-	buf := make([]float32, len(x))
-	for i, v := range x {
-		buf[i] = float32(0.02 * v)
-	}
+	buf, hop := benchSignal()
 	frame := make([]float32, hop)
 	var cpu, first time.Duration
 	n, pairs := 0, 0
