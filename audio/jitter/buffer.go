@@ -249,6 +249,18 @@ func (b *Buffer[T]) Pop(now time.Time) (Kind, *Slot[T]) {
 // holds; a ticked policy first looks for a packet that waited its margin.
 func (b *Buffer[T]) start(now time.Time) bool {
 	if s, ok := b.alignedStart(now); ok {
+		if now.Sub(b.ring.At(s).Arrival) > b.TickMargin()+2*b.pol.Period {
+			// Nothing came for two periods after s: the stream paused
+			// there (a softphone sends nothing while its operator is
+			// idle), and what is held up to s is from before the pause,
+			// maybe the end of the last call. It goes; playout starts on
+			// the packets after the pause once they have waited the
+			// margin.
+			n := b.ring.DropBefore(s + 1)
+			b.held -= n
+			b.st.Dropped += uint64(n)
+			return false
+		}
 		// Everything held before s goes, also packets from further back
 		// than the ring's span (a sender that jumped before playout
 		// began): left behind, a loss jump could take one for the oldest

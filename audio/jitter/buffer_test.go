@@ -374,3 +374,35 @@ func TestTickedPrimedGivesBackAnUnderrun(t *testing.T) {
 		t.Fatalf("late %d lost %d drained %d, want 0 1 1", st.Late, st.Lost, st.Drained)
 	}
 }
+
+// A softphone sends nothing while its operator is idle, its RTP clock
+// running on. Attached after such a pause, the operator's stream does not
+// start on the packets from before it (the end of the last call) when the
+// first packet after it has not yet waited the margin: those go, and
+// playout starts on the new packets.
+func TestTickedPauseIsNotPlayed(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	b := New[byte](Ticked(2, 20*time.Millisecond, 48000))
+	insert := func(seq uint16, frame int, ms int) {
+		b.Insert(seq, uint32(frame)*960, t0.Add(time.Duration(ms)*time.Millisecond), []byte{byte(seq)})
+	}
+	popAt := func(ms int) string { return pop(b, t0.Add(time.Duration(ms)*time.Millisecond)) }
+	for i := 1; i <= 3; i++ {
+		insert(uint16(i), i, (i-1)*20)
+	}
+	b.PlayNewest() // attached to a room while idle: nothing was popped yet
+	// Ten seconds later: the clock moved on 500 frames, the sequence by one.
+	insert(4, 503, 10000)
+	var got []string
+	got = append(got, popAt(10002)) // packet 4 has waited 2 ms, less than the margin
+	insert(5, 504, 10020)
+	got = append(got, popAt(10022))
+	insert(6, 505, 10040)
+	got = append(got, popAt(10042))
+	if s := strings.Join(got, " "); s != "N P4 P5" {
+		t.Fatalf("got %s, want N P4 P5 (nothing from before the pause)", s)
+	}
+	if st := b.Stats(); st.Lost != 0 || st.Played != 2 {
+		t.Fatalf("stats %+v: want 2 played, none lost", st)
+	}
+}
