@@ -42,7 +42,7 @@ STEPS=(
 	# measured anywhere from 57 to 105 µs per call-tick within minutes on
 	# this host, so the table gives the median and the range, and each
 	# variant (io_uring, sendto, own tickers, the floor) runs once a round.
-	"room-load|./server/room/|-bench ^(BenchmarkConcurrentCalls|BenchmarkNetworkCalls|BenchmarkPacketFloor|BenchmarkGuidanceRooms)$ -benchtime 1x -rounds 3"
+	"room-load|./server/room/|-bench ^(BenchmarkConcurrentCalls|BenchmarkNetworkCalls|BenchmarkIdleOperators|BenchmarkPacketFloor|BenchmarkGuidanceRooms)$ -benchtime 1x -rounds 3"
 	"room-attach|./server/room/|-bench ^BenchmarkAttachToTwoWayAudio$ -benchtime 10x"
 	"recording|./server/recording/|-bench ^BenchmarkRecorderCPU$ -benchtime 1s"
 	"accept-audio|./server/telephony/|-bench ^BenchmarkAcceptToTwoWayAudio$ -benchtime 10x"

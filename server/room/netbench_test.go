@@ -60,6 +60,26 @@ func BenchmarkNetworkCalls(b *testing.B) {
 	}
 }
 
+// silenceOpus is the silence packet meet phone sent every 20 ms while its
+// operator was idle, until 2026-12-05: one CELT frame, fullband, empty.
+var silenceOpus = []byte{0xf8, 0xff, 0xfe}
+
+// BenchmarkIdleOperators is what softphones connected without a call cost
+// meetd: N real pion peers (DTLS-SRTP, ICE keepalives and RTCP reports over
+// loopback UDP) offered to the Manager as BenchmarkNetworkCalls does, no
+// room opened, the load generator in a child process. The N/ variant sends
+// no RTP, as meet phone does while its operator is idle; silence/N a
+// 3-byte Opus silence packet every 20 ms from each, as meet phone did
+// before (2026-12-05). Reports meetd's CPU per connected operator.
+func BenchmarkIdleOperators(b *testing.B) {
+	for _, c := range []struct{ name, mode string }{{"200", "quiet"}, {"silence/200", "silence"}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.Setenv("ROOM_IDLE", c.mode) // the child process reads it too
+			benchNetworkCalls(b, 200, true)
+		})
+	}
+}
+
 // settle is how long the calls run before BenchmarkNetworkCalls measures.
 const settle = 5 * time.Second
 
@@ -69,6 +89,7 @@ const settle = 5 * time.Second
 // figure would be sendto/'s); without, a sendto a packet, as meetd
 // --io-uring=false or a kernel that refuses io_uring.
 func benchNetworkCalls(b *testing.B, n int, uring bool, opts ...Option) {
+	idle := os.Getenv("ROOM_IDLE") // BenchmarkIdleOperators: connected, no call, no caller
 	topts := []trunk.Option{trunk.WithListen("127.0.0.1:0"), trunk.WithRTPIP("127.0.0.1"), trunk.WithLogger(testLogger())}
 	var batch *udpbatch.Batch
 	if uring {
@@ -112,22 +133,37 @@ func benchNetworkCalls(b *testing.B, n int, uring bool, opts ...Option) {
 		sdp, _ := base64.StdEncoding.DecodeString(f[2])
 		id, _ := strconv.ParseInt(f[1], 10, 64)
 		callerPort, _ := strconv.Atoi(f[3])
-		leg, err := tr.NewRTPLeg(nil)
-		if err != nil {
-			b.Fatal(err)
+		var legPort uint16
+		if idle == "" { // idle operators have no caller
+			leg, err := tr.NewRTPLeg(nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			legs[id-1] = leg
+			leg.Connect(netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(callerPort)))
+			legPort = leg.LocalAddr().Port()
 		}
-		legs[id-1] = leg
-		leg.Connect(netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(callerPort)))
 		ctx, cancel := contextWithTimeout(10 * time.Second)
 		answer, err := m.Offer(ctx, id, string(sdp))
 		cancel()
 		if err != nil {
 			b.Fatal(err)
 		}
-		fmt.Fprintf(stdin, "ANSWER %d %s %d\n", id, base64.StdEncoding.EncodeToString([]byte(answer)), leg.LocalAddr().Port())
+		fmt.Fprintf(stdin, "ANSWER %d %s %d\n", id, base64.StdEncoding.EncodeToString([]byte(answer)), legPort)
 	}
 	for i := range n {
 		waitOnline(b, m, int64(i+1), true)
+	}
+	if idle != "" {
+		time.Sleep(settle)
+		c0, w0, cc0 := cpuTime(), time.Now(), procCPU(cmd.Process.Pid)
+		for b.Loop() {
+			time.Sleep(3 * time.Second)
+		}
+		cpu, wall, clientCPU := cpuTime()-c0, time.Since(w0), procCPU(cmd.Process.Pid)-cc0
+		b.ReportMetric(float64(cpu)/float64(wall)/float64(n)*100, "%core/operator")
+		b.ReportMetric(float64(clientCPU)/float64(wall)*100, "client-%core")
+		return
 	}
 	for i := range n {
 		id := int64(i + 1)
@@ -336,6 +372,7 @@ func TestClientProcess(t *testing.T) {
 		t.Skip("child process of BenchmarkNetworkCalls")
 	}
 	ulaw, pkts := softphoneMedia(t)
+	idle := os.Getenv("ROOM_IDLE") // BenchmarkIdleOperators: "quiet" or "silence"
 	me := &webrtc.MediaEngine{}
 	for _, c := range []webrtc.RTPCodecParameters{clientOpus, clientPCMU} {
 		if err := me.RegisterCodec(c, webrtc.RTPCodecTypeAudio); err != nil {
@@ -461,6 +498,15 @@ func TestClientProcess(t *testing.T) {
 				lateRounds.Add(skipped)
 			}
 			last = j
+			switch idle {
+			case "quiet": // BenchmarkIdleOperators: no RTP at all
+				continue
+			case "silence":
+				for _, tr := range tracks {
+					_ = tr.WriteSample(media.Sample{Data: silenceOpus, Duration: 20 * time.Millisecond})
+				}
+				continue
+			}
 			for _, tr := range tracks {
 				_ = tr.WriteSample(media.Sample{Data: pkts[k%len(pkts)], Duration: 20 * time.Millisecond})
 			}
