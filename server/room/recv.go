@@ -81,6 +81,32 @@ func buildRecv(jb *jitter, newDec func(c codecKind, rate int) (decoder, error)) 
 	return rp
 }
 
+// reset forgets what the pipelines hold of the stream so far: the
+// decoders (made again on first use: Opus carries the end of the last
+// frame it decoded into the next, CELT's overlap and SILK's filters), the
+// upsampler's and the delay line's samples. For a leg attached to a new
+// room (staffLeg.restart), whose stream may have paused since the last.
+func (rp *recvPipes) reset() {
+	for _, pipe := range rp.pipes {
+		if pipe == nil {
+			continue
+		}
+		d := pipe.dec
+		if d.shared == nil {
+			d.dec = nil
+		}
+		if d.keep != nil {
+			d.keep.u = up6{}
+		}
+		if u, ok := d.next.(*upStage); ok {
+			u.u = up6{}
+		}
+	}
+	if rp.narrow.dly != nil {
+		*rp.narrow.dly = delayLine{}
+	}
+}
+
 // recvPipe is one codec and rate of the receive direction.
 type recvPipe struct {
 	jb   *jitter      // the leg's jitter buffer (shared by its pipelines)

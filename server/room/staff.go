@@ -293,7 +293,8 @@ func (s *staffLeg) WriteFrame(src []int16) error {
 }
 
 // restart re-primes the jitter buffer so a newly attached leg plays the
-// freshest audio from the first tick.
+// freshest audio from the first tick, and starts its encoders and
+// decoders afresh: nothing of the last room's audio opens the next one.
 func (s *staffLeg) restart() {
 	s.mu.Lock()
 	if p := s.cur; p != nil {
@@ -306,7 +307,9 @@ func (s *staffLeg) restart() {
 		if rp := p.recv; rp != nil {
 			rp.wide.fifo = rp.wide.fifo[:0]
 			rp.narrow.fifo = rp.narrow.fifo[:0]
+			rp.reset()
 		}
+		p.nRecent = 0 // nothing of the last call warms a decoder up
 		p.narrowed = false
 		s.handoffOK = false
 		s.pairedWith = nil

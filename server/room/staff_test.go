@@ -2,6 +2,7 @@ package room
 
 import (
 	"testing"
+	"time"
 
 	"github.com/pion/rtp"
 
@@ -67,4 +68,56 @@ func TestStaffReceiveConcealsLoss(t *testing.T) {
 	if weak > 0 || sum/float64(n) < 0.8*toneAmp {
 		t.Fatalf("%d frames near silent, mean amplitude %.3f (want ≥ %.3f)", weak, sum/float64(n), 0.8*toneAmp)
 	}
+}
+
+// A staff leg attached to a new room plays nothing of the last one: the
+// operator's stream is decoded afresh at attach. Opus carries the end of
+// the last frame it decoded into the next one (CELT's overlap, SILK's
+// filters), which otherwise opened the next call with the last call's
+// last sound. The mirror of TestAttachForgetsLastRoomsAudio.
+func TestAttachForgetsLastRoomsOperator(t *testing.T) {
+	m := newTestManager(t)
+	s := benchStaff(t, m, 1)
+	newEnc := func() *opus.Encoder {
+		enc, err := opus.NewEncoder(48000, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return enc
+	}
+	frame := make([]int16, mixer.FrameSamples)
+	seq := 100
+	push := func(enc *opus.Encoder, pcm []int16) {
+		p, err := enc.Encode(pcm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.push(s.cur, &rtp.Packet{Header: rtp.Header{PayloadType: 111, SequenceNumber: uint16(seq), Timestamp: uint32(seq * 960)}, Payload: p})
+		seq++
+	}
+	// The last call ends in mid-tone.
+	enc := newEnc()
+	for i := range 20 {
+		push(enc, audiotest.ToneAt(48000, staffTone, toneAmp, i*960, 960))
+		s.ReadFrame(frame)
+	}
+	if amp(frame, 48000, staffTone) < toneAmp/2 {
+		t.Fatal("the last call's tone did not play")
+	}
+	// The next call, after a pause: the phone's stream, its encoder fresh,
+	// starts with silence, and its packets have waited their margin (with
+	// this test's bursty arrivals, up to a period) when the first tick
+	// after the attach plays.
+	time.Sleep(100 * time.Millisecond)
+	s.restart()
+	enc = newEnc()
+	quiet := make([]int16, 960)
+	for range 3 {
+		push(enc, quiet)
+	}
+	time.Sleep(30 * time.Millisecond)
+	if !s.ReadFrame(frame) {
+		t.Fatal("the next call did not play")
+	}
+	audiotest.RequireSilence(t, frame, 48000, -60)
 }
