@@ -107,15 +107,23 @@ func TestAttachForgetsLastRoomsOperator(t *testing.T) {
 	// The next call, after a pause: the phone's stream, its encoder fresh,
 	// starts with silence, and its packets have waited their margin (with
 	// this test's bursty arrivals, up to a period) when the first tick
-	// after the attach plays.
+	// after the attach plays: they are stamped as having arrived 25 ms ago,
+	// which a loaded machine's late wake-ups cannot shorten.
 	time.Sleep(100 * time.Millisecond)
 	s.restart()
 	enc = newEnc()
 	quiet := make([]int16, 960)
+	at := time.Now().Add(-25 * time.Millisecond)
 	for range 3 {
-		push(enc, quiet)
+		p, err := enc.Encode(quiet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.mu.Lock()
+		s.cur.jb.pushAt(uint16(seq), uint32(seq*960), codecOpus, p, at)
+		s.mu.Unlock()
+		seq++
 	}
-	time.Sleep(30 * time.Millisecond)
 	if !s.ReadFrame(frame) {
 		t.Fatal("the next call did not play")
 	}
