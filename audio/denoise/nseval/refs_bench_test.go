@@ -123,39 +123,27 @@ func benchFramesPaced(b *testing.B, p processor) {
 // the hybrid (the default: RNNoise in Go + ours), RNNoise under wazero (the
 // npm package as built), RNNoise in Go, and the hybrid under wazero.
 func BenchmarkNS(b *testing.B) {
-	for _, a := range algos {
-		b.Run(a.name, func(b *testing.B) {
-			p, err := a.make()
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer p.Close()
-			benchFrames(b, p)
-		})
-	}
+	eachAlgo(b, "", benchFrames)
 	// The less flattering variant: each frame with cold caches (4 MiB
 	// written between frames, twice the L2 of the machines we measure on).
 	evict := make([]byte, 4<<20)
-	for _, a := range algos {
-		b.Run(a.name+"/cold-cache", func(b *testing.B) {
-			p, err := a.make()
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer p.Close()
-			benchFramesCache(b, p, evict)
-		})
-	}
+	eachAlgo(b, "/cold-cache", func(b *testing.B, p processor) { benchFramesCache(b, p, evict) })
 	// And as a softphone pays it: two frames every 20 ms, the thread
 	// asleep in between (benchFramesPaced).
+	eachAlgo(b, "/paced", benchFramesPaced)
+}
+
+// eachAlgo runs bench on a fresh instance of every suppressor, as the
+// sub-benchmark named after it and suffix.
+func eachAlgo(b *testing.B, suffix string, bench func(*testing.B, processor)) {
 	for _, a := range algos {
-		b.Run(a.name+"/paced", func(b *testing.B) {
+		b.Run(a.name+suffix, func(b *testing.B) {
 			p, err := a.make()
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer p.Close()
-			benchFramesPaced(b, p)
+			bench(b, p)
 		})
 	}
 }
