@@ -98,8 +98,10 @@ type peer struct {
 // trackSink writes encoded frames to the peer's connection.
 type trackSink struct{ p *peer }
 
+// WritePacket sends b as one RTP packet lasting d; an empty b sends
+// nothing and only moves the stream's RTP clock on by d (an idle stream).
 func (t trackSink) WritePacket(b []byte, d time.Duration) error {
-	if t.p.lossRate > 0 && t.p.lossRNG.Float64() < t.p.lossRate {
+	if len(b) > 0 && t.p.lossRate > 0 && t.p.lossRNG.Float64() < t.p.lossRate {
 		t.p.dropped++
 		return nil
 	}
@@ -107,7 +109,9 @@ func (t trackSink) WritePacket(b []byte, d time.Duration) error {
 		return err
 	}
 	t.p.dropped = 0
-	t.p.sent.Add(1)
+	if len(b) > 0 {
+		t.p.sent.Add(1)
+	}
 	return nil
 }
 func (t trackSink) String() string { return "Track" }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/meet-dev/meet/audio"
 	"github.com/meet-dev/meet/audio/denoise"
-	"github.com/pion/webrtc/v4/pkg/media"
 )
 
 // sendPipeline is the send direction from the microphone's first stage on.
@@ -182,9 +181,9 @@ func (s *sendSwitch) writeAt(at time.Time, frame audio.PCM16) error {
 		// stream's RTP clock runs on, so its first packet after the pause
 		// is stamped with the time that passed (most of an operator's
 		// day: nothing denoised, encoded or sent, and meetd receives
-		// nothing). Ringing runs the whole chain,
-		// so the suppressor has adapted and meetd holds fresh packets by
-		// the time the call is accepted.
+		// nothing). Ringing runs the whole chain, so the suppressor has
+		// adapted and meetd holds fresh packets by the time the call is
+		// accepted.
 		if s.used {
 			if err := s.renew(); err != nil {
 				return err
@@ -237,19 +236,18 @@ func (s *sendSwitch) idleFrame(frame audio.PCM16) error {
 	err := s.idle.head.WriteSample(frame)
 	rms, _ := s.idle.meter.Levels()
 	s.level.update(rms, len(frame))
+	pkt := silenceOpus
+	if s.owner.codec == CodecPCMU {
+		pkt = silencePCMU
+	}
 	for s.quiet += len(frame); s.quiet >= 960; s.quiet -= 960 { // 20 ms at 48 kHz
-		var werr error
-		if s.tail > 0 {
-			s.tail--
-			pkt := silenceOpus
-			if s.owner.codec == CodecPCMU {
-				pkt = silencePCMU
-			}
-			werr = trackSink{s.owner}.WritePacket(pkt, frameDuration)
+		b := pkt
+		if s.tail == 0 {
+			b = nil // the tail is sent: only the RTP clock moves on
 		} else {
-			werr = s.owner.conn.WriteSample(media.Sample{Duration: frameDuration})
+			s.tail--
 		}
-		if werr != nil && err == nil {
+		if werr := (trackSink{s.owner}).WritePacket(b, frameDuration); werr != nil && err == nil {
 			err = werr
 		}
 	}
