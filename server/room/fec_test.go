@@ -41,10 +41,7 @@ func TestFECFollowsSoftphoneReports(t *testing.T) {
 	}
 	report := func(fractionLost uint8, want int) {
 		t.Helper()
-		rr := &rtcp.ReceiverReport{SSRC: 1234, Reports: []rtcp.ReceptionReport{{SSRC: ssrc, FractionLost: fractionLost}}}
-		if err := c.pc.WriteRTCP([]rtcp.Packet{rr}); err != nil {
-			t.Fatal(err)
-		}
+		writeRTCP(t, c, &rtcp.ReceiverReport{SSRC: 1234, Reports: []rtcp.ReceptionReport{{SSRC: ssrc, FractionLost: fractionLost}}})
 		deadline := time.Now().Add(3 * time.Second)
 		for p.fec.Expected() != want {
 			if time.Now().After(deadline) {
@@ -57,9 +54,25 @@ func TestFECFollowsSoftphoneReports(t *testing.T) {
 	report(26, 11) // 10.2 % lost
 	report(0, 8)   // decaying
 	// A report about another stream changes nothing.
-	rr := &rtcp.ReceiverReport{SSRC: 1234, Reports: []rtcp.ReceptionReport{{SSRC: ssrc + 1, FractionLost: 255}}}
-	if err := c.pc.WriteRTCP([]rtcp.Packet{rr}); err != nil {
-		t.Fatal(err)
-	}
+	writeRTCP(t, c, &rtcp.ReceiverReport{SSRC: 1234, Reports: []rtcp.ReceptionReport{{SSRC: ssrc + 1, FractionLost: 255}}})
 	report(0, 5)
+}
+
+// writeRTCP sends p from the client's peer. meetd sees the peer online once
+// its own side of the DTLS handshake is done, which can be a moment before
+// pion's side has started SRTP and takes RTCP ("the DTLS transport has not
+// started yet"): that error is retried for up to 5 s.
+func writeRTCP(t *testing.T, c *client, p rtcp.Packet) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		err := c.pc.WriteRTCP([]rtcp.Packet{p})
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
