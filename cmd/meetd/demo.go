@@ -260,11 +260,13 @@ func demoSpeech(dir string, log *slog.Logger) []int16 {
 
 // simulateCallers phones the demo numbers every so often. Most callers wait
 // up to 45 s (answered, or missed by ring timeout / no operator), some hang
-// up early (userLeft), a few call the closed line (notInOperation).
+// up early (userLeft), a few call the closed line (notInOperation). The
+// first caller always waits on the open line, so that whoever just started
+// the demo sees a call ring first.
 func simulateCallers(ctx context.Context, sip string, every time.Duration, speech []int16, log *slog.Logger) {
 	numbers := []string{"+819012345678", "+819087654321", "+818011112222", "+817033334444"}
 	first := time.After(5 * time.Second)
-	for {
+	for n := 0; ; n++ {
 		select {
 		case <-ctx.Done():
 			return
@@ -272,13 +274,7 @@ func simulateCallers(ctx context.Context, sip string, every time.Duration, speec
 		case <-time.After(every/2 + time.Duration(rand.Int64N(int64(every)))):
 		}
 		from := numbers[rand.IntN(len(numbers))]
-		to, plan := demoNumber, simcaller.CallPlan{Audio: speech, HangupAfter: 45 * time.Second, TalkFor: 40 * time.Second}
-		switch r := rand.IntN(10); {
-		case r == 0:
-			to = demoAfterHours
-		case r <= 2:
-			plan.HangupAfter = 8 * time.Second
-		}
+		to, plan := demoCall(n, rand.IntN(10), speech)
 		go func() {
 			p, err := simcaller.New("127.0.0.1", from, simcaller.WithLogger(log))
 			if err != nil {
@@ -292,4 +288,20 @@ func simulateCallers(ctx context.Context, sip string, every time.Duration, speec
 			log.Info("simulated call", "from", from, "to", to, "status", res.Status, "answered", res.Answered, "err", err)
 		}()
 	}
+}
+
+// demoCall is where the demo's n-th simulated caller (from 0) phones and
+// how long it waits, by a roll r of 0..9: the closed line on 0, hanging up
+// after 8 s on 1 and 2, else waiting up to 45 s and talking 40 s once
+// answered. The first caller always takes the last.
+func demoCall(n, r int, speech []int16) (string, simcaller.CallPlan) {
+	to, plan := demoNumber, simcaller.CallPlan{Audio: speech, HangupAfter: 45 * time.Second, TalkFor: 40 * time.Second}
+	switch {
+	case n == 0:
+	case r == 0:
+		to = demoAfterHours
+	case r <= 2:
+		plan.HangupAfter = 8 * time.Second
+	}
+	return to, plan
 }
