@@ -81,12 +81,15 @@ func buildRecv(jb *jitter, newDec func(c codecKind, rate int) (decoder, error)) 
 	return rp
 }
 
-// reset forgets what the pipelines hold of the stream so far: the
-// decoders (made again on first use: Opus carries the end of the last
-// frame it decoded into the next, CELT's overlap and SILK's filters), the
-// upsampler's and the delay line's samples. For a leg attached to a new
-// room (staffLeg.restart), whose stream may have paused since the last.
+// reset forgets what the pipelines hold of the stream so far: the samples
+// decoded but not yet taken, the decoders (made again on first use: Opus
+// carries the end of the last frame it decoded into the next, CELT's
+// overlap and SILK's filters), the upsampler's and the delay line's
+// samples. For a leg attached to a new room (staffLeg.restart), whose
+// stream may have paused since the last.
 func (rp *recvPipes) reset() {
+	rp.wide.fifo = rp.wide.fifo[:0]
+	rp.narrow.fifo = rp.narrow.fifo[:0]
 	for _, pipe := range rp.pipes {
 		if pipe == nil {
 			continue

@@ -305,8 +305,6 @@ func (s *staffLeg) restart() {
 			}
 		}
 		if rp := p.recv; rp != nil {
-			rp.wide.fifo = rp.wide.fifo[:0]
-			rp.narrow.fifo = rp.narrow.fifo[:0]
 			rp.reset()
 		}
 		p.nRecent = 0 // nothing of the last call warms a decoder up
