@@ -73,7 +73,7 @@ func benchPacketFloor(b *testing.B, n int) {
 			}
 		}()
 	}
-	_, _, lines, stop := startChild(b, "ROOM_FLOOR_PORTS="+strings.Join(ports, ","), 10*time.Second,
+	_, _, lines, stop := startChild(b, []string{"ROOM_FLOOR_PORTS=" + strings.Join(ports, ",")}, 10*time.Second,
 		"-test.run=^TestPacketFloorGenerator$", "-test.count=1")
 	defer stop() // the generator ends when its standard input closes
 	if !lines.Scan() || lines.Text() != "READY" {

@@ -56,7 +56,7 @@ func BenchmarkNetworkCalls(b *testing.B) {
 		opts  []Option
 	}{{"20", 20, true, nil}, {"100", 100, true, nil}, {"200", 200, true, nil},
 		{"sendto/200", 200, false, nil}, {"own/200", 200, true, []Option{WithOwnTickers()}}} {
-		b.Run(c.name, func(b *testing.B) { benchNetworkCalls(b, c.n, c.uring, c.opts...) })
+		b.Run(c.name, func(b *testing.B) { benchNetworkCalls(b, c.n, c.uring, "", c.opts...) })
 	}
 }
 
@@ -74,8 +74,7 @@ var silenceOpus = []byte{0xf8, 0xff, 0xfe}
 func BenchmarkIdleOperators(b *testing.B) {
 	for _, c := range []struct{ name, mode string }{{"200", "quiet"}, {"silence/200", "silence"}} {
 		b.Run(c.name, func(b *testing.B) {
-			b.Setenv("ROOM_IDLE", c.mode) // the child process reads it too
-			benchNetworkCalls(b, 200, true)
+			benchNetworkCalls(b, 200, true, c.mode)
 		})
 	}
 }
@@ -87,9 +86,10 @@ const settle = 5 * time.Second
 // RTP through a Batch the shared clock holds, as meetd does where the
 // kernel allows io_uring (the benchmark fails where it does not: the
 // figure would be sendto/'s); without, a sendto a packet, as meetd
-// --io-uring=false or a kernel that refuses io_uring.
-func benchNetworkCalls(b *testing.B, n int, uring bool, opts ...Option) {
-	idle := os.Getenv("ROOM_IDLE") // BenchmarkIdleOperators: connected, no call, no caller
+// --io-uring=false or a kernel that refuses io_uring. A non-empty idle
+// (BenchmarkIdleOperators: "quiet" or "silence", see TestClientProcess)
+// connects the softphones only: no caller, no room.
+func benchNetworkCalls(b *testing.B, n int, uring bool, idle string, opts ...Option) {
 	topts := []trunk.Option{trunk.WithListen("127.0.0.1:0"), trunk.WithRTPIP("127.0.0.1"), trunk.WithLogger(testLogger())}
 	var batch *udpbatch.Batch
 	if uring {
@@ -119,7 +119,7 @@ func benchNetworkCalls(b *testing.B, n int, uring bool, opts ...Option) {
 	if f := os.Getenv("ROOM_CLIENT_CPUPROFILE"); f != "" { // the load generator's own profile
 		args = append(args, "-test.cpuprofile="+f)
 	}
-	cmd, stdin, lines, stop := startChild(b, "ROOM_CLIENTS="+strconv.Itoa(n), 20*time.Second, args...)
+	cmd, stdin, lines, stop := startChild(b, []string{"ROOM_CLIENTS=" + strconv.Itoa(n), "ROOM_IDLE=" + idle}, 20*time.Second, args...)
 	defer stop()
 	lines.Buffer(make([]byte, 1<<20), 1<<20)
 	for i := range n {
@@ -596,16 +596,16 @@ func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
 }
 
 // startChild runs this test binary again with args and the extra
-// environment variable env (a benchmark's other process: its load
+// environment variables env (a benchmark's other process: its load
 // generator). stop closes its standard input, which ends it, waits for
 // it, killing it after wait, and logs what it wrote to standard error: on
 // our standard error directly its summary landed between a benchmark's
 // name and its figures once go test ran it more than once (-count), and
 // that result line could no longer be read.
-func startChild(b *testing.B, env string, wait time.Duration, args ...string) (cmd *exec.Cmd, stdin io.WriteCloser, lines *bufio.Scanner, stop func()) {
+func startChild(b *testing.B, env []string, wait time.Duration, args ...string) (cmd *exec.Cmd, stdin io.WriteCloser, lines *bufio.Scanner, stop func()) {
 	b.Helper()
 	cmd = exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), env)
+	cmd.Env = append(os.Environ(), env...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		b.Fatal(err)
