@@ -48,19 +48,21 @@ type Slot[T any] = rtpseq.SlotOf[T]
 
 // Stats are a buffer's counters since it was made.
 type Stats struct {
-	Received  uint64 // packets inserted (late and duplicate ones too)
-	Late      uint64 // arrived after their turn was played
-	Duplicate uint64 // copies of a held packet
-	Evicted   uint64 // held packets overwritten by one a whole ring later
-	Trimmed   uint64 // held packets dropped by the depth bound (TrimOnInsert, TrimOnPop)
-	Jumped    uint64 // sequence numbers the cursor jumped over (JumpOnPop)
-	Drained   uint64 // sequence numbers the drain window dropped (DrainByFrame: gaps too; DrainOnPlay: held packets)
-	Skipped   uint64 // held packets dropped by Skip
-	Dropped   uint64 // held packets dropped unplayed, for any of the reasons above or by PlayNewest
-	Played    uint64 // packets played
-	Lost      uint64 // frames to conceal (a missing packet or an underrun)
-	FEC       uint64 // of which the next packet was held
-	Restarts  uint64 // restarts on a packet far from the cursor
+	Received    uint64 // packets inserted (late and duplicate ones too)
+	Late        uint64 // arrived after their turn was played
+	Duplicate   uint64 // copies of a held packet
+	Evicted     uint64 // held packets overwritten by one a whole ring later
+	Trimmed     uint64 // held packets dropped by the depth bound (TrimOnInsert, TrimOnPop)
+	Jumped      uint64 // sequence numbers the cursor jumped over (JumpOnPop)
+	Drained     uint64 // sequence numbers the drain window dropped (DrainByFrame: gaps too; DrainOnPlay: held packets)
+	Owed        uint64 // periods a drain owed instead of dropping packets (Policy.Accelerate)
+	Accelerated uint64 // packets PopOwed gave for them, played time-compressed
+	Skipped     uint64 // held packets dropped by Skip
+	Dropped     uint64 // held packets dropped unplayed, for any of the reasons above or by PlayNewest
+	Played      uint64 // packets played
+	Lost        uint64 // frames to conceal (a missing packet or an underrun)
+	FEC         uint64 // of which the next packet was held
+	Restarts    uint64 // restarts on a packet far from the cursor
 }
 
 // Buffer holds packets by sequence number and plays them out under its
@@ -353,14 +355,19 @@ func (b *Buffer[T]) drainOnPlay(wait time.Duration) {
 // Drain is called by the owner of a DrainByFrame buffer after each frame
 // it played: when more than Target packets stayed queued after every
 // frame of a window, that cushion was never needed, it is delay left by a
-// burst, and goes. One skip of a few frames is heard once; the delay
-// would be heard for the rest of the call.
+// burst, and goes (under Policy.Accelerate: is owed to PopOwed). One skip
+// of a few frames is heard once; the delay would be heard for the rest of
+// the call.
 func (b *Buffer[T]) Drain() {
 	if b.pol.Drain != DrainByFrame {
 		return
 	}
 	fewest, full := b.win.observe(b.held, b.pol.Window)
 	if !full {
+		return
+	}
+	if b.pol.Accelerate { // owed to PopOwed, less what is owed already
+		b.owe(min(fewest, b.held) - b.pol.Target - b.tk.owed)
 		return
 	}
 	for excess := fewest - b.pol.Target; excess > 0 && b.held > b.pol.Target; excess-- {
@@ -400,7 +407,7 @@ func (b *Buffer[T]) PlayNewest() {
 		// Ticked: the next pop starts from the packet that has waited the
 		// margin by then (or as StartNewest does).
 		b.dropRange(b.highest-uint16(b.ring.Size())+1, b.highest-uint16(b.pol.Max)+1)
-		b.tk.run = 0
+		b.tk.run, b.tk.owed = 0, 0
 		return
 	}
 	from := b.highest - uint16(b.pol.Target) + 1
@@ -464,7 +471,7 @@ func (b *Buffer[T]) stop() {
 	b.playing, b.misses = false, 0
 	b.win = window{}
 	if b.tk != nil {
-		b.tk.run = 0
+		b.tk.run, b.tk.owed = 0, 0
 	}
 }
 

@@ -302,6 +302,75 @@ func TestTickedDrain(t *testing.T) {
 	}
 }
 
+// Accelerated, the same drain drops nothing: it owes the period, PopOwed
+// gives the next packet in the same tick, and every packet after plays
+// a tick earlier, each once.
+func TestTickedDrainAccelerate(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	b := New[byte](Ticked(2, 20*time.Millisecond, 48000).Accelerated())
+	win := b.Policy().Window
+	insert := func(i int) time.Time {
+		at := t0.Add(time.Duration(i) * 20 * time.Millisecond)
+		b.Insert(uint16(i), uint32(i)*960, at, []byte{byte(i)})
+		return at
+	}
+	pop := func(i int, want uint16) time.Time {
+		t.Helper()
+		now := insert(i).Add(7 * time.Millisecond)
+		if k, s := b.Pop(now); k != Packet || s.Seq != want {
+			t.Fatalf("tick after packet %d: %v, want packet %d", i, k, want)
+		}
+		return now
+	}
+	for i := range 10 {
+		pop(i, uint16(i))
+		if k, _ := b.PopOwed(t0); k != None {
+			t.Fatalf("PopOwed with nothing owed: %v", k)
+		}
+	}
+	insert(10) // the mixer missed this tick
+	i := 11
+	for ; b.Owed() == 0; i++ {
+		if i > 11+2*win {
+			t.Fatal("27 ms waits for two windows, nothing owed")
+		}
+		pop(i, uint16(i-1))
+	}
+	if k, s := b.PopOwed(t0.Add(time.Duration(i-1)*20*time.Millisecond + 7*time.Millisecond)); k != Packet || s.Seq != uint16(i-1) {
+		t.Fatalf("PopOwed after the drain: %v, want packet %d", k, i-1)
+	}
+	if b.Owed() != 0 {
+		t.Fatalf("owed %d after PopOwed", b.Owed())
+	}
+	for end := i + 3*win; i < end; i++ {
+		pop(i, uint16(i))
+		b.PopOwed(t0) // nothing more is owed: packets wait 7 ms again
+	}
+	if st := b.Stats(); st.Drained != 0 || st.Dropped != 0 || st.Lost != 0 || st.Owed != 1 || st.Accelerated != 1 {
+		t.Fatalf("drained %d dropped %d lost %d owed %d accelerated %d, want 0 0 0 1 1",
+			st.Drained, st.Dropped, st.Lost, st.Owed, st.Accelerated)
+	}
+}
+
+// A debt whose packet has not come is forgotten, and an underrun clears it.
+func TestPopOwedWithoutPacket(t *testing.T) {
+	b := New[byte](Ticked(2, 20*time.Millisecond, 48000).Accelerated())
+	t0 := time.Unix(1000, 0)
+	b.Insert(0, 0, t0, []byte{0})
+	if k, _ := b.Pop(t0.Add(5 * time.Millisecond)); k != Packet {
+		t.Fatalf("first pop %v", k)
+	}
+	b.tk.owed = 1
+	if k, _ := b.PopOwed(t0.Add(5 * time.Millisecond)); k != None || b.Owed() != 0 {
+		t.Fatalf("PopOwed with packet 1 missing: %v, owed %d", k, b.Owed())
+	}
+	b.tk.owed = 1
+	b.Pop(t0.Add(25 * time.Millisecond)) // underrun: packet 1 is late
+	if b.Owed() != 0 {
+		t.Fatalf("owed %d after an underrun", b.Owed())
+	}
+}
+
 // An underrun waits for the late packet (a period of delay) and raises
 // the margin by a period for 150 packets, so the drain does not take the
 // period straight back; then it does.

@@ -131,6 +131,12 @@ type Policy struct {
 	// cost is not drained straight back.
 	Margin time.Duration
 	Period time.Duration
+	// Accelerate (ticked): a drain does not drop the packet at the
+	// cursor but owes its period; the owner takes it with Buffer.PopOwed
+	// in the same tick and plays both packets' audio in a period less
+	// (time compression: it removes pitch periods over the next ticks),
+	// so the delay goes without a packet going unplayed.
+	Accelerate bool
 
 	// Adaptive target (Frame > 0): 1 + ⌊3·J/Frame⌋ frames of the RFC 3550
 	// interarrival jitter J, plus a boost per underrun that decays.
@@ -148,6 +154,9 @@ func (p Policy) String() string {
 		target, p.Max, p.Start, p.CatchUp, p.Drain, p.Window, p.Loss, p.StopAfter)
 	if p.Margin > 0 {
 		s += fmt.Sprintf(" ticked %v margin %v", p.Period, p.Margin)
+	}
+	if p.Accelerate {
+		s += " accelerate"
 	}
 	return s
 }
@@ -185,6 +194,13 @@ func Fixed(target int) Policy {
 func Ticked(target int, period time.Duration, clockRate int) Policy {
 	p := Fixed(target).WithTicks(period, clockRate)
 	p.Drain, p.Window, p.Loss = DrainByWait, 50, LossWait
+	return p
+}
+
+// Accelerated is p with Accelerate (a ticked policy's drain owes the
+// period to an owner that time-compresses instead of dropping a packet).
+func (p Policy) Accelerated() Policy {
+	p.Accelerate = true
 	return p
 }
 

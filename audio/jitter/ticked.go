@@ -13,6 +13,7 @@ type ticked struct {
 	goodPops int           // packets played since the last underrun
 	run      int           // packets played this drain window
 	waitMin  time.Duration // the shortest wait among them
+	owed     int           // periods drained but not yet taken (Policy.Accelerate)
 }
 
 // boostPops packets played (3 s of 20 ms) without an underrun take the
@@ -51,8 +52,9 @@ func (b *Buffer[T]) alignedStart(now time.Time) (uint16, bool) {
 // tickPlayed books the wait of a packet played (ticked policies): at the
 // end of a window in which every packet waited a period or more beyond
 // the margin, that many periods of delay go (the packets at the cursor are
-// dropped; each later one then waits a period less at its tick). Any
-// other drain the policy has runs too.
+// dropped, or owed to PopOwed under Policy.Accelerate; each later one then
+// waits a period less at its tick). Any other drain the policy has runs
+// too.
 func (b *Buffer[T]) tickPlayed(wait time.Duration) {
 	t := b.tk
 	if t.goodPops++; t.goodPops >= boostPops {
@@ -65,15 +67,57 @@ func (b *Buffer[T]) tickPlayed(wait time.Duration) {
 		return
 	}
 	t.run = 0
-	for n := (t.waitMin - b.TickMargin()) / b.pol.Period; n > 0 && !rtpseq.Before(b.highest, b.next); n-- {
+	n := int((t.waitMin - b.TickMargin()) / b.pol.Period)
+	if b.pol.Accelerate {
+		b.owe(n)
+		return
+	}
+	for ; n > 0 && !rtpseq.Before(b.highest, b.next); n-- {
 		b.dropNext()
 		b.st.Drained++
 	}
+}
+
+// owe adds n periods to what the drains owe (Policy.Accelerate), up to
+// the policy's Max in all.
+func (b *Buffer[T]) owe(n int) {
+	t := b.tk
+	if n = min(n, b.pol.Max-t.owed); n > 0 {
+		t.owed += n
+		b.st.Owed += uint64(n)
+	}
+}
+
+// PopOwed is a second pop in the same tick for a period a drain owes
+// (Policy.Accelerate): the packet at the cursor, when held, for the owner
+// to play with the one it popped in the time of one (time compression).
+// None when nothing is owed, and when the packet is not held: the debt is
+// then forgotten (a stream that needs its delay back has no spare packet).
+func (b *Buffer[T]) PopOwed(now time.Time) (Kind, *Slot[T]) {
+	t := b.tk
+	if t == nil || t.owed == 0 {
+		return None, nil
+	}
+	if !b.playing || !b.ring.Has(b.next) {
+		t.owed = 0
+		return None, nil
+	}
+	t.owed--
+	b.st.Accelerated++
+	return b.Pop(now)
+}
+
+// Owed is how many periods a drain owes (Policy.Accelerate).
+func (b *Buffer[T]) Owed() int {
+	if b.tk == nil {
+		return 0
+	}
+	return b.tk.owed
 }
 
 // tickUnderrun books an underrun (ticked policies): the margin grows by a
 // period for a while, and the drain window starts again.
 func (b *Buffer[T]) tickUnderrun() {
 	t := b.tk
-	t.boost, t.goodPops, t.run = b.pol.Period, 0, 0
+	t.boost, t.goodPops, t.run, t.owed = b.pol.Period, 0, 0, 0
 }
