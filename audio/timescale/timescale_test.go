@@ -1,0 +1,125 @@
+package timescale
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"testing"
+
+	"github.com/meet-dev/meet/audio"
+	"github.com/meet-dev/meet/audio/audiotest"
+)
+
+// voiced is a vowel-like test signal at rate: five harmonics of a pitch
+// gliding from 110 to 150 Hz over n samples.
+func voiced(rate, n int) audio.PCM16 {
+	out := make(audio.PCM16, n)
+	phase := 0.0
+	for i := range out {
+		f0 := 110 + 40*float64(i)/float64(n)
+		phase += 2 * math.Pi * f0 / float64(rate)
+		v := 0.0
+		for h := 1; h <= 5; h++ {
+			v += math.Sin(float64(h)*phase) / float64(h)
+		}
+		out[i] = int16(v * 5000)
+	}
+	return out
+}
+
+// maxStep is the largest change between neighbouring samples of s.
+func maxStep(s []int16) int {
+	m := 0
+	for i := 1; i < len(s); i++ {
+		m = max(m, abs(int(s[i])-int(s[i-1])))
+	}
+	return m
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// drive feeds sig into a fifo a frame per tick, with a whole frame more
+// (owed) at tick early (and at the ticks more), and returns what the ticks took and the ticks it
+// took to leave the owed samples out (-1: not within the ticks run).
+func drive(rate int, sig audio.PCM16, early, ticks int, more ...int) (out audio.PCM16, cutTicks int, s *Shortener) {
+	n := rate / 50
+	s = &Shortener{Rate: rate}
+	var fifo audio.PCM16
+	pos, cutTicks := 0, -1
+	frame := make([]int16, n)
+	for k := range ticks {
+		for len(fifo) < n+s.Owed() {
+			fifo = append(fifo, sig[pos:pos+n]...)
+			pos += n
+		}
+		if k == early || slices.Contains(more, k) {
+			fifo = append(fifo, sig[pos:pos+n]...)
+			pos += n
+			s.Owe(n)
+		}
+		fifo = s.Take(frame, fifo)
+		out = append(out, frame...)
+		if k >= early && cutTicks < 0 && s.owe < rate*minPeriod/10000 {
+			cutTicks = k - early + 1
+		}
+	}
+	return out, cutTicks, s
+}
+
+// A frame owed of a tone or a voiced sound is left out within a few ticks,
+// by whole periods, without a click (no step between samples larger than
+// the signal's own), but for a remainder shorter than the signal's
+// period, which stays as delay until the next debt takes it along.
+func TestAccelerateVoiced(t *testing.T) {
+	for _, rate := range []int{48000, 8000} {
+		for _, c := range []struct {
+			name   string
+			sig    audio.PCM16
+			period float64 // the longest, s
+		}{
+			{"tone 233 Hz", audiotest.Tone(rate, 233, 0.3, rate*2), 1.0 / 233},
+			{"voiced", voiced(rate, rate*2), 1.0 / 110},
+		} {
+			t.Run(fmt.Sprintf("%s at %d", c.name, rate), func(t *testing.T) {
+				out, _, s := drive(rate, c.sig, 20, 60)
+				n, period := rate/50, int(c.period*float64(rate))+1
+				if s.owe != 0 || s.spare >= period || int(s.cut) != n-s.spare {
+					t.Fatalf("left out %d of %d samples owed, %d still owed, %d kept: want all but less than a period (%d) kept",
+						s.cut, n, s.owe, s.spare, period)
+				}
+				if _, _, s4 := drive(rate, c.sig, 20, 24); s4.cut != s.cut {
+					t.Fatalf("left out %d samples in 4 ticks, %d in 40", s4.cut, s.cut)
+				}
+				// A second debt takes the first one's remainder along.
+				_, _, s2 := drive(rate, c.sig, 20, 60, 40)
+				if s2.owe != 0 || s2.spare >= period || int(s2.cut) != 2*n-s2.spare {
+					t.Fatalf("two debts: left out %d of %d, %d kept", s2.cut, 2*n, s2.spare)
+				}
+				if got, own := maxStep(out), maxStep(c.sig); float64(got) > 1.1*float64(own) {
+					t.Fatalf("largest step %d against the signal's %d: a click", got, own)
+				}
+			})
+		}
+	}
+}
+
+// Silence goes whole at once (a cut of any length is inaudible); noise,
+// which never repeats, waits for a good cut and then goes anyway, so a
+// debt never holds the delay for long.
+func TestAccelerateSilenceAndNoise(t *testing.T) {
+	for _, rate := range []int{48000, 8000} {
+		_, ticks, s := drive(rate, make(audio.PCM16, rate*2), 20, 40)
+		if ticks != 2 || s.owe != 0 { // 15 ms, then the 5 left
+			t.Fatalf("silence at %d: %d ticks, %d samples still owed", rate, ticks, s.owe)
+		}
+		_, ticks, s = drive(rate, audiotest.Noise(rate*2, 0.2, 7), 20, 60)
+		if ticks < 15 || ticks > 20 {
+			t.Fatalf("noise at %d: left out after %d ticks (owe %d), want after the 15 ticks' wait", rate, ticks, s.owe)
+		}
+	}
+}
