@@ -35,7 +35,7 @@ const (
 
 // newJitter returns a buffer holding target packets before playout.
 func newJitter(target int) *jitter {
-	return &jitter{core: jcore.New[byte](jcore.Ticked(target, mixer.Period, mixer.Rate))}
+	return &jitter{core: jcore.New[byte](jcore.Ticked(target, mixer.Period, mixer.Rate).Accelerated())}
 }
 
 // String names the buffer as a stage of the receive pipelines (recv.go).
@@ -67,6 +67,17 @@ func (j *jitter) popAt(now time.Time) (popKind, *jbSlot) {
 		return popConceal, nil
 	}
 	return popKind(k), s // popNone, popPacket, popFEC are jcore's None, Packet, Lost
+}
+
+// popOwedAt is a second packet to play at the tick now, when the buffer
+// gives back a period of delay (jcore.Policy.Accelerate): its audio is
+// played time-compressed with the tick's (accelerate.go).
+func (j *jitter) popOwedAt(now time.Time) (popKind, *jbSlot) {
+	k, s := j.core.PopOwed(now)
+	if k != jcore.Packet {
+		return popNone, nil
+	}
+	return popPacket, s
 }
 
 // stats are the buffer's counters.

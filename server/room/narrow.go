@@ -34,11 +34,15 @@ func (p *peer) read(log *slog.Logger, dst []int16, narrow bool, also []int16) (o
 	}
 	fifo, other := &sink.fifo, &otherSink.fifo
 	now := time.Now() // the tick
+	if p.clock != nil {
+		now = p.clock()
+	}
 	if also != nil {
 		*fifo = (*fifo)[:0]
+		sink.sh.Forget()
 		p.warm(narrow)
 	}
-	for len(*fifo) < len(dst) {
+	for len(*fifo) < len(dst)+sink.sh.Owed() { // samples owed are beyond the frame
 		kind, slot := p.jb.popAt(now)
 		if kind == popNone {
 			if len(*fifo) == 0 {
@@ -55,7 +59,19 @@ func (p *peer) read(log *slog.Logger, dst []int16, narrow bool, also []int16) (o
 			p.run(log, !narrow, otherSink, kind, slot)
 		}
 	}
+	// A period of delay the jitter buffer gives back: its packet plays in
+	// this tick too, and the frames from here leave its length out
+	// (audio/timescale).
+	if kind, slot := p.jb.popOwedAt(now); kind != popNone {
+		before := len(*fifo)
+		p.run(log, narrow, sink, kind, slot)
+		sink.sh.Owe(len(*fifo) - before)
+		if also != nil {
+			p.run(log, !narrow, otherSink, kind, slot)
+		}
+	}
 	if also != nil {
+		otherSink.sh.Forget()
 		if alsoOK = len(*other) >= len(also); alsoOK {
 			copy(also, *other)
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/meet-dev/meet/audio"
 	"github.com/meet-dev/meet/audio/mixer"
+	"github.com/meet-dev/meet/audio/timescale"
 )
 
 // The receive direction of a staff leg — their track, to what others hear —
@@ -65,8 +66,8 @@ type recvPipes struct {
 // decoders are made on first use.
 func buildRecv(jb *jitter, newDec func(c codecKind, rate int) (decoder, error)) *recvPipes {
 	rp := &recvPipes{
-		wide:   &recvSink{rate: mixer.Rate, to: "Mixer(48000)"},
-		narrow: &recvSink{rate: CallerRate, to: "Trunk(8000)", dly: &delayLine{}},
+		wide:   &recvSink{rate: mixer.Rate, to: "Mixer(48000)", sh: timescale.Shortener{Rate: mixer.Rate}},
+		narrow: &recvSink{rate: CallerRate, to: "Trunk(8000)", dly: &delayLine{}, sh: timescale.Shortener{Rate: CallerRate}},
 	}
 	const ratio8 = mixer.Rate / CallerRate
 	opus := &decodeStage{name: "Opus(48000, decode)", codec: codecOpus, rate: mixer.Rate, ratio: 1, newDec: newDec, next: rp.wide}
@@ -88,8 +89,10 @@ func buildRecv(jb *jitter, newDec func(c codecKind, rate int) (decoder, error)) 
 // samples. For a leg attached to a new room (staffLeg.restart), whose
 // stream may have paused since the last.
 func (rp *recvPipes) reset() {
-	rp.wide.fifo = rp.wide.fifo[:0]
-	rp.narrow.fifo = rp.narrow.fifo[:0]
+	for _, s := range []*recvSink{rp.wide, rp.narrow} {
+		s.fifo = s.fifo[:0]
+		s.sh.Forget()
+	}
 	for _, pipe := range rp.pipes {
 		if pipe == nil {
 			continue
@@ -216,6 +219,9 @@ type recvSink struct {
 	to   string
 	fifo audio.PCM16
 	dly  *delayLine // Delay(8) on the frames taken, at 8 kHz
+	// sh shortens the frames taken by the samples of a packet played early
+	// (the jitter buffer giving back delay, PopOwed): audio/timescale.
+	sh timescale.Shortener
 }
 
 func (s *recvSink) WriteSample(pcm audio.PCM16) error {
@@ -231,11 +237,9 @@ func (s *recvSink) String() string {
 	return s.to
 }
 
-// take moves one frame of len(dst) samples from the fifo into dst.
-func (s *recvSink) take(dst []int16) {
-	copy(dst, s.fifo)
-	s.fifo = s.fifo[:copy(s.fifo, s.fifo[len(dst):])]
-}
+// take moves one frame of len(dst) samples from the fifo into dst,
+// shortened while samples are owed.
+func (s *recvSink) take(dst []int16) { s.fifo = s.sh.Take(dst, s.fifo) }
 
 // out passes frame f, as played, through what follows the fifo (Delay(8)).
 func (s *recvSink) out(f []int16) {

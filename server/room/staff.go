@@ -76,6 +76,7 @@ type peer struct {
 	lastN int        // samples of the last packet, at 48 kHz
 	// lastCodec is the codec of the last decoded packet.
 	lastCodec codecKind
+	clock     func() time.Time // a tick's time; nil: time.Now (tests run their own)
 
 	narrowRecv
 	newDe func(c codecKind, rate int) (decoder, error)
@@ -342,6 +343,11 @@ type StaffStats struct {
 	FEC      uint64 // of which recovered from the next packet's FEC
 	Late     uint64 // packets that arrived after their playout time
 	Skipped  uint64 // packets dropped to cut latency (jumped over or drained)
+	// Accelerated are packets played early to cut latency, their audio
+	// time-compressed (pitch periods left out, nothing dropped); CutMs
+	// the audio left out in all, ms.
+	Accelerated uint64
+	CutMs       float64
 }
 
 // StaffStats returns a softphone leg's counters.
@@ -361,10 +367,19 @@ func (m *Manager) StaffStats(staffID int64) (StaffStats, bool) {
 	defer s.mu.Unlock()
 	if p := s.cur; p != nil {
 		st.Codec = p.send.String()
-		j := p.jb.stats()
-		st.Received, st.Lost, st.FEC, st.Late, st.Skipped = j.Received, j.Lost, j.FEC, j.Late, j.Jumped+j.Drained
+		p.receiveStats(&st)
 	}
 	return st, true
+}
+
+// receiveStats fills in st's counters of p's receive direction.
+func (p *peer) receiveStats(st *StaffStats) {
+	j := p.jb.stats()
+	st.Received, st.Lost, st.FEC, st.Late, st.Skipped = j.Received, j.Lost, j.FEC, j.Late, j.Jumped+j.Drained
+	st.Accelerated = j.Accelerated
+	if p.recv != nil {
+		st.CutMs = float64(p.recv.wide.sh.Cut())/mixer.Rate*1000 + float64(p.recv.narrow.sh.Cut())/CallerRate*1000
+	}
 }
 
 // hintBand tells p's softphone the band its microphone stream needs now
