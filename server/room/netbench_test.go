@@ -40,8 +40,10 @@ import (
 // trunk's RTP legs, trunk.RTPLeg: its socket, jitter buffer and μ-law
 // codec) run in a child process so that only the server's CPU is measured
 // here; each softphone is attached to its own room with its caller.
-// Reports server CPU per call, late ticks and the operator's packets lost
-// or dropped unplayed. The rooms run on meetd's default shared clock;
+// Reports server CPU per call, late ticks, and in both directions (the
+// operators' packets at the rooms, the callers' at the trunk's legs) the
+// frames concealed, the packets dropped unplayed and those played early
+// to give delay back by time compression (audio/timescale). The rooms run on meetd's default shared clock;
 // the trunk sends the callers' RTP through io_uring as meetd does by
 // default (udpbatch.Batch), sendto/N a system call a packet (meetd
 // --io-uring=false, or a kernel that refuses io_uring); own/N gives each
@@ -180,12 +182,13 @@ func benchNetworkCalls(b *testing.B, n int, uring bool, idle string, opts ...Opt
 	// Settle first: setting up N calls at once makes the first ticks
 	// underrun, and the operator's jitter buffer remembers an underrun for
 	// up to 4 s (a period more of margin for 150 packets, then a 50-packet
-	// window before that period of delay is given back, dropping a packet).
+	// window before that period of delay is given back).
 	time.Sleep(settle)
 	// The CPU and wall-clock window brackets the counters' reads: on a
 	// loaded host reading 2N rooms' and legs' counters can take a second.
 	c0, w0, cc0 := cpuTime(), time.Now(), procCPU(cmd.Process.Pid)
-	late0, ticks0, recv0, lost0, skip0 := netStats(m, n)
+	late0, ticks0, recv0, lost0, skip0, acc0 := netStats(m, n)
+	callers0 := callerStats(legs)
 	gc0, sw0 := readGCStats(), readSwitches()
 	gen0 := genStats(b, stdin, lines)
 	if f := os.Getenv("ROOM_NET_CPUPROFILE"); f != "" { // meetd's side, the measured seconds only
@@ -202,7 +205,8 @@ func benchNetworkCalls(b *testing.B, n int, uring bool, idle string, opts ...Opt
 		time.Sleep(3 * time.Second)
 	}
 	gen := genStats(b, stdin, lines).sub(gen0)
-	late, ticks, recv, lost, skip := netStats(m, n)
+	late, ticks, recv, lost, skip, acc := netStats(m, n)
+	callers := callerStats(legs).Sub(callers0)
 	cpu, wall, clientCPU := cpuTime()-c0, time.Since(w0), procCPU(cmd.Process.Pid)-cc0
 	gc, sw := readGCStats().sub(gc0), readSwitches().sub(sw0)
 	var worst time.Duration
@@ -257,10 +261,38 @@ func benchNetworkCalls(b *testing.B, n int, uring bool, idle string, opts ...Opt
 		frames := float64(recv - recv0 + lost - lost0)
 		b.ReportMetric(float64(lost-lost0)/frames*100, "%operator-loss")
 		b.ReportMetric(float64(skip-skip0)/frames*100, "%operator-skipped")
+		// Packets played early to give delay back, their audio
+		// time-compressed (pitch periods left out, audio/timescale): not
+		// lost, but the operator's voice came a few ms shorter.
+		b.ReportMetric(float64(acc.packets-acc0.packets)/frames*100, "%operator-accelerated")
+		b.ReportMetric(acc.cutMs-acc0.cutMs, "operator-cut-ms")
 		if batch != nil {
 			b.ReportMetric(float64(batch.Lost()), "caller-sends-lost")
 		}
 	}
+	// The other direction: the callers' packets at the trunk's jitter
+	// buffers (the operators hear them), concealed and skipped.
+	if frames := float64(callers.Played + callers.Concealed); frames > 0 {
+		b.ReportMetric(float64(callers.Concealed)/frames*100, "%caller-loss")
+		b.ReportMetric(float64(callers.Skipped)/frames*100, "%caller-skipped")
+		b.ReportMetric(float64(callers.Accelerated)/frames*100, "%caller-accelerated")
+		b.ReportMetric(float64(callers.CutSamples)/8, "caller-cut-ms")
+	}
+}
+
+// callerStats sums the legs' receive counters.
+func callerStats(legs []*trunk.RTPLeg) (sum trunk.ReceiveStats) {
+	for _, l := range legs {
+		if l != nil {
+			st := l.ReceiveStats()
+			sum.Played += st.Played
+			sum.Concealed += st.Concealed
+			sum.Skipped += st.Skipped
+			sum.Accelerated += st.Accelerated
+			sum.CutSamples += st.CutSamples
+		}
+	}
+	return sum
 }
 
 // gcStats are the runtime's garbage collection counters.
@@ -347,7 +379,14 @@ func procCPU(pid int) time.Duration {
 	return time.Duration(utime+stime) * time.Second / clkTck
 }
 
-func netStats(m *Manager, n int) (late, ticks, recv, lost, skipped uint64) {
+// accelStats are the operators' time-compressed give-backs: packets played
+// early and the audio left out, ms.
+type accelStats struct {
+	packets uint64
+	cutMs   float64
+}
+
+func netStats(m *Manager, n int) (late, ticks, recv, lost, skipped uint64, acc accelStats) {
 	for i := range n {
 		st, _ := m.Stats(int64(i + 1))
 		late += st.Late
@@ -356,6 +395,8 @@ func netStats(m *Manager, n int) (late, ticks, recv, lost, skipped uint64) {
 		recv += ss.Received
 		lost += ss.Lost
 		skipped += ss.Skipped
+		acc.packets += ss.Accelerated
+		acc.cutMs += ss.CutMs
 	}
 	return
 }

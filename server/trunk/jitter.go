@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/meet-dev/meet/audio/jitter"
+	"github.com/meet-dev/meet/audio/timescale"
 )
 
 // jitterBuffer reorders decoded RTP payloads by sequence number and hands
@@ -21,8 +22,9 @@ import (
 type jitterBuffer struct {
 	core    *jitter.Buffer[int16] // its ring is allocated at the first Push: a caller who sends no audio costs none
 	pending []int16
-	last    []int16 // last real or concealed frame, for concealment
-	invalid int     // packets of no or too many samples
+	sh      timescale.Shortener // pending's frames shortened by a packet played early (delay given back)
+	last    []int16             // last real or concealed frame, for concealment
+	invalid int                 // packets of no or too many samples
 }
 
 const frameSamples = 160
@@ -37,8 +39,11 @@ const framePeriod = 20 * time.Millisecond
 // the first packet when it has waited the 4 ms margin (plus twice the
 // jitter) at the room's tick, rather than a tick later on the second, and
 // an underrun waits for the late packet (see jitter.Policy.WithTicks).
+// Accelerated: the delay its drains give back goes by time compression
+// (audio/timescale), not by dropping packets.
 func newJitterBuffer(prime, max int) *jitterBuffer {
-	return &jitterBuffer{core: jitter.New[int16](jitter.Primed(prime, max).WithTicks(framePeriod, 8000))}
+	return &jitterBuffer{core: jitter.New[int16](jitter.Primed(prime, max).WithTicks(framePeriod, 8000).Accelerated()),
+		sh: timescale.Shortener{Rate: 8000}}
 }
 
 // PushAt queues a copy of a decoded payload (samples may be reused after)
@@ -50,6 +55,7 @@ func (j *jitterBuffer) PushAt(seq uint16, ts uint32, samples []int16, at time.Ti
 	}
 	if v, _ := j.core.Insert(seq, ts, at, samples); v == jitter.Restarted {
 		j.pending = j.pending[:0] // samples of the old stream
+		j.sh.Forget()
 	}
 }
 
@@ -57,12 +63,13 @@ func (j *jitterBuffer) PushAt(seq uint16, ts uint32, samples []int16, at time.Ti
 func (j *jitterBuffer) reset() {
 	j.core.Reset()
 	j.pending = j.pending[:0]
+	j.sh.Forget()
 }
 
 // PopAt fills dst (len 160) with the next frame at the tick now (zero:
 // untimed). It returns false, with dst zeroed, when nothing is playing.
 func (j *jitterBuffer) PopAt(dst []int16, now time.Time) bool {
-	for len(j.pending) < len(dst) {
+	for len(j.pending) < len(dst)+j.sh.Owed() { // samples owed are beyond the frame
 		k, s := j.core.Pop(now)
 		if k == jitter.None {
 			break
@@ -77,10 +84,17 @@ func (j *jitterBuffer) PopAt(dst []int16, now time.Time) bool {
 	if len(j.pending) < len(dst) {
 		clear(dst)
 		j.pending = j.pending[:0]
+		j.sh.Forget()
 		return false
 	}
-	n := copy(dst, j.pending)
-	j.pending = j.pending[:copy(j.pending, j.pending[n:])]
+	// A period of delay the buffer gives back: its packet plays now too,
+	// and the frames from here leave its length out.
+	if k, s := j.core.PopOwed(now); k == jitter.Packet {
+		j.pending = append(j.pending, s.Payload...)
+		j.last = append(j.last[:0], s.Payload...)
+		j.sh.Owe(len(s.Payload))
+	}
+	j.pending = j.sh.Take(dst, j.pending)
 	j.core.Drain()
 	return true
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meet-dev/meet/audio/audiotest"
 	"github.com/meet-dev/meet/audio/jitter"
 )
 
@@ -208,12 +209,21 @@ func TestJitterSequenceRestart(t *testing.T) {
 
 // A burst (a stall upstream, then everything at once) leaves packets
 // queued; in steady flow the buffer drains back to its priming depth
-// within a window or two instead of keeping the delay for the whole call.
+// within a window or two instead of keeping the delay for the whole call,
+// by time compression: every packet plays, the caller's tone comes out
+// shorter and unbroken.
 func TestJitterDrainsDelayLeftByABurst(t *testing.T) {
 	j := newJitterBuffer(2, 10)
 	frame := make([]int16, frameSamples)
 	seq := uint16(100)
-	push := func() { j.Push(seq, make([]int16, frameSamples)); seq++ }
+	const tone = 300.0
+	pos := 0
+	push := func() {
+		j.Push(seq, audiotest.ToneAt(8000, tone, 0.3, pos, frameSamples))
+		seq++
+		pos += frameSamples
+	}
+	var out []int16
 	push()
 	push()
 	for range 8 { // 160 ms stall upstream
@@ -226,23 +236,40 @@ func TestJitterDrainsDelayLeftByABurst(t *testing.T) {
 		if !j.Pop(frame) {
 			t.Fatalf("pop %d: nothing played", i)
 		}
+		out = append(out, frame...)
 		push()
 	}
 	if d := j.Depth(); d > 3 {
 		t.Fatalf("depth %d after %d steady pops, want back near prime (2)", d, 3*drainWindow)
 	}
-	if st := j.core.Stats(); st.Drained == 0 || st.Lost != 0 {
-		t.Fatalf("drained %d, lost %d", st.Drained, st.Lost)
+	st := j.core.Stats()
+	if st.Accelerated == 0 || st.Dropped != 0 || st.Lost != 0 {
+		t.Fatalf("accelerated %d, dropped %d, lost %d: want the delay given back, nothing dropped or lost", st.Accelerated, st.Dropped, st.Lost)
 	}
-	// Steady flow at the priming depth drains nothing.
-	before := j.core.Stats().Drained
+	if cut, want := int(j.sh.Cut()), int(st.Accelerated)*frameSamples; cut > want || cut < want-8000/int(tone) {
+		t.Fatalf("left out %d samples for %d packets", cut, st.Accelerated)
+	}
+	if got, own := maxStep(out), maxStep(audiotest.Tone(8000, tone, 0.3, 8000)); float64(got) > 1.1*float64(own) {
+		t.Fatalf("largest step %d against the tone's %d: a click", got, own)
+	}
+	// Steady flow at the priming depth gives back nothing more.
 	for range 3 * drainWindow {
 		j.Pop(frame)
 		push()
 	}
-	if drained := j.core.Stats().Drained; drained != before {
-		t.Fatalf("drained %d more in steady flow", drained-before)
+	if after := j.core.Stats(); after.Accelerated != st.Accelerated || after.Dropped != 0 {
+		t.Fatalf("accelerated %d more, dropped %d in steady flow", after.Accelerated-st.Accelerated, after.Dropped)
 	}
+}
+
+// maxStep is the largest change between neighbouring samples of s.
+func maxStep(s []int16) int {
+	m := 0
+	for i := 1; i < len(s); i++ {
+		d := int(s[i]) - int(s[i-1])
+		m = max(m, d, -d)
+	}
+	return m
 }
 
 // Push is PushAt with the arrival unknown.

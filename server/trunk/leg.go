@@ -62,5 +62,30 @@ func (l *RTPLeg) ReadFrame(dst []int16) bool { return l.s.ReadFrame(dst) }
 // WriteFrame encodes and sends one frame to the peer (nothing before Connect).
 func (l *RTPLeg) WriteFrame(src []int16) error { return l.s.WriteFrame(src) }
 
+// ReceiveStats are a leg's receive counters since it opened.
+type ReceiveStats struct {
+	Played    uint64 // packets played
+	Concealed uint64 // frames missing at playout (lost or late packets)
+	Skipped   uint64 // packets dropped unplayed to cut delay (trimmed, drained, jumped)
+	// Accelerated are packets played early to cut delay instead, their
+	// audio time-compressed (audio/timescale); CutSamples what it left out.
+	Accelerated, CutSamples uint64
+}
+
+// ReceiveStats is what the leg's jitter buffer played, concealed and skipped.
+func (l *RTPLeg) ReceiveStats() ReceiveStats {
+	l.s.mu.Lock()
+	defer l.s.mu.Unlock()
+	st := l.s.jb.core.Stats()
+	return ReceiveStats{Played: st.Played, Concealed: st.Lost, Skipped: st.Trimmed + st.Drained + st.Jumped,
+		Accelerated: st.Accelerated, CutSamples: l.s.jb.sh.Cut()}
+}
+
 // Close stops the leg and releases its port.
 func (l *RTPLeg) Close() { l.s.close() }
+
+// Sub is st less o: the counts between two reads.
+func (st ReceiveStats) Sub(o ReceiveStats) ReceiveStats {
+	return ReceiveStats{st.Played - o.Played, st.Concealed - o.Concealed, st.Skipped - o.Skipped,
+		st.Accelerated - o.Accelerated, st.CutSamples - o.CutSamples}
+}
