@@ -23,7 +23,30 @@ type Shortener struct {
 	waited int    // frames the debt has waited for a good cut
 	spare  int    // a remainder kept as delay until the next debt
 	cut    uint64 // samples left out so far
+	st     Stats
 }
+
+// Stats are a Shortener's samples left out, by how, and kept.
+type Stats struct {
+	Periodic uint64 // whole periods of a repeating signal (a voice, a tone)
+	Quiet    uint64 // silence
+	Forced   uint64 // after the fallback's wait: nothing repeated
+	Kept     uint64 // remainders shorter than the signal's period kept as delay (each time one was)
+}
+
+// Stats are the samples left out so far, by how, and kept.
+func (s *Shortener) Stats() Stats { return s.st }
+
+// how is what cut found.
+type how uint8
+
+const (
+	wait     how = iota // nothing repeats yet: wait for a better place
+	keep                // the signal repeats with a period longer than the debt
+	quietCut            // silence: any length goes
+	periodic            // whole periods
+	forced              // the fallback's cut
+)
 
 // Owe adds n samples (a packet played early, already in the fifo) to the
 // debt, with any remainder an earlier one left. A new debt waits afresh
@@ -55,16 +78,25 @@ func (s *Shortener) Forget() { s.owe, s.waited, s.spare = 0, 0, 0 }
 func (s *Shortener) Take(dst []int16, fifo audio.PCM16) audio.PCM16 {
 	n, used := len(dst), len(dst)
 	if s.owe = min(s.owe, max(0, len(fifo)-n)); s.owe > 0 {
-		t, wait := cut(fifo, s.Rate, s.owe, s.waited)
-		if t > 0 {
+		switch t, h := cut(fifo, s.Rate, s.owe, s.waited); h {
+		case wait:
+			s.waited++
+		case keep:
+			s.st.Kept += uint64(s.owe)
+			s.spare, s.owe = s.spare+s.owe, 0
+		default:
 			cutPeriod(dst, fifo, t)
 			s.owe -= t
 			s.cut += uint64(t)
 			used = n + t
-		} else if wait {
-			s.waited++
-		} else {
-			s.spare, s.owe = s.spare+s.owe, 0
+			switch h {
+			case quietCut:
+				s.st.Quiet += uint64(t)
+			case periodic:
+				s.st.Periodic += uint64(t)
+			default:
+				s.st.Forced += uint64(t)
+			}
 		}
 	}
 	if used == n {
@@ -93,27 +125,27 @@ func threshold(waited int) float64 {
 	switch {
 	case waited < 5:
 		return 0.9
-	case waited < 15:
+	case waited < waitedLong:
 		return 0.7
 	}
 	return math.Inf(-1)
 }
 
+// waitedLong frames of waiting end in the fallback.
+const waitedLong = 15
+
 // cut is the period (samples at rate) to leave out of the frame
-// starting at x[0]: at most owe samples; x holds a frame (n) and owe
-// more. 0 when no cut is good enough: when the signal repeats with a
-// period longer than owe (a remainder a cut would break), or, with wait,
-// when nothing repeats and fewer than the fallback's frames have been
-// waited (the owner counts them). The search runs at 8 kHz resolution (a sample in rate/8000), the
+// starting at x[0], at most owe (> 0) samples (x holds a frame and owe
+// more), and how it was found; none (keep) when the signal repeats with a
+// period longer than owe (a remainder a cut would break), or (wait) when
+// nothing repeats and fewer than the fallback's frames have been waited
+// (the owner counts them). The search runs at 8 kHz resolution (a sample in rate/8000), the
 // chosen period refined at the full rate; of the periods that match
 // nearly as well as the best, the longest that fits goes.
-func cut(x []int16, rate, owe, waited int) (t int, wait bool) {
+func cut(x []int16, rate, owe, waited int) (int, how) {
 	lo, hi := rate*minPeriod/10000, min(rate*maxPeriod/10000, len(x)/2)
-	if owe < 1 {
-		return 0, false
-	}
-	if c := min(owe, hi); quiet(x[:2*c]) {
-		return c, false
+	if c := min(owe, hi); c > 0 && quiet(x[:2*c]) {
+		return c, quietCut
 	}
 	step := max(1, rate/8000)
 	var corr [128]float64 // by lag at 8 kHz resolution: (15 - 2.5 ms) × 8 + 1 = 101
@@ -124,7 +156,7 @@ func cut(x []int16, rate, owe, waited int) (t int, wait bool) {
 	}
 	thr := threshold(waited)
 	if best < thr {
-		return 0, true // nothing repeats (yet): wait for a better place
+		return 0, wait
 	}
 	bestT := 0
 	for k := n - 1; k >= 0; k-- {
@@ -135,9 +167,9 @@ func cut(x []int16, rate, owe, waited int) (t int, wait bool) {
 	}
 	if bestT == 0 {
 		if math.IsInf(thr, -1) && owe >= lo {
-			return bestFit(x, lo, min(owe, hi), step), false // the fallback: the best-matching cut that fits
+			return bestFit(x, lo, min(owe, hi), step), forced // the best-matching cut that fits
 		}
-		return 0, false // the signal's period does not fit in owe
+		return 0, keep
 	}
 	if step > 1 {
 		c, r := math.Inf(-1), bestT
@@ -148,7 +180,10 @@ func cut(x []int16, rate, owe, waited int) (t int, wait bool) {
 		}
 		bestT = r
 	}
-	return bestT, false
+	if best < threshold(waitedLong - 1) {
+		return bestT, forced // nothing repeated: after the fallback's wait
+	}
+	return bestT, periodic
 }
 
 // bestFit is the lag in [lo, hi] (hi ≤ x's half) whose period

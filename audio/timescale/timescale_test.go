@@ -92,6 +92,9 @@ func TestAccelerateVoiced(t *testing.T) {
 					t.Fatalf("left out %d of %d samples owed, %d still owed, %d kept: want all but less than a period (%d) kept",
 						s.cut, n, s.owe, s.spare, period)
 				}
+				if st := s.Stats(); st.Periodic != s.cut || st.Kept != uint64(s.spare) {
+					t.Fatalf("stats %+v: want all %d samples cut by periods, %d kept", st, s.cut, s.spare)
+				}
 				if _, _, s4 := drive(rate, c.sig, 20, 24); s4.cut != s.cut {
 					t.Fatalf("left out %d samples in 4 ticks, %d in 40", s4.cut, s.cut)
 				}
@@ -114,12 +117,12 @@ func TestAccelerateVoiced(t *testing.T) {
 func TestAccelerateSilenceAndNoise(t *testing.T) {
 	for _, rate := range []int{48000, 8000} {
 		_, ticks, s := drive(rate, make(audio.PCM16, rate*2), 20, 40)
-		if ticks != 2 || s.owe != 0 { // 15 ms, then the 5 left
-			t.Fatalf("silence at %d: %d ticks, %d samples still owed", rate, ticks, s.owe)
+		if ticks != 2 || s.owe != 0 || s.Stats().Quiet != uint64(rate/50) { // 15 ms, then the 5 left
+			t.Fatalf("silence at %d: %d ticks, %d samples still owed, stats %+v", rate, ticks, s.owe, s.Stats())
 		}
 		_, ticks, s = drive(rate, audiotest.Noise(rate*2, 0.2, 7), 20, 60)
-		if ticks < 15 || ticks > 20 {
-			t.Fatalf("noise at %d: left out after %d ticks (owe %d), want after the 15 ticks' wait", rate, ticks, s.owe)
+		if ticks < 15 || ticks > 20 || s.Stats().Forced == 0 || s.Stats().Periodic != 0 {
+			t.Fatalf("noise at %d: left out after %d ticks (owe %d, stats %+v), want after the 15 ticks' wait", rate, ticks, s.owe, s.Stats())
 		}
 	}
 }
