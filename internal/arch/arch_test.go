@@ -87,7 +87,7 @@ func ours(path string) bool { return path == mod || strings.HasPrefix(path, mod+
 
 // Policy packages decide and compute; they are tested as plain functions,
 // so they reach no network, database, device or cgo code.
-var policy = []string{"api", "audio", "audio/mixer", "audio/denoise", "audio/denoise/internal/fft", "audio/denoise/internal/vec", "audio/rtpseq", "audio/jitter", "audio/audiotest",
+var policy = []string{"api", "audio", "audio/mixer", "audio/denoise", "audio/denoise/internal/fft", "audio/denoise/internal/vec", "audio/rtpseq", "audio/jitter", "audio/timescale", "audio/audiotest",
 	"server/routing", "server/hours", "server/ivr"}
 
 // Not policy, though under audio/: the device (PortAudio), the codec
