@@ -180,7 +180,7 @@ func cut(x []int16, rate, owe, waited int) (int, how) {
 		}
 		bestT = r
 	}
-	if best < threshold(waitedLong - 1) {
+	if best < threshold(waitedLong-1) {
 		return bestT, forced // nothing repeated: after the fallback's wait
 	}
 	return bestT, periodic
