@@ -89,7 +89,7 @@ FUZZ_TARGETS := ./server/trunk:FuzzSIPRequest ./server/trunk:FuzzSDPOffer ./serv
 	./server/httpapi:FuzzDecodeJSON ./tui/common:FuzzParseSnooze ./tui/common:FuzzParseFilter \
 	./tui/common:FuzzCleanNumber ./server/hours:FuzzParseClock \
 	./api:FuzzTextRule ./audio/opus:FuzzDecode ./audio/jitter:FuzzInsert \
-	./internal/litertc:FuzzParseOffer ./internal/litertc:FuzzDatagram
+	./internal/litertc:FuzzParseOffer ./internal/litertc:FuzzDatagram ./audio/timescale:FuzzShortener
 fuzz: deps
 	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
 		echo "== $$fn ($$pkg) for $(FUZZTIME)"; \

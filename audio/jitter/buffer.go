@@ -234,7 +234,14 @@ func (b *Buffer[T]) Pop(now time.Time) (Kind, *Slot[T]) {
 			b.misses++
 		}
 		if b.pol.Loss == LossJump && b.misses > b.pol.StopAfter {
-			b.next, _ = b.ring.Oldest() // a long gap: jump over it
+			// A long gap: jump over it, to the oldest packet after the
+			// cursor (held ones before it, left from before playout
+			// started ahead of them, can never play; nothing left is an
+			// underrun at the next pass).
+			b.dropBefore(b.next)
+			if s, ok := b.ring.Oldest(); ok {
+				b.next = s
+			}
 			continue
 		}
 		b.st.Lost++
@@ -435,6 +442,16 @@ func (b *Buffer[T]) dropNext() bool {
 func (b *Buffer[T]) dropRange(from, to uint16) {
 	for s := from; rtpseq.Before(s, to); s++ {
 		if b.ring.Drop(s) {
+			b.held--
+			b.st.Dropped++
+		}
+	}
+}
+
+// dropBefore forgets the held packets before seq (RFC 3550 order).
+func (b *Buffer[T]) dropBefore(seq uint16) {
+	for i := range b.ring.Size() {
+		if sl := b.ring.At(uint16(i)); sl.OK && rtpseq.Before(sl.Seq, seq) && b.ring.Drop(sl.Seq) {
 			b.held--
 			b.st.Dropped++
 		}

@@ -7,7 +7,8 @@ import (
 	"github.com/meet-dev/meet/audio/rtpseq"
 )
 
-// FuzzInsert feeds each policy a stream of packets with random sequence
+// FuzzInsert feeds each policy (the trunk's and the room's Accelerated
+// too, with PopOwed after every pop) a stream of packets with random sequence
 // numbers (near a moving base, sometimes far, across the wrap), RTP
 // timestamps and arrival steps, mixed with pops, skips, drains and
 // restarts, and checks the invariants: no panic; the held count matches
@@ -29,7 +30,7 @@ func FuzzInsert(f *testing.F) {
 			return
 		}
 		var pol Policy
-		switch data[0] % 5 {
+		switch data[0] % 7 {
 		case 0:
 			pol = Primed(int(data[1]%8), int(data[1]/8%16))
 		case 1:
@@ -39,8 +40,12 @@ func FuzzInsert(f *testing.F) {
 			pol = Adaptive(20*time.Millisecond, 8000)
 		case 3: // the room's operator stream
 			pol = Ticked(int(data[1]%11), 20*time.Millisecond, 8000)
-		case 4: // the trunk's caller stream
+		case 4:
 			pol = Primed(int(data[1]%8), int(data[1]/8%16)).WithTicks(20*time.Millisecond, 8000)
+		case 5: // the room's operator stream
+			pol = Ticked(int(data[1]%11), 20*time.Millisecond, 8000).Accelerated()
+		case 6: // the trunk's caller stream
+			pol = Primed(int(data[1]%8), int(data[1]/8%16)).WithTicks(20*time.Millisecond, 8000).Accelerated()
 		}
 		b := New[byte](pol)
 		size := rtpseq.NewRing[byte](pol.Slots).Size()
@@ -80,6 +85,17 @@ func FuzzInsert(f *testing.F) {
 					if s != nil && (!s.OK || s.Seq != b.next) {
 						t.Fatalf("op %d: FEC slot %d (held: %v), cursor at %d", i, s.Seq, s.OK, b.next)
 					}
+				}
+				// What a drain owes is played in the same tick, the
+				// packet at the cursor, never more than Max at a time.
+				if owed := b.Owed(); owed > pol.Max || owed > 0 && !pol.Accelerate {
+					t.Fatalf("op %d: owes %d periods (max %d, accelerate %v)", i, owed, pol.Max, pol.Accelerate)
+				}
+				from = b.next
+				if k, s := b.PopOwed(now); k == Packet && (s.OK || s.Seq != from || b.next != from+1) {
+					t.Fatalf("op %d: owed packet %d (still held: %v), cursor from %d to %d", i, s.Seq, s.OK, from, b.next)
+				} else if k != Packet && k != None {
+					t.Fatalf("op %d: PopOwed gave %v", i, k)
 				}
 			case op < 0xf8:
 				b.Skip(int(op % 8))
