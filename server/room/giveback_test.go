@@ -90,3 +90,83 @@ func TestOperatorDelayGivenBackWithoutLoss(t *testing.T) {
 		})
 	}
 }
+
+// A stream that stops while its frames still owe samples (the operator
+// muted or hung up just after a give-back) plays out what it holds and
+// then nothing, at either rate. The mixer missed two ticks, so two
+// periods are given back, and the audio is noise, so the debt waits for a
+// cut (0.3 s) longer than the stream takes to stop (5 frames): when it
+// stops, the fifo holds more than a frame.
+func TestOperatorStreamStopsWhileOwing(t *testing.T) {
+	for _, narrow := range []bool{false, true} {
+		t.Run(fmt.Sprintf("narrow=%v", narrow), func(t *testing.T) {
+			m := newTestManager(t)
+			s := benchStaff(t, m, 1)
+			enc, err := opus.NewEncoder(48000, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t0 := time.Unix(1000, 0)
+			var now time.Time
+			s.cur.clock = func() time.Time { return now }
+			rate := mixer.Rate
+			if narrow {
+				rate = CallerRate
+			}
+			frame, wide := make([]int16, rate/50), make([]int16, mixer.FrameSamples)
+			read := func() bool {
+				if narrow {
+					s.readNarrow(frame, wide)
+					return !audiotestSilent(frame)
+				}
+				return s.ReadFrame(frame)
+			}
+			i := 0
+			for ; ; i++ {
+				pkt, err := enc.Encode(audiotest.Noise(960, 0.1, uint64(i+1)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				at := t0.Add(time.Duration(i) * 20 * time.Millisecond)
+				s.mu.Lock()
+				s.cur.jb.pushAt(uint16(i), uint32(i*960), codecOpus, pkt, at)
+				owing := s.cur.recv != nil && max(s.cur.recv.wide.sh.Owed(), s.cur.recv.narrow.sh.Owed()) > len(frame)
+				s.mu.Unlock()
+				if owing {
+					break // the frames owe two periods: the stream stops here
+				}
+				if i > 200 {
+					t.Fatal("no give-back in 200 ticks")
+				}
+				if i == 10 || i == 11 {
+					continue // the mixer missed two ticks
+				}
+				now = at.Add(7 * time.Millisecond)
+				read()
+			}
+			// What it held: the last packet, the two owed, up to five
+			// frames concealed while the next is awaited (and at 8 kHz the
+			// delay line's tail); then nothing.
+			played, last := 0, 0
+			for k := range 20 {
+				now = t0.Add(time.Duration(i+k)*20*time.Millisecond + 7*time.Millisecond)
+				if read() {
+					played, last = played+1, k
+				}
+			}
+			if played < 3 || last > 10 {
+				t.Fatalf("%d frames played after the stream stopped, the last at tick %d: want what it held and then nothing", played, last)
+			}
+		})
+	}
+}
+
+// audiotestSilent reports whether frame is all zeros.
+func audiotestSilent(frame []int16) bool {
+	for _, v := range frame {
+		if v != 0 {
+			return false
+		}
+	}
+	return true
+}

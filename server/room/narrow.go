@@ -48,7 +48,9 @@ func (p *peer) read(log *slog.Logger, dst []int16, narrow bool, also []int16) (o
 			if len(*fifo) == 0 {
 				break
 			}
-			*fifo = append(*fifo, silence[:len(dst)-len(*fifo)]...)
+			if len(*fifo) < len(dst) { // else samples owed are what is missing
+				*fifo = append(*fifo, silence[:len(dst)-len(*fifo)]...)
+			}
 			if also != nil && len(*other) < len(also) {
 				*other = append(*other, silence[:len(also)-len(*other)]...)
 			}
