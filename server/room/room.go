@@ -56,6 +56,9 @@ type Manager struct {
 	rooms  map[int64]*Room
 	staff  map[int64]*staffLeg
 	closed bool
+
+	retiredMu sync.Mutex
+	retired   MediaStats // the streams of softphone connections since replaced or closed
 }
 
 // Room is one call's conference.

@@ -372,6 +372,69 @@ func (m *Manager) StaffStats(staffID int64) (StaffStats, bool) {
 	return st, true
 }
 
+// MediaStats are receive counters summed over the operators' streams into
+// the rooms: every softphone connection's, live or since replaced or
+// closed. Counters: they only grow (a connection is counted once, either
+// live or retired).
+type MediaStats struct {
+	Played      uint64  // packets played
+	Concealed   uint64  // frames missing at playout (FEC or concealment)
+	Skipped     uint64  // packets dropped unplayed to cut delay (jumps)
+	Accelerated uint64  // packets played early to cut delay, time-compressed
+	CutSeconds  float64 // the audio time compression left out
+}
+
+func (a *MediaStats) add(o MediaStats) {
+	a.Played += o.Played
+	a.Concealed += o.Concealed
+	a.Skipped += o.Skipped
+	a.Accelerated += o.Accelerated
+	a.CutSeconds += o.CutSeconds
+}
+
+// mediaStats are p's receive counters; the caller holds the leg's mutex.
+func (p *peer) mediaStats() MediaStats {
+	j := p.jb.stats()
+	var st StaffStats
+	p.receiveStats(&st)
+	return MediaStats{Played: j.Played, Concealed: j.Lost, Skipped: j.Jumped + j.Drained,
+		Accelerated: j.Accelerated, CutSeconds: st.CutMs / 1000}
+}
+
+// MediaStats sums the receive counters of every operator stream the
+// Manager has had (for /metrics).
+func (m *Manager) MediaStats() MediaStats {
+	m.retiredMu.Lock()
+	sum := m.retired // first: a stream retired after this read is then missed once, never counted twice
+	m.retiredMu.Unlock()
+	m.mu.Lock()
+	legs := make([]*staffLeg, 0, len(m.staff))
+	for _, s := range m.staff {
+		legs = append(legs, s)
+	}
+	m.mu.Unlock()
+	for _, s := range legs {
+		s.mu.Lock()
+		if p := s.cur; p != nil {
+			sum.add(p.mediaStats())
+		}
+		s.mu.Unlock()
+	}
+	return sum
+}
+
+// retire adds the counters of p, a connection being replaced or closed,
+// to the Manager's; the caller holds the leg's mutex.
+func (m *Manager) retire(p *peer) {
+	if p == nil {
+		return
+	}
+	st := p.mediaStats()
+	m.retiredMu.Lock()
+	m.retired.add(st)
+	m.retiredMu.Unlock()
+}
+
 // receiveStats fills in st's counters of p's receive direction.
 func (p *peer) receiveStats(st *StaffStats) {
 	j := p.jb.stats()

@@ -104,6 +104,7 @@ func (m *Manager) Offer(ctx context.Context, staffID int64, offerSDP string) (st
 	p.conn, p.track, p.answer = conn, conn, answer
 	s.mu.Lock()
 	old := s.cur
+	m.retire(old)
 	s.cur = p
 	s.mu.Unlock()
 	if old != nil {
@@ -177,6 +178,7 @@ func (m *Manager) Disconnect(staffID int64) {
 	}
 	s.mu.Lock()
 	old := s.cur
+	m.retire(old)
 	s.cur = nil
 	s.mu.Unlock()
 	if old != nil && old.conn != nil {

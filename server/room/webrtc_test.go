@@ -338,3 +338,37 @@ func selectedPair(t *testing.T, pc *webrtc.PeerConnection) string {
 	}
 	return p.String()
 }
+
+// MediaStats counts every operator stream the Manager has had: a
+// connection's packets stay counted when a re-offer replaces it and when
+// it is disconnected, so the sums only grow.
+func TestMediaStatsOutliveConnections(t *testing.T) {
+	m := newTestManager(t)
+	old := newClient(t, m, 1, staffTone, clientOpus, clientPCMU)
+	waitOnline(t, m, 1, true)
+	openWithCaller(t, m, 500, callerTone)
+	if err := m.Attach(500, 1, api.ModeTalk); err != nil {
+		t.Fatal(err)
+	}
+	expectTones(t, "old client", old.rec, []float64{callerTone}, nil)
+	deadline := time.Now().Add(5 * time.Second)
+	for m.MediaStats().Played < 20 {
+		if time.Now().After(deadline) {
+			t.Fatalf("operator packets received: %+v", m.MediaStats())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	before := m.MediaStats()
+	fresh := newClient(t, m, 1, 1200, clientOpus, clientPCMU)
+	waitOnline(t, m, 1, true)
+	replaced := m.MediaStats()
+	if replaced.Played < before.Played || replaced.Concealed < before.Concealed {
+		t.Fatalf("after the re-offer %+v, before %+v: the replaced connection's packets were forgotten", replaced, before)
+	}
+	old.close()
+	expectTones(t, "new client", fresh.rec, []float64{callerTone}, nil)
+	m.Disconnect(1)
+	if after := m.MediaStats(); after.Played < replaced.Played {
+		t.Fatalf("after disconnecting %+v, before %+v", after, replaced)
+	}
+}
