@@ -223,6 +223,7 @@ func (c *call) ensureMedia(mux bool) (*rtpSession, error) {
 		batch:     c.s.cfg.sendBatch,
 		onDTMF:    func(d rune) { c.s.safeHandler(func() { c.s.h.DTMF(c.id, d) }) },
 		onTimeout: func() { go c.s.mediaTimeout(c) },
+		totals:    &c.s.media,
 	}
 	m := newRTPSession(rc, rcc, cfg)
 	c.mu.Lock()

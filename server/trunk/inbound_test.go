@@ -72,6 +72,11 @@ func TestInboundCallAudioBothWaysAndCallerBye(t *testing.T) {
 	if hasTone(heard[len(heard)/2:], 1600) {
 		t.Fatal("tone detector is not selective")
 	}
+	// /metrics' callers' counters count the live call's packets...
+	live := s.MediaStats()
+	if live.Played < 30 {
+		t.Fatalf("media stats of the live call: %+v", live)
+	}
 
 	// Trunk → caller: 600 Hz tone, sent to the latched address.
 	got := make(chan []int16, 1)
@@ -112,6 +117,10 @@ func TestInboundCallAudioBothWaysAndCallerBye(t *testing.T) {
 	}
 	if n := s.ActiveCalls(); n != 0 {
 		t.Fatalf("%d calls left", n)
+	}
+	// ... and keep them once it ended.
+	if ended := s.MediaStats(); ended.Played < live.Played {
+		t.Fatalf("media stats after the call %+v, during it %+v", ended, live)
 	}
 	if media.ReadFrame(frame) || media.WriteFrame(frame) == nil {
 		t.Fatal("media of an ended call must be dead")

@@ -3,6 +3,7 @@ package trunk
 import (
 	"log/slog"
 	"net/netip"
+	"sync"
 )
 
 // RTPLeg is an RTP endpoint outside any SIP dialog: G.711 μ-law, 20 ms
@@ -76,13 +77,62 @@ type ReceiveStats struct {
 func (l *RTPLeg) ReceiveStats() ReceiveStats {
 	l.s.mu.Lock()
 	defer l.s.mu.Unlock()
-	st := l.s.jb.core.Stats()
-	return ReceiveStats{Played: st.Played, Concealed: st.Lost, Skipped: st.Trimmed + st.Drained + st.Jumped,
-		Accelerated: st.Accelerated, CutSamples: l.s.jb.sh.Cut()}
+	return l.s.receiveStatsLocked()
 }
 
 // Close stops the leg and releases its port.
 func (l *RTPLeg) Close() { l.s.close() }
+
+// add adds o's counts to st.
+func (st *ReceiveStats) add(o ReceiveStats) {
+	st.Played += o.Played
+	st.Concealed += o.Concealed
+	st.Skipped += o.Skipped
+	st.Accelerated += o.Accelerated
+	st.CutSamples += o.CutSamples
+}
+
+// mediaTotals sums the receive counters of calls' RTP sessions that closed.
+type mediaTotals struct {
+	mu sync.Mutex
+	st ReceiveStats
+}
+
+func (t *mediaTotals) add(st ReceiveStats) {
+	t.mu.Lock()
+	t.st.add(st)
+	t.mu.Unlock()
+}
+
+// MediaStats sums the receive counters of the callers' streams (every
+// call's RTP session, ended or live; not the cluster's RTPLegs), for
+// /metrics: counters that only grow (a session is counted once, live or
+// closed).
+func (s *Server) MediaStats() ReceiveStats {
+	s.media.mu.Lock()
+	sum := s.media.st // first: a session closing after this read is missed once, never counted twice
+	s.media.mu.Unlock()
+	s.mu.Lock()
+	calls := make([]*call, 0, len(s.calls))
+	for _, c := range s.calls {
+		calls = append(calls, c)
+	}
+	s.mu.Unlock()
+	for _, c := range calls {
+		c.mu.Lock()
+		m := c.media
+		c.mu.Unlock()
+		if m == nil {
+			continue
+		}
+		m.mu.Lock()
+		if !m.closed {
+			sum.add(m.receiveStatsLocked())
+		}
+		m.mu.Unlock()
+	}
+	return sum
+}
 
 // Sub is st less o: the counts between two reads.
 func (st ReceiveStats) Sub(o ReceiveStats) ReceiveStats {

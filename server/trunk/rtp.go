@@ -71,6 +71,7 @@ type rtpSession struct {
 	lastRTP  time.Time
 	closed   bool
 	timedOut bool
+	totals   *mediaTotals
 
 	tx  txState
 	rx  rxStats
@@ -112,6 +113,7 @@ type sessionConfig struct {
 	batch     *udpbatch.Batch
 	onDTMF    func(rune)
 	onTimeout func()
+	totals    *mediaTotals // where the session's receive counters go when it closes (calls; nil: nowhere)
 }
 
 // keyQueue bounds the keys decoded and not yet handed to onDTMF (a
@@ -122,7 +124,7 @@ const keyQueue = 32
 func newRTPSession(conn *udpbatch.Polled, rtcpConn *net.UDPConn, cfg sessionConfig) *rtpSession {
 	s := &rtpSession{
 		log: cfg.log, conn: conn, rtcpConn: rtcpConn, timeout: cfg.timeout, rtcpInterval: cfg.rtcp,
-		onDTMF: cfg.onDTMF, onTimeout: cfg.onTimeout,
+		onDTMF: cfg.onDTMF, onTimeout: cfg.onTimeout, totals: cfg.totals,
 		keys: make(chan rune, keyQueue),
 		jb:   newJitterBuffer(cfg.jbPrime, cfg.jbMax),
 		buf:  make([]byte, 12+8*frameSamples),
@@ -192,6 +194,14 @@ func (s *rtpSession) applyLocked(p mediaParams, localDir direction) {
 	}
 }
 
+// receiveStatsLocked is what the jitter buffer played, concealed, skipped
+// and time-compressed so far; the caller holds mu.
+func (s *rtpSession) receiveStatsLocked() ReceiveStats {
+	st := s.jb.core.Stats()
+	return ReceiveStats{Played: st.Played, Concealed: st.Lost, Skipped: st.Trimmed + st.Drained + st.Jumped,
+		Accelerated: st.Accelerated, CutSamples: s.jb.sh.Cut()}
+}
+
 func (s *rtpSession) close() {
 	s.mu.Lock()
 	if s.closed {
@@ -199,6 +209,9 @@ func (s *rtpSession) close() {
 		return
 	}
 	s.closed = true
+	if s.totals != nil {
+		s.totals.add(s.receiveStatsLocked())
+	}
 	if s.out != nil {
 		s.out.Detach() // before the descriptor it names is closed
 	}

@@ -106,6 +106,7 @@ type Server struct {
 	closed   atomic.Bool
 
 	reg      *registration
+	media    mediaTotals  // receive counters of calls' RTP sessions since closed (MediaStats)
 	ackWaits atomic.Int64 // replies waiting for their ACK (endAtAck)
 	recent   *recentCalls // ended calls, against late INVITE retransmissions
 	ended    endedCalls   // IDs of ended calls, so late actions fail fast
