@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -33,7 +34,8 @@ const baresipNumber = "+819077778888"
 // operator.
 func TestBaresipCallerAnsweredByMeetPhone(t *testing.T) {
 	need(t, "baresip")
-	m := startMeetd(t)
+	metricsPort := freePort(t, "tcp")
+	m := startMeetd(t, "--metrics", fmt.Sprintf("127.0.0.1:%d", metricsPort))
 	p, speaker := phone(t, m, "op@e2e.test", 1000, "--auto-answer")
 
 	b := startBaresip(t, speechOverTone(t, 440, 20*time.Second))
@@ -110,6 +112,42 @@ func TestBaresipCallerAnsweredByMeetPhone(t *testing.T) {
 	if !joined {
 		t.Fatalf("operator %d is not a participant: %+v", op.ID, call.Participants)
 	}
+
+	// /metrics counts both directions' audio played out (about 4 s of
+	// 20 ms packets each), and nothing dropped unplayed on a quiet path.
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, from := range []string{"caller", "operator"} {
+		played := metricValue(t, string(body), `meetd_media_packets_played_total{from="`+from+`"}`)
+		dropped := metricValue(t, string(body), `meetd_media_packets_dropped_total{from="`+from+`"}`)
+		t.Logf("/metrics, from %s: %v played, %v concealed, %v dropped, %v time-compressed", from, played,
+			metricValue(t, string(body), `meetd_media_frames_concealed_total{from="`+from+`"}`), dropped,
+			metricValue(t, string(body), `meetd_media_packets_time_compressed_total{from="`+from+`"}`))
+		if played < 100 || dropped > played/100 {
+			t.Errorf("/metrics, from %s: %v packets played, %v dropped unplayed", from, played, dropped)
+		}
+	}
+}
+
+// metricValue is the value of the sample named name (with its labels) in
+// a Prometheus text exposition.
+func metricValue(t *testing.T, body, name string) float64 {
+	t.Helper()
+	for _, line := range strings.Split(body, "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("no %s in /metrics", name)
+	return 0
 }
 
 // toneFor reports whether s (8 kHz) carries freq for at least d in total,

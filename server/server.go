@@ -26,6 +26,7 @@ import (
 	"github.com/meet-dev/meet/server/httpapi"
 	"github.com/meet-dev/meet/server/inbox"
 	"github.com/meet-dev/meet/server/store"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Store is what the server needs of the store: transactions, and handing
@@ -86,6 +87,11 @@ func WithRecordingFiles(f httpapi.RecordingFiles) Option {
 // WithRoutes adds an HTTP area's routes (stats and exports, automations).
 func WithRoutes(fn func(*http.ServeMux, httpapi.Auth)) Option {
 	return func(s *Server) { s.apiOpts = append(s.apiOpts, httpapi.WithRoutes(fn)) }
+}
+
+// WithCollectors adds collectors to the /metrics registry.
+func WithCollectors(cs ...prometheus.Collector) Option {
+	return func(s *Server) { s.apiOpts = append(s.apiOpts, httpapi.WithCollectors(cs...)) }
 }
 
 // WithRunner adds a background loop that Run starts and waits for; an error

@@ -276,6 +276,7 @@ func (f features) options(db store.DB, bus *eventbus.Bus, in *inbox.Service, cl 
 		server.WithSignaller(cl.signaller(ph.rooms)),
 		server.WithGuidanceStore(ph.guidance),
 		server.WithAudit(db),
+		server.WithCollectors(mediaCollector{rooms: ph.rooms, trunk: ph.trunk}),
 		server.WithRunner(func(ctx context.Context) error {
 			if err := tel.Start(ctx); err != nil {
 				tel.Close()
