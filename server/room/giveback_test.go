@@ -20,6 +20,65 @@ func maxStep(s []int16) int {
 	return m
 }
 
+// tickedLeg is an operator's leg with a real Opus decoder, its stream
+// pushed with stamped arrivals and read on the test's own clock: 20 ms
+// ticks 7 ms after each packet's arrival, at 48 kHz (the mix) or 8 kHz
+// (the two-party fast path).
+type tickedLeg struct {
+	t      *testing.T
+	s      *staffLeg
+	enc    *opus.Encoder
+	t0     time.Time
+	now    time.Time
+	narrow bool
+	rate   int
+	frame  []int16
+	wide   []int16
+}
+
+func newTickedLeg(t *testing.T, narrow bool) *tickedLeg {
+	m := newTestManager(t)
+	enc, err := opus.NewEncoder(48000, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &tickedLeg{t: t, s: benchStaff(t, m, 1), enc: enc, t0: time.Unix(1000, 0), narrow: narrow, rate: mixer.Rate,
+		wide: make([]int16, mixer.FrameSamples)}
+	if narrow {
+		l.rate = CallerRate
+	}
+	l.frame = make([]int16, l.rate/50)
+	l.s.cur.clock = func() time.Time { return l.now }
+	return l
+}
+
+// push codes 20 ms of pcm (48 kHz) as packet i, arrived at its time.
+func (l *tickedLeg) push(i int, pcm []int16) {
+	pkt, err := l.enc.Encode(pcm)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	l.s.mu.Lock()
+	l.s.cur.jb.pushAt(uint16(i), uint32(i*960), codecOpus, pkt, l.t0.Add(time.Duration(i)*20*time.Millisecond))
+	l.s.mu.Unlock()
+}
+
+// read is the tick 7 ms after packet i's arrival: a frame into l.frame,
+// false when nothing played (at 8 kHz: silence).
+func (l *tickedLeg) read(i int) bool {
+	l.now = l.t0.Add(time.Duration(i)*20*time.Millisecond + 7*time.Millisecond)
+	if !l.narrow {
+		return l.s.ReadFrame(l.frame)
+	}
+	l.s.readNarrow(l.frame, l.wide)
+	for _, v := range l.frame {
+		if v != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // The room end to end, as the jitter buffer's own drain test runs
 // (audio/jitter TestTickedDrain) on the mixer's clock: an operator's
 // stream whose packets each waited 7 ms at their tick misses one tick (a
@@ -31,44 +90,21 @@ func maxStep(s []int16) int {
 func TestOperatorDelayGivenBackWithoutLoss(t *testing.T) {
 	for _, narrow := range []bool{false, true} {
 		t.Run(fmt.Sprintf("narrow=%v", narrow), func(t *testing.T) {
-			m := newTestManager(t)
-			s := benchStaff(t, m, 1)
-			enc, err := opus.NewEncoder(48000, 1)
-			if err != nil {
-				t.Fatal(err)
-			}
+			l := newTickedLeg(t, narrow)
 			const tone = 350.0
-			t0 := time.Unix(1000, 0)
-			var now time.Time
-			s.cur.clock = func() time.Time { return now }
-			rate := mixer.Rate
-			if narrow {
-				rate = CallerRate
-			}
-			frame, wide := make([]int16, rate/50), make([]int16, mixer.FrameSamples)
 			var out audio.PCM16
 			for i := range 180 {
-				pkt, err := enc.Encode(audiotest.ToneAt(48000, tone, toneAmp, i*960, 960))
-				if err != nil {
-					t.Fatal(err)
-				}
-				at := t0.Add(time.Duration(i) * 20 * time.Millisecond)
-				s.mu.Lock()
-				s.cur.jb.pushAt(uint16(i), uint32(i*960), codecOpus, pkt, at)
-				s.mu.Unlock()
+				l.push(i, audiotest.ToneAt(48000, tone, toneAmp, i*960, 960))
 				if i == 10 {
 					continue // the mixer missed this tick
 				}
-				now = at.Add(7 * time.Millisecond)
-				if narrow {
-					s.readNarrow(frame, wide)
-				} else if !s.ReadFrame(frame) {
+				if !l.read(i) {
 					t.Fatalf("tick %d: nothing played", i)
 				}
-				out = append(out, frame...)
+				out = append(out, l.frame...)
 			}
 			var st StaffStats
-			s.cur.receiveStats(&st)
+			l.s.cur.receiveStats(&st)
 			if st.Accelerated != 1 || st.Skipped != 0 || st.Lost != 0 {
 				t.Fatalf("accelerated %d, skipped %d, lost %d: want a period given back, nothing skipped or lost",
 					st.Accelerated, st.Skipped, st.Lost)
@@ -78,12 +114,12 @@ func TestOperatorDelayGivenBackWithoutLoss(t *testing.T) {
 			}
 			// After the decoder's start, the tone plays on at its level
 			// with no step larger than its own (and the codec's) allow.
-			tail := out[5*len(frame):]
-			if got, own := maxStep(tail), maxStep(audiotest.Tone(rate, tone, toneAmp, rate)); float64(got) > 1.3*float64(own) {
+			n := len(l.frame)
+			if got, own := maxStep(out[5*n:]), maxStep(audiotest.Tone(l.rate, tone, toneAmp, l.rate)); float64(got) > 1.3*float64(own) {
 				t.Fatalf("largest step %d against the tone's %d: a click", got, own)
 			}
-			for k := 5; k < len(out)/len(frame); k++ {
-				if a := amp(out[k*len(frame):(k+1)*len(frame)], rate, tone); a < toneAmp*0.8 {
+			for k := 5; k < len(out)/n; k++ {
+				if a := amp(out[k*n:(k+1)*n], l.rate, tone); a < toneAmp*0.8 {
 					t.Fatalf("frame %d: tone at %.3f of full scale, want %.2f", k, a, toneAmp)
 				}
 			}
@@ -100,38 +136,14 @@ func TestOperatorDelayGivenBackWithoutLoss(t *testing.T) {
 func TestOperatorStreamStopsWhileOwing(t *testing.T) {
 	for _, narrow := range []bool{false, true} {
 		t.Run(fmt.Sprintf("narrow=%v", narrow), func(t *testing.T) {
-			m := newTestManager(t)
-			s := benchStaff(t, m, 1)
-			enc, err := opus.NewEncoder(48000, 1)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t0 := time.Unix(1000, 0)
-			var now time.Time
-			s.cur.clock = func() time.Time { return now }
-			rate := mixer.Rate
-			if narrow {
-				rate = CallerRate
-			}
-			frame, wide := make([]int16, rate/50), make([]int16, mixer.FrameSamples)
-			read := func() bool {
-				if narrow {
-					s.readNarrow(frame, wide)
-					return !audiotestSilent(frame)
-				}
-				return s.ReadFrame(frame)
-			}
+			l := newTickedLeg(t, narrow)
 			i := 0
 			for ; ; i++ {
-				pkt, err := enc.Encode(audiotest.Noise(960, 0.1, uint64(i+1)))
-				if err != nil {
-					t.Fatal(err)
-				}
-				at := t0.Add(time.Duration(i) * 20 * time.Millisecond)
-				s.mu.Lock()
-				s.cur.jb.pushAt(uint16(i), uint32(i*960), codecOpus, pkt, at)
-				owing := s.cur.recv != nil && max(s.cur.recv.wide.sh.Owed(), s.cur.recv.narrow.sh.Owed()) > len(frame)
-				s.mu.Unlock()
+				l.push(i, audiotest.Noise(960, 0.1, uint64(i+1)))
+				l.s.mu.Lock()
+				rp := l.s.cur.recv
+				owing := rp != nil && max(rp.wide.sh.Owed(), rp.narrow.sh.Owed()) > len(l.frame)
+				l.s.mu.Unlock()
 				if owing {
 					break // the frames owe two periods: the stream stops here
 				}
@@ -141,16 +153,14 @@ func TestOperatorStreamStopsWhileOwing(t *testing.T) {
 				if i == 10 || i == 11 {
 					continue // the mixer missed two ticks
 				}
-				now = at.Add(7 * time.Millisecond)
-				read()
+				l.read(i)
 			}
 			// What it held: the last packet, the two owed, up to five
 			// frames concealed while the next is awaited (and at 8 kHz the
 			// delay line's tail); then nothing.
 			played, last := 0, 0
 			for k := range 20 {
-				now = t0.Add(time.Duration(i+k)*20*time.Millisecond + 7*time.Millisecond)
-				if read() {
+				if l.read(i + k) {
 					played, last = played+1, k
 				}
 			}
@@ -159,14 +169,4 @@ func TestOperatorStreamStopsWhileOwing(t *testing.T) {
 			}
 		})
 	}
-}
-
-// audiotestSilent reports whether frame is all zeros.
-func audiotestSilent(frame []int16) bool {
-	for _, v := range frame {
-		if v != 0 {
-			return false
-		}
-	}
-	return true
 }
