@@ -106,8 +106,8 @@ func (s *Shortener) Take(dst []int16, fifo audio.PCM16) audio.PCM16 {
 }
 
 // minPeriod and maxPeriod bound the period removed from one frame, in
-// tenths of a ms: 2.5 ms (400 Hz) to 15 ms (67 Hz), the range of a speaking voice's
-// pitch and its multiples.
+// tenths of a ms: 2.5 ms (400 Hz) to 15 ms (67 Hz), the range of a
+// speaking voice's pitch and its multiples.
 const (
 	minPeriod = 25  // tenths of a ms
 	maxPeriod = 150 // tenths of a ms

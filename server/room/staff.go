@@ -395,10 +395,16 @@ func (a *MediaStats) add(o MediaStats) {
 // mediaStats are p's receive counters; the caller holds the leg's mutex.
 func (p *peer) mediaStats() MediaStats {
 	j := p.jb.stats()
-	var st StaffStats
-	p.receiveStats(&st)
 	return MediaStats{Played: j.Played, Concealed: j.Lost, Skipped: j.Jumped + j.Drained,
-		Accelerated: j.Accelerated, CutSeconds: st.CutMs / 1000}
+		Accelerated: j.Accelerated, CutSeconds: p.cutMs() / 1000}
+}
+
+// cutMs is the audio time compression left out of p's stream, ms.
+func (p *peer) cutMs() float64 {
+	if p.recv == nil {
+		return 0
+	}
+	return float64(p.recv.wide.sh.Cut())/mixer.Rate*1000 + float64(p.recv.narrow.sh.Cut())/CallerRate*1000
 }
 
 // MediaStats sums the receive counters of every operator stream the
@@ -439,10 +445,7 @@ func (m *Manager) retire(p *peer) {
 func (p *peer) receiveStats(st *StaffStats) {
 	j := p.jb.stats()
 	st.Received, st.Lost, st.FEC, st.Late, st.Skipped = j.Received, j.Lost, j.FEC, j.Late, j.Jumped+j.Drained
-	st.Accelerated = j.Accelerated
-	if p.recv != nil {
-		st.CutMs = float64(p.recv.wide.sh.Cut())/mixer.Rate*1000 + float64(p.recv.narrow.sh.Cut())/CallerRate*1000
-	}
+	st.Accelerated, st.CutMs = j.Accelerated, p.cutMs()
 }
 
 // hintBand tells p's softphone the band its microphone stream needs now
