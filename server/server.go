@@ -46,6 +46,7 @@ type Server struct {
 	bus       *eventbus.Bus
 	inbox     *inbox.Service
 	apiOpts   []httpapi.Option
+	metrics   []prometheus.Collector // registered in the API's registry (WithCollectors)
 	runners   []func(context.Context) error
 	api       *httpapi.API
 	ln        net.Listener
@@ -91,7 +92,7 @@ func WithRoutes(fn func(*http.ServeMux, httpapi.Auth)) Option {
 
 // WithCollectors adds collectors to the /metrics registry.
 func WithCollectors(cs ...prometheus.Collector) Option {
-	return func(s *Server) { s.apiOpts = append(s.apiOpts, httpapi.WithCollectors(cs...)) }
+	return func(s *Server) { s.metrics = append(s.metrics, cs...) }
 }
 
 // WithRunner adds a background loop that Run starts and waits for; an error
@@ -114,6 +115,7 @@ func New(cfg Config, st Store, bus *eventbus.Bus, in *inbox.Service, opts ...Opt
 	apiOpts := append([]httpapi.Option{httpapi.WithLogger(s.log), httpapi.WithInbox(in), httpapi.WithTokenTTL(cfg.TokenTTL)},
 		s.apiOpts...)
 	s.api = httpapi.New(st, bus, apiOpts...)
+	s.api.Registry().MustRegister(s.metrics...)
 	return s, nil
 }
 

@@ -28,29 +28,28 @@ type Auth func(role api.Role, h HandlerFunc) http.Handler
 
 // API is the HTTP front of meetd.
 type API struct {
-	st         store.Store
-	bus        *eventbus.Bus
-	inbox      *inbox.Service
-	calls      CallControl
-	sig        Signaller
-	guidance   GuidanceStore
-	audit      Auditor        // call recording downloads (callcentre.go); nil refuses them
-	files      RecordingFiles // where recordings are read from (callcentre.go)
-	log        *slog.Logger
-	now        func() time.Time
-	tokenTTL   time.Duration
-	ping       time.Duration
-	wsBuffer   int
-	extra      []func(*http.ServeMux, Auth)
-	mux        *http.ServeMux
-	metrics    *metrics
-	collectors []prometheus.Collector // registered with the metrics (WithCollectors)
-	wsCtx      context.Context        // cancelled by CloseWebSockets
-	wsStop     context.CancelFunc
-	wsWG       sync.WaitGroup
-	limits     LoginLimits
-	guard      *LoginGuard
-	tickets    ticketBook
+	st       store.Store
+	bus      *eventbus.Bus
+	inbox    *inbox.Service
+	calls    CallControl
+	sig      Signaller
+	guidance GuidanceStore
+	audit    Auditor        // call recording downloads (callcentre.go); nil refuses them
+	files    RecordingFiles // where recordings are read from (callcentre.go)
+	log      *slog.Logger
+	now      func() time.Time
+	tokenTTL time.Duration
+	ping     time.Duration
+	wsBuffer int
+	extra    []func(*http.ServeMux, Auth)
+	mux      *http.ServeMux
+	metrics  *metrics
+	wsCtx    context.Context // cancelled by CloseWebSockets
+	wsStop   context.CancelFunc
+	wsWG     sync.WaitGroup
+	limits   LoginLimits
+	guard    *LoginGuard
+	tickets  ticketBook
 }
 
 // Option configures New.
@@ -98,12 +97,6 @@ func WithRegistry(reg *prometheus.Registry) Option {
 	return func(a *API) { a.metrics = newMetrics(reg) }
 }
 
-// WithCollectors adds collectors to the /metrics registry (meetd's media
-// counters).
-func WithCollectors(cs ...prometheus.Collector) Option {
-	return func(a *API) { a.collectors = append(a.collectors, cs...) }
-}
-
 // New builds the API over a store and the event bus its OnCommit feeds.
 func New(st store.Store, bus *eventbus.Bus, opts ...Option) *API {
 	a := &API{st: st, bus: bus, log: slog.Default(), now: time.Now, tokenTTL: 7 * 24 * time.Hour,
@@ -119,7 +112,6 @@ func New(st store.Store, bus *eventbus.Bus, opts ...Option) *API {
 	}
 	a.guard = NewLoginGuard(a.limits, a.now)
 	a.metrics.registerBus(bus)
-	a.metrics.reg.MustRegister(a.collectors...)
 	a.wsCtx, a.wsStop = context.WithCancel(context.Background())
 	a.mux = http.NewServeMux()
 	a.routes()
