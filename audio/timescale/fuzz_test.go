@@ -9,9 +9,9 @@ import (
 
 // FuzzShortener drives a Shortener with arbitrary audio (a peer's RTP
 // payloads decode to anything) and arbitrary debts (a peer's timing
-// decides when a buffer owes): Take never panics, always fills its frame,
-// never leaves out more than was owed, and the fifo never grows past a
-// frame and what is owed and kept.
+// decides when a buffer owes): Take never panics, never leaves out more
+// than was owed, and the fifo never grows past a frame and what is owed
+// and kept.
 func FuzzShortener(f *testing.F) {
 	f.Add([]byte{0, 1, 2, 3, 200, 100, 50, 25}, uint8(3), false)
 	f.Add(make([]byte, 4000), uint8(1), true)
@@ -52,10 +52,6 @@ func FuzzShortener(f *testing.F) {
 			fifo = s.Take(frame, fifo)
 			if s.Cut() > owed {
 				t.Fatalf("left out %d samples of %d owed", s.Cut(), owed)
-			}
-			st := s.Stats()
-			if st.Periodic+st.Quiet+st.Forced != s.Cut() {
-				t.Fatalf("stats %+v do not add up to %d cut", st, s.Cut())
 			}
 			if len(fifo) > n+int(owed-s.Cut()) {
 				t.Fatalf("fifo holds %d samples: more than a frame and the %d owed", len(fifo), owed-s.Cut())

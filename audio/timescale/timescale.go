@@ -19,10 +19,9 @@ import (
 // nothing.
 type Shortener struct {
 	Rate   int
-	owe    int    // samples of the fifo beyond the frame to leave out
-	waited int    // frames the debt has waited for a good cut
-	spare  int    // a remainder kept as delay until the next debt
-	cut    uint64 // samples left out so far
+	owe    int // samples of the fifo beyond the frame to leave out
+	waited int // frames the debt has waited for a good cut
+	spare  int // a remainder kept as delay until the next debt
 	st     Stats
 }
 
@@ -64,7 +63,7 @@ func (s *Shortener) Owe(n int) {
 func (s *Shortener) Owed() int { return s.owe }
 
 // Cut is the samples left out so far.
-func (s *Shortener) Cut() uint64 { return s.cut }
+func (s *Shortener) Cut() uint64 { return s.st.Periodic + s.st.Quiet + s.st.Forced }
 
 // Forget drops the debt (the fifo was emptied). Cut is kept.
 func (s *Shortener) Forget() { s.owe, s.waited, s.spare = 0, 0, 0 }
@@ -87,7 +86,6 @@ func (s *Shortener) Take(dst []int16, fifo audio.PCM16) audio.PCM16 {
 		default:
 			cutPeriod(dst, fifo, t)
 			s.owe -= t
-			s.cut += uint64(t)
 			used = n + t
 			switch h {
 			case quietCut:
@@ -166,10 +164,16 @@ func cut(x []int16, rate, owe, waited int) (int, how) {
 		}
 	}
 	if bestT == 0 {
-		if math.IsInf(thr, -1) && owe >= lo {
-			return bestFit(x, lo, min(owe, hi), step), forced // the best-matching cut that fits
+		if !math.IsInf(thr, -1) || owe < lo {
+			return 0, keep
 		}
-		return 0, keep
+		c := math.Inf(-1) // the fallback: the best-matching lag that fits
+		for k := 0; k < n && lo+k*step <= owe; k++ {
+			if corr[k] > c {
+				c, bestT = corr[k], lo+k*step
+			}
+		}
+		return bestT, forced
 	}
 	if step > 1 {
 		c, r := math.Inf(-1), bestT
@@ -184,18 +188,6 @@ func cut(x []int16, rate, owe, waited int) (int, how) {
 		return bestT, forced // nothing repeated: after the fallback's wait
 	}
 	return bestT, periodic
-}
-
-// bestFit is the lag in [lo, hi] (hi ≤ x's half) whose period
-// correlates best, at step resolution.
-func bestFit(x []int16, lo, hi, step int) int {
-	best, bestT := math.Inf(-1), lo
-	for t := lo; t <= hi; t += step {
-		if c := periodCorr(x, t, step); c > best {
-			best, bestT = c, t
-		}
-	}
-	return bestT
 }
 
 // quiet reports whether x is silence (mean square under quietPower).

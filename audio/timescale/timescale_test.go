@@ -88,20 +88,20 @@ func TestAccelerateVoiced(t *testing.T) {
 			t.Run(fmt.Sprintf("%s at %d", c.name, rate), func(t *testing.T) {
 				out, _, s := drive(rate, c.sig, 20, 60)
 				n, period := rate/50, int(c.period*float64(rate))+1
-				if s.owe != 0 || s.spare >= period || int(s.cut) != n-s.spare {
+				if s.owe != 0 || s.spare >= period || int(s.Cut()) != n-s.spare {
 					t.Fatalf("left out %d of %d samples owed, %d still owed, %d kept: want all but less than a period (%d) kept",
-						s.cut, n, s.owe, s.spare, period)
+						s.Cut(), n, s.owe, s.spare, period)
 				}
-				if st := s.Stats(); st.Periodic != s.cut || st.Kept != uint64(s.spare) {
-					t.Fatalf("stats %+v: want all %d samples cut by periods, %d kept", st, s.cut, s.spare)
+				if st := s.Stats(); st.Periodic != s.Cut() || st.Kept != uint64(s.spare) {
+					t.Fatalf("stats %+v: want all %d samples cut by periods, %d kept", st, s.Cut(), s.spare)
 				}
-				if _, _, s4 := drive(rate, c.sig, 20, 24); s4.cut != s.cut {
-					t.Fatalf("left out %d samples in 4 ticks, %d in 40", s4.cut, s.cut)
+				if _, _, s4 := drive(rate, c.sig, 20, 24); s4.Cut() != s.Cut() {
+					t.Fatalf("left out %d samples in 4 ticks, %d in 40", s4.Cut(), s.Cut())
 				}
 				// A second debt takes the first one's remainder along.
 				_, _, s2 := drive(rate, c.sig, 20, 60, 40)
-				if s2.owe != 0 || s2.spare >= period || int(s2.cut) != 2*n-s2.spare {
-					t.Fatalf("two debts: left out %d of %d, %d kept", s2.cut, 2*n, s2.spare)
+				if s2.owe != 0 || s2.spare >= period || int(s2.Cut()) != 2*n-s2.spare {
+					t.Fatalf("two debts: left out %d of %d, %d kept", s2.Cut(), 2*n, s2.spare)
 				}
 				if got, own := maxStep(out), maxStep(c.sig); float64(got) > 1.1*float64(own) {
 					t.Fatalf("largest step %d against the signal's %d: a click", got, own)
