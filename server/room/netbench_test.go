@@ -284,12 +284,7 @@ func benchNetworkCalls(b *testing.B, n int, uring bool, idle string, opts ...Opt
 func callerStats(legs []*trunk.RTPLeg) (sum trunk.ReceiveStats) {
 	for _, l := range legs {
 		if l != nil {
-			st := l.ReceiveStats()
-			sum.Played += st.Played
-			sum.Concealed += st.Concealed
-			sum.Skipped += st.Skipped
-			sum.Accelerated += st.Accelerated
-			sum.CutSamples += st.CutSamples
+			sum.Add(l.ReceiveStats())
 		}
 	}
 	return sum

@@ -3,7 +3,6 @@ package trunk
 import (
 	"log/slog"
 	"net/netip"
-	"sync"
 )
 
 // RTPLeg is an RTP endpoint outside any SIP dialog: G.711 μ-law, 20 ms
@@ -63,16 +62,6 @@ func (l *RTPLeg) ReadFrame(dst []int16) bool { return l.s.ReadFrame(dst) }
 // WriteFrame encodes and sends one frame to the peer (nothing before Connect).
 func (l *RTPLeg) WriteFrame(src []int16) error { return l.s.WriteFrame(src) }
 
-// ReceiveStats are a leg's receive counters since it opened.
-type ReceiveStats struct {
-	Played    uint64 // packets played
-	Concealed uint64 // frames missing at playout (lost or late packets)
-	Skipped   uint64 // packets dropped unplayed to cut delay (trimmed, drained, jumped)
-	// Accelerated are packets played early to cut delay instead, their
-	// audio time-compressed (audio/timescale); CutSamples what it left out.
-	Accelerated, CutSamples uint64
-}
-
 // ReceiveStats is what the leg's jitter buffer played, concealed and skipped.
 func (l *RTPLeg) ReceiveStats() ReceiveStats {
 	l.s.mu.Lock()
@@ -82,60 +71,3 @@ func (l *RTPLeg) ReceiveStats() ReceiveStats {
 
 // Close stops the leg and releases its port.
 func (l *RTPLeg) Close() { l.s.close() }
-
-// add adds o's counts to st.
-func (st *ReceiveStats) add(o ReceiveStats) {
-	st.Played += o.Played
-	st.Concealed += o.Concealed
-	st.Skipped += o.Skipped
-	st.Accelerated += o.Accelerated
-	st.CutSamples += o.CutSamples
-}
-
-// mediaTotals sums the receive counters of calls' RTP sessions that closed.
-type mediaTotals struct {
-	mu sync.Mutex
-	st ReceiveStats
-}
-
-func (t *mediaTotals) add(st ReceiveStats) {
-	t.mu.Lock()
-	t.st.add(st)
-	t.mu.Unlock()
-}
-
-// MediaStats sums the receive counters of the callers' streams (every
-// call's RTP session, ended or live; not the cluster's RTPLegs), for
-// /metrics: counters that only grow (a session is counted once, live or
-// closed).
-func (s *Server) MediaStats() ReceiveStats {
-	s.media.mu.Lock()
-	sum := s.media.st // first: a session closing after this read is missed once, never counted twice
-	s.media.mu.Unlock()
-	s.mu.Lock()
-	calls := make([]*call, 0, len(s.calls))
-	for _, c := range s.calls {
-		calls = append(calls, c)
-	}
-	s.mu.Unlock()
-	for _, c := range calls {
-		c.mu.Lock()
-		m := c.media
-		c.mu.Unlock()
-		if m == nil {
-			continue
-		}
-		m.mu.Lock()
-		if !m.closed {
-			sum.add(m.receiveStatsLocked())
-		}
-		m.mu.Unlock()
-	}
-	return sum
-}
-
-// Sub is st less o: the counts between two reads.
-func (st ReceiveStats) Sub(o ReceiveStats) ReceiveStats {
-	return ReceiveStats{st.Played - o.Played, st.Concealed - o.Concealed, st.Skipped - o.Skipped,
-		st.Accelerated - o.Accelerated, st.CutSamples - o.CutSamples}
-}
