@@ -21,7 +21,7 @@ func (p Policy) Validate() error {
 		return fmt.Errorf("%w: loss %v", ErrPolicy, p.Loss)
 	case p.Drain > DrainByWait, p.Drain != DrainNone && p.Window < 1:
 		return fmt.Errorf("%w: drain %v over %d", ErrPolicy, p.Drain, p.Window)
-	case p.Margin < 0, p.Margin > 0 && (p.Period <= 0 || p.Frame > 0 || p.ClockRate <= 0), p.Drain == DrainByWait && p.Margin <= 0, p.Margin > 0 && p.Window < 1, p.Accelerate && p.Margin <= 0:
+	case p.Margin < 0, p.Margin > 0 && (p.Period <= 0 || p.Frame > 0 || p.ClockRate <= 0), p.Drain == DrainByWait && p.Margin <= 0, p.Margin > 0 && p.Window < 1, p.Accelerate && p.Margin <= 0 && p.Drain != DrainOnPlay:
 		return fmt.Errorf("%w: ticked margin %v period %v frame %v drain %v", ErrPolicy, p.Margin, p.Period, p.Frame, p.Drain)
 	case p.Target < 0 || p.Max < 1 || p.StopAfter < 0 || p.Restart < 0:
 		return fmt.Errorf("%w: target %d max %d stop %d restart %d", ErrPolicy, p.Target, p.Max, p.StopAfter, p.Restart)

@@ -254,6 +254,42 @@ func TestAdaptiveSkipsSpareFrame(t *testing.T) {
 	}
 }
 
+// Accelerated, the spare frame is not skipped but owed: PopOwed gives it
+// after the pop that found the window full, and every packet plays, once,
+// in order.
+func TestAdaptiveOwesSpareFrame(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	j := New[byte](Adaptive(f20, 48000).Accelerated())
+	var order []uint16
+	for i := 0; i < shrinkWindow+5; i++ {
+		at := t0.Add(time.Duration(i) * f20)
+		j.Insert(uint16(i), uint32(i)*960, at, pkt(uint16(i)))
+		if i == 0 {
+			continue
+		}
+		now := at.Add(5 * time.Millisecond)
+		k, s := j.Pop(now)
+		if k != Packet {
+			t.Fatalf("pop %d = %v: giving back delay must not conceal", i, k)
+		}
+		order = append(order, s.Seq)
+		if k, s := j.PopOwed(now); k == Packet {
+			order = append(order, s.Seq)
+		} else if k != None {
+			t.Fatalf("PopOwed %d = %v", i, k)
+		}
+	}
+	for i, seq := range order {
+		if seq != uint16(i) {
+			t.Fatalf("played %v: not every packet once in order", order)
+		}
+	}
+	if st := j.Stats(); st.Drained != 0 || st.Dropped != 0 || st.Owed != 1 || st.Accelerated != 1 || j.held != 0 {
+		t.Fatalf("drained %d dropped %d owed %d accelerated %d held %d; want 0 0 1 1 0",
+			st.Drained, st.Dropped, st.Owed, st.Accelerated, j.held)
+	}
+}
+
 func TestAdaptiveEarly(t *testing.T) {
 	t0 := time.Unix(1000, 0)
 	j := newAdaptive()

@@ -78,6 +78,7 @@ type Buffer[T any] struct {
 	highest uint16 // newest sequence number inserted (late ones aside)
 	any     bool   // highest is valid
 	misses  int    // consecutive misses (see Loss)
+	owed    int    // periods drained but not yet taken (Policy.Accelerate)
 	lastArr time.Time
 
 	win window
@@ -210,6 +211,7 @@ func (b *Buffer[T]) Pop(now time.Time) (Kind, *Slot[T]) {
 		}
 		if b.underrun() {
 			b.misses++
+			b.owed = 0 // a stream that needs its delay back has no packet to spare
 			if b.ad != nil {
 				b.ad.underrun(b.misses, b.pol.Max)
 				b.win = window{}
@@ -328,7 +330,8 @@ func (b *Buffer[T]) played(s *Slot[T], now time.Time) {
 // drainOnPlay watches, over a window of played packets, the fewest
 // packets held beyond what the target asks for and the shortest waits.
 // When every pop of the window had packets to spare, that many are
-// skipped: after a stall several are, and one a window left the delay
+// skipped (under Policy.Accelerate: owed to PopOwed, one a pop, up to
+// Max): after a stall several are, and one a window left the delay
 // audible for seconds. When all played packets but two (which the playout
 // then waits for) waited longer than the margin, the playout clock may run
 // earlier by the excess, up to a frame per window (see Early).
@@ -350,6 +353,10 @@ func (b *Buffer[T]) drainOnPlay(wait time.Duration) {
 	}
 	if excess := a.waitLow[2] - b.Margin(); excess > 2*time.Millisecond {
 		a.pull = min(excess, b.pol.Frame)
+	}
+	if b.pol.Accelerate { // owed to PopOwed, less what is owed already
+		b.owe(fewest - b.owed)
+		return
 	}
 	for n := fewest; n > 0 && b.ring.Drop(b.next); n-- {
 		b.held--
@@ -374,7 +381,7 @@ func (b *Buffer[T]) Drain() {
 		return
 	}
 	if b.pol.Accelerate { // owed to PopOwed, less what is owed already
-		b.owe(min(fewest, b.held) - b.pol.Target - b.tk.owed)
+		b.owe(min(fewest, b.held) - b.pol.Target - b.owed)
 		return
 	}
 	for excess := fewest - b.pol.Target; excess > 0 && b.held > b.pol.Target; excess-- {
@@ -414,7 +421,7 @@ func (b *Buffer[T]) PlayNewest() {
 		// Ticked: the next pop starts from the packet that has waited the
 		// margin by then (or as StartNewest does).
 		b.dropRange(b.highest-uint16(b.ring.Size())+1, b.highest-uint16(b.pol.Max)+1)
-		b.tk.run, b.tk.owed = 0, 0
+		b.tk.run, b.owed = 0, 0
 		return
 	}
 	from := b.highest - uint16(b.pol.Target) + 1
@@ -487,8 +494,9 @@ func (b *Buffer[T]) Reset() {
 func (b *Buffer[T]) stop() {
 	b.playing, b.misses = false, 0
 	b.win = window{}
+	b.owed = 0
 	if b.tk != nil {
-		b.tk.run, b.tk.owed = 0, 0
+		b.tk.run = 0
 	}
 }
 

@@ -360,11 +360,11 @@ func TestPopOwedWithoutPacket(t *testing.T) {
 	if k, _ := b.Pop(t0.Add(5 * time.Millisecond)); k != Packet {
 		t.Fatalf("first pop %v", k)
 	}
-	b.tk.owed = 1
+	b.owed = 1
 	if k, _ := b.PopOwed(t0.Add(5 * time.Millisecond)); k != None || b.Owed() != 0 {
 		t.Fatalf("PopOwed with packet 1 missing: %v, owed %d", k, b.Owed())
 	}
-	b.tk.owed = 1
+	b.owed = 1
 	b.Pop(t0.Add(25 * time.Millisecond)) // underrun: packet 1 is late
 	if b.Owed() != 0 {
 		t.Fatalf("owed %d after an underrun", b.Owed())

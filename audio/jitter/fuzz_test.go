@@ -7,8 +7,8 @@ import (
 	"github.com/meet-dev/meet/audio/rtpseq"
 )
 
-// FuzzInsert feeds each policy (the trunk's and the room's Accelerated
-// too, with PopOwed after every pop) a stream of packets with random sequence
+// FuzzInsert feeds each policy (the trunk's, the room's and the
+// softphone's Accelerated too, with PopOwed after every pop) a stream of packets with random sequence
 // numbers (near a moving base, sometimes far, across the wrap), RTP
 // timestamps and arrival steps, mixed with pops, skips, drains and
 // restarts, and checks the invariants: no panic; the held count matches
@@ -36,8 +36,11 @@ func FuzzInsert(f *testing.F) {
 		case 1:
 			// Every target WithJitterFrames allows (1-10), and 0.
 			pol = Fixed(int(data[1] % 11))
-		case 2:
+		case 2: // the softphone's stream, and Accelerated (its drain owes)
 			pol = Adaptive(20*time.Millisecond, 8000)
+			if data[1]&1 == 1 {
+				pol = pol.Accelerated()
+			}
 		case 3: // the room's operator stream
 			pol = Ticked(int(data[1]%11), 20*time.Millisecond, 8000)
 		case 4:

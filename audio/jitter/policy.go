@@ -131,11 +131,11 @@ type Policy struct {
 	// cost is not drained straight back.
 	Margin time.Duration
 	Period time.Duration
-	// Accelerate (ticked): a drain does not drop the packet at the
-	// cursor but owes its period; the owner takes it with Buffer.PopOwed
-	// in the same tick and plays both packets' audio in a period less
-	// (time compression: it removes pitch periods over the next ticks),
-	// so the delay goes without a packet going unplayed.
+	// Accelerate (ticked, or DrainOnPlay): a drain does not drop the
+	// packet at the cursor but owes its period; the owner takes it with
+	// Buffer.PopOwed after its pop and plays both packets' audio in a
+	// period less (time compression: it removes pitch periods over the
+	// next ticks), so the delay goes without a packet going unplayed.
 	Accelerate bool
 
 	// Adaptive target (Frame > 0): 1 + ⌊3·J/Frame⌋ frames of the RFC 3550

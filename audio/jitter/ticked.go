@@ -13,7 +13,6 @@ type ticked struct {
 	goodPops int           // packets played since the last underrun
 	run      int           // packets played this drain window
 	waitMin  time.Duration // the shortest wait among them
-	owed     int           // periods drained but not yet taken (Policy.Accelerate)
 }
 
 // boostPops packets played (3 s of 20 ms) without an underrun take the
@@ -81,9 +80,8 @@ func (b *Buffer[T]) tickPlayed(wait time.Duration) {
 // owe adds n periods to what the drains owe (Policy.Accelerate), up to
 // the policy's Max in all.
 func (b *Buffer[T]) owe(n int) {
-	t := b.tk
-	if n = min(n, b.pol.Max-t.owed); n > 0 {
-		t.owed += n
+	if n = min(n, b.pol.Max-b.owed); n > 0 {
+		b.owed += n
 		b.st.Owed += uint64(n)
 	}
 }
@@ -94,30 +92,24 @@ func (b *Buffer[T]) owe(n int) {
 // None when nothing is owed, and when the packet is not held: the debt is
 // then forgotten (a stream that needs its delay back has no spare packet).
 func (b *Buffer[T]) PopOwed(now time.Time) (Kind, *Slot[T]) {
-	t := b.tk
-	if t == nil || t.owed == 0 {
+	if b.owed == 0 {
 		return None, nil
 	}
 	if !b.playing || !b.ring.Has(b.next) {
-		t.owed = 0
+		b.owed = 0
 		return None, nil
 	}
-	t.owed--
+	b.owed--
 	b.st.Accelerated++
 	return b.Pop(now)
 }
 
 // Owed is how many periods a drain owes (Policy.Accelerate).
-func (b *Buffer[T]) Owed() int {
-	if b.tk == nil {
-		return 0
-	}
-	return b.tk.owed
-}
+func (b *Buffer[T]) Owed() int { return b.owed }
 
 // tickUnderrun books an underrun (ticked policies): the margin grows by a
 // period for a while, and the drain window starts again.
 func (b *Buffer[T]) tickUnderrun() {
 	t := b.tk
-	t.boost, t.goodPops, t.run, t.owed = b.pol.Period, 0, 0, 0
+	t.boost, t.goodPops, t.run = b.pol.Period, 0, 0
 }
