@@ -22,7 +22,8 @@ import (
 // rather than up to a whole frame. After an underrun the buffer plays one
 // frame later (the late packet is kept, not dropped); once the boost has
 // decayed and frames beyond the target have waited for a whole second,
-// they are skipped to bring the delay back down.
+// they are played early, time-compressed, to bring the delay back down
+// (Accelerated: see receiver.giveBack), rather than skipped.
 type jitterBuffer struct {
 	core *jitter.Buffer[byte]
 }
@@ -37,7 +38,7 @@ const (
 )
 
 func newJitterBuffer(frame time.Duration, clockRate int) *jitterBuffer {
-	return &jitterBuffer{core: jitter.New[byte](jitter.Adaptive(frame, clockRate))}
+	return &jitterBuffer{core: jitter.New[byte](jitter.Adaptive(frame, clockRate).Accelerated())}
 }
 
 // push stores one packet. payload is copied.
@@ -54,6 +55,23 @@ func (j *jitterBuffer) pop(now time.Time) (jbStatus, []byte) {
 	}
 	return jbStatus(k), s.Payload // jbSilence, jbFrame, jbLost are jitter's None, Packet, Lost
 }
+
+// popOwed yields, after a pop at now, the packet a drain owes (delay to
+// give back), to play with the popped one in the time of one: jbFrame,
+// or jbSilence when nothing is owed (or its packet is not held).
+func (j *jitterBuffer) popOwed(now time.Time) (jbStatus, []byte) {
+	if j.core.Owed() == 0 {
+		return jbSilence, nil
+	}
+	k, s := j.core.PopOwed(now)
+	if k != jitter.Packet {
+		return jbSilence, nil
+	}
+	return jbFrame, s.Payload
+}
+
+// owed is how many packets a drain owes (see popOwed).
+func (j *jitterBuffer) owed() int { return j.core.Owed() }
 
 // target is the number of frames to hold before and while playing.
 func (j *jitterBuffer) target() int { return j.core.Target() }

@@ -8,6 +8,7 @@ import (
 	"github.com/pion/rtp"
 
 	"github.com/meet-dev/meet/audio"
+	"github.com/meet-dev/meet/audio/timescale"
 )
 
 // receiver is the receive direction: RTP from the track into the jitter
@@ -22,6 +23,12 @@ type receiver struct {
 	dec   frameDecoder
 	head  audio.Writer // decoded PCM at the codec's rate
 	owner *peer
+	// Delay given back (see giveBack): decoded samples at the codec's rate
+	// waiting to be played, the debt to leave out of them, and the frame
+	// taken from them.
+	fifo  audio.PCM16
+	sh    timescale.Shortener
+	frame audio.PCM16
 
 	meter   *audio.Meter
 	ring    *ringStage
@@ -115,8 +122,16 @@ func (r *receiver) setCodec(c Codec) error {
 	r.mu.Lock()
 	r.codec, r.dec, r.head = c, rp.dec, rp.head
 	r.jb = newJitterBuffer(frameDuration, int(codecCap(c).ClockRate))
+	r.forgetFifo()
 	r.mu.Unlock()
 	return nil
+}
+
+// forgetFifo drops the samples waiting in the fifo and their debt: the
+// stream they came from ended or changed. The caller holds r.mu.
+func (r *receiver) forgetFifo() {
+	r.fifo = r.fifo[:0]
+	r.sh = timescale.Shortener{Rate: r.codec.rate()}
 }
 
 // endStream forgets the stream of a call that ended: the packets still
@@ -142,6 +157,7 @@ func (r *receiver) endStream() {
 	if r.codec == c { // not switched meanwhile (that built a fresh one)
 		r.dec, r.head = rp.dec, rp.head
 		r.jb = newJitterBuffer(frameDuration, int(codecCap(c).ClockRate))
+		r.forgetFifo()
 	}
 	r.ended = true
 	r.mu.Unlock()
@@ -250,6 +266,7 @@ func (r *receiver) playOnceLocked(now time.Time) (early time.Duration) {
 	case jbLost:
 		pcm, err = r.dec.conceal(payload)
 	default:
+		r.forgetFifo() // the stream stopped: what was left of it is a few ms
 		r.writeTail(r.silence)
 		return
 	}
@@ -262,6 +279,7 @@ func (r *receiver) playOnceLocked(now time.Time) (early time.Duration) {
 		r.skipped++
 		return
 	}
+	pcm = r.giveBack(pcm, now)
 	if r.onFrame != nil && st == jbFrame {
 		r.onFrame(r.jb.lastArrival())
 	}
@@ -271,6 +289,34 @@ func (r *receiver) playOnceLocked(now time.Time) (early time.Duration) {
 	rms, _ := r.meter.Levels()
 	r.level.update(rms, len(pcm))
 	return
+}
+
+// giveBack plays the packet a drain of the jitter buffer owes (delay to
+// give back, see jitterBuffer) with the frame pcm, in the time of one
+// frame: both are decoded into the fifo, and the frames taken from it
+// leave out the packet's length, a pitch period at a time over the next
+// frames (audio/timescale: a voice or a tone stays unbroken), instead of
+// dropping the packet's 20 ms. Without a debt and with an empty fifo (the
+// usual frame) pcm passes through. The caller holds r.mu.
+func (r *receiver) giveBack(pcm audio.PCM16, now time.Time) audio.PCM16 {
+	if len(r.fifo) == 0 && r.jb.owed() == 0 {
+		return pcm
+	}
+	r.fifo = append(r.fifo, pcm...) // before the next decode reuses pcm
+	if st, payload := r.jb.popOwed(now); st == jbFrame {
+		if more, err := r.dec.decode(payload); err == nil {
+			r.fifo = append(r.fifo, more...)
+			r.sh.Owe(len(more))
+		} else {
+			r.p.log.Debug("decode failed", "err", err)
+		}
+	}
+	if cap(r.frame) < len(pcm) {
+		r.frame = make(audio.PCM16, len(pcm))
+	}
+	r.frame = r.frame[:len(pcm)]
+	r.fifo = r.sh.Take(r.frame, r.fifo)
+	return r.frame
 }
 
 // writeTail plays silence (with the ring tone when ringing). A sound card
@@ -319,6 +365,8 @@ func (r *receiver) stats(st *Stats) {
 	st.PacketsReceived = js.Received
 	st.LatePackets = js.Late + js.Evicted + js.Trimmed
 	st.Skipped = js.Drained + js.Skipped + r.skipped
+	st.Accelerated = js.Accelerated
+	st.CompressedMs = float64(r.sh.Cut()) * 1000 / float64(r.sh.Rate)
 	st.Concealed = js.Lost
 	st.BufferWait = r.jb.meanWait()
 }

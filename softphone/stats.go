@@ -27,9 +27,11 @@ type Stats struct {
 
 	PacketsSent     uint64
 	PacketsReceived uint64
-	LatePackets     uint64 // dropped because they came too late or the buffer overflowed
-	Concealed       uint64 // frames made up by FEC or PLC
-	Skipped         uint64 // frames dropped to bring the delay back down
+	LatePackets     uint64  // dropped because they came too late or the buffer overflowed
+	Concealed       uint64  // frames made up by FEC or PLC
+	Skipped         uint64  // frames dropped: played late on a sound card that was behind, or its time passed while the process was starved
+	Accelerated     uint64  // packets played early, time-compressed, to bring the delay back down (nothing dropped)
+	CompressedMs    float64 // how much audio that time compression left out (pitch periods, silence), ms
 	Reconnects      int
 }
 

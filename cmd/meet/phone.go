@@ -428,6 +428,7 @@ func (o *operator) printStats(what string, st softphone.Stats) {
 		"loss", st.Loss, "remote_loss", st.RemoteLoss, "fec_loss_pct", st.FECLoss, "narrowband", st.Narrowband, "jitter_ms", ms(st.Jitter), "buffer_ms", ms(st.BufferDepth),
 		"mic_dbfs", st.MicDBFS, "speaker_dbfs", st.SpeakerDBFS, "packets_sent", st.PacketsSent,
 		"packets_received", st.PacketsReceived, "late", st.LatePackets, "concealed", st.Concealed,
+		"skipped", st.Skipped, "accelerated", st.Accelerated, "compressed_ms", st.CompressedMs,
 		"reconnects", st.Reconnects, "muted", st.Muted)
 }
 
