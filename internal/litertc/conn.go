@@ -94,7 +94,7 @@ type Conn struct {
 	epoch  time.Time
 	ufrag  string // ours
 	pwd    string
-	rufrag string // theirs (set before checks can pass)
+	rufrag string // theirs (set before checks can pass; the offering side sets it under mu, see remoteUfrag)
 	rpwd   string // theirs: the offering side checks with it
 	fps    []remoteFP
 
@@ -363,7 +363,7 @@ func (e *Endpoint) handleSTUN(s *sock, b []byte, from netip.AddrPort) {
 	e.mu.RLock()
 	c := e.byUfrag[ours]
 	e.mu.RUnlock()
-	if c == nil || theirs != c.rufrag {
+	if c == nil || theirs != c.remoteUfrag() {
 		return
 	}
 	if stun.NewShortTermIntegrity(c.pwd).Check(m) != nil {

@@ -146,6 +146,15 @@ func (c *Conn) check() {
 	}
 }
 
+// remoteUfrag is the peer's ICE username fragment: "" on the offering
+// side until SetAnswer, which may run while a check from the peer is
+// being read.
+func (c *Conn) remoteUfrag() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.rufrag
+}
+
 // sendCheck sends one binding request on p (RFC 8445 §7.2.2).
 func (c *Conn) sendCheck(p path) {
 	var prio, tie [8]byte
@@ -168,10 +177,13 @@ func (c *Conn) sendCheck(p path) {
 
 // pruneChecks forgets c's checks sent before old (never answered).
 func (e *Endpoint) pruneChecks(c *Conn, old time.Time) {
+	c.mu.Lock() // released is c's, not the endpoint's
+	released := c.released
+	c.mu.Unlock()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for id, tx := range e.checks {
-		if tx.c == c && (tx.sent.Before(old) || c.released) {
+		if tx.c == c && (tx.sent.Before(old) || released) {
 			delete(e.checks, id)
 		}
 	}
