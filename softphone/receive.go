@@ -279,10 +279,10 @@ func (r *receiver) playOnceLocked(now time.Time) (early time.Duration) {
 		r.skipped++
 		return
 	}
-	pcm = r.giveBack(pcm, now)
 	if r.onFrame != nil && st == jbFrame {
-		r.onFrame(r.jb.lastArrival())
+		r.onFrame(r.jb.lastArrival()) // before an owed packet's pop moves it on
 	}
+	pcm = r.giveBack(pcm, now)
 	if err := r.head.WriteSample(pcm); err != nil {
 		r.p.log.Debug("playback write failed", "err", err)
 	}
