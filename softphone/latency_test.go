@@ -219,8 +219,8 @@ func BenchmarkClientLatency(b *testing.B) {
 			b.ReportMetric(float64(worst)/1e6, "ms-recv-max")
 			b.ReportMetric(send.mean+mean, "ms-total-mean")
 			b.ReportMetric(100*float64(concealed)/float64(max(received, 1)), "%concealed")
-			b.Logf("%d frames; jitter %v, buffer target %v, mean wait in jitter buffer %v, concealed %d, skipped %d",
-				len(recv), st.Jitter, st.BufferDepth, st.BufferWait, st.Concealed, st.Skipped)
+			b.Logf("%d frames; jitter %v, buffer target %v, mean wait in jitter buffer %v, concealed %d, skipped %d, time-compressed %d (%.1f ms left out)",
+				len(recv), st.Jitter, st.BufferDepth, st.BufferWait, st.Concealed, st.Skipped, st.Accelerated, st.CompressedMs)
 		})
 	}
 }
