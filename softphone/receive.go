@@ -38,7 +38,8 @@ type receiver struct {
 	clk     playClock    // the playout's clock (see playout)
 	ended   bool         // a call was left: its last packets may still come (see endStream)
 	lastPkt time.Time    // arrival of the last packet received
-	skipped uint64       // decoded frames not played: the sound card was behind
+	skipped uint64       // decoded frames not played: the sound card was behind and a debt was owed already
+	behind  uint64       // decoded frames owed to the fifo because the sound card was behind (see playOnceLocked)
 	ahead   int          // writes in a row that found aheadQueued waiting
 	silence audio.PCM16
 	level   levelHold // speaker level, updated per frame
@@ -76,12 +77,18 @@ type bufferedSink interface {
 // took the last one in two 10 ms parts). With maxQueued or more waiting, or
 // with a device frame or more waiting for aheadWrites writes in a row, the
 // card is behind (its clock is slower, it underran, or frames were played
-// late after the process was starved): the frame is dropped rather than let
-// the delay grow.
+// late after the process was starved): the frame is not written, and its
+// audio is left out of the next frames by time compression (or dropped,
+// past maxBehindDebt), rather than let the delay grow.
 const (
 	maxQueued   = frameDuration + frameDuration/4
 	aheadQueued = 10 * time.Millisecond
 	aheadWrites = 50
+	// maxBehindDebt is how many frames the fifo may owe (see giveBack)
+	// before a frame the card has no room for is dropped instead: time
+	// compression removes a few ms a frame from a voice, so a card stuck
+	// behind would otherwise grow the fifo and the delay without bound.
+	maxBehindDebt = 2
 )
 
 // recvPipeline is one negotiated receive chain.
@@ -276,7 +283,17 @@ func (r *receiver) playOnceLocked(now time.Time) (early time.Duration) {
 		return
 	}
 	if r.cardBehind() {
-		r.skipped++
+		// The card's queue holds this frame's time already: the frame
+		// goes into the fifo as a debt, left out of the frames after
+		// (see giveBack), rather than dropped; with more than
+		// maxBehindDebt owed already it is dropped after all.
+		if r.sh.Owed()+len(pcm) > maxBehindDebt*len(pcm) {
+			r.skipped++
+			return
+		}
+		r.fifo = append(r.fifo, pcm...)
+		r.sh.Owe(len(pcm))
+		r.behind++
 		return
 	}
 	if r.onFrame != nil && st == jbFrame {
@@ -365,7 +382,7 @@ func (r *receiver) stats(st *Stats) {
 	st.PacketsReceived = js.Received
 	st.LatePackets = js.Late + js.Evicted + js.Trimmed
 	st.Skipped = js.Drained + js.Skipped + r.skipped
-	st.Accelerated = js.Accelerated
+	st.Accelerated = js.Accelerated + r.behind
 	st.CompressedMs = float64(r.sh.Cut()) * 1000 / float64(r.sh.Rate)
 	st.Concealed = js.Lost
 	st.BufferWait = r.jb.meanWait()

@@ -55,14 +55,37 @@ func TestReceiverFeedsSoundCard(t *testing.T) {
 	}
 	card.queued = 30 * time.Millisecond // the card is behind
 	play(1)
-	if card.writes != 2 || r.skipped != 1 {
-		t.Fatalf("with 30 ms queued: %d writes, %d skipped; want the frame dropped", card.writes, r.skipped)
+	if card.writes != 2 || r.skipped != 0 || r.behind != 1 || r.sh.Owed() != 160 {
+		t.Fatalf("with 30 ms queued: %d writes, %d skipped, %d owed (%d samples); want the frame owed to the fifo, not written",
+			card.writes, r.skipped, r.behind, r.sh.Owed())
+	}
+	play(2)
+	play(3) // more than maxBehindDebt frames owed: dropped
+	if card.writes != 2 || r.skipped != 1 || r.behind != maxBehindDebt {
+		t.Fatalf("still behind: %d writes, %d skipped, %d owed; want %d owed, then dropped", card.writes, r.skipped, r.behind, maxBehindDebt)
+	}
+	card.queued = 0
+	next := 4
+	for ; r.sh.Owed() > 0; next++ { // the debt goes, a little a frame
+		if next > 50 {
+			t.Fatalf("after %d frames %d samples still owed", next-4, r.sh.Owed())
+		}
+		play(next)
+	}
+	if card.writes != 2+next-4 || r.sh.Cut() != 2*160 {
+		t.Fatalf("%d writes for %d frames, %d samples left out; want each written and 320 left out", card.writes-2, next-4, r.sh.Cut())
 	}
 	card.queued = 10 * time.Millisecond // a device frame waits, for a second
-	for i := 2; i < 2+aheadWrites; i++ {
+	writes := card.writes
+	for i := next; i < next+aheadWrites; i++ {
 		play(i)
 	}
-	if r.skipped != 2 || card.writes != 2+aheadWrites-1 {
-		t.Fatalf("10 ms queued for %d writes: %d skipped, %d writes; want one more dropped", aheadWrites, r.skipped, card.writes)
+	if r.behind != maxBehindDebt+1 || card.writes != writes+aheadWrites-1 {
+		t.Fatalf("10 ms queued for %d writes: %d owed, %d writes; want one more owed", aheadWrites, r.behind, card.writes-writes)
+	}
+	var st Stats
+	r.stats(&st)
+	if st.Skipped != 1 || st.Accelerated != maxBehindDebt+1 {
+		t.Fatalf("Stats: skipped %d accelerated %d, want 1 and %d", st.Skipped, st.Accelerated, maxBehindDebt+1)
 	}
 }

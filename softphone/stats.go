@@ -29,8 +29,8 @@ type Stats struct {
 	PacketsReceived uint64
 	LatePackets     uint64  // dropped because they came too late or the buffer overflowed
 	Concealed       uint64  // frames made up by FEC or PLC
-	Skipped         uint64  // frames dropped: played late on a sound card that was behind, or its time passed while the process was starved
-	Accelerated     uint64  // packets played early, time-compressed, to bring the delay back down (nothing dropped)
+	Skipped         uint64  // frames dropped: a sound card far behind, or their time passed while the process was starved
+	Accelerated     uint64  // packets played time-compressed to bring the delay back down, nothing dropped: the jitter buffer's spare ones, or frames a sound card behind had no room for
 	CompressedMs    float64 // how much audio that time compression left out (pitch periods, silence), ms
 	Reconnects      int
 }
