@@ -38,8 +38,8 @@ type receiver struct {
 	clk     playClock    // the playout's clock (see playout)
 	ended   bool         // a call was left: its last packets may still come (see endStream)
 	lastPkt time.Time    // arrival of the last packet received
-	skipped uint64       // decoded frames not played: the sound card was behind and a debt was owed already
-	behind  uint64       // decoded frames owed to the fifo because the sound card was behind (see playOnceLocked)
+	skipped uint64       // this stream's decoded frames not played: the sound card was behind and a debt was owed already
+	behind  uint64       // this stream's decoded frames owed to the fifo because the sound card was behind (see playOnceLocked)
 	ahead   int          // writes in a row that found aheadQueued waiting
 	silence audio.PCM16
 	level   levelHold // speaker level, updated per frame
@@ -128,17 +128,19 @@ func (r *receiver) setCodec(c Codec) error {
 	}
 	r.mu.Lock()
 	r.codec, r.dec, r.head = c, rp.dec, rp.head
-	r.jb = newJitterBuffer(frameDuration, int(codecCap(c).ClockRate))
-	r.forgetFifo()
+	r.newStreamLocked()
 	r.mu.Unlock()
 	return nil
 }
 
-// forgetFifo drops the samples waiting in the fifo and their debt: the
-// stream they came from ended or changed. The caller holds r.mu.
-func (r *receiver) forgetFifo() {
+// newStreamLocked starts the playout of a new stream (a codec, a call):
+// an empty jitter buffer and fifo, and its counters from zero. The caller
+// holds r.mu.
+func (r *receiver) newStreamLocked() {
+	r.jb = newJitterBuffer(frameDuration, int(codecCap(r.codec).ClockRate))
 	r.fifo = r.fifo[:0]
 	r.sh = timescale.Shortener{Rate: r.codec.rate()}
+	r.skipped, r.behind = 0, 0
 }
 
 // endStream forgets the stream of a call that ended: the packets still
@@ -163,8 +165,7 @@ func (r *receiver) endStream() {
 	r.mu.Lock()
 	if r.codec == c { // not switched meanwhile (that built a fresh one)
 		r.dec, r.head = rp.dec, rp.head
-		r.jb = newJitterBuffer(frameDuration, int(codecCap(c).ClockRate))
-		r.forgetFifo()
+		r.newStreamLocked()
 	}
 	r.ended = true
 	r.mu.Unlock()
@@ -273,7 +274,10 @@ func (r *receiver) playOnceLocked(now time.Time) (early time.Duration) {
 	case jbLost:
 		pcm, err = r.dec.conceal(payload)
 	default:
-		r.forgetFifo() // the stream stopped: what was left of it is a few ms
+		if len(r.fifo) > 0 { // the stream stopped: what was left of it is a few ms
+			r.fifo = r.fifo[:0]
+			r.sh.Forget()
+		}
 		r.writeTail(r.silence)
 		return
 	}
