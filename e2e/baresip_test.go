@@ -131,6 +131,42 @@ func TestBaresipCallerAnsweredByMeetPhone(t *testing.T) {
 			t.Errorf("/metrics, from %s: %v packets played, %v dropped unplayed", from, played, dropped)
 		}
 	}
+	// meet phone's own figures for the call (its call_stats line): what
+	// it received it played, nothing dropped on a quiet path (a jitter
+	// buffer's spare packet is time-compressed, not skipped).
+	st := callStats(t, p.output())
+	t.Logf("meet phone: %v packets received, %v concealed, %v skipped, %v time-compressed (%v ms left out)",
+		st["packets_received"], st["concealed"], st["skipped"], st["accelerated"], st["compressed_ms"])
+	if rx, skipped := st["packets_received"], st["skipped"]; rx < 100 || skipped > rx/100 {
+		t.Errorf("meet phone received %v packets and dropped %v unplayed", rx, skipped)
+	}
+}
+
+// callStats is the numbers of the last call_stats line meet phone printed.
+func callStats(t *testing.T, out string) map[string]float64 {
+	t.Helper()
+	var last map[string]any
+	for line := range strings.Lines(out) {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) == nil && m["event"] == "call_stats" {
+			last = m
+		}
+	}
+	if last == nil {
+		t.Fatalf("meet phone printed no call_stats line:\n%s", tail(out, 3000))
+	}
+	nums := map[string]float64{}
+	for k, v := range last {
+		if f, ok := v.(float64); ok {
+			nums[k] = f
+		}
+	}
+	for _, k := range []string{"packets_received", "concealed", "skipped", "accelerated", "compressed_ms"} {
+		if _, ok := nums[k]; !ok {
+			t.Fatalf("call_stats has no %q: %v", k, last)
+		}
+	}
+	return nums
 }
 
 // metricValue is the value of the sample named name (with its labels) in
