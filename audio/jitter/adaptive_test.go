@@ -226,21 +226,27 @@ func TestAdaptiveBoostsOncePerUnderrun(t *testing.T) {
 	}
 }
 
-func TestAdaptiveSkipsSpareFrame(t *testing.T) {
+// spareStream plays a second and more of frames into j, each popped 25 ms
+// after it arrived: the next one always waits too, a spare frame the
+// target (1) does not ask for. pop is each pop at now (frame i).
+func spareStream(j *Buffer[byte], pop func(i int, now time.Time)) {
 	t0 := time.Unix(1000, 0)
-	j := newAdaptive()
-	// Every frame is played 25 ms after it arrived: the next one always
-	// waits too, a spare frame the target (1) does not ask for.
-	var sts []Kind
 	for i := 0; i < shrinkWindow+5; i++ {
 		at := t0.Add(time.Duration(i) * f20)
 		j.Insert(uint16(i), uint32(i)*960, at, pkt(uint16(i)))
-		if i == 0 {
-			continue
+		if i > 0 {
+			pop(i, at.Add(5*time.Millisecond))
 		}
-		st, _ := popOne(j, at.Add(5*time.Millisecond))
-		sts = append(sts, st)
 	}
+}
+
+func TestAdaptiveSkipsSpareFrame(t *testing.T) {
+	j := newAdaptive()
+	var sts []Kind
+	spareStream(j, func(_ int, now time.Time) {
+		st, _ := popOne(j, now)
+		sts = append(sts, st)
+	})
 	if j.skipped() != 1 {
 		t.Fatalf("skipped = %d after a second with a spare frame, want 1", j.skipped())
 	}
@@ -258,16 +264,9 @@ func TestAdaptiveSkipsSpareFrame(t *testing.T) {
 // after the pop that found the window full, and every packet plays, once,
 // in order.
 func TestAdaptiveOwesSpareFrame(t *testing.T) {
-	t0 := time.Unix(1000, 0)
 	j := New[byte](Adaptive(f20, 48000).Accelerated())
 	var order []uint16
-	for i := 0; i < shrinkWindow+5; i++ {
-		at := t0.Add(time.Duration(i) * f20)
-		j.Insert(uint16(i), uint32(i)*960, at, pkt(uint16(i)))
-		if i == 0 {
-			continue
-		}
-		now := at.Add(5 * time.Millisecond)
+	spareStream(j, func(i int, now time.Time) {
 		k, s := j.Pop(now)
 		if k != Packet {
 			t.Fatalf("pop %d = %v: giving back delay must not conceal", i, k)
@@ -278,7 +277,7 @@ func TestAdaptiveOwesSpareFrame(t *testing.T) {
 		} else if k != None {
 			t.Fatalf("PopOwed %d = %v", i, k)
 		}
-	}
+	})
 	for i, seq := range order {
 		if seq != uint16(i) {
 			t.Fatalf("played %v: not every packet once in order", order)
