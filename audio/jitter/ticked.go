@@ -77,36 +77,6 @@ func (b *Buffer[T]) tickPlayed(wait time.Duration) {
 	}
 }
 
-// owe adds n periods to what the drains owe (Policy.Accelerate), up to
-// the policy's Max in all.
-func (b *Buffer[T]) owe(n int) {
-	if n = min(n, b.pol.Max-b.owed); n > 0 {
-		b.owed += n
-		b.st.Owed += uint64(n)
-	}
-}
-
-// PopOwed is a second pop in the same tick for a period a drain owes
-// (Policy.Accelerate): the packet at the cursor, when held, for the owner
-// to play with the one it popped in the time of one (time compression).
-// None when nothing is owed, and when the packet is not held: the debt is
-// then forgotten (a stream that needs its delay back has no spare packet).
-func (b *Buffer[T]) PopOwed(now time.Time) (Kind, *Slot[T]) {
-	if b.owed == 0 {
-		return None, nil
-	}
-	if !b.playing || !b.ring.Has(b.next) {
-		b.owed = 0
-		return None, nil
-	}
-	b.owed--
-	b.st.Accelerated++
-	return b.Pop(now)
-}
-
-// Owed is how many periods a drain owes (Policy.Accelerate).
-func (b *Buffer[T]) Owed() int { return b.owed }
-
 // tickUnderrun books an underrun (ticked policies): the margin grows by a
 // period for a while, and the drain window starts again.
 func (b *Buffer[T]) tickUnderrun() {
