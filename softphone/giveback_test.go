@@ -116,3 +116,23 @@ func maxStep(s audio.PCM16) int {
 	}
 	return m
 }
+
+// A sender faster than real time (twice, here) keeps the jitter buffer
+// owing: time compression gives back a few ms a frame, so past
+// maxOwedFrames the owed packets are dropped, and the fifo and the delay
+// stay bounded.
+func TestFastSenderKeepsTheFifoBounded(t *testing.T) {
+	const n = 400
+	pkts := tonePackets(n)
+	r, out := playStream(t, pkts, func(i int) time.Duration { return time.Duration(i) * frameDuration / 2 })
+	var st Stats
+	r.stats(&st)
+	if st.Skipped == 0 || st.Accelerated == 0 {
+		t.Fatalf("skipped %d accelerated %d: want packets both time-compressed and, past the bound, dropped", st.Skipped, st.Accelerated)
+	}
+	if most := (maxOwedFrames + 2) * 160; len(r.fifo) > most || r.sh.Owed() > most {
+		t.Fatalf("fifo %d samples, %d owed: more than %d", len(r.fifo), r.sh.Owed(), most)
+	}
+	t.Logf("%d packets: %d to the speaker, %d time-compressed, %d dropped, %d late or trimmed; %.0f ms left out",
+		n, len(out)/960, st.Accelerated, st.Skipped, st.LatePackets, st.CompressedMs)
+}

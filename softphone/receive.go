@@ -38,7 +38,7 @@ type receiver struct {
 	clk     playClock    // the playout's clock (see playout)
 	ended   bool         // a call was left: its last packets may still come (see endStream)
 	lastPkt time.Time    // arrival of the last packet received
-	skipped uint64       // this stream's decoded frames not played: the sound card was behind and a debt was owed already
+	skipped uint64       // this stream's frames not played: past the fifo's debt bound (see maxBehindDebt, maxOwedFrames)
 	behind  uint64       // this stream's decoded frames owed to the fifo because the sound card was behind (see playOnceLocked)
 	ahead   int          // writes in a row that found aheadQueued waiting
 	silence audio.PCM16
@@ -89,6 +89,10 @@ const (
 	// compression removes a few ms a frame from a voice, so a card stuck
 	// behind would otherwise grow the fifo and the delay without bound.
 	maxBehindDebt = 2
+	// maxOwedFrames is the same bound for the packets the jitter buffer
+	// owes (a burst's excess, delay to give back): past it they are
+	// dropped, as before time compression.
+	maxOwedFrames = 5
 )
 
 // recvPipeline is one negotiated receive chain.
@@ -325,7 +329,12 @@ func (r *receiver) giveBack(pcm audio.PCM16, now time.Time) audio.PCM16 {
 	}
 	r.fifo = append(r.fifo, pcm...) // before the next decode reuses pcm
 	if st, payload := r.jb.popOwed(now); st == jbFrame {
-		if more, err := r.dec.decode(payload); err == nil {
+		if r.sh.Owed() >= maxOwedFrames*len(pcm) {
+			// Owed more than time compression gives back (a sender
+			// faster than real time): this one is dropped, so the fifo
+			// and the delay stay bounded.
+			r.skipped++
+		} else if more, err := r.dec.decode(payload); err == nil {
 			r.fifo = append(r.fifo, more...)
 			r.sh.Owe(len(more))
 		} else {

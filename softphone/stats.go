@@ -29,7 +29,7 @@ type Stats struct {
 	PacketsReceived uint64
 	LatePackets     uint64  // dropped because they came too late or the buffer overflowed
 	Concealed       uint64  // frames made up by FEC or PLC
-	Skipped         uint64  // frames dropped: a sound card far behind, or their time passed while the process was starved
+	Skipped         uint64  // frames dropped: past the bound on audio owed to time compression (a sound card far behind, a sender faster than real time), or their time passed while the process was starved
 	Accelerated     uint64  // packets played time-compressed to bring the delay back down, nothing dropped: the jitter buffer's spare ones, or frames a sound card behind had no room for
 	CompressedMs    float64 // how much audio that time compression left out (pitch periods, silence), ms
 	Reconnects      int

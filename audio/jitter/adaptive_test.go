@@ -151,6 +151,40 @@ func TestAdaptiveTrimsExcess(t *testing.T) {
 	}
 }
 
+// Accelerated, the excess a pop finds is owed instead of trimmed: every
+// packet plays, in order, two a pop while the debt lasts; past Max owed
+// the rest is trimmed after all.
+func TestAdaptiveOwesExcess(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	for _, c := range []struct{ held, owed, trimmed int }{{8, 5, 0}, {14, 10, 1}} {
+		j := New[byte](Adaptive(f20, 48000).Accelerated())
+		for s := range c.held {
+			j.Insert(uint16(s), uint32(s)*960, t0.Add(time.Duration(s)*f20), pkt(uint16(s)))
+		}
+		var order []uint16
+		for range c.held {
+			k, s := j.Pop(t0)
+			if k != Packet {
+				break
+			}
+			order = append(order, s.Seq)
+			if k, s := j.PopOwed(t0); k == Packet {
+				order = append(order, s.Seq)
+			}
+		}
+		st := j.Stats()
+		if int(st.Trimmed) != c.trimmed || int(st.Owed) != c.owed || len(order)+c.trimmed != c.held {
+			t.Fatalf("%d held: trimmed %d owed %d played %v; want %d trimmed, %d owed, the rest played",
+				c.held, st.Trimmed, st.Owed, order, c.trimmed, c.owed)
+		}
+		for i, seq := range order {
+			if want := uint16(i + c.trimmed); seq != want {
+				t.Fatalf("%d held: played %v, want %d.. in order", c.held, order, c.trimmed)
+			}
+		}
+	}
+}
+
 func TestAdaptiveLossAcrossWrap(t *testing.T) {
 	t0 := time.Unix(1000, 0)
 	j := newAdaptive()

@@ -182,7 +182,12 @@ func (b *Buffer[T]) Pop(now time.Time) (Kind, *Slot[T]) {
 	}
 	switch b.pol.CatchUp {
 	case TrimOnPop:
-		for b.held > b.Target()+2 {
+		keep := b.Target() + 2
+		if b.pol.Accelerate { // the excess is owed to PopOwed (up to Max), the rest dropped
+			b.owe(b.held - keep - b.owed)
+			keep += b.owed
+		}
+		for b.held > keep {
 			if b.dropNext() {
 				b.st.Trimmed++
 			}

@@ -48,7 +48,7 @@ type CatchUp uint8
 const (
 	CatchUpUnknown CatchUp = iota
 	TrimOnInsert           // an insert leaving more than Max held drops the oldest (trunk)
-	TrimOnPop              // a pop finding more than target+2 held drops the oldest (softphone)
+	TrimOnPop              // a pop finding more than target+2 held drops the oldest (softphone; Accelerate: owes them, up to Max)
 	JumpOnPop              // a pop finding the newest packet Max or more ahead jumps to the newest Target (room)
 )
 
