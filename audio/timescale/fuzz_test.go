@@ -11,7 +11,7 @@ import (
 // payloads decode to anything) and arbitrary debts (a peer's timing
 // decides when a buffer owes): Take never panics, never leaves out more
 // than was owed, and the fifo never grows past a frame and what is owed
-// and kept.
+// and kept, nor past MaxDebt and three frames whatever is owed.
 func FuzzShortener(f *testing.F) {
 	f.Add([]byte{0, 1, 2, 3, 200, 100, 50, 25}, uint8(3), false)
 	f.Add(make([]byte, 4000), uint8(1), true)
@@ -53,8 +53,11 @@ func FuzzShortener(f *testing.F) {
 			if s.Cut() > owed {
 				t.Fatalf("left out %d samples of %d owed", s.Cut(), owed)
 			}
-			if len(fifo) > n+int(owed-s.Cut()) {
-				t.Fatalf("fifo holds %d samples: more than a frame and the %d owed", len(fifo), owed-s.Cut())
+			if len(fifo) > n+int(owed-s.Cut()-s.Stats().Dropped) {
+				t.Fatalf("fifo holds %d samples: more than a frame and the %d owed", len(fifo), owed-s.Cut()-s.Stats().Dropped)
+			}
+			if most := 3*n + rate*MaxDebt/1000; len(fifo) > most {
+				t.Fatalf("fifo holds %d samples: more than %d, %d ms of debt and three frames", len(fifo), most, MaxDebt)
 			}
 		}
 	})

@@ -31,7 +31,18 @@ type Stats struct {
 	Quiet    uint64 // silence
 	Forced   uint64 // after the fallback's wait: nothing repeated
 	Kept     uint64 // remainders shorter than the signal's period kept as delay (each time one was)
+	Dropped  uint64 // debt past MaxDebt, dropped at once (not in Cut: nothing was time-compressed)
 }
+
+// MaxDebt is the most a Shortener owes, in ms: a jitter buffer owes at
+// most its Max of packets at a time (the trunk 160 ms, a room 120, the
+// softphone bounds its own at 100), and time compression gives back up to
+// a period a frame, so a debt past this comes from a sender faster than
+// real time, or a caller's noise whose cuts wait (a hostile caller sending
+// noise at twice real time grew the trunk's fifo by 870 samples a second,
+// 6.5 s of delay after a minute). Take drops the excess at once, so the
+// fifo and the delay stay bounded.
+const MaxDebt = 250
 
 // Stats are the samples left out so far, by how, and kept.
 func (s *Shortener) Stats() Stats { return s.st }
@@ -76,7 +87,13 @@ func (s *Shortener) Forget() { s.owe, s.waited, s.spare = 0, 0, 0 }
 // every frame. fifo holds a frame at least.
 func (s *Shortener) Take(dst []int16, fifo audio.PCM16) audio.PCM16 {
 	n, used := len(dst), len(dst)
-	if s.owe = min(s.owe, max(0, len(fifo)-n)); s.owe > 0 {
+	s.owe = min(s.owe, max(0, len(fifo)-n))
+	if d := s.owe - s.Rate*MaxDebt/1000; d > 0 { // past the bound: dropped at once
+		fifo = fifo[:copy(fifo, fifo[d:])]
+		s.owe -= d
+		s.st.Dropped += uint64(d)
+	}
+	if s.owe > 0 {
 		switch t, h := cut(fifo, s.Rate, s.owe, s.waited); h {
 		case wait:
 			s.waited++

@@ -3,6 +3,7 @@ package timescale
 import (
 	"fmt"
 	"math"
+	"math/rand"
 	"slices"
 	"testing"
 
@@ -124,5 +125,30 @@ func TestAccelerateSilenceAndNoise(t *testing.T) {
 		if ticks < 15 || ticks > 20 || s.Stats().Forced == 0 || s.Stats().Periodic != 0 {
 			t.Fatalf("noise at %d: left out after %d ticks (owe %d, stats %+v), want after the 15 ticks' wait", rate, ticks, s.owe, s.Stats())
 		}
+	}
+}
+
+// A debt that grows faster than time compression gives it back (noise
+// owed a frame every tick: a sender at twice real time) stops at MaxDebt:
+// the excess is dropped at once, and the fifo stays bounded.
+func TestDebtBounded(t *testing.T) {
+	for _, rate := range []int{8000, 48000} {
+		n := rate / 50
+		rng := rand.New(rand.NewSource(7))
+		noise := make(audio.PCM16, n*2100)
+		for i := range noise {
+			noise[i] = int16(rng.Intn(20000) - 10000)
+		}
+		every := make([]int, 0, 1000)
+		for k := 1; k < 1000; k++ {
+			every = append(every, k)
+		}
+		_, _, s := drive(rate, noise, 0, 1000, every...)
+		st := s.Stats()
+		if lim := rate * MaxDebt / 1000; s.Owed() > lim || st.Dropped == 0 {
+			t.Fatalf("%d Hz: owes %d samples (bound %d), dropped %d: want the debt held at the bound", rate, s.Owed(), lim, st.Dropped)
+		}
+		t.Logf("%d Hz: %d ms owed, %d ms left out by cuts, %d ms dropped past the bound",
+			rate, s.Owed()*1000/rate, s.Cut()*1000/uint64(rate), st.Dropped*1000/uint64(rate))
 	}
 }

@@ -1,11 +1,13 @@
 package trunk
 
 import (
+	"math/rand"
 	"testing"
 	"time"
 
 	"github.com/meet-dev/meet/audio/audiotest"
 	"github.com/meet-dev/meet/audio/jitter"
+	"github.com/meet-dev/meet/audio/timescale"
 )
 
 // The trunk's policy: a gap is concealed for maxConcealPackets packets,
@@ -277,3 +279,33 @@ func (j *jitterBuffer) Push(seq uint16, samples []int16) { j.PushAt(seq, 0, samp
 
 // Pop is PopAt untimed.
 func (j *jitterBuffer) Pop(dst []int16) bool { return j.PopAt(dst, time.Time{}) }
+
+// A caller sending noise at twice real time keeps the buffer owing delay
+// faster than time compression gives it back (noise waits for its cuts):
+// the debt stops at timescale.MaxDebt, so the samples pending stay
+// bounded. (Before the bound they grew by 870 a second: 6.5 s of delay
+// and 105 kB after a minute.)
+func TestFastNoisyCallerKeepsPendingBounded(t *testing.T) {
+	j := newJitterBuffer(2, 10)
+	t0 := time.Unix(1000, 0)
+	rng := rand.New(rand.NewSource(1))
+	dst := make([]int16, frameSamples)
+	p := make([]int16, frameSamples)
+	most, seq := 0, uint16(0)
+	for tick := range 3000 { // 60 s
+		now := t0.Add(time.Duration(tick) * framePeriod)
+		for k := range 2 {
+			for i := range p {
+				p[i] = int16(rng.Intn(20000) - 10000)
+			}
+			j.PushAt(seq, uint32(seq)*frameSamples, p, now.Add(time.Duration(k)*framePeriod/2))
+			seq++
+		}
+		j.PopAt(dst, now.Add(15*time.Millisecond))
+		most = max(most, len(j.pending))
+	}
+	if bound := 3*frameSamples + 8*timescale.MaxDebt; most > bound {
+		t.Fatalf("up to %d samples pending (%d ms): more than %d", most, most/8, bound)
+	}
+	t.Logf("at most %d samples pending; %d dropped past the debt bound", most, j.sh.Stats().Dropped)
+}
