@@ -55,7 +55,7 @@ type Stats struct {
 	Trimmed     uint64 // held packets dropped by the depth bound (TrimOnInsert, TrimOnPop)
 	Jumped      uint64 // sequence numbers the cursor jumped over (JumpOnPop)
 	Drained     uint64 // sequence numbers the drain window dropped (DrainByFrame: gaps too; DrainOnPlay: held packets)
-	Owed        uint64 // periods a drain owed instead of dropping packets (Policy.Accelerate)
+	Owed        uint64 // periods a drain or TrimOnPop owed instead of dropping packets (Policy.Accelerate)
 	Accelerated uint64 // packets PopOwed gave for them, played time-compressed
 	Skipped     uint64 // held packets dropped by Skip
 	Dropped     uint64 // held packets dropped unplayed, for any of the reasons above or by PlayNewest
@@ -395,8 +395,8 @@ func (b *Buffer[T]) Drain() {
 	}
 }
 
-// owe adds n periods to what the drains owe (Policy.Accelerate), up to
-// the policy's Max in all.
+// owe adds n periods to what the drains (and TrimOnPop) owe
+// (Policy.Accelerate), up to the policy's Max in all.
 func (b *Buffer[T]) owe(n int) {
 	if n = min(n, b.pol.Max-b.owed); n > 0 {
 		b.owed += n

@@ -71,7 +71,7 @@ func (j *jitter) popAt(now time.Time) (popKind, *jbSlot) {
 
 // popOwedAt is a second packet to play at the tick now, when the buffer
 // gives back a period of delay (jcore.Policy.Accelerate): its audio is
-// played time-compressed with the tick's (accelerate.go).
+// played time-compressed with the tick's (audio/timescale, see peer.read).
 func (j *jitter) popOwedAt(now time.Time) (popKind, *jbSlot) {
 	k, s := j.core.PopOwed(now)
 	if k != jcore.Packet {
